@@ -1,0 +1,188 @@
+//! The polling backend of the event loop: what ae_epoll.c does with
+//! `epoll_create`/`epoll_ctl`/`epoll_wait`, done here through `mio::Poll`.
+//!
+//! Ports ae_epoll.c from Redis 5.0.14, in the same order.
+//!
+//! Read this first: mio registers every fd edge-triggered (EPOLLET), while
+//! ae_epoll.c registers level-triggered. ae's callers rely on the level
+//! semantics: `read_query_from_client` reads at most 16 KiB per call and
+//! expects to be called again if more is waiting. So this backend keeps a
+//! level state per fd (`ready`): bits are set when mio reports an edge, and
+//! they stay set, and the fd keeps firing, until the handler says it saw the
+//! fd drained (`ae_not_ready`, called on EAGAIN or on a short read) or the
+//! event is deleted. While any fd is still ready the poll does not sleep.
+//! This costs no syscall that level-triggered epoll would not also make.
+
+use std::io;
+use std::os::unix::io::RawFd;
+use std::time::Duration;
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+
+use super::{AeEventLoop, AeFiredEvent, AE_NONE, AE_READABLE, AE_WRITABLE};
+
+/// C: struct aeApiState. `ready` and `ready_list` have no C twin: they are
+/// the level-triggered state that epoll kept in the kernel for C.
+pub struct AeApiState {
+    pub(crate) poll: Poll,
+    pub(crate) events: Events,
+    /// Per fd: the AE_READABLE/AE_WRITABLE bits believed still ready.
+    pub(crate) ready: Vec<u8>,
+    /// The fds whose `ready` is not zero, each once.
+    pub(crate) ready_list: Vec<RawFd>,
+}
+
+fn interest_of(mask: i32) -> Option<Interest> {
+    match (mask & AE_READABLE != 0, mask & AE_WRITABLE != 0) {
+        (true, true) => Some(Interest::READABLE | Interest::WRITABLE),
+        (true, false) => Some(Interest::READABLE),
+        (false, true) => Some(Interest::WRITABLE),
+        (false, false) => None,
+    }
+}
+
+/// C: ae_epoll.c aeApiCreate()
+pub(crate) fn ae_api_create(setsize: usize) -> io::Result<AeApiState> {
+    Ok(AeApiState {
+        poll: Poll::new()?,
+        events: Events::with_capacity(setsize.min(4096)),
+        ready: vec![0; setsize],
+        ready_list: Vec::new(),
+    })
+}
+
+/// C: ae_epoll.c aeApiResize()
+pub(crate) fn ae_api_resize(state: &mut AeApiState, setsize: usize) {
+    state.events = Events::with_capacity(setsize.min(4096));
+    state.ready.resize(setsize, 0);
+}
+
+// C: ae_epoll.c aeApiFree() is Drop: mio closes the epoll fd when `Poll`
+// drops. A forked child must never drop it (it leaves with _exit).
+
+/// Adds `mask` to what `fd` is watched for (an epoll ADD or MOD).
+///
+/// C: ae_epoll.c aeApiAddEvent()
+pub(crate) fn ae_api_add_event<C>(
+    el: &mut AeEventLoop<C>,
+    fd: RawFd,
+    mask: i32,
+) -> io::Result<()> {
+    let old = el.events[fd as usize].mask;
+    let merged = (mask | old) & (AE_READABLE | AE_WRITABLE);
+    let interest = match interest_of(merged) {
+        Some(i) => i,
+        None => return Ok(()),
+    };
+    let registry = el.apidata.poll.registry();
+    if old & (AE_READABLE | AE_WRITABLE) == AE_NONE {
+        registry.register(&mut SourceFd(&fd), Token(fd as usize), interest)
+    } else {
+        // An EPOLL_CTL_MOD re-arms the edge: if the fd is already
+        // writable, the new interest fires on the next poll, as in C.
+        registry.reregister(&mut SourceFd(&fd), Token(fd as usize), interest)
+    }
+}
+
+/// Stops watching `fd` for `delmask` (an epoll MOD, or DEL when nothing is
+/// left), and forgets its level state for those bits.
+///
+/// C: ae_epoll.c aeApiDelEvent()
+pub(crate) fn ae_api_del_event<C>(
+    el: &mut AeEventLoop<C>,
+    fd: RawFd,
+    delmask: i32,
+) {
+    let old = el.events[fd as usize].mask & (AE_READABLE | AE_WRITABLE);
+    let mask = old & !delmask;
+    el.apidata.ready[fd as usize] &= !(delmask as u8);
+    let registry = el.apidata.poll.registry();
+    // Errors are ignored, as C ignores epoll_ctl's return here.
+    match interest_of(mask) {
+        Some(i) if mask != old => {
+            let _ = registry.reregister(
+                &mut SourceFd(&fd),
+                Token(fd as usize),
+                i,
+            );
+        }
+        Some(_) => {}
+        None if old != AE_NONE => {
+            let _ = registry.deregister(&mut SourceFd(&fd));
+        }
+        None => {}
+    }
+}
+
+/// Marks `fd` as drained for `mask`: its handler saw EAGAIN or a short read,
+/// so the next edge will tell us when there is more. (no C twin: the kernel
+/// keeps this state for level-triggered epoll)
+pub fn ae_not_ready<C>(el: &mut AeEventLoop<C>, fd: RawFd, mask: i32) {
+    if let Some(r) = el.apidata.ready.get_mut(fd as usize) {
+        *r &= !(mask as u8);
+    }
+}
+
+/// Waits for events (at most `tvp`, forever when `None`) and fills
+/// `el.fired`. Returns how many fds fired.
+///
+/// C: ae_epoll.c aeApiPoll()
+pub(crate) fn ae_api_poll<C>(
+    el: &mut AeEventLoop<C>,
+    tvp: Option<Duration>,
+) -> usize {
+    // Drop the fds their handlers found drained since the last round.
+    let state = &mut el.apidata;
+    let ready = &state.ready;
+    state.ready_list.retain(|&fd| ready[fd as usize] != 0);
+    // Divergence from C: an fd still ready from an earlier round (level
+    // semantics over an edge-triggered poll) means there is work now.
+    let timeout =
+        if state.ready_list.is_empty() { tvp } else { Some(Duration::ZERO) };
+    if let Err(e) = state.poll.poll(&mut state.events, timeout) {
+        if e.kind() != io::ErrorKind::Interrupted {
+            return 0;
+        }
+    }
+    for e in state.events.iter() {
+        let fd = e.token().0;
+        let mut mask = 0u8;
+        if e.is_readable() || e.is_read_closed() {
+            mask |= AE_READABLE as u8;
+        }
+        if e.is_writable() || e.is_write_closed() || e.is_error() {
+            mask |= AE_WRITABLE as u8;
+        }
+        if e.is_read_closed() && !e.is_readable() {
+            // EPOLLHUP: C reports it as writable too.
+            mask |= AE_WRITABLE as u8;
+        }
+        if let Some(r) = state.ready.get_mut(fd) {
+            if *r == 0 {
+                state.ready_list.push(fd as RawFd);
+            }
+            *r |= mask;
+        }
+    }
+    el.fired.clear();
+    let mut i = 0;
+    while i < el.apidata.ready_list.len() {
+        let fd = el.apidata.ready_list[i];
+        let watched = el.events[fd as usize].mask & (AE_READABLE | AE_WRITABLE);
+        let r = &mut el.apidata.ready[fd as usize];
+        *r &= watched as u8;
+        if *r == 0 {
+            el.apidata.ready_list.swap_remove(i);
+            continue;
+        }
+        el.fired.push(AeFiredEvent { fd, mask: *r as i32 });
+        i += 1;
+    }
+    el.fired.len()
+}
+
+/// C: ae_epoll.c aeApiName()
+pub(crate) fn ae_api_name() -> &'static str {
+    "epoll"
+}

@@ -1,0 +1,201 @@
+//! The active expire cycle: samples keys with a TTL at random and deletes
+//! the expired ones, adapting its effort to how many it finds, within a
+//! CPU time budget.
+//!
+//! Ports expire.c from Redis 5.0.14 (activeExpireCycle and its helper; the
+//! expire commands live in db.rs beside the rest of the keyspace commands).
+
+use crate::db::{db_delete, propagate_expire};
+use crate::dict::DICT_HT_INITIAL_SIZE;
+use crate::server::*;
+
+/// Helper function for the activeExpireCycle() function. This function
+/// will try to expire the key that is stored in the hash table entry 'de'
+/// of the 'expires' hash table of a Redis database.
+///
+/// If the key is found to be expired, it is removed from the database and
+/// true is returned. Otherwise no operation is performed and false is
+/// returned.
+///
+/// C: expire.c activeExpireCycleTryExpire()
+pub fn active_expire_cycle_try_expire(server: &mut RedisServer, dbid: usize, key: &[u8], t: i64, now: i64) -> bool {
+    if now > t {
+        let lazy = server.lazyfree_lazy_expire;
+        propagate_expire(server, dbid, key, lazy);
+        db_delete(server, dbid, key);
+        crate::notify::notify_keyspace_event(server, NOTIFY_EXPIRED, "expired", key, dbid as i32);
+        server.stat_expiredkeys += 1;
+        true
+    } else {
+        false
+    }
+}
+
+/// Try to expire a few timed out keys. The algorithm used is adaptive and
+/// will use few CPU cycles if there are few expiring keys, otherwise it
+/// will get more aggressive to avoid that too much memory is used by keys
+/// that can be removed from the keyspace.
+///
+/// Every expire cycle tests multiple databases: the next call will start
+/// again from the next db, with the exception of exiting for timeout.
+///
+/// If type is ACTIVE_EXPIRE_CYCLE_FAST the function will try to run a
+/// "fast" expire cycle that takes no longer than EXPIRE_FAST_CYCLE_DURATION
+/// microseconds, and is not repeated again before the same amount of time.
+/// If type is ACTIVE_EXPIRE_CYCLE_SLOW, that normal expire cycle is
+/// executed, where the time limit is a percentage of the REDIS_HZ period as
+/// specified by the ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC define.
+///
+/// C: expire.c activeExpireCycle()
+pub fn active_expire_cycle(server: &mut RedisServer, type_: i32) {
+    // C keeps current_db, timelimit_exit and last_fast_cycle as function
+    // statics; here they are server fields (expire_*).
+    let mut iteration = 0u32;
+    let mut dbs_per_call = CRON_DBS_PER_CALL;
+    let start = ustime();
+
+    // When clients are paused the dataset should be static not just from
+    // the POV of clients not being able to write, but also from the POV of
+    // expires and evictions of keys not being performed.
+    if crate::networking::clients_are_paused(server) {
+        return;
+    }
+
+    if type_ == ACTIVE_EXPIRE_CYCLE_FAST {
+        // Don't start a fast cycle if the previous cycle did not exit for
+        // time limit. Also don't repeat a fast cycle for the same period as
+        // the fast cycle total duration itself.
+        if !server.expire_timelimit_exit {
+            return;
+        }
+        if start < server.expire_last_fast_cycle + ACTIVE_EXPIRE_CYCLE_FAST_DURATION * 2 {
+            return;
+        }
+        server.expire_last_fast_cycle = start;
+    }
+
+    // We usually should test CRON_DBS_PER_CALL per iteration, with two
+    // exceptions: 1) Don't test more DBs than we have. 2) If last time we
+    // hit the time limit, we want to scan all DBs in this iteration, as
+    // there is work to do in some DB and we don't want expired keys to use
+    // memory for too much time.
+    if dbs_per_call > server.dbnum || server.expire_timelimit_exit {
+        dbs_per_call = server.dbnum;
+    }
+
+    // We can use at max ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC percentage of CPU
+    // time per iteration. Since this function gets called with a frequency
+    // of server.hz times per second, the following is the max amount of
+    // microseconds we can spend in this function.
+    let mut timelimit = 1_000_000 * ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC / server.hz.max(1) as i64 / 100;
+    server.expire_timelimit_exit = false;
+    if timelimit <= 0 {
+        timelimit = 1;
+    }
+    if type_ == ACTIVE_EXPIRE_CYCLE_FAST {
+        timelimit = ACTIVE_EXPIRE_CYCLE_FAST_DURATION; // in microseconds.
+    }
+
+    // Accumulate some global stats as we expire keys, to have some idea
+    // about the number of keys that are already logically expired, but still
+    // existing inside the database.
+    let mut total_sampled: i64 = 0;
+    let mut total_expired: i64 = 0;
+
+    let mut j = 0;
+    while j < dbs_per_call && !server.expire_timelimit_exit {
+        let dbid = (server.expire_current_db % server.dbnum as u32) as usize;
+        // Increment the DB now so we are sure if we run out of time in the
+        // current DB we'll restart from the next. This allows to distribute
+        // the time evenly across DBs.
+        server.expire_current_db = server.expire_current_db.wrapping_add(1);
+
+        // Continue to expire if at the end of the cycle more than 25% of
+        // the keys were expired.
+        loop {
+            iteration += 1;
+
+            // If there is nothing to expire try next DB ASAP.
+            let mut num = server.db[dbid].expires.dict_size() as u64;
+            if num == 0 {
+                server.db[dbid].avg_ttl = 0;
+                break;
+            }
+            let slots = server.db[dbid].expires.dict_slots() as u64;
+            let now = mstime();
+
+            // When there are less than 1% filled slots getting random keys
+            // is expensive, so stop here waiting for better times... The
+            // dictionary will be resized asap.
+            if slots > DICT_HT_INITIAL_SIZE as u64 && num * 100 / slots < 1 {
+                break;
+            }
+
+            // The main collection cycle. Sample random keys among keys with
+            // an expire set, checking for expired ones.
+            let mut expired = 0u64;
+            let mut ttl_sum: i64 = 0;
+            let mut ttl_samples: i64 = 0;
+
+            if num > ACTIVE_EXPIRE_CYCLE_LOOKUPS_PER_LOOP {
+                num = ACTIVE_EXPIRE_CYCLE_LOOKUPS_PER_LOOP;
+            }
+            while num > 0 {
+                num -= 1;
+                let Some((key, t)) =
+                    server.db[dbid].expires.dict_get_random_key().map(|de| (de.key().to_vec(), *de.val()))
+                else {
+                    break;
+                };
+                let ttl = t - now;
+                if active_expire_cycle_try_expire(server, dbid, &key, t, now) {
+                    expired += 1;
+                }
+                if ttl > 0 {
+                    // We want the average TTL of keys yet not expired.
+                    ttl_sum += ttl;
+                    ttl_samples += 1;
+                }
+                total_sampled += 1;
+            }
+            total_expired += expired as i64;
+
+            // Update the average TTL stats for this database.
+            if ttl_samples != 0 {
+                let avg_ttl = ttl_sum / ttl_samples;
+                let db = &mut server.db[dbid];
+                // Do a simple running average with a few samples. We just
+                // use the current estimate with a weight of 2% and the
+                // previous estimate with a weight of 98%.
+                if db.avg_ttl == 0 {
+                    db.avg_ttl = avg_ttl;
+                }
+                db.avg_ttl = (db.avg_ttl / 50) * 49 + (avg_ttl / 50);
+            }
+
+            // We can't block forever here even if there are many keys to
+            // expire. So after a given amount of milliseconds return to the
+            // caller waiting for the other active expire cycle.
+            if iteration & 0xf == 0 {
+                // check once every 16 iterations.
+                let elapsed = ustime() - start;
+                if elapsed > timelimit {
+                    server.expire_timelimit_exit = true;
+                    server.stat_expired_time_cap_reached_count += 1;
+                    break;
+                }
+            }
+            // We don't repeat the cycle if there are less than 25% of keys
+            // found expired in the current DB.
+            if expired <= ACTIVE_EXPIRE_CYCLE_LOOKUPS_PER_LOOP / 4 {
+                break;
+            }
+        }
+        j += 1;
+    }
+
+    // Update our estimate of keys existing but yet to be expired. Running
+    // average with this sample accounting for 5%.
+    let current_perc = if total_sampled != 0 { total_expired as f64 / total_sampled as f64 } else { 0.0 };
+    server.stat_expired_stale_perc = (current_perc * 0.05) + (server.stat_expired_stale_perc * 0.95);
+}

@@ -1,0 +1,25 @@
+//! oxredis: a faithful Rust port of the Redis 5.0 server core and its
+//! master/replica replication. Each module ports one C file of Redis
+//! 5.0.14 and keeps its function order; see README.md for the map.
+
+#![allow(clippy::too_many_arguments)]
+
+/// The Redis version we answer as (INFO, the logo, RDB aux fields).
+pub const REDIS_VERSION: &str = "5.0.14";
+
+pub mod ae;
+pub mod blocked;
+pub mod config;
+pub mod db;
+pub mod dict;
+pub mod expire;
+pub mod multi;
+pub mod networking;
+pub mod notify;
+pub mod object;
+pub mod pubsub;
+pub mod rdb;
+pub mod replication;
+pub mod server;
+pub mod t_string;
+pub mod util;

@@ -1,0 +1,1890 @@
+//! Reply buffers, the query parser and client lifetime: everything between
+//! a socket becoming readable and the reply bytes leaving it.
+//!
+//! Ports networking.c from Redis 5.0.14, in the same order; anet.c is
+//! `anet.rs`.
+//!
+//! Read this first: a command runs with its client taken out of
+//! `server.clients` (`with_client`), so it can hold `&mut RedisServer` and
+//! `&mut Client` at once. The `add_reply*` functions therefore take only
+//! the client; they set CLIENT_PENDING_WRITE, and whoever hands the client
+//! back to the table queues it for `handle_clients_with_pending_writes`.
+
+pub mod anet;
+
+use std::io::{self, Write};
+use std::os::unix::io::{AsRawFd, RawFd};
+
+use socket2::Socket;
+
+use crate::ae::{self, ae_not_ready, ClientData, AE_READABLE, AE_WRITABLE};
+use crate::server::*;
+use crate::server_log;
+use crate::util::{sdscatrepr, sdssplitargs, strerror};
+
+/// C: networking.c PROTO_DUMP_LEN (in setProtocolError)
+const PROTO_DUMP_LEN: usize = 128;
+
+// ------------------------------ client helpers ------------------------------
+
+/// Number of connected clients, counting one taken out to run a command.
+/// (no C twin: C's clients list always holds them all)
+pub fn num_clients(server: &RedisServer) -> usize {
+    server.clients.len() + server.detached.len()
+}
+
+/// Runs `f` with client `id` taken out of `server.clients`, then hands it
+/// back: queued for writing if it has new output, or freed if something
+/// freed it meanwhile. Returns `None` if there is no such client.
+/// (no C twin: C passes `client *` around while it stays in the list)
+pub fn with_client<R>(
+    server: &mut RedisServer,
+    id: ClientId,
+    f: impl FnOnce(&mut RedisServer, &mut Client) -> R,
+) -> Option<R> {
+    let mut c = server.clients.remove(&id)?;
+    server.detached.push(id);
+    let r = f(server, &mut c);
+    server.detached.pop();
+    reattach_client(server, c);
+    Some(r)
+}
+
+/// Puts a detached client back, or frees it if it was freed while out.
+/// (no C twin)
+pub fn reattach_client(server: &mut RedisServer, mut c: Box<Client>) {
+    let id = c.id;
+    queue_pending_write(server, &mut c);
+    if let Some(line) = c.critical_error_log.take() {
+        server_log!(server, LL_WARNING, "{}", line);
+    }
+    if c.reply_bytes != 0 {
+        async_close_client_on_output_buffer_limit_reached(server, &mut c);
+    }
+    if let Some(pos) = server.detached_free.iter().position(|x| *x == id) {
+        server.detached_free.swap_remove(pos);
+        server.clients.insert(id, c);
+        free_client(server, id);
+        return;
+    }
+    server.clients.insert(id, c);
+}
+
+/// The second half of C's clientInstallWriteHandler(): put the client in
+/// the list of clients that have something to write. (no C twin)
+pub fn queue_pending_write(server: &mut RedisServer, c: &mut Client) {
+    if c.flags & CLIENT_PENDING_WRITE != 0 && !c.pending_write_queued {
+        c.pending_write_queued = true;
+        server.clients_pending_write.push(c.id);
+    }
+}
+
+/// Return the size of the reply buffers of the client, used for the
+/// output buffer limits. C: networking.c getClientOutputBufferMemoryUsage()
+pub fn get_client_output_buffer_memory_usage(c: &Client) -> u64 {
+    c.reply_bytes + (std::mem::size_of::<ClientReplyBlock>() * c.reply.len()) as u64
+}
+
+/// C: networking.c createClient()
+pub fn create_client(server: &mut RedisServer, sock: Option<Socket>) -> Option<ClientId> {
+    let fd = sock.as_ref().map(|s| s.as_raw_fd()).unwrap_or(-1);
+    let id = ClientId(server.next_client_id);
+    if let Some(s) = &sock {
+        // passing -1 as fd it is possible to create a non connected client.
+        // This is useful since all the commands needs to be executed in the
+        // context of a client.
+        let _ = anet::anet_non_block(s);
+        let _ = anet::anet_enable_tcp_no_delay(s);
+        if server.tcpkeepalive != 0 {
+            let _ = anet::anet_keep_alive(s, server.tcpkeepalive);
+        }
+        if ae::ae_create_file_event(&mut server.el, fd, AE_READABLE, read_query_from_client, ClientData::Client(id))
+            .is_err()
+        {
+            return None;
+        }
+    }
+    server.next_client_id += 1;
+    let c = Box::new(Client {
+        id,
+        fd,
+        sock,
+        db: 0,
+        name: None,
+        querybuf: Vec::new(),
+        qb_pos: 0,
+        pending_querybuf: Vec::new(),
+        querybuf_peak: 0,
+        argv: Vec::new(),
+        cmd: None,
+        lastcmd: None,
+        reqtype: 0,
+        multibulklen: 0,
+        bulklen: -1,
+        reply: std::collections::VecDeque::new(),
+        reply_bytes: 0,
+        sentlen: 0,
+        ctime: server.unixtime,
+        lastinteraction: server.unixtime,
+        obuf_soft_limit_reached_time: 0,
+        flags: 0,
+        authenticated: false,
+        replstate: REPL_STATE_NONE,
+        repl_put_online_on_ack: false,
+        repldbfd: -1,
+        repldboff: 0,
+        repldbsize: 0,
+        replpreamble: Vec::new(),
+        read_reploff: 0,
+        reploff: 0,
+        repl_ack_off: 0,
+        repl_ack_time: 0,
+        woff: 0,
+        replid: [b'0'; 40],
+        slave_listening_port: 0,
+        slave_ip: None,
+        slave_capa: 0,
+        btype: BLOCKED_NONE,
+        bpop_timeout: 0,
+        bpop_keys: Vec::new(),
+        bpop_target: None,
+        bpop_numreplicas: 0,
+        bpop_reploffset: 0,
+        bufpos: 0,
+        buf: Box::new([0u8; PROTO_REPLY_CHUNK_BYTES]),
+        peerid: None,
+        pending_write_queued: false,
+        mstate: Default::default(),
+        watched_keys: Vec::new(),
+        pubsub_channels: Default::default(),
+        pubsub_patterns: Vec::new(),
+        critical_error_log: None,
+    });
+    // C: linkClient()
+    server.clients.insert(id, c);
+    Some(id)
+}
+
+/// This function puts the client in the queue of clients that should write
+/// their output buffers to the socket. Note that it does not *yet* install
+/// the write handler, to start clients are put in a queue of clients that
+/// need to write, so we try to do that before returning in the event loop
+/// (see the handle_clients_with_pending_writes() function). If we fail and
+/// there is more data to write, compared to what the socket buffers can
+/// hold, then we'll really install the handler.
+///
+/// C: networking.c clientInstallWriteHandler()
+pub fn client_install_write_handler(c: &mut Client) {
+    // Schedule the client to write the output buffers to the socket only if
+    // not already done and, for slaves, if the slave can actually receive
+    // writes at this stage.
+    if c.flags & CLIENT_PENDING_WRITE == 0
+        && (c.replstate == REPL_STATE_NONE
+            || (c.replstate == crate::replication::SLAVE_STATE_ONLINE && !c.repl_put_online_on_ack))
+    {
+        c.flags |= CLIENT_PENDING_WRITE;
+    }
+}
+
+/// This function is called every time we are going to transmit new data to
+/// the client. Returns Err if the client should not receive new data (a
+/// fake client, a master, or replies switched off).
+///
+/// C: networking.c prepareClientToWrite()
+pub fn prepare_client_to_write(c: &mut Client) -> CResult {
+    // If it's the Lua client we always return ok without installing any
+    // handler since there is no socket at all.
+    if c.flags & (CLIENT_LUA | CLIENT_MODULE) != 0 {
+        return Ok(());
+    }
+    // CLIENT REPLY OFF / SKIP handling: don't send replies.
+    if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP) != 0 {
+        return Err(CErr);
+    }
+    // Masters don't receive replies, unless CLIENT_MASTER_FORCE_REPLY flag
+    // is set.
+    if c.flags & CLIENT_MASTER != 0 && c.flags & CLIENT_MASTER_FORCE_REPLY == 0 {
+        return Err(CErr);
+    }
+    if c.fd <= 0 {
+        return Err(CErr); // Fake client for AOF loading.
+    }
+    // Schedule the client to write the output buffers to the socket, unless
+    // it should already be setup to do so (it has already pending data).
+    if !client_has_pending_replies(c) {
+        client_install_write_handler(c);
+    }
+    // Authorize the caller to queue in the output buffer of this client.
+    Ok(())
+}
+
+// -----------------------------------------------------------------------------
+// Low level functions to add more data to output buffers.
+// -----------------------------------------------------------------------------
+
+/// C: networking.c _addReplyToBuffer()
+fn _add_reply_to_buffer(c: &mut Client, s: &[u8]) -> CResult {
+    let available = c.buf.len() - c.bufpos;
+    if c.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
+        return Ok(());
+    }
+    // If there already are entries in the reply list, we cannot add
+    // anything more to the static buffer.
+    if !c.reply.is_empty() {
+        return Err(CErr);
+    }
+    // Check that the buffer has enough space available for this string.
+    if s.len() > available {
+        return Err(CErr);
+    }
+    c.buf[c.bufpos..c.bufpos + s.len()].copy_from_slice(s);
+    c.bufpos += s.len();
+    Ok(())
+}
+
+/// C: networking.c _addReplyProtoToList()
+fn _add_reply_proto_to_list(c: &mut Client, mut s: &[u8]) {
+    if c.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
+        return;
+    }
+    if let Some(tail) = c.reply.back_mut() {
+        // Append to this object when possible.
+        let avail = tail.buf.capacity() - tail.buf.len();
+        let copy = avail.min(s.len());
+        tail.buf.extend_from_slice(&s[..copy]);
+        s = &s[copy..];
+    }
+    if !s.is_empty() {
+        // Create a new node, make sure it is allocated to at least
+        // PROTO_REPLY_CHUNK_BYTES
+        let size = s.len().max(PROTO_REPLY_CHUNK_BYTES);
+        let mut buf = Vec::with_capacity(size);
+        buf.extend_from_slice(s);
+        c.reply_bytes += buf.capacity() as u64;
+        c.reply.push_back(ClientReplyBlock { buf });
+    }
+    // C calls asyncCloseClientOnOutputBufferLimitReached() here; we check
+    // the limits where the server is at hand (see
+    // close_client_on_output_buffer_limit_reached).
+}
+
+// -----------------------------------------------------------------------------
+// Higher level functions to queue data on the client output buffer.
+// The following functions are the ones that commands implementations will
+// call.
+// -----------------------------------------------------------------------------
+
+/// Add the object 'obj' string representation to the client output buffer.
+/// Here the "object" is always its protocol bytes.
+///
+/// C: networking.c addReply()
+pub fn add_reply(c: &mut Client, s: &[u8]) {
+    if prepare_client_to_write(c).is_err() {
+        return;
+    }
+    if _add_reply_to_buffer(c, s).is_err() {
+        _add_reply_proto_to_list(c, s);
+    }
+}
+
+/// This low level function just adds whatever protocol you send it to the
+/// client buffer, trying the static buffer initially, and using the string
+/// of objects if not possible.
+///
+/// C: networking.c addReplyProto()
+pub fn add_reply_proto(c: &mut Client, s: &[u8]) {
+    add_reply(c, s)
+}
+
+/// C: networking.c addReplyString()
+pub fn add_reply_string(c: &mut Client, s: &[u8]) {
+    add_reply(c, s)
+}
+
+/// Low level function called by the addReplyError...() functions. It emits
+/// the protocol for a Redis error, in the form: -ERRORCODE Error Message.
+/// If the error code is already passed in the string 's', the error code
+/// provided is used, otherwise the string "-ERR " for the generic error
+/// code is automatically added.
+///
+/// C: networking.c addReplyErrorLength()
+pub fn add_reply_error_length(c: &mut Client, s: &[u8]) {
+    if s.is_empty() || s[0] != b'-' {
+        add_reply_string(c, b"-ERR ");
+    }
+    add_reply_string(c, s);
+    add_reply_string(c, b"\r\n");
+    // Sometimes it could be normal that a slave replies to a master with
+    // an error and this function gets called. Actually the error will never
+    // be sent because addReply*() against master clients has no effect...
+    // A notable example is: EVAL with a script that fails on the replica.
+    // We log it because it is a sign of the two going out of sync.
+    if c.flags & (CLIENT_MASTER | CLIENT_SLAVE) != 0 && c.flags & CLIENT_MONITOR == 0 {
+        let (to, from) = if c.flags & CLIENT_MASTER != 0 { ("master", "replica") } else { ("replica", "master") };
+        c.critical_error_log = Some(format!(
+            "== CRITICAL == This {} is sending an error to its {}: '{}' after processing the command '{}'",
+            from,
+            to,
+            String::from_utf8_lossy(s),
+            "<unknown>"
+        ));
+    }
+}
+
+/// C: networking.c addReplyError()
+pub fn add_reply_error(c: &mut Client, err: &str) {
+    add_reply_error_length(c, err.as_bytes())
+}
+
+/// C: networking.c addReplyErrorFormat()
+pub fn add_reply_error_format(c: &mut Client, args: std::fmt::Arguments) {
+    let mut s = std::fmt::format(args).into_bytes();
+    // Make sure there are no newlines in the string, otherwise invalid
+    // protocol is emitted.
+    for b in s.iter_mut() {
+        if *b == b'\r' || *b == b'\n' {
+            *b = b' ';
+        }
+    }
+    add_reply_error_length(c, &s)
+}
+
+/// C: networking.c addReplyStatusLength()
+pub fn add_reply_status_length(c: &mut Client, s: &[u8]) {
+    add_reply_string(c, b"+");
+    add_reply_string(c, s);
+    add_reply_string(c, b"\r\n");
+}
+
+/// C: networking.c addReplyStatus()
+pub fn add_reply_status(c: &mut Client, status: &str) {
+    add_reply_status_length(c, status.as_bytes())
+}
+
+/// C: networking.c addReplyStatusFormat()
+pub fn add_reply_status_format(c: &mut Client, args: std::fmt::Arguments) {
+    let mut s = std::fmt::format(args).into_bytes();
+    for b in s.iter_mut() {
+        if *b == b'\r' || *b == b'\n' {
+            *b = b' ';
+        }
+    }
+    add_reply_status_length(c, &s)
+}
+
+/// Adds an empty object to the reply list that will contain the multi bulk
+/// length, which is not known when this function is called. Returns the
+/// position of that node, for set_deferred_multi_bulk_length.
+///
+/// C: networking.c addDeferredMultiBulkLength()
+pub fn add_deferred_multi_bulk_length(c: &mut Client) -> Option<usize> {
+    // Note that we install the write event here even if the object is not
+    // ready to be sent, since we are sure that before returning to the
+    // event loop setDeferredMultiBulkLength() will be called.
+    if prepare_client_to_write(c).is_err() {
+        return None;
+    }
+    c.reply.push_back(ClientReplyBlock { buf: Vec::new() });
+    Some(c.reply.len() - 1)
+}
+
+/// Populate the length object and try gluing it to the next chunk.
+///
+/// C: networking.c setDeferredMultiBulkLength()
+pub fn set_deferred_multi_bulk_length(c: &mut Client, node: Option<usize>, length: i64) {
+    // Abort when *node is NULL: when the client should not accept writes we
+    // return NULL in addDeferredMultiBulkLength()
+    let Some(i) = node else { return };
+    let hdr = format!("*{}\r\n", length).into_bytes();
+    let Some(block) = c.reply.get_mut(i) else { return };
+    // Divergence from C: C tries to glue the length into the next node;
+    // we keep the small node, which writes the same bytes.
+    c.reply_bytes += hdr.len() as u64;
+    block.buf = hdr;
+}
+
+/// Add a double as a bulk reply.
+///
+/// C: networking.c addReplyDouble()
+pub fn add_reply_double(c: &mut Client, d: f64) {
+    if d.is_infinite() {
+        // Libc in odd systems (Hi Solaris!) will format infinite in a
+        // different way, so better to handle it in an explicit way.
+        add_reply_bulk(c, if d > 0.0 { b"inf" } else { b"-inf" });
+    } else {
+        let s = crate::object::fmt_g17(d);
+        add_reply_bulk(c, s.as_bytes());
+    }
+}
+
+/// Add a long double as a bulk reply, but uses a human readable formatting
+/// of the double instead of exposing the crude behavior of doubles to the
+/// dear user.
+///
+/// C: networking.c addReplyHumanLongDouble()
+pub fn add_reply_human_long_double(c: &mut Client, d: f64) {
+    let s = crate::util::ld2string_human(d);
+    add_reply_bulk(c, s.as_bytes());
+}
+
+/// Add a long long as integer reply or bulk len / multi bulk count.
+/// Basically this is used to output <prefix><long long><crlf>.
+///
+/// C: networking.c addReplyLongLongWithPrefix()
+pub fn add_reply_long_long_with_prefix(c: &mut Client, ll: i64, prefix: u8) {
+    let mut buf = [0u8; 128];
+    buf[0] = prefix;
+    let mut n = 1;
+    let mut tmp = itoa(ll);
+    let digits = tmp.as_bytes();
+    buf[n..n + digits.len()].copy_from_slice(digits);
+    n += digits.len();
+    buf[n] = b'\r';
+    buf[n + 1] = b'\n';
+    n += 2;
+    tmp.clear();
+    add_reply_string(c, &buf[..n]);
+}
+
+fn itoa(v: i64) -> String {
+    v.to_string()
+}
+
+/// C: networking.c addReplyLongLong()
+pub fn add_reply_long_long(c: &mut Client, ll: i64) {
+    if ll == 0 {
+        add_reply(c, b":0\r\n");
+    } else if ll == 1 {
+        add_reply(c, b":1\r\n");
+    } else {
+        add_reply_long_long_with_prefix(c, ll, b':');
+    }
+}
+
+/// C: networking.c addReplyMultiBulkLen()
+pub fn add_reply_multi_bulk_len(c: &mut Client, length: i64) {
+    add_reply_long_long_with_prefix(c, length, b'*');
+}
+
+/// Create the length prefix of a bulk reply, example: $2234
+///
+/// C: networking.c addReplyBulkLen()
+pub fn add_reply_bulk_len(c: &mut Client, len: usize) {
+    add_reply_long_long_with_prefix(c, len as i64, b'$');
+}
+
+/// Add a Redis Object as a bulk reply. Here: any byte string.
+///
+/// C: networking.c addReplyBulk()
+pub fn add_reply_bulk(c: &mut Client, s: &[u8]) {
+    add_reply_bulk_len(c, s.len());
+    add_reply(c, s);
+    add_reply(c, b"\r\n");
+}
+
+/// Add a C buffer as bulk reply
+///
+/// C: networking.c addReplyBulkCBuffer()
+pub fn add_reply_bulk_c_buffer(c: &mut Client, p: &[u8]) {
+    add_reply_bulk(c, p)
+}
+
+/// Add sds to reply (takes ownership of sds and frees it)
+///
+/// C: networking.c addReplyBulkSds()
+pub fn add_reply_bulk_sds(c: &mut Client, s: Vec<u8>) {
+    add_reply_bulk(c, &s)
+}
+
+/// Add a C null term string as bulk reply; `None` is the null bulk.
+///
+/// C: networking.c addReplyBulkCString()
+pub fn add_reply_bulk_c_string(c: &mut Client, s: Option<&str>) {
+    match s {
+        None => add_reply(c, b"$-1\r\n"),
+        Some(s) => add_reply_bulk(c, s.as_bytes()),
+    }
+}
+
+/// Add a long long as a bulk reply
+///
+/// C: networking.c addReplyBulkLongLong()
+pub fn add_reply_bulk_long_long(c: &mut Client, ll: i64) {
+    add_reply_bulk(c, ll.to_string().as_bytes());
+}
+
+/// Add an array of C strings as status replies with a heading. This
+/// function is typically invoked by from commands that support subcommands
+/// in response to the 'help' subcommand. The help array is terminated by
+/// NULL sentinel.
+///
+/// C: networking.c addReplyHelp()
+pub fn add_reply_help(c: &mut Client, subcmd: &str, help: &[&str]) {
+    let mut s = subcmd.as_bytes().to_vec();
+    s.make_ascii_uppercase();
+    add_reply_multi_bulk_len(c, help.len() as i64 + 1);
+    add_reply_status_format(
+        c,
+        format_args!("{} <subcommand> arg arg ... arg. Subcommands are:", String::from_utf8_lossy(&s)),
+    );
+    for h in help {
+        add_reply_status(c, h);
+    }
+}
+
+/// Add a suggestive error reply. This function is typically invoked by
+/// from commands that support subcommands in response to an unknown
+/// subcommand or argument error.
+///
+/// C: networking.c addReplySubcommandSyntaxError()
+pub fn add_reply_subcommand_syntax_error(c: &mut Client) {
+    let cmd = String::from_utf8_lossy(&c.argv[0]).into_owned();
+    let sub = String::from_utf8_lossy(&c.argv[1]).into_owned();
+    let sub: String = sub.chars().take(128).collect();
+    add_reply_error_format(
+        c,
+        format_args!("Unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.", sub, cmd.to_uppercase()),
+    );
+}
+
+/// Copy 'src' client output buffers into 'dst' client output buffers. The
+/// function takes care of freeing the old output buffers of the destination
+/// client.
+///
+/// C: networking.c copyClientOutputBuffer()
+pub fn copy_client_output_buffer(dst: &mut Client, src: &Client) {
+    dst.reply.clear();
+    for b in &src.reply {
+        dst.reply.push_back(ClientReplyBlock { buf: b.buf.clone() });
+    }
+    dst.buf[..src.bufpos].copy_from_slice(&src.buf[..src.bufpos]);
+    dst.bufpos = src.bufpos;
+    dst.reply_bytes = src.reply_bytes;
+}
+
+/// Return true if the specified client has pending reply buffers to write
+/// to the socket.
+///
+/// C: networking.c clientHasPendingReplies()
+pub fn client_has_pending_replies(c: &Client) -> bool {
+    c.bufpos != 0 || !c.reply.is_empty()
+}
+
+/// Accept handler for both TCP and Unix sockets: wraps the new socket in a
+/// client, refusing it if we are over maxclients or in protected mode.
+///
+/// C: networking.c acceptCommonHandler()
+fn accept_common_handler(server: &mut RedisServer, sock: Socket, flags: u64, ip: Option<&str>) {
+    let fd = sock.as_raw_fd();
+    let Some(id) = create_client(server, Some(sock)) else {
+        server_log!(
+            server,
+            LL_WARNING,
+            "Error registering fd event for the new client: {} (fd={})",
+            strerror(&io::Error::last_os_error()),
+            fd
+        );
+        return;
+    };
+    // If maxclient directive is set and this is one client more... close
+    // the connection. Note that we create the client instead to check
+    // before for this condition, since now the socket is already set in
+    // non-blocking mode and we can send an error for free using the Kernel
+    // I/O
+    if num_clients(server) > server.maxclients as usize {
+        if let Some(c) = server.clients.get(&id) {
+            if let Some(s) = &c.sock {
+                let _ = (&*s).write(b"-ERR max number of clients reached\r\n");
+            }
+        }
+        server.stat_rejected_conn += 1;
+        free_client(server, id);
+        return;
+    }
+
+    // If the server is running in protected mode (the default) and there
+    // is no password set, nor a specific interface is bound, we don't
+    // accept requests from non loopback interfaces. Instead we try to
+    // explain the user what to do to fix it if needed.
+    if server.protected_mode
+        && server.bindaddr.is_empty()
+        && server.requirepass.is_none()
+        && flags & CLIENT_UNIX_SOCKET == 0
+    {
+        if let Some(ip) = ip {
+            if ip != "127.0.0.1" && ip != "::1" && ip != "::ffff:127.0.0.1" {
+                let err = "-DENIED Redis is running in protected mode because protected \
+mode is enabled, no bind address was specified, no \
+authentication password is requested to clients. In this mode \
+connections are only accepted from the loopback interface. \
+If you want to connect from external computers to Redis you \
+may adopt one of the following solutions: \
+1) Just disable protected mode sending the command \
+'CONFIG SET protected-mode no' from the loopback interface \
+by connecting to Redis from the same host the server is \
+running, however MAKE SURE Redis is not publicly accessible \
+from internet if you do so. Use CONFIG REWRITE to make this \
+change permanent. \
+2) Alternatively you can just disable the protected mode by \
+editing the Redis configuration file, and setting the protected \
+mode option to 'no', and then restarting the server. \
+3) If you started the server manually just for testing, restart \
+it with the '--protected-mode no' option. \
+4) Setup a bind address or an authentication password. \
+NOTE: You only need to do one of the above things in order for \
+the server to start accepting connections from the outside.\r\n";
+                if let Some(c) = server.clients.get(&id) {
+                    if let Some(s) = &c.sock {
+                        let _ = (&*s).write(err.as_bytes());
+                    }
+                }
+                server.stat_rejected_conn += 1;
+                free_client(server, id);
+                return;
+            }
+        }
+    }
+
+    server.stat_numconnections += 1;
+    if let Some(c) = server.clients.get_mut(&id) {
+        c.flags |= flags;
+    }
+}
+
+/// C: networking.c MAX_ACCEPTS_PER_CALL
+const MAX_ACCEPTS_PER_CALL: usize = 1000;
+
+/// C: networking.c acceptTcpHandler()
+pub fn accept_tcp_handler(server: &mut RedisServer, fd: RawFd, _data: ClientData, _mask: i32) {
+    let mut max = MAX_ACCEPTS_PER_CALL;
+    while max > 0 {
+        max -= 1;
+        match anet::anet_tcp_accept(fd) {
+            Ok((sock, cip, cport)) => {
+                server_log!(server, LL_VERBOSE, "Accepted {}:{}", cip, cport);
+                accept_common_handler(server, sock, 0, Some(&cip));
+            }
+            Err(e) => {
+                if e.kind() != io::ErrorKind::WouldBlock {
+                    server_log!(server, LL_WARNING, "Accepting client connection: {}", strerror(&e));
+                }
+                ae_not_ready(&mut server.el, fd, AE_READABLE);
+                return;
+            }
+        }
+    }
+}
+
+/// C: networking.c acceptUnixHandler()
+pub fn accept_unix_handler(server: &mut RedisServer, fd: RawFd, _data: ClientData, _mask: i32) {
+    let mut max = MAX_ACCEPTS_PER_CALL;
+    while max > 0 {
+        max -= 1;
+        match anet::anet_unix_accept(fd) {
+            Ok(sock) => {
+                server_log!(
+                    server,
+                    LL_VERBOSE,
+                    "Accepted connection to {}",
+                    server.unixsocket.clone().unwrap_or_default()
+                );
+                accept_common_handler(server, sock, CLIENT_UNIX_SOCKET, None);
+            }
+            Err(e) => {
+                if e.kind() != io::ErrorKind::WouldBlock {
+                    server_log!(server, LL_WARNING, "Accepting client connection: {}", strerror(&e));
+                }
+                ae_not_ready(&mut server.el, fd, AE_READABLE);
+                return;
+            }
+        }
+    }
+}
+
+/// C: networking.c freeClientArgv()
+fn free_client_argv(c: &mut Client) {
+    c.argv.clear();
+    c.cmd = None;
+}
+
+/// Close all the slaves connections. This is useful in chained replication
+/// when we resync with our own master and want to force all our slaves to
+/// resync with us as well.
+///
+/// C: networking.c disconnectSlaves()
+pub fn disconnect_slaves(server: &mut RedisServer) {
+    for id in server.slaves.clone() {
+        free_client(server, id);
+    }
+}
+
+/// Remove the specified client from global lists where the client could be
+/// referenced, not including the Pub/Sub channels. This is used by
+/// freeClient() and replicationCacheMaster().
+///
+/// C: networking.c unlinkClient()
+pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
+    // If this is marked as current client unset it.
+    if server.current_client == Some(c.id) {
+        server.current_client = None;
+    }
+    // Certain operations must be done only if the client has an active
+    // socket. If the client was already unlinked or if it's a "fake
+    // client" the fd is already set to -1.
+    if c.fd != -1 {
+        // Unregister async I/O handlers and close the socket.
+        ae::ae_delete_file_event(&mut server.el, c.fd, AE_READABLE);
+        ae::ae_delete_file_event(&mut server.el, c.fd, AE_WRITABLE);
+        c.sock = None; // closes the fd
+        c.fd = -1;
+    }
+    // Remove from the list of pending writes if needed.
+    if c.flags & CLIENT_PENDING_WRITE != 0 || c.pending_write_queued {
+        if let Some(pos) = server.clients_pending_write.iter().position(|x| *x == c.id) {
+            server.clients_pending_write.remove(pos);
+        }
+        c.flags &= !CLIENT_PENDING_WRITE;
+        c.pending_write_queued = false;
+    }
+    // When client was just unblocked because of a blocking operation,
+    // remove it from the list of unblocked clients.
+    if c.flags & CLIENT_UNBLOCKED != 0 {
+        if let Some(pos) = server.unblocked_clients.iter().position(|x| *x == c.id) {
+            server.unblocked_clients.remove(pos);
+        }
+        c.flags &= !CLIENT_UNBLOCKED;
+    }
+}
+
+/// Frees the client: closes its socket, takes it off every list, and
+/// drops it. A client that is detached (running a command) is freed when
+/// it is handed back.
+///
+/// C: networking.c freeClient()
+pub fn free_client(server: &mut RedisServer, id: ClientId) {
+    if server.detached.contains(&id) {
+        if !server.detached_free.contains(&id) {
+            server.detached_free.push(id);
+        }
+        return;
+    }
+    let Some(flags) = server.clients.get(&id).map(|c| c.flags) else { return };
+
+    // If a client is protected, yet we need to free it right now, make
+    // sure to at least use asynchronous freeing.
+    if flags & CLIENT_PROTECTED != 0 {
+        free_client_async(server, id);
+        return;
+    }
+
+    // If it is our master that's being disconnected we should make sure to
+    // cache the state to try a partial resynchronization later.
+    //
+    // Note that before doing this we make sure that the client is not in
+    // some unexpected state, by checking its flags.
+    if server.master == Some(id) && flags & CLIENT_MASTER != 0 {
+        server_log!(server, LL_WARNING, "Connection with master lost.");
+        if flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED) == 0 {
+            crate::replication::replication_cache_master(server, id);
+            return;
+        }
+    }
+
+    // Log link disconnection with slave
+    if flags & CLIENT_SLAVE != 0 && flags & CLIENT_MONITOR == 0 {
+        let name = crate::replication::replication_get_slave_name(server, id);
+        server_log!(server, LL_WARNING, "Connection with replica {} lost.", name);
+    }
+
+    let Some(mut c) = server.clients.remove(&id) else { return };
+
+    // Deallocate structures used to block on blocking ops.
+    if c.flags & CLIENT_BLOCKED != 0 {
+        crate::blocked::unblock_client(server, &mut c);
+    }
+
+    // UNWATCH all the keys
+    crate::multi::unwatch_all_keys(server, &mut c);
+
+    // Unsubscribe from all the pubsub channels
+    crate::pubsub::pubsub_unsubscribe_all_channels(server, &mut c, false);
+    crate::pubsub::pubsub_unsubscribe_all_patterns(server, &mut c, false);
+
+    // Free data structures.
+    free_client_argv(&mut c);
+
+    // Unlink the client: this will close the socket, remove the I/O
+    // handlers, and remove references of the client from different places
+    // where active clients may be referenced.
+    unlink_client(server, &mut c);
+
+    // Master/slave cleanup Case 1: we lost the connection with a slave.
+    if c.flags & CLIENT_SLAVE != 0 {
+        if c.replstate == crate::replication::SLAVE_STATE_SEND_BULK && c.repldbfd != -1 {
+            crate::replication::close_repldbfd(&mut c);
+        }
+        let l = if c.flags & CLIENT_MONITOR != 0 { &mut server.monitors } else { &mut server.slaves };
+        if let Some(pos) = l.iter().position(|x| *x == id) {
+            l.remove(pos);
+        }
+        if c.flags & CLIENT_MONITOR == 0 && server.slaves.is_empty() {
+            server.repl_no_slaves_since = server.unixtime;
+        }
+        crate::replication::refresh_good_slaves_count(server);
+    }
+
+    // Master/slave cleanup Case 2: we lost the connection with the master.
+    if c.flags & CLIENT_MASTER != 0 {
+        crate::replication::replication_handle_master_disconnection(server);
+    }
+
+    // If this client was scheduled for async freeing we need to remove it
+    // from the queue.
+    if c.flags & CLIENT_CLOSE_ASAP != 0 {
+        if let Some(pos) = server.clients_to_close.iter().position(|x| *x == id) {
+            server.clients_to_close.remove(pos);
+        }
+    }
+    // The Box<Client> drops here: C's zfree(c).
+}
+
+/// Schedule a client to free it at a safe time in the serverCron()
+/// function. This function is useful when we need to terminate a client
+/// but we are in a context where calling freeClient() is not possible,
+/// because the client should be valid for the continuation of the flow of
+/// the program.
+///
+/// C: networking.c freeClientAsync()
+pub fn free_client_async(server: &mut RedisServer, id: ClientId) {
+    let flags = match server.clients.get_mut(&id) {
+        Some(c) => {
+            let f = c.flags;
+            c.flags |= CLIENT_CLOSE_ASAP;
+            f
+        }
+        None if server.detached.contains(&id) => {
+            // The client is running a command; it will be found by the
+            // queue walk once handed back.
+            if !server.clients_to_close.contains(&id) {
+                server.clients_to_close.push(id);
+            }
+            return;
+        }
+        None => return,
+    };
+    if flags & CLIENT_CLOSE_ASAP != 0 || flags & CLIENT_LUA != 0 {
+        return;
+    }
+    server.clients_to_close.push(id);
+}
+
+/// C: networking.c freeClientsInAsyncFreeQueue()
+pub fn free_clients_in_async_free_queue(server: &mut RedisServer) {
+    while let Some(id) = server.clients_to_close.first().copied() {
+        if let Some(c) = server.clients.get_mut(&id) {
+            c.flags &= !CLIENT_CLOSE_ASAP;
+        }
+        server.clients_to_close.remove(0);
+        free_client(server, id);
+    }
+}
+
+/// Return a client by ID, or `None` if the client ID is not in the set of
+/// registered clients. Note that "fake clients", created with -1 as FD,
+/// are not registered clients.
+///
+/// C: networking.c lookupClientByID()
+pub fn lookup_client_by_id(server: &RedisServer, id: ClientId) -> Option<&Client> {
+    server.clients.get(&id).map(|b| &**b)
+}
+
+/// Write data in output buffers to client. Return Ok if the client is
+/// still valid after the call, Err if it was freed.
+///
+/// C: networking.c writeToClient()
+pub fn write_to_client(server: &mut RedisServer, id: ClientId, handler_installed: bool) -> CResult {
+    let unixtime = server.unixtime;
+    let maxmemory = server.maxmemory;
+    let Some(c) = server.clients.get_mut(&id) else { return Err(CErr) };
+    let mut totwritten: usize = 0;
+    let mut err: Option<io::Error> = None;
+    let fd = c.fd;
+    {
+        let Some(sock) = c.sock.as_ref() else { return Err(CErr) };
+        let mut sock: &Socket = sock;
+        while c.bufpos != 0 || !c.reply.is_empty() {
+            if c.bufpos > 0 {
+                match sock.write(&c.buf[c.sentlen..c.bufpos]) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        c.sentlen += n;
+                        totwritten += n;
+                        // If the buffer was sent, set bufpos to zero to
+                        // continue with the remainder of the reply.
+                        if c.sentlen == c.bufpos {
+                            c.bufpos = 0;
+                            c.sentlen = 0;
+                        }
+                    }
+                    Err(e) => {
+                        err = Some(e);
+                        break;
+                    }
+                }
+            } else {
+                let Some(o) = c.reply.front() else { break };
+                let objlen = o.buf.len();
+                if objlen == 0 {
+                    c.reply_bytes -= o.buf.capacity() as u64;
+                    c.reply.pop_front();
+                    continue;
+                }
+                match sock.write(&o.buf[c.sentlen..objlen]) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        c.sentlen += n;
+                        totwritten += n;
+                        // If we fully sent the object on head go to the next
+                        // one
+                        if c.sentlen == objlen {
+                            let cap = o.buf.capacity() as u64;
+                            c.reply_bytes = c.reply_bytes.saturating_sub(cap);
+                            c.reply.pop_front();
+                            c.sentlen = 0;
+                            if c.reply.is_empty() {
+                                c.reply_bytes = 0;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        err = Some(e);
+                        break;
+                    }
+                }
+            }
+            // Note that we avoid to send more than NET_MAX_WRITES_PER_EVENT
+            // bytes, in a single threaded server it's a good idea to serve
+            // other clients as well, even if a very large request comes from
+            // super fast link that is always able to accept data (in real
+            // world scenario think about 'KEYS *' against the loopback
+            // interface).
+            //
+            // However if we are over the maxmemory limit we ignore that and
+            // just deliver as much data as it is possible to deliver.
+            //
+            // Moreover, we also send as much as possible if the client is a
+            // slave (otherwise, on high-speed traffic, the replication buffer
+            // will grow indefinitely)
+            if totwritten > NET_MAX_WRITES_PER_EVENT
+                && (maxmemory == 0 || (crate::util::zmalloc_used_memory() as u64) < maxmemory)
+                && c.flags & CLIENT_SLAVE == 0
+            {
+                break;
+            }
+        }
+    }
+    if totwritten > 0 {
+        // For clients representing masters we don't count sending data as
+        // an interaction, since we always send REPLCONF ACK commands that
+        // take some time to just fill the socket output buffer. We just
+        // rely on data / pings received for timeout detection.
+        if c.flags & CLIENT_MASTER == 0 {
+            c.lastinteraction = unixtime;
+        }
+    }
+    let pending = c.bufpos != 0 || !c.reply.is_empty();
+    let close_after = c.flags & CLIENT_CLOSE_AFTER_REPLY != 0;
+    if !pending {
+        c.sentlen = 0;
+    }
+    server.stat_net_output_bytes += totwritten as i64;
+    if let Some(e) = err {
+        if e.kind() == io::ErrorKind::WouldBlock {
+            ae_not_ready(&mut server.el, fd, AE_WRITABLE);
+        } else {
+            server_log!(server, LL_VERBOSE, "Error writing to client: {}", strerror(&e));
+            free_client(server, id);
+            return Err(CErr);
+        }
+    }
+    if !pending {
+        // Note that writeToClient() is called in a threaded way, but
+        // aeDeleteFileEvent() is not thread safe: however writeToClient() is
+        // always called with handler_installed set to 0 from threads so we
+        // are fine.
+        if handler_installed {
+            ae::ae_delete_file_event(&mut server.el, fd, AE_WRITABLE);
+        }
+        // Close connection after entire reply has been sent.
+        if close_after {
+            free_client(server, id);
+            return Err(CErr);
+        }
+    }
+    Ok(())
+}
+
+/// Write event handler. Just send data to the client.
+///
+/// C: networking.c sendReplyToClient()
+pub fn send_reply_to_client(server: &mut RedisServer, _fd: RawFd, data: ClientData, _mask: i32) {
+    if let ClientData::Client(id) = data {
+        let _ = write_to_client(server, id, true);
+    }
+}
+
+/// This function is called just before entering the event loop, in the
+/// hope we can just write the replies to the client output buffer without
+/// any need to use a syscall in order to install the writable event
+/// handler, get it called, and so forth.
+///
+/// C: networking.c handleClientsWithPendingWrites()
+pub fn handle_clients_with_pending_writes(server: &mut RedisServer) -> usize {
+    let list = std::mem::take(&mut server.clients_pending_write);
+    let processed = list.len();
+    for id in list.iter().copied() {
+        let Some(c) = server.clients.get_mut(&id) else { continue };
+        c.flags &= !CLIENT_PENDING_WRITE;
+        c.pending_write_queued = false;
+
+        // If a client is protected, don't do anything, that may trigger
+        // write error or recreate handler.
+        if c.flags & CLIENT_PROTECTED != 0 {
+            continue;
+        }
+        // Try to write buffers to the client socket.
+        if write_to_client(server, id, false).is_err() {
+            continue;
+        }
+        // If after the synchronous writes above we still have data to
+        // output to the client, we need to install the writable handler.
+        let Some(c) = server.clients.get(&id) else { continue };
+        if client_has_pending_replies(c) {
+            let fd = c.fd;
+            if ae::ae_create_file_event(&mut server.el, fd, AE_WRITABLE, send_reply_to_client, ClientData::Client(id))
+                .is_err()
+            {
+                free_client_async(server, id);
+            }
+        }
+    }
+    // Keep ids queued by the writes above (none today) after ours.
+    let mut rest = std::mem::replace(&mut server.clients_pending_write, list);
+    server.clients_pending_write.clear();
+    server.clients_pending_write.append(&mut rest);
+    processed
+}
+
+/// resetClient prepare the client to process the next command
+///
+/// C: networking.c resetClient()
+pub fn reset_client(c: &mut Client) {
+    let prevcmd_asking = false;
+    free_client_argv(c);
+    c.reqtype = 0;
+    c.multibulklen = 0;
+    c.bulklen = -1;
+
+    // We clear the ASKING flag as well if we are not inside a MULTI, and if
+    // what we just executed is not the ASKING command itself.
+    if c.flags & CLIENT_MULTI == 0 && !prevcmd_asking {
+        c.flags &= !CLIENT_ASKING;
+    }
+    // Remove the CLIENT_REPLY_SKIP flag if any so that the reply to the
+    // next command will be sent, but set the flag if the command we just
+    // processed was "CLIENT REPLY SKIP".
+    c.flags &= !CLIENT_REPLY_SKIP;
+    if c.flags & CLIENT_REPLY_SKIP_NEXT != 0 {
+        c.flags |= CLIENT_REPLY_SKIP;
+        c.flags &= !CLIENT_REPLY_SKIP_NEXT;
+    }
+}
+
+/// Like processMultibulkBuffer(), but for the inline protocol instead of
+/// RESP, this function consumes the client query buffer and creates a
+/// command ready to be executed inside the client structure. Returns Ok if
+/// the command is ready to be executed, or Err if there is still protocol
+/// to read to have a well formed command.
+///
+/// C: networking.c processInlineBuffer()
+pub fn process_inline_buffer(server: &mut RedisServer, c: &mut Client) -> CResult {
+    let mut linefeed_chars = 1;
+    // Search for end of line
+    let Some(nl) = memchr::memchr(b'\n', &c.querybuf[c.qb_pos..]) else {
+        // Nothing to do without a \r\n
+        if c.querybuf.len() - c.qb_pos > PROTO_INLINE_MAX_SIZE {
+            add_reply_error(c, "Protocol error: too big inline request");
+            set_protocol_error(server, "too big inline request", c);
+        }
+        return Err(CErr);
+    };
+    let mut newline = c.qb_pos + nl;
+    // Handle the \r\n case.
+    if newline != c.qb_pos && c.querybuf[newline - 1] == b'\r' {
+        newline -= 1;
+        linefeed_chars += 1;
+    }
+    // Split the input buffer up to the \r\n
+    let querylen = newline - c.qb_pos;
+    let Some(argv) = sdssplitargs(&c.querybuf[c.qb_pos..newline]) else {
+        add_reply_error(c, "Protocol error: unbalanced quotes in request");
+        set_protocol_error(server, "unbalanced quotes in inline request", c);
+        return Err(CErr);
+    };
+    // Newline from slaves can be used to refresh the last ACK time. This is
+    // useful for a slave to ping back while loading a big RDB file.
+    if querylen == 0 && c.flags & CLIENT_SLAVE != 0 && c.flags & CLIENT_MONITOR == 0 {
+        c.repl_ack_time = server.unixtime;
+    }
+    // Move querybuffer position to the next query in the buffer.
+    c.qb_pos += querylen + linefeed_chars;
+    // Setup argv array on client structure
+    c.argv = argv;
+    Ok(())
+}
+
+/// Helper function. Record protocol erro details in server log, and set
+/// the client as CLIENT_CLOSE_AFTER_REPLY.
+///
+/// C: networking.c setProtocolError()
+fn set_protocol_error(server: &mut RedisServer, errstr: &str, c: &mut Client) {
+    if server.verbosity <= LL_VERBOSE {
+        let client = cat_client_info_string(server, c);
+        // Sample some protocol to given an idea about what was inside.
+        let rest = &c.querybuf[c.qb_pos..];
+        let buf = if rest.len() < PROTO_DUMP_LEN {
+            format!("Query buffer during protocol error: '{}'", String::from_utf8_lossy(rest))
+        } else {
+            format!(
+                "Query buffer during protocol error: '{}' (... more {} bytes ...) '{}'",
+                String::from_utf8_lossy(&rest[..PROTO_DUMP_LEN / 2]),
+                rest.len() - PROTO_DUMP_LEN,
+                String::from_utf8_lossy(&rest[rest.len() - PROTO_DUMP_LEN / 2..])
+            )
+        };
+        // Remove non printable chars.
+        let buf: String = buf.chars().map(|ch| if ch.is_ascii_graphic() || ch == ' ' { ch } else { '.' }).collect();
+        server_log!(server, LL_VERBOSE, "Protocol error ({}) from client: {}. {}", errstr, client, buf);
+    }
+    c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+}
+
+/// Process the query buffer for client 'c', setting up the client argument
+/// vector for command execution. Returns Ok if after running the function
+/// the client has a well-formed ready to be processed command, otherwise
+/// Err if there is still to read more buffer to get the full command. The
+/// function also returns Err when there is a protocol error: in such a
+/// case the client structure is setup to reply with the error and close
+/// the connection.
+///
+/// This function is called if processInputBuffer() detects that the next
+/// command is in RESP format, so the first byte in the command is found to
+/// be '*'. Otherwise for inline commands processInlineBuffer() is called.
+///
+/// C: networking.c processMultibulkBuffer()
+pub fn process_multibulk_buffer(server: &mut RedisServer, c: &mut Client) -> CResult {
+    if c.multibulklen == 0 {
+        // The client should have been reset
+        debug_assert!(c.argv.is_empty());
+
+        // Multi bulk length cannot be read without a \r\n
+        let Some(nl) = memchr::memchr(b'\r', &c.querybuf[c.qb_pos..]) else {
+            if c.querybuf.len() - c.qb_pos > PROTO_INLINE_MAX_SIZE {
+                add_reply_error(c, "Protocol error: too big mbulk count string");
+                set_protocol_error(server, "too big mbulk count string", c);
+            }
+            return Err(CErr);
+        };
+        let newline = c.qb_pos + nl;
+        // Buffer should also contain \n
+        if newline + 2 > c.querybuf.len() {
+            return Err(CErr);
+        }
+        // We know for sure there is a whole line since newline != NULL, so
+        // go ahead and find out the multi bulk length.
+        let ll = crate::object::string2ll(&c.querybuf[c.qb_pos + 1..newline]);
+        let ll = match ll {
+            Some(ll) if ll <= 1024 * 1024 => ll,
+            _ => {
+                add_reply_error(c, "Protocol error: invalid multibulk length");
+                set_protocol_error(server, "invalid mbulk count", c);
+                return Err(CErr);
+            }
+        };
+        if ll > 10 && server.requirepass.is_some() && !c.authenticated {
+            add_reply_error(c, "Protocol error: unauthenticated multibulk length");
+            set_protocol_error(server, "unauth mbulk count", c);
+            return Err(CErr);
+        }
+        c.qb_pos = newline + 2;
+        if ll <= 0 {
+            return Ok(());
+        }
+        c.multibulklen = ll;
+        // Setup argv array on client structure
+        c.argv = Vec::with_capacity(ll.min(1024) as usize);
+    }
+
+    while c.multibulklen > 0 {
+        // Read bulk length if unknown
+        if c.bulklen == -1 {
+            let Some(nl) = memchr::memchr(b'\r', &c.querybuf[c.qb_pos..]) else {
+                if c.querybuf.len() - c.qb_pos > PROTO_INLINE_MAX_SIZE {
+                    add_reply_error(c, "Protocol error: too big bulk count string");
+                    set_protocol_error(server, "too big bulk count string", c);
+                    return Err(CErr);
+                }
+                break;
+            };
+            let newline = c.qb_pos + nl;
+            // Buffer should also contain \n
+            if newline + 2 > c.querybuf.len() {
+                break;
+            }
+            if c.querybuf[c.qb_pos] != b'$' {
+                let got = c.querybuf[c.qb_pos] as char;
+                add_reply_error_format(c, format_args!("Protocol error: expected '$', got '{}'", got));
+                set_protocol_error(server, "expected $ but got something else", c);
+                return Err(CErr);
+            }
+            let ll = crate::object::string2ll(&c.querybuf[c.qb_pos + 1..newline]);
+            let ll = match ll {
+                Some(ll) if ll >= 0 && ll <= server.proto_max_bulk_len => ll,
+                _ => {
+                    add_reply_error(c, "Protocol error: invalid bulk length");
+                    set_protocol_error(server, "invalid bulk length", c);
+                    return Err(CErr);
+                }
+            };
+            if ll > 16384 && server.requirepass.is_some() && !c.authenticated {
+                add_reply_error(c, "Protocol error: unauthenticated bulk length");
+                set_protocol_error(server, "unauth bulk length", c);
+                return Err(CErr);
+            }
+            c.qb_pos = newline + 2;
+            if ll >= PROTO_MBULK_BIG_ARG {
+                // If we are going to read a large object from network try to
+                // make it likely that it will start at c->querybuf boundary
+                // so that we can optimize object creation avoiding a large
+                // copy of data. But only when the data we have not parsed is
+                // less than or equal to ll+2.
+                if c.querybuf.len() - c.qb_pos <= ll as usize + 2 {
+                    c.querybuf.drain(..c.qb_pos);
+                    c.qb_pos = 0;
+                    // Hint the sds library about the amount of bytes this
+                    // string is going to contain.
+                    let need = ll as usize + 2;
+                    if c.querybuf.capacity() < need {
+                        c.querybuf.reserve_exact(need - c.querybuf.len());
+                    }
+                }
+            }
+            c.bulklen = ll;
+        }
+
+        // Read bulk argument
+        let bulklen = c.bulklen as usize;
+        if c.querybuf.len() - c.qb_pos < bulklen + 2 {
+            // Not enough data (+2 == trailing \r\n)
+            break;
+        } else {
+            // Optimization: if the buffer contains JUST our bulk element
+            // instead of creating a new object by *copying* the sds we just
+            // use the current sds string.
+            if c.qb_pos == 0 && c.bulklen >= PROTO_MBULK_BIG_ARG && c.querybuf.len() == bulklen + 2 {
+                let mut arg = std::mem::take(&mut c.querybuf);
+                arg.truncate(bulklen); // remove CRLF
+                c.argv.push(arg);
+                // Assume that if we saw a fat argument we'll see another one
+                // likely...
+                c.querybuf = Vec::with_capacity(bulklen + 2);
+            } else {
+                c.argv.push(c.querybuf[c.qb_pos..c.qb_pos + bulklen].to_vec());
+                c.qb_pos += bulklen + 2;
+            }
+            c.bulklen = -1;
+            c.multibulklen -= 1;
+        }
+    }
+
+    // We're done when c->multibulk == 0
+    if c.multibulklen == 0 {
+        return Ok(());
+    }
+    // Still not ready to process the command
+    Err(CErr)
+}
+
+/// This function is called every time, in the client structure 'c', there
+/// is more query buffer to process, because we read more data from the
+/// socket or because a client was blocked and later reactivated, so there
+/// could be pending query buffer, already representing a full command, to
+/// process.
+///
+/// C: networking.c processInputBuffer()
+pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
+    server.current_client = Some(c.id);
+
+    // Keep processing while there is something in the input buffer
+    while c.qb_pos < c.querybuf.len() {
+        // Return if clients are paused.
+        if c.flags & CLIENT_SLAVE == 0 && clients_are_paused(server) {
+            break;
+        }
+        // Immediately abort if the client is in the middle of something.
+        if c.flags & CLIENT_BLOCKED != 0 {
+            break;
+        }
+        // CLIENT_CLOSE_AFTER_REPLY closes the connection once the reply is
+        // written to the client. Make sure to not let the reply grow after
+        // this flag has been set (i.e. don't process more commands). The
+        // same applies for clients we want to terminate ASAP.
+        if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP) != 0 {
+            break;
+        }
+        // Determine request type when unknown.
+        if c.reqtype == 0 {
+            if c.querybuf[c.qb_pos] == b'*' {
+                c.reqtype = PROTO_REQ_MULTIBULK;
+            } else {
+                c.reqtype = PROTO_REQ_INLINE;
+            }
+        }
+        if c.reqtype == PROTO_REQ_INLINE {
+            if process_inline_buffer(server, c).is_err() {
+                break;
+            }
+        } else if process_multibulk_buffer(server, c).is_err() {
+            break;
+        }
+
+        // Multibulk processing could see a <= 0 length.
+        if c.argv.is_empty() {
+            reset_client(c);
+        } else {
+            // Only reset the client when the command was executed.
+            if process_command(server, c).is_ok() {
+                if c.flags & CLIENT_MASTER != 0 && c.flags & CLIENT_MULTI == 0 {
+                    // Update the applied replication offset of our master.
+                    c.reploff = c.read_reploff - c.querybuf.len() as i64 + c.qb_pos as i64;
+                }
+                // Don't reset the client structure for clients blocked in a
+                // module blocking command, so that the reply callback will
+                // still be able to access the client argv and argc field.
+                if c.flags & CLIENT_BLOCKED == 0 || c.btype != BLOCKED_MODULE {
+                    reset_client(c);
+                }
+            }
+            // The client may have been freed while running the command
+            // (e.g. a replica dropped for its output buffer).
+            if server.current_client.is_none() || server.detached_free.contains(&c.id) {
+                break;
+            }
+        }
+    }
+
+    // Trim to pos
+    if c.qb_pos != 0 {
+        c.querybuf.drain(..c.qb_pos);
+        c.qb_pos = 0;
+    }
+    server.current_client = None;
+}
+
+/// This is a wrapper for processInputBuffer that also cares about handling
+/// the replication forwarding to the sub-slaves, in case the client 'c' is
+/// flagged as master. Usually you want to call this instead of the raw
+/// processInputBuffer().
+///
+/// C: networking.c processInputBufferAndReplicate()
+pub fn process_input_buffer_and_replicate(server: &mut RedisServer, c: &mut Client) {
+    if c.flags & CLIENT_MASTER == 0 {
+        process_input_buffer(server, c);
+    } else {
+        let prev_offset = c.reploff;
+        process_input_buffer(server, c);
+        let applied = (c.reploff - prev_offset) as usize;
+        if applied > 0 {
+            crate::replication::replication_feed_slaves_from_master_stream(server, &c.pending_querybuf[..applied]);
+            c.pending_querybuf.drain(..applied);
+        }
+    }
+}
+
+/// What a read from a client's socket came to. (no C twin)
+enum ReadOutcome {
+    Ok,
+    /// Free the client (EOF, error, or the query buffer limit).
+    Free,
+}
+
+/// Read handler: reads up to 16 KiB from the socket into the query buffer
+/// and runs the commands it completes.
+///
+/// C: networking.c readQueryFromClient()
+pub fn read_query_from_client(server: &mut RedisServer, fd: RawFd, data: ClientData, _mask: i32) {
+    let ClientData::Client(id) = data else { return };
+    let outcome = with_client(server, id, |server, c| {
+        let mut readlen = PROTO_IOBUF_LEN;
+        // If this is a multi bulk request, and we are processing a bulk
+        // reply that is large enough, try to maximize the probability that
+        // the query buffer contains exactly the SDS string representing the
+        // object, even at the risk of requiring more read(2) calls. This way
+        // the function processMultiBulkBuffer() can avoid copying buffers to
+        // create the Redis Object representing the argument.
+        if c.reqtype == PROTO_REQ_MULTIBULK && c.multibulklen != 0 && c.bulklen != -1 && c.bulklen >= PROTO_MBULK_BIG_ARG
+        {
+            let remaining = (c.bulklen as usize + 2).saturating_sub(c.querybuf.len());
+            // Note that the 'remaining' variable may be zero in some edge
+            // case, for example once we resume a blocked client after CLIENT
+            // PAUSE.
+            if remaining > 0 && remaining < readlen {
+                readlen = remaining;
+            }
+        }
+        let qblen = c.querybuf.len();
+        if c.querybuf_peak < qblen {
+            c.querybuf_peak = qblen;
+        }
+        c.querybuf.reserve(readlen);
+        let nread = match c.sock.as_ref() {
+            Some(s) => recv_into(s, &mut c.querybuf, readlen),
+            None => return ReadOutcome::Free,
+        };
+        let nread = match nread {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                ae_not_ready(&mut server.el, fd, AE_READABLE);
+                return ReadOutcome::Ok;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return ReadOutcome::Ok,
+            Err(e) => {
+                server_log!(server, LL_VERBOSE, "Reading from client: {}", strerror(&e));
+                return ReadOutcome::Free;
+            }
+            Ok(0) => {
+                server_log!(server, LL_VERBOSE, "Client closed connection");
+                return ReadOutcome::Free;
+            }
+            Ok(n) => n,
+        };
+        // A short read drained the socket: the next edge tells us of more.
+        if nread < readlen {
+            ae_not_ready(&mut server.el, fd, AE_READABLE);
+        }
+        if c.flags & CLIENT_MASTER != 0 {
+            // Append the query buffer to the pending (not applied) buffer of
+            // the master. We'll use this buffer later in order to have a copy
+            // of the string applied by the last command executed.
+            let (pq, qb) = (&mut c.pending_querybuf, &c.querybuf);
+            pq.extend_from_slice(&qb[qblen..qblen + nread]);
+        }
+        c.lastinteraction = server.unixtime;
+        if c.flags & CLIENT_MASTER != 0 {
+            c.read_reploff += nread as i64;
+        }
+        server.stat_net_input_bytes += nread as i64;
+        if c.querybuf.len() > server.client_max_querybuf_len {
+            let ci = cat_client_info_string(server, c);
+            let bytes = sdscatrepr(&c.querybuf[..c.querybuf.len().min(64)]);
+            server_log!(
+                server,
+                LL_WARNING,
+                "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
+                ci,
+                bytes
+            );
+            return ReadOutcome::Free;
+        }
+        // Time to process the buffer. If the client is a master we need to
+        // compute the difference between the applied offset before and
+        // after processing the buffer, to understand how much of the
+        // replication stream was actually applied to the master state: this
+        // quantity, and its corresponding part of the replication stream,
+        // will be propagated to the sub-slaves and to the replication
+        // backlog.
+        process_input_buffer_and_replicate(server, c);
+        ReadOutcome::Ok
+    });
+    if let Some(ReadOutcome::Free) = outcome {
+        free_client(server, id);
+    }
+}
+
+/// Reads at most `readlen` bytes from `s`, appending them to `buf`.
+/// (no C twin: C reads straight into the sds's free space)
+fn recv_into(s: &Socket, buf: &mut Vec<u8>, readlen: usize) -> io::Result<usize> {
+    let len = buf.len();
+    let spare = &mut buf.spare_capacity_mut()[..readlen];
+    let n = s.recv(spare)?;
+    // SAFETY: recv initialised the first n bytes of the spare capacity,
+    // and n <= readlen <= spare capacity.
+    unsafe { buf.set_len(len + n) };
+    Ok(n)
+}
+
+/// C: networking.c getClientsMaxBuffers()
+pub fn get_clients_max_buffers(server: &RedisServer) -> (u64, u64) {
+    let mut lol = 0u64;
+    let mut bib = 0u64;
+    for c in server.clients.values() {
+        lol = lol.max(c.reply.len() as u64);
+        bib = bib.max(c.querybuf.len() as u64);
+    }
+    (lol, bib)
+}
+
+/// A Redis "Peer ID" is a colon separated ip:port pair. For IPv4 it's in
+/// the form x.y.z.k:port, example: "127.0.0.1:1234". For IPv6 addresses we
+/// use [] around the IP part, like in "[::1]:1234". For Unix sockets we use
+/// path:0, like in "/tmp/redis:0".
+///
+/// C: networking.c genClientPeerId()
+pub fn gen_client_peer_id(server: &RedisServer, c: &Client) -> String {
+    if c.flags & CLIENT_UNIX_SOCKET != 0 {
+        // Unix socket client.
+        format!("{}:0", server.unixsocket.as_deref().unwrap_or(""))
+    } else {
+        // TCP client.
+        match &c.sock {
+            Some(s) => anet::anet_format_peer(s),
+            None => "?:0".to_string(),
+        }
+    }
+}
+
+/// This function returns the client peer id, by creating and caching it if
+/// client->peerid is NULL, otherwise returning the cached value. The Peer
+/// ID never changes during the life of the client, however it is expensive
+/// to compute.
+///
+/// C: networking.c getClientPeerId()
+pub fn get_client_peer_id(server: &RedisServer, c: &mut Client) -> String {
+    if c.peerid.is_none() {
+        c.peerid = Some(gen_client_peer_id(server, c));
+    }
+    c.peerid.clone().unwrap_or_default()
+}
+
+/// Concatenate a string representing the state of a client in an human
+/// readable format, into the sds string 's'.
+///
+/// C: networking.c catClientInfoString()
+pub fn cat_client_info_string(server: &RedisServer, client: &mut Client) -> String {
+    let mut flags = String::new();
+    if client.flags & CLIENT_SLAVE != 0 {
+        if client.flags & CLIENT_MONITOR != 0 {
+            flags.push('O');
+        } else {
+            flags.push('S');
+        }
+    }
+    if client.flags & CLIENT_MASTER != 0 {
+        flags.push('M');
+    }
+    if client.flags & CLIENT_PUBSUB != 0 {
+        flags.push('P');
+    }
+    if client.flags & CLIENT_MULTI != 0 {
+        flags.push('x');
+    }
+    if client.flags & CLIENT_BLOCKED != 0 {
+        flags.push('b');
+    }
+    if client.flags & CLIENT_DIRTY_CAS != 0 {
+        flags.push('d');
+    }
+    if client.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
+        flags.push('c');
+    }
+    if client.flags & CLIENT_UNBLOCKED != 0 {
+        flags.push('u');
+    }
+    if client.flags & CLIENT_CLOSE_ASAP != 0 {
+        flags.push('A');
+    }
+    if client.flags & CLIENT_UNIX_SOCKET != 0 {
+        flags.push('U');
+    }
+    if client.flags & CLIENT_READONLY != 0 {
+        flags.push('r');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let emask = if client.fd == -1 { 0 } else { ae::ae_get_file_events(&server.el, client.fd) };
+    let mut events = String::new();
+    if emask & AE_READABLE != 0 {
+        events.push('r');
+    }
+    if emask & AE_WRITABLE != 0 {
+        events.push('w');
+    }
+    let peer = get_client_peer_id(server, client);
+    format!(
+        "id={} addr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} multi={} qbuf={} qbuf-free={} obl={} oll={} omem={} events={} cmd={}",
+        client.id.0,
+        peer,
+        client.fd,
+        client.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default(),
+        server.unixtime - client.ctime,
+        server.unixtime - client.lastinteraction,
+        flags,
+        client.db,
+        client.pubsub_channels.len(),
+        client.pubsub_patterns.len(),
+        if client.flags & CLIENT_MULTI != 0 { client.mstate.commands.len() as i64 } else { -1 },
+        client.querybuf.len(),
+        client.querybuf.capacity() - client.querybuf.len(),
+        client.bufpos,
+        client.reply.len(),
+        get_client_output_buffer_memory_usage(client),
+        events,
+        client.lastcmd.map(|i| server.commands[i].name).unwrap_or("NULL")
+    )
+}
+
+/// C: networking.c getAllClientsInfoString()
+pub fn get_all_clients_info_string(server: &mut RedisServer, current: &mut Client, type_: Option<usize>) -> String {
+    let mut o = String::new();
+    let ids: Vec<ClientId> = server.clients.keys().copied().collect();
+    let mut done_current = false;
+    let emit = |server: &mut RedisServer, c: &mut Client, o: &mut String| {
+        if let Some(t) = type_ {
+            if get_client_type(c) != t {
+                return;
+            }
+        }
+        let s = cat_client_info_string(server, c);
+        o.push_str(&s);
+        o.push('\n');
+    };
+    for id in ids {
+        if !done_current && current.id < id {
+            emit(server, current, &mut o);
+            done_current = true;
+        }
+        if let Some(mut c) = server.clients.remove(&id) {
+            emit(server, &mut c, &mut o);
+            server.clients.insert(id, c);
+        }
+    }
+    if !done_current {
+        emit(server, current, &mut o);
+    }
+    o
+}
+
+/// Return the class of a client, used in order to enforce limits to
+/// different classes of clients.
+///
+/// C: networking.c getClientType()
+pub fn get_client_type(c: &Client) -> usize {
+    if c.flags & CLIENT_MASTER != 0 {
+        return CLIENT_TYPE_MASTER;
+    }
+    if c.flags & CLIENT_SLAVE != 0 && c.flags & CLIENT_MONITOR == 0 {
+        return CLIENT_TYPE_SLAVE;
+    }
+    if c.flags & CLIENT_PUBSUB != 0 {
+        return CLIENT_TYPE_PUBSUB;
+    }
+    CLIENT_TYPE_NORMAL
+}
+
+/// C: networking.c getClientTypeByName()
+pub fn get_client_type_by_name(name: &[u8]) -> Option<usize> {
+    let n = name.to_ascii_lowercase();
+    match &n[..] {
+        b"normal" => Some(CLIENT_TYPE_NORMAL),
+        b"slave" | b"replica" => Some(CLIENT_TYPE_SLAVE),
+        b"pubsub" => Some(CLIENT_TYPE_PUBSUB),
+        b"master" => Some(CLIENT_TYPE_MASTER),
+        _ => None,
+    }
+}
+
+/// C: networking.c getClientTypeName()
+pub fn get_client_type_name(class: usize) -> Option<&'static str> {
+    match class {
+        CLIENT_TYPE_NORMAL => Some("normal"),
+        CLIENT_TYPE_SLAVE => Some("slave"),
+        CLIENT_TYPE_PUBSUB => Some("pubsub"),
+        CLIENT_TYPE_MASTER => Some("master"),
+        _ => None,
+    }
+}
+
+/// The function checks if the client reached output buffer soft or hard
+/// limit, and also update the state needed to check the soft limit as a
+/// side effect. Return true if the client reached the soft or the hard
+/// limit, otherwise false is returned.
+///
+/// C: networking.c checkClientOutputBufferLimits()
+pub fn check_client_output_buffer_limits(server: &RedisServer, c: &mut Client) -> bool {
+    let used_mem = get_client_output_buffer_memory_usage(c);
+    let mut class = get_client_type(c);
+    // For the purpose of output buffer limiting, masters are handled like
+    // normal clients.
+    if class == CLIENT_TYPE_MASTER {
+        class = CLIENT_TYPE_NORMAL;
+    }
+    let lim = server.client_obuf_limits[class];
+    let hard = lim.hard_limit_bytes != 0 && used_mem >= lim.hard_limit_bytes;
+    let mut soft = lim.soft_limit_bytes != 0 && used_mem >= lim.soft_limit_bytes;
+    // We need to check if the soft limit is reached continuously for the
+    // specified amount of seconds.
+    if soft {
+        if c.obuf_soft_limit_reached_time == 0 {
+            c.obuf_soft_limit_reached_time = server.unixtime;
+            soft = false; // First time we see the soft limit reached
+        } else {
+            let elapsed = server.unixtime - c.obuf_soft_limit_reached_time;
+            if elapsed <= lim.soft_limit_seconds {
+                // The client still did not reached the max number of
+                // seconds for the soft limit to be considered reached.
+                soft = false;
+            }
+        }
+    } else {
+        c.obuf_soft_limit_reached_time = 0;
+    }
+    soft || hard
+}
+
+/// Asynchronously close a client if soft or hard limit is reached on the
+/// output buffer size. The caller can check if the client will be closed
+/// checking if the client CLIENT_CLOSE_ASAP flag is set.
+///
+/// C: networking.c asyncCloseClientOnOutputBufferLimitReached()
+pub fn async_close_client_on_output_buffer_limit_reached(server: &mut RedisServer, c: &mut Client) {
+    if c.fd == -1 {
+        return; // It is unsafe to free fake clients.
+    }
+    if c.reply_bytes == 0 || c.flags & CLIENT_CLOSE_ASAP != 0 {
+        return;
+    }
+    if check_client_output_buffer_limits(server, c) {
+        let client = cat_client_info_string(server, c);
+        c.flags |= CLIENT_CLOSE_ASAP;
+        server.clients_to_close.push(c.id);
+        server_log!(
+            server,
+            LL_WARNING,
+            "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            client
+        );
+    }
+}
+
+/// Helper function used by freeMemoryIfNeeded() in order to flush slaves
+/// output buffers without returning control to the event loop. This is also
+/// called by SHUTDOWN for a best-effort attempt to send slaves the latest
+/// writes.
+///
+/// C: networking.c flushSlavesOutputBuffers()
+pub fn flush_slaves_output_buffers(server: &mut RedisServer) {
+    for id in server.slaves.clone() {
+        let Some(c) = server.clients.get(&id) else { continue };
+        let events = if c.fd == -1 { 0 } else { ae::ae_get_file_events(&server.el, c.fd) };
+        // Note that the following will not flush output buffers of slaves
+        // in STATE_ONLINE but having put_online_on_ack set to true: in this
+        // case the writable event is never installed, since the purpose of
+        // put_online_on_ack is to postpone the moment it is installed. This
+        // is what we want since slaves in this state should not receive
+        // writes before the first ACK.
+        if events & AE_WRITABLE != 0
+            && c.replstate == crate::replication::SLAVE_STATE_ONLINE
+            && client_has_pending_replies(c)
+        {
+            let _ = write_to_client(server, id, false);
+        }
+    }
+}
+
+/// Pause clients up to the specified unixtime (in ms). While clients are
+/// paused no command is processed from clients, so the data set can't
+/// change during that time.
+///
+/// C: networking.c pauseClients()
+pub fn pause_clients(server: &mut RedisServer, end: i64) {
+    if !server.clients_paused || end > server.clients_pause_end_time {
+        server.clients_pause_end_time = end;
+    }
+    server.clients_paused = true;
+}
+
+/// Return non-zero if clients are currently paused. As a side effect the
+/// function checks if the pause time was reached and clear it.
+///
+/// C: networking.c clientsArePaused()
+pub fn clients_are_paused(server: &mut RedisServer) -> bool {
+    if server.clients_paused && server.clients_pause_end_time < server.mstime {
+        server.clients_paused = false;
+        // Put all the clients in the unblocked clients queue in order to
+        // force the re-processing of the input buffer if any.
+        let ids: Vec<ClientId> = server
+            .clients
+            .iter()
+            .filter(|(_, c)| c.flags & (CLIENT_SLAVE | CLIENT_BLOCKED) == 0)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            crate::blocked::queue_client_for_reprocessing(server, id);
+        }
+    }
+    server.clients_paused
+}
+
+/// This function is called by Redis in order to process a few events from
+/// time to time while blocked into some not interruptible operation. This
+/// allows to reply to clients with the -LOADING error while loading the
+/// data set at startup or after a full resynchronization with the master
+/// and so forth.
+///
+/// C: networking.c processEventsWhileBlocked()
+pub fn process_events_while_blocked(server: &mut RedisServer) -> usize {
+    let mut iterations = 4; // See the function top-comment.
+    let mut count = 0;
+    while iterations > 0 {
+        iterations -= 1;
+        let events = ae::ae_process_events(server, ae::AE_FILE_EVENTS | ae::AE_DONT_WAIT);
+        let events = events + handle_clients_with_pending_writes(server);
+        if events == 0 {
+            break;
+        }
+        count += events;
+    }
+    count
+}
+
+/// Handles the idle timeout and blocked-client timeouts for one client.
+/// Returns true if the client was freed.
+///
+/// C: server.c clientsCronHandleTimeout()
+pub fn clients_cron_handle_timeout(server: &mut RedisServer, id: ClientId, now_ms: i64) -> bool {
+    let now = now_ms / 1000;
+    let Some(c) = server.clients.get(&id) else { return true };
+    if server.maxidletime != 0
+        && c.flags & CLIENT_SLAVE == 0 // no timeout for slaves and monitors
+        && c.flags & CLIENT_MASTER == 0 // no timeout for masters
+        && c.flags & CLIENT_BLOCKED == 0 // no timeout for BLPOP
+        && c.flags & CLIENT_PUBSUB == 0 // no timeout for Pub/Sub clients
+        && now - c.lastinteraction > server.maxidletime
+    {
+        server_log!(server, LL_VERBOSE, "Closing idle client");
+        free_client(server, id);
+        return true;
+    } else if c.flags & CLIENT_BLOCKED != 0 {
+        // Blocked OPS timeout is handled with milliseconds resolution.
+        // However note that the actual resolution is limited by
+        // server.hz.
+        if c.bpop_timeout != 0 && c.bpop_timeout < now_ms {
+            // Handle blocking operation specific timeout.
+            with_client(server, id, |server, c| {
+                crate::blocked::reply_to_blocked_client_timed_out(server, c);
+                crate::blocked::unblock_client(server, c);
+            });
+        }
+    }
+    false
+}

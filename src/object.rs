@@ -1,0 +1,418 @@
+//! Values: the Redis object (`robj`) with its type, encoding and LRU clock,
+//! and the string helpers every command uses to read integers and doubles
+//! out of arguments.
+//!
+//! Ports object.c from Redis 5.0.14 (the parts that concern us), in order.
+//!
+//! Read this first: C shares refcounted `robj`s between the keyspace,
+//! argv and replies. Here a value is owned by the keyspace alone, and
+//! arguments are plain byte vectors; where C's sharing is observable
+//! (OBJECT REFCOUNT of small integers) we report what C would.
+
+use crate::networking::add_reply_error;
+use crate::server::{Client, LRU_CLOCK_MAX};
+
+// ------------------------------ server.h: robj ------------------------------
+
+pub const OBJ_STRING: u8 = 0;
+pub const OBJ_LIST: u8 = 1;
+pub const OBJ_SET: u8 = 2;
+pub const OBJ_ZSET: u8 = 3;
+pub const OBJ_HASH: u8 = 4;
+
+pub const OBJ_ENCODING_RAW: u8 = 0;
+pub const OBJ_ENCODING_INT: u8 = 1;
+pub const OBJ_ENCODING_HT: u8 = 2;
+pub const OBJ_ENCODING_ZIPMAP: u8 = 3;
+pub const OBJ_ENCODING_LINKEDLIST: u8 = 4;
+pub const OBJ_ENCODING_ZIPLIST: u8 = 5;
+pub const OBJ_ENCODING_INTSET: u8 = 6;
+pub const OBJ_ENCODING_SKIPLIST: u8 = 7;
+pub const OBJ_ENCODING_EMBSTR: u8 = 8;
+pub const OBJ_ENCODING_QUICKLIST: u8 = 9;
+pub const OBJ_ENCODING_STREAM: u8 = 10;
+
+pub const OBJ_SHARED_INTEGERS: i64 = 10000;
+pub const OBJ_ENCODING_EMBSTR_SIZE_LIMIT: usize = 44;
+
+/// What a value holds. The data types of t_list.c … t_zset.c add their
+/// variants here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// OBJ_STRING with encoding RAW or EMBSTR.
+    Str(Vec<u8>),
+    /// OBJ_STRING with encoding INT.
+    Int(i64),
+}
+
+/// C: struct redisObject (`robj`). `lru` is the 24-bit LRU clock (or LFU
+/// data), `encoding` one of OBJ_ENCODING_*.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RObj {
+    pub lru: u32,
+    pub encoding: u8,
+    pub ptr: Value,
+}
+
+impl RObj {
+    /// C: the `type` field of robj.
+    pub fn obj_type(&self) -> u8 {
+        match self.ptr {
+            Value::Str(_) | Value::Int(_) => OBJ_STRING,
+        }
+    }
+
+    /// The string value's bytes, rendering INT-encoded values as C's
+    /// getDecodedObject would. `None` for other types.
+    pub fn string_bytes(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
+        match &self.ptr {
+            Value::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
+            Value::Int(i) => Some(std::borrow::Cow::Owned(ll2string(*i))),
+        }
+    }
+
+    /// Length of a string value. C: object.c stringObjectLen()
+    pub fn string_len(&self) -> usize {
+        match &self.ptr {
+            Value::Str(s) => s.len(),
+            Value::Int(i) => digits10(*i),
+        }
+    }
+}
+
+// ---------------------------------- object.c ----------------------------------
+
+/// C: object.c createObject()
+pub fn create_object(lru: u32, encoding: u8, ptr: Value) -> RObj {
+    RObj { lru, encoding, ptr }
+}
+
+/// Create a string object with EMBSTR encoding if it is smaller than
+/// OBJ_ENCODING_EMBSTR_SIZE_LIMIT, otherwise RAW.
+///
+/// C: object.c createStringObject()
+pub fn create_string_object(lru: u32, s: Vec<u8>) -> RObj {
+    let encoding = if s.len() <= OBJ_ENCODING_EMBSTR_SIZE_LIMIT {
+        OBJ_ENCODING_EMBSTR
+    } else {
+        OBJ_ENCODING_RAW
+    };
+    RObj { lru, encoding, ptr: Value::Str(s) }
+}
+
+/// C: object.c createRawStringObject()
+pub fn create_raw_string_object(lru: u32, s: Vec<u8>) -> RObj {
+    RObj { lru, encoding: OBJ_ENCODING_RAW, ptr: Value::Str(s) }
+}
+
+/// C: object.c createStringObjectFromLongLong()
+pub fn create_string_object_from_long_long(lru: u32, v: i64) -> RObj {
+    RObj { lru, encoding: OBJ_ENCODING_INT, ptr: Value::Int(v) }
+}
+
+/// Try to encode a string object in order to save space: an integer that
+/// fits in a long (and whose text is canonical) becomes INT, a short
+/// string EMBSTR. C: object.c tryObjectEncoding()
+pub fn try_object_encoding(lru: u32, s: Vec<u8>) -> RObj {
+    let len = s.len();
+    if len <= 20 {
+        if let Some(v) = string2l(&s) {
+            return RObj { lru, encoding: OBJ_ENCODING_INT, ptr: Value::Int(v) };
+        }
+    }
+    create_string_object(lru, s)
+}
+
+/// C: object.c strEncoding()
+pub fn str_encoding(encoding: u8) -> &'static str {
+    match encoding {
+        OBJ_ENCODING_RAW => "raw",
+        OBJ_ENCODING_INT => "int",
+        OBJ_ENCODING_HT => "hashtable",
+        OBJ_ENCODING_QUICKLIST => "quicklist",
+        OBJ_ENCODING_ZIPLIST => "ziplist",
+        OBJ_ENCODING_INTSET => "intset",
+        OBJ_ENCODING_SKIPLIST => "skiplist",
+        OBJ_ENCODING_EMBSTR => "embstr",
+        OBJ_ENCODING_ZIPMAP => "zipmap",
+        OBJ_ENCODING_LINKEDLIST => "linkedlist",
+        OBJ_ENCODING_STREAM => "stream",
+        _ => "unknown",
+    }
+}
+
+/// Reads a long long from an argument, replying the standard error (or
+/// `msg`) when it is not one. C: object.c getLongLongFromObjectOrReply()
+pub fn get_long_long_from_object_or_reply(
+    c: &mut Client,
+    o: &[u8],
+    msg: Option<&str>,
+) -> Option<i64> {
+    match string2ll(o) {
+        Some(v) => Some(v),
+        None => {
+            add_reply_error(c, 
+                msg.unwrap_or("value is not an integer or out of range"),
+            );
+            None
+        }
+    }
+}
+
+/// C: object.c getLongFromObjectOrReply()
+pub fn get_long_from_object_or_reply(
+    c: &mut Client,
+    o: &[u8],
+    msg: Option<&str>,
+) -> Option<i64> {
+    get_long_long_from_object_or_reply(c, o, msg)
+}
+
+/// Parses a long double the way C's strtold-based getLongDoubleFromObject
+/// does: no spaces, no trailing garbage, no NaN. C: object.c
+/// getLongDoubleFromObject()
+pub fn get_long_double_from_object(o: &[u8]) -> Option<f64> {
+    let s = std::str::from_utf8(o).ok()?;
+    if s.is_empty()
+        || s.len() > 5000
+        || s.starts_with(|ch: char| ch.is_ascii_whitespace())
+        || s.ends_with(|ch: char| ch.is_ascii_whitespace())
+    {
+        return None;
+    }
+    let v = parse_c_double(s)?;
+    if v.is_nan() {
+        return None;
+    }
+    Some(v)
+}
+
+/// C: object.c getLongDoubleFromObjectOrReply()
+pub fn get_long_double_from_object_or_reply(
+    c: &mut Client,
+    o: &[u8],
+    msg: Option<&str>,
+) -> Option<f64> {
+    match get_long_double_from_object(o) {
+        Some(v) => Some(v),
+        None => {
+            add_reply_error(c, msg.unwrap_or("value is not a valid float"));
+            None
+        }
+    }
+}
+
+/// C: object.c getDoubleFromObject()
+pub fn get_double_from_object(o: &[u8]) -> Option<f64> {
+    get_long_double_from_object(o)
+}
+
+/// C: object.c getDoubleFromObjectOrReply()
+pub fn get_double_from_object_or_reply(
+    c: &mut Client,
+    o: &[u8],
+    msg: Option<&str>,
+) -> Option<f64> {
+    match get_double_from_object(o) {
+        Some(v) => Some(v),
+        None => {
+            add_reply_error(c, msg.unwrap_or("value is not a valid float"));
+            None
+        }
+    }
+}
+
+/// strtod-like parsing: accepts what C's strtod accepts in full (decimal,
+/// exponent, "inf"/"infinity", hex floats are not needed by any test).
+/// (no C twin)
+pub fn parse_c_double(s: &str) -> Option<f64> {
+    let lower = s.to_ascii_lowercase();
+    let body = lower.trim_start_matches(['+', '-']);
+    if body == "inf" || body == "infinity" {
+        return Some(if lower.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
+    }
+    if body.starts_with("nan") {
+        return Some(f64::NAN);
+    }
+    // Rust accepts "1." and ".5" and "1e5" like strtod; it also accepts
+    // "infinity"/"nan", handled above.
+    s.parse::<f64>().ok()
+}
+
+/// The LRU clock value stored in new objects. C: evict.c LRU_CLOCK() (the
+/// cached form)
+pub fn lru_clock_from_ms(mstime: i64) -> u32 {
+    ((mstime / 1000) as u64 & LRU_CLOCK_MAX as u64) as u32
+}
+
+// ------------------------------- util.c helpers -------------------------------
+
+/// Convert a string into a long long. Returns `None` on overflow, on a
+/// leading '+', leading zeros, spaces, or an empty string: only the
+/// canonical form is accepted, as in C. C: util.c string2ll()
+pub fn string2ll(s: &[u8]) -> Option<i64> {
+    let slen = s.len();
+    if slen == 0 || slen > 20 {
+        return None;
+    }
+    // Special case: first and only digit is 0.
+    if slen == 1 && s[0] == b'0' {
+        return Some(0);
+    }
+    let mut p = 0;
+    let negative = s[0] == b'-';
+    if negative {
+        p += 1;
+        if p == slen {
+            return None;
+        }
+    }
+    // First digit should be 1-9, otherwise the string should just be 0.
+    if !(b'1'..=b'9').contains(&s[p]) {
+        return None;
+    }
+    let mut v: u64 = (s[p] - b'0') as u64;
+    p += 1;
+    while p < slen {
+        let d = s[p];
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+        p += 1;
+    }
+    if negative {
+        if v > (i64::MAX as u64) + 1 {
+            return None;
+        }
+        Some((v as i64).wrapping_neg())
+    } else {
+        if v > i64::MAX as u64 {
+            return None;
+        }
+        Some(v as i64)
+    }
+}
+
+/// C: util.c string2l()
+pub fn string2l(s: &[u8]) -> Option<i64> {
+    string2ll(s)
+}
+
+/// C: util.c digits10() for signed values (sdigits10)
+pub fn digits10(v: i64) -> usize {
+    let mut n = if v < 0 { 2 } else { 1 };
+    let mut u = v.unsigned_abs();
+    while u >= 10 {
+        u /= 10;
+        n += 1;
+    }
+    n
+}
+
+/// C: util.c ll2string()
+pub fn ll2string(v: i64) -> Vec<u8> {
+    let mut buf = itoa_buf(v);
+    std::mem::take(&mut buf)
+}
+
+fn itoa_buf(v: i64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(20);
+    let neg = v < 0;
+    let mut u = v.unsigned_abs();
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if neg {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&tmp[i..]);
+    out
+}
+
+/// Formats a double as C's "%.17g" does. (no C twin; C calls snprintf)
+pub fn fmt_g17(v: f64) -> String {
+    fmt_g(v, 17)
+}
+
+/// C's `%.<prec>g` for finite and infinite doubles. (no C twin)
+pub fn fmt_g(v: f64, prec: usize) -> String {
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    let p = prec.max(1);
+    let sci = format!("{:.*e}", p - 1, v);
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if exp < -4 || exp >= p as i32 {
+        let mant = strip_zeros(mant);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{}{:02}", mant, sign, exp.abs())
+    } else {
+        let decimals = (p as i32 - 1 - exp).max(0) as usize;
+        strip_zeros(&format!("{:.*}", decimals, v)).to_string()
+    }
+}
+
+fn strip_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string2ll_accepts_only_canonical_integers() {
+        assert_eq!(string2ll(b"0"), Some(0));
+        assert_eq!(string2ll(b"-1"), Some(-1));
+        assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(string2ll(b"9223372036854775808"), None);
+        assert_eq!(string2ll(b"01"), None);
+        assert_eq!(string2ll(b"+1"), None);
+        assert_eq!(string2ll(b" 1"), None);
+        assert_eq!(string2ll(b"-"), None);
+        assert_eq!(string2ll(b""), None);
+        assert_eq!(string2ll(b"-0"), None);
+    }
+
+    #[test]
+    fn fmt_g17_matches_printf() {
+        assert_eq!(fmt_g17(1.5), "1.5");
+        assert_eq!(fmt_g17(10.0), "10");
+        assert_eq!(fmt_g17(0.1), "0.10000000000000001");
+        assert_eq!(fmt_g17(1e20), "1e+20");
+        assert_eq!(fmt_g17(1.0e-5), "1.0000000000000001e-05");
+        assert_eq!(fmt_g17(f64::INFINITY), "inf");
+        assert_eq!(fmt_g(3.0, 17), "3");
+    }
+
+    #[test]
+    fn try_object_encoding_picks_int_embstr_raw() {
+        assert_eq!(try_object_encoding(0, b"123".to_vec()).encoding, OBJ_ENCODING_INT);
+        assert_eq!(try_object_encoding(0, b"0123".to_vec()).encoding, OBJ_ENCODING_EMBSTR);
+        assert_eq!(try_object_encoding(0, vec![b'a'; 45]).encoding, OBJ_ENCODING_RAW);
+    }
+}

@@ -1,0 +1,2275 @@
+//! The server: `struct redisServer`, the client structure, the command
+//! table, and the functions that run every command (`process_command`,
+//! `call`) and keep the server alive between commands (`server_cron`,
+//! `before_sleep`), down to `main`.
+//!
+//! Ports server.c and server.h from Redis 5.0.14: the header part first,
+//! then server.c in its own order.
+//!
+//! Read this first: C's global `server` is the `server: &mut RedisServer`
+//! every function takes. Clients live in `server.clients` keyed by id; a
+//! command runs with its client taken out of that table (see
+//! `networking::with_client`) so it can hold `server` and `c` at once.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::os::unix::io::RawFd;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::ae::{self, AeContext, AeEventLoop, ClientData};
+use crate::db::RedisDb;
+use crate::networking::{self as net, add_reply, add_reply_error, add_reply_error_format};
+
+// ------------------------------- server.h: errors -------------------------------
+
+/// C's C_ERR. Carries no detail: as in C, the reason was already logged or
+/// sent to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CErr;
+pub type CResult<T = ()> = Result<T, CErr>;
+
+// ---------------------------- server.h: constants ----------------------------
+
+pub const CONFIG_DEFAULT_HZ: i32 = 10;
+pub const CONFIG_MIN_HZ: i32 = 1;
+pub const CONFIG_MAX_HZ: i32 = 500;
+pub const CONFIG_DEFAULT_SERVER_PORT: i32 = 6379;
+pub const CONFIG_DEFAULT_TCP_BACKLOG: i32 = 511;
+pub const CONFIG_DEFAULT_CLIENT_TIMEOUT: i64 = 0;
+pub const CONFIG_DEFAULT_DBNUM: i32 = 16;
+pub const CONFIG_MAX_LINE: usize = 1024;
+pub const CRON_DBS_PER_CALL: i32 = 16;
+pub const NET_MAX_WRITES_PER_EVENT: usize = 1024 * 64;
+pub const CONFIG_DEFAULT_MAX_CLIENTS: u32 = 10000;
+pub const CONFIG_DEFAULT_TCP_KEEPALIVE: i32 = 300;
+pub const CONFIG_DEFAULT_PROTECTED_MODE: bool = true;
+pub const CONFIG_DEFAULT_PROTO_MAX_BULK_LEN: i64 = 512 * 1024 * 1024;
+pub const CONFIG_DEFAULT_PID_FILE: &str = "/var/run/redis.pid";
+pub const CONFIG_DEFAULT_RDB_FILENAME: &str = "dump.rdb";
+pub const CONFIG_MIN_RESERVED_FDS: u32 = 32;
+pub const CONFIG_FDSET_INCR: u32 = CONFIG_MIN_RESERVED_FDS + 96;
+pub const ACTIVE_EXPIRE_CYCLE_LOOKUPS_PER_LOOP: u64 = 20;
+pub const ACTIVE_EXPIRE_CYCLE_FAST_DURATION: i64 = 1000;
+pub const ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC: i64 = 25;
+pub const ACTIVE_EXPIRE_CYCLE_SLOW: i32 = 0;
+pub const ACTIVE_EXPIRE_CYCLE_FAST: i32 = 1;
+pub const CLIENTS_CRON_MIN_ITERATIONS: usize = 5;
+pub const CONFIG_BINDADDR_MAX: usize = 16;
+
+pub const PROTO_MAX_QUERYBUF_LEN: usize = 1024 * 1024 * 1024;
+pub const PROTO_IOBUF_LEN: usize = 1024 * 16;
+pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
+pub const PROTO_INLINE_MAX_SIZE: usize = 1024 * 64;
+pub const PROTO_MBULK_BIG_ARG: i64 = 1024 * 32;
+pub const LONG_STR_SIZE: usize = 21;
+
+/// Command flags ("w", "r", "m", ... in the table's sflags).
+pub const CMD_WRITE: i32 = 1 << 0;
+pub const CMD_READONLY: i32 = 1 << 1;
+pub const CMD_DENYOOM: i32 = 1 << 2;
+pub const CMD_MODULE: i32 = 1 << 3;
+pub const CMD_ADMIN: i32 = 1 << 4;
+pub const CMD_PUBSUB: i32 = 1 << 5;
+pub const CMD_NOSCRIPT: i32 = 1 << 6;
+pub const CMD_RANDOM: i32 = 1 << 7;
+pub const CMD_SORT_FOR_SCRIPT: i32 = 1 << 8;
+pub const CMD_LOADING: i32 = 1 << 9;
+pub const CMD_STALE: i32 = 1 << 10;
+pub const CMD_SKIP_MONITOR: i32 = 1 << 11;
+pub const CMD_ASKING: i32 = 1 << 12;
+pub const CMD_FAST: i32 = 1 << 13;
+
+/// Client flags.
+pub const CLIENT_SLAVE: u64 = 1 << 0;
+pub const CLIENT_MASTER: u64 = 1 << 1;
+pub const CLIENT_MONITOR: u64 = 1 << 2;
+pub const CLIENT_MULTI: u64 = 1 << 3;
+pub const CLIENT_BLOCKED: u64 = 1 << 4;
+pub const CLIENT_DIRTY_CAS: u64 = 1 << 5;
+pub const CLIENT_CLOSE_AFTER_REPLY: u64 = 1 << 6;
+pub const CLIENT_UNBLOCKED: u64 = 1 << 7;
+pub const CLIENT_LUA: u64 = 1 << 8;
+pub const CLIENT_ASKING: u64 = 1 << 9;
+pub const CLIENT_CLOSE_ASAP: u64 = 1 << 10;
+pub const CLIENT_UNIX_SOCKET: u64 = 1 << 11;
+pub const CLIENT_DIRTY_EXEC: u64 = 1 << 12;
+pub const CLIENT_MASTER_FORCE_REPLY: u64 = 1 << 13;
+pub const CLIENT_FORCE_AOF: u64 = 1 << 14;
+pub const CLIENT_FORCE_REPL: u64 = 1 << 15;
+pub const CLIENT_PRE_PSYNC: u64 = 1 << 16;
+pub const CLIENT_READONLY: u64 = 1 << 17;
+pub const CLIENT_PUBSUB: u64 = 1 << 18;
+pub const CLIENT_PREVENT_AOF_PROP: u64 = 1 << 19;
+pub const CLIENT_PREVENT_REPL_PROP: u64 = 1 << 20;
+pub const CLIENT_PREVENT_PROP: u64 = CLIENT_PREVENT_AOF_PROP | CLIENT_PREVENT_REPL_PROP;
+pub const CLIENT_PENDING_WRITE: u64 = 1 << 21;
+pub const CLIENT_REPLY_OFF: u64 = 1 << 22;
+pub const CLIENT_REPLY_SKIP_NEXT: u64 = 1 << 23;
+pub const CLIENT_REPLY_SKIP: u64 = 1 << 24;
+pub const CLIENT_LUA_DEBUG: u64 = 1 << 25;
+pub const CLIENT_LUA_DEBUG_SYNC: u64 = 1 << 26;
+pub const CLIENT_MODULE: u64 = 1 << 27;
+pub const CLIENT_PROTECTED: u64 = 1 << 28;
+
+/// Client block type (btype field in client structure), if CLIENT_BLOCKED.
+pub const BLOCKED_NONE: i32 = 0;
+pub const BLOCKED_LIST: i32 = 1;
+pub const BLOCKED_WAIT: i32 = 2;
+pub const BLOCKED_MODULE: i32 = 3;
+pub const BLOCKED_STREAM: i32 = 4;
+pub const BLOCKED_ZSET: i32 = 5;
+
+/// Client request types.
+pub const PROTO_REQ_INLINE: i32 = 1;
+pub const PROTO_REQ_MULTIBULK: i32 = 2;
+
+/// Client classes for client limits.
+pub const CLIENT_TYPE_NORMAL: usize = 0;
+pub const CLIENT_TYPE_SLAVE: usize = 1;
+pub const CLIENT_TYPE_PUBSUB: usize = 2;
+pub const CLIENT_TYPE_MASTER: usize = 3;
+pub const CLIENT_TYPE_OBUF_COUNT: usize = 3;
+
+/// Slave replication state. Used in server.repl_state for slaves to
+/// remember what to do next.
+pub const REPL_STATE_NONE: i32 = 0;
+pub const REPL_STATE_CONNECT: i32 = 1;
+pub const REPL_STATE_CONNECTING: i32 = 2;
+pub const REPL_STATE_RECEIVE_PONG: i32 = 3;
+pub const REPL_STATE_SEND_AUTH: i32 = 4;
+pub const REPL_STATE_RECEIVE_AUTH: i32 = 5;
+pub const REPL_STATE_SEND_PORT: i32 = 6;
+pub const REPL_STATE_RECEIVE_PORT: i32 = 7;
+pub const REPL_STATE_SEND_IP: i32 = 8;
+pub const REPL_STATE_RECEIVE_IP: i32 = 9;
+pub const REPL_STATE_SEND_CAPA: i32 = 10;
+pub const REPL_STATE_RECEIVE_CAPA: i32 = 11;
+pub const REPL_STATE_SEND_PSYNC: i32 = 12;
+pub const REPL_STATE_RECEIVE_PSYNC: i32 = 13;
+pub const REPL_STATE_TRANSFER: i32 = 14;
+pub const REPL_STATE_CONNECTED: i32 = 15;
+
+/// Log levels.
+pub const LL_DEBUG: i32 = 0;
+pub const LL_VERBOSE: i32 = 1;
+pub const LL_NOTICE: i32 = 2;
+pub const LL_WARNING: i32 = 3;
+/// Modifier to log without timestamp.
+pub const LL_RAW: i32 = 1 << 10;
+pub const CONFIG_DEFAULT_VERBOSITY: i32 = LL_NOTICE;
+pub const LOG_MAX_LEN: usize = 1024;
+
+/// Command call flags, see call() function.
+pub const CMD_CALL_NONE: i32 = 0;
+pub const CMD_CALL_SLOWLOG: i32 = 1 << 0;
+pub const CMD_CALL_STATS: i32 = 1 << 1;
+pub const CMD_CALL_PROPAGATE_AOF: i32 = 1 << 2;
+pub const CMD_CALL_PROPAGATE_REPL: i32 = 1 << 3;
+pub const CMD_CALL_PROPAGATE: i32 = CMD_CALL_PROPAGATE_AOF | CMD_CALL_PROPAGATE_REPL;
+pub const CMD_CALL_FULL: i32 = CMD_CALL_SLOWLOG | CMD_CALL_STATS | CMD_CALL_PROPAGATE;
+
+/// Command propagation flags, see propagate() function.
+pub const PROPAGATE_NONE: i32 = 0;
+pub const PROPAGATE_AOF: i32 = 1;
+pub const PROPAGATE_REPL: i32 = 2;
+
+/// Keyspace changes notification classes.
+pub const NOTIFY_KEYSPACE: i32 = 1 << 0;
+pub const NOTIFY_KEYEVENT: i32 = 1 << 1;
+pub const NOTIFY_GENERIC: i32 = 1 << 2;
+pub const NOTIFY_STRING: i32 = 1 << 3;
+pub const NOTIFY_LIST: i32 = 1 << 4;
+pub const NOTIFY_SET: i32 = 1 << 5;
+pub const NOTIFY_HASH: i32 = 1 << 6;
+pub const NOTIFY_ZSET: i32 = 1 << 7;
+pub const NOTIFY_EXPIRED: i32 = 1 << 8;
+pub const NOTIFY_EVICTED: i32 = 1 << 9;
+pub const NOTIFY_STREAM: i32 = 1 << 10;
+pub const NOTIFY_ALL: i32 = NOTIFY_GENERIC
+    | NOTIFY_STRING
+    | NOTIFY_LIST
+    | NOTIFY_SET
+    | NOTIFY_HASH
+    | NOTIFY_ZSET
+    | NOTIFY_EXPIRED
+    | NOTIFY_EVICTED
+    | NOTIFY_STREAM;
+
+/// Max value of obj->lru
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+/// LRU clock resolution in ms
+pub const LRU_CLOCK_RESOLUTION: i64 = 1000;
+
+/// Shutdown flags.
+pub const SHUTDOWN_NOFLAGS: i32 = 0;
+pub const SHUTDOWN_SAVE: i32 = 1;
+pub const SHUTDOWN_NOSAVE: i32 = 2;
+
+/// Get the first bind addr or `None`.
+pub const NET_IP_STR_LEN: usize = 46;
+pub const NET_PEER_ID_LEN: usize = NET_IP_STR_LEN + 32;
+
+// ------------------------------- server.h: client -------------------------------
+
+/// A client id: C's `c->id`, and the key of `server.clients`. Ids only
+/// grow, so id order is creation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ClientId(pub u64);
+
+/// One block of the reply list. C: struct clientReplyBlock
+#[derive(Debug)]
+pub struct ClientReplyBlock {
+    /// `buf.capacity()` is C's `size`, `buf.len()` its `used`.
+    pub buf: Vec<u8>,
+}
+
+/// With multiplexing we need to take per-client state. Clients are taken
+/// in a table keyed by id.
+///
+/// C: typedef struct client
+pub struct Client {
+    /// Client incremental unique ID.
+    pub id: ClientId,
+    /// Client socket, or -1 for a fake client.
+    pub fd: RawFd,
+    /// The socket itself, owned here so that dropping the client closes it.
+    pub sock: Option<socket2::Socket>,
+    /// Index in `server.db` of the currently SELECTed DB.
+    pub db: usize,
+    /// As set by CLIENT SETNAME.
+    pub name: Option<Vec<u8>>,
+    /// Buffer we use to accumulate client queries.
+    pub querybuf: Vec<u8>,
+    /// The position we have read in querybuf.
+    pub qb_pos: usize,
+    /// Pending replication stream received from the master, not yet applied.
+    pub pending_querybuf: Vec<u8>,
+    /// Recent (100ms or more) peak of querybuf size.
+    pub querybuf_peak: usize,
+    /// Arguments of current command.
+    pub argv: Vec<Vec<u8>>,
+    /// Index in `server.commands` of the current command, and of the last.
+    pub cmd: Option<usize>,
+    pub lastcmd: Option<usize>,
+    /// Request protocol type: PROTO_REQ_*
+    pub reqtype: i32,
+    /// Number of multi bulk arguments left to read.
+    pub multibulklen: i64,
+    /// Length of bulk argument in multi bulk request.
+    pub bulklen: i64,
+    /// List of reply objects to send to the client.
+    pub reply: VecDeque<ClientReplyBlock>,
+    /// Tot bytes of objects in reply list.
+    pub reply_bytes: u64,
+    /// Amount of bytes already sent in the current buffer or object being
+    /// sent.
+    pub sentlen: usize,
+    /// Client creation time.
+    pub ctime: i64,
+    /// Time of the last interaction, used for timeout.
+    pub lastinteraction: i64,
+    pub obuf_soft_limit_reached_time: i64,
+    /// Client flags: CLIENT_* macros.
+    pub flags: u64,
+    /// When requirepass is non-NULL.
+    pub authenticated: bool,
+    /// Replication state if this is a slave.
+    pub replstate: i32,
+    /// Install slave write handler on first ACK.
+    pub repl_put_online_on_ack: bool,
+    /// Replication DB file descriptor.
+    pub repldbfd: RawFd,
+    /// Replication DB file offset.
+    pub repldboff: i64,
+    /// Replication DB file size.
+    pub repldbsize: i64,
+    /// Replication DB preamble.
+    pub replpreamble: Vec<u8>,
+    /// Replication offset read from the master (if this is a master).
+    pub read_reploff: i64,
+    /// Applied replication offset if this is a master.
+    pub reploff: i64,
+    /// Replication ack offset, if this is a slave.
+    pub repl_ack_off: i64,
+    /// Replication ack time, if this is a slave.
+    pub repl_ack_time: i64,
+    /// Master offset to wait for, for WAIT.
+    pub woff: i64,
+    /// Master replication ID (if master).
+    pub replid: [u8; 40],
+    /// As configured with: SLAVECONF listening-port
+    pub slave_listening_port: i32,
+    /// As configured with: REPLCONF ip-address
+    pub slave_ip: Option<String>,
+    /// Slave capabilities: SLAVE_CAPA_* bitwise OR.
+    pub slave_capa: i32,
+    /// Blocking operation type: BLOCKED_*
+    pub btype: i32,
+    /// Blocking operation timeout, unix ms; 0 means none.
+    pub bpop_timeout: i64,
+    /// Keys a client is blocked on, with the target of BRPOPLPUSH.
+    pub bpop_keys: Vec<Vec<u8>>,
+    pub bpop_target: Option<Vec<u8>>,
+    /// WAIT: number of replicas to wait for, and the offset.
+    pub bpop_numreplicas: i32,
+    pub bpop_reploffset: i64,
+    /// Response buffer: C's char buf[PROTO_REPLY_CHUNK_BYTES].
+    pub bufpos: usize,
+    pub buf: Box<[u8; PROTO_REPLY_CHUNK_BYTES]>,
+    /// Cached peer ID ("ip:port").
+    pub peerid: Option<String>,
+    /// Divergence from C: true while the id sits in
+    /// `server.clients_pending_write`; C's CLIENT_PENDING_WRITE flag is set
+    /// by add_reply without the server at hand, so the queueing is done by
+    /// whoever hands the client back (see `networking::queue_pending_write`).
+    pub pending_write_queued: bool,
+    /// MULTI/EXEC state
+    pub mstate: MultiState,
+    /// Keys WATCHED for MULTI/EXEC CAS, as (db, key).
+    pub watched_keys: Vec<(usize, Vec<u8>)>,
+    /// channels a client is interested in (SUBSCRIBE)
+    pub pubsub_channels: std::collections::HashSet<Vec<u8>>,
+    /// patterns a client is interested in (PSUBSCRIBE)
+    pub pubsub_patterns: Vec<Vec<u8>>,
+    /// The "== CRITICAL ==" line addReplyErrorLength logs for a master or
+    /// replica link, logged when the client is handed back (the reply
+    /// functions have no server at hand). (no C twin)
+    pub critical_error_log: Option<String>,
+}
+
+/// One queued command of a MULTI. C: struct multiCmd
+#[derive(Debug, Default)]
+pub struct MultiCmd {
+    pub argv: Vec<Vec<u8>>,
+    pub cmd: usize,
+}
+
+/// C: struct multiState
+#[derive(Debug, Default)]
+pub struct MultiState {
+    /// Array of MULTI commands
+    pub commands: Vec<MultiCmd>,
+    /// The accumulated command flags OR-ed together. So if at least a
+    /// command has a given flag, it will be set in this field.
+    pub cmd_flags: i32,
+}
+
+// ------------------------------ server.h: command ------------------------------
+
+pub type RedisCommandProc = fn(server: &mut RedisServer, c: &mut Client);
+
+/// C: struct redisCommand
+pub struct RedisCommand {
+    pub name: &'static str,
+    pub proc_: RedisCommandProc,
+    pub arity: i32,
+    pub sflags: &'static str,
+    /// The actual flags, obtained from the 'sflags' field.
+    pub flags: i32,
+    /// What keys should be loaded in background when calling this command?
+    pub firstkey: i32,
+    pub lastkey: i32,
+    pub keystep: i32,
+    pub microseconds: i64,
+    pub calls: i64,
+}
+
+/// One command scheduled for propagation by `also_propagate`.
+/// C: struct redisOp
+pub struct RedisOp {
+    pub argv: Vec<Vec<u8>>,
+    pub dbid: usize,
+    pub target: i32,
+    pub cmd: usize,
+}
+
+// ------------------------------- server.h: server -------------------------------
+
+/// One `save <seconds> <changes>` point. C: struct saveparam
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveParam {
+    pub seconds: i64,
+    pub changes: i32,
+}
+
+/// One `client-output-buffer-limit` class. C: struct clientBufferLimitsConfig
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientBufferLimitsConfig {
+    pub hard_limit_bytes: u64,
+    pub soft_limit_bytes: u64,
+    pub soft_limit_seconds: i64,
+}
+
+pub const CLIENT_BUFFER_LIMITS_DEFAULTS: [ClientBufferLimitsConfig; CLIENT_TYPE_OBUF_COUNT] = [
+    ClientBufferLimitsConfig { hard_limit_bytes: 0, soft_limit_bytes: 0, soft_limit_seconds: 0 },
+    ClientBufferLimitsConfig {
+        hard_limit_bytes: 1024 * 1024 * 256,
+        soft_limit_bytes: 1024 * 1024 * 64,
+        soft_limit_seconds: 60,
+    },
+    ClientBufferLimitsConfig {
+        hard_limit_bytes: 1024 * 1024 * 32,
+        soft_limit_bytes: 1024 * 1024 * 8,
+        soft_limit_seconds: 60,
+    },
+];
+
+/// C: struct redisServer. Grouped as in server.h.
+pub struct RedisServer {
+    // General
+    pub pid: i32,
+    /// Absolute config file path, or `None`.
+    pub configfile: Option<String>,
+    /// Absolute executable file path.
+    pub executable: String,
+    /// Executable argv vector (copy).
+    pub exec_argv: Vec<String>,
+    pub dynamic_hz: bool,
+    /// Configured HZ value. May be different than the actual 'hz' field
+    /// value if dynamic-hz is enabled.
+    pub config_hz: i32,
+    /// serverCron() calls frequency in hertz
+    pub hz: i32,
+    pub db: Vec<RedisDb>,
+    /// Command table, and the lookup by lower-case name.
+    pub commands: Vec<RedisCommand>,
+    pub command_index: HashMap<&'static str, usize>,
+    pub el: AeEventLoop<RedisServer>,
+    /// Clock for LRU eviction
+    pub lruclock: u32,
+    /// Shutdown ASAP (SIGTERM/SIGINT seen).
+    pub shutdown_asap: bool,
+    /// Number of times the cron function run
+    pub cronloops: i64,
+    /// ID always different at every exec.
+    pub runid: String,
+    /// True if this is a sentinel (never, here).
+    pub sentinel_mode: bool,
+    /// Used memory of the initial dataset-less server.
+    pub initial_memory_usage: usize,
+    pub always_show_logo: bool,
+    // Networking
+    /// TCP listening port
+    pub port: i32,
+    /// TCP listen() backlog
+    pub tcp_backlog: i32,
+    /// Addresses we should bind to
+    pub bindaddr: Vec<String>,
+    /// UNIX socket path
+    pub unixsocket: Option<String>,
+    pub unixsocketperm: u32,
+    /// TCP socket file descriptors, owned by the listeners.
+    pub ipfd: Vec<RawFd>,
+    pub listeners: Vec<std::net::TcpListener>,
+    /// Unix socket file descriptor
+    pub sofd: RawFd,
+    pub unix_listener: Option<std::os::unix::net::UnixListener>,
+    /// List of active clients, keyed by id (C also has clients_index).
+    pub clients: BTreeMap<ClientId, Box<Client>>,
+    /// Clients to close asynchronously
+    pub clients_to_close: Vec<ClientId>,
+    /// There is to write or install handler.
+    pub clients_pending_write: Vec<ClientId>,
+    /// List of slaves and MONITORs
+    pub slaves: Vec<ClientId>,
+    pub monitors: Vec<ClientId>,
+    /// Current client, only used on crash report.
+    pub current_client: Option<ClientId>,
+    /// The client taken out of `server.clients` while its command runs.
+    /// (no C twin; see `networking::with_client`)
+    pub detached: Vec<ClientId>,
+    /// Detached clients to free when handed back.
+    pub detached_free: Vec<ClientId>,
+    /// True if clients are currently paused
+    pub clients_paused: bool,
+    /// Time when we undo clients_paused
+    pub clients_pause_end_time: i64,
+    /// Next client unique ID. Incremental.
+    pub next_client_id: u64,
+    /// Don't accept external connections.
+    pub protected_mode: bool,
+    // RDB / AOF loading information
+    /// We are loading data from disk if true
+    pub loading: bool,
+    pub loading_total_bytes: i64,
+    pub loading_loaded_bytes: i64,
+    pub loading_start_time: i64,
+    pub loading_process_events_interval_bytes: i64,
+    // Fields used only for stats
+    /// Server start time
+    pub stat_starttime: i64,
+    /// Number of processed commands
+    pub stat_numcommands: i64,
+    /// Number of connections received
+    pub stat_numconnections: i64,
+    /// Number of expired keys
+    pub stat_expiredkeys: i64,
+    pub stat_expired_stale_perc: f64,
+    pub stat_expired_time_cap_reached_count: i64,
+    pub stat_evictedkeys: i64,
+    pub stat_keyspace_hits: i64,
+    pub stat_keyspace_misses: i64,
+    pub stat_active_defrag_hits: i64,
+    pub stat_active_defrag_misses: i64,
+    pub stat_active_defrag_key_hits: i64,
+    pub stat_active_defrag_key_misses: i64,
+    pub stat_active_defrag_scanned: i64,
+    /// Max used memory record
+    pub stat_peak_memory: usize,
+    /// Time needed to perform latest fork()
+    pub stat_fork_time: i64,
+    pub stat_fork_rate: f64,
+    /// Clients rejected because of maxclients
+    pub stat_rejected_conn: i64,
+    /// Number of full resyncs with slaves.
+    pub stat_sync_full: i64,
+    /// Number of accepted PSYNC requests.
+    pub stat_sync_partial_ok: i64,
+    /// Number of unaccepted PSYNC requests.
+    pub stat_sync_partial_err: i64,
+    /// Bytes read from network.
+    pub stat_net_input_bytes: i64,
+    /// Bytes written to network.
+    pub stat_net_output_bytes: i64,
+    /// Child process copy-on-write bytes of the last RDB save.
+    pub stat_rdb_cow_bytes: usize,
+    /// Instantaneous metrics: samples taken in server_cron.
+    pub inst_metric: [InstMetric; STATS_METRIC_COUNT],
+    // Configuration
+    /// Loglevel in redis.conf
+    pub verbosity: i32,
+    /// Client timeout in seconds
+    pub maxidletime: i64,
+    /// Set SO_KEEPALIVE if non-zero.
+    pub tcpkeepalive: i32,
+    /// Can be disabled for testing purposes.
+    pub active_expire_enabled: bool,
+    pub active_defrag_enabled: bool,
+    /// Limit for client query buffer length
+    pub client_max_querybuf_len: usize,
+    /// Total number of configured DBs
+    pub dbnum: i32,
+    /// Supervised mode (never here; kept for INFO/CONFIG).
+    pub supervised: bool,
+    /// True if running as a daemon
+    pub daemonize: bool,
+    pub client_obuf_limits: [ClientBufferLimitsConfig; CLIENT_TYPE_OBUF_COUNT],
+    // RDB persistence
+    /// Changes to DB from the last save
+    pub dirty: i64,
+    /// Used to restore dirty on failed BGSAVE
+    pub dirty_before_bgsave: i64,
+    /// PID of RDB saving child
+    pub rdb_child_pid: i32,
+    /// Save points array for RDB
+    pub saveparams: Vec<SaveParam>,
+    /// Name of RDB file
+    pub rdb_filename: String,
+    /// Use compression in RDB?
+    pub rdb_compression: bool,
+    /// Use RDB checksum?
+    pub rdb_checksum: bool,
+    /// Unix time of last successful save
+    pub lastsave: i64,
+    /// Unix time of last attempted bgsave
+    pub lastbgsave_try: i64,
+    /// Time used by last RDB save run.
+    pub rdb_save_time_last: i64,
+    /// Current RDB save start time.
+    pub rdb_save_time_start: i64,
+    /// BGSAVE scheduled to be started when possible.
+    pub rdb_bgsave_scheduled: bool,
+    /// Type of save in progress.
+    pub rdb_child_type: i32,
+    /// C_OK or C_ERR
+    pub lastbgsave_status: CResult,
+    /// Don't allow writes if can't BGSAVE
+    pub stop_writes_on_bgsave_err: bool,
+    /// fsync incrementally while rdb saving?
+    pub rdb_save_incremental_fsync: bool,
+    // Propagation of commands in AOF / replication
+    /// Additional command to propagate.
+    pub also_propagate: Vec<RedisOp>,
+    // Logging
+    /// Path of log file
+    pub logfile: String,
+    /// Is syslog enabled?
+    pub syslog_enabled: bool,
+    pub syslog_ident: String,
+    pub pidfile: Option<String>,
+    /// Working directory, as configured (we chdir into it).
+    pub dir: String,
+    // Replication (master)
+    /// My current replication ID.
+    pub replid: [u8; 40],
+    /// replid inherited from master
+    pub replid2: [u8; 40],
+    /// My current replication offset
+    pub master_repl_offset: i64,
+    /// Accept offsets up to this for replid2.
+    pub second_replid_offset: i64,
+    /// Last SELECTed DB in replication output
+    pub slaveseldb: i32,
+    /// Master pings the slave every N seconds
+    pub repl_ping_slave_period: i32,
+    /// Replication backlog for partial syncs
+    pub repl_backlog: Option<Vec<u8>>,
+    /// Backlog circular buffer size
+    pub repl_backlog_size: i64,
+    /// Backlog actual data length
+    pub repl_backlog_histlen: i64,
+    /// Backlog circular buffer current offset, that is the next byte will'll
+    /// write to.
+    pub repl_backlog_idx: i64,
+    /// Replication "master offset" of first byte in the replication backlog
+    /// buffer.
+    pub repl_backlog_off: i64,
+    /// Time without slaves after the backlog gets released.
+    pub repl_backlog_time_limit: i64,
+    /// We have no slaves since that time. Only valid if
+    /// server.slaves len is 0.
+    pub repl_no_slaves_since: i64,
+    /// Min number of slaves to write.
+    pub repl_min_slaves_to_write: i32,
+    /// Max lag of <count> slaves to write.
+    pub repl_min_slaves_max_lag: i32,
+    /// Number of slaves with lag <= max_lag.
+    pub repl_good_slaves_count: i32,
+    /// Send RDB to slaves sockets directly.
+    pub repl_diskless_sync: bool,
+    /// Delay to start a diskless repl BGSAVE.
+    pub repl_diskless_sync_delay: i32,
+    // Replication (slave)
+    /// AUTH with this password with master
+    pub masterauth: Option<Vec<u8>>,
+    /// Hostname of master
+    pub masterhost: Option<String>,
+    /// Port of master
+    pub masterport: i32,
+    /// Timeout after N seconds of master idle
+    pub repl_timeout: i32,
+    /// Client that is master for this slave
+    pub master: Option<ClientId>,
+    /// Cached master to be reused for PSYNC.
+    pub cached_master: Option<Box<Client>>,
+    /// Timeout for synchronous I/O calls
+    pub repl_syncio_timeout: i32,
+    /// Replication state if this is a slave
+    pub repl_state: i32,
+    /// Size of RDB to read from master during sync.
+    pub repl_transfer_size: i64,
+    /// Amount of RDB read from master during sync.
+    pub repl_transfer_read: i64,
+    /// Offset when we fsync-ed last time.
+    pub repl_transfer_last_fsync_off: i64,
+    /// Slave -> Master SYNC socket
+    pub repl_transfer_s: RawFd,
+    /// Slave-> master SYNC temp file descriptor
+    pub repl_transfer_fd: RawFd,
+    /// Slave-> master SYNC temp file name
+    pub repl_transfer_tmpfile: Option<String>,
+    /// Slave-> master SYNC last IO time
+    pub repl_transfer_lastio: i64,
+    /// Serve stale data when link is down?
+    pub repl_serve_stale_data: bool,
+    /// Slave is read only?
+    pub repl_slave_ro: bool,
+    /// Slave ignores maxmemory?
+    pub repl_slave_ignore_maxmemory: bool,
+    /// Unix time at which link with master went down
+    pub repl_down_since: i64,
+    /// Disable TCP_NODELAY after SYNC?
+    pub repl_disable_tcp_nodelay: bool,
+    /// Reported in INFO and used by Sentinel.
+    pub slave_priority: i32,
+    /// Give the master this listening port.
+    pub slave_announce_port: i32,
+    /// Give the master this ip address.
+    pub slave_announce_ip: Option<String>,
+    /// Master PSYNC runid.
+    pub master_replid: [u8; 40],
+    /// Master PSYNC offset.
+    pub master_initial_offset: i64,
+    /// Lazy flush of the old dataset on full resync?
+    pub repl_slave_lazy_flush: bool,
+    // Blocking
+    /// Number of clients blocked by lists, and per type.
+    pub blocked_clients: u32,
+    pub blocked_clients_by_type: [u32; 6],
+    /// List of clients to unblock before next loop
+    pub unblocked_clients: VecDeque<ClientId>,
+    // Limits
+    /// Max number of simultaneous clients
+    pub maxclients: u32,
+    /// Max number of memory bytes to use
+    pub maxmemory: u64,
+    /// Protocol bulk length maximum size.
+    pub proto_max_bulk_len: i64,
+    // Misc
+    pub requirepass: Option<Vec<u8>>,
+    /// Do we spend 1 ms every 100 ms rehashing the main dicts?
+    pub activerehashing: bool,
+    pub lazyfree_lazy_eviction: bool,
+    pub lazyfree_lazy_expire: bool,
+    pub lazyfree_lazy_server_del: bool,
+    /// Events to propagate via Pub/Sub: NOTIFY_* flags.
+    pub notify_keyspace_events: i32,
+    // Time cache
+    /// Unix time sampled every cron cycle.
+    pub unixtime: i64,
+    /// 'unixtime' in milliseconds.
+    pub mstime: i64,
+    /// 'unixtime' in microseconds.
+    pub ustime: i64,
+    /// If > 0, expire keys against server.mstime.
+    pub fixed_time_expire: i64,
+    // Cron helpers with state kept between calls
+    /// activeExpireCycle's resume point, and the fast cycle's bookkeeping.
+    pub expire_current_db: u32,
+    pub expire_timelimit_exit: bool,
+    pub expire_last_fast_cycle: i64,
+    /// databasesCron's resume points.
+    pub resize_db: u32,
+    pub rehash_db: u32,
+    /// clientsCron's resume point (the next client id to look at).
+    pub clients_cron_next: u64,
+    /// Last time serverCron sampled stats (INFO's instantaneous_*).
+    pub stat_cron_last: i64,
+    /// resident set size and memory accounting, sampled in the cron.
+    pub resident_set_size: usize,
+    /// SIGTERM/SIGINT seen by the handler (the handler can only set an
+    /// atomic; server_cron reads it into shutdown_asap).
+    pub config_rewrite_pending: bool,
+    /// Dictionary of config values last read from the file, for CONFIG
+    /// REWRITE to keep its layout. (filled by config.rs)
+    pub config_lines: Vec<String>,
+}
+
+/// Instantaneous metric samples. C: the inst_metric array in redisServer.
+pub const STATS_METRIC_SAMPLES: usize = 16;
+pub const STATS_METRIC_COMMAND: usize = 0;
+pub const STATS_METRIC_NET_INPUT: usize = 1;
+pub const STATS_METRIC_NET_OUTPUT: usize = 2;
+pub const STATS_METRIC_COUNT: usize = 3;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InstMetric {
+    pub last_sample_time: i64,
+    pub last_sample_count: i64,
+    pub samples: [i64; STATS_METRIC_SAMPLES],
+    pub idx: usize,
+}
+
+impl AeContext for RedisServer {
+    fn el(&mut self) -> &mut AeEventLoop<Self> {
+        &mut self.el
+    }
+}
+
+// -------------------------------- serverLog --------------------------------
+
+/// Logs in Redis's format, checking the level before formatting as C's
+/// serverLog does. `server_log!(server, LL_WARNING, "fmt", args...)`.
+#[macro_export]
+macro_rules! server_log {
+    ($server:expr, $level:expr, $($arg:tt)*) => {{
+        let level: i32 = $level;
+        let s: &$crate::server::RedisServer = &$server;
+        if (level & 0xff) >= s.verbosity {
+            $crate::server::server_log_raw(s, level, &format!($($arg)*));
+        }
+    }};
+}
+
+/// C: server.c serverAssert() / serverPanic(): logs and aborts.
+#[macro_export]
+macro_rules! server_panic {
+    ($server:expr, $($arg:tt)*) => {{
+        let msg = format!($($arg)*);
+        let s: &$crate::server::RedisServer = &$server;
+        $crate::server::server_log_raw(s, $crate::server::LL_WARNING,
+            &format!("Guru Meditation: {} #{}:{}", msg, file!(), line!()));
+        std::process::abort();
+    }};
+}
+
+/// Low level logging. To use only for very big messages, otherwise
+/// server_log! is to prefer.
+///
+/// C: server.c serverLogRaw()
+pub fn server_log_raw(server: &RedisServer, level: i32, msg: &str) {
+    const C: [u8; 4] = [b'.', b'-', b'*', b'#'];
+    let rawmode = level & LL_RAW != 0;
+    let level = level & 0xff; // clear flags
+    if level < server.verbosity {
+        return;
+    }
+    let mut line = String::with_capacity(msg.len() + 64);
+    if rawmode {
+        line.push_str(msg);
+    } else {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let role_char = if server.sentinel_mode {
+            'X' // Sentinel.
+        } else if server.pid != std::process::id() as i32 {
+            'C' // RDB / AOF writing child.
+        } else if server.masterhost.is_some() {
+            'S' // Slave.
+        } else {
+            'M' // Master.
+        };
+        let date = crate::util::format_log_time(
+            now.as_secs() as i64,
+            now.subsec_millis(),
+            crate::util::timezone_offset(),
+        );
+        line.push_str(&format!(
+            "{}:{} {} {} {}",
+            std::process::id(),
+            role_char,
+            date,
+            C[level.clamp(0, 3) as usize] as char,
+            msg
+        ));
+    }
+    line.push('\n');
+    use std::io::Write;
+    if server.logfile.is_empty() {
+        let _ = std::io::stdout().write_all(line.as_bytes());
+        let _ = std::io::stdout().flush();
+    } else if let Ok(mut f) = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&server.logfile)
+    {
+        let _ = f.write_all(line.as_bytes());
+    }
+}
+
+// ------------------------------- time helpers -------------------------------
+
+/// Return the UNIX time in microseconds. C: server.c ustime()
+pub fn ustime() -> i64 {
+    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    d.as_secs() as i64 * 1_000_000 + d.subsec_micros() as i64
+}
+
+/// Return the UNIX time in milliseconds. C: server.c mstime()
+pub fn mstime() -> i64 {
+    ustime() / 1000
+}
+
+/// After an RDB dump or AOF rewrite we exit from children using _exit()
+/// instead of exit(), because the latter may interact with the same file
+/// objects used by the parent process.
+///
+/// C: server.c exitFromChild()
+pub fn exit_from_child(retcode: i32) -> ! {
+    // SAFETY: _exit only ends the process; it runs no destructors and
+    // flushes no stdio buffers shared with the parent.
+    unsafe { libc::_exit(retcode) }
+}
+
+// ===================================== server.c =====================================
+
+// ------------------------------ hash table helpers ------------------------------
+
+/// Hash tables whose fill drops under 10% are shrunk, unless a child is
+/// saving (then copy-on-write would make it cost memory).
+///
+/// C: server.c htNeedsResize()
+pub fn ht_needs_resize(size: u64, used: u64) -> bool {
+    size > crate::dict::DICT_HT_INITIAL_SIZE as u64 && used * 100 / size < 10
+}
+
+/// If the percentage of used slots in the HT reaches HASHTABLE_MIN_FILL we
+/// resize the hash table to save memory.
+///
+/// C: server.c tryResizeHashTables()
+pub fn try_resize_hash_tables(server: &mut RedisServer, dbid: usize) {
+    let db = &mut server.db[dbid];
+    if ht_needs_resize(db.dict.dict_slots() as u64, db.dict.dict_size() as u64) {
+        let _ = db.dict.dict_resize();
+    }
+    if ht_needs_resize(db.expires.dict_slots() as u64, db.expires.dict_size() as u64) {
+        let _ = db.expires.dict_resize();
+    }
+}
+
+/// Our hash table implementation performs rehashing incrementally while we
+/// write/read from the hash table. Still if the server is idle, the hash
+/// table will use two tables for a long time. So we try to use 1
+/// millisecond of CPU time at every call of this function to perform some
+/// rehashing. Returns true if some rehashing was performed.
+///
+/// C: server.c incrementallyRehash()
+pub fn incrementally_rehash(server: &mut RedisServer, dbid: usize) -> bool {
+    let db = &mut server.db[dbid];
+    // Keys dictionary
+    if db.dict.dict_is_rehashing() {
+        db.dict.dict_rehash_milliseconds(1);
+        return true; // already used our millisecond for this loop...
+    }
+    // Expires
+    if db.expires.dict_is_rehashing() {
+        db.expires.dict_rehash_milliseconds(1);
+        return true;
+    }
+    false
+}
+
+/// This function is called once a background process of some kind
+/// terminates, as we want to avoid resizing the hash tables when there is a
+/// child in order to play well with copy-on-write (otherwise when a resize
+/// happens lots of memory pages are copied).
+///
+/// C: server.c updateDictResizePolicy()
+pub fn update_dict_resize_policy(server: &RedisServer) {
+    if server.rdb_child_pid == -1 {
+        crate::dict::dict_enable_resize();
+    } else {
+        crate::dict::dict_disable_resize();
+    }
+}
+
+// ------------------------------------ cron ------------------------------------
+
+/// Add a sample to the operations per second array of samples.
+///
+/// C: server.c trackInstantaneousMetric()
+pub fn track_instantaneous_metric(server: &mut RedisServer, metric: usize, current_reading: i64) {
+    let t = mstime() - server.inst_metric[metric].last_sample_time;
+    let m = &mut server.inst_metric[metric];
+    let ops = current_reading - m.last_sample_count;
+    let ops_sec = if t > 0 { ops * 1000 / t } else { 0 };
+    m.samples[m.idx] = ops_sec;
+    m.idx = (m.idx + 1) % STATS_METRIC_SAMPLES;
+    m.last_sample_time = mstime();
+    m.last_sample_count = current_reading;
+}
+
+/// Return the mean of all the samples.
+///
+/// C: server.c getInstantaneousMetric()
+pub fn get_instantaneous_metric(server: &RedisServer, metric: usize) -> i64 {
+    server.inst_metric[metric].samples.iter().sum::<i64>() / STATS_METRIC_SAMPLES as i64
+}
+
+/// The query buffer is shrunk when it is big and mostly unused, or when the
+/// client has been idle for a while.
+///
+/// C: server.c clientsCronResizeQueryBuffer()
+pub fn clients_cron_resize_query_buffer(c: &mut Client, unixtime: i64) -> bool {
+    let querybuf_size = c.querybuf.capacity();
+    let idletime = unixtime - c.lastinteraction;
+    // Only resize the query buffer if it is actually wasting at least a
+    // few kbytes.
+    if querybuf_size > 1024 * 4
+        && (querybuf_size / (c.querybuf_peak + 1) > 2 || (querybuf_size > 1024 * 32 && idletime > 2))
+        && c.querybuf.len() - c.qb_pos < querybuf_size / 2
+    {
+        c.querybuf.drain(..c.qb_pos);
+        c.qb_pos = 0;
+        c.querybuf.shrink_to_fit();
+    }
+    // Reset the peak again to capture the peak memory usage in the next
+    // cycle.
+    c.querybuf_peak = 0;
+    false
+}
+
+/// This function is called by serverCron() and is used in order to perform
+/// operations on clients that are important to perform constantly: the idle
+/// timeout and the query buffer resize. It visits a part of the clients on
+/// every call so that every client is seen about once a second.
+///
+/// C: server.c clientsCron()
+pub fn clients_cron(server: &mut RedisServer) {
+    let numclients = server.clients.len();
+    let mut iterations = numclients / server.hz.max(1) as usize;
+    let now = mstime();
+    if iterations < CLIENTS_CRON_MIN_ITERATIONS {
+        iterations = numclients.min(CLIENTS_CRON_MIN_ITERATIONS);
+    }
+    // Divergence from C: C rotates the clients list; we walk the id-ordered
+    // table from where the last call stopped, wrapping around.
+    let mut ids: Vec<ClientId> = server
+        .clients
+        .range(ClientId(server.clients_cron_next)..)
+        .take(iterations)
+        .map(|(id, _)| *id)
+        .collect();
+    if ids.len() < iterations {
+        let more = iterations - ids.len();
+        ids.extend(server.clients.keys().take(more).copied().filter(|id| id.0 < server.clients_cron_next));
+    }
+    if let Some(last) = ids.last() {
+        server.clients_cron_next = last.0 + 1;
+    }
+    for id in ids {
+        if net::clients_cron_handle_timeout(server, id, now) {
+            continue;
+        }
+        let unixtime = server.unixtime;
+        if let Some(c) = server.clients.get_mut(&id) {
+            clients_cron_resize_query_buffer(c, unixtime);
+        }
+    }
+}
+
+/// This function handles 'background' operations we are required to do
+/// incrementally in Redis databases, such as active key expiring, resizing,
+/// rehashing.
+///
+/// C: server.c databasesCron()
+pub fn databases_cron(server: &mut RedisServer) {
+    // Expire keys by random sampling. Not required for slaves as master
+    // will synthesize DELs for us.
+    if server.active_expire_enabled && server.masterhost.is_none() {
+        crate::expire::active_expire_cycle(server, ACTIVE_EXPIRE_CYCLE_SLOW);
+    }
+    // Perform hash tables rehashing if needed, but only if there are no
+    // other processes saving the DB on disk. Otherwise rehashing is bad as
+    // will cause a lot of copy-on-write of memory pages.
+    if server.rdb_child_pid == -1 {
+        let dbnum = server.dbnum as u32;
+        // Don't test more DBs than we have.
+        let dbs_per_call = (CRON_DBS_PER_CALL as u32).min(dbnum);
+        // Resize
+        for _ in 0..dbs_per_call {
+            let id = (server.resize_db % dbnum) as usize;
+            try_resize_hash_tables(server, id);
+            server.resize_db += 1;
+        }
+        // Rehash
+        if server.activerehashing {
+            for _ in 0..dbs_per_call {
+                let id = (server.rehash_db % dbnum) as usize;
+                let work_done = incrementally_rehash(server, id);
+                if work_done {
+                    // If the function did some work, stop here, we'll do
+                    // more at the next cron loop.
+                    break;
+                }
+                // If this db didn't need rehash, we'll try the next one.
+                server.rehash_db += 1;
+                server.rehash_db %= dbnum;
+            }
+        }
+    }
+}
+
+/// We take a cached value of the unix time in the global state because with
+/// virtual memory and aging there is to store the current time in objects
+/// at every object access, and accuracy is not needed.
+///
+/// C: server.c updateCachedTime()
+pub fn update_cached_time(server: &mut RedisServer) {
+    server.ustime = ustime();
+    server.mstime = server.ustime / 1000;
+    server.unixtime = server.mstime / 1000;
+}
+
+/// Return the LRU clock, based on the clock resolution.
+///
+/// C: evict.c getLRUClock()
+pub fn get_lru_clock() -> u32 {
+    ((mstime() / LRU_CLOCK_RESOLUTION) as u64 & LRU_CLOCK_MAX as u64) as u32
+}
+
+/// True when the cron should run a `ms`-period job now.
+///
+/// C: server.h run_with_period()
+pub fn run_with_period(server: &RedisServer, ms: i64) -> bool {
+    let every = 1000 / server.hz.max(1) as i64;
+    ms <= every || server.cronloops % (ms / every) == 0
+}
+
+/// This is our timer interrupt, called server.hz times per second. Here is
+/// where we do a number of things that need to be done asynchronously: the
+/// active expiry, the client timeouts, stats, rehashing, reaping a BGSAVE
+/// child, triggering BGSAVE on save points, replication reconnection.
+///
+/// C: server.c serverCron()
+pub fn server_cron(server: &mut RedisServer, _id: i64, _data: ClientData) -> i64 {
+    // Update the time cache.
+    update_cached_time(server);
+
+    server.hz = server.config_hz;
+    // Adapt the server.hz value to the number of configured clients. If we
+    // have many clients, we want to call serverCron() with an higher
+    // frequency.
+    if server.dynamic_hz {
+        while server.clients.len() as i32 / server.hz > MAX_CLIENTS_PER_CLOCK_TICK {
+            server.hz *= 2;
+            if server.hz > CONFIG_MAX_HZ {
+                server.hz = CONFIG_MAX_HZ;
+                break;
+            }
+        }
+    }
+
+    if run_with_period(server, 100) {
+        let (cmds, inb, outb) =
+            (server.stat_numcommands, server.stat_net_input_bytes, server.stat_net_output_bytes);
+        track_instantaneous_metric(server, STATS_METRIC_COMMAND, cmds);
+        track_instantaneous_metric(server, STATS_METRIC_NET_INPUT, inb);
+        track_instantaneous_metric(server, STATS_METRIC_NET_OUTPUT, outb);
+    }
+
+    server.lruclock = get_lru_clock();
+
+    // Record the max memory used since the server was started.
+    let used = crate::util::zmalloc_used_memory();
+    if used > server.stat_peak_memory {
+        server.stat_peak_memory = used;
+    }
+    if run_with_period(server, 100) {
+        server.resident_set_size = crate::util::zmalloc_get_rss();
+    }
+
+    // We received a SIGTERM, shutting down here in a safe way, as it is not
+    // ok doing so inside the signal handler.
+    if SHUTDOWN_ASAP.load(std::sync::atomic::Ordering::Relaxed) {
+        server.shutdown_asap = true;
+    }
+    if server.shutdown_asap {
+        if prepare_for_shutdown(server, SHUTDOWN_NOFLAGS).is_ok() {
+            std::process::exit(0);
+        }
+        server_log!(
+            server,
+            LL_WARNING,
+            "SIGTERM received but errors trying to shut down the server, check the logs for more information"
+        );
+        server.shutdown_asap = false;
+        SHUTDOWN_ASAP.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    // Show some info about non-empty databases
+    if run_with_period(server, 5000) {
+        for j in 0..server.dbnum as usize {
+            let size = server.db[j].dict.dict_slots();
+            let used = server.db[j].dict.dict_size();
+            let vkeys = server.db[j].expires.dict_size();
+            if used > 0 || vkeys > 0 {
+                server_log!(
+                    server,
+                    LL_VERBOSE,
+                    "DB {}: {} keys ({} volatile) in {} slots HT.",
+                    j,
+                    used,
+                    vkeys,
+                    size
+                );
+            }
+        }
+    }
+
+    // Show information about connected clients
+    if run_with_period(server, 5000) {
+        server_log!(
+            server,
+            LL_VERBOSE,
+            "{} clients connected ({} replicas), {} bytes in use",
+            net::num_clients(server) - server.slaves.len(),
+            server.slaves.len(),
+            crate::util::zmalloc_used_memory()
+        );
+    }
+
+    // We need to do a few operations on clients asynchronously.
+    clients_cron(server);
+
+    // Handle background operations on Redis databases.
+    databases_cron(server);
+
+    // Check if a background saving in progress terminated, or start a
+    // BGSAVE because a save point was reached.
+    crate::rdb::server_cron_persistence(server);
+
+    // Close clients that need to be closed asynchronous
+    net::free_clients_in_async_free_queue(server);
+
+    // Clear the paused clients flag if needed.
+    net::clients_are_paused(server);
+
+    // Replication cron function -- used to reconnect to master, detect
+    // transfer failures, start background RDB transfers and so forth.
+    if run_with_period(server, 1000) {
+        crate::replication::replication_cron(server);
+    }
+
+    server.cronloops += 1;
+    1000 / server.hz as i64
+}
+
+/// C: server.h MAX_CLIENTS_PER_CLOCK_TICK
+pub const MAX_CLIENTS_PER_CLOCK_TICK: i32 = 200;
+
+/// This function gets called every time Redis is entering the main loop of
+/// the event driven library, that is, before to sleep for ready file
+/// descriptors.
+///
+/// C: server.c beforeSleep()
+pub fn before_sleep(server: &mut RedisServer) {
+    // Run a fast expire cycle (the called function will return ASAP if a
+    // fast cycle is not needed).
+    if server.active_expire_enabled && server.masterhost.is_none() {
+        crate::expire::active_expire_cycle(server, ACTIVE_EXPIRE_CYCLE_FAST);
+    }
+
+    // Send all the slaves an ACK request if at least one client blocked
+    // during the previous event loop iteration, and serve the clients
+    // unblocked in the meantime.
+    crate::replication::before_sleep_replication(server);
+
+    // Try to process pending commands for clients that were just unblocked.
+    crate::blocked::process_unblocked_clients(server);
+
+    // Handle writes with pending output buffers.
+    net::handle_clients_with_pending_writes(server);
+}
+
+/// This function is called immediately after the event loop multiplexing
+/// API returned, and the control is going to soon return to Redis by
+/// invoking the different events callbacks.
+///
+/// C: server.c afterSleep()
+pub fn after_sleep(_server: &mut RedisServer) {}
+
+// ------------------------------- server initialization -------------------------------
+
+/// Set by the SIGTERM/SIGINT handler; server_cron acts on it. An atomic,
+/// because a signal handler may touch nothing else.
+pub static SHUTDOWN_ASAP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The 40 hex chars of a new random run id / replication id.
+///
+/// C: util.c getRandomHexChars()
+pub fn get_random_hex_chars() -> [u8; 40] {
+    let mut out = [b'0'; 40];
+    let mut bytes = [0u8; 20];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        use std::io::Read;
+        let _ = f.read_exact(&mut bytes);
+    } else {
+        let seed = ustime() as u64 ^ ((std::process::id() as u64) << 32);
+        let mut x = seed | 1;
+        for b in bytes.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, b) in bytes.iter().enumerate() {
+        out[i * 2] = HEX[(b >> 4) as usize];
+        out[i * 2 + 1] = HEX[(b & 15) as usize];
+    }
+    out
+}
+
+/// C: server.c initServerConfig()
+pub fn init_server_config() -> RedisServer {
+    let now = mstime();
+    let el = match ae::ae_create_event_loop((CONFIG_DEFAULT_MAX_CLIENTS + CONFIG_FDSET_INCR) as usize) {
+        Ok(el) => el,
+        Err(e) => {
+            eprintln!("Failed creating the event loop. Error message: '{}'", crate::util::strerror(&e));
+            std::process::exit(1);
+        }
+    };
+    let runid = String::from_utf8_lossy(&get_random_hex_chars()).into_owned();
+    let mut server = RedisServer {
+        pid: std::process::id() as i32,
+        configfile: None,
+        executable: String::new(),
+        exec_argv: Vec::new(),
+        dynamic_hz: true,
+        config_hz: CONFIG_DEFAULT_HZ,
+        hz: CONFIG_DEFAULT_HZ,
+        db: Vec::new(),
+        commands: Vec::new(),
+        command_index: HashMap::new(),
+        el,
+        lruclock: get_lru_clock(),
+        shutdown_asap: false,
+        cronloops: 0,
+        runid,
+        sentinel_mode: false,
+        initial_memory_usage: 0,
+        always_show_logo: false,
+        port: CONFIG_DEFAULT_SERVER_PORT,
+        tcp_backlog: CONFIG_DEFAULT_TCP_BACKLOG,
+        bindaddr: Vec::new(),
+        unixsocket: None,
+        unixsocketperm: 0,
+        ipfd: Vec::new(),
+        listeners: Vec::new(),
+        sofd: -1,
+        unix_listener: None,
+        clients: BTreeMap::new(),
+        clients_to_close: Vec::new(),
+        clients_pending_write: Vec::new(),
+        slaves: Vec::new(),
+        monitors: Vec::new(),
+        current_client: None,
+        detached: Vec::new(),
+        detached_free: Vec::new(),
+        clients_paused: false,
+        clients_pause_end_time: 0,
+        next_client_id: 1, // Client IDs, start from 1 .
+        protected_mode: CONFIG_DEFAULT_PROTECTED_MODE,
+        loading: false,
+        loading_total_bytes: 0,
+        loading_loaded_bytes: 0,
+        loading_start_time: 0,
+        loading_process_events_interval_bytes: 1024 * 1024 * 2,
+        stat_starttime: now / 1000,
+        stat_numcommands: 0,
+        stat_numconnections: 0,
+        stat_expiredkeys: 0,
+        stat_expired_stale_perc: 0.0,
+        stat_expired_time_cap_reached_count: 0,
+        stat_evictedkeys: 0,
+        stat_keyspace_hits: 0,
+        stat_keyspace_misses: 0,
+        stat_active_defrag_hits: 0,
+        stat_active_defrag_misses: 0,
+        stat_active_defrag_key_hits: 0,
+        stat_active_defrag_key_misses: 0,
+        stat_active_defrag_scanned: 0,
+        stat_peak_memory: 0,
+        stat_fork_time: 0,
+        stat_fork_rate: 0.0,
+        stat_rejected_conn: 0,
+        stat_sync_full: 0,
+        stat_sync_partial_ok: 0,
+        stat_sync_partial_err: 0,
+        stat_net_input_bytes: 0,
+        stat_net_output_bytes: 0,
+        stat_rdb_cow_bytes: 0,
+        inst_metric: [InstMetric::default(); STATS_METRIC_COUNT],
+        verbosity: CONFIG_DEFAULT_VERBOSITY,
+        maxidletime: CONFIG_DEFAULT_CLIENT_TIMEOUT,
+        tcpkeepalive: CONFIG_DEFAULT_TCP_KEEPALIVE,
+        active_expire_enabled: true,
+        active_defrag_enabled: false,
+        client_max_querybuf_len: PROTO_MAX_QUERYBUF_LEN,
+        dbnum: CONFIG_DEFAULT_DBNUM,
+        supervised: false,
+        daemonize: false,
+        client_obuf_limits: CLIENT_BUFFER_LIMITS_DEFAULTS,
+        dirty: 0,
+        dirty_before_bgsave: 0,
+        rdb_child_pid: -1,
+        saveparams: vec![
+            SaveParam { seconds: 60 * 60, changes: 1 },  // save after 1 hour and 1 change
+            SaveParam { seconds: 300, changes: 100 },    // save after 5 minutes and 100 changes
+            SaveParam { seconds: 60, changes: 10000 },   // save after 1 minute and 10000 changes
+        ],
+        rdb_filename: CONFIG_DEFAULT_RDB_FILENAME.to_string(),
+        rdb_compression: true,
+        rdb_checksum: true,
+        lastsave: now / 1000, // At startup we consider the DB saved.
+        lastbgsave_try: 0,    // At startup we never tried to BGSAVE.
+        rdb_save_time_last: -1,
+        rdb_save_time_start: -1,
+        rdb_bgsave_scheduled: false,
+        rdb_child_type: 0,
+        lastbgsave_status: Ok(()),
+        stop_writes_on_bgsave_err: true,
+        rdb_save_incremental_fsync: true,
+        also_propagate: Vec::new(),
+        logfile: String::new(),
+        syslog_enabled: false,
+        syslog_ident: "redis".into(),
+        pidfile: None,
+        dir: String::new(),
+        replid: get_random_hex_chars(),
+        replid2: [b'0'; 40],
+        master_repl_offset: 0,
+        second_replid_offset: -1,
+        slaveseldb: -1, // Force to emit the first SELECT command.
+        repl_ping_slave_period: 10,
+        repl_backlog: None,
+        repl_backlog_size: 1024 * 1024,
+        repl_backlog_histlen: 0,
+        repl_backlog_idx: 0,
+        repl_backlog_off: 0,
+        repl_backlog_time_limit: 60 * 60,
+        repl_no_slaves_since: now / 1000,
+        repl_min_slaves_to_write: 0,
+        repl_min_slaves_max_lag: 10,
+        repl_good_slaves_count: 0,
+        repl_diskless_sync: false,
+        repl_diskless_sync_delay: 5,
+        masterauth: None,
+        masterhost: None,
+        masterport: 6379,
+        repl_timeout: 60,
+        master: None,
+        cached_master: None,
+        repl_syncio_timeout: 5,
+        repl_state: REPL_STATE_NONE,
+        repl_transfer_size: -1,
+        repl_transfer_read: 0,
+        repl_transfer_last_fsync_off: 0,
+        repl_transfer_s: -1,
+        repl_transfer_fd: -1,
+        repl_transfer_tmpfile: None,
+        repl_transfer_lastio: 0,
+        repl_serve_stale_data: true,
+        repl_slave_ro: true,
+        repl_slave_ignore_maxmemory: true,
+        repl_down_since: 0, // Never connected, repl is down since EVER.
+        repl_disable_tcp_nodelay: false,
+        slave_priority: 100,
+        slave_announce_port: 0,
+        slave_announce_ip: None,
+        master_replid: [b'?'; 40],
+        master_initial_offset: -1,
+        repl_slave_lazy_flush: false,
+        blocked_clients: 0,
+        blocked_clients_by_type: [0; 6],
+        unblocked_clients: VecDeque::new(),
+        maxclients: CONFIG_DEFAULT_MAX_CLIENTS,
+        maxmemory: 0,
+        proto_max_bulk_len: CONFIG_DEFAULT_PROTO_MAX_BULK_LEN,
+        requirepass: None,
+        activerehashing: true,
+        lazyfree_lazy_eviction: false,
+        lazyfree_lazy_expire: false,
+        lazyfree_lazy_server_del: false,
+        notify_keyspace_events: 0,
+        unixtime: now / 1000,
+        mstime: now,
+        ustime: now * 1000,
+        fixed_time_expire: 0,
+        expire_current_db: 0,
+        expire_timelimit_exit: false,
+        expire_last_fast_cycle: 0,
+        resize_db: 0,
+        rehash_db: 0,
+        clients_cron_next: 0,
+        stat_cron_last: 0,
+        resident_set_size: 0,
+        config_rewrite_pending: false,
+        config_lines: Vec::new(),
+    };
+    populate_command_table(&mut server);
+    server
+}
+
+/// C: server.c resetServerStats()
+pub fn reset_server_stats(server: &mut RedisServer) {
+    server.stat_numcommands = 0;
+    server.stat_numconnections = 0;
+    server.stat_expiredkeys = 0;
+    server.stat_expired_stale_perc = 0.0;
+    server.stat_expired_time_cap_reached_count = 0;
+    server.stat_evictedkeys = 0;
+    server.stat_keyspace_misses = 0;
+    server.stat_keyspace_hits = 0;
+    server.stat_active_defrag_hits = 0;
+    server.stat_active_defrag_misses = 0;
+    server.stat_active_defrag_key_hits = 0;
+    server.stat_active_defrag_key_misses = 0;
+    server.stat_active_defrag_scanned = 0;
+    server.stat_fork_time = 0;
+    server.stat_fork_rate = 0.0;
+    server.stat_rejected_conn = 0;
+    server.stat_sync_full = 0;
+    server.stat_sync_partial_ok = 0;
+    server.stat_sync_partial_err = 0;
+    server.inst_metric = [InstMetric::default(); STATS_METRIC_COUNT];
+    server.stat_net_input_bytes = 0;
+    server.stat_net_output_bytes = 0;
+}
+
+/// Initialize a set of file descriptors to listen to the specified 'port'
+/// binding the addresses specified in the Redis server configuration.
+/// With no bind address, Redis tries IPv6 and IPv4 wildcards.
+///
+/// C: server.c listenToPort()
+pub fn listen_to_port(server: &mut RedisServer) -> CResult {
+    let port = server.port;
+    let backlog = server.tcp_backlog;
+    let mut binds: Vec<Option<String>> = server.bindaddr.iter().cloned().map(Some).collect();
+    let default_bind = binds.is_empty();
+    if default_bind {
+        binds.push(None);
+    }
+    for b in binds {
+        match b {
+            None => {
+                // Bind * for both IPv6 and IPv4, we enter here only if
+                // server.bindaddr_count == 0.
+                let v6 = net::anet::anet_tcp6_server(port, None, backlog);
+                let v6_ok = match v6 {
+                    Ok(l) => {
+                        add_listener(server, l);
+                        true
+                    }
+                    Err(e) if e.is_eafnosupport() => false,
+                    Err(_) => false,
+                };
+                if !v6_ok || true {
+                    // Bind the IPv4 address as well.
+                    match net::anet::anet_tcp_server(port, None, backlog) {
+                        Ok(l) => add_listener(server, l),
+                        Err(e) => {
+                            // If IPv6 bound to the dual-stack wildcard,
+                            // an EADDRINUSE here is expected.
+                            if !v6_ok || !e.is_eaddrinuse() {
+                                server_log!(
+                                    server,
+                                    LL_WARNING,
+                                    "Could not create server TCP listening socket *:{}: {}",
+                                    port,
+                                    e.0
+                                );
+                                return Err(CErr);
+                            }
+                        }
+                    }
+                }
+            }
+            Some(addr) => {
+                let r = if addr.contains(':') {
+                    // Bind IPv6 address.
+                    net::anet::anet_tcp6_server(port, Some(&addr), backlog)
+                } else {
+                    // Bind IPv4 address.
+                    net::anet::anet_tcp_server(port, Some(&addr), backlog)
+                };
+                match r {
+                    Ok(l) => add_listener(server, l),
+                    Err(e) => {
+                        server_log!(
+                            server,
+                            LL_WARNING,
+                            "Could not create server TCP listening socket {}:{}: {}",
+                            addr,
+                            port,
+                            e.0
+                        );
+                        return Err(CErr);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn add_listener(server: &mut RedisServer, l: std::net::TcpListener) {
+    use std::os::unix::io::AsRawFd;
+    server.ipfd.push(l.as_raw_fd());
+    server.listeners.push(l);
+}
+
+/// C: server.c initServer()
+pub fn init_server(server: &mut RedisServer) {
+    // SAFETY: installing SIG_IGN for SIGHUP/SIGPIPE and a handler that only
+    // stores to an atomic; no other thread exists at start-up.
+    unsafe {
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+    setup_signal_handlers();
+
+    server.pid = std::process::id() as i32;
+    server.current_client = None;
+    server.clients_paused = false;
+    server.db = (0..server.dbnum).map(RedisDb::new).collect();
+    update_cached_time(server);
+
+    let setsize = (server.maxclients + CONFIG_FDSET_INCR) as usize;
+    if ae::ae_resize_set_size(&mut server.el, setsize) != ae::AE_OK {
+        server_log!(server, LL_WARNING, "Failed creating the event loop. Error message: 'setsize too small'");
+        std::process::exit(1);
+    }
+
+    // Open the TCP listening socket for the user commands.
+    if server.port != 0 && listen_to_port(server).is_err() {
+        std::process::exit(1);
+    }
+
+    // Open the listening Unix domain socket.
+    if let Some(path) = server.unixsocket.clone() {
+        let _ = std::fs::remove_file(&path); // don't care if this fails
+        match std::os::unix::net::UnixListener::bind(&path) {
+            Ok(l) => {
+                use std::os::unix::fs::PermissionsExt;
+                use std::os::unix::io::AsRawFd;
+                if server.unixsocketperm != 0 {
+                    let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(server.unixsocketperm));
+                }
+                let _ = l.set_nonblocking(true);
+                server.sofd = l.as_raw_fd();
+                server.unix_listener = Some(l);
+            }
+            Err(e) => {
+                server_log!(server, LL_WARNING, "Opening Unix socket: {}", crate::util::strerror(&e));
+                std::process::exit(1);
+            }
+        }
+    }
+
+    // Abort if there are no listening sockets at all.
+    if server.ipfd.is_empty() && server.sofd < 0 {
+        server_log!(server, LL_WARNING, "Configured to not listen anywhere, exiting.");
+        std::process::exit(1);
+    }
+
+    reset_server_stats(server);
+    server.stat_starttime = now_secs();
+
+    // Create the timer callback, this is our way to process many background
+    // operations incrementally, like clients timeout, eviction of unaccessed
+    // expired keys and so forth.
+    ae::ae_create_time_event(&mut server.el, 1, server_cron, ClientData::None, None);
+
+    // Create an event handler for accepting new connections in TCP and Unix
+    // domain sockets.
+    for fd in server.ipfd.clone() {
+        if ae::ae_create_file_event(&mut server.el, fd, ae::AE_READABLE, net::accept_tcp_handler, ClientData::None)
+            .is_err()
+        {
+            server_panic!(server, "Unrecoverable error creating server.ipfd file event.");
+        }
+    }
+    if server.sofd > 0
+        && ae::ae_create_file_event(&mut server.el, server.sofd, ae::AE_READABLE, net::accept_unix_handler, ClientData::None)
+            .is_err()
+    {
+        server_panic!(server, "Unrecoverable error creating server.sofd file event.");
+    }
+    crate::replication::replication_script_cache_init(server);
+}
+
+fn now_secs() -> i64 {
+    mstime() / 1000
+}
+
+// --------------------------------- command table ---------------------------------
+
+/// Our command table.
+///
+/// Every entry is composed of the following fields:
+///
+/// name: a string representing the command name.
+/// function: pointer to the C function implementing the command.
+/// arity: number of arguments, it is possible to use -N to say >= N
+/// sflags: command flags as string. See below for a table of flags.
+/// first key index, last key index, key step.
+///
+/// Flags: w write, r read-only, m may grow memory (denied on OOM), a admin,
+/// p pub/sub, f force replication, s not allowed in scripts, R random,
+/// S sort output in scripts, l allowed while loading, t allowed while a
+/// replica has stale data, M do not show in MONITOR, k ASKING, F fast.
+///
+/// C: server.c redisCommandTable[]
+macro_rules! cmd {
+    ($name:expr, $proc:expr, $arity:expr, $sflags:expr, $fk:expr, $lk:expr, $ks:expr) => {
+        RedisCommand {
+            name: $name,
+            proc_: $proc,
+            arity: $arity,
+            sflags: $sflags,
+            flags: 0,
+            firstkey: $fk,
+            lastkey: $lk,
+            keystep: $ks,
+            microseconds: 0,
+            calls: 0,
+        }
+    };
+}
+
+fn redis_command_table() -> Vec<RedisCommand> {
+    #[allow(unused_imports)]
+    use crate::db::*;
+    use crate::t_string::*;
+    vec![
+        cmd!("get", get_command, 2, "rF", 1, 1, 1),
+        cmd!("set", set_command, -3, "wm", 1, 1, 1),
+        cmd!("setnx", setnx_command, 3, "wmF", 1, 1, 1),
+        cmd!("setex", setex_command, 4, "wm", 1, 1, 1),
+        cmd!("psetex", psetex_command, 4, "wm", 1, 1, 1),
+        cmd!("append", append_command, 3, "wm", 1, 1, 1),
+        cmd!("strlen", strlen_command, 2, "rF", 1, 1, 1),
+        // TODO(db.rs commands): cmd!("del", del_command, -2, "w", 1, -1, 1),
+        // TODO(db.rs commands): cmd!("unlink", unlink_command, -2, "wF", 1, -1, 1),
+        // TODO(db.rs commands): cmd!("exists", exists_command, -2, "rF", 1, -1, 1),
+        cmd!("setrange", setrange_command, 4, "wm", 1, 1, 1),
+        cmd!("getrange", getrange_command, 4, "r", 1, 1, 1),
+        cmd!("substr", getrange_command, 4, "r", 1, 1, 1),
+        cmd!("incr", incr_command, 2, "wmF", 1, 1, 1),
+        cmd!("decr", decr_command, 2, "wmF", 1, 1, 1),
+        cmd!("mget", mget_command, -2, "rF", 1, -1, 1),
+        cmd!("incrby", incrby_command, 3, "wmF", 1, 1, 1),
+        cmd!("decrby", decrby_command, 3, "wmF", 1, 1, 1),
+        cmd!("incrbyfloat", incrbyfloat_command, 3, "wmF", 1, 1, 1),
+        cmd!("getset", getset_command, 3, "wm", 1, 1, 1),
+        cmd!("mset", mset_command, -3, "wm", 1, -1, 2),
+        cmd!("msetnx", msetnx_command, -3, "wm", 1, -1, 2),
+        // TODO(db.rs commands): cmd!("randomkey", randomkey_command, 1, "rR", 0, 0, 0),
+        // TODO(db.rs commands): cmd!("select", select_command, 2, "lF", 0, 0, 0),
+        // TODO(db.rs commands): cmd!("swapdb", swapdb_command, 3, "wF", 0, 0, 0),
+        // TODO(db.rs commands): cmd!("move", move_command, 3, "wF", 1, 1, 1),
+        // TODO(db.rs commands): cmd!("rename", rename_command, 3, "w", 1, 2, 1),
+        // TODO(db.rs commands): cmd!("renamenx", renamenx_command, 3, "wF", 1, 2, 1),
+        // TODO(db.rs commands): cmd!("expire", expire_command, 3, "wF", 1, 1, 1),
+        // TODO(db.rs commands): cmd!("expireat", expireat_command, 3, "wF", 1, 1, 1),
+        // TODO(db.rs commands): cmd!("pexpire", pexpire_command, 3, "wF", 1, 1, 1),
+        // TODO(db.rs commands): cmd!("pexpireat", pexpireat_command, 3, "wF", 1, 1, 1),
+        // TODO(db.rs commands): cmd!("keys", keys_command, 2, "rS", 0, 0, 0),
+        // TODO(db.rs commands): cmd!("scan", scan_command, -2, "rR", 0, 0, 0),
+        // TODO(db.rs commands): cmd!("dbsize", dbsize_command, 1, "rF", 0, 0, 0),
+        cmd!("ping", ping_command, -1, "tF", 0, 0, 0),
+        cmd!("echo", echo_command, 2, "F", 0, 0, 0),
+        // TODO(db.rs commands): cmd!("flushdb", flushdb_command, -1, "w", 0, 0, 0),
+        // TODO(db.rs commands): cmd!("flushall", flushall_command, -1, "w", 0, 0, 0),
+        cmd!("shutdown", shutdown_command, -1, "aslt", 0, 0, 0),
+        // TODO(db.rs commands): cmd!("type", type_command, 2, "rF", 1, 1, 1),
+        // TODO(db.rs commands): cmd!("ttl", ttl_command, 2, "rF", 1, 1, 1),
+        // TODO(db.rs commands): cmd!("touch", touch_command, -2, "rF", 1, -1, 1),
+        // TODO(db.rs commands): cmd!("pttl", pttl_command, 2, "rF", 1, 1, 1),
+        // TODO(db.rs commands): cmd!("persist", persist_command, 2, "wF", 1, 1, 1),
+        cmd!("time", time_command, 1, "RF", 0, 0, 0),
+        // TODO(db.rs commands): cmd!("object", object_command, -2, "rR", 2, 2, 1),
+    ]
+}
+
+/// Populates the Redis Command Table starting from the hard coded list we
+/// have in this file, turning each sflags string into flags.
+///
+/// C: server.c populateCommandTable()
+pub fn populate_command_table(server: &mut RedisServer) {
+    server.commands = redis_command_table();
+    server.commands.extend(extra_commands());
+    for (j, c) in server.commands.iter_mut().enumerate() {
+        for f in c.sflags.bytes() {
+            c.flags |= match f {
+                b'w' => CMD_WRITE,
+                b'r' => CMD_READONLY,
+                b'm' => CMD_DENYOOM,
+                b'a' => CMD_ADMIN,
+                b'p' => CMD_PUBSUB,
+                b's' => CMD_NOSCRIPT,
+                b'R' => CMD_RANDOM,
+                b'S' => CMD_SORT_FOR_SCRIPT,
+                b'l' => CMD_LOADING,
+                b't' => CMD_STALE,
+                b'M' => CMD_SKIP_MONITOR,
+                b'k' => CMD_ASKING,
+                b'F' => CMD_FAST,
+                _ => 0,
+            };
+        }
+        server.command_index.insert(c.name, j);
+    }
+}
+
+/// The commands of later modules (networking.c, config.c, debug.c, ...),
+/// kept apart so each can be listed where its module lands. Their order in
+/// the C table is kept within each group. (no C twin)
+fn extra_commands() -> Vec<RedisCommand> {
+    Vec::new()
+}
+
+/// C: server.c resetCommandTableStats()
+pub fn reset_command_table_stats(server: &mut RedisServer) {
+    for c in server.commands.iter_mut() {
+        c.microseconds = 0;
+        c.calls = 0;
+    }
+}
+
+/// Looks a command up by name, case-insensitively, without allocating.
+///
+/// C: server.c lookupCommand()
+pub fn lookup_command(server: &RedisServer, name: &[u8]) -> Option<usize> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    let lower = std::str::from_utf8(&buf[..name.len()]).ok()?;
+    server.command_index.get(lower).copied()
+}
+
+/// Propagate the specified command (in the context of the specified
+/// database id) to AOF and Slaves.
+///
+/// C: server.c propagate()
+pub fn propagate(server: &mut RedisServer, _cmd: usize, dbid: usize, argv: &[Vec<u8>], flags: i32) {
+    if flags & PROPAGATE_REPL != 0 {
+        crate::replication::replication_feed_slaves(server, dbid as i32, argv);
+    }
+}
+
+/// Used inside commands to schedule the propagation of additional commands
+/// after the current command is propagated to AOF / Replication.
+///
+/// C: server.c alsoPropagate()
+pub fn also_propagate(server: &mut RedisServer, cmd: usize, dbid: usize, argv: Vec<Vec<u8>>, target: i32) {
+    server.also_propagate.push(RedisOp { argv, dbid, target, cmd });
+}
+
+/// It is possible to call the function forceCommandPropagation() inside a
+/// Redis command implementation in order to to force the propagation of a
+/// specific command execution into AOF / Replication.
+///
+/// C: server.c forceCommandPropagation()
+pub fn force_command_propagation(c: &mut Client, flags: i32) {
+    if flags & PROPAGATE_REPL != 0 {
+        c.flags |= CLIENT_FORCE_REPL;
+    }
+    if flags & PROPAGATE_AOF != 0 {
+        c.flags |= CLIENT_FORCE_AOF;
+    }
+}
+
+/// Avoid that the executed command is propagated at all. This way we are
+/// free to just propagate what we want using the alsoPropagate() API.
+///
+/// C: server.c preventCommandPropagation()
+pub fn prevent_command_propagation(c: &mut Client) {
+    c.flags |= CLIENT_PREVENT_PROP;
+}
+
+/// Call() is the core of Redis execution of a command: it runs the
+/// command, counts its stats and propagates it when it changed the dataset
+/// (server.dirty moved) or asked for it.
+///
+/// C: server.c call()
+pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
+    let client_old_flags = c.flags;
+    let Some(cmd_idx) = c.cmd else { return };
+    let real_cmd = cmd_idx;
+
+    server.fixed_time_expire += 1;
+
+    // Sent the command to clients in MONITOR mode, only if the commands are
+    // not generated from reading an AOF.
+    if !server.monitors.is_empty()
+        && !server.loading
+        && server.commands[cmd_idx].flags & (CMD_SKIP_MONITOR | CMD_ADMIN) == 0
+    {
+        crate::replication::replication_feed_monitors(server, c, c.db, &c.argv);
+    }
+
+    // Initialization: clear the flags that must be set by the command on
+    // demand, and initialize the array for additional commands propagation.
+    c.flags &= !(CLIENT_FORCE_AOF | CLIENT_FORCE_REPL | CLIENT_PREVENT_PROP);
+    let prev_also_propagate = std::mem::take(&mut server.also_propagate);
+
+    // Call the command.
+    let dirty_before = server.dirty;
+    update_cached_time(server);
+    let start = server.ustime;
+    (server.commands[cmd_idx].proc_)(server, c);
+    let duration = ustime() - start;
+    let dirty = (server.dirty - dirty_before).max(0);
+
+    if server.loading && c.flags & CLIENT_LUA != 0 {
+        flags &= !(CMD_CALL_SLOWLOG | CMD_CALL_STATS);
+    }
+
+    if flags & CMD_CALL_STATS != 0 {
+        // Use the real command that was executed (cmd and lastcmd may be
+        // different, in case of MULTI-EXEC or re-written commands).
+        let rc = &mut server.commands[real_cmd];
+        rc.microseconds += duration;
+        rc.calls += 1;
+    }
+
+    // Propagate the command into the AOF and replication link
+    if flags & CMD_CALL_PROPAGATE != 0 && (c.flags & CLIENT_PREVENT_PROP) != CLIENT_PREVENT_PROP {
+        let mut propagate_flags = PROPAGATE_NONE;
+
+        // Check if the command operated changes in the data set. If so set
+        // for replication / AOF propagation.
+        if dirty != 0 {
+            propagate_flags |= PROPAGATE_AOF | PROPAGATE_REPL;
+        }
+        // If the client forced AOF / replication of the command, set the
+        // flags regardless of the command effects on the data set.
+        if c.flags & CLIENT_FORCE_REPL != 0 {
+            propagate_flags |= PROPAGATE_REPL;
+        }
+        if c.flags & CLIENT_FORCE_AOF != 0 {
+            propagate_flags |= PROPAGATE_AOF;
+        }
+        // However prevent AOF / replication propagation if the command
+        // implementations called preventCommandPropagation() or similar, or
+        // if we don't have the call() flags to do so.
+        if c.flags & CLIENT_PREVENT_REPL_PROP != 0 || flags & CMD_CALL_PROPAGATE_REPL == 0 {
+            propagate_flags &= !PROPAGATE_REPL;
+        }
+        if c.flags & CLIENT_PREVENT_AOF_PROP != 0 || flags & CMD_CALL_PROPAGATE_AOF == 0 {
+            propagate_flags &= !PROPAGATE_AOF;
+        }
+        if propagate_flags != PROPAGATE_NONE {
+            let cmd = c.cmd.unwrap_or(cmd_idx);
+            propagate(server, cmd, c.db, &c.argv, propagate_flags);
+        }
+    }
+
+    // Restore the old replication flags, since call() can be executed
+    // recursively.
+    c.flags &= !(CLIENT_FORCE_AOF | CLIENT_FORCE_REPL | CLIENT_PREVENT_PROP);
+    c.flags |= client_old_flags & (CLIENT_FORCE_AOF | CLIENT_FORCE_REPL | CLIENT_PREVENT_PROP);
+
+    // Handle the alsoPropagate() API to handle commands that want to
+    // propagate multiple separated commands. Note that alsoPropagate() is
+    // not affected by CLIENT_PREVENT_PROP flag.
+    if !server.also_propagate.is_empty() {
+        let ops = std::mem::take(&mut server.also_propagate);
+        if flags & CMD_CALL_PROPAGATE != 0 {
+            for rop in ops {
+                let mut target = rop.target;
+                // Whatever the command wish is, we honor the call() flags.
+                if flags & CMD_CALL_PROPAGATE_AOF == 0 {
+                    target &= !PROPAGATE_AOF;
+                }
+                if flags & CMD_CALL_PROPAGATE_REPL == 0 {
+                    target &= !PROPAGATE_REPL;
+                }
+                if target != 0 {
+                    propagate(server, rop.cmd, rop.dbid, &rop.argv, target);
+                }
+            }
+        }
+    }
+    server.also_propagate = prev_also_propagate;
+    server.fixed_time_expire -= 1;
+    server.stat_numcommands += 1;
+}
+
+/// If this function gets called we already read a whole command, arguments
+/// are in the client argv field. processCommand() executes the command or
+/// prepares the server for a bulk read from the client.
+///
+/// If C_OK is returned the client is still alive and valid and other
+/// operations can be performed by the caller. Otherwise if C_ERR is returned
+/// the client was destroyed (i.e. after QUIT).
+///
+/// C: server.c processCommand()
+pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
+    // The QUIT command is handled separately. Normal command procs will go
+    // through checking for replication and QUIT will cause trouble when
+    // FORCE_REPLICATION is enabled and would be implemented in a regular
+    // command proc.
+    if c.argv[0].eq_ignore_ascii_case(b"quit") {
+        add_reply(c, b"+OK\r\n");
+        c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+        return Err(CErr);
+    }
+
+    // Now lookup the command and check ASAP about trivial error conditions
+    // such as wrong arity, bad command name and so forth.
+    let cmd = lookup_command(server, &c.argv[0]);
+    c.cmd = cmd;
+    c.lastcmd = cmd;
+    let Some(cmd) = cmd else {
+        crate::multi::flag_transaction(c);
+        let mut args: Vec<u8> = Vec::new();
+        let mut i = 1;
+        while i < c.argv.len() && args.len() < 128 {
+            let room = 128 - args.len();
+            args.push(b'`');
+            let a = &c.argv[i];
+            args.extend_from_slice(&a[..a.len().min(room)]);
+            args.extend_from_slice(b"`, ");
+            i += 1;
+        }
+        let msg = format!(
+            "unknown command `{}`, with args beginning with: {}",
+            String::from_utf8_lossy(&c.argv[0]),
+            String::from_utf8_lossy(&args)
+        );
+        add_reply_error(c, &msg);
+        return Ok(());
+    };
+    let (arity, cflags, name) = {
+        let rc = &server.commands[cmd];
+        (rc.arity, rc.flags, rc.name)
+    };
+    let argc = c.argv.len() as i32;
+    if (arity > 0 && arity != argc) || argc < -arity {
+        crate::multi::flag_transaction(c);
+        add_reply_error_format(c, format_args!("wrong number of arguments for '{}' command", name));
+        return Ok(());
+    }
+
+    // Check if the user is authenticated
+    if server.requirepass.is_some() && !c.authenticated && name != "auth" {
+        crate::multi::flag_transaction(c);
+        add_reply(c, b"-NOAUTH Authentication required.\r\n");
+        return Ok(());
+    }
+
+    // Don't accept write commands if there are problems persisting on disk
+    // and if this is a master instance.
+    if crate::rdb::write_commands_denied_by_disk_error(server)
+        && server.masterhost.is_none()
+        && (cflags & CMD_WRITE != 0 || name == "ping")
+    {
+        crate::multi::flag_transaction(c);
+        add_reply(
+            c,
+            b"-MISCONF Redis is configured to save RDB snapshots, but it is currently not able to persist on disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.\r\n",
+        );
+        return Ok(());
+    }
+
+    // Don't accept write commands if there are not enough good slaves and
+    // user configured the min-slaves-to-write option.
+    if server.masterhost.is_none()
+        && server.repl_min_slaves_to_write != 0
+        && server.repl_min_slaves_max_lag != 0
+        && cflags & CMD_WRITE != 0
+        && server.repl_good_slaves_count < server.repl_min_slaves_to_write
+    {
+        crate::multi::flag_transaction(c);
+        add_reply(c, b"-NOREPLICAS Not enough good replicas to write.\r\n");
+        return Ok(());
+    }
+
+    // Don't accept write commands if this is a read only slave. But accept
+    // write commands if this is our master.
+    if server.masterhost.is_some() && server.repl_slave_ro && c.flags & CLIENT_MASTER == 0 && cflags & CMD_WRITE != 0 {
+        add_reply(c, b"-READONLY You can't write against a read only replica.\r\n");
+        return Ok(());
+    }
+
+    // Only allow SUBSCRIBE and UNSUBSCRIBE in the context of Pub/Sub
+    if c.flags & CLIENT_PUBSUB != 0
+        && !matches!(name, "ping" | "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe")
+    {
+        add_reply_error(c, "only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT allowed in this context");
+        return Ok(());
+    }
+
+    // Only allow commands with flag "t", such as INFO, SLAVEOF and so on,
+    // when slave-serve-stale-data is no and we are a slave with a broken
+    // link with master.
+    if server.masterhost.is_some()
+        && server.repl_state != REPL_STATE_CONNECTED
+        && !server.repl_serve_stale_data
+        && cflags & CMD_STALE == 0
+    {
+        crate::multi::flag_transaction(c);
+        add_reply(c, b"-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n");
+        return Ok(());
+    }
+
+    // Loading DB? Return an error if the command has not the CMD_LOADING
+    // flag.
+    if server.loading && cflags & CMD_LOADING == 0 {
+        add_reply(c, b"-LOADING Redis is loading the dataset in memory\r\n");
+        return Ok(());
+    }
+
+    // Exec the command
+    if c.flags & CLIENT_MULTI != 0 && !matches!(name, "exec" | "discard" | "multi" | "watch") {
+        crate::multi::queue_multi_command(c);
+        add_reply(c, b"+QUEUED\r\n");
+    } else {
+        call(server, c, CMD_CALL_FULL);
+        c.woff = server.master_repl_offset;
+        crate::blocked::handle_clients_blocked_on_keys(server);
+    }
+    Ok(())
+}
+
+// ------------------------------- shutdown -------------------------------
+
+/// Close listening sockets. Also unlink the unix domain socket if
+/// unlink_unix_socket is non-zero.
+///
+/// C: server.c closeListeningSockets()
+pub fn close_listening_sockets(server: &mut RedisServer, unlink_unix_socket: bool) {
+    server.listeners.clear();
+    server.ipfd.clear();
+    server.unix_listener = None;
+    if unlink_unix_socket {
+        if let Some(path) = &server.unixsocket {
+            server_log!(server, LL_NOTICE, "Removing the unix socket file.");
+            let _ = std::fs::remove_file(path); // don't care if this fails
+        }
+    }
+}
+
+/// C: server.c prepareForShutdown()
+pub fn prepare_for_shutdown(server: &mut RedisServer, flags: i32) -> CResult {
+    server_log!(server, LL_WARNING, "User requested shutdown...");
+    crate::rdb::shutdown_persistence(server, flags)?;
+    if server.daemonize || server.pidfile.is_some() {
+        if let Some(pidfile) = &server.pidfile {
+            server_log!(server, LL_NOTICE, "Removing the pid file.");
+            let _ = std::fs::remove_file(pidfile);
+        }
+    }
+    // Best effort flush of slave output buffers, so that we hopefully send
+    // them pending writes.
+    net::flush_slaves_output_buffers(server);
+    // Close the listening sockets. Apparently this allows faster restarts.
+    close_listening_sockets(server, true);
+    server_log!(server, LL_WARNING, "{} is now ready to exit, bye bye...", "Redis");
+    Ok(())
+}
+
+// ------------------------------- commands -------------------------------
+
+/// C: server.c pingCommand()
+pub fn ping_command(_server: &mut RedisServer, c: &mut Client) {
+    // The command takes zero or one arguments.
+    if c.argv.len() > 2 {
+        add_reply_error_format(c, format_args!("wrong number of arguments for '{}' command", "ping"));
+        return;
+    }
+    if c.flags & CLIENT_PUBSUB != 0 {
+        add_reply(c, b"*2\r\n$4\r\npong\r\n");
+        if c.argv.len() == 1 {
+            add_reply(c, b"$0\r\n\r\n");
+        } else {
+            let a = std::mem::take(&mut c.argv[1]);
+            net::add_reply_bulk(c, &a);
+            c.argv[1] = a;
+        }
+    } else if c.argv.len() == 1 {
+        add_reply(c, b"+PONG\r\n");
+    } else {
+        let a = std::mem::take(&mut c.argv[1]);
+        net::add_reply_bulk(c, &a);
+        c.argv[1] = a;
+    }
+}
+
+/// C: server.c echoCommand()
+pub fn echo_command(_server: &mut RedisServer, c: &mut Client) {
+    let a = std::mem::take(&mut c.argv[1]);
+    net::add_reply_bulk(c, &a);
+    c.argv[1] = a;
+}
+
+/// C: server.c timeCommand()
+pub fn time_command(_server: &mut RedisServer, c: &mut Client) {
+    // gettimeofday() can only fail if &tv is a bad address so we don't
+    // check for errors.
+    let t = ustime();
+    net::add_reply_multi_bulk_len(c, 2);
+    net::add_reply_bulk(c, (t / 1_000_000).to_string().as_bytes());
+    net::add_reply_bulk(c, (t % 1_000_000).to_string().as_bytes());
+}
+
+/// C: db.c shutdownCommand() (kept here beside prepareForShutdown)
+pub fn shutdown_command(server: &mut RedisServer, c: &mut Client) {
+    let mut flags = 0;
+    if c.argv.len() > 2 {
+        add_reply(c, b"-ERR syntax error\r\n");
+        return;
+    } else if c.argv.len() == 2 {
+        if c.argv[1].eq_ignore_ascii_case(b"nosave") {
+            flags |= SHUTDOWN_NOSAVE;
+        } else if c.argv[1].eq_ignore_ascii_case(b"save") {
+            flags |= SHUTDOWN_SAVE;
+        } else {
+            add_reply(c, b"-ERR syntax error\r\n");
+            return;
+        }
+    }
+    // When SHUTDOWN is called while the server is loading a dataset in
+    // memory we need to make sure no attempt is performed to save the
+    // dataset on shutdown (otherwise it could overwrite the current DB with
+    // half-read data).
+    if server.loading {
+        flags = (flags & !SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
+    }
+    if prepare_for_shutdown(server, flags).is_ok() {
+        std::process::exit(0);
+    }
+    add_reply_error(c, "Errors trying to SHUTDOWN. Check logs.");
+}
+
+// ------------------------------- main -------------------------------
+
+extern "C" fn sig_shutdown_handler(_sig: libc::c_int) {
+    SHUTDOWN_ASAP.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// C: server.c setupSignalHandlers()
+pub fn setup_signal_handlers() {
+    // SAFETY: the handler only stores to an atomic, which is
+    // async-signal-safe; no other thread exists.
+    unsafe {
+        let h = sig_shutdown_handler as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::signal(libc::SIGTERM, h);
+        libc::signal(libc::SIGINT, h);
+    }
+}
+
+/// C: server.c main()
+pub fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mut server = init_server_config();
+    server.executable = std::fs::canonicalize(&args[0])
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| args[0].clone());
+    server.exec_argv = args.clone();
+
+    if args.len() >= 2 {
+        if args[1] == "-v" || args[1] == "--version" {
+            crate::config::version();
+        }
+        if args[1] == "--help" || args[1] == "-h" {
+            crate::config::usage();
+        }
+        crate::config::load_server_config_from_args(&mut server, &args[1..]);
+    } else {
+        server_log!(
+            server,
+            LL_WARNING,
+            "Warning: no config file specified, using the default config. In order to specify a config file use {} /path/to/redis.conf",
+            args[0]
+        );
+    }
+
+    server_log!(server, LL_WARNING, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+    server_log!(
+        server,
+        LL_WARNING,
+        "Redis version={}, bits={}, commit={}, modified={}, pid={}, just started",
+        crate::REDIS_VERSION,
+        64,
+        "00000000",
+        0,
+        std::process::id()
+    );
+    if args.len() < 2 {
+        // The warning above was printed before we knew the log target.
+    } else {
+        server_log!(server, LL_WARNING, "Configuration loaded");
+    }
+
+    init_server(&mut server);
+    crate::config::create_pid_file(&server);
+    crate::config::redis_as_ascii_art(&server);
+    server_log!(server, LL_WARNING, "Server initialized");
+    crate::rdb::load_data_from_disk(&mut server);
+    if server.ipfd.len() > 0 || server.sofd > 0 {
+        server_log!(server, LL_NOTICE, "Ready to accept connections");
+    }
+
+    ae::ae_set_before_sleep_proc(&mut server.el, Some(before_sleep));
+    ae::ae_set_after_sleep_proc(&mut server.el, Some(after_sleep));
+    ae::ae_main(&mut server);
+}

@@ -1,0 +1,406 @@
+//! Helpers the rest of the server leans on: glob matching, argument
+//! splitting, error texts, the log timestamp, memory figures.
+//!
+//! Ports the parts of util.c (and of sds.c, zmalloc.c and localtime.c that
+//! the server needs) from Redis 5.0.14.
+
+use std::io;
+
+// --------------------------------- util.c ---------------------------------
+
+/// Glob-style pattern matching.
+///
+/// C: util.c stringmatchlen()
+pub fn stringmatchlen(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
+    let (mut p, mut s) = (0usize, 0usize);
+    let eq = |a: u8, b: u8| if nocase { a.eq_ignore_ascii_case(&b) } else { a == b };
+    while p < pattern.len() && s < string.len() {
+        match pattern[p] {
+            b'*' => {
+                while p + 1 < pattern.len() && pattern[p + 1] == b'*' {
+                    p += 1;
+                }
+                if p + 1 == pattern.len() {
+                    return true; // match
+                }
+                while s < string.len() {
+                    if stringmatchlen(&pattern[p + 1..], &string[s..], nocase) {
+                        return true; // match
+                    }
+                    s += 1;
+                }
+                return false; // no match
+            }
+            b'?' => {
+                s += 1;
+            }
+            b'[' => {
+                p += 1;
+                let not = p < pattern.len() && pattern[p] == b'^';
+                if not {
+                    p += 1;
+                }
+                let mut matched = false;
+                loop {
+                    if p < pattern.len() && pattern[p] == b'\\' && p + 1 < pattern.len() {
+                        p += 1;
+                        if eq(pattern[p], string[s]) {
+                            matched = true;
+                        }
+                    } else if p >= pattern.len() || pattern[p] == b']' {
+                        break;
+                    } else if p + 2 < pattern.len() && pattern[p + 1] == b'-' {
+                        let (mut start, mut end) = (pattern[p], pattern[p + 2]);
+                        let mut c = string[s];
+                        if start > end {
+                            std::mem::swap(&mut start, &mut end);
+                        }
+                        if nocase {
+                            start = start.to_ascii_lowercase();
+                            end = end.to_ascii_lowercase();
+                            c = c.to_ascii_lowercase();
+                        }
+                        p += 2;
+                        if c >= start && c <= end {
+                            matched = true;
+                        }
+                    } else if eq(pattern[p], string[s]) {
+                        matched = true;
+                    }
+                    p += 1;
+                }
+                if p >= pattern.len() {
+                    // C: "pattern[0] is ']' or the string ended": step back
+                    // so the outer loop ends at the same place.
+                    p = pattern.len() - 1;
+                }
+                let matched = if not { !matched } else { matched };
+                if !matched {
+                    return false; // no match
+                }
+                s += 1;
+            }
+            b'\\' if pattern.len() - p >= 2 => {
+                p += 1;
+                if !eq(pattern[p], string[s]) {
+                    return false; // no match
+                }
+                s += 1;
+            }
+            ch => {
+                if !eq(ch, string[s]) {
+                    return false; // no match
+                }
+                s += 1;
+            }
+        }
+        p += 1;
+        if s == string.len() {
+            while p < pattern.len() && pattern[p] == b'*' {
+                p += 1;
+            }
+            break;
+        }
+    }
+    p == pattern.len() && s == string.len()
+}
+
+/// C: util.c stringmatch()
+pub fn stringmatch(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
+    stringmatchlen(pattern, string, nocase)
+}
+
+/// Convert a string representing an amount of memory into the number of
+/// bytes, so for instance memtoll("1Gb") will return 1073741824 that is
+/// (1024*1024*1024). Returns `None` on a malformed string.
+///
+/// C: util.c memtoll()
+pub fn memtoll(p: &str) -> Option<i64> {
+    let lower = p.to_ascii_lowercase();
+    let digits_end = lower.find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.')).unwrap_or(lower.len());
+    let (num, unit) = lower.split_at(digits_end);
+    let mul: i64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    let val: i64 = num.parse().ok()?;
+    val.checked_mul(mul)
+}
+
+/// C: util.c ld2string() in humanfriendly mode: "%.17Lf" with trailing
+/// zeroes (and a trailing dot) removed.
+pub fn ld2string_human(value: f64) -> String {
+    if value.is_infinite() {
+        return if value > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let s = format!("{:.17}", value);
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+// ---------------------------------- sds.c ----------------------------------
+
+fn is_hex_digit(c: u8) -> bool {
+    c.is_ascii_hexdigit()
+}
+
+fn hex_digit_to_int(c: u8) -> u8 {
+    (c as char).to_digit(16).unwrap_or(0) as u8
+}
+
+/// Split a line into arguments, where every argument can be in the
+/// following programming-language REPL-alike form: foo bar "newline are
+/// supported\n" and "\xff\x00otherstuff". Returns `None` on unbalanced
+/// quotes or a closing quote not followed by a space. A NUL byte ends the
+/// line, as in C.
+///
+/// C: sds.c sdssplitargs()
+pub fn sdssplitargs(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let at = |i: usize| -> u8 { line.get(i).copied().unwrap_or(0) };
+    let isspace = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let mut p = 0usize;
+    let mut vector: Vec<Vec<u8>> = Vec::new();
+    loop {
+        // skip blanks
+        while at(p) != 0 && isspace(at(p)) {
+            p += 1;
+        }
+        if at(p) == 0 {
+            return Some(vector);
+        }
+        // get a token
+        let mut inq = false; // set to true if we are in "quotes"
+        let mut insq = false; // set to true if we are in 'single quotes'
+        let mut done = false;
+        let mut current = Vec::new();
+        while !done {
+            let c = at(p);
+            if inq {
+                if c == b'\\' && at(p + 1) == b'x' && is_hex_digit(at(p + 2)) && is_hex_digit(at(p + 3)) {
+                    current.push(hex_digit_to_int(at(p + 2)) * 16 + hex_digit_to_int(at(p + 3)));
+                    p += 3;
+                } else if c == b'\\' && at(p + 1) != 0 {
+                    p += 1;
+                    current.push(match at(p) {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 0x08,
+                        b'a' => 0x07,
+                        other => other,
+                    });
+                } else if c == b'"' {
+                    // closing quote must be followed by a space or nothing
+                    // at all.
+                    if at(p + 1) != 0 && !isspace(at(p + 1)) {
+                        return None;
+                    }
+                    done = true;
+                } else if c == 0 {
+                    // unterminated quotes
+                    return None;
+                } else {
+                    current.push(c);
+                }
+            } else if insq {
+                if c == b'\\' && at(p + 1) == b'\'' {
+                    p += 1;
+                    current.push(b'\'');
+                } else if c == b'\'' {
+                    // closing quote must be followed by a space or nothing
+                    // at all.
+                    if at(p + 1) != 0 && !isspace(at(p + 1)) {
+                        return None;
+                    }
+                    done = true;
+                } else if c == 0 {
+                    // unterminated quotes
+                    return None;
+                } else {
+                    current.push(c);
+                }
+            } else {
+                match c {
+                    b' ' | b'\n' | b'\r' | b'\t' | 0 => done = true,
+                    b'"' => inq = true,
+                    b'\'' => insq = true,
+                    _ => current.push(c),
+                }
+            }
+            if at(p) != 0 {
+                p += 1;
+            }
+        }
+        // add the token to the vector
+        vector.push(current);
+    }
+}
+
+/// Append to the sds string "s" an escaped string representation where all
+/// the non-printable characters (tested with isprint()) are turned into
+/// escapes in the form "\n\r\a...." or "\x<hex-number>".
+///
+/// C: sds.c sdscatrepr()
+pub fn sdscatrepr(p: &[u8]) -> String {
+    let mut s = String::from("\"");
+    for &c in p {
+        match c {
+            b'\\' | b'"' => {
+                s.push('\\');
+                s.push(c as char);
+            }
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            0x07 => s.push_str("\\a"),
+            0x08 => s.push_str("\\b"),
+            c if (0x20..0x7f).contains(&c) => s.push(c as char),
+            c => s.push_str(&format!("\\x{:02x}", c)),
+        }
+    }
+    s.push('"');
+    s
+}
+
+// ------------------------------- errors -------------------------------
+
+/// C's strerror(errno) for an io::Error: std appends " (os error N)", and
+/// Redis's logs and replies carry only the text.
+pub fn strerror(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+// ------------------------------ localtime.c ------------------------------
+
+/// The seconds east of UTC of the local time zone, read once like C's
+/// tzset() and cached by the caller. (no C twin)
+pub fn timezone_offset() -> i64 {
+    // SAFETY: localtime_r writes into the tm we own; tzset reads the TZ
+    // environment. No other thread exists.
+    unsafe {
+        let t: libc::time_t = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&t, &mut tm);
+        tm.tm_gmtoff
+    }
+}
+
+fn is_leap_year(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// Formats the serverLog timestamp "25 Nov 2026 09:05:45.123" for a unix
+/// time, without calling localtime (which is not fork/signal safe).
+///
+/// C: localtime.c nolocks_localtime() plus serverLogRaw's strftime
+pub fn format_log_time(t: i64, ms: u32, tz: i64) -> String {
+    const MON: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let secs_min = 60;
+    let secs_hour = 3600;
+    let secs_day = 3600 * 24;
+    let t = t + tz; // Adjust for timezone.
+    let mut days = t.div_euclid(secs_day); // Days passed since epoch.
+    let seconds = t.rem_euclid(secs_day); // Remaining seconds.
+    let hour = seconds / secs_hour;
+    let min = (seconds % secs_hour) / secs_min;
+    let sec = (seconds % secs_hour) % secs_min;
+    // Calculate the current year.
+    let mut year = 1970;
+    loop {
+        // Leap years have one day more.
+        let days_this_year = 365 + if is_leap_year(year) { 1 } else { 0 };
+        if days_this_year > days {
+            break;
+        }
+        days -= days_this_year;
+        year += 1;
+    }
+    let mut mdays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    mdays[1] += if is_leap_year(year) { 1 } else { 0 };
+    let mut mon = 0;
+    while days >= mdays[mon] {
+        days -= mdays[mon];
+        mon += 1;
+    }
+    format!("{:02} {} {} {:02}:{:02}:{:02}.{:03}", days + 1, MON[mon], year, hour, min, sec, ms)
+}
+
+// ------------------------------- zmalloc.c -------------------------------
+
+/// The number of bytes the allocator says are in use. Divergence from C:
+/// zmalloc counts every allocation; we ask the allocator via the process
+/// RSS minus nothing cheaper, so INFO's used_memory tracks RSS.
+///
+/// C: zmalloc.c zmalloc_used_memory()
+pub fn zmalloc_used_memory() -> usize {
+    zmalloc_get_rss()
+}
+
+/// Get the RSS information in an OS-specific way.
+///
+/// C: zmalloc.c zmalloc_get_rss()
+pub fn zmalloc_get_rss() -> usize {
+    // /proc/self/stat field 24 is the RSS in pages.
+    let Ok(s) = std::fs::read_to_string("/proc/self/statm") else { return 0 };
+    let pages: usize = s.split_whitespace().nth(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+    pages * 4096
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stringmatchlen_globs() {
+        assert!(stringmatchlen(b"*", b"anything", false));
+        assert!(stringmatchlen(b"h?llo", b"hello", false));
+        assert!(stringmatchlen(b"h[ae]llo", b"hallo", false));
+        assert!(!stringmatchlen(b"h[^e]llo", b"hello", false));
+        assert!(stringmatchlen(b"h[a-b]llo", b"hbllo", false));
+        assert!(stringmatchlen(b"foo*bar", b"fooXXbar", false));
+        assert!(!stringmatchlen(b"foo*bar", b"fooXXba", false));
+        assert!(stringmatchlen(b"HELLO", b"hello", true));
+        assert!(stringmatchlen(b"a\\*b", b"a*b", false));
+        assert!(stringmatchlen(b"key:*", b"key:", false));
+    }
+
+    #[test]
+    fn sdssplitargs_handles_quotes_and_escapes() {
+        assert_eq!(sdssplitargs(b"set a b").unwrap(), vec![b"set".to_vec(), b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(sdssplitargs(b"set \"a b\" 'c d'").unwrap()[1], b"a b".to_vec());
+        assert_eq!(sdssplitargs(b"\"\\x41\\n\"").unwrap()[0], b"A\n".to_vec());
+        assert!(sdssplitargs(b"\"unbalanced").is_none());
+        assert!(sdssplitargs(b"\"a\"b").is_none());
+        assert!(sdssplitargs(b"   ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn format_log_time_matches_strftime() {
+        // 2026-11-25 09:05:45 UTC
+        assert_eq!(format_log_time(1795597545, 7, 0), "25 Nov 2026 09:05:45.007");
+        assert_eq!(format_log_time(0, 0, 0), "01 Jan 1970 00:00:00.000");
+        assert_eq!(format_log_time(951782400, 0, 0), "29 Feb 2000 00:00:00.000");
+    }
+
+    #[test]
+    fn memtoll_units() {
+        assert_eq!(memtoll("1gb"), Some(1 << 30));
+        assert_eq!(memtoll("100"), Some(100));
+        assert_eq!(memtoll("2k"), Some(2000));
+        assert_eq!(memtoll("2x"), None);
+    }
+}
