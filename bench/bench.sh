@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Throughput and memory of oxredis-server against redis-server.
+#
+# Usage: bench/bench.sh            (bench/bench.sh --help for the settings)
+#   OXREDIS_BIN=/usr/bin/redis-server bench/bench.sh   # redis vs redis:
+#                                                      # shows the noise
+#   REDIS5=/path/to/redis-5.0.14/src/redis-server bench/bench.sh
+#   ROUNDS=3 TESTS=set,get,lpush,lrange_100 SECTIONS=rps bench/bench.sh
+#
+# The work is done by bench.py (Python 3 standard library only).
+set -euo pipefail
+exec python3 "$(dirname "$0")/bench.py" "$@"

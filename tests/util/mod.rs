@@ -1,0 +1,685 @@
+//! Shared helpers for the process tests in `tests/`: start a server binary
+//! on a free port in its own temp dir, talk to it with the `redis` crate or
+//! a raw socket, wait for conditions the way Tcl's `wait_for_condition`
+//! does, and run the real `redis-cli`.
+//!
+//! Each test file does `mod util;` and uses a subset, hence the allow below.
+//! No async runtime: everything here blocks, with a bound on every wait.
+//!
+//! Environment:
+//! - `OXREDIS_KEEP_TMP=1`: when a test panics, keep each server's temp dir
+//!   (config, log, RDB files) and print where it is.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::sleep;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Our server, as built by cargo for this test run.
+pub const OXREDIS_BIN: &str = env!("CARGO_BIN_EXE_oxredis-server");
+
+/// How long `Server::start*` waits for the first PING to be answered.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long `Server::kill` waits after SIGTERM (the Tcl harness waits 10 s
+/// too, then uses `kill -9`).
+const TERM_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long `Drop` waits after SIGTERM before SIGKILL.
+const DROP_TERM_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Read timeout of the connections handed out by `client()` and `raw()`,
+/// so a server that never answers fails the test instead of hanging it.
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+// ------------------------------ server process ------------------------------
+
+/// One server process (ours or a real `redis-server`) on 127.0.0.1, with
+/// its own temp dir holding `redis.conf` (if any), `server.log` (stdout and
+/// stderr) and whatever the server writes into `dir`.
+///
+/// Dropping it stops the process (SIGTERM, then SIGKILL after 2 s), reaps
+/// it and removes the temp dir.
+pub struct Server {
+    child: Option<Child>,
+    exit_status: Option<ExitStatus>,
+    pid: u32,
+    port: u16,
+    dir: PathBuf,
+    log_path: PathBuf,
+    binary: PathBuf,
+    /// Major version of a foreign binary (7 for Debian's 7.0); `None` for
+    /// ours.
+    foreign_major: Option<u32>,
+    /// False while a start attempt that will be retried is being dropped.
+    owns_dir: bool,
+}
+
+impl Server {
+    /// Starts our `oxredis-server` with `--port P --bind 127.0.0.1 --dir
+    /// <tmp> --save ""` followed by `args` (later arguments win, as in
+    /// Redis, so `args` may override any of these; `--save 900 1` adds a
+    /// save point after the reset).
+    #[track_caller]
+    pub fn start(args: &[&str]) -> Server {
+        Server::spawn(Path::new(OXREDIS_BIN), None, args)
+    }
+
+    /// Like `start`, but first writes `conf_text` to `<tmp>/redis.conf` and
+    /// passes that path as the first argument, as `redis-server
+    /// redis.conf --port ...` would get it. The command-line options come
+    /// after the file, so they override it (`port`, `bind`, `dir`, `save`).
+    #[track_caller]
+    pub fn start_with_config(conf_text: &str, args: &[&str]) -> Server {
+        Server::spawn(Path::new(OXREDIS_BIN), Some(conf_text), args)
+    }
+
+    /// Starts another binary the same way, typically a real Redis peer:
+    /// `Server::start_binary(&find_binary("redis-server"), &[])`. For Redis
+    /// 7 and later `--enable-debug-command yes` is added, since those
+    /// refuse DEBUG by default and the tests use DEBUG DIGEST and friends.
+    #[track_caller]
+    pub fn start_binary(path: &Path, args: &[&str]) -> Server {
+        Server::spawn(path, None, args)
+    }
+
+    /// `start_binary` with a config file, see `start_with_config`.
+    #[track_caller]
+    pub fn start_binary_with_config(
+        path: &Path,
+        conf_text: &str,
+        args: &[&str],
+    ) -> Server {
+        Server::spawn(path, Some(conf_text), args)
+    }
+
+    #[track_caller]
+    fn spawn(binary: &Path, conf_text: Option<&str>, args: &[&str]) -> Server {
+        let binary = binary.to_path_buf();
+        assert!(
+            binary.exists(),
+            "server binary {} does not exist",
+            binary.display()
+        );
+        let foreign_major = if is_ours(&binary) {
+            None
+        } else {
+            Some(binary_major_version(&binary))
+        };
+        let dir = make_temp_dir();
+        let conf_path = dir.join("redis.conf");
+        if let Some(text) = conf_text {
+            fs::write(&conf_path, text).expect("write redis.conf");
+        }
+        let log_path = dir.join("server.log");
+
+        // A port picked by binding port 0 can be taken by someone else
+        // before the server binds it (tests run in parallel): retry with a
+        // new port when the server says so.
+        for attempt in 0..5 {
+            let port = free_port();
+            let mut cmd = Command::new(&binary);
+            if conf_text.is_some() {
+                cmd.arg(&conf_path);
+            }
+            cmd.args(["--port", &port.to_string()]);
+            cmd.args(["--bind", "127.0.0.1"]);
+            cmd.arg("--dir").arg(&dir);
+            cmd.args(["--save", ""]);
+            if foreign_major.is_some_and(|m| m >= 7) {
+                cmd.args(["--enable-debug-command", "yes"]);
+            }
+            cmd.args(args);
+            let log = fs::File::create(&log_path).expect("create server.log");
+            let log2 = log.try_clone().expect("dup server.log");
+            cmd.current_dir(&dir)
+                .stdin(Stdio::null())
+                .stdout(Stdio::from(log))
+                .stderr(Stdio::from(log2));
+            let child = cmd.spawn().unwrap_or_else(|e| {
+                panic!("cannot run {}: {e}", binary.display())
+            });
+            let mut server = Server {
+                pid: child.id(),
+                child: Some(child),
+                exit_status: None,
+                port,
+                dir: dir.clone(),
+                log_path: log_path.clone(),
+                binary: binary.clone(),
+                foreign_major,
+                owns_dir: true,
+            };
+            match server.wait_ready() {
+                Ok(()) => return server,
+                Err(why) => {
+                    let log = server.log();
+                    if attempt < 4
+                        && server.exit_status.is_some()
+                        && log.contains("already in use")
+                    {
+                        server.owns_dir = false; // reused by the next try
+                        continue;
+                    }
+                    panic!(
+                        "server {} on port {port} did not start: {why}\n\
+                         command: {cmd:?}\n----- log -----\n{log}\
+                         ---------------",
+                        binary.display()
+                    );
+                }
+            }
+        }
+        unreachable!()
+    }
+
+    /// Waits until the process answers PING with `+...` or `-...` (a
+    /// `-LOADING` or `-NOAUTH` reply means it is up, as for the Tcl
+    /// harness), or fails if it exits or the time is up.
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = self.try_wait() {
+                return Err(format!("the process exited ({status})"));
+            }
+            if ping_answers(self.addr()) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!("no PING reply within {START_TIMEOUT:?}"));
+            }
+            sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The TCP port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The port as a string, for argument lists (`--slaveof`, SLAVEOF).
+    pub fn port_str(&self) -> String {
+        self.port.to_string()
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// The process id (also after the process has exited).
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// The server's temp dir, which is also its `dir` (RDB files go here).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The binary this server runs.
+    pub fn binary(&self) -> &Path {
+        &self.binary
+    }
+
+    /// True when this is our oxredis-server, false for a real Redis.
+    pub fn is_ours(&self) -> bool {
+        self.foreign_major.is_none()
+    }
+
+    /// A new connection from the `redis` crate, with a read timeout.
+    #[track_caller]
+    pub fn client(&self) -> redis::Connection {
+        let url = format!("redis://127.0.0.1:{}/", self.port);
+        let client = redis::Client::open(url).expect("redis url");
+        let con =
+            client.get_connection_with_timeout(IO_TIMEOUT).unwrap_or_else(
+                |e| panic!("cannot connect to port {}: {e}", self.port),
+            );
+        con.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+        con.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
+        con
+    }
+
+    /// Sends one command on a fresh connection and returns the reply;
+    /// panics on an error reply (use `try_cmd` to look at errors).
+    #[track_caller]
+    pub fn cmd(&self, args: &[&str]) -> redis::Value {
+        match self.try_cmd(args) {
+            Ok(v) => v,
+            Err(e) => panic!("{args:?} on port {} failed: {e}", self.port),
+        }
+    }
+
+    /// Sends one command on a fresh connection and returns the reply or
+    /// the error (error replies and I/O errors alike).
+    #[track_caller]
+    pub fn try_cmd(&self, args: &[&str]) -> redis::RedisResult<redis::Value> {
+        assert!(!args.is_empty(), "empty command");
+        let mut con = self.client();
+        redis::cmd(args[0]).arg(&args[1..]).query(&mut con)
+    }
+
+    /// `cmd` for replies that are strings or integers, returned as text
+    /// (nil becomes ""). Panics on other reply types.
+    #[track_caller]
+    pub fn cmd_str(&self, args: &[&str]) -> String {
+        let v = self.cmd(args);
+        value_to_string(&v)
+            .unwrap_or_else(|| panic!("{args:?}: not a string reply: {v:?}"))
+    }
+
+    /// The value of one INFO field (`role`, `master_link_status`,
+    /// `sync_full`, ...), or "" if the field is absent, like Tcl's
+    /// `status` helper. Looks in plain INFO first, then in `INFO all`
+    /// (commandstats and the like are only there).
+    #[track_caller]
+    pub fn info(&self, field: &str) -> String {
+        for section in [None, Some("all")] {
+            let text = self.info_text(section);
+            if let Some(v) = info_field(&text, field) {
+                return v;
+            }
+        }
+        String::new()
+    }
+
+    /// The raw text of `INFO [section]`.
+    #[track_caller]
+    pub fn info_text(&self, section: Option<&str>) -> String {
+        let v = match section {
+            Some(s) => self.cmd(&["INFO", s]),
+            None => self.cmd(&["INFO"]),
+        };
+        value_to_string(&v).unwrap_or_default()
+    }
+
+    /// Everything the server wrote to stdout and stderr so far.
+    pub fn log(&self) -> String {
+        fs::read(&self.log_path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Whether the process is still running (reaps it if it exited).
+    pub fn is_alive(&mut self) -> bool {
+        self.try_wait().is_none()
+    }
+
+    /// Sends SIGTERM and waits for the exit (Redis shuts down gracefully
+    /// on SIGTERM). Panics, after a SIGKILL, if the process is still there
+    /// 10 s later, since the Tcl harness treats that as a hang too.
+    #[track_caller]
+    pub fn kill(&mut self) -> ExitStatus {
+        if let Some(status) = self.try_wait() {
+            return status;
+        }
+        self.signal(libc::SIGTERM);
+        match self.wait_timeout(TERM_TIMEOUT) {
+            Some(status) => status,
+            None => {
+                self.kill9();
+                panic!(
+                    "pid {} did not exit within {TERM_TIMEOUT:?} of SIGTERM\n\
+                     ----- log -----\n{}---------------",
+                    self.pid,
+                    self.log()
+                );
+            }
+        }
+    }
+
+    /// Sends SIGKILL and reaps the process.
+    pub fn kill9(&mut self) -> ExitStatus {
+        if let Some(status) = self.try_wait() {
+            return status;
+        }
+        self.signal(libc::SIGKILL);
+        let status = self.child.as_mut().unwrap().wait().expect("waitpid");
+        self.exit_status = Some(status);
+        status
+    }
+
+    /// Sends any signal to the process, if it has not been reaped yet.
+    pub fn signal(&mut self, sig: libc::c_int) {
+        if self.exit_status.is_none() {
+            // SAFETY: kill(2) with the pid of our own unreaped child: the
+            // pid cannot have been reused by another process.
+            unsafe {
+                libc::kill(self.pid as libc::pid_t, sig);
+            }
+        }
+    }
+
+    /// The exit status if the process has exited (and reaps it).
+    fn try_wait(&mut self) -> Option<ExitStatus> {
+        if self.exit_status.is_none() {
+            let child = self.child.as_mut()?;
+            if let Ok(Some(status)) = child.try_wait() {
+                self.exit_status = Some(status);
+            }
+        }
+        self.exit_status
+    }
+
+    fn wait_timeout(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.try_wait().is_none() {
+            self.signal(libc::SIGTERM);
+            if self.wait_timeout(DROP_TERM_TIMEOUT).is_none() {
+                self.kill9();
+            }
+        }
+        let panicking = std::thread::panicking();
+        if !self.owns_dir {
+            return;
+        }
+        if panicking {
+            // Shown by the test harness under the failing test's output.
+            eprintln!(
+                "----- {} (port {}, pid {}): last lines of {} -----\n{}",
+                self.binary.display(),
+                self.port,
+                self.pid,
+                self.log_path.display(),
+                tail(&self.log(), 60)
+            );
+        }
+        if panicking && std::env::var_os("OXREDIS_KEEP_TMP").is_some() {
+            eprintln!("OXREDIS_KEEP_TMP: kept {}", self.dir.display());
+        } else {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Whether `path` is the oxredis-server built for this test run.
+fn is_ours(path: &Path) -> bool {
+    let ours = fs::canonicalize(OXREDIS_BIN).ok();
+    ours.is_some() && fs::canonicalize(path).ok() == ours
+}
+
+/// The major version from `<binary> --version` ("Redis server v=7.0.15
+/// ..."), 0 if it cannot be told.
+fn binary_major_version(path: &Path) -> u32 {
+    let out = Command::new(path).arg("--version").stdin(Stdio::null()).output();
+    let text = match out {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Err(e) => panic!("cannot run {} --version: {e}", path.display()),
+    };
+    text.split_once("v=")
+        .and_then(|(_, rest)| rest.split('.').next())
+        .and_then(|major| major.parse().ok())
+        .unwrap_or(0)
+}
+
+/// One PING on a new connection: true if the first reply byte is `+` or
+/// `-` (what the Tcl harness's `ping_server` accepts).
+fn ping_answers(addr: SocketAddr) -> bool {
+    let Ok(mut s) =
+        TcpStream::connect_timeout(&addr, Duration::from_millis(200))
+    else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+    if s.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut byte = [0u8; 1];
+    matches!(s.read(&mut byte), Ok(1) if byte[0] == b'+' || byte[0] == b'-')
+}
+
+/// A port on 127.0.0.1 that was free a moment ago (bind port 0, read it,
+/// close).
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    l.local_addr().unwrap().port()
+}
+
+/// A new empty directory under the system temp dir, unique per process and
+/// call.
+pub fn make_temp_dir() -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos =
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
+    let dir = std::env::temp_dir()
+        .join(format!("oxredis-test-{}-{n}-{nanos}", std::process::id()));
+    fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+/// The last `n` lines of `text`.
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let from = lines.len().saturating_sub(n);
+    let mut out = lines[from..].join("\n");
+    out.push('\n');
+    out
+}
+
+// --------------------------------- replies ----------------------------------
+
+/// The text of a string-like reply (bulk, status, OK, integer); "" for nil;
+/// `None` for arrays and the other RESP3 shapes.
+pub fn value_to_string(v: &redis::Value) -> Option<String> {
+    use redis::Value;
+    match v {
+        Value::Nil => Some(String::new()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        Value::SimpleString(s) => Some(s.clone()),
+        Value::Okay => Some("OK".to_string()),
+        _ => None,
+    }
+}
+
+/// Looks `field` up in INFO text (`field:value` lines).
+pub fn info_field(info: &str, field: &str) -> Option<String> {
+    info.lines().find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        (k == field).then(|| v.trim_end().to_string())
+    })
+}
+
+// ------------------------------ wait_for_condition --------------------------
+
+/// Polls `cond` every 10 ms until it is true; panics (at the caller's line)
+/// if it is still false after `timeout`. Mirrors Tcl's
+/// `wait_for_condition maxtries delay`.
+#[track_caller]
+pub fn wait_for(timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return;
+        }
+        if Instant::now() >= deadline {
+            panic!("wait_for: condition still false after {timeout:?}");
+        }
+        sleep(Duration::from_millis(10));
+    }
+}
+
+// ------------------------------- raw sockets --------------------------------
+
+/// A plain TCP connection to 127.0.0.1:`port` with 10 s read and write
+/// timeouts and TCP_NODELAY, for byte-exact protocol checks.
+#[track_caller]
+pub fn raw(port: u16) -> TcpStream {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let s = TcpStream::connect_timeout(&addr, IO_TIMEOUT)
+        .unwrap_or_else(|e| panic!("connect to {addr}: {e}"));
+    s.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    s.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
+    s.set_nodelay(true).unwrap();
+    s
+}
+
+/// Writes all of `bytes`.
+#[track_caller]
+pub fn send_raw(stream: &mut TcpStream, bytes: &[u8]) {
+    stream.write_all(bytes).expect("send_raw");
+}
+
+/// What `read_until_close_or_timeout` got.
+#[derive(Debug)]
+pub struct RawRead {
+    pub bytes: Vec<u8>,
+    /// True if the peer closed the connection (read returned 0 or reset),
+    /// false if the time ran out first.
+    pub closed: bool,
+}
+
+impl RawRead {
+    /// The bytes as (lossy) text, for assertions and messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+/// Reads until the server closes the connection or `timeout` passes
+/// without it doing so. Use it to check "replies with X and closes".
+pub fn read_until_close_or_timeout(
+    stream: &mut TcpStream,
+    timeout: Duration,
+) -> RawRead {
+    let deadline = Instant::now() + timeout;
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return RawRead { bytes, closed: false };
+        }
+        stream.set_read_timeout(Some(left)).unwrap();
+        match stream.read(&mut buf) {
+            Ok(0) => return RawRead { bytes, closed: true },
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e)
+                if e.kind() == ErrorKind::WouldBlock
+                    || e.kind() == ErrorKind::TimedOut =>
+            {
+                return RawRead { bytes, closed: false };
+            }
+            // ECONNRESET and friends: the server closed on us.
+            Err(_) => return RawRead { bytes, closed: true },
+        }
+    }
+}
+
+/// Reads exactly one complete RESP2 reply and returns its bytes (type byte
+/// and final CRLF included), without waiting for a timeout. Panics if the
+/// connection closes or times out first.
+#[track_caller]
+pub fn read_reply(stream: &mut TcpStream) -> Vec<u8> {
+    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    let mut bytes = Vec::new();
+    let mut byte = [0u8; 1];
+    // Byte-at-a-time so nothing after the reply is consumed; replies in
+    // tests are small.
+    while resp_reply_len(&bytes).is_none() {
+        match stream.read(&mut byte) {
+            Ok(1) => bytes.push(byte[0]),
+            Ok(_) => panic!(
+                "connection closed inside a reply; got {:?}",
+                String::from_utf8_lossy(&bytes)
+            ),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => panic!(
+                "read_reply: {e}; got {:?}",
+                String::from_utf8_lossy(&bytes)
+            ),
+        }
+    }
+    bytes
+}
+
+/// The length of the complete RESP2 reply at the start of `buf`, or `None`
+/// if `buf` does not hold a whole one yet.
+pub fn resp_reply_len(buf: &[u8]) -> Option<usize> {
+    let line_end = buf.windows(2).position(|w| w == b"\r\n")?;
+    let after_line = line_end + 2;
+    let header = std::str::from_utf8(&buf[1..line_end]).ok();
+    match buf[0] {
+        b'+' | b'-' | b':' => Some(after_line),
+        b'$' => {
+            let len: i64 = header?.parse().ok()?;
+            if len < 0 {
+                return Some(after_line);
+            }
+            let end = after_line + len as usize + 2;
+            (buf.len() >= end).then_some(end)
+        }
+        b'*' => {
+            let count: i64 = header?.parse().ok()?;
+            let mut at = after_line;
+            for _ in 0..count.max(0) {
+                at += resp_reply_len(&buf[at..])?;
+            }
+            Some(at)
+        }
+        // Inline garbage: treat the line as the reply.
+        _ => Some(after_line),
+    }
+}
+
+// ------------------------------ other binaries ------------------------------
+
+/// Path of an installed Redis tool (`redis-server`, `redis-cli`,
+/// `redis-benchmark`, `redis-check-rdb`): /usr/bin first, then the PATH.
+/// Panics with install instructions if it is missing: tests never skip.
+#[track_caller]
+pub fn find_binary(name: &str) -> PathBuf {
+    let mut candidates =
+        vec![PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")];
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path));
+    }
+    for dir in candidates {
+        let p = dir.join(name);
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!(
+        "`{name}` not found in /usr/bin, /usr/local/bin or PATH. \
+         These tests need Debian's redis-server and redis-tools packages \
+         (`apt-get install -y redis-server redis-tools`); scripts/test \
+         installs them."
+    );
+}
+
+/// Runs `redis-cli -p <port> <args...>` and returns its stdout and exit
+/// status (stdin is /dev/null).
+#[track_caller]
+pub fn redis_cli(port: u16, args: &[&str]) -> (String, ExitStatus) {
+    let out = Command::new(find_binary("redis-cli"))
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run redis-cli");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), out.status)
+}
