@@ -1578,7 +1578,7 @@ pub fn init_server(server: &mut RedisServer) {
         libc::signal(libc::SIGHUP, libc::SIG_IGN);
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
-    setup_signal_handlers();
+    setup_signal_handlers(server);
 
     server.pid = std::process::id() as i32;
     server.current_client = None;
@@ -2202,14 +2202,84 @@ pub fn shutdown_command(server: &mut RedisServer, c: &mut Client) {
 
 // ------------------------------- main -------------------------------
 
-extern "C" fn sig_shutdown_handler(_sig: libc::c_int) {
+/// The fd serverLogFromHandler writes to: stdout, or the logfile opened
+/// once at start-up (opening a file is not async-signal-safe enough to do
+/// in the handler, as C does).
+static LOG_FD_FOR_HANDLER: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(1);
+/// Mirrors server.loading for the signal handler.
+pub static LOADING_FOR_HANDLER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes "pid:signal-handler (unixtime) msg" with write(2) only.
+///
+/// C: server.c serverLogFromHandler()
+fn server_log_from_handler(msg: &str) {
+    fn put(fd: i32, b: &[u8]) {
+        // SAFETY: write(2) is async-signal-safe; the buffer is valid for
+        // its length.
+        unsafe { libc::write(fd, b.as_ptr() as *const libc::c_void, b.len()) };
+    }
+    fn num(mut v: u64, buf: &mut [u8; 24]) -> &[u8] {
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        &buf[i..]
+    }
+    let fd = LOG_FD_FOR_HANDLER.load(std::sync::atomic::Ordering::Relaxed);
+    let mut b = [0u8; 24];
+    // SAFETY: getpid and time are async-signal-safe and take no pointers
+    // we own (time gets NULL).
+    let (pid, now) = unsafe { (libc::getpid() as u64, libc::time(std::ptr::null_mut()) as u64) };
+    put(fd, num(pid, &mut b));
+    put(fd, b":signal-handler (");
+    put(fd, num(now, &mut b));
+    put(fd, b") ");
+    put(fd, msg.as_bytes());
+    put(fd, b"\n");
+}
+
+/// Records a shutdown request; server_cron does the shutdown.
+///
+/// C: server.c sigShutdownHandler()
+extern "C" fn sig_shutdown_handler(sig: libc::c_int) {
+    let msg = match sig {
+        libc::SIGINT => "Received SIGINT scheduling shutdown...",
+        libc::SIGTERM => "Received SIGTERM scheduling shutdown...",
+        _ => "Received shutdown signal, scheduling shutdown...",
+    };
+    // SIGINT is often delivered via Ctrl+C in an interactive session. If we
+    // receive the signal the second time, we interpret this as the user
+    // really wanting to quit ASAP without waiting to persist on disk.
+    if SHUTDOWN_ASAP.load(std::sync::atomic::Ordering::Relaxed) && sig == libc::SIGINT {
+        server_log_from_handler("You insist... exiting now.");
+        // SAFETY: _exit is async-signal-safe. Exit with an error since
+        // this was not a clean shutdown.
+        unsafe { libc::_exit(1) };
+    } else if LOADING_FOR_HANDLER.load(std::sync::atomic::Ordering::Relaxed) {
+        server_log_from_handler("Received shutdown signal during loading, exiting now.");
+        // SAFETY: as above.
+        unsafe { libc::_exit(0) };
+    }
+    server_log_from_handler(msg);
     SHUTDOWN_ASAP.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// C: server.c setupSignalHandlers()
-pub fn setup_signal_handlers() {
-    // SAFETY: the handler only stores to an atomic, which is
-    // async-signal-safe; no other thread exists.
+pub fn setup_signal_handlers(server: &RedisServer) {
+    if !server.logfile.is_empty() {
+        use std::os::unix::io::IntoRawFd;
+        if let Ok(f) = std::fs::OpenOptions::new().append(true).create(true).open(&server.logfile) {
+            // Kept open for the life of the process, for the handler.
+            LOG_FD_FOR_HANDLER.store(f.into_raw_fd(), std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    // SAFETY: the handler only calls async-signal-safe functions (write,
+    // getpid, time, _exit) and stores to atomics; no other thread exists.
     unsafe {
         let h = sig_shutdown_handler as extern "C" fn(libc::c_int) as libc::sighandler_t;
         libc::signal(libc::SIGTERM, h);
