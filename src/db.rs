@@ -10,8 +10,18 @@
 //! here each dict owns its copy of the key.
 
 use crate::dict::Dict;
-use crate::object::RObj;
+use crate::networking::{
+    add_deferred_multi_bulk_length, add_reply, add_reply_bulk, add_reply_bulk_long_long, add_reply_error,
+    add_reply_long_long, add_reply_multi_bulk_len, add_reply_status, set_deferred_multi_bulk_length,
+};
+use crate::notify::notify_keyspace_event;
+use crate::object::{
+    create_object, get_long_long_from_object_or_reply, string2ll, RObj, Value, OBJ_ENCODING_RAW, OBJ_HASH,
+    OBJ_LIST, OBJ_SET, OBJ_STRING, OBJ_ZSET,
+};
 use crate::server::*;
+use crate::t_string::{CONE, CZERO, NULLBULK, OK, SYNTAXERR, UNIT_MILLISECONDS, UNIT_SECONDS};
+use crate::util::stringmatchlen;
 
 /// Keys are byte strings; a boxed slice saves the capacity word of a Vec
 /// on each of millions of keys.
@@ -42,6 +52,17 @@ impl RedisDb {
 /// Lookup flags.
 pub const LOOKUP_NONE: i32 = 0;
 pub const LOOKUP_NOTOUCH: i32 = 1 << 0;
+
+/// emptyDb() flags (server.h).
+pub const EMPTYDB_NO_FLAGS: i32 = 0; // No flags.
+pub const EMPTYDB_ASYNC: i32 = 1 << 0; // Reclaim memory in another thread.
+
+/// shared.nokeyerr
+pub const NOKEYERR: &[u8] = b"-ERR no such key\r\n";
+/// shared.sameobjecterr
+pub const SAMEOBJECTERR: &[u8] = b"-ERR source and destination objects are the same\r\n";
+/// shared.outofrangeerr
+pub const OUTOFRANGEERR: &[u8] = b"-ERR index out of range\r\n";
 
 // -----------------------------------------------------------------------------
 // C-level DB API
@@ -104,13 +125,23 @@ pub fn lookup_key_read_with_flags<'a>(
             }
         }
     }
-    let found = server.db[dbid].dict.find(key).is_some();
-    if found {
-        server.stat_keyspace_hits += 1;
-    } else {
-        server.stat_keyspace_misses += 1;
+    // lookupKey() inlined, so the key is hashed once: the stats and the
+    // dict are disjoint fields of the server.
+    let touch = server.rdb_child_pid == -1 && flags & LOOKUP_NOTOUCH == 0;
+    let lruclock = server.lruclock;
+    match server.db[dbid].dict.find_mut(key) {
+        None => {
+            server.stat_keyspace_misses += 1;
+            None
+        }
+        Some(val) => {
+            server.stat_keyspace_hits += 1;
+            if touch {
+                val.lru = lruclock;
+            }
+            Some(val)
+        }
     }
-    lookup_key(server, dbid, key, flags)
 }
 
 /// Like lookupKeyReadWithFlags(), but does not use any flag, which is the
@@ -328,6 +359,643 @@ pub fn signal_flushed_db(server: &mut RedisServer, dbid: i32) {
 }
 
 // -----------------------------------------------------------------------------
+// Type agnostic commands operating on the key space
+// -----------------------------------------------------------------------------
+
+/// Reads argument `i` as a long long, replying the standard error (or
+/// `msg`) when it is not one; argv is left as it was. (no C twin: C passes
+/// `c->argv[i]` to getLongLongFromObjectOrReply, which borrows both)
+fn arg_long_long_or_reply(c: &mut Client, i: usize, msg: Option<&str>) -> Option<i64> {
+    let arg = std::mem::take(&mut c.argv[i]);
+    let r = get_long_long_from_object_or_reply(c, &arg, msg);
+    c.argv[i] = arg;
+    r
+}
+
+/// Moves the value of `key` out of the database, leaving an empty string
+/// in its place until the caller deletes the key. C instead takes a second
+/// reference (incrRefCount) so the value survives the dbDelete() of its
+/// old name; here values have one owner, so it moves. Aborts if the key is
+/// not there, as the callers looked it up first. (no C twin)
+fn db_take_value(server: &mut RedisServer, dbid: usize, key: &[u8]) -> RObj {
+    let placeholder = create_object(0, OBJ_ENCODING_RAW, Value::Str(Vec::new()));
+    match server.db[dbid].dict.find_mut(key) {
+        Some(o) => std::mem::replace(o, placeholder),
+        None => crate::server_panic!(server, "db_take_value: key does not exist"),
+    }
+}
+
+/// Return the set of flags to use for the emptyDb() call for FLUSHALL and
+/// FLUSHDB commands.
+///
+/// Currently the command just attempts to parse the "ASYNC" option. It
+/// also checks if the command arity is wrong.
+///
+/// On success the flags are returned, otherwise the function sends an
+/// error to the client and returns `Err`.
+///
+/// C: db.c getFlushCommandFlags()
+pub fn get_flush_command_flags(c: &mut Client) -> CResult<i32> {
+    // Parse the optional ASYNC option.
+    if c.argv.len() > 1 {
+        if c.argv.len() > 2 || !c.argv[1].eq_ignore_ascii_case(b"async") {
+            add_reply(c, SYNTAXERR);
+            return Err(CErr);
+        }
+        Ok(EMPTYDB_ASYNC)
+    } else {
+        Ok(EMPTYDB_NO_FLAGS)
+    }
+}
+
+/// FLUSHDB [ASYNC]
+///
+/// Flushes the currently SELECTed Redis DB.
+///
+/// C: db.c flushdbCommand()
+pub fn flushdb_command(server: &mut RedisServer, c: &mut Client) {
+    let Ok(flags) = get_flush_command_flags(c) else { return };
+    signal_flushed_db(server, c.db as i32);
+    server.dirty += empty_db(server, c.db as i32, flags, None);
+    add_reply(c, OK);
+}
+
+/// FLUSHALL [ASYNC]
+///
+/// Flushes the whole server data set.
+///
+/// C: db.c flushallCommand()
+pub fn flushall_command(server: &mut RedisServer, c: &mut Client) {
+    let Ok(flags) = get_flush_command_flags(c) else { return };
+    signal_flushed_db(server, -1);
+    server.dirty += empty_db(server, -1, flags, None);
+    add_reply(c, OK);
+    if server.rdb_child_pid != -1 {
+        // A BGSAVE in progress would write the dataset we just dropped:
+        // kill the child and remove its temp file.
+        // TODO(rdb.rs): C does
+        //   kill(server.rdb_child_pid, SIGUSR1);
+        //   rdbRemoveTempFile(server.rdb_child_pid);
+    }
+    if !server.saveparams.is_empty() {
+        // Normally rdbSave() will reset dirty, but we don't want this here
+        // as otherwise FLUSHALL will not be replicated nor put into the AOF.
+        // C keeps the saved value in an int, hence the truncation.
+        let saved_dirty = server.dirty as i32;
+        // TODO(rdb.rs): C does
+        //   rsiptr = rdbPopulateSaveInfo(&rsi);
+        //   rdbSave(server.rdb_filename, rsiptr);
+        server.dirty = saved_dirty as i64;
+    }
+    server.dirty += 1;
+}
+
+/// This command implements DEL and LAZYDEL (UNLINK).
+///
+/// C: db.c delGenericCommand()
+pub fn del_generic_command(server: &mut RedisServer, c: &mut Client, lazy: bool) {
+    let dbid = c.db;
+    let mut numdel: i64 = 0;
+    for key in &c.argv[1..] {
+        expire_if_needed(server, dbid, key);
+        // Divergence from C: there is no lazyfree thread (see db_delete),
+        // so UNLINK frees the value synchronously, like DEL.
+        let _ = lazy;
+        let deleted = db_sync_delete(server, dbid, key);
+        if deleted {
+            signal_modified_key(server, dbid, key);
+            notify_keyspace_event(server, NOTIFY_GENERIC, "del", key, dbid as i32);
+            server.dirty += 1;
+            numdel += 1;
+        }
+    }
+    add_reply_long_long(c, numdel);
+}
+
+/// C: db.c delCommand()
+pub fn del_command(server: &mut RedisServer, c: &mut Client) {
+    del_generic_command(server, c, false);
+}
+
+/// C: db.c unlinkCommand()
+pub fn unlink_command(server: &mut RedisServer, c: &mut Client) {
+    del_generic_command(server, c, true);
+}
+
+/// EXISTS key1 key2 ... key_N.
+/// Return value is the number of keys existing (a key named twice counts
+/// twice).
+///
+/// C: db.c existsCommand()
+pub fn exists_command(server: &mut RedisServer, c: &mut Client) {
+    let mut count: i64 = 0;
+    for j in 1..c.argv.len() {
+        if lookup_key_read(server, c, &c.argv[j]).is_some() {
+            count += 1;
+        }
+    }
+    add_reply_long_long(c, count);
+}
+
+/// SELECT index
+///
+/// C: db.c selectCommand()
+pub fn select_command(server: &mut RedisServer, c: &mut Client) {
+    let Some(id) = arg_long_long_or_reply(c, 1, Some("invalid DB index")) else { return };
+
+    // Divergence from C: there is no cluster mode, so no "SELECT is not
+    // allowed in cluster mode" error.
+
+    // selectDb() takes an int: C converts the long on the way, so an index
+    // such as 4294967296 selects DB 0. Kept, as clients can observe it.
+    if select_db(server, c, id as i32 as i64).is_err() {
+        add_reply_error(c, "DB index is out of range");
+    } else {
+        add_reply(c, OK);
+    }
+}
+
+/// RANDOMKEY
+///
+/// C: db.c randomkeyCommand()
+pub fn randomkey_command(server: &mut RedisServer, c: &mut Client) {
+    match db_random_key(server, c.db) {
+        None => add_reply(c, NULLBULK),
+        Some(key) => add_reply_bulk(c, &key),
+    }
+}
+
+/// KEYS pattern. Walks the whole keyspace in one go; keys already
+/// logically expired are skipped but not deleted (keyIsExpired, not
+/// expireIfNeeded: the walk must not change the dict under it).
+///
+/// C: db.c keysCommand()
+pub fn keys_command(server: &mut RedisServer, c: &mut Client) {
+    let pattern = std::mem::take(&mut c.argv[1]);
+    let dbid = c.db;
+    let mut numkeys: i64 = 0;
+    let replylen = add_deferred_multi_bulk_length(c);
+
+    let allkeys = pattern.len() == 1 && pattern[0] == b'*';
+    for de in server.db[dbid].dict.iter() {
+        let key = de.key();
+        if (allkeys || stringmatchlen(&pattern, key, false)) && !key_is_expired(server, dbid, key) {
+            add_reply_bulk(c, key);
+            numkeys += 1;
+        }
+    }
+    set_deferred_multi_bulk_length(c, replylen, numkeys);
+    c.argv[1] = pattern;
+}
+
+/// What scanGenericCommand() walks: C's `o` argument, NULL for the
+/// keyspace. The SCAN variants of the data types (SSCAN, HSCAN, ZSCAN)
+/// pass what their value's encoding holds.
+///
+/// The elements are byte strings, as scanCallback() turns every element
+/// into a string object; for hashes and sorted sets the list is flat:
+/// field, value, field, value, ... (`pairs` is then true).
+pub enum ScanObj<'a> {
+    /// `o == NULL`: the key names of the client's database. The server
+    /// comes along because keys found expired are deleted on the way.
+    Keyspace(&'a mut RedisServer),
+    /// A set, hash or sorted set encoded as a hash table. `scan` does one
+    /// dictScan() step from the cursor, pushing what scanCallback() would
+    /// (the element; for hashes the field and its value; for sorted sets
+    /// the member and its score as createStringObjectFromLongDouble
+    /// prints it), and returns the next cursor.
+    Dict {
+        scan: &'a mut dyn FnMut(u64, &mut Vec<Vec<u8>>) -> u64,
+        pairs: bool,
+    },
+    /// An intset or ziplist encoding: every element, all returned in one
+    /// call with cursor 0 (such values are small by construction).
+    Items { items: Vec<Vec<u8>>, pairs: bool },
+}
+
+/// Try to parse a SCAN cursor stored in `o`: if the cursor is valid,
+/// return it as an unsigned integer. Otherwise send an error to the client
+/// and return `Err`.
+///
+/// C uses strtoul() because it needs an *unsigned* long, which
+/// getLongLongFromObject() does not cover; its quirks are kept: a leading
+/// sign is accepted ("-1" is 2^64-1), the empty string is cursor 0, and the
+/// argument ends at its first NUL byte.
+///
+/// C: db.c parseScanCursorOrReply()
+pub fn parse_scan_cursor_or_reply(c: &mut Client, o: &[u8]) -> CResult<u64> {
+    // The C string: everything before the first NUL.
+    let s = &o[..o.iter().position(|&b| b == 0).unwrap_or(o.len())];
+    let isspace = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    let parsed = (|| {
+        if s.first().is_some_and(|&b| isspace(b)) {
+            return None;
+        }
+        if s.is_empty() {
+            return Some(0); // strtoul consumed nothing and stopped at '\0'
+        }
+        let (neg, digits) = match s[0] {
+            b'-' => (true, &s[1..]),
+            b'+' => (false, &s[1..]),
+            _ => (false, s),
+        };
+        // No digits: strtoul leaves eptr at the start, which is not '\0'.
+        // Anything after the digits is left in eptr too. Overflow sets
+        // ERANGE. All three are errors.
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let mut v: u64 = 0;
+        for &d in digits {
+            v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+        }
+        Some(if neg { v.wrapping_neg() } else { v })
+    })();
+    match parsed {
+        Some(cursor) => Ok(cursor),
+        None => {
+            add_reply_error(c, "invalid cursor");
+            Err(CErr)
+        }
+    }
+}
+
+/// This command implements SCAN, HSCAN, SSCAN and ZSCAN. `o` says what to
+/// walk (see `ScanObj`). When it is not the keyspace, the first argument
+/// after the command name is a key, which is skipped before parsing the
+/// options. For hashes and sorted sets the reply has both the field and
+/// the value of every element.
+///
+/// C: db.c scanGenericCommand()
+pub fn scan_generic_command(c: &mut Client, o: ScanObj<'_>, mut cursor: u64) {
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    let mut count: i64 = 10;
+    let mut pat_idx: Option<usize> = None;
+    let mut use_pattern = false;
+
+    // Set i to the first option argument. The previous one is the cursor.
+    let is_keyspace = matches!(o, ScanObj::Keyspace(_));
+    let mut i = if is_keyspace { 2 } else { 3 }; // Skip the key argument if needed.
+
+    // Step 1: Parse options.
+    while i < c.argv.len() {
+        let j = c.argv.len() - i;
+        if c.argv[i].eq_ignore_ascii_case(b"count") && j >= 2 {
+            let Some(n) = arg_long_long_or_reply(c, i + 1, None) else { return };
+            count = n;
+            if count < 1 {
+                add_reply(c, SYNTAXERR);
+                return;
+            }
+            i += 2;
+        } else if c.argv[i].eq_ignore_ascii_case(b"match") && j >= 2 {
+            let pat = &c.argv[i + 1];
+            // The pattern always matches if it is exactly "*", so it is
+            // equivalent to disabling it.
+            use_pattern = !(pat.len() == 1 && pat[0] == b'*');
+            pat_idx = Some(i + 1);
+            i += 2;
+        } else {
+            add_reply(c, SYNTAXERR);
+            return;
+        }
+    }
+
+    // Step 2: Iterate the collection.
+    //
+    // Note that if the object is encoded with a ziplist, intset, or any
+    // other representation that is not a hash table, we are sure that it
+    // is also composed of a small number of elements. So to avoid taking
+    // state we just return everything inside the object in a single call,
+    // setting the cursor to zero to signal the end of the iteration.
+
+    // The dictScan() loop shared by the keyspace and the other hash tables.
+    // We set the max number of iterations to ten times the specified COUNT,
+    // so if the hash table is in a pathological state (very sparsely
+    // populated) we avoid to block too much time at the cost of returning
+    // no or very few elements. (C's long arithmetic wraps where a huge
+    // COUNT overflows it; so does this.)
+    let scan_ht = |step: &mut dyn FnMut(u64, &mut Vec<Vec<u8>>) -> u64,
+                   keys: &mut Vec<Vec<u8>>,
+                   mut cursor: u64,
+                   count: i64| {
+        let mut maxiterations = count.wrapping_mul(10);
+        loop {
+            cursor = step(cursor, keys);
+            if cursor == 0 {
+                break;
+            }
+            let m = maxiterations;
+            maxiterations = maxiterations.wrapping_sub(1);
+            if m == 0 || keys.len() as u64 >= count as u64 {
+                break;
+            }
+        }
+        cursor
+    };
+
+    let dbid = c.db;
+    let (mut server, pairs) = match o {
+        ScanObj::Keyspace(server) => {
+            let dict = &server.db[dbid].dict;
+            let mut step = |v: u64, out: &mut Vec<Vec<u8>>| dict.dict_scan(v, |k, _| out.push(k.to_vec()));
+            cursor = scan_ht(&mut step, &mut keys, cursor, count);
+            (Some(server), false)
+        }
+        ScanObj::Dict { scan, pairs } => {
+            if pairs {
+                count = count.wrapping_mul(2); // We return key / value for this type.
+            }
+            cursor = scan_ht(scan, &mut keys, cursor, count);
+            (None, pairs)
+        }
+        ScanObj::Items { items, pairs } => {
+            keys = items;
+            cursor = 0;
+            (None, pairs)
+        }
+    };
+
+    // Step 3: Filter elements.
+    let pat: &[u8] = pat_idx.map(|i| &c.argv[i][..]).unwrap_or(b"");
+    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
+    let mut it = keys.into_iter();
+    while let Some(kobj) = it.next() {
+        let mut filter = false;
+
+        // Filter element if it does not match the pattern.
+        if use_pattern && !stringmatchlen(pat, &kobj, false) {
+            filter = true;
+        }
+
+        // Filter element if it is an expired key.
+        if let Some(server) = server.as_deref_mut() {
+            if !filter && expire_if_needed(server, dbid, &kobj) {
+                filter = true;
+            }
+        }
+
+        // If this is a hash or a sorted set, we have a flat list of
+        // key-value elements, so if this element was filtered, remove the
+        // value, or skip it if it was not filtered: we only match keys.
+        let val = if pairs { it.next() } else { None };
+        if !filter {
+            kept.push(kobj);
+            kept.extend(val);
+        }
+    }
+
+    // Step 4: Reply to the client. C's addReplyBulkLongLong takes a long
+    // long, so the unsigned cursor goes out as signed.
+    add_reply_multi_bulk_len(c, 2);
+    add_reply_bulk_long_long(c, cursor as i64);
+
+    add_reply_multi_bulk_len(c, kept.len() as i64);
+    for kobj in &kept {
+        add_reply_bulk(c, kobj);
+    }
+}
+
+/// The SCAN command completely relies on scanGenericCommand.
+///
+/// C: db.c scanCommand()
+pub fn scan_command(server: &mut RedisServer, c: &mut Client) {
+    let arg = std::mem::take(&mut c.argv[1]);
+    let cursor = parse_scan_cursor_or_reply(c, &arg);
+    c.argv[1] = arg;
+    let Ok(cursor) = cursor else { return };
+    scan_generic_command(c, ScanObj::Keyspace(server), cursor);
+}
+
+/// DBSIZE: the number of keys of the selected DB, expired ones included.
+///
+/// C: db.c dbsizeCommand()
+pub fn dbsize_command(server: &mut RedisServer, c: &mut Client) {
+    add_reply_long_long(c, server.db[c.db].dict.dict_size() as i64);
+}
+
+/// LASTSAVE: the unix time of the last successful save.
+///
+/// C: db.c lastsaveCommand()
+pub fn lastsave_command(server: &mut RedisServer, c: &mut Client) {
+    add_reply_long_long(c, server.lastsave);
+}
+
+/// TYPE key
+///
+/// C: db.c typeCommand()
+pub fn type_command(server: &mut RedisServer, c: &mut Client) {
+    let t = lookup_key_read_with_flags(server, c.db, &c.argv[1], LOOKUP_NOTOUCH, Some(c)).map(|o| o.obj_type());
+    let type_ = match t {
+        None => "none",
+        Some(OBJ_STRING) => "string",
+        Some(OBJ_LIST) => "list",
+        Some(OBJ_SET) => "set",
+        Some(OBJ_ZSET) => "zset",
+        Some(OBJ_HASH) => "hash",
+        // Streams ("stream") and module types have no port yet.
+        Some(_) => "unknown",
+    };
+    add_reply_status(c, type_);
+}
+
+/// RENAME and RENAMENX. When source and destination are the same key,
+/// nothing is done if the key exists (RENAME says OK, RENAMENX 0), but an
+/// error is still returned for a missing key.
+///
+/// C: db.c renameGenericCommand()
+pub fn rename_generic_command(server: &mut RedisServer, c: &mut Client, nx: bool) {
+    let dbid = c.db;
+    let key = std::mem::take(&mut c.argv[1]);
+    let newkey = std::mem::take(&mut c.argv[2]);
+
+    // When source and dest key is the same, no operation is performed, if
+    // the key exists, however we still return an error on unexisting key.
+    let samekey = key == newkey;
+
+    'done: {
+        if lookup_key_write_or_reply(server, c, &key, NOKEYERR).is_none() {
+            break 'done;
+        }
+
+        if samekey {
+            add_reply(c, if nx { CZERO } else { OK });
+            break 'done;
+        }
+
+        let expire = get_expire(server, dbid, &key);
+        if lookup_key_write(server, dbid, &newkey).is_some() {
+            if nx {
+                add_reply(c, CZERO);
+                break 'done;
+            }
+            // Overwrite: delete the old key before creating the new one
+            // with the same name.
+            db_delete(server, dbid, &newkey);
+        }
+        let o = db_take_value(server, dbid, &key);
+        db_add(server, dbid, &newkey, o);
+        if expire != -1 {
+            set_expire(server, dbid, &newkey, expire);
+        }
+        db_delete(server, dbid, &key);
+        signal_modified_key(server, dbid, &key);
+        signal_modified_key(server, dbid, &newkey);
+        notify_keyspace_event(server, NOTIFY_GENERIC, "rename_from", &key, dbid as i32);
+        notify_keyspace_event(server, NOTIFY_GENERIC, "rename_to", &newkey, dbid as i32);
+        server.dirty += 1;
+        add_reply(c, if nx { CONE } else { OK });
+    }
+    c.argv[1] = key;
+    c.argv[2] = newkey;
+}
+
+/// C: db.c renameCommand()
+pub fn rename_command(server: &mut RedisServer, c: &mut Client) {
+    rename_generic_command(server, c, false);
+}
+
+/// C: db.c renamenxCommand()
+pub fn renamenx_command(server: &mut RedisServer, c: &mut Client) {
+    rename_generic_command(server, c, true);
+}
+
+/// MOVE key db: moves a key, with its TTL, to another DB unless a key of
+/// that name is already there. As in 5.0, neither keyspace events nor
+/// WATCH invalidation are triggered.
+///
+/// C: db.c moveCommand()
+pub fn move_command(server: &mut RedisServer, c: &mut Client) {
+    // Divergence from C: there is no cluster mode, so no "MOVE is not
+    // allowed in cluster mode" error.
+
+    // Obtain source and target DB pointers
+    let src = c.db;
+    let srcid = c.db as i64;
+
+    let dbid = string2ll(&c.argv[2]);
+    let ok = match dbid {
+        Some(id) if (i32::MIN as i64..=i32::MAX as i64).contains(&id) => select_db(server, c, id).is_ok(),
+        _ => false,
+    };
+    if !ok {
+        add_reply(c, OUTOFRANGEERR);
+        return;
+    }
+    let dst = c.db;
+    let _ = select_db(server, c, srcid); // Back to the source DB
+
+    // If the user is moving using as target the same DB as the source DB
+    // it is probably an error.
+    if src == dst {
+        add_reply(c, SAMEOBJECTERR);
+        return;
+    }
+
+    let key = std::mem::take(&mut c.argv[1]);
+    'done: {
+        // Check if the element exists and get a reference
+        if lookup_key_write(server, src, &key).is_none() {
+            add_reply(c, CZERO);
+            break 'done;
+        }
+        let expire = get_expire(server, src, &key);
+
+        // Return zero if the key already exists in the target DB
+        if lookup_key_write(server, dst, &key).is_some() {
+            add_reply(c, CZERO);
+            break 'done;
+        }
+        let o = db_take_value(server, src, &key);
+        db_add(server, dst, &key, o);
+        if expire != -1 {
+            set_expire(server, dst, &key, expire);
+        }
+
+        // OK! key moved, free the entry in the source DB
+        db_delete(server, src, &key);
+        server.dirty += 1;
+        add_reply(c, CONE);
+    }
+    c.argv[1] = key;
+}
+
+/// Helper function for dbSwapDatabases(): scans the list of keys that have
+/// one or more blocked clients for B[LR]POP or other blocking commands and
+/// signal the keys as ready if they are of the right type. See the comment
+/// where the function is used for more info.
+///
+/// C: db.c scanDatabaseForReadyLists()
+pub fn scan_database_for_ready_lists(server: &mut RedisServer, dbid: usize) {
+    // TODO(blocked.rs): RedisDb has no `blocking_keys` yet. Once it has,
+    // walk it and, for every key whose value (lookup_key with
+    // LOOKUP_NOTOUCH) is a list, stream or sorted set, call
+    // signal_key_as_ready(server, dbid, key).
+    let _ = (server, dbid);
+}
+
+/// Swap two databases at runtime so that all clients will magically see
+/// the new database even if already connected. C must swap the contents of
+/// the two `redisDb` structs rather than the structs, because clients
+/// point at them; here clients hold an index, and the contents are swapped
+/// likewise.
+///
+/// Returns `Err` if at least one of the DB ids are out of range.
+///
+/// C: db.c dbSwapDatabases()
+pub fn db_swap_databases(server: &mut RedisServer, id1: i32, id2: i32) -> CResult {
+    if id1 < 0 || id1 >= server.dbnum || id2 < 0 || id2 >= server.dbnum {
+        return Err(CErr);
+    }
+    if id1 == id2 {
+        return Ok(());
+    }
+    let (lo, hi) = (id1.min(id2) as usize, id1.max(id2) as usize);
+    let (head, tail) = server.db.split_at_mut(hi);
+    let (db1, db2) = (&mut head[lo], &mut tail[0]);
+
+    // Swap hash tables. Note that we don't swap blocking_keys, ready_keys
+    // and watched_keys, since we want clients to remain in the same DB they
+    // were.
+    std::mem::swap(&mut db1.dict, &mut db2.dict);
+    std::mem::swap(&mut db1.expires, &mut db2.expires);
+    std::mem::swap(&mut db1.avg_ttl, &mut db2.avg_ttl);
+
+    // Now we need to handle clients blocked on lists: as an effect of
+    // swapping the two DBs, a client that was waiting for list X in a given
+    // DB, may now actually be unblocked if X happens to exist in the new
+    // version of the DB, after the swap.
+    //
+    // However normally we only do this check for efficiency reasons in
+    // dbAdd() when a list is created. So here we need to rescan the list of
+    // clients blocked on lists and signal lists as ready if needed.
+    scan_database_for_ready_lists(server, id1 as usize);
+    scan_database_for_ready_lists(server, id2 as usize);
+    Ok(())
+}
+
+/// SWAPDB db1 db2
+///
+/// C: db.c swapdbCommand()
+pub fn swapdb_command(server: &mut RedisServer, c: &mut Client) {
+    // Divergence from C: there is no cluster mode, so no "SWAPDB is not
+    // allowed in cluster mode" error.
+
+    // Get the two DBs indexes.
+    let Some(id1) = arg_long_long_or_reply(c, 1, Some("invalid first DB index")) else { return };
+    let Some(id2) = arg_long_long_or_reply(c, 2, Some("invalid second DB index")) else { return };
+
+    // Swap... (dbSwapDatabases() takes ints: C converts the longs, so
+    // 4294967296 is DB 0, as with SELECT.)
+    if db_swap_databases(server, id1 as i32, id2 as i32).is_err() {
+        add_reply_error(c, "DB index is out of range");
+    } else {
+        server.dirty += 1;
+        add_reply(c, OK);
+    }
+}
+
+// -----------------------------------------------------------------------------
 // Expires API
 // -----------------------------------------------------------------------------
 
@@ -448,4 +1116,185 @@ pub fn expire_if_needed(server: &mut RedisServer, dbid: usize, key: &[u8]) -> bo
     propagate_expire(server, dbid, key, lazy);
     crate::notify::notify_keyspace_event(server, NOTIFY_EXPIRED, "expired", key, dbid as i32);
     db_delete(server, dbid, key)
+}
+
+// -----------------------------------------------------------------------------
+// expire.c: Expires Commands
+//
+// These live in expire.c in C; they are kept here, after the rest of the
+// keyspace commands, in expire.c's order.
+// -----------------------------------------------------------------------------
+
+/// EXPIRE with negative TTL, or EXPIREAT with a timestamp into the past
+/// should never be executed as a DEL when loading the AOF or in the context
+/// of a slave instance.
+///
+/// Instead we add the already expired key to the database with expire time
+/// (possibly in the past) and wait for an explicit DEL from the master.
+///
+/// C: expire.c checkAlreadyExpired()
+pub fn check_already_expired(server: &RedisServer, when: i64) -> bool {
+    when <= mstime() && !server.loading && server.masterhost.is_none()
+}
+
+/// This is the generic command implementation for EXPIRE, PEXPIRE,
+/// EXPIREAT and PEXPIREAT. Because the command second argument may be
+/// relative or absolute the "basetime" argument is used to signal what the
+/// base time is (either 0 for *AT variants of the command, or the current
+/// time for relative expires).
+///
+/// unit is either UNIT_SECONDS or UNIT_MILLISECONDS, and is only used for
+/// the argv[2] parameter. The basetime is always specified in
+/// milliseconds.
+///
+/// C: expire.c expireGenericCommand()
+pub fn expire_generic_command(server: &mut RedisServer, c: &mut Client, basetime: i64, unit: i32) {
+    // unix time in milliseconds when the key will expire.
+    let Some(mut when) = arg_long_long_or_reply(c, 2, None) else { return };
+
+    // C's signed overflow wraps on the platforms Redis runs on, so a huge
+    // TTL lands in the past and deletes the key; wrapping keeps that.
+    if unit == UNIT_SECONDS {
+        when = when.wrapping_mul(1000);
+    }
+    when = when.wrapping_add(basetime);
+
+    let dbid = c.db;
+    let key = std::mem::take(&mut c.argv[1]);
+
+    // No key, return zero.
+    if lookup_key_write(server, dbid, &key).is_none() {
+        c.argv[1] = key;
+        add_reply(c, CZERO);
+        return;
+    }
+
+    if check_already_expired(server, when) {
+        // Divergence from C: no lazyfree thread (see db_delete), so with
+        // lazyfree-lazy-expire the value is still freed synchronously.
+        let deleted = db_sync_delete(server, dbid, &key);
+        if !deleted {
+            crate::server_panic!(server, "expireGenericCommand: key vanished before its DEL");
+        }
+        server.dirty += 1;
+
+        // Replicate/AOF this as an explicit DEL or UNLINK.
+        let aux: &[u8] = if server.lazyfree_lazy_expire { b"UNLINK" } else { b"DEL" };
+        // C: rewriteClientCommandVector(c,2,aux,key), which also points
+        // c->cmd at the new command.
+        c.argv = vec![aux.to_vec(), key];
+        c.cmd = lookup_command(server, aux);
+        signal_modified_key(server, dbid, &c.argv[1]);
+        notify_keyspace_event(server, NOTIFY_GENERIC, "del", &c.argv[1], dbid as i32);
+        add_reply(c, CONE);
+    } else {
+        set_expire(server, dbid, &key, when);
+        add_reply(c, CONE);
+        signal_modified_key(server, dbid, &key);
+        notify_keyspace_event(server, NOTIFY_GENERIC, "expire", &key, dbid as i32);
+        server.dirty += 1;
+        c.argv[1] = key;
+    }
+}
+
+/// EXPIRE key seconds
+///
+/// C: expire.c expireCommand()
+pub fn expire_command(server: &mut RedisServer, c: &mut Client) {
+    expire_generic_command(server, c, mstime(), UNIT_SECONDS);
+}
+
+/// EXPIREAT key time
+///
+/// C: expire.c expireatCommand()
+pub fn expireat_command(server: &mut RedisServer, c: &mut Client) {
+    expire_generic_command(server, c, 0, UNIT_SECONDS);
+}
+
+/// PEXPIRE key milliseconds
+///
+/// C: expire.c pexpireCommand()
+pub fn pexpire_command(server: &mut RedisServer, c: &mut Client) {
+    expire_generic_command(server, c, mstime(), UNIT_MILLISECONDS);
+}
+
+/// PEXPIREAT key ms_time
+///
+/// C: expire.c pexpireatCommand()
+pub fn pexpireat_command(server: &mut RedisServer, c: &mut Client) {
+    expire_generic_command(server, c, 0, UNIT_MILLISECONDS);
+}
+
+/// Implements TTL and PTTL: -2 for a missing key, -1 for a key without
+/// expire, else the time left (rounded to the nearest second for TTL).
+///
+/// C: expire.c ttlGenericCommand()
+pub fn ttl_generic_command(server: &mut RedisServer, c: &mut Client, output_ms: bool) {
+    let dbid = c.db;
+    let mut ttl: i64 = -1;
+
+    // If the key does not exist at all, return -2
+    if lookup_key_read_with_flags(server, dbid, &c.argv[1], LOOKUP_NOTOUCH, Some(&*c)).is_none() {
+        add_reply_long_long(c, -2);
+        return;
+    }
+    // The key exists. Return -1 if it has no expire, or the actual TTL
+    // value otherwise.
+    let expire = get_expire(server, dbid, &c.argv[1]);
+    if expire != -1 {
+        ttl = expire - mstime();
+        if ttl < 0 {
+            ttl = 0;
+        }
+    }
+    if ttl == -1 {
+        add_reply_long_long(c, -1);
+    } else {
+        add_reply_long_long(c, if output_ms { ttl } else { (ttl + 500) / 1000 });
+    }
+}
+
+/// TTL key
+///
+/// C: expire.c ttlCommand()
+pub fn ttl_command(server: &mut RedisServer, c: &mut Client) {
+    ttl_generic_command(server, c, false);
+}
+
+/// PTTL key
+///
+/// C: expire.c pttlCommand()
+pub fn pttl_command(server: &mut RedisServer, c: &mut Client) {
+    ttl_generic_command(server, c, true);
+}
+
+/// PERSIST key
+///
+/// C: expire.c persistCommand()
+pub fn persist_command(server: &mut RedisServer, c: &mut Client) {
+    let dbid = c.db;
+    if lookup_key_write(server, dbid, &c.argv[1]).is_some() {
+        if remove_expire(server, dbid, &c.argv[1]) {
+            add_reply(c, CONE);
+            server.dirty += 1;
+        } else {
+            add_reply(c, CZERO);
+        }
+    } else {
+        add_reply(c, CZERO);
+    }
+}
+
+/// TOUCH key1 [key2 key3 ... keyN]: looks the keys up, which updates their
+/// access time, and returns how many exist.
+///
+/// C: expire.c touchCommand()
+pub fn touch_command(server: &mut RedisServer, c: &mut Client) {
+    let mut touched: i64 = 0;
+    for j in 1..c.argv.len() {
+        if lookup_key_read(server, c, &c.argv[j]).is_some() {
+            touched += 1;
+        }
+    }
+    add_reply_long_long(c, touched);
 }

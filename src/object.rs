@@ -10,7 +10,9 @@
 //! (OBJECT REFCOUNT of small integers) we report what C would.
 
 use crate::networking::add_reply_error;
+use crate::networking::{add_reply, add_reply_bulk_c_string, add_reply_help, add_reply_long_long, add_reply_subcommand_syntax_error};
 use crate::server::{Client, LRU_CLOCK_MAX};
+use crate::server::{get_lru_clock, RedisServer, LRU_CLOCK_RESOLUTION, MAXMEMORY_FLAG_LFU, MAXMEMORY_FLAG_NO_SHARED_INTEGERS};
 
 // ------------------------------ server.h: robj ------------------------------
 
@@ -37,17 +39,25 @@ pub const OBJ_ENCODING_EMBSTR_SIZE_LIMIT: usize = 44;
 
 /// What a value holds. The data types of t_list.c … t_zset.c add their
 /// variants here.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Value {
     /// OBJ_STRING with encoding RAW or EMBSTR.
     Str(Vec<u8>),
     /// OBJ_STRING with encoding INT.
     Int(i64),
+    /// OBJ_LIST (quicklist in 5.0). The types live in their t_*.rs file.
+    List(Box<crate::t_list::List>),
+    /// OBJ_HASH (ziplist or hashtable).
+    Hash(Box<crate::t_hash::Hash>),
+    /// OBJ_SET (intset or hashtable).
+    Set(Box<crate::t_set::Set>),
+    /// OBJ_ZSET (ziplist or skiplist + dict).
+    ZSet(Box<crate::t_zset::ZSet>),
 }
 
 /// C: struct redisObject (`robj`). `lru` is the 24-bit LRU clock (or LFU
 /// data), `encoding` one of OBJ_ENCODING_*.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RObj {
     pub lru: u32,
     pub encoding: u8,
@@ -59,6 +69,10 @@ impl RObj {
     pub fn obj_type(&self) -> u8 {
         match self.ptr {
             Value::Str(_) | Value::Int(_) => OBJ_STRING,
+            Value::List(_) => OBJ_LIST,
+            Value::Hash(_) => OBJ_HASH,
+            Value::Set(_) => OBJ_SET,
+            Value::ZSet(_) => OBJ_ZSET,
         }
     }
 
@@ -68,6 +82,7 @@ impl RObj {
         match &self.ptr {
             Value::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
             Value::Int(i) => Some(std::borrow::Cow::Owned(ll2string(*i))),
+            _ => None,
         }
     }
 
@@ -76,6 +91,7 @@ impl RObj {
         match &self.ptr {
             Value::Str(s) => s.len(),
             Value::Int(i) => digits10(*i),
+            _ => 0,
         }
     }
 }
@@ -376,6 +392,177 @@ fn strip_zeros(s: &str) -> &str {
         s.trim_end_matches('0').trim_end_matches('.')
     } else {
         s
+    }
+}
+
+// ---------------------- object.c: the OBJECT command -----------------------
+//
+// With the evict.c helpers it reads (idle time, LFU counter).
+
+/// The refcount C gives objects that are never freed (the shared ones).
+///
+/// C: server.h OBJ_SHARED_REFCOUNT
+pub const OBJ_SHARED_REFCOUNT: i32 = i32::MAX;
+
+/// What C's `o->refcount` would be for a value of the keyspace. Here the
+/// keyspace owns its values alone, so that is 1, except for the integers
+/// 0..9999 that C takes from `shared.integers` (OBJ_SHARED_REFCOUNT), which
+/// it does unless maxmemory is set with an LRU or LFU policy (those need a
+/// per-key LRU field). (no C twin)
+fn object_refcount(server: &RedisServer, o: &RObj) -> i64 {
+    // Divergence from C: C decides whether to share an integer when the
+    // value is created; we decide when asked, from the current maxmemory
+    // settings. The two differ only if they changed in between.
+    let shared_ok =
+        server.maxmemory == 0 || server.maxmemory_policy & MAXMEMORY_FLAG_NO_SHARED_INTEGERS == 0;
+    match o.ptr {
+        Value::Int(v) if shared_ok && (0..OBJ_SHARED_INTEGERS).contains(&v) => OBJ_SHARED_REFCOUNT as i64,
+        _ => 1,
+    }
+}
+
+/// Given an object returns the min number of milliseconds the object was
+/// never requested, using an approximated LRU algorithm.
+///
+/// C: evict.c estimateObjectIdleTime()
+pub fn estimate_object_idle_time(server: &RedisServer, o: &RObj) -> u64 {
+    // C's LRU_CLOCK(): the clock the cron caches, if it refreshes it at
+    // least as often as the clock resolution, else a fresh reading.
+    let lruclock = if 1000 / server.hz.max(1) as i64 <= LRU_CLOCK_RESOLUTION {
+        server.lruclock
+    } else {
+        get_lru_clock()
+    } as u64;
+    let lru = o.lru as u64;
+    if lruclock >= lru {
+        (lruclock - lru) * LRU_CLOCK_RESOLUTION as u64
+    } else {
+        (lruclock + (LRU_CLOCK_MAX as u64 - lru)) * LRU_CLOCK_RESOLUTION as u64
+    }
+}
+
+/// Return the current time in minutes, just taking the least significant
+/// 16 bits. The returned time is suitable to be stored as LDT (last
+/// decrement time) for the LFU implementation.
+///
+/// C: evict.c LFUGetTimeInMinutes()
+pub fn lfu_get_time_in_minutes(server: &RedisServer) -> u64 {
+    ((server.unixtime / 60) & 65535) as u64
+}
+
+/// Given an object last access time, compute the minimum number of
+/// minutes that elapsed since the last access. Handle overflow (ldt
+/// greater than the current 16 bits minutes time) considering the time as
+/// wrapping exactly once.
+///
+/// C: evict.c LFUTimeElapsed()
+pub fn lfu_time_elapsed(server: &RedisServer, ldt: u64) -> u64 {
+    let now = lfu_get_time_in_minutes(server);
+    if now >= ldt {
+        return now - ldt;
+    }
+    65535 - ldt + now
+}
+
+/// If the object decrement time is reached decrement the LFU counter but
+/// do not update LFU fields of the object, we update the access time and
+/// counter in an explicit way when the object is really accessed. And we
+/// will times halve the counter according to the times of elapsed time
+/// than server.lfu_decay_time. Return the object frequency counter.
+///
+/// C: evict.c LFUDecrAndReturn()
+pub fn lfu_decr_and_return(server: &RedisServer, o: &RObj) -> u64 {
+    let ldt = (o.lru >> 8) as u64;
+    let mut counter = (o.lru & 255) as u64;
+    let num_periods = if server.lfu_decay_time != 0 {
+        lfu_time_elapsed(server, ldt) / server.lfu_decay_time as u64
+    } else {
+        0
+    };
+    if num_periods != 0 {
+        counter = if num_periods > counter { 0 } else { counter - num_periods };
+    }
+    counter
+}
+
+/// The value of `key` in the client's DB, without the side effects of a
+/// lookup: no lazy expire, no access time update, no hit/miss stats.
+///
+/// C: object.c objectCommandLookup()
+pub fn object_command_lookup<'a>(server: &'a RedisServer, c: &Client, key: &[u8]) -> Option<&'a RObj> {
+    server.db[c.db].dict.find(key).map(|de| de.val())
+}
+
+/// C: object.c objectCommandLookupOrReply()
+pub fn object_command_lookup_or_reply<'a>(
+    server: &'a RedisServer,
+    c: &mut Client,
+    key: &[u8],
+    reply: &[u8],
+) -> Option<&'a RObj> {
+    let o = object_command_lookup(server, c, key);
+    if o.is_none() {
+        add_reply(c, reply);
+    }
+    o
+}
+
+/// Object command allows to inspect the internals of an Redis Object.
+/// Usage: OBJECT <refcount|encoding|idletime|freq> <key>
+///
+/// C: object.c objectCommand()
+pub fn object_command(server: &mut RedisServer, c: &mut Client) {
+    const NULLBULK: &[u8] = b"$-1\r\n"; // shared.nullbulk
+    let argc = c.argv.len();
+    let sub = |name: &[u8]| c.argv[1].eq_ignore_ascii_case(name);
+
+    if argc == 2 && sub(b"help") {
+        let help = [
+"ENCODING <key> -- Return the kind of internal representation used in order to store the value associated with a key.",
+"FREQ <key> -- Return the access frequency index of the key. The returned integer is proportional to the logarithm of the recent access frequency of the key.",
+"IDLETIME <key> -- Return the idle time of the key, that is the approximated number of seconds elapsed since the last access to the key.",
+"REFCOUNT <key> -- Return the number of references of the value associated with the specified key.",
+        ];
+        let name = String::from_utf8_lossy(&c.argv[0]).into_owned();
+        add_reply_help(c, &name, &help);
+    } else if sub(b"refcount") && argc == 3 {
+        let key = std::mem::take(&mut c.argv[2]);
+        if let Some(o) = object_command_lookup_or_reply(server, c, &key, NULLBULK) {
+            let refcount = object_refcount(server, o);
+            add_reply_long_long(c, refcount);
+        }
+        c.argv[2] = key;
+    } else if sub(b"encoding") && argc == 3 {
+        let key = std::mem::take(&mut c.argv[2]);
+        if let Some(o) = object_command_lookup_or_reply(server, c, &key, NULLBULK) {
+            add_reply_bulk_c_string(c, Some(str_encoding(o.encoding)));
+        }
+        c.argv[2] = key;
+    } else if sub(b"idletime") && argc == 3 {
+        let key = std::mem::take(&mut c.argv[2]);
+        if let Some(o) = object_command_lookup_or_reply(server, c, &key, NULLBULK) {
+            if server.maxmemory_policy & MAXMEMORY_FLAG_LFU != 0 {
+                add_reply_error(c, "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+            } else {
+                add_reply_long_long(c, (estimate_object_idle_time(server, o) / 1000) as i64);
+            }
+        }
+        c.argv[2] = key;
+    } else if sub(b"freq") && argc == 3 {
+        let key = std::mem::take(&mut c.argv[2]);
+        if let Some(o) = object_command_lookup_or_reply(server, c, &key, NULLBULK) {
+            if server.maxmemory_policy & MAXMEMORY_FLAG_LFU == 0 {
+                add_reply_error(c, "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+            } else {
+                // LFUDecrAndReturn should be called in case of the key has
+                // not been accessed for a long time, because we update the
+                // access time only when the key is read or overwritten.
+                add_reply_long_long(c, lfu_decr_and_return(server, o) as i64);
+            }
+        }
+        c.argv[2] = key;
+    } else {
+        add_reply_subcommand_syntax_error(c);
     }
 }
 

@@ -194,6 +194,24 @@ pub const NOTIFY_ALL: i32 = NOTIFY_GENERIC
     | NOTIFY_EVICTED
     | NOTIFY_STREAM;
 
+/// Redis maxmemory strategies. Instead of using just incremental number
+/// for this defines, we use a set of flags so that testing for certain
+/// properties common to multiple policies is faster.
+pub const MAXMEMORY_FLAG_LRU: i32 = 1 << 0;
+pub const MAXMEMORY_FLAG_LFU: i32 = 1 << 1;
+pub const MAXMEMORY_FLAG_ALLKEYS: i32 = 1 << 2;
+pub const MAXMEMORY_FLAG_NO_SHARED_INTEGERS: i32 = MAXMEMORY_FLAG_LRU | MAXMEMORY_FLAG_LFU;
+pub const MAXMEMORY_VOLATILE_LRU: i32 = (0 << 8) | MAXMEMORY_FLAG_LRU;
+pub const MAXMEMORY_VOLATILE_LFU: i32 = (1 << 8) | MAXMEMORY_FLAG_LFU;
+pub const MAXMEMORY_VOLATILE_TTL: i32 = 2 << 8;
+pub const MAXMEMORY_VOLATILE_RANDOM: i32 = 3 << 8;
+pub const MAXMEMORY_ALLKEYS_LRU: i32 = (4 << 8) | MAXMEMORY_FLAG_LRU | MAXMEMORY_FLAG_ALLKEYS;
+pub const MAXMEMORY_ALLKEYS_LFU: i32 = (5 << 8) | MAXMEMORY_FLAG_LFU | MAXMEMORY_FLAG_ALLKEYS;
+pub const MAXMEMORY_ALLKEYS_RANDOM: i32 = (6 << 8) | MAXMEMORY_FLAG_ALLKEYS;
+pub const MAXMEMORY_NO_EVICTION: i32 = 7 << 8;
+pub const CONFIG_DEFAULT_MAXMEMORY_POLICY: i32 = MAXMEMORY_NO_EVICTION;
+pub const CONFIG_DEFAULT_LFU_DECAY_TIME: i32 = 1;
+
 /// Max value of obj->lru
 pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 /// LRU clock resolution in ms
@@ -702,6 +720,10 @@ pub struct RedisServer {
     pub maxclients: u32,
     /// Max number of memory bytes to use
     pub maxmemory: u64,
+    /// Policy for key eviction: one of MAXMEMORY_*.
+    pub maxmemory_policy: i32,
+    /// LFU counter decay factor (minutes per decrement).
+    pub lfu_decay_time: i32,
     /// Protocol bulk length maximum size.
     pub proto_max_bulk_len: i64,
     // Misc
@@ -742,6 +764,10 @@ pub struct RedisServer {
     /// Dictionary of config values last read from the file, for CONFIG
     /// REWRITE to keep its layout. (filled by config.rs)
     pub config_lines: Vec<String>,
+    /// When securityWarningCommand last logged its warning (unix seconds),
+    /// so that it logs at most once a minute. (C: the function's static
+    /// `logged_time`)
+    pub security_warning_logged_time: i64,
 }
 
 /// Instantaneous metric samples. C: the inst_metric array in redisServer.
@@ -1436,6 +1462,8 @@ pub fn init_server_config() -> RedisServer {
         unblocked_clients: VecDeque::new(),
         maxclients: CONFIG_DEFAULT_MAX_CLIENTS,
         maxmemory: 0,
+        maxmemory_policy: CONFIG_DEFAULT_MAXMEMORY_POLICY,
+        lfu_decay_time: CONFIG_DEFAULT_LFU_DECAY_TIME,
         proto_max_bulk_len: CONFIG_DEFAULT_PROTO_MAX_BULK_LEN,
         requirepass: None,
         activerehashing: true,
@@ -1457,6 +1485,7 @@ pub fn init_server_config() -> RedisServer {
         resident_set_size: 0,
         config_rewrite_pending: false,
         config_lines: Vec::new(),
+        security_warning_logged_time: 0,
     };
     populate_command_table(&mut server);
     server
@@ -1701,9 +1730,9 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("psetex", psetex_command, 4, "wm", 1, 1, 1),
         cmd!("append", append_command, 3, "wm", 1, 1, 1),
         cmd!("strlen", strlen_command, 2, "rF", 1, 1, 1),
-        // TODO(db.rs commands): cmd!("del", del_command, -2, "w", 1, -1, 1),
-        // TODO(db.rs commands): cmd!("unlink", unlink_command, -2, "wF", 1, -1, 1),
-        // TODO(db.rs commands): cmd!("exists", exists_command, -2, "rF", 1, -1, 1),
+        cmd!("del", del_command, -2, "w", 1, -1, 1),
+        cmd!("unlink", unlink_command, -2, "wF", 1, -1, 1),
+        cmd!("exists", exists_command, -2, "rF", 1, -1, 1),
         cmd!("setrange", setrange_command, 4, "wm", 1, 1, 1),
         cmd!("getrange", getrange_command, 4, "r", 1, 1, 1),
         cmd!("substr", getrange_command, 4, "r", 1, 1, 1),
@@ -1716,31 +1745,32 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("getset", getset_command, 3, "wm", 1, 1, 1),
         cmd!("mset", mset_command, -3, "wm", 1, -1, 2),
         cmd!("msetnx", msetnx_command, -3, "wm", 1, -1, 2),
-        // TODO(db.rs commands): cmd!("randomkey", randomkey_command, 1, "rR", 0, 0, 0),
-        // TODO(db.rs commands): cmd!("select", select_command, 2, "lF", 0, 0, 0),
-        // TODO(db.rs commands): cmd!("swapdb", swapdb_command, 3, "wF", 0, 0, 0),
-        // TODO(db.rs commands): cmd!("move", move_command, 3, "wF", 1, 1, 1),
-        // TODO(db.rs commands): cmd!("rename", rename_command, 3, "w", 1, 2, 1),
-        // TODO(db.rs commands): cmd!("renamenx", renamenx_command, 3, "wF", 1, 2, 1),
-        // TODO(db.rs commands): cmd!("expire", expire_command, 3, "wF", 1, 1, 1),
-        // TODO(db.rs commands): cmd!("expireat", expireat_command, 3, "wF", 1, 1, 1),
-        // TODO(db.rs commands): cmd!("pexpire", pexpire_command, 3, "wF", 1, 1, 1),
-        // TODO(db.rs commands): cmd!("pexpireat", pexpireat_command, 3, "wF", 1, 1, 1),
-        // TODO(db.rs commands): cmd!("keys", keys_command, 2, "rS", 0, 0, 0),
-        // TODO(db.rs commands): cmd!("scan", scan_command, -2, "rR", 0, 0, 0),
-        // TODO(db.rs commands): cmd!("dbsize", dbsize_command, 1, "rF", 0, 0, 0),
+        cmd!("randomkey", randomkey_command, 1, "rR", 0, 0, 0),
+        cmd!("select", select_command, 2, "lF", 0, 0, 0),
+        cmd!("swapdb", swapdb_command, 3, "wF", 0, 0, 0),
+        cmd!("move", move_command, 3, "wF", 1, 1, 1),
+        cmd!("rename", rename_command, 3, "w", 1, 2, 1),
+        cmd!("renamenx", renamenx_command, 3, "wF", 1, 2, 1),
+        cmd!("expire", expire_command, 3, "wF", 1, 1, 1),
+        cmd!("expireat", expireat_command, 3, "wF", 1, 1, 1),
+        cmd!("pexpire", pexpire_command, 3, "wF", 1, 1, 1),
+        cmd!("pexpireat", pexpireat_command, 3, "wF", 1, 1, 1),
+        cmd!("keys", keys_command, 2, "rS", 0, 0, 0),
+        cmd!("scan", scan_command, -2, "rR", 0, 0, 0),
+        cmd!("dbsize", dbsize_command, 1, "rF", 0, 0, 0),
         cmd!("ping", ping_command, -1, "tF", 0, 0, 0),
         cmd!("echo", echo_command, 2, "F", 0, 0, 0),
-        // TODO(db.rs commands): cmd!("flushdb", flushdb_command, -1, "w", 0, 0, 0),
-        // TODO(db.rs commands): cmd!("flushall", flushall_command, -1, "w", 0, 0, 0),
+        cmd!("flushdb", flushdb_command, -1, "w", 0, 0, 0),
+        cmd!("flushall", flushall_command, -1, "w", 0, 0, 0),
         cmd!("shutdown", shutdown_command, -1, "aslt", 0, 0, 0),
-        // TODO(db.rs commands): cmd!("type", type_command, 2, "rF", 1, 1, 1),
-        // TODO(db.rs commands): cmd!("ttl", ttl_command, 2, "rF", 1, 1, 1),
-        // TODO(db.rs commands): cmd!("touch", touch_command, -2, "rF", 1, -1, 1),
-        // TODO(db.rs commands): cmd!("pttl", pttl_command, 2, "rF", 1, 1, 1),
-        // TODO(db.rs commands): cmd!("persist", persist_command, 2, "wF", 1, 1, 1),
+        cmd!("lastsave", lastsave_command, 1, "RF", 0, 0, 0),
+        cmd!("type", type_command, 2, "rF", 1, 1, 1),
+        cmd!("ttl", ttl_command, 2, "rF", 1, 1, 1),
+        cmd!("touch", touch_command, -2, "rF", 1, -1, 1),
+        cmd!("pttl", pttl_command, 2, "rF", 1, 1, 1),
+        cmd!("persist", persist_command, 2, "wF", 1, 1, 1),
         cmd!("time", time_command, 1, "RF", 0, 0, 0),
-        // TODO(db.rs commands): cmd!("object", object_command, -2, "rR", 2, 2, 1),
+        cmd!("object", crate::object::object_command, -2, "rR", 2, 2, 1),
     ]
 }
 
@@ -1862,7 +1892,9 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
         && !server.loading
         && server.commands[cmd_idx].flags & (CMD_SKIP_MONITOR | CMD_ADMIN) == 0
     {
-        crate::replication::replication_feed_monitors(server, c, c.db, &c.argv);
+        let (dbid, argv) = (c.db, std::mem::take(&mut c.argv));
+        crate::replication::replication_feed_monitors(server, c, dbid, &argv);
+        c.argv = argv;
     }
 
     // Initialization: clear the flags that must be set by the command on
@@ -2290,6 +2322,11 @@ pub fn setup_signal_handlers(server: &RedisServer) {
 /// C: server.c main()
 pub fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // C: srand(time(NULL)^getpid()) and the random dict hash seed.
+    crate::dict::dict_seed_random(ustime() as u64 ^ std::process::id() as u64);
+    let mut hashseed = [0u8; 16];
+    hashseed.copy_from_slice(&get_random_hex_chars()[..16]);
+    crate::dict::dict_set_hash_function_seed(&hashseed);
     let mut server = init_server_config();
     server.executable = std::fs::canonicalize(&args[0])
         .map(|p| p.to_string_lossy().into_owned())
