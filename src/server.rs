@@ -715,6 +715,8 @@ pub struct RedisServer {
     pub blocked_clients_by_type: [u32; 6],
     /// List of clients to unblock before next loop
     pub unblocked_clients: VecDeque<ClientId>,
+    /// List of readyList structures for BLPOP & co
+    pub ready_keys: Vec<crate::blocked::ReadyList>,
     // Limits
     /// Max number of simultaneous clients
     pub maxclients: u32,
@@ -745,8 +747,21 @@ pub struct RedisServer {
     pub lazyfree_lazy_eviction: bool,
     pub lazyfree_lazy_expire: bool,
     pub lazyfree_lazy_server_del: bool,
+    // Pubsub
+    /// Map channels to list of subscribed clients
+    pub pubsub_channels: HashMap<Vec<u8>, Vec<ClientId>>,
+    /// A list of pubsub_patterns
+    pub pubsub_patterns: Vec<crate::pubsub::PubsubPattern>,
+    /// Pub/Sub messages for a subscriber that was detached (running a
+    /// command) when they were published; handed to it by the pubsub
+    /// commands and EXEC. (no C twin; see `pubsub::add_reply_pubsub`)
+    pub pubsub_detached_replies: Vec<(ClientId, Vec<u8>)>,
     /// Events to propagate via Pub/Sub: NOTIFY_* flags.
     pub notify_keyspace_events: i32,
+    /// Clients that were detached (running a command) when a key they
+    /// WATCH was touched: their CLIENT_DIRTY_CAS, folded into the flags by
+    /// multi.rs. (no C twin; see `multi::touch_watched_key`)
+    pub watched_dirty_detached: std::collections::HashSet<ClientId>,
     // Time cache
     /// Unix time sampled every cron cycle.
     pub unixtime: i64,
@@ -776,6 +791,87 @@ pub struct RedisServer {
     /// Dictionary of config values last read from the file, for CONFIG
     /// REWRITE to keep its layout. (filled by config.rs)
     pub config_lines: Vec<String>,
+    // Configuration read and written back by config.rs (CONFIG GET/SET/
+    // REWRITE). Several belong to subsystems not ported yet (AOF, cluster,
+    // scripting, slowlog, latency monitor, active defrag, syslog): they
+    // are stored with C's defaults and checks so the configuration
+    // round-trips, and config.rs marks where behaviour differs.
+    /// See SUPERVISED_*
+    pub supervised_mode: i32,
+    /// Syslog facility
+    pub syslog_facility: i32,
+    /// Config: warnings that should be ignored.
+    pub ignore_warnings: Option<String>,
+    /// Precision of random sampling
+    pub maxmemory_samples: i32,
+    /// LFU logarithmic counter factor.
+    pub lfu_log_factor: i32,
+    /// AOF_(ON|OFF|WAIT_REWRITE)
+    pub aof_state: i32,
+    /// Kind of fsync() policy
+    pub aof_fsync: i32,
+    /// Name of the AOF file
+    pub aof_filename: String,
+    /// Don't fsync if a rewrite is in prog.
+    pub aof_no_fsync_on_rewrite: bool,
+    /// Rewrite AOF if % growth is > M and...
+    pub aof_rewrite_perc: i32,
+    /// the AOF file is at least N bytes.
+    pub aof_rewrite_min_size: i64,
+    /// fsync incrementally while aof rewriting?
+    pub aof_rewrite_incremental_fsync: bool,
+    /// Don't stop on unexpected AOF EOF.
+    pub aof_load_truncated: bool,
+    /// Use RDB preamble on AOF rewrites.
+    pub aof_use_rdb_preamble: bool,
+    /// Minimum amount of fragmentation waste to start active defrag
+    pub active_defrag_ignore_bytes: usize,
+    /// Minimum percentage of fragmentation to start active defrag
+    pub active_defrag_threshold_lower: i32,
+    /// Maximum percentage of fragmentation at which we use maximum effort
+    pub active_defrag_threshold_upper: i32,
+    /// Minimal effort for defrag in CPU percentage
+    pub active_defrag_cycle_min: i32,
+    /// Maximal effort for defrag in CPU percentage
+    pub active_defrag_cycle_max: i32,
+    /// Maximum number of fields of set/hash/zset/list to process from
+    /// within the main dict scan
+    pub active_defrag_max_scan_fields: u64,
+    /// Is cluster enabled? (never: cluster.c is not ported)
+    pub cluster_enabled: bool,
+    /// Cluster node timeout.
+    pub cluster_node_timeout: i64,
+    /// Cluster auto-generated config file name.
+    pub cluster_configfile: String,
+    /// Minimum slaves for migration.
+    pub cluster_migration_barrier: i32,
+    /// Slave max data age for failover.
+    pub cluster_slave_validity_factor: i32,
+    /// If true, put the cluster down if there is at least an uncovered slot.
+    pub cluster_require_full_coverage: bool,
+    /// Prevent slave from starting a failover if the master is in failure
+    /// state.
+    pub cluster_slave_no_failover: bool,
+    /// IP address to announce on cluster bus.
+    pub cluster_announce_ip: Option<String>,
+    /// base port to announce on cluster bus.
+    pub cluster_announce_port: i32,
+    /// bus port to announce on cluster bus.
+    pub cluster_announce_bus_port: i32,
+    /// Script timeout in milliseconds
+    pub lua_time_limit: i64,
+    /// Default replication type.
+    pub lua_always_replicate_commands: bool,
+    /// SLOWLOG time limit (to get logged)
+    pub slowlog_log_slower_than: i64,
+    /// SLOWLOG max number of items logged
+    pub slowlog_max_len: u64,
+    /// Latency monitor threshold in milliseconds.
+    pub latency_monitor_threshold: i64,
+    /// Software watchdog period in ms. 0 = off
+    pub watchdog_period: i32,
+    /// List of modules to load at startup (their paths).
+    pub loadmodule_queue: Vec<String>,
     /// When securityWarningCommand last logged its warning (unix seconds),
     /// so that it logs at most once a minute. (C: the function's static
     /// `logged_time`)
@@ -818,7 +914,9 @@ macro_rules! server_log {
     }};
 }
 
-/// C: server.c serverAssert() / serverPanic(): logs and aborts.
+/// Logs and aborts: serverAssert() and serverPanic() of server.h.
+///
+/// C: debug.c _serverPanic()
 #[macro_export]
 macro_rules! server_panic {
     ($server:expr, $($arg:tt)*) => {{
@@ -869,7 +967,10 @@ pub fn server_log_raw(server: &RedisServer, level: i32, msg: &str) {
             msg
         ));
     }
-    line.push('\n');
+    // Raw messages (the logo) are written as they are, without a newline.
+    if !rawmode {
+        line.push('\n');
+    }
     use std::io::Write;
     if server.logfile.is_empty() {
         let _ = std::io::stdout().write_all(line.as_bytes());
@@ -1320,7 +1421,9 @@ pub fn init_server_config() -> RedisServer {
     };
     let runid = String::from_utf8_lossy(&get_random_hex_chars()).into_owned();
     let mut server = RedisServer {
-        pid: std::process::id() as i32,
+        // C sets server.pid in initServer(): until then the log shows the
+        // role 'C', as Redis's first lines do.
+        pid: 0,
         configfile: None,
         executable: String::new(),
         exec_argv: Vec::new(),
@@ -1472,6 +1575,7 @@ pub fn init_server_config() -> RedisServer {
         blocked_clients: 0,
         blocked_clients_by_type: [0; 6],
         unblocked_clients: VecDeque::new(),
+        ready_keys: Vec::new(),
         maxclients: CONFIG_DEFAULT_MAX_CLIENTS,
         maxmemory: 0,
         maxmemory_policy: CONFIG_DEFAULT_MAXMEMORY_POLICY,
@@ -1492,7 +1596,11 @@ pub fn init_server_config() -> RedisServer {
         lazyfree_lazy_eviction: false,
         lazyfree_lazy_expire: false,
         lazyfree_lazy_server_del: false,
+        pubsub_channels: HashMap::new(),
+        pubsub_patterns: Vec::new(),
+        pubsub_detached_replies: Vec::new(),
         notify_keyspace_events: 0,
+        watched_dirty_detached: Default::default(),
         unixtime: now / 1000,
         mstime: now,
         ustime: now * 1000,
@@ -1507,6 +1615,43 @@ pub fn init_server_config() -> RedisServer {
         resident_set_size: 0,
         config_rewrite_pending: false,
         config_lines: Vec::new(),
+        supervised_mode: crate::config::SUPERVISED_NONE,
+        syslog_facility: libc::LOG_LOCAL0,
+        ignore_warnings: Some(crate::config::CONFIG_DEFAULT_IGNORE_WARNINGS.to_string()),
+        maxmemory_samples: crate::config::CONFIG_DEFAULT_MAXMEMORY_SAMPLES,
+        lfu_log_factor: crate::config::CONFIG_DEFAULT_LFU_LOG_FACTOR,
+        aof_state: crate::config::AOF_OFF,
+        aof_fsync: crate::config::CONFIG_DEFAULT_AOF_FSYNC,
+        aof_filename: crate::config::CONFIG_DEFAULT_AOF_FILENAME.to_string(),
+        aof_no_fsync_on_rewrite: crate::config::CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE,
+        aof_rewrite_perc: crate::config::AOF_REWRITE_PERC,
+        aof_rewrite_min_size: crate::config::AOF_REWRITE_MIN_SIZE,
+        aof_rewrite_incremental_fsync: crate::config::CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC,
+        aof_load_truncated: crate::config::CONFIG_DEFAULT_AOF_LOAD_TRUNCATED,
+        aof_use_rdb_preamble: crate::config::CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE,
+        active_defrag_ignore_bytes: crate::config::CONFIG_DEFAULT_DEFRAG_IGNORE_BYTES,
+        active_defrag_threshold_lower: crate::config::CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER,
+        active_defrag_threshold_upper: crate::config::CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER,
+        active_defrag_cycle_min: crate::config::CONFIG_DEFAULT_DEFRAG_CYCLE_MIN,
+        active_defrag_cycle_max: crate::config::CONFIG_DEFAULT_DEFRAG_CYCLE_MAX,
+        active_defrag_max_scan_fields: crate::config::CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS,
+        cluster_enabled: false,
+        cluster_node_timeout: crate::config::CLUSTER_DEFAULT_NODE_TIMEOUT,
+        cluster_configfile: crate::config::CONFIG_DEFAULT_CLUSTER_CONFIG_FILE.to_string(),
+        cluster_migration_barrier: crate::config::CLUSTER_DEFAULT_MIGRATION_BARRIER,
+        cluster_slave_validity_factor: crate::config::CLUSTER_DEFAULT_SLAVE_VALIDITY,
+        cluster_require_full_coverage: crate::config::CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE,
+        cluster_slave_no_failover: crate::config::CLUSTER_DEFAULT_SLAVE_NO_FAILOVER,
+        cluster_announce_ip: None,
+        cluster_announce_port: crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT,
+        cluster_announce_bus_port: crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
+        lua_time_limit: crate::config::LUA_SCRIPT_TIME_LIMIT,
+        lua_always_replicate_commands: true,
+        slowlog_log_slower_than: crate::config::CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN,
+        slowlog_max_len: crate::config::CONFIG_DEFAULT_SLOWLOG_MAX_LEN,
+        latency_monitor_threshold: crate::config::CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
+        watchdog_period: 0,
+        loadmodule_queue: Vec::new(),
         security_warning_logged_time: 0,
     };
     populate_command_table(&mut server);
@@ -1637,6 +1782,7 @@ pub fn init_server(server: &mut RedisServer) {
     server.db = (0..server.dbnum).map(RedisDb::new).collect();
     update_cached_time(server);
 
+    crate::config::adjust_open_files_limit(server);
     let setsize = (server.maxclients + CONFIG_FDSET_INCR) as usize;
     if ae::ae_resize_set_size(&mut server.el, setsize) != ae::AE_OK {
         server_log!(server, LL_WARNING, "Failed creating the event loop. Error message: 'setsize too small'");
@@ -1699,6 +1845,9 @@ pub fn init_server(server: &mut RedisServer) {
         server_panic!(server, "Unrecoverable error creating server.sofd file event.");
     }
     crate::replication::replication_script_cache_init(server);
+    // C: InitServerLast() records the memory of the dataset-less server
+    // (INFO's used_memory_startup).
+    server.initial_memory_usage = crate::util::zmalloc_used_memory();
 }
 
 fn now_secs() -> i64 {
@@ -1761,6 +1910,23 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("incr", incr_command, 2, "wmF", 1, 1, 1),
         cmd!("decr", decr_command, 2, "wmF", 1, 1, 1),
         cmd!("mget", mget_command, -2, "rF", 1, -1, 1),
+        cmd!("rpush", crate::t_list::rpush_command, -3, "wmF", 1, 1, 1),
+        cmd!("lpush", crate::t_list::lpush_command, -3, "wmF", 1, 1, 1),
+        cmd!("rpushx", crate::t_list::rpushx_command, -3, "wmF", 1, 1, 1),
+        cmd!("lpushx", crate::t_list::lpushx_command, -3, "wmF", 1, 1, 1),
+        cmd!("linsert", crate::t_list::linsert_command, 5, "wm", 1, 1, 1),
+        cmd!("rpop", crate::t_list::rpop_command, 2, "wF", 1, 1, 1),
+        cmd!("lpop", crate::t_list::lpop_command, 2, "wF", 1, 1, 1),
+        cmd!("brpop", crate::t_list::brpop_command, -3, "ws", 1, -2, 1),
+        cmd!("brpoplpush", crate::t_list::brpoplpush_command, 4, "wms", 1, 2, 1),
+        cmd!("blpop", crate::t_list::blpop_command, -3, "ws", 1, -2, 1),
+        cmd!("llen", crate::t_list::llen_command, 2, "rF", 1, 1, 1),
+        cmd!("lindex", crate::t_list::lindex_command, 3, "r", 1, 1, 1),
+        cmd!("lset", crate::t_list::lset_command, 4, "wm", 1, 1, 1),
+        cmd!("lrange", crate::t_list::lrange_command, 4, "r", 1, 1, 1),
+        cmd!("ltrim", crate::t_list::ltrim_command, 4, "w", 1, 1, 1),
+        cmd!("lrem", crate::t_list::lrem_command, 4, "w", 1, 1, 1),
+        cmd!("rpoplpush", crate::t_list::rpoplpush_command, 3, "wm", 1, 2, 1),
         cmd!("incrby", incrby_command, 3, "wmF", 1, 1, 1),
         cmd!("decrby", decrby_command, 3, "wmF", 1, 1, 1),
         cmd!("incrbyfloat", incrbyfloat_command, 3, "wmF", 1, 1, 1),
@@ -1780,6 +1946,7 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("keys", keys_command, 2, "rS", 0, 0, 0),
         cmd!("scan", scan_command, -2, "rR", 0, 0, 0),
         cmd!("dbsize", dbsize_command, 1, "rF", 0, 0, 0),
+        cmd!("auth", auth_command, 2, "sltMF", 0, 0, 0),
         cmd!("ping", ping_command, -1, "tF", 0, 0, 0),
         cmd!("echo", echo_command, 2, "F", 0, 0, 0),
         cmd!("flushdb", flushdb_command, -1, "w", 0, 0, 0),
@@ -1787,12 +1954,31 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("shutdown", shutdown_command, -1, "aslt", 0, 0, 0),
         cmd!("lastsave", lastsave_command, 1, "RF", 0, 0, 0),
         cmd!("type", type_command, 2, "rF", 1, 1, 1),
+        cmd!("multi", crate::multi::multi_command, 1, "sF", 0, 0, 0),
+        cmd!("exec", crate::multi::exec_command, 1, "sM", 0, 0, 0),
+        cmd!("discard", crate::multi::discard_command, 1, "sF", 0, 0, 0),
+        cmd!("info", info_command, -1, "ltR", 0, 0, 0),
+        cmd!("monitor", monitor_command, 1, "as", 0, 0, 0),
         cmd!("ttl", ttl_command, 2, "rF", 1, 1, 1),
         cmd!("touch", touch_command, -2, "rF", 1, -1, 1),
         cmd!("pttl", pttl_command, 2, "rF", 1, 1, 1),
         cmd!("persist", persist_command, 2, "wF", 1, 1, 1),
+        cmd!("debug", crate::debug::debug_command, -2, "as", 0, 0, 0),
+        cmd!("config", crate::config::config_command, -2, "last", 0, 0, 0),
+        cmd!("subscribe", crate::pubsub::subscribe_command, -2, "pslt", 0, 0, 0),
+        cmd!("unsubscribe", crate::pubsub::unsubscribe_command, -1, "pslt", 0, 0, 0),
+        cmd!("psubscribe", crate::pubsub::psubscribe_command, -2, "pslt", 0, 0, 0),
+        cmd!("punsubscribe", crate::pubsub::punsubscribe_command, -1, "pslt", 0, 0, 0),
+        cmd!("publish", crate::pubsub::publish_command, 3, "pltF", 0, 0, 0),
+        cmd!("pubsub", crate::pubsub::pubsub_command, -2, "pltR", 0, 0, 0),
+        cmd!("watch", crate::multi::watch_command, -2, "sF", 1, -1, 1),
+        cmd!("unwatch", crate::multi::unwatch_command, 1, "sF", 0, 0, 0),
         cmd!("time", time_command, 1, "RF", 0, 0, 0),
+        cmd!("command", command_command, 0, "ltR", 0, 0, 0),
+        cmd!("post", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
+        cmd!("host:", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
         cmd!("object", crate::object::object_command, -2, "rR", 2, 2, 1),
+        cmd!("client", crate::networking::client_command, -2, "as", 0, 0, 0),
     ]
 }
 
@@ -1847,7 +2033,10 @@ pub fn reset_command_table_stats(server: &mut RedisServer) {
 pub fn lookup_command(server: &RedisServer, name: &[u8]) -> Option<usize> {
     let mut buf = [0u8; 32];
     if name.len() > buf.len() {
-        return None;
+        // A name given by rename-command may be longer than any in the
+        // table.
+        let lower = String::from_utf8(name.to_ascii_lowercase()).ok()?;
+        return server.command_index.get(lower.as_str()).copied();
     }
     for (d, s) in buf.iter_mut().zip(name) {
         *d = s.to_ascii_lowercase();
@@ -2134,7 +2323,7 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
 
     // Exec the command
     if c.flags & CLIENT_MULTI != 0 && !matches!(name, "exec" | "discard" | "multi" | "watch") {
-        crate::multi::queue_multi_command(c);
+        crate::multi::queue_multi_command(server, c);
         add_reply(c, b"+QUEUED\r\n");
     } else {
         call(server, c, CMD_CALL_FULL);
@@ -2767,9 +2956,12 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
         } else {
             crate::util::zmalloc_get_rss()
         };
+        // The cron samples used memory and RSS together; our used memory
+        // is the RSS, so the sample of one stands for both.
+        let cron_zmalloc_used = process_rss;
         let allocator_resident = process_rss - memory_lua as usize;
         let allocator_active = allocator_resident;
-        let allocator_allocated = zmalloc_used;
+        let allocator_allocated = cron_zmalloc_used;
 
         // Peak memory is updated from time to time by serverCron() so it
         // may happen that the instantaneous value is slightly bigger than
@@ -2863,8 +3055,8 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
             diff(process_rss, allocator_resident),
             // This is the total RSS overhead, including fragmentation,
             // named so for backwards compatibility.
-            ratio(process_rss, zmalloc_used),
-            diff(process_rss, zmalloc_used),
+            ratio(process_rss, cron_zmalloc_used),
+            diff(process_rss, cron_zmalloc_used),
             // freeMemoryGetNotCountedMemory(): replica output buffers (and
             // the AOF buffers, which we have not).
             mh.clients_slaves,
@@ -3002,10 +3194,8 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
             server.stat_evictedkeys,
             server.stat_keyspace_hits,
             server.stat_keyspace_misses,
-            // TODO(pubsub.rs): dictSize(server.pubsub_channels) and
-            // listLength(server.pubsub_patterns) once they exist.
-            0,
-            0,
+            server.pubsub_channels.len(),
+            server.pubsub_patterns.len(),
             server.stat_fork_time,
             0, // no MIGRATE, so no cached sockets
             // TODO(expire.rs): getSlaveKeyWithExpireCount() (keys set on a
@@ -3252,26 +3442,58 @@ pub fn main() {
     hashseed.copy_from_slice(&get_random_hex_chars()[..16]);
     crate::dict::dict_set_hash_function_seed(&hashseed);
     let mut server = init_server_config();
-    server.executable = std::fs::canonicalize(&args[0])
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| args[0].clone());
+
+    // Store the executable path and arguments in a safe place in order to
+    // be able to restart the server later.
+    server.executable =
+        crate::config::get_absolute_path(&args[0]).unwrap_or_else(|| args[0].clone());
     server.exec_argv = args.clone();
 
+    // Divergence from C: no sentinel mode (checkForSentinelMode) and no
+    // redis-check-rdb/aof personalities selected by argv[0].
+
     if args.len() >= 2 {
+        let mut j = 1; // First option to parse in argv[]
+        let mut configfile: Option<String> = None;
+
+        // Handle special options --help and --version
         if args[1] == "-v" || args[1] == "--version" {
             crate::config::version();
         }
         if args[1] == "--help" || args[1] == "-h" {
             crate::config::usage();
         }
-        crate::config::load_server_config_from_args(&mut server, &args[1..]);
-    } else {
-        server_log!(
-            server,
-            LL_WARNING,
-            "Warning: no config file specified, using the default config. In order to specify a config file use {} /path/to/redis.conf",
-            args[0]
-        );
+        if args[1] == "--test-memory" {
+            if args.len() == 3 {
+                // Divergence from C: memtest.c is not ported.
+                eprintln!("--test-memory is not supported by this server.");
+                std::process::exit(1);
+            } else {
+                eprintln!("Please specify the amount of memory to test in megabytes.");
+                eprintln!("Example: ./redis-server --test-memory 4096\n");
+                std::process::exit(1);
+            }
+        }
+
+        // First argument is the config file name?
+        if !args[j].starts_with("--") {
+            configfile = Some(args[j].clone());
+            server.configfile = crate::config::get_absolute_path(&args[j]);
+            // Replace the config file in server.exec_argv with its
+            // absolute path.
+            if let Some(abs) = &server.configfile {
+                server.exec_argv[j] = abs.clone();
+            }
+            j += 1;
+        }
+
+        // All the other options are parsed and conceptually appended to the
+        // configuration file. For instance --port 6380 will generate the
+        // string "port 6380\n" to be parsed after the actual file name is
+        // parsed, if any.
+        let options = crate::config::options_from_args(&args[j..]);
+        crate::config::reset_server_save_params(&mut server);
+        crate::config::load_server_config(&mut server, configfile.as_deref(), Some(&options));
     }
 
     server_log!(server, LL_WARNING, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
@@ -3285,19 +3507,68 @@ pub fn main() {
         0,
         std::process::id()
     );
-    if args.len() < 2 {
-        // The warning above was printed before we knew the log target.
+
+    if args.len() == 1 {
+        server_log!(
+            server,
+            LL_WARNING,
+            "Warning: no config file specified, using the default config. In order to specify a config file use {} /path/to/{}.conf",
+            args[0],
+            "redis"
+        );
     } else {
         server_log!(server, LL_WARNING, "Configuration loaded");
     }
 
+    server.supervised = crate::config::redis_is_supervised(&server, server.supervised_mode);
+    let background = server.daemonize && !server.supervised;
+    if background {
+        crate::config::daemonize();
+    }
+
     init_server(&mut server);
-    crate::config::create_pid_file(&server);
+    if background || server.pidfile.is_some() {
+        crate::config::create_pid_file(&mut server);
+    }
+    // Divergence from C: redisSetProcTitle() (the "redis-server *:6379"
+    // process title) is not ported.
     crate::config::redis_as_ascii_art(&server);
+    crate::config::check_tcp_backlog_settings(&server);
+
+    // Things not needed when running in Sentinel mode.
     server_log!(server, LL_WARNING, "Server initialized");
+    crate::config::linux_memory_warnings(&server);
+    crate::config::module_load_from_queue(&server);
+    if server.aof_state == crate::config::AOF_ON {
+        // Divergence from C: aof.c is not ported, so "appendonly yes"
+        // cannot load or write an AOF; the data comes from the RDB file.
+        server_log!(
+            server,
+            LL_WARNING,
+            "WARNING: appendonly yes is not supported by this server: the AOF is neither loaded nor written."
+        );
+    }
     crate::rdb::load_data_from_disk(&mut server);
-    if server.ipfd.len() > 0 || server.sofd > 0 {
+    if !server.ipfd.is_empty() {
         server_log!(server, LL_NOTICE, "Ready to accept connections");
+    }
+    if server.sofd > 0 {
+        server_log!(
+            server,
+            LL_NOTICE,
+            "The server is now ready to accept connections at {}",
+            server.unixsocket.as_deref().unwrap_or("")
+        );
+    }
+
+    // Warning the user about suspicious maxmemory setting.
+    if server.maxmemory > 0 && server.maxmemory < 1024 * 1024 {
+        server_log!(
+            server,
+            LL_WARNING,
+            "WARNING: You specified a maxmemory value that is less than 1MB (current value is {} bytes). Are you sure this is what you really want?",
+            server.maxmemory
+        );
     }
 
     ae::ae_set_before_sleep_proc(&mut server.el, Some(before_sleep));

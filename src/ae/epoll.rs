@@ -56,6 +56,9 @@ pub(crate) fn ae_api_create(setsize: usize) -> io::Result<AeApiState> {
 pub(crate) fn ae_api_resize(state: &mut AeApiState, setsize: usize) {
     state.events = Events::with_capacity(setsize.min(4096));
     state.ready.resize(setsize, 0);
+    // A deleted fd can linger in `ready_list` until the next poll; none
+    // beyond the new size may (ae_resize_set_size checked `maxfd`).
+    state.ready_list.retain(|&fd| (fd as usize) < setsize);
 }
 
 // C: ae_epoll.c aeApiFree() is Drop: mio closes the epoll fd when `Poll`
@@ -185,4 +188,207 @@ pub(crate) fn ae_api_poll<C>(
 /// C: ae_epoll.c aeApiName()
 pub(crate) fn ae_api_name() -> &'static str {
     "epoll"
+}
+
+#[cfg(test)]
+mod tests {
+    //! The backend alone, on a loop with a unit context: what each poll
+    //! reports, and the level state kept over mio's edges.
+
+    use super::*;
+    use crate::ae::{
+        ae_create_event_loop, ae_create_file_event, ae_delete_file_event,
+        ClientData,
+    };
+    use std::io::Write;
+    use std::os::unix::io::AsRawFd;
+    use std::os::unix::net::UnixStream;
+    use std::time::Instant;
+
+    fn nop(_: &mut (), _: RawFd, _: ClientData, _: i32) {}
+
+    fn el() -> AeEventLoop<()> {
+        ae_create_event_loop(4096).expect("event loop")
+    }
+
+    fn pair() -> (UnixStream, UnixStream) {
+        let (a, b) = UnixStream::pair().expect("socketpair");
+        a.set_nonblocking(true).expect("nonblock");
+        (a, b)
+    }
+
+    fn poll_now(el: &mut AeEventLoop<()>) -> Vec<AeFiredEvent> {
+        let n = ae_api_poll(el, Some(Duration::ZERO));
+        assert_eq!(n, el.fired.len());
+        el.fired.clone()
+    }
+
+    #[test]
+    fn ae_api_poll_reports_nothing_on_a_quiet_fd() {
+        let mut el = el();
+        let (a, _b) = pair();
+        let fd = a.as_raw_fd();
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+            .expect("create");
+        assert!(poll_now(&mut el).is_empty());
+        assert_eq!(el.apidata.ready[fd as usize], 0);
+        assert!(el.apidata.ready_list.is_empty());
+    }
+
+    #[test]
+    fn ae_api_poll_sleeps_until_the_timeout() {
+        let mut el = el();
+        let (a, _b) = pair();
+        ae_create_file_event(
+            &mut el,
+            a.as_raw_fd(),
+            AE_READABLE,
+            nop,
+            ClientData::None,
+        )
+        .expect("create");
+        let start = Instant::now();
+        assert_eq!(ae_api_poll(&mut el, Some(Duration::from_millis(30))), 0);
+        assert!(start.elapsed() >= Duration::from_millis(25));
+    }
+
+    #[test]
+    fn ae_api_poll_keeps_level_until_ae_not_ready() {
+        let mut el = el();
+        let (a, mut b) = pair();
+        let fd = a.as_raw_fd();
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+            .expect("create");
+        b.write_all(b"hello").expect("write");
+        let ev = AeFiredEvent { fd, mask: AE_READABLE };
+        // One edge from mio, reported on every poll after it.
+        for _ in 0..3 {
+            assert_eq!(poll_now(&mut el), vec![ev]);
+        }
+        assert_eq!(el.apidata.ready_list, vec![fd]);
+        ae_not_ready(&mut el, fd, AE_READABLE);
+        assert!(poll_now(&mut el).is_empty());
+        assert!(el.apidata.ready_list.is_empty());
+    }
+
+    #[test]
+    fn ae_not_ready_clears_only_the_given_bits() {
+        let mut el = el();
+        let (a, mut b) = pair();
+        let fd = a.as_raw_fd();
+        ae_create_file_event(
+            &mut el,
+            fd,
+            AE_READABLE | AE_WRITABLE,
+            nop,
+            ClientData::None,
+        )
+        .expect("create");
+        b.write_all(b"x").expect("write");
+        assert_eq!(
+            poll_now(&mut el),
+            vec![AeFiredEvent { fd, mask: AE_READABLE | AE_WRITABLE }]
+        );
+        ae_not_ready(&mut el, fd, AE_WRITABLE);
+        assert_eq!(
+            poll_now(&mut el),
+            vec![AeFiredEvent { fd, mask: AE_READABLE }]
+        );
+        // Out of range fds are ignored.
+        ae_not_ready(&mut el, 1_000_000, AE_READABLE);
+    }
+
+    #[test]
+    fn ae_api_add_event_mod_rearms_the_edge() {
+        let mut el = el();
+        let (a, _b) = pair();
+        let fd = a.as_raw_fd();
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+            .expect("create");
+        assert!(poll_now(&mut el).is_empty());
+        // The socket has been writable all along; asking for AE_WRITABLE
+        // now (an EPOLL_CTL_MOD) must report it, as a write handler
+        // installed late relies on.
+        ae_create_file_event(&mut el, fd, AE_WRITABLE, nop, ClientData::None)
+            .expect("create");
+        assert_eq!(
+            poll_now(&mut el),
+            vec![AeFiredEvent { fd, mask: AE_WRITABLE }]
+        );
+    }
+
+    #[test]
+    fn ae_api_del_event_forgets_the_level_state() {
+        let mut el = el();
+        let (a, mut b) = pair();
+        let fd = a.as_raw_fd();
+        ae_create_file_event(
+            &mut el,
+            fd,
+            AE_READABLE | AE_WRITABLE,
+            nop,
+            ClientData::None,
+        )
+        .expect("create");
+        b.write_all(b"x").expect("write");
+        assert_eq!(poll_now(&mut el).len(), 1);
+        // Dropping AE_WRITABLE only (an EPOLL_CTL_MOD) keeps reading.
+        ae_delete_file_event(&mut el, fd, AE_WRITABLE);
+        assert_eq!(
+            poll_now(&mut el),
+            vec![AeFiredEvent { fd, mask: AE_READABLE }]
+        );
+        // Dropping everything (EPOLL_CTL_DEL) silences the fd, though its
+        // byte is still unread.
+        ae_delete_file_event(&mut el, fd, AE_READABLE);
+        assert_eq!(el.apidata.ready[fd as usize], 0);
+        assert!(poll_now(&mut el).is_empty());
+        // Registering again (EPOLL_CTL_ADD) finds the byte at once.
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+            .expect("create");
+        assert_eq!(
+            poll_now(&mut el),
+            vec![AeFiredEvent { fd, mask: AE_READABLE }]
+        );
+    }
+
+    #[test]
+    fn ae_api_poll_reports_a_closed_peer_as_readable() {
+        let mut el = el();
+        let (a, b) = pair();
+        let fd = a.as_raw_fd();
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+            .expect("create");
+        drop(b);
+        // Only the watched bits are reported: the handler then reads EOF.
+        assert_eq!(
+            poll_now(&mut el),
+            vec![AeFiredEvent { fd, mask: AE_READABLE }]
+        );
+    }
+
+    #[test]
+    fn ae_api_resize_keeps_the_level_state_of_lower_fds() {
+        let mut el = el();
+        let (a, mut b) = pair();
+        let fd = a.as_raw_fd();
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+            .expect("create");
+        b.write_all(b"x").expect("write");
+        assert_eq!(poll_now(&mut el).len(), 1);
+        assert_eq!(
+            crate::ae::ae_resize_set_size(&mut el, fd as usize + 1),
+            crate::ae::AE_OK
+        );
+        assert_eq!(el.apidata.ready.len(), fd as usize + 1);
+        assert_eq!(
+            poll_now(&mut el),
+            vec![AeFiredEvent { fd, mask: AE_READABLE }]
+        );
+    }
+
+    #[test]
+    fn ae_api_name_is_epoll() {
+        assert_eq!(ae_api_name(), "epoll");
+    }
 }

@@ -328,7 +328,8 @@ pub fn ae_delete_time_event<C>(el: &mut AeEventLoop<C>, id: i64) -> i32 {
 /// C: ae.c aeSearchNearestTimer()
 fn ae_search_nearest_timer<C>(el: &AeEventLoop<C>) -> Option<(i64, i64)> {
     let mut nearest: Option<(i64, i64)> = None;
-    for te in &el.time_events {
+    // From the newest, as C walks its list from the head.
+    for te in el.time_events.iter().rev() {
         match nearest {
             Some((s, ms))
                 if !(te.when_sec < s || (te.when_sec == s && te.when_ms < ms)) => {}
@@ -357,14 +358,14 @@ fn process_time_events<C: AeContext>(ctx: &mut C) -> usize {
     }
     el.last_time = now;
 
-    // Never run an event created by a handler in this same round.
+    // Never run an event created by a handler in this same round. C keeps
+    // new events at the head of its list and walks from the head; our Vec
+    // keeps them at the tail, so we walk from the tail: the same order.
     let max_id = el.time_event_next_id - 1;
-    let mut i = 0;
-    loop {
+    let mut i = el.time_events.len();
+    while i > 0 {
+        i -= 1;
         let el = ctx.el();
-        if i >= el.time_events.len() {
-            break;
-        }
         // Remove events scheduled for deletion.
         if el.time_events[i].id == AE_DELETED_EVENT_ID {
             let te = el.time_events.remove(i);
@@ -375,7 +376,6 @@ fn process_time_events<C: AeContext>(ctx: &mut C) -> usize {
         }
         let te = &el.time_events[i];
         if te.id > max_id {
-            i += 1;
             continue;
         }
         let (now_sec, now_ms) = ae_get_time();
@@ -385,8 +385,8 @@ fn process_time_events<C: AeContext>(ctx: &mut C) -> usize {
             let (proc_, data) = (te.time_proc, te.client_data);
             let retval = proc_(ctx, id, data);
             processed += 1;
-            // Handlers only append events or mark them deleted, so index i
-            // still names this event.
+            // Handlers only append events (past index i) or mark them
+            // deleted, so index i still names this event.
             let el = ctx.el();
             let te = &mut el.time_events[i];
             if retval != AE_NOMORE {
@@ -397,7 +397,6 @@ fn process_time_events<C: AeContext>(ctx: &mut C) -> usize {
                 te.id = AE_DELETED_EVENT_ID;
             }
         }
-        i += 1;
     }
     processed
 }
@@ -576,4 +575,773 @@ pub fn ae_set_after_sleep_proc<C>(
     aftersleep: Option<AeBeforeSleepProc<C>>,
 ) {
     el.aftersleep = aftersleep;
+}
+
+#[cfg(test)]
+mod tests {
+    //! The loop on its own, with a tiny context instead of the server, and
+    //! real sockets (Unix socket pairs) for the file events.
+
+    use super::*;
+    use std::collections::HashMap;
+    use std::io::{Read, Write};
+    use std::os::unix::io::AsRawFd;
+    use std::os::unix::net::UnixStream;
+    use std::time::Instant;
+
+    /// What the handlers below can see: the loop, a log of calls, and the
+    /// sockets, by fd.
+    struct Ctx {
+        el: AeEventLoop<Ctx>,
+        /// (what ran, client data tag) in call order.
+        log: Vec<(&'static str, u64)>,
+        /// (tag, when it ran) of each `time_log_nomore` call.
+        fired_at: Vec<(u64, Instant)>,
+        /// fd -> our end of a socket pair.
+        socks: HashMap<RawFd, UnixStream>,
+        /// fd -> the other end, kept open (and written to by the test).
+        peers: HashMap<RawFd, UnixStream>,
+        /// Bytes a readable handler reads per call (`read_chunk`).
+        chunk: usize,
+        /// Total bytes read by the readable handlers.
+        nread: usize,
+        /// Whether the readable handler reports EAGAIN and short reads.
+        call_not_ready: bool,
+        /// How often each time event has run, by tag.
+        runs: HashMap<u64, u32>,
+        /// Finalizer calls, by tag.
+        finalized: HashMap<u64, u32>,
+        /// A time event id for a handler to delete.
+        victim: i64,
+        /// fd -> the fd whose event its handler deletes.
+        other: HashMap<RawFd, RawFd>,
+    }
+
+    impl AeContext for Ctx {
+        fn el(&mut self) -> &mut AeEventLoop<Self> {
+            &mut self.el
+        }
+    }
+
+    fn ctx() -> Ctx {
+        Ctx {
+            el: ae_create_event_loop(4096).expect("event loop"),
+            log: Vec::new(),
+            fired_at: Vec::new(),
+            socks: HashMap::new(),
+            peers: HashMap::new(),
+            chunk: PROTO_IOBUF_LEN,
+            nread: 0,
+            call_not_ready: true,
+            runs: HashMap::new(),
+            finalized: HashMap::new(),
+            victim: -1,
+            other: HashMap::new(),
+        }
+    }
+
+    const PROTO_IOBUF_LEN: usize = 16 * 1024;
+
+    fn tag(data: ClientData) -> u64 {
+        match data {
+            ClientData::Client(ClientId(n)) => n,
+            ClientData::None => 0,
+        }
+    }
+
+    fn data(n: u64) -> ClientData {
+        ClientData::Client(ClientId(n))
+    }
+
+    /// A non-blocking socket pair; returns the fd of our end.
+    fn pair(ctx: &mut Ctx) -> RawFd {
+        let (ours, theirs) = UnixStream::pair().expect("socketpair");
+        ours.set_nonblocking(true).expect("nonblock");
+        let fd = ours.as_raw_fd();
+        ctx.socks.insert(fd, ours);
+        ctx.peers.insert(fd, theirs);
+        fd
+    }
+
+    fn feed(ctx: &mut Ctx, fd: RawFd, n: usize) {
+        let peer = ctx.peers.get_mut(&fd).expect("peer");
+        peer.write_all(&vec![b'x'; n]).expect("write");
+    }
+
+    // ------------------------------------------------------------ handlers
+
+    fn time_log_nomore(ctx: &mut Ctx, _id: i64, d: ClientData) -> i64 {
+        ctx.log.push(("time", tag(d)));
+        ctx.fired_at.push((tag(d), Instant::now()));
+        AE_NOMORE
+    }
+
+    /// Runs three times, 5 ms apart, then asks to be deleted.
+    fn time_periodic(ctx: &mut Ctx, _id: i64, d: ClientData) -> i64 {
+        let runs = ctx.runs.entry(tag(d)).or_insert(0);
+        *runs += 1;
+        if *runs < 3 {
+            5
+        } else {
+            AE_NOMORE
+        }
+    }
+
+    fn finalizer(ctx: &mut Ctx, d: ClientData) {
+        *ctx.finalized.entry(tag(d)).or_insert(0) += 1;
+    }
+
+    /// Deletes the event `ctx.victim` (maybe itself), keeps its own period.
+    fn time_delete_victim(ctx: &mut Ctx, _id: i64, d: ClientData) -> i64 {
+        ctx.log.push(("deleter", tag(d)));
+        let victim = ctx.victim;
+        assert_eq!(ae_delete_time_event(&mut ctx.el, victim), AE_OK);
+        10
+    }
+
+    fn time_count(ctx: &mut Ctx, _id: i64, d: ClientData) -> i64 {
+        ctx.log.push(("time", tag(d)));
+        *ctx.runs.entry(tag(d)).or_insert(0) += 1;
+        1000
+    }
+
+    /// Creates a new time event, due at once, from inside a handler.
+    fn time_create_another(ctx: &mut Ctx, _id: i64, d: ClientData) -> i64 {
+        ctx.log.push(("creator", tag(d)));
+        ae_create_time_event(&mut ctx.el, 0, time_log_nomore, data(99), None);
+        AE_NOMORE
+    }
+
+    /// The readable handler shaped like read_query_from_client: reads at
+    /// most `ctx.chunk` bytes, and reports the fd drained on EAGAIN or on
+    /// a short read (if `ctx.call_not_ready`).
+    fn read_chunk(ctx: &mut Ctx, fd: RawFd, d: ClientData, _mask: i32) {
+        ctx.log.push(("read", tag(d)));
+        let readlen = ctx.chunk;
+        let mut buf = vec![0u8; readlen];
+        let r = ctx.socks.get_mut(&fd).expect("sock").read(&mut buf);
+        match r {
+            Ok(n) => {
+                ctx.nread += n;
+                if n < readlen && ctx.call_not_ready {
+                    ae_not_ready(&mut ctx.el, fd, AE_READABLE);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if ctx.call_not_ready {
+                    ae_not_ready(&mut ctx.el, fd, AE_READABLE);
+                }
+            }
+            Err(e) => panic!("read: {e}"),
+        }
+    }
+
+    fn write_log(ctx: &mut Ctx, _fd: RawFd, d: ClientData, _mask: i32) {
+        ctx.log.push(("write", tag(d)));
+    }
+
+    fn read_log(ctx: &mut Ctx, _fd: RawFd, d: ClientData, _mask: i32) {
+        ctx.log.push(("read", tag(d)));
+    }
+
+    fn both_log(ctx: &mut Ctx, _fd: RawFd, d: ClientData, mask: i32) {
+        ctx.log.push(("both", tag(d) * 10 + mask as u64));
+    }
+
+    /// Deletes the readable event of the fd paired with its own in
+    /// `ctx.other`, then logs.
+    fn read_delete_other(ctx: &mut Ctx, fd: RawFd, d: ClientData, _m: i32) {
+        ctx.log.push(("read", tag(d)));
+        if let Some(&other) = ctx.other.get(&fd) {
+            ae_delete_file_event(&mut ctx.el, other, AE_READABLE);
+        }
+    }
+
+    /// Calls ae_process_events with AE_DONT_WAIT until `done`, for at most
+    /// two seconds.
+    fn run_until(ctx: &mut Ctx, done: impl Fn(&Ctx) -> bool) {
+        let start = Instant::now();
+        while !done(ctx) {
+            assert!(start.elapsed() < Duration::from_secs(2), "timed out");
+            ae_process_events(ctx, AE_ALL_EVENTS | AE_DONT_WAIT);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    // -------------------------------------------------------- time events
+
+    #[test]
+    fn process_time_events_fires_in_due_order() {
+        let mut ctx = ctx();
+        let start = Instant::now();
+        // Created out of order; each is due 60 ms after the previous one.
+        for ms in [180u64, 60, 120] {
+            ae_create_time_event(
+                &mut ctx.el,
+                ms as i64,
+                time_log_nomore,
+                data(ms),
+                None,
+            );
+        }
+        // Without AE_DONT_WAIT the poll sleeps until the nearest timer
+        // (ae_search_nearest_timer); there is always one pending here, so
+        // no call sleeps forever.
+        while ctx.log.len() < 3 {
+            assert!(start.elapsed() < Duration::from_secs(5), "timed out");
+            ae_process_events(&mut ctx, AE_TIME_EVENTS);
+        }
+        let order: Vec<u64> = ctx.log.iter().map(|&(_, t)| t).collect();
+        assert_eq!(order, vec![60, 120, 180]);
+        // None ran early (the clock has millisecond resolution).
+        for &(due, at) in &ctx.fired_at {
+            let elapsed = at.duration_since(start);
+            assert!(
+                elapsed + Duration::from_millis(2)
+                    >= Duration::from_millis(due),
+                "event due at {due} ms ran at {elapsed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ae_search_nearest_timer_picks_the_earliest() {
+        let mut ctx = ctx();
+        assert_eq!(ae_search_nearest_timer(&ctx.el), None);
+        ae_create_time_event(&mut ctx.el, 5000, time_log_nomore, data(1), None);
+        ae_create_time_event(&mut ctx.el, 10, time_log_nomore, data(2), None);
+        ae_create_time_event(&mut ctx.el, 3000, time_log_nomore, data(3), None);
+        let te = &ctx.el.time_events[1];
+        assert_eq!(
+            ae_search_nearest_timer(&ctx.el),
+            Some((te.when_sec, te.when_ms))
+        );
+    }
+
+    #[test]
+    fn process_time_events_period_fires_again_then_nomore_runs_finalizer() {
+        let mut ctx = ctx();
+        ae_create_time_event(
+            &mut ctx.el,
+            0,
+            time_periodic,
+            data(7),
+            Some(finalizer),
+        );
+        run_until(&mut ctx, |c| c.finalized.contains_key(&7));
+        assert_eq!(ctx.runs[&7], 3, "fired again after each period");
+        assert_eq!(ctx.finalized[&7], 1);
+        assert!(ctx.el.time_events.is_empty(), "AE_NOMORE deleted it");
+        // Nothing left to fire, nor to finalize twice.
+        for _ in 0..3 {
+            ae_process_events(&mut ctx, AE_TIME_EVENTS | AE_DONT_WAIT);
+        }
+        assert_eq!(ctx.runs[&7], 3);
+        assert_eq!(ctx.finalized[&7], 1);
+    }
+
+    #[test]
+    fn ae_delete_time_event_from_another_handler_runs_finalizer_once() {
+        let mut ctx = ctx();
+        // The victim is due later than the deleter, so it never runs. New
+        // events go to the head of the list, as in C: created last, the
+        // victim is walked first.
+        let deleter = ae_create_time_event(
+            &mut ctx.el,
+            0,
+            time_delete_victim,
+            data(1),
+            None,
+        );
+        let victim = ae_create_time_event(
+            &mut ctx.el,
+            50,
+            time_count,
+            data(2),
+            Some(finalizer),
+        );
+        ctx.victim = victim;
+        ae_process_events(&mut ctx, AE_TIME_EVENTS | AE_DONT_WAIT);
+        // The victim comes before the deleter in the list: it was marked
+        // in this round and is removed (finalizer run) in the next.
+        assert_eq!(ctx.log, vec![("deleter", 1)]);
+        assert_eq!(ctx.finalized.get(&2), None);
+        ae_delete_time_event(&mut ctx.el, deleter);
+        ae_process_events(&mut ctx, AE_TIME_EVENTS | AE_DONT_WAIT);
+        assert_eq!(ctx.finalized.get(&2), Some(&1));
+        assert!(ctx.el.time_events.is_empty());
+        assert_eq!(ae_delete_time_event(&mut ctx.el, victim), AE_ERR);
+        std::thread::sleep(Duration::from_millis(60));
+        for _ in 0..3 {
+            ae_process_events(&mut ctx, AE_TIME_EVENTS | AE_DONT_WAIT);
+        }
+        assert_eq!(ctx.runs.get(&2), None, "a deleted event never runs");
+        assert_eq!(ctx.finalized.get(&2), Some(&1));
+    }
+
+    #[test]
+    fn ae_delete_time_event_of_a_due_event_later_in_the_list() {
+        let mut ctx = ctx();
+        // Both due now; the deleter comes first in the list (created last:
+        // new events go to the head, as in C), so the walk reaches the
+        // victim after it was marked, and removes it instead of running it.
+        ctx.victim = ae_create_time_event(
+            &mut ctx.el,
+            0,
+            time_count,
+            data(2),
+            Some(finalizer),
+        );
+        ae_create_time_event(&mut ctx.el, 0, time_delete_victim, data(1), None);
+        ae_process_events(&mut ctx, AE_TIME_EVENTS | AE_DONT_WAIT);
+        assert_eq!(ctx.log, vec![("deleter", 1)]);
+        assert_eq!(ctx.finalized.get(&2), Some(&1));
+        assert_eq!(ctx.el.time_events.len(), 1);
+    }
+
+    #[test]
+    fn ae_delete_time_event_from_inside_itself() {
+        let mut ctx = ctx();
+        let id = ae_create_time_event(
+            &mut ctx.el,
+            0,
+            time_delete_victim,
+            data(3),
+            Some(finalizer),
+        );
+        ctx.victim = id;
+        // It deletes itself but returns a period: the deletion wins.
+        ae_process_events(&mut ctx, AE_TIME_EVENTS | AE_DONT_WAIT);
+        assert_eq!(ctx.log, vec![("deleter", 3)]);
+        std::thread::sleep(Duration::from_millis(15));
+        for _ in 0..3 {
+            ae_process_events(&mut ctx, AE_TIME_EVENTS | AE_DONT_WAIT);
+        }
+        assert_eq!(ctx.log.len(), 1, "ran once");
+        assert_eq!(ctx.finalized.get(&3), Some(&1), "finalized once");
+        assert!(ctx.el.time_events.is_empty());
+    }
+
+    #[test]
+    fn process_time_events_skips_events_created_in_the_same_round() {
+        let mut ctx = ctx();
+        ae_create_time_event(
+            &mut ctx.el,
+            0,
+            time_create_another,
+            data(1),
+            None,
+        );
+        ae_process_events(&mut ctx, AE_TIME_EVENTS | AE_DONT_WAIT);
+        // The new event is due at once and sits after its creator in the
+        // list, yet it waits for the next round.
+        assert_eq!(ctx.log, vec![("creator", 1)]);
+        ae_process_events(&mut ctx, AE_TIME_EVENTS | AE_DONT_WAIT);
+        assert_eq!(ctx.log, vec![("creator", 1), ("time", 99)]);
+    }
+
+    #[test]
+    fn ae_process_events_with_no_flags_does_nothing() {
+        let mut ctx = ctx();
+        ae_create_time_event(&mut ctx.el, 0, time_count, data(1), None);
+        assert_eq!(ae_process_events(&mut ctx, 0), 0);
+        assert_eq!(ae_process_events(&mut ctx, AE_FILE_EVENTS), 0);
+        assert!(ctx.log.is_empty());
+        assert_eq!(ae_process_events(&mut ctx, AE_TIME_EVENTS), 1);
+        assert_eq!(ctx.log, vec![("time", 1)]);
+    }
+
+    // -------------------------------------------------------- file events
+
+    /// THE level-trigger test. mio is edge-triggered; ae is not: a handler
+    /// that reads only 16 KiB of 40 KiB is called again, with no new
+    /// bytes arriving, until it has read everything.
+    #[test]
+    fn ae_process_events_is_level_triggered() {
+        let mut ctx = ctx();
+        let fd = pair(&mut ctx);
+        ae_create_file_event(&mut ctx.el, fd, AE_READABLE, read_chunk, data(1))
+            .expect("create");
+        // Nothing to read yet: no event, spurious or not.
+        assert_eq!(
+            ae_process_events(&mut ctx, AE_ALL_EVENTS | AE_DONT_WAIT),
+            0
+        );
+        assert!(ctx.log.is_empty());
+
+        feed(&mut ctx, fd, 40 * 1024);
+        // Every byte is in the socket before the first poll; from here on
+        // the peer writes nothing more.
+        for (call, total) in
+            [16 * 1024, 32 * 1024, 40 * 1024].iter().enumerate()
+        {
+            let n = ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT);
+            assert_eq!(n, 1, "call {}", call + 1);
+            assert_eq!(ctx.nread, *total, "call {}", call + 1);
+        }
+        assert_eq!(ctx.log.len(), 3);
+        // The last read was short: drained, so no more events.
+        for _ in 0..3 {
+            assert_eq!(
+                ae_process_events(&mut ctx, AE_ALL_EVENTS | AE_DONT_WAIT),
+                0
+            );
+        }
+        assert_eq!(ctx.log.len(), 3);
+
+        // New bytes fire it again (the next edge).
+        feed(&mut ctx, fd, 10);
+        assert_eq!(
+            ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+            1
+        );
+        assert_eq!(ctx.nread, 40 * 1024 + 10);
+    }
+
+    #[test]
+    fn ae_process_events_is_level_triggered_until_eagain() {
+        let mut ctx = ctx();
+        let fd = pair(&mut ctx);
+        ae_create_file_event(&mut ctx.el, fd, AE_READABLE, read_chunk, data(1))
+            .expect("create");
+        // Exactly two full reads: neither is short, so the third call
+        // sees EAGAIN and only then reports the fd drained.
+        feed(&mut ctx, fd, 32 * 1024);
+        for _ in 0..3 {
+            assert_eq!(
+                ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+                1
+            );
+        }
+        assert_eq!(ctx.nread, 32 * 1024);
+        assert_eq!(
+            ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+            0
+        );
+        assert_eq!(ctx.log.len(), 3);
+    }
+
+    #[test]
+    fn ae_process_events_does_not_sleep_while_an_fd_is_still_ready() {
+        let mut ctx = ctx();
+        let fd = pair(&mut ctx);
+        ae_create_file_event(&mut ctx.el, fd, AE_READABLE, read_chunk, data(1))
+            .expect("create");
+        // A far timer bounds the sleep if the backend wrongly waits.
+        ae_create_time_event(&mut ctx.el, 5000, time_count, data(9), None);
+        feed(&mut ctx, fd, 40 * 1024);
+        let start = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(ae_process_events(&mut ctx, AE_ALL_EVENTS), 1);
+        }
+        assert_eq!(ctx.nread, 40 * 1024);
+        assert!(start.elapsed() < Duration::from_secs(2), "it slept");
+    }
+
+    #[test]
+    fn ae_process_events_keeps_firing_an_fd_never_reported_drained() {
+        let mut ctx = ctx();
+        let fd = pair(&mut ctx);
+        ctx.chunk = 1024;
+        ctx.call_not_ready = false;
+        ae_create_file_event(&mut ctx.el, fd, AE_READABLE, read_chunk, data(1))
+            .expect("create");
+        feed(&mut ctx, fd, 40 * 1024);
+        for i in 1..=10 {
+            assert_eq!(
+                ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+                1
+            );
+            assert_eq!(ctx.nread, i * 1024);
+        }
+    }
+
+    #[test]
+    fn ae_process_events_skips_handler_deleted_earlier_in_the_round() {
+        let mut ctx = ctx();
+        let a = pair(&mut ctx);
+        let b = pair(&mut ctx);
+        // Whichever runs first deletes the other's event.
+        ctx.other.insert(a, b);
+        ctx.other.insert(b, a);
+        ae_create_file_event(
+            &mut ctx.el,
+            a,
+            AE_READABLE,
+            read_delete_other,
+            data(1),
+        )
+        .expect("create");
+        ae_create_file_event(
+            &mut ctx.el,
+            b,
+            AE_READABLE,
+            read_delete_other,
+            data(2),
+        )
+        .expect("create");
+        feed(&mut ctx, a, 1);
+        feed(&mut ctx, b, 1);
+        // Both fired and are counted, as in C; only the first handler ran.
+        let n = ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT);
+        assert_eq!(n, 2);
+        assert_eq!(ctx.log.len(), 1, "{:?}", ctx.log);
+        let (first, second) = if ctx.log[0].1 == 1 { (a, b) } else { (b, a) };
+        assert_eq!(ae_get_file_events(&ctx.el, second), AE_NONE);
+        assert_eq!(ae_get_file_events(&ctx.el, first), AE_READABLE);
+        // The survivor is still ready (it read nothing) and fires alone.
+        ctx.other.clear();
+        ctx.log.clear();
+        assert_eq!(
+            ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+            1
+        );
+        assert_eq!(ctx.log.len(), 1);
+        assert_eq!(ctx.log[0].1, if first == a { 1 } else { 2 });
+    }
+
+    #[test]
+    fn ae_process_events_barrier_fires_writable_before_readable() {
+        let mut ctx = ctx();
+        let plain = pair(&mut ctx);
+        let barrier = pair(&mut ctx);
+        for (fd, t, extra) in [(plain, 1, 0), (barrier, 2, AE_BARRIER)] {
+            ae_create_file_event(
+                &mut ctx.el,
+                fd,
+                AE_READABLE,
+                read_log,
+                data(t),
+            )
+            .expect("create");
+            ae_create_file_event(
+                &mut ctx.el,
+                fd,
+                AE_WRITABLE | extra,
+                write_log,
+                data(t),
+            )
+            .expect("create");
+            // Readable too (writable it already is: the buffer is empty).
+            feed(&mut ctx, fd, 1);
+        }
+        assert_eq!(
+            ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+            2
+        );
+        let of = |t| -> Vec<&str> {
+            ctx.log.iter().filter(|e| e.1 == t).map(|e| e.0).collect()
+        };
+        assert_eq!(of(1), vec!["read", "write"]);
+        assert_eq!(of(2), vec!["write", "read"]);
+        // Deleting AE_WRITABLE also drops AE_BARRIER.
+        ae_delete_file_event(&mut ctx.el, barrier, AE_WRITABLE);
+        assert_eq!(ae_get_file_events(&ctx.el, barrier), AE_READABLE);
+    }
+
+    #[test]
+    fn ae_process_events_same_proc_for_read_and_write_fires_once() {
+        let mut ctx = ctx();
+        let fd = pair(&mut ctx);
+        ae_create_file_event(
+            &mut ctx.el,
+            fd,
+            AE_READABLE | AE_WRITABLE,
+            both_log,
+            data(1),
+        )
+        .expect("create");
+        feed(&mut ctx, fd, 1);
+        assert_eq!(
+            ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+            1
+        );
+        // One call, told both conditions hold.
+        assert_eq!(
+            ctx.log,
+            vec![("both", 10 + (AE_READABLE | AE_WRITABLE) as u64)]
+        );
+
+        // Also with AE_BARRIER (the inverted path has the same check).
+        let fd2 = pair(&mut ctx);
+        ae_create_file_event(
+            &mut ctx.el,
+            fd2,
+            AE_READABLE | AE_WRITABLE | AE_BARRIER,
+            both_log,
+            data(2),
+        )
+        .expect("create");
+        ae_delete_file_event(&mut ctx.el, fd, AE_READABLE | AE_WRITABLE);
+        feed(&mut ctx, fd2, 1);
+        ctx.log.clear();
+        assert_eq!(
+            ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+            1
+        );
+        assert_eq!(
+            ctx.log,
+            vec![("both", 20 + (AE_READABLE | AE_WRITABLE) as u64)]
+        );
+    }
+
+    #[test]
+    fn ae_process_events_writable_only_until_deleted() {
+        let mut ctx = ctx();
+        let fd = pair(&mut ctx);
+        ae_create_file_event(&mut ctx.el, fd, AE_WRITABLE, write_log, data(1))
+            .expect("create");
+        // Writable, never reported drained: fires every round, as
+        // level-triggered epoll does for a writable socket.
+        for _ in 0..3 {
+            assert_eq!(
+                ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+                1
+            );
+        }
+        ae_delete_file_event(&mut ctx.el, fd, AE_WRITABLE);
+        assert_eq!(ctx.el.maxfd, -1);
+        assert_eq!(
+            ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+            0
+        );
+        assert_eq!(ctx.log.len(), 3);
+    }
+
+    #[test]
+    fn ae_create_file_event_rejects_fd_beyond_setsize() {
+        let mut ctx = ctx();
+        let err = ae_create_file_event(
+            &mut ctx.el,
+            4096,
+            AE_READABLE,
+            read_log,
+            data(1),
+        )
+        .expect_err("out of range");
+        assert_eq!(err.raw_os_error(), Some(libc::ERANGE));
+        assert_eq!(ctx.el.maxfd, -1);
+    }
+
+    #[test]
+    fn ae_delete_file_event_updates_maxfd() {
+        let mut ctx = ctx();
+        let a = pair(&mut ctx);
+        let b = pair(&mut ctx);
+        let (lo, hi) = (a.min(b), a.max(b));
+        ae_create_file_event(&mut ctx.el, lo, AE_READABLE, read_log, data(1))
+            .expect("create");
+        ae_create_file_event(&mut ctx.el, hi, AE_READABLE, read_log, data(2))
+            .expect("create");
+        assert_eq!(ctx.el.maxfd, hi);
+        ae_delete_file_event(&mut ctx.el, hi, AE_READABLE);
+        assert_eq!(ctx.el.maxfd, lo);
+        ae_delete_file_event(&mut ctx.el, lo, AE_READABLE);
+        assert_eq!(ctx.el.maxfd, -1);
+    }
+
+    #[test]
+    fn ae_resize_set_size_refuses_when_an_fd_is_beyond_the_new_size() {
+        let mut ctx = ctx();
+        let fd = pair(&mut ctx);
+        ae_create_file_event(&mut ctx.el, fd, AE_READABLE, read_log, data(1))
+            .expect("create");
+        assert_eq!(ae_resize_set_size(&mut ctx.el, fd as usize), AE_ERR);
+        assert_eq!(ae_get_set_size(&ctx.el), 4096);
+        assert_eq!(ae_resize_set_size(&mut ctx.el, fd as usize + 1), AE_OK);
+        assert_eq!(ae_get_set_size(&ctx.el), fd as usize + 1);
+        assert_eq!(ctx.el.events.len(), fd as usize + 1);
+        // The event survived, and still fires.
+        feed(&mut ctx, fd, 1);
+        assert_eq!(
+            ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+            1
+        );
+        // Growing again makes room for higher fds.
+        assert_eq!(ae_resize_set_size(&mut ctx.el, 8192), AE_OK);
+        assert_eq!(ae_get_set_size(&ctx.el), 8192);
+    }
+
+    #[test]
+    fn ae_resize_set_size_after_deleting_a_ready_fd() {
+        let mut ctx = ctx();
+        let lo = pair(&mut ctx);
+        let hi = pair(&mut ctx);
+        let (lo, hi) = (lo.min(hi), lo.max(hi));
+        ae_create_file_event(&mut ctx.el, lo, AE_READABLE, read_log, data(1))
+            .expect("create");
+        ae_create_file_event(&mut ctx.el, hi, AE_READABLE, read_log, data(2))
+            .expect("create");
+        feed(&mut ctx, hi, 1);
+        // hi fires and stays ready (read_log reads nothing).
+        assert_eq!(
+            ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+            1
+        );
+        // Its client goes away, then the set shrinks below it (CONFIG SET
+        // maxclients); the next poll must not trip over the stale fd.
+        ae_delete_file_event(&mut ctx.el, hi, AE_READABLE);
+        assert_eq!(ae_resize_set_size(&mut ctx.el, lo as usize + 1), AE_OK);
+        assert_eq!(
+            ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT),
+            0
+        );
+    }
+
+    #[test]
+    fn ae_wait_reports_readable_writable_and_timeout() {
+        let (mut a, mut b) = UnixStream::pair().expect("socketpair");
+        let fd = a.as_raw_fd();
+        let start = Instant::now();
+        assert_eq!(ae_wait(fd, AE_READABLE, 20), 0, "timeout");
+        assert!(start.elapsed() >= Duration::from_millis(15));
+        assert_eq!(ae_wait(fd, AE_WRITABLE, 20), AE_WRITABLE);
+        b.write_all(b"x").expect("write");
+        assert_eq!(ae_wait(fd, AE_READABLE, 20), AE_READABLE);
+        assert_eq!(
+            ae_wait(fd, AE_READABLE | AE_WRITABLE, 20),
+            AE_READABLE | AE_WRITABLE
+        );
+        let mut byte = [0u8; 1];
+        a.read_exact(&mut byte).expect("read");
+        assert_eq!(ae_wait(fd, AE_READABLE, 20), 0, "drained");
+        // A closed peer: readable (EOF), and POLLHUP counts as writable.
+        drop(b);
+        assert_eq!(
+            ae_wait(fd, AE_READABLE | AE_WRITABLE, 20),
+            AE_READABLE | AE_WRITABLE
+        );
+        // poll reports POLLHUP even when not asked for: C's aeWait then
+        // says writable too, and so do we.
+        assert_eq!(ae_wait(fd, AE_READABLE, 20), AE_READABLE | AE_WRITABLE);
+    }
+
+    #[test]
+    fn ae_main_runs_before_sleep_until_ae_stop() {
+        fn before(ctx: &mut Ctx) {
+            ctx.log.push(("before", 0));
+        }
+        fn after(ctx: &mut Ctx) {
+            ctx.log.push(("after", 0));
+        }
+        fn stop_on_third(ctx: &mut Ctx, _id: i64, d: ClientData) -> i64 {
+            let runs = ctx.runs.entry(tag(d)).or_insert(0);
+            *runs += 1;
+            if *runs == 3 {
+                ae_stop(&mut ctx.el);
+            }
+            1
+        }
+        let mut ctx = ctx();
+        ae_set_before_sleep_proc(&mut ctx.el, Some(before));
+        ae_set_after_sleep_proc(&mut ctx.el, Some(after));
+        ae_create_time_event(&mut ctx.el, 1, stop_on_third, data(1), None);
+        ae_main(&mut ctx);
+        assert_eq!(ctx.runs[&1], 3);
+        let befores = ctx.log.iter().filter(|e| e.0 == "before").count();
+        let afters = ctx.log.iter().filter(|e| e.0 == "after").count();
+        assert!(befores >= 3 && befores == afters, "{:?}", ctx.log);
+        assert_eq!(ctx.log[0].0, "before");
+        assert_eq!(ae_get_api_name(), "epoll");
+    }
 }

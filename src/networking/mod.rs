@@ -242,8 +242,8 @@ fn _add_reply_to_buffer(c: &mut Client, s: &[u8]) -> CResult {
     Ok(())
 }
 
-/// C: networking.c _addReplyProtoToList()
-fn _add_reply_proto_to_list(c: &mut Client, mut s: &[u8]) {
+/// C: networking.c _addReplyStringToList()
+fn _add_reply_string_to_list(c: &mut Client, mut s: &[u8]) {
     if c.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
         return;
     }
@@ -283,15 +283,12 @@ pub fn add_reply(c: &mut Client, s: &[u8]) {
         return;
     }
     if _add_reply_to_buffer(c, s).is_err() {
-        _add_reply_proto_to_list(c, s);
+        _add_reply_string_to_list(c, s);
     }
 }
 
-/// This low level function just adds whatever protocol you send it to the
-/// client buffer, trying the static buffer initially, and using the string
-/// of objects if not possible.
-///
-/// C: networking.c addReplyProto()
+/// Adds raw protocol to the client's output. (no C twin: 5.0 spells this
+/// addReplyString; kept because later Redis versions call it addReplyProto)
 pub fn add_reply_proto(c: &mut Client, s: &[u8]) {
     add_reply(c, s)
 }
@@ -1100,6 +1097,13 @@ pub fn reset_client(c: &mut Client) {
     }
 }
 
+/// C's `strchr(p, ch)` on the query buffer: the first `ch`, unless a NUL
+/// byte comes before it (the sds is a C string to strchr). So a protocol
+/// line with a NUL in it never completes, as in Redis. (no C twin)
+fn strchr(s: &[u8], ch: u8) -> Option<usize> {
+    memchr::memchr2(ch, 0, s).filter(|&i| s[i] == ch)
+}
+
 /// Like processMultibulkBuffer(), but for the inline protocol instead of
 /// RESP, this function consumes the client query buffer and creates a
 /// command ready to be executed inside the client structure. Returns Ok if
@@ -1110,7 +1114,7 @@ pub fn reset_client(c: &mut Client) {
 pub fn process_inline_buffer(server: &mut RedisServer, c: &mut Client) -> CResult {
     let mut linefeed_chars = 1;
     // Search for end of line
-    let Some(nl) = memchr::memchr(b'\n', &c.querybuf[c.qb_pos..]) else {
+    let Some(nl) = strchr(&c.querybuf[c.qb_pos..], b'\n') else {
         // Nothing to do without a \r\n
         if c.querybuf.len() - c.qb_pos > PROTO_INLINE_MAX_SIZE {
             add_reply_error(c, "Protocol error: too big inline request");
@@ -1188,7 +1192,7 @@ pub fn process_multibulk_buffer(server: &mut RedisServer, c: &mut Client) -> CRe
         debug_assert!(c.argv.is_empty());
 
         // Multi bulk length cannot be read without a \r\n
-        let Some(nl) = memchr::memchr(b'\r', &c.querybuf[c.qb_pos..]) else {
+        let Some(nl) = strchr(&c.querybuf[c.qb_pos..], b'\r') else {
             if c.querybuf.len() - c.qb_pos > PROTO_INLINE_MAX_SIZE {
                 add_reply_error(c, "Protocol error: too big mbulk count string");
                 set_protocol_error(server, "too big mbulk count string", c);
@@ -1228,7 +1232,7 @@ pub fn process_multibulk_buffer(server: &mut RedisServer, c: &mut Client) -> CRe
     while c.multibulklen > 0 {
         // Read bulk length if unknown
         if c.bulklen == -1 {
-            let Some(nl) = memchr::memchr(b'\r', &c.querybuf[c.qb_pos..]) else {
+            let Some(nl) = strchr(&c.querybuf[c.qb_pos..], b'\r') else {
                 if c.querybuf.len() - c.qb_pos > PROTO_INLINE_MAX_SIZE {
                     add_reply_error(c, "Protocol error: too big bulk count string");
                     set_protocol_error(server, "too big bulk count string", c);
@@ -1242,8 +1246,15 @@ pub fn process_multibulk_buffer(server: &mut RedisServer, c: &mut Client) -> CRe
                 break;
             }
             if c.querybuf[c.qb_pos] != b'$' {
-                let got = c.querybuf[c.qb_pos] as char;
-                add_reply_error_format(c, format_args!("Protocol error: expected '$', got '{}'", got));
+                // As addReplyErrorFormat's %c: the raw byte (a Rust char
+                // would be sent UTF-8 encoded), with \r and \n as spaces.
+                let got = match c.querybuf[c.qb_pos] {
+                    b'\r' | b'\n' => b' ',
+                    b => b,
+                };
+                let mut err = b"Protocol error: expected '$', got '".to_vec();
+                err.extend_from_slice(&[got, b'\'']);
+                add_reply_error_length(c, &err);
                 set_protocol_error(server, "expected $ but got something else", c);
                 return Err(CErr);
             }
@@ -1674,6 +1685,282 @@ pub fn get_all_clients_info_string(server: &mut RedisServer, current: &mut Clien
     o
 }
 
+/// CLIENT ID | LIST [TYPE t] | REPLY ON|OFF|SKIP | KILL ... | UNBLOCK id
+/// [TIMEOUT|ERROR] | SETNAME name | GETNAME | PAUSE ms | HELP.
+///
+/// `c` is detached from `server.clients` while this runs, so the loops
+/// over "all clients" below look at `c` apart from the table.
+///
+/// C: networking.c clientCommand()
+pub fn client_command(server: &mut RedisServer, c: &mut Client) {
+    use crate::t_string::{CONE, CZERO, NULLBULK, OK, SYNTAXERR};
+    let argc = c.argv.len();
+    let sub = c.argv[1].clone();
+    if argc == 2 && sub.eq_ignore_ascii_case(b"help") {
+        const HELP: &[&str] = &[
+            "id                     -- Return the ID of the current connection.",
+            "getname                -- Return the name of the current connection.",
+            "kill <ip:port>         -- Kill connection made from <ip:port>.",
+            "kill <option> <value> [option value ...] -- Kill connections. Options are:",
+            "     addr <ip:port>                      -- Kill connection made from <ip:port>",
+            "     type (normal|master|replica|pubsub) -- Kill connections by type.",
+            "     skipme (yes|no)   -- Skip killing current connection (default: yes).",
+            "list [options ...]     -- Return information about client connections. Options:",
+            "     type (normal|master|replica|pubsub) -- Return clients of specified type.",
+            "pause <timeout>        -- Suspend all Redis clients for <timout> milliseconds.",
+            "reply (on|off|skip)    -- Control the replies sent to the current connection.",
+            "setname <name>         -- Assign the name <name> to the current connection.",
+            "unblock <clientid> [TIMEOUT|ERROR] -- Unblock the specified blocked client.",
+        ];
+        let name = String::from_utf8_lossy(&c.argv[0]).into_owned();
+        add_reply_help(c, &name, HELP);
+    } else if sub.eq_ignore_ascii_case(b"id") && argc == 2 {
+        // CLIENT ID
+        add_reply_long_long(c, c.id.0 as i64);
+    } else if sub.eq_ignore_ascii_case(b"list") {
+        // CLIENT LIST
+        let mut type_ = None;
+        if argc == 4 && c.argv[2].eq_ignore_ascii_case(b"type") {
+            type_ = get_client_type_by_name(&c.argv[3]);
+            if type_.is_none() {
+                let t = String::from_utf8_lossy(&c.argv[3]).into_owned();
+                add_reply_error_format(c, format_args!("Unknown client type '{}'", t));
+                return;
+            }
+        } else if argc != 2 {
+            add_reply(c, SYNTAXERR);
+            return;
+        }
+        let o = get_all_clients_info_string(server, c, type_);
+        add_reply_bulk_c_buffer(c, o.as_bytes());
+    } else if sub.eq_ignore_ascii_case(b"reply") && argc == 3 {
+        // CLIENT REPLY ON|OFF|SKIP
+        let mode = &c.argv[2];
+        if mode.eq_ignore_ascii_case(b"on") {
+            c.flags &= !(CLIENT_REPLY_SKIP | CLIENT_REPLY_OFF);
+            add_reply(c, OK);
+        } else if mode.eq_ignore_ascii_case(b"off") {
+            c.flags |= CLIENT_REPLY_OFF;
+        } else if mode.eq_ignore_ascii_case(b"skip") {
+            if c.flags & CLIENT_REPLY_OFF == 0 {
+                c.flags |= CLIENT_REPLY_SKIP_NEXT;
+            }
+        } else {
+            add_reply(c, SYNTAXERR);
+        }
+    } else if sub.eq_ignore_ascii_case(b"kill") {
+        // CLIENT KILL <ip:port>
+        // CLIENT KILL <option> [value] ... <option> [value]
+        let mut addr: Option<Vec<u8>> = None;
+        let mut type_: Option<usize> = None;
+        let mut id: u64 = 0;
+        let mut skipme = true;
+        let mut killed = 0;
+        let mut close_this_client = false;
+
+        if argc == 3 {
+            // Old style syntax: CLIENT KILL <addr>
+            addr = Some(c.argv[2].clone());
+            skipme = false; // With the old form, you can kill yourself.
+        } else if argc > 3 {
+            let mut i = 2; // Next option index.
+            // New style syntax: parse options.
+            while i < argc {
+                let moreargs = argc > i + 1;
+                let opt = c.argv[i].clone();
+                if opt.eq_ignore_ascii_case(b"id") && moreargs {
+                    let v = c.argv[i + 1].clone();
+                    let Some(tmp) = crate::object::get_long_long_from_object_or_reply(c, &v, None) else {
+                        return;
+                    };
+                    id = tmp as u64;
+                } else if opt.eq_ignore_ascii_case(b"type") && moreargs {
+                    type_ = get_client_type_by_name(&c.argv[i + 1]);
+                    if type_.is_none() {
+                        let t = String::from_utf8_lossy(&c.argv[i + 1]).into_owned();
+                        add_reply_error_format(c, format_args!("Unknown client type '{}'", t));
+                        return;
+                    }
+                } else if opt.eq_ignore_ascii_case(b"addr") && moreargs {
+                    addr = Some(c.argv[i + 1].clone());
+                } else if opt.eq_ignore_ascii_case(b"skipme") && moreargs {
+                    if c.argv[i + 1].eq_ignore_ascii_case(b"yes") {
+                        skipme = true;
+                    } else if c.argv[i + 1].eq_ignore_ascii_case(b"no") {
+                        skipme = false;
+                    } else {
+                        add_reply(c, SYNTAXERR);
+                        return;
+                    }
+                } else {
+                    add_reply(c, SYNTAXERR);
+                    return;
+                }
+                i += 2;
+            }
+        } else {
+            add_reply(c, SYNTAXERR);
+            return;
+        }
+
+        // Iterate clients killing all the matching clients. The caller is
+        // not in the table: check it first.
+        let matches = |client: &Client, peer: &str| {
+            if addr.as_deref().is_some_and(|a| a != peer.as_bytes()) {
+                return false;
+            }
+            if type_.is_some_and(|t| get_client_type(client) != t) {
+                return false;
+            }
+            id == 0 || client.id.0 == id
+        };
+        let peer = get_client_peer_id(server, c);
+        if matches(c, &peer) && !skipme {
+            close_this_client = true;
+            killed += 1;
+        }
+        let victims: Vec<ClientId> = server
+            .clients
+            .values()
+            .filter(|client| {
+                // Divergence from C: the peer id of a client that never had
+                // it computed is not cached by this lookup.
+                let peer = match &client.peerid {
+                    Some(p) => p.clone(),
+                    None => gen_client_peer_id(server, client),
+                };
+                matches(client, &peer)
+            })
+            .map(|client| client.id)
+            .collect();
+        for victim in victims {
+            free_client(server, victim);
+            killed += 1;
+        }
+
+        // Reply according to old/new format.
+        if argc == 3 {
+            if killed == 0 {
+                add_reply_error(c, "No such client");
+            } else {
+                add_reply(c, OK);
+            }
+        } else {
+            add_reply_long_long(c, killed);
+        }
+
+        // If this client has to be closed, flag it as CLOSE_AFTER_REPLY
+        // only after we queued the reply to its output buffers.
+        if close_this_client {
+            c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+        }
+    } else if sub.eq_ignore_ascii_case(b"unblock") && (argc == 3 || argc == 4) {
+        // CLIENT UNBLOCK <id> [timeout|error]
+        let mut unblock_error = false;
+        if argc == 4 {
+            if c.argv[3].eq_ignore_ascii_case(b"timeout") {
+                unblock_error = false;
+            } else if c.argv[3].eq_ignore_ascii_case(b"error") {
+                unblock_error = true;
+            } else {
+                add_reply_error(c, "CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+                return;
+            }
+        }
+        let v = c.argv[2].clone();
+        let Some(id) = crate::object::get_long_long_from_object_or_reply(c, &v, None) else {
+            return;
+        };
+        // The caller itself is running, so it is not blocked: looking it up
+        // in the table (where it is not) gives the same answer.
+        let unblocked = with_client(server, ClientId(id as u64), |server, target| {
+            if target.flags & CLIENT_BLOCKED == 0 {
+                return false;
+            }
+            if unblock_error {
+                add_reply_error(target, "-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            } else {
+                crate::blocked::reply_to_blocked_client_timed_out(server, target);
+            }
+            crate::blocked::unblock_client(server, target);
+            true
+        });
+        if unblocked == Some(true) {
+            add_reply(c, CONE);
+        } else {
+            add_reply(c, CZERO);
+        }
+    } else if sub.eq_ignore_ascii_case(b"setname") && argc == 3 {
+        // Setting the client name to an empty string actually removes the
+        // current name.
+        if c.argv[2].is_empty() {
+            c.name = None;
+            add_reply(c, OK);
+            return;
+        }
+        // Otherwise check if the charset is ok. We need to do this
+        // otherwise CLIENT LIST format will break. You should always be
+        // able to split by space to get the different fields.
+        if c.argv[2].iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+            add_reply_error(c, "Client names cannot contain spaces, newlines or special characters.");
+            return;
+        }
+        c.name = Some(c.argv[2].clone());
+        add_reply(c, OK);
+    } else if sub.eq_ignore_ascii_case(b"getname") && argc == 2 {
+        match c.name.clone() {
+            Some(name) => add_reply_bulk(c, &name),
+            None => add_reply(c, NULLBULK),
+        }
+    } else if sub.eq_ignore_ascii_case(b"pause") && argc == 3 {
+        let v = c.argv[2].clone();
+        let Ok(duration) =
+            crate::blocked::get_timeout_from_object_or_reply(c, &v, crate::t_string::UNIT_MILLISECONDS)
+        else {
+            return;
+        };
+        pause_clients(server, duration);
+        add_reply(c, OK);
+    } else {
+        let s = String::from_utf8_lossy(&sub).into_owned();
+        add_reply_error_format(
+            c,
+            format_args!("Unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP", s),
+        );
+    }
+}
+
+/// This callback is bound to POST and "Host:" command names. Those are not
+/// really commands, but are used in security attacks in order to talk to
+/// Redis instances via HTTP, with a technique called "cross protocol
+/// scripting" which exploits the fact that services like Redis will
+/// discard invalid HTTP headers and will process what follows.
+///
+/// As a protection against this attack, Redis will terminate the
+/// connection when a POST or "Host:" header is seen, and will log the
+/// event from time to time (to avoid creating a DOS as a result of too
+/// many logs).
+///
+/// C: networking.c securityWarningCommand()
+pub fn security_warning_command(server: &mut RedisServer, c: &mut Client) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    if (now - server.security_warning_logged_time).abs() > 60 {
+        server_log!(
+            server,
+            LL_WARNING,
+            "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted."
+        );
+        server.security_warning_logged_time = now;
+    }
+    free_client_async(server, c.id);
+    // freeClientAsync sets CLIENT_CLOSE_ASAP, which stops the processing of
+    // the rest of the query buffer; `c` is detached, so set it here.
+    c.flags |= CLIENT_CLOSE_ASAP;
+}
+
 /// Return the class of a client, used in order to enforce limits to
 /// different classes of clients.
 ///
@@ -1887,4 +2174,428 @@ pub fn clients_cron_handle_timeout(server: &mut RedisServer, id: ClientId, now_m
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    //! The query parser on its own: a client whose socket is one end of a
+    //! Unix socket pair (so replies are accepted; nothing is read from or
+    //! written to it), fed by filling `querybuf` directly.
+
+    use super::*;
+    use std::os::unix::net::UnixStream;
+
+    /// A server as `init_server_config` builds it (no listening socket).
+    fn server() -> RedisServer {
+        crate::server::init_server_config()
+    }
+
+    /// Creates a client through `create_client` and takes it out of the
+    /// table, as `with_client` does while a command runs. The other end of
+    /// the pair is returned so the socket stays open.
+    fn client(server: &mut RedisServer) -> (Box<Client>, UnixStream) {
+        let (ours, theirs) = UnixStream::pair().expect("socketpair");
+        let id = create_client(server, Some(Socket::from(ours)))
+            .expect("create_client");
+        let c = server.clients.remove(&id).expect("client in the table");
+        (c, theirs)
+    }
+
+    fn reply(c: &Client) -> &[u8] {
+        assert!(c.reply.is_empty(), "reply spilled into the list");
+        &c.buf[..c.bufpos]
+    }
+
+    fn closes(c: &Client) -> bool {
+        c.flags & CLIENT_CLOSE_AFTER_REPLY != 0
+    }
+
+    fn args(v: &[&str]) -> Vec<Vec<u8>> {
+        v.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    /// Feeds `input` to process_multibulk_buffer and expects `error` as
+    /// the reply, with the client set to close after it.
+    fn assert_multibulk_error(input: &[u8], error: &[u8]) {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = input.to_vec();
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!(reply(&c), error);
+        assert!(closes(&c));
+    }
+
+    #[test]
+    fn process_multibulk_buffer_parses_a_whole_command() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf =
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nv\0l\r\n\r\n".to_vec();
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(
+            c.argv,
+            vec![b"SET".to_vec(), b"k".to_vec(), b"v\0l\r\n".to_vec()]
+        );
+        assert_eq!(c.qb_pos, c.querybuf.len());
+        assert_eq!((c.multibulklen, c.bulklen), (0, -1));
+        assert_eq!(reply(&c), b"");
+        assert!(!closes(&c));
+    }
+
+    #[test]
+    fn process_multibulk_buffer_leaves_a_pipelined_command_in_place() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf =
+            b"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n".to_vec();
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.argv, args(&["PING"]));
+        assert_eq!(c.qb_pos, 14);
+        reset_client(&mut c);
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.argv, args(&["ECHO", "hi"]));
+        assert_eq!(c.qb_pos, c.querybuf.len());
+    }
+
+    #[test]
+    fn process_multibulk_buffer_byte_by_byte() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        let input = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$10\r\n0123456789\r\n";
+        for (i, &b) in input.iter().enumerate() {
+            c.querybuf.push(b);
+            let r = process_multibulk_buffer(&mut server, &mut c);
+            if i + 1 < input.len() {
+                assert_eq!(r, Err(CErr), "complete after {} bytes", i + 1);
+                // Trim to qb_pos, as process_input_buffer does after
+                // each read.
+                c.querybuf.drain(..c.qb_pos);
+                c.qb_pos = 0;
+            } else {
+                assert_eq!(r, Ok(()));
+            }
+        }
+        assert_eq!(c.argv, args(&["SET", "key", "0123456789"]));
+        assert_eq!(reply(&c), b"");
+        assert!(!closes(&c));
+    }
+
+    #[test]
+    fn process_multibulk_buffer_big_arg_becomes_the_argument_without_copy() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        let len = PROTO_MBULK_BIG_ARG as usize + 1000;
+        c.querybuf = format!("*2\r\n$3\r\nSET\r\n${len}\r\n").into_bytes();
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
+        // The header is gone and the buffer has room for the whole bulk,
+        // so it can arrive exactly in place.
+        assert_eq!((c.qb_pos, c.querybuf.len()), (0, 0));
+        assert!(c.querybuf.capacity() >= len + 2);
+        assert_eq!(c.bulklen, len as i64);
+        c.querybuf.resize(len, b'v');
+        c.querybuf.extend_from_slice(b"\r\n");
+        let data = c.querybuf.as_ptr();
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.argv.len(), 2);
+        assert_eq!(c.argv[1].len(), len);
+        assert!(c.argv[1].iter().all(|&b| b == b'v'));
+        assert_eq!(c.argv[1].as_ptr(), data, "the argument was copied");
+        // A fresh query buffer, sized for another fat argument.
+        assert!(c.querybuf.is_empty());
+        assert!(c.querybuf.capacity() >= len + 2);
+    }
+
+    #[test]
+    fn process_multibulk_buffer_big_arg_with_more_data_is_copied() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        let len = PROTO_MBULK_BIG_ARG as usize;
+        let mut q = format!("*1\r\n${len}\r\n").into_bytes();
+        q.resize(q.len() + len, b'v');
+        q.extend_from_slice(b"\r\n*1\r\n$4\r\nPING\r\n");
+        c.querybuf = q;
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.argv[0].len(), len);
+        assert_ne!(c.argv[0].as_ptr(), c.querybuf.as_ptr());
+        assert_eq!(&c.querybuf[c.qb_pos..], b"*1\r\n$4\r\nPING\r\n");
+    }
+
+    #[test]
+    fn process_multibulk_buffer_rejects_huge_multibulk_length() {
+        assert_multibulk_error(
+            b"*3000000000\r\n",
+            b"-ERR Protocol error: invalid multibulk length\r\n",
+        );
+        // One past the 1024*1024 limit, and a count that is not a number.
+        assert_multibulk_error(
+            b"*1048577\r\n",
+            b"-ERR Protocol error: invalid multibulk length\r\n",
+        );
+        assert_multibulk_error(
+            b"*1x\r\n",
+            b"-ERR Protocol error: invalid multibulk length\r\n",
+        );
+        assert_multibulk_error(
+            b"*\r\n",
+            b"-ERR Protocol error: invalid multibulk length\r\n",
+        );
+    }
+
+    #[test]
+    fn process_multibulk_buffer_rejects_bad_bulk_len() {
+        assert_multibulk_error(
+            b"*1\r\n$-10\r\n",
+            b"-ERR Protocol error: invalid bulk length\r\n",
+        );
+        // Beyond proto-max-bulk-len (512 MB by default).
+        assert_multibulk_error(
+            b"*1\r\n$600000000\r\n",
+            b"-ERR Protocol error: invalid bulk length\r\n",
+        );
+    }
+
+    #[test]
+    fn process_multibulk_buffer_rejects_missing_dollar() {
+        assert_multibulk_error(
+            b"*2\r\n$3\r\nGET\r\nx3\r\nkey\r\n",
+            b"-ERR Protocol error: expected '$', got 'x'\r\n",
+        );
+        // C's %c writes the raw byte; newlines become spaces.
+        assert_multibulk_error(
+            b"*1\r\n\xff\r\n",
+            b"-ERR Protocol error: expected '$', got '\xff'\r\n",
+        );
+        assert_multibulk_error(
+            b"*1\r\n\r\n\r\n",
+            b"-ERR Protocol error: expected '$', got ' '\r\n",
+        );
+    }
+
+    #[test]
+    fn process_multibulk_buffer_stops_at_nul_like_strchr() {
+        // C looks for the '\r' with strchr, which stops at a NUL byte: the
+        // line is never complete, so no reply, until the limit.
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = b"*1\r\n\0\r\n".to_vec();
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!(reply(&c), b"");
+        assert!(!closes(&c));
+    }
+
+    #[test]
+    fn process_multibulk_buffer_too_big_mbulk_count_string() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        // Exactly PROTO_INLINE_MAX_SIZE bytes without '\r': still waiting.
+        c.querybuf = b"*".to_vec();
+        c.querybuf.resize(PROTO_INLINE_MAX_SIZE, b'1');
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!(reply(&c), b"");
+        assert!(!closes(&c));
+        // One more byte is too many.
+        c.querybuf.push(b'1');
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!(
+            reply(&c),
+            b"-ERR Protocol error: too big mbulk count string\r\n"
+        );
+        assert!(closes(&c));
+    }
+
+    #[test]
+    fn process_multibulk_buffer_too_big_bulk_count_string() {
+        let mut q = b"*1\r\n$".to_vec();
+        q.resize(q.len() + PROTO_INLINE_MAX_SIZE, b'1');
+        assert_multibulk_error(
+            &q,
+            b"-ERR Protocol error: too big bulk count string\r\n",
+        );
+    }
+
+    #[test]
+    fn process_multibulk_buffer_unauthenticated_lengths() {
+        let mut server = server();
+        server.requirepass = Some(b"secret".to_vec());
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = b"*11\r\n".to_vec();
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!(
+            reply(&c),
+            b"-ERR Protocol error: unauthenticated multibulk length\r\n"
+        );
+        assert!(closes(&c));
+
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = b"*2\r\n$4\r\nAUTH\r\n$16385\r\n".to_vec();
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!(
+            reply(&c),
+            b"-ERR Protocol error: unauthenticated bulk length\r\n"
+        );
+
+        // An authenticated client is not limited.
+        let (mut c, _peer) = client(&mut server);
+        c.authenticated = true;
+        c.querybuf = b"*11\r\n".to_vec();
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!((reply(&c), c.multibulklen), (&b""[..], 11));
+    }
+
+    #[test]
+    fn process_multibulk_buffer_empty_and_null_counts() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        // "*0" and "*-1" are complete commands with no arguments: the
+        // caller resets the client and goes on.
+        c.querybuf = b"*0\r\n*-1\r\n*1\r\n$0\r\n\r\n".to_vec();
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Ok(()));
+        assert!(c.argv.is_empty());
+        assert_eq!(c.qb_pos, 4);
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Ok(()));
+        assert!(c.argv.is_empty());
+        assert_eq!(c.qb_pos, 9);
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.argv, vec![Vec::<u8>::new()]);
+        assert_eq!(reply(&c), b"");
+    }
+
+    #[test]
+    fn process_multibulk_buffer_waits_for_the_newline() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        // The count's '\r' is there but not its '\n'.
+        c.querybuf = b"*1\r".to_vec();
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!((c.qb_pos, c.multibulklen), (0, 0));
+        c.querybuf.extend_from_slice(b"\n$4\r");
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!((c.qb_pos, c.multibulklen, c.bulklen), (4, 1, -1));
+        c.querybuf.extend_from_slice(b"\nPING\r");
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!(c.bulklen, 4);
+        c.querybuf.push(b'\n');
+        assert_eq!(process_multibulk_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.argv, args(&["PING"]));
+    }
+
+    #[test]
+    fn process_inline_buffer_splits_arguments() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = b"set key \"a b\\x41\"\r\nget key\r\n".to_vec();
+        assert_eq!(process_inline_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.argv, args(&["set", "key", "a bA"]));
+        assert_eq!(c.qb_pos, 19);
+        c.argv.clear();
+        assert_eq!(process_inline_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.argv, args(&["get", "key"]));
+        assert_eq!(c.qb_pos, c.querybuf.len());
+        assert_eq!(reply(&c), b"");
+    }
+
+    #[test]
+    fn process_inline_buffer_newline_only() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = b"PING\nECHO hi\n".to_vec();
+        assert_eq!(process_inline_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.argv, args(&["PING"]));
+        assert_eq!(c.qb_pos, 5);
+        c.argv.clear();
+        assert_eq!(process_inline_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.argv, args(&["ECHO", "hi"]));
+        assert_eq!(c.qb_pos, 13);
+    }
+
+    #[test]
+    fn process_inline_buffer_empty_lines() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = b"\r\n\n  \r\n".to_vec();
+        for pos in [2, 3, 7] {
+            assert_eq!(process_inline_buffer(&mut server, &mut c), Ok(()));
+            assert!(c.argv.is_empty());
+            assert_eq!(c.qb_pos, pos);
+        }
+        assert_eq!(reply(&c), b"");
+        assert!(!closes(&c));
+    }
+
+    #[test]
+    fn process_inline_buffer_empty_line_from_replica_refreshes_ack_time() {
+        let mut server = server();
+        server.unixtime = 1_234_567;
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = b"\n".to_vec();
+        assert_eq!(process_inline_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.repl_ack_time, 0, "not a replica");
+        c.flags |= CLIENT_SLAVE;
+        c.querybuf = b"\r\n".to_vec();
+        c.qb_pos = 0;
+        assert_eq!(process_inline_buffer(&mut server, &mut c), Ok(()));
+        assert_eq!(c.repl_ack_time, 1_234_567);
+    }
+
+    #[test]
+    fn process_inline_buffer_waits_for_the_newline() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = b"PING\r".to_vec();
+        assert_eq!(process_inline_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!(c.qb_pos, 0);
+        assert_eq!(reply(&c), b"");
+    }
+
+    #[test]
+    fn process_inline_buffer_rejects_unbalanced_quotes() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = b"set \"foo\r\n".to_vec();
+        assert_eq!(process_inline_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!(
+            reply(&c),
+            b"-ERR Protocol error: unbalanced quotes in request\r\n"
+        );
+        assert!(closes(&c));
+        assert!(c.argv.is_empty());
+    }
+
+    #[test]
+    fn process_inline_buffer_too_big_inline_request() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = vec![b'x'; PROTO_INLINE_MAX_SIZE];
+        assert_eq!(process_inline_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!(reply(&c), b"");
+        c.querybuf.push(b'x');
+        assert_eq!(process_inline_buffer(&mut server, &mut c), Err(CErr));
+        assert_eq!(
+            reply(&c),
+            b"-ERR Protocol error: too big inline request\r\n"
+        );
+        assert!(closes(&c));
+    }
+
+    #[test]
+    fn set_protocol_error_logs_at_verbose_without_panicking() {
+        // The log path samples the query buffer: short, long, and not
+        // UTF-8.
+        let mut server = server();
+        server.verbosity = LL_VERBOSE;
+        server.logfile = "/dev/null".to_string();
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = b"*1\r\nx\xff\r\n".to_vec();
+        c.qb_pos = 4;
+        set_protocol_error(
+            &mut server,
+            "expected $ but got something else",
+            &mut c,
+        );
+        assert!(closes(&c));
+        let (mut c, _peer) = client(&mut server);
+        c.querybuf = vec![0xe9; 300];
+        set_protocol_error(&mut server, "too big inline request", &mut c);
+        assert!(closes(&c));
+    }
 }
