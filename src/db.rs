@@ -37,15 +37,23 @@ pub struct RedisDb {
     pub dict: Dict<Key, RObj>,
     /// Timeout of keys with a timeout set
     pub expires: Dict<Key, i64>,
+    /// WATCHED keys for MULTI/EXEC CAS: key -> ids of the clients
+    /// watching it (C: dict of lists of client pointers).
+    pub watched_keys: std::collections::HashMap<Key, Vec<ClientId>>,
     /// Database ID
     pub id: i32,
     /// Average TTL, just for stats
     pub avg_ttl: i64,
+    /// Keys with clients waiting for data (BLPOP), each with the ids of
+    /// those clients in the order they blocked.
+    pub blocking_keys: std::collections::HashMap<Vec<u8>, std::collections::VecDeque<ClientId>>,
+    /// Blocked keys that received a PUSH
+    pub ready_keys: std::collections::HashSet<Vec<u8>>,
 }
 
 impl RedisDb {
     pub fn new(id: i32) -> RedisDb {
-        RedisDb { dict: Dict::new(), expires: Dict::new(), id, avg_ttl: 0 }
+        RedisDb { dict: Dict::new(), expires: Dict::new(), watched_keys: Default::default(), id, avg_ttl: 0, blocking_keys: Default::default(), ready_keys: Default::default() }
     }
 }
 
@@ -456,11 +464,12 @@ pub fn flushall_command(server: &mut RedisServer, c: &mut Client) {
 pub fn del_generic_command(server: &mut RedisServer, c: &mut Client, lazy: bool) {
     let dbid = c.db;
     let mut numdel: i64 = 0;
+    // Divergence from C: there is no lazyfree thread (see db_delete), so
+    // where C picks dbAsyncDelete() for UNLINK (lazy), the value is freed
+    // synchronously, like DEL.
+    let _ = lazy;
     for key in &c.argv[1..] {
         expire_if_needed(server, dbid, key);
-        // Divergence from C: there is no lazyfree thread (see db_delete),
-        // so UNLINK frees the value synchronously, like DEL.
-        let _ = lazy;
         let deleted = db_sync_delete(server, dbid, key);
         if deleted {
             signal_modified_key(server, dbid, key);
@@ -555,6 +564,12 @@ pub fn keys_command(server: &mut RedisServer, c: &mut Client) {
 /// The elements are byte strings, as scanCallback() turns every element
 /// into a string object; for hashes and sorted sets the list is flat:
 /// field, value, field, value, ... (`pairs` is then true).
+///
+/// C's scanCallback() (the type switch that turns each dict entry into
+/// list elements) becomes the `scan` closure that each caller builds for
+/// its type, and the keyspace case below.
+///
+/// C: db.c scanCallback()
 pub enum ScanObj<'a> {
     /// `o == NULL`: the key names of the client's database. The server
     /// comes along because keys found expired are deleted on the way.
@@ -927,11 +942,13 @@ pub fn move_command(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: db.c scanDatabaseForReadyLists()
 pub fn scan_database_for_ready_lists(server: &mut RedisServer, dbid: usize) {
-    // TODO(blocked.rs): RedisDb has no `blocking_keys` yet. Once it has,
-    // walk it and, for every key whose value (lookup_key with
-    // LOOKUP_NOTOUCH) is a list, stream or sorted set, call
-    // signal_key_as_ready(server, dbid, key).
-    let _ = (server, dbid);
+    let keys: Vec<Vec<u8>> = server.db[dbid].blocking_keys.keys().cloned().collect();
+    for key in keys {
+        let t = lookup_key(server, dbid, &key, LOOKUP_NOTOUCH).map(|o| o.obj_type());
+        if t == Some(OBJ_LIST) || t == Some(OBJ_ZSET) {
+            crate::blocked::signal_key_as_ready(server, dbid, &key);
+        }
+    }
 }
 
 /// Swap two databases at runtime so that all clients will magically see
@@ -1297,4 +1314,152 @@ pub fn touch_command(server: &mut RedisServer, c: &mut Client) {
         }
     }
     add_reply_long_long(c, touched);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dict::Dict;
+    use crate::networking::create_client;
+    use crate::object::create_string_object;
+
+    /// A server with its databases and a fake client whose replies are
+    /// kept (the Lua flag lets a socketless client collect replies).
+    fn setup() -> (RedisServer, Box<Client>) {
+        let mut server = init_server_config();
+        server.db = (0..server.dbnum).map(RedisDb::new).collect();
+        let id = create_client(&mut server, None).expect("fake client");
+        let mut c = server.clients.remove(&id).expect("client in table");
+        c.flags |= CLIENT_LUA;
+        (server, c)
+    }
+
+    fn argv(args: &[&str]) -> Vec<Vec<u8>> {
+        args.iter().map(|a| a.as_bytes().to_vec()).collect()
+    }
+
+    fn reply(c: &mut Client) -> String {
+        let mut out = c.buf[..c.bufpos].to_vec();
+        for b in &c.reply {
+            out.extend_from_slice(&b.buf);
+        }
+        c.bufpos = 0;
+        c.reply.clear();
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[test]
+    fn parse_scan_cursor_or_reply_follows_strtoul() {
+        let (_server, mut c) = setup();
+        let ok = |c: &mut Client, s: &[u8]| parse_scan_cursor_or_reply(c, s).ok();
+        assert_eq!(ok(&mut c, b"0"), Some(0));
+        assert_eq!(ok(&mut c, b"007"), Some(7));
+        assert_eq!(ok(&mut c, b""), Some(0));
+        assert_eq!(ok(&mut c, b"+5"), Some(5));
+        assert_eq!(ok(&mut c, b"-1"), Some(u64::MAX));
+        assert_eq!(ok(&mut c, b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(ok(&mut c, b"12\0junk"), Some(12));
+        assert_eq!(reply(&mut c), "");
+        for bad in [&b" 1"[..], b"1 ", b"abc", b"-", b"+", b"18446744073709551616", b"\t1"] {
+            assert_eq!(ok(&mut c, bad), None, "{bad:?}");
+            assert_eq!(reply(&mut c), "-ERR invalid cursor\r\n");
+        }
+    }
+
+    #[test]
+    fn expire_generic_command_in_the_past_is_rewritten_as_del() {
+        let (mut server, mut c) = setup();
+        set_key(&mut server, 0, b"k", create_string_object(0, b"v".to_vec()));
+        c.argv = argv(&["EXPIRE", "k", "-1"]);
+        c.cmd = lookup_command(&server, b"expire");
+        expire_command(&mut server, &mut c);
+        assert_eq!(reply(&mut c), ":1\r\n");
+        assert!(!db_exists(&server, 0, b"k"));
+        assert_eq!(server.dirty, 1);
+        assert_eq!(c.argv, argv(&["DEL", "k"]));
+        assert_eq!(c.cmd, lookup_command(&server, b"del"));
+
+        // With lazyfree-lazy-expire the DEL becomes an UNLINK.
+        server.lazyfree_lazy_expire = true;
+        set_key(&mut server, 0, b"k", create_string_object(0, b"v".to_vec()));
+        c.argv = argv(&["PEXPIREAT", "k", "1"]);
+        pexpireat_command(&mut server, &mut c);
+        assert_eq!(c.argv, argv(&["UNLINK", "k"]));
+        assert_eq!(c.cmd, lookup_command(&server, b"unlink"));
+    }
+
+    #[test]
+    fn expire_generic_command_on_a_replica_keeps_the_key() {
+        let (mut server, mut c) = setup();
+        server.masterhost = Some("127.0.0.1".into());
+        set_key(&mut server, 0, b"k", create_string_object(0, b"v".to_vec()));
+        c.argv = argv(&["EXPIRE", "k", "-1"]);
+        expire_command(&mut server, &mut c);
+        assert_eq!(reply(&mut c), ":1\r\n");
+        // The key stays, with an expire in the past, until the master's DEL.
+        assert!(db_exists(&server, 0, b"k"));
+        assert!(get_expire(&server, 0, b"k") < mstime());
+        assert_eq!(c.argv, argv(&["EXPIRE", "k", "-1"]));
+    }
+
+    #[test]
+    fn scan_generic_command_items_filters_pairs_by_field() {
+        let (_server, mut c) = setup();
+        // As HSCAN key 0 MATCH a* would pass a small hash.
+        c.argv = argv(&["HSCAN", "h", "0", "MATCH", "a*"]);
+        let items = argv(&["a", "1", "b", "2", "ab", "3"]);
+        scan_generic_command(&mut c, ScanObj::Items { items, pairs: true }, 0);
+        assert_eq!(reply(&mut c), "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$2\r\nab\r\n$1\r\n3\r\n");
+    }
+
+    #[test]
+    fn scan_generic_command_dict_walks_until_cursor_zero() {
+        let (_server, mut c) = setup();
+        let mut d: Dict<Key, Vec<u8>> = Dict::new();
+        for i in 0..100 {
+            let _ = d.dict_add(format!("f{i}").into_bytes().into(), format!("v{i}").into_bytes());
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0u64;
+        loop {
+            c.argv = argv(&["HSCAN", "h", "x", "COUNT", "7"]);
+            let mut step = |v: u64, out: &mut Vec<Vec<u8>>| {
+                d.dict_scan(v, |k, val| {
+                    out.push(k.to_vec());
+                    out.push(val.clone());
+                })
+            };
+            scan_generic_command(&mut c, ScanObj::Dict { scan: &mut step, pairs: true }, cursor);
+            let r = reply(&mut c);
+            let mut lines = r.split("\r\n");
+            assert_eq!(lines.next(), Some("*2"));
+            lines.next();
+            cursor = lines.next().and_then(|s| s.parse().ok()).expect("cursor");
+            let n: usize = lines.next().and_then(|s| s[1..].parse().ok()).expect("count");
+            assert_eq!(n % 2, 0, "field/value pairs");
+            let elems: Vec<&str> = lines.skip(1).step_by(2).take(n).collect();
+            for pair in elems.chunks(2) {
+                assert_eq!(&pair[0][1..], &pair[1][1..], "field and value agree");
+                seen.insert(pair[0].to_string());
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 100);
+    }
+
+    #[test]
+    fn db_swap_databases_swaps_contents_and_checks_range() {
+        let (mut server, _c) = setup();
+        set_key(&mut server, 0, b"a", create_string_object(0, b"v".to_vec()));
+        set_expire(&mut server, 0, b"a", mstime() + 100_000);
+        assert!(db_swap_databases(&mut server, 0, 16).is_err());
+        assert!(db_swap_databases(&mut server, -1, 0).is_err());
+        assert!(db_swap_databases(&mut server, 3, 3).is_ok());
+        assert!(db_swap_databases(&mut server, 0, 3).is_ok());
+        assert!(!db_exists(&server, 0, b"a"));
+        assert!(db_exists(&server, 3, b"a"));
+        assert!(get_expire(&server, 3, b"a") > 0);
+    }
 }

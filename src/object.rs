@@ -126,6 +126,28 @@ pub fn create_string_object_from_long_long(lru: u32, v: i64) -> RObj {
     RObj { lru, encoding: OBJ_ENCODING_INT, ptr: Value::Int(v) }
 }
 
+/// An empty set encoded as a hash table.
+///
+/// C: object.c createSetObject()
+pub fn create_set_object(lru: u32) -> RObj {
+    create_object(lru, OBJ_ENCODING_HT, Value::Set(Box::new(crate::t_set::Set::new_ht())))
+}
+
+/// An empty set encoded as an intset.
+///
+/// C: object.c createIntsetObject()
+pub fn create_intset_object(lru: u32) -> RObj {
+    create_object(lru, OBJ_ENCODING_INTSET, Value::Set(Box::new(crate::t_set::Set::new_intset())))
+}
+
+/// An empty hash, encoded as a ziplist (see t_hash.rs for what stands in
+/// for the ziplist).
+///
+/// C: object.c createHashObject()
+pub fn create_hash_object(lru: u32) -> RObj {
+    create_object(lru, OBJ_ENCODING_ZIPLIST, Value::Hash(Box::new(crate::t_hash::Hash::new())))
+}
+
 /// Try to encode a string object in order to save space: an integer that
 /// fits in a long (and whose text is canonical) becomes INT, a short
 /// string EMBSTR. C: object.c tryObjectEncoding()
@@ -218,9 +240,24 @@ pub fn get_long_double_from_object_or_reply(
     }
 }
 
+/// Parses a double the way C's strtod-based getDoubleFromObject does: the
+/// whole argument must be consumed (so no trailing space or NUL), no
+/// leading space, no NaN, and a value out of the double range (ERANGE to
+/// zero or infinity) is an error. Hex floats and "inf" are accepted.
+///
 /// C: object.c getDoubleFromObject()
 pub fn get_double_from_object(o: &[u8]) -> Option<f64> {
-    get_long_double_from_object(o)
+    if o.is_empty() || is_c_space(o[0]) {
+        return None;
+    }
+    let r = strtod(o);
+    if r.consumed != o.len()
+        || (r.erange && (r.value.is_infinite() || r.value == 0.0))
+        || r.value.is_nan()
+    {
+        return None;
+    }
+    Some(r.value)
 }
 
 /// C: object.c getDoubleFromObjectOrReply()
@@ -257,6 +294,173 @@ pub fn parse_c_double(s: &str) -> Option<f64> {
     // Rust accepts "1." and ".5" and "1e5" like strtod; it also accepts
     // "infinity"/"nan", handled above.
     s.parse::<f64>().ok()
+}
+
+/// What `strtod` found: the value, how many bytes it consumed (C's `eptr -
+/// nptr`; 0 when there is no number) and whether C would set errno to
+/// ERANGE (overflow to infinity, or underflow to zero or a subnormal).
+/// (no C twin)
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Strtod {
+    pub value: f64,
+    pub consumed: usize,
+    pub erange: bool,
+}
+
+/// C's isspace() in the "C" locale. (no C twin)
+pub fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+/// libc strtod() in the "C" locale, over bytes: leading spaces, a sign,
+/// then "inf"/"infinity", "nan" (with an optional "(...)"), a hex float
+/// ("0x1.8p3") or a decimal one; it stops at the first byte that does not
+/// fit, so callers compare `consumed` with the length as C compares eptr.
+/// Decimal values are correctly rounded (Rust's parser, like glibc's).
+/// (no C twin: C calls libc)
+pub fn strtod(s: &[u8]) -> Strtod {
+    let none = Strtod { value: 0.0, consumed: 0, erange: false };
+    let mut p = 0;
+    while p < s.len() && is_c_space(s[p]) {
+        p += 1;
+    }
+    let neg = s.get(p) == Some(&b'-');
+    if matches!(s.get(p), Some(b'-') | Some(b'+')) {
+        p += 1;
+    }
+    let sign = if neg { -1.0 } else { 1.0 };
+    let rest = &s[p..];
+    let starts = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
+    if starts(b"infinity") {
+        return Strtod { value: sign * f64::INFINITY, consumed: p + 8, erange: false };
+    }
+    if starts(b"inf") {
+        return Strtod { value: sign * f64::INFINITY, consumed: p + 3, erange: false };
+    }
+    if starts(b"nan") {
+        let mut q = p + 3;
+        // "nan(n-char-sequence)" is consumed whole when the ')' is there.
+        if s.get(q) == Some(&b'(') {
+            let mut r = q + 1;
+            while r < s.len() && (s[r].is_ascii_alphanumeric() || s[r] == b'_') {
+                r += 1;
+            }
+            if s.get(r) == Some(&b')') {
+                q = r + 1;
+            }
+        }
+        return Strtod { value: f64::NAN, consumed: q, erange: false };
+    }
+    if starts(b"0x") {
+        let mut q = p + 2;
+        let mut mant: u64 = 0;
+        let mut exp: i64 = 0;
+        let mut digits = 0;
+        let mut nonzero = false;
+        let mut seen_dot = false;
+        while q < s.len() {
+            let d = match s[q] {
+                b'.' if !seen_dot => {
+                    seen_dot = true;
+                    q += 1;
+                    continue;
+                }
+                c if c.is_ascii_hexdigit() => (c as char).to_digit(16).unwrap_or(0) as u64,
+                _ => break,
+            };
+            digits += 1;
+            nonzero |= d != 0;
+            if mant >> 60 == 0 {
+                mant = mant << 4 | d;
+                if seen_dot {
+                    exp -= 4;
+                }
+            } else {
+                // Beyond 64 bits: keep a sticky bit for the rounding.
+                mant |= u64::from(d != 0);
+                if !seen_dot {
+                    exp += 4;
+                }
+            }
+            q += 1;
+        }
+        if digits == 0 {
+            // Just the "0" of "0x" is a number.
+            return Strtod { value: sign * 0.0, consumed: p + 1, erange: false };
+        }
+        if matches!(s.get(q), Some(b'p') | Some(b'P')) {
+            let mut r = q + 1;
+            let eneg = s.get(r) == Some(&b'-');
+            if matches!(s.get(r), Some(b'-') | Some(b'+')) {
+                r += 1;
+            }
+            if s.get(r).is_some_and(u8::is_ascii_digit) {
+                let mut e: i64 = 0;
+                while r < s.len() && s[r].is_ascii_digit() {
+                    e = (e * 10 + (s[r] - b'0') as i64).min(1 << 20);
+                    r += 1;
+                }
+                exp += if eneg { -e } else { e };
+                q = r;
+            }
+        }
+        // Divergence from C: the 64-bit mantissa is rounded to 53 bits
+        // before the scaling, so a subnormal result may be off by one ulp
+        // (double rounding); glibc rounds once.
+        let mut v = mant as f64;
+        let mut e = exp;
+        while e > 0 && v.is_finite() {
+            let k = e.min(1000);
+            v *= 2f64.powi(k as i32);
+            e -= k;
+        }
+        while e < 0 && v != 0.0 {
+            let k = (-e).min(1000);
+            v /= 2f64.powi(k as i32);
+            e += k;
+        }
+        let erange = v.is_infinite() || (nonzero && (v == 0.0 || v.abs() < f64::MIN_POSITIVE));
+        return Strtod { value: sign * v, consumed: q, erange };
+    }
+    // Decimal: digits, an optional '.', digits (at least one digit in
+    // all), then an exponent only if it has digits.
+    let mut q = p;
+    let mut digits = 0;
+    let mut nonzero = false;
+    while q < s.len() && s[q].is_ascii_digit() {
+        nonzero |= s[q] != b'0';
+        digits += 1;
+        q += 1;
+    }
+    if s.get(q) == Some(&b'.') {
+        q += 1;
+        while q < s.len() && s[q].is_ascii_digit() {
+            nonzero |= s[q] != b'0';
+            digits += 1;
+            q += 1;
+        }
+    }
+    if digits == 0 {
+        return none;
+    }
+    if matches!(s.get(q), Some(b'e') | Some(b'E')) {
+        let mut r = q + 1;
+        if matches!(s.get(r), Some(b'-') | Some(b'+')) {
+            r += 1;
+        }
+        if s.get(r).is_some_and(u8::is_ascii_digit) {
+            while r < s.len() && s[r].is_ascii_digit() {
+                r += 1;
+            }
+            q = r;
+        }
+    }
+    // The text is ASCII digits, '.', 'e' and signs: valid UTF-8 that
+    // Rust's parser accepts.
+    let text = std::str::from_utf8(&s[p..q]).unwrap_or("0");
+    let v: f64 = text.parse().unwrap_or(0.0);
+    let erange = v.is_infinite() || (nonzero && (v == 0.0 || v.abs() < f64::MIN_POSITIVE));
+    Strtod { value: sign * v, consumed: q, erange }
 }
 
 /// The LRU clock value stored in new objects. C: evict.c LRU_CLOCK() (the
@@ -409,7 +613,7 @@ pub const OBJ_SHARED_REFCOUNT: i32 = i32::MAX;
 /// 0..9999 that C takes from `shared.integers` (OBJ_SHARED_REFCOUNT), which
 /// it does unless maxmemory is set with an LRU or LFU policy (those need a
 /// per-key LRU field). (no C twin)
-fn object_refcount(server: &RedisServer, o: &RObj) -> i64 {
+pub fn object_refcount(server: &RedisServer, o: &RObj) -> i64 {
     // Divergence from C: C decides whether to share an integer when the
     // value is created; we decide when asked, from the current maxmemory
     // settings. The two differ only if they changed in between.
@@ -480,7 +684,10 @@ pub fn lfu_decr_and_return(server: &RedisServer, o: &RObj) -> u64 {
         0
     };
     if num_periods != 0 {
-        counter = if num_periods > counter { 0 } else { counter - num_periods };
+        #[allow(clippy::implicit_saturating_sub)] // written as in C
+        {
+            counter = if num_periods > counter { 0 } else { counter - num_periods };
+        }
     }
     counter
 }

@@ -2527,8 +2527,10 @@ pub fn add_reply_command(c: &mut Client, cmd: Option<&RedisCommand>) {
 /// from the first/last/step fields of the command table. `None` when the
 /// command has no keys, or (for variadic commands) too few arguments.
 ///
-/// C: db.c getKeysUsingCommandTable() (here until db.rs ports the getkeys
-/// API; COMMAND GETKEYS is its only caller today)
+/// Kept here until db.rs ports the getkeys API; COMMAND GETKEYS is its
+/// only caller today.
+///
+/// C: db.c getKeysUsingCommandTable()
 fn get_keys_using_command_table(server: &RedisServer, cmd: &RedisCommand, argc: i32) -> Option<Vec<i32>> {
     if cmd.firstkey == 0 {
         return None;
@@ -2663,8 +2665,9 @@ struct InfoMemOverhead {
 /// clients, the backlog and the keyspace's hash tables, and the rest
 /// counted as dataset.
 ///
-/// C: object.c getMemoryOverheadData() (the part INFO uses; here until
-/// object.rs ports MEMORY)
+/// Only the part INFO uses, kept here until object.rs ports MEMORY.
+///
+/// C: object.c getMemoryOverheadData()
 fn get_memory_overhead_data(server: &RedisServer, zmalloc_used: usize) -> InfoMemOverhead {
     use std::mem::size_of;
     // Divergence from C: sizeof(client) includes C's inline 16 KiB reply
