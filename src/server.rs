@@ -1927,6 +1927,62 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("ltrim", crate::t_list::ltrim_command, 4, "w", 1, 1, 1),
         cmd!("lrem", crate::t_list::lrem_command, 4, "w", 1, 1, 1),
         cmd!("rpoplpush", crate::t_list::rpoplpush_command, 3, "wm", 1, 2, 1),
+        cmd!("sadd", crate::t_set::sadd_command, -3, "wmF", 1, 1, 1),
+        cmd!("srem", crate::t_set::srem_command, -3, "wF", 1, 1, 1),
+        cmd!("smove", crate::t_set::smove_command, 4, "wF", 1, 2, 1),
+        cmd!("sismember", crate::t_set::sismember_command, 3, "rF", 1, 1, 1),
+        cmd!("scard", crate::t_set::scard_command, 2, "rF", 1, 1, 1),
+        cmd!("spop", crate::t_set::spop_command, -2, "wRF", 1, 1, 1),
+        cmd!("srandmember", crate::t_set::srandmember_command, -2, "rR", 1, 1, 1),
+        cmd!("sinter", crate::t_set::sinter_command, -2, "rS", 1, -1, 1),
+        cmd!("sinterstore", crate::t_set::sinterstore_command, -3, "wm", 1, -1, 1),
+        cmd!("sunion", crate::t_set::sunion_command, -2, "rS", 1, -1, 1),
+        cmd!("sunionstore", crate::t_set::sunionstore_command, -3, "wm", 1, -1, 1),
+        cmd!("sdiff", crate::t_set::sdiff_command, -2, "rS", 1, -1, 1),
+        cmd!("sdiffstore", crate::t_set::sdiffstore_command, -3, "wm", 1, -1, 1),
+        cmd!("smembers", crate::t_set::sinter_command, 2, "rS", 1, 1, 1),
+        cmd!("sscan", crate::t_set::sscan_command, -3, "rR", 1, 1, 1),
+        cmd!("zadd", crate::t_zset::zadd_command, -4, "wmF", 1, 1, 1),
+        cmd!("zincrby", crate::t_zset::zincrby_command, 4, "wmF", 1, 1, 1),
+        cmd!("zrem", crate::t_zset::zrem_command, -3, "wF", 1, 1, 1),
+        cmd!("zremrangebyscore", crate::t_zset::zremrangebyscore_command, 4, "w", 1, 1, 1),
+        cmd!("zremrangebyrank", crate::t_zset::zremrangebyrank_command, 4, "w", 1, 1, 1),
+        cmd!("zremrangebylex", crate::t_zset::zremrangebylex_command, 4, "w", 1, 1, 1),
+        // C gives these two zunionInterGetKeys (movable keys) and 0,0,0.
+        cmd!("zunionstore", crate::t_zset::zunionstore_command, -4, "wm", 0, 0, 0),
+        cmd!("zinterstore", crate::t_zset::zinterstore_command, -4, "wm", 0, 0, 0),
+        cmd!("zrange", crate::t_zset::zrange_command, -4, "r", 1, 1, 1),
+        cmd!("zrangebyscore", crate::t_zset::zrangebyscore_command, -4, "r", 1, 1, 1),
+        cmd!("zrevrangebyscore", crate::t_zset::zrevrangebyscore_command, -4, "r", 1, 1, 1),
+        cmd!("zrangebylex", crate::t_zset::zrangebylex_command, -4, "r", 1, 1, 1),
+        cmd!("zrevrangebylex", crate::t_zset::zrevrangebylex_command, -4, "r", 1, 1, 1),
+        cmd!("zcount", crate::t_zset::zcount_command, 4, "rF", 1, 1, 1),
+        cmd!("zlexcount", crate::t_zset::zlexcount_command, 4, "rF", 1, 1, 1),
+        cmd!("zrevrange", crate::t_zset::zrevrange_command, -4, "r", 1, 1, 1),
+        cmd!("zcard", crate::t_zset::zcard_command, 2, "rF", 1, 1, 1),
+        cmd!("zscore", crate::t_zset::zscore_command, 3, "rF", 1, 1, 1),
+        cmd!("zrank", crate::t_zset::zrank_command, 3, "rF", 1, 1, 1),
+        cmd!("zrevrank", crate::t_zset::zrevrank_command, 3, "rF", 1, 1, 1),
+        cmd!("zscan", crate::t_zset::zscan_command, -3, "rR", 1, 1, 1),
+        cmd!("zpopmin", crate::t_zset::zpopmin_command, -2, "wF", 1, 1, 1),
+        cmd!("zpopmax", crate::t_zset::zpopmax_command, -2, "wF", 1, 1, 1),
+        cmd!("bzpopmin", crate::t_zset::bzpopmin_command, -3, "wsF", 1, -2, 1),
+        cmd!("bzpopmax", crate::t_zset::bzpopmax_command, -3, "wsF", 1, -2, 1),
+        cmd!("hset", crate::t_hash::hset_command, -4, "wmF", 1, 1, 1),
+        cmd!("hsetnx", crate::t_hash::hsetnx_command, 4, "wmF", 1, 1, 1),
+        cmd!("hget", crate::t_hash::hget_command, 3, "rF", 1, 1, 1),
+        cmd!("hmset", crate::t_hash::hset_command, -4, "wmF", 1, 1, 1),
+        cmd!("hmget", crate::t_hash::hmget_command, -3, "rF", 1, 1, 1),
+        cmd!("hincrby", crate::t_hash::hincrby_command, 4, "wmF", 1, 1, 1),
+        cmd!("hincrbyfloat", crate::t_hash::hincrbyfloat_command, 4, "wmF", 1, 1, 1),
+        cmd!("hdel", crate::t_hash::hdel_command, -3, "wF", 1, 1, 1),
+        cmd!("hlen", crate::t_hash::hlen_command, 2, "rF", 1, 1, 1),
+        cmd!("hstrlen", crate::t_hash::hstrlen_command, 3, "rF", 1, 1, 1),
+        cmd!("hkeys", crate::t_hash::hkeys_command, 2, "rS", 1, 1, 1),
+        cmd!("hvals", crate::t_hash::hvals_command, 2, "rS", 1, 1, 1),
+        cmd!("hgetall", crate::t_hash::hgetall_command, 2, "rR", 1, 1, 1),
+        cmd!("hexists", crate::t_hash::hexists_command, 3, "rF", 1, 1, 1),
+        cmd!("hscan", crate::t_hash::hscan_command, -3, "rR", 1, 1, 1),
         cmd!("incrby", incrby_command, 3, "wmF", 1, 1, 1),
         cmd!("decrby", decrby_command, 3, "wmF", 1, 1, 1),
         cmd!("incrbyfloat", incrbyfloat_command, 3, "wmF", 1, 1, 1),
@@ -2851,6 +2907,10 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
     let mut sections = 0;
     let wants = |name: &str| allsections || defsections || section.eq_ignore_ascii_case(name.as_bytes());
 
+    // What the build would tell C: we have no git sha or gcc version.
+    const REDIS_GIT_SHA1: &str = "00000000";
+    const MULTIPLEXING_API: &str = "epoll"; // aeGetApiName()
+    const ATOMICVAR_API: &str = "atomic-builtin"; // REDIS_ATOMIC_API
     let self_ru = rusage(libc::RUSAGE_SELF);
     let c_ru = rusage(libc::RUSAGE_CHILDREN);
 
@@ -2888,7 +2948,7 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
              executable:{}\r\n\
              config_file:{}\r\n",
             crate::REDIS_VERSION,
-            "00000000",
+            REDIS_GIT_SHA1,
             0,
             0u64,
             mode,
@@ -2896,8 +2956,8 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
             read("/proc/sys/kernel/osrelease"),
             std::env::consts::ARCH,
             usize::BITS,
-            "epoll",
-            "atomic-builtin",
+            MULTIPLEXING_API,
+            ATOMICVAR_API,
             // Divergence from C: not built by gcc; C prints 0.0.0 then too.
             0,
             0,
@@ -2950,6 +3010,10 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
         let total_system_mem = crate::util::zmalloc_get_memory_size();
         // Divergence from C: there is no Lua interpreter, so no Lua memory.
         let memory_lua: i64 = 0;
+        let evict_policy = crate::config::evict_policy_to_string(server);
+        // Divergence from C: 5.0.14 bundles jemalloc 5.1.0; we link the
+        // jemalloc of tikv-jemallocator.
+        const ZMALLOC_LIB: &str = "jemalloc-5.3.0";
         // Divergence from C: no jemalloc statistics are read; the figures
         // below are the ones C falls back to when its allocator gives
         // none (see serverCron): resident = RSS, active = resident,
@@ -3047,9 +3111,7 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
             0, // dictSize(server.lua_scripts)
             server.maxmemory,
             bytes_to_human(server.maxmemory),
-            // TODO(evict.c): evictPolicyToString() once maxmemory-policy
-            // exists; "noeviction" is its default.
-            "noeviction",
+            evict_policy,
             ratio(allocator_active, allocator_allocated),
             diff(allocator_active, allocator_allocated),
             ratio(allocator_resident, allocator_active),
@@ -3067,9 +3129,7 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
             mh.clients_slaves,
             mh.clients_normal,
             0, // no AOF buffer
-            // Divergence from C: 5.0.14 bundles jemalloc 5.1.0; we link
-            // the jemalloc of tikv-jemallocator.
-            "jemalloc-5.3.0",
+            ZMALLOC_LIB,
             0,
             0
         );
@@ -3082,6 +3142,7 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
         }
         sections += 1;
         let now = now_secs();
+        let aof_status = "ok"; // no AOF, so it never failed
         let _ = write!(
             info,
             "# Persistence\r\n\
@@ -3116,8 +3177,8 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
             0,
             -1,
             -1,
-            "ok",
-            "ok",
+            aof_status,
+            aof_status,
             0
         );
         if server.loading {

@@ -360,6 +360,21 @@ pub fn zmalloc_get_rss() -> usize {
     pages * 4096
 }
 
+/// Returns the size of physical memory (RAM) in bytes, or 0 if it cannot
+/// be told. C asks sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE); the
+/// kernel's MemTotal is the same figure and needs no unsafe call.
+///
+/// C: zmalloc.c zmalloc_get_memory_size()
+pub fn zmalloc_get_memory_size() -> usize {
+    let Ok(s) = std::fs::read_to_string("/proc/meminfo") else { return 0 };
+    s.lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<usize>().ok())
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

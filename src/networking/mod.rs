@@ -1805,34 +1805,29 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
 
         // Iterate clients killing all the matching clients. The caller is
         // not in the table: check it first.
-        let matches = |client: &Client, peer: &str| {
-            if addr.as_deref().is_some_and(|a| a != peer.as_bytes()) {
-                return false;
+        let matches = |server: &RedisServer, client: &Client| {
+            if let Some(addr) = &addr {
+                // Divergence from C: the peer id of a client that never had
+                // it computed is not cached by this lookup.
+                let peer = match &client.peerid {
+                    Some(p) => std::borrow::Cow::Borrowed(p.as_str()),
+                    None => std::borrow::Cow::Owned(gen_client_peer_id(server, client)),
+                };
+                if addr.as_slice() != peer.as_bytes() {
+                    return false;
+                }
             }
             if type_.is_some_and(|t| get_client_type(client) != t) {
                 return false;
             }
             id == 0 || client.id.0 == id
         };
-        let peer = get_client_peer_id(server, c);
-        if matches(c, &peer) && !skipme {
+        if !skipme && matches(server, c) {
             close_this_client = true;
             killed += 1;
         }
-        let victims: Vec<ClientId> = server
-            .clients
-            .values()
-            .filter(|client| {
-                // Divergence from C: the peer id of a client that never had
-                // it computed is not cached by this lookup.
-                let peer = match &client.peerid {
-                    Some(p) => p.clone(),
-                    None => gen_client_peer_id(server, client),
-                };
-                matches(client, &peer)
-            })
-            .map(|client| client.id)
-            .collect();
+        let victims: Vec<ClientId> =
+            server.clients.values().filter(|client| matches(server, client)).map(|client| client.id).collect();
         for victim in victims {
             free_client(server, victim);
             killed += 1;

@@ -51,8 +51,72 @@ pub fn replication_feed_slaves(server: &mut RedisServer, _dictid: i32, _argv: &[
 /// C: replication.c replicationFeedSlavesFromMasterStream()
 pub fn replication_feed_slaves_from_master_stream(_server: &mut RedisServer, _buf: &[u8]) {}
 
+/// Sends every client in MONITOR mode the line describing a command about
+/// to run: `+<unix time>.<usec> [<db> <addr>] "arg" "arg" ...`. `c` is the
+/// client running the command, which `call()` (and EXEC) has taken out of
+/// `server.clients`; `argv` is its argument vector, passed apart so the
+/// caller can lend it while `c` is borrowed mutably.
+///
 /// C: replication.c replicationFeedMonitors()
-pub fn replication_feed_monitors(_server: &mut RedisServer, _c: &Client, _dictid: usize, _argv: &[Vec<u8>]) {}
+pub fn replication_feed_monitors(server: &mut RedisServer, c: &mut Client, dictid: usize, argv: &[Vec<u8>]) {
+    use crate::networking::{add_reply, get_client_peer_id};
+    let tv = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let mut cmdrepr = format!("+{}.{:06} ", tv.as_secs(), tv.subsec_micros());
+    if c.flags & CLIENT_LUA != 0 {
+        cmdrepr.push_str(&format!("[{} lua] ", dictid));
+    } else if c.flags & CLIENT_UNIX_SOCKET != 0 {
+        cmdrepr.push_str(&format!("[{} unix:{}] ", dictid, server.unixsocket.as_deref().unwrap_or("")));
+    } else {
+        cmdrepr.push_str(&format!("[{} {}] ", dictid, get_client_peer_id(server, c)));
+    }
+    // Arguments are plain byte strings here: C's INT-encoded branch
+    // ("%ld") prints the same text as sdscatrepr would.
+    for (j, a) in argv.iter().enumerate() {
+        cmdrepr.push_str(&crate::util::sdscatrepr(a));
+        if j != argv.len() - 1 {
+            cmdrepr.push(' ');
+        }
+    }
+    cmdrepr.push_str("\r\n");
+
+    for id in server.monitors.clone() {
+        if id == c.id {
+            // A monitor may send commands too; it is the detached client.
+            add_reply(c, cmdrepr.as_bytes());
+            continue;
+        }
+        // Divergence from C: a monitor that is itself detached by an outer
+        // with_client (none today) cannot be reached here and misses the
+        // line.
+        let Some(mut monitor) = server.clients.remove(&id) else { continue };
+        add_reply(&mut monitor, cmdrepr.as_bytes());
+        // C's addReply queues the monitor for writing and checks its
+        // output buffer limits; both need the server, so do them here.
+        crate::networking::queue_pending_write(server, &mut monitor);
+        crate::networking::async_close_client_on_output_buffer_limit_reached(server, &mut monitor);
+        server.clients.insert(id, monitor);
+    }
+}
+
+/// Change the current instance replication ID with a new, random one.
+/// This will prevent successful PSYNCs between this master and other
+/// slaves, so the command should be called when something happens that
+/// alters the current story of the dataset.
+///
+/// C: replication.c changeReplicationId()
+pub fn change_replication_id(server: &mut RedisServer) {
+    server.replid = get_random_hex_chars();
+}
+
+/// Clear (invalidate) the secondary replication ID. This happens, for
+/// example, after a full resynchronization, when we start a new replication
+/// history.
+///
+/// C: replication.c clearReplicationId2()
+pub fn clear_replication_id2(server: &mut RedisServer) {
+    server.replid2 = [b'0'; 40];
+    server.second_replid_offset = -1;
+}
 
 /// C: replication.c replicationCacheMaster()
 pub fn replication_cache_master(server: &mut RedisServer, id: ClientId) {
