@@ -31,6 +31,7 @@ use crate::notify::notify_keyspace_event;
 use crate::object::{Value, OBJ_LIST, OBJ_ZSET};
 use crate::server::*;
 use crate::t_list::{serve_client_blocked_on_list, LIST_HEAD, LIST_TAIL};
+use crate::t_zset::{serve_client_blocked_on_sorted_set, ZSET_MAX, ZSET_MIN};
 
 /// One key of `server.ready_keys`: a key that received elements while
 /// clients were blocked on it. `server.ready_keys` holds no duplicates,
@@ -127,7 +128,10 @@ pub fn queue_client_for_reprocessing(server: &mut RedisServer, id: ClientId) {
 
 /// `queue_client_for_reprocessing` for a client the caller holds (a
 /// detached one, which is not in `server.clients`). (no C twin)
-fn queue_detached_client_for_reprocessing(unblocked_clients: &mut VecDeque<ClientId>, c: &mut Client) {
+fn queue_detached_client_for_reprocessing(
+    unblocked_clients: &mut VecDeque<ClientId>,
+    c: &mut Client,
+) {
     // The client may already be into the unblocked list because of a
     // previous blocking operation, don't add back it into the list
     // multiple times.
@@ -194,8 +198,12 @@ pub fn reply_to_blocked_client_timed_out(server: &mut RedisServer, c: &mut Clien
 pub fn disconnect_all_blocked_clients(server: &mut RedisServer) {
     // The running (detached) client is executing a command, so it is not
     // blocked: walking the table is walking C's server.clients here.
-    let blocked: Vec<ClientId> =
-        server.clients.iter().filter(|(_, c)| c.flags & CLIENT_BLOCKED != 0).map(|(id, _)| *id).collect();
+    let blocked: Vec<ClientId> = server
+        .clients
+        .iter()
+        .filter(|(_, c)| c.flags & CLIENT_BLOCKED != 0)
+        .map(|(id, _)| *id)
+        .collect();
     for id in blocked {
         with_client(server, id, |server, c| {
             add_reply(
@@ -262,11 +270,18 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
                 //
                 // We serve clients in the same order they blocked for this
                 // key, from the first blocked to the last.
-                let numclients = server.db[dbid].blocking_keys.get(&key).map_or(0, |l| l.len());
+                let numclients = server.db[dbid]
+                    .blocking_keys
+                    .get(&key)
+                    .map_or(0, |l| l.len());
                 for _ in 0..numclients {
-                    let Some(id) = blocking_keys_head(server, dbid, &key) else { break };
+                    let Some(id) = blocking_keys_head(server, dbid, &key) else {
+                        break;
+                    };
                     let Some((btype, is_blpop)) = server.clients.get(&id).map(|r| {
-                        let is_blpop = r.lastcmd.is_some_and(|i| server.commands[i].name == "blpop");
+                        let is_blpop = r
+                            .lastcmd
+                            .is_some_and(|i| server.commands[i].name == "blpop");
                         (r.btype, is_blpop)
                     }) else {
                         // Divergence from C: a receiver that is not in the
@@ -330,19 +345,29 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
                 //
                 // We serve clients in the same order they blocked for this
                 // key, from the first blocked to the last.
-                let numclients = server.db[dbid].blocking_keys.get(&key).map_or(0, |l| l.len());
+                let numclients = server.db[dbid]
+                    .blocking_keys
+                    .get(&key)
+                    .map_or(0, |l| l.len());
                 for _ in 0..numclients {
                     // C counts the elements down (zcard) to stop once the
                     // set is empty; a popped-empty zset is deleted, so
                     // checking that the key still holds a zset is the same
                     // test without reading the zset's length.
-                    let still_zset = matches!(server.db[dbid].dict.find(&key).map(|de| &de.val().ptr), Some(Value::ZSet(_)));
+                    let still_zset = matches!(
+                        server.db[dbid].dict.find(&key).map(|de| &de.val().ptr),
+                        Some(Value::ZSet(_))
+                    );
                     if !still_zset {
                         break;
                     }
-                    let Some(id) = blocking_keys_head(server, dbid, &key) else { break };
+                    let Some(id) = blocking_keys_head(server, dbid, &key) else {
+                        break;
+                    };
                     let Some((btype, is_bzpopmin)) = server.clients.get(&id).map(|r| {
-                        let is_min = r.lastcmd.is_some_and(|i| server.commands[i].name == "bzpopmin");
+                        let is_min = r
+                            .lastcmd
+                            .is_some_and(|i| server.commands[i].name == "bzpopmin");
                         (r.btype, is_min)
                     }) else {
                         // Divergence from C: see the list case above.
@@ -361,10 +386,20 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
                         serve_client_blocked_on_sorted_set(server, receiver, dbid, &key, where_);
 
                         // Replicate the command.
-                        let name: &[u8] = if where_ == ZSET_MIN { b"zpopmin" } else { b"zpopmax" };
+                        let name: &[u8] = if where_ == ZSET_MIN {
+                            b"zpopmin"
+                        } else {
+                            b"zpopmax"
+                        };
                         let cmd = lookup_command(server, name).unwrap_or_default();
                         let argv = [name.to_vec(), key.clone()];
-                        propagate(server, cmd, receiver.db, &argv, PROPAGATE_AOF | PROPAGATE_REPL);
+                        propagate(
+                            server,
+                            cmd,
+                            receiver.db,
+                            &argv,
+                            PROPAGATE_AOF | PROPAGATE_REPL,
+                        );
                     });
                 }
             }
@@ -378,7 +413,10 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
 /// The first client of `db.blocking_keys[key]`. (no C twin: C's
 /// listFirst())
 fn blocking_keys_head(server: &RedisServer, dbid: usize, key: &[u8]) -> Option<ClientId> {
-    server.db[dbid].blocking_keys.get(key).and_then(|l| l.front().copied())
+    server.db[dbid]
+        .blocking_keys
+        .get(key)
+        .and_then(|l| l.front().copied())
 }
 
 /// Moves the first client of `db.blocking_keys[key]` to the tail. (no C
@@ -387,28 +425,6 @@ fn blocking_keys_rotate(server: &mut RedisServer, dbid: usize, key: &[u8]) {
     if let Some(l) = server.db[dbid].blocking_keys.get_mut(key) {
         l.rotate_left(1.min(l.len()));
     }
-}
-
-// ZSET_MIN / ZSET_MAX, as t_zset.c defines them (server.h).
-const ZSET_MIN: i32 = 0;
-const ZSET_MAX: i32 = 1;
-
-// STUB(t_zset.rs): a local stand-in for
-// `crate::t_zset::serve_client_blocked_on_sorted_set`, which the sorted set
-// port provides with exactly this signature. Replace the call above with the
-// real one (and delete this stub) once it exists. The contract, as in
-// 5.0's handleClientsBlockedOnKeys(): the caller has already unblocked the
-// receiver and propagates ZPOPMIN/ZPOPMAX itself; the function does what
-// genericZpopCommand(receiver,&key,1,where,1,NULL) does: pops one element,
-// replies [key, member, score] to the receiver, notifies, and deletes the
-// key when it becomes empty.
-fn serve_client_blocked_on_sorted_set(
-    _server: &mut RedisServer,
-    _c: &mut Client,
-    _dbid: usize,
-    _key: &[u8],
-    _where: i32,
-) {
 }
 
 /// This is how the current blocking lists/sorted sets work, we use BLPOP as
@@ -459,7 +475,11 @@ pub fn block_for_keys(
         c.bpop_keys.push(key.clone());
 
         // And in the other "side", to map keys -> clients
-        server.db[c.db].blocking_keys.entry(key.clone()).or_default().push_back(c.id);
+        server.db[c.db]
+            .blocking_keys
+            .entry(key.clone())
+            .or_default()
+            .push_back(c.id);
     }
     block_client(server, c, btype);
 }
@@ -514,5 +534,8 @@ pub fn signal_key_as_ready(server: &mut RedisServer, dbid: usize, key: &[u8]) {
     // avoid adding it multiple times into a list with a simple O(1) check.
     db.ready_keys.insert(key.to_vec());
     // Ok, we need to queue this key into server.ready_keys.
-    server.ready_keys.push(ReadyList { db: dbid, key: key.to_vec() });
+    server.ready_keys.push(ReadyList {
+        db: dbid,
+        key: key.to_vec(),
+    });
 }

@@ -31,3 +31,4 @@ pub mod t_set;
 pub mod t_string;
 pub mod t_zset;
 pub mod util;
+pub mod ziplist;

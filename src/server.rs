@@ -1702,33 +1702,49 @@ pub fn listen_to_port(server: &mut RedisServer) -> CResult {
             None => {
                 // Bind * for both IPv6 and IPv4, we enter here only if
                 // server.bindaddr_count == 0.
-                let v6 = net::anet::anet_tcp6_server(port, None, backlog);
-                let v6_ok = match v6 {
+                let mut count = 0;
+                let mut unsupported = 0;
+                let mut last_err = None;
+                match net::anet::anet_tcp6_server(port, None, backlog) {
                     Ok(l) => {
                         add_listener(server, l);
-                        true
+                        count += 1;
                     }
-                    Err(e) if e.is_eafnosupport() => false,
-                    Err(_) => false,
-                };
-                if !v6_ok || true {
+                    Err(e) if e.1 == libc::EAFNOSUPPORT => {
+                        unsupported += 1;
+                        server_log!(server, LL_WARNING, "Not listening to IPv6: unsupproted");
+                    }
+                    Err(e) => last_err = Some(e),
+                }
+                if count == 1 || unsupported != 0 {
                     // Bind the IPv4 address as well.
                     match net::anet::anet_tcp_server(port, None, backlog) {
-                        Ok(l) => add_listener(server, l),
-                        Err(e) => {
-                            // If IPv6 bound to the dual-stack wildcard,
-                            // an EADDRINUSE here is expected.
-                            if !v6_ok || !e.is_eaddrinuse() {
-                                server_log!(
-                                    server,
-                                    LL_WARNING,
-                                    "Could not create server TCP listening socket *:{}: {}",
-                                    port,
-                                    e.0
-                                );
-                                return Err(CErr);
-                            }
+                        Ok(l) => {
+                            add_listener(server, l);
+                            count += 1;
                         }
+                        Err(e) if e.1 == libc::EAFNOSUPPORT => {
+                            unsupported += 1;
+                            server_log!(server, LL_WARNING, "Not listening to IPv4: unsupproted");
+                        }
+                        Err(e) => last_err = Some(e),
+                    }
+                }
+                // Done if we were able to bind * on IPv4 and IPv6, otherwise
+                // print an error and return to the caller with an error.
+                if count + unsupported == 2 {
+                    break;
+                }
+                if let Some(e) = last_err {
+                    server_log!(
+                        server,
+                        LL_WARNING,
+                        "Could not create server TCP listening socket *:{}: {}",
+                        port,
+                        e.0
+                    );
+                    if !listen_error_is_skippable(e.1) {
+                        return Err(CErr);
                     }
                 }
             }
@@ -1751,13 +1767,29 @@ pub fn listen_to_port(server: &mut RedisServer) -> CResult {
                             port,
                             e.0
                         );
-                        return Err(CErr);
+                        if !listen_error_is_skippable(e.1) {
+                            return Err(CErr);
+                        }
                     }
                 }
             }
         }
     }
     Ok(())
+}
+
+/// The errors after which listenToPort() goes on to the next address: the
+/// protocol or address is not available on this host.
+fn listen_error_is_skippable(errno: i32) -> bool {
+    matches!(
+        errno,
+        libc::ENOPROTOOPT
+            | libc::EPROTONOSUPPORT
+            | libc::ESOCKTNOSUPPORT
+            | libc::EPFNOSUPPORT
+            | libc::EAFNOSUPPORT
+            | libc::EADDRNOTAVAIL
+    )
 }
 
 fn add_listener(server: &mut RedisServer, l: std::net::TcpListener) {

@@ -59,13 +59,13 @@ pub const NULLMULTIBULK: &[u8] = b"*-1\r\n";
 /// Maximum size in bytes of any multi-element ziplist node when the fill
 /// is a count (positive `list-max-ziplist-size`).
 ///
-/// C: quicklist.c SIZE_SAFETY_LIMIT
+/// As quicklist.c's SIZE_SAFETY_LIMIT.
 const SIZE_SAFETY_LIMIT: usize = 8192;
 
 /// Byte limits of one node for the negative `list-max-ziplist-size`
 /// values -1 … -5.
 ///
-/// C: quicklist.c optimization_level[]
+/// As quicklist.c's optimization_level[].
 const OPTIMIZATION_LEVEL: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 
 /// `list-max-ziplist-size` default, used by `List::push` for callers that
@@ -77,7 +77,7 @@ pub const OBJ_LIST_MAX_ZIPLIST_SIZE: i32 = -2;
 /// The value of a list key. See the note at the top of the file for the
 /// two shapes. Index 0 is the head (the LPUSH side).
 ///
-/// C: quicklist.h quicklist
+/// Stands in for quicklist.h's quicklist.
 #[derive(Debug, Clone, Default)]
 pub struct List(Repr);
 
@@ -95,7 +95,10 @@ enum Repr {
 
 impl Default for Repr {
     fn default() -> Repr {
-        Repr::Packed { count: 0, buf: Box::default() }
+        Repr::Packed {
+            count: 0,
+            buf: Box::default(),
+        }
     }
 }
 
@@ -176,7 +179,7 @@ fn packed_splice(buf: &mut Box<[u8]>, at: usize, remove: usize, new: &[u8]) {
 /// Whether a node with `count` elements in `bytes` bytes respects `fill`
 /// (`list-max-ziplist-size`).
 ///
-/// C: quicklist.c _quicklistNodeAllowInsert()
+/// Stands in for _quicklistNodeAllowInsert() in quicklist.c. (no C twin)
 fn packed_fits(count: usize, bytes: usize, fill: i32) -> bool {
     if fill >= 0 {
         count <= fill as usize && bytes <= SIZE_SAFETY_LIMIT
@@ -189,14 +192,14 @@ fn packed_fits(count: usize, bytes: usize, fill: i32) -> bool {
 impl List {
     /// An empty list.
     ///
-    /// C: quicklist.c quicklistCreate()
+    /// Stands in for quicklistCreate() in quicklist.c. (no C twin)
     pub fn new() -> List {
         List(Repr::default())
     }
 
     /// Number of elements.
     ///
-    /// C: quicklist.c quicklistCount()
+    /// Stands in for quicklistCount() in quicklist.c. (no C twin)
     pub fn len(&self) -> usize {
         match &self.0 {
             Repr::Packed { count, .. } => *count as usize,
@@ -219,12 +222,12 @@ impl List {
     /// `list-max-ziplist-size`, which decides when the packed shape is
     /// left.
     ///
-    /// C: quicklist.c quicklistPush()
+    /// Stands in for quicklistPush() in quicklist.c. (no C twin)
     pub fn push_with_fill(&mut self, v: &[u8], where_: i32, fill: i32) {
         let size = packed_entry_size(v.len());
         if let Repr::Packed { count, buf } = &self.0 {
             if !packed_fits(*count as usize + 1, buf.len() + size, fill) {
-                self.to_deque();
+                self.make_deque();
             }
         }
         match &mut self.0 {
@@ -253,7 +256,7 @@ impl List {
     }
 
     /// Leaves the packed shape for the deque one. (no C twin)
-    fn to_deque(&mut self) {
+    fn make_deque(&mut self) {
         if let Repr::Packed { count, buf } = &self.0 {
             let mut d = VecDeque::with_capacity(*count as usize + 1);
             let mut pos = 0;
@@ -271,7 +274,7 @@ impl List {
     fn check_fill(&mut self, fill: i32) {
         if let Repr::Packed { count, buf } = &self.0 {
             if !packed_fits(*count as usize, buf.len(), fill) {
-                self.to_deque();
+                self.make_deque();
             }
         }
     }
@@ -279,7 +282,7 @@ impl List {
     /// Removes and returns the element at the head (LIST_HEAD) or the
     /// tail (LIST_TAIL), or `None` if the list is empty.
     ///
-    /// C: quicklist.c quicklistPopCustom()
+    /// Stands in for quicklistPopCustom() in quicklist.c. (no C twin)
     pub fn pop(&mut self, where_: i32) -> Option<Vec<u8>> {
         match &mut self.0 {
             Repr::Packed { count, buf } => {
@@ -334,7 +337,11 @@ impl List {
     /// the last element) into a position, if it is in range. (no C twin)
     fn resolve_index(&self, index: i64) -> Option<usize> {
         let len = self.len() as i64;
-        let i = if index < 0 { len.checked_add(index)? } else { index };
+        let i = if index < 0 {
+            len.checked_add(index)?
+        } else {
+            index
+        };
         if i < 0 || i >= len {
             None
         } else {
@@ -344,7 +351,7 @@ impl List {
 
     /// The element at `index`, negative indexes counting from the tail.
     ///
-    /// C: quicklist.c quicklistIndex()
+    /// Stands in for quicklistIndex() in quicklist.c. (no C twin)
     pub fn index(&self, index: i64) -> Option<&[u8]> {
         let i = self.resolve_index(index)?;
         match &self.0 {
@@ -359,9 +366,11 @@ impl List {
     /// Replaces the element at `index` (negative from the tail); false if
     /// the index is out of range.
     ///
-    /// C: quicklist.c quicklistReplaceAtIndex()
+    /// Stands in for quicklistReplaceAtIndex() in quicklist.c. (no C twin)
     pub fn replace_at_index(&mut self, index: i64, v: &[u8], fill: i32) -> bool {
-        let Some(i) = self.resolve_index(index) else { return false };
+        let Some(i) = self.resolve_index(index) else {
+            return false;
+        };
         match &mut self.0 {
             Repr::Packed { count, buf } => {
                 let (from, _, _, to) = List::packed_locate(buf, *count as usize, i);
@@ -378,20 +387,25 @@ impl List {
     /// Iterates over the elements from the head to the tail; `.rev()`
     /// walks from the tail.
     ///
-    /// C: t_list.c listTypeInitIterator() listTypeNext() listTypeGet()
-    /// listTypeReleaseIterator()
+    /// C: t_list.c listTypeInitIterator()
+    /// C: t_list.c listTypeNext()
+    /// C: t_list.c listTypeGet()
+    /// C: t_list.c listTypeReleaseIterator() (dropping the iterator)
     pub fn iter(&self) -> Iter<'_> {
         match &self.0 {
-            Repr::Packed { count, buf } => {
-                Iter(IterRepr::Packed { buf, front: 0, back: buf.len(), left: *count as usize })
-            }
+            Repr::Packed { count, buf } => Iter(IterRepr::Packed {
+                buf,
+                front: 0,
+                back: buf.len(),
+                left: *count as usize,
+            }),
             Repr::Deque(d) => Iter(IterRepr::Deque(d.range(..))),
         }
     }
 
     /// Iterates from the element at `start` (from the head) to the tail.
     ///
-    /// C: quicklist.c quicklistGetIteratorAtIdx()
+    /// Stands in for quicklistGetIteratorAtIdx() in quicklist.c. (no C twin)
     pub fn iter_from(&self, start: usize) -> Iter<'_> {
         match &self.0 {
             Repr::Packed { .. } => {
@@ -410,7 +424,7 @@ impl List {
     /// Removes `ltrim` elements from the head and `rtrim` from the tail
     /// (at most all of them).
     ///
-    /// C: quicklist.c quicklistDelRange()
+    /// Stands in for quicklistDelRange() in quicklist.c. (no C twin)
     pub fn trim(&mut self, ltrim: usize, rtrim: usize) {
         let len = self.len();
         let ltrim = ltrim.min(len);
@@ -440,7 +454,9 @@ impl List {
     ///
     /// C: t_list.c listTypeInsert() (with the seek of linsertCommand)
     pub fn insert(&mut self, pivot: &[u8], v: &[u8], after: bool, fill: i32) -> bool {
-        let Some(i) = self.iter().position(|e| e == pivot) else { return false };
+        let Some(i) = self.iter().position(|e| e == pivot) else {
+            return false;
+        };
         match &mut self.0 {
             Repr::Packed { count, buf } => {
                 let (from, _, _, to) = List::packed_locate(buf, *count as usize, i);
@@ -460,19 +476,28 @@ impl List {
     /// negative count the first `-toremove` from the tail. Returns how many
     /// were removed.
     ///
-    /// C: t_list.c listTypeEqual() listTypeDelete() (with the loop of
-    /// lremCommand)
+    /// C: t_list.c listTypeEqual() (with the loop of lremCommand)
+    /// C: t_list.c listTypeDelete()
     pub fn remove(&mut self, v: &[u8], toremove: i64) -> usize {
         // Which matches go: those at positions in `lo..=hi`.
         let len = self.len();
         let (lo, hi) = if toremove == 0 {
             (0, len)
         } else if toremove > 0 {
-            let nth = self.iter().enumerate().filter(|(_, e)| *e == v).nth(toremove as usize - 1);
+            let nth = self
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| *e == v)
+                .nth(toremove as usize - 1);
             (0, nth.map_or(len, |(i, _)| i))
         } else {
             let n = toremove.unsigned_abs() as usize;
-            let nth = self.iter().rev().enumerate().filter(|(_, e)| *e == v).nth(n - 1);
+            let nth = self
+                .iter()
+                .rev()
+                .enumerate()
+                .filter(|(_, e)| *e == v)
+                .nth(n - 1);
             (nth.map_or(0, |(i, _)| len - 1 - i), len)
         };
         let mut removed = 0;
@@ -516,7 +541,12 @@ impl List {
 pub struct Iter<'a>(IterRepr<'a>);
 
 enum IterRepr<'a> {
-    Packed { buf: &'a [u8], front: usize, back: usize, left: usize },
+    Packed {
+        buf: &'a [u8],
+        front: usize,
+        back: usize,
+        left: usize,
+    },
     Deque(std::collections::vec_deque::Iter<'a, Vec<u8>>),
 }
 
@@ -525,7 +555,9 @@ impl<'a> Iterator for Iter<'a> {
 
     fn next(&mut self) -> Option<&'a [u8]> {
         match &mut self.0 {
-            IterRepr::Packed { buf, front, left, .. } => {
+            IterRepr::Packed {
+                buf, front, left, ..
+            } => {
                 if *left == 0 {
                     return None;
                 }
@@ -550,7 +582,9 @@ impl<'a> Iterator for Iter<'a> {
 impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
-            IterRepr::Packed { buf, back, left, .. } => {
+            IterRepr::Packed {
+                buf, back, left, ..
+            } => {
                 if *left == 0 {
                     return None;
                 }
@@ -570,7 +604,11 @@ impl ExactSizeIterator for Iter<'_> {}
 ///
 /// C: object.c createQuicklistObject()
 pub fn create_quicklist_object(server: &RedisServer) -> RObj {
-    create_object(server.lruclock, OBJ_ENCODING_QUICKLIST, Value::List(Box::default()))
+    create_object(
+        server.lruclock,
+        OBJ_ENCODING_QUICKLIST,
+        Value::List(Box::default()),
+    )
 }
 
 /// The list of a key, looked up without any side effect (no expiry, no
@@ -599,7 +637,13 @@ fn as_list(o: &mut RObj) -> Option<&mut List> {
 /// at head or tail position as specified by 'where'.
 ///
 /// C: t_list.c listTypePush()
-pub fn list_type_push(server: &mut RedisServer, dbid: usize, key: &[u8], value: &[u8], where_: i32) {
+pub fn list_type_push(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+    value: &[u8],
+    where_: i32,
+) {
     let fill = server.list_max_ziplist_size;
     if let Some(l) = list_of(server, dbid, key) {
         l.push_with_fill(value, where_, fill);
@@ -609,8 +653,14 @@ pub fn list_type_push(server: &mut RedisServer, dbid: usize, key: &[u8], value: 
 /// Pops an element from the head or the tail; the element is returned as
 /// bytes (C builds a string object from the ziplist entry here).
 ///
-/// C: t_list.c listTypePop() listPopSaver()
-pub fn list_type_pop(server: &mut RedisServer, dbid: usize, key: &[u8], where_: i32) -> Option<Vec<u8>> {
+/// C: t_list.c listTypePop()
+/// C: t_list.c listPopSaver()
+pub fn list_type_pop(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+    where_: i32,
+) -> Option<Vec<u8>> {
     list_of(server, dbid, key)?.pop(where_)
 }
 
@@ -666,14 +716,22 @@ fn push_generic(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>], wher
                 l.push_with_fill(e, where_, fill);
             }
             let len = l.len();
-            let o = create_object(server.lruclock, OBJ_ENCODING_QUICKLIST, Value::List(Box::new(l)));
+            let o = create_object(
+                server.lruclock,
+                OBJ_ENCODING_QUICKLIST,
+                Value::List(Box::new(l)),
+            );
             db_add(server, dbid, key, o);
             len
         }
     };
     add_reply_long_long(c, len as i64);
     if pushed > 0 {
-        let event = if where_ == LIST_HEAD { "lpush" } else { "rpush" };
+        let event = if where_ == LIST_HEAD {
+            "lpush"
+        } else {
+            "rpush"
+        };
         signal_modified_key(server, dbid, key);
         notify_keyspace_event(server, NOTIFY_LIST, event, key, dbid as i32);
     }
@@ -704,7 +762,9 @@ fn pushx_generic(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>], whe
     let dbid = c.db;
     let key = &argv[1];
     let fill = server.list_max_ziplist_size;
-    let Some(subject) = lookup_key_write_or_reply(server, c, key, CZERO) else { return };
+    let Some(subject) = lookup_key_write_or_reply(server, c, key, CZERO) else {
+        return;
+    };
     if check_type(c, subject, OBJ_LIST) {
         return;
     }
@@ -716,7 +776,11 @@ fn pushx_generic(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>], whe
     }
     add_reply_long_long(c, l.len() as i64);
     if pushed > 0 {
-        let event = if where_ == LIST_HEAD { "lpush" } else { "rpush" };
+        let event = if where_ == LIST_HEAD {
+            "lpush"
+        } else {
+            "rpush"
+        };
         signal_modified_key(server, dbid, key);
         notify_keyspace_event(server, NOTIFY_LIST, event, key, dbid as i32);
     }
@@ -759,7 +823,9 @@ fn linsert(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
     let dbid = c.db;
     let key = &argv[1];
     let fill = server.list_max_ziplist_size;
-    let Some(subject) = lookup_key_write_or_reply(server, c, key, CZERO) else { return };
+    let Some(subject) = lookup_key_write_or_reply(server, c, key, CZERO) else {
+        return;
+    };
     if check_type(c, subject, OBJ_LIST) {
         return;
     }
@@ -828,7 +894,9 @@ fn lset(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
     let key = &argv[1];
     let value = &argv[3];
     let fill = server.list_max_ziplist_size;
-    let Some(o) = lookup_key_write_or_reply(server, c, key, NOKEYERR) else { return };
+    let Some(o) = lookup_key_write_or_reply(server, c, key, NOKEYERR) else {
+        return;
+    };
     if check_type(c, o, OBJ_LIST) {
         return;
     }
@@ -836,7 +904,9 @@ fn lset(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
         add_reply_error(c, "Element too large");
         return;
     }
-    let Some(index) = get_long_from_object_or_reply(c, &argv[2], None) else { return };
+    let Some(index) = get_long_from_object_or_reply(c, &argv[2], None) else {
+        return;
+    };
     let replaced = as_list(o).is_some_and(|l| l.replace_at_index(index, value, fill));
     if !replaced {
         add_reply(c, OUTOFRANGEERR);
@@ -860,7 +930,9 @@ pub fn pop_generic_command(server: &mut RedisServer, c: &mut Client, where_: i32
 /// The body of `pop_generic_command`. (no C twin)
 fn pop_generic(server: &mut RedisServer, c: &mut Client, key: &[u8], where_: i32) {
     let dbid = c.db;
-    let Some(o) = lookup_key_write_or_reply(server, c, key, NULLBULK) else { return };
+    let Some(o) = lookup_key_write_or_reply(server, c, key, NULLBULK) else {
+        return;
+    };
     if check_type(c, o, OBJ_LIST) {
         return;
     }
@@ -903,10 +975,16 @@ pub fn lrange_command(server: &mut RedisServer, c: &mut Client) {
 
 /// The body of `lrange_command`. (no C twin)
 fn lrange(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(mut start) = get_long_from_object_or_reply(c, &argv[2], None) else { return };
-    let Some(mut end) = get_long_from_object_or_reply(c, &argv[3], None) else { return };
+    let Some(mut start) = get_long_from_object_or_reply(c, &argv[2], None) else {
+        return;
+    };
+    let Some(mut end) = get_long_from_object_or_reply(c, &argv[3], None) else {
+        return;
+    };
 
-    let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else { return };
+    let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else {
+        return;
+    };
     if check_type(c, o, OBJ_LIST) {
         return;
     }
@@ -953,12 +1031,18 @@ pub fn ltrim_command(server: &mut RedisServer, c: &mut Client) {
 
 /// The body of `ltrim_command`. (no C twin)
 fn ltrim(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(mut start) = get_long_from_object_or_reply(c, &argv[2], None) else { return };
-    let Some(mut end) = get_long_from_object_or_reply(c, &argv[3], None) else { return };
+    let Some(mut start) = get_long_from_object_or_reply(c, &argv[2], None) else {
+        return;
+    };
+    let Some(mut end) = get_long_from_object_or_reply(c, &argv[3], None) else {
+        return;
+    };
 
     let dbid = c.db;
     let key = &argv[1];
-    let Some(o) = lookup_key_write_or_reply(server, c, key, OK) else { return };
+    let Some(o) = lookup_key_write_or_reply(server, c, key, OK) else {
+        return;
+    };
     if check_type(c, o, OBJ_LIST) {
         return;
     }
@@ -1018,11 +1102,15 @@ fn lrem(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
         add_reply_error(c, "Element too large");
         return;
     }
-    let Some(toremove) = get_long_from_object_or_reply(c, &argv[2], None) else { return };
+    let Some(toremove) = get_long_from_object_or_reply(c, &argv[2], None) else {
+        return;
+    };
 
     let dbid = c.db;
     let key = &argv[1];
-    let Some(subject) = lookup_key_write_or_reply(server, c, key, CZERO) else { return };
+    let Some(subject) = lookup_key_write_or_reply(server, c, key, CZERO) else {
+        return;
+    };
     if check_type(c, subject, OBJ_LIST) {
         return;
     }
@@ -1090,7 +1178,10 @@ pub fn rpoplpush_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     let rewritten = rpoplpush(server, c, &argv);
     c.argv = argv;
-    if rewritten && c.cmd.is_some_and(|i| server.commands[i].name == "brpoplpush") {
+    if rewritten
+        && c.cmd
+            .is_some_and(|i| server.commands[i].name == "brpoplpush")
+    {
         // C: rewriteClientCommandVector(c,3,shared.rpoplpush,argv[1],argv[2])
         let argv = std::mem::take(&mut c.argv);
         let mut it = argv.into_iter().skip(1);
@@ -1106,7 +1197,9 @@ fn rpoplpush(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) -> bool
     let dbid = c.db;
     let touchedkey = &argv[1];
     let dstkey = &argv[2];
-    let Some(sobj) = lookup_key_write_or_reply(server, c, touchedkey, NULLBULK) else { return false };
+    let Some(sobj) = lookup_key_write_or_reply(server, c, touchedkey, NULLBULK) else {
+        return false;
+    };
     if check_type(c, sobj, OBJ_LIST) {
         return false;
     }
@@ -1121,7 +1214,9 @@ fn rpoplpush(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) -> bool
         add_reply(c, WRONGTYPEERR);
         return false;
     }
-    let Some(value) = list_type_pop(server, dbid, touchedkey, LIST_TAIL) else { return false };
+    let Some(value) = list_type_pop(server, dbid, touchedkey, LIST_TAIL) else {
+        return false;
+    };
     rpoplpush_handle_push(server, c, dstkey, dtype.is_some(), &value);
 
     // Delete the source list when it is empty
@@ -1171,10 +1266,19 @@ pub fn serve_client_blocked_on_list(
     match dstkey {
         None => {
             // Propagate the [LR]POP operation.
-            let (name, cmdname): (&[u8], &[u8]) =
-                if where_ == LIST_HEAD { (b"LPOP", b"lpop") } else { (b"RPOP", b"rpop") };
+            let (name, cmdname): (&[u8], &[u8]) = if where_ == LIST_HEAD {
+                (b"LPOP", b"lpop")
+            } else {
+                (b"RPOP", b"rpop")
+            };
             let cmd = lookup_command(server, cmdname).unwrap_or_default();
-            propagate(server, cmd, dbid, &[name.to_vec(), key.to_vec()], PROPAGATE_AOF | PROPAGATE_REPL);
+            propagate(
+                server,
+                cmd,
+                dbid,
+                &[name.to_vec(), key.to_vec()],
+                PROPAGATE_AOF | PROPAGATE_REPL,
+            );
 
             // BRPOP/BLPOP
             add_reply_multi_bulk_len(receiver, 2);
@@ -1195,7 +1299,13 @@ pub fn serve_client_blocked_on_list(
             }
             // Propagate the RPOP operation.
             let rpop = lookup_command(server, b"rpop").unwrap_or_default();
-            propagate(server, rpop, dbid, &[b"RPOP".to_vec(), key.to_vec()], PROPAGATE_AOF | PROPAGATE_REPL);
+            propagate(
+                server,
+                rpop,
+                dbid,
+                &[b"RPOP".to_vec(), key.to_vec()],
+                PROPAGATE_AOF | PROPAGATE_REPL,
+            );
             rpoplpush_handle_push(server, receiver, dstkey, dtype.is_some(), value);
             // Propagate the LPUSH operation.
             let lpush = lookup_command(server, b"lpush").unwrap_or_default();
@@ -1220,8 +1330,11 @@ pub fn blocking_pop_generic_command(server: &mut RedisServer, c: &mut Client, wh
         // Replicate it as an [LR]POP instead of B[LR]POP.
         // C: rewriteClientCommandVector(c,2,shared.lpop/rpop,c->argv[j])
         let key = std::mem::take(&mut c.argv[j]);
-        let (name, cmdname): (&[u8], &[u8]) =
-            if where_ == LIST_HEAD { (b"LPOP", b"lpop") } else { (b"RPOP", b"rpop") };
+        let (name, cmdname): (&[u8], &[u8]) = if where_ == LIST_HEAD {
+            (b"LPOP", b"lpop")
+        } else {
+            (b"RPOP", b"rpop")
+        };
         c.argv = vec![name.to_vec(), key];
         c.cmd = lookup_command(server, cmdname);
     }
@@ -1230,13 +1343,20 @@ pub fn blocking_pop_generic_command(server: &mut RedisServer, c: &mut Client, wh
 /// The body of `blocking_pop_generic_command`; returns the index of the
 /// key popped from, when the command must be rewritten as a plain pop.
 /// (no C twin)
-fn blocking_pop_generic(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>], where_: i32) -> Option<usize> {
+fn blocking_pop_generic(
+    server: &mut RedisServer,
+    c: &mut Client,
+    argv: &[Vec<u8>],
+    where_: i32,
+) -> Option<usize> {
     let argc = argv.len();
     let timeout = get_timeout_from_object_or_reply(c, &argv[argc - 1], UNIT_SECONDS).ok()?;
     let dbid = c.db;
 
     for (j, key) in argv.iter().enumerate().take(argc - 1).skip(1) {
-        let Some(o) = lookup_key_write(server, dbid, key) else { continue };
+        let Some(o) = lookup_key_write(server, dbid, key) else {
+            continue;
+        };
         let Some(l) = as_list(o) else {
             add_reply(c, WRONGTYPEERR);
             return None;
@@ -1303,7 +1423,14 @@ pub fn brpoplpush_command(server: &mut RedisServer, c: &mut Client) {
                 add_reply(c, NULLBULK);
             } else {
                 // The list is empty and the client blocks.
-                block_for_keys(server, c, BLOCKED_LIST, &argv[1..2], timeout, Some(argv[2].clone()));
+                block_for_keys(
+                    server,
+                    c,
+                    BLOCKED_LIST,
+                    &argv[1..2],
+                    timeout,
+                    Some(argv[2].clone()),
+                );
             }
             c.argv = argv;
         }
@@ -1325,7 +1452,9 @@ mod tests {
     use super::*;
 
     fn items(l: &List) -> Vec<String> {
-        l.iter().map(|e| String::from_utf8_lossy(e).into_owned()).collect()
+        l.iter()
+            .map(|e| String::from_utf8_lossy(e).into_owned())
+            .collect()
     }
 
     fn from(elems: &[&str], fill: i32) -> List {

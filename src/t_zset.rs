@@ -3728,3 +3728,340 @@ pub fn serve_client_blocked_on_sorted_set(
     generic_zpop_command(server, c, &[key], where_, true, None);
     c.db = saved_db;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic generator for the model tests.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 >> 33
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// The reference: (score, member) pairs in zset order.
+    fn model_sorted(m: &std::collections::HashMap<Vec<u8>, f64>) -> Vec<(f64, Vec<u8>)> {
+        let mut v: Vec<(f64, Vec<u8>)> = m.iter().map(|(k, s)| (*s, k.clone())).collect();
+        v.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap().then_with(|| a.1.cmp(&b.1)));
+        v
+    }
+
+    /// Checks every invariant of the skiplist against the model: order,
+    /// backward links, tail, length, a dense arena, ranks and spans.
+    fn check_zsl(zsl: &Zskiplist, want: &[(f64, Vec<u8>)]) {
+        assert_eq!(zsl.length, want.len());
+        assert_eq!(zsl.nodes.len(), want.len() + 1, "the arena stays dense");
+        let mut x = zsl.first();
+        let mut prev = ZSL_NULL;
+        for (i, (s, e)) in want.iter().enumerate() {
+            assert!(x != ZSL_NULL);
+            let n = zsl.node(x);
+            assert_eq!((n.score, &n.ele[..]), (*s, &e[..]));
+            assert_eq!(n.backward, prev);
+            assert_eq!(zsl_get_rank(zsl, *s, e), i as u64 + 1);
+            assert_eq!(zsl_get_element_by_rank(zsl, i as u64 + 1), x);
+            prev = x;
+            x = zsl.next(x);
+        }
+        assert_eq!(x, ZSL_NULL);
+        assert_eq!(zsl.tail, prev);
+        // Every level's links are ordered and their spans add up to ranks.
+        for lvl in 0..zsl.level {
+            let mut x = ZSL_HEADER;
+            let mut rank = 0u64;
+            loop {
+                let l = zsl.nodes[x as usize].level[lvl];
+                if l.forward == ZSL_NULL {
+                    break;
+                }
+                rank += l.span as u64;
+                let n = zsl.node(l.forward);
+                assert_eq!(zsl_get_rank(zsl, n.score, &n.ele), rank, "span at level {lvl}");
+                x = l.forward;
+            }
+        }
+    }
+
+    #[test]
+    fn zsl_insert_delete_update_score_match_a_sorted_model() {
+        let mut rng = Lcg(7);
+        let mut zsl = zsl_create();
+        let mut dict: Dict<Box<[u8]>, f64> = Dict::new();
+        let mut model = std::collections::HashMap::new();
+        for round in 0..4000 {
+            let ele = format!("e{}", rng.below(300)).into_bytes();
+            let score = (rng.below(50) as f64) - 25.0;
+            match rng.below(4) {
+                0 | 1 => {
+                    if let Some(cur) = model.get(&ele).copied() {
+                        zsl_update_score(&mut zsl, cur, &ele, score);
+                        *dict.find_mut(&ele).unwrap() = score;
+                    } else {
+                        zsl_insert(&mut zsl, score, ele.clone().into());
+                        dict.dict_add(ele.clone().into(), score).unwrap();
+                    }
+                    model.insert(ele, score);
+                }
+                2 => {
+                    let r = model.remove(&ele);
+                    let d = r.and_then(|s| zsl_delete(&mut zsl, s, &ele));
+                    assert_eq!(d.is_some(), r.is_some());
+                    dict.dict_delete(&ele);
+                }
+                _ => {
+                    let a = (rng.below(40) as f64) - 20.0;
+                    let b = a + rng.below(10) as f64;
+                    let range = ZRangeSpec { min: a, max: b, minex: rng.below(2) == 0, maxex: rng.below(2) == 0 };
+                    if round % 7 == 0 {
+                        let n = zsl_delete_range_by_score(&mut zsl, &range, &mut dict);
+                        let before = model.len();
+                        model.retain(|_, s| !(zsl_value_gte_min(*s, &range) && zsl_value_lte_max(*s, &range)));
+                        assert_eq!(n as usize, before - model.len());
+                    } else {
+                        let want: Vec<_> = model_sorted(&model)
+                            .into_iter()
+                            .filter(|(s, _)| zsl_value_gte_min(*s, &range) && zsl_value_lte_max(*s, &range))
+                            .collect();
+                        let first = zsl_first_in_range(&zsl, &range);
+                        let last = zsl_last_in_range(&zsl, &range);
+                        match (want.first(), want.last()) {
+                            (Some(f), Some(l)) => {
+                                assert_eq!(&zsl.node(first).ele[..], &f.1[..]);
+                                assert_eq!(&zsl.node(last).ele[..], &l.1[..]);
+                            }
+                            _ => assert_eq!((first, last), (ZSL_NULL, ZSL_NULL)),
+                        }
+                    }
+                }
+            }
+            assert_eq!(dict.dict_size(), model.len());
+            if round % 50 == 0 {
+                check_zsl(&zsl, &model_sorted(&model));
+            }
+        }
+        check_zsl(&zsl, &model_sorted(&model));
+    }
+
+    #[test]
+    fn zsl_delete_range_by_rank_and_lex_keep_the_skiplist_consistent() {
+        let mut rng = Lcg(11);
+        for _ in 0..30 {
+            let mut zsl = zsl_create();
+            let mut dict: Dict<Box<[u8]>, f64> = Dict::new();
+            let mut model = std::collections::HashMap::new();
+            for i in 0..200 {
+                let ele = format!("{:04}", (i * 37) % 1000).into_bytes();
+                zsl_insert(&mut zsl, 0.0, ele.clone().into());
+                dict.dict_add(ele.clone().into(), 0.0).unwrap();
+                model.insert(ele, 0.0);
+            }
+            let start = rng.below(200) as u32 + 1;
+            let end = start + rng.below(60) as u32;
+            let sorted = model_sorted(&model);
+            let n = zsl_delete_range_by_rank(&mut zsl, start, end, &mut dict);
+            let gone = &sorted[start as usize - 1..(end as usize).min(sorted.len())];
+            assert_eq!(n as usize, gone.len());
+            for (_, e) in gone {
+                model.remove(e);
+                assert!(dict.find(e).is_none());
+            }
+            check_zsl(&zsl, &model_sorted(&model));
+
+            let range = zsl_parse_lex_range(b"[0300", b"(0600").unwrap();
+            let n = zsl_delete_range_by_lex(&mut zsl, &range, &mut dict);
+            let before = model.len();
+            model.retain(|k, _| !(zsl_lex_value_gte_min(k, &range) && zsl_lex_value_lte_max(k, &range)));
+            assert_eq!(n as usize, before - model.len());
+            assert_eq!(dict.dict_size(), model.len());
+            check_zsl(&zsl, &model_sorted(&model));
+        }
+    }
+
+    #[test]
+    fn zsl_random_level_follows_the_power_law() {
+        let mut counts = [0u32; ZSKIPLIST_MAXLEVEL + 1];
+        for _ in 0..100_000 {
+            let l = zsl_random_level();
+            assert!((1..=ZSKIPLIST_MAXLEVEL).contains(&l));
+            counts[l] += 1;
+        }
+        // P(level 1) = 3/4, P(level 2) = 3/16.
+        assert!((70_000..80_000).contains(&counts[1]), "{}", counts[1]);
+        assert!((16_000..21_500).contains(&counts[2]), "{}", counts[2]);
+    }
+
+    #[test]
+    fn zsl_get_rank_does_not_match_the_header_for_the_empty_member() {
+        let mut zsl = zsl_create();
+        zsl_insert(&mut zsl, 5.0, b"a".to_vec().into());
+        assert_eq!(zsl_get_rank(&zsl, -1.0, b""), 0);
+        zsl_insert(&mut zsl, 1.0, b"".to_vec().into());
+        assert_eq!(zsl_get_rank(&zsl, 1.0, b""), 1);
+    }
+
+    #[test]
+    fn zzl_entries_round_trip_scores_and_walk_both_ways() {
+        let scores = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            63.0,
+            64.0,
+            -65.0,
+            4503599627370495.0,
+            4503599627370496.0,
+            -4503599627370495.0,
+            0.1,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            123456789.5,
+        ];
+        let mut zl = ZsetZiplist::default();
+        for (i, s) in scores.iter().enumerate() {
+            // Long members exercise multi-byte lengths and backlens.
+            let ele = vec![b'a' + i as u8; i * 20];
+            zzl_insert_at(&mut zl, None, &ele, *s);
+        }
+        assert_eq!(zzl_length(&zl), scores.len());
+        let mut p = zzl_index(&zl, 0);
+        let mut i = 0;
+        while let Some(q) = p {
+            let e = zzl_decode(&zl.zl, q);
+            assert_eq!(e.score.to_bits(), scores[i].to_bits(), "score {i}");
+            assert_eq!(e.ele.len(), i * 20);
+            p = zzl_next(&zl, q);
+            i += 1;
+        }
+        assert_eq!(i, scores.len());
+        let mut p = zzl_index(&zl, -1);
+        while let Some(q) = p {
+            i -= 1;
+            assert_eq!(zzl_get_score(&zl, q).to_bits(), scores[i].to_bits());
+            p = zzl_prev(&zl, q);
+        }
+        assert_eq!(i, 0);
+        // Small integer scores take one byte: entry = len + member + 1 + 1.
+        let mut small = ZsetZiplist::default();
+        zzl_insert(&mut small, b"m1", 5.0);
+        assert_eq!(small.zl.len(), 1 + 2 + 1 + 1);
+    }
+
+    #[test]
+    fn zzl_insert_keeps_score_then_member_order_and_deletes_ranges() {
+        let mut zl = ZsetZiplist::default();
+        for (e, s) in [("c", 2.0), ("a", 2.0), ("z", 1.0), ("b", 3.0), ("m", 2.0)] {
+            zzl_insert(&mut zl, e.as_bytes(), s);
+        }
+        let z = ZSet::Ziplist(zl.clone());
+        let order: Vec<_> = z.iter().map(|(e, s)| (String::from_utf8_lossy(e).into_owned(), s)).collect();
+        assert_eq!(
+            order,
+            [("z".into(), 1.0), ("a".into(), 2.0), ("c".into(), 2.0), ("m".into(), 2.0), ("b".into(), 3.0)]
+        );
+        let rev: Vec<_> = z.iter().rev().map(|(e, _)| e.to_vec()).collect();
+        assert_eq!(rev, [b"b".to_vec(), b"m".to_vec(), b"c".to_vec(), b"a".to_vec(), b"z".to_vec()]);
+        assert_eq!(zzl_find(&zl, b"m").map(|(_, s)| s), Some(2.0));
+        let range = zsl_parse_range(b"(1", b"2").unwrap();
+        assert_eq!(zzl_delete_range_by_score(&mut zl, &range), 3);
+        assert_eq!(zzl_length(&zl), 2);
+        assert_eq!(zzl_delete_range_by_rank(&mut zl, 2, 2), 1);
+        assert_eq!(zzl_find(&zl, b"z").map(|(_, s)| s), Some(1.0));
+        assert!(zzl_find(&zl, b"b").is_none());
+    }
+
+    #[test]
+    fn zset_convert_round_trips_between_encodings() {
+        let mut o = create_zset_ziplist_object(0);
+        let limits = ZsetLimits { entries: 128, value: 64 };
+        for i in 0..10 {
+            let (mut f, mut ns) = (ZADD_NONE, 0.0);
+            assert!(zset_add(&mut o, i as f64 / 3.0, format!("m{i}").as_bytes(), &mut f, &mut ns, limits));
+        }
+        let before: Vec<(Vec<u8>, f64)> = zset_ref(&o).iter().map(|(e, s)| (e.to_vec(), s)).collect();
+        zset_convert(&mut o, OBJ_ENCODING_SKIPLIST);
+        assert_eq!(o.encoding, OBJ_ENCODING_SKIPLIST);
+        assert!(matches!(zset_ref(&o), ZSet::Skiplist(_)));
+        let mid: Vec<(Vec<u8>, f64)> = zset_ref(&o).iter().map(|(e, s)| (e.to_vec(), s)).collect();
+        assert_eq!(before, mid);
+        zset_convert_to_ziplist_if_needed(&mut o, 2, 20, limits);
+        assert_eq!(o.encoding, OBJ_ENCODING_ZIPLIST);
+        let after: Vec<(Vec<u8>, f64)> = zset_ref(&o).iter().map(|(e, s)| (e.to_vec(), s)).collect();
+        assert_eq!(before, after);
+        assert_eq!(zset_rank(&o, b"m3", false), 3);
+        assert_eq!(zset_rank(&o, b"m3", true), 6);
+    }
+
+    #[test]
+    fn zset_add_converts_past_the_thresholds() {
+        let limits = ZsetLimits { entries: 3, value: 5 };
+        let mut o = create_zset_ziplist_object(0);
+        let add = |o: &mut RObj, e: &[u8]| {
+            let (mut f, mut ns) = (ZADD_NONE, 0.0);
+            zset_add(o, 1.0, e, &mut f, &mut ns, limits);
+            f
+        };
+        assert_eq!(add(&mut o, b"a"), ZADD_ADDED);
+        assert_eq!(add(&mut o, b"b"), ZADD_ADDED);
+        assert_eq!(add(&mut o, b"c"), ZADD_ADDED);
+        assert_eq!(o.encoding, OBJ_ENCODING_ZIPLIST);
+        assert_eq!(add(&mut o, b"c"), 0); // same score: no flag
+        assert_eq!(add(&mut o, b"d"), ZADD_ADDED);
+        assert_eq!(o.encoding, OBJ_ENCODING_SKIPLIST);
+        let mut o2 = create_zset_ziplist_object(0);
+        add(&mut o2, b"123456");
+        assert_eq!(o2.encoding, OBJ_ENCODING_SKIPLIST);
+    }
+
+    #[test]
+    fn zsl_parse_range_follows_strtod() {
+        let r = zsl_parse_range(b"(1.5", b"+inf").unwrap();
+        assert_eq!((r.min, r.minex, r.max, r.maxex), (1.5, true, f64::INFINITY, false));
+        // What strtod takes: spaces before, the empty string, hex, a NUL
+        // that ends the C string.
+        assert_eq!(zsl_parse_range(b" 1", b"").unwrap().min, 1.0);
+        assert_eq!(zsl_parse_range(b"(", b"0x10").unwrap().max, 16.0);
+        assert_eq!(zsl_parse_range(b"2\0junk", b"3").unwrap().min, 2.0);
+        assert_eq!(zsl_parse_range(b"1e400", b"3").unwrap().min, f64::INFINITY);
+        for bad in [&b"x"[..], b"1 ", b"nan", b"(nan", b"1x", b"--1"] {
+            assert!(zsl_parse_range(bad, b"1").is_err(), "{:?}", bad);
+        }
+    }
+
+    #[test]
+    fn zsl_parse_lex_range_items_and_sdscmplex() {
+        assert_eq!(zsl_parse_lex_range_item(b"-"), Ok((LexItem::Min, true)));
+        assert_eq!(zsl_parse_lex_range_item(b"+"), Ok((LexItem::Max, true)));
+        assert_eq!(zsl_parse_lex_range_item(b"+\0x"), Ok((LexItem::Max, true)));
+        assert_eq!(zsl_parse_lex_range_item(b"(a"), Ok((LexItem::Str(b"a".to_vec()), true)));
+        assert_eq!(zsl_parse_lex_range_item(b"["), Ok((LexItem::Str(Vec::new()), false)));
+        for bad in [&b""[..], b"a", b"+a", b"-a"] {
+            assert!(zsl_parse_lex_range_item(bad).is_err());
+        }
+        assert_eq!(sdscmplex(Lex::Min, Lex::Min), 0);
+        assert_eq!(sdscmplex(Lex::Max, Lex::Min), 1);
+        assert_eq!(sdscmplex(Lex::Min, Lex::Max), -1);
+        assert_eq!(sdscmplex(Lex::Str(b""), Lex::Min), 1);
+        assert_eq!(sdscmplex(Lex::Str(b"b"), Lex::Str(b"ab")), 1);
+        assert_eq!(sdscmplex(Lex::Str(b"a"), Lex::Str(b"ab")), -1);
+    }
+
+    #[test]
+    fn get_double_from_object_matches_get_double_from_object_in_c() {
+        assert_eq!(get_double_from_object(b"1.5"), Some(1.5));
+        assert_eq!(get_double_from_object(b"0x10"), Some(16.0));
+        assert_eq!(get_double_from_object(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(get_double_from_object(b"Infinity"), Some(f64::INFINITY));
+        assert_eq!(get_double_from_object(b"1e-310"), Some(1e-310)); // subnormal: kept
+        for bad in [&b""[..], b" 1", b"1 ", b"nan", b"1e400", b"1e-400", b"1\0", b"abc", b"1e", b".", b"+"] {
+            assert_eq!(get_double_from_object(bad), None, "{:?}", bad);
+        }
+    }
+}

@@ -38,7 +38,9 @@ struct R {
 
 impl R {
     fn new(server: &Server) -> R {
-        let mut r = R { s: util::raw(server.port()) };
+        let mut r = R {
+            s: util::raw(server.port()),
+        };
         assert_eq!(r.raw(&["SELECT", "9"]), "+OK\r\n");
         r
     }
@@ -55,7 +57,9 @@ struct D {
 
 impl D {
     fn new(server: &Server) -> D {
-        let mut d = D { s: util::raw(server.port()) };
+        let mut d = D {
+            s: util::raw(server.port()),
+        };
         d.send(&["SELECT", "9"]);
         assert_eq!(d.read(), "+OK\r\n");
         d
@@ -70,7 +74,9 @@ impl D {
     /// Asserts that no reply arrives within `ms` milliseconds.
     #[track_caller]
     fn assert_no_reply(&mut self, ms: u64) {
-        self.s.set_read_timeout(Some(Duration::from_millis(ms))).unwrap();
+        self.s
+            .set_read_timeout(Some(Duration::from_millis(ms)))
+            .unwrap();
         let mut byte = [0u8; 1];
         match self.s.peek(&mut byte) {
             Ok(0) => panic!("connection closed"),
@@ -87,7 +93,11 @@ impl D {
 
 /// `*2 key value`, the reply of a served BLPOP/BRPOP.
 fn kv(key: &str, value: &str) -> String {
-    format!("*2\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n", key.len(), value.len())
+    format!(
+        "*2\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n",
+        key.len(),
+        value.len()
+    )
 }
 
 /// A bulk reply.
@@ -110,7 +120,9 @@ const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong ki
 /// finds them blocked.
 #[track_caller]
 fn wait_blocked(server: &Server, n: usize) {
-    util::wait_for(Duration::from_secs(5), || server.info("blocked_clients") == n.to_string());
+    util::wait_for(Duration::from_secs(5), || {
+        server.info("blocked_clients") == n.to_string()
+    });
 }
 
 fn setup() -> (Server, R) {
@@ -200,7 +212,10 @@ fn brpoplpush_with_existing_source() {
         rd.send(&["BRPOPLPUSH", "blist", "target", "1"]);
         assert_eq!(rd.read(), bulk("d"));
         assert_eq!(r.raw(&["RPOP", "target"]), bulk("d"));
-        assert_eq!(r.raw(&["LRANGE", "blist", "0", "-1"]), arr(&["a", "b", &large, "c"]));
+        assert_eq!(
+            r.raw(&["LRANGE", "blist", "0", "-1"]),
+            arr(&["a", "b", &large, "c"])
+        );
     }
 }
 
@@ -379,7 +394,10 @@ fn brpoplpush_maintains_order_of_elements_after_failure() {
     wait_blocked(&s, 1);
     r.raw(&["RPUSH", "blist", "a", "b", "c"]);
     assert_eq!(rd.read(), WRONGTYPE);
-    assert_eq!(r.raw(&["LRANGE", "blist", "0", "-1"]), arr(&["a", "b", "c"]));
+    assert_eq!(
+        r.raw(&["LRANGE", "blist", "0", "-1"]),
+        arr(&["a", "b", "c"])
+    );
 }
 
 #[test]
@@ -458,7 +476,12 @@ fn brpoplpush_inside_a_transaction() {
     r.raw(&["LRANGE", "xlist", "0", "-1"]);
     r.raw(&["LRANGE", "target", "0", "-1"]);
     let exec = r.raw(&["EXEC"]);
-    let expected = format!("*5\r\n{}{}$-1\r\n*0\r\n{}", bulk("foo"), bulk("bar"), arr(&["bar", "foo"]));
+    let expected = format!(
+        "*5\r\n{}{}$-1\r\n*0\r\n{}",
+        bulk("foo"),
+        bulk("bar"),
+        arr(&["bar", "foo"])
+    );
     assert_eq!(exec, expected);
 }
 
@@ -501,7 +524,10 @@ fn brpoplpush_does_not_affect_watch_while_still_blocked() {
     watching_client.send(&["EXEC"]);
     // Blocked BRPOPLPUSH may create problems, unblock it.
     r.raw(&["LPUSH", "srclist", "element"]);
-    assert_eq!(watching_client.read(), format!("*1\r\n{}", bulk("somevalue")));
+    assert_eq!(
+        watching_client.read(),
+        format!("*1\r\n{}", bulk("somevalue"))
+    );
     assert_eq!(blocked_client.read(), bulk("element"));
 }
 
@@ -551,15 +577,24 @@ fn blpop_brpop_with_negative_and_non_integer_timeout() {
         rd.send(&[pop, "blist1", "-1"]);
         assert_eq!(rd.read(), "-ERR timeout is negative\r\n");
         rd.send(&[pop, "blist1", "1.1"]);
-        assert_eq!(rd.read(), "-ERR timeout is not an integer or out of range\r\n");
+        assert_eq!(
+            rd.read(),
+            "-ERR timeout is not an integer or out of range\r\n"
+        );
         rd.send(&[pop, "blist1", "99999999999999999999"]);
-        assert_eq!(rd.read(), "-ERR timeout is not an integer or out of range\r\n");
+        assert_eq!(
+            rd.read(),
+            "-ERR timeout is not an integer or out of range\r\n"
+        );
     }
     let mut rd = D::new(&s);
     rd.send(&["BRPOPLPUSH", "blist1", "x", "-1"]);
     assert_eq!(rd.read(), "-ERR timeout is negative\r\n");
     rd.send(&["BRPOPLPUSH", "blist1", "x", "abc"]);
-    assert_eq!(rd.read(), "-ERR timeout is not an integer or out of range\r\n");
+    assert_eq!(
+        rd.read(),
+        "-ERR timeout is not an integer or out of range\r\n"
+    );
     assert_eq!(s.info("blocked_clients"), "0");
 }
 
@@ -641,7 +676,10 @@ fn blpop_inside_a_transaction() {
     r.raw(&["BLPOP", "xlist", "0"]);
     r.raw(&["BLPOP", "xlist", "0"]);
     let exec = r.raw(&["EXEC"]);
-    assert_eq!(exec, format!("*3\r\n{}{}*-1\r\n", kv("xlist", "bar"), kv("xlist", "foo")));
+    assert_eq!(
+        exec,
+        format!("*3\r\n{}{}*-1\r\n", kv("xlist", "bar"), kv("xlist", "foo"))
+    );
     assert_eq!(s.info("blocked_clients"), "0");
 }
 
@@ -765,7 +803,10 @@ fn client_unblock_a_blpop_with_timeout_or_error() {
     rd.send(&["BRPOPLPUSH", "k", "t", "0"]);
     wait_blocked(&s, 1);
     assert_eq!(r.raw(&["CLIENT", "UNBLOCK", &id, "ERROR"]), ":1\r\n");
-    assert_eq!(rd.read(), "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+    assert_eq!(
+        rd.read(),
+        "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    );
     // Unblocked clients are no longer waiting on the key.
     r.raw(&["RPUSH", "k", "v"]);
     rd.assert_no_reply(100);

@@ -100,7 +100,9 @@ struct R {
 impl R {
     /// Connects and selects DB 9, as the Tcl test clients do.
     fn new(server: &Server) -> R {
-        let mut r = R { s: util::raw(server.port()) };
+        let mut r = R {
+            s: util::raw(server.port()),
+        };
         assert_eq!(r.raw(&["SELECT", "9"]), "+OK\r\n");
         r
     }
@@ -157,7 +159,10 @@ const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong ki
 /// The "large" values of list-common.tcl: ("ziplist", small) and
 /// ("linkedlist", large enough to leave the packed shape).
 fn large_values() -> [(&'static str, String); 2] {
-    [("ziplist", "hello".to_string()), ("linkedlist", "hello".repeat(2000))]
+    [
+        ("ziplist", "hello".to_string()),
+        ("linkedlist", "hello".repeat(2000)),
+    ]
 }
 
 // --------------------------------- list.tcl ---------------------------------
@@ -268,7 +273,10 @@ fn lpushx_rpushx_per_type() {
         assert_eq!(r.int(&["LPUSHX", "xlist", "a"]), 4);
         assert_eq!(r.int(&["RPUSHX", "xlist", "42", "x"]), 6);
         assert_eq!(r.int(&["LPUSHX", "xlist", "y3", "y2", "y1"]), 9);
-        assert_eq!(r.lrange("xlist"), ["y1", "y2", "y3", "a", &large, "c", "d", "42", "x"]);
+        assert_eq!(
+            r.lrange("xlist"),
+            ["y1", "y2", "y3", "a", &large, "c", "d", "42", "x"]
+        );
     }
 }
 
@@ -277,19 +285,59 @@ fn linsert_per_type() {
     let (_s, mut r) = setup();
     for (_type, large) in large_values() {
         r.create_list("xlist", &["a", &large, "c", "d"]);
-        assert_eq!(r.int(&["LINSERT", "xlist", "before", "c", "zz"]), 5, "before c");
-        assert_eq!(r.r(&["LRANGE", "xlist", "0", "10"]).strs(), ["a", &large, "zz", "c", "d"]);
-        assert_eq!(r.int(&["LINSERT", "xlist", "after", "c", "yy"]), 6, "after c");
-        assert_eq!(r.r(&["LRANGE", "xlist", "0", "10"]).strs(), ["a", &large, "zz", "c", "yy", "d"]);
-        assert_eq!(r.int(&["LINSERT", "xlist", "after", "d", "dd"]), 7, "after d");
-        assert_eq!(r.raw(&["LINSERT", "xlist", "after", "bad", "ddd"]), ":-1\r\n", "after bad");
-        assert_eq!(r.r(&["LRANGE", "xlist", "0", "10"]).strs(), ["a", &large, "zz", "c", "yy", "d", "dd"]);
-        assert_eq!(r.int(&["LINSERT", "xlist", "BEFORE", "a", "aa"]), 8, "before a");
-        assert_eq!(r.raw(&["LINSERT", "xlist", "before", "bad", "aaa"]), ":-1\r\n", "before bad");
-        assert_eq!(r.r(&["LRANGE", "xlist", "0", "10"]).strs(), ["aa", "a", &large, "zz", "c", "yy", "d", "dd"]);
+        assert_eq!(
+            r.int(&["LINSERT", "xlist", "before", "c", "zz"]),
+            5,
+            "before c"
+        );
+        assert_eq!(
+            r.r(&["LRANGE", "xlist", "0", "10"]).strs(),
+            ["a", &large, "zz", "c", "d"]
+        );
+        assert_eq!(
+            r.int(&["LINSERT", "xlist", "after", "c", "yy"]),
+            6,
+            "after c"
+        );
+        assert_eq!(
+            r.r(&["LRANGE", "xlist", "0", "10"]).strs(),
+            ["a", &large, "zz", "c", "yy", "d"]
+        );
+        assert_eq!(
+            r.int(&["LINSERT", "xlist", "after", "d", "dd"]),
+            7,
+            "after d"
+        );
+        assert_eq!(
+            r.raw(&["LINSERT", "xlist", "after", "bad", "ddd"]),
+            ":-1\r\n",
+            "after bad"
+        );
+        assert_eq!(
+            r.r(&["LRANGE", "xlist", "0", "10"]).strs(),
+            ["a", &large, "zz", "c", "yy", "d", "dd"]
+        );
+        assert_eq!(
+            r.int(&["LINSERT", "xlist", "BEFORE", "a", "aa"]),
+            8,
+            "before a"
+        );
+        assert_eq!(
+            r.raw(&["LINSERT", "xlist", "before", "bad", "aaa"]),
+            ":-1\r\n",
+            "before bad"
+        );
+        assert_eq!(
+            r.r(&["LRANGE", "xlist", "0", "10"]).strs(),
+            ["aa", "a", &large, "zz", "c", "yy", "d", "dd"]
+        );
 
         // check inserting integer encoded value
-        assert_eq!(r.int(&["LINSERT", "xlist", "before", "aa", "42"]), 9, "before aa");
+        assert_eq!(
+            r.int(&["LINSERT", "xlist", "before", "aa", "42"]),
+            9,
+            "before aa"
+        );
         assert_eq!(r.r(&["LRANGE", "xlist", "0", "0"]).strs(), ["42"]);
     }
 }
@@ -298,10 +346,16 @@ fn linsert_per_type() {
 fn linsert_raise_error_on_bad_syntax() {
     let (_s, mut r) = setup();
     r.r(&["RPUSH", "xlist", "a"]);
-    assert_eq!(r.raw(&["LINSERT", "xlist", "aft3r", "aa", "42"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        r.raw(&["LINSERT", "xlist", "aft3r", "aa", "42"]),
+        "-ERR syntax error\r\n"
+    );
     // The syntax is checked before the key: a missing key gives the error
     // too.
-    assert_eq!(r.raw(&["LINSERT", "nokey", "aft3r", "aa", "42"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        r.raw(&["LINSERT", "nokey", "aft3r", "aa", "42"]),
+        "-ERR syntax error\r\n"
+    );
     assert_eq!(r.raw(&["LINSERT", "nokey", "after", "aa", "42"]), ":0\r\n");
     assert_eq!(r.int(&["EXISTS", "nokey"]), 0);
 }
@@ -312,7 +366,10 @@ fn check_numbered_list_consistency(r: &mut R, key: &str) {
     let len = r.int(&["LLEN", key]);
     for i in 0..len {
         assert_eq!(r.s(&["LINDEX", key, &i.to_string()]), i.to_string());
-        assert_eq!(r.s(&["LINDEX", key, &(-i - 1).to_string()]), (len - 1 - i).to_string());
+        assert_eq!(
+            r.s(&["LINDEX", key, &(-i - 1).to_string()]),
+            (len - 1 - i).to_string()
+        );
     }
 }
 
@@ -330,10 +387,18 @@ fn lindex_consistency_test_and_random_access() {
         // Random access, with a small deterministic generator.
         let mut seed = 12345u64;
         for _ in 0..200 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let rint = ((seed >> 33) % num as u64) as i64;
-            assert_eq!(r.s(&["LINDEX", "mylist", &rint.to_string()]), rint.to_string());
-            assert_eq!(r.s(&["LINDEX", "mylist", &(-rint - 1).to_string()]), (num - 1 - rint).to_string());
+            assert_eq!(
+                r.s(&["LINDEX", "mylist", &rint.to_string()]),
+                rint.to_string()
+            );
+            assert_eq!(
+                r.s(&["LINDEX", "mylist", &(-rint - 1).to_string()]),
+                (num - 1 - rint).to_string()
+            );
         }
     }
 }
@@ -361,7 +426,10 @@ fn lindex_against_non_list_value_error_and_non_existing_key() {
     // The index is parsed after the key lookup, as in C.
     assert_eq!(r.raw(&["LINDEX", "not-a-key", "x"]), "$-1\r\n");
     r.r(&["RPUSH", "l", "a"]);
-    assert_eq!(r.raw(&["LINDEX", "l", "x"]), "-ERR value is not an integer or out of range\r\n");
+    assert_eq!(
+        r.raw(&["LINDEX", "l", "x"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
 }
 
 #[test]
@@ -499,18 +567,33 @@ fn mass_rpop_lpop() {
 fn lrange_basics_inverted_and_out_of_range() {
     let (_s, mut r) = setup();
     for (_type, large) in large_values() {
-        r.create_list("mylist", &[&large, "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
-        assert_eq!(r.r(&["LRANGE", "mylist", "1", "-2"]).strs(), ["1", "2", "3", "4", "5", "6", "7", "8"]);
-        assert_eq!(r.r(&["LRANGE", "mylist", "-3", "-1"]).strs(), ["7", "8", "9"]);
+        r.create_list(
+            "mylist",
+            &[&large, "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+        );
+        assert_eq!(
+            r.r(&["LRANGE", "mylist", "1", "-2"]).strs(),
+            ["1", "2", "3", "4", "5", "6", "7", "8"]
+        );
+        assert_eq!(
+            r.r(&["LRANGE", "mylist", "-3", "-1"]).strs(),
+            ["7", "8", "9"]
+        );
         assert_eq!(r.r(&["LRANGE", "mylist", "4", "4"]).strs(), ["4"]);
         // LRANGE inverted indexes
         assert_eq!(r.raw(&["LRANGE", "mylist", "6", "2"]), "*0\r\n");
 
         // LRANGE out of range indexes including the full list
         r.create_list("mylist", &[&large, "1", "2", "3"]);
-        assert_eq!(r.r(&["LRANGE", "mylist", "-1000", "1000"]).strs(), [large.as_str(), "1", "2", "3"]);
+        assert_eq!(
+            r.r(&["LRANGE", "mylist", "-1000", "1000"]).strs(),
+            [large.as_str(), "1", "2", "3"]
+        );
         // LRANGE out of range negative end index
-        assert_eq!(r.r(&["LRANGE", "mylist", "0", "-4"]).strs(), [large.as_str()]);
+        assert_eq!(
+            r.r(&["LRANGE", "mylist", "0", "-4"]).strs(),
+            [large.as_str()]
+        );
         assert_eq!(r.raw(&["LRANGE", "mylist", "0", "-5"]), "*0\r\n");
         assert_eq!(r.raw(&["LRANGE", "mylist", "4", "10"]), "*0\r\n");
     }
@@ -566,7 +649,10 @@ fn ltrim_against_missing_key_and_errors() {
     let (_s, mut r) = setup();
     assert_eq!(r.raw(&["LTRIM", "nokey", "0", "1"]), "+OK\r\n");
     assert_eq!(r.int(&["EXISTS", "nokey"]), 0);
-    assert_eq!(r.raw(&["LTRIM", "nokey", "x", "1"]), "-ERR value is not an integer or out of range\r\n");
+    assert_eq!(
+        r.raw(&["LTRIM", "nokey", "x", "1"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
     r.r(&["SET", "str", "x"]);
     assert_eq!(r.raw(&["LTRIM", "str", "0", "1"]), WRONGTYPE);
 }
@@ -580,18 +666,33 @@ fn lset_and_lset_out_of_range_index() {
         assert_eq!(r.raw(&["LSET", "mylist", "-1", "bar"]), "+OK\r\n");
         assert_eq!(r.lrange("mylist"), ["99", "foo", &large, "96", "bar"]);
         // LSET out of range index
-        assert_eq!(r.raw(&["LSET", "mylist", "10", "foo"]), "-ERR index out of range\r\n");
-        assert_eq!(r.raw(&["LSET", "mylist", "-6", "foo"]), "-ERR index out of range\r\n");
-        assert_eq!(r.raw(&["LSET", "mylist", "x", "foo"]), "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(
+            r.raw(&["LSET", "mylist", "10", "foo"]),
+            "-ERR index out of range\r\n"
+        );
+        assert_eq!(
+            r.raw(&["LSET", "mylist", "-6", "foo"]),
+            "-ERR index out of range\r\n"
+        );
+        assert_eq!(
+            r.raw(&["LSET", "mylist", "x", "foo"]),
+            "-ERR value is not an integer or out of range\r\n"
+        );
     }
 }
 
 #[test]
 fn lset_against_non_existing_key_and_non_list_value() {
     let (_s, mut r) = setup();
-    assert_eq!(r.raw(&["LSET", "nosuchkey", "10", "foo"]), "-ERR no such key\r\n");
+    assert_eq!(
+        r.raw(&["LSET", "nosuchkey", "10", "foo"]),
+        "-ERR no such key\r\n"
+    );
     // The key is looked up before the index is parsed.
-    assert_eq!(r.raw(&["LSET", "nosuchkey", "x", "foo"]), "-ERR no such key\r\n");
+    assert_eq!(
+        r.raw(&["LSET", "nosuchkey", "x", "foo"]),
+        "-ERR no such key\r\n"
+    );
     r.r(&["SET", "nolist", "foobar"]);
     assert_eq!(r.raw(&["LSET", "nolist", "0", "foo"]), WRONGTYPE);
 }
@@ -602,23 +703,48 @@ fn lrem_per_type() {
     for (_type, e) in large_values() {
         let e = e.as_str();
         // LREM remove all the occurrences
-        r.create_list("mylist", &[e, "foo", "bar", "foobar", "foobared", "zap", "bar", "test", "foo"]);
+        r.create_list(
+            "mylist",
+            &[
+                e, "foo", "bar", "foobar", "foobared", "zap", "bar", "test", "foo",
+            ],
+        );
         assert_eq!(r.int(&["LREM", "mylist", "0", "bar"]), 2);
-        assert_eq!(r.lrange("mylist"), [e, "foo", "foobar", "foobared", "zap", "test", "foo"]);
+        assert_eq!(
+            r.lrange("mylist"),
+            [e, "foo", "foobar", "foobared", "zap", "test", "foo"]
+        );
         // LREM remove the first occurrence
         assert_eq!(r.int(&["LREM", "mylist", "1", "foo"]), 1);
-        assert_eq!(r.lrange("mylist"), [e, "foobar", "foobared", "zap", "test", "foo"]);
+        assert_eq!(
+            r.lrange("mylist"),
+            [e, "foobar", "foobared", "zap", "test", "foo"]
+        );
         // LREM remove non existing element
         assert_eq!(r.int(&["LREM", "mylist", "1", "nosuchelement"]), 0);
-        assert_eq!(r.lrange("mylist"), [e, "foobar", "foobared", "zap", "test", "foo"]);
+        assert_eq!(
+            r.lrange("mylist"),
+            [e, "foobar", "foobared", "zap", "test", "foo"]
+        );
 
         // LREM starting from tail with negative count
-        r.create_list("mylist", &[e, "foo", "bar", "foobar", "foobared", "zap", "bar", "test", "foo", "foo"]);
+        r.create_list(
+            "mylist",
+            &[
+                e, "foo", "bar", "foobar", "foobared", "zap", "bar", "test", "foo", "foo",
+            ],
+        );
         assert_eq!(r.int(&["LREM", "mylist", "-1", "bar"]), 1);
-        assert_eq!(r.lrange("mylist"), [e, "foo", "bar", "foobar", "foobared", "zap", "test", "foo", "foo"]);
+        assert_eq!(
+            r.lrange("mylist"),
+            [e, "foo", "bar", "foobar", "foobared", "zap", "test", "foo", "foo"]
+        );
         // LREM starting from tail with negative count (2)
         assert_eq!(r.int(&["LREM", "mylist", "-2", "foo"]), 2);
-        assert_eq!(r.lrange("mylist"), [e, "foo", "bar", "foobar", "foobared", "zap", "test"]);
+        assert_eq!(
+            r.lrange("mylist"),
+            [e, "foo", "bar", "foobar", "foobared", "zap", "test"]
+        );
 
         // LREM deleting objects that may be int encoded
         r.create_list("myotherlist", &[e, "1", "2", "3"]);
@@ -631,7 +757,10 @@ fn lrem_per_type() {
 fn lrem_errors_and_emptied_list() {
     let (_s, mut r) = setup();
     assert_eq!(r.raw(&["LREM", "nokey", "0", "a"]), ":0\r\n");
-    assert_eq!(r.raw(&["LREM", "nokey", "x", "a"]), "-ERR value is not an integer or out of range\r\n");
+    assert_eq!(
+        r.raw(&["LREM", "nokey", "x", "a"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
     r.r(&["SET", "str", "x"]);
     assert_eq!(r.raw(&["LREM", "str", "0", "a"]), WRONGTYPE);
     r.r(&["RPUSH", "l", "a", "a"]);
@@ -721,7 +850,10 @@ fn list_commands_arity_errors() {
         ("brpop", &["BRPOP", "l"]),
         ("brpoplpush", &["BRPOPLPUSH", "l", "m"]),
     ] {
-        assert_eq!(r.raw(args), format!("-ERR wrong number of arguments for '{cmd}' command\r\n"));
+        assert_eq!(
+            r.raw(args),
+            format!("-ERR wrong number of arguments for '{cmd}' command\r\n")
+        );
     }
 }
 
@@ -749,7 +881,10 @@ struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -785,7 +920,11 @@ fn ltrim_stress_testing() {
             let min = rng.below(startlen) as usize;
             let max = min + rng.below(startlen) as usize;
             let end = (max + 1).min(mylist.len());
-            mylist = if min < end { mylist[min..end].to_vec() } else { Vec::new() };
+            mylist = if min < end {
+                mylist[min..end].to_vec()
+            } else {
+                Vec::new()
+            };
             r.r(&["LTRIM", "mylist", &min.to_string(), &max.to_string()]);
             assert_eq!(r.lrange("mylist"), mylist, "failed trim");
             for _ in mylist.len()..startlen as usize {
@@ -838,7 +977,10 @@ fn list_implementation_value_encoding_and_backlink() {
         let len = model.len() as i64;
         for i in 0..len {
             assert_eq!(r.s(&["LINDEX", "l", &i.to_string()]), model[i as usize]);
-            assert_eq!(r.s(&["LINDEX", "l", &(-i - 1).to_string()]), model[(len - 1 - i) as usize]);
+            assert_eq!(
+                r.s(&["LINDEX", "l", &(-i - 1).to_string()]),
+                model[(len - 1 - i) as usize]
+            );
         }
         // Remove some values from the tail side, then pop everything.
         let victim = model[rng.below(model.len() as u64) as usize].clone();
@@ -881,11 +1023,24 @@ fn regression_for_quicklist_3343_bug() {
     r.r(&["LSET", "mylist", "-1", &format!("{}702", "x".repeat(1014))]);
     r.r(&["LPOP", "mylist"]);
     r.r(&["LSET", "mylist", "-1", &format!("{}852", "x".repeat(4149))]);
-    r.r(&["LINSERT", "mylist", "before", "401", &format!("{}12", "x".repeat(9927))]);
+    r.r(&[
+        "LINSERT",
+        "mylist",
+        "before",
+        "401",
+        &format!("{}12", "x".repeat(9927)),
+    ]);
     let all = r.lrange("mylist");
     // It's enough if the server is still alive; check the content too.
     assert_eq!(r.raw(&["PING"]), "+PONG\r\n");
-    assert_eq!(all, [format!("{}12", "x".repeat(9927)), "401".to_string(), format!("{}852", "x".repeat(4149))]);
+    assert_eq!(
+        all,
+        [
+            format!("{}12", "x".repeat(9927)),
+            "401".to_string(),
+            format!("{}852", "x".repeat(4149))
+        ]
+    );
 }
 
 #[test]
@@ -902,7 +1057,11 @@ fn stress_tester_for_3343_alike_bugs() {
         let ele = if rng.below(2) == 0 {
             rng.below(1000).to_string()
         } else {
-            format!("{}{}", "x".repeat(rng.below(10000) as usize), rng.below(1000))
+            format!(
+                "{}{}",
+                "x".repeat(rng.below(10000) as usize),
+                rng.below(1000)
+            )
         };
         match op {
             0 => {
@@ -918,7 +1077,11 @@ fn stress_tester_for_3343_alike_bugs() {
             4 => {
                 let reply = r.r(&["LSET", "key", &small_signed_count.to_string(), &ele]);
                 let len = model.len() as i64;
-                let i = if small_signed_count < 0 { small_signed_count + len } else { small_signed_count };
+                let i = if small_signed_count < 0 {
+                    small_signed_count + len
+                } else {
+                    small_signed_count
+                };
                 if model.is_empty() {
                     assert_eq!(reply, V::Err("ERR no such key".into()));
                 } else if i < 0 || i >= len {
@@ -931,7 +1094,13 @@ fn stress_tester_for_3343_alike_bugs() {
             _ => {
                 let otherele = rng.below(1000).to_string();
                 let after = rng.below(2) == 0;
-                let reply = r.int(&["LINSERT", "key", if after { "after" } else { "before" }, &otherele, &ele]);
+                let reply = r.int(&[
+                    "LINSERT",
+                    "key",
+                    if after { "after" } else { "before" },
+                    &otherele,
+                    &ele,
+                ]);
                 match model.iter().position(|e| *e == otherele) {
                     Some(pos) => {
                         model.insert(if after { pos + 1 } else { pos }, ele);

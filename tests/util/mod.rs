@@ -91,11 +91,7 @@ impl Server {
 
     /// `start_binary` with a config file, see `start_with_config`.
     #[track_caller]
-    pub fn start_binary_with_config(
-        path: &Path,
-        conf_text: &str,
-        args: &[&str],
-    ) -> Server {
+    pub fn start_binary_with_config(path: &Path, conf_text: &str, args: &[&str]) -> Server {
         Server::spawn(path, Some(conf_text), args)
     }
 
@@ -142,9 +138,9 @@ impl Server {
                 .stdin(Stdio::null())
                 .stdout(Stdio::from(log))
                 .stderr(Stdio::from(log2));
-            let child = cmd.spawn().unwrap_or_else(|e| {
-                panic!("cannot run {}: {e}", binary.display())
-            });
+            let child = cmd
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
             let mut server = Server {
                 pid: child.id(),
                 child: Some(child),
@@ -160,9 +156,7 @@ impl Server {
                 Ok(()) => return server,
                 Err(why) => {
                     let log = server.log();
-                    if attempt < 4
-                        && server.exit_status.is_some()
-                        && log.contains("already in use")
+                    if attempt < 4 && server.exit_status.is_some() && log.contains("already in use")
                     {
                         server.owns_dir = false; // reused by the next try
                         continue;
@@ -238,10 +232,9 @@ impl Server {
     pub fn client(&self) -> redis::Connection {
         let url = format!("redis://127.0.0.1:{}/", self.port);
         let client = redis::Client::open(url).expect("redis url");
-        let con =
-            client.get_connection_with_timeout(IO_TIMEOUT).unwrap_or_else(
-                |e| panic!("cannot connect to port {}: {e}", self.port),
-            );
+        let con = client
+            .get_connection_with_timeout(IO_TIMEOUT)
+            .unwrap_or_else(|e| panic!("cannot connect to port {}: {e}", self.port));
         con.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
         con.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
         con
@@ -271,8 +264,7 @@ impl Server {
     #[track_caller]
     pub fn cmd_str(&self, args: &[&str]) -> String {
         let v = self.cmd(args);
-        value_to_string(&v)
-            .unwrap_or_else(|| panic!("{args:?}: not a string reply: {v:?}"))
+        value_to_string(&v).unwrap_or_else(|| panic!("{args:?}: not a string reply: {v:?}"))
     }
 
     /// The value of one INFO field (`role`, `master_link_status`,
@@ -422,7 +414,10 @@ fn is_ours(path: &Path) -> bool {
 /// The major version from `<binary> --version` ("Redis server v=7.0.15
 /// ..."), 0 if it cannot be told.
 fn binary_major_version(path: &Path) -> u32 {
-    let out = Command::new(path).arg("--version").stdin(Stdio::null()).output();
+    let out = Command::new(path)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output();
     let text = match out {
         Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
         Err(e) => panic!("cannot run {} --version: {e}", path.display()),
@@ -436,9 +431,7 @@ fn binary_major_version(path: &Path) -> u32 {
 /// One PING on a new connection: true if the first reply byte is `+` or
 /// `-` (what the Tcl harness's `ping_server` accepts).
 fn ping_answers(addr: SocketAddr) -> bool {
-    let Ok(mut s) =
-        TcpStream::connect_timeout(&addr, Duration::from_millis(200))
-    else {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
@@ -461,10 +454,11 @@ pub fn free_port() -> u16 {
 pub fn make_temp_dir() -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos =
-        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
-    let dir = std::env::temp_dir()
-        .join(format!("oxredis-test-{}-{n}-{nanos}", std::process::id()));
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let dir = std::env::temp_dir().join(format!("oxredis-test-{}-{n}-{nanos}", std::process::id()));
     fs::create_dir_all(&dir).expect("create temp dir");
     dir
 }
@@ -560,31 +554,41 @@ impl RawRead {
 
 /// Reads until the server closes the connection or `timeout` passes
 /// without it doing so. Use it to check "replies with X and closes".
-pub fn read_until_close_or_timeout(
-    stream: &mut TcpStream,
-    timeout: Duration,
-) -> RawRead {
+pub fn read_until_close_or_timeout(stream: &mut TcpStream, timeout: Duration) -> RawRead {
     let deadline = Instant::now() + timeout;
     let mut bytes = Vec::new();
     let mut buf = [0u8; 16 * 1024];
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return RawRead { bytes, closed: false };
+            return RawRead {
+                bytes,
+                closed: false,
+            };
         }
         stream.set_read_timeout(Some(left)).unwrap();
         match stream.read(&mut buf) {
-            Ok(0) => return RawRead { bytes, closed: true },
+            Ok(0) => {
+                return RawRead {
+                    bytes,
+                    closed: true,
+                }
+            }
             Ok(n) => bytes.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e)
-                if e.kind() == ErrorKind::WouldBlock
-                    || e.kind() == ErrorKind::TimedOut =>
-            {
-                return RawRead { bytes, closed: false };
+            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {
+                return RawRead {
+                    bytes,
+                    closed: false,
+                };
             }
             // ECONNRESET and friends: the server closed on us.
-            Err(_) => return RawRead { bytes, closed: true },
+            Err(_) => {
+                return RawRead {
+                    bytes,
+                    closed: true,
+                }
+            }
         }
     }
 }
@@ -607,10 +611,7 @@ pub fn read_reply(stream: &mut TcpStream) -> Vec<u8> {
                 String::from_utf8_lossy(&bytes)
             ),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => panic!(
-                "read_reply: {e}; got {:?}",
-                String::from_utf8_lossy(&bytes)
-            ),
+            Err(e) => panic!("read_reply: {e}; got {:?}", String::from_utf8_lossy(&bytes)),
         }
     }
     bytes
@@ -652,8 +653,7 @@ pub fn resp_reply_len(buf: &[u8]) -> Option<usize> {
 /// Panics with install instructions if it is missing: tests never skip.
 #[track_caller]
 pub fn find_binary(name: &str) -> PathBuf {
-    let mut candidates =
-        vec![PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")];
+    let mut candidates = vec![PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")];
     if let Some(path) = std::env::var_os("PATH") {
         candidates.extend(std::env::split_paths(&path));
     }
@@ -681,5 +681,8 @@ pub fn redis_cli(port: u16, args: &[&str]) -> (String, ExitStatus) {
         .stdin(Stdio::null())
         .output()
         .expect("run redis-cli");
-    (String::from_utf8_lossy(&out.stdout).into_owned(), out.status)
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status,
+    )
 }
