@@ -101,24 +101,38 @@ pub fn xor_object_digest(
     // Save the key and associated value
     match &o.ptr {
         Value::Str(_) | Value::Int(_) => mix_string_object_digest(digest, o),
-        Value::List(_) => {
-            // TODO(t_list.rs): mix_digest() every element, head to tail,
-            // into `digest` (the order matters).
+        Value::List(l) => {
+            // C walks with listTypeNext() from the head; integers packed
+            // in a ziplist come back as their decimal text.
+            for ele in l.iter() {
+                mix_digest(digest, ele);
+            }
         }
-        Value::Set(_) => {
-            // TODO(t_set.rs): xor_digest() every member into `digest`
-            // (integers of an intset as decimal text).
+        Value::Set(s) => {
+            // setTypeNextObject(): intset members as decimal text.
+            for ele in s.iter() {
+                xor_digest(digest, &ele);
+            }
         }
-        Value::ZSet(_) => {
-            // TODO(t_zset.rs): for every member, an `eledigest` of 20 zero
-            // bytes gets mix_digest(member) (integers of a ziplist as
-            // ll2string text) then mix_digest(fmt_g17(score)), and is
-            // xor_digest()-ed into `digest`.
+        Value::ZSet(zs) => {
+            // C walks the ziplist (members stored as integers are
+            // rendered with ll2string, the same text they were given as)
+            // or the skiplist encoding's dict; the order does not matter
+            // since every element digest is xored in.
+            for (ele, score) in zs.iter() {
+                let mut eledigest = [0u8; 20];
+                mix_digest(&mut eledigest, ele);
+                mix_digest(&mut eledigest, fmt_g17(score).as_bytes());
+                xor_digest(digest, &eledigest);
+            }
         }
-        Value::Hash(_) => {
-            // TODO(t_hash.rs): for every field, an `eledigest` of 20 zero
-            // bytes gets mix_digest(field) then mix_digest(value), and is
-            // xor_digest()-ed into `digest`.
+        Value::Hash(h) => {
+            for (field, value) in h.iter() {
+                let mut eledigest = [0u8; 20];
+                mix_digest(&mut eledigest, field);
+                mix_digest(&mut eledigest, value);
+                xor_digest(digest, &eledigest);
+            }
         }
     }
     // If the key has an expire, add it to the mix
