@@ -149,8 +149,7 @@ pub fn unblock_client(server: &mut RedisServer, c: &mut Client) {
     if c.btype == BLOCKED_LIST || c.btype == BLOCKED_ZSET || c.btype == BLOCKED_STREAM {
         unblock_client_waiting_data(server, c);
     } else if c.btype == BLOCKED_WAIT {
-        // TODO(replication.rs): unblock_client_waiting_replicas(server, c)
-        // (replication.c unblockClientWaitingReplicas()) once WAIT lands.
+        crate::replication::unblock_client_waiting_replicas(server, c);
     } else if c.btype == BLOCKED_MODULE {
         // Divergence from C: there are no modules, so no client blocks in
         // a module command (unblockClientFromModule()).
@@ -176,9 +175,8 @@ pub fn reply_to_blocked_client_timed_out(server: &mut RedisServer, c: &mut Clien
     if c.btype == BLOCKED_LIST || c.btype == BLOCKED_ZSET || c.btype == BLOCKED_STREAM {
         add_reply(c, crate::t_list::NULLMULTIBULK);
     } else if c.btype == BLOCKED_WAIT {
-        // TODO(replication.rs): add_reply_long_long(c,
-        // replication_count_acks_by_offset(server, c.bpop_reploffset))
-        // once WAIT lands.
+        let acks = crate::replication::replication_count_acks_by_offset(server, c.bpop_reploffset);
+        crate::networking::add_reply_long_long(c, acks as i64);
     } else if c.btype == BLOCKED_MODULE {
         // Divergence from C: no modules (moduleBlockedClientTimedOut()).
     } else {

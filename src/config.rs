@@ -2794,33 +2794,8 @@ pub fn config_command(server: &mut RedisServer, c: &mut Client) {
 
 // ---------------------- helpers from replication.c and libc ----------------------
 
-/// Sets the backlog size, at least CONFIG_REPL_BACKLOG_MIN_SIZE. An
-/// existing backlog is dropped and reallocated empty: copying gigabytes
-/// would add latency, and it refills with new data incrementally.
-///
-/// C: replication.c resizeReplicationBacklog()
-// TODO(replication.c): move to replication/mod.rs with the backlog code.
-pub fn resize_replication_backlog(server: &mut RedisServer, mut newsize: i64) {
-    if newsize < CONFIG_REPL_BACKLOG_MIN_SIZE {
-        newsize = CONFIG_REPL_BACKLOG_MIN_SIZE;
-    }
-    if server.repl_backlog_size == newsize {
-        return;
-    }
-
-    server.repl_backlog_size = newsize;
-    if server.repl_backlog.is_some() {
-        // What we actually do is to flush the old buffer and realloc a new
-        // empty one. It will refill with new data incrementally. The reason
-        // is that copying a few gigabytes adds latency and even worse often
-        // we need to alloc additional space before freeing the old buffer.
-        server.repl_backlog = Some(vec![0u8; server.repl_backlog_size as usize]);
-        server.repl_backlog_histlen = 0;
-        server.repl_backlog_idx = 0;
-        // Next byte we have is... the next since the buffer is empty.
-        server.repl_backlog_off = server.master_repl_offset + 1;
-    }
-}
+// C: replication.c resizeReplicationBacklog() lives in replication/mod.rs.
+use crate::replication::resize_replication_backlog;
 
 /// True if the path holds no '/' nor '\\'.
 ///

@@ -1259,7 +1259,9 @@ pub fn ttl_generic_command(server: &mut RedisServer, c: &mut Client, output_ms: 
     // value otherwise.
     let expire = get_expire(server, dbid, &c.argv[1]);
     if expire != -1 {
-        ttl = expire - mstime();
+        // An expire set with a huge PX/EX wrapped to a negative time
+        // (see setGenericCommand): C's subtraction wraps too.
+        ttl = expire.wrapping_sub(mstime());
         if ttl < 0 {
             ttl = 0;
         }
@@ -1267,7 +1269,11 @@ pub fn ttl_generic_command(server: &mut RedisServer, c: &mut Client, output_ms: 
     if ttl == -1 {
         add_reply_long_long(c, -1);
     } else {
-        add_reply_long_long(c, if output_ms { ttl } else { (ttl + 500) / 1000 });
+        // `ttl+500` overflows in C when ttl is near LLONG_MAX; the 5.0.14
+        // binary (gcc) computes the rounded quotient as if it did not
+        // (TTL answers 9223372036854776), so compute it in 128 bits.
+        let secs = ((ttl as i128 + 500) / 1000) as i64;
+        add_reply_long_long(c, if output_ms { ttl } else { secs });
     }
 }
 

@@ -211,8 +211,7 @@ pub fn exec_command(server: &mut RedisServer, c: &mut Client) {
         // the rest was not. We need to make sure to at least terminate the
         // backlog with the final EXEC.
         if server.repl_backlog.is_some() && was_master && !is_master {
-            // TODO(replication.rs): feedReplicationBacklog(server,
-            // b"*1\r\n$4\r\nEXEC\r\n") once the backlog writer exists.
+            crate::replication::feed_replication_backlog(server, b"*1\r\n$4\r\nEXEC\r\n");
         }
     }
 

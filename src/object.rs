@@ -692,6 +692,38 @@ pub fn lfu_decr_and_return(server: &RedisServer, o: &RObj) -> u64 {
     counter
 }
 
+/// Set the object LRU/LFU depending on server.maxmemory_policy. The
+/// lfu_freq arg is only relevant if policy is MAXMEMORY_FLAG_LFU. The
+/// lru_idle (seconds) and lru_clock args are only relevant if policy is
+/// MAXMEMORY_FLAG_LRU. Either or both of them may be <0, in that case,
+/// nothing is set. Used by the RDB loader.
+///
+/// C: object.c objectSetLRUOrLFU()
+pub fn object_set_lru_or_lfu(server: &RedisServer, val: &mut RObj, lfu_freq: i64, lru_idle: i64, lru_clock: i64) {
+    if server.maxmemory_policy & MAXMEMORY_FLAG_LFU != 0 {
+        if lfu_freq >= 0 {
+            // C asserts lfu_freq <= 255: it is read from one byte.
+            val.lru = ((lfu_get_time_in_minutes(server) << 8) as u32) | (lfu_freq.min(255) as u32);
+        }
+    } else if lru_idle >= 0 {
+        // Provided LRU idle time is in seconds. Scale according to the LRU
+        // clock resolution this Redis instance was compiled with (normally
+        // 1000 ms, so the below statement will expand to
+        // lru_idle*1000/1000.
+        let lru_idle = lru_idle.saturating_mul(1000) / LRU_CLOCK_RESOLUTION;
+        let mut lru_abs = lru_clock - lru_idle; // Absolute access time.
+        // If the LRU field underflows (since LRU it is a wrapping clock),
+        // the best we can do is to provide a large enough LRU that is
+        // half-way in the circlular LRU clock we use: this way the
+        // computed idle time for this object will stay high for quite some
+        // time.
+        if lru_abs < 0 {
+            lru_abs = (lru_clock + (LRU_CLOCK_MAX / 2) as i64) % LRU_CLOCK_MAX as i64;
+        }
+        val.lru = lru_abs as u32;
+    }
+}
+
 /// The value of `key` in the client's DB, without the side effects of a
 /// lookup: no lazy expire, no access time update, no hit/miss stats.
 ///

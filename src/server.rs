@@ -54,6 +54,7 @@ pub const ACTIVE_EXPIRE_CYCLE_SLOW: i32 = 0;
 pub const ACTIVE_EXPIRE_CYCLE_FAST: i32 = 1;
 pub const CLIENTS_CRON_MIN_ITERATIONS: usize = 5;
 pub const CONFIG_BINDADDR_MAX: usize = 16;
+pub const CONFIG_RUN_ID_SIZE: usize = 40;
 
 pub const PROTO_MAX_QUERYBUF_LEN: usize = 1024 * 1024 * 1024;
 pub const PROTO_IOBUF_LEN: usize = 1024 * 16;
@@ -296,12 +297,18 @@ pub struct Client {
     pub repl_put_online_on_ack: bool,
     /// Replication DB file descriptor.
     pub repldbfd: RawFd,
+    /// The open RDB file being sent (SEND_BULK); `repldbfd` is its fd.
+    /// Dropping it closes the file. (no C twin: C keeps only the fd)
+    pub repldbfile: Option<std::fs::File>,
     /// Replication DB file offset.
     pub repldboff: i64,
     /// Replication DB file size.
     pub repldbsize: i64,
     /// Replication DB preamble.
     pub replpreamble: Vec<u8>,
+    /// FULLRESYNC reply offset other slaves copying this slave output
+    /// buffer should use.
+    pub psync_initial_offset: i64,
     /// Replication offset read from the master (if this is a master).
     pub read_reploff: i64,
     /// Applied replication offset if this is a master.
@@ -604,6 +611,14 @@ pub struct RedisServer {
     pub stop_writes_on_bgsave_err: bool,
     /// fsync incrementally while rdb saving?
     pub rdb_save_incremental_fsync: bool,
+    /// RDB pipes used to return the state of each slave in diskless SYNC
+    /// (child writes, parent reads; -1 when not open).
+    pub rdb_pipe_write_result_to_parent: RawFd,
+    pub rdb_pipe_read_result_from_child: RawFd,
+    /// Pipe used to write the child_info_data (see childinfo.rs).
+    pub child_info_pipe: [RawFd; 2],
+    /// What the saving child reports: copy-on-write size.
+    pub child_info_data: crate::childinfo::ChildInfoData,
     // Propagation of commands in AOF / replication
     /// Additional command to propagate.
     pub also_propagate: Vec<RedisOp>,
@@ -656,6 +671,9 @@ pub struct RedisServer {
     pub repl_diskless_sync: bool,
     /// Delay to start a diskless repl BGSAVE.
     pub repl_diskless_sync_delay: i32,
+    /// How many times replicationCron() ran (C: its static
+    /// replication_cron_loops; the PING period counts these).
+    pub repl_cron_loops: i64,
     // Replication (slave)
     /// AUTH with this password with master
     pub masterauth: Option<Vec<u8>>,
@@ -683,6 +701,20 @@ pub struct RedisServer {
     pub repl_transfer_s: RawFd,
     /// Slave-> master SYNC temp file descriptor
     pub repl_transfer_fd: RawFd,
+    /// The socket `repl_transfer_s` names, owned here so that dropping it
+    /// closes it. (no C twin: C keeps only the fd)
+    pub repl_transfer_sock: Option<socket2::Socket>,
+    /// The temp file `repl_transfer_fd` names. (no C twin)
+    pub repl_transfer_file: Option<std::fs::File>,
+    /// readSyncBulkPayload()'s statics: whether the payload ends with an
+    /// EOF mark (diskless `$EOF:<40 chars>` form), the mark, and the last
+    /// 40 bytes received. (no C twin: C keeps them in function statics)
+    pub repl_transfer_usemark: bool,
+    pub repl_transfer_eofmark: [u8; 40],
+    pub repl_transfer_lastbytes: [u8; 40],
+    /// replicationSendNewlineToMaster()'s static: the unix time of the
+    /// last newline sent. (no C twin)
+    pub repl_newline_sent: i64,
     /// Slave-> master SYNC temp file name
     pub repl_transfer_tmpfile: Option<String>,
     /// Slave-> master SYNC last IO time
@@ -715,6 +747,10 @@ pub struct RedisServer {
     pub blocked_clients_by_type: [u32; 6],
     /// List of clients to unblock before next loop
     pub unblocked_clients: VecDeque<ClientId>,
+    /// Clients waiting in WAIT command.
+    pub clients_waiting_acks: Vec<ClientId>,
+    /// If true we send REPLCONF GETACK.
+    pub get_ack_from_slaves: bool,
     /// List of readyList structures for BLPOP & co
     pub ready_keys: Vec<crate::blocked::ReadyList>,
     // Limits
@@ -1338,6 +1374,11 @@ pub fn server_cron(server: &mut RedisServer, _id: i64, _data: ClientData) -> i64
         crate::replication::replication_cron(server);
     }
 
+    // Start a scheduled BGSAVE if the corresponding flag is set. This must
+    // come after replicationCron(), to give priority to RDB savings for
+    // replication.
+    crate::rdb::server_cron_scheduled_bgsave(server);
+
     server.cronloops += 1;
     1000 / server.hz as i64
 }
@@ -1522,6 +1563,10 @@ pub fn init_server_config() -> RedisServer {
         lastbgsave_status: Ok(()),
         stop_writes_on_bgsave_err: true,
         rdb_save_incremental_fsync: true,
+        rdb_pipe_write_result_to_parent: -1,
+        rdb_pipe_read_result_from_child: -1,
+        child_info_pipe: [-1, -1],
+        child_info_data: Default::default(),
         also_propagate: Vec::new(),
         logfile: String::new(),
         syslog_enabled: false,
@@ -1546,6 +1591,7 @@ pub fn init_server_config() -> RedisServer {
         repl_good_slaves_count: 0,
         repl_diskless_sync: false,
         repl_diskless_sync_delay: 5,
+        repl_cron_loops: 0,
         masterauth: None,
         masterhost: None,
         masterport: 6379,
@@ -1559,6 +1605,12 @@ pub fn init_server_config() -> RedisServer {
         repl_transfer_last_fsync_off: 0,
         repl_transfer_s: -1,
         repl_transfer_fd: -1,
+        repl_transfer_sock: None,
+        repl_transfer_file: None,
+        repl_transfer_usemark: false,
+        repl_transfer_eofmark: [0; 40],
+        repl_transfer_lastbytes: [0; 40],
+        repl_newline_sent: 0,
         repl_transfer_tmpfile: None,
         repl_transfer_lastio: 0,
         repl_serve_stale_data: true,
@@ -1575,6 +1627,8 @@ pub fn init_server_config() -> RedisServer {
         blocked_clients: 0,
         blocked_clients_by_type: [0; 6],
         unblocked_clients: VecDeque::new(),
+        clients_waiting_acks: Vec::new(),
+        get_ack_from_slaves: false,
         ready_keys: Vec::new(),
         maxclients: CONFIG_DEFAULT_MAX_CLIENTS,
         maxmemory: 0,
@@ -1936,6 +1990,9 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("del", del_command, -2, "w", 1, -1, 1),
         cmd!("unlink", unlink_command, -2, "wF", 1, -1, 1),
         cmd!("exists", exists_command, -2, "rF", 1, -1, 1),
+        cmd!("setbit", crate::bitops::setbit_command, 4, "wm", 1, 1, 1),
+        cmd!("getbit", crate::bitops::getbit_command, 3, "rF", 1, 1, 1),
+        cmd!("bitfield", crate::bitops::bitfield_command, -2, "wm", 1, 1, 1),
         cmd!("setrange", setrange_command, 4, "wm", 1, 1, 1),
         cmd!("getrange", getrange_command, 4, "r", 1, 1, 1),
         cmd!("substr", getrange_command, 4, "r", 1, 1, 1),
@@ -2039,9 +2096,20 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("echo", echo_command, 2, "F", 0, 0, 0),
         cmd!("flushdb", flushdb_command, -1, "w", 0, 0, 0),
         cmd!("flushall", flushall_command, -1, "w", 0, 0, 0),
+        cmd!("save", crate::rdb::save_command, 1, "as", 0, 0, 0),
+        cmd!("bgsave", crate::rdb::bgsave_command, -1, "as", 0, 0, 0),
+        cmd!("sync", crate::replication::sync_command, 1, "ars", 0, 0, 0),
+        cmd!("psync", crate::replication::sync_command, 3, "ars", 0, 0, 0),
+        cmd!("replconf", crate::replication::replconf_command, -1, "aslt", 0, 0, 0),
+        cmd!("slaveof", crate::replication::replicaof_command, 3, "ast", 0, 0, 0),
+        cmd!("replicaof", crate::replication::replicaof_command, 3, "ast", 0, 0, 0),
+        cmd!("role", crate::replication::role_command, 1, "lst", 0, 0, 0),
+        cmd!("wait", crate::replication::wait_command, 3, "s", 0, 0, 0),
         cmd!("shutdown", shutdown_command, -1, "aslt", 0, 0, 0),
         cmd!("lastsave", lastsave_command, 1, "RF", 0, 0, 0),
         cmd!("type", type_command, 2, "rF", 1, 1, 1),
+        // C gives SORT sortGetKeys (movable keys: STORE) and 1,1,1.
+        cmd!("sort", crate::sort::sort_command, -2, "wm", 1, 1, 1),
         cmd!("multi", crate::multi::multi_command, 1, "sF", 0, 0, 0),
         cmd!("exec", crate::multi::exec_command, 1, "sM", 0, 0, 0),
         cmd!("discard", crate::multi::discard_command, 1, "sF", 0, 0, 0),
@@ -2062,6 +2130,9 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("watch", crate::multi::watch_command, -2, "sF", 1, -1, 1),
         cmd!("unwatch", crate::multi::unwatch_command, 1, "sF", 0, 0, 0),
         cmd!("time", time_command, 1, "RF", 0, 0, 0),
+        cmd!("bitop", crate::bitops::bitop_command, -4, "wm", 2, -1, 1),
+        cmd!("bitcount", crate::bitops::bitcount_command, -2, "r", 1, 1, 1),
+        cmd!("bitpos", crate::bitops::bitpos_command, -3, "r", 1, 1, 1),
         cmd!("command", command_command, 0, "ltR", 0, 0, 0),
         cmd!("post", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
         cmd!("host:", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
@@ -3532,6 +3603,13 @@ pub fn setup_signal_handlers(server: &RedisServer) {
 /// C: server.c main()
 pub fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // SORT ... ALPHA compares with strcoll() in the environment's locale.
+    // SAFETY: no other thread exists yet (the server never starts one), so
+    // nothing reads the locale while it changes; the argument is a
+    // NUL-terminated literal.
+    unsafe {
+        libc::setlocale(libc::LC_COLLATE, c"".as_ptr());
+    }
     // C: srand(time(NULL)^getpid()) and the random dict hash seed.
     crate::dict::dict_seed_random(ustime() as u64 ^ std::process::id() as u64);
     let mut hashseed = [0u8; 16];

@@ -1020,6 +1020,19 @@ pub fn hscan_command(server: &mut RedisServer, c: &mut Client) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::networking::create_client;
+
+    #[test]
+    fn hincrbyfloat_command_propagates_as_hset() {
+        let mut server = init_server_config();
+        server.db = (0..server.dbnum).map(RedisDb::new).collect();
+        let id = create_client(&mut server, None).expect("fake client");
+        let mut c = server.clients.remove(&id).expect("client in table");
+        c.argv = [&b"HINCRBYFLOAT"[..], b"h", b"f", b"2.5"].iter().map(|a| a.to_vec()).collect();
+        hincrbyfloat_command(&mut server, &mut c);
+        assert_eq!(c.argv, vec![b"HSET".to_vec(), b"h".to_vec(), b"f".to_vec(), b"2.5".to_vec()]);
+        assert_eq!(server.dirty, 1);
+    }
 
     fn new_hash() -> RObj {
         create_hash_object(0)

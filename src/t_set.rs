@@ -1305,6 +1305,117 @@ pub fn sscan_command(server: &mut RedisServer, c: &mut Client) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::networking::create_client;
+
+    fn setup() -> (RedisServer, Box<Client>) {
+        let mut server = init_server_config();
+        server.db = (0..server.dbnum).map(RedisDb::new).collect();
+        let id = create_client(&mut server, None).expect("fake client");
+        let mut c = server.clients.remove(&id).expect("client in table");
+        c.flags |= CLIENT_LUA;
+        (server, c)
+    }
+
+    fn argv(args: &[&str]) -> Vec<Vec<u8>> {
+        args.iter().map(|a| a.as_bytes().to_vec()).collect()
+    }
+
+    fn reply(c: &mut Client) -> String {
+        let mut out = c.buf[..c.bufpos].to_vec();
+        for b in &c.reply {
+            out.extend_from_slice(&b.buf);
+        }
+        c.bufpos = 0;
+        c.reply.clear();
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Runs one command proc the way call() would, minus propagation.
+    fn run(server: &mut RedisServer, c: &mut Client, args: &[&str]) -> String {
+        c.argv = argv(args);
+        c.flags &= !CLIENT_PREVENT_PROP;
+        server.also_propagate.clear();
+        c.cmd = lookup_command(server, args[0].as_bytes());
+        let cmd = c.cmd.expect("known command");
+        (server.commands[cmd].proc_)(server, c);
+        reply(c)
+    }
+
+    fn members(server: &mut RedisServer, c: &mut Client, key: &str) -> Vec<Vec<u8>> {
+        let dbid = c.db;
+        match lookup_key(server, dbid, key.as_bytes(), LOOKUP_NOTOUCH) {
+            Some(o) => set_ref(o).iter().map(|e| e.into_owned()).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn spop_command_propagates_as_srem() {
+        let (mut server, mut c) = setup();
+        run(&mut server, &mut c, &["sadd", "s", "a", "b"]);
+        let r = run(&mut server, &mut c, &["spop", "s"]);
+        let ele = r.rsplit("\r\n").nth(1).expect("bulk").to_string();
+        assert_eq!(c.argv, argv(&["SREM", "s", &ele]));
+        assert_eq!(members(&mut server, &mut c, "s").len(), 1);
+        run(&mut server, &mut c, &["spop", "s"]);
+        assert!(!db_exists(&server, 0, b"s"), "empty set deleted");
+    }
+
+    #[test]
+    fn spop_with_count_command_propagates_srems_or_del() {
+        let (mut server, mut c) = setup();
+        let srem = lookup_command(&server, b"srem").expect("srem");
+        for (n, count) in [(20, 2), (20, 18)] {
+            // CASE 2 (few elements) and CASE 3 (most elements).
+            let mut args = vec!["sadd", "s"];
+            let nums: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+            args.extend(nums.iter().map(|s| s.as_str()));
+            run(&mut server, &mut c, &["del", "s"]);
+            run(&mut server, &mut c, &args);
+            let dirty = server.dirty;
+            let count_s = count.to_string();
+            let r = run(&mut server, &mut c, &["spop", "s", &count_s]);
+            assert!(r.starts_with(&format!("*{count}\r\n")), "{r}");
+            assert!(c.flags & CLIENT_PREVENT_PROP == CLIENT_PREVENT_PROP);
+            assert_eq!(server.also_propagate.len(), count);
+            let left = members(&mut server, &mut c, "s");
+            assert_eq!(left.len(), n - count);
+            for op in &server.also_propagate {
+                assert_eq!(op.cmd, srem);
+                assert_eq!(op.target, PROPAGATE_AOF | PROPAGATE_REPL);
+                assert_eq!(&op.argv[..2], &argv(&["SREM", "s"])[..]);
+                assert!(!left.contains(&op.argv[2]), "popped elements left the set");
+            }
+            assert_eq!(server.dirty - dirty, count as i64 + 1);
+        }
+        // CASE 1: the whole set, propagated as DEL.
+        let r = run(&mut server, &mut c, &["spop", "s", "100"]);
+        assert!(r.starts_with("*2\r\n"), "{r}");
+        assert_eq!(c.argv, argv(&["DEL", "s"]));
+        assert!(server.also_propagate.is_empty());
+        assert!(!db_exists(&server, 0, b"s"));
+    }
+
+    #[test]
+    fn srandmember_with_count_command_four_cases() {
+        let (mut server, mut c) = setup();
+        let nums: Vec<String> = (0..50).map(|i| format!("m{i}")).collect();
+        let mut args = vec!["sadd", "s"];
+        args.extend(nums.iter().map(|s| s.as_str()));
+        run(&mut server, &mut c, &args);
+        for (count, expect) in [("-100", 100), ("100", 50), ("45", 45), ("5", 5), ("0", 0)] {
+            let r = run(&mut server, &mut c, &["srandmember", "s", count]);
+            assert!(r.starts_with(&format!("*{expect}\r\n")), "{count}: {r}");
+            let elems: Vec<&str> = r.split("\r\n").skip(2).step_by(2).filter(|s| !s.is_empty()).collect();
+            assert_eq!(elems.len(), expect);
+            if !count.starts_with('-') {
+                let uniq: std::collections::HashSet<_> = elems.iter().collect();
+                assert_eq!(uniq.len(), expect, "unique members for a positive count");
+            }
+            assert!(elems.iter().all(|e| nums.iter().any(|n| n == e)));
+        }
+        assert_eq!(members(&mut server, &mut c, "s").len(), 50, "SRANDMEMBER removes nothing");
+    }
 
     #[test]
     fn set_type_add_converts_on_non_integer_and_on_size() {

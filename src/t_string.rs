@@ -65,6 +65,20 @@ pub const OBJ_SET_XX: i32 = 1 << 1;
 pub const OBJ_SET_EX: i32 = 1 << 2;
 /// Set if time in ms in given
 pub const OBJ_SET_PX: i32 = 1 << 3;
+// Divergence from C: the four options below are not 5.0 syntax. They are
+// what a Redis 7.0 master propagates to its replicas (SET ... EX becomes
+// SET ... PXAT <unix ms>, INCRBYFLOAT becomes SET ... KEEPTTL, SET ... GET
+// is passed on as is), so SET accepts them from our master only
+// (CLIENT_MASTER); every other client still gets 5.0's syntax error. The
+// values are 7.0's.
+/// Keep the key's time to live (7.0 KEEPTTL).
+pub const OBJ_KEEPTTL: i32 = 1 << 4;
+/// Return the old value (7.0 GET); the master gets no reply anyway.
+pub const OBJ_SET_GET: i32 = 1 << 5;
+/// The expire is a unix time in seconds (7.0 EXAT).
+pub const OBJ_EXAT: i32 = 1 << 6;
+/// The expire is a unix time in milliseconds (7.0 PXAT).
+pub const OBJ_PXAT: i32 = 1 << 7;
 
 pub const UNIT_SECONDS: i32 = 0;
 pub const UNIT_MILLISECONDS: i32 = 1;
@@ -107,7 +121,10 @@ pub fn set_generic_command(
             return;
         }
         if unit == UNIT_SECONDS {
-            milliseconds = milliseconds.saturating_mul(1000);
+            // C multiplies without an overflow check; a huge EX wraps
+            // (to a time in the past, or a negative one that getExpire
+            // then treats as no expire), and so does the sum below.
+            milliseconds = milliseconds.wrapping_mul(1000);
         }
     }
     let dbid = c.db;
@@ -119,10 +136,20 @@ pub fn set_generic_command(
         add_reply(c, abort_reply.unwrap_or(NULLBULK));
         return;
     }
+    // Divergence from C: KEEPTTL (from a 7.0 master, see OBJ_KEEPTTL)
+    // keeps the time to live set_key() would remove.
+    let keepttl = if flags & OBJ_KEEPTTL != 0 { get_expire(server, dbid, &key) } else { -1 };
     set_key(server, dbid, &key, val);
+    if keepttl != -1 {
+        set_expire(server, dbid, &key, keepttl);
+    }
     server.dirty += 1;
     if expire_idx.is_some() {
-        set_expire(server, dbid, &key, mstime() + milliseconds);
+        // Divergence from C: EXAT/PXAT (from a 7.0 master) give the unix
+        // time itself.
+        let when =
+            if flags & (OBJ_EXAT | OBJ_PXAT) != 0 { milliseconds } else { mstime().wrapping_add(milliseconds) };
+        set_expire(server, dbid, &key, when);
     }
     notify_keyspace_event(server, NOTIFY_STRING, "set", &key, dbid as i32);
     if expire_idx.is_some() {
@@ -155,6 +182,29 @@ pub fn set_command(server: &mut RedisServer, c: &mut Client) {
         } else if a.eq_ignore_ascii_case(b"px") && flags & OBJ_SET_EX == 0 && has_next {
             flags |= OBJ_SET_PX;
             unit = UNIT_MILLISECONDS;
+            expire = Some(j + 1);
+            j += 1;
+        // Divergence from C: 7.0's KEEPTTL, GET, EXAT and PXAT, from our
+        // master only (see OBJ_KEEPTTL).
+        } else if c.flags & CLIENT_MASTER != 0
+            && a.eq_ignore_ascii_case(b"keepttl")
+            && flags & (OBJ_SET_EX | OBJ_SET_PX | OBJ_EXAT | OBJ_PXAT) == 0
+        {
+            flags |= OBJ_KEEPTTL;
+        } else if c.flags & CLIENT_MASTER != 0 && a.eq_ignore_ascii_case(b"get") {
+            flags |= OBJ_SET_GET;
+        } else if c.flags & CLIENT_MASTER != 0
+            && (a.eq_ignore_ascii_case(b"exat") || a.eq_ignore_ascii_case(b"pxat"))
+            && flags & (OBJ_SET_EX | OBJ_SET_PX | OBJ_EXAT | OBJ_PXAT | OBJ_KEEPTTL) == 0
+            && has_next
+        {
+            if a.eq_ignore_ascii_case(b"exat") {
+                flags |= OBJ_EXAT;
+                unit = UNIT_SECONDS;
+            } else {
+                flags |= OBJ_PXAT;
+                unit = UNIT_MILLISECONDS;
+            }
             expire = Some(j + 1);
             j += 1;
         } else {
@@ -516,12 +566,10 @@ pub fn decrby_command(server: &mut RedisServer, c: &mut Client) {
     let incr = get_long_long_from_object_or_reply(c, &a, None);
     c.argv[2] = a;
     if let Some(incr) = incr {
-        // Divergence from C: C negates without a check (UB on LLONG_MIN);
-        // we report the overflow.
-        match incr.checked_neg() {
-            Some(n) => incr_decr_command(server, c, n),
-            None => add_reply_error(c, "increment or decrement would overflow"),
-        }
+        // C negates without a check: -LLONG_MIN wraps to LLONG_MIN (an
+        // increment that incrDecrCommand's overflow test lets through
+        // when the old value is positive), as the 5.0.14 binary does.
+        incr_decr_command(server, c, incr.wrapping_neg());
     }
 }
 

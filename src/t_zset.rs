@@ -184,7 +184,8 @@ pub struct ZsetSkiplist {
 
 /// The compact ("ziplist") encoding of a sorted set: every (member, score)
 /// pair in order, in one buffer sized exactly to its contents, as a C
-/// ziplist is. Each entry is
+/// ziplist is. The buffer starts with the number of pairs (LEB128, C's
+/// zllen header field) and each entry is
 ///
 /// ```text
 /// <member length: LEB128> <member bytes> <score> <backlen>
@@ -198,13 +199,14 @@ pub struct ZsetSkiplist {
 /// byte, high bit set when more bytes are to the left), which lets a walk
 /// go from the tail to the head as C's zzlPrev() does.
 ///
-/// Positions in it (C's `eptr`) are byte offsets of entry starts.
+/// Positions in it (C's `eptr`) are byte offsets of entry starts. An empty
+/// buffer (no header at all) is the empty ziplist. The count lives in the
+/// buffer rather than in a field so that `ZSet` fits in 16 bytes: a
+/// million small sorted sets then pay 16 bytes less each for their boxed
+/// value, as jemalloc rounds 24 up to 32.
 #[derive(Clone, Default)]
 pub struct ZsetZiplist {
     zl: Box<[u8]>,
-    /// C: the ziplist's zllen header field, halved (an element and its
-    /// score are two ziplist entries in C).
-    len: u32,
 }
 
 /// The value of a sorted set key, in one of its two encodings. The
@@ -269,7 +271,7 @@ impl ZSet {
     pub fn iter(&self) -> ZSetIter<'_> {
         let remaining = self.len();
         match self {
-            ZSet::Ziplist(zl) => ZSetIter::Ziplist { zl, front: 0, back: zl.zl.len(), remaining },
+            ZSet::Ziplist(zl) => ZSetIter::Ziplist { zl, front: zzl_header(&zl.zl).1, back: zl.zl.len(), remaining },
             ZSet::Skiplist(zs) => ZSetIter::Skiplist {
                 zsl: &zs.zsl,
                 front: zs.zsl.nodes[ZSL_HEADER as usize].level[0].forward,
@@ -1383,20 +1385,31 @@ fn zzl_prev_offset(zl: &[u8], end: usize) -> usize {
     end - n - content as usize
 }
 
+/// The number of pairs and the offset of the first entry: the header.
+/// (no C twin: ziplist.h's ZIPLIST_LENGTH and ZIPLIST_ENTRY_HEAD)
+fn zzl_header(zl: &[u8]) -> (usize, usize) {
+    if zl.is_empty() {
+        return (0, 0);
+    }
+    let (count, head) = zzl_varint_get(zl, 0);
+    (count as usize, head)
+}
+
 /// C's ziplistIndex() over pairs: the `index`-th entry from the head, or
 /// for negative indices from the tail (-1 is the last). (no C twin)
 fn zzl_index(zl: &ZsetZiplist, index: i64) -> Option<usize> {
+    let (count, head) = zzl_header(&zl.zl);
     if index >= 0 {
-        if index >= zl.len as i64 {
+        if index >= count as i64 {
             return None;
         }
-        let mut p = 0;
+        let mut p = head;
         for _ in 0..index {
             p = zzl_decode(&zl.zl, p).end;
         }
         Some(p)
     } else {
-        if index < -(zl.len as i64) {
+        if index < -(count as i64) {
             return None;
         }
         let mut p = zl.zl.len();
@@ -1445,7 +1458,7 @@ pub fn zzl_compare_elements(zl: &ZsetZiplist, eptr: usize, cstr: &[u8]) -> i32 {
 
 /// C: t_zset.c zzlLength()
 pub fn zzl_length(zl: &ZsetZiplist) -> usize {
-    zl.len as usize
+    zzl_header(&zl.zl).0
 }
 
 /// Move to next entry: `None` when there is no next entry.
@@ -1460,7 +1473,7 @@ pub fn zzl_next(zl: &ZsetZiplist, eptr: usize) -> Option<usize> {
 ///
 /// C: t_zset.c zzlPrev()
 pub fn zzl_prev(zl: &ZsetZiplist, eptr: usize) -> Option<usize> {
-    (eptr > 0).then(|| zzl_prev_offset(&zl.zl, eptr))
+    (eptr > zzl_header(&zl.zl).1).then(|| zzl_prev_offset(&zl.zl, eptr))
 }
 
 /// Returns if there is a part of the zset is in range. Should only be used
@@ -1619,7 +1632,7 @@ pub fn zzl_last_in_lex_range(zl: &ZsetZiplist, range: &ZLexRangeSpec) -> Option<
 /// C: t_zset.c zzlFind()
 pub fn zzl_find(zl: &ZsetZiplist, ele: &[u8]) -> Option<(usize, f64)> {
     let buf = &zl.zl;
-    let mut p = 0;
+    let mut p = zzl_header(buf).1;
     while p < buf.len() {
         let e = zzl_decode(buf, p);
         if e.ele == ele {
@@ -1639,12 +1652,14 @@ pub fn zzl_find(zl: &ZsetZiplist, ele: &[u8]) -> Option<(usize, f64)> {
 /// __ziplistInsert/__ziplistDelete)
 fn zzl_splice(zl: &mut ZsetZiplist, from: usize, to: usize, with: &[u8], delta: i64) {
     let old = &zl.zl;
-    let mut n = Vec::with_capacity(old.len() - (to - from) + with.len());
-    n.extend_from_slice(&old[..from]);
+    let (count, head) = zzl_header(old);
+    let count = (count as i64 + delta) as u64;
+    let mut n = Vec::with_capacity(zzl_varint_len(count) + old.len() - head - (to - from) + with.len());
+    zzl_varint_put(&mut n, count);
+    n.extend_from_slice(&old[head.min(from)..from]);
     n.extend_from_slice(with);
     n.extend_from_slice(&old[to..]);
     zl.zl = n.into_boxed_slice();
-    zl.len = (zl.len as i64 + delta) as u32;
 }
 
 /// Delete (element,score) pair from ziplist.
@@ -1806,13 +1821,14 @@ pub fn zset_convert(zobj: &mut RObj, encoding: u8) {
             // C frees the skiplist while it appends to the new ziplist; the
             // old value is dropped once the new one is in place.
             let mut buf = Vec::new();
+            zzl_varint_put(&mut buf, zs.zsl.length as u64);
             let mut x = zs.zsl.first();
             while x != ZSL_NULL {
                 let n = zs.zsl.node(x);
                 zzl_encode(&mut buf, &n.ele, n.score);
                 x = zs.zsl.next(x);
             }
-            ZSet::Ziplist(ZsetZiplist { zl: buf.into_boxed_slice(), len: zs.zsl.length as u32 })
+            ZSet::Ziplist(ZsetZiplist { zl: buf.into_boxed_slice() })
         }
     };
     *z = new;
@@ -3948,10 +3964,11 @@ mod tests {
             p = zzl_prev(&zl, q);
         }
         assert_eq!(i, 0);
-        // Small integer scores take one byte: entry = len + member + 1 + 1.
+        // Small integer scores take one byte: count + (len + member + 1 + 1).
         let mut small = ZsetZiplist::default();
         zzl_insert(&mut small, b"m1", 5.0);
-        assert_eq!(small.zl.len(), 1 + 2 + 1 + 1);
+        assert_eq!(small.zl.len(), 1 + 1 + 2 + 1 + 1);
+        assert_eq!(std::mem::size_of::<ZSet>(), 16);
     }
 
     #[test]

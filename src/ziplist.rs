@@ -1012,10 +1012,10 @@ pub fn ziplist_blob_len(zl: &[u8]) -> usize {
 /// offset inside the blob, and the callback receives the decoded value.
 ///
 /// C: ziplist.c ziplistValidateIntegrity() (Redis 7.0; new in 6.2)
-pub fn ziplist_validate_integrity(
-    zl: &[u8],
+pub fn ziplist_validate_integrity<'a>(
+    zl: &'a [u8],
     deep: bool,
-    mut entry_cb: Option<&mut dyn FnMut(ZlValue<'_>, u32) -> bool>,
+    mut entry_cb: Option<&mut dyn FnMut(ZlValue<'a>, u32) -> bool>,
 ) -> Result<(), String> {
     let size = zl.len();
     // Check that we can actually read the header (and ZIP_END).
@@ -1095,6 +1095,15 @@ pub fn ziplist_validate_integrity(
         if prev != ziplist_entry_tail(zl) {
             return Err(format!("ziplist tail offset {tail} is not the last entry (at {prev})"));
         }
+    } else if tail != ZIPLIST_HEADER_SIZE {
+        // Divergence from C: 7.0 checks nothing more for an empty ziplist,
+        // so a tail offset pointing into the header passes, and
+        // ziplist_prev() from the end byte would then walk the header as
+        // an entry (found by tests/rdb_fuzz.rs). Redis always writes
+        // ZIPLIST_HEADER_SIZE there for an empty ziplist (ziplistNew(),
+        // and __ziplistDelete() when the last entry goes), so no real file
+        // is refused by this.
+        return Err(format!("empty ziplist has tail offset {tail}, not {ZIPLIST_HEADER_SIZE}"));
     }
 
     // Check that the count in the header is correct.

@@ -135,6 +135,8 @@ pub fn create_client(server: &mut RedisServer, sock: Option<Socket>) -> Option<C
         repldboff: 0,
         repldbsize: 0,
         replpreamble: Vec::new(),
+        psync_initial_offset: 0,
+        repldbfile: None,
         read_reploff: 0,
         reploff: 0,
         repl_ack_off: 0,

@@ -1,10 +1,55 @@
 //! Master/replica replication: the master feeding its replicas and the
-//! backlog, the replica's handshake with its master, PSYNC, and the
+//! backlog, the replica's handshake with its master, PSYNC, WAIT and the
 //! replication cron.
 //!
-//! Ports replication.c from Redis 5.0.14, split along its own sections.
+//! Ports replication.c from Redis 5.0.14, split along its own section
+//! banners. The files, in the C file's order:
+//!
+//! - `mod.rs`: "Utility functions" (replicationGetSlaveName) and the
+//!   replication backlog (createReplicationBacklog ...
+//!   feedReplicationBacklogWithObject, which C keeps at the top of its
+//!   MASTER section), plus the helpers every section uses to reach a
+//!   replica's client.
+//! - `master.rs`: "MASTER": propagation to replicas, SYNC/PSYNC, REPLCONF,
+//!   the RDB transfer to replicas, the replication IDs.
+//! - `slave.rs`: "SLAVE": REPLICAOF, the handshake state machine, the
+//!   transfer of the RDB from our master, ROLE.
+//! - `cache.rs`: "MASTER CACHING FOR PSYNC".
+//! - `min_slaves.rs`: "MIN-SLAVES-TO-WRITE".
+//! - "REPLICATION SCRIPT CACHE" is not ported (there is no scripting):
+//!   its two entry points are empty stubs at the bottom of this file.
+//! - `wait.rs`: "SYNCHRONOUS REPLICATION" (WAIT).
+//! - `cron.rs`: "REPLICATION CRON".
+//!
+//! Read this first: C links replicas by pointer from `server.slaves`; here
+//! the list holds client ids, and a replica is reached in `server.clients`.
+//! The one exception is the client running the current command, which is
+//! taken out of the table (`networking::with_client`) and passed around as
+//! `c`: SYNC, PSYNC and REPLCONF run with the replica itself detached, so
+//! the functions they call take an optional "current client" and use it
+//! when they meet its id (see `for_each_slave`).
 
+use crate::networking::{
+    add_reply, async_close_client_on_output_buffer_limit_reached,
+    free_client_async, with_client,
+};
 use crate::server::*;
+
+pub mod cron;
+pub mod master;
+pub mod min_slaves;
+pub mod wait;
+pub mod slave;
+pub mod cache;
+
+pub use cron::*;
+pub use master::*;
+pub use min_slaves::*;
+pub use wait::*;
+pub use slave::*;
+pub use cache::*;
+
+// ------------------------------- server.h -------------------------------
 
 /// State of slaves from the POV of the master. Used in client->replstate.
 /// In SEND_BULK and ONLINE state the slave receives new updates in its
@@ -20,156 +65,286 @@ pub const SLAVE_CAPA_NONE: i32 = 0;
 pub const SLAVE_CAPA_EOF: i32 = 1 << 0;
 pub const SLAVE_CAPA_PSYNC2: i32 = 1 << 1;
 
-/// Return the pointer to a string representing the slave ip:listening_port
-/// pair. Mostly useful for logging, since we want to log a slave using its
-/// IP address and its listening port which is more clear for the user.
+/// Number of pre-computed SELECT commands in C's shared objects. We build
+/// every SELECT on the fly (the bytes are the same), but keep the name so
+/// the comparison with C reads the same.
+///
+/// C: server.h PROTO_SHARED_SELECT_CMDS
+pub const PROTO_SHARED_SELECT_CMDS: i32 = 10;
+
+// --------------------------- Utility functions ----------------------------
+
+/// Return a string representing the slave ip:listening_port pair. Mostly
+/// useful for logging, since we want to log a slave using its IP address
+/// and its listening port which is more clear for the user, for example:
+/// "Closing connection with replica 10.1.2.3:6380".
+///
+/// Takes the id, so it can be called for any client in the table; use
+/// `get_slave_name` for a client at hand (a detached one).
 ///
 /// C: replication.c replicationGetSlaveName()
 pub fn replication_get_slave_name(server: &RedisServer, id: ClientId) -> String {
-    let Some(c) = server.clients.get(&id) else { return "<unknown>".into() };
-    let ip = c.slave_ip.clone().or_else(|| {
-        c.sock.as_ref().and_then(crate::networking::anet::anet_peer_to_string).map(|(ip, _)| ip)
+    match server.clients.get(&id) {
+        Some(c) => get_slave_name(c),
+        None => format!("client id #{}", id.0),
+    }
+}
+
+/// `replication_get_slave_name` for a client the caller holds. (no C twin:
+/// the body of replicationGetSlaveName)
+pub fn get_slave_name(c: &Client) -> String {
+    let ip = c.slave_ip.clone().filter(|ip| !ip.is_empty()).or_else(|| {
+        c.sock
+            .as_ref()
+            .and_then(crate::networking::anet::anet_peer_to_string)
+            .map(|(ip, _)| ip)
     });
     match ip {
-        Some(ip) if c.slave_listening_port != 0 => crate::networking::anet::anet_format_addr(&ip, c.slave_listening_port),
+        Some(ip) if c.slave_listening_port != 0 => {
+            crate::networking::anet::anet_format_addr(
+                &ip,
+                c.slave_listening_port,
+            )
+        }
         Some(ip) => format!("{}:<unknown-replica-port>", ip),
         None => format!("client id #{}", c.id.0),
     }
 }
 
-/// Propagate write commands to slaves, and populate the replication
-/// backlog as well.
-///
-/// C: replication.c replicationFeedSlaves()
-pub fn replication_feed_slaves(server: &mut RedisServer, _dictid: i32, _argv: &[Vec<u8>]) {
-    let _ = server;
-}
+// --------------------------- the backlog (MASTER) ---------------------------
 
-/// This function is used in order to proxy what we receive from our master
-/// to our sub-slaves.
+/// Allocates the backlog, empty. Virtually, its first byte is the next
+/// byte the replication stream will produce.
 ///
-/// C: replication.c replicationFeedSlavesFromMasterStream()
-pub fn replication_feed_slaves_from_master_stream(_server: &mut RedisServer, _buf: &[u8]) {}
-
-/// Sends every client in MONITOR mode the line describing a command about
-/// to run: `+<unix time>.<usec> [<db> <addr>] "arg" "arg" ...`. `c` is the
-/// client running the command, which `call()` (and EXEC) has taken out of
-/// `server.clients`; `argv` is its argument vector, passed apart so the
-/// caller can lend it while `c` is borrowed mutably.
-///
-/// C: replication.c replicationFeedMonitors()
-pub fn replication_feed_monitors(server: &mut RedisServer, c: &mut Client, dictid: usize, argv: &[Vec<u8>]) {
-    use crate::networking::{add_reply, get_client_peer_id};
-    let tv = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let mut cmdrepr = format!("+{}.{:06} ", tv.as_secs(), tv.subsec_micros());
-    if c.flags & CLIENT_LUA != 0 {
-        cmdrepr.push_str(&format!("[{} lua] ", dictid));
-    } else if c.flags & CLIENT_UNIX_SOCKET != 0 {
-        cmdrepr.push_str(&format!("[{} unix:{}] ", dictid, server.unixsocket.as_deref().unwrap_or("")));
-    } else {
-        cmdrepr.push_str(&format!("[{} {}] ", dictid, get_client_peer_id(server, c)));
+/// C: replication.c createReplicationBacklog()
+pub fn create_replication_backlog(server: &mut RedisServer) {
+    if server.repl_backlog.is_some() {
+        crate::server_panic!(server, "server.repl_backlog == NULL");
     }
-    // Arguments are plain byte strings here: C's INT-encoded branch
-    // ("%ld") prints the same text as sdscatrepr would.
-    for (j, a) in argv.iter().enumerate() {
-        cmdrepr.push_str(&crate::util::sdscatrepr(a));
-        if j != argv.len() - 1 {
-            cmdrepr.push(' ');
-        }
+    // vec![0; n] is calloc: the pages are only touched when written, as
+    // with C's zmalloc.
+    server.repl_backlog = Some(vec![0u8; server.repl_backlog_size as usize]);
+    server.repl_backlog_histlen = 0;
+    server.repl_backlog_idx = 0;
+
+    // We don't have any data inside our buffer, but virtually the first
+    // byte we have is the next byte that will be generated for the
+    // replication stream.
+    server.repl_backlog_off = server.master_repl_offset + 1;
+}
+
+/// Called when the user modifies the replication backlog size at runtime
+/// (CONFIG SET repl-backlog-size). It updates server.repl_backlog_size and
+/// resizes the buffer. An existing backlog is not copied: it is dropped
+/// and reallocated empty, so it holds less history until it refills.
+///
+/// C: replication.c resizeReplicationBacklog()
+pub fn resize_replication_backlog(server: &mut RedisServer, mut newsize: i64) {
+    if newsize < crate::config::CONFIG_REPL_BACKLOG_MIN_SIZE {
+        newsize = crate::config::CONFIG_REPL_BACKLOG_MIN_SIZE;
     }
-    cmdrepr.push_str("\r\n");
-
-    for id in server.monitors.clone() {
-        if id == c.id {
-            // A monitor may send commands too; it is the detached client.
-            add_reply(c, cmdrepr.as_bytes());
-            continue;
-        }
-        // Divergence from C: a monitor that is itself detached by an outer
-        // with_client (none today) cannot be reached here and misses the
-        // line.
-        let Some(mut monitor) = server.clients.remove(&id) else { continue };
-        add_reply(&mut monitor, cmdrepr.as_bytes());
-        // C's addReply queues the monitor for writing and checks its
-        // output buffer limits; both need the server, so do them here.
-        crate::networking::queue_pending_write(server, &mut monitor);
-        crate::networking::async_close_client_on_output_buffer_limit_reached(server, &mut monitor);
-        server.clients.insert(id, monitor);
-    }
-}
-
-/// Change the current instance replication ID with a new, random one.
-/// This will prevent successful PSYNCs between this master and other
-/// slaves, so the command should be called when something happens that
-/// alters the current story of the dataset.
-///
-/// C: replication.c changeReplicationId()
-pub fn change_replication_id(server: &mut RedisServer) {
-    server.replid = get_random_hex_chars();
-}
-
-/// Clear (invalidate) the secondary replication ID. This happens, for
-/// example, after a full resynchronization, when we start a new replication
-/// history.
-///
-/// C: replication.c clearReplicationId2()
-pub fn clear_replication_id2(server: &mut RedisServer) {
-    server.replid2 = [b'0'; 40];
-    server.second_replid_offset = -1;
-}
-
-/// C: replication.c replicationCacheMaster()
-pub fn replication_cache_master(server: &mut RedisServer, id: ClientId) {
-    let _ = (server, id);
-}
-
-/// This function is called when the slave lose the connection with the
-/// master into an unexpected way.
-///
-/// C: replication.c replicationHandleMasterDisconnection()
-pub fn replication_handle_master_disconnection(server: &mut RedisServer) {
-    server.master = None;
-    server.repl_state = REPL_STATE_CONNECT;
-    server.repl_down_since = server.unixtime;
-}
-
-/// Closes the RDB file a replica was being sent. (no C twin: part of
-/// freeClient in C)
-pub fn close_repldbfd(c: &mut Client) {
-    c.repldbfd = -1;
-}
-
-/// This function counts the number of slaves with lag <= min-slaves-max-lag.
-/// If the option is active, the server will prevent writes if there are
-/// not enough connected slaves with the specified lag (or less).
-///
-/// C: replication.c refreshGoodSlavesCount()
-pub fn refresh_good_slaves_count(server: &mut RedisServer) {
-    if server.repl_min_slaves_to_write == 0 || server.repl_min_slaves_max_lag == 0 {
+    if server.repl_backlog_size == newsize {
         return;
     }
-    let mut good = 0;
-    for id in &server.slaves {
-        if let Some(c) = server.clients.get(id) {
-            let lag = server.unixtime - c.repl_ack_time;
-            if c.replstate == SLAVE_STATE_ONLINE && lag <= server.repl_min_slaves_max_lag as i64 {
-                good += 1;
+
+    server.repl_backlog_size = newsize;
+    if server.repl_backlog.is_some() {
+        // What we actually do is to flush the old buffer and realloc a new
+        // empty one. It will refill with new data incrementally. The
+        // reason is that copying a few gigabytes adds latency and even
+        // worse often we need to alloc additional space before freeing the
+        // old buffer.
+        server.repl_backlog = None;
+        server.repl_backlog = Some(vec![0u8; server.repl_backlog_size as usize]);
+        server.repl_backlog_histlen = 0;
+        server.repl_backlog_idx = 0;
+        // Next byte we have is... the next since the buffer is empty.
+        server.repl_backlog_off = server.master_repl_offset + 1;
+    }
+}
+
+/// Frees the backlog. Only done when there are no replicas left.
+///
+/// C: replication.c freeReplicationBacklog()
+pub fn free_replication_backlog(server: &mut RedisServer) {
+    if !server.slaves.is_empty() {
+        crate::server_panic!(server, "listLength(server.slaves) == 0");
+    }
+    server.repl_backlog = None;
+}
+
+/// Add data to the replication backlog. This function also increments the
+/// global replication offset stored at server.master_repl_offset, because
+/// there is no case where we want to feed the backlog without incrementing
+/// the offset. Callers make sure the backlog exists.
+///
+/// C: replication.c feedReplicationBacklog()
+pub fn feed_replication_backlog(server: &mut RedisServer, mut p: &[u8]) {
+    server.master_repl_offset += p.len() as i64;
+    let Some(backlog) = server.repl_backlog.as_mut() else { return };
+    let size = backlog.len();
+
+    // This is a circular buffer, so write as much data we can at every
+    // iteration and rewind the "idx" index if we reach the limit.
+    while !p.is_empty() {
+        let idx = server.repl_backlog_idx as usize;
+        let thislen = (size - idx).min(p.len());
+        backlog[idx..idx + thislen].copy_from_slice(&p[..thislen]);
+        server.repl_backlog_idx += thislen as i64;
+        if server.repl_backlog_idx as usize == size {
+            server.repl_backlog_idx = 0;
+        }
+        p = &p[thislen..];
+        server.repl_backlog_histlen += thislen as i64;
+    }
+    if server.repl_backlog_histlen > server.repl_backlog_size {
+        server.repl_backlog_histlen = server.repl_backlog_size;
+    }
+    // Set the offset of the first byte we have in the backlog.
+    server.repl_backlog_off =
+        server.master_repl_offset - server.repl_backlog_histlen + 1;
+}
+
+/// Wrapper for feedReplicationBacklog() that takes Redis string objects
+/// as input. Our arguments are always their bytes (C's INT-encoded case
+/// prints the same digits), so this only forwards.
+///
+/// C: replication.c feedReplicationBacklogWithObject()
+pub fn feed_replication_backlog_with_object(server: &mut RedisServer, o: &[u8]) {
+    feed_replication_backlog(server, o);
+}
+
+// ------------------------ reaching the replicas ------------------------
+
+/// Runs `f` on every client in `server.slaves`, in list order, with the
+/// client taken out of the table as `with_client` does (so `f` may free
+/// it, and output it gets is queued for writing when it is handed back).
+/// `cur` is the client running the current command, detached from the
+/// table: when its id comes up, `f` gets it instead. The list is copied
+/// first, so `f` may add to it or remove from it, as C's listNext allows
+/// for the current node. (no C twin: C walks the list of pointers)
+pub fn for_each_slave(
+    server: &mut RedisServer,
+    mut cur: Option<&mut Client>,
+    mut f: impl FnMut(&mut RedisServer, &mut Client),
+) {
+    for id in server.slaves.clone() {
+        // A replica freed by an earlier call of f is gone from the list.
+        if !server.slaves.contains(&id) {
+            continue;
+        }
+        match cur.as_deref_mut() {
+            Some(c) if c.id == id => f(server, c),
+            _ => {
+                with_client(server, id, |server, c| f(server, c));
             }
         }
     }
-    server.repl_good_slaves_count = good;
 }
+
+/// C's `addReply(slave, ...)` for a replica in `server.clients`: appends
+/// `s` to its output and then does the two things of C's addReply that
+/// need the server, queueing it for writing and checking its output
+/// buffer limits (client-output-buffer-limit replica: a replica that falls
+/// too far behind is closed). (no C twin)
+///
+/// A replica that is itself running a command (taken out of the table)
+/// cannot be reached here.
+// Divergence from C: such a replica would silently miss part of the
+// stream, so it is closed instead (asynchronously); it reconnects and
+// continues from the backlog with PSYNC. Replicas only send REPLCONF,
+// which propagates nothing, so this is not expected to happen.
+pub fn add_reply_to_slave(server: &mut RedisServer, id: ClientId, s: &[u8]) {
+    let Some(c) = server.clients.get_mut(&id) else {
+        if server.detached.contains(&id) {
+            free_client_async(server, id);
+        }
+        return;
+    };
+    add_reply(c, s);
+    // C: the second half of clientInstallWriteHandler().
+    if c.flags & CLIENT_PENDING_WRITE != 0 && !c.pending_write_queued {
+        c.pending_write_queued = true;
+        server.clients_pending_write.push(id);
+    }
+    // C: _addReplyStringToList() checks the limits once the reply list is
+    // in use. The check needs the server and the client apart.
+    if c.reply_bytes != 0 && c.flags & CLIENT_CLOSE_ASAP == 0 {
+        if let Some(mut c) = server.clients.remove(&id) {
+            async_close_client_on_output_buffer_limit_reached(server, &mut c);
+            server.clients.insert(id, c);
+        }
+    }
+}
+
+// ----------------------- REPLICATION SCRIPT CACHE -----------------------
+//
+// Not ported: there is no scripting, so there are no scripts to remember
+// per replica. The entry points other code calls are empty.
 
 /// C: replication.c replicationScriptCacheInit()
 pub fn replication_script_cache_init(_server: &mut RedisServer) {}
 
-/// The replication work done in beforeSleep(): REPLCONF GETACK for WAIT.
-/// (no C twin: inline in server.c beforeSleep)
-pub fn before_sleep_replication(_server: &mut RedisServer) {}
-
-/// Replication cron function, called 1 time per second.
+/// Empty the script cache. Should be called every time we are no longer
+/// sure that every slave knows about all the scripts in our set, or when
+/// the current AOF "context" is no longer aware of the script.
 ///
-/// C: replication.c replicationCron()
-pub fn replication_cron(server: &mut RedisServer) {
-    refresh_good_slaves_count(server);
+/// C: replication.c replicationScriptCacheFlush()
+pub fn replication_script_cache_flush(_server: &mut RedisServer) {}
+
+/// Closes the RDB file a replica was being sent. (no C twin: part of
+/// freeClient in C)
+pub fn close_repldbfd(c: &mut Client) {
+    c.repldbfile = None;
+    c.repldbfd = -1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server_with_backlog(size: i64) -> RedisServer {
+        let mut server = crate::server::init_server_config();
+        server.repl_backlog_size = size;
+        create_replication_backlog(&mut server);
+        server
+    }
+
+    #[test]
+    fn create_replication_backlog_starts_after_the_current_offset() {
+        let mut server = crate::server::init_server_config();
+        server.master_repl_offset = 100;
+        create_replication_backlog(&mut server);
+        assert_eq!(server.repl_backlog_off, 101);
+        assert_eq!(server.repl_backlog_histlen, 0);
+    }
+
+    #[test]
+    fn feed_replication_backlog_wraps_and_keeps_the_newest_bytes() {
+        let mut server = server_with_backlog(8);
+        feed_replication_backlog(&mut server, b"abcdef");
+        assert_eq!(server.master_repl_offset, 6);
+        assert_eq!(server.repl_backlog_histlen, 6);
+        assert_eq!(server.repl_backlog_off, 1);
+        feed_replication_backlog(&mut server, b"ghijk");
+        assert_eq!(server.master_repl_offset, 11);
+        assert_eq!(server.repl_backlog_histlen, 8);
+        assert_eq!(server.repl_backlog_idx, 3);
+        // The oldest byte kept is the 4th: "d".
+        assert_eq!(server.repl_backlog_off, 4);
+        assert_eq!(server.repl_backlog.as_deref(), Some(&b"ijkdefgh"[..]));
+    }
+
+    #[test]
+    fn resize_replication_backlog_empties_it_and_enforces_the_minimum() {
+        let mut server = server_with_backlog(1024 * 1024);
+        feed_replication_backlog(&mut server, b"hello");
+        resize_replication_backlog(&mut server, 10);
+        assert_eq!(
+            server.repl_backlog_size,
+            crate::config::CONFIG_REPL_BACKLOG_MIN_SIZE
+        );
+        assert_eq!(server.repl_backlog_histlen, 0);
+        assert_eq!(server.repl_backlog_off, 6);
+    }
 }
