@@ -2794,7 +2794,7 @@ pub fn config_command(server: &mut RedisServer, c: &mut Client) {
 
 // ---------------------- helpers from replication.c and libc ----------------------
 
-// C: replication.c resizeReplicationBacklog() lives in replication/mod.rs.
+// The port of replication.c resizeReplicationBacklog() is in replication/mod.rs.
 use crate::replication::resize_replication_backlog;
 
 /// True if the path holds no '/' nor '\\'.

@@ -65,7 +65,9 @@ fn rand() -> u64 {
     // than glibc's rand(); only the distribution matters, not the sequence.
     static STATE: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
     const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut z = STATE.fetch_add(GAMMA, Ordering::Relaxed).wrapping_add(GAMMA);
+    let mut z = STATE
+        .fetch_add(GAMMA, Ordering::Relaxed)
+        .wrapping_add(GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -129,7 +131,9 @@ impl Intset {
     ///
     /// C: intset.c intsetNew()
     pub fn intset_new() -> Intset {
-        let mut is = Intset { blob: vec![0u8; INTSET_HEADER].into_boxed_slice() };
+        let mut is = Intset {
+            blob: vec![0u8; INTSET_HEADER].into_boxed_slice(),
+        };
         is.set_encoding(INTSET_ENC_INT16);
         is.set_length(0);
         is
@@ -358,7 +362,10 @@ impl Intset {
         }
         let is = Intset { blob };
         let enc = u32::from_le_bytes(is.blob[0..4].try_into().ok()?);
-        if enc != INTSET_ENC_INT16 as u32 && enc != INTSET_ENC_INT32 as u32 && enc != INTSET_ENC_INT64 as u32 {
+        if enc != INTSET_ENC_INT16 as u32
+            && enc != INTSET_ENC_INT32 as u32
+            && enc != INTSET_ENC_INT64 as u32
+        {
             return None;
         }
         if is.blob.len() != INTSET_HEADER + is.intset_len() as usize * enc as usize {
@@ -432,7 +439,9 @@ pub fn intset_validate_integrity(p: &[u8], deep: bool) -> Result<(), String> {
     for i in 1..count {
         let cur = get(i);
         if cur <= prev {
-            return Err(format!("intset record {i} ({cur}) is not above the one before ({prev})"));
+            return Err(format!(
+                "intset record {i} ({cur}) is not above the one before ({prev})"
+            ));
         }
         prev = cur;
     }

@@ -20,6 +20,7 @@ pub mod dict;
 pub mod expire;
 pub mod intset;
 pub mod listpack;
+pub mod long_double;
 pub mod multi;
 pub mod networking;
 pub mod notify;

@@ -1288,7 +1288,6 @@ mod tests {
         assert_eq!(seen, vec![(LpValue::Str(b"a"), 2), (LpValue::Int(7), 2)]);
     }
 
-
     #[test]
     fn lp_every_truncation_is_rejected() {
         let x = vec![b'x'; 300];

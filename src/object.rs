@@ -11,6 +11,7 @@
 
 use crate::networking::add_reply_error;
 use crate::networking::{add_reply, add_reply_bulk_c_string, add_reply_help, add_reply_long_long, add_reply_subcommand_syntax_error};
+use crate::long_double::{strtold, LongDouble};
 use crate::server::{Client, LRU_CLOCK_MAX};
 use crate::server::{get_lru_clock, RedisServer, LRU_CLOCK_RESOLUTION, MAXMEMORY_FLAG_LFU, MAXMEMORY_FLAG_NO_SHARED_INTEGERS};
 
@@ -206,23 +207,25 @@ pub fn get_long_from_object_or_reply(
     get_long_long_from_object_or_reply(c, o, msg)
 }
 
-/// Parses a long double the way C's strtold-based getLongDoubleFromObject
-/// does: no spaces, no trailing garbage, no NaN. C: object.c
-/// getLongDoubleFromObject()
-pub fn get_long_double_from_object(o: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(o).ok()?;
-    if s.is_empty()
-        || s.len() > 5000
-        || s.starts_with(|ch: char| ch.is_ascii_whitespace())
-        || s.ends_with(|ch: char| ch.is_ascii_whitespace())
+/// Reads a string value as a long double: the whole string must be a
+/// number strtold() takes (so not empty, no leading space, no trailing
+/// byte, not even a NUL), neither NaN nor out of range. Callers pass an
+/// INT-encoded value as its decimal text, which reads back exactly, as
+/// C's `(long)o->ptr` cast does.
+///
+/// C: object.c getLongDoubleFromObject()
+pub fn get_long_double_from_object(o: &[u8]) -> Option<LongDouble> {
+    if o.is_empty() || is_c_space(o[0]) {
+        return None;
+    }
+    let r = strtold(o);
+    if r.consumed != o.len()
+        || (r.erange && (r.value.is_infinite() || r.value.is_zero()))
+        || r.value.is_nan()
     {
         return None;
     }
-    let v = parse_c_double(s)?;
-    if v.is_nan() {
-        return None;
-    }
-    Some(v)
+    Some(r.value)
 }
 
 /// C: object.c getLongDoubleFromObjectOrReply()
@@ -230,7 +233,7 @@ pub fn get_long_double_from_object_or_reply(
     c: &mut Client,
     o: &[u8],
     msg: Option<&str>,
-) -> Option<f64> {
+) -> Option<LongDouble> {
     match get_long_double_from_object(o) {
         Some(v) => Some(v),
         None => {

@@ -105,6 +105,10 @@ pub struct Rio {
     pub processed_bytes: usize,
     /// maximum single read or write chunk size (0: no limit)
     pub max_processing_chunk: usize,
+    /// The LZF compressor's table, made at the first compressed string of
+    /// a save and kept for the next ones. (no C twin, see
+    /// rdb::LzfState)
+    pub lzf: Option<Box<crate::rdb::LzfState>>,
 }
 
 /// Write `buf` to the stream, cut into chunks of at most
@@ -230,7 +234,13 @@ pub fn rio_flush(r: &mut Rio) -> io::Result<()> {
 /// (no C twin: C copies one of the static rioBufferIO/rioFileIO/rioFdsetIO
 /// templates)
 fn rio_new(io: RioIo) -> Rio {
-    Rio { io, update_cksum: None, cksum: 0, processed_bytes: 0, max_processing_chunk: 0 }
+    Rio { io, update_cksum: None, cksum: 0, processed_bytes: 0, max_processing_chunk: 0, lzf: None }
+}
+
+/// A rio that only counts what is written to it. (no C twin: C passes a
+/// NULL rio to the save functions to measure an object)
+pub fn rio_init_with_null() -> Rio {
+    rio_new(RioIo::Null { pos: 0 })
 }
 
 // ------------------------- Buffer I/O implementation -----------------------

@@ -37,14 +37,22 @@ fn etimedout() -> io::Error {
 /// part of `buf` may have been written.
 ///
 /// C: syncio.c syncWrite()
-pub fn sync_write(s: &Socket, mut buf: &[u8], timeout: i64) -> io::Result<usize> {
+pub fn sync_write(
+    s: &Socket,
+    mut buf: &[u8],
+    timeout: i64,
+) -> io::Result<usize> {
     let ret = buf.len();
     let start = mstime();
     let mut remaining = timeout;
     let mut w: &Socket = s;
 
     loop {
-        let wait = if remaining > SYNCIO__RESOLUTION { remaining } else { SYNCIO__RESOLUTION };
+        let wait = if remaining > SYNCIO__RESOLUTION {
+            remaining
+        } else {
+            SYNCIO__RESOLUTION
+        };
 
         // Optimistically try to write before checking if the socket is
         // actually writable. At worst we get EAGAIN.
@@ -73,7 +81,11 @@ pub fn sync_write(s: &Socket, mut buf: &[u8], timeout: i64) -> io::Result<usize>
 /// have been consumed from the socket.
 ///
 /// C: syncio.c syncRead()
-pub fn sync_read(s: &Socket, buf: &mut [u8], timeout: i64) -> io::Result<usize> {
+pub fn sync_read(
+    s: &Socket,
+    buf: &mut [u8],
+    timeout: i64,
+) -> io::Result<usize> {
     let mut totread = 0;
     let start = mstime();
     let mut remaining = timeout;
@@ -83,7 +95,11 @@ pub fn sync_read(s: &Socket, buf: &mut [u8], timeout: i64) -> io::Result<usize> 
         return Ok(0);
     }
     loop {
-        let wait = if remaining > SYNCIO__RESOLUTION { remaining } else { SYNCIO__RESOLUTION };
+        let wait = if remaining > SYNCIO__RESOLUTION {
+            remaining
+        } else {
+            SYNCIO__RESOLUTION
+        };
 
         // Optimistically try to read before checking if the socket is
         // actually readable. At worst we get EAGAIN.
@@ -121,7 +137,11 @@ pub fn sync_read(s: &Socket, buf: &mut [u8], timeout: i64) -> io::Result<usize> 
 /// RDB payload, or the replication stream after `+CONTINUE`).
 ///
 /// C: syncio.c syncReadLine()
-pub fn sync_read_line(s: &Socket, size: usize, timeout: i64) -> io::Result<Vec<u8>> {
+pub fn sync_read_line(
+    s: &Socket,
+    size: usize,
+    timeout: i64,
+) -> io::Result<Vec<u8>> {
     let mut line = Vec::new();
     let mut size = size.saturating_sub(1);
     while size != 0 {
@@ -143,7 +163,9 @@ pub fn sync_read_line(s: &Socket, size: usize, timeout: i64) -> io::Result<Vec<u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::networking::anet::{anet_non_block, anet_tcp_accept, anet_tcp_connect, anet_tcp_server};
+    use crate::networking::anet::{
+        anet_non_block, anet_tcp_accept, anet_tcp_connect, anet_tcp_server,
+    };
 
     fn pair() -> (Socket, Socket) {
         let l = anet_tcp_server(0, Some("127.0.0.1"), 16).expect("listen");

@@ -98,7 +98,9 @@ impl Default for PairList {
 impl PairList {
     /// An empty list, as ziplistNew() (no C twin).
     pub fn new() -> PairList {
-        PairList { buf: vec![0u8; PAIRLIST_HEADER].into_boxed_slice() }
+        PairList {
+            buf: vec![0u8; PAIRLIST_HEADER].into_boxed_slice(),
+        }
     }
 
     /// The number of pairs; a ziplist's length is twice this.
@@ -133,7 +135,11 @@ impl PairList {
             }
             shift += 7;
         }
-        PairListEntry { hdr: p, start: i, end: i + len }
+        PairListEntry {
+            hdr: p,
+            start: i,
+            end: i + len,
+        }
     }
 
     /// The field and value entries of `field`, if present
@@ -174,7 +180,10 @@ impl PairList {
             }
             return true;
         }
-        let add = pairlist_len_size(field.len()) + field.len() + pairlist_len_size(value.len()) + value.len();
+        let add = pairlist_len_size(field.len())
+            + field.len()
+            + pairlist_len_size(value.len())
+            + value.len();
         let n = self.len();
         let mut out = std::mem::take(&mut self.buf).into_vec();
         // One realloc, as ziplistResize(); exact, so into_boxed_slice does
@@ -189,7 +198,9 @@ impl PairList {
 
     /// Removes `field` and its value. Returns whether it was there.
     pub fn delete(&mut self, field: &[u8]) -> bool {
-        let Some((f, v)) = self.find(field) else { return false };
+        let Some((f, v)) = self.find(field) else {
+            return false;
+        };
         let n = self.len();
         let mut out = std::mem::take(&mut self.buf).into_vec();
         out.drain(f.hdr..v.end);
@@ -200,14 +211,20 @@ impl PairList {
 
     /// The pairs in insertion order.
     pub fn iter(&self) -> PairListIter<'_> {
-        PairListIter { zl: self, p: PAIRLIST_HEADER }
+        PairListIter {
+            zl: self,
+            p: PAIRLIST_HEADER,
+        }
     }
 }
 
 impl std::fmt::Debug for PairList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map()
-            .entries(self.iter().map(|(k, v)| (String::from_utf8_lossy(k), String::from_utf8_lossy(v))))
+            .entries(
+                self.iter()
+                    .map(|(k, v)| (String::from_utf8_lossy(k), String::from_utf8_lossy(v))),
+            )
             .finish()
     }
 }
@@ -269,9 +286,8 @@ impl Hash {
         }
     }
 
-    /// Return the number of elements in a hash.
-    ///
-    /// C: t_hash.c hashTypeLength()
+    /// Return the number of elements in a hash (what `hash_type_length`
+    /// returns).
     pub fn len(&self) -> usize {
         match self {
             Hash::Ziplist(zl) => zl.len(),
@@ -330,9 +346,16 @@ impl Clone for Hash {
 
 impl std::fmt::Debug for Hash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = if matches!(self, Hash::Ziplist(_)) { "Ziplist" } else { "Ht" };
+        let name = if matches!(self, Hash::Ziplist(_)) {
+            "Ziplist"
+        } else {
+            "Ht"
+        };
         f.debug_map()
-            .entries(self.iter().map(|(k, v)| (String::from_utf8_lossy(k), String::from_utf8_lossy(v))))
+            .entries(
+                self.iter()
+                    .map(|(k, v)| (String::from_utf8_lossy(k), String::from_utf8_lossy(v))),
+            )
             .finish()
             .and_then(|_| write!(f, " ({name})"))
     }
@@ -383,7 +406,9 @@ pub fn hash_type_try_conversion(
         sum += len;
     }
     // ziplistSafeToAdd()
-    let Hash::Ziplist(zl) = hash_ref(o) else { return };
+    let Hash::Ziplist(zl) = hash_ref(o) else {
+        return;
+    };
     if zl.blob_len() + sum > ZIPLIST_MAX_SAFETY_SIZE {
         hash_type_convert(o, OBJ_ENCODING_HT);
     }
@@ -461,7 +486,12 @@ pub fn hash_type_exists(o: &mut RObj, field: &[u8]) -> bool {
 /// allocation; here both are always copied, as HASH_SET_COPY does.
 ///
 /// C: t_hash.c hashTypeSet()
-pub fn hash_type_set(o: &mut RObj, field: &[u8], value: &[u8], hash_max_ziplist_entries: usize) -> bool {
+pub fn hash_type_set(
+    o: &mut RObj,
+    field: &[u8],
+    value: &[u8],
+    hash_max_ziplist_entries: usize,
+) -> bool {
     let update;
     match hash_mut(o) {
         Hash::Ziplist(zl) => {
@@ -586,12 +616,17 @@ pub fn hash_type_lookup_write_or_create<'a>(
 ///
 /// C: t_hash.c hashTypeConvertZiplist()
 pub fn hash_type_convert_ziplist(o: &mut RObj, enc: u8) {
-    assert_eq!(o.encoding, OBJ_ENCODING_ZIPLIST, "hashTypeConvertZiplist on a non-ziplist");
+    assert_eq!(
+        o.encoding, OBJ_ENCODING_ZIPLIST,
+        "hashTypeConvertZiplist on a non-ziplist"
+    );
 
     if enc == OBJ_ENCODING_ZIPLIST {
         // Nothing to do...
     } else if enc == OBJ_ENCODING_HT {
-        let Hash::Ziplist(zl) = hash_ref(o) else { return };
+        let Hash::Ziplist(zl) = hash_ref(o) else {
+            return;
+        };
         let mut dict = HashDict::new();
         for (key, value) in zl.iter() {
             // A PairList cannot hold a field twice, so this cannot fail
@@ -639,8 +674,13 @@ fn with_argv<R>(c: &mut Client, f: impl FnOnce(&mut Client, &mut Vec<Vec<u8>>) -
 /// C: t_hash.c hsetnxCommand()
 pub fn hsetnx_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let (max_value, max_entries) = (server.hash_max_ziplist_value, server.hash_max_ziplist_entries);
-        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else { return };
+        let (max_value, max_entries) = (
+            server.hash_max_ziplist_value,
+            server.hash_max_ziplist_entries,
+        );
+        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else {
+            return;
+        };
         hash_type_try_conversion(o, argv, 2, 3, max_value);
 
         if hash_type_exists(o, &argv[2]) {
@@ -666,8 +706,13 @@ pub fn hset_command(server: &mut RedisServer, c: &mut Client) {
             return;
         }
 
-        let (max_value, max_entries) = (server.hash_max_ziplist_value, server.hash_max_ziplist_entries);
-        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else { return };
+        let (max_value, max_entries) = (
+            server.hash_max_ziplist_value,
+            server.hash_max_ziplist_entries,
+        );
+        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else {
+            return;
+        };
         hash_type_try_conversion(o, argv, 2, argv.len() - 1, max_value);
 
         let mut created = 0;
@@ -698,11 +743,15 @@ pub fn hset_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hincrbyCommand()
 pub fn hincrby_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(incr) = get_long_long_from_object_or_reply(c, &argv[3], None) else { return };
+        let Some(incr) = get_long_long_from_object_or_reply(c, &argv[3], None) else {
+            return;
+        };
         let max_entries = server.hash_max_ziplist_entries;
         // Note: no hashTypeTryConversion() here, as in C: a long field
         // name can end up in a ziplist.
-        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else { return };
+        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else {
+            return;
+        };
         let oldvalue = match hash_type_get_value(o, &argv[2]) {
             Some(v) => match string2ll(v) {
                 Some(n) => n,
@@ -727,39 +776,28 @@ pub fn hincrby_command(server: &mut RedisServer, c: &mut Client) {
     })
 }
 
-/// Parses a long double the way util.c string2ld() does: the whole
-/// string, no leading space, no NaN, no overflow. (no C twin here: C's
-/// string2ld, over the shared long double parser)
-fn string2ld(s: &[u8]) -> Option<f64> {
-    // MAX_LONG_DOUBLE_CHARS
-    if s.len() >= 5 * 1024 {
-        return None;
-    }
-    let v = get_long_double_from_object(s)?;
-    // Divergence from C: values are doubles, not x87 long doubles, so a
-    // number beyond ~1.8e308 overflows to infinity here where C still
-    // holds it (then HINCRBYFLOAT refuses the infinite result).
-    Some(v)
-}
-
 /// HINCRBYFLOAT key field increment. Propagated as HSET key field
 /// <result>, so replicas and the AOF do not depend on float formatting.
 ///
 /// C: t_hash.c hincrbyfloatCommand()
 pub fn hincrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(incr) = get_long_double_from_object_or_reply(c, &argv[3], None) else { return };
+        let Some(incr) = get_long_double_from_object_or_reply(c, &argv[3], None) else {
+            return;
+        };
         let max_entries = server.hash_max_ziplist_entries;
-        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else { return };
+        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else {
+            return;
+        };
         let value = match hash_type_get_value(o, &argv[2]) {
-            Some(v) => match string2ld(v) {
+            Some(v) => match crate::util::string2ld(v) {
                 Some(n) => n,
                 None => {
                     add_reply_error(c, "hash value is not a float");
                     return;
                 }
             },
-            None => 0.0,
+            None => crate::long_double::LongDouble::ZERO,
         };
 
         let value = value + incr;
@@ -768,10 +806,7 @@ pub fn hincrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
             return;
         }
 
-        // Divergence from C: the sum is a double, formatted by the same
-        // ld2string() port as INCRBYFLOAT, where C adds and prints x87
-        // long doubles; the last digits can differ.
-        let buf = crate::util::ld2string_human(value).into_bytes();
+        let buf = crate::util::ld2string(value, true);
         hash_type_set(o, &argv[2], &buf, max_entries);
         add_reply_bulk_c_buffer(c, &buf);
         signal_modified_key(server, c.db, &argv[1]);
@@ -807,7 +842,9 @@ fn add_hash_field_to_reply(c: &mut Client, o: Option<&mut RObj>, field: &[u8]) {
 /// C: t_hash.c hgetCommand()
 pub fn hget_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], NULLBULK) else { return };
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], NULLBULK) else {
+            return;
+        };
         if check_type(c, o, OBJ_HASH) {
             return;
         }
@@ -841,7 +878,9 @@ pub fn hmget_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hdelCommand()
 pub fn hdel_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_write_or_reply(server, c, &argv[1], CZERO) else { return };
+        let Some(o) = lookup_key_write_or_reply(server, c, &argv[1], CZERO) else {
+            return;
+        };
         if check_type(c, o, OBJ_HASH) {
             return;
         }
@@ -877,7 +916,9 @@ pub fn hdel_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hlenCommand()
 pub fn hlen_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else { return };
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else {
+            return;
+        };
         if check_type(c, o, OBJ_HASH) {
             return;
         }
@@ -891,7 +932,9 @@ pub fn hlen_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hstrlenCommand()
 pub fn hstrlen_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else { return };
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else {
+            return;
+        };
         if check_type(c, o, OBJ_HASH) {
             return;
         }
@@ -916,7 +959,9 @@ fn add_hash_iterator_cursor_to_reply(c: &mut Client, cur: (&[u8], &[u8]), what: 
 /// C: t_hash.c genericHgetallCommand()
 fn generic_hgetall_command(server: &mut RedisServer, c: &mut Client, flags: i32) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else { return };
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else {
+            return;
+        };
         if check_type(c, o, OBJ_HASH) {
             return;
         }
@@ -973,7 +1018,9 @@ pub fn hgetall_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hexistsCommand()
 pub fn hexists_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else { return };
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else {
+            return;
+        };
         if check_type(c, o, OBJ_HASH) {
             return;
         }
@@ -987,8 +1034,12 @@ pub fn hexists_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hscanCommand()
 pub fn hscan_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Ok(cursor) = parse_scan_cursor_or_reply(c, &argv[2]) else { return };
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYSCAN) else { return };
+        let Ok(cursor) = parse_scan_cursor_or_reply(c, &argv[2]) else {
+            return;
+        };
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYSCAN) else {
+            return;
+        };
         if check_type(c, o, OBJ_HASH) {
             return;
         }
@@ -1010,7 +1061,14 @@ pub fn hscan_command(server: &mut RedisServer, c: &mut Client) {
                         out.push(val.to_vec());
                     })
                 };
-                scan_generic_command(c, ScanObj::Dict { scan: &mut step, pairs: true }, cursor);
+                scan_generic_command(
+                    c,
+                    ScanObj::Dict {
+                        scan: &mut step,
+                        pairs: true,
+                    },
+                    cursor,
+                );
             }
         }
         *argv = std::mem::take(&mut c.argv);
@@ -1028,9 +1086,20 @@ mod tests {
         server.db = (0..server.dbnum).map(RedisDb::new).collect();
         let id = create_client(&mut server, None).expect("fake client");
         let mut c = server.clients.remove(&id).expect("client in table");
-        c.argv = [&b"HINCRBYFLOAT"[..], b"h", b"f", b"2.5"].iter().map(|a| a.to_vec()).collect();
+        c.argv = [&b"HINCRBYFLOAT"[..], b"h", b"f", b"2.5"]
+            .iter()
+            .map(|a| a.to_vec())
+            .collect();
         hincrbyfloat_command(&mut server, &mut c);
-        assert_eq!(c.argv, vec![b"HSET".to_vec(), b"h".to_vec(), b"f".to_vec(), b"2.5".to_vec()]);
+        assert_eq!(
+            c.argv,
+            vec![
+                b"HSET".to_vec(),
+                b"h".to_vec(),
+                b"f".to_vec(),
+                b"2.5".to_vec()
+            ]
+        );
         assert_eq!(server.dirty, 1);
     }
 
@@ -1051,7 +1120,10 @@ mod tests {
         assert_eq!(zl.get(b"c"), None);
         // Insertion order survives updates, as in a ziplist.
         let pairs: Vec<_> = zl.iter().collect();
-        assert_eq!(pairs, vec![(&b"a"[..], &b"333"[..]), (&b"b"[..], &b"x"[..])]);
+        assert_eq!(
+            pairs,
+            vec![(&b"a"[..], &b"333"[..]), (&b"b"[..], &b"x"[..])]
+        );
         assert!(zl.delete(b"a"));
         assert!(!zl.delete(b"a"));
         assert_eq!(zl.len(), 1);
@@ -1092,7 +1164,12 @@ mod tests {
     #[test]
     fn hash_type_try_conversion_checks_value_length() {
         let mut o = new_hash();
-        let argv = vec![b"hset".to_vec(), b"k".to_vec(), b"f".to_vec(), vec![b'x'; 65]];
+        let argv = vec![
+            b"hset".to_vec(),
+            b"k".to_vec(),
+            b"f".to_vec(),
+            vec![b'x'; 65],
+        ];
         hash_type_try_conversion(&mut o, &argv, 2, 3, 65);
         assert_eq!(o.encoding, OBJ_ENCODING_ZIPLIST);
         hash_type_try_conversion(&mut o, &argv, 2, 3, 64);
@@ -1103,7 +1180,12 @@ mod tests {
     fn hash_clone_keeps_encoding_and_pairs() {
         let mut o = new_hash();
         for i in 0..10 {
-            hash_type_set(&mut o, format!("f{i}").as_bytes(), format!("v{i}").as_bytes(), 5);
+            hash_type_set(
+                &mut o,
+                format!("f{i}").as_bytes(),
+                format!("v{i}").as_bytes(),
+                5,
+            );
         }
         let h = hash_ref(&o).clone();
         assert_eq!(h.encoding(), OBJ_ENCODING_HT);

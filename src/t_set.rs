@@ -83,7 +83,7 @@ impl SetEle<'_> {
 impl Set {
     /// An empty hash-table set (the `ptr` of createSetObject()).
     pub fn new_ht() -> Set {
-        Set::Ht(Box::new(SetDict::new()))
+        Set::Ht(Box::default())
     }
 
     /// An empty intset (the `ptr` of createIntsetObject()).
@@ -99,9 +99,7 @@ impl Set {
         }
     }
 
-    /// The number of members.
-    ///
-    /// C: t_set.c setTypeSize()
+    /// The number of members (what `set_type_size` returns).
     pub fn len(&self) -> usize {
         match self {
             Set::Intset(is) => is.intset_len() as usize,
@@ -115,8 +113,6 @@ impl Set {
 
     /// Whether `value` is a member, without the rehash step of dictFind()
     /// (a shared borrow cannot move buckets); see `set_type_is_member`.
-    ///
-    /// C: t_set.c setTypeIsMember()
     pub fn is_member(&self, value: &[u8]) -> bool {
         match self {
             Set::Ht(d) => d.find(value).is_some(),
@@ -164,7 +160,12 @@ impl Clone for Set {
 
 impl std::fmt::Debug for Set {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_set().entries(self.iter().map(|e| String::from_utf8_lossy(&e).into_owned())).finish()
+        f.debug_set()
+            .entries(
+                self.iter()
+                    .map(|e| String::from_utf8_lossy(&e).into_owned()),
+            )
+            .finish()
     }
 }
 
@@ -262,7 +263,9 @@ pub fn set_type_add(subject: &mut RObj, value: &[u8], set_max_intset_entries: us
 
                 // The set *was* an intset and this value is not integer
                 // encodable, so dictAdd should always work.
-                let Set::Ht(d) = set_mut(subject) else { unreachable!("just converted") };
+                let Set::Ht(d) = set_mut(subject) else {
+                    unreachable!("just converted")
+                };
                 let added = d.dict_add(value.into(), ()).is_ok();
                 assert!(added, "setTypeAdd: dictAdd after conversion failed");
                 true
@@ -310,7 +313,9 @@ pub fn set_type_is_member(subject: &mut RObj, value: &[u8]) -> bool {
 pub fn set_type_random_element(setobj: &mut RObj) -> SetEle<'_> {
     match set_mut(setobj) {
         Set::Ht(d) => {
-            let de = d.dict_get_random_key().expect("setTypeRandomElement on an empty set");
+            let de = d
+                .dict_get_random_key()
+                .expect("setTypeRandomElement on an empty set");
             SetEle::Str(&de.key()[..])
         }
         Set::Intset(is) => SetEle::Int(is.intset_random()),
@@ -334,7 +339,9 @@ pub fn set_type_convert(setobj: &mut RObj, enc: u8) {
     );
 
     if enc == OBJ_ENCODING_HT {
-        let Set::Intset(is) = set_ref(setobj) else { return };
+        let Set::Intset(is) = set_ref(setobj) else {
+            return;
+        };
         let mut d = SetDict::new();
 
         // Presize the dict to avoid rehashing
@@ -415,7 +422,9 @@ pub fn sadd_command(server: &mut RedisServer, c: &mut Client) {
 pub fn srem_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let dbid = c.db;
-        let Some(set) = lookup_key_write_or_reply(server, c, &argv[1], CZERO) else { return };
+        let Some(set) = lookup_key_write_or_reply(server, c, &argv[1], CZERO) else {
+            return;
+        };
         if check_type(c, set, OBJ_SET) {
             return;
         }
@@ -517,7 +526,9 @@ pub fn smove_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_set.c sismemberCommand()
 pub fn sismember_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else { return };
+        let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else {
+            return;
+        };
         if check_type(c, set, OBJ_SET) {
             return;
         }
@@ -534,7 +545,9 @@ pub fn sismember_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_set.c scardCommand()
 pub fn scard_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else { return };
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else {
+            return;
+        };
         if check_type(c, o, OBJ_SET) {
             return;
         }
@@ -558,7 +571,9 @@ fn spop_with_count_command(server: &mut RedisServer, c: &mut Client, argv: &mut 
     let dbid = c.db;
 
     // Get the count argument
-    let Some(l) = get_long_from_object_or_reply(c, &argv[2], None) else { return };
+    let Some(l) = get_long_from_object_or_reply(c, &argv[2], None) else {
+        return;
+    };
     let mut count = if l >= 0 {
         l as u64
     } else {
@@ -568,7 +583,9 @@ fn spop_with_count_command(server: &mut RedisServer, c: &mut Client, argv: &mut 
 
     // Make sure a key with the name inputted exists, and that it's type is
     // indeed a set. Otherwise, return nil
-    let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else { return };
+    let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else {
+        return;
+    };
     if check_type(c, set, OBJ_SET) {
         return;
     }
@@ -716,7 +733,9 @@ pub fn spop_command(server: &mut RedisServer, c: &mut Client) {
 
         // Make sure a key with the name inputted exists, and that it's type
         // is indeed a set
-        let Some(set) = lookup_key_write_or_reply(server, c, &argv[1], NULLBULK) else { return };
+        let Some(set) = lookup_key_write_or_reply(server, c, &argv[1], NULLBULK) else {
+            return;
+        };
         if check_type(c, set, OBJ_SET) {
             return;
         }
@@ -770,7 +789,9 @@ const SRANDMEMBER_SUB_STRATEGY_MUL: u64 = 3;
 ///
 /// C: t_set.c srandmemberWithCountCommand()
 fn srandmember_with_count_command(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(l) = get_long_from_object_or_reply(c, &argv[2], None) else { return };
+    let Some(l) = get_long_from_object_or_reply(c, &argv[2], None) else {
+        return;
+    };
     let (mut count, uniq) = if l >= 0 {
         (l as u64, true)
     } else {
@@ -780,7 +801,9 @@ fn srandmember_with_count_command(server: &mut RedisServer, c: &mut Client, argv
         (l.unsigned_abs(), false)
     };
 
-    let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else { return };
+    let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else {
+        return;
+    };
     if check_type(c, set, OBJ_SET) {
         return;
     }
@@ -835,7 +858,9 @@ fn srandmember_with_count_command(server: &mut RedisServer, c: &mut Client, argv
 
         // Remove random elements to reach the right count.
         while size > count {
-            let Some(key) = d.dict_get_random_key().map(|de| de.key().clone()) else { break };
+            let Some(key) = d.dict_get_random_key().map(|de| de.key().clone()) else {
+                break;
+            };
             d.dict_delete(&key);
             size -= 1;
         }
@@ -876,7 +901,9 @@ pub fn srandmember_command(server: &mut RedisServer, c: &mut Client) {
             return;
         }
 
-        let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], NULLBULK) else { return };
+        let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], NULLBULK) else {
+            return;
+        };
         if check_type(c, set, OBJ_SET) {
             return;
         }
@@ -900,7 +927,10 @@ fn qsort_compare_sets_by_cardinality(s1: &&RObj, s2: &&RObj) -> std::cmp::Orderi
 /// should be handled as empty sets: orders by descending cardinality.
 ///
 /// C: t_set.c qsortCompareSetsByRevCardinality()
-fn qsort_compare_sets_by_rev_cardinality(s1: &Option<&RObj>, s2: &Option<&RObj>) -> std::cmp::Ordering {
+fn qsort_compare_sets_by_rev_cardinality(
+    s1: &Option<&RObj>,
+    s2: &Option<&RObj>,
+) -> std::cmp::Ordering {
     let first = s1.map_or(0, set_type_size);
     let second = s2.map_or(0, set_type_size);
     second.cmp(&first)
@@ -921,7 +951,11 @@ fn lookup_sets(
 ) -> CResult<Vec<bool>> {
     let mut found = Vec::with_capacity(setkeys.len());
     for key in setkeys {
-        let setobj = if dstkey.is_some() { lookup_key_write(server, c.db, key) } else { lookup_key_read(server, c, key) };
+        let setobj = if dstkey.is_some() {
+            lookup_key_write(server, c.db, key)
+        } else {
+            lookup_key_read(server, c, key)
+        };
         match setobj {
             None => {
                 found.push(false);
@@ -942,11 +976,22 @@ fn lookup_sets(
 
 /// The sets `lookup_sets` found, borrowed all at once, without touching
 /// them again. (no C twin)
-fn sets_of<'a>(server: &'a RedisServer, dbid: usize, setkeys: &[Vec<u8>], found: &[bool]) -> Vec<Option<&'a RObj>> {
+fn sets_of<'a>(
+    server: &'a RedisServer,
+    dbid: usize,
+    setkeys: &[Vec<u8>],
+    found: &[bool],
+) -> Vec<Option<&'a RObj>> {
     setkeys
         .iter()
         .zip(found)
-        .map(|(key, &f)| if f { server.db[dbid].dict.find(key).map(|de| de.val()) } else { None })
+        .map(|(key, &f)| {
+            if f {
+                server.db[dbid].dict.find(key).map(|de| de.val())
+            } else {
+                None
+            }
+        })
         .collect()
 }
 
@@ -954,10 +999,17 @@ fn sets_of<'a>(server: &'a RedisServer, dbid: usize, setkeys: &[Vec<u8>], found:
 /// members every other set has.
 ///
 /// C: t_set.c sinterGenericCommand()
-fn sinter_generic_command(server: &mut RedisServer, c: &mut Client, setkeys: &[Vec<u8>], dstkey: Option<&[u8]>) {
+fn sinter_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    setkeys: &[Vec<u8>],
+    dstkey: Option<&[u8]>,
+) {
     let dbid = c.db;
     let (lru, max) = (server.lruclock, server.set_max_intset_entries);
-    let Ok(found) = lookup_sets(server, c, setkeys, dstkey, true) else { return };
+    let Ok(found) = lookup_sets(server, c, setkeys, dstkey, true) else {
+        return;
+    };
     if found.iter().any(|f| !f) {
         if let Some(dstkey) = dstkey {
             if db_delete(server, dbid, dstkey) {
@@ -970,7 +1022,10 @@ fn sinter_generic_command(server: &mut RedisServer, c: &mut Client, setkeys: &[V
         }
         return;
     }
-    let mut sets: Vec<&RObj> = sets_of(server, dbid, setkeys, &found).into_iter().flatten().collect();
+    let mut sets: Vec<&RObj> = sets_of(server, dbid, setkeys, &found)
+        .into_iter()
+        .flatten()
+        .collect();
     if sets.len() != setkeys.len() {
         // Cannot happen: every key was just found.
         add_reply(c, EMPTYMULTIBULK);
@@ -1077,14 +1132,18 @@ fn sinter_generic_command(server: &mut RedisServer, c: &mut Client, setkeys: &[V
 ///
 /// C: t_set.c sinterCommand()
 pub fn sinter_command(server: &mut RedisServer, c: &mut Client) {
-    with_argv(c, |c, argv| sinter_generic_command(server, c, &argv[1..], None))
+    with_argv(c, |c, argv| {
+        sinter_generic_command(server, c, &argv[1..], None)
+    })
 }
 
 /// SINTERSTORE destination key [key ...]
 ///
 /// C: t_set.c sinterstoreCommand()
 pub fn sinterstore_command(server: &mut RedisServer, c: &mut Client) {
-    with_argv(c, |c, argv| sinter_generic_command(server, c, &argv[2..], Some(&argv[1])))
+    with_argv(c, |c, argv| {
+        sinter_generic_command(server, c, &argv[2..], Some(&argv[1]))
+    })
 }
 
 pub const SET_OP_UNION: i32 = 0;
@@ -1104,7 +1163,9 @@ fn sunion_diff_generic_command(
 ) {
     let dbid = c.db;
     let (lru, max) = (server.lruclock, server.set_max_intset_entries);
-    let Ok(found) = lookup_sets(server, c, setkeys, dstkey, false) else { return };
+    let Ok(found) = lookup_sets(server, c, setkeys, dstkey, false) else {
+        return;
+    };
     let mut sets: Vec<Option<&RObj>> = sets_of(server, dbid, setkeys, &found);
     let setnum = sets.len();
     let mut diff_algo = 1;
@@ -1174,7 +1235,7 @@ fn sunion_diff_generic_command(
             let mut j = 1;
             while j < setnum {
                 match sets[j] {
-                    None => {} // no key is an empty set.
+                    None => {}                                  // no key is an empty set.
                     Some(s) if std::ptr::eq(s, first) => break, // same set!
                     // Divergence from C: no dictFind() rehash step (the
                     // sets are borrowed together).
@@ -1234,7 +1295,11 @@ fn sunion_diff_generic_command(
             if size > 0 {
                 db_add(server, dbid, dstkey, dstset);
                 add_reply_long_long(c, size as i64);
-                let event = if op == SET_OP_UNION { "sunionstore" } else { "sdiffstore" };
+                let event = if op == SET_OP_UNION {
+                    "sunionstore"
+                } else {
+                    "sdiffstore"
+                };
                 notify_keyspace_event(server, NOTIFY_SET, event, dstkey, dbid as i32);
             } else {
                 add_reply(c, CZERO);
@@ -1252,28 +1317,36 @@ fn sunion_diff_generic_command(
 ///
 /// C: t_set.c sunionCommand()
 pub fn sunion_command(server: &mut RedisServer, c: &mut Client) {
-    with_argv(c, |c, argv| sunion_diff_generic_command(server, c, &argv[1..], None, SET_OP_UNION))
+    with_argv(c, |c, argv| {
+        sunion_diff_generic_command(server, c, &argv[1..], None, SET_OP_UNION)
+    })
 }
 
 /// SUNIONSTORE destination key [key ...]
 ///
 /// C: t_set.c sunionstoreCommand()
 pub fn sunionstore_command(server: &mut RedisServer, c: &mut Client) {
-    with_argv(c, |c, argv| sunion_diff_generic_command(server, c, &argv[2..], Some(&argv[1]), SET_OP_UNION))
+    with_argv(c, |c, argv| {
+        sunion_diff_generic_command(server, c, &argv[2..], Some(&argv[1]), SET_OP_UNION)
+    })
 }
 
 /// SDIFF key [key ...]
 ///
 /// C: t_set.c sdiffCommand()
 pub fn sdiff_command(server: &mut RedisServer, c: &mut Client) {
-    with_argv(c, |c, argv| sunion_diff_generic_command(server, c, &argv[1..], None, SET_OP_DIFF))
+    with_argv(c, |c, argv| {
+        sunion_diff_generic_command(server, c, &argv[1..], None, SET_OP_DIFF)
+    })
 }
 
 /// SDIFFSTORE destination key [key ...]
 ///
 /// C: t_set.c sdiffstoreCommand()
 pub fn sdiffstore_command(server: &mut RedisServer, c: &mut Client) {
-    with_argv(c, |c, argv| sunion_diff_generic_command(server, c, &argv[2..], Some(&argv[1]), SET_OP_DIFF))
+    with_argv(c, |c, argv| {
+        sunion_diff_generic_command(server, c, &argv[2..], Some(&argv[1]), SET_OP_DIFF)
+    })
 }
 
 /// SSCAN key cursor [MATCH pattern] [COUNT count]
@@ -1281,8 +1354,12 @@ pub fn sdiffstore_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_set.c sscanCommand()
 pub fn sscan_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Ok(cursor) = parse_scan_cursor_or_reply(c, &argv[2]) else { return };
-        let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYSCAN) else { return };
+        let Ok(cursor) = parse_scan_cursor_or_reply(c, &argv[2]) else {
+            return;
+        };
+        let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYSCAN) else {
+            return;
+        };
         if check_type(c, set, OBJ_SET) {
             return;
         }
@@ -1291,11 +1368,26 @@ pub fn sscan_command(server: &mut RedisServer, c: &mut Client) {
         match set_ref(set) {
             Set::Intset(is) => {
                 let items = is.iter().map(ll2string).collect();
-                scan_generic_command(c, ScanObj::Items { items, pairs: false }, cursor);
+                scan_generic_command(
+                    c,
+                    ScanObj::Items {
+                        items,
+                        pairs: false,
+                    },
+                    cursor,
+                );
             }
             Set::Ht(d) => {
-                let mut step = |v: u64, out: &mut Vec<Vec<u8>>| d.dict_scan(v, |k, _| out.push(k.to_vec()));
-                scan_generic_command(c, ScanObj::Dict { scan: &mut step, pairs: false }, cursor);
+                let mut step =
+                    |v: u64, out: &mut Vec<Vec<u8>>| d.dict_scan(v, |k, _| out.push(k.to_vec()));
+                scan_generic_command(
+                    c,
+                    ScanObj::Dict {
+                        scan: &mut step,
+                        pairs: false,
+                    },
+                    cursor,
+                );
             }
         }
         *argv = std::mem::take(&mut c.argv);
@@ -1406,7 +1498,12 @@ mod tests {
         for (count, expect) in [("-100", 100), ("100", 50), ("45", 45), ("5", 5), ("0", 0)] {
             let r = run(&mut server, &mut c, &["srandmember", "s", count]);
             assert!(r.starts_with(&format!("*{expect}\r\n")), "{count}: {r}");
-            let elems: Vec<&str> = r.split("\r\n").skip(2).step_by(2).filter(|s| !s.is_empty()).collect();
+            let elems: Vec<&str> = r
+                .split("\r\n")
+                .skip(2)
+                .step_by(2)
+                .filter(|s| !s.is_empty())
+                .collect();
             assert_eq!(elems.len(), expect);
             if !count.starts_with('-') {
                 let uniq: std::collections::HashSet<_> = elems.iter().collect();
@@ -1414,7 +1511,11 @@ mod tests {
             }
             assert!(elems.iter().all(|e| nums.iter().any(|n| n == e)));
         }
-        assert_eq!(members(&mut server, &mut c, "s").len(), 50, "SRANDMEMBER removes nothing");
+        assert_eq!(
+            members(&mut server, &mut c, "s").len(),
+            50,
+            "SRANDMEMBER removes nothing"
+        );
     }
 
     #[test]

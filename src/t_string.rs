@@ -3,6 +3,7 @@
 //!
 //! Ports t_string.c from Redis 5.0.14, in the same order.
 
+use crate::long_double::LongDouble;
 use crate::db::*;
 use crate::networking::*;
 use crate::notify::notify_keyspace_event;
@@ -592,7 +593,7 @@ pub fn incrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
     let exists = cur.is_some();
     let value = match &cur {
         Some(b) => get_long_double_from_object_or_reply(c, b, None),
-        None => Some(0.0),
+        None => Some(LongDouble::ZERO),
     };
     let incr_arg = std::mem::take(&mut c.argv[2]);
     let incr = value.and_then(|_| get_long_double_from_object_or_reply(c, &incr_arg, None));
@@ -607,7 +608,7 @@ pub fn incrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
         add_reply_error(c, "increment would produce NaN or Infinity");
         return;
     }
-    let s = crate::util::ld2string_human(value).into_bytes();
+    let s = crate::util::ld2string(value, true);
     let new = create_string_object(lru, s.clone());
     if exists {
         db_overwrite(server, dbid, &key, new);

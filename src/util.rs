@@ -6,6 +6,8 @@
 
 use std::io;
 
+use crate::long_double::{format_fixed, format_general, strtold, LongDouble};
+
 // --------------------------------- util.c ---------------------------------
 
 /// Glob-style pattern matching.
@@ -133,18 +135,62 @@ pub fn memtoll(p: &str) -> Option<i64> {
     val.checked_mul(mul)
 }
 
-/// C: util.c ld2string() in humanfriendly mode: "%.17Lf" with trailing
-/// zeroes (and a trailing dot) removed.
-pub fn ld2string_human(value: f64) -> String {
-    if value.is_infinite() {
-        return if value > 0.0 { "inf".into() } else { "-inf".into() };
+/// The buffer size C uses for long double strings; string2ld() refuses
+/// longer input. C: util.h MAX_LONG_DOUBLE_CHARS
+pub const MAX_LONG_DOUBLE_CHARS: usize = 5 * 1024;
+
+/// Convert a string into a long double. Returns `None` unless the whole
+/// string is a number that strtold() reads without overflow (nor
+/// underflow to zero): no spaces or other characters before or after it
+/// are accepted, nor NaN.
+///
+/// C: util.c string2ld()
+pub fn string2ld(s: &[u8]) -> Option<LongDouble> {
+    if s.len() >= MAX_LONG_DOUBLE_CHARS {
+        return None;
     }
-    let s = format!("{:.17}", value);
-    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
-    if s == "-0" {
-        "0".into()
+    // C copies into a NUL-terminated buffer first, so strtold stops at an
+    // embedded NUL, and then eptr[0] != '\0' does not notice what follows.
+    let buf = &s[..memchr::memchr(0, s).unwrap_or(s.len())];
+    let r = strtold(buf);
+    // C also refuses errno == EINVAL, which glibc's strtold never sets:
+    // so an empty string reads as 0, as in Redis.
+    if buf.first().is_some_and(|&b| crate::object::is_c_space(b))
+        || r.consumed != buf.len()
+        || (r.erange && (r.value.is_infinite() || r.value.is_zero()))
+        || r.value.is_nan()
+    {
+        return None;
+    }
+    Some(r.value)
+}
+
+/// Convert a long double into a string. If humanfriendly is true it does
+/// not use exponential format and trims trailing zeroes at the end (17
+/// decimals first, "%.17Lf": with long double precision that shows most
+/// small decimal numbers the way the user typed them); otherwise it is
+/// snprintf's "%.17Lg" unchanged. Infinity is "inf" / "-inf" whatever the
+/// libc says.
+///
+/// C: util.c ld2string()
+pub fn ld2string(value: LongDouble, humanfriendly: bool) -> Vec<u8> {
+    if value.is_infinite() {
+        // Libc in odd systems (Hi Solaris!) format infinite their own way,
+        // so it is spelled out here.
+        return if value.is_sign_negative() { b"-inf".to_vec() } else { b"inf".to_vec() };
+    }
+    if humanfriendly {
+        let mut s = format_fixed(value, 17);
+        // Now remove trailing zeroes after the '.'
+        if s.contains('.') {
+            s.truncate(s.trim_end_matches('0').len());
+            if s.ends_with('.') {
+                s.pop();
+            }
+        }
+        s.into_bytes()
     } else {
-        s
+        format_general(value, 17).into_bytes()
     }
 }
 

@@ -83,6 +83,7 @@ const ZIP_STR_MASK: u8 = 0xc0;
 const ZIP_STR_06B: u8 = 0 << 6;
 const ZIP_STR_14B: u8 = 1 << 6;
 const ZIP_STR_32B: u8 = 2 << 6;
+#[allow(clippy::identity_op)] // spelled as in C, beside its siblings
 const ZIP_INT_16B: u8 = 0xc0 | 0 << 4;
 const ZIP_INT_32B: u8 = 0xc0 | 1 << 4;
 const ZIP_INT_64B: u8 = 0xc0 | 2 << 4;

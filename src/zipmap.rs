@@ -235,8 +235,7 @@ pub fn zipmap_set(zm: &mut Vec<u8>, key: &[u8], val: &[u8]) -> bool {
     // zipmap a few bytes to the front and shrink the zipmap, as we want
     // zipmaps to be very space efficient.
     let empty = (freelen - reqlen) as u32;
-    let vempty;
-    if empty >= ZIPMAP_VALUE_MAX_FREE {
+    let vempty = if empty >= ZIPMAP_VALUE_MAX_FREE {
         // First, move the tail <empty> bytes to the front, then resize the
         // zipmap to be <empty> bytes smaller.
         let offset = p;
@@ -244,10 +243,10 @@ pub fn zipmap_set(zm: &mut Vec<u8>, key: &[u8], val: &[u8]) -> bool {
         zm.copy_within(p + freelen..p + freelen + n, p + reqlen);
         zmlen -= empty as usize;
         zipmap_resize(zm, zmlen);
-        vempty = 0;
+        0
     } else {
-        vempty = empty;
-    }
+        empty
+    };
 
     // Just write the key + value and we are done.
     // Key:
@@ -457,12 +456,15 @@ pub fn zipmap_validate_integrity(zm: &[u8], deep: bool) -> Result<(), String> {
 
 // ------------------------------ for rdb.rs (no C twin) -----------------------------
 
+/// A key and its value, borrowed from a zipmap (no C twin).
+pub type ZipmapPair<'a> = (&'a [u8], &'a [u8]);
+
 /// The pairs of an untrusted zipmap, in order, after the deep validation
 /// of `zipmap_validate_integrity`, refusing a key that appears twice as
 /// Redis 7.0's loader does for RDB_TYPE_HASH_ZIPMAP ("Hash zipmap with
 /// dup elements"). No C twin: C's loader walks with zipmapNext() and
 /// checks duplicates in rdb.c.
-pub fn zipmap_pairs(zm: &[u8]) -> Result<Vec<(&[u8], &[u8])>, String> {
+pub fn zipmap_pairs(zm: &[u8]) -> Result<Vec<ZipmapPair<'_>>, String> {
     zipmap_validate_integrity(zm, true)?;
     // Each pair takes at least four bytes.
     let mut out = Vec::with_capacity((zm[0] as usize).min(zm.len() / 4));

@@ -118,7 +118,9 @@ impl Rng {
     /// Tcl's `randstring 0 8 alpha` prefixed like the Tcl test does.
     fn alpha(&mut self) -> String {
         let len = self.below(9) as usize;
-        let s: String = (0..len).map(|_| (b'a' + self.below(26) as u8) as char).collect();
+        let s: String = (0..len)
+            .map(|_| (b'a' + self.below(26) as u8) as char)
+            .collect();
         format!("__avoid_collisions__{s}")
     }
 
@@ -130,7 +132,9 @@ impl Rng {
             2 => format!("{}", self.below(1 << 20) as f64 / 7.0),
             _ => {
                 let len = self.below(20) as usize;
-                (0..len).map(|_| (b' ' + self.below(90) as u8) as char).collect()
+                (0..len)
+                    .map(|_| (b' ' + self.below(90) as u8) as char)
+                    .collect()
             }
         }
     }
@@ -209,10 +213,17 @@ fn hset_in_update_and_insert_mode_and_hsetnx() {
     assert_eq!(encoding(&mut r, "newhash"), "ziplist");
     let long = "x".repeat(65);
     assert_eq!(r.q(&["hsetnx", "newhash", "f", &long]), ":0\r\n");
-    assert_eq!(encoding(&mut r, "newhash"), "hashtable", "hashTypeTryConversion runs before the exists check");
+    assert_eq!(
+        encoding(&mut r, "newhash"),
+        "hashtable",
+        "hashTypeTryConversion runs before the exists check"
+    );
 
     // Variadic HSET counts only the new fields.
-    assert_eq!(r.q(&["hset", "multi", "a", "1", "b", "2", "a", "3"]), ":2\r\n");
+    assert_eq!(
+        r.q(&["hset", "multi", "a", "1", "b", "2", "a", "3"]),
+        ":2\r\n"
+    );
     assert_eq!(r.bulk(&["hget", "multi", "a"]), "3");
 }
 
@@ -225,12 +236,22 @@ fn hmset_wrong_number_of_args_and_small_big() {
         r.q(&["hmset", "smallhash", "key1", "val1", "key2"]),
         "-ERR wrong number of arguments for HMSET\r\n"
     );
-    assert_eq!(r.q(&["hset", "smallhash", "key1", "val1", "key2"]), "-ERR wrong number of arguments for HMSET\r\n");
-    assert_eq!(r.q(&["hset", "smallhash", "key1"]), "-ERR wrong number of arguments for 'hset' command\r\n");
-    assert_eq!(r.q(&["hmset", "smallhash", "key1"]), "-ERR wrong number of arguments for 'hmset' command\r\n");
+    assert_eq!(
+        r.q(&["hset", "smallhash", "key1", "val1", "key2"]),
+        "-ERR wrong number of arguments for HMSET\r\n"
+    );
+    assert_eq!(
+        r.q(&["hset", "smallhash", "key1"]),
+        "-ERR wrong number of arguments for 'hset' command\r\n"
+    );
+    assert_eq!(
+        r.q(&["hmset", "smallhash", "key1"]),
+        "-ERR wrong number of arguments for 'hmset' command\r\n"
+    );
     for (key, h) in [("smallhash", &small), ("bighash", &big)] {
         let mut args = vec!["hmset", key];
-        let newvals: Vec<(String, String)> = h.keys().map(|k| (k.clone(), format!("new-{k}"))).collect();
+        let newvals: Vec<(String, String)> =
+            h.keys().map(|k| (k.clone(), format!("new-{k}"))).collect();
         for (k, v) in &newvals {
             args.push(k);
             args.push(v);
@@ -251,10 +272,15 @@ fn hmget_against_non_existing_key_and_fields_and_wrong_type() {
     let mut r = Conn::new(&server);
     small_and_big(&mut r);
     for key in ["doesntexist", "smallhash", "bighash"] {
-        assert_eq!(r.q(&["hmget", key, "__123123123__", "__456456456__"]), "*2\r\n$-1\r\n$-1\r\n");
+        assert_eq!(
+            r.q(&["hmget", key, "__123123123__", "__456456456__"]),
+            "*2\r\n$-1\r\n$-1\r\n"
+        );
     }
     r.q(&["set", "wrongtype", "somevalue"]);
-    assert!(r.q(&["hmget", "wrongtype", "field1", "field2"]).starts_with("-WRONGTYPE"));
+    assert!(r
+        .q(&["hmget", "wrongtype", "field1", "field2"])
+        .starts_with("-WRONGTYPE"));
 }
 
 #[test]
@@ -278,7 +304,10 @@ fn hkeys_hvals_hgetall_small_and_big_hash() {
     // A small hash replies in insertion order, as a ziplist does.
     r.q(&["hset", "ordered", "z", "1", "a", "2", "m", "3"]);
     assert_eq!(r.list(&["hkeys", "ordered"]), vec!["z", "a", "m"]);
-    assert_eq!(r.list(&["hgetall", "ordered"]), vec!["z", "1", "a", "2", "m", "3"]);
+    assert_eq!(
+        r.list(&["hgetall", "ordered"]),
+        vec!["z", "1", "a", "2", "m", "3"]
+    );
     for cmd in ["hkeys", "hvals", "hgetall"] {
         assert_eq!(r.q(&[cmd, "nokey"]), "*0\r\n");
     }
@@ -341,7 +370,15 @@ fn hexists_hlen_hstrlen() {
     assert_eq!(r.q(&["hstrlen", "nokey", "a"]), ":0\r\n");
 
     // HSTRLEN corner cases
-    for v in ["-9223372036854775808", "9223372036854775807", "9223372036854775808", "", "0", "-1", "x"] {
+    for v in [
+        "-9223372036854775808",
+        "9223372036854775807",
+        "9223372036854775808",
+        "",
+        "0",
+        "-1",
+        "x",
+    ] {
         r.q(&["hmset", "smallhash", "field", v]);
         r.q(&["hmset", "bighash", "field", v]);
         assert_eq!(r.int(&["hstrlen", "smallhash", "field"]), v.len() as i64);
@@ -389,11 +426,17 @@ fn hincrby_against_non_existing_and_existing_keys() {
         assert_eq!(r.q(&["hincrby", key, "tmp", "1"]), ":17179869185\r\n");
         // over 32bit value with over 32bit increment
         r.q(&["hset", key, "tmp", "17179869184"]);
-        assert_eq!(r.q(&["hincrby", key, "tmp", "17179869184"]), ":34359738368\r\n");
+        assert_eq!(
+            r.q(&["hincrby", key, "tmp", "17179869184"]),
+            ":34359738368\r\n"
+        );
         // fails against hash value with spaces (left) / (right)
         for v in [" 11", "11 "] {
             r.q(&["hset", key, "str", v]);
-            assert_eq!(r.q(&["hincrby", key, "str", "1"]), "-ERR hash value is not an integer\r\n");
+            assert_eq!(
+                r.q(&["hincrby", key, "str", "1"]),
+                "-ERR hash value is not an integer\r\n"
+            );
         }
     }
     assert_eq!(
@@ -402,10 +445,19 @@ fn hincrby_against_non_existing_and_existing_keys() {
     );
     // HINCRBY can detect overflows
     r.q(&["hset", "hash", "n", "-9223372036854775484"]);
-    assert_eq!(r.q(&["hincrby", "hash", "n", "-1"]), ":-9223372036854775485\r\n");
-    assert_eq!(r.q(&["hincrby", "hash", "n", "-10000"]), "-ERR increment or decrement would overflow\r\n");
+    assert_eq!(
+        r.q(&["hincrby", "hash", "n", "-1"]),
+        ":-9223372036854775485\r\n"
+    );
+    assert_eq!(
+        r.q(&["hincrby", "hash", "n", "-10000"]),
+        "-ERR increment or decrement would overflow\r\n"
+    );
     r.q(&["hset", "hash", "m", "9223372036854775807"]);
-    assert_eq!(r.q(&["hincrby", "hash", "m", "1"]), "-ERR increment or decrement would overflow\r\n");
+    assert_eq!(
+        r.q(&["hincrby", "hash", "m", "1"]),
+        "-ERR increment or decrement would overflow\r\n"
+    );
     assert_eq!(r.bulk(&["hget", "hash", "m"]), "9223372036854775807");
 }
 
@@ -437,18 +489,31 @@ fn hincrbyfloat_against_non_existing_and_existing_keys() {
         r.q(&["hset", key, "tmp", "17179869184"]);
         assert_eq!(r.bulk(&["hincrbyfloat", key, "tmp", "1"]), "17179869185");
         r.q(&["hset", key, "tmp", "17179869184"]);
-        assert_eq!(r.bulk(&["hincrbyfloat", key, "tmp", "17179869184"]), "34359738368");
+        assert_eq!(
+            r.bulk(&["hincrbyfloat", key, "tmp", "17179869184"]),
+            "34359738368"
+        );
         for v in [" 11", "11 "] {
             r.q(&["hset", key, "str", v]);
-            assert_eq!(r.q(&["hincrbyfloat", key, "str", "1"]), "-ERR hash value is not a float\r\n");
+            assert_eq!(
+                r.q(&["hincrbyfloat", key, "str", "1"]),
+                "-ERR hash value is not a float\r\n"
+            );
         }
     }
-    assert_eq!(r.q(&["hincrbyfloat", "htest", "foo", "abc"]), "-ERR value is not a valid float\r\n");
+    assert_eq!(
+        r.q(&["hincrbyfloat", "htest", "foo", "abc"]),
+        "-ERR value is not a valid float\r\n"
+    );
     assert_eq!(
         r.q(&["hincrbyfloat", "htest", "foo", "inf"]),
         "-ERR increment would produce NaN or Infinity\r\n"
     );
-    assert_eq!(r.bulk(&["hget", "htest", "foo"]), "2.5", "unchanged after the errors");
+    assert_eq!(
+        r.bulk(&["hget", "htest", "foo"]),
+        "2.5",
+        "unchanged after the errors"
+    );
 }
 
 #[test]
@@ -496,7 +561,11 @@ fn hash_fuzzing_10_and_512_fields() {
                         model.insert(f, v);
                     }
                     _ => {
-                        let f = if rng.below(2) == 0 { rng.value() } else { (rng.below(1024) as i64 - 512).to_string() };
+                        let f = if rng.below(2) == 0 {
+                            rng.value()
+                        } else {
+                            (rng.below(1024) as i64 - 512).to_string()
+                        };
                         r.q(&["hdel", "hash", &f]);
                         model.remove(&f);
                     }
@@ -505,7 +574,11 @@ fn hash_fuzzing_10_and_512_fields() {
             for (k, v) in &model {
                 assert_eq!(&r.bulk(&["hget", "hash", k]), v);
             }
-            let len = if model.is_empty() { 0 } else { r.int(&["hlen", "hash"]) };
+            let len = if model.is_empty() {
+                0
+            } else {
+                r.int(&["hlen", "hash"])
+            };
             assert_eq!(len, model.len() as i64);
         }
     }
@@ -528,7 +601,10 @@ fn hash_binary_safe_fields_and_values() {
     let f: &[u8] = b"\x00\xff\r\nfield";
     let v: &[u8] = b"val\x00ue\r\n";
     assert_eq!(r.qb(&[b"hset", b"bin", f, v]), ":1\r\n");
-    assert_eq!(r.qb(&[b"hget", b"bin", f]).as_bytes(), b"$8\r\nval\x00ue\r\n\r\n");
+    assert_eq!(
+        r.qb(&[b"hget", b"bin", f]).as_bytes(),
+        b"$8\r\nval\x00ue\r\n\r\n"
+    );
     assert_eq!(r.qb(&[b"hstrlen", b"bin", f]), ":8\r\n");
 }
 
@@ -548,8 +624,14 @@ fn hscan_small_and_big_hashes() {
     );
     assert_eq!(r.q(&["hscan", "nokey", "0"]), "*2\r\n$1\r\n0\r\n*0\r\n");
     assert_eq!(r.q(&["hscan", "zl", "x"]), "-ERR invalid cursor\r\n");
-    assert_eq!(r.q(&["hscan", "zl", "0", "COUNT", "0"]), "-ERR syntax error\r\n");
-    assert_eq!(r.q(&["hscan", "zl", "0", "FOO", "bar"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        r.q(&["hscan", "zl", "0", "COUNT", "0"]),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(
+        r.q(&["hscan", "zl", "0", "FOO", "bar"]),
+        "-ERR syntax error\r\n"
+    );
 
     // A hash table: iterate with the cursor until it is 0, every field
     // seen with its value.
@@ -617,7 +699,10 @@ fn hash_commands_change_dirty_and_propagate_only_on_change() {
     let mut r = Conn::new(&server);
     let dirty = |r: &mut Conn| -> i64 {
         let info = r.bulk(&["info", "persistence"]);
-        util::info_field(&info, "rdb_changes_since_last_save").unwrap().parse().unwrap()
+        util::info_field(&info, "rdb_changes_since_last_save")
+            .unwrap()
+            .parse()
+            .unwrap()
     };
     let d0 = dirty(&mut r);
     r.q(&["hset", "h", "a", "1", "b", "2"]);
@@ -674,4 +759,122 @@ fn hash_replies_match_redis_5() {
     for args in script {
         assert_eq!(a.q(args), b.q(args), "{args:?}");
     }
+}
+
+/// The keyevent notifications (`event key` strings) that `cmds` cause,
+/// read through a PSUBSCRIBE to `__keyevent@0__:*`. (The server must run
+/// with `--notify-keyspace-events KEA`.)
+fn keyevents(server: &Server, cmds: &[&[&str]]) -> Vec<String> {
+    let mut sub = Conn::new(server);
+    assert!(sub
+        .q(&["psubscribe", "__keyevent@0__:*"])
+        .starts_with("*3\r\n"));
+    let mut r = Conn::new(server);
+    for args in cmds {
+        r.q(args);
+    }
+    r.q(&["publish", "__keyevent@0__:end", "x"]);
+    let mut events = Vec::new();
+    loop {
+        let msg = String::from_utf8_lossy(&util::read_reply(&mut sub.0)).into_owned();
+        let parts = parse_array(&msg).unwrap_or_else(|| panic!("not a pmessage: {msg:?}"));
+        let event = parts[2].trim_start_matches("__keyevent@0__:").to_string();
+        if event == "end" {
+            return events;
+        }
+        events.push(format!("{event} {}", parts[3]));
+    }
+}
+
+#[test]
+fn hash_commands_keyspace_notifications() {
+    let server = Server::start(&["--notify-keyspace-events", "KEA"]);
+    let cmds: &[&[&str]] = &[
+        &["hset", "h", "a", "1", "b", "2"],
+        &["hmset", "h", "a", "1"],
+        &["hsetnx", "h", "a", "1"],
+        &["hsetnx", "h", "c", "1"],
+        &["hincrby", "h", "a", "1"],
+        &["hincrbyfloat", "h", "a", "1.5"],
+        &["hdel", "h", "zz"],
+        &["hdel", "h", "a"],
+        &["hdel", "h", "b", "c"],
+    ];
+    let events = keyevents(&server, cmds);
+    let want = [
+        "hset h",
+        "hset h",
+        "hset h",
+        "hincrby h",
+        "hincrbyfloat h",
+        "hdel h",
+        "hdel h",
+        "del h",
+    ];
+    assert_eq!(events, want);
+    if let Some(c_server) = std::env::var_os("REDIS_C_SERVER") {
+        let theirs = Server::start_binary(
+            std::path::Path::new(&c_server),
+            &["--notify-keyspace-events", "KEA"],
+        );
+        assert_eq!(
+            keyevents(&theirs, cmds),
+            want,
+            "Redis 5.0.14 sends the same events"
+        );
+    }
+}
+
+#[test]
+fn test_hincrbyfloat_for_correct_float_representation_issue_2846() {
+    // 5.0 adds and prints x87 long doubles: 1.23 comes back as typed.
+    let server = Server::start(&[]);
+    let mut r = Conn::new(&server);
+    assert_eq!(r.bulk(&["hincrbyfloat", "myhash", "float", "1.23"]), "1.23");
+    assert_eq!(r.bulk(&["hincrbyfloat", "myhash", "float", "0.77"]), "2");
+    assert_eq!(r.bulk(&["hincrbyfloat", "myhash", "float", "-0.1"]), "1.9");
+    // Long double range: 1e400 is finite.
+    let big = r.bulk(&["hincrbyfloat", "myhash", "big", "1e400"]);
+    assert_eq!(big.len(), 401);
+    assert!(big.starts_with("1000000000000000000028"), "{big}");
+}
+
+#[test]
+fn hincrbyfloat_is_propagated_as_hset() {
+    use std::io::Read;
+    let server = Server::start(&[]);
+    // A raw replica: SYNC, skip the RDB, then read the command stream.
+    let mut s = util::raw(server.port());
+    util::send_raw(&mut s, b"SYNC\r\n");
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    while !line.ends_with(b"\r\n") {
+        s.read_exact(&mut b).expect("read");
+        if line.is_empty() && b[0] == b'\n' {
+            continue;
+        }
+        line.push(b[0]);
+    }
+    let len: usize = String::from_utf8_lossy(&line[1..line.len() - 2])
+        .parse()
+        .unwrap();
+    let mut rdb = vec![0u8; len];
+    s.read_exact(&mut rdb).unwrap();
+    util::wait_for(std::time::Duration::from_secs(10), || {
+        server.info("slave0").contains("state=online")
+    });
+
+    let mut r = Conn::new(&server);
+    assert_eq!(r.bulk(&["hincrbyfloat", "h", "f", "1.23"]), "1.23");
+    r.q(&["hincrbyfloat", "h", "f", "x"]);
+    r.q(&["hincrby", "h", "n", "5"]);
+    let mut cmds = Vec::new();
+    while cmds.len() < 2 {
+        let cmd = parse_array(&String::from_utf8_lossy(&util::read_reply(&mut s))).unwrap();
+        if cmd[0] != "SELECT" && cmd[0] != "PING" {
+            cmds.push(cmd);
+        }
+    }
+    assert_eq!(cmds[0], vec!["HSET", "h", "f", "1.23"]);
+    assert_eq!(cmds[1], vec!["hincrby", "h", "n", "5"]);
 }

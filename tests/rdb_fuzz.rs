@@ -144,7 +144,7 @@ fn mutate(rng: &mut Rng, blob: &[u8]) -> Vec<u8> {
 
 /// Makes the size field and the end byte agree with the length, so that
 /// the mutation reaches the entry decoder instead of the header check.
-fn fix_header(b: &mut Vec<u8>, size_at_start: bool) {
+fn fix_header(b: &mut [u8], size_at_start: bool) {
     if b.len() < 2 {
         return;
     }
@@ -442,7 +442,10 @@ fn listpack_targeted_corruptions_are_rejected() {
 
 // ----------------------------------- zipmap ----------------------------------
 
-fn random_zipmap(rng: &mut Rng) -> (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>) {
+/// Key and value pairs in zipmap order.
+type Model = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn random_zipmap(rng: &mut Rng) -> (Vec<u8>, Model) {
     let mut zm = zipmap_new();
     let mut model: Vec<(Vec<u8>, Vec<u8>)> = vec![];
     for _ in 0..1 + rng.below(16) {
@@ -510,6 +513,26 @@ fn zipmap_round_trip_and_mutations() {
         for cut in 0..zm.len() {
             assert!(zipmap_pairs(&zm[..cut]).is_err(), "case {case}: cut at {cut}");
         }
+    }
+}
+
+/// Random bytes between the count byte and the end byte, with length
+/// prefixes (0xfe and its 4 bytes) planted often.
+#[test]
+fn zipmap_random_bodies_never_panic() {
+    let mut rng = Rng::seeded(0x5eed_0022);
+    for case in 0..Rng::rounds() * 20 {
+        // 254 means "count unknown", which C does not check.
+        let mut zm = vec![[0, 1, 2, 254][rng.below(4) as usize]];
+        for _ in 0..rng.below(12) {
+            match rng.below(4) {
+                0 => zm.extend([0xfe, rng.below(300) as u8, rng.below(2) as u8, 0, 0]),
+                1 => zm.push(rng.below(8) as u8),
+                _ => zm.push(rng.byte()),
+            }
+        }
+        zm.push(ZIPMAP_END);
+        check_accepted_zipmap(&zm, &format!("case {case}: {zm:02x?}"));
     }
 }
 

@@ -405,3 +405,194 @@ fn info_replication_fields_of_a_master() {
     // The replica shares our replid after the full sync.
     assert_eq!(replica.info("master_replid"), master.info("master_replid"));
 }
+
+// ---------------------- the cron, keep-alives, limits ----------------------
+
+/// Reads until `needle` has been seen (or panics after 10 s); returns
+/// everything read.
+fn read_until(s: &mut std::net::TcpStream, needle: &[u8]) -> Vec<u8> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    while !out.windows(needle.len()).any(|w| w == needle) {
+        assert!(Instant::now() < deadline, "never got {:?}; got {:?}", String::from_utf8_lossy(needle), String::from_utf8_lossy(&out));
+        match s.read(&mut buf) {
+            Ok(0) => panic!("closed; got {:?}", String::from_utf8_lossy(&out)),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn diskless_sync_with_eof_mark_and_newline_keepalives() {
+    let master = Server::start(&["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "2"]);
+    master.cmd(&["SET", "k", "v"]);
+    let mut s = raw(master.port());
+    send_raw(&mut s, b"REPLCONF capa eof capa psync2\r\n");
+    assert_eq!(read_reply(&mut s), b"+OK\r\n");
+    send_raw(&mut s, b"PSYNC ? -1\r\n");
+    // While the delay runs the replica waits for the BGSAVE to start, gets
+    // a newline a second, and is listed as wait_bgsave.
+    wait_for(SYNC_TIMEOUT, || master.info("slave0").contains("state=wait_bgsave"));
+    // One buffer for everything: newlines, +FULLRESYNC, $EOF:<mark>\r\n,
+    // the payload, the mark again.
+    let mut got = read_until(&mut s, b"$EOF:");
+    let full = got.windows(12).position(|w| w == b"+FULLRESYNC ").expect("+FULLRESYNC");
+    assert!(full > 0 && got[..full].iter().all(|b| *b == b'\n'), "{:?}", String::from_utf8_lossy(&got));
+    let eof = got.windows(5).position(|w| w == b"$EOF:").unwrap();
+    let mut byte = [0u8; 1];
+    while got.len() < eof + 5 + 42 {
+        s.read_exact(&mut byte).unwrap();
+        got.push(byte[0]);
+    }
+    let mark = got[eof + 5..eof + 45].to_vec();
+    assert_eq!(&got[eof + 45..eof + 47], b"\r\n");
+    assert!(mark.iter().all(|b| b.is_ascii_hexdigit()));
+    let mut payload = got[eof + 47..].to_vec();
+    if !payload.windows(40).skip(1).any(|w| w == &mark[..]) {
+        payload.extend(read_until(&mut s, &mark));
+    }
+    assert_eq!(&payload[..9], b"REDIS0009");
+    assert!(payload.ends_with(&mark), "bytes after the EOF mark");
+
+    // Streamed: the replica goes online, but gets no stream until its
+    // first REPLCONF ACK.
+    wait_for(SYNC_TIMEOUT, || master.info("slave0").contains("state=online"));
+    master.cmd(&["SET", "after", "1"]);
+    s.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    let mut buf = [0u8; 100];
+    assert!(s.read(&mut buf).is_err(), "stream before the first ACK");
+    send_raw(&mut s, b"REPLCONF ACK 0\r\n");
+    let want = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$1\r\n1\r\n";
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    assert_eq!(read_exactly(&mut s, want.len()), want.to_vec());
+    assert!(master.log().contains("Delay next BGSAVE for diskless SYNC"));
+}
+
+#[test]
+fn replication_cron_pings_replicas_every_repl_ping_replica_period() {
+    let master = Server::start(&["--repl-ping-replica-period", "1"]);
+    let mut s = raw(master.port());
+    send_raw(&mut s, b"REPLCONF capa psync2\r\n");
+    assert_eq!(read_reply(&mut s), b"+OK\r\n");
+    send_raw(&mut s, b"PSYNC ? -1\r\n");
+    let _ = read_line_skipping_newlines(&mut s);
+    let bulk = read_line_skipping_newlines(&mut s);
+    let len: usize = bulk[1..bulk.len() - 2].parse().unwrap();
+    let _ = read_exactly(&mut s, len);
+    // Two PINGs, with no SELECT before them (fed with slaveseldb).
+    let got = read_until(&mut s, b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n");
+    assert!(got.starts_with(b"*1\r\n$4\r\nPING\r\n"), "{:?}", String::from_utf8_lossy(&got));
+    // And the offset counts them.
+    assert!(master.info("master_repl_offset").parse::<i64>().unwrap() >= 28);
+}
+
+#[test]
+fn replica_that_stops_acking_is_disconnected_after_repl_timeout() {
+    let master = Server::start(&["--repl-timeout", "2"]);
+    let mut replica = start_replica_of(&master, &[]);
+    wait_for_sync(&master, &replica);
+    replica.signal(libc::SIGSTOP);
+    wait_for(Duration::from_secs(15), || master.info("connected_slaves") == "0");
+    replica.signal(libc::SIGCONT);
+    assert!(
+        master.log().contains(&format!("Disconnecting timedout replica: 127.0.0.1:{}", replica.port())),
+        "{}",
+        master.log()
+    );
+}
+
+#[test]
+fn backlog_is_freed_after_repl_backlog_ttl_without_replicas() {
+    let master = Server::start(&["--repl-backlog-ttl", "1"]);
+    let mut replica = start_replica_of(&master, &[]);
+    wait_for_sync(&master, &replica);
+    let replid = master.info("master_replid");
+    assert_eq!(master.info("repl_backlog_active"), "1");
+    replica.kill9();
+    wait_for(Duration::from_secs(10), || master.info("repl_backlog_active") == "0");
+    assert!(master
+        .log()
+        .contains("Replication backlog freed after 1 seconds without connected replicas."));
+    // A new history: the old replid cannot be continued.
+    assert_ne!(master.info("master_replid"), replid);
+}
+
+#[test]
+fn replica_over_its_output_buffer_limit_is_closed() {
+    let master = Server::start(&[]);
+    master.cmd(&["CONFIG", "SET", "client-output-buffer-limit", "replica 1048576 0 0"]);
+    let mut replica = start_replica_of(&master, &[]);
+    wait_for_sync(&master, &replica);
+    replica.signal(libc::SIGSTOP);
+    // Far more than the socket buffers can hold: the replica's output
+    // buffer passes the hard limit.
+    let big = "x".repeat(1024 * 1024);
+    let mut con = master.client();
+    for i in 0..64 {
+        let _: () = redis::cmd("SET").arg(format!("big:{i}")).arg(&big).query(&mut con).unwrap();
+        if master.info("connected_slaves") == "0" {
+            break;
+        }
+    }
+    wait_for(Duration::from_secs(10), || master.info("connected_slaves") == "0");
+    replica.signal(libc::SIGCONT);
+    let log = master.log();
+    assert!(log.contains("scheduled to be closed ASAP for overcoming of output buffer limits."), "{log}");
+    assert!(log.contains("flags=S"), "{log}");
+}
+
+#[test]
+fn second_replica_attaches_to_the_running_bgsave_with_a_copy_of_the_buffer() {
+    let master = Server::start(&[]);
+    // Enough keys that the BGSAVE of a debug build is still running when
+    // the second replica arrives.
+    master.cmd(&["DEBUG", "POPULATE", "300000"]);
+    let mut a = raw(master.port());
+    send_raw(&mut a, b"REPLCONF capa psync2\r\n");
+    assert_eq!(read_reply(&mut a), b"+OK\r\n");
+    let mut b = raw(master.port());
+    send_raw(&mut b, b"REPLCONF capa psync2 capa eof\r\n");
+    assert_eq!(read_reply(&mut b), b"+OK\r\n");
+
+    send_raw(&mut a, b"PSYNC ? -1\r\n");
+    let line_a = read_line_skipping_newlines(&mut a);
+    // A write while the child saves: registered in a's buffer only.
+    master.cmd(&["SET", "during", "1"]);
+    assert_eq!(master.info("rdb_bgsave_in_progress"), "1", "BGSAVE ended too soon");
+    send_raw(&mut b, b"PSYNC ? -1\r\n");
+    let line_b = read_line_skipping_newlines(&mut b);
+    // b joins a's BGSAVE: same offset, same RDB, a copy of a's buffer.
+    assert_eq!(line_a, line_b);
+    // (logged right after the +FULLRESYNC line is written)
+    wait_for(SYNC_TIMEOUT, || master.log().contains("Waiting for end of BGSAVE for SYNC"));
+    assert_eq!(master.info("sync_full"), "2");
+    let want = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$6\r\nduring\r\n$1\r\n1\r\n";
+    for s in [&mut a, &mut b] {
+        let bulk = read_line_skipping_newlines(s);
+        let len: usize = bulk[1..bulk.len() - 2].parse().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let rdb = read_exactly(s, len);
+        assert_eq!(&rdb[..5], b"REDIS");
+        assert_eq!(read_exactly(s, want.len()), want.to_vec());
+    }
+}
+
+#[test]
+fn replica_7_0_authenticates_to_a_master_with_requirepass() {
+    let master = Server::start(&["--requirepass", "secret"]);
+    // Without the password SYNC is refused like any command.
+    let mut s = raw(master.port());
+    send_raw(&mut s, b"PSYNC ? -1\r\n");
+    assert_eq!(read_reply(&mut s), b"-NOAUTH Authentication required.\r\n");
+
+    let replica = start_replica_of(&master, &["--masterauth", "secret"]);
+    let mut con = master.client();
+    let _: () = redis::cmd("AUTH").arg("secret").query(&mut con).unwrap();
+    wait_for(SYNC_TIMEOUT, || replica.info("master_link_status") == "up");
+    let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut con).unwrap();
+    wait_for(SYNC_TIMEOUT, || replica.cmd_str(&["GET", "k"]) == "v");
+}

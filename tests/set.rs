@@ -124,7 +124,9 @@ impl Rng {
             2 => format!("{}", self.below(1 << 20) as f64 / 7.0),
             _ => {
                 let len = self.below(20) as usize;
-                (0..len).map(|_| (b' ' + self.below(90) as u8) as char).collect()
+                (0..len)
+                    .map(|_| (b' ' + self.below(90) as u8) as char)
+                    .collect()
             }
         }
     }
@@ -159,7 +161,10 @@ fn sorted_strs(v: &[&str]) -> Vec<String> {
 fn sadd_scard_sismember_smembers_basics_regular_set_and_intset() {
     let server = Server::start(&["--set-max-intset-entries", "512"]);
     let mut r = Conn::new(&server);
-    for (enc, first, second, absent) in [("hashtable", "foo", "bar", "bla"), ("intset", "17", "16", "18")] {
+    for (enc, first, second, absent) in [
+        ("hashtable", "foo", "bar", "bla"),
+        ("intset", "17", "16", "18"),
+    ] {
         create_set(&mut r, "myset", &[first]);
         assert_eq!(encoding(&mut r, "myset"), enc);
         assert_eq!(r.q(&["sadd", "myset", second]), ":1\r\n");
@@ -168,11 +173,17 @@ fn sadd_scard_sismember_smembers_basics_regular_set_and_intset() {
         assert_eq!(r.q(&["sismember", "myset", first]), ":1\r\n");
         assert_eq!(r.q(&["sismember", "myset", second]), ":1\r\n");
         assert_eq!(r.q(&["sismember", "myset", absent]), ":0\r\n");
-        assert_eq!(r.sorted(&["smembers", "myset"]), sorted_strs(&[first, second]));
+        assert_eq!(
+            r.sorted(&["smembers", "myset"]),
+            sorted_strs(&[first, second])
+        );
     }
     // An intset replies in ascending order.
     create_set(&mut r, "ints", &["5", "-3", "100000", "0"]);
-    assert_eq!(r.list(&["smembers", "ints"]), strs(&["-3", "0", "5", "100000"]));
+    assert_eq!(
+        r.list(&["smembers", "ints"]),
+        strs(&["-3", "0", "5", "100000"])
+    );
     assert_eq!(r.q(&["scard", "nokey"]), ":0\r\n");
     assert_eq!(r.q(&["sismember", "nokey", "a"]), ":0\r\n");
     assert_eq!(r.q(&["smembers", "nokey"]), "*0\r\n");
@@ -190,12 +201,18 @@ fn sadd_against_non_set_and_encoding_conversions() {
     assert_eq!(encoding(&mut r, "myset"), "intset");
     assert_eq!(r.q(&["sadd", "myset", "a"]), ":1\r\n");
     assert_eq!(encoding(&mut r, "myset"), "hashtable");
-    assert_eq!(r.sorted(&["smembers", "myset"]), sorted_strs(&["1", "2", "3", "a"]));
+    assert_eq!(
+        r.sorted(&["smembers", "myset"]),
+        sorted_strs(&["1", "2", "3", "a"])
+    );
 
     // SADD an integer larger than 64 bits
     create_set(&mut r, "myset", &["213244124402402314402033402"]);
     assert_eq!(encoding(&mut r, "myset"), "hashtable");
-    assert_eq!(r.q(&["sismember", "myset", "213244124402402314402033402"]), ":1\r\n");
+    assert_eq!(
+        r.q(&["sismember", "myset", "213244124402402314402033402"]),
+        ":1\r\n"
+    );
 
     // Non-canonical integers are strings.
     for s in ["01", "+1", " 1", "1.0", "-0"] {
@@ -217,7 +234,10 @@ fn sadd_against_non_set_and_encoding_conversions() {
     r.q(&["del", "myset"]);
     assert_eq!(r.q(&["sadd", "myset", "a", "b", "c"]), ":3\r\n");
     assert_eq!(r.q(&["sadd", "myset", "A", "a", "b", "c", "B"]), ":2\r\n");
-    assert_eq!(r.sorted(&["smembers", "myset"]), sorted_strs(&["A", "a", "b", "c", "B"]));
+    assert_eq!(
+        r.sorted(&["smembers", "myset"]),
+        sorted_strs(&["A", "a", "b", "c", "B"])
+    );
 }
 
 #[test]
@@ -241,7 +261,10 @@ fn srem_basics_regular_set_intset_and_multiple_arguments() {
     assert_eq!(encoding(&mut r, "myset"), "hashtable");
     assert_eq!(r.q(&["srem", "myset", "qux"]), ":0\r\n");
     assert_eq!(r.q(&["srem", "myset", "foo"]), ":1\r\n");
-    assert_eq!(r.sorted(&["smembers", "myset"]), sorted_strs(&["bar", "ciao"]));
+    assert_eq!(
+        r.sorted(&["smembers", "myset"]),
+        sorted_strs(&["bar", "ciao"])
+    );
 
     create_set(&mut r, "myset", &["3", "4", "5"]);
     assert_eq!(encoding(&mut r, "myset"), "intset");
@@ -260,7 +283,10 @@ fn srem_basics_regular_set_intset_and_multiple_arguments() {
     // SREM variadic version with more args needed to destroy the key
     r.q(&["del", "myset"]);
     r.q(&["sadd", "myset", "1", "2", "3"]);
-    assert_eq!(r.q(&["srem", "myset", "1", "2", "3", "4", "5", "6", "7", "8"]), ":3\r\n");
+    assert_eq!(
+        r.q(&["srem", "myset", "1", "2", "3", "4", "5", "6", "7", "8"]),
+        ":3\r\n"
+    );
     assert_eq!(r.q(&["exists", "myset"]), ":0\r\n");
     assert_eq!(r.q(&["srem", "nokey", "a"]), ":0\r\n");
 }
@@ -305,11 +331,17 @@ fn sinter_sunion_sdiff_and_store_variants_hashtable_and_intset() {
         };
 
         // SINTER with two sets
-        assert_eq!(r.sorted(&["sinter", "set1", "set2"]), with_large(&["195", "196", "197", "198", "199"]));
+        assert_eq!(
+            r.sorted(&["sinter", "set1", "set2"]),
+            with_large(&["195", "196", "197", "198", "199"])
+        );
         // SINTERSTORE with two sets
         assert_eq!(r.int(&["sinterstore", "setres", "set1", "set2"]), 6);
         assert_eq!(encoding(&mut r, "setres"), ty);
-        assert_eq!(r.sorted(&["smembers", "setres"]), with_large(&["195", "196", "197", "198", "199"]));
+        assert_eq!(
+            r.sorted(&["smembers", "setres"]),
+            with_large(&["195", "196", "197", "198", "199"])
+        );
 
         // SUNION with two sets
         let mut expected: BTreeSet<String> = r.list(&["smembers", "set1"]).into_iter().collect();
@@ -317,28 +349,49 @@ fn sinter_sunion_sdiff_and_store_variants_hashtable_and_intset() {
         let expected: Vec<String> = expected.into_iter().collect();
         assert_eq!(r.sorted(&["sunion", "set1", "set2"]), expected);
         // SUNIONSTORE with two sets
-        assert_eq!(r.int(&["sunionstore", "setres", "set1", "set2"]), expected.len() as i64);
+        assert_eq!(
+            r.int(&["sunionstore", "setres", "set1", "set2"]),
+            expected.len() as i64
+        );
         assert_eq!(encoding(&mut r, "setres"), ty);
         assert_eq!(r.sorted(&["smembers", "setres"]), expected);
 
         // SINTER against three sets / SINTERSTORE with three sets
-        assert_eq!(r.sorted(&["sinter", "set1", "set2", "set3"]), with_large(&["195", "199"]));
+        assert_eq!(
+            r.sorted(&["sinter", "set1", "set2", "set3"]),
+            with_large(&["195", "199"])
+        );
         r.q(&["sinterstore", "setres", "set1", "set2", "set3"]);
-        assert_eq!(r.sorted(&["smembers", "setres"]), with_large(&["195", "199"]));
+        assert_eq!(
+            r.sorted(&["smembers", "setres"]),
+            with_large(&["195", "199"])
+        );
 
         // SUNION with non existing keys
-        assert_eq!(r.sorted(&["sunion", "nokey1", "set1", "set2", "nokey2"]), expected);
+        assert_eq!(
+            r.sorted(&["sunion", "nokey1", "set1", "set2", "nokey2"]),
+            expected
+        );
 
         // SDIFF with two sets / three sets
-        assert_eq!(r.sorted(&["sdiff", "set1", "set4"]), strs(&["0", "1", "2", "3", "4"]));
-        assert_eq!(r.sorted(&["sdiff", "set1", "set4", "set5"]), strs(&["1", "2", "3", "4"]));
+        assert_eq!(
+            r.sorted(&["sdiff", "set1", "set4"]),
+            strs(&["0", "1", "2", "3", "4"])
+        );
+        assert_eq!(
+            r.sorted(&["sdiff", "set1", "set4", "set5"]),
+            strs(&["1", "2", "3", "4"])
+        );
         // SDIFFSTORE with three sets
         assert_eq!(r.int(&["sdiffstore", "setres", "set1", "set4", "set5"]), 4);
         // When we start with intsets, we should always end with intsets.
         if ty == "intset" {
             assert_eq!(encoding(&mut r, "setres"), "intset");
         }
-        assert_eq!(r.sorted(&["smembers", "setres"]), strs(&["1", "2", "3", "4"]));
+        assert_eq!(
+            r.sorted(&["smembers", "setres"]),
+            strs(&["1", "2", "3", "4"])
+        );
     }
 }
 
@@ -417,15 +470,27 @@ fn sinter_sunion_against_non_set_and_non_existing_keys() {
     r.q(&["srem", "set2", "a"]);
     assert_eq!(encoding(&mut r, "set1"), "intset");
     assert_eq!(encoding(&mut r, "set2"), "hashtable");
-    assert_eq!(r.sorted(&["sinter", "set1", "set2"]), strs(&["1", "2", "3"]));
-    assert_eq!(r.sorted(&["sinter", "set2", "set1"]), strs(&["1", "2", "3"]));
+    assert_eq!(
+        r.sorted(&["sinter", "set1", "set2"]),
+        strs(&["1", "2", "3"])
+    );
+    assert_eq!(
+        r.sorted(&["sinter", "set2", "set1"]),
+        strs(&["1", "2", "3"])
+    );
 
     // SINTERSTORE / SUNIONSTORE against non existing keys should delete dstkey
     r.q(&["set", "setres", "xxx"]);
-    assert_eq!(r.q(&["sinterstore", "setres", "foo111", "bar222"]), ":0\r\n");
+    assert_eq!(
+        r.q(&["sinterstore", "setres", "foo111", "bar222"]),
+        ":0\r\n"
+    );
     assert_eq!(r.q(&["exists", "setres"]), ":0\r\n");
     r.q(&["set", "setres", "xxx"]);
-    assert_eq!(r.q(&["sunionstore", "setres", "foo111", "bar222"]), ":0\r\n");
+    assert_eq!(
+        r.q(&["sunionstore", "setres", "foo111", "bar222"]),
+        ":0\r\n"
+    );
     assert_eq!(r.q(&["exists", "setres"]), ":0\r\n");
     // An empty intersection deletes the destination too.
     r.q(&["set", "setres", "xxx"]);
@@ -453,7 +518,9 @@ fn spop_basics_and_with_count_one() {
 
         // SPOP with <count>=1
         create_set(&mut r, "myset", &contents);
-        let mut got: Vec<String> = (0..3).flat_map(|_| r.list(&["spop", "myset", "1"])).collect();
+        let mut got: Vec<String> = (0..3)
+            .flat_map(|_| r.list(&["spop", "myset", "1"]))
+            .collect();
         got.sort();
         assert_eq!(got, strs(&contents));
         assert_eq!(r.q(&["scard", "myset"]), ":0\r\n");
@@ -496,7 +563,14 @@ fn spop_with_count_code_paths() {
     let t: Vec<&str> = twenty.iter().map(|s| s.as_str()).collect();
     create_set(&mut r, "myset", &t);
     assert_eq!(encoding(&mut r, "myset"), "intset");
-    for (n, left) in [("1", 19), ("2", 17), ("3", 14), ("10", 4), ("10", 0), ("1", 0)] {
+    for (n, left) in [
+        ("1", 19),
+        ("2", 17),
+        ("3", 14),
+        ("10", 4),
+        ("10", 0),
+        ("1", 0),
+    ] {
         r.q(&["spop", "myset", n]);
         assert_eq!(r.int(&["scard", "myset"]), left);
     }
@@ -519,7 +593,10 @@ fn spop_with_count_code_paths() {
     // Errors.
     create_set(&mut r, "myset", &t);
     assert_eq!(r.q(&["spop", "myset", "-1"]), "-ERR index out of range\r\n");
-    assert_eq!(r.q(&["spop", "myset", "x"]), "-ERR value is not an integer or out of range\r\n");
+    assert_eq!(
+        r.q(&["spop", "myset", "x"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
     assert_eq!(r.q(&["spop", "myset", "1", "2"]), "-ERR syntax error\r\n");
     assert_eq!(r.q(&["spop", "myset", "0"]), "*0\r\n");
     assert_eq!(r.int(&["scard", "myset"]), 20);
@@ -542,7 +619,12 @@ fn srandmember_with_count_against_non_existing_key_and_both_encodings() {
         create_set(&mut r, "myset", &c);
         assert_eq!(encoding(&mut r, "myset"), ty);
         let myset: HashSet<String> = contents.iter().cloned().collect();
-        assert_eq!(r.list(&["smembers", "myset"]).into_iter().collect::<HashSet<_>>(), myset);
+        assert_eq!(
+            r.list(&["smembers", "myset"])
+                .into_iter()
+                .collect::<HashSet<_>>(),
+            myset
+        );
 
         // Make sure that a count of 0 is handled correctly.
         assert_eq!(r.q(&["srandmember", "myset", "0"]), "*0\r\n");
@@ -577,10 +659,20 @@ fn srandmember_with_count_against_non_existing_key_and_both_encodings() {
             assert_eq!(uniq.len(), size, "unique members");
             assert!(res.iter().all(|e| myset.contains(e)));
         }
-        assert_eq!(r.int(&["scard", "myset"]), 50, "SRANDMEMBER removes nothing");
+        assert_eq!(
+            r.int(&["scard", "myset"]),
+            50,
+            "SRANDMEMBER removes nothing"
+        );
     }
-    assert_eq!(r.q(&["srandmember", "myset", "x"]), "-ERR value is not an integer or out of range\r\n");
-    assert_eq!(r.q(&["srandmember", "myset", "1", "2"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        r.q(&["srandmember", "myset", "x"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        r.q(&["srandmember", "myset", "1", "2"]),
+        "-ERR syntax error\r\n"
+    );
 }
 
 /// set.tcl's setup_move.
@@ -601,19 +693,28 @@ fn smove_basics_and_edge_cases() {
     setup_move(&mut r);
     assert_eq!(r.q(&["smove", "myset1", "myset2", "a"]), ":1\r\n");
     assert_eq!(r.sorted(&["smembers", "myset1"]), strs(&["1", "b"]));
-    assert_eq!(r.sorted(&["smembers", "myset2"]), strs(&["2", "3", "4", "a"]));
+    assert_eq!(
+        r.sorted(&["smembers", "myset2"]),
+        strs(&["2", "3", "4", "a"])
+    );
     assert_eq!(encoding(&mut r, "myset2"), "hashtable");
     // Moving an integer element does not convert the encoding.
     setup_move(&mut r);
     assert_eq!(r.q(&["smove", "myset1", "myset2", "1"]), ":1\r\n");
     assert_eq!(r.sorted(&["smembers", "myset1"]), strs(&["a", "b"]));
-    assert_eq!(r.sorted(&["smembers", "myset2"]), strs(&["1", "2", "3", "4"]));
+    assert_eq!(
+        r.sorted(&["smembers", "myset2"]),
+        strs(&["1", "2", "3", "4"])
+    );
     assert_eq!(encoding(&mut r, "myset2"), "intset");
 
     // SMOVE basics - from intset to regular set
     setup_move(&mut r);
     assert_eq!(r.q(&["smove", "myset2", "myset1", "2"]), ":1\r\n");
-    assert_eq!(r.sorted(&["smembers", "myset1"]), strs(&["1", "2", "a", "b"]));
+    assert_eq!(
+        r.sorted(&["smembers", "myset1"]),
+        strs(&["1", "2", "a", "b"])
+    );
     assert_eq!(r.sorted(&["smembers", "myset2"]), strs(&["3", "4"]));
 
     // SMOVE non existing key
@@ -644,8 +745,12 @@ fn smove_basics_and_edge_cases() {
 
     // SMOVE wrong src key type / wrong dst key type
     r.q(&["set", "x", "10"]);
-    assert!(r.q(&["smove", "x", "myset2", "foo"]).starts_with("-WRONGTYPE"));
-    assert!(r.q(&["smove", "myset2", "x", "foo"]).starts_with("-WRONGTYPE"));
+    assert!(r
+        .q(&["smove", "x", "myset2", "foo"])
+        .starts_with("-WRONGTYPE"));
+    assert!(r
+        .q(&["smove", "myset2", "x", "foo"])
+        .starts_with("-WRONGTYPE"));
     // A missing source answers 0 before the destination's type is checked.
     assert_eq!(r.q(&["smove", "noset", "x", "foo"]), ":0\r\n");
 
@@ -703,10 +808,16 @@ fn sscan_intset_and_hashtable() {
         r.q(&["sscan", "ints", "0"]),
         "*2\r\n$1\r\n0\r\n*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$2\r\n10\r\n"
     );
-    assert_eq!(r.q(&["sscan", "ints", "0", "MATCH", "1*"]), "*2\r\n$1\r\n0\r\n*2\r\n$1\r\n1\r\n$2\r\n10\r\n");
+    assert_eq!(
+        r.q(&["sscan", "ints", "0", "MATCH", "1*"]),
+        "*2\r\n$1\r\n0\r\n*2\r\n$1\r\n1\r\n$2\r\n10\r\n"
+    );
     assert_eq!(r.q(&["sscan", "nokey", "0"]), "*2\r\n$1\r\n0\r\n*0\r\n");
     assert_eq!(r.q(&["sscan", "ints", "x"]), "-ERR invalid cursor\r\n");
-    assert_eq!(r.q(&["sscan", "ints", "0", "COUNT", "0"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        r.q(&["sscan", "ints", "0", "COUNT", "0"]),
+        "-ERR syntax error\r\n"
+    );
     for i in 0..1000 {
         r.q(&["sadd", "big", &format!("m{i}")]);
     }
@@ -767,7 +878,10 @@ fn set_commands_dirty_counts() {
     let mut r = Conn::new(&server);
     let dirty = |r: &mut Conn| -> i64 {
         let info = r.bulk(&["info", "persistence"]);
-        util::info_field(&info, "rdb_changes_since_last_save").unwrap().parse().unwrap()
+        util::info_field(&info, "rdb_changes_since_last_save")
+            .unwrap()
+            .parse()
+            .unwrap()
     };
     let d0 = dirty(&mut r);
     r.q(&["sadd", "s", "a", "b", "c", "a"]);
@@ -775,10 +889,18 @@ fn set_commands_dirty_counts() {
     r.q(&["srem", "s", "a", "zz"]);
     assert_eq!(dirty(&mut r), d0 + 4);
     r.q(&["spop", "s", "1"]);
-    assert_eq!(dirty(&mut r), d0 + 6, "SPOP with count: count, then one more");
+    assert_eq!(
+        dirty(&mut r),
+        d0 + 6,
+        "SPOP with count: count, then one more"
+    );
     let member = r.list(&["smembers", "s"])[0].clone();
     r.q(&["smove", "s", "t", &member]);
-    assert_eq!(dirty(&mut r), d0 + 8, "SMOVE: the source, then the destination");
+    assert_eq!(
+        dirty(&mut r),
+        d0 + 8,
+        "SMOVE: the source, then the destination"
+    );
 }
 
 /// Runs the same commands against oxredis and a real Redis 5.0.14 (when
@@ -833,4 +955,162 @@ fn set_replies_match_redis_5() {
     for args in script {
         assert_eq!(a.q(args), b.q(args), "{args:?}");
     }
+}
+
+/// The keyevent notifications (`event key` strings) that `cmds` cause,
+/// read through a PSUBSCRIBE to `__keyevent@0__:*`. (The server must run
+/// with `--notify-keyspace-events KEA`.)
+fn keyevents(server: &Server, cmds: &[&[&str]]) -> Vec<String> {
+    let mut sub = Conn::new(server);
+    assert!(sub
+        .q(&["psubscribe", "__keyevent@0__:*"])
+        .starts_with("*3\r\n"));
+    let mut r = Conn::new(server);
+    for args in cmds {
+        r.q(args);
+    }
+    r.q(&["publish", "__keyevent@0__:end", "x"]);
+    let mut events = Vec::new();
+    loop {
+        let msg = String::from_utf8_lossy(&util::read_reply(&mut sub.0)).into_owned();
+        let parts = parse_array(&msg).unwrap_or_else(|| panic!("not a pmessage: {msg:?}"));
+        let event = parts[2].trim_start_matches("__keyevent@0__:").to_string();
+        if event == "end" {
+            return events;
+        }
+        events.push(format!("{event} {}", parts[3]));
+    }
+}
+
+#[test]
+fn set_commands_keyspace_notifications() {
+    let server = Server::start(&["--notify-keyspace-events", "KEA"]);
+    let cmds: &[&[&str]] = &[
+        &["sadd", "s", "a", "b", "c"],
+        &["sadd", "s", "a"],
+        &["srem", "s", "a"],
+        &["srem", "s", "zz"],
+        &["smove", "s", "t", "b"],
+        &["spop", "s"],
+        &["sadd", "u", "1", "2", "3"],
+        &["spop", "u", "1"],
+        &["spop", "u", "5"],
+        &["sadd", "x", "1", "2"],
+        &["sadd", "y", "2", "3"],
+        &["sinterstore", "d", "x", "y"],
+        &["sunionstore", "d", "x", "y"],
+        &["sdiffstore", "d", "x", "y"],
+        &["sinterstore", "d", "x", "nokey"],
+        &["sadd", "d", "1"],
+        &["sdiffstore", "d", "x", "x"],
+    ];
+    let events = keyevents(&server, cmds);
+    let want = [
+        "sadd s",
+        "srem s",
+        "srem s",
+        "sadd t",
+        "spop s",
+        "del s",
+        "sadd u",
+        "spop u",
+        "spop u",
+        "del u",
+        "sadd x",
+        "sadd y",
+        "sinterstore d",
+        "sunionstore d",
+        "sdiffstore d",
+        "sadd d",
+        "del d",
+    ];
+    assert_eq!(events, want);
+    if let Some(c_server) = std::env::var_os("REDIS_C_SERVER") {
+        let theirs = Server::start_binary(
+            std::path::Path::new(&c_server),
+            &["--notify-keyspace-events", "KEA"],
+        );
+        assert_eq!(
+            keyevents(&theirs, cmds),
+            want,
+            "Redis 5.0.14 sends the same events"
+        );
+    }
+}
+
+/// Attaches a raw replica to `server` with the old SYNC and skips the RDB
+/// payload, returning the socket positioned at the command stream.
+fn sync_stream(server: &Server) -> TcpStream {
+    use std::io::Read;
+    let mut s = util::raw(server.port());
+    util::send_raw(&mut s, b"SYNC\r\n");
+    // The bulk length, after any bare "\n" keep-alives.
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    while !line.ends_with(b"\r\n") {
+        s.read_exact(&mut b).expect("read");
+        if line.is_empty() && b[0] == b'\n' {
+            continue;
+        }
+        line.push(b[0]);
+    }
+    let len: usize = String::from_utf8_lossy(&line[1..line.len() - 2])
+        .parse()
+        .expect("bulk length");
+    let mut rdb = vec![0u8; len];
+    s.read_exact(&mut rdb).expect("rdb");
+    util::wait_for(std::time::Duration::from_secs(10), || {
+        server.info("slave0").contains("state=online")
+    });
+    s
+}
+
+/// The next command of a replication stream, PINGs and SELECTs skipped.
+fn next_propagated(s: &mut TcpStream) -> Vec<String> {
+    loop {
+        let cmd = parse_array(&String::from_utf8_lossy(&util::read_reply(s))).expect("a command");
+        if !cmd[0].eq_ignore_ascii_case("ping") && !cmd[0].eq_ignore_ascii_case("select") {
+            return cmd;
+        }
+    }
+}
+
+#[test]
+fn spop_and_srandmember_propagate_what_they_did() {
+    let server = Server::start(&[]);
+    let mut stream = sync_stream(&server);
+    let mut r = Conn::new(&server);
+    let twenty: Vec<String> = (1..=20).map(|i| i.to_string()).collect();
+    let mut sadd = vec!["sadd", "s"];
+    sadd.extend(twenty.iter().map(|s| s.as_str()));
+    r.q(&sadd);
+    assert_eq!(next_propagated(&mut stream)[0], "sadd");
+
+    // SPOP without count: SREM of the popped member.
+    let popped = r.bulk(&["spop", "s"]);
+    assert_eq!(next_propagated(&mut stream), strs(&["SREM", "s", &popped]));
+
+    // SRANDMEMBER changes nothing and propagates nothing.
+    r.q(&["srandmember", "s", "5"]);
+    r.q(&["srandmember", "s", "-5"]);
+
+    // SPOP with a small count (CASE 2) and a large one (CASE 3): one SREM
+    // per popped member, in reply order.
+    for count in ["2", "14"] {
+        let popped = r.list(&["spop", "s", count]);
+        for ele in &popped {
+            assert_eq!(next_propagated(&mut stream), strs(&["SREM", "s", ele]));
+        }
+    }
+    assert_eq!(r.int(&["scard", "s"]), 3);
+
+    // SPOP of the whole set (CASE 1): a DEL.
+    assert_eq!(r.list(&["spop", "s", "10"]).len(), 3);
+    assert_eq!(next_propagated(&mut stream), strs(&["DEL", "s"]));
+
+    // Nothing for an SPOP of a missing key; the marker comes next.
+    r.q(&["spop", "s"]);
+    r.q(&["spop", "s", "3"]);
+    r.q(&["set", "marker", "1"]);
+    assert_eq!(next_propagated(&mut stream), strs(&["set", "marker", "1"]));
 }

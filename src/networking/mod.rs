@@ -421,9 +421,9 @@ pub fn add_reply_double(c: &mut Client, d: f64) {
 /// dear user.
 ///
 /// C: networking.c addReplyHumanLongDouble()
-pub fn add_reply_human_long_double(c: &mut Client, d: f64) {
-    let s = crate::util::ld2string_human(d);
-    add_reply_bulk(c, s.as_bytes());
+pub fn add_reply_human_long_double(c: &mut Client, d: crate::long_double::LongDouble) {
+    let s = crate::util::ld2string(d, true);
+    add_reply_bulk(c, &s);
 }
 
 /// Add a long long as integer reply or bulk len / multi bulk count.

@@ -135,7 +135,11 @@ pub fn replication_cache_master_using_myself(server: &mut RedisServer) {
 pub fn replication_discard_cached_master(server: &mut RedisServer) {
     let Some(mut c) = server.cached_master.take() else { return };
 
-    server_log!(server, LL_NOTICE, "Discarding previously cached master state.");
+    server_log!(
+        server,
+        LL_NOTICE,
+        "Discarding previously cached master state."
+    );
     c.flags &= !CLIENT_MASTER;
     // free_client() works on clients in the table: put it back for it.
     let id = c.id;

@@ -412,7 +412,8 @@ pub fn read_sync_bulk_payload(
 
     // Delete the last 40 bytes from the file if we reached EOF.
     if usemark && eof_reached {
-        let len = (server.repl_transfer_read - CONFIG_RUN_ID_SIZE as i64) as u64;
+        let len =
+            (server.repl_transfer_read - CONFIG_RUN_ID_SIZE as i64) as u64;
         let r = match server.repl_transfer_file.as_ref() {
             Some(f) => f.set_len(len),
             None => Err(io::Error::from_raw_os_error(libc::EBADF)),
@@ -438,11 +439,7 @@ pub fn read_sync_bulk_payload(
         let sync_size =
             server.repl_transfer_read - server.repl_transfer_last_fsync_off;
         if let Some(f) = server.repl_transfer_file.as_ref() {
-            rdb_fsync_range(
-                f,
-                server.repl_transfer_last_fsync_off,
-                sync_size,
-            );
+            rdb_fsync_range(f, server.repl_transfer_last_fsync_off, sync_size);
         }
         server.repl_transfer_last_fsync_off += sync_size;
     }
@@ -528,7 +525,11 @@ pub fn read_sync_bulk_payload(
         // handler, otherwise it will get called recursively since
         // rdbLoad() will call the event loop to process events from time
         // to time for non blocking loading.
-        ae_delete_file_event(&mut server.el, server.repl_transfer_s, AE_READABLE);
+        ae_delete_file_event(
+            &mut server.el,
+            server.repl_transfer_s,
+            AE_READABLE,
+        );
         server_log!(
             server,
             LL_NOTICE,
@@ -778,8 +779,8 @@ pub fn slave_try_partial_resynchronization(
     }
 
     // Reading half
-    let reply =
-        send_synchronous_command(server, SYNC_CMD_READ, &[]).unwrap_or_default();
+    let reply = send_synchronous_command(server, SYNC_CMD_READ, &[])
+        .unwrap_or_default();
     if reply.is_empty() {
         // The master may send empty newlines after it receives PSYNC and
         // before to reply, just to keep the connection alive.
@@ -840,7 +841,8 @@ pub fn slave_try_partial_resynchronization(
         // Divergence from C: C dereferences the cached master without a
         // check; a master answering +CONTINUE to "PSYNC ? -1" would crash
         // it. We treat that as an unexpected reply.
-        let Some(cached_replid) = server.cached_master.as_ref().map(|cm| cm.replid)
+        let Some(cached_replid) =
+            server.cached_master.as_ref().map(|cm| cm.replid)
         else {
             server_log!(
                 server,
@@ -1024,7 +1026,8 @@ fn sync_with_master_steps(
     }
 
     // Every state but CONNECTING starts by reading a reply.
-    if server.repl_state != REPL_STATE_CONNECTING && !sync_fd_has_input(server, fd)
+    if server.repl_state != REPL_STATE_CONNECTING
+        && !sync_fd_has_input(server, fd)
     {
         return Ok(());
     }
@@ -1042,7 +1045,8 @@ fn sync_with_master_steps(
         server.repl_state = REPL_STATE_RECEIVE_PONG;
         // Send the PING, don't check for errors at all, we have the
         // timeout that will take care about this.
-        if let Some(err) = send_synchronous_command(server, SYNC_CMD_WRITE, &[b"PING"])
+        if let Some(err) =
+            send_synchronous_command(server, SYNC_CMD_WRITE, &[b"PING"])
         {
             return Err(SyncErr::WriteError(err));
         }
@@ -1082,9 +1086,11 @@ fn sync_with_master_steps(
     // AUTH with the master if required.
     if server.repl_state == REPL_STATE_SEND_AUTH {
         if let Some(auth) = server.masterauth.clone() {
-            if let Some(err) =
-                send_synchronous_command(server, SYNC_CMD_WRITE, &[b"AUTH", &auth])
-            {
+            if let Some(err) = send_synchronous_command(
+                server,
+                SYNC_CMD_WRITE,
+                &[b"AUTH", &auth],
+            ) {
                 return Err(SyncErr::WriteError(err));
             }
             server.repl_state = REPL_STATE_RECEIVE_AUTH;
@@ -1149,7 +1155,8 @@ fn sync_with_master_steps(
     }
 
     // Skip REPLCONF ip-address if there is no slave-announce-ip option set.
-    if server.repl_state == REPL_STATE_SEND_IP && server.slave_announce_ip.is_none()
+    if server.repl_state == REPL_STATE_SEND_IP
+        && server.slave_announce_ip.is_none()
     {
         server.repl_state = REPL_STATE_SEND_CAPA;
     }
@@ -1229,7 +1236,9 @@ fn sync_with_master_steps(
     // and the global offset, to try a partial resync at the next
     // reconnection attempt.
     if server.repl_state == REPL_STATE_SEND_PSYNC {
-        if slave_try_partial_resynchronization(server, false) == PSYNC_WRITE_ERROR {
+        if slave_try_partial_resynchronization(server, false)
+            == PSYNC_WRITE_ERROR
+        {
             let err = b"Write error sending the PSYNC command.".to_vec();
             return Err(SyncErr::WriteError(err));
         }
@@ -1306,7 +1315,8 @@ fn sync_with_master_steps(
     let mut last_err = None;
     while maxtries > 0 {
         maxtries -= 1;
-        tmpfile = format!("temp-{}.{}.rdb", server.unixtime, std::process::id());
+        tmpfile =
+            format!("temp-{}.{}.rdb", server.unixtime, std::process::id());
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -1441,7 +1451,10 @@ pub fn undo_connect_with_master(server: &mut RedisServer) {
 /// C: replication.c replicationAbortSyncTransfer()
 pub fn replication_abort_sync_transfer(server: &mut RedisServer) {
     if server.repl_state != REPL_STATE_TRANSFER {
-        crate::server_panic!(server, "server.repl_state == REPL_STATE_TRANSFER");
+        crate::server_panic!(
+            server,
+            "server.repl_state == REPL_STATE_TRANSFER"
+        );
     }
     undo_connect_with_master(server);
     server.repl_transfer_file = None; // close(server.repl_transfer_fd)
@@ -1569,7 +1582,8 @@ pub fn replicaof_command(server: &mut RedisServer, c: &mut Client) {
 
     // The special host/port combination "NO" "ONE" turns the instance into
     // a master. Otherwise the new master address is set.
-    if c.argv[1].eq_ignore_ascii_case(b"no") && c.argv[2].eq_ignore_ascii_case(b"one")
+    if c.argv[1].eq_ignore_ascii_case(b"no")
+        && c.argv[2].eq_ignore_ascii_case(b"one")
     {
         if server.masterhost.is_some() {
             replication_unset_master(server);
@@ -1586,12 +1600,16 @@ pub fn replicaof_command(server: &mut RedisServer, c: &mut Client) {
             // If a client is already a replica they cannot run this
             // command, because it involves flushing all replicas
             // (including this client)
-            add_reply_error(c, "Command is not valid when client is a replica.");
+            add_reply_error(
+                c,
+                "Command is not valid when client is a replica.",
+            );
             return;
         }
 
         let arg = c.argv[2].clone();
-        let Some(port) = crate::object::get_long_from_object_or_reply(c, &arg, None)
+        let Some(port) =
+            crate::object::get_long_from_object_or_reply(c, &arg, None)
         else {
             return;
         };
@@ -1647,7 +1665,11 @@ pub fn role_command(server: &mut RedisServer, c: &mut Client) {
             let Some(slave) = server.clients.get(id) else { continue };
             let slaveip = match &slave.slave_ip {
                 Some(ip) if !ip.is_empty() => ip.clone(),
-                _ => match slave.sock.as_ref().and_then(anet::anet_peer_to_string) {
+                _ => match slave
+                    .sock
+                    .as_ref()
+                    .and_then(anet::anet_peer_to_string)
+                {
                     Some((ip, _)) => ip,
                     None => continue,
                 },
@@ -1742,7 +1764,11 @@ mod tests {
             (REPL_STATE_CONNECTED, false),
         ] {
             server.repl_state = state;
-            assert_eq!(slave_is_in_handshake_state(&server), want, "state {state}");
+            assert_eq!(
+                slave_is_in_handshake_state(&server),
+                want,
+                "state {state}"
+            );
         }
     }
 }

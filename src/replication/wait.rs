@@ -54,7 +54,9 @@ pub fn replication_request_ack_from_slaves(server: &mut RedisServer) {
 pub fn replication_count_acks_by_offset(server: &RedisServer, offset: i64) -> i32 {
     let mut count = 0;
     for id in &server.slaves {
-        let Some(slave) = server.clients.get(id) else { continue };
+        let Some(slave) = server.clients.get(id) else {
+            continue;
+        };
         if slave.replstate != SLAVE_STATE_ONLINE {
             continue;
         }
@@ -83,16 +85,12 @@ pub fn wait_command(server: &mut RedisServer, c: &mut Client) {
     // Argument parsing.
     let arg1 = c.argv[1].clone();
     let arg2 = c.argv[2].clone();
-    let Some(numreplicas) =
-        crate::object::get_long_from_object_or_reply(c, &arg1, None)
-    else {
+    let Some(numreplicas) = crate::object::get_long_from_object_or_reply(c, &arg1, None) else {
         return;
     };
-    let Ok(timeout) = get_timeout_from_object_or_reply(
-        c,
-        &arg2,
-        crate::t_string::UNIT_MILLISECONDS,
-    ) else {
+    let Ok(timeout) =
+        get_timeout_from_object_or_reply(c, &arg2, crate::t_string::UNIT_MILLISECONDS)
+    else {
         return;
     };
 
@@ -124,7 +122,11 @@ pub fn wait_command(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: replication.c unblockClientWaitingReplicas()
 pub fn unblock_client_waiting_replicas(server: &mut RedisServer, c: &mut Client) {
-    match server.clients_waiting_acks.iter().position(|id| *id == c.id) {
+    match server
+        .clients_waiting_acks
+        .iter()
+        .position(|id| *id == c.id)
+    {
         Some(pos) => {
             server.clients_waiting_acks.remove(pos);
         }
@@ -156,8 +158,7 @@ pub fn process_clients_waiting_replicas(server: &mut RedisServer) {
                 unblock_client(server, c);
                 add_reply_long_long(c, last_numreplicas as i64);
             } else {
-                let numreplicas =
-                    replication_count_acks_by_offset(server, c.bpop_reploffset);
+                let numreplicas = replication_count_acks_by_offset(server, c.bpop_reploffset);
 
                 if numreplicas >= c.bpop_numreplicas {
                     last_offset = c.bpop_reploffset;
