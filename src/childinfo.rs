@@ -55,7 +55,11 @@ impl ChildInfoData {
         let cow_size = u64::from_le_bytes(u8s) as usize;
         u8s.copy_from_slice(&b[12..20]);
         let magic = u64::from_le_bytes(u8s);
-        ChildInfoData { process_type, cow_size, magic }
+        ChildInfoData {
+            process_type,
+            cow_size,
+            magic,
+        }
     }
 }
 
@@ -124,7 +128,13 @@ pub fn send_child_info(server: &mut RedisServer, ptype: i32) {
     let rec = server.child_info_data.to_bytes();
     // SAFETY: write(2) of our own stack buffer to the pipe's write end,
     // which stays open until the child exits.
-    let written = unsafe { libc::write(server.child_info_pipe[1], rec.as_ptr() as *const libc::c_void, rec.len()) };
+    let written = unsafe {
+        libc::write(
+            server.child_info_pipe[1],
+            rec.as_ptr() as *const libc::c_void,
+            rec.len(),
+        )
+    };
     if written != rec.len() as isize {
         // Nothing to do on error, this will be detected by the other side.
     }
@@ -140,7 +150,13 @@ pub fn receive_child_info(server: &mut RedisServer) {
     let mut rec = [0u8; CHILD_INFO_LEN];
     // SAFETY: read(2) into our own buffer of rec.len() bytes from the
     // pipe's read end (non-blocking), open until close_child_info_pipe.
-    let n = unsafe { libc::read(server.child_info_pipe[0], rec.as_mut_ptr() as *mut libc::c_void, rec.len()) };
+    let n = unsafe {
+        libc::read(
+            server.child_info_pipe[0],
+            rec.as_mut_ptr() as *mut libc::c_void,
+            rec.len(),
+        )
+    };
     if n == rec.len() as isize {
         let data = ChildInfoData::from_bytes(&rec);
         if data.magic == CHILD_INFO_MAGIC {
@@ -172,7 +188,12 @@ pub fn zmalloc_get_smap_bytes_by_field(field: &str) -> usize {
     let mut bytes = 0usize;
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix(field) {
-            let kb: usize = rest.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+            let kb: usize = rest
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .unwrap_or(0);
             bytes += kb * 1024;
         }
     }
@@ -193,7 +214,11 @@ mod tests {
 
     #[test]
     fn child_info_record_roundtrip() {
-        let d = ChildInfoData { process_type: CHILD_INFO_TYPE_RDB, cow_size: 123456789, magic: CHILD_INFO_MAGIC };
+        let d = ChildInfoData {
+            process_type: CHILD_INFO_TYPE_RDB,
+            cow_size: 123456789,
+            magic: CHILD_INFO_MAGIC,
+        };
         assert_eq!(ChildInfoData::from_bytes(&d.to_bytes()), d);
     }
 

@@ -1083,7 +1083,8 @@ fn config_set(
                 };
                 let hard = memtoll(l[1]).0 as u64;
                 let soft = memtoll(l[2]).0 as u64;
-                let soft_seconds = strtoll(l[3]);
+                // C stores strtoll's result in an int: it truncates.
+                let soft_seconds = strtoll(l[3]) as i32 as i64;
                 server.client_obuf_limits[class].hard_limit_bytes = hard;
                 server.client_obuf_limits[class].soft_limit_bytes = soft;
                 server.client_obuf_limits[class].soft_limit_seconds = soft_seconds;

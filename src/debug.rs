@@ -532,9 +532,8 @@ pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
         server_log!(server, LL_WARNING, "DEBUG LOG: {}", c_str(&c.argv[2]));
         add_reply(c, OK);
     } else if is("reload") {
-        // TODO(rdb.rs): rdbSave(), emptyDb(), rdbLoad(), then log "DB
-        // reloaded by DEBUG RELOAD" and reply OK.
-        add_reply_error(c, "DEBUG RELOAD is not supported yet");
+        // rdbSave(), emptyDb(), rdbLoad(): ported beside them in rdb.rs.
+        crate::rdb::debug_reload(server, c);
     } else if is("loadaof") {
         // Divergence from C: there is no AOF to load.
         add_reply(c, b"-ERR\r\n"); // shared.err, what C replies on failure

@@ -147,13 +147,15 @@ pub fn active_expire_cycle(server: &mut RedisServer, type_: i32) {
                 else {
                     break;
                 };
-                let ttl = t - now;
+                // C's subtraction and sum wrap for an expire time that
+                // itself wrapped negative (SET ... PX near LLONG_MAX).
+                let ttl = t.wrapping_sub(now);
                 if active_expire_cycle_try_expire(server, dbid, &key, t, now) {
                     expired += 1;
                 }
                 if ttl > 0 {
                     // We want the average TTL of keys yet not expired.
-                    ttl_sum += ttl;
+                    ttl_sum = ttl_sum.wrapping_add(ttl);
                     ttl_samples += 1;
                 }
                 total_sampled += 1;

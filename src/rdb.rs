@@ -32,8 +32,8 @@ use crate::db::{empty_db, get_expire, EMPTYDB_NO_FLAGS};
 use crate::networking::{add_reply, add_reply_error, add_reply_status};
 use crate::object::{
     create_intset_object, create_set_object, estimate_object_idle_time, fmt_g17,
-    lfu_decr_and_return, ll2string, object_set_lru_or_lfu, string2ll, try_object_encoding, RObj, Value,
-    OBJ_ENCODING_HT, OBJ_ENCODING_INTSET, OBJ_LIST, OBJ_ZSET,
+    lfu_decr_and_return, ll2string, object_set_lru_or_lfu, string2ll, try_object_encoding, RObj,
+    Value, OBJ_ENCODING_HT, OBJ_ENCODING_INTSET, OBJ_LIST, OBJ_ZSET,
 };
 use crate::rio::*;
 use crate::server::*;
@@ -199,8 +199,12 @@ pub struct RdbSaveInfo {
 }
 
 /// C: server.h RDB_SAVE_INFO_INIT
-pub const RDB_SAVE_INFO_INIT: RdbSaveInfo =
-    RdbSaveInfo { repl_stream_db: -1, repl_id_is_set: false, repl_id: [b'0'; 40], repl_offset: -1 };
+pub const RDB_SAVE_INFO_INIT: RdbSaveInfo = RdbSaveInfo {
+    repl_stream_db: -1,
+    repl_id_is_set: false,
+    repl_id: [b'0'; 40],
+    repl_offset: -1,
+};
 
 // ------------------------------ load errors ------------------------------
 
@@ -276,7 +280,11 @@ pub fn rdb_check_then_exit(server: &RedisServer, err: &RdbLoadError) -> ! {
     match err {
         RdbLoadError::Corrupt(c) => {
             if c.short_read {
-                server_log!(server, LL_WARNING, "Short read or OOM loading DB. Unrecoverable error, aborting now.");
+                server_log!(
+                    server,
+                    LL_WARNING,
+                    "Short read or OOM loading DB. Unrecoverable error, aborting now."
+                );
             }
             server_log!(
                 server,
@@ -309,7 +317,11 @@ fn rdb_write_raw(rdb: &mut Rio, p: &[u8]) -> io::Result<usize> {
 /// C: rdb.c rdbLoadRaw()
 pub fn rdb_load_raw(rdb: &mut Rio, buf: &mut [u8]) -> RdbResult<()> {
     if rio_read(rdb, buf).is_err() {
-        return Err(rdb_corrupt!(rdb, "Impossible to read {} bytes in rdbLoadRaw()", buf.len()));
+        return Err(rdb_corrupt!(
+            rdb,
+            "Impossible to read {} bytes in rdbLoadRaw()",
+            buf.len()
+        ));
     }
     Ok(())
 }
@@ -433,7 +445,10 @@ pub fn rdb_load_len_by_ref(rdb: &mut Rio) -> RdbResult<(u64, bool)> {
         if rio_read(rdb, &mut buf[..4]).is_err() {
             return Err(rdb_eof(rdb));
         }
-        Ok((u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as u64, false))
+        Ok((
+            u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as u64,
+            false,
+        ))
     } else if buf[0] == RDB_64BITLEN {
         // Read a 64 bit len.
         if rio_read(rdb, &mut buf).is_err() {
@@ -441,7 +456,11 @@ pub fn rdb_load_len_by_ref(rdb: &mut Rio) -> RdbResult<(u64, bool)> {
         }
         Ok((u64::from_be_bytes(buf), false))
     } else {
-        Err(rdb_corrupt!(rdb, "Unknown length encoding {} in rdbLoadLen()", t))
+        Err(rdb_corrupt!(
+            rdb,
+            "Unknown length encoding {} in rdbLoadLen()",
+            t
+        ))
     }
 }
 
@@ -473,15 +492,15 @@ fn rdb_len_hint(rdb: &Rio, len: u64) -> usize {
 ///
 /// C: rdb.c rdbEncodeInteger()
 pub fn rdb_encode_integer(value: i64, enc: &mut [u8; 5]) -> usize {
-    if value >= -(1 << 7) && value < (1 << 7) {
+    if (-(1 << 7)..(1 << 7)).contains(&value) {
         enc[0] = (RDB_ENCVAL << 6) | RDB_ENC_INT8;
         enc[1] = value as u8;
         2
-    } else if value >= -(1 << 15) && value < (1 << 15) {
+    } else if (-(1 << 15)..(1 << 15)).contains(&value) {
         enc[0] = (RDB_ENCVAL << 6) | RDB_ENC_INT16;
         enc[1..3].copy_from_slice(&(value as i16).to_le_bytes());
         3
-    } else if value >= -(1i64 << 31) && value < (1i64 << 31) {
+    } else if (-(1i64 << 31)..(1i64 << 31)).contains(&value) {
         enc[0] = (RDB_ENCVAL << 6) | RDB_ENC_INT32;
         enc[1..5].copy_from_slice(&(value as i32).to_le_bytes());
         5
@@ -513,7 +532,11 @@ pub fn rdb_load_integer_object(rdb: &mut Rio, enctype: u8) -> RdbResult<i64> {
         }
         i32::from_le_bytes(enc) as i64
     } else {
-        return Err(rdb_corrupt!(rdb, "Unknown RDB integer encoding type {}", enctype));
+        return Err(rdb_corrupt!(
+            rdb,
+            "Unknown RDB integer encoding type {}",
+            enctype
+        ));
     };
     Ok(val)
 }
@@ -555,7 +578,10 @@ pub struct LzfState {
 
 impl LzfState {
     pub fn new() -> LzfState {
-        LzfState { htab: vec![0; LZF_HSIZE], gen: 0 }
+        LzfState {
+            htab: vec![0; LZF_HSIZE],
+            gen: 0,
+        }
     }
 
     /// A new call: every slot stored before is now empty.
@@ -623,7 +649,11 @@ pub fn lzf_compress(state: &mut LzfState, in_data: &[u8], out_len: usize) -> Opt
     let mut ip = 0usize;
     let mut lit = 0usize;
     let mut op = 1usize; // start run
-    let mut hval = if in_len >= 2 { lzf_frst(in_data, ip) } else { 0 };
+    let mut hval = if in_len >= 2 {
+        lzf_frst(in_data, ip)
+    } else {
+        0
+    };
 
     while in_len > 2 && ip < in_len - 2 {
         hval = lzf_next(hval, in_data, ip);
@@ -785,7 +815,12 @@ pub fn rdb_load_lzf_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
     // claimed size far above that ratio is a lie; refuse it before
     // allocating for it (C allocates whatever the file says).
     if len > clen.saturating_mul(264).saturating_add(32) || len > usize::MAX as u64 {
-        return Err(rdb_corrupt!(rdb, "Invalid LZF compressed string (compressed {} bytes, claims {} bytes)", clen, len));
+        return Err(rdb_corrupt!(
+            rdb,
+            "Invalid LZF compressed string (compressed {} bytes, claims {} bytes)",
+            clen,
+            len
+        ));
     }
     // Load the compressed representation and uncompress it to target.
     let c = match rio_read_vec(rdb, clen as usize) {
@@ -854,7 +889,11 @@ pub fn rdb_save_long_long_as_string_object(rdb: &mut Rio, value: i64) -> io::Res
 /// Like rdbSaveRawString() gets a Redis object instead.
 ///
 /// C: rdb.c rdbSaveStringObject()
-pub fn rdb_save_string_object(server: &RedisServer, rdb: &mut Rio, obj: &RObj) -> io::Result<usize> {
+pub fn rdb_save_string_object(
+    server: &RedisServer,
+    rdb: &mut Rio,
+    obj: &RObj,
+) -> io::Result<usize> {
     // Avoid to decode the object, then encode it again, if the object is
     // already integer encoded.
     match &obj.ptr {
@@ -874,9 +913,15 @@ pub fn rdb_generic_load_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
     let len = rdb_load_len(rdb, Some(&mut isencoded))?;
     if isencoded {
         return match len as u8 {
-            RDB_ENC_INT8 | RDB_ENC_INT16 | RDB_ENC_INT32 => Ok(ll2string(rdb_load_integer_object(rdb, len as u8)?)),
+            RDB_ENC_INT8 | RDB_ENC_INT16 | RDB_ENC_INT32 => {
+                Ok(ll2string(rdb_load_integer_object(rdb, len as u8)?))
+            }
             RDB_ENC_LZF => rdb_load_lzf_string_object(rdb),
-            _ => Err(rdb_corrupt!(rdb, "Unknown RDB string encoding type {}", len)),
+            _ => Err(rdb_corrupt!(
+                rdb,
+                "Unknown RDB string encoding type {}",
+                len
+            )),
         };
     }
     if len > usize::MAX as u64 {
@@ -898,7 +943,10 @@ pub fn rdb_load_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
 ///
 /// C: rdb.c rdbLoadEncodedStringObject()
 pub fn rdb_load_encoded_string_object(server: &RedisServer, rdb: &mut Rio) -> RdbResult<RObj> {
-    Ok(try_object_encoding(server.lruclock, rdb_generic_load_string_object(rdb)?))
+    Ok(try_object_encoding(
+        server.lruclock,
+        rdb_generic_load_string_object(rdb)?,
+    ))
 }
 
 /// Save a double value. Doubles are saved as strings prefixed by an
@@ -954,7 +1002,11 @@ pub fn rdb_load_double_value(rdb: &mut Rio) -> RdbResult<f64> {
             // C: sscanf(buf, "%lg", val)
             let r = crate::object::strtod(&buf);
             if r.consumed == 0 {
-                return Err(rdb_corrupt!(rdb, "Unreadable double value '{}'", String::from_utf8_lossy(&buf)));
+                return Err(rdb_corrupt!(
+                    rdb,
+                    "Unreadable double value '{}'",
+                    String::from_utf8_lossy(&buf)
+                ));
             }
             Ok(r.value)
         }
@@ -1153,7 +1205,12 @@ pub fn rdb_save_key_value_pair(
 /// Save an AUX field.
 ///
 /// C: rdb.c rdbSaveAuxField()
-pub fn rdb_save_aux_field(server: &RedisServer, rdb: &mut Rio, key: &[u8], val: &[u8]) -> io::Result<usize> {
+pub fn rdb_save_aux_field(
+    server: &RedisServer,
+    rdb: &mut Rio,
+    key: &[u8],
+    val: &[u8],
+) -> io::Result<usize> {
     let mut len = rdb_save_type(rdb, RDB_OPCODE_AUX)?;
     len += rdb_save_raw_string(server, rdb, key)?;
     len += rdb_save_raw_string(server, rdb, val)?;
@@ -1163,14 +1220,24 @@ pub fn rdb_save_aux_field(server: &RedisServer, rdb: &mut Rio, key: &[u8], val: 
 /// Wrapper for rdbSaveAuxField() used when key/val are strings.
 ///
 /// C: rdb.c rdbSaveAuxFieldStrStr()
-pub fn rdb_save_aux_field_str_str(server: &RedisServer, rdb: &mut Rio, key: &str, val: &[u8]) -> io::Result<usize> {
+pub fn rdb_save_aux_field_str_str(
+    server: &RedisServer,
+    rdb: &mut Rio,
+    key: &str,
+    val: &[u8],
+) -> io::Result<usize> {
     rdb_save_aux_field(server, rdb, key.as_bytes(), val)
 }
 
 /// Wrapper for strlen(key) + integer type (up to long long range).
 ///
 /// C: rdb.c rdbSaveAuxFieldStrInt()
-pub fn rdb_save_aux_field_str_int(server: &RedisServer, rdb: &mut Rio, key: &str, val: i64) -> io::Result<usize> {
+pub fn rdb_save_aux_field_str_int(
+    server: &RedisServer,
+    rdb: &mut Rio,
+    key: &str,
+    val: i64,
+) -> io::Result<usize> {
     rdb_save_aux_field(server, rdb, key.as_bytes(), &ll2string(val))
 }
 
@@ -1190,7 +1257,12 @@ pub fn rdb_save_info_aux_fields(
     rdb_save_aux_field_str_str(server, rdb, "redis-ver", crate::REDIS_VERSION.as_bytes())?;
     rdb_save_aux_field_str_int(server, rdb, "redis-bits", redis_bits)?;
     rdb_save_aux_field_str_int(server, rdb, "ctime", now_secs())?;
-    rdb_save_aux_field_str_int(server, rdb, "used-mem", crate::util::zmalloc_used_memory() as i64)?;
+    rdb_save_aux_field_str_int(
+        server,
+        rdb,
+        "used-mem",
+        crate::util::zmalloc_used_memory() as i64,
+    )?;
 
     // Handle saving options that generate aux fields.
     if let Some(rsi) = rsi {
@@ -1213,7 +1285,12 @@ fn now_secs() -> i64 {
 /// output, or all the output, can be missing.
 ///
 /// C: rdb.c rdbSaveRio()
-pub fn rdb_save_rio(server: &RedisServer, rdb: &mut Rio, flags: i32, rsi: Option<&RdbSaveInfo>) -> io::Result<()> {
+pub fn rdb_save_rio(
+    server: &RedisServer,
+    rdb: &mut Rio,
+    flags: i32,
+    rsi: Option<&RdbSaveInfo>,
+) -> io::Result<()> {
     if server.rdb_checksum {
         rdb.update_cksum = Some(rio_generic_update_checksum);
     }
@@ -1274,7 +1351,11 @@ pub fn rdb_save_rio(server: &RedisServer, rdb: &mut Rio, flags: i32, rsi: Option
 /// without doing any processing of the content.
 ///
 /// C: rdb.c rdbSaveRioWithEOFMark()
-pub fn rdb_save_rio_with_eof_mark(server: &RedisServer, rdb: &mut Rio, rsi: Option<&RdbSaveInfo>) -> io::Result<()> {
+pub fn rdb_save_rio_with_eof_mark(
+    server: &RedisServer,
+    rdb: &mut Rio,
+    rsi: Option<&RdbSaveInfo>,
+) -> io::Result<()> {
     let eofmark = get_random_hex_chars();
     rio_write(rdb, b"$EOF:")?;
     rio_write(rdb, &eofmark)?;
@@ -1286,7 +1367,9 @@ pub fn rdb_save_rio_with_eof_mark(server: &RedisServer, rdb: &mut Rio, rsi: Opti
 
 /// getcwd() for the log lines, "unknown" if it fails. (no C twin)
 fn cwd_for_log() -> String {
-    std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| "unknown".to_string())
+    std::env::current_dir()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "unknown".to_string())
 }
 
 /// Save the DB on disk: into temp-<pid>.rdb, synced, then renamed over
@@ -1324,7 +1407,12 @@ pub fn rdb_save(server: &mut RedisServer, filename: &str, rsi: Option<&RdbSaveIn
     });
     if let Err(e) = written {
         // C: the werr: label
-        server_log!(server, LL_WARNING, "Write error saving DB on disk: {}", crate::util::strerror(&e));
+        server_log!(
+            server,
+            LL_WARNING,
+            "Write error saving DB on disk: {}",
+            crate::util::strerror(&e)
+        );
         let _ = std::fs::remove_file(&tmpfile);
         return Err(CErr);
     }
@@ -1364,7 +1452,11 @@ fn close_clild_unused_resource_after_fork(server: &mut RedisServer) {
 /// while the parent goes on serving clients; server_cron reaps the child.
 ///
 /// C: rdb.c rdbSaveBackground()
-pub fn rdb_save_background(server: &mut RedisServer, filename: &str, rsi: Option<&RdbSaveInfo>) -> CResult {
+pub fn rdb_save_background(
+    server: &mut RedisServer,
+    filename: &str,
+    rsi: Option<&RdbSaveInfo>,
+) -> CResult {
     if server.rdb_child_pid != -1 {
         return Err(CErr);
     }
@@ -1421,7 +1513,12 @@ pub fn rdb_save_background(server: &mut RedisServer, filename: &str, rsi: Option
             );
             return Err(CErr);
         }
-        server_log!(server, LL_NOTICE, "Background saving started by pid {}", childpid);
+        server_log!(
+            server,
+            LL_NOTICE,
+            "Background saving started by pid {}",
+            childpid
+        );
         server.rdb_save_time_start = now_secs();
         server.rdb_child_pid = childpid;
         server.rdb_child_type = RDB_CHILD_TYPE_DISK;
@@ -1469,7 +1566,12 @@ const QUICKLIST_NODE_CONTAINER_PACKED: u64 = 2;
 /// 5.0 would create an empty key, which no command expects.
 ///
 /// C: rdb.c rdbLoadObject()
-pub fn rdb_load_object(server: &RedisServer, rdbtype: u8, rdb: &mut Rio, _key: &[u8]) -> RdbResult<RObj> {
+pub fn rdb_load_object(
+    server: &RedisServer,
+    rdbtype: u8,
+    rdb: &mut Rio,
+    _key: &[u8],
+) -> RdbResult<RObj> {
     use crate::ziplist::ZlValue;
     let lru = server.lruclock;
     let o;
@@ -1504,24 +1606,38 @@ pub fn rdb_load_object(server: &RedisServer, rdbtype: u8, rdb: &mut Rio, _key: &
             let mut container = QUICKLIST_NODE_CONTAINER_PACKED;
             if rdbtype == RDB_TYPE_LIST_QUICKLIST_2 {
                 container = rdb_load_len(rdb, None)?;
-                if container != QUICKLIST_NODE_CONTAINER_PACKED && container != QUICKLIST_NODE_CONTAINER_PLAIN {
+                if container != QUICKLIST_NODE_CONTAINER_PACKED
+                    && container != QUICKLIST_NODE_CONTAINER_PLAIN
+                {
                     return Err(rdb_corrupt!(rdb, "Quicklist integrity check failed."));
                 }
             }
             let data = rdb_generic_load_string_object(rdb)?;
             if container == QUICKLIST_NODE_CONTAINER_PLAIN {
-                l.push_with_fill(&data, crate::t_list::LIST_TAIL, server.list_max_ziplist_size);
+                l.push_with_fill(
+                    &data,
+                    crate::t_list::LIST_TAIL,
+                    server.list_max_ziplist_size,
+                );
                 continue;
             }
             let entries: Vec<Vec<u8>> = if rdbtype == RDB_TYPE_LIST_QUICKLIST_2 {
                 match crate::listpack::lp_entries(&data) {
                     Ok(v) => v.iter().map(|e| e.to_vec()).collect(),
-                    Err(why) => return Err(rdb_corrupt!(rdb, "Listpack integrity check failed: {}", why)),
+                    Err(why) => {
+                        return Err(rdb_corrupt!(
+                            rdb,
+                            "Listpack integrity check failed: {}",
+                            why
+                        ))
+                    }
                 }
             } else {
                 match crate::ziplist::ziplist_entries(&data) {
                     Ok(v) => v.iter().map(ZlValue::to_vec).collect(),
-                    Err(why) => return Err(rdb_corrupt!(rdb, "Ziplist integrity check failed: {}", why)),
+                    Err(why) => {
+                        return Err(rdb_corrupt!(rdb, "Ziplist integrity check failed: {}", why))
+                    }
                 }
             };
             // Silently skip empty nodes, as 7.0 does.
@@ -1559,8 +1675,15 @@ pub fn rdb_load_object(server: &RedisServer, rdbtype: u8, rdb: &mut Rio, _key: &
             Ok(p) => p,
             Err(why) => return Err(rdb_corrupt!(rdb, "Zipmap integrity check failed: {}", why)),
         };
-        let maxlen = pairs.iter().map(|(f, v)| f.len().max(v.len())).max().unwrap_or(0);
-        let pairs: Vec<(Vec<u8>, Vec<u8>)> = pairs.into_iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+        let maxlen = pairs
+            .iter()
+            .map(|(f, v)| f.len().max(v.len()))
+            .max()
+            .unwrap_or(0);
+        let pairs: Vec<(Vec<u8>, Vec<u8>)> = pairs
+            .into_iter()
+            .map(|(f, v)| (f.to_vec(), v.to_vec()))
+            .collect();
         o = rdb_hash_from_pairs(server, rdb, lru, pairs, maxlen)?;
     } else if rdbtype == RDB_TYPE_LIST_ZIPLIST {
         let encoded = rdb_generic_load_string_object(rdb)?;
@@ -1573,23 +1696,52 @@ pub fn rdb_load_object(server: &RedisServer, rdbtype: u8, rdb: &mut Rio, _key: &
         }
         let mut l = crate::t_list::List::new();
         for e in entries {
-            l.push_with_fill(&e.to_vec(), crate::t_list::LIST_TAIL, server.list_max_ziplist_size);
+            l.push_with_fill(
+                &e.to_vec(),
+                crate::t_list::LIST_TAIL,
+                server.list_max_ziplist_size,
+            );
         }
         o = rdb_list_object(server, l);
     } else if rdbtype == RDB_TYPE_ZSET_ZIPLIST || rdbtype == RDB_TYPE_ZSET_LISTPACK {
         let encoded = rdb_generic_load_string_object(rdb)?;
         let pairs: Vec<(Vec<u8>, f64)> = if rdbtype == RDB_TYPE_ZSET_ZIPLIST {
             match crate::ziplist::ziplist_pairs(&encoded) {
-                Ok(p) => p.iter().map(|(m, s)| (m.to_vec(), zzl_score(s.to_vec(), matches!(s, ZlValue::Int(_))))).collect(),
-                Err(why) => return Err(rdb_corrupt!(rdb, "Zset ziplist integrity check failed: {}", why)),
+                Ok(p) => p
+                    .iter()
+                    .map(|(m, s)| {
+                        (
+                            m.to_vec(),
+                            zzl_score(s.to_vec(), matches!(s, ZlValue::Int(_))),
+                        )
+                    })
+                    .collect(),
+                Err(why) => {
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Zset ziplist integrity check failed: {}",
+                        why
+                    ))
+                }
             }
         } else {
             match crate::listpack::lp_pairs(&encoded) {
                 Ok(p) => p
                     .iter()
-                    .map(|(m, s)| (m.to_vec(), zzl_score(s.to_vec(), matches!(s, crate::listpack::LpValue::Int(_)))))
+                    .map(|(m, s)| {
+                        (
+                            m.to_vec(),
+                            zzl_score(s.to_vec(), matches!(s, crate::listpack::LpValue::Int(_))),
+                        )
+                    })
                     .collect(),
-                Err(why) => return Err(rdb_corrupt!(rdb, "Zset listpack integrity check failed: {}", why)),
+                Err(why) => {
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Zset listpack integrity check failed: {}",
+                        why
+                    ))
+                }
             }
         };
         o = rdb_zset_from_pairs(server, rdb, lru, pairs, None)?;
@@ -1598,19 +1750,35 @@ pub fn rdb_load_object(server: &RedisServer, rdbtype: u8, rdb: &mut Rio, _key: &
         let pairs: Vec<(Vec<u8>, Vec<u8>)> = if rdbtype == RDB_TYPE_HASH_ZIPLIST {
             match crate::ziplist::ziplist_pairs(&encoded) {
                 Ok(p) => p.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect(),
-                Err(why) => return Err(rdb_corrupt!(rdb, "Hash ziplist integrity check failed: {}", why)),
+                Err(why) => {
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Hash ziplist integrity check failed: {}",
+                        why
+                    ))
+                }
             }
         } else {
             match crate::listpack::lp_pairs(&encoded) {
                 Ok(p) => p.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect(),
-                Err(why) => return Err(rdb_corrupt!(rdb, "Hash listpack integrity check failed: {}", why)),
+                Err(why) => {
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Hash listpack integrity check failed: {}",
+                        why
+                    ))
+                }
             }
         };
         // As in C, only the number of fields decides the encoding here.
         o = rdb_hash_from_pairs(server, rdb, lru, pairs, 0)?;
     } else if rdbtype == RDB_TYPE_STREAM_LISTPACKS || rdbtype == RDB_TYPE_STREAM_LISTPACKS_2 {
         // Divergence from C: there is no stream type in this port.
-        return Err(rdb_corrupt!(rdb, "Unknown RDB encoding type {} (a stream: this server has no stream type)", rdbtype));
+        return Err(rdb_corrupt!(
+            rdb,
+            "Unknown RDB encoding type {} (a stream: this server has no stream type)",
+            rdbtype
+        ));
     } else if rdbtype == RDB_TYPE_MODULE || rdbtype == RDB_TYPE_MODULE_2 {
         let moduleid = rdb_load_len(rdb, None)?;
         let name = module_type_name_by_id(moduleid);
@@ -1679,8 +1847,12 @@ fn rdb_load_set(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<RObj
         if o.encoding == OBJ_ENCODING_INTSET {
             // Fetch integer value from element.
             if let Some(llval) = string2ll(&sdsele) {
-                let Value::Set(s) = &mut o.ptr else { unreachable!("a set") };
-                let Set::Intset(is) = &mut **s else { unreachable!("an intset") };
+                let Value::Set(s) = &mut o.ptr else {
+                    unreachable!("a set")
+                };
+                let Set::Intset(is) = &mut **s else {
+                    unreachable!("an intset")
+                };
                 if !is.intset_add(llval) {
                     // Divergence from C: a repeated member is a damaged
                     // file (C ignores it; 7.0 refuses it).
@@ -1699,8 +1871,12 @@ fn rdb_load_set(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<RObj
 
         // This will also be called when the set was just converted to a
         // regular hash table encoded set.
-        let Value::Set(s) = &mut o.ptr else { unreachable!("a set") };
-        let Set::Ht(d) = &mut **s else { unreachable!("a hash table set") };
+        let Value::Set(s) = &mut o.ptr else {
+            unreachable!("a set")
+        };
+        let Set::Ht(d) = &mut **s else {
+            unreachable!("a hash table set")
+        };
         if d.dict_add(sdsele.into_boxed_slice(), ()).is_err() {
             return Err(rdb_corrupt!(rdb, "Duplicate set members detected"));
         }
@@ -1723,8 +1899,11 @@ fn rdb_load_zset(server: &RedisServer, rdbtype: u8, rdb: &mut Rio, lru: u32) -> 
     // Load every single element of the sorted set.
     for _ in 0..zsetlen {
         let sdsele = rdb_generic_load_string_object(rdb)?;
-        let score =
-            if rdbtype == RDB_TYPE_ZSET_2 { rdb_load_binary_double_value(rdb)? } else { rdb_load_double_value(rdb)? };
+        let score = if rdbtype == RDB_TYPE_ZSET_2 {
+            rdb_load_binary_double_value(rdb)?
+        } else {
+            rdb_load_double_value(rdb)?
+        };
         // Don't care about integer-encoded strings.
         maxelelen = maxelelen.max(sdsele.len());
         totelelen += sdsele.len();
@@ -1806,7 +1985,9 @@ fn rdb_hash_from_pairs(
     if pairs.len() > server.hash_max_ziplist_entries || maxlen > server.hash_max_ziplist_value {
         crate::t_hash::hash_type_convert(&mut o, OBJ_ENCODING_HT);
     }
-    let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
+    let Value::Hash(h) = &mut o.ptr else {
+        unreachable!("a hash")
+    };
     match &mut **h {
         Hash::Ziplist(zl) => {
             for (f, v) in pairs {
@@ -1818,7 +1999,9 @@ fn rdb_hash_from_pairs(
         Hash::Ht(d) => {
             let _ = d.dict_expand(pairs.len());
             for (f, v) in pairs {
-                if d.dict_add(f.into_boxed_slice(), v.into_boxed_slice()).is_err() {
+                if d.dict_add(f.into_boxed_slice(), v.into_boxed_slice())
+                    .is_err()
+                {
                     return Err(rdb_corrupt!(rdb, "Duplicate hash fields detected"));
                 }
             }
@@ -1848,17 +2031,27 @@ fn rdb_load_hash(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<ROb
         let field = rdb_generic_load_string_object(rdb)?;
         let value = rdb_generic_load_string_object(rdb)?;
 
-        let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
-        let Hash::Ziplist(zl) = &mut **h else { unreachable!("a ziplist hash") };
+        let Value::Hash(h) = &mut o.ptr else {
+            unreachable!("a hash")
+        };
+        let Hash::Ziplist(zl) = &mut **h else {
+            unreachable!("a ziplist hash")
+        };
         // Convert to hash table if size threshold is exceeded
         if field.len() > server.hash_max_ziplist_value
             || value.len() > server.hash_max_ziplist_value
             || zl.blob_len() + field.len() + value.len() > crate::ziplist::ZIPLIST_MAX_SAFETY_SIZE
         {
             crate::t_hash::hash_type_convert(&mut o, OBJ_ENCODING_HT);
-            let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
-            let Hash::Ht(d) = &mut **h else { unreachable!("a hash table hash") };
-            if d.dict_add(field.into_boxed_slice(), value.into_boxed_slice()).is_err() {
+            let Value::Hash(h) = &mut o.ptr else {
+                unreachable!("a hash")
+            };
+            let Hash::Ht(d) = &mut **h else {
+                unreachable!("a hash table hash")
+            };
+            if d.dict_add(field.into_boxed_slice(), value.into_boxed_slice())
+                .is_err()
+            {
                 return Err(rdb_corrupt!(rdb, "Duplicate hash fields detected"));
             }
             break;
@@ -1888,9 +2081,15 @@ fn rdb_load_hash(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<ROb
         let value = rdb_generic_load_string_object(rdb)?;
 
         // Add pair to hash table
-        let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
-        let Hash::Ht(d) = &mut **h else { unreachable!("a hash table hash") };
-        if d.dict_add(field.into_boxed_slice(), value.into_boxed_slice()).is_err() {
+        let Value::Hash(h) = &mut o.ptr else {
+            unreachable!("a hash")
+        };
+        let Hash::Ht(d) = &mut **h else {
+            unreachable!("a hash table hash")
+        };
+        if d.dict_add(field.into_boxed_slice(), value.into_boxed_slice())
+            .is_err()
+        {
             return Err(rdb_corrupt!(rdb, "Duplicate keys detected"));
         }
     }
@@ -1989,7 +2188,11 @@ pub fn rdb_load_rio_checked(
 ) -> RdbResult<()> {
     let mut dbid: usize = 0;
 
-    rdb.update_cksum = if server.rdb_checksum { Some(rio_generic_update_checksum) } else { None };
+    rdb.update_cksum = if server.rdb_checksum {
+        Some(rio_generic_update_checksum)
+    } else {
+        None
+    };
     rdb.max_processing_chunk = server.loading_process_events_interval_bytes.max(0) as usize;
     let mut last_step = 0usize;
 
@@ -1998,14 +2201,27 @@ pub fn rdb_load_rio_checked(
         return Err(rdb_eof(rdb));
     }
     if &buf[..5] != b"REDIS" {
-        server_log!(server, LL_WARNING, "Wrong signature trying to load DB from file");
-        return Err(RdbLoadError::Err(io::Error::from_raw_os_error(libc::EINVAL)));
+        server_log!(
+            server,
+            LL_WARNING,
+            "Wrong signature trying to load DB from file"
+        );
+        return Err(RdbLoadError::Err(io::Error::from_raw_os_error(
+            libc::EINVAL,
+        )));
     }
     // C: atoi(buf+5)
     let rdbver = c_atoi(&buf[5..]);
-    if rdbver < 1 || rdbver > RDB_LOAD_MAX_VERSION {
-        server_log!(server, LL_WARNING, "Can't handle RDB format version {}", rdbver);
-        return Err(RdbLoadError::Err(io::Error::from_raw_os_error(libc::EINVAL)));
+    if !(1..=RDB_LOAD_MAX_VERSION).contains(&rdbver) {
+        server_log!(
+            server,
+            LL_WARNING,
+            "Can't handle RDB format version {}",
+            rdbver
+        );
+        return Err(RdbLoadError::Err(io::Error::from_raw_os_error(
+            libc::EINVAL,
+        )));
     }
 
     // Key-specific attributes, set by opcodes before the key type.
@@ -2067,7 +2283,8 @@ pub fn rdb_load_rio_checked(
             // selected data base, in order to avoid useless rehashing.
             let db_size = rdb_load_len(rdb, None)?;
             let expires_size = rdb_load_len(rdb, None)?;
-            let (db_hint, expires_hint) = (rdb_len_hint(rdb, db_size), rdb_len_hint(rdb, expires_size));
+            let (db_hint, expires_hint) =
+                (rdb_len_hint(rdb, db_size), rdb_len_hint(rdb, expires_size));
             let db = &mut server.db[dbid];
             let _ = db.dict.dict_expand(db_hint);
             let _ = db.expires.dict_expand(expires_hint);
@@ -2111,11 +2328,21 @@ pub fn rdb_load_rio_checked(
                 // Divergence from C: no scripting, so the script is not
                 // loaded back in memory; it is ignored like an unknown
                 // field.
-                server_log!(server, LL_DEBUG, "Unrecognized RDB AUX field: '{}'", String::from_utf8_lossy(&auxkey));
+                server_log!(
+                    server,
+                    LL_DEBUG,
+                    "Unrecognized RDB AUX field: '{}'",
+                    String::from_utf8_lossy(&auxkey)
+                );
             } else {
                 // We ignore fields we don't understand, as by AUX field
                 // contract.
-                server_log!(server, LL_DEBUG, "Unrecognized RDB AUX field: '{}'", String::from_utf8_lossy(&auxkey));
+                server_log!(
+                    server,
+                    LL_DEBUG,
+                    "Unrecognized RDB AUX field: '{}'",
+                    String::from_utf8_lossy(&auxkey)
+                );
             }
             continue; // Read type again.
         } else if t == RDB_OPCODE_MODULE_AUX {
@@ -2148,7 +2375,12 @@ pub fn rdb_load_rio_checked(
             Ok(val) => val,
             Err(RdbLoadError::EmptyKey) => {
                 if empty_keys_skipped < 10 {
-                    server_log!(server, LL_NOTICE, "rdbLoadObject skipping empty key: {}", String::from_utf8_lossy(&key));
+                    server_log!(
+                        server,
+                        LL_NOTICE,
+                        "rdbLoadObject skipping empty key: {}",
+                        String::from_utf8_lossy(&key)
+                    );
                 }
                 empty_keys_skipped += 1;
                 expiretime = -1;
@@ -2173,7 +2405,15 @@ pub fn rdb_load_rio_checked(
             // Set usage information (for eviction).
             object_set_lru_or_lfu(server, &mut val, lfu_freq, lru_idle, lru_clock);
             let vtype = val.obj_type();
-            if server.db[dbid].dict.dict_add(key.clone().into_boxed_slice(), val).is_err() {
+            let signal = vtype == OBJ_LIST || vtype == OBJ_ZSET;
+            // The key is moved into the dict; it is copied only when it is
+            // needed again below.
+            let key_after = if signal || expiretime != -1 {
+                Some(key.clone())
+            } else {
+                None
+            };
+            if let Err((key, _)) = server.db[dbid].dict.dict_add(key.into_boxed_slice(), val) {
                 return Err(rdb_corrupt!(
                     rdb,
                     "Duplicate key '{}' in DB {}",
@@ -2181,13 +2421,14 @@ pub fn rdb_load_rio_checked(
                     dbid
                 ));
             }
-            if vtype == OBJ_LIST || vtype == OBJ_ZSET {
-                crate::blocked::signal_key_as_ready(server, dbid, &key);
-            }
-
-            // Set the expire time if needed
-            if expiretime != -1 {
-                crate::db::set_expire(server, dbid, &key, expiretime);
+            if let Some(key) = key_after {
+                if signal {
+                    crate::blocked::signal_key_as_ready(server, dbid, &key);
+                }
+                // Set the expire time if needed
+                if expiretime != -1 {
+                    crate::db::set_expire(server, dbid, &key, expiretime);
+                }
             }
         }
 
@@ -2208,7 +2449,11 @@ pub fn rdb_load_rio_checked(
         if server.rdb_checksum {
             let cksum = u64::from_le_bytes(b);
             if cksum == 0 {
-                server_log!(server, LL_WARNING, "RDB file was saved with checksum disabled: no check performed.");
+                server_log!(
+                    server,
+                    LL_WARNING,
+                    "RDB file was saved with checksum disabled: no check performed."
+                );
             } else if cksum != expected {
                 server_log!(server, LL_WARNING, "Wrong RDB checksum. Aborting now.");
                 return Err(rdb_corrupt!(rdb, "RDB CRC error"));
@@ -2237,7 +2482,11 @@ fn c_strtoll(s: &[u8]) -> i64 {
     let mut v: i64 = 0;
     while i < s.len() && s[i].is_ascii_digit() {
         let d = (s[i] - b'0') as i64;
-        v = if neg { v.saturating_mul(10).saturating_sub(d) } else { v.saturating_mul(10).saturating_add(d) };
+        v = if neg {
+            v.saturating_mul(10).saturating_sub(d)
+        } else {
+            v.saturating_mul(10).saturating_add(d)
+        };
         i += 1;
     }
     v
@@ -2252,7 +2501,11 @@ fn c_strtoll(s: &[u8]) -> i64 {
 /// loading code will fill the information fields in the structure.
 ///
 /// C: rdb.c rdbLoad()
-pub fn rdb_load(server: &mut RedisServer, filename: &str, rsi: Option<&mut RdbSaveInfo>) -> io::Result<()> {
+pub fn rdb_load(
+    server: &mut RedisServer,
+    filename: &str,
+    rsi: Option<&mut RdbSaveInfo>,
+) -> io::Result<()> {
     let fp = std::fs::File::open(filename)?;
     let total = fp.metadata().map(|m| m.len() as i64).unwrap_or(0);
     start_loading(server, total);
@@ -2269,7 +2522,11 @@ pub fn rdb_load(server: &mut RedisServer, filename: &str, rsi: Option<&mut RdbSa
 /// C: rdb.c backgroundSaveDoneHandlerDisk()
 pub fn background_save_done_handler_disk(server: &mut RedisServer, exitcode: i32, bysignal: i32) {
     if bysignal == 0 && exitcode == 0 {
-        server_log!(server, LL_NOTICE, "Background saving terminated with success");
+        server_log!(
+            server,
+            LL_NOTICE,
+            "Background saving terminated with success"
+        );
         server.dirty -= server.dirty_before_bgsave;
         server.lastsave = now_secs();
         server.lastbgsave_status = Ok(());
@@ -2277,7 +2534,12 @@ pub fn background_save_done_handler_disk(server: &mut RedisServer, exitcode: i32
         server_log!(server, LL_WARNING, "Background saving error");
         server.lastbgsave_status = Err(CErr);
     } else {
-        server_log!(server, LL_WARNING, "Background saving terminated by signal {}", bysignal);
+        server_log!(
+            server,
+            LL_WARNING,
+            "Background saving terminated by signal {}",
+            bysignal
+        );
         // Divergence from C: no latency monitor sample of the unlink.
         rdb_remove_temp_file(server.rdb_child_pid);
         // SIGUSR1 is whitelisted, so we have a way to kill a child without
@@ -2292,7 +2554,11 @@ pub fn background_save_done_handler_disk(server: &mut RedisServer, exitcode: i32
     server.rdb_save_time_start = -1;
     // Possibly there are slaves waiting for a BGSAVE in order to be served
     // (the first stage of SYNC is a bulk transfer of dump.rdb).
-    let ok = if bysignal == 0 && exitcode == 0 { Ok(()) } else { Err(CErr) };
+    let ok = if bysignal == 0 && exitcode == 0 {
+        Ok(())
+    } else {
+        Err(CErr)
+    };
     crate::replication::update_slaves_waiting_bgsave(server, ok, RDB_CHILD_TYPE_DISK);
 }
 
@@ -2305,11 +2571,20 @@ pub fn background_save_done_handler_disk(server: &mut RedisServer, exitcode: i32
 pub fn background_save_done_handler_socket(server: &mut RedisServer, exitcode: i32, bysignal: i32) {
     use crate::replication::SLAVE_STATE_WAIT_BGSAVE_END;
     if bysignal == 0 && exitcode == 0 {
-        server_log!(server, LL_NOTICE, "Background RDB transfer terminated with success");
+        server_log!(
+            server,
+            LL_NOTICE,
+            "Background RDB transfer terminated with success"
+        );
     } else if bysignal == 0 && exitcode != 0 {
         server_log!(server, LL_WARNING, "Background transfer error");
     } else {
-        server_log!(server, LL_WARNING, "Background transfer terminated by signal {}", bysignal);
+        server_log!(
+            server,
+            LL_WARNING,
+            "Background transfer terminated by signal {}",
+            bysignal
+        );
     }
     server.rdb_child_pid = -1;
     server.rdb_child_type = RDB_CHILD_TYPE_NONE;
@@ -2384,7 +2659,11 @@ pub fn background_save_done_handler_socket(server: &mut RedisServer, exitcode: i
         }
     });
 
-    let ok = if bysignal == 0 && exitcode == 0 { Ok(()) } else { Err(CErr) };
+    let ok = if bysignal == 0 && exitcode == 0 {
+        Ok(())
+    } else {
+        Err(CErr)
+    };
     crate::replication::update_slaves_waiting_bgsave(server, ok, RDB_CHILD_TYPE_SOCKET);
 }
 
@@ -2468,13 +2747,17 @@ pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -
         if slave.replstate == SLAVE_STATE_WAIT_BGSAVE_START {
             clientids.push(slave.id.0);
             fds.push(slave.fd);
-            let _ = crate::replication::replication_setup_slave_for_full_resync(server, slave, offset);
+            let _ =
+                crate::replication::replication_setup_slave_for_full_resync(server, slave, offset);
             // Put the socket in blocking mode to simplify RDB transfer.
             // We'll restore it when the children returns (since duped
             // socket will share the O_NONBLOCK attribute with the parent).
             if let Some(sock) = slave.sock.as_ref() {
                 let _ = crate::networking::anet::anet_block(sock);
-                let _ = crate::networking::anet::anet_send_timeout(sock, server.repl_timeout as i64 * 1000);
+                let _ = crate::networking::anet::anet_send_timeout(
+                    sock,
+                    server.repl_timeout as i64 * 1000,
+                );
             }
         }
     });
@@ -2495,7 +2778,8 @@ pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -
         close_clild_unused_resource_after_fork(server);
         // Divergence from C: no redisSetProcTitle("redis-rdb-to-slaves").
 
-        let mut retval: CResult = rdb_save_rio_with_eof_mark(server, &mut slave_sockets, Some(rsi)).map_err(|_| CErr);
+        let mut retval: CResult =
+            rdb_save_rio_with_eof_mark(server, &mut slave_sockets, Some(rsi)).map_err(|_| CErr);
         if retval.is_ok() && rio_flush(&mut slave_sockets).is_err() {
             retval = Err(CErr);
         }
@@ -2528,12 +2812,14 @@ pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -
             // can match the report with a specific slave, and 'error' is
             // set to 0 if the replication process terminated with a success
             // or the error code if an error occurred.
-            let RioIo::Fdset(fdset) = &slave_sockets.io else { unreachable!("an fd-set rio") };
+            let RioIo::Fdset(fdset) = &slave_sockets.io else {
+                unreachable!("an fd-set rio")
+            };
             let mut msg: Vec<u8> = Vec::with_capacity(8 * (1 + 2 * fds.len()));
             msg.extend_from_slice(&(fds.len() as u64).to_ne_bytes());
-            for j in 0..fds.len() {
-                msg.extend_from_slice(&clientids[j].to_ne_bytes());
-                msg.extend_from_slice(&(fdset.state[j] as u64).to_ne_bytes());
+            for (id, state) in clientids.iter().zip(&fdset.state) {
+                msg.extend_from_slice(&id.to_ne_bytes());
+                msg.extend_from_slice(&(*state as u64).to_ne_bytes());
             }
 
             // Write the message to the parent. If we have no good slaves or
@@ -2542,7 +2828,11 @@ pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -
             // process with all the childre that were waiting.
             // SAFETY: write(2) of our own buffer to the pipe made above.
             let written = unsafe {
-                libc::write(server.rdb_pipe_write_result_to_parent, msg.as_ptr() as *const libc::c_void, msg.len())
+                libc::write(
+                    server.rdb_pipe_write_result_to_parent,
+                    msg.as_ptr() as *const libc::c_void,
+                    msg.len(),
+                )
             };
             if fds.is_empty() || written != msg.len() as isize {
                 retval = Err(CErr);
@@ -2554,7 +2844,12 @@ pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -
         // Parent
         if childpid == -1 {
             let e = io::Error::last_os_error();
-            server_log!(server, LL_WARNING, "Can't save in background: fork: {}", crate::util::strerror(&e));
+            server_log!(
+                server,
+                LL_WARNING,
+                "Can't save in background: fork: {}",
+                crate::util::strerror(&e)
+            );
 
             // Undo the state change. The caller will perform cleanup on all
             // the slaves in BGSAVE_START state, but an early call to
@@ -2576,7 +2871,12 @@ pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -
             server.stat_fork_rate = crate::util::zmalloc_used_memory() as f64 * 1_000_000.0
                 / server.stat_fork_time as f64
                 / (1024.0 * 1024.0 * 1024.0);
-            server_log!(server, LL_NOTICE, "Background RDB transfer started by pid {}", childpid);
+            server_log!(
+                server,
+                LL_NOTICE,
+                "Background RDB transfer started by pid {}",
+                childpid
+            );
             server.rdb_save_time_start = now_secs();
             server.rdb_child_pid = childpid;
             server.rdb_child_type = RDB_CHILD_TYPE_SOCKET;
@@ -2657,7 +2957,10 @@ pub fn rdb_populate_save_info(server: &RedisServer) -> Option<RdbSaveInfo> {
 /// be the master (a FLUSHALL from the master saves). Without it, a
 /// detached master's DB cannot be read and the cached master (if any) is
 /// used, as when the master is not connected. (no C twin)
-pub fn rdb_populate_save_info_with(server: &RedisServer, current: Option<&Client>) -> Option<RdbSaveInfo> {
+pub fn rdb_populate_save_info_with(
+    server: &RedisServer,
+    current: Option<&Client>,
+) -> Option<RdbSaveInfo> {
     let mut rsi = RDB_SAVE_INFO_INIT;
 
     // If the instance is a master, we can populate the replication info
@@ -2673,7 +2976,11 @@ pub fn rdb_populate_save_info_with(server: &RedisServer, current: Option<&Client
         // we can let repl_stream_db be 0, this allows a restarted slave to
         // reload replication ID/offset, it's safe because the next write
         // command must generate a SELECT statement.
-        rsi.repl_stream_db = if server.slaveseldb == -1 { 0 } else { server.slaveseldb };
+        rsi.repl_stream_db = if server.slaveseldb == -1 {
+            0
+        } else {
+            server.slaveseldb
+        };
         return Some(rsi);
     }
 
@@ -2773,7 +3080,12 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
                     crate::childinfo::receive_child_info(server);
                 }
             } else {
-                server_log!(server, LL_WARNING, "Warning, detected child with unmatched pid: {}", pid);
+                server_log!(
+                    server,
+                    LL_WARNING,
+                    "Warning, detected child with unmatched pid: {}",
+                    pid
+                );
             }
             update_dict_resize_policy(server);
             crate::childinfo::close_child_info_pipe(server);
@@ -2792,7 +3104,13 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
                 && (server.unixtime - server.lastbgsave_try > CONFIG_BGSAVE_RETRY_DELAY
                     || server.lastbgsave_status.is_ok())
             {
-                server_log!(server, LL_NOTICE, "{} changes in {} seconds. Saving...", sp.changes, sp.seconds as i32);
+                server_log!(
+                    server,
+                    LL_NOTICE,
+                    "{} changes in {} seconds. Saving...",
+                    sp.changes,
+                    sp.seconds as i32
+                );
                 let rsi = rdb_populate_save_info(server);
                 let filename = server.rdb_filename.clone();
                 let _ = rdb_save_background(server, &filename, rsi.as_ref());
@@ -2809,7 +3127,8 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
 pub fn server_cron_scheduled_bgsave(server: &mut RedisServer) {
     if server.rdb_child_pid == -1
         && server.rdb_bgsave_scheduled
-        && (server.unixtime - server.lastbgsave_try > CONFIG_BGSAVE_RETRY_DELAY || server.lastbgsave_status.is_ok())
+        && (server.unixtime - server.lastbgsave_try > CONFIG_BGSAVE_RETRY_DELAY
+            || server.lastbgsave_status.is_ok())
     {
         let rsi = rdb_populate_save_info(server);
         let filename = server.rdb_filename.clone();
@@ -2824,7 +3143,9 @@ pub fn server_cron_scheduled_bgsave(server: &mut RedisServer) {
 ///
 /// C: server.c writeCommandsDeniedByDiskError()
 pub fn write_commands_denied_by_disk_error(server: &RedisServer) -> bool {
-    server.stop_writes_on_bgsave_err && !server.saveparams.is_empty() && server.lastbgsave_status.is_err()
+    server.stop_writes_on_bgsave_err
+        && !server.saveparams.is_empty()
+        && server.lastbgsave_status.is_err()
     // Divergence from C: no AOF, so no aof_last_write_status check.
 }
 
@@ -2840,7 +3161,11 @@ pub fn shutdown_persistence(server: &mut RedisServer, flags: i32) -> CResult {
     // We want to avoid race conditions, for instance our saving child may
     // overwrite the synchronous saving did by SHUTDOWN.
     if server.rdb_child_pid != -1 {
-        server_log!(server, LL_WARNING, "There is a child saving an .rdb. Killing it!");
+        server_log!(
+            server,
+            LL_WARNING,
+            "There is a child saving an .rdb. Killing it!"
+        );
         kill_rdb_child(server);
     }
 
@@ -2848,7 +3173,11 @@ pub fn shutdown_persistence(server: &mut RedisServer, flags: i32) -> CResult {
 
     // Create a new RDB file before exiting.
     if (!server.saveparams.is_empty() && !nosave) || save {
-        server_log!(server, LL_NOTICE, "Saving the final RDB snapshot before exiting.");
+        server_log!(
+            server,
+            LL_NOTICE,
+            "Saving the final RDB snapshot before exiting."
+        );
         // Snapshotting. Perform a SYNC SAVE and exit
         let rsi = rdb_populate_save_info(server);
         let filename = server.rdb_filename.clone();
@@ -2858,7 +3187,11 @@ pub fn shutdown_persistence(server: &mut RedisServer, flags: i32) -> CResult {
             // process, in the next cron() Redis will be notified that the
             // background saving aborted, handling special stuff like slaves
             // pending for synchronization...
-            server_log!(server, LL_WARNING, "Error trying to save the DB, can't exit.");
+            server_log!(
+                server,
+                LL_WARNING,
+                "Error trying to save the DB, can't exit."
+            );
             return Err(CErr);
         }
     }
@@ -2907,7 +3240,12 @@ pub fn load_data_from_disk(server: &mut RedisServer) {
             }
         }
         Err(e) if e.kind() != io::ErrorKind::NotFound => {
-            server_log!(server, LL_WARNING, "Fatal error loading the DB: {}. Exiting.", crate::util::strerror(&e));
+            server_log!(
+                server,
+                LL_WARNING,
+                "Fatal error loading the DB: {}. Exiting.",
+                crate::util::strerror(&e)
+            );
             std::process::exit(1);
         }
         Err(_) => {}
@@ -2994,8 +3332,14 @@ mod tests {
         let mut server = new_server();
         server.rdb_compression = true;
         let long = vec![b'a'; 1000];
-        let cases: Vec<Vec<u8>> =
-            vec![b"".to_vec(), b"12".to_vec(), b"-70000".to_vec(), b"hello".to_vec(), long.clone(), b"12345678901234".to_vec()];
+        let cases: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"12".to_vec(),
+            b"-70000".to_vec(),
+            b"hello".to_vec(),
+            long.clone(),
+            b"12345678901234".to_vec(),
+        ];
         let mut w = buf_rio(Vec::new());
         for s in &cases {
             rdb_save_raw_string(&server, &mut w, s).unwrap();
@@ -3014,7 +3358,10 @@ mod tests {
     }
 
     fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     #[test]
@@ -3023,13 +3370,25 @@ mod tests {
         // for these inputs; the same state is reused on purpose.
         let mut state = LzfState::new();
         for (input, want) in [
-            ("aaccbbbddacbaaccbbbddacbaaccbbbddacbab", "0c61616363626262646461636261e00e0b016162"),
-            ("hello world hello world hello world hello world hello world ", "0c68656c6c6f20776f726c642068e0240b016420"),
-            ("abcabcabdabcabcabdXabcabcabdabcabcabdabc", "0361626361400200646005200b0164586006400960056008016263"),
+            (
+                "aaccbbbddacbaaccbbbddacbaaccbbbddacbab",
+                "0c61616363626262646461636261e00e0b016162",
+            ),
+            (
+                "hello world hello world hello world hello world hello world ",
+                "0c68656c6c6f20776f726c642068e0240b016420",
+            ),
+            (
+                "abcabcabdabcabcabdXabcabcabdabcabcabdabc",
+                "0361626361400200646005200b0164586006400960056008016263",
+            ),
         ] {
             let got = lzf_compress(&mut state, input.as_bytes(), input.len() - 4).unwrap();
             assert_eq!(got, unhex(want), "{input}");
-            assert_eq!(lzf::decompress(&got, input.len()).unwrap(), input.as_bytes());
+            assert_eq!(
+                lzf::decompress(&got, input.len()).unwrap(),
+                input.as_bytes()
+            );
         }
         // Random inputs round trip through the crate's decompressor, and
         // an output that would not fit is refused.
@@ -3041,15 +3400,26 @@ mod tests {
                     x ^= x << 13;
                     x ^= x >> 7;
                     x ^= x << 17;
-                    if round % 3 == 0 { (x % 4) as u8 } else { b"abcabcabd"[(i + (x % 3) as usize) % 9] }
+                    if round % 3 == 0 {
+                        (x % 4) as u8
+                    } else {
+                        b"abcabcabd"[(i + (x % 3) as usize) % 9]
+                    }
                 })
                 .collect();
             if let Some(c) = lzf_compress(&mut state, &data, data.len()) {
                 assert!(c.len() <= data.len());
-                assert_eq!(lzf::decompress(&c, data.len()).unwrap(), data, "round {round}");
+                assert_eq!(
+                    lzf::decompress(&c, data.len()).unwrap(),
+                    data,
+                    "round {round}"
+                );
             }
         }
-        assert_eq!(lzf_compress(&mut state, b"abcdefghijklmnopqrstuvwxyz", 22), None);
+        assert_eq!(
+            lzf_compress(&mut state, b"abcdefghijklmnopqrstuvwxyz", 22),
+            None
+        );
     }
 
     #[test]
@@ -3064,7 +3434,9 @@ mod tests {
         }
         let mut w = buf_rio(Vec::new());
         rdb_save_double_value(&mut w, f64::NAN).unwrap();
-        assert!(rdb_load_double_value(&mut buf_rio(rio_into_buffer(w))).unwrap().is_nan());
+        assert!(rdb_load_double_value(&mut buf_rio(rio_into_buffer(w)))
+            .unwrap()
+            .is_nan());
     }
 
     #[test]
@@ -3075,10 +3447,15 @@ mod tests {
         bytes.extend([0x81, 0, 0, 0, 1, 0, 0, 0, 0]); // len 2^32
         bytes.extend([0, b'a', b'b']);
         let err = rdb_generic_load_string_object(&mut buf_rio(bytes)).unwrap_err();
-        assert!(matches!(err, RdbLoadError::Corrupt(ref c) if c.reason.starts_with("Invalid LZF")), "{err:?}");
+        assert!(
+            matches!(err, RdbLoadError::Corrupt(ref c) if c.reason.starts_with("Invalid LZF")),
+            "{err:?}"
+        );
         // A plain string longer than the input.
-        let err = rdb_generic_load_string_object(&mut buf_rio(vec![0x81, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))
-            .unwrap_err();
+        let err = rdb_generic_load_string_object(&mut buf_rio(vec![
+            0x81, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ]))
+        .unwrap_err();
         assert!(matches!(err, RdbLoadError::Corrupt(ref c) if c.short_read));
     }
 
@@ -3092,22 +3469,56 @@ mod tests {
     #[test]
     fn rdb_save_rio_then_load_rio_gives_back_strings_and_expires() {
         let mut server = new_server();
-        server.db[0].dict.dict_add(b"k1".to_vec().into_boxed_slice(), try_object_encoding(0, b"v1".to_vec())).unwrap();
-        server.db[0].dict.dict_add(b"n".to_vec().into_boxed_slice(), try_object_encoding(0, b"12345".to_vec())).unwrap();
-        server.db[3].dict.dict_add(b"k3".to_vec().into_boxed_slice(), try_object_encoding(0, vec![b'x'; 100])).unwrap();
+        server.db[0]
+            .dict
+            .dict_add(
+                b"k1".to_vec().into_boxed_slice(),
+                try_object_encoding(0, b"v1".to_vec()),
+            )
+            .unwrap();
+        server.db[0]
+            .dict
+            .dict_add(
+                b"n".to_vec().into_boxed_slice(),
+                try_object_encoding(0, b"12345".to_vec()),
+            )
+            .unwrap();
+        server.db[3]
+            .dict
+            .dict_add(
+                b"k3".to_vec().into_boxed_slice(),
+                try_object_encoding(0, vec![b'x'; 100]),
+            )
+            .unwrap();
         crate::db::set_expire(&mut server, 3, b"k3", mstime() + 100_000);
         let bytes = dump(&server);
         assert_eq!(&bytes[..9], b"REDIS0009");
         // The trailer is the CRC64 of everything before it.
         let n = bytes.len();
-        assert_eq!(u64::from_le_bytes(bytes[n - 8..].try_into().unwrap()), crc64(0, &bytes[..n - 8]));
+        assert_eq!(
+            u64::from_le_bytes(bytes[n - 8..].try_into().unwrap()),
+            crc64(0, &bytes[..n - 8])
+        );
 
         let mut loaded = new_server();
         rdb_load_rio_checked(&mut loaded, &mut buf_rio(bytes.clone()), None, false).unwrap();
         assert_eq!(loaded.db[0].dict.dict_size(), 2);
-        assert!(matches!(loaded.db[0].dict.find(b"n").unwrap().val().ptr, Value::Int(12345)));
+        assert!(matches!(
+            loaded.db[0].dict.find(b"n").unwrap().val().ptr,
+            Value::Int(12345)
+        ));
         assert!(get_expire(&loaded, 3, b"k3") > mstime());
-        assert_eq!(loaded.db[3].dict.find(b"k3").unwrap().val().string_bytes().unwrap().len(), 100);
+        assert_eq!(
+            loaded.db[3]
+                .dict
+                .find(b"k3")
+                .unwrap()
+                .val()
+                .string_bytes()
+                .unwrap()
+                .len(),
+            100
+        );
     }
 
     #[test]
@@ -3115,7 +3526,10 @@ mod tests {
         let mut server = new_server();
         for i in 0..50 {
             let k = format!("key:{i}").into_bytes().into_boxed_slice();
-            server.db[0].dict.dict_add(k, try_object_encoding(0, format!("value:{i}").into_bytes())).unwrap();
+            server.db[0]
+                .dict
+                .dict_add(k, try_object_encoding(0, format!("value:{i}").into_bytes()))
+                .unwrap();
         }
         let bytes = dump(&server);
 
@@ -3123,7 +3537,9 @@ mod tests {
         for cut in 9..bytes.len() {
             let mut s = new_server();
             match rdb_load_rio_checked(&mut s, &mut buf_rio(bytes[..cut].to_vec()), None, false) {
-                Err(RdbLoadError::Corrupt(c)) => assert!(c.short_read || cut == 0, "cut {cut}: {c:?}"),
+                Err(RdbLoadError::Corrupt(c)) => {
+                    assert!(c.short_read || cut == 0, "cut {cut}: {c:?}")
+                }
                 other => panic!("cut {cut}: {other:?}"),
             }
         }
@@ -3146,7 +3562,10 @@ mod tests {
         let mut s = new_server();
         let mut bad = bytes.clone();
         bad[0] = b'X';
-        assert!(matches!(rdb_load_rio_checked(&mut s, &mut buf_rio(bad), None, false), Err(RdbLoadError::Err(_))));
+        assert!(matches!(
+            rdb_load_rio_checked(&mut s, &mut buf_rio(bad), None, false),
+            Err(RdbLoadError::Err(_))
+        ));
 
         // An unknown type.
         let mut s = new_server();
@@ -3169,7 +3588,10 @@ mod tests {
         server.rdb_checksum = false;
         for i in 0..20 {
             let k = format!("k{i}").into_bytes().into_boxed_slice();
-            server.db[i % 3].dict.dict_add(k, try_object_encoding(0, vec![b'a' + i as u8; 30 + i])).unwrap();
+            server.db[i % 3]
+                .dict
+                .dict_add(k, try_object_encoding(0, vec![b'a' + i as u8; 30 + i]))
+                .unwrap();
         }
         let bytes = dump(&server);
         let mut x: u64 = 0x9e3779b97f4a7c15;
@@ -3186,6 +3608,201 @@ mod tests {
             s.rdb_checksum = false;
             let _ = rdb_load_rio_checked(&mut s, &mut buf_rio(b), None, false);
         }
+    }
+
+    /// An RDB holding every compact encoding 5.0 and 7.0 write, built with
+    /// the encoders of ziplist.rs, listpack.rs and intset.rs.
+    fn compact_dump(server: &RedisServer) -> Vec<u8> {
+        use crate::listpack::lp_from_items;
+        use crate::ziplist::ziplist_from_items;
+        let mut w = buf_rio(b"REDIS0010".to_vec());
+        let mut put = |w: &mut Rio, t: u8, key: &[u8], blob: &[u8]| {
+            rdb_save_type(w, t).unwrap();
+            rdb_save_raw_string(server, w, key).unwrap();
+            rdb_save_raw_string(server, w, blob).unwrap();
+        };
+        put(
+            &mut w,
+            RDB_TYPE_HASH_ZIPLIST,
+            b"h13",
+            &ziplist_from_items([&b"f1"[..], b"v1", b"n", b"12"]).unwrap(),
+        );
+        put(
+            &mut w,
+            RDB_TYPE_ZSET_ZIPLIST,
+            b"z12",
+            &ziplist_from_items([&b"a"[..], b"1.5", b"b", b"3"]).unwrap(),
+        );
+        put(
+            &mut w,
+            RDB_TYPE_LIST_ZIPLIST,
+            b"l10",
+            &ziplist_from_items([&b"x"[..], b"7"]).unwrap(),
+        );
+        put(
+            &mut w,
+            RDB_TYPE_HASH_LISTPACK,
+            b"h16",
+            &lp_from_items([&b"f"[..], b"v"]).unwrap(),
+        );
+        put(
+            &mut w,
+            RDB_TYPE_ZSET_LISTPACK,
+            b"z17",
+            &lp_from_items([&b"m"[..], b"-2"]).unwrap(),
+        );
+        let mut is = crate::intset::Intset::intset_new();
+        is.intset_add(5);
+        is.intset_add(-70000);
+        put(&mut w, RDB_TYPE_SET_INTSET, b"s11", is.as_blob());
+        // A 5.0 quicklist of two ziplist nodes.
+        rdb_save_type(&mut w, RDB_TYPE_LIST_QUICKLIST).unwrap();
+        rdb_save_raw_string(server, &mut w, b"l14").unwrap();
+        rdb_save_len(&mut w, 2).unwrap();
+        rdb_save_raw_string(
+            server,
+            &mut w,
+            &ziplist_from_items([&b"a"[..], b"b"]).unwrap(),
+        )
+        .unwrap();
+        rdb_save_raw_string(server, &mut w, &ziplist_from_items([&b"c"[..]]).unwrap()).unwrap();
+        // A 7.0 quicklist: a listpack node and a plain node.
+        rdb_save_type(&mut w, RDB_TYPE_LIST_QUICKLIST_2).unwrap();
+        rdb_save_raw_string(server, &mut w, b"l18").unwrap();
+        rdb_save_len(&mut w, 2).unwrap();
+        rdb_save_len(&mut w, QUICKLIST_NODE_CONTAINER_PACKED).unwrap();
+        rdb_save_raw_string(server, &mut w, &lp_from_items([&b"p"[..], b"99"]).unwrap()).unwrap();
+        rdb_save_len(&mut w, QUICKLIST_NODE_CONTAINER_PLAIN).unwrap();
+        rdb_save_raw_string(server, &mut w, b"plain").unwrap();
+        rdb_save_type(&mut w, RDB_OPCODE_EOF).unwrap();
+        let mut bytes = rio_into_buffer(w);
+        bytes.extend([0u8; 8]); // checksum disabled
+        bytes
+    }
+
+    #[test]
+    fn rdb_load_object_decodes_every_compact_encoding() {
+        let mut server = new_server();
+        server.rdb_compression = false;
+        let bytes = compact_dump(&server);
+        rdb_load_rio_checked(&mut server, &mut buf_rio(bytes), None, false).unwrap();
+        let db = &server.db[0];
+        let mut names: Vec<String> = db
+            .dict
+            .iter()
+            .map(|de| String::from_utf8_lossy(de.key()).into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["h13", "h16", "l10", "l14", "l18", "s11", "z12", "z17"]
+        );
+        let list = |k: &[u8]| match &db.dict.find(k).unwrap().val().ptr {
+            Value::List(l) => l
+                .iter()
+                .map(|e| String::from_utf8_lossy(e).into_owned())
+                .collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(list(b"l14"), ["a", "b", "c"]);
+        assert_eq!(list(b"l18"), ["p", "99", "plain"]);
+        assert_eq!(list(b"l10"), ["x", "7"]);
+        match &db.dict.find(b"z12").unwrap().val().ptr {
+            Value::ZSet(z) => {
+                let v: Vec<(Vec<u8>, f64)> = z.iter().map(|(m, s)| (m.to_vec(), s)).collect();
+                assert_eq!(v, vec![(b"a".to_vec(), 1.5), (b"b".to_vec(), 3.0)]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match &db.dict.find(b"h13").unwrap().val().ptr {
+            Value::Hash(h) => assert_eq!(h.get(b"n"), Some(&b"12"[..])),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            db.dict.find(b"s11").unwrap().val().encoding,
+            OBJ_ENCODING_INTSET
+        );
+    }
+
+    #[test]
+    fn rdb_load_rio_survives_random_damage_to_compact_encodings() {
+        let mut server = new_server();
+        server.rdb_compression = false;
+        server.rdb_checksum = false;
+        let bytes = compact_dump(&server);
+        let mut x: u64 = 0x2545f4914f6cdd1d;
+        for _ in 0..5000 {
+            let mut b = bytes.clone();
+            for _ in 0..1 + (x % 3) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let at = 9 + (x as usize % (b.len() - 9));
+                b[at] = (x >> 40) as u8;
+            }
+            let mut s = new_server();
+            s.rdb_checksum = false;
+            let _ = rdb_load_rio_checked(&mut s, &mut buf_rio(b), None, false);
+        }
+    }
+
+    #[test]
+    fn rdb_load_rio_drops_keys_already_expired_on_a_master() {
+        let mut server = new_server();
+        let mut w = buf_rio(b"REDIS0009".to_vec());
+        rdb_save_key_value_pair(
+            &server,
+            &mut w,
+            b"old",
+            &try_object_encoding(0, b"v".to_vec()),
+            1000,
+        )
+        .unwrap();
+        rdb_save_key_value_pair(
+            &server,
+            &mut w,
+            b"new",
+            &try_object_encoding(0, b"v".to_vec()),
+            mstime() + 60_000,
+        )
+        .unwrap();
+        rdb_save_type(&mut w, RDB_OPCODE_EOF).unwrap();
+        let mut bytes = rio_into_buffer(w);
+        bytes.extend([0u8; 8]);
+        rdb_load_rio_checked(&mut server, &mut buf_rio(bytes.clone()), None, false).unwrap();
+        assert!(server.db[0].dict.find(b"old").is_none());
+        assert!(server.db[0].dict.find(b"new").is_some());
+        // A replica keeps them: its master expires them.
+        let mut replica = new_server();
+        replica.masterhost = Some("127.0.0.1".to_string());
+        rdb_load_rio_checked(&mut replica, &mut buf_rio(bytes), None, false).unwrap();
+        assert!(replica.db[0].dict.find(b"old").is_some());
+    }
+
+    #[test]
+    fn rdb_load_rio_keeps_the_replication_aux_fields() {
+        let mut server = new_server();
+        server.replid = *b"0123456789abcdef0123456789abcdef01234567";
+        server.master_repl_offset = 4242;
+        let rsi = RdbSaveInfo {
+            repl_stream_db: 3,
+            ..RDB_SAVE_INFO_INIT
+        };
+        let mut w = buf_rio(Vec::new());
+        rdb_save_rio(&server, &mut w, RDB_SAVE_NONE, Some(&rsi)).unwrap();
+        let mut got = RDB_SAVE_INFO_INIT;
+        let mut loaded = new_server();
+        rdb_load_rio_checked(
+            &mut loaded,
+            &mut buf_rio(rio_into_buffer(w)),
+            Some(&mut got),
+            false,
+        )
+        .unwrap();
+        assert_eq!(got.repl_stream_db, 3);
+        assert!(got.repl_id_is_set);
+        assert_eq!(&got.repl_id, b"0123456789abcdef0123456789abcdef01234567");
+        assert_eq!(got.repl_offset, 4242);
     }
 
     #[test]

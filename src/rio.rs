@@ -32,7 +32,8 @@ pub const REDIS_AUTOSYNC_BYTES: i64 = 1024 * 1024 * 32;
 
 /// The CRC64 of Redis: Jones polynomial, reflected, initial value 0, no
 /// final xor (crc64.c). The 16-table variant of the crate is the fast one.
-static CRC64: crc::Crc<u64, crc::Table<16>> = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_REDIS);
+static CRC64: crc::Crc<u64, crc::Table<16>> =
+    crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_REDIS);
 
 /// Continues the CRC64 `crc` over `buf`, as C's crc64(crc, buf, len).
 ///
@@ -129,7 +130,11 @@ pub fn rio_write(r: &mut Rio, mut buf: &[u8]) -> io::Result<()> {
         }
         match &mut r.io {
             RioIo::Buffer { ptr, pos } => rio_buffer_write(ptr, pos, chunk),
-            RioIo::File { fp, buffered, autosync } => rio_file_write(fp, buffered, *autosync, chunk)?,
+            RioIo::File {
+                fp,
+                buffered,
+                autosync,
+            } => rio_file_write(fp, buffered, *autosync, chunk)?,
             RioIo::Fdset(fdset) => rio_fdset_write(fdset, Some(chunk))?,
             RioIo::Null { pos } => *pos += chunk.len() as i64,
         }
@@ -234,7 +239,14 @@ pub fn rio_flush(r: &mut Rio) -> io::Result<()> {
 /// (no C twin: C copies one of the static rioBufferIO/rioFileIO/rioFdsetIO
 /// templates)
 fn rio_new(io: RioIo) -> Rio {
-    Rio { io, update_cksum: None, cksum: 0, processed_bytes: 0, max_processing_chunk: 0, lzf: None }
+    Rio {
+        io,
+        update_cksum: None,
+        cksum: 0,
+        processed_bytes: 0,
+        max_processing_chunk: 0,
+        lzf: None,
+    }
 }
 
 /// A rio that only counts what is written to it. (no C twin: C passes a
@@ -326,8 +338,20 @@ impl RioFile {
     /// C's fopen gives the FILE)
     pub fn new(mut file: File) -> RioFile {
         let offset = file.stream_position().unwrap_or(0);
-        let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-        RioFile { file, wbuf: Vec::new(), rbuf: Box::default(), rpos: 0, rlen: 0, offset, size }
+        let size = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        RioFile {
+            file,
+            wbuf: Vec::new(),
+            rbuf: Box::default(),
+            rpos: 0,
+            rlen: 0,
+            offset,
+            size,
+        }
     }
 
     /// Writes what `wbuf` holds to the file.
@@ -415,7 +439,12 @@ impl RioFile {
 /// the kernel does not pile up a huge amount of dirty pages.
 ///
 /// C: rio.c rioFileWrite()
-fn rio_file_write(fp: &mut RioFile, buffered: &mut i64, autosync: i64, buf: &[u8]) -> io::Result<()> {
+fn rio_file_write(
+    fp: &mut RioFile,
+    buffered: &mut i64,
+    autosync: i64,
+    buf: &[u8],
+) -> io::Result<()> {
     let retval = fp.fwrite(buf);
     *buffered += buf.len() as i64;
 
@@ -453,7 +482,11 @@ fn rio_file_flush(fp: &mut RioFile) -> io::Result<()> {
 ///
 /// C: rio.c rioInitWithFile()
 pub fn rio_init_with_file(fp: File) -> Rio {
-    rio_new(RioIo::File { fp: RioFile::new(fp), buffered: 0, autosync: 0 })
+    rio_new(RioIo::File {
+        fp: RioFile::new(fp),
+        buffered: 0,
+        autosync: 0,
+    })
 }
 
 /// The file of a file rio, flushed, as the caller would fclose() it
@@ -519,9 +552,21 @@ fn rio_fdset_write(fdset: &mut RioFdset, buf: Option<&[u8]>) -> io::Result<()> {
                 // SAFETY: write(2) on a descriptor the caller handed us,
                 // from a buffer valid for `chunk.len()` bytes; the fd is not
                 // owned here and stays open for the whole call.
-                let retval = unsafe { libc::write(fdset.fds[j], chunk.as_ptr() as *const libc::c_void, chunk.len()) };
+                let retval = unsafe {
+                    libc::write(
+                        fdset.fds[j],
+                        chunk.as_ptr() as *const libc::c_void,
+                        chunk.len(),
+                    )
+                };
                 if retval <= 0 {
-                    errno = if retval == -1 { io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO) } else { 0 };
+                    errno = if retval == -1 {
+                        io::Error::last_os_error()
+                            .raw_os_error()
+                            .unwrap_or(libc::EIO)
+                    } else {
+                        0
+                    };
                     // Divergence from C: a write interrupted by a signal is
                     // retried instead of marking the fd broken.
                     if errno == libc::EINTR {
@@ -546,7 +591,11 @@ fn rio_fdset_write(fdset: &mut RioFdset, buf: Option<&[u8]>) -> io::Result<()> {
         }
         if broken == fdset.numfds {
             // All the FDs in error.
-            result = Err(io::Error::from_raw_os_error(if last_errno == 0 { libc::EIO } else { last_errno }));
+            result = Err(io::Error::from_raw_os_error(if last_errno == 0 {
+                libc::EIO
+            } else {
+                last_errno
+            }));
             break;
         }
         p += count;
@@ -763,14 +812,16 @@ mod tests {
         let (a2, b2) = UnixStream::pair().unwrap();
         drop(b2); // writes to a2 fail with EPIPE (SIGPIPE is ignored by
                   // the test harness? make sure it is, below)
-        // SAFETY: ignoring SIGPIPE in the test process; no handler runs.
+                  // SAFETY: ignoring SIGPIPE in the test process; no handler runs.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
         let mut r = rio_init_with_fdset(&[a1.as_raw_fd(), a2.as_raw_fd()]);
         let payload = vec![b'x'; 40_000];
         rio_write(&mut r, &payload).unwrap();
         rio_flush(&mut r).unwrap();
         assert_eq!(rio_tell(&r), 40_000);
-        let RioIo::Fdset(fdset) = &r.io else { unreachable!() };
+        let RioIo::Fdset(fdset) = &r.io else {
+            unreachable!()
+        };
         assert_eq!(fdset.state[0], 0);
         assert_eq!(fdset.state[1], libc::EPIPE);
         drop(r);

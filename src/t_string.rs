@@ -330,8 +330,12 @@ fn setrange_key(
                 add_reply(c, CZERO);
                 return None;
             }
-            // Return when the resulting string exceeds allowed size
-            check_string_length(c, (offset + value.len()) as i64).ok()?;
+            // Return when the resulting string exceeds allowed size.
+            // Divergence from C: C adds offset and length in size_t, so an
+            // offset near LONG_MAX wraps negative, passes the check, and
+            // the allocation aborts the server (OOM); we saturate, and
+            // refuse it as too big.
+            check_string_length(c, (offset as i64).saturating_add(value.len() as i64)).ok()?;
             let o = create_raw_string_object(lru, vec![0u8; offset + value.len()]);
             db_add(server, dbid, key, o);
         }
@@ -346,8 +350,9 @@ fn setrange_key(
                 add_reply_long_long(c, olen as i64);
                 return None;
             }
-            // Return when the resulting string exceeds allowed size
-            check_string_length(c, (offset + value.len()) as i64).ok()?;
+            // Return when the resulting string exceeds allowed size (the
+            // same divergence as above).
+            check_string_length(c, (offset as i64).saturating_add(value.len() as i64)).ok()?;
             // Create a copy when the object is shared or encoded.
             db_unshare_string_value(o);
         }

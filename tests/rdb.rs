@@ -33,46 +33,115 @@ fn fill_dataset(server: &Server) {
         p.cmd("SET").arg("str:short").arg("hello").ignore();
         p.cmd("SET").arg("str:int8").arg("-12").ignore();
         p.cmd("SET").arg("str:int32").arg("2000000000").ignore();
-        p.cmd("SET").arg("str:int64").arg("9223372036854775807").ignore();
+        p.cmd("SET")
+            .arg("str:int64")
+            .arg("9223372036854775807")
+            .ignore();
         p.cmd("SET").arg("str:lzf").arg("a".repeat(500)).ignore();
-        let noise: String = (0..300).map(|i| char::from(b'!' + ((i * 7919 + db) % 90) as u8)).collect();
+        let noise: String = (0..300)
+            .map(|i| char::from(b'!' + ((i * 7919 + db) % 90) as u8))
+            .collect();
         p.cmd("SET").arg("str:noise").arg(noise).ignore();
         p.cmd("SET").arg("str:empty").arg("").ignore();
-        p.cmd("SET").arg("str:binary").arg(&[0u8, 255, 10, 13, 0][..]).ignore();
+        p.cmd("SET")
+            .arg("str:binary")
+            .arg(&[0u8, 255, 10, 13, 0][..])
+            .ignore();
         // Expiries, far enough not to expire during the test.
-        p.cmd("SET").arg("str:ttl").arg("v").arg("EX").arg(1000).ignore();
+        p.cmd("SET")
+            .arg("str:ttl")
+            .arg("v")
+            .arg("EX")
+            .arg(1000)
+            .ignore();
         p.cmd("RPUSH").arg("list:ttl").arg("a").ignore();
         p.cmd("PEXPIRE").arg("list:ttl").arg(2_000_000).ignore();
         // Lists.
-        p.cmd("RPUSH").arg("list:small").arg("a").arg("1").arg("-7").arg("").ignore();
+        p.cmd("RPUSH")
+            .arg("list:small")
+            .arg("a")
+            .arg("1")
+            .arg("-7")
+            .arg("")
+            .ignore();
         for i in 0..700 {
-            p.cmd("RPUSH").arg("list:big").arg(format!("element:{i}")).ignore();
+            p.cmd("RPUSH")
+                .arg("list:big")
+                .arg(format!("element:{i}"))
+                .ignore();
         }
-        p.cmd("RPUSH").arg("list:bigelem").arg("x".repeat(20_000)).arg("y").ignore();
+        p.cmd("RPUSH")
+            .arg("list:bigelem")
+            .arg("x".repeat(20_000))
+            .arg("y")
+            .ignore();
         // Hashes.
-        p.cmd("HSET").arg("hash:small").arg("f").arg("v").arg("n").arg("42").ignore();
+        p.cmd("HSET")
+            .arg("hash:small")
+            .arg("f")
+            .arg("v")
+            .arg("n")
+            .arg("42")
+            .ignore();
         for i in 0..600 {
-            p.cmd("HSET").arg("hash:big").arg(format!("f{i}")).arg(format!("v{i}")).ignore();
+            p.cmd("HSET")
+                .arg("hash:big")
+                .arg(format!("f{i}"))
+                .arg(format!("v{i}"))
+                .ignore();
         }
-        p.cmd("HSET").arg("hash:longval").arg("f").arg("z".repeat(100)).ignore();
+        p.cmd("HSET")
+            .arg("hash:longval")
+            .arg("f")
+            .arg("z".repeat(100))
+            .ignore();
         // Sets.
-        p.cmd("SADD").arg("set:intset").arg(1).arg(-2).arg(70000).arg(5_000_000_000i64).ignore();
-        p.cmd("SADD").arg("set:small").arg("a").arg("b").arg("1").ignore();
+        p.cmd("SADD")
+            .arg("set:intset")
+            .arg(1)
+            .arg(-2)
+            .arg(70000)
+            .arg(5_000_000_000i64)
+            .ignore();
+        p.cmd("SADD")
+            .arg("set:small")
+            .arg("a")
+            .arg("b")
+            .arg("1")
+            .ignore();
         for i in 0..600 {
             p.cmd("SADD").arg("set:bigint").arg(i).ignore();
             p.cmd("SADD").arg("set:big").arg(format!("m{i}")).ignore();
         }
         // Sorted sets.
-        p.cmd("ZADD").arg("zset:small").arg(1).arg("a").arg(2.5).arg("b").arg("-inf").arg("c").ignore();
+        p.cmd("ZADD")
+            .arg("zset:small")
+            .arg(1)
+            .arg("a")
+            .arg(2.5)
+            .arg("b")
+            .arg("-inf")
+            .arg("c")
+            .ignore();
         for i in 0..200 {
-            p.cmd("ZADD").arg("zset:big").arg(i as f64 / 3.0).arg(format!("m{i}")).ignore();
+            p.cmd("ZADD")
+                .arg("zset:big")
+                .arg(i as f64 / 3.0)
+                .arg(format!("m{i}"))
+                .ignore();
         }
-        p.cmd("ZADD").arg("zset:longmember").arg(1).arg("q".repeat(100)).ignore();
+        p.cmd("ZADD")
+            .arg("zset:longmember")
+            .arg(1)
+            .arg("q".repeat(100))
+            .ignore();
     }
     let () = p.query(&mut con).expect("fill the dataset");
 }
 
+/// DEBUG DIGEST, once the server has finished loading its dump.
 fn digest(server: &Server) -> String {
+    util::wait_for(Duration::from_secs(30), || server.info("loading") == "0");
     server.cmd_str(&["DEBUG", "DIGEST"])
 }
 
@@ -90,7 +159,9 @@ fn copy_to_new_dir(file: &Path) -> PathBuf {
 }
 
 fn asset(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/assets").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/assets")
+        .join(name)
 }
 
 // ------------------------------- save / restart -------------------------------
@@ -111,7 +182,11 @@ fn server_started_empty_with_empty_rdb_file() {
     let dir = first.dir().to_str().unwrap().to_string();
     let second = Server::start(&["--dir", &dir]);
     assert_eq!(digest(&second), ZERO_DIGEST);
-    assert!(second.log().contains("DB loaded from disk: "), "{}", second.log());
+    assert!(
+        second.log().contains("DB loaded from disk: "),
+        "{}",
+        second.log()
+    );
 }
 
 fn server_cmd_ok(server: &Server, args: &[&str]) -> String {
@@ -147,11 +222,23 @@ fn save_then_restart_gives_back_every_type_expiries_and_dbs() {
     assert!((990..=1000).contains(&ttl), "ttl {ttl}");
     let pttl: i64 = redis::cmd("PTTL").arg("list:ttl").query(&mut con).unwrap();
     assert!(pttl > 1_900_000, "pttl {pttl}");
-    let enc: String = redis::cmd("OBJECT").arg("ENCODING").arg("set:intset").query(&mut con).unwrap();
+    let enc: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("set:intset")
+        .query(&mut con)
+        .unwrap();
     assert_eq!(enc, "intset");
-    let enc: String = redis::cmd("OBJECT").arg("ENCODING").arg("hash:big").query(&mut con).unwrap();
+    let enc: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("hash:big")
+        .query(&mut con)
+        .unwrap();
     assert_eq!(enc, "hashtable");
-    let enc: String = redis::cmd("OBJECT").arg("ENCODING").arg("zset:small").query(&mut con).unwrap();
+    let enc: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("zset:small")
+        .query(&mut con)
+        .unwrap();
     assert_eq!(enc, "ziplist");
     let v: String = redis::cmd("GET").arg("str:int64").query(&mut con).unwrap();
     assert_eq!(v, "9223372036854775807");
@@ -182,7 +269,10 @@ fn our_dump_loads_into_redis_7_with_equal_digest() {
     let want = digest(&ours);
     assert_eq!(server_cmd_ok(&ours, &["SAVE"]), "OK");
     let dir = copy_to_new_dir(&ours.dir().join("dump.rdb"));
-    let redis7 = Server::start_binary(&find_binary("redis-server"), &["--dir", dir.to_str().unwrap()]);
+    let redis7 = Server::start_binary(
+        &find_binary("redis-server"),
+        &["--dir", dir.to_str().unwrap()],
+    );
     assert_eq!(digest(&redis7), want);
     assert_eq!(dbsize(&redis7, 9), dbsize(&ours, 9));
     drop(redis7);
@@ -216,13 +306,24 @@ fn redis_7_dump_with_every_type_loads_into_oxredis_with_equal_digest() {
 fn rdb_encoding_loading_test() {
     let dir = copy_to_new_dir(&asset("encodings.rdb"));
     let ours = Server::start(&["--dir", dir.to_str().unwrap()]);
-    let redis7 = Server::start_binary(&find_binary("redis-server"), &["--dir", dir.to_str().unwrap()]);
+    let redis7 = Server::start_binary(
+        &find_binary("redis-server"),
+        &["--dir", dir.to_str().unwrap()],
+    );
     assert_eq!(digest(&ours), digest(&redis7));
     assert_ne!(digest(&ours), ZERO_DIGEST);
     let mut con = ours.client();
-    let v: Vec<String> = redis::cmd("LRANGE").arg("list_zipped").arg(0).arg(-1).query(&mut con).unwrap();
+    let v: Vec<String> = redis::cmd("LRANGE")
+        .arg("list_zipped")
+        .arg(0)
+        .arg(-1)
+        .query(&mut con)
+        .unwrap();
     assert_eq!(v, ["1", "2", "3", "a", "b", "c", "100000", "6000000000"]);
-    let v: Vec<String> = redis::cmd("HGETALL").arg("hash_zipped").query(&mut con).unwrap();
+    let v: Vec<String> = redis::cmd("HGETALL")
+        .arg("hash_zipped")
+        .query(&mut con)
+        .unwrap();
     assert_eq!(v, ["a", "1", "b", "2", "c", "3"]);
     let v: String = redis::cmd("GET").arg("number").query(&mut con).unwrap();
     assert_eq!(v, "10");
@@ -239,7 +340,11 @@ fn rdb_load_zipmap_hash() {
     let mut con = ours.client();
     let v: Vec<String> = redis::cmd("HGETALL").arg("hash").query(&mut con).unwrap();
     assert_eq!(v, ["f1", "v1", "f2", "v2"]);
-    let enc: String = redis::cmd("OBJECT").arg("ENCODING").arg("hash").query(&mut con).unwrap();
+    let enc: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("hash")
+        .query(&mut con)
+        .unwrap();
     assert_eq!(enc, "ziplist");
     drop(ours);
     let _ = fs::remove_dir_all(dir);
@@ -254,7 +359,12 @@ fn shutdown_save_writes_the_dump_and_nosave_does_not() {
     let _ = a.try_cmd(&["SHUTDOWN", "SAVE"]);
     let status = a.kill();
     assert!(status.success(), "{status}");
-    assert!(a.log().contains("Saving the final RDB snapshot before exiting."), "{}", a.log());
+    assert!(
+        a.log()
+            .contains("Saving the final RDB snapshot before exiting."),
+        "{}",
+        a.log()
+    );
     assert!(a.dir().join("dump.rdb").exists());
 
     let mut b = Server::start(&["--save", "900", "1"]);
@@ -277,7 +387,9 @@ fn save_points_start_a_bgsave() {
     server.cmd(&["SET", "a", "1"]);
     server.cmd(&["SET", "b", "2"]);
     util::wait_for(Duration::from_secs(10), || {
-        server.log().contains("Background saving terminated with success")
+        server
+            .log()
+            .contains("Background saving terminated with success")
     });
     let log = server.log();
     assert!(log.contains("2 changes in 1 seconds. Saving..."), "{log}");
@@ -294,16 +406,29 @@ fn bgsave_reply_and_info_persistence_fields() {
     let server = Server::start(&[]);
     fill_dataset(&server);
     assert_eq!(server.cmd_str(&["BGSAVE"]), "Background saving started");
-    util::wait_for(Duration::from_secs(10), || server.info("rdb_bgsave_in_progress") == "0");
+    util::wait_for(Duration::from_secs(10), || {
+        server.info("rdb_bgsave_in_progress") == "0"
+    });
     assert_eq!(server.info("rdb_last_bgsave_status"), "ok");
     assert_eq!(server.info("rdb_current_bgsave_time_sec"), "-1");
-    assert!(server.info("rdb_last_bgsave_time_sec").parse::<i64>().unwrap() >= 0);
+    assert!(
+        server
+            .info("rdb_last_bgsave_time_sec")
+            .parse::<i64>()
+            .unwrap()
+            >= 0
+    );
     assert!(server.info("rdb_last_cow_size").parse::<i64>().is_ok());
     // BGSAVE takes only SCHEDULE as an argument.
     let err = server.try_cmd(&["BGSAVE", "NOW"]).unwrap_err();
     assert!(err.to_string().contains("syntax error"), "{err}");
-    assert_eq!(server.cmd_str(&["BGSAVE", "SCHEDULE"]), "Background saving started");
-    util::wait_for(Duration::from_secs(10), || server.info("rdb_bgsave_in_progress") == "0");
+    assert_eq!(
+        server.cmd_str(&["BGSAVE", "SCHEDULE"]),
+        "Background saving started"
+    );
+    util::wait_for(Duration::from_secs(10), || {
+        server.info("rdb_bgsave_in_progress") == "0"
+    });
 }
 
 // ------------------------------- damaged files -------------------------------
@@ -314,7 +439,14 @@ fn run_until_exit(dir: &Path) -> (ExitStatus, String) {
     let log_path = dir.join("server.log");
     let log = fs::File::create(&log_path).unwrap();
     let mut child = Command::new(OXREDIS_BIN)
-        .args(["--port", &util::free_port().to_string(), "--bind", "127.0.0.1", "--save", ""])
+        .args([
+            "--port",
+            &util::free_port().to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
         .arg("--dir")
         .arg(dir)
         .current_dir(dir)
@@ -331,7 +463,10 @@ fn run_until_exit(dir: &Path) -> (ExitStatus, String) {
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("the server did not stop on a damaged RDB file:\n{}", fs::read_to_string(&log_path).unwrap_or_default());
+            panic!(
+                "the server did not stop on a damaged RDB file:\n{}",
+                fs::read_to_string(&log_path).unwrap_or_default()
+            );
         }
         sleep(Duration::from_millis(20));
     }
@@ -360,7 +495,11 @@ fn assert_refused(bytes: &[u8], expect: &[&str]) -> String {
         assert!(log.contains(line), "log lacks {line:?}:\n{log}");
     }
     assert!(!log.contains("panicked"), "{log}");
-    assert_eq!(fs::read(dir.join("dump.rdb")).unwrap(), bytes, "the RDB file was changed");
+    assert_eq!(
+        fs::read(dir.join("dump.rdb")).unwrap(),
+        bytes,
+        "the RDB file was changed"
+    );
     let _ = fs::remove_dir_all(dir);
     log
 }
@@ -371,7 +510,10 @@ fn server_should_not_start_if_rdb_is_corrupted() {
     let mut bytes = good_dump();
     let n = bytes.len();
     bytes[n - 8..].copy_from_slice(b"foobar00");
-    assert_refused(&bytes, &["Wrong RDB checksum. Aborting now.", "RDB CRC error"]);
+    assert_refused(
+        &bytes,
+        &["Wrong RDB checksum. Aborting now.", "RDB CRC error"],
+    );
 }
 
 #[test]
@@ -380,7 +522,10 @@ fn server_should_not_start_if_rdb_is_truncated() {
     let cut = &bytes[..bytes.len() / 2];
     let log = assert_refused(
         cut,
-        &["Short read or OOM loading DB. Unrecoverable error, aborting now.", "Unexpected EOF reading RDB file"],
+        &[
+            "Short read or OOM loading DB. Unrecoverable error, aborting now.",
+            "Unexpected EOF reading RDB file",
+        ],
     );
     assert!(log.contains("at byte offset "), "{log}");
 }
@@ -389,7 +534,13 @@ fn server_should_not_start_if_rdb_is_truncated() {
 fn server_should_not_start_with_a_wrong_signature() {
     let mut bytes = good_dump();
     bytes[..5].copy_from_slice(b"RADIS");
-    assert_refused(&bytes, &["Wrong signature trying to load DB from file", "Fatal error loading the DB: Invalid argument. Exiting."]);
+    assert_refused(
+        &bytes,
+        &[
+            "Wrong signature trying to load DB from file",
+            "Fatal error loading the DB: Invalid argument. Exiting.",
+        ],
+    );
 }
 
 #[test]
@@ -398,7 +549,10 @@ fn server_should_not_start_with_an_unknown_type_or_a_lying_length() {
     let mut bytes = b"REDIS0009".to_vec();
     bytes.extend([0xfe, 0x00, 0x64, 0x01, b'k', 0x01, b'v', 0xff]);
     bytes.extend([0u8; 8]); // no checksum
-    assert_refused(&bytes, &["Unknown RDB encoding type 100", "at byte offset 14"]);
+    assert_refused(
+        &bytes,
+        &["Unknown RDB encoding type 100", "at byte offset 14"],
+    );
 
     // A stream names the type.
     let mut bytes = b"REDIS0009".to_vec();
@@ -410,7 +564,10 @@ fn server_should_not_start_with_an_unknown_type_or_a_lying_length() {
     let mut bytes = b"REDIS0009".to_vec();
     bytes.extend([0x00, 0x01, b'k', 0x81, 0, 0, 1, 0, 0, 0, 0, 0, b'v', 0xff]);
     bytes.extend([0u8; 8]);
-    assert_refused(&bytes, &["Short read or OOM loading DB", "at byte offset 21"]);
+    assert_refused(
+        &bytes,
+        &["Short read or OOM loading DB", "at byte offset 21"],
+    );
 
     // A ziplist whose header lies about its size.
     let mut bytes = b"REDIS0009".to_vec();

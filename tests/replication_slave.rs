@@ -130,6 +130,29 @@ fn write_load(m: &Server, round: usize) {
     p.cmd("MSET").arg(&["m1", "1", "m2", "2"]).ignore();
     p.cmd("SET").arg(format!("tmp:{round}")).arg("x").ignore();
     p.cmd("RENAME").arg(format!("tmp:{round}")).arg(format!("renamed:{round}")).ignore();
+    p.cmd("ZPOPMIN").arg("zset:big").ignore();
+    p.cmd("ZPOPMAX").arg("zset:big").arg(2).ignore();
+    p.cmd("BZPOPMIN").arg("zset:small").arg(1).ignore();
+    p.cmd("BRPOP").arg("list:big").arg(1).ignore();
+    p.cmd("BRPOPLPUSH").arg("list:big").arg("list:other").arg(1).ignore();
+    p.cmd("HINCRBY").arg("hash:small").arg("n").arg(3).ignore();
+    p.cmd("HSETNX").arg("hash:small").arg(format!("nx{round}")).arg(1).ignore();
+    p.cmd("LSET").arg("list:big").arg(0).arg("first").ignore();
+    p.cmd("LINSERT").arg("list:big").arg("BEFORE").arg("first").arg("zeroth").ignore();
+    p.cmd("LTRIM").arg("list:big").arg(0).arg(250).ignore();
+    p.cmd("LREM").arg("list:big").arg(1).arg("element-9").ignore();
+    p.cmd("SMOVE").arg("set:int").arg("set:moved").arg(1).ignore();
+    p.cmd("SINTERSTORE").arg(format!("sinter:{round}")).arg("set:int").arg("set:bigint").ignore();
+    p.cmd("ZUNIONSTORE").arg(format!("zu:{round}")).arg(2).arg("zset:small").arg("zset:big").ignore();
+    p.cmd("ZREMRANGEBYSCORE").arg("zset:big").arg(10).arg(20).ignore();
+    p.cmd("SETRANGE").arg("str:8").arg(3).arg("XYZ").ignore();
+    p.cmd("SETNX").arg(format!("setnx:{round}")).arg(1).ignore();
+    p.cmd("MSETNX").arg(format!("msetnx:{round}")).arg(1).ignore();
+    p.cmd("PEXPIREAT").arg("str:9").arg(4_000_000_000_000i64).ignore();
+    p.cmd("EXPIREAT").arg("str:10").arg(4_000_000_000i64).ignore();
+    p.cmd("UNLINK").arg("str:11").ignore();
+    p.cmd("INCRBY").arg(format!("load:{round}:1")).arg(100).ignore();
+    p.cmd("DECR").arg(format!("load:{round}:2")).ignore();
     p.cmd("SELECT").arg(3).ignore();
     p.cmd("SET").arg("in-db-3").arg(round).ignore();
     p.cmd("SELECT").arg(0).ignore();
@@ -845,4 +868,36 @@ fn replica_announce_ip_is_sent_with_replconf_ip_address() {
         log.contains("(Non critical) Master does not understand REPLCONF listening-port: -ERR unknown"),
         "{log}"
     );
+}
+
+#[test]
+fn replication_set_master_disconnects_blocked_clients_with_unblocked() {
+    let server = Server::start(&[]);
+    let mut blocked = raw(server.port());
+    send_raw(&mut blocked, b"BLPOP nolist 0\r\n");
+    wait_for(T, || server.info("blocked_clients") == "1");
+    let nowhere = free_port().to_string();
+    server.cmd(&["REPLICAOF", "127.0.0.1", &nowhere]);
+    let r = read_until_close_or_timeout(&mut blocked, Duration::from_secs(5));
+    assert_eq!(
+        r.text(),
+        "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n"
+    );
+    assert!(r.closed, "the blocked client is disconnected");
+    assert_eq!(server.info("blocked_clients"), "0");
+}
+
+#[test]
+fn replica_serve_stale_data_no_refuses_reads_while_the_link_is_down() {
+    let nowhere = free_port().to_string();
+    let replica =
+        Server::start(&["--replicaof", "127.0.0.1", &nowhere, "--replica-serve-stale-data", "no"]);
+    assert_eq!(
+        raw_reply(replica.port(), b"GET a\r\n"),
+        b"-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n"
+    );
+    // INFO is flagged "stale"-safe and still answers.
+    assert_eq!(replica.info("master_link_status"), "down");
+    assert!(replica.log().contains(&format!("Connecting to MASTER 127.0.0.1:{nowhere}")));
+    wait_for(T, || replica.log().contains("Error condition on socket for SYNC: Connection refused"));
 }

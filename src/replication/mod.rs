@@ -268,9 +268,21 @@ pub fn add_reply_to_slave(server: &mut RedisServer, id: ClientId, s: &[u8]) {
         server.clients_pending_write.push(id);
     }
     // C: _addReplyStringToList() checks the limits once the reply list is
-    // in use. The check needs the server and the client apart.
+    // in use. The check needs the server and the client apart, which costs
+    // taking the client out of the table; below both limits its only
+    // effect is to reset the soft limit timer, done here in place.
     if c.reply_bytes != 0 && c.flags & CLIENT_CLOSE_ASAP == 0 {
-        if let Some(mut c) = server.clients.remove(&id) {
+        let mut class = crate::networking::get_client_type(c);
+        if class == CLIENT_TYPE_MASTER {
+            class = CLIENT_TYPE_NORMAL;
+        }
+        let lim = server.client_obuf_limits[class];
+        let used = crate::networking::get_client_output_buffer_memory_usage(c);
+        let over = (lim.hard_limit_bytes != 0 && used >= lim.hard_limit_bytes)
+            || (lim.soft_limit_bytes != 0 && used >= lim.soft_limit_bytes);
+        if !over {
+            c.obuf_soft_limit_reached_time = 0;
+        } else if let Some(mut c) = server.clients.remove(&id) {
             async_close_client_on_output_buffer_limit_reached(server, &mut c);
             server.clients.insert(id, c);
         }

@@ -201,7 +201,7 @@ pub fn replication_create_master_client(
     server.clients.insert(id, c);
 }
 
-// C: replication.c restartAOFAfterSYNC() is not ported: there is no AOF
+// restartAOFAfterSYNC() is not ported: there is no AOF
 // (see docs/c-map-omissions.md).
 
 /// Sync data on disk every this many bytes of a transfer from the master.
