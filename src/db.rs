@@ -441,18 +441,16 @@ pub fn flushall_command(server: &mut RedisServer, c: &mut Client) {
     if server.rdb_child_pid != -1 {
         // A BGSAVE in progress would write the dataset we just dropped:
         // kill the child and remove its temp file.
-        // TODO(rdb.rs): C does
-        //   kill(server.rdb_child_pid, SIGUSR1);
-        //   rdbRemoveTempFile(server.rdb_child_pid);
+        crate::rdb::kill_rdb_child(server);
     }
     if !server.saveparams.is_empty() {
         // Normally rdbSave() will reset dirty, but we don't want this here
         // as otherwise FLUSHALL will not be replicated nor put into the AOF.
         // C keeps the saved value in an int, hence the truncation.
         let saved_dirty = server.dirty as i32;
-        // TODO(rdb.rs): C does
-        //   rsiptr = rdbPopulateSaveInfo(&rsi);
-        //   rdbSave(server.rdb_filename, rsiptr);
+        let rsi = crate::rdb::rdb_populate_save_info_with(server, Some(c));
+        let filename = server.rdb_filename.clone();
+        let _ = crate::rdb::rdb_save(server, &filename, rsi.as_ref());
         server.dirty = saved_dirty as i64;
     }
     server.dirty += 1;

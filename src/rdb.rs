@@ -3024,27 +3024,6 @@ pub fn kill_rdb_child(server: &mut RedisServer) {
     }
 }
 
-/// The part of FLUSHALL that touches the RDB: kill a saving child (its
-/// dump would resurrect the flushed data) and, when save points are
-/// configured, save the now empty dataset, leaving `server.dirty` as it
-/// was so that FLUSHALL is still propagated. db.rs calls it after emptying
-/// the databases. (no C twin: inline in db.c flushallCommand())
-pub fn flushall_persistence(server: &mut RedisServer, c: Option<&Client>) {
-    if server.rdb_child_pid != -1 {
-        kill_rdb_child(server);
-    }
-    if !server.saveparams.is_empty() {
-        // Normally rdbSave() will reset dirty, but we don't want this here
-        // as otherwise FLUSHALL will not be replicated nor put into the
-        // AOF. C keeps the saved value in an int, hence the truncation.
-        let saved_dirty = server.dirty as i32;
-        let rsi = rdb_populate_save_info_with(server, c);
-        let filename = server.rdb_filename.clone();
-        let _ = rdb_save(server, &filename, rsi.as_ref());
-        server.dirty = saved_dirty as i64;
-    }
-}
-
 /// The persistence part of serverCron(): if a saving child exists, check
 /// (without blocking) whether it terminated and run the done handler;
 /// otherwise start a BGSAVE when a save point is reached (and the last

@@ -151,7 +151,7 @@ pub const ZSL_HEADER: NodeId = 0;
 pub const ZSL_NULL: NodeId = 0;
 
 /// How many of a node's levels live in the node itself. (no C twin)
-const ZSL_INLINE_LEVELS: usize = 4;
+const ZSL_INLINE_LEVELS: usize = 2;
 
 /// One element of the skiplist: the member, its score, the previous node
 /// at level 0 (for reverse walks) and its links, one per level.
@@ -163,6 +163,7 @@ const ZSL_INLINE_LEVELS: usize = 4;
 /// separate allocation; `level(i)` hides the split.
 ///
 /// C: server.h zskiplistNode
+#[repr(align(64))]
 pub struct ZskiplistNode {
     pub ele: Box<[u8]>,
     pub score: f64,
@@ -4006,6 +4007,7 @@ mod tests {
         zzl_insert(&mut small, b"m1", 5.0);
         assert_eq!(small.zl.len(), 1 + 1 + 2 + 1 + 1);
         assert_eq!(std::mem::size_of::<ZSet>(), 16);
+        assert_eq!(std::mem::size_of::<ZskiplistNode>(), 64);
     }
 
     #[test]
