@@ -227,7 +227,11 @@ pub fn check_unsigned_bitfield_overflow(
     owtype: i32,
     limit: Option<&mut u64>,
 ) -> i32 {
-    let max: u64 = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    let max: u64 = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
     let maxincr: i64 = max.wrapping_sub(value) as i64;
     let minincr: i64 = 0u64.wrapping_sub(value) as i64;
 
@@ -274,7 +278,11 @@ pub fn check_signed_bitfield_overflow(
     owtype: i32,
     limit: Option<&mut i64>,
 ) -> i32 {
-    let max: i64 = if bits == 64 { i64::MAX } else { (1i64 << (bits - 1)) - 1 };
+    let max: i64 = if bits == 64 {
+        i64::MAX
+    } else {
+        (1i64 << (bits - 1)) - 1
+    };
     let min: i64 = (-max) - 1;
 
     // maxincr and minincr may overflow, but they are only used after the
@@ -526,7 +534,11 @@ pub fn getbit_command(server: &mut RedisServer, c: &mut Client) {
     let bit = 7 - (bitoffset & 0x7);
     // Integer-encoded values are read through their decimal text.
     let s = get_object_read_only_string(o);
-    let bitval = if byte < s.len() { s[byte] & (1 << bit) } else { 0 };
+    let bitval = if byte < s.len() {
+        s[byte] & (1 << bit)
+    } else {
+        0
+    };
 
     add_reply(c, if bitval != 0 { CONE } else { CZERO });
 }
@@ -906,7 +918,14 @@ pub fn bitfield_command(server: &mut RedisServer, c: &mut Client) {
         }
 
         // Populate the array of operations we'll process.
-        ops.push(BitfieldOp { offset: bitoffset, i64: i64v, opcode, owtype, bits, sign });
+        ops.push(BitfieldOp {
+            offset: bitoffset,
+            i64: i64v,
+            opcode,
+            owtype,
+            bits,
+            sign,
+        });
 
         j += 3 - (opcode == BITFIELDOP_GET) as usize;
         j += 1;
@@ -921,15 +940,12 @@ pub fn bitfield_command(server: &mut RedisServer, c: &mut Client) {
     if readonly {
         // Lookup for read is ok if key doesn't exist, but errors if it's
         // not a string.
-        match lookup_key_read(server, c, &key) {
-            Some(o) => {
-                if check_type(c, o, OBJ_STRING) {
-                    c.argv[1] = key;
-                    return;
-                }
-                ro = Some(get_object_read_only_string(o));
+        if let Some(o) = lookup_key_read(server, c, &key) {
+            if check_type(c, o, OBJ_STRING) {
+                c.argv[1] = key;
+                return;
             }
-            None => {}
+            ro = Some(get_object_read_only_string(o));
         }
     } else {
         // Lookup by making room up to the farthest bit reached by this
@@ -978,8 +994,13 @@ pub fn bitfield_command(server: &mut RedisServer, c: &mut Client) {
                     retval = newval;
                 } else {
                     newval = thisop.i64;
-                    overflow =
-                        check_signed_bitfield_overflow(newval, 0, bits, thisop.owtype, Some(&mut wrapped));
+                    overflow = check_signed_bitfield_overflow(
+                        newval,
+                        0,
+                        bits,
+                        thisop.owtype,
+                        Some(&mut wrapped),
+                    );
                     if overflow != 0 {
                         newval = wrapped;
                     }
@@ -1014,8 +1035,13 @@ pub fn bitfield_command(server: &mut RedisServer, c: &mut Client) {
                     retval = newval;
                 } else {
                     newval = thisop.i64 as u64;
-                    overflow =
-                        check_unsigned_bitfield_overflow(newval, 0, bits, thisop.owtype, Some(&mut wrapped));
+                    overflow = check_unsigned_bitfield_overflow(
+                        newval,
+                        0,
+                        bits,
+                        thisop.owtype,
+                        Some(&mut wrapped),
+                    );
                     if overflow != 0 {
                         newval = wrapped;
                     }
@@ -1120,29 +1146,59 @@ mod tests {
     #[test]
     fn check_signed_bitfield_overflow_i64() {
         let mut s = 0i64;
-        assert_eq!(check_signed_bitfield_overflow(i64::MAX, 1, 64, BFOVERFLOW_WRAP, Some(&mut s)), 1);
+        assert_eq!(
+            check_signed_bitfield_overflow(i64::MAX, 1, 64, BFOVERFLOW_WRAP, Some(&mut s)),
+            1
+        );
         assert_eq!(s, i64::MIN);
-        assert_eq!(check_signed_bitfield_overflow(-1, i64::MIN, 64, BFOVERFLOW_SAT, Some(&mut s)), -1);
+        assert_eq!(
+            check_signed_bitfield_overflow(-1, i64::MIN, 64, BFOVERFLOW_SAT, Some(&mut s)),
+            -1
+        );
         assert_eq!(s, i64::MIN);
-        assert_eq!(check_signed_bitfield_overflow(-1, i64::MIN, 64, BFOVERFLOW_WRAP, Some(&mut s)), 1);
+        assert_eq!(
+            check_signed_bitfield_overflow(-1, i64::MIN, 64, BFOVERFLOW_WRAP, Some(&mut s)),
+            1
+        );
         assert_eq!(s, i64::MAX);
-        assert_eq!(check_signed_bitfield_overflow(-1, i64::MIN + 1, 64, BFOVERFLOW_FAIL, None), 0);
+        assert_eq!(
+            check_signed_bitfield_overflow(-1, i64::MIN + 1, 64, BFOVERFLOW_FAIL, None),
+            0
+        );
     }
 
     #[test]
     fn check_bitfield_overflow_wrap_sat() {
         let mut l = 0u64;
-        assert_eq!(check_unsigned_bitfield_overflow(250, 10, 8, BFOVERFLOW_WRAP, Some(&mut l)), 1);
+        assert_eq!(
+            check_unsigned_bitfield_overflow(250, 10, 8, BFOVERFLOW_WRAP, Some(&mut l)),
+            1
+        );
         assert_eq!(l, 4);
-        assert_eq!(check_unsigned_bitfield_overflow(5, -10, 8, BFOVERFLOW_SAT, Some(&mut l)), -1);
+        assert_eq!(
+            check_unsigned_bitfield_overflow(5, -10, 8, BFOVERFLOW_SAT, Some(&mut l)),
+            -1
+        );
         assert_eq!(l, 0);
-        assert_eq!(check_unsigned_bitfield_overflow(5, -10, 8, BFOVERFLOW_WRAP, Some(&mut l)), 1);
+        assert_eq!(
+            check_unsigned_bitfield_overflow(5, -10, 8, BFOVERFLOW_WRAP, Some(&mut l)),
+            1
+        );
         assert_eq!(l, 251);
         let mut s = 0i64;
-        assert_eq!(check_signed_bitfield_overflow(127, 1, 8, BFOVERFLOW_WRAP, Some(&mut s)), 1);
+        assert_eq!(
+            check_signed_bitfield_overflow(127, 1, 8, BFOVERFLOW_WRAP, Some(&mut s)),
+            1
+        );
         assert_eq!(s, -128);
-        assert_eq!(check_signed_bitfield_overflow(-128, -1, 8, BFOVERFLOW_SAT, Some(&mut s)), -1);
+        assert_eq!(
+            check_signed_bitfield_overflow(-128, -1, 8, BFOVERFLOW_SAT, Some(&mut s)),
+            -1
+        );
         assert_eq!(s, -128);
-        assert_eq!(check_signed_bitfield_overflow(100, 27, 8, BFOVERFLOW_SAT, None), 0);
+        assert_eq!(
+            check_signed_bitfield_overflow(100, 27, 8, BFOVERFLOW_SAT, None),
+            0
+        );
     }
 }

@@ -102,7 +102,7 @@ impl BigUint {
             }
         }
         if words > 0 {
-            self.w.splice(0..0, std::iter::repeat(0).take(words));
+            self.w.splice(0..0, std::iter::repeat_n(0, words));
         }
     }
 
@@ -117,7 +117,11 @@ impl BigUint {
         if b != 0 {
             let n = self.w.len();
             for i in 0..n {
-                let hi = if i + 1 < n { self.w[i + 1] << (32 - b) } else { 0 };
+                let hi = if i + 1 < n {
+                    self.w[i + 1] << (32 - b)
+                } else {
+                    0
+                };
                 self.w[i] = (self.w[i] >> b) | hi;
             }
         }
@@ -140,7 +144,10 @@ impl BigUint {
     }
 
     fn cmp_big(&self, o: &BigUint) -> Ordering {
-        self.w.len().cmp(&o.w.len()).then_with(|| self.w.iter().rev().cmp(o.w.iter().rev()))
+        self.w
+            .len()
+            .cmp(&o.w.len())
+            .then_with(|| self.w.iter().rev().cmp(o.w.iter().rev()))
     }
 
     /// self -= o; requires self >= o.
@@ -167,7 +174,11 @@ impl BigUint {
 
     /// The low 128 bits.
     fn low_u128(&self) -> u128 {
-        self.w.iter().take(4).rev().fold(0u128, |acc, &x| acc << 32 | x as u128)
+        self.w
+            .iter()
+            .take(4)
+            .rev()
+            .fold(0u128, |acc, &x| acc << 32 | x as u128)
     }
 
     /// Divides by a small number in place and returns the remainder.
@@ -258,10 +269,20 @@ pub struct Strtold {
 }
 
 impl LongDouble {
-    pub const ZERO: LongDouble = LongDouble { neg: false, kind: Kind::Zero, mant: 0, exp: 0 };
+    pub const ZERO: LongDouble = LongDouble {
+        neg: false,
+        kind: Kind::Zero,
+        mant: 0,
+        exp: 0,
+    };
 
     fn special(neg: bool, kind: Kind) -> LongDouble {
-        LongDouble { neg, kind, mant: 0, exp: 0 }
+        LongDouble {
+            neg,
+            kind,
+            mant: 0,
+            exp: 0,
+        }
     }
 
     /// Rounds `(m + sticky) * 2^e` (sticky: some nonzero amount below the
@@ -287,7 +308,11 @@ impl LongDouble {
             (0u128, true, (m << 1) != 0 || sticky)
         } else {
             let below = m & ((1u128 << (shift - 1)) - 1);
-            (m >> shift, (m >> (shift - 1)) & 1 == 1, below != 0 || sticky)
+            (
+                m >> shift,
+                (m >> (shift - 1)) & 1 == 1,
+                below != 0 || sticky,
+            )
         };
         let inexact = half || rest;
         let mut kept = kept + u128::from(half && (rest || kept & 1 == 1));
@@ -302,7 +327,15 @@ impl LongDouble {
         if exp > EXP_MAX {
             return (LongDouble::special(neg, Kind::Inf), true);
         }
-        (LongDouble { neg, kind: Kind::Finite, mant: kept as u64, exp }, inexact)
+        (
+            LongDouble {
+                neg,
+                kind: Kind::Finite,
+                mant: kept as u64,
+                exp,
+            },
+            inexact,
+        )
     }
 
     /// `(long double)v`: exact, since every long long fits in 64 bits.
@@ -322,7 +355,11 @@ impl LongDouble {
         let bits = v.to_bits();
         let biased = ((bits >> 52) & 0x7ff) as i64;
         let frac = bits & ((1u64 << 52) - 1);
-        let (m, e) = if biased == 0 { (frac, -1074) } else { (frac | 1 << 52, biased - 1075) };
+        let (m, e) = if biased == 0 {
+            (frac, -1074)
+        } else {
+            (frac | 1 << 52, biased - 1075)
+        };
         LongDouble::round_pack(neg, m as u128, e, false)
     }
 
@@ -342,7 +379,6 @@ impl LongDouble {
     pub fn is_sign_negative(&self) -> bool {
         self.neg
     }
-
 }
 
 impl From<f64> for LongDouble {
@@ -361,7 +397,11 @@ impl std::ops::Add for LongDouble {
             (Kind::Nan, _) => return a,
             (_, Kind::Nan) => return b,
             (Kind::Inf, Kind::Inf) => {
-                return if a.neg == b.neg { a } else { LongDouble::special(false, Kind::Nan) };
+                return if a.neg == b.neg {
+                    a
+                } else {
+                    LongDouble::special(false, Kind::Nan)
+                };
             }
             (Kind::Inf, _) => return a,
             (_, Kind::Inf) => return b,
@@ -372,7 +412,11 @@ impl std::ops::Add for LongDouble {
         }
         // Both finite: a is the one with the larger exponent (and, on a
         // tie, the larger significand), so |a| >= |b|.
-        let (a, b) = if (a.exp, a.mant) >= (b.exp, b.mant) { (a, b) } else { (b, a) };
+        let (a, b) = if (a.exp, a.mant) >= (b.exp, b.mant) {
+            (a, b)
+        } else {
+            (b, a)
+        };
         let d = (a.exp - b.exp) as u64;
         let big_a = (a.mant as u128) << 63;
         let full_b = (b.mant as u128) << 63;
@@ -412,7 +456,11 @@ pub fn strtold(s: &[u8]) -> Strtold {
     }
     let rest = &s[p..];
     let starts = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
-    let done = |value, consumed, erange| Strtold { value, consumed, erange };
+    let done = |value, consumed, erange| Strtold {
+        value,
+        consumed,
+        erange,
+    };
     if starts(b"infinity") {
         return done(LongDouble::special(neg, Kind::Inf), p + 8, false);
     }
@@ -493,7 +541,11 @@ fn strtold_hex(s: &[u8], p: usize, neg: bool) -> Strtold {
     }
     if digits == 0 {
         // Just the "0" of "0x" is a number.
-        return Strtold { value: LongDouble::special(neg, Kind::Zero), consumed: p + 1, erange: false };
+        return Strtold {
+            value: LongDouble::special(neg, Kind::Zero),
+            consumed: p + 1,
+            erange: false,
+        };
     }
     if matches!(s.get(q), Some(b'p') | Some(b'P')) {
         if let Some((e, end)) = read_exponent(s, q + 1) {
@@ -503,7 +555,11 @@ fn strtold_hex(s: &[u8], p: usize, neg: bool) -> Strtold {
     }
     let (value, inexact) = LongDouble::round_pack_inexact(neg, m, exp, sticky);
     let erange = m != 0 && value_is_range_error(&value, inexact);
-    Strtold { value, consumed: q, erange }
+    Strtold {
+        value,
+        consumed: q,
+        erange,
+    }
 }
 
 /// Whether a value rounded from a nonzero number means ERANGE, as glibc
@@ -518,7 +574,11 @@ fn value_is_range_error(v: &LongDouble, inexact: bool) -> bool {
 
 /// The decimal part of `strtold` (the digits start at `p`).
 fn strtold_decimal(s: &[u8], p: usize, neg: bool) -> Strtold {
-    let none = Strtold { value: LongDouble::ZERO, consumed: 0, erange: false };
+    let none = Strtold {
+        value: LongDouble::ZERO,
+        consumed: 0,
+        erange: false,
+    };
     // value = digits * 10^k, digits without leading zeros, at most
     // MAX_SIG_DIGITS of them; `dropped_nonzero` remembers the rest.
     let mut digits: Vec<u8> = Vec::new();
@@ -562,7 +622,11 @@ fn strtold_decimal(s: &[u8], p: usize, neg: bool) -> Strtold {
         }
     }
     if digits.is_empty() {
-        return Strtold { value: LongDouble::special(neg, Kind::Zero), consumed: q, erange: false };
+        return Strtold {
+            value: LongDouble::special(neg, Kind::Zero),
+            consumed: q,
+            erange: false,
+        };
     }
     if dropped_nonzero {
         // A digit 1 past the kept ones stands for "a bit more".
@@ -572,10 +636,18 @@ fn strtold_decimal(s: &[u8], p: usize, neg: bool) -> Strtold {
     let nd = digits.len() as i64;
     // digits * 10^k lies in [10^(nd-1+k), 10^(nd+k)).
     if nd - 1 + k > 4932 {
-        return Strtold { value: LongDouble::special(neg, Kind::Inf), consumed: q, erange: true };
+        return Strtold {
+            value: LongDouble::special(neg, Kind::Inf),
+            consumed: q,
+            erange: true,
+        };
     }
     if nd + k < -4951 {
-        return Strtold { value: LongDouble::special(neg, Kind::Zero), consumed: q, erange: true };
+        return Strtold {
+            value: LongDouble::special(neg, Kind::Zero),
+            consumed: q,
+            erange: true,
+        };
     }
     let mut n = BigUint::default();
     for chunk in digits.chunks(9) {
@@ -604,7 +676,11 @@ fn strtold_decimal(s: &[u8], p: usize, neg: bool) -> Strtold {
     };
     let (value, inexact) = value;
     let erange = value_is_range_error(&value, inexact);
-    Strtold { value, consumed: q, erange }
+    Strtold {
+        value,
+        consumed: q,
+        erange,
+    }
 }
 
 /// round_half_even(|v| * 10^k) for a finite nonzero value, when the result
@@ -707,7 +783,11 @@ pub fn format_general(v: LongDouble, prec: usize) -> String {
         return strip(format_fixed(v, (p - 1 - x) as usize));
     }
     let q = scaled_round_small(&v, p - 1 - x).to_string();
-    let mantissa = if q.len() > 1 { format!("{}.{}", &q[..1], &q[1..]) } else { q };
+    let mantissa = if q.len() > 1 {
+        format!("{}.{}", &q[..1], &q[1..])
+    } else {
+        q
+    };
     let esign = if x < 0 { '-' } else { '+' };
     format!("{sign}{}e{esign}{:02}", strip(mantissa), x.abs())
 }
@@ -735,7 +815,10 @@ mod tests {
         assert_eq!(fixed("10.5"), "10.50000000000000000");
         assert_eq!(fixed("1e400").len(), 401 + 18);
         assert!(fixed("1e400").starts_with("10000000000000000000281880683947586514586"));
-        assert_eq!(fixed("9007199254740993"), "9007199254740993.00000000000000000");
+        assert_eq!(
+            fixed("9007199254740993"),
+            "9007199254740993.00000000000000000"
+        );
         assert_eq!(fixed("-0"), "-0.00000000000000000");
         assert_eq!(fixed("0x1p-3"), "0.12500000000000000");
         assert_eq!(fixed("1e-30"), "0.00000000000000000");

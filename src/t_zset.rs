@@ -151,19 +151,22 @@ pub const ZSL_HEADER: NodeId = 0;
 pub const ZSL_NULL: NodeId = 0;
 
 /// How many of a node's levels live in the node itself. (no C twin)
-const ZSL_INLINE_LEVELS: usize = 2;
+const ZSL_INLINE_LEVELS: usize = 4;
 
 /// One element of the skiplist: the member, its score, the previous node
 /// at level 0 (for reverse walks) and its links, one per level.
 ///
 /// C keeps the links in a flexible array at the end of the node, so a walk
-/// reads a node's score and its links from the same cache line. Here the
-/// two lowest levels (all the links of 15 nodes in 16) are in the node,
-/// which is 64 bytes and aligned to 64, and only the levels above sit in a
-/// separate allocation; `level(i)` hides the split.
+/// reads a node's score and its links with one cache miss. Here the four
+/// lowest levels (all the links of 255 nodes in 256) are in the node
+/// itself (80 bytes) and only the levels above sit in a separate
+/// allocation; `level(i)` hides the split. The walks spend most of their
+/// steps on the few tall nodes near the top, which stay cached, and pay a
+/// miss per step only lower down, where the links are inline. (With two
+/// inline levels, filling a million-member set took about a quarter more
+/// CPU time.)
 ///
 /// C: server.h zskiplistNode
-#[repr(align(64))]
 pub struct ZskiplistNode {
     pub ele: Box<[u8]>,
     pub score: f64,
@@ -4007,7 +4010,7 @@ mod tests {
         zzl_insert(&mut small, b"m1", 5.0);
         assert_eq!(small.zl.len(), 1 + 1 + 2 + 1 + 1);
         assert_eq!(std::mem::size_of::<ZSet>(), 16);
-        assert_eq!(std::mem::size_of::<ZskiplistNode>(), 64);
+        assert_eq!(std::mem::size_of::<ZskiplistNode>(), 80);
     }
 
     #[test]

@@ -98,7 +98,9 @@ struct R {
 impl R {
     /// Connects and selects DB 9, as the Tcl test clients do.
     fn new(server: &Server) -> R {
-        let mut r = R { s: util::raw(server.port()) };
+        let mut r = R {
+            s: util::raw(server.port()),
+        };
         assert_eq!(r.raw(&["SELECT", "9"]), "+OK\r\n");
         r
     }
@@ -129,7 +131,10 @@ impl R {
         self.r(args).int()
     }
     fn set(&mut self, key: &str, val: &[u8]) {
-        assert_eq!(self.rb(&[b"SET", key.as_bytes(), val]), V::Status("OK".into()));
+        assert_eq!(
+            self.rb(&[b"SET", key.as_bytes(), val]),
+            V::Status("OK".into())
+        );
     }
     fn get(&mut self, key: &str) -> Vec<u8> {
         self.rb(&[b"GET", key.as_bytes()]).bytes()
@@ -227,7 +232,10 @@ fn setbit_and_getbit_on_integer_encoded_values() {
     assert_eq!(r.int(&["GETBIT", "n", "7"]), 1);
     assert_eq!(r.int(&["SETBIT", "n", "6", "1"]), 0); // 0x33 = "3"
     assert_eq!(r.get("n"), b"3");
-    assert_eq!(r.r(&["OBJECT", "ENCODING", "n"]), V::Bulk(Some(b"raw".to_vec())));
+    assert_eq!(
+        r.r(&["OBJECT", "ENCODING", "n"]),
+        V::Bulk(Some(b"raw".to_vec()))
+    );
 }
 
 #[test]
@@ -244,7 +252,10 @@ fn setbit_and_getbit_errors() {
     assert_eq!(r.raw(&["SETBIT", "k", "1", "-1"]), bit);
     assert_eq!(r.raw(&["SETBIT", "k", "1", "x"]), bit);
     assert_eq!(r.int(&["EXISTS", "k"]), 0);
-    assert_eq!(r.raw(&["SETBIT", "k"]), "-ERR wrong number of arguments for 'setbit' command\r\n");
+    assert_eq!(
+        r.raw(&["SETBIT", "k"]),
+        "-ERR wrong number of arguments for 'setbit' command\r\n"
+    );
 }
 
 #[test]
@@ -281,11 +292,16 @@ fn bit_writes_count_as_changes_and_notify_keyspace_events() {
     let dirty = |r: &mut R| -> i64 {
         let info = r.r(&["INFO", "persistence"]).bytes();
         let text = String::from_utf8_lossy(&info).into_owned();
-        util::info_field(&text, "rdb_changes_since_last_save").unwrap().parse().unwrap()
+        util::info_field(&text, "rdb_changes_since_last_save")
+            .unwrap()
+            .parse()
+            .unwrap()
     };
     let d0 = dirty(&mut r);
     r.int(&["SETBIT", "k", "3", "1"]);
-    r.bitfield(&["k", "SET", "u8", "8", "1", "INCRBY", "u8", "8", "1", "GET", "u8", "0"]);
+    r.bitfield(&[
+        "k", "SET", "u8", "8", "1", "INCRBY", "u8", "8", "1", "GET", "u8", "0",
+    ]);
     r.bitfield(&["k", "GET", "u8", "0"]); // read only: no change
     r.r(&["BITOP", "NOT", "k", "k"]);
     assert_eq!(dirty(&mut r), d0 + 1 + 2 + 1);
@@ -355,8 +371,15 @@ fn bitcount_fuzzing_with_start_end() {
         if start > end {
             std::mem::swap(&mut start, &mut end);
         }
-        let want = if s.is_empty() { 0 } else { count_bits(&s[start as usize..=end as usize]) };
-        assert_eq!(r.int(&["BITCOUNT", "str", &start.to_string(), &end.to_string()]), want);
+        let want = if s.is_empty() {
+            0
+        } else {
+            count_bits(&s[start as usize..=end as usize])
+        };
+        assert_eq!(
+            r.int(&["BITCOUNT", "str", &start.to_string(), &end.to_string()]),
+            want
+        );
     }
 }
 
@@ -367,7 +390,10 @@ fn bitcount_with_start_end() {
     assert_eq!(r.int(&["BITCOUNT", "s", "0", "-1"]), count_bits(b"foobar"));
     assert_eq!(r.int(&["BITCOUNT", "s", "1", "-2"]), count_bits(b"ooba"));
     assert_eq!(r.int(&["BITCOUNT", "s", "-2", "1"]), 0);
-    assert_eq!(r.int(&["BITCOUNT", "s", "0", "1000"]), count_bits(b"foobar"));
+    assert_eq!(
+        r.int(&["BITCOUNT", "s", "0", "1000"]),
+        count_bits(b"foobar")
+    );
 }
 
 #[test]
@@ -375,8 +401,14 @@ fn bitcount_syntax_error_1() {
     let (_s, mut r) = setup();
     r.set("s", b"foobar");
     assert_eq!(r.raw(&["BITCOUNT", "s", "0"]), "-ERR syntax error\r\n");
-    assert_eq!(r.raw(&["BITCOUNT", "s", "0", "1", "2"]), "-ERR syntax error\r\n");
-    assert_eq!(r.raw(&["BITCOUNT", "s", "a", "1"]), "-ERR value is not an integer or out of range\r\n");
+    assert_eq!(
+        r.raw(&["BITCOUNT", "s", "0", "1", "2"]),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(
+        r.raw(&["BITCOUNT", "s", "a", "1"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
 }
 
 #[test]
@@ -522,7 +554,10 @@ fn bitop_with_non_string_source_key() {
     r.set("a", b"1");
     r.set("b", b"2");
     r.r(&["LPUSH", "c", "foo"]);
-    assert_eq!(r.raw(&["BITOP", "XOR", "dest", "a", "b", "c", "d"]), WRONGTYPE);
+    assert_eq!(
+        r.raw(&["BITOP", "XOR", "dest", "a", "b", "c", "d"]),
+        WRONGTYPE
+    );
 }
 
 #[test]
@@ -540,7 +575,10 @@ fn bitop_errors_and_empty_result_deletes_target() {
         r.raw(&["BITOP", "NOT", "d", "a", "b"]),
         "-ERR BITOP NOT must be called with a single source key.\r\n"
     );
-    assert_eq!(r.raw(&["BITOP", "and", "d"]), "-ERR wrong number of arguments for 'bitop' command\r\n");
+    assert_eq!(
+        r.raw(&["BITOP", "and", "d"]),
+        "-ERR wrong number of arguments for 'bitop' command\r\n"
+    );
     r.set("d", b"old");
     assert_eq!(r.int(&["BITOP", "or", "d", "nokey1", "nokey2"]), 0);
     assert_eq!(r.int(&["EXISTS", "d"]), 0);
@@ -605,7 +643,11 @@ fn bitpos_unaligned_full_word_reminder() {
         let b = bit.to_string();
         assert_eq!(r.int(&["BITPOS", "str", &b]), 216);
         for start in 1..=8 {
-            assert_eq!(r.int(&["BITPOS", "str", &b, &start.to_string()]), 216, "bit {bit} start {start}");
+            assert_eq!(
+                r.int(&["BITPOS", "str", &b, &start.to_string()]),
+                216,
+                "bit {bit} start {start}"
+            );
         }
     }
 }
@@ -655,11 +697,26 @@ fn bitpos_bit_0_changes_behavior_if_end_is_given() {
 fn bitpos_errors() {
     let (_s, mut r) = setup();
     r.set("str", b"\xff");
-    assert_eq!(r.raw(&["BITPOS", "str", "2"]), "-ERR The bit argument must be 1 or 0.\r\n");
-    assert_eq!(r.raw(&["BITPOS", "nokey", "2"]), "-ERR The bit argument must be 1 or 0.\r\n");
-    assert_eq!(r.raw(&["BITPOS", "str", "x"]), "-ERR value is not an integer or out of range\r\n");
-    assert_eq!(r.raw(&["BITPOS", "str", "1", "0", "1", "2"]), "-ERR syntax error\r\n");
-    assert_eq!(r.raw(&["BITPOS", "str", "1", "y"]), "-ERR value is not an integer or out of range\r\n");
+    assert_eq!(
+        r.raw(&["BITPOS", "str", "2"]),
+        "-ERR The bit argument must be 1 or 0.\r\n"
+    );
+    assert_eq!(
+        r.raw(&["BITPOS", "nokey", "2"]),
+        "-ERR The bit argument must be 1 or 0.\r\n"
+    );
+    assert_eq!(
+        r.raw(&["BITPOS", "str", "x"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        r.raw(&["BITPOS", "str", "1", "0", "1", "2"]),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(
+        r.raw(&["BITPOS", "str", "1", "y"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
     // Empty range.
     assert_eq!(r.int(&["BITPOS", "str", "0", "2", "1"]), -1);
 }
@@ -728,8 +785,14 @@ fn bitfield_hash_idx_form() {
 fn bitfield_basic_incrby_form() {
     let (_s, mut r) = setup();
     r.bitfield(&["bits", "SET", "u8", "#0", "10"]);
-    assert_eq!(r.bitfield(&["bits", "INCRBY", "u8", "#0", "100"]), [Some(110)]);
-    assert_eq!(r.bitfield(&["bits", "INCRBY", "u8", "#0", "100"]), [Some(210)]);
+    assert_eq!(
+        r.bitfield(&["bits", "INCRBY", "u8", "#0", "100"]),
+        [Some(110)]
+    );
+    assert_eq!(
+        r.bitfield(&["bits", "INCRBY", "u8", "#0", "100"]),
+        [Some(210)]
+    );
 }
 
 #[test]
@@ -746,9 +809,15 @@ fn bitfield_chaining_of_multiple_commands() {
 fn bitfield_unsigned_overflow_wrap() {
     let (_s, mut r) = setup();
     r.bitfield(&["bits", "SET", "u8", "#0", "100"]);
-    assert_eq!(r.bitfield(&["bits", "OVERFLOW", "WRAP", "INCRBY", "u8", "#0", "257"]), [Some(101)]);
+    assert_eq!(
+        r.bitfield(&["bits", "OVERFLOW", "WRAP", "INCRBY", "u8", "#0", "257"]),
+        [Some(101)]
+    );
     assert_eq!(r.bitfield(&["bits", "GET", "u8", "#0"]), [Some(101)]);
-    assert_eq!(r.bitfield(&["bits", "OVERFLOW", "WRAP", "INCRBY", "u8", "#0", "255"]), [Some(100)]);
+    assert_eq!(
+        r.bitfield(&["bits", "OVERFLOW", "WRAP", "INCRBY", "u8", "#0", "255"]),
+        [Some(100)]
+    );
     assert_eq!(r.bitfield(&["bits", "GET", "u8", "#0"]), [Some(100)]);
 }
 
@@ -756,9 +825,15 @@ fn bitfield_unsigned_overflow_wrap() {
 fn bitfield_unsigned_overflow_sat() {
     let (_s, mut r) = setup();
     r.bitfield(&["bits", "SET", "u8", "#0", "100"]);
-    assert_eq!(r.bitfield(&["bits", "OVERFLOW", "SAT", "INCRBY", "u8", "#0", "257"]), [Some(255)]);
+    assert_eq!(
+        r.bitfield(&["bits", "OVERFLOW", "SAT", "INCRBY", "u8", "#0", "257"]),
+        [Some(255)]
+    );
     assert_eq!(r.bitfield(&["bits", "GET", "u8", "#0"]), [Some(255)]);
-    assert_eq!(r.bitfield(&["bits", "OVERFLOW", "SAT", "INCRBY", "u8", "#0", "-255"]), [Some(0)]);
+    assert_eq!(
+        r.bitfield(&["bits", "OVERFLOW", "SAT", "INCRBY", "u8", "#0", "-255"]),
+        [Some(0)]
+    );
     assert_eq!(r.bitfield(&["bits", "GET", "u8", "#0"]), [Some(0)]);
 }
 
@@ -766,9 +841,15 @@ fn bitfield_unsigned_overflow_sat() {
 fn bitfield_signed_overflow_wrap() {
     let (_s, mut r) = setup();
     r.bitfield(&["bits", "SET", "i8", "#0", "100"]);
-    assert_eq!(r.bitfield(&["bits", "OVERFLOW", "WRAP", "INCRBY", "i8", "#0", "257"]), [Some(101)]);
+    assert_eq!(
+        r.bitfield(&["bits", "OVERFLOW", "WRAP", "INCRBY", "i8", "#0", "257"]),
+        [Some(101)]
+    );
     assert_eq!(r.bitfield(&["bits", "GET", "i8", "#0"]), [Some(101)]);
-    assert_eq!(r.bitfield(&["bits", "OVERFLOW", "WRAP", "INCRBY", "i8", "#0", "255"]), [Some(100)]);
+    assert_eq!(
+        r.bitfield(&["bits", "OVERFLOW", "WRAP", "INCRBY", "i8", "#0", "255"]),
+        [Some(100)]
+    );
     assert_eq!(r.bitfield(&["bits", "GET", "i8", "#0"]), [Some(100)]);
 }
 
@@ -776,9 +857,15 @@ fn bitfield_signed_overflow_wrap() {
 fn bitfield_signed_overflow_sat() {
     let (_s, mut r) = setup();
     r.bitfield(&["bits", "SET", "u8", "#0", "100"]);
-    assert_eq!(r.bitfield(&["bits", "OVERFLOW", "SAT", "INCRBY", "i8", "#0", "257"]), [Some(127)]);
+    assert_eq!(
+        r.bitfield(&["bits", "OVERFLOW", "SAT", "INCRBY", "i8", "#0", "257"]),
+        [Some(127)]
+    );
     assert_eq!(r.bitfield(&["bits", "GET", "i8", "#0"]), [Some(127)]);
-    assert_eq!(r.bitfield(&["bits", "OVERFLOW", "SAT", "INCRBY", "i8", "#0", "-255"]), [Some(-128)]);
+    assert_eq!(
+        r.bitfield(&["bits", "OVERFLOW", "SAT", "INCRBY", "i8", "#0", "-255"]),
+        [Some(-128)]
+    );
     assert_eq!(r.bitfield(&["bits", "GET", "i8", "#0"]), [Some(-128)]);
 }
 
@@ -808,14 +895,37 @@ fn bitfield_overflow_detection_fuzzing() {
     let mut rng = Rng(7);
     for _ in 0..1000 {
         let (ty, _sign, min, max, value, increment) = fuzz_case(&mut rng);
-        let overflow = value > max || value < min || value + increment > max || value + increment < min;
+        let overflow =
+            value > max || value < min || value + increment > max || value + increment < min;
         r.r(&["DEL", "bits"]);
-        let res1 = r.bitfield(&["bits", "OVERFLOW", "FAIL", "SET", &ty, "0", &value.to_string()]);
-        let res2 = r.bitfield(&["bits", "OVERFLOW", "FAIL", "INCRBY", &ty, "0", &increment.to_string()]);
+        let res1 = r.bitfield(&[
+            "bits",
+            "OVERFLOW",
+            "FAIL",
+            "SET",
+            &ty,
+            "0",
+            &value.to_string(),
+        ]);
+        let res2 = r.bitfield(&[
+            "bits",
+            "OVERFLOW",
+            "FAIL",
+            "INCRBY",
+            &ty,
+            "0",
+            &increment.to_string(),
+        ]);
         if overflow {
-            assert!(res1[0].is_none() || res2[0].is_none(), "OW not detected where needed: {ty} {value}+{increment}");
+            assert!(
+                res1[0].is_none() || res2[0].is_none(),
+                "OW not detected where needed: {ty} {value}+{increment}"
+            );
         } else {
-            assert!(res1[0].is_some() && res2[0].is_some(), "OW detected where NOT needed: {ty} {value}+{increment}");
+            assert!(
+                res1[0].is_some() && res2[0].is_some(),
+                "OW detected where NOT needed: {ty} {value}+{increment}"
+            );
         }
     }
 }
@@ -827,8 +937,24 @@ fn bitfield_overflow_wrap_fuzzing() {
     for _ in 0..1000 {
         let (ty, sign, min, max, value, increment) = fuzz_case(&mut rng);
         r.r(&["DEL", "bits"]);
-        r.bitfield(&["bits", "OVERFLOW", "WRAP", "SET", &ty, "0", &value.to_string()]);
-        r.bitfield(&["bits", "OVERFLOW", "WRAP", "INCRBY", &ty, "0", &increment.to_string()]);
+        r.bitfield(&[
+            "bits",
+            "OVERFLOW",
+            "WRAP",
+            "SET",
+            &ty,
+            "0",
+            &value.to_string(),
+        ]);
+        r.bitfield(&[
+            "bits",
+            "OVERFLOW",
+            "WRAP",
+            "INCRBY",
+            &ty,
+            "0",
+            &increment.to_string(),
+        ]);
         let res = r.bitfield(&["bits", "GET", &ty, "0"])[0].expect("GET never fails");
         let range = max - min + 1;
         let mut expected = if sign { max + 1 } else { 0 } + value + increment;
@@ -836,24 +962,62 @@ fn bitfield_overflow_wrap_fuzzing() {
         if sign {
             expected += min;
         }
-        assert_eq!(res as i128, expected, "WRAP error: {ty} {value}+{increment}");
+        assert_eq!(
+            res as i128, expected,
+            "WRAP error: {ty} {value}+{increment}"
+        );
     }
 }
 
 #[test]
 fn bitfield_i64_edges() {
     let (_s, mut r) = setup();
-    assert_eq!(r.bitfield(&["k", "SET", "i64", "0", "-5", "GET", "i64", "0"]), [Some(0), Some(-5)]);
     assert_eq!(
-        r.bitfield(&["k", "SET", "i64", "0", "-1", "OVERFLOW", "FAIL", "INCRBY", "i64", "0", "-9223372036854775808"]),
+        r.bitfield(&["k", "SET", "i64", "0", "-5", "GET", "i64", "0"]),
+        [Some(0), Some(-5)]
+    );
+    assert_eq!(
+        r.bitfield(&[
+            "k",
+            "SET",
+            "i64",
+            "0",
+            "-1",
+            "OVERFLOW",
+            "FAIL",
+            "INCRBY",
+            "i64",
+            "0",
+            "-9223372036854775808"
+        ]),
         [Some(-5), None]
     );
     assert_eq!(
-        r.bitfield(&["k", "OVERFLOW", "SAT", "INCRBY", "i64", "0", "-9223372036854775808"]),
+        r.bitfield(&[
+            "k",
+            "OVERFLOW",
+            "SAT",
+            "INCRBY",
+            "i64",
+            "0",
+            "-9223372036854775808"
+        ]),
         [Some(i64::MIN)]
     );
     assert_eq!(
-        r.bitfield(&["k", "SET", "i64", "0", "9223372036854775807", "OVERFLOW", "WRAP", "INCRBY", "i64", "0", "1"]),
+        r.bitfield(&[
+            "k",
+            "SET",
+            "i64",
+            "0",
+            "9223372036854775807",
+            "OVERFLOW",
+            "WRAP",
+            "INCRBY",
+            "i64",
+            "0",
+            "1"
+        ]),
         [Some(i64::MIN), Some(i64::MIN)]
     );
 }
@@ -870,7 +1034,10 @@ fn bitfield_regression_for_3564() {
     let (_s, mut r) = setup();
     for _ in 0..10 {
         r.r(&["DEL", "mystring"]);
-        let res = r.bitfield(&["mystring", "SET", "i8", "0", "10", "SET", "i8", "64", "10", "INCRBY", "i8", "10", "99900"]);
+        let res = r.bitfield(&[
+            "mystring", "SET", "i8", "0", "10", "SET", "i8", "64", "10", "INCRBY", "i8", "10",
+            "99900",
+        ]);
         assert_eq!(res, [Some(0), Some(0), Some(60)]);
     }
 }
@@ -888,17 +1055,35 @@ fn bitfield_errors() {
     assert_eq!(r.raw(&["BITFIELD", "k", "GET", "u8", "4294967296"]), off);
     assert_eq!(r.raw(&["BITFIELD", "k", "GET", "u8", "#536870912"]), off);
     assert_eq!(r.raw(&["BITFIELD", "k", "GET", "u8", "x"]), off);
-    assert_eq!(r.raw(&["BITFIELD", "k", "GET", "u8"]), "-ERR syntax error\r\n");
-    assert_eq!(r.raw(&["BITFIELD", "k", "SET", "u8", "0"]), "-ERR syntax error\r\n");
-    assert_eq!(r.raw(&["BITFIELD", "k", "FOO", "u8", "0"]), "-ERR syntax error\r\n");
-    assert_eq!(r.raw(&["BITFIELD", "k", "OVERFLOW", "FOO"]), "-ERR Invalid OVERFLOW type specified\r\n");
-    assert_eq!(r.raw(&["BITFIELD", "k", "OVERFLOW"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        r.raw(&["BITFIELD", "k", "GET", "u8"]),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(
+        r.raw(&["BITFIELD", "k", "SET", "u8", "0"]),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(
+        r.raw(&["BITFIELD", "k", "FOO", "u8", "0"]),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(
+        r.raw(&["BITFIELD", "k", "OVERFLOW", "FOO"]),
+        "-ERR Invalid OVERFLOW type specified\r\n"
+    );
+    assert_eq!(
+        r.raw(&["BITFIELD", "k", "OVERFLOW"]),
+        "-ERR syntax error\r\n"
+    );
     assert_eq!(
         r.raw(&["BITFIELD", "k", "SET", "u8", "0", "x"]),
         "-ERR value is not an integer or out of range\r\n"
     );
     // An error anywhere means nothing ran.
-    assert_eq!(r.raw(&["BITFIELD", "k", "SET", "u8", "0", "1", "GET", "u64", "0"]), ty);
+    assert_eq!(
+        r.raw(&["BITFIELD", "k", "SET", "u8", "0", "1", "GET", "u64", "0"]),
+        ty
+    );
     assert_eq!(r.int(&["EXISTS", "k"]), 0);
     // No subcommand: an empty reply, the key is not created.
     assert_eq!(r.raw(&["BITFIELD", "k"]), "*0\r\n");
@@ -943,9 +1128,17 @@ fn replies_match_redis_5_byte_for_byte() {
         &["LPUSH", "l", "a"],
         &["BITOP", "OR", "d", "k", "l"],
         &["BITFIELD", "l", "GET", "u8", "0"],
-        &["BITFIELD", "b", "SET", "u8", "#3", "200", "INCRBY", "i5", "100", "30", "GET", "u63", "5"],
-        &["BITFIELD", "b", "OVERFLOW", "SAT", "INCRBY", "u8", "#3", "100", "OVERFLOW", "FAIL", "INCRBY", "i8", "0", "-200"],
-        &["BITFIELD", "b", "OVERFLOW", "WRAP", "INCRBY", "i3", "1", "5", "GET", "i3", "1"],
+        &[
+            "BITFIELD", "b", "SET", "u8", "#3", "200", "INCRBY", "i5", "100", "30", "GET", "u63",
+            "5",
+        ],
+        &[
+            "BITFIELD", "b", "OVERFLOW", "SAT", "INCRBY", "u8", "#3", "100", "OVERFLOW", "FAIL",
+            "INCRBY", "i8", "0", "-200",
+        ],
+        &[
+            "BITFIELD", "b", "OVERFLOW", "WRAP", "INCRBY", "i3", "1", "5", "GET", "i3", "1",
+        ],
         &["GET", "b"],
         &["BITFIELD", "b", "GET", "u64", "0"],
         &["BITFIELD", "b", "GET", "i8", "#-2"],

@@ -14,7 +14,7 @@
 
 mod util;
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 
 use util::Server;
@@ -97,26 +97,58 @@ fn encode(args: &[&str]) -> Vec<u8> {
     out
 }
 
+/// Reads one whole RESP2 reply from a buffered stream, as bytes. (The
+/// replies of SORT on the big datasets are large: util::read_reply reads
+/// a byte per call.)
+fn read_reply(rd: &mut BufReader<TcpStream>) -> Vec<u8> {
+    let mut line = Vec::new();
+    rd.read_until(b'\n', &mut line).expect("read");
+    assert!(line.ends_with(b"\r\n"), "connection closed: {line:?}");
+    let n = || -> i64 {
+        String::from_utf8_lossy(&line[1..line.len() - 2])
+            .parse()
+            .expect("length")
+    };
+    match line[0] {
+        b'$' if n() >= 0 => {
+            let mut body = vec![0u8; n() as usize + 2];
+            rd.read_exact(&mut body).expect("read");
+            line.extend(body);
+        }
+        b'*' => {
+            for _ in 0..n().max(0) {
+                let item = read_reply(rd);
+                line.extend(item);
+            }
+        }
+        _ => {}
+    }
+    line
+}
+
 /// One connection, like the Tcl suite's `r`.
 struct R {
     s: TcpStream,
+    rd: BufReader<TcpStream>,
 }
 
 impl R {
     /// Connects and selects DB 9, as the Tcl test clients do.
     fn new(server: &Server) -> R {
-        let mut r = R { s: util::raw(server.port()) };
+        let s = util::raw(server.port());
+        let rd = BufReader::new(s.try_clone().expect("clone"));
+        let mut r = R { s, rd };
         assert_eq!(r.raw(&["SELECT", "9"]), "+OK\r\n");
         r
     }
     /// The raw reply as text, for byte-exact checks.
     fn raw(&mut self, args: &[&str]) -> String {
         self.s.write_all(&encode(args)).expect("send");
-        String::from_utf8_lossy(&util::read_reply(&mut self.s)).into_owned()
+        String::from_utf8_lossy(&read_reply(&mut self.rd)).into_owned()
     }
     fn r(&mut self, args: &[&str]) -> V {
         self.s.write_all(&encode(args)).expect("send");
-        parse(&util::read_reply(&mut self.s)).0
+        parse(&read_reply(&mut self.rd)).0
     }
     fn s(&mut self, args: &[&str]) -> String {
         self.r(args).s()
@@ -138,7 +170,7 @@ impl R {
             }
             self.s.write_all(&out).expect("send");
             for _ in chunk {
-                let reply = util::read_reply(&mut self.s);
+                let reply = read_reply(&mut self.rd);
                 assert!(reply[0] != b'-', "{}", String::from_utf8_lossy(&reply));
             }
         }
@@ -149,7 +181,12 @@ impl R {
 }
 
 fn setup() -> (Server, R) {
-    let server = Server::start(&["--list-max-ziplist-size", "32", "--set-max-intset-entries", "32"]);
+    let server = Server::start(&[
+        "--list-max-ziplist-size",
+        "32",
+        "--set-max-intset-entries",
+        "32",
+    ]);
     let r = R::new(&server);
     (server, r)
 }
@@ -185,7 +222,7 @@ fn create_random_dataset(r: &mut R, rng: &mut Rng, num: usize, cmd: &str) -> Vec
         // Make sure all the weights are different: SORT is not stable
         // with BY ... LIMIT, and the expectation below does not model it.
         let (w, text) = loop {
-            let (w, text) = if rng.next() % 2 == 0 {
+            let (w, text) = if rng.next().is_multiple_of(2) {
                 let w = (rng.float() * 1_000_000.0).floor();
                 (w, format!("{}", w as i64))
             } else {
@@ -198,7 +235,12 @@ fn create_random_dataset(r: &mut R, rng: &mut Rng, num: usize, cmd: &str) -> Vec
         };
         cmds.push(vec![cmd.to_string(), "tosort".into(), i.to_string()]);
         cmds.push(vec!["SET".into(), format!("weight_{i}"), text.clone()]);
-        cmds.push(vec!["HSET".into(), format!("wobj_{i}"), "weight".into(), text.clone()]);
+        cmds.push(vec![
+            "HSET".into(),
+            format!("wobj_{i}"),
+            "weight".into(),
+            text.clone(),
+        ]);
         tosort.push((i, w, text));
     }
     r.pipeline(&cmds);
@@ -218,13 +260,19 @@ fn sort_by_key_tests(num: usize, cmd: &str, enc: &str, seed: u64) {
     // SORT BY key
     assert_eq!(r.strs(&["SORT", "tosort", "BY", "weight_*"]), result);
     // SORT BY key with limit
-    assert_eq!(r.strs(&["SORT", "tosort", "BY", "weight_*", "LIMIT", "5", "5"]), result[5..10]);
+    assert_eq!(
+        r.strs(&["SORT", "tosort", "BY", "weight_*", "LIMIT", "5", "5"]),
+        result[5..10]
+    );
     // SORT BY hash field
     assert_eq!(r.strs(&["SORT", "tosort", "BY", "wobj_*->weight"]), result);
     // Not in sort.tcl: DESC with LIMIT (pqsort from the other end).
     let mut rev = result.clone();
     rev.reverse();
-    assert_eq!(r.strs(&["SORT", "tosort", "BY", "weight_*", "DESC", "LIMIT", "3", "7"]), rev[3..10]);
+    assert_eq!(
+        r.strs(&["SORT", "tosort", "BY", "weight_*", "DESC", "LIMIT", "3", "7"]),
+        rev[3..10]
+    );
 }
 
 #[test]
@@ -281,7 +329,9 @@ fn sort_get_const() {
     let (_s, mut r, _) = list_dataset();
     r.r(&["DEL", "foo"]);
     let res = r.r(&["SORT", "tosort", "GET", "foo"]);
-    let V::Arr(items) = res else { panic!("{res:?}") };
+    let V::Arr(items) = res else {
+        panic!("{res:?}")
+    };
     assert_eq!(items.len(), 16);
     assert!(items.iter().all(|v| *v == V::Bulk(None)));
 }
@@ -303,7 +353,10 @@ fn sort_get_key_and_hash_with_sanity_check() {
 #[test]
 fn sort_by_key_store() {
     let (_s, mut r, result) = list_dataset();
-    assert_eq!(r.int(&["SORT", "tosort", "BY", "weight_*", "STORE", "sort-res"]), 16);
+    assert_eq!(
+        r.int(&["SORT", "tosort", "BY", "weight_*", "STORE", "sort-res"]),
+        16
+    );
     assert_eq!(r.strs(&["LRANGE", "sort-res", "0", "-1"]), result);
     assert_eq!(r.int(&["LLEN", "sort-res"]), 16);
     r.assert_encoding("quicklist", "sort-res");
@@ -312,7 +365,14 @@ fn sort_by_key_store() {
 #[test]
 fn sort_by_hash_field_store() {
     let (_s, mut r, result) = list_dataset();
-    r.r(&["SORT", "tosort", "BY", "wobj_*->weight", "STORE", "sort-res"]);
+    r.r(&[
+        "SORT",
+        "tosort",
+        "BY",
+        "wobj_*->weight",
+        "STORE",
+        "sort-res",
+    ]);
     assert_eq!(r.strs(&["LRANGE", "sort-res", "0", "-1"]), result);
     assert_eq!(r.int(&["LLEN", "sort-res"]), 16);
     r.assert_encoding("quicklist", "sort-res");
@@ -347,7 +407,10 @@ fn zset_dataset(r: &mut R) {
 fn sort_sorted_set() {
     let (_s, mut r) = setup();
     zset_dataset(&mut r);
-    assert_eq!(r.strs(&["SORT", "zset", "ALPHA", "DESC"]), ["e", "d", "c", "b", "a"]);
+    assert_eq!(
+        r.strs(&["SORT", "zset", "ALPHA", "DESC"]),
+        ["e", "d", "c", "b", "a"]
+    );
 }
 
 #[test]
@@ -358,7 +421,9 @@ fn sort_sorted_set_by_nosort_should_retain_ordering() {
     r.r(&["SORT", "zset", "BY", "nosort", "ASC"]);
     r.r(&["SORT", "zset", "BY", "nosort", "DESC"]);
     let res = r.r(&["EXEC"]);
-    let V::Arr(items) = res else { panic!("{res:?}") };
+    let V::Arr(items) = res else {
+        panic!("{res:?}")
+    };
     assert_eq!(items[0].strs(), ["a", "c", "e", "b", "d"]);
     assert_eq!(items[1].strs(), ["d", "b", "e", "c", "a"]);
 }
@@ -377,7 +442,10 @@ fn sort_sorted_set_by_nosort_plus_limit() {
     assert_eq!(s(&mut r, &["ASC", "LIMIT", "0", "2"]), ["a", "c"]);
     assert_eq!(s(&mut r, &["DESC", "LIMIT", "0", "2"]), ["d", "b"]);
     assert_eq!(s(&mut r, &["LIMIT", "5", "10"]), Vec::<String>::new());
-    assert_eq!(s(&mut r, &["LIMIT", "-10", "100"]), ["a", "c", "e", "b", "d"]);
+    assert_eq!(
+        s(&mut r, &["LIMIT", "-10", "100"]),
+        ["a", "c", "e", "b", "d"]
+    );
     // Not in sort.tcl: a window in the middle, both ways.
     assert_eq!(s(&mut r, &["LIMIT", "1", "3"]), ["c", "e", "b"]);
     assert_eq!(s(&mut r, &["DESC", "LIMIT", "1", "3"]), ["b", "e", "c"]);
@@ -386,15 +454,33 @@ fn sort_sorted_set_by_nosort_plus_limit() {
 #[test]
 fn sort_sorted_set_plus_inf_and_minus_inf_handling() {
     let (_s, mut r) = setup();
-    for (score, m) in [("-100", "a"), ("200", "b"), ("-300", "c"), ("1000000", "d"), ("+inf", "max"), ("-inf", "min")] {
+    for (score, m) in [
+        ("-100", "a"),
+        ("200", "b"),
+        ("-300", "c"),
+        ("1000000", "d"),
+        ("+inf", "max"),
+        ("-inf", "min"),
+    ] {
         r.r(&["ZADD", "zset", score, m]);
     }
-    assert_eq!(r.strs(&["ZRANGE", "zset", "0", "-1"]), ["min", "c", "a", "b", "d", "max"]);
+    assert_eq!(
+        r.strs(&["ZRANGE", "zset", "0", "-1"]),
+        ["min", "c", "a", "b", "d", "max"]
+    );
     // Not in sort.tcl: SORT BY nosort walks the same order, and numeric
     // weights may be infinite.
-    assert_eq!(r.strs(&["SORT", "zset", "BY", "nosort"]), ["min", "c", "a", "b", "d", "max"]);
-    r.r(&["MSET", "w_min", "-inf", "w_max", "inf", "w_a", "1", "w_b", "2", "w_c", "3", "w_d", "4"]);
-    assert_eq!(r.strs(&["SORT", "zset", "BY", "w_*", "DESC"]), ["max", "d", "c", "b", "a", "min"]);
+    assert_eq!(
+        r.strs(&["SORT", "zset", "BY", "nosort"]),
+        ["min", "c", "a", "b", "d", "max"]
+    );
+    r.r(&[
+        "MSET", "w_min", "-inf", "w_max", "inf", "w_a", "1", "w_b", "2", "w_c", "3", "w_d", "4",
+    ]);
+    assert_eq!(
+        r.strs(&["SORT", "zset", "BY", "w_*", "DESC"]),
+        ["max", "d", "c", "b", "a", "min"]
+    );
 }
 
 #[test]
@@ -404,18 +490,28 @@ fn sort_converts_a_small_sorted_set_to_a_skiplist() {
     r.assert_encoding("ziplist", "zset");
     r.r(&["SORT", "zset", "ALPHA"]);
     r.assert_encoding("skiplist", "zset");
-    assert_eq!(r.strs(&["ZRANGE", "zset", "0", "-1", "WITHSCORES"]), ["a", "1", "c", "2", "e", "3", "b", "5", "d", "10"]);
+    assert_eq!(
+        r.strs(&["ZRANGE", "zset", "0", "-1", "WITHSCORES"]),
+        ["a", "1", "c", "2", "e", "3", "b", "5", "d", "10"]
+    );
 }
 
 #[test]
 fn sort_regression_for_issue_19_sorting_floats() {
     let (_s, mut r) = setup();
-    let floats = ["1.1", "5.10", "3.10", "7.44", "2.1", "5.75", "6.12", "0.25", "1.15"];
+    let floats = [
+        "1.1", "5.10", "3.10", "7.44", "2.1", "5.75", "6.12", "0.25", "1.15",
+    ];
     for x in floats {
         r.r(&["LPUSH", "mylist", x]);
     }
     let mut want: Vec<&str> = floats.to_vec();
-    want.sort_by(|a, b| a.parse::<f64>().unwrap().partial_cmp(&b.parse::<f64>().unwrap()).unwrap());
+    want.sort_by(|a, b| {
+        a.parse::<f64>()
+            .unwrap()
+            .partial_cmp(&b.parse::<f64>().unwrap())
+            .unwrap()
+    });
     assert_eq!(r.strs(&["SORT", "mylist"]), want);
 }
 
@@ -429,7 +525,10 @@ fn sort_with_store_returns_zero_if_result_is_empty_github_issue_224() {
 fn sort_with_store_does_not_create_empty_lists_github_issue_224() {
     let (_s, mut r) = setup();
     r.r(&["LPUSH", "foo", "bar"]);
-    assert_eq!(r.int(&["SORT", "foo", "ALPHA", "LIMIT", "10", "10", "STORE", "zap"]), 0);
+    assert_eq!(
+        r.int(&["SORT", "foo", "ALPHA", "LIMIT", "10", "10", "STORE", "zap"]),
+        0
+    );
     assert_eq!(r.int(&["EXISTS", "zap"]), 0);
 }
 
@@ -441,10 +540,14 @@ fn sort_with_store_removes_key_if_result_is_empty_github_issue_227() {
     assert_eq!(r.int(&["EXISTS", "foo"]), 0);
 }
 
-const SET_MEMBERS: [&str; 24] =
-    ["a", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "z", "aa", "aaa", "azz"];
-const SET_SORTED: [&str; 24] =
-    ["a", "aa", "aaa", "azz", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "z"];
+const SET_MEMBERS: [&str; 24] = [
+    "a", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u",
+    "v", "z", "aa", "aaa", "azz",
+];
+const SET_SORTED: [&str; 24] = [
+    "a", "aa", "aaa", "azz", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m", "n", "o", "p", "q",
+    "r", "s", "t", "u", "v", "z",
+];
 
 #[test]
 fn sort_with_by_constant_and_store_should_still_order_output() {
@@ -460,14 +563,27 @@ fn sort_with_by_constant_and_store_should_still_order_output() {
 fn sort_will_complain_with_numerical_sorting_and_bad_doubles_1() {
     let (_s, mut r) = setup();
     r.r(&["SADD", "myset", "1", "2", "3", "4", "not-a-double"]);
-    assert_eq!(r.raw(&["SORT", "myset"]), "-ERR One or more scores can't be converted into double\r\n");
+    assert_eq!(
+        r.raw(&["SORT", "myset"]),
+        "-ERR One or more scores can't be converted into double\r\n"
+    );
 }
 
 #[test]
 fn sort_will_complain_with_numerical_sorting_and_bad_doubles_2() {
     let (_s, mut r) = setup();
     r.r(&["SADD", "myset", "1", "2", "3", "4"]);
-    r.r(&["MSET", "score:1", "10", "score:2", "20", "score:3", "30", "score:4", "not-a-double"]);
+    r.r(&[
+        "MSET",
+        "score:1",
+        "10",
+        "score:2",
+        "20",
+        "score:3",
+        "30",
+        "score:4",
+        "not-a-double",
+    ]);
     assert_eq!(
         r.raw(&["SORT", "myset", "BY", "score:*"]),
         "-ERR One or more scores can't be converted into double\r\n"
@@ -510,17 +626,29 @@ fn sort_get_with_pattern_ending_with_just_arrow_does_not_get_hash_field() {
     let (_s, mut r) = setup();
     r.r(&["LPUSH", "mylist", "a"]);
     r.r(&["SET", "x:a->", "100"]);
-    assert_eq!(r.strs(&["SORT", "mylist", "BY", "num", "GET", "x:*->"]), ["100"]);
+    assert_eq!(
+        r.strs(&["SORT", "mylist", "BY", "num", "GET", "x:*->"]),
+        ["100"]
+    );
 }
 
 #[test]
 fn sort_by_nosort_retains_native_order_for_lists() {
     let (_s, mut r) = setup();
     r.r(&["LPUSH", "testa", "2", "1", "4", "3", "5"]);
-    assert_eq!(r.strs(&["SORT", "testa", "BY", "nosort"]), ["5", "3", "4", "1", "2"]);
+    assert_eq!(
+        r.strs(&["SORT", "testa", "BY", "nosort"]),
+        ["5", "3", "4", "1", "2"]
+    );
     // Not in sort.tcl: DESC walks from the tail, LIMIT from the end.
-    assert_eq!(r.strs(&["SORT", "testa", "BY", "nosort", "DESC"]), ["2", "1", "4", "3", "5"]);
-    assert_eq!(r.strs(&["SORT", "testa", "BY", "nosort", "DESC", "LIMIT", "1", "2"]), ["1", "4"]);
+    assert_eq!(
+        r.strs(&["SORT", "testa", "BY", "nosort", "DESC"]),
+        ["2", "1", "4", "3", "5"]
+    );
+    assert_eq!(
+        r.strs(&["SORT", "testa", "BY", "nosort", "DESC", "LIMIT", "1", "2"]),
+        ["1", "4"]
+    );
 }
 
 #[test]
@@ -528,14 +656,19 @@ fn sort_by_nosort_plus_store_retains_native_order_for_lists() {
     let (_s, mut r) = setup();
     r.r(&["LPUSH", "testa", "2", "1", "4", "3", "5"]);
     r.r(&["SORT", "testa", "BY", "nosort", "STORE", "testb"]);
-    assert_eq!(r.strs(&["LRANGE", "testb", "0", "-1"]), ["5", "3", "4", "1", "2"]);
+    assert_eq!(
+        r.strs(&["LRANGE", "testb", "0", "-1"]),
+        ["5", "3", "4", "1", "2"]
+    );
 }
 
 #[test]
 fn sort_by_nosort_with_limit_returns_based_on_original_list_order() {
     let (_s, mut r) = setup();
     r.r(&["LPUSH", "testa", "2", "1", "4", "3", "5"]);
-    r.r(&["SORT", "testa", "BY", "nosort", "LIMIT", "0", "3", "STORE", "testb"]);
+    r.r(&[
+        "SORT", "testa", "BY", "nosort", "LIMIT", "0", "3", "STORE", "testb",
+    ]);
     assert_eq!(r.strs(&["LRANGE", "testb", "0", "-1"]), ["5", "3", "4"]);
 }
 
@@ -544,10 +677,20 @@ fn sort_speed_100_element_list_by_key_by_hash_field_directly_by_const() {
     let (_s, mut r) = setup();
     let res = create_random_dataset(&mut r, &mut Rng(8), 100, "LPUSH");
     for _ in 0..100 {
-        assert_eq!(r.strs(&["SORT", "tosort", "BY", "weight_*", "LIMIT", "0", "10"]), res[..10]);
-        assert_eq!(r.strs(&["SORT", "tosort", "BY", "wobj_*->weight", "LIMIT", "0", "10"]), res[..10]);
+        assert_eq!(
+            r.strs(&["SORT", "tosort", "BY", "weight_*", "LIMIT", "0", "10"]),
+            res[..10]
+        );
+        assert_eq!(
+            r.strs(&["SORT", "tosort", "BY", "wobj_*->weight", "LIMIT", "0", "10"]),
+            res[..10]
+        );
         assert_eq!(r.strs(&["SORT", "tosort", "LIMIT", "0", "10"]).len(), 10);
-        assert_eq!(r.strs(&["SORT", "tosort", "BY", "nokey", "LIMIT", "0", "10"]).len(), 10);
+        assert_eq!(
+            r.strs(&["SORT", "tosort", "BY", "nokey", "LIMIT", "0", "10"])
+                .len(),
+            10
+        );
     }
 }
 
@@ -563,10 +706,16 @@ fn sort_alpha_by_pattern_puts_missing_weights_first() {
     // 2 and 4 have no weight (in C's qsort, a stable merge sort, they keep
     // their order), then by the weights a < b.
     assert_eq!(got, ["2", "4", "3", "1"]);
-    assert_eq!(r.strs(&["SORT", "l", "BY", "w_*", "ALPHA", "DESC"]), ["1", "3", "2", "4"]);
+    assert_eq!(
+        r.strs(&["SORT", "l", "BY", "w_*", "ALPHA", "DESC"]),
+        ["1", "3", "2", "4"]
+    );
     // A hash key read as a weight without "->" counts as missing, and the
     // other way round.
-    assert_eq!(r.strs(&["SORT", "l", "BY", "h_*", "ALPHA", "GET", "h_*->f", "GET", "w_*->f"]), ["", "", "", "", "", "", "c", ""]);
+    assert_eq!(
+        r.strs(&["SORT", "l", "BY", "h_*", "ALPHA", "GET", "h_*->f", "GET", "w_*->f"]),
+        ["", "", "", "", "", "", "c", ""]
+    );
 }
 
 #[test]
@@ -582,12 +731,24 @@ fn sort_syntax_and_limit_errors() {
     assert_eq!(r.raw(&["SORT", "l", "STORE"]), syntax);
     assert_eq!(r.raw(&["SORT", "l", "LIMIT", "x", "1"]), notint);
     assert_eq!(r.raw(&["SORT", "l", "LIMIT", "0", "y"]), notint);
-    assert_eq!(r.raw(&["SORT"]), "-ERR wrong number of arguments for 'sort' command\r\n");
+    assert_eq!(
+        r.raw(&["SORT"]),
+        "-ERR wrong number of arguments for 'sort' command\r\n"
+    );
     // Options are case insensitive, and the last ASC/DESC wins.
-    assert_eq!(r.strs(&["sort", "l", "desc", "asc", "limit", "1", "5"]), ["2", "3"]);
+    assert_eq!(
+        r.strs(&["sort", "l", "desc", "asc", "limit", "1", "5"]),
+        ["2", "3"]
+    );
     assert_eq!(r.strs(&["SORT", "l", "LIMIT", "-5", "-1"]), ["1", "2", "3"]);
-    assert_eq!(r.strs(&["SORT", "l", "LIMIT", "0", "0"]), Vec::<String>::new());
-    assert_eq!(r.strs(&["SORT", "l", "LIMIT", "1", "9223372036854775807"]), ["2", "3"]);
+    assert_eq!(
+        r.strs(&["SORT", "l", "LIMIT", "0", "0"]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        r.strs(&["SORT", "l", "LIMIT", "1", "9223372036854775807"]),
+        ["2", "3"]
+    );
 }
 
 #[test]
@@ -621,11 +782,15 @@ fn sort_store_resets_ttl_and_notifies() {
     assert_eq!(r.int(&["EXISTS", "dst"]), 0);
     let mut events = Vec::new();
     for _ in 0..3 {
-        let V::Arr(a) = parse(&util::read_reply(&mut sub)).0 else { panic!() };
+        let V::Arr(a) = parse(&util::read_reply(&mut sub)).0 else {
+            panic!()
+        };
         events.push(a[2].s());
     }
     assert_eq!(events, ["set", "expire", "sortstore"]);
-    let V::Arr(a) = parse(&util::read_reply(&mut sub)).0 else { panic!() };
+    let V::Arr(a) = parse(&util::read_reply(&mut sub)).0 else {
+        panic!()
+    };
     assert_eq!(a[2].s(), "del");
 }
 
@@ -644,19 +809,27 @@ fn replies_match_redis_5_byte_for_byte() {
         &["SORT", "l", "LIMIT", "1", "2"],
         &["SORT", "l", "LIMIT", "10", "2"],
         &["SORT", "l", "BY", "nosort", "DESC", "LIMIT", "1", "3"],
-        &["MSET", "w_3", "30", "w_1", "10", "w_2", "20", "w_10", "5", "w_5.5", "x"],
+        &[
+            "MSET", "w_3", "30", "w_1", "10", "w_2", "20", "w_10", "5", "w_5.5", "x",
+        ],
         &["SORT", "l", "BY", "w_*"],
         &["DEL", "w_5.5"],
-        &["SORT", "l", "BY", "w_*", "GET", "#", "GET", "w_*", "LIMIT", "1", "3"],
+        &[
+            "SORT", "l", "BY", "w_*", "GET", "#", "GET", "w_*", "LIMIT", "1", "3",
+        ],
         &["HSET", "h_3", "f", "3"],
-        &["SORT", "l", "BY", "h_*->f", "GET", "h_*->f", "GET", "h_*", "GET", "nostar"],
+        &[
+            "SORT", "l", "BY", "h_*->f", "GET", "h_*->f", "GET", "h_*", "GET", "nostar",
+        ],
         &["SORT", "l", "BY", "w_*", "GET", "#", "STORE", "dst"],
         &["LRANGE", "dst", "0", "-1"],
         &["SADD", "s", "5", "3", "9", "1"],
         &["SORT", "s"],
         &["SORT", "s", "BY", "nosort", "STORE", "sd"],
         &["LRANGE", "sd", "0", "-1"],
-        &["ZADD", "z", "1", "a", "5", "b", "2", "c", "10", "d", "3", "e"],
+        &[
+            "ZADD", "z", "1", "a", "5", "b", "2", "c", "10", "d", "3", "e",
+        ],
         &["SORT", "z", "BY", "nosort", "DESC", "LIMIT", "1", "2"],
         &["OBJECT", "ENCODING", "z"],
         &["SORT", "z", "ALPHA", "LIMIT", "0", "3"],
@@ -676,7 +849,12 @@ fn replies_match_redis_5_byte_for_byte() {
     };
     let real = Server::start_binary(
         std::path::Path::new(&bin),
-        &["--list-max-ziplist-size", "32", "--set-max-intset-entries", "32"],
+        &[
+            "--list-max-ziplist-size",
+            "32",
+            "--set-max-intset-entries",
+            "32",
+        ],
     );
     let mut r = R::new(&real);
     for (cmd, ours) in script.iter().zip(&our_replies) {

@@ -22,7 +22,10 @@ fn incrbyfloat_uses_long_double_precision() {
     let s = Server::start(&[]);
     s.cmd(&["SET", "f", "10.5"]);
     assert_eq!(run(&s, &["INCRBYFLOAT", "f", "0.1"]), "10.6");
-    assert_eq!(run(&s, &["INCRBYFLOAT", "f", "5.0e3"]), "5010.60000000000000009");
+    assert_eq!(
+        run(&s, &["INCRBYFLOAT", "f", "5.0e3"]),
+        "5010.60000000000000009"
+    );
     // Integers above 2^53 keep every digit.
     s.cmd(&["SET", "g", "9007199254740993"]);
     assert_eq!(run(&s, &["INCRBYFLOAT", "g", "0"]), "9007199254740993");
@@ -42,12 +45,19 @@ fn incrbyfloat_range_of_long_double() {
     let s = Server::start(&[]);
     let big = run(&s, &["INCRBYFLOAT", "h", "1e400"]);
     assert_eq!(big.len(), 401);
-    assert!(big.starts_with("100000000000000000002818806839475865"), "{big}");
+    assert!(
+        big.starts_with("100000000000000000002818806839475865"),
+        "{big}"
+    );
     assert_eq!(run(&s, &["INCRBYFLOAT", "h", "-1e400"]), "0");
     s.cmd(&["SET", "z", "0"]);
     assert_eq!(run(&s, &["INCRBYFLOAT", "z", "-1e-30"]), "-0");
     for bad in ["1e5000", "1e-5000", "", " 1", "1 ", "nan", "abc"] {
-        assert_eq!(run(&s, &["INCRBYFLOAT", "z", bad]), "ERR value is not a valid float", "{bad:?}");
+        assert_eq!(
+            run(&s, &["INCRBYFLOAT", "z", bad]),
+            "ERR value is not a valid float",
+            "{bad:?}"
+        );
     }
     assert_eq!(
         run(&s, &["INCRBYFLOAT", "z", "inf"]),
@@ -56,7 +66,10 @@ fn incrbyfloat_range_of_long_double() {
     // An empty string value is not a float either (getLongDoubleFromObject
     // refuses sdslen 0).
     s.cmd(&["SET", "e", ""]);
-    assert_eq!(run(&s, &["INCRBYFLOAT", "e", "1"]), "ERR value is not a valid float");
+    assert_eq!(
+        run(&s, &["INCRBYFLOAT", "e", "1"]),
+        "ERR value is not a valid float"
+    );
 }
 
 /// DECRBY with LLONG_MIN: C negates it into itself, and the overflow test
@@ -65,7 +78,10 @@ fn incrbyfloat_range_of_long_double() {
 fn decrby_llong_min_wraps_like_c() {
     let s = Server::start(&[]);
     s.cmd(&["SET", "n", "5"]);
-    assert_eq!(run(&s, &["DECRBY", "n", "-9223372036854775808"]), "-9223372036854775803");
+    assert_eq!(
+        run(&s, &["DECRBY", "n", "-9223372036854775808"]),
+        "-9223372036854775803"
+    );
     // From a negative value it is the overflow error.
     assert_eq!(
         run(&s, &["DECRBY", "n", "-9223372036854775808"]),
@@ -80,9 +96,15 @@ fn decrby_llong_min_wraps_like_c() {
 #[test]
 fn set_with_huge_expire_wraps_like_c() {
     let s = Server::start(&[]);
-    assert_eq!(run(&s, &["SET", "k", "v", "EX", "9223372036854775807"]), "OK");
+    assert_eq!(
+        run(&s, &["SET", "k", "v", "EX", "9223372036854775807"]),
+        "OK"
+    );
     assert_eq!(run(&s, &["EXISTS", "k"]), "0");
-    assert_eq!(run(&s, &["SET", "k", "v", "PX", "9223372036854775807"]), "OK");
+    assert_eq!(
+        run(&s, &["SET", "k", "v", "PX", "9223372036854775807"]),
+        "OK"
+    );
     assert_eq!(run(&s, &["TTL", "k"]), "9223372036854776");
     assert_eq!(run(&s, &["GET", "k"]), "v");
 }

@@ -64,8 +64,10 @@ fn assert_no_error_lines(stdout: &str, stderr: &str) {
 #[test]
 fn redis_benchmark_ping_set_get_incr_mset() {
     let server = Server::start(&[]);
-    let (stdout, stderr) =
-        redis_benchmark(server.port(), &["-t", "ping,set,get,incr,mset", "-n", "2000", "-q"]);
+    let (stdout, stderr) = redis_benchmark(
+        server.port(),
+        &["-t", "ping,set,get,incr,mset", "-n", "2000", "-q"],
+    );
     assert_no_error_lines(&stdout, &stderr);
     let lines = rps_lines(&stdout);
     let names: Vec<&str> = lines.iter().map(|(n, _)| n.as_str()).collect();
@@ -79,9 +81,16 @@ fn redis_benchmark_ping_set_get_incr_mset() {
         &["INCR"],
         &["MSET (10 keys)"],
     ];
-    assert_eq!(names.len(), expected.len(), "tests reported: {names:?}\n{stdout}");
+    assert_eq!(
+        names.len(),
+        expected.len(),
+        "tests reported: {names:?}\n{stdout}"
+    );
     for (got, want) in names.iter().zip(expected) {
-        assert!(want.contains(got), "expected one of {want:?}, got {got:?}\n{stdout}");
+        assert!(
+            want.contains(got),
+            "expected one of {want:?}, got {got:?}\n{stdout}"
+        );
     }
     for (name, rps) in &lines {
         assert!(*rps > 0.0, "{name}: {rps} requests per second");
@@ -111,14 +120,31 @@ fn redis_benchmark_default_tests() {
     let (stdout, stderr) = redis_benchmark(server.port(), &["-n", "2000", "-q"]);
     assert_no_error_lines(&stdout, &stderr);
     let names: Vec<String> = rps_lines(&stdout).into_iter().map(|(n, _)| n).collect();
-    for want in ["SET", "GET", "INCR", "LPUSH", "RPOP", "SADD", "HSET", "SPOP", "MSET (10 keys)"] {
-        assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}\n{stdout}");
+    for want in [
+        "SET",
+        "GET",
+        "INCR",
+        "LPUSH",
+        "RPOP",
+        "SADD",
+        "HSET",
+        "SPOP",
+        "MSET (10 keys)",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "{want} missing from {names:?}\n{stdout}"
+        );
     }
     assert!(
         names.iter().any(|n| n.starts_with("LRANGE_600")),
         "LRANGE_600 missing from {names:?}\n{stdout}"
     );
-    assert!(names.len() >= 17, "only {} tests reported: {names:?}", names.len());
+    assert!(
+        names.len() >= 17,
+        "only {} tests reported: {names:?}",
+        names.len()
+    );
 }
 
 /// Runs `redis-cli -h 127.0.0.1 -p <port> <args>` with `input` on its
