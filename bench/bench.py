@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""oxredis vs redis-server: throughput (redis-benchmark) and memory.
+"""oxredis vs redis-server: throughput (redis-benchmark), memory, RDB
+persistence and replication.
 
 Usage:
     bench/bench.sh                       # oxredis vs Debian's redis-server
@@ -7,6 +8,10 @@ Usage:
     ROUNDS=3 N=50000 TESTS=set,get bench/bench.sh
     OXREDIS_BIN=/usr/bin/redis-server bench/bench.sh   # dry run: redis vs
                                                        # redis = noise level
+    REDIS5=/work/redis-5.0.14/src/redis-server SECTIONS="rdb sync replload" \
+        bench/bench.sh                   # issues 4 and 5
+    SECTIONS="rdb sync replload" ROUNDS=1 POPULATE=20000 N=10000 \
+        bench/bench.sh                   # smoke test of those sections
 
 Environment (all optional):
     OXREDIS_BIN  server under test (default target/release/oxredis-server,
@@ -14,16 +19,48 @@ Environment (all optional):
     REDIS_BIN    the reference (default /usr/bin/redis-server)
     REDIS5       a third binary, e.g. Redis 5.0.14 built elsewhere
     BENCHMARK    redis-benchmark binary (default: from PATH)
-    SECTIONS     which sections to run, in order (default "rps rss")
+    REDIS_CLI    redis-cli binary, for the types section (default: from PATH)
+    SECTIONS     which sections to run, in order (default "rps rss";
+                 also "types", "rdb", "sync", "replload"):
+                 rps       redis-benchmark requests/s per TESTS and PIPELINES
+                           (lpop/rpop/spop/zpopmin after an untimed
+                           lpush/sadd/zadd run, as in redis-benchmark's
+                           default run)
+                 rss       VmRSS/VmHWM after DEBUG POPULATE POPULATE
+                 types     memory of TYPE_KEYS small keys of each type
+                 rdb       POPULATE keys: SAVE time, BGSAVE fork time
+                           (latest_fork_usec), load time at start-up (the
+                           "DB loaded from disk" log line, and exec to
+                           first PONG polled every 10 ms), DEBUG DIGEST
+                           after the restart
+                 sync      full sync of POPULATE keys to a fresh replica of
+                           the same kind, disk and diskless
+                           (repl-diskless-sync-delay 0): REPLICAOF to
+                           master_link_status:up polled every 10 ms, and
+                           +FULLRESYNC to "Finished with success" from the
+                           replica's log (no replication cron waits). The
+                           fair peer is REDIS5 (a 5.0.14 build): 5.0 and
+                           oxredis connect and start diskless transfers
+                           from the 1 Hz replicationCron, Debian's 7.0 does
+                           not
+                 replload  SET at -P 16 (-c CLIENTS, -n N_PIPELINED) with
+                           one replica of the same kind attached, and the
+                           replica lag (master_repl_offset - the replica's
+                           slave_repl_offset, sampled every 20 ms)
     TESTS        redis-benchmark -t names, comma separated
                  (default set,get,incr,mset; e.g. add lpush,rpush,lpop,rpop,
                  sadd,hset,spop,zadd,zpopmin,lrange_100)
+    TESTS_TYPES  "1": add the data type tests lpush,rpush,lpop,rpop,sadd,
+                 hset,spop,zadd,zpopmin,lrange_100 to TESTS (or to its
+                 default)
     PIPELINES    -P values (default "1 16")
     ROUNDS       rounds of the A B (C) interleaving (default 5)
     CLIENTS      -c (default 50)
     N            -n for pipeline 1 (default 100000)
     N_PIPELINED  -n for pipelines > 1 (default 10 * N)
-    POPULATE     keys for DEBUG POPULATE in the rss section (default 1000000)
+    POPULATE     keys for DEBUG POPULATE in the rss, rdb and sync sections
+                 (default 1000000)
+    TYPE_KEYS    keys per data type in the types section (default POPULATE)
     PIN          "1": run servers on CPU 1 and redis-benchmark on CPU 0
                  (needs 2 CPUs and taskset); default "0", no pinning. On
                  the 2-vCPU VM this was written on, pinning halved the
@@ -35,16 +72,22 @@ Each (round, pipeline, test) runs redis-benchmark against every server in
 turn, so drift on the machine hits all of them alike; the table shows the
 median requests/s. Servers are killed on exit, also on Ctrl-C or SIGTERM.
 
+The header of the output prints the command that reproduces it, with
+every setting spelled out.
+
 To add a section: write `def section_NAME(servers, cfg)` below and list
 NAME in SECTIONS; `servers` is the list of started Server objects (fresh
-for each section).
+for each section); a section that starts more servers (replicas) stops
+them itself.
 """
 
 import csv
 import ctypes
+import datetime
 import io
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -52,6 +95,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -117,9 +161,10 @@ def read_reply(f):
 
 
 class Server:
-    def __init__(self, label, binary, cpus):
+    def __init__(self, label, binary, cpus, extra_args=()):
         self.label = label
         self.binary = binary
+        self.cpus = cpus
         self.dir = tempfile.mkdtemp(prefix="oxredis-bench-%s-" % label)
         self.port = free_port()
         self.logpath = os.path.join(self.dir, "server.log")
@@ -128,7 +173,13 @@ class Server:
         major = major_version(binary)
         if major is not None and major >= 7:
             args += ["--enable-debug-command", "yes"]
+        self.args = args + list(extra_args)
         self.logfile = open(self.logpath, "wb")
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self):
+        cpus = self.cpus
 
         def preexec():
             # PR_SET_PDEATHSIG = 1: SIGKILL the server if this script dies
@@ -138,27 +189,40 @@ class Server:
                 os.sched_setaffinity(0, cpus)
 
         self.proc = subprocess.Popen(
-            args, cwd=self.dir, stdin=subprocess.DEVNULL,
+            self.args, cwd=self.dir, stdin=subprocess.DEVNULL,
             stdout=self.logfile, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=preexec)
-        self.wait_ready()
 
-    def wait_ready(self):
-        deadline = time.monotonic() + START_TIMEOUT
+    def wait_ready(self, timeout=START_TIMEOUT, interval=0.05):
+        """Polls PING every `interval` s until PONG (a -LOADING reply or a
+        refused connection means: not yet); returns time.monotonic() of the
+        PONG. A PING waits for its reply as long as the deadline allows,
+        so a server that serves nothing while it loads is seen at once."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 break
             try:
-                if resp_command(self.port, "PING", timeout=1) == "PONG":
-                    return
+                left = max(1.0, deadline - time.monotonic())
+                if resp_command(self.port, "PING", timeout=left) == "PONG":
+                    return time.monotonic()
             except (OSError, RuntimeError):
                 pass
-            time.sleep(0.05)
+            time.sleep(interval)
         with open(self.logpath, errors="replace") as f:
             text = f.read()
         self.stop()
         raise SystemExit("%s (%s) did not start:\n%s"
-                         % (self.label, self.binary, text))
+                         % (self.label, self.binary, text[-3000:]))
+
+    def restart(self, timeout):
+        """Stops the process and starts it again with the same arguments
+        and dir (so it loads the dump.rdb there), log appended. Returns
+        the seconds from exec to the first PONG, polled every 10 ms."""
+        self.terminate()
+        t0 = time.monotonic()
+        self.spawn()
+        return self.wait_ready(timeout, interval=0.01) - t0
 
     def proc_status(self):
         """VmRSS, VmHWM of the server process, in kB."""
@@ -170,14 +234,17 @@ class Server:
                     fields[k] = int(v.split()[0])
         return fields
 
-    def stop(self):
+    def terminate(self):
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(5)
+                self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def stop(self):
+        self.terminate()
         self.logfile.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -255,6 +322,14 @@ def print_table(header, rows):
     sys.stdout.flush()
 
 
+# Untimed run before a pop test, so that it pops what the push test left,
+# as in redis-benchmark's default run (lpush before lpop and rpop). Without
+# -r, sadd and zadd add one member, so spop and zpopmin pop it and then
+# meet an empty key, as they do in the default run.
+PREFILL = {"lpop": "lpush", "rpop": "lpush", "spop": "sadd",
+           "zpopmin": "zadd"}
+
+
 def section_rps(servers, cfg):
     """redis-benchmark requests/s, median over ROUNDS interleaved rounds."""
     results = {}  # (test, pipeline, label) -> [rps per round]
@@ -269,6 +344,8 @@ def section_rps(servers, cfg):
                         resp_command(s.port, "FLUSHALL")
                     except (OSError, RuntimeError) as e:
                         log("  %s: FLUSHALL failed: %s" % (s.label, e))
+                    if test in PREFILL:
+                        run_benchmark(cfg, s, PREFILL[test], pipeline)
                     rps = run_benchmark(cfg, s, test, pipeline)
                     results.setdefault((test, pipeline, s.label), []).append(rps)
 
@@ -336,10 +413,558 @@ def section_rss(servers, cfg):
     print_table(header, table)
 
 
-SECTIONS = {"rps": section_rps, "rss": section_rss}
+# The data type tests of redis-benchmark that TESTS_TYPES=1 adds.
+TYPE_TESTS = ["lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
+              "zadd", "zpopmin", "lrange_100"]
+
+
+def type_dataset(kind, nkeys):
+    """RESP for `nkeys` small keys of one data type, each made by one
+    command: HSET h:<n> with 5 fields, SADD s:<n> with 5 members, ZADD
+    z:<n> with 5 members, RPUSH l:<n> with 5 elements. Deterministic, so
+    every server gets the same dataset (checked with DEBUG DIGEST).
+
+    Not redis-benchmark: its lpush, sadd, hset and zadd tests fill a single
+    key each (mylist, myset, ...), and the __rand_int__ of a custom command
+    is random, so two servers would not hold the same keys."""
+    out = io.BytesIO()
+    for n in range(nkeys):
+        if kind == "hash":
+            args = ["HSET", "h:%d" % n]
+            for i in range(5):
+                args += ["field%d" % i, "value:%d:%d" % (n, i)]
+        elif kind == "set":
+            args = ["SADD", "s:%d" % n] + ["member:%d:%d" % (n, i)
+                                           for i in range(5)]
+        elif kind == "zset":
+            args = ["ZADD", "z:%d" % n]
+            for i in range(5):
+                args += [str(i * 1.5), "member:%d:%d" % (n, i)]
+        elif kind == "list":
+            args = ["RPUSH", "l:%d" % n] + ["element:%d:%d" % (n, i)
+                                            for i in range(5)]
+        else:
+            raise ValueError(kind)
+        out.write(b"*%d\r\n" % len(args))
+        for a in args:
+            a = a.encode()
+            out.write(b"$%d\r\n%s\r\n" % (len(a), a))
+    return out.getvalue()
+
+
+def section_types(servers, cfg):
+    """Memory of TYPE_KEYS small hashes, sets, sorted sets and lists: one
+    type at a time, each on fresh servers, loaded with `redis-cli --pipe`.
+    Prints VmRSS per server and its ratio to the reference (issue 3 asks
+    for at most 2x), and whether the DEBUG DIGESTs agree."""
+    nkeys = cfg["type_keys"]
+    cli = cfg["cli"]
+    rows = []
+    for kind in ("hash", "set", "zset", "list"):
+        payload = type_dataset(kind, nkeys)
+        # The servers given to the section serve the first type; the next
+        # types get fresh ones, so each type is measured on its own.
+        if kind != "hash":
+            for s in servers:
+                s.stop()
+            servers[:] = [Server(s.label, s.binary, cfg["server_cpus"])
+                          for s in servers]
+        result = []
+        for s in servers:
+            before = s.proc_status()["VmRSS"]
+            t0 = time.monotonic()
+            res = subprocess.run([cli, "-h", "127.0.0.1", "-p", str(s.port),
+                                  "--pipe"], input=payload,
+                                 capture_output=True, timeout=BENCH_TIMEOUT)
+            secs = time.monotonic() - t0
+            if res.returncode != 0:
+                log("types: %s %s: redis-cli --pipe failed: %s"
+                    % (s.label, kind, res.stdout.decode(errors="replace")
+                       [-300:]))
+            keys = resp_command(s.port, "DBSIZE")
+            digest = resp_command(s.port, "DEBUG", "DIGEST")
+            after = s.proc_status()["VmRSS"]
+            result.append((s, before, after, keys, digest, secs))
+        ref = result[1]
+        for s, before, after, keys, digest, secs in result:
+            rows.append([kind, s.label, keys, "%.2f" % secs,
+                         "%.1f" % (before / 1024.0), "%.1f" % (after / 1024.0),
+                         "%.1f" % ((after - before) / 1024.0),
+                         fmt_ratio(after, ref[2]),
+                         fmt_ratio(after - before, ref[2] - ref[1]),
+                         "same" if digest == ref[4] else "DIFFERENT"])
+    header = ["type", "server", "keys", "load s", "RSS before MB",
+              "VmRSS MB", "growth MB", "RSS / " + servers[1].label,
+              "growth / " + servers[1].label, "digest"]
+    print("\n== memory by type: %d small keys of each type (5 elements "
+          "each), fresh servers ==" % nkeys)
+    print_table(header, rows)
+
+
+# ------------------------------------------ persistence and replication
+
+
+LOAD_TIMEOUT = 900  # seconds: POPULATE, SAVE, load at start-up, full sync
+POLL = 0.01  # seconds between INFO polls (bgsave end, link up)
+LAG_SAMPLE = 0.02  # seconds between replica lag samples in replload
+
+
+class Conn:
+    """One persistent connection, for polling INFO without a new TCP
+    connection per sample."""
+
+    def __init__(self, port, timeout=LOAD_TIMEOUT):
+        self.sock = socket.create_connection(("127.0.0.1", port),
+                                             timeout=timeout)
+        self.f = self.sock.makefile("rb")
+
+    def cmd(self, *args):
+        req = b"*%d\r\n" % len(args)
+        for a in args:
+            a = str(a).encode()
+            req += b"$%d\r\n%s\r\n" % (len(a), a)
+        self.sock.sendall(req)
+        return read_reply(self.f)
+
+    def info(self, section):
+        """INFO <section> as a dict of str."""
+        out = {}
+        for line in self.cmd("INFO", section).splitlines():
+            k, sep, v = line.partition(":")
+            if sep:
+                out[k] = v
+        return out
+
+    def close(self):
+        self.f.close()
+        self.sock.close()
+
+
+def populate(servers, n, what):
+    """DEBUG POPULATE n on every server; checks DBSIZE."""
+    for s in servers:
+        log("%s: %s: DEBUG POPULATE %d" % (what, s.label, n))
+        resp_command(s.port, "DEBUG", "POPULATE", n, timeout=LOAD_TIMEOUT)
+        keys = resp_command(s.port, "DBSIZE")
+        if keys != n:
+            raise SystemExit("%s: %s has %s keys after DEBUG POPULATE %d"
+                             % (what, s.label, keys, n))
+
+
+def wait_no_child(conn, what):
+    """Waits until no BGSAVE child runs (rdb_bgsave_in_progress:0); returns
+    time.monotonic() when seen."""
+    deadline = time.monotonic() + LOAD_TIMEOUT
+    while time.monotonic() < deadline:
+        if conn.info("persistence").get("rdb_bgsave_in_progress") == "0":
+            return time.monotonic()
+        time.sleep(POLL)
+    raise SystemExit("%s: BGSAVE child still running after %d s"
+                     % (what, LOAD_TIMEOUT))
+
+
+# "1234:M 25 Nov 2026 09:57:34.738 * message" (5.0, 7.0 and oxredis)
+LOG_TIME = re.compile(
+    r"^\d+:[A-Z] (\d+ \w+ \d+ \d+:\d+:\d+\.\d+) [.*#-] (.*)$")
+
+
+def log_lines(server, since=0):
+    """(datetime, message) of the server's log lines from byte `since`,
+    and the log size."""
+    with open(server.logpath, "rb") as f:
+        f.seek(since)
+        data = f.read()
+    out = []
+    for line in data.decode(errors="replace").splitlines():
+        m = LOG_TIME.match(line)
+        if m:
+            try:
+                t = datetime.datetime.strptime(m.group(1),
+                                               "%d %b %Y %H:%M:%S.%f")
+            except ValueError:
+                continue
+            out.append((t, m.group(2)))
+    return out, since + len(data)
+
+
+def log_size(server):
+    return os.path.getsize(server.logpath)
+
+
+def metric_table(title, metrics, results, servers, notes=()):
+    """Prints one row per metric: its median for each server with the
+    spread, and the ratio of the first server to each other one.
+    `metrics` is [(key, name, format)], `results` maps (key, label) to
+    the values of every round."""
+    ox = servers[0].label
+    header = ["metric", ox, "±%"]
+    for s in servers[1:]:
+        header += [s.label, "±%", "%s/%s" % (ox, s.label)]
+    rows = []
+    for key, name, fmt in metrics:
+        vals = lambda label: results.get((key, label), [])
+        sp = lambda label: ("n/a" if spread(vals(label)) is None
+                            else "%.0f" % spread(vals(label)))
+        show = lambda v: "n/a" if v is None else fmt % v
+        a = median(vals(ox))
+        row = [name, show(a), sp(ox)]
+        for s in servers[1:]:
+            b = median(vals(s.label))
+            row += [show(b), sp(s.label), fmt_ratio(a, b)]
+        rows.append(row)
+    print("\n== %s ==" % title)
+    print_table(header, rows)
+    for note in notes:
+        print("   " + note)
+    sys.stdout.flush()
+
+
+def section_rdb(servers, cfg):
+    """RDB persistence (issue 4) with POPULATE keys: SAVE time, BGSAVE fork
+    time (latest_fork_usec), load time at start-up; ROUNDS interleaved
+    rounds, each step on every server in turn."""
+    n = cfg["populate"]
+    populate(servers, n, "rdb")
+    results = {}
+
+    def add(key, s, v):
+        results.setdefault((key, s.label), []).append(v)
+
+    for rnd in range(cfg["rounds"]):
+        log("rdb: round %d/%d" % (rnd + 1, cfg["rounds"]))
+        for s in servers:
+            c = Conn(s.port)
+            try:
+                t0 = time.monotonic()
+                reply = c.cmd("SAVE")
+                add("save", s, time.monotonic() - t0)
+                if reply != "OK":
+                    log("rdb: %s: SAVE replied %r" % (s.label, reply))
+                add("size", s, os.path.getsize(
+                    os.path.join(s.dir, "dump.rdb")) / 1048576.0)
+            finally:
+                c.close()
+        for s in servers:
+            c = Conn(s.port)
+            try:
+                wait_no_child(c, "rdb: " + s.label)
+                t0 = time.monotonic()
+                c.cmd("BGSAVE")
+                add("bgsave", s, wait_no_child(c, "rdb: " + s.label) - t0)
+                st = c.info("persistence").get("rdb_last_bgsave_status")
+                if st != "ok":
+                    log("rdb: %s: rdb_last_bgsave_status:%s"
+                        % (s.label, st))
+                fork = c.info("stats").get("latest_fork_usec")
+                add("fork", s, None if fork is None else int(fork) / 1000.0)
+            finally:
+                c.close()
+        for s in servers:
+            since = log_size(s)
+            add("ping", s, s.restart(LOAD_TIMEOUT))
+            loaded = None
+            for _, msg in log_lines(s, since)[0]:
+                m = re.match(r"DB loaded from disk: ([\d.]+) seconds", msg)
+                if m:
+                    loaded = float(m.group(1))
+            if loaded is None:
+                log("rdb: %s: no \"DB loaded from disk\" line in its log"
+                    % s.label)
+            add("load", s, loaded)
+            keys = resp_command(s.port, "DBSIZE")
+            if keys != n:
+                log("rdb: %s: %s keys after the restart, not %d"
+                    % (s.label, keys, n))
+    digests = [resp_command(s.port, "DEBUG", "DIGEST", timeout=LOAD_TIMEOUT)
+               for s in servers]
+    same = all(d == digests[0] for d in digests)
+    metric_table(
+        "RDB, %d keys (DEBUG POPULATE): median of %d rounds; "
+        "±%% = (max-min)/median" % (n, cfg["rounds"]),
+        [("save", "SAVE s", "%.3f"),
+         ("fork", "BGSAVE fork ms (latest_fork_usec)", "%.2f"),
+         ("bgsave", "BGSAVE until done s (polled)", "%.3f"),
+         ("load", "load at start-up s (log line)", "%.3f"),
+         ("ping", "exec to first PONG s", "%.3f"),
+         ("size", "dump.rdb MB", "%.1f")],
+        results, servers,
+        ["target: oxredis/redis <= 1.0 for SAVE, fork and load",
+         "DEBUG DIGEST after the last restart: %s"
+         % ("same on every server" if same else "DIFFERENT: " +
+            ", ".join("%s=%s" % (s.label, d)
+                      for s, d in zip(servers, digests)))])
+
+
+def timing_peer_notes(servers, target):
+    """The notes under the sync table: which ratio is the target."""
+    labels = [s.label for s in servers]
+    notes = []
+    if "redis5" in labels:
+        notes.append("target: oxredis/redis5 %s; redis (Debian's 7.0) is "
+                     "information only: 7.0 connects at REPLICAOF and "
+                     "starts a diskless transfer from serverCron, 5.0 "
+                     "(and oxredis) from the 1 Hz replicationCron" % target)
+    else:
+        notes.append("NOTE: REDIS5 is unset, so there is no fair timing "
+                     "peer: redis (Debian's 7.0) connects at REPLICAOF and "
+                     "starts a diskless transfer from serverCron, 5.0 (and "
+                     "oxredis) from the 1 Hz replicationCron; its ratio is "
+                     "information only. Set REDIS5=/work/redis-5.0.14/src/"
+                     "redis-server (a 5.0.14 build) for the target %s."
+                     % target)
+    return notes
+
+
+def wait_link_up(conn, deadline):
+    """Polls the replica's INFO replication every POLL s until
+    master_link_status:up; returns time.monotonic() then, or None."""
+    while time.monotonic() < deadline:
+        if conn.info("replication").get("master_link_status") == "up":
+            return time.monotonic()
+        time.sleep(POLL)
+    return None
+
+
+def section_sync(servers, cfg):
+    """Full sync time of POPULATE keys (issue 5), disk-based and diskless,
+    each master with a fresh, empty replica of its own kind, from
+    REPLICAOF to master_link_status:up on the replica."""
+    n = cfg["populate"]
+    populate(servers, n, "sync")
+    results = {}
+    modes = [("disk", "no"), ("diskless", "yes")]
+    for rnd in range(cfg["rounds"]):
+        log("sync: round %d/%d" % (rnd + 1, cfg["rounds"]))
+        for mode, diskless in modes:
+            for s in servers:
+                master = Conn(s.port)
+                replica = None
+                rconn = None
+                try:
+                    wait_no_child(master, "sync: " + s.label)
+                    master.cmd("CONFIG", "SET", "repl-diskless-sync",
+                               diskless)
+                    master.cmd("CONFIG", "SET", "repl-diskless-sync-delay",
+                               "0")
+                    replica = Server(s.label + "-replica", s.binary,
+                                     cfg["server_cpus"])
+                    rconn = Conn(replica.port)
+                    since = log_size(replica)
+                    t0 = time.monotonic()
+                    rconn.cmd("REPLICAOF", "127.0.0.1", s.port)
+                    up = wait_link_up(rconn, t0 + LOAD_TIMEOUT)
+                    if up is None:
+                        log("sync: %s %s: link not up after %d s"
+                            % (s.label, mode, LOAD_TIMEOUT))
+                        continue
+                    results.setdefault((mode, s.label), []).append(up - t0)
+                    # From +FULLRESYNC (the master's BGSAVE has started) to
+                    # the data loaded: the full sync without the waits for
+                    # the replication cron.
+                    lines, _ = log_lines(replica, since)
+                    fr = [t for t, m in lines
+                          if m.startswith("Full resync from master")]
+                    ok = [t for t, m in lines
+                          if "sync: Finished with success" in m]
+                    if fr and ok:
+                        results.setdefault((mode + "-xfer", s.label), []) \
+                            .append((ok[-1] - fr[-1]).total_seconds())
+                    else:
+                        log("sync: %s %s: no \"Full resync from master\" / "
+                            "\"Finished with success\" in the replica's log"
+                            % (s.label, mode))
+                    keys = rconn.cmd("DBSIZE")
+                    if keys != n:
+                        log("sync: %s %s: the replica has %s keys, not %d"
+                            % (s.label, mode, keys, n))
+                finally:
+                    master.close()
+                    if rconn:
+                        rconn.close()
+                    if replica:
+                        replica.stop()
+    metrics = []
+    for mode, _ in modes:
+        metrics += [(mode, "%s: REPLICAOF to link up s" % mode, "%.3f"),
+                    (mode + "-xfer", "%s: +FULLRESYNC to loaded s (log)"
+                     % mode, "%.3f")]
+    metric_table(
+        "full sync, %d keys (DEBUG POPULATE), replica of the same kind, "
+        "repl-diskless-sync-delay 0: median of %d rounds; ±%% = "
+        "(max-min)/median" % (n, cfg["rounds"]),
+        metrics, results, servers, timing_peer_notes(servers, "<= 1.0"))
+
+
+def lag_sampler(master_port, replica_port, samples, stop):
+    """Appends (master_repl_offset - the replica's slave_repl_offset, link
+    up) every LAG_SAMPLE s until `stop` is set. The replica is asked
+    first, so a sample never reads a newer replica offset than master
+    offset."""
+    m = Conn(master_port, timeout=60)
+    r = Conn(replica_port, timeout=60)
+    try:
+        while not stop.is_set():
+            ri = r.info("replication")
+            mi = m.info("replication")
+            try:
+                lag = (int(mi["master_repl_offset"])
+                       - int(ri["slave_repl_offset"]))
+            except (KeyError, ValueError):
+                lag = None
+            samples.append((lag, ri.get("master_link_status") == "up"))
+            stop.wait(LAG_SAMPLE)
+    except (OSError, RuntimeError) as e:
+        log("replload: lag sampler: %s" % e)
+    finally:
+        m.close()
+        r.close()
+
+
+def wait_caught_up(master, replica, what, timeout=60):
+    """Waits until the replica's offset equals the master's."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ri = replica.info("replication")
+        mi = master.info("replication")
+        if (ri.get("master_link_status") == "up" and
+                ri.get("slave_repl_offset") == mi.get("master_repl_offset")):
+            return True
+        time.sleep(POLL)
+    log("%s: the replica did not catch up in %d s" % (what, timeout))
+    return False
+
+
+REPLLOAD_PIPELINE = 16
+
+
+def section_replload(servers, cfg):
+    """SET throughput at -P 16 with one replica (same kind) attached, and
+    the replica's lag in bytes sampled during the run (issue 5)."""
+    replicas = []
+    results = {}
+    try:
+        for s in servers:
+            r = Server(s.label + "-replica", s.binary, cfg["server_cpus"])
+            replicas.append(r)
+            c = Conn(r.port)
+            try:
+                c.cmd("REPLICAOF", "127.0.0.1", s.port)
+                if wait_link_up(c, time.monotonic() + 60) is None:
+                    raise SystemExit("replload: %s replica: link not up "
+                                     "after 60 s" % s.label)
+            finally:
+                c.close()
+        for rnd in range(cfg["rounds"]):
+            log("replload: round %d/%d" % (rnd + 1, cfg["rounds"]))
+            for s, r in zip(servers, replicas):
+                m, rc = Conn(s.port), Conn(r.port)
+                try:
+                    m.cmd("FLUSHALL")
+                    wait_caught_up(m, rc, "replload: " + s.label)
+                finally:
+                    m.close()
+                    rc.close()
+                samples, stop = [], threading.Event()
+                t = threading.Thread(target=lag_sampler,
+                                     args=(s.port, r.port, samples, stop))
+                t.start()
+                try:
+                    rps = run_benchmark(cfg, s, "set", REPLLOAD_PIPELINE)
+                finally:
+                    stop.set()
+                    t.join()
+                results.setdefault(("rps", s.label), []).append(rps)
+                lags = [lag for lag, _ in samples if lag is not None]
+                down = sum(1 for _, up in samples if not up)
+                if down:
+                    log("replload: %s: link down in %d of %d samples"
+                        % (s.label, down, len(samples)))
+                results.setdefault(("down", s.label), []).append(down)
+                results.setdefault(("lag", s.label), []).append(
+                    median(lags))
+                results.setdefault(("lagmax", s.label), []).append(
+                    max(lags) if lags else None)
+                results.setdefault(("samples", s.label), []).append(
+                    len(samples))
+        for s, r in zip(servers, replicas):
+            m, rc = Conn(s.port), Conn(r.port)
+            try:
+                if wait_caught_up(m, rc, "replload: " + s.label):
+                    if rc.cmd("DEBUG", "DIGEST") != m.cmd("DEBUG", "DIGEST"):
+                        log("replload: %s: replica digest differs from "
+                            "the master's" % s.label)
+                connected = m.info("replication").get("connected_slaves")
+                if connected != "1":
+                    log("replload: %s: connected_slaves:%s at the end"
+                        % (s.label, connected))
+            finally:
+                m.close()
+                rc.close()
+    finally:
+        for r in replicas:
+            r.stop()
+    notes = ["target: oxredis/redis and oxredis/redis5 >= 1.0 for SET "
+             "rps; lag = master_repl_offset - replica slave_repl_offset, "
+             "sampled every %d ms (median and max of the run, then the "
+             "median over rounds)" % (LAG_SAMPLE * 1000)]
+    metric_table(
+        "SET -P %d -c %d -n %d with one replica of the same kind: median "
+        "of %d rounds; ±%% = (max-min)/median"
+        % (REPLLOAD_PIPELINE, cfg["clients"], cfg["n_pipelined"],
+           cfg["rounds"]),
+        [("rps", "SET requests/s", "%.0f"),
+         ("lag", "replica lag, median bytes", "%.0f"),
+         ("lagmax", "replica lag, max bytes", "%.0f"),
+         ("samples", "lag samples per run", "%.0f"),
+         ("down", "samples with link down", "%.0f")],
+        results, servers, notes)
+
+
+SECTIONS = {"rps": section_rps, "rss": section_rss, "types": section_types,
+            "rdb": section_rdb, "sync": section_sync,
+            "replload": section_replload}
 
 
 # ------------------------------------------------------------------- main
+
+
+def reproduce_command(binaries, cfg, sections, pin):
+    """The shell command that runs this benchmark again with the same
+    settings, every one spelled out (defaults may change)."""
+    env = os.environ.get
+    sets = []
+    for name in ("OXREDIS_BIN", "REDIS_BIN", "REDIS5", "BENCHMARK",
+                 "REDIS_CLI"):
+        if env(name):
+            sets.append((name, env(name)))
+    sets += [("SECTIONS", " ".join(sections)),
+             ("ROUNDS", cfg["rounds"]),
+             ("TESTS", ",".join(cfg["tests"])),
+             ("PIPELINES", " ".join(map(str, cfg["pipelines"]))),
+             ("CLIENTS", cfg["clients"]), ("N", cfg["n"]),
+             ("N_PIPELINED", cfg["n_pipelined"]),
+             ("POPULATE", cfg["populate"])]
+    if "types" in sections:
+        sets.append(("TYPE_KEYS", cfg["type_keys"]))
+    sets.append(("PIN", pin))
+    return "cd %s && %s bench/bench.sh" % (
+        shlex.quote(REPO),
+        " ".join("%s=%s" % (k, shlex.quote(str(v))) for k, v in sets))
+
+
+def git_revision():
+    """`git describe`-like revision of the tree, "+dirty" if modified."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                              cwd=REPO, capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain",
+                                "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True,
+                               timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (head or "unknown") + ("+dirty" if dirty else "")
 
 
 def main():
@@ -372,16 +997,22 @@ def main():
     ncpu = len(os.sched_getaffinity(0))
     if pin == "1" and (ncpu < 2 or not shutil.which("taskset")):
         raise SystemExit("bench: PIN=1 needs 2 CPUs and taskset")
+    tests = [t.strip() for t in env("TESTS", "set,get,incr,mset")
+             .split(",") if t.strip()]
+    if env("TESTS_TYPES", "0") == "1":
+        tests += [t for t in TYPE_TESTS if t not in tests]
+    cli = env("REDIS_CLI") or shutil.which("redis-cli")
     cfg = {
         "benchmark": benchmark,
-        "tests": [t.strip() for t in env("TESTS", "set,get,incr,mset")
-                  .split(",") if t.strip()],
+        "cli": cli,
+        "tests": tests,
         "pipelines": [int(p) for p in env("PIPELINES", "1 16").split()],
         "rounds": int(env("ROUNDS", "5")),
         "clients": int(env("CLIENTS", "50")),
         "n": n,
         "n_pipelined": int(env("N_PIPELINED", str(10 * n))),
         "populate": int(env("POPULATE", "1000000")),
+        "type_keys": int(env("TYPE_KEYS", env("POPULATE", "1000000"))),
         "server_cpus": {1} if pin == "1" else None,
         "bench_cpus": [0] if pin == "1" else None,
     }
@@ -390,11 +1021,16 @@ def main():
         if name not in SECTIONS:
             raise SystemExit("bench: unknown section %r (known: %s)"
                              % (name, " ".join(SECTIONS)))
+    if "types" in sections and not cli:
+        raise SystemExit("bench: redis-cli not found (apt-get install "
+                         "redis-tools)")
 
     print("bench: " + ", ".join("%s=%s" % lb for lb in binaries))
     print("bench: redis-benchmark=%s, pinning=%s, cpus=%d"
           % (benchmark, "server cpu1 / benchmark cpu0" if pin == "1"
              else "off", ncpu))
+    print("bench: tree %s; reproduce with:\n  %s"
+          % (git_revision(), reproduce_command(binaries, cfg, sections, pin)))
     sys.stdout.flush()
 
     # SIGTERM/SIGHUP -> SystemExit, so the finally below kills the servers.

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Throughput and memory of oxredis-server against redis-server.
+# Throughput, memory, RDB persistence and replication of oxredis-server
+# against redis-server.
 #
 # Usage: bench/bench.sh            (bench/bench.sh --help for the settings)
 #   OXREDIS_BIN=/usr/bin/redis-server bench/bench.sh   # redis vs redis:
 #                                                      # shows the noise
 #   REDIS5=/path/to/redis-5.0.14/src/redis-server bench/bench.sh
 #   ROUNDS=3 TESTS=set,get,lpush,lrange_100 SECTIONS=rps bench/bench.sh
+#   REDIS5=/work/redis-5.0.14/src/redis-server SECTIONS="rdb sync replload" \
+#     bench/bench.sh                 # issues 4 and 5: 1M keys, 5 rounds
 #
 # The work is done by bench.py (Python 3 standard library only).
 set -euo pipefail
