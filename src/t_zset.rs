@@ -14,8 +14,10 @@
 //!   forward links and one backward link, which Rust references cannot
 //!   express without unsafe, and indices keep C's O(1) links. Index 0 is
 //!   the header, which no link ever points to, so 0 also plays C's NULL.
-//!   Freeing a node moves the arena's last node into its slot (see
-//!   `zsl_free_node`), so the arena stays dense, as C's heap would.
+//!   A freed node leaves a vacant slot that the next insert reuses; when
+//!   more than half of the arena is vacant it is compacted in one pass
+//!   (`zsl_compact_if_needed`), so it never holds much more than twice the
+//!   live nodes, where C's heap would hold exactly them.
 //! - The dict and the skiplist each own a copy of the member: C shares one
 //!   sds between them, which Rust's ownership makes costly to express. The
 //!   dict value is the score itself, not a pointer to the node's score, so
@@ -133,11 +135,13 @@ pub struct ZLexRangeSpec {
 
 /// A node's link at one level: the next node at that level and how many
 /// level-0 steps that jump covers (the span, from which ranks are summed).
-/// `u32` for both: a sorted set holds fewer than 2^32 elements.
 ///
 /// C: server.h struct zskiplistLevel
 #[derive(Debug, Clone, Copy, Default)]
 struct ZskiplistLevel {
+    // Divergence from C: a `u32` index and a `u32` span (C: a pointer and
+    // an unsigned long), so a skiplist holds fewer than 2^32 elements;
+    // that many would take hundreds of GB anyway.
     forward: NodeId,
     span: u32,
 }
@@ -181,7 +185,11 @@ impl ZskiplistNode {
     /// The node's link at level `i` (C: `node->level[i]`).
     #[inline]
     fn level(&self, i: usize) -> &ZskiplistLevel {
-        debug_assert!(i < self.height as usize, "level {i} of a node of height {}", self.height);
+        debug_assert!(
+            i < self.height as usize,
+            "level {i} of a node of height {}",
+            self.height
+        );
         if i < ZSL_INLINE_LEVELS {
             &self.low[i]
         } else {
@@ -191,7 +199,11 @@ impl ZskiplistNode {
 
     #[inline]
     fn level_mut(&mut self, i: usize) -> &mut ZskiplistLevel {
-        debug_assert!(i < self.height as usize, "level {i} of a node of height {}", self.height);
+        debug_assert!(
+            i < self.height as usize,
+            "level {i} of a node of height {}",
+            self.height
+        );
         if i < ZSL_INLINE_LEVELS {
             &mut self.low[i]
         } else {
@@ -207,6 +219,9 @@ impl ZskiplistNode {
 /// C: server.h zskiplist
 pub struct Zskiplist {
     nodes: Vec<ZskiplistNode>,
+    /// Vacant slots of `nodes`, freed by zsl_free_node and reused first by
+    /// zsl_insert. (no C twin: C's allocator keeps that list)
+    free: Vec<NodeId>,
     tail: NodeId,
     length: usize,
     level: usize,
@@ -287,7 +302,10 @@ impl std::fmt::Debug for ZSet {
             ZSet::Ziplist(_) => "ziplist",
             ZSet::Skiplist(_) => "skiplist",
         };
-        f.debug_struct("ZSet").field("encoding", &enc).field("len", &self.len()).finish()
+        f.debug_struct("ZSet")
+            .field("encoding", &enc)
+            .field("len", &self.len())
+            .finish()
     }
 }
 
@@ -310,7 +328,12 @@ impl ZSet {
     pub fn iter(&self) -> ZSetIter<'_> {
         let remaining = self.len();
         match self {
-            ZSet::Ziplist(zl) => ZSetIter::Ziplist { zl, front: zzl_header(&zl.zl).1, back: zl.zl.len(), remaining },
+            ZSet::Ziplist(zl) => ZSetIter::Ziplist {
+                zl,
+                front: zzl_header(&zl.zl).1,
+                back: zl.zl.len(),
+                remaining,
+            },
             ZSet::Skiplist(zs) => ZSetIter::Skiplist {
                 zsl: &zs.zsl,
                 front: zs.zsl.first(),
@@ -323,8 +346,18 @@ impl ZSet {
 
 /// See `ZSet::iter`. (no C twin)
 pub enum ZSetIter<'a> {
-    Ziplist { zl: &'a ZsetZiplist, front: usize, back: usize, remaining: usize },
-    Skiplist { zsl: &'a Zskiplist, front: NodeId, back: NodeId, remaining: usize },
+    Ziplist {
+        zl: &'a ZsetZiplist,
+        front: usize,
+        back: usize,
+        remaining: usize,
+    },
+    Skiplist {
+        zsl: &'a Zskiplist,
+        front: NodeId,
+        back: NodeId,
+        remaining: usize,
+    },
 }
 
 impl<'a> Iterator for ZSetIter<'a> {
@@ -332,7 +365,12 @@ impl<'a> Iterator for ZSetIter<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            ZSetIter::Ziplist { zl, front, remaining, .. } => {
+            ZSetIter::Ziplist {
+                zl,
+                front,
+                remaining,
+                ..
+            } => {
                 if *remaining == 0 {
                     return None;
                 }
@@ -341,7 +379,12 @@ impl<'a> Iterator for ZSetIter<'a> {
                 *front = e.end;
                 Some((e.ele, e.score))
             }
-            ZSetIter::Skiplist { zsl, front, remaining, .. } => {
+            ZSetIter::Skiplist {
+                zsl,
+                front,
+                remaining,
+                ..
+            } => {
                 if *remaining == 0 {
                     return None;
                 }
@@ -355,7 +398,9 @@ impl<'a> Iterator for ZSetIter<'a> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = match self {
-            ZSetIter::Ziplist { remaining, .. } | ZSetIter::Skiplist { remaining, .. } => *remaining,
+            ZSetIter::Ziplist { remaining, .. } | ZSetIter::Skiplist { remaining, .. } => {
+                *remaining
+            }
         };
         (n, Some(n))
     }
@@ -364,7 +409,12 @@ impl<'a> Iterator for ZSetIter<'a> {
 impl DoubleEndedIterator for ZSetIter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match self {
-            ZSetIter::Ziplist { zl, back, remaining, .. } => {
+            ZSetIter::Ziplist {
+                zl,
+                back,
+                remaining,
+                ..
+            } => {
                 if *remaining == 0 {
                     return None;
                 }
@@ -374,7 +424,12 @@ impl DoubleEndedIterator for ZSetIter<'_> {
                 let e = zzl_decode(&zl.zl, p);
                 Some((e.ele, e.score))
             }
-            ZSetIter::Skiplist { zsl, back, remaining, .. } => {
+            ZSetIter::Skiplist {
+                zsl,
+                back,
+                remaining,
+                ..
+            } => {
                 if *remaining == 0 {
                     return None;
                 }
@@ -403,14 +458,22 @@ pub const EMPTYSCAN: &[u8] = b"*2\r\n$1\r\n0\r\n*0\r\n";
 /// C: object.c createZsetObject()
 pub fn create_zset_object(lru: u32) -> RObj {
     let zs = ZsetSkiplist::new();
-    create_object(lru, OBJ_ENCODING_SKIPLIST, Value::ZSet(Box::new(ZSet::Skiplist(Box::new(zs)))))
+    create_object(
+        lru,
+        OBJ_ENCODING_SKIPLIST,
+        Value::ZSet(Box::new(ZSet::Skiplist(Box::new(zs)))),
+    )
 }
 
 /// A new, empty sorted set in the ziplist encoding.
 ///
 /// C: object.c createZsetZiplistObject()
 pub fn create_zset_ziplist_object(lru: u32) -> RObj {
-    create_object(lru, OBJ_ENCODING_ZIPLIST, Value::ZSet(Box::new(ZSet::Ziplist(ZsetZiplist::default()))))
+    create_object(
+        lru,
+        OBJ_ENCODING_ZIPLIST,
+        Value::ZSet(Box::new(ZSet::Ziplist(ZsetZiplist::default()))),
+    )
 }
 
 /// The sorted set inside a value already checked to be one. (no C twin:
@@ -433,7 +496,10 @@ fn zset_mut(o: &mut RObj) -> &mut ZSet {
 impl ZsetSkiplist {
     /// An empty dict and skiplist. (part of C's createZsetObject())
     pub fn new() -> Self {
-        ZsetSkiplist { dict: Dict::new(), zsl: zsl_create() }
+        ZsetSkiplist {
+            dict: Dict::new(),
+            zsl: zsl_create(),
+        }
     }
 }
 
@@ -509,7 +575,8 @@ fn zsl_create_node(level: usize, score: f64, ele: Box<[u8]>) -> ZskiplistNode {
         backward: ZSL_NULL,
         height: level as u32,
         low: [ZskiplistLevel::default(); ZSL_INLINE_LEVELS],
-        high: vec![ZskiplistLevel::default(); level.saturating_sub(ZSL_INLINE_LEVELS)].into_boxed_slice(),
+        high: vec![ZskiplistLevel::default(); level.saturating_sub(ZSL_INLINE_LEVELS)]
+            .into_boxed_slice(),
     }
 }
 
@@ -518,60 +585,81 @@ fn zsl_create_node(level: usize, score: f64, ele: Box<[u8]>) -> ZskiplistNode {
 /// C: t_zset.c zslCreate()
 pub fn zsl_create() -> Zskiplist {
     let header = zsl_create_node(ZSKIPLIST_MAXLEVEL, 0.0, Box::default());
-    Zskiplist { nodes: vec![header], tail: ZSL_NULL, level: 1, length: 0 }
+    Zskiplist {
+        nodes: vec![header],
+        free: Vec::new(),
+        tail: ZSL_NULL,
+        level: 1,
+        length: 0,
+    }
 }
 
 /// Free the node `x`, which must already be unlinked (zslDeleteNode), and
 /// hand it back so that the caller can reuse its member, as C's callers
-/// reuse `node->ele`. C frees the memory; the arena instead moves its last
-/// node into the hole, relinking the moved node's predecessors (found by a
-/// search for its score and member), its successor's backward link and the
-/// tail. Returns the freed node and the index the moved node had: a caller
-/// holding that index must now use `x` (see `zsl_remap`). When `x` was the
-/// last slot nothing moves and the index returned is `x` itself.
+/// reuse `node->ele`; dropping it frees the member. C frees the memory;
+/// here the slot becomes vacant and goes on the free list, and no other
+/// node moves, so every index the caller holds stays valid.
 ///
 /// C: t_zset.c zslFreeNode()
-fn zsl_free_node(zsl: &mut Zskiplist, x: NodeId) -> (ZskiplistNode, NodeId) {
-    let last = (zsl.nodes.len() - 1) as NodeId;
+fn zsl_free_node(zsl: &mut Zskiplist, x: NodeId) -> ZskiplistNode {
     debug_assert!(x != ZSL_HEADER);
-    if x != last {
-        // Find the nodes linking to `last` at each level and point them at
-        // `x`, where `last` is about to live. `x` itself is unlinked, so
-        // the walk never meets it.
-        let (score, ele) = (zsl.nodes[last as usize].score, zsl.nodes[last as usize].ele.clone());
-        let mut p = ZSL_HEADER;
-        for i in (0..zsl.level).rev() {
-            loop {
-                let f = zsl.fwd(p, i);
-                if f != ZSL_NULL && f != last && zsl_lt(&zsl.nodes[f as usize], score, &ele) {
-                    p = f;
-                } else {
-                    break;
-                }
-            }
-            if zsl.fwd(p, i) == last {
-                zsl.lv_mut(p, i).forward = x;
-            }
-        }
-        zsl.nodes.swap(x as usize, last as usize);
-        let next = zsl.fwd(x, 0);
-        if next != ZSL_NULL {
-            zsl.nodes[next as usize].backward = x;
-        }
-        if zsl.tail == last {
-            zsl.tail = x;
-        }
-    }
-    let node = zsl.nodes.pop().expect("the arena holds at least the header and x");
-    (node, last)
+    let vacant = ZskiplistNode {
+        ele: Box::default(),
+        score: 0.0,
+        backward: ZSL_NULL,
+        height: 0,
+        low: [ZskiplistLevel::default(); ZSL_INLINE_LEVELS],
+        high: Box::default(),
+    };
+    let node = std::mem::replace(&mut zsl.nodes[x as usize], vacant);
+    zsl.free.push(x);
+    node
 }
 
-/// After `zsl_free_node(zsl, x)` returned `moved`: an index held by the
-/// caller that named the moved node now names `x`. (no C twin)
-fn zsl_remap(id: &mut NodeId, moved: NodeId, x: NodeId) {
-    if *id == moved {
-        *id = x;
+/// When more than half of the arena is vacant (and that is more than a
+/// few slots), rebuilds it with the live nodes only, in level-0 order, and
+/// renumbers every link. O(N), after at least N/2 deletions: amortized
+/// O(1) per deletion. It moves nodes, so it runs only where no caller
+/// holds an index: at the end of the deleting operations. (no C twin: C's
+/// allocator returns freed nodes at once)
+fn zsl_compact_if_needed(zsl: &mut Zskiplist) {
+    const MIN_VACANT: usize = 64;
+    if zsl.free.len() < MIN_VACANT || zsl.free.len() * 2 < zsl.nodes.len() {
+        return;
     }
+    // New index of every live node: its rank. The header stays 0, and so
+    // does NULL.
+    let mut newid = vec![ZSL_NULL; zsl.nodes.len()];
+    let mut order = Vec::with_capacity(zsl.length);
+    let mut x = zsl.first();
+    while x != ZSL_NULL {
+        order.push(x);
+        newid[x as usize] = order.len() as NodeId;
+        x = zsl.fwd(x, 0);
+    }
+    let mut old: Vec<Option<ZskiplistNode>> = std::mem::take(&mut zsl.nodes)
+        .into_iter()
+        .map(Some)
+        .collect();
+    let mut nodes = Vec::with_capacity(order.len() + 1);
+    nodes.push(old[ZSL_HEADER as usize].take().expect("the header"));
+    for &x in &order {
+        nodes.push(
+            old[x as usize]
+                .take()
+                .expect("a live node is in the arena once"),
+        );
+    }
+    for n in nodes.iter_mut() {
+        n.backward = newid[n.backward as usize];
+        for i in 0..n.height as usize {
+            let l = n.level_mut(i);
+            l.forward = newid[l.forward as usize];
+        }
+    }
+    zsl.nodes = nodes;
+    zsl.tail = newid[zsl.tail as usize];
+    zsl.free = Vec::new();
 }
 
 /// The process-wide state of the generator behind zslRandomLevel(). (no
@@ -583,7 +671,9 @@ fn zsl_random() -> u64 {
     // Divergence from C: splitmix64 rather than glibc's random(); only the
     // distribution of levels matters, not the sequence.
     const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut z = ZSL_RANDOM_STATE.fetch_add(GAMMA, Ordering::Relaxed).wrapping_add(GAMMA);
+    let mut z = ZSL_RANDOM_STATE
+        .fetch_add(GAMMA, Ordering::Relaxed)
+        .wrapping_add(GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -608,6 +698,7 @@ pub fn zsl_random_level() -> usize {
 /// of the passed member `ele`. Returns the new node's index.
 ///
 /// C: t_zset.c zslInsert()
+#[allow(clippy::needless_range_loop)] // C's loops over update[i]/rank[i], kept
 pub fn zsl_insert(zsl: &mut Zskiplist, score: f64, ele: Box<[u8]>) -> NodeId {
     let mut update = [ZSL_HEADER; ZSKIPLIST_MAXLEVEL];
     let mut rank = [0u32; ZSKIPLIST_MAXLEVEL];
@@ -641,8 +732,17 @@ pub fn zsl_insert(zsl: &mut Zskiplist, score: f64, ele: Box<[u8]>) -> NodeId {
         }
         zsl.level = level;
     }
-    let x = zsl.nodes.len() as NodeId;
-    zsl.nodes.push(zsl_create_node(level, score, ele));
+    let node = zsl_create_node(level, score, ele);
+    let x = match zsl.free.pop() {
+        Some(x) => {
+            zsl.nodes[x as usize] = node;
+            x
+        }
+        None => {
+            zsl.nodes.push(node);
+            (zsl.nodes.len() - 1) as NodeId
+        }
+    };
     for i in 0..level {
         let up = *zsl.lv(update[i], i);
         // update span covered by update[i] as x is inserted here
@@ -650,8 +750,10 @@ pub fn zsl_insert(zsl: &mut Zskiplist, score: f64, ele: Box<[u8]>) -> NodeId {
             forward: up.forward,
             span: up.span.wrapping_sub(rank[0].wrapping_sub(rank[i])),
         };
-        *zsl.lv_mut(update[i], i) =
-            ZskiplistLevel { forward: x, span: rank[0].wrapping_sub(rank[i]).wrapping_add(1) };
+        *zsl.lv_mut(update[i], i) = ZskiplistLevel {
+            forward: x,
+            span: rank[0].wrapping_sub(rank[i]).wrapping_add(1),
+        };
     }
 
     // increment span for untouched levels
@@ -660,7 +762,11 @@ pub fn zsl_insert(zsl: &mut Zskiplist, score: f64, ele: Box<[u8]>) -> NodeId {
         l.span = l.span.wrapping_add(1);
     }
 
-    zsl.nodes[x as usize].backward = if update[0] == ZSL_HEADER { ZSL_NULL } else { update[0] };
+    zsl.nodes[x as usize].backward = if update[0] == ZSL_HEADER {
+        ZSL_NULL
+    } else {
+        update[0]
+    };
     let next = zsl.fwd(x, 0);
     if next != ZSL_NULL {
         zsl.nodes[next as usize].backward = x;
@@ -676,6 +782,7 @@ pub fn zsl_insert(zsl: &mut Zskiplist, score: f64, ele: Box<[u8]>) -> NodeId {
 /// `update[level]`. The node stays in the arena until zsl_free_node.
 ///
 /// C: t_zset.c zslDeleteNode()
+#[allow(clippy::needless_range_loop)] // C's loop over update[i], kept
 fn zsl_delete_node(zsl: &mut Zskiplist, x: NodeId, update: &[NodeId; ZSKIPLIST_MAXLEVEL]) {
     for i in 0..zsl.level {
         if zsl.fwd(update[i], i) == x {
@@ -725,9 +832,13 @@ pub fn zsl_delete(zsl: &mut Zskiplist, score: f64, ele: &[u8]) -> Option<Zskipli
     // We may have multiple elements with the same score, what we need is
     // to find the element with both the right score and object.
     let x = zsl.fwd(x, 0);
-    if x != ZSL_NULL && score == zsl.nodes[x as usize].score && &zsl.nodes[x as usize].ele[..] == ele {
+    if x != ZSL_NULL
+        && score == zsl.nodes[x as usize].score
+        && &zsl.nodes[x as usize].ele[..] == ele
+    {
         zsl_delete_node(zsl, x, &update);
-        let (node, _) = zsl_free_node(zsl, x);
+        let node = zsl_free_node(zsl, x);
+        zsl_compact_if_needed(zsl);
         return Some(node);
     }
     None // not found
@@ -768,7 +879,9 @@ pub fn zsl_update_score(zsl: &mut Zskiplist, curscore: f64, ele: &[u8], newscore
     // element with the matching score exists.
     let x = zsl.fwd(x, 0);
     assert!(
-        x != ZSL_NULL && curscore == zsl.nodes[x as usize].score && &zsl.nodes[x as usize].ele[..] == ele,
+        x != ZSL_NULL
+            && curscore == zsl.nodes[x as usize].score
+            && &zsl.nodes[x as usize].ele[..] == ele,
         "zslUpdateScore: element not found"
     );
 
@@ -787,7 +900,7 @@ pub fn zsl_update_score(zsl: &mut Zskiplist, curscore: f64, ele: &[u8], newscore
     // No way to reuse the old node: we need to remove and insert a new one
     // at a different place. The old node's member moves into the new one.
     zsl_delete_node(zsl, x, &update);
-    let (old, _) = zsl_free_node(zsl, x);
+    let old = zsl_free_node(zsl, x);
     zsl_insert(zsl, newscore, old.ele)
 }
 
@@ -891,30 +1004,26 @@ pub fn zsl_last_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> NodeId {
 
 /// Deletes the run of nodes starting after `update[0]` while `keep_going`
 /// says so, removing each member from `dict` too; returns how many went.
-/// The shared loop of the three range deletions, which also keeps the held
-/// indices right as freed slots are refilled. (no C twin)
+/// The shared loop of the three range deletions. (no C twin)
 fn zsl_delete_run(
     zsl: &mut Zskiplist,
-    update: &mut [NodeId; ZSKIPLIST_MAXLEVEL],
+    update: &[NodeId; ZSKIPLIST_MAXLEVEL],
     dict: &mut Dict<Box<[u8]>, f64>,
     mut keep_going: impl FnMut(&ZskiplistNode) -> bool,
 ) -> u64 {
     let mut removed = 0;
     let mut x = zsl.fwd(update[0], 0);
     while x != ZSL_NULL && keep_going(&zsl.nodes[x as usize]) {
-        let mut next = zsl.fwd(x, 0);
+        let next = zsl.fwd(x, 0);
         zsl_delete_node(zsl, x, update);
-        let (node, moved) = zsl_free_node(zsl, x);
+        let node = zsl_free_node(zsl, x);
         dict.dict_delete(&node.ele);
         // Here is where the member is actually released.
         drop(node);
-        zsl_remap(&mut next, moved, x);
-        for u in update.iter_mut().take(zsl.level) {
-            zsl_remap(u, moved, x);
-        }
         removed += 1;
         x = next;
     }
+    zsl_compact_if_needed(zsl);
     removed
 }
 
@@ -924,7 +1033,11 @@ fn zsl_delete_run(
 /// hash table too.
 ///
 /// C: t_zset.c zslDeleteRangeByScore()
-pub fn zsl_delete_range_by_score(zsl: &mut Zskiplist, range: &ZRangeSpec, dict: &mut Dict<Box<[u8]>, f64>) -> u64 {
+pub fn zsl_delete_range_by_score(
+    zsl: &mut Zskiplist,
+    range: &ZRangeSpec,
+    dict: &mut Dict<Box<[u8]>, f64>,
+) -> u64 {
     let mut update = [ZSL_HEADER; ZSKIPLIST_MAXLEVEL];
     let mut x = ZSL_HEADER;
     for i in (0..zsl.level).rev() {
@@ -949,7 +1062,7 @@ pub fn zsl_delete_range_by_score(zsl: &mut Zskiplist, range: &ZRangeSpec, dict: 
 
     // Current node is the last with score < or <= min. Delete nodes while
     // in range.
-    zsl_delete_run(zsl, &mut update, dict, |n| {
+    zsl_delete_run(zsl, &update, dict, |n| {
         if range.maxex {
             n.score < range.max
         } else {
@@ -961,7 +1074,11 @@ pub fn zsl_delete_range_by_score(zsl: &mut Zskiplist, range: &ZRangeSpec, dict: 
 /// The lex twin of zslDeleteRangeByScore().
 ///
 /// C: t_zset.c zslDeleteRangeByLex()
-pub fn zsl_delete_range_by_lex(zsl: &mut Zskiplist, range: &ZLexRangeSpec, dict: &mut Dict<Box<[u8]>, f64>) -> u64 {
+pub fn zsl_delete_range_by_lex(
+    zsl: &mut Zskiplist,
+    range: &ZLexRangeSpec,
+    dict: &mut Dict<Box<[u8]>, f64>,
+) -> u64 {
     let mut update = [ZSL_HEADER; ZSKIPLIST_MAXLEVEL];
     let mut x = ZSL_HEADER;
     for i in (0..zsl.level).rev() {
@@ -978,7 +1095,7 @@ pub fn zsl_delete_range_by_lex(zsl: &mut Zskiplist, range: &ZLexRangeSpec, dict:
 
     // Current node is the last with score < or <= min. Delete nodes while
     // in range.
-    zsl_delete_run(zsl, &mut update, dict, |n| zsl_lex_value_lte_max(&n.ele, range))
+    zsl_delete_run(zsl, &update, dict, |n| zsl_lex_value_lte_max(&n.ele, range))
 }
 
 /// Delete all the elements with rank between start and end from the
@@ -986,7 +1103,12 @@ pub fn zsl_delete_range_by_lex(zsl: &mut Zskiplist, range: &ZLexRangeSpec, dict:
 /// be 1-based
 ///
 /// C: t_zset.c zslDeleteRangeByRank()
-pub fn zsl_delete_range_by_rank(zsl: &mut Zskiplist, start: u32, end: u32, dict: &mut Dict<Box<[u8]>, f64>) -> u64 {
+pub fn zsl_delete_range_by_rank(
+    zsl: &mut Zskiplist,
+    start: u32,
+    end: u32,
+    dict: &mut Dict<Box<[u8]>, f64>,
+) -> u64 {
     let mut update = [ZSL_HEADER; ZSKIPLIST_MAXLEVEL];
     let mut traversed: u64 = 0;
     let mut x = ZSL_HEADER;
@@ -1004,7 +1126,7 @@ pub fn zsl_delete_range_by_rank(zsl: &mut Zskiplist, start: u32, end: u32, dict:
     }
 
     traversed += 1;
-    zsl_delete_run(zsl, &mut update, dict, |_| {
+    zsl_delete_run(zsl, &update, dict, |_| {
         let go = traversed <= end as u64;
         traversed += 1;
         go
@@ -1088,7 +1210,12 @@ fn zsl_parse_range_bound(s: &[u8]) -> Option<f64> {
 ///
 /// C: t_zset.c zslParseRange()
 pub fn zsl_parse_range(min: &[u8], max: &[u8]) -> CResult<ZRangeSpec> {
-    let mut spec = ZRangeSpec { min: 0.0, max: 0.0, minex: false, maxex: false };
+    let mut spec = ZRangeSpec {
+        min: 0.0,
+        max: 0.0,
+        minex: false,
+        maxex: false,
+    };
     if min.first() == Some(&b'(') {
         spec.min = zsl_parse_range_bound(&min[1..]).ok_or(CErr)?;
         spec.minex = true;
@@ -1138,7 +1265,12 @@ pub fn zsl_parse_lex_range_item(item: &[u8]) -> CResult<(LexItem, bool)> {
 pub fn zsl_parse_lex_range(min: &[u8], max: &[u8]) -> CResult<ZLexRangeSpec> {
     let (min, minex) = zsl_parse_lex_range_item(min)?;
     let (max, maxex) = zsl_parse_lex_range_item(max)?;
-    Ok(ZLexRangeSpec { min, max, minex, maxex })
+    Ok(ZLexRangeSpec {
+        min,
+        max,
+        minex,
+        maxex,
+    })
 }
 
 /// This is just a wrapper to sdscmp() that is able to handle
@@ -1416,7 +1548,11 @@ fn zzl_decode(zl: &[u8], p: usize) -> ZzlEntry<'_> {
     let q2 = q + mlen as usize;
     let (score, r) = zzl_score_get(zl, q2);
     let end = r + zzl_varint_len((r - p) as u64);
-    ZzlEntry { ele: &zl[q..q2], score, end }
+    ZzlEntry {
+        ele: &zl[q..q2],
+        score,
+        end,
+    }
 }
 
 /// The start of the entry that ends at `end`; `end` must not be 0. (no C
@@ -1526,7 +1662,9 @@ pub fn zzl_is_in_range(zl: &ZsetZiplist, range: &ZRangeSpec) -> bool {
     if range.min > range.max || (range.min == range.max && (range.minex || range.maxex)) {
         return false;
     }
-    let Some(p) = zzl_index(zl, -1) else { return false }; // Empty sorted set
+    let Some(p) = zzl_index(zl, -1) else {
+        return false;
+    }; // Empty sorted set
     if !zsl_value_gte_min(zzl_get_score(zl, p), range) {
         return false;
     }
@@ -1608,7 +1746,9 @@ pub fn zzl_is_in_lex_range(zl: &ZsetZiplist, range: &ZLexRangeSpec) -> bool {
     if zsl_lex_range_is_empty(range) {
         return false;
     }
-    let Some(p) = zzl_index(zl, -1) else { return false }; // Last element.
+    let Some(p) = zzl_index(zl, -1) else {
+        return false;
+    }; // Last element.
     if !zzl_lex_value_gte_min(zl, p, range) {
         return false;
     }
@@ -1695,7 +1835,8 @@ fn zzl_splice(zl: &mut ZsetZiplist, from: usize, to: usize, with: &[u8], delta: 
     let old = &zl.zl;
     let (count, head) = zzl_header(old);
     let count = (count as i64 + delta) as u64;
-    let mut n = Vec::with_capacity(zzl_varint_len(count) + old.len() - head - (to - from) + with.len());
+    let mut n =
+        Vec::with_capacity(zzl_varint_len(count) + old.len() - head - (to - from) + with.len());
     zzl_varint_put(&mut n, count);
     n.extend_from_slice(&old[head.min(from)..from]);
     n.extend_from_slice(with);
@@ -1752,7 +1893,9 @@ pub fn zzl_insert(zl: &mut ZsetZiplist, ele: &[u8], score: f64) {
 ///
 /// C: t_zset.c zzlDeleteRangeByScore()
 pub fn zzl_delete_range_by_score(zl: &mut ZsetZiplist, range: &ZRangeSpec) -> u64 {
-    let Some(start) = zzl_first_in_range(zl, range) else { return 0 };
+    let Some(start) = zzl_first_in_range(zl, range) else {
+        return 0;
+    };
     let mut num = 0;
     let mut p = start;
     while p < zl.zl.len() {
@@ -1772,7 +1915,9 @@ pub fn zzl_delete_range_by_score(zl: &mut ZsetZiplist, range: &ZRangeSpec) -> u6
 ///
 /// C: t_zset.c zzlDeleteRangeByLex()
 pub fn zzl_delete_range_by_lex(zl: &mut ZsetZiplist, range: &ZLexRangeSpec) -> u64 {
-    let Some(start) = zzl_first_in_lex_range(zl, range) else { return 0 };
+    let Some(start) = zzl_first_in_lex_range(zl, range) else {
+        return 0;
+    };
     let mut num = 0;
     let mut p = start;
     while p < zl.zl.len() {
@@ -1794,7 +1939,9 @@ pub fn zzl_delete_range_by_lex(zl: &mut ZsetZiplist, range: &ZLexRangeSpec) -> u
 /// C: t_zset.c zzlDeleteRangeByRank()
 pub fn zzl_delete_range_by_rank(zl: &mut ZsetZiplist, start: u32, end: u32) -> u64 {
     let num = (end - start) as u64 + 1;
-    let Some(from) = zzl_index(zl, start as i64 - 1) else { return 0 };
+    let Some(from) = zzl_index(zl, start as i64 - 1) else {
+        return 0;
+    };
     let mut to = from;
     let mut removed = 0;
     while removed < num && to < zl.zl.len() {
@@ -1823,7 +1970,10 @@ pub struct ZsetLimits {
 impl ZsetLimits {
     /// The limits currently configured.
     pub fn of(server: &RedisServer) -> ZsetLimits {
-        ZsetLimits { entries: server.zset_max_ziplist_entries, value: server.zset_max_ziplist_value }
+        ZsetLimits {
+            entries: server.zset_max_ziplist_entries,
+            value: server.zset_max_ziplist_value,
+        }
     }
 }
 
@@ -1846,6 +1996,8 @@ pub fn zset_convert(zobj: &mut RObj, encoding: u8) {
     let new = match z {
         ZSet::Ziplist(zl) => {
             assert!(encoding == OBJ_ENCODING_SKIPLIST, "Unknown target encoding");
+            // Divergence from C: C asserts that the ziplist is not empty;
+            // an empty one converts to an empty skiplist here.
             let mut zs = ZsetSkiplist::new();
             let mut eptr = zzl_index(zl, 0);
             while let Some(p) = eptr {
@@ -1869,7 +2021,9 @@ pub fn zset_convert(zobj: &mut RObj, encoding: u8) {
                 zzl_encode(&mut buf, &n.ele, n.score);
                 x = zs.zsl.next(x);
             }
-            ZSet::Ziplist(ZsetZiplist { zl: buf.into_boxed_slice() })
+            ZSet::Ziplist(ZsetZiplist {
+                zl: buf.into_boxed_slice(),
+            })
         }
     };
     *z = new;
@@ -1881,11 +2035,19 @@ pub fn zset_convert(zobj: &mut RObj, encoding: u8) {
 /// total elements size are within the expected ranges.
 ///
 /// C: t_zset.c zsetConvertToZiplistIfNeeded()
-pub fn zset_convert_to_ziplist_if_needed(zobj: &mut RObj, maxelelen: usize, totelelen: usize, limits: ZsetLimits) {
+pub fn zset_convert_to_ziplist_if_needed(
+    zobj: &mut RObj,
+    maxelelen: usize,
+    totelelen: usize,
+    limits: ZsetLimits,
+) {
     if zobj.encoding == OBJ_ENCODING_ZIPLIST {
         return;
     }
-    if zset_length(zobj) <= limits.entries && maxelelen <= limits.value && zzl_safe_to_add(None, totelelen) {
+    if zset_length(zobj) <= limits.entries
+        && maxelelen <= limits.value
+        && zzl_safe_to_add(None, totelelen)
+    {
         zset_convert(zobj, OBJ_ENCODING_ZIPLIST);
     }
 }
@@ -1959,7 +2121,9 @@ pub fn zset_add(
 
     // Update the sorted set according to its encoding.
     if zobj.encoding == OBJ_ENCODING_ZIPLIST {
-        let ZSet::Ziplist(zl) = zset_mut(zobj) else { unreachable!("encoding says ziplist") };
+        let ZSet::Ziplist(zl) = zset_mut(zobj) else {
+            unreachable!("encoding says ziplist")
+        };
         if let Some((eptr, curscore)) = zzl_find(zl, ele) {
             // NX? Return, same element already exists.
             if nx {
@@ -2004,7 +2168,9 @@ pub fn zset_add(
 
     // Note that the above block handling ziplist would have either returned
     // or converted the key to skiplist.
-    let ZSet::Skiplist(zs) = zset_mut(zobj) else { unreachable!("converted above") };
+    let ZSet::Skiplist(zs) = zset_mut(zobj) else {
+        unreachable!("converted above")
+    };
     let zs = &mut **zs;
     if let Some(cur) = zs.dict.find_mut(ele) {
         // NX? Return, same element already exists.
@@ -2065,7 +2231,10 @@ pub fn zset_del(zobj: &mut RObj, ele: &[u8]) -> bool {
                 // C the order matters because the two share the member's
                 // sds; here each owns its copy.
                 let deleted = zsl_delete(&mut zs.zsl, score, ele).is_some();
-                assert!(deleted, "zsetDel: member in the dict but not in the skiplist");
+                assert!(
+                    deleted,
+                    "zsetDel: member in the dict but not in the skiplist"
+                );
                 if zs.dict.ht_needs_resize() {
                     let _ = zs.dict.dict_resize();
                 }
@@ -2156,7 +2325,10 @@ fn arg_double_or_reply(c: &mut Client, i: usize, msg: Option<&str>) -> Option<f6
 /// pointer it got; a Rust borrow of the keyspace cannot outlive a db_add
 /// or a reply in between)
 fn zobj_mut<'a>(server: &'a mut RedisServer, dbid: usize, key: &[u8]) -> &'a mut RObj {
-    server.db[dbid].dict.find_mut(key).expect("the key was looked up just before")
+    server.db[dbid]
+        .dict
+        .find_mut(key)
+        .expect("the key was looked up just before")
 }
 
 /// This generic command implements both ZADD and ZINCRBY.
@@ -2201,7 +2373,7 @@ pub fn zadd_generic_command(server: &mut RedisServer, c: &mut Client, mut flags:
     // After the options, we expect to have an even number of args, since
     // we expect any number of score-element pairs.
     let mut elements = argc - scoreidx;
-    if elements % 2 != 0 || elements == 0 {
+    if !elements.is_multiple_of(2) || elements == 0 {
         add_reply(c, SYNTAXERR);
         return;
     }
@@ -2222,7 +2394,9 @@ pub fn zadd_generic_command(server: &mut RedisServer, c: &mut Client, mut flags:
     // execute fully or nothing at all.
     let mut scores = Vec::with_capacity(elements);
     for j in 0..elements {
-        let Some(s) = arg_double_or_reply(c, scoreidx + j * 2, None) else { return };
+        let Some(s) = arg_double_or_reply(c, scoreidx + j * 2, None) else {
+            return;
+        };
         scores.push(s);
     }
 
@@ -2295,7 +2469,13 @@ pub fn zadd_generic_command(server: &mut RedisServer, c: &mut Client, mut flags:
     // cleanup:
     if added != 0 || updated != 0 {
         signal_modified_key(server, dbid, &key);
-        notify_keyspace_event(server, NOTIFY_ZSET, if incr { "zincr" } else { "zadd" }, &key, dbid as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_ZSET,
+            if incr { "zincr" } else { "zadd" },
+            &key,
+            dbid as i32,
+        );
     }
     c.argv[1] = key;
 }
@@ -2321,7 +2501,9 @@ pub fn zrem_command(server: &mut RedisServer, c: &mut Client) {
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_write_or_reply(server, c, &key, CZERO) else { break 'done };
+        let Some(zobj) = lookup_key_write_or_reply(server, c, &key, CZERO) else {
+            break 'done;
+        };
         if check_type(c, zobj, OBJ_ZSET) {
             break 'done;
         }
@@ -2373,8 +2555,12 @@ pub fn zremrange_generic_command(server: &mut RedisServer, c: &mut Client, range
     // Step 1: Parse the range.
     let range = match rangetype {
         ZRANGE_RANK => {
-            let Some(start) = arg_long_or_reply(c, 2) else { return };
-            let Some(end) = arg_long_or_reply(c, 3) else { return };
+            let Some(start) = arg_long_or_reply(c, 2) else {
+                return;
+            };
+            let Some(end) = arg_long_or_reply(c, 3) else {
+                return;
+            };
             ZRemRange::Rank(start, end)
         }
         ZRANGE_SCORE => match zsl_parse_range(&c.argv[2], &c.argv[3]) {
@@ -2397,7 +2583,9 @@ pub fn zremrange_generic_command(server: &mut RedisServer, c: &mut Client, range
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[1]);
     'cleanup: {
-        let Some(zobj) = lookup_key_write_or_reply(server, c, &key, CZERO) else { break 'cleanup };
+        let Some(zobj) = lookup_key_write_or_reply(server, c, &key, CZERO) else {
+            break 'cleanup;
+        };
         if check_type(c, zobj, OBJ_ZSET) {
             break 'cleanup;
         }
@@ -2431,7 +2619,9 @@ pub fn zremrange_generic_command(server: &mut RedisServer, c: &mut Client, range
         let (deleted, keyremoved) = match zset_mut(zobj) {
             ZSet::Ziplist(zl) => {
                 let deleted = match &range {
-                    ZRemRange::Rank(..) => zzl_delete_range_by_rank(zl, start as u32 + 1, end as u32 + 1),
+                    ZRemRange::Rank(..) => {
+                        zzl_delete_range_by_rank(zl, start as u32 + 1, end as u32 + 1)
+                    }
                     ZRemRange::Score(r) => zzl_delete_range_by_score(zl, r),
                     ZRemRange::Lex(r) => zzl_delete_range_by_lex(zl, r),
                 };
@@ -2440,9 +2630,12 @@ pub fn zremrange_generic_command(server: &mut RedisServer, c: &mut Client, range
             ZSet::Skiplist(zs) => {
                 let zs = &mut **zs;
                 let deleted = match &range {
-                    ZRemRange::Rank(..) => {
-                        zsl_delete_range_by_rank(&mut zs.zsl, start as u32 + 1, end as u32 + 1, &mut zs.dict)
-                    }
+                    ZRemRange::Rank(..) => zsl_delete_range_by_rank(
+                        &mut zs.zsl,
+                        start as u32 + 1,
+                        end as u32 + 1,
+                        &mut zs.dict,
+                    ),
                     ZRemRange::Score(r) => zsl_delete_range_by_score(&mut zs.zsl, r, &mut zs.dict),
                     ZRemRange::Lex(r) => zsl_delete_range_by_lex(&mut zs.zsl, r, &mut zs.dict),
                 };
@@ -2460,7 +2653,13 @@ pub fn zremrange_generic_command(server: &mut RedisServer, c: &mut Client, range
         if deleted != 0 {
             const EVENT: [&str; 3] = ["zremrangebyrank", "zremrangebyscore", "zremrangebylex"];
             signal_modified_key(server, dbid, &key);
-            notify_keyspace_event(server, NOTIFY_ZSET, EVENT[rangetype as usize], &key, dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_ZSET,
+                EVENT[rangetype as usize],
+                &key,
+                dbid as i32,
+            );
             if keyremoved {
                 notify_keyspace_event(server, NOTIFY_GENERIC, "del", &key, dbid as i32);
             }
@@ -2499,9 +2698,13 @@ pub fn zremrangebylex_command(server: &mut RedisServer, c: &mut Client) {
 // may be an sds, a ziplist string or a long long, with flags saying which
 // conversions were made and must be freed. Here the value is a
 // `Cow<[u8]>`: borrowed from the input when it holds bytes, owned when an
-// intset integer had to be printed; that covers zuiLongLongFromValue(),
-// zuiSdsFromValue(), zuiNewSdsFromValue() and zuiBufferFromValue(), and
-// zuiClearIterator() is Drop.
+// intset integer had to be printed. That covers these conversions, and
+// the iterator's Drop clears it:
+// C: t_zset.c zuiLongLongFromValue()
+// C: t_zset.c zuiSdsFromValue()
+// C: t_zset.c zuiNewSdsFromValue()
+// C: t_zset.c zuiBufferFromValue()
+// C: t_zset.c zuiClearIterator()
 
 /// One input of ZUNIONSTORE/ZINTERSTORE: a sorted set or a set (every
 /// member of a set has score 1), or nothing for a missing key, with its
@@ -2641,9 +2844,14 @@ pub fn zunion_inter_generic_command(server: &mut RedisServer, c: &mut Client, op
     let dbid = c.db;
 
     // expect setnum input keys to be given
-    let Some(setnum) = arg_long_or_reply(c, 2) else { return };
+    let Some(setnum) = arg_long_or_reply(c, 2) else {
+        return;
+    };
     if setnum < 1 {
-        add_reply_error(c, "at least 1 input key is needed for ZUNIONSTORE/ZINTERSTORE");
+        add_reply_error(
+            c,
+            "at least 1 input key is needed for ZUNIONSTORE/ZINTERSTORE",
+        );
         return;
     }
     // test if the expected number of keys would overflow
@@ -2675,7 +2883,10 @@ pub fn zunion_inter_generic_command(server: &mut RedisServer, c: &mut Client, op
                 j += 1;
                 remaining -= 1;
                 for w in weights.iter_mut() {
-                    let Some(v) = arg_double_or_reply(c, j, Some("weight value is not a float")) else { return };
+                    let Some(v) = arg_double_or_reply(c, j, Some("weight value is not a float"))
+                    else {
+                        return;
+                    };
                     *w = v;
                     j += 1;
                     remaining -= 1;
@@ -2707,7 +2918,10 @@ pub fn zunion_inter_generic_command(server: &mut RedisServer, c: &mut Client, op
     // The lookups above already expired what had to be.
     let keyspace = &server.db[dbid].dict;
     let mut src: Vec<ZsetOpSrc<'_>> = (0..setnum)
-        .map(|i| ZsetOpSrc { subject: keyspace.find(&c.argv[3 + i]).map(|de| de.val()), weight: weights[i] })
+        .map(|i| ZsetOpSrc {
+            subject: keyspace.find(&c.argv[3 + i]).map(|de| de.val()),
+            weight: weights[i],
+        })
         .collect();
 
     // sort sets from the smallest to largest, this will improve our
@@ -2821,12 +3035,21 @@ pub fn zunion_inter_generic_command(server: &mut RedisServer, c: &mut Client, op
             OBJ_ENCODING_SKIPLIST,
             Value::ZSet(Box::new(ZSet::Skiplist(Box::new(dstzset)))),
         );
-        zset_convert_to_ziplist_if_needed(&mut dstobj, maxelelen, totelelen, ZsetLimits::of(server));
+        zset_convert_to_ziplist_if_needed(
+            &mut dstobj,
+            maxelelen,
+            totelelen,
+            ZsetLimits::of(server),
+        );
         let len = zset_length(&dstobj);
         db_add(server, dbid, &dstkey, dstobj);
         add_reply_long_long(c, len as i64);
         signal_modified_key(server, dbid, &dstkey);
-        let event = if op == SET_OP_UNION { "zunionstore" } else { "zinterstore" };
+        let event = if op == SET_OP_UNION {
+            "zunionstore"
+        } else {
+            "zinterstore"
+        };
         notify_keyspace_event(server, NOTIFY_ZSET, event, &dstkey, dbid as i32);
         server.dirty += 1;
     } else {
@@ -2861,8 +3084,12 @@ pub fn zrange_generic_command(server: &mut RedisServer, c: &mut Client, reverse:
     let argc = c.argv.len();
     let mut withscores = false;
 
-    let Some(mut start) = arg_long_or_reply(c, 2) else { return };
-    let Some(mut end) = arg_long_or_reply(c, 3) else { return };
+    let Some(mut start) = arg_long_or_reply(c, 2) else {
+        return;
+    };
+    let Some(mut end) = arg_long_or_reply(c, 3) else {
+        return;
+    };
 
     if argc == 5 && c.argv[4].eq_ignore_ascii_case(b"withscores") {
         withscores = true;
@@ -2873,7 +3100,9 @@ pub fn zrange_generic_command(server: &mut RedisServer, c: &mut Client, reverse:
 
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK) else { break 'done };
+        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK) else {
+            break 'done;
+        };
         if check_type(c, zobj, OBJ_ZSET) {
             break 'done;
         }
@@ -2915,7 +3144,11 @@ pub fn zrange_generic_command(server: &mut RedisServer, c: &mut Client, reverse:
                     if withscores {
                         add_reply_double(c, e.score);
                     }
-                    eptr = if reverse { zzl_prev(zl, p) } else { zzl_next(zl, p) };
+                    eptr = if reverse {
+                        zzl_prev(zl, p)
+                    } else {
+                        zzl_next(zl, p)
+                    };
                 }
             }
             ZSet::Skiplist(zs) => {
@@ -2935,13 +3168,20 @@ pub fn zrange_generic_command(server: &mut RedisServer, c: &mut Client, reverse:
                 };
                 while rangelen > 0 {
                     rangelen -= 1;
-                    assert!(ln != ZSL_NULL, "zrange: the skiplist ended inside the range");
+                    assert!(
+                        ln != ZSL_NULL,
+                        "zrange: the skiplist ended inside the range"
+                    );
                     let n = zsl.node(ln);
                     add_reply_bulk_c_buffer(c, &n.ele);
                     if withscores {
                         add_reply_double(c, n.score);
                     }
-                    ln = if reverse { n.backward } else { n.level(0).forward };
+                    ln = if reverse {
+                        n.backward
+                    } else {
+                        n.level(0).forward
+                    };
                 }
             }
         }
@@ -3000,8 +3240,12 @@ pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, r
                 remaining -= 1;
                 withscores = true;
             } else if remaining >= 3 && c.argv[pos].eq_ignore_ascii_case(b"limit") {
-                let Some(o) = arg_long_or_reply(c, pos + 1) else { return };
-                let Some(l) = arg_long_or_reply(c, pos + 2) else { return };
+                let Some(o) = arg_long_or_reply(c, pos + 1) else {
+                    return;
+                };
+                let Some(l) = arg_long_or_reply(c, pos + 2) else {
+                    return;
+                };
                 (offset, limit) = (o, l);
                 pos += 3;
                 remaining -= 3;
@@ -3015,7 +3259,9 @@ pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, r
     // Ok, lookup the key and get the range
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK) else { break 'done };
+        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK) else {
+            break 'done;
+        };
         if check_type(c, zobj, OBJ_ZSET) {
             break 'done;
         }
@@ -3024,8 +3270,11 @@ pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, r
         match zset_ref(zobj) {
             ZSet::Ziplist(zl) => {
                 // If reversed, get the last node in range as starting point.
-                let mut eptr =
-                    if reverse { zzl_last_in_range(zl, &range) } else { zzl_first_in_range(zl, &range) };
+                let mut eptr = if reverse {
+                    zzl_last_in_range(zl, &range)
+                } else {
+                    zzl_first_in_range(zl, &range)
+                };
 
                 // No "first" element in the specified interval.
                 if eptr.is_none() {
@@ -3046,7 +3295,11 @@ pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, r
                     if !zset_post_decrement(&mut offset) {
                         break;
                     }
-                    eptr = if reverse { zzl_prev(zl, p) } else { zzl_next(zl, p) };
+                    eptr = if reverse {
+                        zzl_prev(zl, p)
+                    } else {
+                        zzl_next(zl, p)
+                    };
                 }
 
                 while let Some(p) = eptr {
@@ -3071,15 +3324,22 @@ pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, r
                     }
 
                     // Move to next node
-                    eptr = if reverse { zzl_prev(zl, p) } else { zzl_next(zl, p) };
+                    eptr = if reverse {
+                        zzl_prev(zl, p)
+                    } else {
+                        zzl_next(zl, p)
+                    };
                 }
             }
             ZSet::Skiplist(zs) => {
                 let zsl = &zs.zsl;
 
                 // If reversed, get the last node in range as starting point.
-                let mut ln =
-                    if reverse { zsl_last_in_range(zsl, &range) } else { zsl_first_in_range(zsl, &range) };
+                let mut ln = if reverse {
+                    zsl_last_in_range(zsl, &range)
+                } else {
+                    zsl_first_in_range(zsl, &range)
+                };
 
                 // No "first" element in the specified interval.
                 if ln == ZSL_NULL {
@@ -3118,7 +3378,11 @@ pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, r
                     }
 
                     // Move to next node
-                    ln = if reverse { n.backward } else { n.level(0).forward };
+                    ln = if reverse {
+                        n.backward
+                    } else {
+                        n.level(0).forward
+                    };
                 }
             }
         }
@@ -3160,7 +3424,9 @@ pub fn zcount_command(server: &mut RedisServer, c: &mut Client) {
     // Lookup the sorted set
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, CZERO) else { break 'done };
+        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, CZERO) else {
+            break 'done;
+        };
         if check_type(c, zobj, OBJ_ZSET) {
             break 'done;
         }
@@ -3234,7 +3500,9 @@ pub fn zlexcount_command(server: &mut RedisServer, c: &mut Client) {
     // Lookup the sorted set
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, CZERO) else { break 'done };
+        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, CZERO) else {
+            break 'done;
+        };
         if check_type(c, zobj, OBJ_ZSET) {
             break 'done;
         }
@@ -3316,8 +3584,12 @@ pub fn generic_zrangebylex_command(server: &mut RedisServer, c: &mut Client, rev
         let mut pos = 4;
         while remaining > 0 {
             if remaining >= 3 && c.argv[pos].eq_ignore_ascii_case(b"limit") {
-                let Some(o) = arg_long_or_reply(c, pos + 1) else { return };
-                let Some(l) = arg_long_or_reply(c, pos + 2) else { return };
+                let Some(o) = arg_long_or_reply(c, pos + 1) else {
+                    return;
+                };
+                let Some(l) = arg_long_or_reply(c, pos + 2) else {
+                    return;
+                };
                 (offset, limit) = (o, l);
                 pos += 3;
                 remaining -= 3;
@@ -3331,7 +3603,9 @@ pub fn generic_zrangebylex_command(server: &mut RedisServer, c: &mut Client, rev
     // Ok, lookup the key and get the range
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK) else { break 'done };
+        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK) else {
+            break 'done;
+        };
         if check_type(c, zobj, OBJ_ZSET) {
             break 'done;
         }
@@ -3365,7 +3639,11 @@ pub fn generic_zrangebylex_command(server: &mut RedisServer, c: &mut Client, rev
                     if !zset_post_decrement(&mut offset) {
                         break;
                     }
-                    eptr = if reverse { zzl_prev(zl, p) } else { zzl_next(zl, p) };
+                    eptr = if reverse {
+                        zzl_prev(zl, p)
+                    } else {
+                        zzl_next(zl, p)
+                    };
                 }
 
                 while let Some(p) = eptr {
@@ -3385,7 +3663,11 @@ pub fn generic_zrangebylex_command(server: &mut RedisServer, c: &mut Client, rev
                     add_reply_bulk_c_buffer(c, zzl_decode(&zl.zl, p).ele);
 
                     // Move to next node
-                    eptr = if reverse { zzl_prev(zl, p) } else { zzl_next(zl, p) };
+                    eptr = if reverse {
+                        zzl_prev(zl, p)
+                    } else {
+                        zzl_next(zl, p)
+                    };
                 }
             }
             ZSet::Skiplist(zs) => {
@@ -3432,7 +3714,11 @@ pub fn generic_zrangebylex_command(server: &mut RedisServer, c: &mut Client, rev
                     add_reply_bulk_c_buffer(c, &n.ele);
 
                     // Move to next node
-                    ln = if reverse { n.backward } else { n.level(0).forward };
+                    ln = if reverse {
+                        n.backward
+                    } else {
+                        n.level(0).forward
+                    };
                 }
             }
         }
@@ -3552,7 +3838,14 @@ pub fn zscan_command(server: &mut RedisServer, c: &mut Client) {
                             out.push(fmt_g17(*score).into_bytes());
                         })
                     };
-                    scan_generic_command(c, ScanObj::Dict { scan: &mut step, pairs: true }, cursor);
+                    scan_generic_command(
+                        c,
+                        ScanObj::Dict {
+                            scan: &mut step,
+                            pairs: true,
+                        },
+                        cursor,
+                    );
                 }
             }
         }
@@ -3586,7 +3879,9 @@ pub fn generic_zpop_command(
 
     // If a count argument as passed, parse it or return an error.
     if let Some(countarg) = countarg {
-        let Some(n) = get_long_from_object_or_reply(c, countarg, None) else { return };
+        let Some(n) = get_long_from_object_or_reply(c, countarg, None) else {
+            return;
+        };
         count = n;
         if count <= 0 {
             add_reply(c, EMPTYMULTIBULK);
@@ -3598,7 +3893,9 @@ pub fn generic_zpop_command(
     // candidate.
     let mut found: Option<&[u8]> = None;
     for key in keyv {
-        let Some(zobj) = lookup_key_write(server, dbid, key) else { continue };
+        let Some(zobj) = lookup_key_write(server, dbid, key) else {
+            continue;
+        };
         if check_type(c, zobj, OBJ_ZSET) {
             return;
         }
@@ -3627,12 +3924,19 @@ pub fn generic_zpop_command(
         let (ele, score) = match zset_ref(zobj) {
             ZSet::Ziplist(zl) => {
                 let eptr = zzl_index(zl, if where_ == ZSET_MAX { -1 } else { 0 });
-                let e = zzl_decode(&zl.zl, eptr.expect("zpop: an empty sorted set in the keyspace"));
+                let e = zzl_decode(
+                    &zl.zl,
+                    eptr.expect("zpop: an empty sorted set in the keyspace"),
+                );
                 (e.ele.to_vec(), e.score)
             }
             ZSet::Skiplist(zs) => {
                 let zsl = &zs.zsl;
-                let zln = if where_ == ZSET_MAX { zsl.tail } else { zsl.first() };
+                let zln = if where_ == ZSET_MAX {
+                    zsl.tail
+                } else {
+                    zsl.first()
+                };
                 // There must be an element in the sorted set.
                 assert!(zln != ZSL_NULL, "zpop: an empty sorted set in the keyspace");
                 let n = zsl.node(zln);
@@ -3648,7 +3952,13 @@ pub fn generic_zpop_command(
         if arraylen == 0 {
             // Do this only for the first iteration.
             const EVENTS: [&str; 2] = ["zpopmin", "zpopmax"];
-            notify_keyspace_event(server, NOTIFY_ZSET, EVENTS[where_ as usize], key, dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_ZSET,
+                EVENTS[where_ as usize],
+                key,
+                dbid as i32,
+            );
             signal_modified_key(server, dbid, key);
         }
 
@@ -3694,7 +4004,11 @@ fn zpop_command(server: &mut RedisServer, c: &mut Client, where_: i32) {
         return;
     }
     let key = std::mem::take(&mut c.argv[1]);
-    let count = if argc == 3 { Some(std::mem::take(&mut c.argv[2])) } else { None };
+    let count = if argc == 3 {
+        Some(std::mem::take(&mut c.argv[2]))
+    } else {
+        None
+    };
     generic_zpop_command(server, c, &[&key], where_, false, count.as_deref());
     c.argv[1] = key;
     if let Some(count) = count {
@@ -3715,7 +4029,9 @@ pub fn blocking_generic_zpop_command(server: &mut RedisServer, c: &mut Client, w
     let Ok(timeout) = timeout else { return };
 
     for j in 1..argc - 1 {
-        let Some(o) = lookup_key_write(server, dbid, &c.argv[j]) else { continue };
+        let Some(o) = lookup_key_write(server, dbid, &c.argv[j]) else {
+            continue;
+        };
         if o.obj_type() != OBJ_ZSET {
             add_reply(c, WRONGTYPEERR);
             return;
@@ -3727,7 +4043,11 @@ pub fn blocking_generic_zpop_command(server: &mut RedisServer, c: &mut Client, w
             // Replicate it as an ZPOP[MIN|MAX] instead of BZPOP[MIN|MAX].
             // C: rewriteClientCommandVector(c,2,shared.zpopmax/zpopmin,key),
             // which also points c->cmd at the new command.
-            let name: &[u8] = if where_ == ZSET_MAX { b"ZPOPMAX" } else { b"ZPOPMIN" };
+            let name: &[u8] = if where_ == ZSET_MAX {
+                b"ZPOPMAX"
+            } else {
+                b"ZPOPMIN"
+            };
             c.argv = vec![name.to_vec(), key];
             c.cmd = lookup_command(server, name);
             return;
@@ -3794,7 +4114,10 @@ mod tests {
     struct Lcg(u64);
     impl Lcg {
         fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             self.0 >> 33
         }
         fn below(&mut self, n: u64) -> u64 {
@@ -3810,10 +4133,21 @@ mod tests {
     }
 
     /// Checks every invariant of the skiplist against the model: order,
-    /// backward links, tail, length, a dense arena, ranks and spans.
+    /// backward links, tail, length, the vacant slots, ranks and spans.
     fn check_zsl(zsl: &Zskiplist, want: &[(f64, Vec<u8>)]) {
         assert_eq!(zsl.length, want.len());
-        assert_eq!(zsl.nodes.len(), want.len() + 1, "the arena stays dense");
+        assert_eq!(
+            zsl.nodes.len() - zsl.free.len(),
+            want.len() + 1,
+            "live nodes"
+        );
+        assert!(
+            zsl.free.len() < 64 || zsl.free.len() * 2 < zsl.nodes.len(),
+            "compacted"
+        );
+        for &f in &zsl.free {
+            assert_eq!(zsl.nodes[f as usize].height, 0, "a vacant slot");
+        }
         let mut x = zsl.first();
         let mut prev = ZSL_NULL;
         for (i, (s, e)) in want.iter().enumerate() {
@@ -3839,7 +4173,11 @@ mod tests {
                 }
                 rank += l.span as u64;
                 let n = zsl.node(l.forward);
-                assert_eq!(zsl_get_rank(zsl, n.score, &n.ele), rank, "span at level {lvl}");
+                assert_eq!(
+                    zsl_get_rank(zsl, n.score, &n.ele),
+                    rank,
+                    "span at level {lvl}"
+                );
                 x = l.forward;
             }
         }
@@ -3874,16 +4212,25 @@ mod tests {
                 _ => {
                     let a = (rng.below(40) as f64) - 20.0;
                     let b = a + rng.below(10) as f64;
-                    let range = ZRangeSpec { min: a, max: b, minex: rng.below(2) == 0, maxex: rng.below(2) == 0 };
+                    let range = ZRangeSpec {
+                        min: a,
+                        max: b,
+                        minex: rng.below(2) == 0,
+                        maxex: rng.below(2) == 0,
+                    };
                     if round % 7 == 0 {
                         let n = zsl_delete_range_by_score(&mut zsl, &range, &mut dict);
                         let before = model.len();
-                        model.retain(|_, s| !(zsl_value_gte_min(*s, &range) && zsl_value_lte_max(*s, &range)));
+                        model.retain(|_, s| {
+                            !(zsl_value_gte_min(*s, &range) && zsl_value_lte_max(*s, &range))
+                        });
                         assert_eq!(n as usize, before - model.len());
                     } else {
                         let want: Vec<_> = model_sorted(&model)
                             .into_iter()
-                            .filter(|(s, _)| zsl_value_gte_min(*s, &range) && zsl_value_lte_max(*s, &range))
+                            .filter(|(s, _)| {
+                                zsl_value_gte_min(*s, &range) && zsl_value_lte_max(*s, &range)
+                            })
                             .collect();
                         let first = zsl_first_in_range(&zsl, &range);
                         let last = zsl_last_in_range(&zsl, &range);
@@ -3933,11 +4280,72 @@ mod tests {
             let range = zsl_parse_lex_range(b"[0300", b"(0600").unwrap();
             let n = zsl_delete_range_by_lex(&mut zsl, &range, &mut dict);
             let before = model.len();
-            model.retain(|k, _| !(zsl_lex_value_gte_min(k, &range) && zsl_lex_value_lte_max(k, &range)));
+            model.retain(|k, _| {
+                !(zsl_lex_value_gte_min(k, &range) && zsl_lex_value_lte_max(k, &range))
+            });
             assert_eq!(n as usize, before - model.len());
             assert_eq!(dict.dict_size(), model.len());
             check_zsl(&zsl, &model_sorted(&model));
         }
+    }
+
+    #[test]
+    fn zsl_free_node_slots_are_reused_and_the_arena_compacted() {
+        let mut rng = Lcg(3);
+        let mut zsl = zsl_create();
+        let mut dict: Dict<Box<[u8]>, f64> = Dict::new();
+        let mut model = std::collections::HashMap::new();
+        for i in 0..1000 {
+            let ele = format!("m{i}").into_bytes();
+            let score = rng.below(100) as f64;
+            zsl_insert(&mut zsl, score, ele.clone().into());
+            dict.dict_add(ele.clone().into(), score).unwrap();
+            model.insert(ele, score);
+        }
+        // Delete most of them one by one: the arena shrinks on the way.
+        let mut max_arena = 0;
+        for i in (0..1000).filter(|i| i % 10 != 0) {
+            let ele = format!("m{i}").into_bytes();
+            let score = model.remove(&ele).unwrap();
+            assert!(zsl_delete(&mut zsl, score, &ele).is_some());
+            dict.dict_delete(&ele);
+            max_arena = max_arena.max(zsl.nodes.len());
+            if i % 97 == 0 {
+                check_zsl(&zsl, &model_sorted(&model));
+            }
+        }
+        check_zsl(&zsl, &model_sorted(&model));
+        assert!(
+            zsl.nodes.len() <= 2 * model.len() + 65,
+            "{} slots for {}",
+            zsl.nodes.len(),
+            model.len()
+        );
+        // Freed slots are reused before the arena grows.
+        let before = zsl.nodes.len();
+        let vacant = zsl.free.len();
+        for i in 0..vacant {
+            let ele = format!("n{i}").into_bytes();
+            zsl_insert(&mut zsl, 7.0, ele.clone().into());
+            model.insert(ele, 7.0);
+        }
+        assert_eq!(zsl.nodes.len(), before);
+        check_zsl(&zsl, &model_sorted(&model));
+        // A range deletion compacts too.
+        let all = ZRangeSpec {
+            min: f64::NEG_INFINITY,
+            max: 50.0,
+            minex: false,
+            maxex: false,
+        };
+        for (k, s) in &model {
+            if *s <= 50.0 {
+                let _ = dict.dict_add(k.clone().into(), *s);
+            }
+        }
+        zsl_delete_range_by_score(&mut zsl, &all, &mut dict);
+        model.retain(|_, s| *s > 50.0);
+        check_zsl(&zsl, &model_sorted(&model));
     }
 
     #[test]
@@ -4020,13 +4428,31 @@ mod tests {
             zzl_insert(&mut zl, e.as_bytes(), s);
         }
         let z = ZSet::Ziplist(zl.clone());
-        let order: Vec<_> = z.iter().map(|(e, s)| (String::from_utf8_lossy(e).into_owned(), s)).collect();
+        let order: Vec<_> = z
+            .iter()
+            .map(|(e, s)| (String::from_utf8_lossy(e).into_owned(), s))
+            .collect();
         assert_eq!(
             order,
-            [("z".into(), 1.0), ("a".into(), 2.0), ("c".into(), 2.0), ("m".into(), 2.0), ("b".into(), 3.0)]
+            [
+                ("z".into(), 1.0),
+                ("a".into(), 2.0),
+                ("c".into(), 2.0),
+                ("m".into(), 2.0),
+                ("b".into(), 3.0)
+            ]
         );
         let rev: Vec<_> = z.iter().rev().map(|(e, _)| e.to_vec()).collect();
-        assert_eq!(rev, [b"b".to_vec(), b"m".to_vec(), b"c".to_vec(), b"a".to_vec(), b"z".to_vec()]);
+        assert_eq!(
+            rev,
+            [
+                b"b".to_vec(),
+                b"m".to_vec(),
+                b"c".to_vec(),
+                b"a".to_vec(),
+                b"z".to_vec()
+            ]
+        );
         assert_eq!(zzl_find(&zl, b"m").map(|(_, s)| s), Some(2.0));
         let range = zsl_parse_range(b"(1", b"2").unwrap();
         assert_eq!(zzl_delete_range_by_score(&mut zl, &range), 3);
@@ -4039,12 +4465,23 @@ mod tests {
     #[test]
     fn zset_convert_round_trips_between_encodings() {
         let mut o = create_zset_ziplist_object(0);
-        let limits = ZsetLimits { entries: 128, value: 64 };
+        let limits = ZsetLimits {
+            entries: 128,
+            value: 64,
+        };
         for i in 0..10 {
             let (mut f, mut ns) = (ZADD_NONE, 0.0);
-            assert!(zset_add(&mut o, i as f64 / 3.0, format!("m{i}").as_bytes(), &mut f, &mut ns, limits));
+            assert!(zset_add(
+                &mut o,
+                i as f64 / 3.0,
+                format!("m{i}").as_bytes(),
+                &mut f,
+                &mut ns,
+                limits
+            ));
         }
-        let before: Vec<(Vec<u8>, f64)> = zset_ref(&o).iter().map(|(e, s)| (e.to_vec(), s)).collect();
+        let before: Vec<(Vec<u8>, f64)> =
+            zset_ref(&o).iter().map(|(e, s)| (e.to_vec(), s)).collect();
         zset_convert(&mut o, OBJ_ENCODING_SKIPLIST);
         assert_eq!(o.encoding, OBJ_ENCODING_SKIPLIST);
         assert!(matches!(zset_ref(&o), ZSet::Skiplist(_)));
@@ -4052,7 +4489,8 @@ mod tests {
         assert_eq!(before, mid);
         zset_convert_to_ziplist_if_needed(&mut o, 2, 20, limits);
         assert_eq!(o.encoding, OBJ_ENCODING_ZIPLIST);
-        let after: Vec<(Vec<u8>, f64)> = zset_ref(&o).iter().map(|(e, s)| (e.to_vec(), s)).collect();
+        let after: Vec<(Vec<u8>, f64)> =
+            zset_ref(&o).iter().map(|(e, s)| (e.to_vec(), s)).collect();
         assert_eq!(before, after);
         assert_eq!(zset_rank(&o, b"m3", false), 3);
         assert_eq!(zset_rank(&o, b"m3", true), 6);
@@ -4060,7 +4498,10 @@ mod tests {
 
     #[test]
     fn zset_add_converts_past_the_thresholds() {
-        let limits = ZsetLimits { entries: 3, value: 5 };
+        let limits = ZsetLimits {
+            entries: 3,
+            value: 5,
+        };
         let mut o = create_zset_ziplist_object(0);
         let add = |o: &mut RObj, e: &[u8]| {
             let (mut f, mut ns) = (ZADD_NONE, 0.0);
@@ -4082,7 +4523,10 @@ mod tests {
     #[test]
     fn zsl_parse_range_follows_strtod() {
         let r = zsl_parse_range(b"(1.5", b"+inf").unwrap();
-        assert_eq!((r.min, r.minex, r.max, r.maxex), (1.5, true, f64::INFINITY, false));
+        assert_eq!(
+            (r.min, r.minex, r.max, r.maxex),
+            (1.5, true, f64::INFINITY, false)
+        );
         // What strtod takes: spaces before, the empty string, hex, a NUL
         // that ends the C string.
         assert_eq!(zsl_parse_range(b" 1", b"").unwrap().min, 1.0);
@@ -4099,8 +4543,14 @@ mod tests {
         assert_eq!(zsl_parse_lex_range_item(b"-"), Ok((LexItem::Min, true)));
         assert_eq!(zsl_parse_lex_range_item(b"+"), Ok((LexItem::Max, true)));
         assert_eq!(zsl_parse_lex_range_item(b"+\0x"), Ok((LexItem::Max, true)));
-        assert_eq!(zsl_parse_lex_range_item(b"(a"), Ok((LexItem::Str(b"a".to_vec()), true)));
-        assert_eq!(zsl_parse_lex_range_item(b"["), Ok((LexItem::Str(Vec::new()), false)));
+        assert_eq!(
+            zsl_parse_lex_range_item(b"(a"),
+            Ok((LexItem::Str(b"a".to_vec()), true))
+        );
+        assert_eq!(
+            zsl_parse_lex_range_item(b"["),
+            Ok((LexItem::Str(Vec::new()), false))
+        );
         for bad in [&b""[..], b"a", b"+a", b"-a"] {
             assert!(zsl_parse_lex_range_item(bad).is_err());
         }
@@ -4119,7 +4569,19 @@ mod tests {
         assert_eq!(get_double_from_object(b"-inf"), Some(f64::NEG_INFINITY));
         assert_eq!(get_double_from_object(b"Infinity"), Some(f64::INFINITY));
         assert_eq!(get_double_from_object(b"1e-310"), Some(1e-310)); // subnormal: kept
-        for bad in [&b""[..], b" 1", b"1 ", b"nan", b"1e400", b"1e-400", b"1\0", b"abc", b"1e", b".", b"+"] {
+        for bad in [
+            &b""[..],
+            b" 1",
+            b"1 ",
+            b"nan",
+            b"1e400",
+            b"1e-400",
+            b"1\0",
+            b"abc",
+            b"1e",
+            b".",
+            b"+",
+        ] {
             assert_eq!(get_double_from_object(bad), None, "{:?}", bad);
         }
     }

@@ -113,7 +113,9 @@ struct R {
 impl R {
     /// Connects and selects DB 9, as the Tcl test clients do.
     fn new(server: &Server) -> R {
-        let mut r = R { s: util::raw(server.port()) };
+        let mut r = R {
+            s: util::raw(server.port()),
+        };
         assert_eq!(r.raw(&["SELECT", "9"]), "+OK\r\n");
         r
     }
@@ -153,11 +155,17 @@ impl R {
     }
     /// The score of a member as a float (Tcl compares numerically).
     fn score(&mut self, key: &str, member: &str) -> f64 {
-        self.s(&["ZSCORE", key, member]).parse().expect("a float score")
+        self.s(&["ZSCORE", key, member])
+            .parse()
+            .expect("a float score")
     }
     #[track_caller]
     fn assert_encoding(&mut self, enc: &str, key: &str) {
-        assert_eq!(self.s(&["OBJECT", "ENCODING", key]), enc, "encoding of {key}");
+        assert_eq!(
+            self.s(&["OBJECT", "ENCODING", key]),
+            enc,
+            "encoding of {key}"
+        );
     }
     /// The Tcl `create_zset`: DEL, then one ZADD per pair.
     fn create_zset(&mut self, key: &str, items: &[(&str, &str)]) {
@@ -175,7 +183,9 @@ struct D {
 
 impl D {
     fn new(server: &Server) -> D {
-        let mut d = D { s: util::raw(server.port()) };
+        let mut d = D {
+            s: util::raw(server.port()),
+        };
         d.send(&["SELECT", "9"]);
         assert_eq!(d.read(), "+OK\r\n");
         d
@@ -195,7 +205,9 @@ impl D {
     /// Asserts that no reply arrives within `ms` milliseconds.
     #[track_caller]
     fn assert_no_reply(&mut self, ms: u64) {
-        self.s.set_read_timeout(Some(Duration::from_millis(ms))).unwrap();
+        self.s
+            .set_read_timeout(Some(Duration::from_millis(ms)))
+            .unwrap();
         let mut byte = [0u8; 1];
         match self.s.read(&mut byte) {
             Ok(0) => panic!("connection closed"),
@@ -203,7 +215,9 @@ impl D {
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
             Err(e) => panic!("read: {e}"),
         }
-        self.s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        self.s
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
     }
 }
 
@@ -224,8 +238,14 @@ fn set_encoding(r: &mut R, encoding: &str) {
         "skiplist" => ("0", "0"),
         _ => panic!("Unknown sorted set encoding"),
     };
-    assert_eq!(r.raw(&["CONFIG", "SET", "zset-max-ziplist-entries", entries]), "+OK\r\n");
-    assert_eq!(r.raw(&["CONFIG", "SET", "zset-max-ziplist-value", value]), "+OK\r\n");
+    assert_eq!(
+        r.raw(&["CONFIG", "SET", "zset-max-ziplist-entries", entries]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        r.raw(&["CONFIG", "SET", "zset-max-ziplist-value", value]),
+        "+OK\r\n"
+    );
 }
 
 fn strs(v: &[&str]) -> Vec<String> {
@@ -247,17 +267,32 @@ fn check_zadd(r: &mut R, encoding: &str) {
     r.r(&["ZADD", "ztmp", "10", "x"]);
     r.r(&["ZADD", "ztmp", "20", "y"]);
     r.r(&["ZADD", "ztmp", "30", "z"]);
-    assert_eq!(r.list(&["ZRANGE", "ztmp", "0", "-1"]), strs(&["x", "y", "z"]));
+    assert_eq!(
+        r.list(&["ZRANGE", "ztmp", "0", "-1"]),
+        strs(&["x", "y", "z"])
+    );
     r.r(&["ZADD", "ztmp", "1", "y"]);
-    assert_eq!(r.list(&["ZRANGE", "ztmp", "0", "-1"]), strs(&["y", "x", "z"]));
+    assert_eq!(
+        r.list(&["ZRANGE", "ztmp", "0", "-1"]),
+        strs(&["y", "x", "z"])
+    );
 
     // ZSET element can't be set to NaN with ZADD / ZINCRBY
-    assert_eq!(r.err(&["ZADD", "myzset", "nan", "abc"]), "ERR value is not a valid float");
-    assert_eq!(r.err(&["ZINCRBY", "myzset", "nan", "abc"]), "ERR value is not a valid float");
+    assert_eq!(
+        r.err(&["ZADD", "myzset", "nan", "abc"]),
+        "ERR value is not a valid float"
+    );
+    assert_eq!(
+        r.err(&["ZINCRBY", "myzset", "nan", "abc"]),
+        "ERR value is not a valid float"
+    );
 
     // ZADD with options syntax error with incomplete pair
     r.r(&["DEL", "ztmp"]);
-    assert_eq!(r.raw(&["ZADD", "ztmp", "xx", "10", "x", "20"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        r.raw(&["ZADD", "ztmp", "xx", "10", "x", "20"]),
+        "-ERR syntax error\r\n"
+    );
 
     // ZADD XX option without key
     r.r(&["DEL", "ztmp"]);
@@ -278,7 +313,9 @@ fn check_zadd(r: &mut R, encoding: &str) {
     // ZADD XX updates existing elements score
     r.r(&["DEL", "ztmp"]);
     r.r(&["ZADD", "ztmp", "10", "x", "20", "y", "30", "z"]);
-    r.r(&["ZADD", "ztmp", "xx", "5", "foo", "11", "x", "21", "y", "40", "zap"]);
+    r.r(&[
+        "ZADD", "ztmp", "xx", "5", "foo", "11", "x", "21", "y", "40", "zap",
+    ]);
     assert_eq!(r.int(&["ZCARD", "ztmp"]), 3);
     assert_eq!(r.score("ztmp", "x"), 11.0);
     assert_eq!(r.score("ztmp", "y"), 21.0);
@@ -298,7 +335,10 @@ fn check_zadd(r: &mut R, encoding: &str) {
     // ZADD NX only add new elements without updating old ones
     r.r(&["DEL", "ztmp"]);
     r.r(&["ZADD", "ztmp", "10", "x", "20", "y", "30", "z"]);
-    assert_eq!(r.int(&["ZADD", "ztmp", "nx", "11", "x", "21", "y", "100", "a", "200", "b"]), 2);
+    assert_eq!(
+        r.int(&["ZADD", "ztmp", "nx", "11", "x", "21", "y", "100", "a", "200", "b"]),
+        2
+    );
     assert_eq!(r.score("ztmp", "x"), 10.0);
     assert_eq!(r.score("ztmp", "y"), 20.0);
     assert_eq!(r.score("ztmp", "a"), 100.0);
@@ -317,25 +357,43 @@ fn check_zadd(r: &mut R, encoding: &str) {
     );
     // INCR with NX on an existing member, or XX on a missing one: nil.
     assert_eq!(r.raw(&["ZADD", "ztmp", "NX", "INCR", "1", "x"]), "$-1\r\n");
-    assert_eq!(r.raw(&["ZADD", "ztmp", "XX", "INCR", "1", "nope"]), "$-1\r\n");
+    assert_eq!(
+        r.raw(&["ZADD", "ztmp", "XX", "INCR", "1", "nope"]),
+        "$-1\r\n"
+    );
 
     // ZADD CH option changes return value to all changed elements
     r.r(&["DEL", "ztmp"]);
     r.r(&["ZADD", "ztmp", "10", "x", "20", "y", "30", "z"]);
     assert_eq!(r.int(&["ZADD", "ztmp", "11", "x", "21", "y", "30", "z"]), 0);
-    assert_eq!(r.int(&["ZADD", "ztmp", "ch", "12", "x", "22", "y", "30", "z"]), 2);
+    assert_eq!(
+        r.int(&["ZADD", "ztmp", "ch", "12", "x", "22", "y", "30", "z"]),
+        2
+    );
 
     // ZINCRBY calls leading to NaN result in error
     r.r(&["ZINCRBY", "myzset", "+inf", "abc"]);
-    assert_eq!(r.raw(&["ZINCRBY", "myzset", "-inf", "abc"]), "-ERR resulting score is not a number (NaN)\r\n");
+    assert_eq!(
+        r.raw(&["ZINCRBY", "myzset", "-inf", "abc"]),
+        "-ERR resulting score is not a number (NaN)\r\n"
+    );
 
     // ZADD - Variadic version base case
     r.r(&["DEL", "myzset"]);
-    assert_eq!(r.int(&["ZADD", "myzset", "10", "a", "20", "b", "30", "c"]), 3);
-    assert_eq!(r.list(&["ZRANGE", "myzset", "0", "-1", "withscores"]), strs(&["a", "10", "b", "20", "c", "30"]));
+    assert_eq!(
+        r.int(&["ZADD", "myzset", "10", "a", "20", "b", "30", "c"]),
+        3
+    );
+    assert_eq!(
+        r.list(&["ZRANGE", "myzset", "0", "-1", "withscores"]),
+        strs(&["a", "10", "b", "20", "c", "30"])
+    );
 
     // ZADD - Return value is the number of actually added items
-    assert_eq!(r.int(&["ZADD", "myzset", "5", "x", "20", "b", "30", "c"]), 1);
+    assert_eq!(
+        r.int(&["ZADD", "myzset", "5", "x", "20", "b", "30", "c"]),
+        1
+    );
     assert_eq!(
         r.list(&["ZRANGE", "myzset", "0", "-1", "withscores"]),
         strs(&["x", "5", "a", "10", "b", "20", "c", "30"])
@@ -343,12 +401,18 @@ fn check_zadd(r: &mut R, encoding: &str) {
 
     // ZADD - Variadic version does not add nothing on single parsing err
     r.r(&["DEL", "myzset"]);
-    assert_eq!(r.err(&["ZADD", "myzset", "10", "a", "20", "b", "30.badscore", "c"]), "ERR value is not a valid float");
+    assert_eq!(
+        r.err(&["ZADD", "myzset", "10", "a", "20", "b", "30.badscore", "c"]),
+        "ERR value is not a valid float"
+    );
     assert_eq!(r.int(&["EXISTS", "myzset"]), 0);
 
     // ZADD - Variadic version will raise error on missing arg
     r.r(&["DEL", "myzset"]);
-    assert_eq!(r.raw(&["ZADD", "myzset", "10", "a", "20", "b", "30", "c", "40"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        r.raw(&["ZADD", "myzset", "10", "a", "20", "b", "30", "c", "40"]),
+        "-ERR syntax error\r\n"
+    );
 
     // ZINCRBY does not work variadic even if shares ZADD implementation
     r.r(&["DEL", "myzset"]);
@@ -400,7 +464,10 @@ fn check_card_rem_range_rank(r: &mut R, encoding: &str) {
     // ZREM variadic version -- remove elements after key deletion
     r.r(&["DEL", "ztmp"]);
     r.r(&["ZADD", "ztmp", "10", "a", "20", "b", "30", "c"]);
-    assert_eq!(r.int(&["ZREM", "ztmp", "a", "b", "c", "d", "e", "f", "g"]), 3);
+    assert_eq!(
+        r.int(&["ZREM", "ztmp", "a", "b", "c", "d", "e", "f", "g"]),
+        3
+    );
 
     // ZRANGE basics
     r.r(&["DEL", "ztmp"]);
@@ -425,7 +492,10 @@ fn check_card_rem_range_rank(r: &mut R, encoding: &str) {
     assert_eq!(zr(r, "0", "-5"), strs(&[]));
     assert_eq!(zr(r, "1", "-5"), strs(&[]));
     // withscores
-    assert_eq!(r.list(&["ZRANGE", "ztmp", "0", "-1", "withscores"]), strs(&["a", "1", "b", "2", "c", "3", "d", "4"]));
+    assert_eq!(
+        r.list(&["ZRANGE", "ztmp", "0", "-1", "withscores"]),
+        strs(&["a", "1", "b", "2", "c", "3", "d", "4"])
+    );
 
     // ZREVRANGE basics
     let zrr = |r: &mut R, a: &str, b: &str| r.list(&["ZREVRANGE", "ztmp", a, b]);
@@ -476,11 +546,17 @@ fn check_card_rem_range_rank(r: &mut R, encoding: &str) {
     // ZINCRBY - increment and decrement
     r.r(&["ZINCRBY", "zset", "2", "foo"]);
     r.r(&["ZINCRBY", "zset", "1", "bar"]);
-    assert_eq!(r.list(&["ZRANGE", "zset", "0", "-1"]), strs(&["bar", "foo"]));
+    assert_eq!(
+        r.list(&["ZRANGE", "zset", "0", "-1"]),
+        strs(&["bar", "foo"])
+    );
     r.r(&["ZINCRBY", "zset", "10", "bar"]);
     r.r(&["ZINCRBY", "zset", "-5", "foo"]);
     r.r(&["ZINCRBY", "zset", "-5", "bar"]);
-    assert_eq!(r.list(&["ZRANGE", "zset", "0", "-1"]), strs(&["foo", "bar"]));
+    assert_eq!(
+        r.list(&["ZRANGE", "zset", "0", "-1"]),
+        strs(&["foo", "bar"])
+    );
     assert_eq!(r.score("zset", "foo"), -2.0);
     assert_eq!(r.score("zset", "bar"), 6.0);
 
@@ -504,7 +580,15 @@ fn zcard_zrem_zrange_zrank_zincrby_skiplist() {
 fn create_default_zset(r: &mut R) {
     r.create_zset(
         "zset",
-        &[("-inf", "a"), ("1", "b"), ("2", "c"), ("3", "d"), ("4", "e"), ("5", "f"), ("+inf", "g")],
+        &[
+            ("-inf", "a"),
+            ("1", "b"),
+            ("2", "c"),
+            ("3", "d"),
+            ("4", "e"),
+            ("5", "f"),
+            ("+inf", "g"),
+        ],
     );
 }
 
@@ -537,14 +621,32 @@ fn check_ranges(r: &mut R, encoding: &str) {
         r.list(&a)
     };
     // inclusive range
-    assert_eq!(l(r, &["ZRANGEBYSCORE", "-inf", "2"]), strs(&["a", "b", "c"]));
+    assert_eq!(
+        l(r, &["ZRANGEBYSCORE", "-inf", "2"]),
+        strs(&["a", "b", "c"])
+    );
     assert_eq!(l(r, &["ZRANGEBYSCORE", "0", "3"]), strs(&["b", "c", "d"]));
     assert_eq!(l(r, &["ZRANGEBYSCORE", "3", "6"]), strs(&["d", "e", "f"]));
-    assert_eq!(l(r, &["ZRANGEBYSCORE", "4", "+inf"]), strs(&["e", "f", "g"]));
-    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "2", "-inf"]), strs(&["c", "b", "a"]));
-    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "3", "0"]), strs(&["d", "c", "b"]));
-    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "6", "3"]), strs(&["f", "e", "d"]));
-    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "+inf", "4"]), strs(&["g", "f", "e"]));
+    assert_eq!(
+        l(r, &["ZRANGEBYSCORE", "4", "+inf"]),
+        strs(&["e", "f", "g"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYSCORE", "2", "-inf"]),
+        strs(&["c", "b", "a"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYSCORE", "3", "0"]),
+        strs(&["d", "c", "b"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYSCORE", "6", "3"]),
+        strs(&["f", "e", "d"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYSCORE", "+inf", "4"]),
+        strs(&["g", "f", "e"])
+    );
     assert_eq!(r.int(&["ZCOUNT", "zset", "0", "3"]), 3);
     // exclusive range
     assert_eq!(l(r, &["ZRANGEBYSCORE", "(-inf", "(2"]), strs(&["b"]));
@@ -581,48 +683,137 @@ fn check_ranges(r: &mut R, encoding: &str) {
 
     // ZRANGEBYSCORE with WITHSCORES
     create_default_zset(r);
-    assert_eq!(l(r, &["ZRANGEBYSCORE", "0", "3", "withscores"]), strs(&["b", "1", "c", "2", "d", "3"]));
-    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "3", "0", "withscores"]), strs(&["d", "3", "c", "2", "b", "1"]));
+    assert_eq!(
+        l(r, &["ZRANGEBYSCORE", "0", "3", "withscores"]),
+        strs(&["b", "1", "c", "2", "d", "3"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYSCORE", "3", "0", "withscores"]),
+        strs(&["d", "3", "c", "2", "b", "1"])
+    );
 
     // ZRANGEBYSCORE with LIMIT
-    assert_eq!(l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "0", "2"]), strs(&["b", "c"]));
-    assert_eq!(l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "2", "3"]), strs(&["d", "e", "f"]));
-    assert_eq!(l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "2", "10"]), strs(&["d", "e", "f"]));
-    assert_eq!(l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "20", "10"]), strs(&[]));
-    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "10", "0", "LIMIT", "0", "2"]), strs(&["f", "e"]));
-    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "10", "0", "LIMIT", "2", "3"]), strs(&["d", "c", "b"]));
-    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "10", "0", "LIMIT", "2", "10"]), strs(&["d", "c", "b"]));
-    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "10", "0", "LIMIT", "20", "10"]), strs(&[]));
+    assert_eq!(
+        l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "0", "2"]),
+        strs(&["b", "c"])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "2", "3"]),
+        strs(&["d", "e", "f"])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "2", "10"]),
+        strs(&["d", "e", "f"])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "20", "10"]),
+        strs(&[])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYSCORE", "10", "0", "LIMIT", "0", "2"]),
+        strs(&["f", "e"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYSCORE", "10", "0", "LIMIT", "2", "3"]),
+        strs(&["d", "c", "b"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYSCORE", "10", "0", "LIMIT", "2", "10"]),
+        strs(&["d", "c", "b"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYSCORE", "10", "0", "LIMIT", "20", "10"]),
+        strs(&[])
+    );
     // A negative count means all of them; a negative offset skips all.
-    assert_eq!(l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "1", "-1"]), strs(&["c", "d", "e", "f"]));
-    assert_eq!(l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "-1", "2"]), strs(&[]));
+    assert_eq!(
+        l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "1", "-1"]),
+        strs(&["c", "d", "e", "f"])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYSCORE", "0", "10", "LIMIT", "-1", "2"]),
+        strs(&[])
+    );
 
     // ZRANGEBYSCORE with LIMIT and WITHSCORES
-    assert_eq!(l(r, &["ZRANGEBYSCORE", "0", "10", "WITHSCORES", "LIMIT", "2", "3"]), strs(&["d", "3", "e", "4", "f", "5"]));
-    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "10", "0", "WITHSCORES", "LIMIT", "2", "3"]), strs(&["d", "3", "c", "2", "b", "1"]));
+    assert_eq!(
+        l(
+            r,
+            &["ZRANGEBYSCORE", "0", "10", "WITHSCORES", "LIMIT", "2", "3"]
+        ),
+        strs(&["d", "3", "e", "4", "f", "5"])
+    );
+    assert_eq!(
+        l(
+            r,
+            &[
+                "ZREVRANGEBYSCORE",
+                "10",
+                "0",
+                "WITHSCORES",
+                "LIMIT",
+                "2",
+                "3"
+            ]
+        ),
+        strs(&["d", "3", "c", "2", "b", "1"])
+    );
 
     // ZRANGEBYSCORE with non-value min or max
     for (a, b) in [("str", "1"), ("1", "str"), ("1", "NaN")] {
-        assert_eq!(r.raw(&["ZRANGEBYSCORE", "fooz", a, b]), "-ERR min or max is not a float\r\n");
+        assert_eq!(
+            r.raw(&["ZRANGEBYSCORE", "fooz", a, b]),
+            "-ERR min or max is not a float\r\n"
+        );
     }
 
     // ZRANGEBYLEX/ZREVRANGEBYLEX/ZLEXCOUNT basics
     create_default_lex_zset(r);
     // inclusive range
-    assert_eq!(l(r, &["ZRANGEBYLEX", "-", "[cool"]), strs(&["alpha", "bar", "cool"]));
-    assert_eq!(l(r, &["ZRANGEBYLEX", "[bar", "[down"]), strs(&["bar", "cool", "down"]));
-    assert_eq!(l(r, &["ZRANGEBYLEX", "[g", "+"]), strs(&["great", "hill", "omega"]));
-    assert_eq!(l(r, &["ZREVRANGEBYLEX", "[cool", "-"]), strs(&["cool", "bar", "alpha"]));
-    assert_eq!(l(r, &["ZREVRANGEBYLEX", "[down", "[bar"]), strs(&["down", "cool", "bar"]));
-    assert_eq!(l(r, &["ZREVRANGEBYLEX", "+", "[g"]), strs(&["omega", "hill", "great"]));
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "-", "[cool"]),
+        strs(&["alpha", "bar", "cool"])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "[bar", "[down"]),
+        strs(&["bar", "cool", "down"])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "[g", "+"]),
+        strs(&["great", "hill", "omega"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYLEX", "[cool", "-"]),
+        strs(&["cool", "bar", "alpha"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYLEX", "[down", "[bar"]),
+        strs(&["down", "cool", "bar"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYLEX", "+", "[g"]),
+        strs(&["omega", "hill", "great"])
+    );
     assert_eq!(r.int(&["ZLEXCOUNT", "zset", "[ele", "[h"]), 3);
     // exclusive range
-    assert_eq!(l(r, &["ZRANGEBYLEX", "-", "(cool"]), strs(&["alpha", "bar"]));
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "-", "(cool"]),
+        strs(&["alpha", "bar"])
+    );
     assert_eq!(l(r, &["ZRANGEBYLEX", "(bar", "(down"]), strs(&["cool"]));
-    assert_eq!(l(r, &["ZRANGEBYLEX", "(great", "+"]), strs(&["hill", "omega"]));
-    assert_eq!(l(r, &["ZREVRANGEBYLEX", "(cool", "-"]), strs(&["bar", "alpha"]));
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "(great", "+"]),
+        strs(&["hill", "omega"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYLEX", "(cool", "-"]),
+        strs(&["bar", "alpha"])
+    );
     assert_eq!(l(r, &["ZREVRANGEBYLEX", "(down", "(bar"]), strs(&["cool"]));
-    assert_eq!(l(r, &["ZREVRANGEBYLEX", "+", "(great"]), strs(&["omega", "hill"]));
+    assert_eq!(
+        l(r, &["ZREVRANGEBYLEX", "+", "(great"]),
+        strs(&["omega", "hill"])
+    );
     assert_eq!(r.int(&["ZLEXCOUNT", "zset", "(ele", "(great"]), 2);
     // inclusive and exclusive
     assert_eq!(l(r, &["ZRANGEBYLEX", "(az", "(b"]), strs(&[]));
@@ -645,24 +836,63 @@ fn check_ranges(r: &mut R, encoding: &str) {
     assert_eq!(r.int(&["ZLEXCOUNT", "zset", "(maxstring", "+"]), 1);
 
     // ZRANGEBYSLEX with LIMIT
-    assert_eq!(l(r, &["ZRANGEBYLEX", "-", "[cool", "LIMIT", "0", "2"]), strs(&["alpha", "bar"]));
-    assert_eq!(l(r, &["ZRANGEBYLEX", "-", "[cool", "LIMIT", "1", "2"]), strs(&["bar", "cool"]));
-    assert_eq!(l(r, &["ZRANGEBYLEX", "[bar", "[down", "LIMIT", "0", "0"]), strs(&[]));
-    assert_eq!(l(r, &["ZRANGEBYLEX", "[bar", "[down", "LIMIT", "2", "0"]), strs(&[]));
-    assert_eq!(l(r, &["ZRANGEBYLEX", "[bar", "[down", "LIMIT", "0", "1"]), strs(&["bar"]));
-    assert_eq!(l(r, &["ZRANGEBYLEX", "[bar", "[down", "LIMIT", "1", "1"]), strs(&["cool"]));
-    assert_eq!(l(r, &["ZRANGEBYLEX", "[bar", "[down", "LIMIT", "0", "100"]), strs(&["bar", "cool", "down"]));
-    assert_eq!(l(r, &["ZREVRANGEBYLEX", "[down", "-", "LIMIT", "0", "100"]), strs(&["down", "cool", "bar", "alpha"]));
-    assert_eq!(l(r, &["ZREVRANGEBYLEX", "[down", "-", "LIMIT", "0", "2"]), strs(&["down", "cool"]));
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "-", "[cool", "LIMIT", "0", "2"]),
+        strs(&["alpha", "bar"])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "-", "[cool", "LIMIT", "1", "2"]),
+        strs(&["bar", "cool"])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "[bar", "[down", "LIMIT", "0", "0"]),
+        strs(&[])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "[bar", "[down", "LIMIT", "2", "0"]),
+        strs(&[])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "[bar", "[down", "LIMIT", "0", "1"]),
+        strs(&["bar"])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "[bar", "[down", "LIMIT", "1", "1"]),
+        strs(&["cool"])
+    );
+    assert_eq!(
+        l(r, &["ZRANGEBYLEX", "[bar", "[down", "LIMIT", "0", "100"]),
+        strs(&["bar", "cool", "down"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYLEX", "[down", "-", "LIMIT", "0", "100"]),
+        strs(&["down", "cool", "bar", "alpha"])
+    );
+    assert_eq!(
+        l(r, &["ZREVRANGEBYLEX", "[down", "-", "LIMIT", "0", "2"]),
+        strs(&["down", "cool"])
+    );
 
     // ZRANGEBYLEX with invalid lex range specifiers
-    for (a, b) in [("foo", "bar"), ("[foo", "bar"), ("foo", "[bar"), ("+x", "[bar"), ("-x", "[bar")] {
-        assert_eq!(r.raw(&["ZRANGEBYLEX", "fooz", a, b]), "-ERR min or max not valid string range item\r\n");
+    for (a, b) in [
+        ("foo", "bar"),
+        ("[foo", "bar"),
+        ("foo", "[bar"),
+        ("+x", "[bar"),
+        ("-x", "[bar"),
+    ] {
+        assert_eq!(
+            r.raw(&["ZRANGEBYLEX", "fooz", a, b]),
+            "-ERR min or max not valid string range item\r\n"
+        );
     }
 
     // ZREMRANGEBYSCORE basics
     let remrangebyscore = |r: &mut R, min: &str, max: &str| {
-        r.create_zset("zset", &[("1", "a"), ("2", "b"), ("3", "c"), ("4", "d"), ("5", "e")]);
+        r.create_zset(
+            "zset",
+            &[("1", "a"), ("2", "b"), ("3", "c"), ("4", "d"), ("5", "e")],
+        );
         assert_eq!(r.int(&["EXISTS", "zset"]), 1);
         r.int(&["ZREMRANGEBYSCORE", "zset", min, max])
     };
@@ -707,12 +937,18 @@ fn check_ranges(r: &mut R, encoding: &str) {
 
     // ZREMRANGEBYSCORE with non-value min or max
     for (a, b) in [("str", "1"), ("1", "str"), ("1", "NaN")] {
-        assert_eq!(r.raw(&["ZREMRANGEBYSCORE", "fooz", a, b]), "-ERR min or max is not a float\r\n");
+        assert_eq!(
+            r.raw(&["ZREMRANGEBYSCORE", "fooz", a, b]),
+            "-ERR min or max is not a float\r\n"
+        );
     }
 
     // ZREMRANGEBYRANK basics
     let remrangebyrank = |r: &mut R, min: &str, max: &str| {
-        r.create_zset("zset", &[("1", "a"), ("2", "b"), ("3", "c"), ("4", "d"), ("5", "e")]);
+        r.create_zset(
+            "zset",
+            &[("1", "a"), ("2", "b"), ("3", "c"), ("4", "d"), ("5", "e")],
+        );
         assert_eq!(r.int(&["EXISTS", "zset"]), 1);
         r.int(&["ZREMRANGEBYRANK", "zset", min, max])
     };
@@ -738,7 +974,10 @@ fn check_ranges(r: &mut R, encoding: &str) {
     // ZREMRANGEBYLEX (not in the Tcl basics; the fuzz below covers more).
     create_default_lex_zset(r);
     assert_eq!(r.int(&["ZREMRANGEBYLEX", "zset", "[bar", "(foo"]), 4);
-    assert_eq!(r.list(&["ZRANGE", "zset", "0", "-1"]), strs(&["alpha", "foo", "great", "hill", "omega"]));
+    assert_eq!(
+        r.list(&["ZRANGE", "zset", "0", "-1"]),
+        strs(&["alpha", "foo", "great", "hill", "omega"])
+    );
     assert_eq!(r.int(&["ZREMRANGEBYLEX", "zset", "-", "+"]), 5);
     assert_eq!(r.int(&["EXISTS", "zset"]), 0);
 }
@@ -767,7 +1006,10 @@ fn check_union_inter(r: &mut R, encoding: &str) {
     r.r(&["ZADD", "zseta", "1", "a"]);
     r.r(&["ZADD", "zseta", "2", "b"]);
     r.r(&["ZUNIONSTORE", "zsetc", "2", "zseta", "zsetb"]);
-    assert_eq!(r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]), strs(&["a", "1", "b", "2"]));
+    assert_eq!(
+        r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]),
+        strs(&["a", "1", "b", "2"])
+    );
 
     // ZUNIONSTORE basics
     r.r(&["DEL", "zseta", "zsetb", "zsetc"]);
@@ -785,7 +1027,19 @@ fn check_union_inter(r: &mut R, encoding: &str) {
     r.assert_encoding(encoding, "zsetc");
 
     // ZUNIONSTORE with weights
-    assert_eq!(r.int(&["ZUNIONSTORE", "zsetc", "2", "zseta", "zsetb", "weights", "2", "3"]), 4);
+    assert_eq!(
+        r.int(&[
+            "ZUNIONSTORE",
+            "zsetc",
+            "2",
+            "zseta",
+            "zsetb",
+            "weights",
+            "2",
+            "3"
+        ]),
+        4
+    );
     assert_eq!(
         r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]),
         strs(&["a", "2", "b", "7", "d", "9", "c", "12"])
@@ -796,21 +1050,55 @@ fn check_union_inter(r: &mut R, encoding: &str) {
     r.r(&["SADD", "seta", "a"]);
     r.r(&["SADD", "seta", "b"]);
     r.r(&["SADD", "seta", "c"]);
-    assert_eq!(r.int(&["ZUNIONSTORE", "zsetc", "2", "seta", "zsetb", "weights", "2", "3"]), 4);
+    assert_eq!(
+        r.int(&[
+            "ZUNIONSTORE",
+            "zsetc",
+            "2",
+            "seta",
+            "zsetb",
+            "weights",
+            "2",
+            "3"
+        ]),
+        4
+    );
     assert_eq!(
         r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]),
         strs(&["a", "2", "b", "5", "c", "8", "d", "9"])
     );
 
     // ZUNIONSTORE with AGGREGATE MIN
-    assert_eq!(r.int(&["ZUNIONSTORE", "zsetc", "2", "zseta", "zsetb", "aggregate", "min"]), 4);
+    assert_eq!(
+        r.int(&[
+            "ZUNIONSTORE",
+            "zsetc",
+            "2",
+            "zseta",
+            "zsetb",
+            "aggregate",
+            "min"
+        ]),
+        4
+    );
     assert_eq!(
         r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]),
         strs(&["a", "1", "b", "1", "c", "2", "d", "3"])
     );
 
     // ZUNIONSTORE with AGGREGATE MAX
-    assert_eq!(r.int(&["ZUNIONSTORE", "zsetc", "2", "zseta", "zsetb", "aggregate", "max"]), 4);
+    assert_eq!(
+        r.int(&[
+            "ZUNIONSTORE",
+            "zsetc",
+            "2",
+            "zseta",
+            "zsetb",
+            "aggregate",
+            "max"
+        ]),
+        4
+    );
     assert_eq!(
         r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]),
         strs(&["a", "1", "b", "2", "c", "3", "d", "3"])
@@ -818,23 +1106,84 @@ fn check_union_inter(r: &mut R, encoding: &str) {
 
     // ZINTERSTORE basics
     assert_eq!(r.int(&["ZINTERSTORE", "zsetc", "2", "zseta", "zsetb"]), 2);
-    assert_eq!(r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]), strs(&["b", "3", "c", "5"]));
+    assert_eq!(
+        r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]),
+        strs(&["b", "3", "c", "5"])
+    );
 
     // ZINTERSTORE with weights
-    assert_eq!(r.int(&["ZINTERSTORE", "zsetc", "2", "zseta", "zsetb", "weights", "2", "3"]), 2);
-    assert_eq!(r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]), strs(&["b", "7", "c", "12"]));
+    assert_eq!(
+        r.int(&[
+            "ZINTERSTORE",
+            "zsetc",
+            "2",
+            "zseta",
+            "zsetb",
+            "weights",
+            "2",
+            "3"
+        ]),
+        2
+    );
+    assert_eq!(
+        r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]),
+        strs(&["b", "7", "c", "12"])
+    );
 
     // ZINTERSTORE with a regular set and weights
-    assert_eq!(r.int(&["ZINTERSTORE", "zsetc", "2", "seta", "zsetb", "weights", "2", "3"]), 2);
-    assert_eq!(r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]), strs(&["b", "5", "c", "8"]));
+    assert_eq!(
+        r.int(&[
+            "ZINTERSTORE",
+            "zsetc",
+            "2",
+            "seta",
+            "zsetb",
+            "weights",
+            "2",
+            "3"
+        ]),
+        2
+    );
+    assert_eq!(
+        r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]),
+        strs(&["b", "5", "c", "8"])
+    );
 
     // ZINTERSTORE with AGGREGATE MIN
-    assert_eq!(r.int(&["ZINTERSTORE", "zsetc", "2", "zseta", "zsetb", "aggregate", "min"]), 2);
-    assert_eq!(r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]), strs(&["b", "1", "c", "2"]));
+    assert_eq!(
+        r.int(&[
+            "ZINTERSTORE",
+            "zsetc",
+            "2",
+            "zseta",
+            "zsetb",
+            "aggregate",
+            "min"
+        ]),
+        2
+    );
+    assert_eq!(
+        r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]),
+        strs(&["b", "1", "c", "2"])
+    );
 
     // ZINTERSTORE with AGGREGATE MAX
-    assert_eq!(r.int(&["ZINTERSTORE", "zsetc", "2", "zseta", "zsetb", "aggregate", "max"]), 2);
-    assert_eq!(r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]), strs(&["b", "2", "c", "3"]));
+    assert_eq!(
+        r.int(&[
+            "ZINTERSTORE",
+            "zsetc",
+            "2",
+            "zseta",
+            "zsetb",
+            "aggregate",
+            "max"
+        ]),
+        2
+    );
+    assert_eq!(
+        r.list(&["ZRANGE", "zsetc", "0", "-1", "withscores"]),
+        strs(&["b", "2", "c", "3"])
+    );
 
     for cmd in ["ZUNIONSTORE", "ZINTERSTORE"] {
         // $cmd with +inf/-inf scores
@@ -888,7 +1237,10 @@ fn check_zpop(server: &Server, r: &mut R, encoding: &str) {
     // Basic ZPOP with a single key
     r.r(&["DEL", "zset"]);
     assert_eq!(r.list(&["ZPOPMIN", "zset"]), strs(&[]));
-    r.create_zset("zset", &[("-1", "a"), ("1", "b"), ("2", "c"), ("3", "d"), ("4", "e")]);
+    r.create_zset(
+        "zset",
+        &[("-1", "a"), ("1", "b"), ("2", "c"), ("3", "d"), ("4", "e")],
+    );
     r.assert_encoding(encoding, "zset");
     assert_eq!(r.list(&["ZPOPMIN", "zset"]), strs(&["a", "-1"]));
     assert_eq!(r.list(&["ZPOPMIN", "zset"]), strs(&["b", "1"]));
@@ -902,8 +1254,14 @@ fn check_zpop(server: &Server, r: &mut R, encoding: &str) {
     // ZPOP with count
     r.r(&["DEL", "z1", "z2", "z3", "foo"]);
     r.create_zset("zset", &[("-1", "a"), ("1", "b"), ("2", "c"), ("3", "d")]);
-    assert_eq!(r.list(&["ZPOPMIN", "zset", "2"]), strs(&["a", "-1", "b", "1"]));
-    assert_eq!(r.list(&["ZPOPMAX", "zset", "10"]), strs(&["d", "3", "c", "2"]));
+    assert_eq!(
+        r.list(&["ZPOPMIN", "zset", "2"]),
+        strs(&["a", "-1", "b", "1"])
+    );
+    assert_eq!(
+        r.list(&["ZPOPMAX", "zset", "10"]),
+        strs(&["d", "3", "c", "2"])
+    );
     assert_eq!(r.int(&["EXISTS", "zset"]), 0);
 
     // BZPOP with a single existing sorted set
@@ -971,13 +1329,29 @@ fn zinterstore_and_zunionstore_regressions() {
     // ZUNIONSTORE regression, should not create NaN in scores
     r.r(&["ZADD", "z", "-inf", "neginf"]);
     r.r(&["ZUNIONSTORE", "out", "1", "z", "weights", "0"]);
-    assert_eq!(r.list(&["ZRANGE", "out", "0", "-1", "withscores"]), strs(&["neginf", "0"]));
+    assert_eq!(
+        r.list(&["ZRANGE", "out", "0", "-1", "withscores"]),
+        strs(&["neginf", "0"])
+    );
 
     // ZINTERSTORE #516 regression, mixed sets and ziplist zsets
     r.r(&["SADD", "one", "100", "101", "102", "103"]);
     r.r(&["SADD", "two", "100", "200", "201", "202"]);
-    r.r(&["ZADD", "three", "1", "500", "1", "501", "1", "502", "1", "503", "1", "100"]);
-    r.r(&["ZINTERSTORE", "to_here", "3", "one", "two", "three", "WEIGHTS", "0", "0", "1"]);
+    r.r(&[
+        "ZADD", "three", "1", "500", "1", "501", "1", "502", "1", "503", "1", "100",
+    ]);
+    r.r(&[
+        "ZINTERSTORE",
+        "to_here",
+        "3",
+        "one",
+        "two",
+        "three",
+        "WEIGHTS",
+        "0",
+        "0",
+        "1",
+    ]);
     assert_eq!(r.list(&["ZRANGE", "to_here", "0", "-1"]), strs(&["100"]));
 
     // ZUNIONSTORE result is sorted
@@ -1011,7 +1385,10 @@ fn zinterstore_and_zunionstore_regressions() {
     }
 
     // ZSET commands don't accept the empty strings as valid score
-    assert_eq!(r.err(&["ZADD", "myzset", "", "abc"]), "ERR value is not a valid float");
+    assert_eq!(
+        r.err(&["ZADD", "myzset", "", "abc"]),
+        "ERR value is not a valid float"
+    );
 }
 
 #[test]
@@ -1059,7 +1436,10 @@ struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 11
     }
     fn float(&mut self) -> f64 {
@@ -1071,7 +1451,9 @@ impl Rng {
     /// A random printable string of 0..max bytes (randstring 0 N alpha).
     fn string(&mut self, max: u64) -> String {
         let len = self.below(max + 1);
-        (0..len).map(|_| (b'a' + self.below(26) as u8) as char).collect()
+        (0..len)
+            .map(|_| (b'a' + self.below(26) as u8) as char)
+            .collect()
     }
 }
 
@@ -1087,7 +1469,12 @@ fn stressers(encoding: &str) {
     for i in 0..elements {
         let score = rng.float();
         aux.push(score);
-        r.r(&["ZADD", "zscoretest", &format!("{score:.17}"), &i.to_string()]);
+        r.r(&[
+            "ZADD",
+            "zscoretest",
+            &format!("{score:.17}"),
+            &i.to_string(),
+        ]);
     }
     r.assert_encoding(encoding, "zscoretest");
     for (i, want) in aux.iter().enumerate() {
@@ -1101,19 +1488,28 @@ fn stressers(encoding: &str) {
         let mut auxarray: HashMap<String, f64> = HashMap::new();
         r.r(&["DEL", "myzset"]);
         for _ in 0..elements {
-            let score = if test == 0 { rng.float() } else { rng.below(10) as f64 };
+            let score = if test == 0 {
+                rng.float()
+            } else {
+                rng.below(10) as f64
+            };
             let member = rng.below(elements as u64).to_string();
             auxarray.insert(member.clone(), score);
             r.r(&["ZADD", "myzset", &format!("{score:.17}"), &member]);
             // Random update
             if rng.float() < 0.2 {
                 let j = rng.below(1000).to_string();
-                let score = if test == 0 { rng.float() } else { rng.below(10) as f64 };
+                let score = if test == 0 {
+                    rng.float()
+                } else {
+                    rng.below(10) as f64
+                };
                 auxarray.insert(j.clone(), score);
                 r.r(&["ZADD", "myzset", &format!("{score:.17}"), &j]);
             }
         }
-        let mut sorted: Vec<(f64, String)> = auxarray.iter().map(|(k, v)| (*v, k.clone())).collect();
+        let mut sorted: Vec<(f64, String)> =
+            auxarray.iter().map(|(k, v)| (*v, k.clone())).collect();
         sorted.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap().then_with(|| a.1.cmp(&b.1)));
         let want: Vec<String> = sorted.into_iter().map(|(_, k)| k).collect();
         let got = r.list(&["ZRANGE", "myzset", "0", "-1"]);
@@ -1131,7 +1527,10 @@ fn stressers(encoding: &str) {
         scores.insert(i.to_string(), s);
         r.r(&["ZADD", "zset", &format!("{s:.17}"), &i.to_string()]);
     }
-    let scores: HashMap<String, f64> = scores.into_iter().map(|(k, _)| (k.clone(), r.score("zset", &k))).collect();
+    let scores: HashMap<String, f64> = scores
+        .into_keys()
+        .map(|k| (k.clone(), r.score("zset", &k)))
+        .collect();
     for _ in 0..100 {
         let mut min = rng.float();
         let mut max = rng.float();
@@ -1144,14 +1543,34 @@ fn stressers(encoding: &str) {
         let ok = r.list(&["ZRANGEBYSCORE", "zset", &mins, &maxs]);
         let high = r.list(&["ZRANGEBYSCORE", "zset", &maxs, "+inf"]);
         let lowx = r.list(&["ZRANGEBYSCORE", "zset", "-inf", &format!("({mins}")]);
-        let okx = r.list(&["ZRANGEBYSCORE", "zset", &format!("({mins}"), &format!("({maxs}")]);
+        let okx = r.list(&[
+            "ZRANGEBYSCORE",
+            "zset",
+            &format!("({mins}"),
+            &format!("({maxs}"),
+        ]);
         let highx = r.list(&["ZRANGEBYSCORE", "zset", &format!("({maxs}"), "+inf"]);
-        assert_eq!(r.int(&["ZCOUNT", "zset", "-inf", &mins]) as usize, low.len());
+        assert_eq!(
+            r.int(&["ZCOUNT", "zset", "-inf", &mins]) as usize,
+            low.len()
+        );
         assert_eq!(r.int(&["ZCOUNT", "zset", &mins, &maxs]) as usize, ok.len());
-        assert_eq!(r.int(&["ZCOUNT", "zset", &maxs, "+inf"]) as usize, high.len());
-        assert_eq!(r.int(&["ZCOUNT", "zset", "-inf", &format!("({mins}")]) as usize, lowx.len());
-        assert_eq!(r.int(&["ZCOUNT", "zset", &format!("({mins}"), &format!("({maxs}")]) as usize, okx.len());
-        assert_eq!(r.int(&["ZCOUNT", "zset", &format!("({maxs}"), "+inf"]) as usize, highx.len());
+        assert_eq!(
+            r.int(&["ZCOUNT", "zset", &maxs, "+inf"]) as usize,
+            high.len()
+        );
+        assert_eq!(
+            r.int(&["ZCOUNT", "zset", "-inf", &format!("({mins}")]) as usize,
+            lowx.len()
+        );
+        assert_eq!(
+            r.int(&["ZCOUNT", "zset", &format!("({mins}"), &format!("({maxs}")]) as usize,
+            okx.len()
+        );
+        assert_eq!(
+            r.int(&["ZCOUNT", "zset", &format!("({maxs}"), "+inf"]) as usize,
+            highx.len()
+        );
         for x in &low {
             assert!(scores[x] <= min);
         }
@@ -1216,7 +1635,10 @@ fn stressers(encoding: &str) {
         } else {
             assert!(got.is_empty());
         }
-        assert_eq!(r.int(&["ZLEXCOUNT", "zset", &cmin, &cmax]) as usize, got.len());
+        assert_eq!(
+            r.int(&["ZLEXCOUNT", "zset", &cmin, &cmax]) as usize,
+            got.len()
+        );
     }
 
     // ZREMRANGEBYLEX fuzzy test, 100 ranges in $elements element sorted set
@@ -1243,17 +1665,33 @@ fn stressers(encoding: &str) {
         // check that the rest is the copy minus that range.
         let torem = r.list(&["ZRANGEBYLEX", "zset", &cmin, &cmax]);
         let toremlen = r.int(&["ZLEXCOUNT", "zset", &cmin, &cmax]);
-        assert_eq!(r.int(&["ZREMRANGEBYLEX", "zsetcopy", &cmin, &cmax]), toremlen);
+        assert_eq!(
+            r.int(&["ZREMRANGEBYLEX", "zsetcopy", &cmin, &cmax]),
+            toremlen
+        );
         let remaining = r.list(&["ZRANGE", "zsetcopy", "0", "-1"]);
-        let want: Vec<String> = lexset.iter().filter(|e| !torem.contains(e)).cloned().collect();
+        let want: Vec<String> = lexset
+            .iter()
+            .filter(|e| !torem.contains(e))
+            .cloned()
+            .collect();
         assert_eq!(remaining, want);
     }
 
     // ZSETs skiplist implementation backlink consistency test
     r.r(&["DEL", "myzset"]);
     for _ in 0..elements {
-        r.r(&["ZADD", "myzset", &format!("{:.17}", rng.float()), &format!("Element-{}", rng.below(elements as u64))]);
-        r.r(&["ZREM", "myzset", &format!("Element-{}", rng.below(elements as u64))]);
+        r.r(&[
+            "ZADD",
+            "myzset",
+            &format!("{:.17}", rng.float()),
+            &format!("Element-{}", rng.below(elements as u64)),
+        ]);
+        r.r(&[
+            "ZREM",
+            "myzset",
+            &format!("Element-{}", rng.below(elements as u64)),
+        ]);
     }
     let l1 = r.list(&["ZRANGE", "myzset", "0", "-1"]);
     let mut l2 = r.list(&["ZREVRANGE", "myzset", "0", "-1"]);
@@ -1300,7 +1738,9 @@ fn bzpopmin_blocking_behaviour() {
     let mut rd = D::new(&server);
     r.r(&["DEL", "zset"]);
     rd.send(&["BZPOPMIN", "zset", "0"]);
-    util::wait_for(Duration::from_secs(5), || server.info("blocked_clients") == "1");
+    util::wait_for(Duration::from_secs(5), || {
+        server.info("blocked_clients") == "1"
+    });
     r.r(&["MULTI"]);
     r.r(&["ZADD", "zset", "0", "foo"]);
     r.r(&["DEL", "zset"]);
@@ -1312,7 +1752,9 @@ fn bzpopmin_blocking_behaviour() {
     // BZPOPMIN, ZADD + DEL + SET should not awake blocked client
     r.r(&["DEL", "zset"]);
     rd.send(&["BZPOPMIN", "zset", "0"]);
-    util::wait_for(Duration::from_secs(5), || server.info("blocked_clients") == "1");
+    util::wait_for(Duration::from_secs(5), || {
+        server.info("blocked_clients") == "1"
+    });
     r.r(&["MULTI"]);
     r.r(&["ZADD", "zset", "0", "foo"]);
     r.r(&["DEL", "zset"]);
@@ -1326,11 +1768,15 @@ fn bzpopmin_blocking_behaviour() {
     r.r(&["DEL", "z1", "z2"]);
     // Data arriving after the BZPOPMIN.
     rd.send(&["BZPOPMIN", "z1", "z2", "z2", "z1", "0"]);
-    util::wait_for(Duration::from_secs(5), || server.info("blocked_clients") == "1");
+    util::wait_for(Duration::from_secs(5), || {
+        server.info("blocked_clients") == "1"
+    });
     r.r(&["ZADD", "z1", "0", "a"]);
     assert_eq!(rd.read_v().strs(), strs(&["z1", "a", "0"]));
     rd.send(&["BZPOPMIN", "z1", "z2", "z2", "z1", "0"]);
-    util::wait_for(Duration::from_secs(5), || server.info("blocked_clients") == "1");
+    util::wait_for(Duration::from_secs(5), || {
+        server.info("blocked_clients") == "1"
+    });
     r.r(&["ZADD", "z2", "1", "b"]);
     assert_eq!(rd.read_v().strs(), strs(&["z2", "b", "1"]));
     // Data already there.
@@ -1344,7 +1790,9 @@ fn bzpopmin_blocking_behaviour() {
     // MULTI/EXEC is isolated from the point of view of BZPOPMIN
     r.r(&["DEL", "zset"]);
     rd.send(&["BZPOPMIN", "zset", "0"]);
-    util::wait_for(Duration::from_secs(5), || server.info("blocked_clients") == "1");
+    util::wait_for(Duration::from_secs(5), || {
+        server.info("blocked_clients") == "1"
+    });
     r.r(&["MULTI"]);
     r.r(&["ZADD", "zset", "0", "a"]);
     r.r(&["ZADD", "zset", "1", "b"]);
@@ -1355,7 +1803,9 @@ fn bzpopmin_blocking_behaviour() {
     // BZPOPMIN with variadic ZADD
     r.r(&["DEL", "zset"]);
     rd.send(&["BZPOPMIN", "zset", "0"]);
-    util::wait_for(Duration::from_secs(5), || server.info("blocked_clients") == "1");
+    util::wait_for(Duration::from_secs(5), || {
+        server.info("blocked_clients") == "1"
+    });
     assert_eq!(r.int(&["ZADD", "zset", "-1", "foo", "1", "bar"]), 2);
     assert_eq!(rd.read_v().strs(), strs(&["zset", "foo", "-1"]));
     assert_eq!(r.list(&["ZRANGE", "zset", "0", "-1"]), strs(&["bar"]));
@@ -1377,9 +1827,13 @@ fn bzpopmax_served_in_blocking_order_and_timeouts() {
     let mut c2 = D::new(&server);
     r.r(&["DEL", "zset"]);
     c1.send(&["BZPOPMAX", "zset", "0"]);
-    util::wait_for(Duration::from_secs(5), || server.info("blocked_clients") == "1");
+    util::wait_for(Duration::from_secs(5), || {
+        server.info("blocked_clients") == "1"
+    });
     c2.send(&["BZPOPMIN", "zset", "0"]);
-    util::wait_for(Duration::from_secs(5), || server.info("blocked_clients") == "2");
+    util::wait_for(Duration::from_secs(5), || {
+        server.info("blocked_clients") == "2"
+    });
     assert_eq!(r.int(&["ZADD", "zset", "1", "a", "2", "b", "3", "c"]), 3);
     assert_eq!(c1.read_v().strs(), strs(&["zset", "c", "3"]));
     assert_eq!(c2.read_v().strs(), strs(&["zset", "a", "1"]));
@@ -1398,8 +1852,14 @@ fn bzpopmax_served_in_blocking_order_and_timeouts() {
     assert_eq!(c1.read(), "*1\r\n*-1\r\n");
 
     // Timeout errors.
-    assert_eq!(r.raw(&["BZPOPMIN", "zset", "-1"]), "-ERR timeout is negative\r\n");
-    assert_eq!(r.raw(&["BZPOPMIN", "zset", "x"]), "-ERR timeout is not an integer or out of range\r\n");
+    assert_eq!(
+        r.raw(&["BZPOPMIN", "zset", "-1"]),
+        "-ERR timeout is negative\r\n"
+    );
+    assert_eq!(
+        r.raw(&["BZPOPMIN", "zset", "x"]),
+        "-ERR timeout is not an integer or out of range\r\n"
+    );
 }
 
 // ----------------------------- encodings -------------------------------------
@@ -1468,15 +1928,30 @@ fn large_sets_work_past_the_ziplist_limit() {
     assert_eq!(r.int(&["ZCARD", "big"]), n);
     assert_eq!(r.int(&["ZRANK", "big", "m150"]), 150);
     assert_eq!(r.int(&["ZREVRANK", "big", "m150"]), n - 1 - 150);
-    assert_eq!(r.list(&["ZRANGE", "big", "100", "102", "WITHSCORES"]), strs(&["m100", "200", "m101", "202", "m102", "204"]));
-    assert_eq!(r.list(&["ZREVRANGE", "big", "0", "1"]), strs(&["m299", "m298"]));
+    assert_eq!(
+        r.list(&["ZRANGE", "big", "100", "102", "WITHSCORES"]),
+        strs(&["m100", "200", "m101", "202", "m102", "204"])
+    );
+    assert_eq!(
+        r.list(&["ZREVRANGE", "big", "0", "1"]),
+        strs(&["m299", "m298"])
+    );
     assert_eq!(r.int(&["ZCOUNT", "big", "(10", "20"]), 5);
-    assert_eq!(r.list(&["ZRANGEBYSCORE", "big", "(10", "20", "LIMIT", "1", "2"]), strs(&["m007", "m008"]));
-    assert_eq!(r.list(&["ZREVRANGEBYSCORE", "big", "20", "(10", "LIMIT", "1", "2"]), strs(&["m009", "m008"]));
+    assert_eq!(
+        r.list(&["ZRANGEBYSCORE", "big", "(10", "20", "LIMIT", "1", "2"]),
+        strs(&["m007", "m008"])
+    );
+    assert_eq!(
+        r.list(&["ZREVRANGEBYSCORE", "big", "20", "(10", "LIMIT", "1", "2"]),
+        strs(&["m009", "m008"])
+    );
     assert_eq!(r.int(&["ZREMRANGEBYSCORE", "big", "0", "(100"]), 50);
     assert_eq!(r.int(&["ZREMRANGEBYRANK", "big", "-10", "-1"]), 10);
     assert_eq!(r.int(&["ZCARD", "big"]), 240);
-    assert_eq!(r.list(&["ZPOPMIN", "big", "2"]), strs(&["m050", "100", "m051", "102"]));
+    assert_eq!(
+        r.list(&["ZPOPMIN", "big", "2"]),
+        strs(&["m050", "100", "m051", "102"])
+    );
     assert_eq!(r.list(&["ZPOPMAX", "big"]), strs(&["m289", "578"]));
     assert_eq!(r.raw(&["ZINCRBY", "big", "1000", "m100"]), "$4\r\n1200\r\n");
     assert_eq!(r.list(&["ZREVRANGE", "big", "0", "0"]), strs(&["m100"]));
@@ -1492,8 +1967,14 @@ fn large_sets_work_past_the_ziplist_limit() {
     r.rs(&cmd);
     r.assert_encoding("skiplist", "lex");
     assert_eq!(r.int(&["ZLEXCOUNT", "lex", "[m100", "(m200"]), 100);
-    assert_eq!(r.list(&["ZRANGEBYLEX", "lex", "(m100", "+", "LIMIT", "0", "2"]), strs(&["m101", "m102"]));
-    assert_eq!(r.list(&["ZREVRANGEBYLEX", "lex", "(m100", "-", "LIMIT", "0", "2"]), strs(&["m099", "m098"]));
+    assert_eq!(
+        r.list(&["ZRANGEBYLEX", "lex", "(m100", "+", "LIMIT", "0", "2"]),
+        strs(&["m101", "m102"])
+    );
+    assert_eq!(
+        r.list(&["ZREVRANGEBYLEX", "lex", "(m100", "-", "LIMIT", "0", "2"]),
+        strs(&["m099", "m098"])
+    );
     assert_eq!(r.int(&["ZREMRANGEBYLEX", "lex", "-", "(m100"]), 100);
     assert_eq!(r.int(&["ZCARD", "lex"]), 200);
 }
@@ -1545,37 +2026,109 @@ fn error_replies_match_redis_5() {
     let (_s, mut r) = setup("ziplist");
     r.r(&["ZADD", "z", "1", "a", "2", "b"]);
     let cases: &[(&[&str], &str)] = &[
-        (&["ZADD", "z"], "-ERR wrong number of arguments for 'zadd' command\r\n"),
-        (&["ZADD", "z", "1"], "-ERR wrong number of arguments for 'zadd' command\r\n"),
+        (
+            &["ZADD", "z"],
+            "-ERR wrong number of arguments for 'zadd' command\r\n",
+        ),
+        (
+            &["ZADD", "z", "1"],
+            "-ERR wrong number of arguments for 'zadd' command\r\n",
+        ),
         (&["ZADD", "z", "nx", "1"], "-ERR syntax error\r\n"),
-        (&["ZADD", "z", "x", "a"], "-ERR value is not a valid float\r\n"),
-        (&["ZADD", "z", "1e400", "a"], "-ERR value is not a valid float\r\n"),
-        (&["ZADD", "z", " 1", "a"], "-ERR value is not a valid float\r\n"),
-        (&["ZINCRBY", "z", "abc", "a"], "-ERR value is not a valid float\r\n"),
-        (&["ZRANGE", "z", "a", "1"], "-ERR value is not an integer or out of range\r\n"),
+        (
+            &["ZADD", "z", "x", "a"],
+            "-ERR value is not a valid float\r\n",
+        ),
+        (
+            &["ZADD", "z", "1e400", "a"],
+            "-ERR value is not a valid float\r\n",
+        ),
+        (
+            &["ZADD", "z", " 1", "a"],
+            "-ERR value is not a valid float\r\n",
+        ),
+        (
+            &["ZINCRBY", "z", "abc", "a"],
+            "-ERR value is not a valid float\r\n",
+        ),
+        (
+            &["ZRANGE", "z", "a", "1"],
+            "-ERR value is not an integer or out of range\r\n",
+        ),
         (&["ZRANGE", "z", "0", "1", "foo"], "-ERR syntax error\r\n"),
-        (&["ZRANGE", "z", "0", "1", "withscores", "x"], "-ERR syntax error\r\n"),
-        (&["ZRANGEBYSCORE", "z", "0", "1", "LIMIT", "0"], "-ERR syntax error\r\n"),
-        (&["ZRANGEBYSCORE", "z", "0", "1", "LIMIT", "x", "1"], "-ERR value is not an integer or out of range\r\n"),
-        (&["ZRANGEBYSCORE", "z", "(", "1x"], "-ERR min or max is not a float\r\n"),
-        (&["ZCOUNT", "z", "x", "1"], "-ERR min or max is not a float\r\n"),
-        (&["ZRANGEBYLEX", "z", "-", "+", "WITHSCORES"], "-ERR syntax error\r\n"),
-        (&["ZLEXCOUNT", "z", "a", "+"], "-ERR min or max not valid string range item\r\n"),
-        (&["ZREMRANGEBYLEX", "z", "+", "b"], "-ERR min or max not valid string range item\r\n"),
-        (&["ZREMRANGEBYRANK", "z", "0", "x"], "-ERR value is not an integer or out of range\r\n"),
-        (&["ZUNIONSTORE", "d", "0", "z"], "-ERR at least 1 input key is needed for ZUNIONSTORE/ZINTERSTORE\r\n"),
-        (&["ZUNIONSTORE", "d", "x", "z"], "-ERR value is not an integer or out of range\r\n"),
+        (
+            &["ZRANGE", "z", "0", "1", "withscores", "x"],
+            "-ERR syntax error\r\n",
+        ),
+        (
+            &["ZRANGEBYSCORE", "z", "0", "1", "LIMIT", "0"],
+            "-ERR syntax error\r\n",
+        ),
+        (
+            &["ZRANGEBYSCORE", "z", "0", "1", "LIMIT", "x", "1"],
+            "-ERR value is not an integer or out of range\r\n",
+        ),
+        (
+            &["ZRANGEBYSCORE", "z", "(", "1x"],
+            "-ERR min or max is not a float\r\n",
+        ),
+        (
+            &["ZCOUNT", "z", "x", "1"],
+            "-ERR min or max is not a float\r\n",
+        ),
+        (
+            &["ZRANGEBYLEX", "z", "-", "+", "WITHSCORES"],
+            "-ERR syntax error\r\n",
+        ),
+        (
+            &["ZLEXCOUNT", "z", "a", "+"],
+            "-ERR min or max not valid string range item\r\n",
+        ),
+        (
+            &["ZREMRANGEBYLEX", "z", "+", "b"],
+            "-ERR min or max not valid string range item\r\n",
+        ),
+        (
+            &["ZREMRANGEBYRANK", "z", "0", "x"],
+            "-ERR value is not an integer or out of range\r\n",
+        ),
+        (
+            &["ZUNIONSTORE", "d", "0", "z"],
+            "-ERR at least 1 input key is needed for ZUNIONSTORE/ZINTERSTORE\r\n",
+        ),
+        (
+            &["ZUNIONSTORE", "d", "x", "z"],
+            "-ERR value is not an integer or out of range\r\n",
+        ),
         (&["ZUNIONSTORE", "d", "2", "z"], "-ERR syntax error\r\n"),
-        (&["ZUNIONSTORE", "d", "1", "z", "WEIGHTS"], "-ERR syntax error\r\n"),
-        (&["ZUNIONSTORE", "d", "1", "z", "WEIGHTS", "x"], "-ERR weight value is not a float\r\n"),
-        (&["ZUNIONSTORE", "d", "1", "z", "AGGREGATE", "avg"], "-ERR syntax error\r\n"),
-        (&["ZUNIONSTORE", "d", "1", "z", "AGGREGATE"], "-ERR syntax error\r\n"),
-        (&["ZPOPMIN", "z", "x"], "-ERR value is not an integer or out of range\r\n"),
+        (
+            &["ZUNIONSTORE", "d", "1", "z", "WEIGHTS"],
+            "-ERR syntax error\r\n",
+        ),
+        (
+            &["ZUNIONSTORE", "d", "1", "z", "WEIGHTS", "x"],
+            "-ERR weight value is not a float\r\n",
+        ),
+        (
+            &["ZUNIONSTORE", "d", "1", "z", "AGGREGATE", "avg"],
+            "-ERR syntax error\r\n",
+        ),
+        (
+            &["ZUNIONSTORE", "d", "1", "z", "AGGREGATE"],
+            "-ERR syntax error\r\n",
+        ),
+        (
+            &["ZPOPMIN", "z", "x"],
+            "-ERR value is not an integer or out of range\r\n",
+        ),
         (&["ZPOPMIN", "z", "1", "2"], "-ERR syntax error\r\n"),
         (&["ZSCAN", "z", "x"], "-ERR invalid cursor\r\n"),
         (&["ZSCAN", "z", "0", "COUNT", "0"], "-ERR syntax error\r\n"),
         (&["ZSCAN", "z", "0", "FOO"], "-ERR syntax error\r\n"),
-        (&["BZPOPMIN", "z"], "-ERR wrong number of arguments for 'bzpopmin' command\r\n"),
+        (
+            &["BZPOPMIN", "z"],
+            "-ERR wrong number of arguments for 'bzpopmin' command\r\n",
+        ),
     ];
     for (c, want) in cases {
         assert_eq!(r.raw(c), *want, "{c:?}");
@@ -1593,7 +2146,16 @@ fn error_replies_match_redis_5() {
     r.r(&["ZADD", "f", "0.1", "a", "1e20", "b", "-0", "c", "1.5", "d"]);
     assert_eq!(
         r.list(&["ZRANGE", "f", "0", "-1", "WITHSCORES"]),
-        strs(&["c", "-0", "a", "0.10000000000000001", "d", "1.5", "b", "1e+20"])
+        strs(&[
+            "c",
+            "-0",
+            "a",
+            "0.10000000000000001",
+            "d",
+            "1.5",
+            "b",
+            "1e+20"
+        ])
     );
     // strtod's forms: hex, and the empty range bound meaning 0.
     r.r(&["ZADD", "h", "0x10", "a"]);
@@ -1609,7 +2171,10 @@ fn zscan_returns_members_and_scores_for_both_encodings() {
         r.raw(&["ZSCAN", "small", "0"]),
         "*2\r\n$1\r\n0\r\n*6\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n$1\r\nc\r\n$1\r\n3\r\n"
     );
-    assert_eq!(r.list_scan("small", &["MATCH", "b*"]), vec![("b".to_string(), "2.5".to_string())]);
+    assert_eq!(
+        r.list_scan("small", &["MATCH", "b*"]),
+        vec![("b".to_string(), "2.5".to_string())]
+    );
 
     // A skiplist is walked with a cursor; every member comes back with its
     // score, whatever COUNT says.
@@ -1624,7 +2189,9 @@ fn zscan_returns_members_and_scores_for_both_encodings() {
     let mut cursor = "0".to_string();
     loop {
         let v = r.r(&["ZSCAN", "big", &cursor, "COUNT", "17"]);
-        let V::Arr(Some(parts)) = v else { panic!("{v:?}") };
+        let V::Arr(Some(parts)) = v else {
+            panic!("{v:?}")
+        };
         cursor = parts[0].s();
         let items = parts[1].strs();
         for pair in items.chunks(2) {
@@ -1649,7 +2216,9 @@ impl R {
             let mut args = vec!["ZSCAN", key, &cursor];
             args.extend_from_slice(opts);
             let v = self.r(&args);
-            let V::Arr(Some(parts)) = v else { panic!("{v:?}") };
+            let V::Arr(Some(parts)) = v else {
+                panic!("{v:?}")
+            };
             let next = parts[0].s();
             for pair in parts[1].strs().chunks(2) {
                 out.push((pair[0].clone(), pair[1].clone()));
@@ -1673,7 +2242,15 @@ fn zset_commands_fire_5_0_keyspace_events() {
     sub.read();
     let expect = |sub: &mut D, event: &str, key: &str| {
         let v = sub.read_v().strs();
-        assert_eq!(v, strs(&["pmessage", "__keyevent@9__:*", &format!("__keyevent@9__:{event}"), key]));
+        assert_eq!(
+            v,
+            strs(&[
+                "pmessage",
+                "__keyevent@9__:*",
+                &format!("__keyevent@9__:{event}"),
+                key
+            ])
+        );
     };
     r.r(&["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"]);
     expect(&mut sub, "zadd", "z");
@@ -1717,7 +2294,12 @@ fn zset_commands_fire_5_0_keyspace_events() {
 #[test]
 fn zset_commands_count_changes_in_the_dirty_counter() {
     let (server, mut r) = setup("ziplist");
-    let dirty = || server.info("rdb_changes_since_last_save").parse::<i64>().unwrap();
+    let dirty = || {
+        server
+            .info("rdb_changes_since_last_save")
+            .parse::<i64>()
+            .unwrap()
+    };
     let d0 = dirty();
     r.r(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]);
     assert_eq!(dirty() - d0, 3);
@@ -1747,19 +2329,43 @@ fn replies_match_redis_5_byte_for_byte() {
         &["ZADD", "z", "nx", "xx", "1", "a"],
         &["ZADD", "z", "incr", "1", "a", "2", "b"],
         &["ZADD", "z", "0x10", "hex", "inf", "i", "-inf", "ni"],
-        &["ZADD", "z", "1.0000000000000001", "f", "0.1", "g", "1e-5", "h", "123456789012345678", "j", "-0", "k"],
+        &[
+            "ZADD",
+            "z",
+            "1.0000000000000001",
+            "f",
+            "0.1",
+            "g",
+            "1e-5",
+            "h",
+            "123456789012345678",
+            "j",
+            "-0",
+            "k",
+        ],
         &["ZRANGE", "z", "0", "-1", "withscores"],
         &["ZINCRBY", "z", "-inf", "i"],
         &["ZINCRBY", "z", "1.5", "a"],
         &["ZCOUNT", "z", "(1", "3"],
         &["ZCOUNT", "z", "", ""],
-        &["ZRANGEBYSCORE", "z", "-inf", "+inf", "withscores", "limit", "1", "2"],
+        &[
+            "ZRANGEBYSCORE",
+            "z",
+            "-inf",
+            "+inf",
+            "withscores",
+            "limit",
+            "1",
+            "2",
+        ],
         &["ZRANGEBYSCORE", "z", "-inf", "+inf", "limit", "-1", "2"],
         &["ZRANGEBYSCORE", "z", "-inf", "+inf", "limit", "0", "-1"],
         &["ZREVRANGEBYSCORE", "z", "(3", "(1"],
         &["ZRANGEBYSCORE", "z", " 1", "3"],
         &["ZRANGEBYSCORE", "z", "1e400", "inf"],
-        &["ZADD", "l", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e"],
+        &[
+            "ZADD", "l", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e",
+        ],
         &["ZRANGEBYLEX", "l", "[b", "(d"],
         &["ZREVRANGEBYLEX", "l", "(d", "[b", "limit", "0", "1"],
         &["ZRANGEBYLEX", "l", "+", "-"],
@@ -1775,7 +2381,20 @@ fn replies_match_redis_5_byte_for_byte() {
         &["ZADD", "u1", "1", "a", "2", "b"],
         &["ZADD", "u2", "3", "b", "4", "c"],
         &["SADD", "st", "a", "b", "x"],
-        &["ZUNIONSTORE", "d", "3", "u1", "u2", "st", "weights", "2", "3", "4", "aggregate", "max"],
+        &[
+            "ZUNIONSTORE",
+            "d",
+            "3",
+            "u1",
+            "u2",
+            "st",
+            "weights",
+            "2",
+            "3",
+            "4",
+            "aggregate",
+            "max",
+        ],
         &["ZRANGE", "d", "0", "-1", "withscores"],
         &["ZINTERSTORE", "d", "2", "u1", "st", "weights", "2", "5"],
         &["ZRANGE", "d", "0", "-1", "withscores"],
@@ -1793,7 +2412,9 @@ fn replies_match_redis_5_byte_for_byte() {
     ];
     let ours = Server::start(&[]);
     let mut a = R::new(&ours);
-    let theirs = std::env::var("REDIS_C_SERVER").ok().map(|p| Server::start_binary(std::path::Path::new(&p), &[]));
+    let theirs = std::env::var("REDIS_C_SERVER")
+        .ok()
+        .map(|p| Server::start_binary(std::path::Path::new(&p), &[]));
     let mut b = theirs.as_ref().map(R::new);
     for cmd in script {
         let ra = a.raw(cmd);
