@@ -146,7 +146,7 @@ pub fn create_intset_object(lru: u32) -> RObj {
 ///
 /// C: object.c createHashObject()
 pub fn create_hash_object(lru: u32) -> RObj {
-    create_object(lru, OBJ_ENCODING_ZIPLIST, Value::Hash(Box::new(crate::t_hash::Hash::new())))
+    create_object(lru, OBJ_ENCODING_ZIPLIST, Value::Hash(Box::default()))
 }
 
 /// Try to encode a string object in order to save space: an integer that

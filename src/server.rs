@@ -202,6 +202,7 @@ pub const MAXMEMORY_FLAG_LRU: i32 = 1 << 0;
 pub const MAXMEMORY_FLAG_LFU: i32 = 1 << 1;
 pub const MAXMEMORY_FLAG_ALLKEYS: i32 = 1 << 2;
 pub const MAXMEMORY_FLAG_NO_SHARED_INTEGERS: i32 = MAXMEMORY_FLAG_LRU | MAXMEMORY_FLAG_LFU;
+#[allow(clippy::identity_op)] // C spells it (0<<8)|MAXMEMORY_FLAG_LRU
 pub const MAXMEMORY_VOLATILE_LRU: i32 = (0 << 8) | MAXMEMORY_FLAG_LRU;
 pub const MAXMEMORY_VOLATILE_LFU: i32 = (1 << 8) | MAXMEMORY_FLAG_LFU;
 pub const MAXMEMORY_VOLATILE_TTL: i32 = 2 << 8;

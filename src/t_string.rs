@@ -455,7 +455,7 @@ pub fn mget_command(server: &mut RedisServer, c: &mut Client) {
 
 /// C: t_string.c msetGenericCommand()
 fn mset_generic_command(server: &mut RedisServer, c: &mut Client, nx: bool) {
-    if c.argv.len() % 2 == 0 {
+    if c.argv.len().is_multiple_of(2) {
         add_reply_error(c, "wrong number of arguments for MSET");
         return;
     }

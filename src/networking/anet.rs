@@ -300,12 +300,9 @@ fn _anet_tcp_server(port: i32, bindaddr: Option<&str>, v6: bool, backlog: i32) -
     let ip: IpAddr = match bindaddr {
         Some(a) => match a.parse() {
             Ok(ip) => ip,
-            Err(_) => match anet_generic_resolve(a, ANET_NONE).and_then(|s| {
+            Err(_) => anet_generic_resolve(a, ANET_NONE).and_then(|s| {
                 s.parse().map_err(|_| AnetErr("Name or service not known".into(), 0))
-            }) {
-                Ok(ip) => ip,
-                Err(e) => return Err(e),
-            },
+            })?,
         },
         None if v6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
         None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
