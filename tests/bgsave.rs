@@ -156,13 +156,7 @@ fn bgsave_while_a_child_runs_and_children_killed_by_signals() {
     let pid = bgsave_child_pid(&server);
     signal(pid, libc::SIGSTOP);
     assert_eq!(server.info("rdb_bgsave_in_progress"), "1");
-    assert!(
-        server
-            .info("rdb_current_bgsave_time_sec")
-            .parse::<i64>()
-            .unwrap()
-            >= 0
-    );
+    assert!(server.info_i64("rdb_current_bgsave_time_sec") >= 0);
     let err = server.try_cmd(&["BGSAVE"]).unwrap_err().to_string();
     assert!(err.contains("Background save already in progress"), "{err}");
     let err = server.try_cmd(&["SAVE"]).unwrap_err().to_string();

@@ -16,19 +16,14 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use redis::Value;
-use util::{raw, read_reply, send_raw, Server, OXREDIS_BIN};
+use util::{raw, read_reply, send_raw, Conn, Server, OXREDIS_BIN};
 
 // --------------------------------- helpers ---------------------------------
 
-/// Sends one command on a raw socket and returns the reply bytes as text.
+/// Sends one command on a new raw connection and returns the reply bytes
+/// as text.
 fn raw_cmd(port: u16, args: &[&str]) -> String {
-    let mut s = raw(port);
-    let mut req = format!("*{}\r\n", args.len());
-    for a in args {
-        req.push_str(&format!("${}\r\n{}\r\n", a.len(), a));
-    }
-    send_raw(&mut s, req.as_bytes());
-    String::from_utf8_lossy(&read_reply(&mut s)).into_owned()
+    Conn::connect(port).raw(args)
 }
 
 /// CONFIG GET as (name, value) pairs.
@@ -65,17 +60,10 @@ fn run_to_exit(bin: &Path, args: &[&str], cwd: &Path) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn server");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(_status) = child.try_wait().unwrap() {
-            return child.wait_with_output().unwrap();
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{} {:?} did not exit", bin.display(), args);
-        }
-        std::thread::sleep(Duration::from_millis(10));
+    if util::wait_child(&mut child, Duration::from_secs(10)).is_none() {
+        panic!("{} {:?} did not exit", bin.display(), args);
     }
+    child.wait_with_output().unwrap()
 }
 
 /// A server process started by hand (own cwd, own arguments) whose stdout

@@ -10,135 +10,10 @@
 mod util;
 
 use std::collections::HashMap;
-use std::net::TcpStream;
 
-use util::Server;
+use util::{assert_keyevents, next_propagated, sync_stream, Conn, Rng, Server, WRONGTYPE};
 
 // ------------------------------- helpers --------------------------------
-
-/// A raw connection that sends commands as RESP arrays and returns each
-/// reply's bytes as text.
-struct Conn(TcpStream);
-
-impl Conn {
-    fn new(server: &Server) -> Conn {
-        Conn(util::raw(server.port()))
-    }
-
-    /// Sends `args` and returns the raw reply.
-    fn q(&mut self, args: &[&str]) -> String {
-        let bytes: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        self.qb(&bytes)
-    }
-
-    /// `q` for binary arguments.
-    fn qb(&mut self, args: &[&[u8]]) -> String {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
-        util::send_raw(&mut self.0, &out);
-        String::from_utf8_lossy(&util::read_reply(&mut self.0)).into_owned()
-    }
-
-    /// The elements of an array reply of bulk strings (nil as "").
-    fn list(&mut self, args: &[&str]) -> Vec<String> {
-        let r = self.q(args);
-        parse_array(&r).unwrap_or_else(|| panic!("{args:?}: not an array: {r:?}"))
-    }
-
-    /// `list`, sorted (Tcl's lsort).
-    fn sorted(&mut self, args: &[&str]) -> Vec<String> {
-        let mut v = self.list(args);
-        v.sort();
-        v
-    }
-
-    /// The integer of an integer reply.
-    fn int(&mut self, args: &[&str]) -> i64 {
-        let r = self.q(args);
-        r.strip_prefix(':')
-            .and_then(|s| s.trim_end().parse().ok())
-            .unwrap_or_else(|| panic!("{args:?}: not an integer: {r:?}"))
-    }
-
-    /// The text of a bulk reply ("" for nil).
-    fn bulk(&mut self, args: &[&str]) -> String {
-        let r = self.q(args);
-        parse_bulk(&r).unwrap_or_else(|| panic!("{args:?}: not a bulk: {r:?}"))
-    }
-}
-
-/// A bulk reply's text; nil is "".
-fn parse_bulk(r: &str) -> Option<String> {
-    let (hdr, rest) = r.split_once("\r\n")?;
-    let n: i64 = hdr.strip_prefix('$')?.parse().ok()?;
-    if n < 0 {
-        return Some(String::new());
-    }
-    Some(rest.get(..n as usize)?.to_string())
-}
-
-/// A flat array reply of bulk strings.
-fn parse_array(r: &str) -> Option<Vec<String>> {
-    let (hdr, mut rest) = r.split_once("\r\n")?;
-    let n: i64 = hdr.strip_prefix('*')?.parse().ok()?;
-    let mut out = Vec::new();
-    for _ in 0..n.max(0) {
-        let (h, after) = rest.split_once("\r\n")?;
-        let len: i64 = h.strip_prefix('$')?.parse().ok()?;
-        if len < 0 {
-            out.push(String::new());
-            rest = after;
-        } else {
-            out.push(after.get(..len as usize)?.to_string());
-            rest = &after[len as usize + 2..];
-        }
-    }
-    Some(out)
-}
-
-/// A small deterministic generator for the fuzzers (no dependency).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// Tcl's `randstring 0 8 alpha` prefixed like the Tcl test does.
-    fn alpha(&mut self) -> String {
-        let len = self.below(9) as usize;
-        let s: String = (0..len)
-            .map(|_| (b'a' + self.below(26) as u8) as char)
-            .collect();
-        format!("__avoid_collisions__{s}")
-    }
-
-    /// Tcl's `randomValue`: integers of several sizes or strings.
-    fn value(&mut self) -> String {
-        match self.below(4) {
-            0 => (self.below(2000) as i64 - 1000).to_string(),
-            1 => (self.next() as i64).to_string(),
-            2 => format!("{}", self.below(1 << 20) as f64 / 7.0),
-            _ => {
-                let len = self.below(20) as usize;
-                (0..len)
-                    .map(|_| (b' ' + self.below(90) as u8) as char)
-                    .collect()
-            }
-        }
-    }
-}
 
 /// OBJECT ENCODING of `key` (Tcl's assert_encoding).
 fn encoding(r: &mut Conn, key: &str) -> String {
@@ -155,7 +30,7 @@ fn small_and_big(r: &mut Conn) -> (HashMap<String, String>, HashMap<String, Stri
             if h.contains_key(&k) {
                 continue;
             }
-            r.q(&["hset", key, &k, &v]);
+            r.raw(&["hset", key, &k, &v]);
             h.insert(k, v);
         }
         h
@@ -183,9 +58,9 @@ fn hset_hlen_small_and_big_hash_creation_and_encodings() {
             assert_eq!(&r.bulk(&["hget", key, k]), v);
         }
         // HGET against non existing key (field).
-        assert_eq!(r.q(&["hget", key, "__123123123__"]), "$-1\r\n");
+        assert_eq!(r.raw(&["hget", key, "__123123123__"]), "$-1\r\n");
     }
-    assert_eq!(r.q(&["hget", "nokey", "f"]), "$-1\r\n");
+    assert_eq!(r.raw(&["hget", "nokey", "f"]), "$-1\r\n");
 }
 
 #[test]
@@ -195,24 +70,24 @@ fn hset_in_update_and_insert_mode_and_hsetnx() {
     let (small, big) = small_and_big(&mut r);
     for (key, h) in [("smallhash", &small), ("bighash", &big)] {
         let k = h.keys().next().unwrap();
-        assert_eq!(r.q(&["hset", key, k, "newval1"]), ":0\r\n");
+        assert_eq!(r.raw(&["hset", key, k, "newval1"]), ":0\r\n");
         assert_eq!(r.bulk(&["hget", key, k]), "newval1");
-        assert_eq!(r.q(&["hset", key, "__foobar123__", "newval"]), ":1\r\n");
-        assert_eq!(r.q(&["hdel", key, "__foobar123__"]), ":1\r\n");
+        assert_eq!(r.raw(&["hset", key, "__foobar123__", "newval"]), ":1\r\n");
+        assert_eq!(r.raw(&["hdel", key, "__foobar123__"]), ":1\r\n");
 
         // HSETNX target key missing / exists.
-        assert_eq!(r.q(&["hsetnx", key, "__123123123__", "foo"]), ":1\r\n");
+        assert_eq!(r.raw(&["hsetnx", key, "__123123123__", "foo"]), ":1\r\n");
         assert_eq!(r.bulk(&["hget", key, "__123123123__"]), "foo");
-        assert_eq!(r.q(&["hsetnx", key, "__123123123__", "bar"]), ":0\r\n");
+        assert_eq!(r.raw(&["hsetnx", key, "__123123123__", "bar"]), ":0\r\n");
         assert_eq!(r.bulk(&["hget", key, "__123123123__"]), "foo");
-        r.q(&["hdel", key, "__123123123__"]);
+        r.raw(&["hdel", key, "__123123123__"]);
     }
     assert_eq!(encoding(&mut r, "smallhash"), "ziplist");
     // HSETNX on a missing key creates it; a long value converts.
-    assert_eq!(r.q(&["hsetnx", "newhash", "f", "v"]), ":1\r\n");
+    assert_eq!(r.raw(&["hsetnx", "newhash", "f", "v"]), ":1\r\n");
     assert_eq!(encoding(&mut r, "newhash"), "ziplist");
     let long = "x".repeat(65);
-    assert_eq!(r.q(&["hsetnx", "newhash", "f", &long]), ":0\r\n");
+    assert_eq!(r.raw(&["hsetnx", "newhash", "f", &long]), ":0\r\n");
     assert_eq!(
         encoding(&mut r, "newhash"),
         "hashtable",
@@ -221,7 +96,7 @@ fn hset_in_update_and_insert_mode_and_hsetnx() {
 
     // Variadic HSET counts only the new fields.
     assert_eq!(
-        r.q(&["hset", "multi", "a", "1", "b", "2", "a", "3"]),
+        r.raw(&["hset", "multi", "a", "1", "b", "2", "a", "3"]),
         ":2\r\n"
     );
     assert_eq!(r.bulk(&["hget", "multi", "a"]), "3");
@@ -233,19 +108,19 @@ fn hmset_wrong_number_of_args_and_small_big() {
     let mut r = Conn::new(&server);
     let (small, big) = small_and_big(&mut r);
     assert_eq!(
-        r.q(&["hmset", "smallhash", "key1", "val1", "key2"]),
+        r.raw(&["hmset", "smallhash", "key1", "val1", "key2"]),
         "-ERR wrong number of arguments for HMSET\r\n"
     );
     assert_eq!(
-        r.q(&["hset", "smallhash", "key1", "val1", "key2"]),
+        r.raw(&["hset", "smallhash", "key1", "val1", "key2"]),
         "-ERR wrong number of arguments for HMSET\r\n"
     );
     assert_eq!(
-        r.q(&["hset", "smallhash", "key1"]),
+        r.raw(&["hset", "smallhash", "key1"]),
         "-ERR wrong number of arguments for 'hset' command\r\n"
     );
     assert_eq!(
-        r.q(&["hmset", "smallhash", "key1"]),
+        r.raw(&["hmset", "smallhash", "key1"]),
         "-ERR wrong number of arguments for 'hmset' command\r\n"
     );
     for (key, h) in [("smallhash", &small), ("bighash", &big)] {
@@ -256,11 +131,11 @@ fn hmset_wrong_number_of_args_and_small_big() {
             args.push(k);
             args.push(v);
         }
-        assert_eq!(r.q(&args), "+OK\r\n");
+        assert_eq!(r.raw(&args), "+OK\r\n");
         // HMGET - small hash / big hash
         let mut args = vec!["hmget", key];
         args.extend(newvals.iter().map(|(k, _)| k.as_str()));
-        let got = r.list(&args);
+        let got = r.bulks(&args);
         let want: Vec<String> = newvals.iter().map(|(_, v)| v.clone()).collect();
         assert_eq!(got, want);
     }
@@ -273,13 +148,13 @@ fn hmget_against_non_existing_key_and_fields_and_wrong_type() {
     small_and_big(&mut r);
     for key in ["doesntexist", "smallhash", "bighash"] {
         assert_eq!(
-            r.q(&["hmget", key, "__123123123__", "__456456456__"]),
+            r.raw(&["hmget", key, "__123123123__", "__456456456__"]),
             "*2\r\n$-1\r\n$-1\r\n"
         );
     }
-    r.q(&["set", "wrongtype", "somevalue"]);
+    r.raw(&["set", "wrongtype", "somevalue"]);
     assert!(r
-        .q(&["hmget", "wrongtype", "field1", "field2"])
+        .raw(&["hmget", "wrongtype", "field1", "field2"])
         .starts_with("-WRONGTYPE"));
 }
 
@@ -295,21 +170,21 @@ fn hkeys_hvals_hgetall_small_and_big_hash() {
         let mut vals: Vec<String> = h.values().cloned().collect();
         vals.sort();
         assert_eq!(r.sorted(&["hvals", key]), vals);
-        let all = r.list(&["hgetall", key]);
+        let all = r.bulks(&["hgetall", key]);
         assert_eq!(all.len(), h.len() * 2);
         for pair in all.chunks(2) {
             assert_eq!(h.get(&pair[0]), Some(&pair[1]));
         }
     }
     // A small hash replies in insertion order, as a ziplist does.
-    r.q(&["hset", "ordered", "z", "1", "a", "2", "m", "3"]);
-    assert_eq!(r.list(&["hkeys", "ordered"]), vec!["z", "a", "m"]);
+    r.raw(&["hset", "ordered", "z", "1", "a", "2", "m", "3"]);
+    assert_eq!(r.bulks(&["hkeys", "ordered"]), vec!["z", "a", "m"]);
     assert_eq!(
-        r.list(&["hgetall", "ordered"]),
+        r.bulks(&["hgetall", "ordered"]),
         vec!["z", "1", "a", "2", "m", "3"]
     );
     for cmd in ["hkeys", "hvals", "hgetall"] {
-        assert_eq!(r.q(&[cmd, "nokey"]), "*0\r\n");
+        assert_eq!(r.raw(&[cmd, "nokey"]), "*0\r\n");
     }
 }
 
@@ -318,35 +193,38 @@ fn hdel_and_return_value() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
     let (small, big) = small_and_big(&mut r);
-    assert_eq!(r.q(&["hdel", "smallhash", "nokey"]), ":0\r\n");
-    assert_eq!(r.q(&["hdel", "bighash", "nokey"]), ":0\r\n");
+    assert_eq!(r.raw(&["hdel", "smallhash", "nokey"]), ":0\r\n");
+    assert_eq!(r.raw(&["hdel", "bighash", "nokey"]), ":0\r\n");
     for (key, h) in [("smallhash", &small), ("bighash", &big)] {
         let k = h.keys().next().unwrap();
-        assert_eq!(r.q(&["hdel", key, k]), ":1\r\n");
-        assert_eq!(r.q(&["hdel", key, k]), ":0\r\n");
-        assert_eq!(r.q(&["hget", key, k]), "$-1\r\n");
+        assert_eq!(r.raw(&["hdel", key, k]), ":1\r\n");
+        assert_eq!(r.raw(&["hdel", key, k]), ":0\r\n");
+        assert_eq!(r.raw(&["hget", key, k]), "$-1\r\n");
     }
-    assert_eq!(r.q(&["hdel", "nokey", "a"]), ":0\r\n");
+    assert_eq!(r.raw(&["hdel", "nokey", "a"]), ":0\r\n");
 
     // HDEL - more than a single value
-    r.q(&["del", "myhash"]);
-    r.q(&["hmset", "myhash", "a", "1", "b", "2", "c", "3"]);
-    assert_eq!(r.q(&["hdel", "myhash", "x", "y"]), ":0\r\n");
-    assert_eq!(r.q(&["hdel", "myhash", "a", "c", "f"]), ":2\r\n");
-    assert_eq!(r.list(&["hgetall", "myhash"]), vec!["b", "2"]);
+    r.raw(&["del", "myhash"]);
+    r.raw(&["hmset", "myhash", "a", "1", "b", "2", "c", "3"]);
+    assert_eq!(r.raw(&["hdel", "myhash", "x", "y"]), ":0\r\n");
+    assert_eq!(r.raw(&["hdel", "myhash", "a", "c", "f"]), ":2\r\n");
+    assert_eq!(r.bulks(&["hgetall", "myhash"]), vec!["b", "2"]);
 
     // HDEL - hash becomes empty before deleting all specified fields
-    r.q(&["del", "myhash"]);
-    r.q(&["hmset", "myhash", "a", "1", "b", "2", "c", "3"]);
-    assert_eq!(r.q(&["hdel", "myhash", "a", "b", "c", "d", "e"]), ":3\r\n");
-    assert_eq!(r.q(&["exists", "myhash"]), ":0\r\n");
+    r.raw(&["del", "myhash"]);
+    r.raw(&["hmset", "myhash", "a", "1", "b", "2", "c", "3"]);
+    assert_eq!(
+        r.raw(&["hdel", "myhash", "a", "b", "c", "d", "e"]),
+        ":3\r\n"
+    );
+    assert_eq!(r.raw(&["exists", "myhash"]), ":0\r\n");
 
     // The same with a hash table encoded hash.
     let long = "v".repeat(100);
-    r.q(&["hmset", "myhash", "a", &long, "b", "2"]);
+    r.raw(&["hmset", "myhash", "a", &long, "b", "2"]);
     assert_eq!(encoding(&mut r, "myhash"), "hashtable");
-    assert_eq!(r.q(&["hdel", "myhash", "a", "b", "c"]), ":2\r\n");
-    assert_eq!(r.q(&["exists", "myhash"]), ":0\r\n");
+    assert_eq!(r.raw(&["hdel", "myhash", "a", "b", "c"]), ":2\r\n");
+    assert_eq!(r.raw(&["exists", "myhash"]), ":0\r\n");
 }
 
 #[test]
@@ -356,18 +234,18 @@ fn hexists_hlen_hstrlen() {
     let (small, big) = small_and_big(&mut r);
     for (key, h) in [("smallhash", &small), ("bighash", &big)] {
         let k = h.keys().next().unwrap();
-        assert_eq!(r.q(&["hexists", key, k]), ":1\r\n");
-        assert_eq!(r.q(&["hexists", key, "nokey"]), ":0\r\n");
+        assert_eq!(r.raw(&["hexists", key, k]), ":1\r\n");
+        assert_eq!(r.raw(&["hexists", key, "nokey"]), ":0\r\n");
         // HSTRLEN against the small hash / the big hash
         for (k, v) in h {
             assert_eq!(r.int(&["hstrlen", key, k]), v.len() as i64);
         }
         // HSTRLEN against non existing field
-        assert_eq!(r.q(&["hstrlen", key, "__123123123__"]), ":0\r\n");
+        assert_eq!(r.raw(&["hstrlen", key, "__123123123__"]), ":0\r\n");
     }
-    assert_eq!(r.q(&["hexists", "nokey", "a"]), ":0\r\n");
-    assert_eq!(r.q(&["hlen", "nokey"]), ":0\r\n");
-    assert_eq!(r.q(&["hstrlen", "nokey", "a"]), ":0\r\n");
+    assert_eq!(r.raw(&["hexists", "nokey", "a"]), ":0\r\n");
+    assert_eq!(r.raw(&["hlen", "nokey"]), ":0\r\n");
+    assert_eq!(r.raw(&["hstrlen", "nokey", "a"]), ":0\r\n");
 
     // HSTRLEN corner cases
     for v in [
@@ -379,8 +257,8 @@ fn hexists_hlen_hstrlen() {
         "-1",
         "x",
     ] {
-        r.q(&["hmset", "smallhash", "field", v]);
-        r.q(&["hmset", "bighash", "field", v]);
+        r.raw(&["hmset", "smallhash", "field", v]);
+        r.raw(&["hmset", "bighash", "field", v]);
         assert_eq!(r.int(&["hstrlen", "smallhash", "field"]), v.len() as i64);
         assert_eq!(r.int(&["hstrlen", "bighash", "field"]), v.len() as i64);
     }
@@ -390,17 +268,17 @@ fn hexists_hlen_hstrlen() {
 fn is_a_ziplist_encoded_hash_promoted_on_big_payload() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
-    r.q(&["hset", "smallhash", "a", "b"]);
+    r.raw(&["hset", "smallhash", "a", "b"]);
     assert_eq!(encoding(&mut r, "smallhash"), "ziplist");
     // 64 bytes is still small; 65 is not.
-    r.q(&["hset", "smallhash", "foo", &"a".repeat(64)]);
+    r.raw(&["hset", "smallhash", "foo", &"a".repeat(64)]);
     assert_eq!(encoding(&mut r, "smallhash"), "ziplist");
-    r.q(&["hset", "smallhash", "foo", &"a".repeat(1024)]);
+    r.raw(&["hset", "smallhash", "foo", &"a".repeat(1024)]);
     assert_eq!(encoding(&mut r, "smallhash"), "hashtable");
     assert_eq!(r.bulk(&["hget", "smallhash", "foo"]), "a".repeat(1024));
     assert_eq!(r.bulk(&["hget", "smallhash", "a"]), "b");
     // A long field converts too.
-    r.q(&["hset", "h2", &"f".repeat(65), "v"]);
+    r.raw(&["hset", "h2", &"f".repeat(65), "v"]);
     assert_eq!(encoding(&mut r, "h2"), "hashtable");
 }
 
@@ -410,52 +288,52 @@ fn hincrby_against_non_existing_and_existing_keys() {
     let mut r = Conn::new(&server);
     small_and_big(&mut r);
     // HINCRBY against non existing database key
-    assert_eq!(r.q(&["hincrby", "htest", "foo", "2"]), ":2\r\n");
+    assert_eq!(r.raw(&["hincrby", "htest", "foo", "2"]), ":2\r\n");
     for key in ["smallhash", "bighash"] {
         // against non existing hash key
-        assert_eq!(r.q(&["hincrby", key, "tmp", "2"]), ":2\r\n");
+        assert_eq!(r.raw(&["hincrby", key, "tmp", "2"]), ":2\r\n");
         assert_eq!(r.bulk(&["hget", key, "tmp"]), "2");
         // against hash key created by hincrby itself
-        assert_eq!(r.q(&["hincrby", key, "tmp", "3"]), ":5\r\n");
+        assert_eq!(r.raw(&["hincrby", key, "tmp", "3"]), ":5\r\n");
         assert_eq!(r.bulk(&["hget", key, "tmp"]), "5");
         // against hash key originally set with HSET
-        r.q(&["hset", key, "tmp", "100"]);
-        assert_eq!(r.q(&["hincrby", key, "tmp", "2"]), ":102\r\n");
+        r.raw(&["hset", key, "tmp", "100"]);
+        assert_eq!(r.raw(&["hincrby", key, "tmp", "2"]), ":102\r\n");
         // over 32bit value
-        r.q(&["hset", key, "tmp", "17179869184"]);
-        assert_eq!(r.q(&["hincrby", key, "tmp", "1"]), ":17179869185\r\n");
+        r.raw(&["hset", key, "tmp", "17179869184"]);
+        assert_eq!(r.raw(&["hincrby", key, "tmp", "1"]), ":17179869185\r\n");
         // over 32bit value with over 32bit increment
-        r.q(&["hset", key, "tmp", "17179869184"]);
+        r.raw(&["hset", key, "tmp", "17179869184"]);
         assert_eq!(
-            r.q(&["hincrby", key, "tmp", "17179869184"]),
+            r.raw(&["hincrby", key, "tmp", "17179869184"]),
             ":34359738368\r\n"
         );
         // fails against hash value with spaces (left) / (right)
         for v in [" 11", "11 "] {
-            r.q(&["hset", key, "str", v]);
+            r.raw(&["hset", key, "str", v]);
             assert_eq!(
-                r.q(&["hincrby", key, "str", "1"]),
+                r.raw(&["hincrby", key, "str", "1"]),
                 "-ERR hash value is not an integer\r\n"
             );
         }
     }
     assert_eq!(
-        r.q(&["hincrby", "smallhash", "tmp", "x"]),
+        r.raw(&["hincrby", "smallhash", "tmp", "x"]),
         "-ERR value is not an integer or out of range\r\n"
     );
     // HINCRBY can detect overflows
-    r.q(&["hset", "hash", "n", "-9223372036854775484"]);
+    r.raw(&["hset", "hash", "n", "-9223372036854775484"]);
     assert_eq!(
-        r.q(&["hincrby", "hash", "n", "-1"]),
+        r.raw(&["hincrby", "hash", "n", "-1"]),
         ":-9223372036854775485\r\n"
     );
     assert_eq!(
-        r.q(&["hincrby", "hash", "n", "-10000"]),
+        r.raw(&["hincrby", "hash", "n", "-10000"]),
         "-ERR increment or decrement would overflow\r\n"
     );
-    r.q(&["hset", "hash", "m", "9223372036854775807"]);
+    r.raw(&["hset", "hash", "m", "9223372036854775807"]);
     assert_eq!(
-        r.q(&["hincrby", "hash", "m", "1"]),
+        r.raw(&["hincrby", "hash", "m", "1"]),
         "-ERR increment or decrement would overflow\r\n"
     );
     assert_eq!(r.bulk(&["hget", "hash", "m"]), "9223372036854775807");
@@ -468,7 +346,7 @@ fn hincrby_does_not_convert_a_ziplist_on_a_long_field() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
     let field = "k".repeat(100);
-    assert_eq!(r.q(&["hincrby", "h", &field, "1"]), ":1\r\n");
+    assert_eq!(r.raw(&["hincrby", "h", &field, "1"]), ":1\r\n");
     assert_eq!(encoding(&mut r, "h"), "ziplist");
     assert_eq!(r.bulk(&["hget", "h", &field]), "1");
 }
@@ -484,29 +362,29 @@ fn hincrbyfloat_against_non_existing_and_existing_keys() {
         assert_eq!(r.bulk(&["hget", key, "tmp"]), "2.5");
         assert_eq!(r.bulk(&["hincrbyfloat", key, "tmp", "3.5"]), "6");
         assert_eq!(r.bulk(&["hget", key, "tmp"]), "6");
-        r.q(&["hset", key, "tmp", "100"]);
+        r.raw(&["hset", key, "tmp", "100"]);
         assert_eq!(r.bulk(&["hincrbyfloat", key, "tmp", "2.5"]), "102.5");
-        r.q(&["hset", key, "tmp", "17179869184"]);
+        r.raw(&["hset", key, "tmp", "17179869184"]);
         assert_eq!(r.bulk(&["hincrbyfloat", key, "tmp", "1"]), "17179869185");
-        r.q(&["hset", key, "tmp", "17179869184"]);
+        r.raw(&["hset", key, "tmp", "17179869184"]);
         assert_eq!(
             r.bulk(&["hincrbyfloat", key, "tmp", "17179869184"]),
             "34359738368"
         );
         for v in [" 11", "11 "] {
-            r.q(&["hset", key, "str", v]);
+            r.raw(&["hset", key, "str", v]);
             assert_eq!(
-                r.q(&["hincrbyfloat", key, "str", "1"]),
+                r.raw(&["hincrbyfloat", key, "str", "1"]),
                 "-ERR hash value is not a float\r\n"
             );
         }
     }
     assert_eq!(
-        r.q(&["hincrbyfloat", "htest", "foo", "abc"]),
+        r.raw(&["hincrbyfloat", "htest", "foo", "abc"]),
         "-ERR value is not a valid float\r\n"
     );
     assert_eq!(
-        r.q(&["hincrbyfloat", "htest", "foo", "inf"]),
+        r.raw(&["hincrbyfloat", "htest", "foo", "inf"]),
         "-ERR increment would produce NaN or Infinity\r\n"
     );
     assert_eq!(
@@ -522,11 +400,11 @@ fn stress_test_the_hash_ziplist_to_hashtable_encoding_conversion() {
     let mut r = Conn::new(&server);
     let mut rng = Rng(42);
     for _ in 0..20 {
-        r.q(&["del", "myhash"]);
+        r.raw(&["del", "myhash"]);
         let mut n = 0;
         for i in 0..64 {
             let f = format!("{}-{i}", rng.value());
-            r.q(&["hset", "myhash", &f, &rng.value()]);
+            r.raw(&["hset", "myhash", &f, &rng.value()]);
             n += 1;
             if n <= 32 {
                 assert_eq!(encoding(&mut r, "myhash"), "ziplist", "{n} fields");
@@ -546,18 +424,18 @@ fn hash_fuzzing_10_and_512_fields() {
         for _ in 0..3 {
             // Hash fuzzing #1 (create) and #2 (create, update, delete).
             let mut model: HashMap<String, String> = HashMap::new();
-            r.q(&["del", "hash"]);
+            r.raw(&["del", "hash"]);
             for _ in 0..size {
                 match rng.below(3) {
                     0 => {
                         let (f, v) = (rng.value(), rng.value());
-                        r.q(&["hset", "hash", &f, &v]);
+                        r.raw(&["hset", "hash", &f, &v]);
                         model.insert(f, v);
                     }
                     1 => {
                         let f = (rng.below(1024) as i64 - 512).to_string();
                         let v = (rng.below(1024) as i64 - 512).to_string();
-                        r.q(&["hset", "hash", &f, &v]);
+                        r.raw(&["hset", "hash", &f, &v]);
                         model.insert(f, v);
                     }
                     _ => {
@@ -566,7 +444,7 @@ fn hash_fuzzing_10_and_512_fields() {
                         } else {
                             (rng.below(1024) as i64 - 512).to_string()
                         };
-                        r.q(&["hdel", "hash", &f]);
+                        r.raw(&["hdel", "hash", &f]);
                         model.remove(&f);
                     }
                 }
@@ -589,8 +467,8 @@ fn hash_ziplist_regression_test_for_large_keys() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
     let k = "k".repeat(336);
-    r.q(&["hset", "hash", &k, "a"]);
-    r.q(&["hset", "hash", &k, "b"]);
+    r.raw(&["hset", "hash", &k, "a"]);
+    r.raw(&["hset", "hash", &k, "b"]);
     assert_eq!(r.bulk(&["hget", "hash", &k]), "b");
 }
 
@@ -600,12 +478,9 @@ fn hash_binary_safe_fields_and_values() {
     let mut r = Conn::new(&server);
     let f: &[u8] = b"\x00\xff\r\nfield";
     let v: &[u8] = b"val\x00ue\r\n";
-    assert_eq!(r.qb(&[b"hset", b"bin", f, v]), ":1\r\n");
-    assert_eq!(
-        r.qb(&[b"hget", b"bin", f]).as_bytes(),
-        b"$8\r\nval\x00ue\r\n\r\n"
-    );
-    assert_eq!(r.qb(&[b"hstrlen", b"bin", f]), ":8\r\n");
+    assert_eq!(r.raw_bin(&[b"hset", b"bin", f, v]), b":1\r\n");
+    assert_eq!(r.raw_bin(&[b"hget", b"bin", f]), b"$8\r\nval\x00ue\r\n\r\n");
+    assert_eq!(r.raw_bin(&[b"hstrlen", b"bin", f]), b":8\r\n");
 }
 
 #[test]
@@ -613,42 +488,41 @@ fn hscan_small_and_big_hashes() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
     // A ziplist: everything in one call, cursor 0, pairs in order.
-    r.q(&["hset", "zl", "a", "1", "b", "2", "ab", "3"]);
+    r.raw(&["hset", "zl", "a", "1", "b", "2", "ab", "3"]);
     assert_eq!(
-        r.q(&["hscan", "zl", "0"]),
+        r.raw(&["hscan", "zl", "0"]),
         "*2\r\n$1\r\n0\r\n*6\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n$2\r\nab\r\n$1\r\n3\r\n"
     );
     assert_eq!(
-        r.q(&["hscan", "zl", "0", "MATCH", "a*"]),
+        r.raw(&["hscan", "zl", "0", "MATCH", "a*"]),
         "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$2\r\nab\r\n$1\r\n3\r\n"
     );
-    assert_eq!(r.q(&["hscan", "nokey", "0"]), "*2\r\n$1\r\n0\r\n*0\r\n");
-    assert_eq!(r.q(&["hscan", "zl", "x"]), "-ERR invalid cursor\r\n");
+    assert_eq!(r.raw(&["hscan", "nokey", "0"]), "*2\r\n$1\r\n0\r\n*0\r\n");
+    assert_eq!(r.raw(&["hscan", "zl", "x"]), "-ERR invalid cursor\r\n");
     assert_eq!(
-        r.q(&["hscan", "zl", "0", "COUNT", "0"]),
+        r.raw(&["hscan", "zl", "0", "COUNT", "0"]),
         "-ERR syntax error\r\n"
     );
     assert_eq!(
-        r.q(&["hscan", "zl", "0", "FOO", "bar"]),
+        r.raw(&["hscan", "zl", "0", "FOO", "bar"]),
         "-ERR syntax error\r\n"
     );
 
     // A hash table: iterate with the cursor until it is 0, every field
     // seen with its value.
     for i in 0..1000 {
-        r.q(&["hset", "big", &format!("f{i}"), &format!("v{i}")]);
+        r.raw(&["hset", "big", &format!("f{i}"), &format!("v{i}")]);
     }
     assert_eq!(encoding(&mut r, "big"), "hashtable");
     let mut seen = HashMap::new();
     let mut cursor = "0".to_string();
     loop {
-        let reply = r.q(&["hscan", "big", &cursor, "COUNT", "20"]);
-        // *2 $n cursor *m ...
-        let mut parts = reply.splitn(4, "\r\n");
-        assert_eq!(parts.next(), Some("*2"));
-        parts.next();
-        cursor = parts.next().unwrap().to_string();
-        let items = parse_array(parts.next().unwrap()).unwrap();
+        let reply = r.r(&["hscan", "big", &cursor, "COUNT", "20"]);
+        // *2: the next cursor, then an array of fields and values.
+        let parts = reply.arr();
+        assert_eq!(parts.len(), 2);
+        cursor = parts[0].bulk();
+        let items = parts[1].bulks();
         assert_eq!(items.len() % 2, 0);
         for p in items.chunks(2) {
             assert_eq!(p[1], format!("v{}", &p[0][1..]));
@@ -665,8 +539,7 @@ fn hscan_small_and_big_hashes() {
 fn wrongtype_for_every_hash_command() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
-    r.q(&["set", "str", "x"]);
-    let wrong = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+    r.raw(&["set", "str", "x"]);
     for args in [
         &["hset", "str", "a", "1"][..],
         &["hsetnx", "str", "a", "1"],
@@ -684,35 +557,28 @@ fn wrongtype_for_every_hash_command() {
         &["hgetall", "str"],
         &["hscan", "str", "0"],
     ] {
-        assert_eq!(r.q(args), wrong, "{args:?}");
+        assert_eq!(r.raw(args), WRONGTYPE, "{args:?}");
     }
     assert_eq!(r.bulk(&["get", "str"]), "x");
     // And a hash is the wrong type for string commands.
-    r.q(&["hset", "h", "a", "1"]);
-    assert_eq!(r.q(&["get", "h"]), wrong);
-    assert_eq!(r.q(&["type", "h"]), "+hash\r\n");
+    r.raw(&["hset", "h", "a", "1"]);
+    assert_eq!(r.raw(&["get", "h"]), WRONGTYPE);
+    assert_eq!(r.raw(&["type", "h"]), "+hash\r\n");
 }
 
 #[test]
 fn hash_commands_change_dirty_and_propagate_only_on_change() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
-    let dirty = |r: &mut Conn| -> i64 {
-        let info = r.bulk(&["info", "persistence"]);
-        util::info_field(&info, "rdb_changes_since_last_save")
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    let d0 = dirty(&mut r);
-    r.q(&["hset", "h", "a", "1", "b", "2"]);
-    assert_eq!(dirty(&mut r), d0 + 1);
-    r.q(&["hdel", "h", "a", "b", "zz"]);
-    assert_eq!(dirty(&mut r), d0 + 3, "HDEL adds the number deleted");
-    r.q(&["hdel", "h", "zz"]);
-    r.q(&["hsetnx", "h2", "a", "1"]);
-    r.q(&["hsetnx", "h2", "a", "2"]);
-    assert_eq!(dirty(&mut r), d0 + 4, "only the HSETNX that set");
+    let d0 = r.dirty();
+    r.raw(&["hset", "h", "a", "1", "b", "2"]);
+    assert_eq!(r.dirty(), d0 + 1);
+    r.raw(&["hdel", "h", "a", "b", "zz"]);
+    assert_eq!(r.dirty(), d0 + 3, "HDEL adds the number deleted");
+    r.raw(&["hdel", "h", "zz"]);
+    r.raw(&["hsetnx", "h2", "a", "1"]);
+    r.raw(&["hsetnx", "h2", "a", "2"]);
+    assert_eq!(r.dirty(), d0 + 4, "only the HSETNX that set");
 }
 
 /// Runs the same commands against oxredis and a real Redis 5.0.14 (when
@@ -721,13 +587,6 @@ fn hash_commands_change_dirty_and_propagate_only_on_change() {
 /// reply in insertion order in both.
 #[test]
 fn hash_replies_match_redis_5() {
-    let Some(c_server) = std::env::var_os("REDIS_C_SERVER") else {
-        eprintln!("REDIS_C_SERVER not set: comparing with Redis 5.0.14 skipped");
-        return;
-    };
-    let ours = Server::start(&[]);
-    let theirs = Server::start_binary(std::path::Path::new(&c_server), &[]);
-    let (mut a, mut b) = (Conn::new(&ours), Conn::new(&theirs));
     let script: &[&[&str]] = &[
         &["hset", "h", "a", "1"],
         &["hset", "h", "a", "2", "b", "3"],
@@ -756,39 +615,11 @@ fn hash_replies_match_redis_5() {
         &["hgetall", "s"],
         &["hincrbyfloat", "s", "a", "1"],
     ];
-    for args in script {
-        assert_eq!(a.q(args), b.q(args), "{args:?}");
-    }
-}
-
-/// The keyevent notifications (`event key` strings) that `cmds` cause,
-/// read through a PSUBSCRIBE to `__keyevent@0__:*`. (The server must run
-/// with `--notify-keyspace-events KEA`.)
-fn keyevents(server: &Server, cmds: &[&[&str]]) -> Vec<String> {
-    let mut sub = Conn::new(server);
-    assert!(sub
-        .q(&["psubscribe", "__keyevent@0__:*"])
-        .starts_with("*3\r\n"));
-    let mut r = Conn::new(server);
-    for args in cmds {
-        r.q(args);
-    }
-    r.q(&["publish", "__keyevent@0__:end", "x"]);
-    let mut events = Vec::new();
-    loop {
-        let msg = String::from_utf8_lossy(&util::read_reply(&mut sub.0)).into_owned();
-        let parts = parse_array(&msg).unwrap_or_else(|| panic!("not a pmessage: {msg:?}"));
-        let event = parts[2].trim_start_matches("__keyevent@0__:").to_string();
-        if event == "end" {
-            return events;
-        }
-        events.push(format!("{event} {}", parts[3]));
-    }
+    util::assert_replies_match_redis_5(script, Conn::new);
 }
 
 #[test]
 fn hash_commands_keyspace_notifications() {
-    let server = Server::start(&["--notify-keyspace-events", "KEA"]);
     let cmds: &[&[&str]] = &[
         &["hset", "h", "a", "1", "b", "2"],
         &["hmset", "h", "a", "1"],
@@ -800,7 +631,6 @@ fn hash_commands_keyspace_notifications() {
         &["hdel", "h", "a"],
         &["hdel", "h", "b", "c"],
     ];
-    let events = keyevents(&server, cmds);
     let want = [
         "hset h",
         "hset h",
@@ -811,18 +641,7 @@ fn hash_commands_keyspace_notifications() {
         "hdel h",
         "del h",
     ];
-    assert_eq!(events, want);
-    if let Some(c_server) = std::env::var_os("REDIS_C_SERVER") {
-        let theirs = Server::start_binary(
-            std::path::Path::new(&c_server),
-            &["--notify-keyspace-events", "KEA"],
-        );
-        assert_eq!(
-            keyevents(&theirs, cmds),
-            want,
-            "Redis 5.0.14 sends the same events"
-        );
-    }
+    assert_keyevents(cmds, &want);
 }
 
 #[test]
@@ -841,40 +660,14 @@ fn test_hincrbyfloat_for_correct_float_representation_issue_2846() {
 
 #[test]
 fn hincrbyfloat_is_propagated_as_hset() {
-    use std::io::Read;
     let server = Server::start(&[]);
     // A raw replica: SYNC, skip the RDB, then read the command stream.
-    let mut s = util::raw(server.port());
-    util::send_raw(&mut s, b"SYNC\r\n");
-    let mut line = Vec::new();
-    let mut b = [0u8; 1];
-    while !line.ends_with(b"\r\n") {
-        s.read_exact(&mut b).expect("read");
-        if line.is_empty() && b[0] == b'\n' {
-            continue;
-        }
-        line.push(b[0]);
-    }
-    let len: usize = String::from_utf8_lossy(&line[1..line.len() - 2])
-        .parse()
-        .unwrap();
-    let mut rdb = vec![0u8; len];
-    s.read_exact(&mut rdb).unwrap();
-    util::wait_for(std::time::Duration::from_secs(10), || {
-        server.info("slave0").contains("state=online")
-    });
+    let mut s = sync_stream(&server);
 
     let mut r = Conn::new(&server);
     assert_eq!(r.bulk(&["hincrbyfloat", "h", "f", "1.23"]), "1.23");
-    r.q(&["hincrbyfloat", "h", "f", "x"]);
-    r.q(&["hincrby", "h", "n", "5"]);
-    let mut cmds = Vec::new();
-    while cmds.len() < 2 {
-        let cmd = parse_array(&String::from_utf8_lossy(&util::read_reply(&mut s))).unwrap();
-        if cmd[0] != "SELECT" && cmd[0] != "PING" {
-            cmds.push(cmd);
-        }
-    }
-    assert_eq!(cmds[0], vec!["HSET", "h", "f", "1.23"]);
-    assert_eq!(cmds[1], vec!["hincrby", "h", "n", "5"]);
+    r.raw(&["hincrbyfloat", "h", "f", "x"]);
+    r.raw(&["hincrby", "h", "n", "5"]);
+    assert_eq!(next_propagated(&mut s), ["HSET", "h", "f", "1.23"]);
+    assert_eq!(next_propagated(&mut s), ["hincrby", "h", "n", "5"]);
 }

@@ -16,6 +16,15 @@ fn call(s: &mut std::net::TcpStream, cmd: &str) -> String {
     String::from_utf8_lossy(&read_reply(s)).into_owned()
 }
 
+/// Sends each `(command, reply)` of `calls` with `call` and checks the
+/// reply, in order.
+#[track_caller]
+fn assert_calls(s: &mut std::net::TcpStream, calls: &[(&str, &str)]) {
+    for (cmd, want) in calls {
+        assert_eq!(call(s, cmd), *want, "{cmd}");
+    }
+}
+
 /// The bulk payload of a `$<len>\r\n...\r\n` reply.
 #[track_caller]
 fn bulk(reply: &str) -> String {
@@ -60,14 +69,16 @@ fn client_list_type_filters_and_rejects_unknown_types() {
             .count(),
         3
     );
-    assert_eq!(call(&mut s, "CLIENT LIST TYPE pubsub"), "$0\r\n\r\n");
-    assert_eq!(call(&mut s, "CLIENT LIST TYPE master"), "$0\r\n\r\n");
-    assert_eq!(call(&mut s, "CLIENT LIST TYPE replica"), "$0\r\n\r\n");
-    assert_eq!(
-        call(&mut s, "CLIENT LIST TYPE foo"),
-        "-ERR Unknown client type 'foo'\r\n"
+    assert_calls(
+        &mut s,
+        &[
+            ("CLIENT LIST TYPE pubsub", "$0\r\n\r\n"),
+            ("CLIENT LIST TYPE master", "$0\r\n\r\n"),
+            ("CLIENT LIST TYPE replica", "$0\r\n\r\n"),
+            ("CLIENT LIST TYPE foo", "-ERR Unknown client type 'foo'\r\n"),
+            ("CLIENT LIST x", "-ERR syntax error\r\n"),
+        ],
     );
-    assert_eq!(call(&mut s, "CLIENT LIST x"), "-ERR syntax error\r\n");
 }
 
 #[test]
@@ -182,20 +193,19 @@ fn client_kill_new_form_with_filters() {
     assert_eq!(call(&mut s, "CLIENT KILL TYPE pubsub"), ":0\r\n");
 
     // Errors.
-    assert_eq!(
-        call(&mut s, "CLIENT KILL TYPE foo"),
-        "-ERR Unknown client type 'foo'\r\n"
+    assert_calls(
+        &mut s,
+        &[
+            ("CLIENT KILL TYPE foo", "-ERR Unknown client type 'foo'\r\n"),
+            ("CLIENT KILL SKIPME maybe", "-ERR syntax error\r\n"),
+            ("CLIENT KILL bla 1", "-ERR syntax error\r\n"),
+            (
+                "CLIENT KILL ID abc",
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            ("CLIENT KILL", "-ERR syntax error\r\n"),
+        ],
     );
-    assert_eq!(
-        call(&mut s, "CLIENT KILL SKIPME maybe"),
-        "-ERR syntax error\r\n"
-    );
-    assert_eq!(call(&mut s, "CLIENT KILL bla 1"), "-ERR syntax error\r\n");
-    assert_eq!(
-        call(&mut s, "CLIENT KILL ID abc"),
-        "-ERR value is not an integer or out of range\r\n"
-    );
-    assert_eq!(call(&mut s, "CLIENT KILL"), "-ERR syntax error\r\n");
 
     // SKIPME no: the caller gets the count, then the close.
     let me = s.local_addr().unwrap().to_string();
@@ -251,23 +261,19 @@ fn client_unblock_and_subcommand_errors() {
     let server = Server::start(&[]);
     let mut s = raw(server.port());
     // Nobody is blocked.
-    assert_eq!(call(&mut s, "CLIENT UNBLOCK 1"), ":0\r\n");
-    assert_eq!(call(&mut s, "CLIENT UNBLOCK 1 ERROR"), ":0\r\n");
-    assert_eq!(
-        call(&mut s, "CLIENT UNBLOCK 1 foo"),
-        "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "CLIENT UNBLOCK abc"),
-        "-ERR value is not an integer or out of range\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "CLIENT foo"),
-        "-ERR Unknown subcommand or wrong number of arguments for 'foo'. Try CLIENT HELP\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "CLIENT"),
-        "-ERR wrong number of arguments for 'client' command\r\n"
+    assert_calls(
+        &mut s,
+        &[
+            ("CLIENT UNBLOCK 1", ":0\r\n"),
+            ("CLIENT UNBLOCK 1 ERROR", ":0\r\n"),
+            ("CLIENT UNBLOCK 1 foo", "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"),
+            ("CLIENT UNBLOCK abc", "-ERR value is not an integer or out of range\r\n"),
+            (
+                "CLIENT foo",
+                "-ERR Unknown subcommand or wrong number of arguments for 'foo'. Try CLIENT HELP\r\n",
+            ),
+            ("CLIENT", "-ERR wrong number of arguments for 'client' command\r\n"),
+        ],
     );
     let help = call(&mut s, "CLIENT HELP");
     assert!(
@@ -552,17 +558,22 @@ fn command_info_count_and_getkeys() {
     let server = Server::start(&[]);
     let mut s = raw(server.port());
     // addReplyCommand's shape, byte for byte as 5.0.14 sends it.
-    assert_eq!(
-        call(&mut s, "COMMAND INFO get"),
-        "*1\r\n*6\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "COMMAND INFO nosuch SET"),
-        "*2\r\n$-1\r\n*6\r\n$3\r\nset\r\n:-3\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:1\r\n:1\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "COMMAND INFO auth"),
-        "*1\r\n*6\r\n$4\r\nauth\r\n:2\r\n*5\r\n+noscript\r\n+loading\r\n+stale\r\n+skip_monitor\r\n+fast\r\n:0\r\n:0\r\n:0\r\n"
+    assert_calls(
+        &mut s,
+        &[
+            (
+                "COMMAND INFO get",
+                "*1\r\n*6\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n",
+            ),
+            (
+                "COMMAND INFO nosuch SET",
+                "*2\r\n$-1\r\n*6\r\n$3\r\nset\r\n:-3\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:1\r\n:1\r\n",
+            ),
+            (
+                "COMMAND INFO auth",
+                "*1\r\n*6\r\n$4\r\nauth\r\n:2\r\n*5\r\n+noscript\r\n+loading\r\n+stale\r\n+skip_monitor\r\n+fast\r\n:0\r\n:0\r\n:0\r\n",
+            ),
+        ],
     );
     let count: usize = call(&mut s, "COMMAND COUNT")
         .trim_start_matches(':')
@@ -578,25 +589,18 @@ fn command_info_count_and_getkeys() {
     );
     assert!(count > 20);
 
-    assert_eq!(
-        call(&mut s, "COMMAND GETKEYS mset a b c d"),
-        "*2\r\n$1\r\na\r\n$1\r\nc\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "COMMAND GETKEYS get"),
-        "-ERR Invalid number of arguments specified for command\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "COMMAND GETKEYS foo"),
-        "-ERR Invalid command specified\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "COMMAND GETKEYS ping"),
-        "-ERR The command has no key arguments\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "COMMAND count x"),
-        "-ERR Unknown subcommand or wrong number of arguments for 'count'. Try COMMAND HELP.\r\n"
+    assert_calls(
+        &mut s,
+        &[
+            ("COMMAND GETKEYS mset a b c d", "*2\r\n$1\r\na\r\n$1\r\nc\r\n"),
+            ("COMMAND GETKEYS get", "-ERR Invalid number of arguments specified for command\r\n"),
+            ("COMMAND GETKEYS foo", "-ERR Invalid command specified\r\n"),
+            ("COMMAND GETKEYS ping", "-ERR The command has no key arguments\r\n"),
+            (
+                "COMMAND count x",
+                "-ERR Unknown subcommand or wrong number of arguments for 'count'. Try COMMAND HELP.\r\n",
+            ),
+        ],
     );
     let help = call(&mut s, "COMMAND HELP");
     assert!(
@@ -762,21 +766,20 @@ fn debug_misc_subcommands() {
         "{stats}"
     );
     assert!(stats.contains("[Expires HT]\n"), "{stats}");
-    assert_eq!(
-        call(&mut s, "DEBUG HTSTATS 99"),
-        "-ERR Out of range database\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "DEBUG HTSTATS-KEY a"),
-        "-ERR The value stored at the specified key is not represented using an hash table\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "DEBUG HTSTATS-KEY nokey"),
-        "-ERR no such key\r\n"
-    );
-    assert_eq!(
-        call(&mut s, "DEBUG foo"),
-        "-ERR Unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP.\r\n"
+    assert_calls(
+        &mut s,
+        &[
+            ("DEBUG HTSTATS 99", "-ERR Out of range database\r\n"),
+            (
+                "DEBUG HTSTATS-KEY a",
+                "-ERR The value stored at the specified key is not represented using an hash table\r\n",
+            ),
+            ("DEBUG HTSTATS-KEY nokey", "-ERR no such key\r\n"),
+            (
+                "DEBUG foo",
+                "-ERR Unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP.\r\n",
+            ),
+        ],
     );
     let help = call(&mut s, "DEBUG HELP");
     assert!(

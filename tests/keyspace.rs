@@ -14,140 +14,22 @@
 
 mod util;
 
-use std::io::Write;
-use std::net::TcpStream;
 use std::thread::sleep;
 use std::time::Duration;
 
-use util::Server;
+use util::{Conn, Server};
 
-// --------------------------- a Tcl-like `r` client ---------------------------
+// --------------------------------- helpers ---------------------------------
 
-/// A RESP2 reply, decoded.
-#[derive(Debug, Clone, PartialEq)]
-enum V {
-    Status(String),
-    Err(String),
-    Int(i64),
-    Bulk(Option<Vec<u8>>),
-    Arr(Vec<V>),
-}
-
-impl V {
-    /// Tcl's view of a reply: the text of a string or integer, "" for nil.
-    fn s(&self) -> String {
-        match self {
-            V::Status(s) | V::Err(s) => s.clone(),
-            V::Int(i) => i.to_string(),
-            V::Bulk(Some(b)) => String::from_utf8_lossy(b).into_owned(),
-            V::Bulk(None) => String::new(),
-            V::Arr(_) => panic!("array where a string was expected: {self:?}"),
-        }
-    }
-    fn int(&self) -> i64 {
-        match self {
-            V::Int(i) => *i,
-            _ => panic!("not an integer reply: {self:?}"),
-        }
-    }
-    fn arr(&self) -> &[V] {
-        match self {
-            V::Arr(a) => a,
-            _ => panic!("not an array reply: {self:?}"),
-        }
-    }
-    /// An array of strings, as text.
-    fn strs(&self) -> Vec<String> {
-        self.arr().iter().map(V::s).collect()
-    }
-}
-
-fn parse(buf: &[u8]) -> (V, usize) {
-    let end = buf.windows(2).position(|w| w == b"\r\n").expect("CRLF");
-    let line = String::from_utf8_lossy(&buf[1..end]).into_owned();
-    let after = end + 2;
-    match buf[0] {
-        b'+' => (V::Status(line), after),
-        b'-' => (V::Err(line), after),
-        b':' => (V::Int(line.parse().expect("integer reply")), after),
-        b'$' => {
-            let n: i64 = line.parse().expect("bulk length");
-            if n < 0 {
-                return (V::Bulk(None), after);
-            }
-            let n = n as usize;
-            (V::Bulk(Some(buf[after..after + n].to_vec())), after + n + 2)
-        }
-        b'*' => {
-            let n: i64 = line.parse().expect("array length");
-            let mut at = after;
-            let mut items = Vec::new();
-            for _ in 0..n.max(0) {
-                let (v, used) = parse(&buf[at..]);
-                items.push(v);
-                at += used;
-            }
-            (V::Arr(items), at)
-        }
-        t => panic!("unexpected reply type {:?}", t as char),
-    }
-}
-
-/// One connection, like the Tcl suite's `r`.
-struct R {
-    s: TcpStream,
-}
-
-impl R {
-    /// Connects and selects DB 9, as the Tcl test clients do.
-    fn new(server: &Server) -> R {
-        let mut r = R { s: util::raw(server.port()) };
-        assert_eq!(r.raw(&["SELECT", "9"]), "+OK\r\n");
-        r
-    }
-    /// Sends a command (binary-safe arguments) and returns the raw reply.
-    fn raw_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
-        self.s.write_all(&out).expect("send");
-        util::read_reply(&mut self.s)
-    }
-    /// The raw reply as text, for byte-exact checks.
-    fn raw(&mut self, args: &[&str]) -> String {
-        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-        String::from_utf8_lossy(&self.raw_bytes(&a)).into_owned()
-    }
-    /// The decoded reply.
-    fn r(&mut self, args: &[&str]) -> V {
-        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-        parse(&self.raw_bytes(&a)).0
-    }
-    fn s(&mut self, args: &[&str]) -> String {
-        self.r(args).s()
-    }
-    fn int(&mut self, args: &[&str]) -> i64 {
-        self.r(args).int()
-    }
-    /// An array reply of strings, sorted (Tcl's lsort).
-    fn sorted(&mut self, args: &[&str]) -> Vec<String> {
-        let mut v = self.r(args).strs();
-        v.sort();
-        v
-    }
-}
-
-fn setup() -> (Server, R) {
+/// A server and a client in DB 9, as the Tcl tests have.
+fn setup() -> (Server, Conn) {
     let server = Server::start(&[]);
-    let r = R::new(&server);
+    let r = Conn::db9(&server);
     (server, r)
 }
 
 /// Walks a whole SCAN, returning the distinct keys seen.
-fn scan_all(r: &mut R, extra: &[&str]) -> Vec<String> {
+fn scan_all(r: &mut Conn, extra: &[&str]) -> Vec<String> {
     let mut cur = "0".to_string();
     let mut keys = Vec::new();
     loop {
@@ -168,7 +50,7 @@ fn scan_all(r: &mut R, extra: &[&str]) -> Vec<String> {
 }
 
 /// C's `DEBUG POPULATE n`: keys key:0 .. key:n-1 with values value:<j>.
-fn populate(r: &mut R, n: usize) {
+fn populate(r: &mut Conn, n: usize) {
     for j in 0..n {
         let (k, v) = (format!("key:{j}"), format!("value:{j}"));
         assert_eq!(r.raw(&["SET", &k, &v]), "+OK\r\n");
@@ -715,7 +597,7 @@ fn scan_cursor_parsing_keeps_strtoul_quirks() {
     assert_eq!(r.raw(&["SCAN", "00"]), all);
     // The argument ends at its first NUL byte, as a C string does.
     assert_eq!(
-        String::from_utf8_lossy(&r.raw_bytes(&[b"SCAN", b"0\0junk"])),
+        String::from_utf8_lossy(&r.raw_bin(&[b"SCAN", b"0\0junk"])),
         all
     );
     // MATCH "*" and an empty MATCH.
@@ -894,16 +776,5 @@ fn replies_match_redis_5_byte_for_byte() {
         &["FLUSHDB"],
         &["RANDOMKEY"],
     ];
-    let ours = Server::start(&[]);
-    let mut r = R::new(&ours);
-    let our_replies: Vec<String> = script.iter().map(|c| r.raw(c)).collect();
-
-    let Some(bin) = std::env::var_os("REDIS_C_SERVER") else {
-        return;
-    };
-    let real = Server::start_binary(std::path::Path::new(&bin), &[]);
-    let mut r = R::new(&real);
-    for (cmd, ours) in script.iter().zip(&our_replies) {
-        assert_eq!(&r.raw(cmd), ours, "{cmd:?}");
-    }
+    util::assert_replies_match_redis_5(script, Conn::db9);
 }

@@ -19,118 +19,18 @@
 
 mod util;
 
-use std::io::Write;
-use std::net::TcpStream;
+use util::{Conn, Reply, Server, WRONGTYPE};
 
-use util::Server;
+// --------------------------------- helpers ---------------------------------
 
-// --------------------------- a Tcl-like `r` client ---------------------------
-
-/// A RESP2 reply, decoded.
-#[derive(Debug, Clone, PartialEq)]
-enum V {
-    Status(String),
-    Err(String),
-    Int(i64),
-    Bulk(Option<Vec<u8>>),
-    Arr(Vec<V>),
+/// The list helpers of the Tcl suite, on the shared connection.
+trait ListHelpers {
+    fn lrange(&mut self, key: &str) -> Vec<String>;
+    fn assert_quicklist(&mut self, key: &str);
+    fn create_list(&mut self, key: &str, entries: &[&str]);
 }
 
-impl V {
-    /// Tcl's view of a reply: the text of a string or integer, "" for nil.
-    fn s(&self) -> String {
-        match self {
-            V::Status(s) | V::Err(s) => s.clone(),
-            V::Int(i) => i.to_string(),
-            V::Bulk(Some(b)) => String::from_utf8_lossy(b).into_owned(),
-            V::Bulk(None) => String::new(),
-            V::Arr(_) => panic!("array where a string was expected: {self:?}"),
-        }
-    }
-    fn int(&self) -> i64 {
-        match self {
-            V::Int(i) => *i,
-            _ => panic!("not an integer reply: {self:?}"),
-        }
-    }
-    fn strs(&self) -> Vec<String> {
-        match self {
-            V::Arr(a) => a.iter().map(V::s).collect(),
-            _ => panic!("not an array reply: {self:?}"),
-        }
-    }
-}
-
-fn parse(buf: &[u8]) -> (V, usize) {
-    let end = buf.windows(2).position(|w| w == b"\r\n").expect("CRLF");
-    let line = String::from_utf8_lossy(&buf[1..end]).into_owned();
-    let after = end + 2;
-    match buf[0] {
-        b'+' => (V::Status(line), after),
-        b'-' => (V::Err(line), after),
-        b':' => (V::Int(line.parse().expect("integer reply")), after),
-        b'$' => {
-            let n: i64 = line.parse().expect("bulk length");
-            if n < 0 {
-                return (V::Bulk(None), after);
-            }
-            let n = n as usize;
-            (V::Bulk(Some(buf[after..after + n].to_vec())), after + n + 2)
-        }
-        b'*' => {
-            let n: i64 = line.parse().expect("array length");
-            let mut at = after;
-            let mut items = Vec::new();
-            for _ in 0..n.max(0) {
-                let (v, used) = parse(&buf[at..]);
-                items.push(v);
-                at += used;
-            }
-            (V::Arr(items), at)
-        }
-        t => panic!("unexpected reply type {:?}", t as char),
-    }
-}
-
-/// One connection, like the Tcl suite's `r`.
-struct R {
-    s: TcpStream,
-}
-
-impl R {
-    /// Connects and selects DB 9, as the Tcl test clients do.
-    fn new(server: &Server) -> R {
-        let mut r = R {
-            s: util::raw(server.port()),
-        };
-        assert_eq!(r.raw(&["SELECT", "9"]), "+OK\r\n");
-        r
-    }
-    fn raw_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
-        self.s.write_all(&out).expect("send");
-        util::read_reply(&mut self.s)
-    }
-    /// The raw reply as text, for byte-exact checks.
-    fn raw(&mut self, args: &[&str]) -> String {
-        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-        String::from_utf8_lossy(&self.raw_bytes(&a)).into_owned()
-    }
-    fn r(&mut self, args: &[&str]) -> V {
-        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-        parse(&self.raw_bytes(&a)).0
-    }
-    fn s(&mut self, args: &[&str]) -> String {
-        self.r(args).s()
-    }
-    fn int(&mut self, args: &[&str]) -> i64 {
-        self.r(args).int()
-    }
+impl ListHelpers for Conn {
     fn lrange(&mut self, key: &str) -> Vec<String> {
         self.r(&["LRANGE", key, "0", "-1"]).strs()
     }
@@ -148,13 +48,12 @@ impl R {
     }
 }
 
-fn setup() -> (Server, R) {
+/// A server and a client in DB 9, as the Tcl tests have.
+fn setup() -> (Server, Conn) {
     let server = Server::start(&[]);
-    let r = R::new(&server);
+    let r = Conn::db9(&server);
     (server, r)
 }
-
-const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
 /// The "large" values of list-common.tcl: ("ziplist", small) and
 /// ("linkedlist", large enough to leave the packed shape).
@@ -362,7 +261,7 @@ fn linsert_raise_error_on_bad_syntax() {
 
 /// The Tcl `check_numbered_list_consistency` and
 /// `check_random_access_consistency`.
-fn check_numbered_list_consistency(r: &mut R, key: &str) {
+fn check_numbered_list_consistency(r: &mut Conn, key: &str) {
     let len = r.int(&["LLEN", key]);
     for i in 0..len {
         assert_eq!(r.s(&["LINDEX", key, &i.to_string()]), i.to_string());
@@ -612,7 +511,7 @@ fn lrange_against_non_existing_key_and_errors() {
 }
 
 /// The Tcl `trim_list`.
-fn trim_list(r: &mut R, large: &str, min: &str, max: &str) -> Vec<String> {
+fn trim_list(r: &mut Conn, large: &str, min: &str, max: &str) -> Vec<String> {
     r.r(&["DEL", "mylist"]);
     r.create_list("mylist", &["1", "2", "3", "4", large]);
     assert_eq!(r.raw(&["LTRIM", "mylist", min, max]), "+OK\r\n");
@@ -1083,11 +982,11 @@ fn stress_tester_for_3343_alike_bugs() {
                     small_signed_count
                 };
                 if model.is_empty() {
-                    assert_eq!(reply, V::Err("ERR no such key".into()));
+                    assert_eq!(reply, Reply::Err("ERR no such key".into()));
                 } else if i < 0 || i >= len {
-                    assert_eq!(reply, V::Err("ERR index out of range".into()));
+                    assert_eq!(reply, Reply::Err("ERR index out of range".into()));
                 } else {
-                    assert_eq!(reply, V::Status("OK".into()));
+                    assert_eq!(reply, Reply::Status("OK".into()));
                     model[i as usize] = ele;
                 }
             }
@@ -1178,17 +1077,5 @@ fn replies_match_redis_5_byte_for_byte() {
         &["LRANGE", "l3", "0", "-1"],
         &["DEL", "l", "l2", "l3"],
     ];
-    let ours = Server::start(&[]);
-    let mut r = R::new(&ours);
-    let our_replies: Vec<String> = script.iter().map(|cmd| r.raw(cmd)).collect();
-    assert_eq!(r.raw(&["PING"]), "+PONG\r\n");
-
-    let Some(bin) = std::env::var_os("REDIS_C_SERVER") else {
-        return;
-    };
-    let real = Server::start_binary(std::path::Path::new(&bin), &[]);
-    let mut r = R::new(&real);
-    for (cmd, ours) in script.iter().zip(&our_replies) {
-        assert_eq!(&r.raw(cmd), ours, "{cmd:?}");
-    }
+    util::assert_replies_match_redis_5(script, Conn::db9);
 }

@@ -8,66 +8,17 @@
 
 mod util;
 
-use std::net::TcpStream;
 use std::time::Duration;
 
-use util::Server;
+use util::{Conn, Server};
 
-/// One connection, as the Tcl `r` / `redis_deferring_client`.
-struct Conn(TcpStream);
+/// The subscribe helpers of the Tcl suite, on the shared connection.
+trait Subscriber {
+    fn sub(&mut self, kind: &str, channels: &[&str]) -> Vec<i64>;
+    fn unsub_all(&mut self, kind: &str, n: usize) -> Vec<String>;
+}
 
-impl Conn {
-    fn new(server: &Server) -> Conn {
-        Conn(util::raw(server.port()))
-    }
-
-    /// A connection that has done SELECT 9, as the Tcl harness's clients.
-    fn db9(server: &Server) -> Conn {
-        let mut c = Conn::new(server);
-        assert_eq!(c.r(&["select", "9"]), "+OK\r\n");
-        c
-    }
-
-    /// Sends one command as a multi bulk, without reading the reply.
-    fn send(&mut self, args: &[&str]) {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(
-                format!("${}\r\n{}\r\n", a.len(), a).as_bytes(),
-            );
-        }
-        util::send_raw(&mut self.0, &out);
-    }
-
-    /// Reads one reply, as raw RESP text.
-    fn read(&mut self) -> String {
-        String::from_utf8_lossy(&util::read_reply(&mut self.0)).into_owned()
-    }
-
-    /// Reads one reply as Tcl would show it: a flat list of its elements
-    /// (nil is "").
-    fn read_list(&mut self) -> Vec<String> {
-        let raw = self.read();
-        flatten(&raw)
-    }
-
-    /// Sends one command and returns its raw reply.
-    #[track_caller]
-    fn r(&mut self, args: &[&str]) -> String {
-        self.send(args);
-        self.read()
-    }
-
-    /// Sends one command and returns its integer reply.
-    #[track_caller]
-    fn int(&mut self, args: &[&str]) -> i64 {
-        let reply = self.r(args);
-        reply
-            .strip_prefix(':')
-            .and_then(|s| s.trim_end().parse().ok())
-            .unwrap_or_else(|| panic!("{args:?}: {reply}"))
-    }
-
+impl Subscriber for Conn {
     /// `subscribe`/`psubscribe`/... helper of the Tcl suite: sends the
     /// command and reads one confirmation per channel, checking its kind
     /// and channel; returns the subscription counts. As in Tcl, subscribe
@@ -109,27 +60,6 @@ impl Conn {
     }
 }
 
-/// The elements of a RESP reply, flattened (nested arrays included).
-fn flatten(raw: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut lines = raw.split("\r\n");
-    while let Some(line) = lines.next() {
-        match line.as_bytes().first() {
-            Some(b'*') => {}
-            Some(b'$') => {
-                if line == "$-1" {
-                    out.push(String::new());
-                } else {
-                    out.push(lines.next().unwrap_or_default().to_string());
-                }
-            }
-            Some(_) => out.push(line[1..].to_string()),
-            None => {}
-        }
-    }
-    out
-}
-
 fn v(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
@@ -140,11 +70,11 @@ fn pubsub_ping() {
     let mut rd1 = Conn::new(&server);
     rd1.sub("subscribe", &["somechannel"]);
     // While subscribed to non-zero channels PING works in Pub/Sub mode.
-    assert_eq!(rd1.r(&["ping"]), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
-    assert_eq!(rd1.r(&["ping", "foo"]), "*2\r\n$4\r\npong\r\n$3\r\nfoo\r\n");
+    assert_eq!(rd1.raw(&["ping"]), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    assert_eq!(rd1.raw(&["ping", "foo"]), "*2\r\n$4\r\npong\r\n$3\r\nfoo\r\n");
     rd1.sub("unsubscribe", &["somechannel"]);
     // Now we are unsubscribed, PING should just return PONG.
-    assert_eq!(rd1.r(&["ping"]), "+PONG\r\n");
+    assert_eq!(rd1.raw(&["ping"]), "+PONG\r\n");
 }
 
 #[test]
@@ -196,7 +126,7 @@ fn publish_subscribe_after_unsubscribe_without_arguments() {
     assert_eq!(r.int(&["publish", "chan2", "hello"]), 0);
     assert_eq!(r.int(&["publish", "chan3", "hello"]), 0);
     // Out of Pub/Sub mode: ordinary commands work again.
-    assert_eq!(rd1.r(&["ping"]), "+PONG\r\n");
+    assert_eq!(rd1.raw(&["ping"]), "+PONG\r\n");
 }
 
 #[test]
@@ -296,7 +226,7 @@ fn numsub_returns_numbers_not_strings_1561() {
     let server = Server::start(&[]);
     let mut r = Conn::db9(&server);
     assert_eq!(
-        r.r(&["pubsub", "numsub", "abc", "def"]),
+        r.raw(&["pubsub", "numsub", "abc", "def"]),
         "*4\r\n$3\r\nabc\r\n:0\r\n$3\r\ndef\r\n:0\r\n"
     );
 }
@@ -319,11 +249,11 @@ fn punsubscribe_and_unsubscribe_should_always_reply() {
     let mut r = Conn::db9(&server);
     // Byte-exact, as 5.0.14 sends them: a null bulk for the channel.
     assert_eq!(
-        r.r(&["punsubscribe"]),
+        r.raw(&["punsubscribe"]),
         "*3\r\n$12\r\npunsubscribe\r\n$-1\r\n:0\r\n"
     );
     assert_eq!(
-        r.r(&["unsubscribe"]),
+        r.raw(&["unsubscribe"]),
         "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n"
     );
 }
@@ -338,7 +268,7 @@ fn subscribe_reply_shapes_are_byte_exact() {
     assert_eq!(rd1.read(), "*3\r\n$9\r\nsubscribe\r\n$2\r\nc2\r\n:2\r\n");
     assert_eq!(rd1.read(), "*3\r\n$9\r\nsubscribe\r\n$2\r\nc1\r\n:2\r\n");
     assert_eq!(
-        rd1.r(&["psubscribe", "c*"]),
+        rd1.raw(&["psubscribe", "c*"]),
         "*3\r\n$10\r\npsubscribe\r\n$2\r\nc*\r\n:3\r\n"
     );
     assert_eq!(r.int(&["publish", "c2", "hi"]), 2);
@@ -348,11 +278,11 @@ fn subscribe_reply_shapes_are_byte_exact() {
         "*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nc2\r\n$2\r\nhi\r\n"
     );
     assert_eq!(
-        rd1.r(&["unsubscribe", "c1"]),
+        rd1.raw(&["unsubscribe", "c1"]),
         "*3\r\n$11\r\nunsubscribe\r\n$2\r\nc1\r\n:2\r\n"
     );
     assert_eq!(
-        rd1.r(&["punsubscribe", "c*"]),
+        rd1.raw(&["punsubscribe", "c*"]),
         "*3\r\n$12\r\npunsubscribe\r\n$2\r\nc*\r\n:1\r\n"
     );
 }
@@ -363,18 +293,18 @@ fn only_subscribe_commands_are_allowed_in_pubsub_context() {
     let mut rd1 = Conn::new(&server);
     rd1.sub("psubscribe", &["x*"]);
     assert_eq!(
-        rd1.r(&["get", "a"]),
+        rd1.raw(&["get", "a"]),
         "-ERR only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT allowed in this context\r\n"
     );
     // Leaving every subscription leaves Pub/Sub mode.
     rd1.sub("punsubscribe", &["x*"]);
-    assert_eq!(rd1.r(&["get", "a"]), "$-1\r\n");
+    assert_eq!(rd1.raw(&["get", "a"]), "$-1\r\n");
     // A channel subscription keeps the client in the mode even after its
     // last pattern goes.
     rd1.sub("subscribe", &["c"]);
     rd1.sub("psubscribe", &["p*"]);
     rd1.sub("punsubscribe", &["p*"]);
-    assert!(rd1.r(&["get", "a"]).starts_with("-ERR only (P)SUBSCRIBE"));
+    assert!(rd1.raw(&["get", "a"]).starts_with("-ERR only (P)SUBSCRIBE"));
 }
 
 #[test]
@@ -388,43 +318,43 @@ fn pubsub_channels_numsub_numpat_and_help() {
     rd2.sub("psubscribe", &["news.*", "x"]);
     rd1.sub("psubscribe", &["news.*"]);
 
-    let mut all = flatten(&r.r(&["pubsub", "channels"]));
+    let mut all = r.r(&["pubsub", "channels"]).flat();
     all.sort();
     assert_eq!(all, ["news.a", "news.b", "other"]);
-    let mut news = flatten(&r.r(&["pubsub", "channels", "news.*"]));
+    let mut news = r.r(&["pubsub", "channels", "news.*"]).flat();
     news.sort();
     assert_eq!(news, ["news.a", "news.b"]);
-    assert_eq!(r.r(&["pubsub", "channels", "nomatch*"]), "*0\r\n");
+    assert_eq!(r.raw(&["pubsub", "channels", "nomatch*"]), "*0\r\n");
     assert_eq!(
-        r.r(&["pubsub", "numsub", "news.a", "news.b", "none"]),
+        r.raw(&["pubsub", "numsub", "news.a", "news.b", "none"]),
         "*6\r\n$6\r\nnews.a\r\n:2\r\n$6\r\nnews.b\r\n:1\r\n$4\r\nnone\r\n:0\r\n"
     );
-    assert_eq!(r.r(&["pubsub", "numsub"]), "*0\r\n");
+    assert_eq!(r.raw(&["pubsub", "numsub"]), "*0\r\n");
     // NUMPAT counts pattern subscriptions, not distinct patterns.
     assert_eq!(r.int(&["pubsub", "numpat"]), 3);
     assert_eq!(r.int(&["publish", "news.a", "m"]), 4);
 
     assert_eq!(
-        r.r(&["pubsub", "help"]),
+        r.raw(&["pubsub", "help"]),
         "*4\r\n+PUBSUB <subcommand> arg arg ... arg. Subcommands are:\r\n\
          +CHANNELS [<pattern>] -- Return the currently active channels matching a pattern (default: all).\r\n\
          +NUMPAT -- Return number of subscriptions to patterns.\r\n\
          +NUMSUB [channel-1 .. channel-N] -- Returns the number of subscribers for the specified channels (excluding patterns, default: none).\r\n"
     );
     assert_eq!(
-        r.r(&["pubsub", "foo"]),
+        r.raw(&["pubsub", "foo"]),
         "-ERR Unknown subcommand or wrong number of arguments for 'foo'. Try PUBSUB HELP.\r\n"
     );
     assert_eq!(
-        r.r(&["pubsub", "numpat", "x"]),
+        r.raw(&["pubsub", "numpat", "x"]),
         "-ERR Unknown subcommand or wrong number of arguments for 'numpat'. Try PUBSUB HELP.\r\n"
     );
     assert_eq!(
-        r.r(&["pubsub", "channels", "a", "b"]),
+        r.raw(&["pubsub", "channels", "a", "b"]),
         "-ERR Unknown subcommand or wrong number of arguments for 'channels'. Try PUBSUB HELP.\r\n"
     );
     assert_eq!(
-        r.r(&["pubsub"]),
+        r.raw(&["pubsub"]),
         "-ERR wrong number of arguments for 'pubsub' command\r\n"
     );
 }
@@ -437,7 +367,7 @@ fn subscriptions_are_dropped_when_the_client_disconnects() {
     rd1.sub("subscribe", &["a", "b"]);
     rd1.sub("psubscribe", &["*"]);
     assert_eq!(r.int(&["pubsub", "numpat"]), 1);
-    let info = r.r(&["info", "stats"]);
+    let info = r.raw(&["info", "stats"]);
     assert!(
         info.contains("pubsub_channels:2\r\n")
             && info.contains("pubsub_patterns:1\r\n"),
@@ -447,9 +377,9 @@ fn subscriptions_are_dropped_when_the_client_disconnects() {
     util::wait_for(Duration::from_secs(5), || {
         r.int(&["pubsub", "numpat"]) == 0
     });
-    assert_eq!(r.r(&["pubsub", "channels"]), "*0\r\n");
+    assert_eq!(r.raw(&["pubsub", "channels"]), "*0\r\n");
     assert_eq!(r.int(&["publish", "a", "x"]), 0);
-    let info = r.r(&["info", "stats"]);
+    let info = r.raw(&["info", "stats"]);
     assert!(
         info.contains("pubsub_channels:0\r\n")
             && info.contains("pubsub_patterns:0\r\n"),
@@ -464,13 +394,13 @@ fn client_list_shows_subscriptions_and_pubsub_flag() {
     let mut rd1 = Conn::new(&server);
     rd1.sub("subscribe", &["a", "b"]);
     rd1.sub("psubscribe", &["*"]);
-    let list = flatten(&r.r(&["client", "list"])).join("");
+    let list = r.r(&["client", "list"]).flat().join("");
     let line = list
         .lines()
         .find(|l| l.contains(" sub=2 "))
         .unwrap_or_else(|| panic!("{list}"));
     assert!(line.contains(" flags=P ") && line.contains(" psub=1 "), "{line}");
-    let pubsub = flatten(&r.r(&["client", "list", "type", "pubsub"])).join("");
+    let pubsub = r.r(&["client", "list", "type", "pubsub"]).flat().join("");
     assert_eq!(pubsub.lines().count(), 1, "{pubsub}");
 }
 
@@ -480,9 +410,9 @@ fn subscribe_inside_multi_then_publish_reaches_the_same_client() {
     // 5.0.14 replies exactly this (the message precedes PUBLISH's count).
     let server = Server::start(&[]);
     let mut r = Conn::db9(&server);
-    assert_eq!(r.r(&["multi"]), "+OK\r\n");
-    assert_eq!(r.r(&["subscribe", "zz"]), "+QUEUED\r\n");
-    assert_eq!(r.r(&["publish", "zz", "hi"]), "+QUEUED\r\n");
+    assert_eq!(r.raw(&["multi"]), "+OK\r\n");
+    assert_eq!(r.raw(&["subscribe", "zz"]), "+QUEUED\r\n");
+    assert_eq!(r.raw(&["publish", "zz", "hi"]), "+QUEUED\r\n");
     r.send(&["exec"]);
     // (The message lands inside EXEC's multi bulk, so a client parsing
     // it sees the message as the second reply and the count after it.)
@@ -503,15 +433,15 @@ fn publish_is_an_error_free_fast_command_with_wrong_arity_checked() {
     let server = Server::start(&[]);
     let mut r = Conn::db9(&server);
     assert_eq!(
-        r.r(&["publish", "a"]),
+        r.raw(&["publish", "a"]),
         "-ERR wrong number of arguments for 'publish' command\r\n"
     );
     assert_eq!(
-        r.r(&["subscribe"]),
+        r.raw(&["subscribe"]),
         "-ERR wrong number of arguments for 'subscribe' command\r\n"
     );
     assert_eq!(
-        r.r(&["psubscribe"]),
+        r.raw(&["psubscribe"]),
         "-ERR wrong number of arguments for 'psubscribe' command\r\n"
     );
     assert_eq!(r.int(&["publish", "nobody", "listens"]), 0);
@@ -522,7 +452,7 @@ fn publish_is_an_error_free_fast_command_with_wrong_arity_checked() {
 /// CONFIG SET notify-keyspace-events, as the Tcl tests do.
 fn set_events(r: &mut Conn, flags: &str) {
     assert_eq!(
-        r.r(&["config", "set", "notify-keyspace-events", flags]),
+        r.raw(&["config", "set", "notify-keyspace-events", flags]),
         "+OK\r\n"
     );
 }
@@ -534,17 +464,39 @@ fn psubscribe_all(server: &Server) -> Conn {
     rd1
 }
 
+/// Reads one pmessage per `(channel, payload)` on a client PSUBSCRIBEd
+/// to `*`, checking each in order.
+#[track_caller]
+fn expect_pmessages(rd: &mut Conn, msgs: &[(&str, &str)]) {
+    for (channel, payload) in msgs {
+        assert_eq!(rd.read_list(), v(&["pmessage", "*", channel, payload]));
+    }
+}
+
+/// The shape of the Tcl "Keyspace notifications: <type> events test"s:
+/// with `flags` set, DEL `key`, PSUBSCRIBE a client to `*`, run `cmds` in
+/// DB 9 and check the pmessages it gets (see `expect_pmessages`).
+#[track_caller]
+fn check_events(flags: &str, key: &str, cmds: &[&[&str]], want: &[(&str, &str)]) {
+    let server = Server::start(&[]);
+    let mut r = Conn::db9(&server);
+    set_events(&mut r, flags);
+    r.raw(&["del", key]);
+    let mut rd1 = psubscribe_all(&server);
+    for args in cmds {
+        r.raw(args);
+    }
+    expect_pmessages(&mut rd1, want);
+}
+
 #[test]
 fn keyspace_notifications_we_receive_keyspace_notifications() {
     let server = Server::start(&[]);
     let mut r = Conn::db9(&server);
     set_events(&mut r, "KA");
     let mut rd1 = psubscribe_all(&server);
-    r.r(&["set", "foo", "bar"]);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:foo", "set"])
-    );
+    r.raw(&["set", "foo", "bar"]);
+    expect_pmessages(&mut rd1, &[("__keyspace@9__:foo", "set")]);
 }
 
 #[test]
@@ -553,11 +505,8 @@ fn keyspace_notifications_we_receive_keyevent_notifications() {
     let mut r = Conn::db9(&server);
     set_events(&mut r, "EA");
     let mut rd1 = psubscribe_all(&server);
-    r.r(&["set", "foo", "bar"]);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyevent@9__:set", "foo"])
-    );
+    r.raw(&["set", "foo", "bar"]);
+    expect_pmessages(&mut rd1, &[("__keyevent@9__:set", "foo")]);
 }
 
 #[test]
@@ -566,7 +515,7 @@ fn keyspace_notifications_we_can_receive_both_kind_of_events() {
     let server = Server::start(&["--notify-keyspace-events", "KEA"]);
     let mut r = Conn::db9(&server);
     let mut rd1 = psubscribe_all(&server);
-    r.r(&["set", "foo", "bar"]);
+    r.raw(&["set", "foo", "bar"]);
     assert_eq!(rd1.read(), "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$18\r\n__keyspace@9__:foo\r\n$3\r\nset\r\n");
     assert_eq!(rd1.read(), "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$18\r\n__keyevent@9__:set\r\n$3\r\nfoo\r\n");
 }
@@ -577,8 +526,8 @@ fn keyspace_notifications_reach_channel_subscribers_too() {
     let mut r = Conn::db9(&server);
     let mut rd1 = Conn::new(&server);
     rd1.sub("subscribe", &["__keyspace@9__:foo", "__keyevent@9__:del"]);
-    r.r(&["set", "foo", "bar"]);
-    r.r(&["del", "foo"]);
+    r.raw(&["set", "foo", "bar"]);
+    r.raw(&["del", "foo"]);
     assert_eq!(rd1.read_list(), v(&["message", "__keyspace@9__:foo", "set"]));
     assert_eq!(rd1.read_list(), v(&["message", "__keyspace@9__:foo", "del"]));
     assert_eq!(rd1.read_list(), v(&["message", "__keyevent@9__:del", "foo"]));
@@ -586,21 +535,15 @@ fn keyspace_notifications_reach_channel_subscribers_too() {
 
 #[test]
 fn keyspace_notifications_we_are_able_to_mask_events() {
-    let server = Server::start(&[]);
-    let mut r = Conn::db9(&server);
-    set_events(&mut r, "KEl");
-    r.r(&["del", "mylist"]);
-    let mut rd1 = psubscribe_all(&server);
-    r.r(&["set", "foo", "bar"]);
-    r.r(&["lpush", "mylist", "a"]);
     // No notification for set, because only list commands are enabled.
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:mylist", "lpush"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyevent@9__:lpush", "mylist"])
+    check_events(
+        "KEl",
+        "mylist",
+        &[&["set", "foo", "bar"], &["lpush", "mylist", "a"]],
+        &[
+            ("__keyspace@9__:mylist", "lpush"),
+            ("__keyevent@9__:lpush", "mylist"),
+        ],
     );
 }
 
@@ -611,27 +554,18 @@ fn keyspace_notifications_are_masked_by_class_strings() {
     let mut r = Conn::db9(&server);
     set_events(&mut r, "K$");
     let mut rd1 = psubscribe_all(&server);
-    r.r(&["set", "foo", "bar"]);
-    r.r(&["expire", "foo", "100"]);
-    r.r(&["append", "foo", "x"]);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:foo", "set"])
-    );
+    r.raw(&["set", "foo", "bar"]);
+    r.raw(&["expire", "foo", "100"]);
+    r.raw(&["append", "foo", "x"]);
+    expect_pmessages(&mut rd1, &[("__keyspace@9__:foo", "set")]);
     // The EXPIRE (generic class) is masked.
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:foo", "append"])
-    );
+    expect_pmessages(&mut rd1, &[("__keyspace@9__:foo", "append")]);
     // Neither K nor E: nothing is published at all.
     set_events(&mut r, "A");
-    r.r(&["set", "foo", "bar"]);
+    r.raw(&["set", "foo", "bar"]);
     set_events(&mut r, "K$");
-    r.r(&["incr", "n"]);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:n", "incrby"])
-    );
+    r.raw(&["incr", "n"]);
+    expect_pmessages(&mut rd1, &[("__keyspace@9__:n", "incrby")]);
 }
 
 #[test]
@@ -640,129 +574,92 @@ fn keyspace_notifications_general_events_test() {
     let mut r = Conn::db9(&server);
     set_events(&mut r, "KEg");
     let mut rd1 = psubscribe_all(&server);
-    r.r(&["set", "foo", "bar"]);
-    r.r(&["expire", "foo", "1"]);
-    r.r(&["del", "foo"]);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:foo", "expire"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyevent@9__:expire", "foo"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:foo", "del"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyevent@9__:del", "foo"])
+    r.raw(&["set", "foo", "bar"]);
+    r.raw(&["expire", "foo", "1"]);
+    r.raw(&["del", "foo"]);
+    expect_pmessages(
+        &mut rd1,
+        &[
+            ("__keyspace@9__:foo", "expire"),
+            ("__keyevent@9__:expire", "foo"),
+            ("__keyspace@9__:foo", "del"),
+            ("__keyevent@9__:del", "foo"),
+        ],
     );
 }
 
 #[test]
 fn keyspace_notifications_list_events_test() {
-    let server = Server::start(&[]);
-    let mut r = Conn::db9(&server);
-    set_events(&mut r, "KEl");
-    r.r(&["del", "mylist"]);
-    let mut rd1 = psubscribe_all(&server);
-    r.r(&["lpush", "mylist", "a"]);
-    r.r(&["rpush", "mylist", "a"]);
-    r.r(&["rpop", "mylist"]);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:mylist", "lpush"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyevent@9__:lpush", "mylist"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:mylist", "rpush"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyevent@9__:rpush", "mylist"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:mylist", "rpop"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyevent@9__:rpop", "mylist"])
+    check_events(
+        "KEl",
+        "mylist",
+        &[
+            &["lpush", "mylist", "a"],
+            &["rpush", "mylist", "a"],
+            &["rpop", "mylist"],
+        ],
+        &[
+            ("__keyspace@9__:mylist", "lpush"),
+            ("__keyevent@9__:lpush", "mylist"),
+            ("__keyspace@9__:mylist", "rpush"),
+            ("__keyevent@9__:rpush", "mylist"),
+            ("__keyspace@9__:mylist", "rpop"),
+            ("__keyevent@9__:rpop", "mylist"),
+        ],
     );
 }
 
 #[test]
 fn keyspace_notifications_set_events_test() {
-    let server = Server::start(&[]);
-    let mut r = Conn::db9(&server);
-    set_events(&mut r, "Ks");
-    r.r(&["del", "myset"]);
-    let mut rd1 = psubscribe_all(&server);
-    r.r(&["sadd", "myset", "a", "b", "c", "d"]);
-    r.r(&["srem", "myset", "x"]);
-    r.r(&["sadd", "myset", "x", "y", "z"]);
-    r.r(&["srem", "myset", "x"]);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:myset", "sadd"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:myset", "sadd"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:myset", "srem"])
+    check_events(
+        "Ks",
+        "myset",
+        &[
+            &["sadd", "myset", "a", "b", "c", "d"],
+            &["srem", "myset", "x"],
+            &["sadd", "myset", "x", "y", "z"],
+            &["srem", "myset", "x"],
+        ],
+        &[
+            ("__keyspace@9__:myset", "sadd"),
+            ("__keyspace@9__:myset", "sadd"),
+            ("__keyspace@9__:myset", "srem"),
+        ],
     );
 }
 
 #[test]
 fn keyspace_notifications_zset_events_test() {
-    let server = Server::start(&[]);
-    let mut r = Conn::db9(&server);
-    set_events(&mut r, "Kz");
-    r.r(&["del", "myzset"]);
-    let mut rd1 = psubscribe_all(&server);
-    r.r(&["zadd", "myzset", "1", "a", "2", "b"]);
-    r.r(&["zrem", "myzset", "x"]);
-    r.r(&["zadd", "myzset", "3", "x", "4", "y", "5", "z"]);
-    r.r(&["zrem", "myzset", "x"]);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:myzset", "zadd"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:myzset", "zadd"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:myzset", "zrem"])
+    check_events(
+        "Kz",
+        "myzset",
+        &[
+            &["zadd", "myzset", "1", "a", "2", "b"],
+            &["zrem", "myzset", "x"],
+            &["zadd", "myzset", "3", "x", "4", "y", "5", "z"],
+            &["zrem", "myzset", "x"],
+        ],
+        &[
+            ("__keyspace@9__:myzset", "zadd"),
+            ("__keyspace@9__:myzset", "zadd"),
+            ("__keyspace@9__:myzset", "zrem"),
+        ],
     );
 }
 
 #[test]
 fn keyspace_notifications_hash_events_test() {
-    let server = Server::start(&[]);
-    let mut r = Conn::db9(&server);
-    set_events(&mut r, "Kh");
-    r.r(&["del", "myhash"]);
-    let mut rd1 = psubscribe_all(&server);
-    r.r(&["hmset", "myhash", "yes", "1", "no", "0"]);
-    r.r(&["hincrby", "myhash", "yes", "10"]);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:myhash", "hset"])
-    );
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyspace@9__:myhash", "hincrby"])
+    check_events(
+        "Kh",
+        "myhash",
+        &[
+            &["hmset", "myhash", "yes", "1", "no", "0"],
+            &["hincrby", "myhash", "yes", "10"],
+        ],
+        &[
+            ("__keyspace@9__:myhash", "hset"),
+            ("__keyspace@9__:myhash", "hincrby"),
+        ],
     );
 }
 
@@ -771,46 +668,21 @@ fn keyspace_notifications_expired_events_triggered_expire() {
     let server = Server::start(&[]);
     let mut r = Conn::db9(&server);
     set_events(&mut r, "Ex");
-    r.r(&["del", "foo"]);
+    r.raw(&["del", "foo"]);
     let mut rd1 = psubscribe_all(&server);
-    r.r(&["psetex", "foo", "100", "1"]);
+    r.raw(&["psetex", "foo", "100", "1"]);
     util::wait_for(Duration::from_secs(5), || r.int(&["exists", "foo"]) == 0);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyevent@9__:expired", "foo"])
-    );
+    expect_pmessages(&mut rd1, &[("__keyevent@9__:expired", "foo")]);
 }
 
 #[test]
 fn keyspace_notifications_expired_events_background_expire() {
-    let server = Server::start(&[]);
-    let mut r = Conn::db9(&server);
-    set_events(&mut r, "Ex");
-    r.r(&["del", "foo"]);
-    let mut rd1 = psubscribe_all(&server);
-    r.r(&["psetex", "foo", "100", "1"]);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyevent@9__:expired", "foo"])
+    check_events(
+        "Ex",
+        "foo",
+        &[&["psetex", "foo", "100", "1"]],
+        &[("__keyevent@9__:expired", "foo")],
     );
-}
-
-#[test]
-#[ignore = "needs maxmemory eviction (evict.c)"]
-fn keyspace_notifications_evicted_events() {
-    let server = Server::start(&[]);
-    let mut r = Conn::db9(&server);
-    set_events(&mut r, "Ee");
-    r.r(&["config", "set", "maxmemory-policy", "allkeys-lru"]);
-    r.r(&["flushdb"]);
-    let mut rd1 = psubscribe_all(&server);
-    r.r(&["set", "foo", "bar"]);
-    r.r(&["config", "set", "maxmemory", "1"]);
-    assert_eq!(
-        rd1.read_list(),
-        v(&["pmessage", "*", "__keyevent@9__:evicted", "foo"])
-    );
-    r.r(&["config", "set", "maxmemory", "0"]);
 }
 
 #[test]
@@ -818,7 +690,7 @@ fn keyspace_notifications_test_config_get_set_of_event_flags() {
     let server = Server::start(&[]);
     let mut r = Conn::db9(&server);
     let get = |r: &mut Conn| {
-        flatten(&r.r(&["config", "get", "notify-keyspace-events"]))[1].clone()
+        r.r(&["config", "get", "notify-keyspace-events"]).flat()[1].clone()
     };
     set_events(&mut r, "gKE");
     assert_eq!(get(&mut r), "gKE");

@@ -14,7 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use util::{find_binary, Server, OXREDIS_BIN};
 
@@ -177,7 +177,7 @@ fn server_started_empty_with_non_existing_rdb_file() {
 #[test]
 fn server_started_empty_with_empty_rdb_file() {
     let mut first = Server::start(&[]);
-    assert_eq!(server_cmd_ok(&first, &["SAVE"]), "OK");
+    assert_eq!(first.cmd_str(&["SAVE"]), "OK");
     first.kill();
     let dir = first.dir().to_str().unwrap().to_string();
     let second = Server::start(&["--dir", &dir]);
@@ -187,10 +187,6 @@ fn server_started_empty_with_empty_rdb_file() {
         "{}",
         second.log()
     );
-}
-
-fn server_cmd_ok(server: &Server, args: &[&str]) -> String {
-    server.cmd_str(args)
 }
 
 /// Tcl: "Check consistency of different data types after a reload", done
@@ -204,7 +200,7 @@ fn save_then_restart_gives_back_every_type_expiries_and_dbs() {
     let lastsave_before: i64 = first.cmd_str(&["LASTSAVE"]).parse().unwrap();
     assert_ne!(first.info("rdb_changes_since_last_save"), "0");
     sleep(Duration::from_millis(1100));
-    assert_eq!(server_cmd_ok(&first, &["SAVE"]), "OK");
+    assert_eq!(first.cmd_str(&["SAVE"]), "OK");
     assert_eq!(first.info("rdb_changes_since_last_save"), "0");
     let lastsave_after: i64 = first.cmd_str(&["LASTSAVE"]).parse().unwrap();
     assert!(lastsave_after > lastsave_before);
@@ -222,24 +218,18 @@ fn save_then_restart_gives_back_every_type_expiries_and_dbs() {
     assert!((990..=1000).contains(&ttl), "ttl {ttl}");
     let pttl: i64 = redis::cmd("PTTL").arg("list:ttl").query(&mut con).unwrap();
     assert!(pttl > 1_900_000, "pttl {pttl}");
-    let enc: String = redis::cmd("OBJECT")
-        .arg("ENCODING")
-        .arg("set:intset")
-        .query(&mut con)
-        .unwrap();
-    assert_eq!(enc, "intset");
-    let enc: String = redis::cmd("OBJECT")
-        .arg("ENCODING")
-        .arg("hash:big")
-        .query(&mut con)
-        .unwrap();
-    assert_eq!(enc, "hashtable");
-    let enc: String = redis::cmd("OBJECT")
-        .arg("ENCODING")
-        .arg("zset:small")
-        .query(&mut con)
-        .unwrap();
-    assert_eq!(enc, "ziplist");
+    for (key, want) in [
+        ("set:intset", "intset"),
+        ("hash:big", "hashtable"),
+        ("zset:small", "ziplist"),
+    ] {
+        let enc: String = redis::cmd("OBJECT")
+            .arg("ENCODING")
+            .arg(key)
+            .query(&mut con)
+            .unwrap();
+        assert_eq!(enc, want, "{key}");
+    }
     let v: String = redis::cmd("GET").arg("str:int64").query(&mut con).unwrap();
     assert_eq!(v, "9223372036854775807");
     assert!(second.log().contains("DB loaded from disk: "));
@@ -249,7 +239,7 @@ fn save_then_restart_gives_back_every_type_expiries_and_dbs() {
 fn redis_check_rdb_accepts_our_dump() {
     let server = Server::start(&[]);
     fill_dataset(&server);
-    assert_eq!(server_cmd_ok(&server, &["SAVE"]), "OK");
+    assert_eq!(server.cmd_str(&["SAVE"]), "OK");
     let out = Command::new(find_binary("redis-check-rdb"))
         .arg(server.dir().join("dump.rdb"))
         .stdin(Stdio::null())
@@ -267,7 +257,7 @@ fn our_dump_loads_into_redis_7_with_equal_digest() {
     let ours = Server::start(&[]);
     fill_dataset(&ours);
     let want = digest(&ours);
-    assert_eq!(server_cmd_ok(&ours, &["SAVE"]), "OK");
+    assert_eq!(ours.cmd_str(&["SAVE"]), "OK");
     let dir = copy_to_new_dir(&ours.dir().join("dump.rdb"));
     let redis7 = Server::start_binary(
         &find_binary("redis-server"),
@@ -286,7 +276,7 @@ fn redis_7_dump_with_every_type_loads_into_oxredis_with_equal_digest() {
     let redis7 = Server::start_binary(&find_binary("redis-server"), &[]);
     fill_dataset(&redis7);
     let want = digest(&redis7);
-    assert_eq!(server_cmd_ok(&redis7, &["SAVE"]), "OK");
+    assert_eq!(redis7.cmd_str(&["SAVE"]), "OK");
     let dir = copy_to_new_dir(&redis7.dir().join("dump.rdb"));
     let ours = Server::start(&["--dir", dir.to_str().unwrap()]);
     assert_eq!(digest(&ours), want);
@@ -411,13 +401,7 @@ fn bgsave_reply_and_info_persistence_fields() {
     });
     assert_eq!(server.info("rdb_last_bgsave_status"), "ok");
     assert_eq!(server.info("rdb_current_bgsave_time_sec"), "-1");
-    assert!(
-        server
-            .info("rdb_last_bgsave_time_sec")
-            .parse::<i64>()
-            .unwrap()
-            >= 0
-    );
+    assert!(server.info_i64("rdb_last_bgsave_time_sec") >= 0);
     assert!(server.info("rdb_last_cow_size").parse::<i64>().is_ok());
     // BGSAVE takes only SCHEDULE as an argument.
     let err = server.try_cmd(&["BGSAVE", "NOW"]).unwrap_err();
@@ -455,20 +439,11 @@ fn run_until_exit(dir: &Path) -> (ExitStatus, String) {
         .stderr(Stdio::from(log))
         .spawn()
         .expect("start oxredis-server");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return (status, fs::read_to_string(&log_path).unwrap_or_default());
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "the server did not stop on a damaged RDB file:\n{}",
-                fs::read_to_string(&log_path).unwrap_or_default()
-            );
-        }
-        sleep(Duration::from_millis(20));
+    let status = util::wait_child(&mut child, Duration::from_secs(10));
+    let log = fs::read_to_string(&log_path).unwrap_or_default();
+    match status {
+        Some(status) => (status, log),
+        None => panic!("the server did not stop on a damaged RDB file:\n{log}"),
     }
 }
 

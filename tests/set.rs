@@ -11,126 +11,10 @@
 mod util;
 
 use std::collections::{BTreeSet, HashSet};
-use std::net::TcpStream;
 
-use util::Server;
+use util::{assert_keyevents, next_propagated, sync_stream, Conn, Rng, Server, WRONGTYPE};
 
 // ------------------------------- helpers --------------------------------
-
-/// A raw connection that sends commands as RESP arrays and returns each
-/// reply's bytes as text.
-struct Conn(TcpStream);
-
-impl Conn {
-    fn new(server: &Server) -> Conn {
-        Conn(util::raw(server.port()))
-    }
-
-    /// Sends `args` and returns the raw reply.
-    fn q(&mut self, args: &[&str]) -> String {
-        let bytes: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        self.qb(&bytes)
-    }
-
-    /// `q` for binary arguments.
-    fn qb(&mut self, args: &[&[u8]]) -> String {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
-        util::send_raw(&mut self.0, &out);
-        String::from_utf8_lossy(&util::read_reply(&mut self.0)).into_owned()
-    }
-
-    /// The elements of an array reply of bulk strings (nil as "").
-    fn list(&mut self, args: &[&str]) -> Vec<String> {
-        let r = self.q(args);
-        parse_array(&r).unwrap_or_else(|| panic!("{args:?}: not an array: {r:?}"))
-    }
-
-    /// `list`, sorted (Tcl's lsort).
-    fn sorted(&mut self, args: &[&str]) -> Vec<String> {
-        let mut v = self.list(args);
-        v.sort();
-        v
-    }
-
-    /// The integer of an integer reply.
-    fn int(&mut self, args: &[&str]) -> i64 {
-        let r = self.q(args);
-        r.strip_prefix(':')
-            .and_then(|s| s.trim_end().parse().ok())
-            .unwrap_or_else(|| panic!("{args:?}: not an integer: {r:?}"))
-    }
-
-    /// The text of a bulk reply ("" for nil).
-    fn bulk(&mut self, args: &[&str]) -> String {
-        let r = self.q(args);
-        parse_bulk(&r).unwrap_or_else(|| panic!("{args:?}: not a bulk: {r:?}"))
-    }
-}
-
-/// A bulk reply's text; nil is "".
-fn parse_bulk(r: &str) -> Option<String> {
-    let (hdr, rest) = r.split_once("\r\n")?;
-    let n: i64 = hdr.strip_prefix('$')?.parse().ok()?;
-    if n < 0 {
-        return Some(String::new());
-    }
-    Some(rest.get(..n as usize)?.to_string())
-}
-
-/// A flat array reply of bulk strings.
-fn parse_array(r: &str) -> Option<Vec<String>> {
-    let (hdr, mut rest) = r.split_once("\r\n")?;
-    let n: i64 = hdr.strip_prefix('*')?.parse().ok()?;
-    let mut out = Vec::new();
-    for _ in 0..n.max(0) {
-        let (h, after) = rest.split_once("\r\n")?;
-        let len: i64 = h.strip_prefix('$')?.parse().ok()?;
-        if len < 0 {
-            out.push(String::new());
-            rest = after;
-        } else {
-            out.push(after.get(..len as usize)?.to_string());
-            rest = &after[len as usize + 2..];
-        }
-    }
-    Some(out)
-}
-
-/// A small deterministic generator for the fuzzers (no dependency).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// Tcl's `randomValue`: integers of several sizes or strings.
-    fn value(&mut self) -> String {
-        match self.below(4) {
-            0 => (self.below(2000) as i64 - 1000).to_string(),
-            1 => (self.next() as i64).to_string(),
-            2 => format!("{}", self.below(1 << 20) as f64 / 7.0),
-            _ => {
-                let len = self.below(20) as usize;
-                (0..len)
-                    .map(|_| (b' ' + self.below(90) as u8) as char)
-                    .collect()
-            }
-        }
-    }
-}
 
 /// OBJECT ENCODING of `key` (Tcl's assert_encoding).
 fn encoding(r: &mut Conn, key: &str) -> String {
@@ -139,9 +23,9 @@ fn encoding(r: &mut Conn, key: &str) -> String {
 
 /// Tcl's create_set: DEL, then one SADD per entry.
 fn create_set(r: &mut Conn, key: &str, entries: &[&str]) {
-    r.q(&["del", key]);
+    r.raw(&["del", key]);
     for e in entries {
-        r.q(&["sadd", key, e]);
+        r.raw(&["sadd", key, e]);
     }
 }
 
@@ -167,12 +51,12 @@ fn sadd_scard_sismember_smembers_basics_regular_set_and_intset() {
     ] {
         create_set(&mut r, "myset", &[first]);
         assert_eq!(encoding(&mut r, "myset"), enc);
-        assert_eq!(r.q(&["sadd", "myset", second]), ":1\r\n");
-        assert_eq!(r.q(&["sadd", "myset", second]), ":0\r\n");
-        assert_eq!(r.q(&["scard", "myset"]), ":2\r\n");
-        assert_eq!(r.q(&["sismember", "myset", first]), ":1\r\n");
-        assert_eq!(r.q(&["sismember", "myset", second]), ":1\r\n");
-        assert_eq!(r.q(&["sismember", "myset", absent]), ":0\r\n");
+        assert_eq!(r.raw(&["sadd", "myset", second]), ":1\r\n");
+        assert_eq!(r.raw(&["sadd", "myset", second]), ":0\r\n");
+        assert_eq!(r.raw(&["scard", "myset"]), ":2\r\n");
+        assert_eq!(r.raw(&["sismember", "myset", first]), ":1\r\n");
+        assert_eq!(r.raw(&["sismember", "myset", second]), ":1\r\n");
+        assert_eq!(r.raw(&["sismember", "myset", absent]), ":0\r\n");
         assert_eq!(
             r.sorted(&["smembers", "myset"]),
             sorted_strs(&[first, second])
@@ -181,25 +65,25 @@ fn sadd_scard_sismember_smembers_basics_regular_set_and_intset() {
     // An intset replies in ascending order.
     create_set(&mut r, "ints", &["5", "-3", "100000", "0"]);
     assert_eq!(
-        r.list(&["smembers", "ints"]),
+        r.bulks(&["smembers", "ints"]),
         strs(&["-3", "0", "5", "100000"])
     );
-    assert_eq!(r.q(&["scard", "nokey"]), ":0\r\n");
-    assert_eq!(r.q(&["sismember", "nokey", "a"]), ":0\r\n");
-    assert_eq!(r.q(&["smembers", "nokey"]), "*0\r\n");
+    assert_eq!(r.raw(&["scard", "nokey"]), ":0\r\n");
+    assert_eq!(r.raw(&["sismember", "nokey", "a"]), ":0\r\n");
+    assert_eq!(r.raw(&["smembers", "nokey"]), "*0\r\n");
 }
 
 #[test]
 fn sadd_against_non_set_and_encoding_conversions() {
     let server = Server::start(&["--set-max-intset-entries", "512"]);
     let mut r = Conn::new(&server);
-    r.q(&["set", "mystr", "foo"]);
-    assert!(r.q(&["sadd", "mystr", "bar"]).starts_with("-WRONGTYPE"));
+    r.raw(&["set", "mystr", "foo"]);
+    assert!(r.raw(&["sadd", "mystr", "bar"]).starts_with("-WRONGTYPE"));
 
     // SADD a non-integer against an intset
     create_set(&mut r, "myset", &["1", "2", "3"]);
     assert_eq!(encoding(&mut r, "myset"), "intset");
-    assert_eq!(r.q(&["sadd", "myset", "a"]), ":1\r\n");
+    assert_eq!(r.raw(&["sadd", "myset", "a"]), ":1\r\n");
     assert_eq!(encoding(&mut r, "myset"), "hashtable");
     assert_eq!(
         r.sorted(&["smembers", "myset"]),
@@ -210,7 +94,7 @@ fn sadd_against_non_set_and_encoding_conversions() {
     create_set(&mut r, "myset", &["213244124402402314402033402"]);
     assert_eq!(encoding(&mut r, "myset"), "hashtable");
     assert_eq!(
-        r.q(&["sismember", "myset", "213244124402402314402033402"]),
+        r.raw(&["sismember", "myset", "213244124402402314402033402"]),
         ":1\r\n"
     );
 
@@ -221,19 +105,19 @@ fn sadd_against_non_set_and_encoding_conversions() {
     }
 
     // SADD overflows the maximum allowed integers in an intset
-    r.q(&["del", "myset"]);
+    r.raw(&["del", "myset"]);
     for i in 0..512 {
-        r.q(&["sadd", "myset", &i.to_string()]);
+        r.raw(&["sadd", "myset", &i.to_string()]);
     }
     assert_eq!(encoding(&mut r, "myset"), "intset");
-    assert_eq!(r.q(&["sadd", "myset", "512"]), ":1\r\n");
+    assert_eq!(r.raw(&["sadd", "myset", "512"]), ":1\r\n");
     assert_eq!(encoding(&mut r, "myset"), "hashtable");
-    assert_eq!(r.q(&["scard", "myset"]), ":513\r\n");
+    assert_eq!(r.raw(&["scard", "myset"]), ":513\r\n");
 
     // Variadic SADD
-    r.q(&["del", "myset"]);
-    assert_eq!(r.q(&["sadd", "myset", "a", "b", "c"]), ":3\r\n");
-    assert_eq!(r.q(&["sadd", "myset", "A", "a", "b", "c", "B"]), ":2\r\n");
+    r.raw(&["del", "myset"]);
+    assert_eq!(r.raw(&["sadd", "myset", "a", "b", "c"]), ":3\r\n");
+    assert_eq!(r.raw(&["sadd", "myset", "A", "a", "b", "c", "B"]), ":2\r\n");
     assert_eq!(
         r.sorted(&["smembers", "myset"]),
         sorted_strs(&["A", "a", "b", "c", "B"])
@@ -244,12 +128,12 @@ fn sadd_against_non_set_and_encoding_conversions() {
 fn set_max_intset_entries_limits_the_intset() {
     let server = Server::start(&["--set-max-intset-entries", "4"]);
     let mut r = Conn::new(&server);
-    r.q(&["sadd", "s", "1", "2", "3", "4"]);
+    r.raw(&["sadd", "s", "1", "2", "3", "4"]);
     assert_eq!(encoding(&mut r, "s"), "intset");
-    r.q(&["sadd", "s", "5"]);
+    r.raw(&["sadd", "s", "5"]);
     assert_eq!(encoding(&mut r, "s"), "hashtable");
     // Never converted back.
-    r.q(&["srem", "s", "1", "2", "3", "4"]);
+    r.raw(&["srem", "s", "1", "2", "3", "4"]);
     assert_eq!(encoding(&mut r, "s"), "hashtable");
 }
 
@@ -259,8 +143,8 @@ fn srem_basics_regular_set_intset_and_multiple_arguments() {
     let mut r = Conn::new(&server);
     create_set(&mut r, "myset", &["foo", "bar", "ciao"]);
     assert_eq!(encoding(&mut r, "myset"), "hashtable");
-    assert_eq!(r.q(&["srem", "myset", "qux"]), ":0\r\n");
-    assert_eq!(r.q(&["srem", "myset", "foo"]), ":1\r\n");
+    assert_eq!(r.raw(&["srem", "myset", "qux"]), ":0\r\n");
+    assert_eq!(r.raw(&["srem", "myset", "foo"]), ":1\r\n");
     assert_eq!(
         r.sorted(&["smembers", "myset"]),
         sorted_strs(&["bar", "ciao"])
@@ -268,48 +152,48 @@ fn srem_basics_regular_set_intset_and_multiple_arguments() {
 
     create_set(&mut r, "myset", &["3", "4", "5"]);
     assert_eq!(encoding(&mut r, "myset"), "intset");
-    assert_eq!(r.q(&["srem", "myset", "6"]), ":0\r\n");
-    assert_eq!(r.q(&["srem", "myset", "4"]), ":1\r\n");
-    assert_eq!(r.q(&["srem", "myset", "notanint"]), ":0\r\n");
-    assert_eq!(r.list(&["smembers", "myset"]), strs(&["3", "5"]));
+    assert_eq!(r.raw(&["srem", "myset", "6"]), ":0\r\n");
+    assert_eq!(r.raw(&["srem", "myset", "4"]), ":1\r\n");
+    assert_eq!(r.raw(&["srem", "myset", "notanint"]), ":0\r\n");
+    assert_eq!(r.bulks(&["smembers", "myset"]), strs(&["3", "5"]));
 
     // SREM with multiple arguments
-    r.q(&["del", "myset"]);
-    r.q(&["sadd", "myset", "a", "b", "c", "d"]);
-    assert_eq!(r.q(&["srem", "myset", "k", "k", "k"]), ":0\r\n");
-    assert_eq!(r.q(&["srem", "myset", "b", "d", "x", "y"]), ":2\r\n");
+    r.raw(&["del", "myset"]);
+    r.raw(&["sadd", "myset", "a", "b", "c", "d"]);
+    assert_eq!(r.raw(&["srem", "myset", "k", "k", "k"]), ":0\r\n");
+    assert_eq!(r.raw(&["srem", "myset", "b", "d", "x", "y"]), ":2\r\n");
     assert_eq!(r.sorted(&["smembers", "myset"]), strs(&["a", "c"]));
 
     // SREM variadic version with more args needed to destroy the key
-    r.q(&["del", "myset"]);
-    r.q(&["sadd", "myset", "1", "2", "3"]);
+    r.raw(&["del", "myset"]);
+    r.raw(&["sadd", "myset", "1", "2", "3"]);
     assert_eq!(
-        r.q(&["srem", "myset", "1", "2", "3", "4", "5", "6", "7", "8"]),
+        r.raw(&["srem", "myset", "1", "2", "3", "4", "5", "6", "7", "8"]),
         ":3\r\n"
     );
-    assert_eq!(r.q(&["exists", "myset"]), ":0\r\n");
-    assert_eq!(r.q(&["srem", "nokey", "a"]), ":0\r\n");
+    assert_eq!(r.raw(&["exists", "myset"]), ":0\r\n");
+    assert_eq!(r.raw(&["srem", "nokey", "a"]), ":0\r\n");
 }
 
 /// The five sets of set.tcl's algebra tests, with the extra member that
 /// fixes their encoding.
 fn setup_algebra(r: &mut Conn, large: &str) {
     for i in 1..=5 {
-        r.q(&["del", &format!("set{i}")]);
+        r.raw(&["del", &format!("set{i}")]);
     }
     for i in 0..200 {
-        r.q(&["sadd", "set1", &i.to_string()]);
-        r.q(&["sadd", "set2", &(i + 195).to_string()]);
+        r.raw(&["sadd", "set1", &i.to_string()]);
+        r.raw(&["sadd", "set2", &(i + 195).to_string()]);
     }
     for i in [199, 195, 1000, 2000] {
-        r.q(&["sadd", "set3", &i.to_string()]);
+        r.raw(&["sadd", "set3", &i.to_string()]);
     }
     for i in 5..200 {
-        r.q(&["sadd", "set4", &i.to_string()]);
+        r.raw(&["sadd", "set4", &i.to_string()]);
     }
-    r.q(&["sadd", "set5", "0"]);
+    r.raw(&["sadd", "set5", "0"]);
     for i in 1..=5 {
-        r.q(&["sadd", &format!("set{i}"), large]);
+        r.raw(&["sadd", &format!("set{i}"), large]);
     }
 }
 
@@ -344,8 +228,8 @@ fn sinter_sunion_sdiff_and_store_variants_hashtable_and_intset() {
         );
 
         // SUNION with two sets
-        let mut expected: BTreeSet<String> = r.list(&["smembers", "set1"]).into_iter().collect();
-        expected.extend(r.list(&["smembers", "set2"]));
+        let mut expected: BTreeSet<String> = r.bulks(&["smembers", "set1"]).into_iter().collect();
+        expected.extend(r.bulks(&["smembers", "set2"]));
         let expected: Vec<String> = expected.into_iter().collect();
         assert_eq!(r.sorted(&["sunion", "set1", "set2"]), expected);
         // SUNIONSTORE with two sets
@@ -361,7 +245,7 @@ fn sinter_sunion_sdiff_and_store_variants_hashtable_and_intset() {
             r.sorted(&["sinter", "set1", "set2", "set3"]),
             with_large(&["195", "199"])
         );
-        r.q(&["sinterstore", "setres", "set1", "set2", "set3"]);
+        r.raw(&["sinterstore", "setres", "set1", "set2", "set3"]);
         assert_eq!(
             r.sorted(&["smembers", "setres"]),
             with_large(&["195", "199"])
@@ -399,21 +283,21 @@ fn sinter_sunion_sdiff_and_store_variants_hashtable_and_intset() {
 fn sdiff_with_first_set_empty_and_same_set_two_times() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
-    r.q(&["sadd", "set2", "1", "2", "3", "4"]);
-    r.q(&["sadd", "set3", "a", "b", "c", "d"]);
-    assert_eq!(r.q(&["sdiff", "set1", "set2", "set3"]), "*0\r\n");
-    r.q(&["sadd", "set1", "a", "b", "c", "1", "2", "3", "4", "5", "6"]);
-    assert_eq!(r.q(&["sdiff", "set1", "set1"]), "*0\r\n");
+    r.raw(&["sadd", "set2", "1", "2", "3", "4"]);
+    r.raw(&["sadd", "set3", "a", "b", "c", "d"]);
+    assert_eq!(r.raw(&["sdiff", "set1", "set2", "set3"]), "*0\r\n");
+    r.raw(&["sadd", "set1", "a", "b", "c", "1", "2", "3", "4", "5", "6"]);
+    assert_eq!(r.raw(&["sdiff", "set1", "set1"]), "*0\r\n");
     // Algorithm 2 (many members in the first set, few in the others) and
     // algorithm 1 must agree.
-    r.q(&["del", "big", "small"]);
+    r.raw(&["del", "big", "small"]);
     for i in 0..300 {
-        r.q(&["sadd", "big", &format!("m{i}")]);
+        r.raw(&["sadd", "big", &format!("m{i}")]);
     }
-    r.q(&["sadd", "small", "m1", "m2", "zz"]);
+    r.raw(&["sadd", "small", "m1", "m2", "zz"]);
     assert_eq!(r.int(&["sdiffstore", "res", "big", "small"]), 298);
-    assert_eq!(r.q(&["sdiff", "small", "big"]), "*1\r\n$2\r\nzz\r\n");
-    assert_eq!(r.q(&["sdiff", "small", "big", "small"]), "*0\r\n");
+    assert_eq!(r.raw(&["sdiff", "small", "big"]), "*1\r\n$2\r\nzz\r\n");
+    assert_eq!(r.raw(&["sdiff", "small", "big", "small"]), "*0\r\n");
 }
 
 #[test]
@@ -427,12 +311,12 @@ fn sdiff_fuzzing() {
         let mut args = vec!["sdiff".to_string()];
         for i in 0..num_sets {
             let key = format!("set_{i}");
-            r.q(&["del", &key]);
+            r.raw(&["del", &key]);
             args.push(key.clone());
             let mut n = rng.below(100);
             while n > 0 {
                 let ele = rng.value();
-                r.q(&["sadd", &key, &ele]);
+                r.raw(&["sadd", &key, &ele]);
                 if i == 0 {
                     model.insert(ele);
                 } else {
@@ -452,22 +336,26 @@ fn sdiff_fuzzing() {
 fn sinter_sunion_against_non_set_and_non_existing_keys() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
-    r.q(&["set", "key1", "x"]);
-    assert!(r.q(&["sinter", "key1", "noset"]).starts_with("-WRONGTYPE"));
-    assert!(r.q(&["sunion", "key1", "noset"]).starts_with("-WRONGTYPE"));
+    r.raw(&["set", "key1", "x"]);
+    assert!(r
+        .raw(&["sinter", "key1", "noset"])
+        .starts_with("-WRONGTYPE"));
+    assert!(r
+        .raw(&["sunion", "key1", "noset"])
+        .starts_with("-WRONGTYPE"));
     // The missing key comes first: SINTER answers before the type check.
-    assert_eq!(r.q(&["sinter", "noset", "key1"]), "*0\r\n");
+    assert_eq!(r.raw(&["sinter", "noset", "key1"]), "*0\r\n");
 
     // SINTER should handle non existing key as empty
-    r.q(&["sadd", "set1", "a", "b", "c"]);
-    r.q(&["sadd", "set2", "b", "c", "d"]);
-    assert_eq!(r.q(&["sinter", "set1", "set2", "set3"]), "*0\r\n");
+    r.raw(&["sadd", "set1", "a", "b", "c"]);
+    r.raw(&["sadd", "set2", "b", "c", "d"]);
+    assert_eq!(r.raw(&["sinter", "set1", "set2", "set3"]), "*0\r\n");
 
     // SINTER with same integer elements but different encoding
-    r.q(&["del", "set1", "set2"]);
-    r.q(&["sadd", "set1", "1", "2", "3"]);
-    r.q(&["sadd", "set2", "1", "2", "3", "a"]);
-    r.q(&["srem", "set2", "a"]);
+    r.raw(&["del", "set1", "set2"]);
+    r.raw(&["sadd", "set1", "1", "2", "3"]);
+    r.raw(&["sadd", "set2", "1", "2", "3", "a"]);
+    r.raw(&["srem", "set2", "a"]);
     assert_eq!(encoding(&mut r, "set1"), "intset");
     assert_eq!(encoding(&mut r, "set2"), "hashtable");
     assert_eq!(
@@ -480,26 +368,26 @@ fn sinter_sunion_against_non_set_and_non_existing_keys() {
     );
 
     // SINTERSTORE / SUNIONSTORE against non existing keys should delete dstkey
-    r.q(&["set", "setres", "xxx"]);
+    r.raw(&["set", "setres", "xxx"]);
     assert_eq!(
-        r.q(&["sinterstore", "setres", "foo111", "bar222"]),
+        r.raw(&["sinterstore", "setres", "foo111", "bar222"]),
         ":0\r\n"
     );
-    assert_eq!(r.q(&["exists", "setres"]), ":0\r\n");
-    r.q(&["set", "setres", "xxx"]);
+    assert_eq!(r.raw(&["exists", "setres"]), ":0\r\n");
+    r.raw(&["set", "setres", "xxx"]);
     assert_eq!(
-        r.q(&["sunionstore", "setres", "foo111", "bar222"]),
+        r.raw(&["sunionstore", "setres", "foo111", "bar222"]),
         ":0\r\n"
     );
-    assert_eq!(r.q(&["exists", "setres"]), ":0\r\n");
+    assert_eq!(r.raw(&["exists", "setres"]), ":0\r\n");
     // An empty intersection deletes the destination too.
-    r.q(&["set", "setres", "xxx"]);
-    r.q(&["sadd", "x1", "a"]);
-    r.q(&["sadd", "x2", "b"]);
-    assert_eq!(r.q(&["sinterstore", "setres", "x1", "x2"]), ":0\r\n");
-    assert_eq!(r.q(&["exists", "setres"]), ":0\r\n");
+    r.raw(&["set", "setres", "xxx"]);
+    r.raw(&["sadd", "x1", "a"]);
+    r.raw(&["sadd", "x2", "b"]);
+    assert_eq!(r.raw(&["sinterstore", "setres", "x1", "x2"]), ":0\r\n");
+    assert_eq!(r.raw(&["exists", "setres"]), ":0\r\n");
     // The destination may be one of the sources.
-    assert_eq!(r.q(&["sunionstore", "x1", "x1", "x2"]), ":2\r\n");
+    assert_eq!(r.raw(&["sunionstore", "x1", "x1", "x2"]), ":2\r\n");
     assert_eq!(r.sorted(&["smembers", "x1"]), strs(&["a", "b"]));
 }
 
@@ -513,17 +401,17 @@ fn spop_basics_and_with_count_one() {
         let mut got: Vec<String> = (0..3).map(|_| r.bulk(&["spop", "myset"])).collect();
         got.sort();
         assert_eq!(got, strs(&contents));
-        assert_eq!(r.q(&["scard", "myset"]), ":0\r\n");
-        assert_eq!(r.q(&["exists", "myset"]), ":0\r\n");
+        assert_eq!(r.raw(&["scard", "myset"]), ":0\r\n");
+        assert_eq!(r.raw(&["exists", "myset"]), ":0\r\n");
 
         // SPOP with <count>=1
         create_set(&mut r, "myset", &contents);
         let mut got: Vec<String> = (0..3)
-            .flat_map(|_| r.list(&["spop", "myset", "1"]))
+            .flat_map(|_| r.bulks(&["spop", "myset", "1"]))
             .collect();
         got.sort();
         assert_eq!(got, strs(&contents));
-        assert_eq!(r.q(&["scard", "myset"]), ":0\r\n");
+        assert_eq!(r.raw(&["scard", "myset"]), ":0\r\n");
 
         // SRANDMEMBER
         create_set(&mut r, "myset", &contents);
@@ -533,8 +421,8 @@ fn spop_basics_and_with_count_one() {
         }
         assert_eq!(seen.into_iter().collect::<Vec<_>>(), strs(&contents));
     }
-    assert_eq!(r.q(&["spop", "nokey"]), "$-1\r\n");
-    assert_eq!(r.q(&["srandmember", "nokey"]), "$-1\r\n");
+    assert_eq!(r.raw(&["spop", "nokey"]), "$-1\r\n");
+    assert_eq!(r.raw(&["srandmember", "nokey"]), "$-1\r\n");
 }
 
 #[test]
@@ -549,13 +437,13 @@ fn spop_with_count_code_paths() {
         assert_eq!(encoding(&mut r, "myset"), ty);
         let mut all = Vec::new();
         for n in ["11", "9", "0", "4", "1", "0", "1", "0"] {
-            all.extend(r.list(&["spop", "myset", n]));
+            all.extend(r.bulks(&["spop", "myset", n]));
         }
         all.sort();
         let mut want = contents.clone();
         want.sort();
         assert_eq!(all, want);
-        assert_eq!(r.q(&["scard", "myset"]), ":0\r\n");
+        assert_eq!(r.raw(&["scard", "myset"]), ":0\r\n");
     }
 
     // SPOP using integers, testing Knuth's and Floyd's algorithm
@@ -571,17 +459,17 @@ fn spop_with_count_code_paths() {
         ("10", 0),
         ("1", 0),
     ] {
-        r.q(&["spop", "myset", n]);
+        r.raw(&["spop", "myset", n]);
         assert_eq!(r.int(&["scard", "myset"]), left);
     }
-    assert_eq!(r.q(&["spop", "nonexisting_key", "100"]), "*0\r\n");
+    assert_eq!(r.raw(&["spop", "nonexisting_key", "100"]), "*0\r\n");
 
     // SPOP new implementation: code path #1, #2, #3
     for (n, len) in [("30", 20), ("2", 2), ("18", 18)] {
         create_set(&mut r, "myset", &t);
-        let res = r.list(&["spop", "myset", n]);
+        let res = r.bulks(&["spop", "myset", n]);
         assert_eq!(res.len(), len);
-        let mut union = r.list(&["smembers", "myset"]);
+        let mut union = r.bulks(&["smembers", "myset"]);
         assert_eq!(union.len(), 20 - len);
         union.extend(res);
         union.sort();
@@ -592,13 +480,16 @@ fn spop_with_count_code_paths() {
 
     // Errors.
     create_set(&mut r, "myset", &t);
-    assert_eq!(r.q(&["spop", "myset", "-1"]), "-ERR index out of range\r\n");
     assert_eq!(
-        r.q(&["spop", "myset", "x"]),
+        r.raw(&["spop", "myset", "-1"]),
+        "-ERR index out of range\r\n"
+    );
+    assert_eq!(
+        r.raw(&["spop", "myset", "x"]),
         "-ERR value is not an integer or out of range\r\n"
     );
-    assert_eq!(r.q(&["spop", "myset", "1", "2"]), "-ERR syntax error\r\n");
-    assert_eq!(r.q(&["spop", "myset", "0"]), "*0\r\n");
+    assert_eq!(r.raw(&["spop", "myset", "1", "2"]), "-ERR syntax error\r\n");
+    assert_eq!(r.raw(&["spop", "myset", "0"]), "*0\r\n");
     assert_eq!(r.int(&["scard", "myset"]), 20);
 }
 
@@ -606,7 +497,7 @@ fn spop_with_count_code_paths() {
 fn srandmember_with_count_against_non_existing_key_and_both_encodings() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
-    assert_eq!(r.q(&["srandmember", "nonexisting_key", "100"]), "*0\r\n");
+    assert_eq!(r.raw(&["srandmember", "nonexisting_key", "100"]), "*0\r\n");
     let names = "1 5 10 50 125 50000 33959417 4775547 65434162 12098459 427716 483706 2726473884 \
                  72615637475 MARY PATRICIA LINDA BARBARA ELIZABETH JENNIFER MARIA SUSAN MARGARET \
                  DOROTHY LISA NANCY KAREN BETTY HELEN SANDRA DONNA CAROL RUTH SHARON MICHELLE LAURA \
@@ -620,23 +511,23 @@ fn srandmember_with_count_against_non_existing_key_and_both_encodings() {
         assert_eq!(encoding(&mut r, "myset"), ty);
         let myset: HashSet<String> = contents.iter().cloned().collect();
         assert_eq!(
-            r.list(&["smembers", "myset"])
+            r.bulks(&["smembers", "myset"])
                 .into_iter()
                 .collect::<HashSet<_>>(),
             myset
         );
 
         // Make sure that a count of 0 is handled correctly.
-        assert_eq!(r.q(&["srandmember", "myset", "0"]), "*0\r\n");
+        assert_eq!(r.raw(&["srandmember", "myset", "0"]), "*0\r\n");
 
         // PATH 1: Use negative count: repeated elements, all members, and
         // eventually every member.
-        let res = r.list(&["srandmember", "myset", "-100"]);
+        let res = r.bulks(&["srandmember", "myset", "-100"]);
         assert_eq!(res.len(), 100);
         assert!(res.iter().all(|e| myset.contains(e)));
         let mut aux = HashSet::new();
         for _ in 0..1000 {
-            aux.extend(r.list(&["srandmember", "myset", "-10"]));
+            aux.extend(r.bulks(&["srandmember", "myset", "-10"]));
             if aux.len() == myset.len() {
                 break;
             }
@@ -646,14 +537,14 @@ fn srandmember_with_count_against_non_existing_key_and_both_encodings() {
         // PATH 2: positive count (unique behavior) with requested size
         // equal or greater than set size.
         for size in ["50", "100"] {
-            let res = r.list(&["srandmember", "myset", size]);
+            let res = r.bulks(&["srandmember", "myset", size]);
             assert_eq!(res.len(), 50);
             assert_eq!(res.into_iter().collect::<HashSet<_>>(), myset);
         }
 
         // PATH 3 (almost as many as the set has) and PATH 4 (few).
         for size in [45, 5] {
-            let res = r.list(&["srandmember", "myset", &size.to_string()]);
+            let res = r.bulks(&["srandmember", "myset", &size.to_string()]);
             assert_eq!(res.len(), size);
             let uniq: HashSet<String> = res.iter().cloned().collect();
             assert_eq!(uniq.len(), size, "unique members");
@@ -666,18 +557,18 @@ fn srandmember_with_count_against_non_existing_key_and_both_encodings() {
         );
     }
     assert_eq!(
-        r.q(&["srandmember", "myset", "x"]),
+        r.raw(&["srandmember", "myset", "x"]),
         "-ERR value is not an integer or out of range\r\n"
     );
     assert_eq!(
-        r.q(&["srandmember", "myset", "1", "2"]),
+        r.raw(&["srandmember", "myset", "1", "2"]),
         "-ERR syntax error\r\n"
     );
 }
 
 /// set.tcl's setup_move.
 fn setup_move(r: &mut Conn) {
-    r.q(&["del", "myset3", "myset4"]);
+    r.raw(&["del", "myset3", "myset4"]);
     create_set(r, "myset1", &["1", "a", "b"]);
     create_set(r, "myset2", &["2", "3", "4"]);
     assert_eq!(encoding(r, "myset1"), "hashtable");
@@ -691,7 +582,7 @@ fn smove_basics_and_edge_cases() {
     // SMOVE basics - from regular set to intset: a non-integer element
     // converts the destination.
     setup_move(&mut r);
-    assert_eq!(r.q(&["smove", "myset1", "myset2", "a"]), ":1\r\n");
+    assert_eq!(r.raw(&["smove", "myset1", "myset2", "a"]), ":1\r\n");
     assert_eq!(r.sorted(&["smembers", "myset1"]), strs(&["1", "b"]));
     assert_eq!(
         r.sorted(&["smembers", "myset2"]),
@@ -700,7 +591,7 @@ fn smove_basics_and_edge_cases() {
     assert_eq!(encoding(&mut r, "myset2"), "hashtable");
     // Moving an integer element does not convert the encoding.
     setup_move(&mut r);
-    assert_eq!(r.q(&["smove", "myset1", "myset2", "1"]), ":1\r\n");
+    assert_eq!(r.raw(&["smove", "myset1", "myset2", "1"]), ":1\r\n");
     assert_eq!(r.sorted(&["smembers", "myset1"]), strs(&["a", "b"]));
     assert_eq!(
         r.sorted(&["smembers", "myset2"]),
@@ -710,7 +601,7 @@ fn smove_basics_and_edge_cases() {
 
     // SMOVE basics - from intset to regular set
     setup_move(&mut r);
-    assert_eq!(r.q(&["smove", "myset2", "myset1", "2"]), ":1\r\n");
+    assert_eq!(r.raw(&["smove", "myset2", "myset1", "2"]), ":1\r\n");
     assert_eq!(
         r.sorted(&["smembers", "myset1"]),
         strs(&["1", "2", "a", "b"])
@@ -719,54 +610,54 @@ fn smove_basics_and_edge_cases() {
 
     // SMOVE non existing key
     setup_move(&mut r);
-    assert_eq!(r.q(&["smove", "myset1", "myset2", "foo"]), ":0\r\n");
-    assert_eq!(r.q(&["smove", "myset1", "myset1", "foo"]), ":0\r\n");
+    assert_eq!(r.raw(&["smove", "myset1", "myset2", "foo"]), ":0\r\n");
+    assert_eq!(r.raw(&["smove", "myset1", "myset1", "foo"]), ":0\r\n");
     assert_eq!(r.sorted(&["smembers", "myset1"]), strs(&["1", "a", "b"]));
     assert_eq!(r.sorted(&["smembers", "myset2"]), strs(&["2", "3", "4"]));
 
     // SMOVE non existing src set
     setup_move(&mut r);
-    assert_eq!(r.q(&["smove", "noset", "myset2", "foo"]), ":0\r\n");
+    assert_eq!(r.raw(&["smove", "noset", "myset2", "foo"]), ":0\r\n");
     assert_eq!(r.sorted(&["smembers", "myset2"]), strs(&["2", "3", "4"]));
 
     // SMOVE from regular set to non existing destination set
     setup_move(&mut r);
-    assert_eq!(r.q(&["smove", "myset1", "myset3", "a"]), ":1\r\n");
+    assert_eq!(r.raw(&["smove", "myset1", "myset3", "a"]), ":1\r\n");
     assert_eq!(r.sorted(&["smembers", "myset1"]), strs(&["1", "b"]));
-    assert_eq!(r.list(&["smembers", "myset3"]), strs(&["a"]));
+    assert_eq!(r.bulks(&["smembers", "myset3"]), strs(&["a"]));
     assert_eq!(encoding(&mut r, "myset3"), "hashtable");
 
     // SMOVE from intset to non existing destination set
     setup_move(&mut r);
-    assert_eq!(r.q(&["smove", "myset2", "myset3", "2"]), ":1\r\n");
+    assert_eq!(r.raw(&["smove", "myset2", "myset3", "2"]), ":1\r\n");
     assert_eq!(r.sorted(&["smembers", "myset2"]), strs(&["3", "4"]));
-    assert_eq!(r.list(&["smembers", "myset3"]), strs(&["2"]));
+    assert_eq!(r.bulks(&["smembers", "myset3"]), strs(&["2"]));
     assert_eq!(encoding(&mut r, "myset3"), "intset");
 
     // SMOVE wrong src key type / wrong dst key type
-    r.q(&["set", "x", "10"]);
+    r.raw(&["set", "x", "10"]);
     assert!(r
-        .q(&["smove", "x", "myset2", "foo"])
+        .raw(&["smove", "x", "myset2", "foo"])
         .starts_with("-WRONGTYPE"));
     assert!(r
-        .q(&["smove", "myset2", "x", "foo"])
+        .raw(&["smove", "myset2", "x", "foo"])
         .starts_with("-WRONGTYPE"));
     // A missing source answers 0 before the destination's type is checked.
-    assert_eq!(r.q(&["smove", "noset", "x", "foo"]), ":0\r\n");
+    assert_eq!(r.raw(&["smove", "noset", "x", "foo"]), ":0\r\n");
 
     // SMOVE with identical source and destination
-    r.q(&["del", "set"]);
-    r.q(&["sadd", "set", "a", "b", "c"]);
-    assert_eq!(r.q(&["smove", "set", "set", "b"]), ":1\r\n");
+    r.raw(&["del", "set"]);
+    r.raw(&["sadd", "set", "a", "b", "c"]);
+    assert_eq!(r.raw(&["smove", "set", "set", "b"]), ":1\r\n");
     assert_eq!(r.sorted(&["smembers", "set"]), strs(&["a", "b", "c"]));
 
     // Moving the last member deletes the source; moving a member the
     // destination has still removes it from the source.
-    r.q(&["sadd", "one", "z"]);
-    r.q(&["sadd", "two", "z"]);
-    assert_eq!(r.q(&["smove", "one", "two", "z"]), ":1\r\n");
-    assert_eq!(r.q(&["exists", "one"]), ":0\r\n");
-    assert_eq!(r.list(&["smembers", "two"]), strs(&["z"]));
+    r.raw(&["sadd", "one", "z"]);
+    r.raw(&["sadd", "two", "z"]);
+    assert_eq!(r.raw(&["smove", "one", "two", "z"]), ":1\r\n");
+    assert_eq!(r.raw(&["exists", "one"]), ":0\r\n");
+    assert_eq!(r.bulks(&["smembers", "two"]), strs(&["z"]));
 }
 
 #[test]
@@ -776,7 +667,7 @@ fn intsets_implementation_stress_testing() {
     let mut rng = Rng(12345);
     for _ in 0..10 {
         let mut model: HashSet<String> = HashSet::new();
-        r.q(&["del", "s"]);
+        r.raw(&["del", "s"]);
         let len = rng.below(1024);
         for _ in 0..len {
             let data = match rng.below(3) {
@@ -785,7 +676,7 @@ fn intsets_implementation_stress_testing() {
                 _ => rng.next().to_string(),
             };
             model.insert(data.clone());
-            r.q(&["sadd", "s", &data]);
+            r.raw(&["sadd", "s", &data]);
         }
         let mut want: Vec<String> = model.iter().cloned().collect();
         want.sort();
@@ -794,7 +685,7 @@ fn intsets_implementation_stress_testing() {
             let e = r.bulk(&["spop", "s"]);
             assert!(model.remove(&e), "{e} popped twice or never added");
         }
-        assert_eq!(r.q(&["scard", "s"]), ":0\r\n");
+        assert_eq!(r.raw(&["scard", "s"]), ":0\r\n");
         assert!(model.is_empty());
     }
 }
@@ -803,33 +694,33 @@ fn intsets_implementation_stress_testing() {
 fn sscan_intset_and_hashtable() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
-    r.q(&["sadd", "ints", "3", "1", "2", "10"]);
+    r.raw(&["sadd", "ints", "3", "1", "2", "10"]);
     assert_eq!(
-        r.q(&["sscan", "ints", "0"]),
+        r.raw(&["sscan", "ints", "0"]),
         "*2\r\n$1\r\n0\r\n*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$2\r\n10\r\n"
     );
     assert_eq!(
-        r.q(&["sscan", "ints", "0", "MATCH", "1*"]),
+        r.raw(&["sscan", "ints", "0", "MATCH", "1*"]),
         "*2\r\n$1\r\n0\r\n*2\r\n$1\r\n1\r\n$2\r\n10\r\n"
     );
-    assert_eq!(r.q(&["sscan", "nokey", "0"]), "*2\r\n$1\r\n0\r\n*0\r\n");
-    assert_eq!(r.q(&["sscan", "ints", "x"]), "-ERR invalid cursor\r\n");
+    assert_eq!(r.raw(&["sscan", "nokey", "0"]), "*2\r\n$1\r\n0\r\n*0\r\n");
+    assert_eq!(r.raw(&["sscan", "ints", "x"]), "-ERR invalid cursor\r\n");
     assert_eq!(
-        r.q(&["sscan", "ints", "0", "COUNT", "0"]),
+        r.raw(&["sscan", "ints", "0", "COUNT", "0"]),
         "-ERR syntax error\r\n"
     );
     for i in 0..1000 {
-        r.q(&["sadd", "big", &format!("m{i}")]);
+        r.raw(&["sadd", "big", &format!("m{i}")]);
     }
     let mut seen = HashSet::new();
     let mut cursor = "0".to_string();
     loop {
-        let reply = r.q(&["sscan", "big", &cursor, "COUNT", "15"]);
-        let mut parts = reply.splitn(4, "\r\n");
-        assert_eq!(parts.next(), Some("*2"));
-        parts.next();
-        cursor = parts.next().unwrap().to_string();
-        seen.extend(parse_array(parts.next().unwrap()).unwrap());
+        let reply = r.r(&["sscan", "big", &cursor, "COUNT", "15"]);
+        // *2: the next cursor, then an array of members.
+        let parts = reply.arr();
+        assert_eq!(parts.len(), 2);
+        cursor = parts[0].bulk();
+        seen.extend(parts[1].bulks());
         if cursor == "0" {
             break;
         }
@@ -841,9 +732,8 @@ fn sscan_intset_and_hashtable() {
 fn wrongtype_for_every_set_command() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
-    r.q(&["set", "str", "x"]);
-    r.q(&["sadd", "s", "a"]);
-    let wrong = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+    r.raw(&["set", "str", "x"]);
+    r.raw(&["sadd", "s", "a"]);
     for args in [
         &["sadd", "str", "a"][..],
         &["srem", "str", "a"],
@@ -865,42 +755,27 @@ fn wrongtype_for_every_set_command() {
         &["smembers", "str"],
         &["sscan", "str", "0"],
     ] {
-        assert_eq!(r.q(args), wrong, "{args:?}");
+        assert_eq!(r.raw(args), WRONGTYPE, "{args:?}");
     }
-    assert_eq!(r.q(&["exists", "dst"]), ":0\r\n");
+    assert_eq!(r.raw(&["exists", "dst"]), ":0\r\n");
     assert_eq!(r.bulk(&["get", "str"]), "x");
-    assert_eq!(r.q(&["type", "s"]), "+set\r\n");
+    assert_eq!(r.raw(&["type", "s"]), "+set\r\n");
 }
 
 #[test]
 fn set_commands_dirty_counts() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
-    let dirty = |r: &mut Conn| -> i64 {
-        let info = r.bulk(&["info", "persistence"]);
-        util::info_field(&info, "rdb_changes_since_last_save")
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    let d0 = dirty(&mut r);
-    r.q(&["sadd", "s", "a", "b", "c", "a"]);
-    assert_eq!(dirty(&mut r), d0 + 3, "SADD adds the number added");
-    r.q(&["srem", "s", "a", "zz"]);
-    assert_eq!(dirty(&mut r), d0 + 4);
-    r.q(&["spop", "s", "1"]);
-    assert_eq!(
-        dirty(&mut r),
-        d0 + 6,
-        "SPOP with count: count, then one more"
-    );
-    let member = r.list(&["smembers", "s"])[0].clone();
-    r.q(&["smove", "s", "t", &member]);
-    assert_eq!(
-        dirty(&mut r),
-        d0 + 8,
-        "SMOVE: the source, then the destination"
-    );
+    let d0 = r.dirty();
+    r.raw(&["sadd", "s", "a", "b", "c", "a"]);
+    assert_eq!(r.dirty(), d0 + 3, "SADD adds the number added");
+    r.raw(&["srem", "s", "a", "zz"]);
+    assert_eq!(r.dirty(), d0 + 4);
+    r.raw(&["spop", "s", "1"]);
+    assert_eq!(r.dirty(), d0 + 6, "SPOP with count: count, then one more");
+    let member = r.bulks(&["smembers", "s"])[0].clone();
+    r.raw(&["smove", "s", "t", &member]);
+    assert_eq!(r.dirty(), d0 + 8, "SMOVE: the source, then the destination");
 }
 
 /// Runs the same commands against oxredis and a real Redis 5.0.14 (when
@@ -908,13 +783,6 @@ fn set_commands_dirty_counts() {
 /// byte. Only deterministic replies are compared (intsets reply sorted).
 #[test]
 fn set_replies_match_redis_5() {
-    let Some(c_server) = std::env::var_os("REDIS_C_SERVER") else {
-        eprintln!("REDIS_C_SERVER not set: comparing with Redis 5.0.14 skipped");
-        return;
-    };
-    let ours = Server::start(&[]);
-    let theirs = Server::start_binary(std::path::Path::new(&c_server), &[]);
-    let (mut a, mut b) = (Conn::new(&ours), Conn::new(&theirs));
     let script: &[&[&str]] = &[
         &["sadd", "s", "3", "1", "2"],
         &["sadd", "s", "2"],
@@ -952,39 +820,11 @@ fn set_replies_match_redis_5() {
         &["smove", "s", "str", "2"],
         &["smembers", "s", "s"],
     ];
-    for args in script {
-        assert_eq!(a.q(args), b.q(args), "{args:?}");
-    }
-}
-
-/// The keyevent notifications (`event key` strings) that `cmds` cause,
-/// read through a PSUBSCRIBE to `__keyevent@0__:*`. (The server must run
-/// with `--notify-keyspace-events KEA`.)
-fn keyevents(server: &Server, cmds: &[&[&str]]) -> Vec<String> {
-    let mut sub = Conn::new(server);
-    assert!(sub
-        .q(&["psubscribe", "__keyevent@0__:*"])
-        .starts_with("*3\r\n"));
-    let mut r = Conn::new(server);
-    for args in cmds {
-        r.q(args);
-    }
-    r.q(&["publish", "__keyevent@0__:end", "x"]);
-    let mut events = Vec::new();
-    loop {
-        let msg = String::from_utf8_lossy(&util::read_reply(&mut sub.0)).into_owned();
-        let parts = parse_array(&msg).unwrap_or_else(|| panic!("not a pmessage: {msg:?}"));
-        let event = parts[2].trim_start_matches("__keyevent@0__:").to_string();
-        if event == "end" {
-            return events;
-        }
-        events.push(format!("{event} {}", parts[3]));
-    }
+    util::assert_replies_match_redis_5(script, Conn::new);
 }
 
 #[test]
 fn set_commands_keyspace_notifications() {
-    let server = Server::start(&["--notify-keyspace-events", "KEA"]);
     let cmds: &[&[&str]] = &[
         &["sadd", "s", "a", "b", "c"],
         &["sadd", "s", "a"],
@@ -1004,7 +844,6 @@ fn set_commands_keyspace_notifications() {
         &["sadd", "d", "1"],
         &["sdiffstore", "d", "x", "x"],
     ];
-    let events = keyevents(&server, cmds);
     let want = [
         "sadd s",
         "srem s",
@@ -1024,55 +863,7 @@ fn set_commands_keyspace_notifications() {
         "sadd d",
         "del d",
     ];
-    assert_eq!(events, want);
-    if let Some(c_server) = std::env::var_os("REDIS_C_SERVER") {
-        let theirs = Server::start_binary(
-            std::path::Path::new(&c_server),
-            &["--notify-keyspace-events", "KEA"],
-        );
-        assert_eq!(
-            keyevents(&theirs, cmds),
-            want,
-            "Redis 5.0.14 sends the same events"
-        );
-    }
-}
-
-/// Attaches a raw replica to `server` with the old SYNC and skips the RDB
-/// payload, returning the socket positioned at the command stream.
-fn sync_stream(server: &Server) -> TcpStream {
-    use std::io::Read;
-    let mut s = util::raw(server.port());
-    util::send_raw(&mut s, b"SYNC\r\n");
-    // The bulk length, after any bare "\n" keep-alives.
-    let mut line = Vec::new();
-    let mut b = [0u8; 1];
-    while !line.ends_with(b"\r\n") {
-        s.read_exact(&mut b).expect("read");
-        if line.is_empty() && b[0] == b'\n' {
-            continue;
-        }
-        line.push(b[0]);
-    }
-    let len: usize = String::from_utf8_lossy(&line[1..line.len() - 2])
-        .parse()
-        .expect("bulk length");
-    let mut rdb = vec![0u8; len];
-    s.read_exact(&mut rdb).expect("rdb");
-    util::wait_for(std::time::Duration::from_secs(10), || {
-        server.info("slave0").contains("state=online")
-    });
-    s
-}
-
-/// The next command of a replication stream, PINGs and SELECTs skipped.
-fn next_propagated(s: &mut TcpStream) -> Vec<String> {
-    loop {
-        let cmd = parse_array(&String::from_utf8_lossy(&util::read_reply(s))).expect("a command");
-        if !cmd[0].eq_ignore_ascii_case("ping") && !cmd[0].eq_ignore_ascii_case("select") {
-            return cmd;
-        }
-    }
+    assert_keyevents(cmds, &want);
 }
 
 #[test]
@@ -1083,7 +874,7 @@ fn spop_and_srandmember_propagate_what_they_did() {
     let twenty: Vec<String> = (1..=20).map(|i| i.to_string()).collect();
     let mut sadd = vec!["sadd", "s"];
     sadd.extend(twenty.iter().map(|s| s.as_str()));
-    r.q(&sadd);
+    r.raw(&sadd);
     assert_eq!(next_propagated(&mut stream)[0], "sadd");
 
     // SPOP without count: SREM of the popped member.
@@ -1091,13 +882,13 @@ fn spop_and_srandmember_propagate_what_they_did() {
     assert_eq!(next_propagated(&mut stream), strs(&["SREM", "s", &popped]));
 
     // SRANDMEMBER changes nothing and propagates nothing.
-    r.q(&["srandmember", "s", "5"]);
-    r.q(&["srandmember", "s", "-5"]);
+    r.raw(&["srandmember", "s", "5"]);
+    r.raw(&["srandmember", "s", "-5"]);
 
     // SPOP with a small count (CASE 2) and a large one (CASE 3): one SREM
     // per popped member, in reply order.
     for count in ["2", "14"] {
-        let popped = r.list(&["spop", "s", count]);
+        let popped = r.bulks(&["spop", "s", count]);
         for ele in &popped {
             assert_eq!(next_propagated(&mut stream), strs(&["SREM", "s", ele]));
         }
@@ -1105,12 +896,12 @@ fn spop_and_srandmember_propagate_what_they_did() {
     assert_eq!(r.int(&["scard", "s"]), 3);
 
     // SPOP of the whole set (CASE 1): a DEL.
-    assert_eq!(r.list(&["spop", "s", "10"]).len(), 3);
+    assert_eq!(r.bulks(&["spop", "s", "10"]).len(), 3);
     assert_eq!(next_propagated(&mut stream), strs(&["DEL", "s"]));
 
     // Nothing for an SPOP of a missing key; the marker comes next.
-    r.q(&["spop", "s"]);
-    r.q(&["spop", "s", "3"]);
-    r.q(&["set", "marker", "1"]);
+    r.raw(&["spop", "s"]);
+    r.raw(&["spop", "s", "3"]);
+    r.raw(&["set", "marker", "1"]);
     assert_eq!(next_propagated(&mut stream), strs(&["set", "marker", "1"]));
 }

@@ -8,19 +8,14 @@ mod util;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use util::{find_binary, Server};
 
 /// Runs `redis-benchmark -p <port> <args>` and returns its stdout and
 /// stderr, with the `\r`-separated progress lines split into lines.
 fn redis_benchmark(port: u16, args: &[&str]) -> (String, String) {
-    let out = Command::new(find_binary("redis-benchmark"))
-        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run redis-benchmark");
+    let out = util::run_tool("redis-benchmark", port, args);
     assert!(
         out.status.success(),
         "redis-benchmark exited with {}: {}{}",
@@ -167,11 +162,10 @@ fn redis_cli_stdin(port: u16, args: &[&str], input: &str) -> String {
         .write_all(input.as_bytes())
         .expect("write redis-cli stdin");
     // The stdin handle is dropped above, so redis-cli sees EOF and exits.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().expect("wait redis-cli").is_none() {
-        assert!(Instant::now() < deadline, "redis-cli did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(
+        util::wait_child(&mut child, Duration::from_secs(20)).is_some(),
+        "redis-cli did not exit"
+    );
     let out = child.wait_with_output().expect("redis-cli output");
     assert!(out.status.success(), "redis-cli exited with {}", out.status);
     String::from_utf8_lossy(&out.stdout).into_owned()

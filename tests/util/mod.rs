@@ -1,7 +1,8 @@
 //! Shared helpers for the process tests in `tests/`: start a server binary
-//! on a free port in its own temp dir, talk to it with the `redis` crate or
-//! a raw socket, wait for conditions the way Tcl's `wait_for_condition`
-//! does, and run the real `redis-cli`.
+//! on a free port in its own temp dir, talk to it with the `redis` crate, a
+//! raw socket or `Conn` (the Tcl suite's `r`: raw RESP replies for
+//! byte-exact checks, or decoded as `Reply`), wait for conditions the way
+//! Tcl's `wait_for_condition` does, and run the real `redis-cli`.
 //!
 //! Each test file does `mod util;` and uses a subset, hence the allow below.
 //! No async runtime: everything here blocks, with a bound on every wait.
@@ -280,6 +281,14 @@ impl Server {
             }
         }
         String::new()
+    }
+
+    /// `info` for a numeric field; panics if it is absent or not a number.
+    #[track_caller]
+    pub fn info_i64(&self, field: &str) -> i64 {
+        let v = self.info(field);
+        v.parse()
+            .unwrap_or_else(|_| panic!("INFO {field} is not a number: {v:?}"))
     }
 
     /// The raw text of `INFO [section]`.
@@ -671,18 +680,482 @@ pub fn find_binary(name: &str) -> PathBuf {
     );
 }
 
-/// Runs `redis-cli -p <port> <args...>` and returns its stdout and exit
-/// status (stdin is /dev/null).
+/// Runs the installed tool `name` (`redis-cli`, `redis-benchmark`) as
+/// `<name> -h 127.0.0.1 -p <port> <args...>` with stdin /dev/null, to the
+/// end, and returns its output.
 #[track_caller]
-pub fn redis_cli(port: u16, args: &[&str]) -> (String, ExitStatus) {
-    let out = Command::new(find_binary("redis-cli"))
+pub fn run_tool(name: &str, port: u16, args: &[&str]) -> std::process::Output {
+    Command::new(find_binary(name))
         .args(["-h", "127.0.0.1", "-p", &port.to_string()])
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .expect("run redis-cli");
+        .unwrap_or_else(|e| panic!("run {name}: {e}"))
+}
+
+/// Runs `redis-cli -p <port> <args...>` and returns its stdout and exit
+/// status (stdin is /dev/null).
+#[track_caller]
+pub fn redis_cli(port: u16, args: &[&str]) -> (String, ExitStatus) {
+    let out = run_tool("redis-cli", port, args);
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         out.status,
     )
+}
+
+/// Waits up to `timeout` for `child` to exit and returns its status (the
+/// child is reaped); `None` if it is still running then, in which case it
+/// has been killed and reaped. For binaries that must stop on their own
+/// (start-up failures, one-shot tools).
+pub fn wait_child(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().expect("waitpid") {
+            return Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        sleep(Duration::from_millis(10));
+    }
+}
+
+// -------------------------------- RESP client --------------------------------
+
+/// The WRONGTYPE error reply, as raw bytes on the wire.
+pub const WRONGTYPE: &str =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+/// One command as a RESP2 multi bulk, the way clients send it.
+pub fn encode_command(args: &[&[u8]]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// A RESP2 reply, decoded, for checks on values rather than bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Status(String),
+    Err(String),
+    Int(i64),
+    Bulk(Option<Vec<u8>>),
+    Arr(Vec<Reply>),
+}
+
+impl Reply {
+    /// Decodes the complete reply at the start of `buf` (as `read_reply`
+    /// returns it) and says how many bytes it took. Panics on anything
+    /// that is not RESP2.
+    #[track_caller]
+    pub fn parse(buf: &[u8]) -> (Reply, usize) {
+        let end = buf.windows(2).position(|w| w == b"\r\n").expect("CRLF");
+        let line = String::from_utf8_lossy(&buf[1..end]).into_owned();
+        let after = end + 2;
+        match buf[0] {
+            b'+' => (Reply::Status(line), after),
+            b'-' => (Reply::Err(line), after),
+            b':' => (Reply::Int(line.parse().expect("integer reply")), after),
+            b'$' => {
+                let n: i64 = line.parse().expect("bulk length");
+                if n < 0 {
+                    return (Reply::Bulk(None), after);
+                }
+                let n = n as usize;
+                (
+                    Reply::Bulk(Some(buf[after..after + n].to_vec())),
+                    after + n + 2,
+                )
+            }
+            b'*' => {
+                let n: i64 = line.parse().expect("array length");
+                let mut at = after;
+                let mut items = Vec::new();
+                for _ in 0..n.max(0) {
+                    let (v, used) = Reply::parse(&buf[at..]);
+                    items.push(v);
+                    at += used;
+                }
+                (Reply::Arr(items), at)
+            }
+            t => panic!("unexpected reply type {:?}", t as char),
+        }
+    }
+
+    /// Tcl's view of a reply: the text of a status, error, integer or
+    /// bulk, "" for nil. Panics on an array.
+    #[track_caller]
+    pub fn s(&self) -> String {
+        match self {
+            Reply::Status(s) | Reply::Err(s) => s.clone(),
+            Reply::Int(i) => i.to_string(),
+            Reply::Bulk(Some(b)) => String::from_utf8_lossy(b).into_owned(),
+            Reply::Bulk(None) => String::new(),
+            Reply::Arr(_) => panic!("array where a string was expected: {self:?}"),
+        }
+    }
+
+    /// The value of an integer reply; panics on other types.
+    #[track_caller]
+    pub fn int(&self) -> i64 {
+        match self {
+            Reply::Int(i) => *i,
+            _ => panic!("not an integer reply: {self:?}"),
+        }
+    }
+
+    /// The elements of an array reply; panics on other types.
+    #[track_caller]
+    pub fn arr(&self) -> &[Reply] {
+        match self {
+            Reply::Arr(a) => a,
+            _ => panic!("not an array reply: {self:?}"),
+        }
+    }
+
+    /// The elements of an array reply as text (`s` of each).
+    #[track_caller]
+    pub fn strs(&self) -> Vec<String> {
+        self.arr().iter().map(Reply::s).collect()
+    }
+
+    /// The text of a bulk reply, "" for nil; unlike `s`, panics on any
+    /// other type.
+    #[track_caller]
+    pub fn bulk(&self) -> String {
+        match self {
+            Reply::Bulk(Some(b)) => String::from_utf8_lossy(b).into_owned(),
+            Reply::Bulk(None) => String::new(),
+            _ => panic!("not a bulk reply: {self:?}"),
+        }
+    }
+
+    /// The elements of a flat array of bulk strings (nil as ""); unlike
+    /// `strs`, panics if the reply or an element has another type.
+    #[track_caller]
+    pub fn bulks(&self) -> Vec<String> {
+        match self {
+            Reply::Arr(a) => a.iter().map(Reply::bulk).collect(),
+            _ => panic!("not an array reply: {self:?}"),
+        }
+    }
+
+    /// Every string in the reply, nested arrays flattened and nil as "",
+    /// as Tcl shows a reply (`{pmessage * chan msg}`).
+    pub fn flat(&self) -> Vec<String> {
+        match self {
+            Reply::Arr(a) => a.iter().flat_map(Reply::flat).collect(),
+            other => vec![other.s()],
+        }
+    }
+}
+
+/// One raw connection, like the Tcl suite's `r` or, used through `send`
+/// and `read`, its `redis_deferring_client`. Replies come back as raw
+/// text for byte-exact checks (`raw`) or decoded (`r` and the helpers
+/// built on it).
+pub struct Conn {
+    pub stream: TcpStream,
+}
+
+impl Conn {
+    /// A connection to 127.0.0.1:`port` (see `raw`).
+    #[track_caller]
+    pub fn connect(port: u16) -> Conn {
+        Conn { stream: raw(port) }
+    }
+
+    /// A connection to `server`.
+    #[track_caller]
+    pub fn new(server: &Server) -> Conn {
+        Conn::connect(server.port())
+    }
+
+    /// A connection that has done SELECT 9, as the Tcl harness's clients
+    /// (sent in lower case as they do, which MONITOR shows).
+    #[track_caller]
+    pub fn db9(server: &Server) -> Conn {
+        let mut c = Conn::new(server);
+        assert_eq!(c.raw(&["select", "9"]), "+OK\r\n");
+        c
+    }
+
+    /// Sends one command without reading the reply.
+    #[track_caller]
+    pub fn send(&mut self, args: &[&str]) {
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        self.send_bin(&a);
+    }
+
+    /// `send` with binary-safe arguments.
+    #[track_caller]
+    pub fn send_bin(&mut self, args: &[&[u8]]) {
+        send_raw(&mut self.stream, &encode_command(args));
+    }
+
+    /// The next reply's bytes (waits up to 10 s).
+    #[track_caller]
+    pub fn read_bytes(&mut self) -> Vec<u8> {
+        read_reply(&mut self.stream)
+    }
+
+    /// The next reply, as raw RESP text.
+    #[track_caller]
+    pub fn read(&mut self) -> String {
+        String::from_utf8_lossy(&self.read_bytes()).into_owned()
+    }
+
+    /// The next reply, decoded.
+    #[track_caller]
+    pub fn read_value(&mut self) -> Reply {
+        Reply::parse(&self.read_bytes()).0
+    }
+
+    /// The next reply flattened as Tcl shows it (see `Reply::flat`).
+    #[track_caller]
+    pub fn read_list(&mut self) -> Vec<String> {
+        self.read_value().flat()
+    }
+
+    /// Sends one command and returns its raw reply as text.
+    #[track_caller]
+    pub fn raw(&mut self, args: &[&str]) -> String {
+        self.send(args);
+        self.read()
+    }
+
+    /// Sends one command with binary-safe arguments and returns the raw
+    /// reply.
+    #[track_caller]
+    pub fn raw_bin(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        self.send_bin(args);
+        self.read_bytes()
+    }
+
+    /// Sends one command and returns its reply decoded.
+    #[track_caller]
+    pub fn r(&mut self, args: &[&str]) -> Reply {
+        self.send(args);
+        self.read_value()
+    }
+
+    /// `Reply::s` of the reply.
+    #[track_caller]
+    pub fn s(&mut self, args: &[&str]) -> String {
+        self.r(args).s()
+    }
+
+    /// `Reply::int` of the reply.
+    #[track_caller]
+    pub fn int(&mut self, args: &[&str]) -> i64 {
+        self.r(args).int()
+    }
+
+    /// `Reply::bulk` of the reply.
+    #[track_caller]
+    pub fn bulk(&mut self, args: &[&str]) -> String {
+        self.r(args).bulk()
+    }
+
+    /// `Reply::bulks` of the reply.
+    #[track_caller]
+    pub fn bulks(&mut self, args: &[&str]) -> Vec<String> {
+        self.r(args).bulks()
+    }
+
+    /// `bulks`, sorted (Tcl's lsort).
+    #[track_caller]
+    pub fn sorted(&mut self, args: &[&str]) -> Vec<String> {
+        let mut v = self.bulks(args);
+        v.sort();
+        v
+    }
+
+    /// INFO's `rdb_changes_since_last_save` (the server's dirty counter),
+    /// asked on this connection.
+    #[track_caller]
+    pub fn dirty(&mut self) -> i64 {
+        let info = self.bulk(&["INFO", "persistence"]);
+        info_field(&info, "rdb_changes_since_last_save")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no rdb_changes_since_last_save in {info}"))
+    }
+
+    /// Asserts that no reply arrives within `ms` milliseconds (for a
+    /// client that must stay blocked).
+    #[track_caller]
+    pub fn assert_no_reply(&mut self, ms: u64) {
+        self.stream
+            .set_read_timeout(Some(Duration::from_millis(ms)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        match self.stream.peek(&mut byte) {
+            Ok(0) => panic!("connection closed"),
+            Ok(_) => {
+                let mut buf = [0u8; 4096];
+                let n = self.stream.read(&mut buf).unwrap_or(0);
+                panic!("unexpected reply {:?}", String::from_utf8_lossy(&buf[..n]));
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {}
+            Err(e) => panic!("read: {e}"),
+        }
+    }
+}
+
+/// The keyevent notifications (`event key` strings) that `cmds`, run on
+/// a new connection in DB 0, cause, read through a PSUBSCRIBE to
+/// `__keyevent@0__:*`. The server must run with `--notify-keyspace-events
+/// KEA`.
+#[track_caller]
+pub fn keyevents(server: &Server, cmds: &[&[&str]]) -> Vec<String> {
+    let mut sub = Conn::new(server);
+    assert!(sub
+        .raw(&["psubscribe", "__keyevent@0__:*"])
+        .starts_with("*3\r\n"));
+    let mut r = Conn::new(server);
+    for args in cmds {
+        r.raw(args);
+    }
+    r.raw(&["publish", "__keyevent@0__:end", "x"]);
+    let mut events = Vec::new();
+    loop {
+        let parts = sub.read_value().bulks();
+        let event = parts[2].trim_start_matches("__keyevent@0__:").to_string();
+        if event == "end" {
+            return events;
+        }
+        events.push(format!("{event} {}", parts[3]));
+    }
+}
+
+/// Checks that `cmds` (see `keyevents`) cause exactly the keyevents
+/// `want` on our server started with `--notify-keyspace-events KEA` and,
+/// if `REDIS_C_SERVER` names a real Redis 5.0.14 binary, on it too.
+#[track_caller]
+pub fn assert_keyevents(cmds: &[&[&str]], want: &[&str]) {
+    let args = ["--notify-keyspace-events", "KEA"];
+    let ours = Server::start(&args);
+    assert_eq!(keyevents(&ours, cmds), want);
+    if let Some(c_server) = std::env::var_os("REDIS_C_SERVER") {
+        let theirs = Server::start_binary(Path::new(&c_server), &args);
+        assert_eq!(
+            keyevents(&theirs, cmds),
+            want,
+            "Redis 5.0.14 sends the same events"
+        );
+    }
+}
+
+/// Runs `script` on a client of our server (made by `connect`, such as
+/// `Conn::new` or `Conn::db9`), checks that the connection still answers
+/// PING afterwards, and, if `REDIS_C_SERVER` names a real Redis 5.0.14
+/// binary, runs it on that too and checks that every reply is the same
+/// byte for byte.
+#[track_caller]
+pub fn assert_replies_match_redis_5(script: &[&[&str]], connect: fn(&Server) -> Conn) {
+    let ours = Server::start(&[]);
+    let mut r = connect(&ours);
+    let our_replies: Vec<String> = script.iter().map(|cmd| r.raw(cmd)).collect();
+    assert_eq!(r.raw(&["PING"]), "+PONG\r\n");
+
+    let Some(bin) = std::env::var_os("REDIS_C_SERVER") else {
+        eprintln!("REDIS_C_SERVER not set: comparing with Redis 5.0.14 skipped");
+        return;
+    };
+    let real = Server::start_binary(Path::new(&bin), &[]);
+    let mut r = connect(&real);
+    for (cmd, ours) in script.iter().zip(&our_replies) {
+        assert_eq!(&r.raw(cmd), ours, "{cmd:?}");
+    }
+}
+
+// ----------------------------- replication stream -----------------------------
+
+/// Attaches a raw replica to `server` with the old SYNC, skips the RDB
+/// payload and waits until the master shows it online; returns the socket
+/// positioned at the command stream.
+#[track_caller]
+pub fn sync_stream(server: &Server) -> TcpStream {
+    let mut s = raw(server.port());
+    send_raw(&mut s, b"SYNC\r\n");
+    // The bulk length, after any bare "\n" keep-alives.
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    while !line.ends_with(b"\r\n") {
+        s.read_exact(&mut b).expect("read");
+        if line.is_empty() && b[0] == b'\n' {
+            continue;
+        }
+        line.push(b[0]);
+    }
+    let len: usize = String::from_utf8_lossy(&line[1..line.len() - 2])
+        .parse()
+        .expect("bulk length");
+    let mut rdb = vec![0u8; len];
+    s.read_exact(&mut rdb).expect("rdb");
+    wait_for(Duration::from_secs(10), || {
+        server.info("slave0").contains("state=online")
+    });
+    s
+}
+
+/// The next command of a replication stream, PINGs and SELECTs skipped.
+#[track_caller]
+pub fn next_propagated(s: &mut TcpStream) -> Vec<String> {
+    loop {
+        let cmd = Reply::parse(&read_reply(s)).0.bulks();
+        if !cmd[0].eq_ignore_ascii_case("ping") && !cmd[0].eq_ignore_ascii_case("select") {
+            return cmd;
+        }
+    }
+}
+
+// ----------------------------------- random -----------------------------------
+
+/// A small deterministic xorshift64 generator for the fuzz tests (no
+/// dependency, same sequence on every run for a given seed).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// Tcl's `randstring 0 8 alpha`, prefixed as the Tcl tests do.
+    pub fn alpha(&mut self) -> String {
+        let len = self.below(9) as usize;
+        let s: String = (0..len)
+            .map(|_| (b'a' + self.below(26) as u8) as char)
+            .collect();
+        format!("__avoid_collisions__{s}")
+    }
+
+    /// Tcl's `randomValue`: integers of several sizes or strings.
+    pub fn value(&mut self) -> String {
+        match self.below(4) {
+            0 => (self.below(2000) as i64 - 1000).to_string(),
+            1 => (self.next() as i64).to_string(),
+            2 => format!("{}", self.below(1 << 20) as f64 / 7.0),
+            _ => {
+                let len = self.below(20) as usize;
+                (0..len)
+                    .map(|_| (b' ' + self.below(90) as u8) as char)
+                    .collect()
+            }
+        }
+    }
 }
