@@ -335,6 +335,9 @@ pub fn empty_db(server: &mut RedisServer, dbnum: i32, _flags: i32, mut callback:
         }
         db.avg_ttl = 0;
     }
+    if dbnum == -1 {
+        crate::expire::flush_slave_keys_with_expire_list(server);
+    }
     removed
 }
 
@@ -849,7 +852,7 @@ pub fn rename_generic_command(server: &mut RedisServer, c: &mut Client, nx: bool
         let o = db_take_value(server, dbid, &key);
         db_add(server, dbid, &newkey, o);
         if expire != -1 {
-            set_expire(server, dbid, &newkey, expire);
+            set_expire(server, Some(&*c), dbid, &newkey, expire);
         }
         db_delete(server, dbid, &key);
         signal_modified_key(server, dbid, &key);
@@ -922,7 +925,7 @@ pub fn move_command(server: &mut RedisServer, c: &mut Client) {
         let o = db_take_value(server, src, &key);
         db_add(server, dst, &key, o);
         if expire != -1 {
-            set_expire(server, dst, &key, expire);
+            set_expire(server, Some(&*c), dst, &key, expire);
         }
 
         // OK! key moved, free the entry in the source DB
@@ -1029,11 +1032,18 @@ pub fn remove_expire(server: &mut RedisServer, dbid: usize, key: &[u8]) -> bool 
 /// which the key will no longer be considered valid.
 ///
 /// C: db.c setExpire()
-pub fn set_expire(server: &mut RedisServer, dbid: usize, key: &[u8], when: i64) {
+pub fn set_expire(server: &mut RedisServer, c: Option<&Client>, dbid: usize, key: &[u8], when: i64) {
     let db = &mut server.db[dbid];
     // Reuse the sds from the main dict in the expire dict
     debug_assert!(db.dict.find(key).is_some());
     *db.expires.dict_add_or_find(key.into(), || when) = when;
+
+    let writable_slave = server.masterhost.is_some() && !server.repl_slave_ro;
+    if let Some(c) = c {
+        if writable_slave && c.flags & CLIENT_MASTER == 0 {
+            crate::expire::remember_slave_key_with_expire(server, dbid, key);
+        }
+    }
 }
 
 /// Return the expire time of the specified key, or -1 if no expire is
@@ -1203,7 +1213,7 @@ pub fn expire_generic_command(server: &mut RedisServer, c: &mut Client, basetime
         notify_keyspace_event(server, NOTIFY_GENERIC, "del", &c.argv[1], dbid as i32);
         add_reply(c, CONE);
     } else {
-        set_expire(server, dbid, &key, when);
+        set_expire(server, Some(&*c), dbid, &key, when);
         add_reply(c, CONE);
         signal_modified_key(server, dbid, &key);
         notify_keyspace_event(server, NOTIFY_GENERIC, "expire", &key, dbid as i32);
@@ -1457,7 +1467,7 @@ mod tests {
     fn db_swap_databases_swaps_contents_and_checks_range() {
         let (mut server, _c) = setup();
         set_key(&mut server, 0, b"a", create_string_object(0, b"v".to_vec()));
-        set_expire(&mut server, 0, b"a", mstime() + 100_000);
+        set_expire(&mut server, None, 0, b"a", mstime() + 100_000);
         assert!(db_swap_databases(&mut server, 0, 16).is_err());
         assert!(db_swap_databases(&mut server, -1, 0).is_err());
         assert!(db_swap_databases(&mut server, 3, 3).is_ok());

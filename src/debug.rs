@@ -496,14 +496,21 @@ pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
         let now = mstime() / 1000;
         crate::server_panic!(server, "DEBUG PANIC called at Unix time {}", now);
     } else if is("restart") || is("crash-and-recover") {
-        // TODO(config.rs/rdb.rs): restartServer() (save, CONFIG REWRITE,
-        // execve). Until then the restart fails, and C replies this then.
+        let mut delay = 0i64;
         if argc >= 3 {
             let arg = c.argv[2].clone();
-            if get_long_long_from_object_or_reply(c, &arg, None).is_none() {
-                return;
+            match get_long_long_from_object_or_reply(c, &arg, None) {
+                Some(v) => delay = v.max(0),
+                None => return,
             }
         }
+        let flags = if is("restart") {
+            RESTART_SERVER_GRACEFULLY | RESTART_SERVER_CONFIG_REWRITE
+        } else {
+            RESTART_SERVER_NONE
+        };
+        // Only returns when the restart failed.
+        let _ = crate::server::restart_server(server, flags, delay);
         add_reply_error(c, "failed to restart the server. Check server logs.");
     } else if is("oom") {
         // Divergence from C: C asks zmalloc for ULONG_MAX bytes and dies in

@@ -2,8 +2,9 @@
 //! the expired ones, adapting its effort to how many it finds, within a
 //! CPU time budget.
 //!
-//! Ports expire.c from Redis 5.0.14 (activeExpireCycle and its helper; the
-//! expire commands live in db.rs beside the rest of the keyspace commands).
+//! Ports expire.c from Redis 5.0.14 (activeExpireCycle and its helper, and
+//! the tracking of keys created in writable replicas; the expire commands
+//! live in db.rs beside the rest of the keyspace commands).
 
 use crate::db::{db_delete, propagate_expire};
 use crate::dict::DICT_HT_INITIAL_SIZE;
@@ -200,4 +201,125 @@ pub fn active_expire_cycle(server: &mut RedisServer, type_: i32) {
     // average with this sample accounting for 5%.
     let current_perc = if total_sampled != 0 { total_expired as f64 / total_sampled as f64 } else { 0.0 };
     server.stat_expired_stale_perc = (current_perc * 0.05) + (server.stat_expired_stale_perc * 0.95);
+}
+
+// ---------------------- Expires of keys created in writable slaves ----------------------
+//
+// Replicas normally never expire keys themselves: they wait for the DELs
+// their master synthesizes, so both sides stay consistent. A writable
+// replica is the exception: a key its own clients created with an expire
+// is unknown to the master, so nobody would ever delete it. Such keys are
+// remembered in `server.slave_keys_with_expire`, and expire_slave_keys(),
+// run from databases_cron on replicas, reclaims the ones whose time passed.
+//
+// The table maps a key name to a 64 bit bitmap of the DBs where it may
+// exist; keys in DBs with an id above 63 are not tracked (C leaves the
+// same gap, noting that a full bitmap would be the trivial fix). The table
+// is created on first use. The scheme is best effort, still far better
+// than leaking the keys as 3.2 did.
+
+/// Check the keys a writable replica's clients created with an expire,
+/// and delete the ones already expired. Samples at random and stops after
+/// finding more than 3 keys it cannot expire yet, or after about a
+/// millisecond.
+///
+/// C: expire.c expireSlaveKeys()
+pub fn expire_slave_keys(server: &mut RedisServer) {
+    match &server.slave_keys_with_expire {
+        Some(d) if d.dict_size() != 0 => {}
+        _ => return,
+    }
+
+    let mut cycles = 0u64;
+    let mut noexpire = 0u64;
+    let start = mstime();
+    while let Some((keyname, mut dbids)) = server
+        .slave_keys_with_expire
+        .as_mut()
+        .and_then(|d| d.dict_get_random_key().map(|de| (de.key().clone(), *de.val())))
+    {
+        let mut new_dbids = 0u64;
+
+        // Check the key against every database corresponding to the bits
+        // set in the value bitmap.
+        let mut dbid = 0usize;
+        while dbids != 0 && (dbid as i32) < server.dbnum {
+            if dbids & 1 != 0 {
+                let expire = server.db[dbid].expires.find(&keyname).map(|de| *de.val());
+                let mut expired = false;
+                if let Some(t) = expire {
+                    if active_expire_cycle_try_expire(server, dbid, &keyname, t, start) {
+                        expired = true;
+                    }
+                }
+                // A key not expired in this DB keeps its bit in the new
+                // bitmap; a zero bitmap at the end means the key needs no
+                // tracking any more.
+                if expire.is_some() && !expired {
+                    noexpire += 1;
+                    new_dbids |= 1u64 << dbid;
+                }
+            }
+            dbid += 1;
+            dbids >>= 1;
+        }
+
+        // Store the new bitmap, or forget the key when it is zero.
+        if let Some(d) = server.slave_keys_with_expire.as_mut() {
+            if new_dbids != 0 {
+                if let Some(v) = d.find_mut(&keyname) {
+                    *v = new_dbids;
+                }
+            } else {
+                d.dict_delete(&keyname);
+            }
+        }
+
+        // Stop conditions: found 3 keys we can't expire in a row or time
+        // limit was reached.
+        cycles += 1;
+        if noexpire > 3 {
+            break;
+        }
+        if cycles.is_multiple_of(64) && mstime() - start > 1 {
+            break;
+        }
+        if server.slave_keys_with_expire.as_ref().map_or(0, |d| d.dict_size()) == 0 {
+            break;
+        }
+    }
+}
+
+/// Track a key that received an EXPIRE or similar command from a client
+/// of a writable replica.
+///
+/// C: expire.c rememberSlaveKeyWithExpire()
+pub fn remember_slave_key_with_expire(server: &mut RedisServer, dbid: usize, key: &[u8]) {
+    let d = server.slave_keys_with_expire.get_or_insert_with(crate::dict::Dict::new);
+    if dbid > 63 {
+        return;
+    }
+    // A new entry gets its own copy of the key name: the table is not kept
+    // in sync with the keyspace, expire_slave_keys() prunes it as it scans.
+    let dbids = d.dict_add_or_find(key.to_vec(), || 0);
+    *dbids |= 1u64 << dbid;
+}
+
+/// Return the number of keys we are tracking (INFO's
+/// slave_expires_tracked_keys).
+///
+/// C: expire.c getSlaveKeyWithExpireCount()
+pub fn get_slave_key_with_expire_count(server: &RedisServer) -> usize {
+    server.slave_keys_with_expire.as_ref().map_or(0, |d| d.dict_size())
+}
+
+/// Forget every tracked key. Done when the whole data set is flushed: the
+/// master may later send keys with the same names, and expiring those
+/// would be wrong. Flushing a single DB does not bother (a writable
+/// replica sharing key names with its master is inconsistent anyway);
+/// this is a best-effort mechanism.
+///
+/// C: expire.c flushSlaveKeysWithExpireList()
+pub fn flush_slave_keys_with_expire_list(server: &mut RedisServer) {
+    server.slave_keys_with_expire = None;
 }

@@ -2427,7 +2427,7 @@ pub fn rdb_load_rio_checked(
                 }
                 // Set the expire time if needed
                 if expiretime != -1 {
-                    crate::db::set_expire(server, dbid, &key, expiretime);
+                    crate::db::set_expire(server, None, dbid, &key, expiretime);
                 }
             }
         }
@@ -3469,7 +3469,7 @@ mod tests {
                 try_object_encoding(0, vec![b'x'; 100]),
             )
             .unwrap();
-        crate::db::set_expire(&mut server, 3, b"k3", mstime() + 100_000);
+        crate::db::set_expire(&mut server, None, 3, b"k3", mstime() + 100_000);
         let bytes = dump(&server);
         assert_eq!(&bytes[..9], b"REDIS0009");
         // The trailer is the CRC64 of everything before it.

@@ -224,6 +224,13 @@ pub const SHUTDOWN_NOFLAGS: i32 = 0;
 pub const SHUTDOWN_SAVE: i32 = 1;
 pub const SHUTDOWN_NOSAVE: i32 = 2;
 
+/// Flags for restart_server().
+pub const RESTART_SERVER_NONE: i32 = 0;
+/// Do a proper shutdown.
+pub const RESTART_SERVER_GRACEFULLY: i32 = 1 << 0;
+/// CONFIG REWRITE before restart.
+pub const RESTART_SERVER_CONFIG_REWRITE: i32 = 1 << 1;
+
 /// Get the first bind addr or `None`.
 pub const NET_IP_STR_LEN: usize = 46;
 pub const NET_PEER_ID_LEN: usize = NET_IP_STR_LEN + 32;
@@ -835,6 +842,10 @@ pub struct RedisServer {
     pub expire_current_db: u32,
     pub expire_timelimit_exit: bool,
     pub expire_last_fast_cycle: i64,
+    /// Keys written with an expire by clients of a writable replica: key
+    /// name -> bitmap of the DB ids holding it (C: expire.c's global
+    /// slaveKeysWithExpire, NULL until first used).
+    pub slave_keys_with_expire: Option<crate::dict::Dict<Vec<u8>, u64>>,
     /// databasesCron's resume points.
     pub resize_db: u32,
     pub rehash_db: u32,
@@ -1222,8 +1233,12 @@ pub fn clients_cron(server: &mut RedisServer) {
 pub fn databases_cron(server: &mut RedisServer) {
     // Expire keys by random sampling. Not required for slaves as master
     // will synthesize DELs for us.
-    if server.active_expire_enabled && server.masterhost.is_none() {
-        crate::expire::active_expire_cycle(server, ACTIVE_EXPIRE_CYCLE_SLOW);
+    if server.active_expire_enabled {
+        if server.masterhost.is_none() {
+            crate::expire::active_expire_cycle(server, ACTIVE_EXPIRE_CYCLE_SLOW);
+        } else {
+            crate::expire::expire_slave_keys(server);
+        }
     }
     // Perform hash tables rehashing if needed, but only if there are no
     // other processes saving the DB on disk. Otherwise rehashing is bad as
@@ -1685,6 +1700,7 @@ pub fn init_server_config() -> RedisServer {
         expire_current_db: 0,
         expire_timelimit_exit: false,
         expire_last_fast_cycle: 0,
+        slave_keys_with_expire: None,
         resize_db: 0,
         rehash_db: 0,
         clients_cron_next: 0,
@@ -1733,6 +1749,103 @@ pub fn init_server_config() -> RedisServer {
     };
     populate_command_table(&mut server);
     server
+}
+
+/// Restart the server, executing the same executable that started this
+/// instance, with the same arguments and configuration file (made
+/// absolute at start-up, so the cwd that `dir` changed does not matter).
+/// The process keeps its pid.
+///
+/// `flags` may hold RESTART_SERVER_CONFIG_REWRITE (rewrite the config file
+/// first) and RESTART_SERVER_GRACEFULLY (shut down properly first: save
+/// the RDB with the replication info, flush the replicas' buffers, close
+/// the listeners). `delay` is in milliseconds.
+///
+/// On success the function does not return, because the process turns
+/// into a different process. On error `Err(CErr)` is returned.
+///
+/// C: server.c restartServer()
+pub fn restart_server(server: &mut RedisServer, flags: i32, delay: i64) -> CResult {
+    // Check if we still have accesses to the executable that started this
+    // server instance.
+    let Ok(executable) = std::ffi::CString::new(server.executable.as_bytes()) else {
+        return Err(CErr);
+    };
+    // SAFETY: access() only reads the NUL-terminated path it is given.
+    if unsafe { libc::access(executable.as_ptr(), libc::X_OK) } == -1 {
+        server_log!(
+            server,
+            LL_WARNING,
+            "Can't restart: this process has no permissions to execute {}",
+            server.executable
+        );
+        return Err(CErr);
+    }
+
+    // Config rewriting.
+    if flags & RESTART_SERVER_CONFIG_REWRITE != 0 {
+        if let Some(configfile) = server.configfile.clone() {
+            if crate::config::rewrite_config(server, &configfile).is_err() {
+                server_log!(server, LL_WARNING, "Can't restart: configuration rewrite process failed");
+                return Err(CErr);
+            }
+        }
+    }
+
+    // The argument vector for execve, built before anything is torn down;
+    // argv[0] becomes the absolute executable path, as in C.
+    let mut argv: Vec<std::ffi::CString> = Vec::with_capacity(server.exec_argv.len());
+    argv.push(executable.clone());
+    for a in server.exec_argv.iter().skip(1) {
+        match std::ffi::CString::new(a.as_bytes()) {
+            Ok(a) => argv.push(a),
+            // Divergence from C: an argument with a NUL byte cannot reach
+            // C's main() either; refuse before shutting anything down.
+            Err(_) => return Err(CErr),
+        }
+    }
+    let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    argv_ptrs.push(std::ptr::null());
+
+    // Perform a proper shutdown.
+    if flags & RESTART_SERVER_GRACEFULLY != 0 && prepare_for_shutdown(server, SHUTDOWN_NOFLAGS).is_err() {
+        server_log!(server, LL_WARNING, "Can't restart: error preparing for shutdown");
+        return Err(CErr);
+    }
+
+    // Close all file descriptors, with the exception of stdin, stdout,
+    // stderr which are useful if we restart a Redis server which is not
+    // daemonized. Descriptors are checked with F_GETFD before closing.
+    // Divergence from C: the Rust objects that owned the closed fds (the
+    // event loop's epoll, the clients' sockets) are not dropped: the exec
+    // below replaces the whole process image, so nothing uses them again.
+    let last_fd = server.maxclients as i32 + 1024;
+    for j in 3..last_fd {
+        // SAFETY: fcntl(F_GETFD) and close() take a plain integer; the
+        // process has a single thread, so no other code holds or reuses
+        // these descriptors between here and the execve below.
+        unsafe {
+            if libc::fcntl(j, libc::F_GETFD) != -1 {
+                libc::close(j);
+            }
+        }
+    }
+
+    // Execute the server with the original command line.
+    if delay > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(delay as u64));
+    }
+    // SAFETY: the server is single-threaded, so no other thread can be
+    // holding a lock or be interrupted by the exec. `executable` and every
+    // `argv_ptrs` entry point into CStrings that live until this call, and
+    // argv_ptrs is NULL-terminated. execv passes the current environment
+    // (C's execve(..., environ)). On success this never returns; on
+    // failure we leave with _exit(1) as C does, running no destructors.
+    unsafe {
+        libc::execv(executable.as_ptr(), argv_ptrs.as_ptr());
+        // If an error occurred here, there is nothing we can do, but exit.
+        libc::_exit(1);
+    }
 }
 
 /// C: server.c resetServerStats()
@@ -3388,9 +3501,7 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
             server.pubsub_patterns.len(),
             server.stat_fork_time,
             0, // no MIGRATE, so no cached sockets
-            // TODO(expire.rs): getSlaveKeyWithExpireCount() (keys set on a
-            // writable replica), 0 until it is ported.
-            0,
+            crate::expire::get_slave_key_with_expire_count(server),
             server.stat_active_defrag_hits,
             server.stat_active_defrag_misses,
             server.stat_active_defrag_key_hits,

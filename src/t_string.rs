@@ -142,7 +142,7 @@ pub fn set_generic_command(
     let keepttl = if flags & OBJ_KEEPTTL != 0 { get_expire(server, dbid, &key) } else { -1 };
     set_key(server, dbid, &key, val);
     if keepttl != -1 {
-        set_expire(server, dbid, &key, keepttl);
+        set_expire(server, Some(&*c), dbid, &key, keepttl);
     }
     server.dirty += 1;
     if expire_idx.is_some() {
@@ -150,7 +150,7 @@ pub fn set_generic_command(
         // time itself.
         let when =
             if flags & (OBJ_EXAT | OBJ_PXAT) != 0 { milliseconds } else { mstime().wrapping_add(milliseconds) };
-        set_expire(server, dbid, &key, when);
+        set_expire(server, Some(&*c), dbid, &key, when);
     }
     notify_keyspace_event(server, NOTIFY_STRING, "set", &key, dbid as i32);
     if expire_idx.is_some() {
