@@ -305,7 +305,7 @@ def median(values):
 def spread(values):
     """(max - min) / median, in percent: the run-to-run noise."""
     values = [v for v in values if v is not None]
-    if len(values) < 2:
+    if len(values) < 2 or statistics.median(values) == 0:
         return None
     return 100.0 * (max(values) - min(values)) / statistics.median(values)
 
