@@ -20,7 +20,9 @@ use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
 use crate::server::*;
-use crate::t_string::{check_type, db_unshare_string_value, CONE, CZERO, NULLBULK, SYNTAXERR};
+use crate::t_string::{
+    check_type, db_unshare_string_value, CONE, CZERO, NULLBULK, SYNTAXERR,
+};
 
 /// C's strcasecmp(a, lit) == 0 on a NUL-terminated argument: `a` counts
 /// only up to its first NUL byte. (no C twin)
@@ -141,7 +143,12 @@ pub fn redis_bitpos(s: &[u8], bit: i32) -> i64 {
 /// must be long enough.
 ///
 /// C: bitops.c setUnsignedBitfield()
-pub fn set_unsigned_bitfield(p: &mut [u8], mut offset: u64, bits: u64, value: u64) {
+pub fn set_unsigned_bitfield(
+    p: &mut [u8],
+    mut offset: u64,
+    bits: u64,
+    value: u64,
+) {
     for j in 0..bits {
         let bitval = ((value & (1u64 << (bits - 1 - j))) != 0) as u64;
         let byte = (offset >> 3) as usize;
@@ -227,11 +234,7 @@ pub fn check_unsigned_bitfield_overflow(
     owtype: i32,
     limit: Option<&mut u64>,
 ) -> i32 {
-    let max: u64 = if bits == 64 {
-        u64::MAX
-    } else {
-        (1u64 << bits) - 1
-    };
+    let max: u64 = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
     let maxincr: i64 = max.wrapping_sub(value) as i64;
     let minincr: i64 = 0u64.wrapping_sub(value) as i64;
 
@@ -278,11 +281,7 @@ pub fn check_signed_bitfield_overflow(
     owtype: i32,
     limit: Option<&mut i64>,
 ) -> i32 {
-    let max: i64 = if bits == 64 {
-        i64::MAX
-    } else {
-        (1i64 << (bits - 1)) - 1
-    };
+    let max: i64 = if bits == 64 { i64::MAX } else { (1i64 << (bits - 1)) - 1 };
     let min: i64 = (-max) - 1;
 
     // maxincr and minincr may overflow, but they are only used after the
@@ -314,7 +313,10 @@ pub fn check_signed_bitfield_overflow(
         *limit = c as i64;
     };
 
-    if value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr) {
+    if value > max
+        || (bits != 64 && incr > maxincr)
+        || (value >= 0 && incr > 0 && incr > maxincr)
+    {
         if let Some(limit) = limit {
             if owtype == BFOVERFLOW_WRAP {
                 handle_wrap(limit);
@@ -364,7 +366,12 @@ pub const BITFIELDOP_INCRBY: i32 = 2;
 /// (BITFIELD): the offset is then n*bits.
 ///
 /// C: bitops.c getBitOffsetFromArgument()
-fn get_bit_offset_from_argument(c: &mut Client, o: &[u8], hash: bool, bits: i32) -> CResult<u64> {
+fn get_bit_offset_from_argument(
+    c: &mut Client,
+    o: &[u8],
+    hash: bool,
+    bits: i32,
+) -> CResult<u64> {
     let err = "bit offset is not an integer or out of range";
     let usehash = o.first() == Some(&b'#') && hash && bits > 0;
     let p = if usehash { &o[1..] } else { o };
@@ -394,7 +401,10 @@ fn get_bit_offset_from_argument(c: &mut Client, o: &[u8], hash: bool, bits: i32)
 /// and returns Err.
 ///
 /// C: bitops.c getBitfieldTypeFromArgument()
-fn get_bitfield_type_from_argument(c: &mut Client, o: &[u8]) -> CResult<(i32, i32)> {
+fn get_bitfield_type_from_argument(
+    c: &mut Client,
+    o: &[u8],
+) -> CResult<(i32, i32)> {
     let err = "Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
     let sign = match o.first() {
         Some(b'i') => 1,
@@ -409,7 +419,9 @@ fn get_bitfield_type_from_argument(c: &mut Client, o: &[u8]) -> CResult<(i32, i3
     let rest = &rest[..memchr::memchr(0, rest).unwrap_or(rest.len())];
     match string2ll(rest) {
         Some(llbits)
-            if llbits >= 1 && !(sign == 1 && llbits > 64) && !(sign == 0 && llbits > 63) =>
+            if llbits >= 1
+                && !(sign == 1 && llbits > 64)
+                && !(sign == 0 && llbits > 63) =>
         {
             Ok((sign, llbits as i32))
         }
@@ -437,7 +449,11 @@ fn lookup_string_for_bit_command<'a>(
     let lru = server.lruclock;
     match lookup_key_write(server, dbid, key) {
         None => {
-            let o = create_object(lru, OBJ_ENCODING_RAW, Value::Str(vec![0u8; byte + 1]));
+            let o = create_object(
+                lru,
+                OBJ_ENCODING_RAW,
+                Value::Str(vec![0u8; byte + 1]),
+            );
             db_add(server, dbid, key, o);
         }
         Some(o) => {
@@ -491,7 +507,8 @@ pub fn setbit_command(server: &mut RedisServer, c: &mut Client) {
 
     let key = std::mem::take(&mut c.argv[1]);
     let dbid = c.db;
-    let Some(s) = lookup_string_for_bit_command(server, c, &key, bitoffset) else {
+    let Some(s) = lookup_string_for_bit_command(server, c, &key, bitoffset)
+    else {
         c.argv[1] = key;
         return;
     };
@@ -534,11 +551,7 @@ pub fn getbit_command(server: &mut RedisServer, c: &mut Client) {
     let bit = 7 - (bitoffset & 0x7);
     // Integer-encoded values are read through their decimal text.
     let s = get_object_read_only_string(o);
-    let bitval = if byte < s.len() {
-        s[byte] & (1 << bit)
-    } else {
-        0
-    };
+    let bitval = if byte < s.len() { s[byte] & (1 << bit) } else { 0 };
 
     add_reply(c, if bitval != 0 { CONE } else { CZERO });
 }
@@ -565,7 +578,10 @@ pub fn bitop_command(server: &mut RedisServer, c: &mut Client) {
 
     // Sanity check: NOT accepts only a single key argument.
     if op == BITOP_NOT && c.argv.len() != 4 {
-        add_reply_error(c, "BITOP NOT must be called with a single source key.");
+        add_reply_error(
+            c,
+            "BITOP NOT must be called with a single source key.",
+        );
         return;
     }
 
@@ -639,12 +655,25 @@ pub fn bitop_command(server: &mut RedisServer, c: &mut Client) {
     let dbid = c.db;
     let targetkey = std::mem::take(&mut c.argv[2]);
     if maxlen > 0 {
-        let o = create_object(server.lruclock, OBJ_ENCODING_RAW, Value::Str(res));
+        let o =
+            create_object(server.lruclock, OBJ_ENCODING_RAW, Value::Str(res));
         set_key(server, dbid, &targetkey, o);
-        notify_keyspace_event(server, NOTIFY_STRING, "set", &targetkey, dbid as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_STRING,
+            "set",
+            &targetkey,
+            dbid as i32,
+        );
     } else if db_delete(server, dbid, &targetkey) {
         signal_modified_key(server, dbid, &targetkey);
-        notify_keyspace_event(server, NOTIFY_GENERIC, "del", &targetkey, dbid as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_GENERIC,
+            "del",
+            &targetkey,
+            dbid as i32,
+        );
     }
     c.argv[2] = targetkey;
     server.dirty += 1;
@@ -803,7 +832,8 @@ pub fn bitpos_command(server: &mut RedisServer, c: &mut Client) {
         add_reply_long_long(c, -1);
     } else {
         let bytes = end - start + 1;
-        let mut pos = redis_bitpos(&p[start as usize..=end as usize], bit as i32);
+        let mut pos =
+            redis_bitpos(&p[start as usize..=end as usize], bit as i32);
 
         // If we are looking for clear bits and the user gave an exact
         // range with start-end, the right of the range can't be taken as
@@ -950,7 +980,12 @@ pub fn bitfield_command(server: &mut RedisServer, c: &mut Client) {
     } else {
         // Lookup by making room up to the farthest bit reached by this
         // operation.
-        match lookup_string_for_bit_command(server, c, &key, highest_write_offset) {
+        match lookup_string_for_bit_command(
+            server,
+            c,
+            &key,
+            highest_write_offset,
+        ) {
             Some(s) => rw = Some(s),
             None => {
                 c.argv[1] = key;
@@ -965,7 +1000,8 @@ pub fn bitfield_command(server: &mut RedisServer, c: &mut Client) {
     for thisop in &ops {
         let bits = thisop.bits as u64;
         // Execute the operation.
-        if thisop.opcode == BITFIELDOP_SET || thisop.opcode == BITFIELDOP_INCRBY {
+        if thisop.opcode == BITFIELDOP_SET || thisop.opcode == BITFIELDOP_INCRBY
+        {
             // SET and INCRBY: handled by the same code path for
             // simplicity. SET returns the previous value, so it needs a
             // fetch and a store as well.
@@ -1080,10 +1116,15 @@ pub fn bitfield_command(server: &mut RedisServer, c: &mut Client) {
             // Now operate on the copied buffer which is guaranteed to be
             // zero-padded.
             if thisop.sign != 0 {
-                let val = get_signed_bitfield(&buf, thisop.offset - (byte * 8), bits);
+                let val =
+                    get_signed_bitfield(&buf, thisop.offset - (byte * 8), bits);
                 add_reply_long_long(c, val);
             } else {
-                let val = get_unsigned_bitfield(&buf, thisop.offset - (byte * 8), bits);
+                let val = get_unsigned_bitfield(
+                    &buf,
+                    thisop.offset - (byte * 8),
+                    bits,
+                );
                 add_reply_long_long(c, val as i64);
             }
         }
@@ -1092,7 +1133,13 @@ pub fn bitfield_command(server: &mut RedisServer, c: &mut Client) {
 
     if changes > 0 {
         signal_modified_key(server, dbid, &key);
-        notify_keyspace_event(server, NOTIFY_STRING, "setbit", &key, dbid as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_STRING,
+            "setbit",
+            &key,
+            dbid as i32,
+        );
         server.dirty += changes;
     }
     c.argv[1] = key;
@@ -1147,22 +1194,46 @@ mod tests {
     fn check_signed_bitfield_overflow_i64() {
         let mut s = 0i64;
         assert_eq!(
-            check_signed_bitfield_overflow(i64::MAX, 1, 64, BFOVERFLOW_WRAP, Some(&mut s)),
+            check_signed_bitfield_overflow(
+                i64::MAX,
+                1,
+                64,
+                BFOVERFLOW_WRAP,
+                Some(&mut s)
+            ),
             1
         );
         assert_eq!(s, i64::MIN);
         assert_eq!(
-            check_signed_bitfield_overflow(-1, i64::MIN, 64, BFOVERFLOW_SAT, Some(&mut s)),
+            check_signed_bitfield_overflow(
+                -1,
+                i64::MIN,
+                64,
+                BFOVERFLOW_SAT,
+                Some(&mut s)
+            ),
             -1
         );
         assert_eq!(s, i64::MIN);
         assert_eq!(
-            check_signed_bitfield_overflow(-1, i64::MIN, 64, BFOVERFLOW_WRAP, Some(&mut s)),
+            check_signed_bitfield_overflow(
+                -1,
+                i64::MIN,
+                64,
+                BFOVERFLOW_WRAP,
+                Some(&mut s)
+            ),
             1
         );
         assert_eq!(s, i64::MAX);
         assert_eq!(
-            check_signed_bitfield_overflow(-1, i64::MIN + 1, 64, BFOVERFLOW_FAIL, None),
+            check_signed_bitfield_overflow(
+                -1,
+                i64::MIN + 1,
+                64,
+                BFOVERFLOW_FAIL,
+                None
+            ),
             0
         );
     }
@@ -1171,28 +1242,58 @@ mod tests {
     fn check_bitfield_overflow_wrap_sat() {
         let mut l = 0u64;
         assert_eq!(
-            check_unsigned_bitfield_overflow(250, 10, 8, BFOVERFLOW_WRAP, Some(&mut l)),
+            check_unsigned_bitfield_overflow(
+                250,
+                10,
+                8,
+                BFOVERFLOW_WRAP,
+                Some(&mut l)
+            ),
             1
         );
         assert_eq!(l, 4);
         assert_eq!(
-            check_unsigned_bitfield_overflow(5, -10, 8, BFOVERFLOW_SAT, Some(&mut l)),
+            check_unsigned_bitfield_overflow(
+                5,
+                -10,
+                8,
+                BFOVERFLOW_SAT,
+                Some(&mut l)
+            ),
             -1
         );
         assert_eq!(l, 0);
         assert_eq!(
-            check_unsigned_bitfield_overflow(5, -10, 8, BFOVERFLOW_WRAP, Some(&mut l)),
+            check_unsigned_bitfield_overflow(
+                5,
+                -10,
+                8,
+                BFOVERFLOW_WRAP,
+                Some(&mut l)
+            ),
             1
         );
         assert_eq!(l, 251);
         let mut s = 0i64;
         assert_eq!(
-            check_signed_bitfield_overflow(127, 1, 8, BFOVERFLOW_WRAP, Some(&mut s)),
+            check_signed_bitfield_overflow(
+                127,
+                1,
+                8,
+                BFOVERFLOW_WRAP,
+                Some(&mut s)
+            ),
             1
         );
         assert_eq!(s, -128);
         assert_eq!(
-            check_signed_bitfield_overflow(-128, -1, 8, BFOVERFLOW_SAT, Some(&mut s)),
+            check_signed_bitfield_overflow(
+                -128,
+                -1,
+                8,
+                BFOVERFLOW_SAT,
+                Some(&mut s)
+            ),
             -1
         );
         assert_eq!(s, -128);

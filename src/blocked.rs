@@ -54,7 +54,11 @@ pub struct ReadyList {
 /// zero.
 ///
 /// C: blocked.c getTimeoutFromObjectOrReply()
-pub fn get_timeout_from_object_or_reply(c: &mut Client, object: &[u8], unit: i32) -> CResult<i64> {
+pub fn get_timeout_from_object_or_reply(
+    c: &mut Client,
+    object: &[u8],
+    unit: i32,
+) -> CResult<i64> {
     let Some(mut tval) = crate::object::get_long_long_from_object_or_reply(
         c,
         object,
@@ -104,7 +108,9 @@ pub fn process_unblocked_clients(server: &mut RedisServer) {
             // the client is not blocked before to proceed, but things may
             // change and the code is conceptually more correct this way.
             if c.flags & CLIENT_BLOCKED == 0 && c.qb_pos < c.querybuf.len() {
-                crate::networking::process_input_buffer_and_replicate(server, c);
+                crate::networking::process_input_buffer_and_replicate(
+                    server, c,
+                );
             }
         });
     }
@@ -122,7 +128,10 @@ pub fn process_unblocked_clients(server: &mut RedisServer) {
 /// C: blocked.c queueClientForReprocessing()
 pub fn queue_client_for_reprocessing(server: &mut RedisServer, id: ClientId) {
     if let Some(c) = server.clients.get_mut(&id) {
-        queue_detached_client_for_reprocessing(&mut server.unblocked_clients, c);
+        queue_detached_client_for_reprocessing(
+            &mut server.unblocked_clients,
+            c,
+        );
     }
 }
 
@@ -146,7 +155,10 @@ fn queue_detached_client_for_reprocessing(
 ///
 /// C: blocked.c unblockClient()
 pub fn unblock_client(server: &mut RedisServer, c: &mut Client) {
-    if c.btype == BLOCKED_LIST || c.btype == BLOCKED_ZSET || c.btype == BLOCKED_STREAM {
+    if c.btype == BLOCKED_LIST
+        || c.btype == BLOCKED_ZSET
+        || c.btype == BLOCKED_STREAM
+    {
         unblock_client_waiting_data(server, c);
     } else if c.btype == BLOCKED_WAIT {
         crate::replication::unblock_client_waiting_replicas(server, c);
@@ -171,16 +183,28 @@ pub fn unblock_client(server: &mut RedisServer, c: &mut Client) {
 /// unblockClient() will be called with the same client as argument.
 ///
 /// C: blocked.c replyToBlockedClientTimedOut()
-pub fn reply_to_blocked_client_timed_out(server: &mut RedisServer, c: &mut Client) {
-    if c.btype == BLOCKED_LIST || c.btype == BLOCKED_ZSET || c.btype == BLOCKED_STREAM {
+pub fn reply_to_blocked_client_timed_out(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
+    if c.btype == BLOCKED_LIST
+        || c.btype == BLOCKED_ZSET
+        || c.btype == BLOCKED_STREAM
+    {
         add_reply(c, crate::t_list::NULLMULTIBULK);
     } else if c.btype == BLOCKED_WAIT {
-        let acks = crate::replication::replication_count_acks_by_offset(server, c.bpop_reploffset);
+        let acks = crate::replication::replication_count_acks_by_offset(
+            server,
+            c.bpop_reploffset,
+        );
         crate::networking::add_reply_long_long(c, acks as i64);
     } else if c.btype == BLOCKED_MODULE {
         // Divergence from C: no modules (moduleBlockedClientTimedOut()).
     } else {
-        crate::server_panic!(server, "Unknown btype in replyToBlockedClientTimedOut().");
+        crate::server_panic!(
+            server,
+            "Unknown btype in replyToBlockedClientTimedOut()."
+        );
     }
 }
 
@@ -262,7 +286,8 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
             server.fixed_time_expire += 1;
             update_cached_time(server);
 
-            let otype = lookup_key_write(server, dbid, &key).map(|o| o.obj_type());
+            let otype =
+                lookup_key_write(server, dbid, &key).map(|o| o.obj_type());
             if otype == Some(OBJ_LIST) {
                 // Serve clients blocked on list key.
                 //
@@ -273,15 +298,18 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
                     .get(&key)
                     .map_or(0, |l| l.len());
                 for _ in 0..numclients {
-                    let Some(id) = blocking_keys_head(server, dbid, &key) else {
+                    let Some(id) = blocking_keys_head(server, dbid, &key)
+                    else {
                         break;
                     };
-                    let Some((btype, is_blpop)) = server.clients.get(&id).map(|r| {
-                        let is_blpop = r
-                            .lastcmd
-                            .is_some_and(|i| server.commands[i].name == "blpop");
-                        (r.btype, is_blpop)
-                    }) else {
+                    let Some((btype, is_blpop)) =
+                        server.clients.get(&id).map(|r| {
+                            let is_blpop = r.lastcmd.is_some_and(|i| {
+                                server.commands[i].name == "blpop"
+                            });
+                            (r.btype, is_blpop)
+                        })
+                    else {
                         // Divergence from C: a receiver that is not in the
                         // client table (only the running client is out of
                         // it, and it is not blocked) is skipped like a
@@ -296,7 +324,11 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
                         continue;
                     }
                     let where_ = if is_blpop { LIST_HEAD } else { LIST_TAIL };
-                    let value = match server.db[dbid].dict.find_mut(&key).map(|o| &mut o.ptr) {
+                    let value = match server.db[dbid]
+                        .dict
+                        .find_mut(&key)
+                        .map(|o| &mut o.ptr)
+                    {
                         Some(Value::List(list)) => list.pop(where_),
                         _ => None,
                     };
@@ -319,8 +351,10 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
                         if served.is_err() {
                             // If we failed serving the client we need to
                             // also undo the POP operation.
-                            if let Some(Value::List(list)) =
-                                server.db[dbid].dict.find_mut(&key).map(|o| &mut o.ptr)
+                            if let Some(Value::List(list)) = server.db[dbid]
+                                .dict
+                                .find_mut(&key)
+                                .map(|o| &mut o.ptr)
                             {
                                 list.push_with_fill(&value, where_, fill);
                             }
@@ -328,13 +362,23 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
                     });
                 }
 
-                let empty = match server.db[dbid].dict.find(&key).map(|de| &de.val().ptr) {
+                let empty = match server.db[dbid]
+                    .dict
+                    .find(&key)
+                    .map(|de| &de.val().ptr)
+                {
                     Some(Value::List(list)) => list.is_empty(),
                     _ => false,
                 };
                 if empty {
                     db_delete(server, dbid, &key);
-                    notify_keyspace_event(server, NOTIFY_GENERIC, "del", &key, dbid as i32);
+                    notify_keyspace_event(
+                        server,
+                        NOTIFY_GENERIC,
+                        "del",
+                        &key,
+                        dbid as i32,
+                    );
                 }
                 // We don't call signalModifiedKey() as it was already
                 // called when an element was pushed on the list.
@@ -359,15 +403,18 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
                     if !still_zset {
                         break;
                     }
-                    let Some(id) = blocking_keys_head(server, dbid, &key) else {
+                    let Some(id) = blocking_keys_head(server, dbid, &key)
+                    else {
                         break;
                     };
-                    let Some((btype, is_bzpopmin)) = server.clients.get(&id).map(|r| {
-                        let is_min = r
-                            .lastcmd
-                            .is_some_and(|i| server.commands[i].name == "bzpopmin");
-                        (r.btype, is_min)
-                    }) else {
+                    let Some((btype, is_bzpopmin)) =
+                        server.clients.get(&id).map(|r| {
+                            let is_min = r.lastcmd.is_some_and(|i| {
+                                server.commands[i].name == "bzpopmin"
+                            });
+                            (r.btype, is_min)
+                        })
+                    else {
                         // Divergence from C: see the list case above.
                         blocking_keys_rotate(server, dbid, &key);
                         continue;
@@ -381,7 +428,9 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
                     let where_ = if is_bzpopmin { ZSET_MIN } else { ZSET_MAX };
                     with_client(server, id, |server, receiver| {
                         unblock_client(server, receiver);
-                        serve_client_blocked_on_sorted_set(server, receiver, dbid, &key, where_);
+                        serve_client_blocked_on_sorted_set(
+                            server, receiver, dbid, &key, where_,
+                        );
 
                         // Replicate the command.
                         let name: &[u8] = if where_ == ZSET_MIN {
@@ -389,7 +438,8 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
                         } else {
                             b"zpopmax"
                         };
-                        let cmd = lookup_command(server, name).unwrap_or_default();
+                        let cmd =
+                            lookup_command(server, name).unwrap_or_default();
                         let argv = [name.to_vec(), key.clone()];
                         propagate(
                             server,
@@ -410,11 +460,12 @@ pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
 
 /// The first client of `db.blocking_keys[key]`. (no C twin: C's
 /// listFirst())
-fn blocking_keys_head(server: &RedisServer, dbid: usize, key: &[u8]) -> Option<ClientId> {
-    server.db[dbid]
-        .blocking_keys
-        .get(key)
-        .and_then(|l| l.front().copied())
+fn blocking_keys_head(
+    server: &RedisServer,
+    dbid: usize,
+    key: &[u8],
+) -> Option<ClientId> {
+    server.db[dbid].blocking_keys.get(key).and_then(|l| l.front().copied())
 }
 
 /// Moves the first client of `db.blocking_keys[key]` to the tail. (no C
@@ -532,8 +583,5 @@ pub fn signal_key_as_ready(server: &mut RedisServer, dbid: usize, key: &[u8]) {
     // avoid adding it multiple times into a list with a simple O(1) check.
     db.ready_keys.insert(key.to_vec());
     // Ok, we need to queue this key into server.ready_keys.
-    server.ready_keys.push(ReadyList {
-        db: dbid,
-        key: key.to_vec(),
-    });
+    server.ready_keys.push(ReadyList { db: dbid, key: key.to_vec() });
 }

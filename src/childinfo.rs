@@ -55,11 +55,7 @@ impl ChildInfoData {
         let cow_size = u64::from_le_bytes(u8s) as usize;
         u8s.copy_from_slice(&b[12..20]);
         let magic = u64::from_le_bytes(u8s);
-        ChildInfoData {
-            process_type,
-            cow_size,
-            magic,
-        }
+        ChildInfoData { process_type, cow_size, magic }
     }
 }
 
@@ -85,7 +81,9 @@ pub fn open_child_info_pipe(server: &mut RedisServer) {
     // SAFETY: fcntl(2) on the descriptor pipe(2) just gave us.
     let nonblock_ok = unsafe {
         let flags = libc::fcntl(fds[0], libc::F_GETFL);
-        flags != -1 && libc::fcntl(fds[0], libc::F_SETFL, flags | libc::O_NONBLOCK) != -1
+        flags != -1
+            && libc::fcntl(fds[0], libc::F_SETFL, flags | libc::O_NONBLOCK)
+                != -1
     };
     if !nonblock_ok {
         close_child_info_pipe(server);
@@ -188,12 +186,8 @@ pub fn zmalloc_get_smap_bytes_by_field(field: &str) -> usize {
     let mut bytes = 0usize;
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix(field) {
-            let kb: usize = rest
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse()
-                .unwrap_or(0);
+            let kb: usize =
+                rest.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
             bytes += kb * 1024;
         }
     }

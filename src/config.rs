@@ -22,10 +22,12 @@ use std::io::{self, Read, Write};
 use crate::networking::{
     add_deferred_multi_bulk_length, add_reply, add_reply_bulk, add_reply_error,
     add_reply_error_format, add_reply_error_length, add_reply_help,
-    add_reply_subcommand_syntax_error, get_client_type_by_name, get_client_type_name,
-    set_deferred_multi_bulk_length,
+    add_reply_subcommand_syntax_error, get_client_type_by_name,
+    get_client_type_name, set_deferred_multi_bulk_length,
 };
-use crate::notify::{keyspace_events_flags_to_string, keyspace_events_string_to_flags};
+use crate::notify::{
+    keyspace_events_flags_to_string, keyspace_events_string_to_flags,
+};
 use crate::server::*;
 use crate::server_log;
 use crate::util::{sdscatrepr, sdssplitargs, strerror, stringmatch};
@@ -219,7 +221,10 @@ pub fn config_enum_get_value(ce: &[ConfigEnum], name: &[u8]) -> Option<i32> {
 /// Get enum name from value. If no match is found `None` is returned.
 ///
 /// C: config.c configEnumGetName()
-pub fn config_enum_get_name(ce: &[ConfigEnum], val: i32) -> Option<&'static str> {
+pub fn config_enum_get_name(
+    ce: &[ConfigEnum],
+    val: i32,
+) -> Option<&'static str> {
     ce.iter().find(|e| e.val == val).map(|e| e.name)
 }
 
@@ -227,7 +232,10 @@ pub fn config_enum_get_name(ce: &[ConfigEnum], val: i32) -> Option<&'static str>
 /// `None` if there is no match.
 ///
 /// C: config.c configEnumGetNameOrUnknown()
-pub fn config_enum_get_name_or_unknown(ce: &[ConfigEnum], val: i32) -> &'static str {
+pub fn config_enum_get_name_or_unknown(
+    ce: &[ConfigEnum],
+    val: i32,
+) -> &'static str {
     config_enum_get_name(ce, val).unwrap_or("unknown")
 }
 
@@ -235,7 +243,10 @@ pub fn config_enum_get_name_or_unknown(ce: &[ConfigEnum], val: i32) -> &'static 
 ///
 /// C: config.c evictPolicyToString()
 pub fn evict_policy_to_string(server: &RedisServer) -> &'static str {
-    config_enum_get_name_or_unknown(MAXMEMORY_POLICY_ENUM, server.maxmemory_policy)
+    config_enum_get_name_or_unknown(
+        MAXMEMORY_POLICY_ENUM,
+        server.maxmemory_policy,
+    )
 }
 
 // --------------------------- Config file parsing ---------------------------
@@ -255,7 +266,11 @@ pub fn yesnotoi(s: &[u8]) -> Option<bool> {
 }
 
 /// C: config.c appendServerSaveParams()
-pub fn append_server_save_params(server: &mut RedisServer, seconds: i64, changes: i32) {
+pub fn append_server_save_params(
+    server: &mut RedisServer,
+    seconds: i64,
+    changes: i32,
+) {
     server.saveparams.push(SaveParam { seconds, changes });
 }
 
@@ -268,10 +283,12 @@ pub fn reset_server_save_params(server: &mut RedisServer) {
 /// is initialized.
 ///
 /// C: config.c queueLoadModule()
-pub fn queue_load_module(server: &mut RedisServer, path: &[u8], _argv: &[Vec<u8>]) {
-    server
-        .loadmodule_queue
-        .push(String::from_utf8_lossy(path).into_owned());
+pub fn queue_load_module(
+    server: &mut RedisServer,
+    path: &[u8],
+    _argv: &[Vec<u8>],
+) {
+    server.loadmodule_queue.push(String::from_utf8_lossy(path).into_owned());
 }
 
 /// The error text of a yes/no directive that got something else.
@@ -298,7 +315,11 @@ pub fn load_server_config_from_string(server: &mut RedisServer, config: &[u8]) {
 
         // Split into arguments
         let Some(mut argv) = sdssplitargs(line) else {
-            config_loaderr(linenum, line, "Unbalanced quotes in configuration line");
+            config_loaderr(
+                linenum,
+                line,
+                "Unbalanced quotes in configuration line",
+            );
         };
 
         // Skip this line if the resulting command vector is empty.
@@ -308,8 +329,12 @@ pub fn load_server_config_from_string(server: &mut RedisServer, config: &[u8]) {
         argv[0].make_ascii_lowercase();
 
         // Execute config directives
-        if let Err(err) = load_server_config_directive(server, &argv, linenum, &mut slaveof_linenum)
-        {
+        if let Err(err) = load_server_config_directive(
+            server,
+            &argv,
+            linenum,
+            &mut slaveof_linenum,
+        ) {
             config_loaderr(linenum, line, &err);
         }
     }
@@ -341,7 +366,8 @@ fn load_server_config_directive(
     let name = String::from_utf8_lossy(&argv[0]).into_owned();
     let is = |n: &str| name == n;
     let arg = |j: usize| String::from_utf8_lossy(&argv[j]).into_owned();
-    let yesno = |j: usize| yesnotoi(&argv[j]).ok_or_else(|| ERR_YES_NO.to_string());
+    let yesno =
+        |j: usize| yesnotoi(&argv[j]).ok_or_else(|| ERR_YES_NO.to_string());
 
     if is("timeout") && argc == 2 {
         server.maxidletime = atoi(&argv[1]) as i64;
@@ -419,7 +445,10 @@ fn load_server_config_directive(
                 .create(true)
                 .open(&server.logfile)
             {
-                return Err(format!("Can't open the log file: {}", strerror(&e)));
+                return Err(format!(
+                    "Can't open the log file: {}",
+                    strerror(&e)
+                ));
             }
         }
     } else if is("always-show-logo") && argc == 2 {
@@ -433,10 +462,14 @@ fn load_server_config_directive(
     } else if is("ignore-warnings") && argc == 2 {
         server.ignore_warnings = Some(arg(1));
     } else if is("syslog-facility") && argc == 2 {
-        server.syslog_facility =
-            config_enum_get_value(SYSLOG_FACILITY_ENUM, &argv[1]).ok_or_else(|| {
-                "Invalid log facility. Must be one of USER or between LOCAL0-LOCAL7".to_string()
-            })?;
+        server.syslog_facility = config_enum_get_value(
+            SYSLOG_FACILITY_ENUM,
+            &argv[1],
+        )
+        .ok_or_else(|| {
+            "Invalid log facility. Must be one of USER or between LOCAL0-LOCAL7"
+                .to_string()
+        })?;
     } else if is("databases") && argc == 2 {
         server.dbnum = atoi(&argv[1]);
         if server.dbnum < 1 {
@@ -453,8 +486,9 @@ fn load_server_config_directive(
     } else if is("maxmemory") && argc == 2 {
         server.maxmemory = memtoll(&argv[1]).0 as u64;
     } else if is("maxmemory-policy") && argc == 2 {
-        server.maxmemory_policy = config_enum_get_value(MAXMEMORY_POLICY_ENUM, &argv[1])
-            .ok_or_else(|| "Invalid maxmemory policy".to_string())?;
+        server.maxmemory_policy =
+            config_enum_get_value(MAXMEMORY_POLICY_ENUM, &argv[1])
+                .ok_or_else(|| "Invalid maxmemory policy".to_string())?;
     } else if is("maxmemory-samples") && argc == 2 {
         server.maxmemory_samples = atoi(&argv[1]);
         if server.maxmemory_samples <= 0 {
@@ -479,7 +513,9 @@ fn load_server_config_directive(
         server.masterhost = Some(arg(1));
         server.masterport = atoi(&argv[2]);
         server.repl_state = REPL_STATE_CONNECT;
-    } else if (is("repl-ping-slave-period") || is("repl-ping-replica-period")) && argc == 2 {
+    } else if (is("repl-ping-slave-period") || is("repl-ping-replica-period"))
+        && argc == 2
+    {
         server.repl_ping_slave_period = atoi(&argv[1]);
         if server.repl_ping_slave_period <= 0 {
             return Err("repl-ping-replica-period must be 1 or greater".into());
@@ -511,16 +547,17 @@ fn load_server_config_directive(
             return Err("repl-backlog-ttl can't be negative ".into());
         }
     } else if is("masterauth") && argc == 2 {
-        server.masterauth = if argv[1].is_empty() {
-            None
-        } else {
-            Some(argv[1].clone())
-        };
-    } else if (is("slave-serve-stale-data") || is("replica-serve-stale-data")) && argc == 2 {
+        server.masterauth =
+            if argv[1].is_empty() { None } else { Some(argv[1].clone()) };
+    } else if (is("slave-serve-stale-data") || is("replica-serve-stale-data"))
+        && argc == 2
+    {
         server.repl_serve_stale_data = yesno(1)?;
     } else if (is("slave-read-only") || is("replica-read-only")) && argc == 2 {
         server.repl_slave_ro = yesno(1)?;
-    } else if (is("slave-ignore-maxmemory") || is("replica-ignore-maxmemory")) && argc == 2 {
+    } else if (is("slave-ignore-maxmemory") || is("replica-ignore-maxmemory"))
+        && argc == 2
+    {
         server.repl_slave_ignore_maxmemory = yesno(1)?;
     } else if is("rdbcompression") && argc == 2 {
         server.rdb_compression = yesno(1)?;
@@ -534,7 +571,8 @@ fn load_server_config_directive(
         server.lazyfree_lazy_expire = yesno(1)?;
     } else if is("lazyfree-lazy-server-del") && argc == 2 {
         server.lazyfree_lazy_server_del = yesno(1)?;
-    } else if (is("slave-lazy-flush") || is("replica-lazy-flush")) && argc == 2 {
+    } else if (is("slave-lazy-flush") || is("replica-lazy-flush")) && argc == 2
+    {
         server.repl_slave_lazy_flush = yesno(1)?;
     } else if is("activedefrag") && argc == 2 {
         // Divergence from C: we behave like a build with HAVE_DEFRAG (the
@@ -555,18 +593,24 @@ fn load_server_config_directive(
         server.aof_state = if yes { AOF_ON } else { AOF_OFF };
     } else if is("appendfilename") && argc == 2 {
         if !path_is_base_name(&argv[1]) {
-            return Err("appendfilename can't be a path, just a filename".into());
+            return Err(
+                "appendfilename can't be a path, just a filename".into()
+            );
         }
         server.aof_filename = arg(1);
     } else if is("no-appendfsync-on-rewrite") && argc == 2 {
         server.aof_no_fsync_on_rewrite = yesno(1)?;
     } else if is("appendfsync") && argc == 2 {
         server.aof_fsync = config_enum_get_value(AOF_FSYNC_ENUM, &argv[1])
-            .ok_or_else(|| "argument must be 'no', 'always' or 'everysec'".to_string())?;
+            .ok_or_else(|| {
+                "argument must be 'no', 'always' or 'everysec'".to_string()
+            })?;
     } else if is("auto-aof-rewrite-percentage") && argc == 2 {
         server.aof_rewrite_perc = atoi(&argv[1]);
         if server.aof_rewrite_perc < 0 {
-            return Err("Invalid negative percentage for AOF auto rewrite".into());
+            return Err(
+                "Invalid negative percentage for AOF auto rewrite".into()
+            );
         }
     } else if is("auto-aof-rewrite-min-size") && argc == 2 {
         server.aof_rewrite_min_size = memtoll(&argv[1]).0;
@@ -580,13 +624,12 @@ fn load_server_config_directive(
         server.aof_use_rdb_preamble = yesno(1)?;
     } else if is("requirepass") && argc == 2 {
         if argv[1].len() > CONFIG_AUTHPASS_MAX_LEN {
-            return Err("Password is longer than CONFIG_AUTHPASS_MAX_LEN".into());
+            return Err(
+                "Password is longer than CONFIG_AUTHPASS_MAX_LEN".into()
+            );
         }
-        server.requirepass = if argv[1].is_empty() {
-            None
-        } else {
-            Some(argv[1].clone())
-        };
+        server.requirepass =
+            if argv[1].is_empty() { None } else { Some(argv[1].clone()) };
     } else if is("pidfile") && argc == 2 {
         server.pidfile = Some(arg(1));
     } else if is("dbfilename") && argc == 2 {
@@ -596,13 +639,23 @@ fn load_server_config_directive(
         server.rdb_filename = arg(1);
     } else if is("active-defrag-threshold-lower") && argc == 2 {
         server.active_defrag_threshold_lower = atoi(&argv[1]);
-        if server.active_defrag_threshold_lower < 0 || server.active_defrag_threshold_lower > 1000 {
-            return Err("active-defrag-threshold-lower must be between 0 and 1000".into());
+        if server.active_defrag_threshold_lower < 0
+            || server.active_defrag_threshold_lower > 1000
+        {
+            return Err(
+                "active-defrag-threshold-lower must be between 0 and 1000"
+                    .into(),
+            );
         }
     } else if is("active-defrag-threshold-upper") && argc == 2 {
         server.active_defrag_threshold_upper = atoi(&argv[1]);
-        if server.active_defrag_threshold_upper < 0 || server.active_defrag_threshold_upper > 1000 {
-            return Err("active-defrag-threshold-upper must be between 0 and 1000".into());
+        if server.active_defrag_threshold_upper < 0
+            || server.active_defrag_threshold_upper > 1000
+        {
+            return Err(
+                "active-defrag-threshold-upper must be between 0 and 1000"
+                    .into(),
+            );
         }
     } else if is("active-defrag-ignore-bytes") && argc == 2 {
         // (size_t in C: a negative value wraps, only 0 fails.)
@@ -612,13 +665,21 @@ fn load_server_config_directive(
         }
     } else if is("active-defrag-cycle-min") && argc == 2 {
         server.active_defrag_cycle_min = atoi(&argv[1]);
-        if server.active_defrag_cycle_min < 1 || server.active_defrag_cycle_min > 99 {
-            return Err("active-defrag-cycle-min must be between 1 and 99".into());
+        if server.active_defrag_cycle_min < 1
+            || server.active_defrag_cycle_min > 99
+        {
+            return Err(
+                "active-defrag-cycle-min must be between 1 and 99".into()
+            );
         }
     } else if is("active-defrag-cycle-max") && argc == 2 {
         server.active_defrag_cycle_max = atoi(&argv[1]);
-        if server.active_defrag_cycle_max < 1 || server.active_defrag_cycle_max > 99 {
-            return Err("active-defrag-cycle-max must be between 1 and 99".into());
+        if server.active_defrag_cycle_max < 1
+            || server.active_defrag_cycle_max > 99
+        {
+            return Err(
+                "active-defrag-cycle-max must be between 1 and 99".into()
+            );
         }
     } else if is("active-defrag-max-scan-fields") && argc == 2 {
         // (unsigned long in C: a negative value wraps, only 0 fails.)
@@ -634,7 +695,9 @@ fn load_server_config_directive(
         server.stream_node_max_bytes = memtoll(&argv[1]).0 as usize;
     } else if is("stream-node-max-entries") && argc == 2 {
         server.stream_node_max_entries = atoi(&argv[1]) as i64;
-    } else if (is("list-max-ziplist-entries") || is("list-max-ziplist-value")) && argc == 2 {
+    } else if (is("list-max-ziplist-entries") || is("list-max-ziplist-value"))
+        && argc == 2
+    {
         // DEAD OPTIONS (two branches in C)
     } else if is("list-max-ziplist-size") && argc == 2 {
         server.list_max_ziplist_size = atoi(&argv[1]);
@@ -667,9 +730,7 @@ fn load_server_config_directive(
             // The table is keyed by `&'static str` (the names in the
             // command table); a renamed name lives as long as the process,
             // like C's sds key in server.commands, so leaking it is exact.
-            server
-                .command_index
-                .insert(Box::leak(copy.into_boxed_str()), cmd);
+            server.command_index.insert(Box::leak(copy.into_boxed_str()), cmd);
         }
     } else if is("cluster-enabled") && argc == 2 {
         server.cluster_enabled = yesno(1)?;
@@ -684,12 +745,16 @@ fn load_server_config_directive(
         server.cluster_announce_ip = Some(arg(1));
     } else if is("cluster-announce-port") && argc == 2 {
         server.cluster_announce_port = atoi(&argv[1]);
-        if server.cluster_announce_port < 0 || server.cluster_announce_port > 65535 {
+        if server.cluster_announce_port < 0
+            || server.cluster_announce_port > 65535
+        {
             return Err("Invalid port".into());
         }
     } else if is("cluster-announce-bus-port") && argc == 2 {
         server.cluster_announce_bus_port = atoi(&argv[1]);
-        if server.cluster_announce_bus_port < 0 || server.cluster_announce_bus_port > 65535 {
+        if server.cluster_announce_bus_port < 0
+            || server.cluster_announce_bus_port > 65535
+        {
             return Err("Invalid port".into());
         }
     } else if is("cluster-require-full-coverage") && argc == 2 {
@@ -702,22 +767,32 @@ fn load_server_config_directive(
     } else if is("cluster-migration-barrier") && argc == 2 {
         server.cluster_migration_barrier = atoi(&argv[1]);
         if server.cluster_migration_barrier < 0 {
-            return Err("cluster migration barrier must zero or positive".into());
+            return Err(
+                "cluster migration barrier must zero or positive".into()
+            );
         }
-    } else if (is("cluster-slave-validity-factor") || is("cluster-replica-validity-factor"))
+    } else if (is("cluster-slave-validity-factor")
+        || is("cluster-replica-validity-factor"))
         && argc == 2
     {
         server.cluster_slave_validity_factor = atoi(&argv[1]);
         if server.cluster_slave_validity_factor < 0 {
-            return Err("cluster replica validity factor must be zero or positive".into());
+            return Err(
+                "cluster replica validity factor must be zero or positive"
+                    .into(),
+            );
         }
-    } else if (is("cluster-slave-no-failover") || is("cluster-replica-no-failover")) && argc == 2 {
+    } else if (is("cluster-slave-no-failover")
+        || is("cluster-replica-no-failover"))
+        && argc == 2
+    {
         server.cluster_slave_no_failover = yesno(1)?;
     } else if is("lua-time-limit") && argc == 2 {
         server.lua_time_limit = strtoll(&argv[1]);
     } else if is("lua-replicate-commands") && argc == 2 {
         // C stores yesnotoi()'s -1 unchecked, which reads as true.
-        server.lua_always_replicate_commands = yesnotoi(&argv[1]) != Some(false);
+        server.lua_always_replicate_commands =
+            yesnotoi(&argv[1]) != Some(false);
     } else if is("slowlog-log-slower-than") && argc == 2 {
         server.slowlog_log_slower_than = strtoll(&argv[1]);
     } else if is("latency-monitor-threshold") && argc == 2 {
@@ -739,28 +814,40 @@ fn load_server_config_directive(
         let soft = memtoll(&argv[3]).0 as u64;
         let soft_seconds = atoi(&argv[4]);
         if soft_seconds < 0 {
-            return Err("Negative number of seconds in soft limit is invalid".into());
+            return Err(
+                "Negative number of seconds in soft limit is invalid".into()
+            );
         }
         server.client_obuf_limits[class].hard_limit_bytes = hard;
         server.client_obuf_limits[class].soft_limit_bytes = soft;
-        server.client_obuf_limits[class].soft_limit_seconds = soft_seconds as i64;
+        server.client_obuf_limits[class].soft_limit_seconds =
+            soft_seconds as i64;
     } else if is("stop-writes-on-bgsave-error") && argc == 2 {
         server.stop_writes_on_bgsave_err = yesno(1)?;
     } else if (is("slave-priority") || is("replica-priority")) && argc == 2 {
         server.slave_priority = atoi(&argv[1]);
-    } else if (is("slave-announce-ip") || is("replica-announce-ip")) && argc == 2 {
+    } else if (is("slave-announce-ip") || is("replica-announce-ip"))
+        && argc == 2
+    {
         server.slave_announce_ip = Some(arg(1));
-    } else if (is("slave-announce-port") || is("replica-announce-port")) && argc == 2 {
+    } else if (is("slave-announce-port") || is("replica-announce-port"))
+        && argc == 2
+    {
         server.slave_announce_port = atoi(&argv[1]);
-        if server.slave_announce_port < 0 || server.slave_announce_port > 65535 {
+        if server.slave_announce_port < 0 || server.slave_announce_port > 65535
+        {
             return Err("Invalid port".into());
         }
-    } else if (is("min-slaves-to-write") || is("min-replicas-to-write")) && argc == 2 {
+    } else if (is("min-slaves-to-write") || is("min-replicas-to-write"))
+        && argc == 2
+    {
         server.repl_min_slaves_to_write = atoi(&argv[1]);
         if server.repl_min_slaves_to_write < 0 {
             return Err("Invalid value for min-replicas-to-write.".into());
         }
-    } else if (is("min-slaves-max-lag") || is("min-replicas-max-lag")) && argc == 2 {
+    } else if (is("min-slaves-max-lag") || is("min-replicas-max-lag"))
+        && argc == 2
+    {
         server.repl_min_slaves_max_lag = atoi(&argv[1]);
         if server.repl_min_slaves_max_lag < 0 {
             return Err("Invalid value for min-replicas-max-lag.".into());
@@ -768,7 +855,9 @@ fn load_server_config_directive(
     } else if is("notify-keyspace-events") && argc == 2 {
         let flags = keyspace_events_string_to_flags(&argv[1]);
         if flags == -1 {
-            return Err("Invalid event class character. Use 'g$lshzxeA'.".into());
+            return Err(
+                "Invalid event class character. Use 'g$lshzxeA'.".into()
+            );
         }
         server.notify_keyspace_events = flags;
     } else if is("supervised") && argc == 2 {
@@ -802,7 +891,8 @@ fn config_loaderr(linenum: usize, line: &[u8], err: &str) -> ! {
     let mut out = Vec::new();
     out.extend_from_slice(b"\n*** FATAL CONFIG FILE ERROR ***\n");
     out.extend_from_slice(
-        format!("Reading the configuration file, at line {}\n", linenum).as_bytes(),
+        format!("Reading the configuration file, at line {}\n", linenum)
+            .as_bytes(),
     );
     out.extend_from_slice(b">>> '");
     out.extend_from_slice(line);
@@ -952,7 +1042,10 @@ fn config_set(
         // Special fields that can't be handled with general macros.
         "dbfilename" => {
             if !path_is_base_name(o) {
-                add_reply_error(c, "dbfilename can't be a path, just a filename");
+                add_reply_error(
+                    c,
+                    "dbfilename can't be a path, just a filename",
+                );
                 return Ok(false);
             }
             server.rdb_filename = ostr();
@@ -961,13 +1054,16 @@ fn config_set(
             if o.len() > CONFIG_AUTHPASS_MAX_LEN {
                 return Err(BadFmt);
             }
-            server.requirepass = if o.is_empty() { None } else { Some(o.to_vec()) };
+            server.requirepass =
+                if o.is_empty() { None } else { Some(o.to_vec()) };
         }
         "masterauth" => {
-            server.masterauth = if o.is_empty() { None } else { Some(o.to_vec()) };
+            server.masterauth =
+                if o.is_empty() { None } else { Some(o.to_vec()) };
         }
         "cluster-announce-ip" => {
-            server.cluster_announce_ip = if o.is_empty() { None } else { Some(ostr()) };
+            server.cluster_announce_ip =
+                if o.is_empty() { None } else { Some(ostr()) };
         }
         "maxclients" => {
             let orig_value = server.maxclients;
@@ -991,9 +1087,11 @@ fn config_set(
                     server.maxclients = orig_value;
                     return Ok(false);
                 }
-                let want = server.maxclients as usize + CONFIG_FDSET_INCR as usize;
+                let want =
+                    server.maxclients as usize + CONFIG_FDSET_INCR as usize;
                 if crate::ae::ae_get_set_size(&server.el) < want
-                    && crate::ae::ae_resize_set_size(&mut server.el, want) == crate::ae::AE_ERR
+                    && crate::ae::ae_resize_set_size(&mut server.el, want)
+                        == crate::ae::AE_ERR
                 {
                     add_reply_error(
                         c,
@@ -1033,7 +1131,10 @@ fn config_set(
             }
             for (j, tok) in v.iter().enumerate() {
                 let (val, end, _) = strtol_prefix(tok, 10);
-                if end != tok.len() || (j & 1 == 0 && val < 1) || (j & 1 == 1 && val < 0) {
+                if end != tok.len()
+                    || (j & 1 == 0 && val < 1)
+                    || (j & 1 == 1 && val < 0)
+                {
                     return Err(BadFmt);
                 }
             }
@@ -1047,7 +1148,10 @@ fn config_set(
         }
         "dir" => {
             if let Err(e) = std::env::set_current_dir(ostr()) {
-                add_reply_error_format(c, format_args!("Changing directory: {}", strerror(&e)));
+                add_reply_error_format(
+                    c,
+                    format_args!("Changing directory: {}", strerror(&e)),
+                );
                 return Ok(false);
             }
             server.dir = ostr();
@@ -1087,7 +1191,8 @@ fn config_set(
                 let soft_seconds = strtoll(l[3]) as i32 as i64;
                 server.client_obuf_limits[class].hard_limit_bytes = hard;
                 server.client_obuf_limits[class].soft_limit_bytes = soft;
-                server.client_obuf_limits[class].soft_limit_seconds = soft_seconds;
+                server.client_obuf_limits[class].soft_limit_seconds =
+                    soft_seconds;
             }
         }
         "notify-keyspace-events" => {
@@ -1098,153 +1203,227 @@ fn config_set(
             server.notify_keyspace_events = flags;
         }
         "slave-announce-ip" | "replica-announce-ip" => {
-            server.slave_announce_ip = if o.is_empty() { None } else { Some(ostr()) };
+            server.slave_announce_ip =
+                if o.is_empty() { None } else { Some(ostr()) };
         }
 
         // Boolean fields.
         "rdbcompression" => server.rdb_compression = config_set_bool(o)?,
-        "repl-disable-tcp-nodelay" => server.repl_disable_tcp_nodelay = config_set_bool(o)?,
+        "repl-disable-tcp-nodelay" => {
+            server.repl_disable_tcp_nodelay = config_set_bool(o)?
+        }
         "repl-diskless-sync" => server.repl_diskless_sync = config_set_bool(o)?,
         "cluster-require-full-coverage" => {
             server.cluster_require_full_coverage = config_set_bool(o)?
         }
-        "cluster-slave-no-failover" => server.cluster_slave_no_failover = config_set_bool(o)?,
-        "cluster-replica-no-failover" => server.cluster_slave_no_failover = config_set_bool(o)?,
+        "cluster-slave-no-failover" => {
+            server.cluster_slave_no_failover = config_set_bool(o)?
+        }
+        "cluster-replica-no-failover" => {
+            server.cluster_slave_no_failover = config_set_bool(o)?
+        }
         "aof-rewrite-incremental-fsync" => {
             server.aof_rewrite_incremental_fsync = config_set_bool(o)?
         }
-        "rdb-save-incremental-fsync" => server.rdb_save_incremental_fsync = config_set_bool(o)?,
+        "rdb-save-incremental-fsync" => {
+            server.rdb_save_incremental_fsync = config_set_bool(o)?
+        }
         "aof-load-truncated" => server.aof_load_truncated = config_set_bool(o)?,
-        "aof-use-rdb-preamble" => server.aof_use_rdb_preamble = config_set_bool(o)?,
-        "slave-serve-stale-data" => server.repl_serve_stale_data = config_set_bool(o)?,
-        "replica-serve-stale-data" => server.repl_serve_stale_data = config_set_bool(o)?,
+        "aof-use-rdb-preamble" => {
+            server.aof_use_rdb_preamble = config_set_bool(o)?
+        }
+        "slave-serve-stale-data" => {
+            server.repl_serve_stale_data = config_set_bool(o)?
+        }
+        "replica-serve-stale-data" => {
+            server.repl_serve_stale_data = config_set_bool(o)?
+        }
         "slave-read-only" => server.repl_slave_ro = config_set_bool(o)?,
         "replica-read-only" => server.repl_slave_ro = config_set_bool(o)?,
-        "slave-ignore-maxmemory" => server.repl_slave_ignore_maxmemory = config_set_bool(o)?,
-        "replica-ignore-maxmemory" => server.repl_slave_ignore_maxmemory = config_set_bool(o)?,
+        "slave-ignore-maxmemory" => {
+            server.repl_slave_ignore_maxmemory = config_set_bool(o)?
+        }
+        "replica-ignore-maxmemory" => {
+            server.repl_slave_ignore_maxmemory = config_set_bool(o)?
+        }
         "activerehashing" => server.activerehashing = config_set_bool(o)?,
         // Divergence from C: like a HAVE_DEFRAG build we accept "yes", but
         // no active defragmentation runs (see the file parser).
         "activedefrag" => server.active_defrag_enabled = config_set_bool(o)?,
         "protected-mode" => server.protected_mode = config_set_bool(o)?,
-        "stop-writes-on-bgsave-error" => server.stop_writes_on_bgsave_err = config_set_bool(o)?,
-        "lazyfree-lazy-eviction" => server.lazyfree_lazy_eviction = config_set_bool(o)?,
-        "lazyfree-lazy-expire" => server.lazyfree_lazy_expire = config_set_bool(o)?,
-        "lazyfree-lazy-server-del" => server.lazyfree_lazy_server_del = config_set_bool(o)?,
-        "slave-lazy-flush" => server.repl_slave_lazy_flush = config_set_bool(o)?,
-        "replica-lazy-flush" => server.repl_slave_lazy_flush = config_set_bool(o)?,
-        "no-appendfsync-on-rewrite" => server.aof_no_fsync_on_rewrite = config_set_bool(o)?,
+        "stop-writes-on-bgsave-error" => {
+            server.stop_writes_on_bgsave_err = config_set_bool(o)?
+        }
+        "lazyfree-lazy-eviction" => {
+            server.lazyfree_lazy_eviction = config_set_bool(o)?
+        }
+        "lazyfree-lazy-expire" => {
+            server.lazyfree_lazy_expire = config_set_bool(o)?
+        }
+        "lazyfree-lazy-server-del" => {
+            server.lazyfree_lazy_server_del = config_set_bool(o)?
+        }
+        "slave-lazy-flush" => {
+            server.repl_slave_lazy_flush = config_set_bool(o)?
+        }
+        "replica-lazy-flush" => {
+            server.repl_slave_lazy_flush = config_set_bool(o)?
+        }
+        "no-appendfsync-on-rewrite" => {
+            server.aof_no_fsync_on_rewrite = config_set_bool(o)?
+        }
         "dynamic-hz" => server.dynamic_hz = config_set_bool(o)?,
 
         // Numerical fields.
-        "tcp-keepalive" => server.tcpkeepalive = config_set_numerical(o, 0, INT_MAX)? as i32,
-        "maxmemory-samples" => {
-            server.maxmemory_samples = config_set_numerical(o, 1, INT_MAX)? as i32
+        "tcp-keepalive" => {
+            server.tcpkeepalive = config_set_numerical(o, 0, INT_MAX)? as i32
         }
-        "lfu-log-factor" => server.lfu_log_factor = config_set_numerical(o, 0, INT_MAX)? as i32,
-        "lfu-decay-time" => server.lfu_decay_time = config_set_numerical(o, 0, INT_MAX)? as i32,
+        "maxmemory-samples" => {
+            server.maxmemory_samples =
+                config_set_numerical(o, 1, INT_MAX)? as i32
+        }
+        "lfu-log-factor" => {
+            server.lfu_log_factor = config_set_numerical(o, 0, INT_MAX)? as i32
+        }
+        "lfu-decay-time" => {
+            server.lfu_decay_time = config_set_numerical(o, 0, INT_MAX)? as i32
+        }
         "timeout" => server.maxidletime = config_set_numerical(o, 0, INT_MAX)?,
         "active-defrag-threshold-lower" => {
-            server.active_defrag_threshold_lower = config_set_numerical(o, 0, 1000)? as i32
+            server.active_defrag_threshold_lower =
+                config_set_numerical(o, 0, 1000)? as i32
         }
         "active-defrag-threshold-upper" => {
-            server.active_defrag_threshold_upper = config_set_numerical(o, 0, 1000)? as i32
+            server.active_defrag_threshold_upper =
+                config_set_numerical(o, 0, 1000)? as i32
         }
         "active-defrag-ignore-bytes" => {
-            server.active_defrag_ignore_bytes = config_set_memory(o, 0, LONG_MAX)? as usize
+            server.active_defrag_ignore_bytes =
+                config_set_memory(o, 0, LONG_MAX)? as usize
         }
         "active-defrag-cycle-min" => {
-            server.active_defrag_cycle_min = config_set_numerical(o, 1, 99)? as i32
+            server.active_defrag_cycle_min =
+                config_set_numerical(o, 1, 99)? as i32
         }
         "active-defrag-cycle-max" => {
-            server.active_defrag_cycle_max = config_set_numerical(o, 1, 99)? as i32
+            server.active_defrag_cycle_max =
+                config_set_numerical(o, 1, 99)? as i32
         }
         "active-defrag-max-scan-fields" => {
-            server.active_defrag_max_scan_fields = config_set_numerical(o, 1, LONG_MAX)? as u64
+            server.active_defrag_max_scan_fields =
+                config_set_numerical(o, 1, LONG_MAX)? as u64
         }
         "auto-aof-rewrite-percentage" => {
-            server.aof_rewrite_perc = config_set_numerical(o, 0, INT_MAX)? as i32
+            server.aof_rewrite_perc =
+                config_set_numerical(o, 0, INT_MAX)? as i32
         }
         "hash-max-ziplist-entries" => {
-            server.hash_max_ziplist_entries = config_set_numerical(o, 0, LONG_MAX)? as usize
+            server.hash_max_ziplist_entries =
+                config_set_numerical(o, 0, LONG_MAX)? as usize
         }
         "hash-max-ziplist-value" => {
-            server.hash_max_ziplist_value = config_set_numerical(o, 0, LONG_MAX)? as usize
+            server.hash_max_ziplist_value =
+                config_set_numerical(o, 0, LONG_MAX)? as usize
         }
         "stream-node-max-bytes" => {
-            server.stream_node_max_bytes = config_set_numerical(o, 0, LONG_MAX)? as usize
+            server.stream_node_max_bytes =
+                config_set_numerical(o, 0, LONG_MAX)? as usize
         }
         "stream-node-max-entries" => {
-            server.stream_node_max_entries = config_set_numerical(o, 0, LLONG_MAX)?
+            server.stream_node_max_entries =
+                config_set_numerical(o, 0, LLONG_MAX)?
         }
         "list-max-ziplist-size" => {
-            server.list_max_ziplist_size = config_set_numerical(o, INT_MIN, INT_MAX)? as i32
+            server.list_max_ziplist_size =
+                config_set_numerical(o, INT_MIN, INT_MAX)? as i32
         }
         "list-compress-depth" => {
-            server.list_compress_depth = config_set_numerical(o, 0, INT_MAX)? as i32
+            server.list_compress_depth =
+                config_set_numerical(o, 0, INT_MAX)? as i32
         }
         "set-max-intset-entries" => {
-            server.set_max_intset_entries = config_set_numerical(o, 0, LONG_MAX)? as usize
+            server.set_max_intset_entries =
+                config_set_numerical(o, 0, LONG_MAX)? as usize
         }
         "zset-max-ziplist-entries" => {
-            server.zset_max_ziplist_entries = config_set_numerical(o, 0, LONG_MAX)? as usize
+            server.zset_max_ziplist_entries =
+                config_set_numerical(o, 0, LONG_MAX)? as usize
         }
         "zset-max-ziplist-value" => {
-            server.zset_max_ziplist_value = config_set_numerical(o, 0, LONG_MAX)? as usize
+            server.zset_max_ziplist_value =
+                config_set_numerical(o, 0, LONG_MAX)? as usize
         }
         "hll-sparse-max-bytes" => {
-            server.hll_sparse_max_bytes = config_set_numerical(o, 0, LONG_MAX)? as usize
+            server.hll_sparse_max_bytes =
+                config_set_numerical(o, 0, LONG_MAX)? as usize
         }
-        "lua-time-limit" => server.lua_time_limit = config_set_numerical(o, 0, LONG_MAX)?,
+        "lua-time-limit" => {
+            server.lua_time_limit = config_set_numerical(o, 0, LONG_MAX)?
+        }
         "slowlog-log-slower-than" => {
             // (C's LLONG_MIN sentinel means "no bound"; -1 is a real one.)
-            server.slowlog_log_slower_than = config_set_numerical(o, -1, LLONG_MAX)?
+            server.slowlog_log_slower_than =
+                config_set_numerical(o, -1, LLONG_MAX)?
         }
         "slowlog-max-len" => {
             // Cast to unsigned.
-            server.slowlog_max_len = config_set_numerical(o, 0, LONG_MAX)? as u64
+            server.slowlog_max_len =
+                config_set_numerical(o, 0, LONG_MAX)? as u64
         }
         "latency-monitor-threshold" => {
-            server.latency_monitor_threshold = config_set_numerical(o, 0, LLONG_MAX)?
+            server.latency_monitor_threshold =
+                config_set_numerical(o, 0, LLONG_MAX)?
         }
         "repl-ping-slave-period" | "repl-ping-replica-period" => {
-            server.repl_ping_slave_period = config_set_numerical(o, 1, INT_MAX)? as i32
+            server.repl_ping_slave_period =
+                config_set_numerical(o, 1, INT_MAX)? as i32
         }
-        "repl-timeout" => server.repl_timeout = config_set_numerical(o, 1, INT_MAX)? as i32,
+        "repl-timeout" => {
+            server.repl_timeout = config_set_numerical(o, 1, INT_MAX)? as i32
+        }
         "repl-backlog-ttl" => {
-            server.repl_backlog_time_limit = config_set_numerical(o, 0, LONG_MAX)?
+            server.repl_backlog_time_limit =
+                config_set_numerical(o, 0, LONG_MAX)?
         }
         "repl-diskless-sync-delay" => {
-            server.repl_diskless_sync_delay = config_set_numerical(o, 0, INT_MAX)? as i32
+            server.repl_diskless_sync_delay =
+                config_set_numerical(o, 0, INT_MAX)? as i32
         }
         "slave-priority" | "replica-priority" => {
             server.slave_priority = config_set_numerical(o, 0, INT_MAX)? as i32
         }
         "slave-announce-port" | "replica-announce-port" => {
-            server.slave_announce_port = config_set_numerical(o, 0, 65535)? as i32
+            server.slave_announce_port =
+                config_set_numerical(o, 0, 65535)? as i32
         }
         "min-slaves-to-write" | "min-replicas-to-write" => {
-            server.repl_min_slaves_to_write = config_set_numerical(o, 0, INT_MAX)? as i32;
+            server.repl_min_slaves_to_write =
+                config_set_numerical(o, 0, INT_MAX)? as i32;
             crate::replication::refresh_good_slaves_count(server);
         }
         "min-slaves-max-lag" | "min-replicas-max-lag" => {
-            server.repl_min_slaves_max_lag = config_set_numerical(o, 0, INT_MAX)? as i32;
+            server.repl_min_slaves_max_lag =
+                config_set_numerical(o, 0, INT_MAX)? as i32;
             crate::replication::refresh_good_slaves_count(server);
         }
         "cluster-node-timeout" => {
             server.cluster_node_timeout = config_set_numerical(o, 0, LLONG_MAX)?
         }
         "cluster-announce-port" => {
-            server.cluster_announce_port = config_set_numerical(o, 0, 65535)? as i32
+            server.cluster_announce_port =
+                config_set_numerical(o, 0, 65535)? as i32
         }
         "cluster-announce-bus-port" => {
-            server.cluster_announce_bus_port = config_set_numerical(o, 0, 65535)? as i32
+            server.cluster_announce_bus_port =
+                config_set_numerical(o, 0, 65535)? as i32
         }
         "cluster-migration-barrier" => {
-            server.cluster_migration_barrier = config_set_numerical(o, 0, INT_MAX)? as i32
+            server.cluster_migration_barrier =
+                config_set_numerical(o, 0, INT_MAX)? as i32
         }
         "cluster-slave-validity-factor" | "cluster-replica-validity-factor" => {
-            server.cluster_slave_validity_factor = config_set_numerical(o, 0, INT_MAX)? as i32
+            server.cluster_slave_validity_factor =
+                config_set_numerical(o, 0, INT_MAX)? as i32
         }
         "hz" => {
             // Hz is more an hint from the user, so we accept values out of
@@ -1256,7 +1435,8 @@ fn config_set(
             // Divergence from C: the software watchdog (SIGALRM plus a
             // stack trace of a slow command) is not ported; the period is
             // only remembered, so CONFIG GET shows it.
-            server.watchdog_period = config_set_numerical(o, 0, INT_MAX)? as i32;
+            server.watchdog_period =
+                config_set_numerical(o, 0, INT_MAX)? as i32;
         }
 
         // Memory fields.
@@ -1264,7 +1444,8 @@ fn config_set(
             server.maxmemory = config_set_memory(o, 0, LONG_MAX)? as u64;
             #[allow(clippy::collapsible_if)] // C's shape: eviction follows.
             if server.maxmemory != 0 {
-                if server.maxmemory < crate::util::zmalloc_used_memory() as u64 {
+                if server.maxmemory < crate::util::zmalloc_used_memory() as u64
+                {
                     server_log!(
                         server,
                         LL_WARNING,
@@ -1275,10 +1456,12 @@ fn config_set(
             }
         }
         "proto-max-bulk-len" => {
-            server.proto_max_bulk_len = config_set_memory(o, 1024 * 1024, LONG_MAX / 2)?
+            server.proto_max_bulk_len =
+                config_set_memory(o, 1024 * 1024, LONG_MAX / 2)?
         }
         "client-query-buffer-limit" => {
-            server.client_max_querybuf_len = config_set_memory(o, 0, LONG_MAX)? as usize
+            server.client_max_querybuf_len =
+                config_set_memory(o, 0, LONG_MAX)? as usize
         }
         "repl-backlog-size" => {
             let ll = config_set_memory(o, 0, LONG_MAX)?;
@@ -1290,7 +1473,9 @@ fn config_set(
 
         // Enumeration fields.
         "loglevel" => server.verbosity = config_set_enum(o, LOGLEVEL_ENUM)?,
-        "maxmemory-policy" => server.maxmemory_policy = config_set_enum(o, MAXMEMORY_POLICY_ENUM)?,
+        "maxmemory-policy" => {
+            server.maxmemory_policy = config_set_enum(o, MAXMEMORY_POLICY_ENUM)?
+        }
         "appendfsync" => server.aof_fsync = config_set_enum(o, AOF_FSYNC_ENUM)?,
 
         // Everything else is an error...
@@ -1341,7 +1526,13 @@ impl ConfigGet<'_> {
     }
 
     /// C: config.c config_get_enum_field()
-    fn enumeration(&mut self, c: &mut Client, name: &str, value: i32, ce: &[ConfigEnum]) {
+    fn enumeration(
+        &mut self,
+        c: &mut Client,
+        name: &str,
+        value: i32,
+        ce: &[ConfigEnum],
+    ) {
         self.field(
             c,
             name,
@@ -1358,10 +1549,7 @@ impl ConfigGet<'_> {
 pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     let pattern = c.argv[2].clone();
     let replylen = add_deferred_multi_bulk_length(c);
-    let mut g = ConfigGet {
-        pattern: &pattern,
-        matches: 0,
-    };
+    let mut g = ConfigGet { pattern: &pattern, matches: 0 };
     let s = &*server;
 
     // String values
@@ -1390,11 +1578,7 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     // Numerical values
     g.num(c, "maxmemory", s.maxmemory as i64);
     g.num(c, "proto-max-bulk-len", s.proto_max_bulk_len);
-    g.num(
-        c,
-        "client-query-buffer-limit",
-        s.client_max_querybuf_len as i64,
-    );
+    g.num(c, "client-query-buffer-limit", s.client_max_querybuf_len as i64);
     g.num(c, "maxmemory-samples", s.maxmemory_samples as i64);
     g.num(c, "lfu-log-factor", s.lfu_log_factor as i64);
     g.num(c, "lfu-decay-time", s.lfu_decay_time as i64);
@@ -1409,21 +1593,9 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
         "active-defrag-threshold-upper",
         s.active_defrag_threshold_upper as i64,
     );
-    g.num(
-        c,
-        "active-defrag-ignore-bytes",
-        s.active_defrag_ignore_bytes as i64,
-    );
-    g.num(
-        c,
-        "active-defrag-cycle-min",
-        s.active_defrag_cycle_min as i64,
-    );
-    g.num(
-        c,
-        "active-defrag-cycle-max",
-        s.active_defrag_cycle_max as i64,
-    );
+    g.num(c, "active-defrag-ignore-bytes", s.active_defrag_ignore_bytes as i64);
+    g.num(c, "active-defrag-cycle-min", s.active_defrag_cycle_min as i64);
+    g.num(c, "active-defrag-cycle-max", s.active_defrag_cycle_max as i64);
     g.num(
         c,
         "active-defrag-max-scan-fields",
@@ -1431,22 +1603,14 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     );
     g.num(c, "auto-aof-rewrite-percentage", s.aof_rewrite_perc as i64);
     g.num(c, "auto-aof-rewrite-min-size", s.aof_rewrite_min_size);
-    g.num(
-        c,
-        "hash-max-ziplist-entries",
-        s.hash_max_ziplist_entries as i64,
-    );
+    g.num(c, "hash-max-ziplist-entries", s.hash_max_ziplist_entries as i64);
     g.num(c, "hash-max-ziplist-value", s.hash_max_ziplist_value as i64);
     g.num(c, "stream-node-max-bytes", s.stream_node_max_bytes as i64);
     g.num(c, "stream-node-max-entries", s.stream_node_max_entries);
     g.num(c, "list-max-ziplist-size", s.list_max_ziplist_size as i64);
     g.num(c, "list-compress-depth", s.list_compress_depth as i64);
     g.num(c, "set-max-intset-entries", s.set_max_intset_entries as i64);
-    g.num(
-        c,
-        "zset-max-ziplist-entries",
-        s.zset_max_ziplist_entries as i64,
-    );
+    g.num(c, "zset-max-ziplist-entries", s.zset_max_ziplist_entries as i64);
     g.num(c, "zset-max-ziplist-value", s.zset_max_ziplist_value as i64);
     g.num(c, "hll-sparse-max-bytes", s.hll_sparse_max_bytes as i64);
     g.num(c, "lua-time-limit", s.lua_time_limit);
@@ -1455,19 +1619,11 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     g.num(c, "slowlog-max-len", s.slowlog_max_len as i64);
     g.num(c, "port", s.port as i64);
     g.num(c, "cluster-announce-port", s.cluster_announce_port as i64);
-    g.num(
-        c,
-        "cluster-announce-bus-port",
-        s.cluster_announce_bus_port as i64,
-    );
+    g.num(c, "cluster-announce-bus-port", s.cluster_announce_bus_port as i64);
     g.num(c, "tcp-backlog", s.tcp_backlog as i64);
     g.num(c, "databases", s.dbnum as i64);
     g.num(c, "repl-ping-slave-period", s.repl_ping_slave_period as i64);
-    g.num(
-        c,
-        "repl-ping-replica-period",
-        s.repl_ping_slave_period as i64,
-    );
+    g.num(c, "repl-ping-replica-period", s.repl_ping_slave_period as i64);
     g.num(c, "repl-timeout", s.repl_timeout as i64);
     g.num(c, "repl-backlog-size", s.repl_backlog_size);
     g.num(c, "repl-backlog-ttl", s.repl_backlog_time_limit);
@@ -1478,20 +1634,12 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     g.num(c, "slave-announce-port", s.slave_announce_port as i64);
     g.num(c, "replica-announce-port", s.slave_announce_port as i64);
     g.num(c, "min-slaves-to-write", s.repl_min_slaves_to_write as i64);
-    g.num(
-        c,
-        "min-replicas-to-write",
-        s.repl_min_slaves_to_write as i64,
-    );
+    g.num(c, "min-replicas-to-write", s.repl_min_slaves_to_write as i64);
     g.num(c, "min-slaves-max-lag", s.repl_min_slaves_max_lag as i64);
     g.num(c, "min-replicas-max-lag", s.repl_min_slaves_max_lag as i64);
     g.num(c, "hz", s.config_hz as i64);
     g.num(c, "cluster-node-timeout", s.cluster_node_timeout);
-    g.num(
-        c,
-        "cluster-migration-barrier",
-        s.cluster_migration_barrier as i64,
-    );
+    g.num(c, "cluster-migration-barrier", s.cluster_migration_barrier as i64);
     g.num(
         c,
         "cluster-slave-validity-factor",
@@ -1502,25 +1650,13 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
         "cluster-replica-validity-factor",
         s.cluster_slave_validity_factor as i64,
     );
-    g.num(
-        c,
-        "repl-diskless-sync-delay",
-        s.repl_diskless_sync_delay as i64,
-    );
+    g.num(c, "repl-diskless-sync-delay", s.repl_diskless_sync_delay as i64);
     g.num(c, "tcp-keepalive", s.tcpkeepalive as i64);
 
     // Bool (yes/no) values
-    g.bool(
-        c,
-        "cluster-require-full-coverage",
-        s.cluster_require_full_coverage,
-    );
+    g.bool(c, "cluster-require-full-coverage", s.cluster_require_full_coverage);
     g.bool(c, "cluster-slave-no-failover", s.cluster_slave_no_failover);
-    g.bool(
-        c,
-        "cluster-replica-no-failover",
-        s.cluster_slave_no_failover,
-    );
+    g.bool(c, "cluster-replica-no-failover", s.cluster_slave_no_failover);
     g.bool(c, "no-appendfsync-on-rewrite", s.aof_no_fsync_on_rewrite);
     g.bool(c, "slave-serve-stale-data", s.repl_serve_stale_data);
     g.bool(c, "replica-serve-stale-data", s.repl_serve_stale_data);
@@ -1528,11 +1664,7 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     g.bool(c, "replica-read-only", s.repl_slave_ro);
     g.bool(c, "slave-ignore-maxmemory", s.repl_slave_ignore_maxmemory);
     g.bool(c, "replica-ignore-maxmemory", s.repl_slave_ignore_maxmemory);
-    g.bool(
-        c,
-        "stop-writes-on-bgsave-error",
-        s.stop_writes_on_bgsave_err,
-    );
+    g.bool(c, "stop-writes-on-bgsave-error", s.stop_writes_on_bgsave_err);
     g.bool(c, "daemonize", s.daemonize);
     g.bool(c, "rdbcompression", s.rdb_compression);
     g.bool(c, "rdbchecksum", s.rdb_checksum);
@@ -1541,16 +1673,8 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     g.bool(c, "protected-mode", s.protected_mode);
     g.bool(c, "repl-disable-tcp-nodelay", s.repl_disable_tcp_nodelay);
     g.bool(c, "repl-diskless-sync", s.repl_diskless_sync);
-    g.bool(
-        c,
-        "aof-rewrite-incremental-fsync",
-        s.aof_rewrite_incremental_fsync,
-    );
-    g.bool(
-        c,
-        "rdb-save-incremental-fsync",
-        s.rdb_save_incremental_fsync,
-    );
+    g.bool(c, "aof-rewrite-incremental-fsync", s.aof_rewrite_incremental_fsync);
+    g.bool(c, "rdb-save-incremental-fsync", s.rdb_save_incremental_fsync);
     g.bool(c, "aof-load-truncated", s.aof_load_truncated);
     g.bool(c, "aof-use-rdb-preamble", s.aof_use_rdb_preamble);
     g.bool(c, "lazyfree-lazy-eviction", s.lazyfree_lazy_eviction);
@@ -1582,11 +1706,7 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     g.field(
         c,
         "appendonly",
-        if s.aof_state == AOF_OFF {
-            &b"no"[..]
-        } else {
-            &b"yes"[..]
-        },
+        if s.aof_state == AOF_OFF { &b"no"[..] } else { &b"yes"[..] },
     );
     if stringmatch(&pattern, b"dir", true) {
         use std::os::unix::ffi::OsStrExt;
@@ -1619,12 +1739,10 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
             .join(" ");
         g.field(c, "client-output-buffer-limit", buf.as_bytes());
     }
-    g.field(
-        c,
-        "unixsocketperm",
-        format!("{:o}", s.unixsocketperm).as_bytes(),
-    );
-    if stringmatch(&pattern, b"slaveof", true) || stringmatch(&pattern, b"replicaof", true) {
+    g.field(c, "unixsocketperm", format!("{:o}", s.unixsocketperm).as_bytes());
+    if stringmatch(&pattern, b"slaveof", true)
+        || stringmatch(&pattern, b"replicaof", true)
+    {
         // One entry only, under the first name the pattern matches.
         let optname = if stringmatch(&pattern, b"slaveof", true) {
             "slaveof"
@@ -1650,7 +1768,8 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
 
 // ----------------------- CONFIG REWRITE implementation -----------------------
 
-pub const REDIS_CONFIG_REWRITE_SIGNATURE: &str = "# Generated by CONFIG REWRITE";
+pub const REDIS_CONFIG_REWRITE_SIGNATURE: &str =
+    "# Generated by CONFIG REWRITE";
 
 /// The config rewrite state.
 ///
@@ -1696,10 +1815,11 @@ fn rewrite_config_add_line_number_to_option(
 /// remain untouched.
 ///
 /// C: config.c rewriteConfigMarkAsProcessed()
-fn rewrite_config_mark_as_processed(state: &mut RewriteConfigState, option: &str) {
-    state
-        .rewritten
-        .insert(option.as_bytes().to_ascii_lowercase());
+fn rewrite_config_mark_as_processed(
+    state: &mut RewriteConfigState,
+    option: &str,
+) {
+    state.rewritten.insert(option.as_bytes().to_ascii_lowercase());
 }
 
 /// Read the old file, split it into lines to populate a newly created
@@ -1728,7 +1848,9 @@ fn rewrite_config_read_old_file(path: &str) -> io::Result<RewriteConfigState> {
 
         // Handle comments and empty lines.
         if line.is_empty() || line[0] == b'#' {
-            if !state.has_tail && line == REDIS_CONFIG_REWRITE_SIGNATURE.as_bytes() {
+            if !state.has_tail
+                && line == REDIS_CONFIG_REWRITE_SIGNATURE.as_bytes()
+            {
                 state.has_tail = true;
             }
             rewrite_config_append_line(&mut state, line);
@@ -1779,10 +1901,8 @@ fn fgets_lines(content: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     let mut rest = content;
     while !rest.is_empty() {
-        let mut n = rest
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(rest.len(), |i| i + 1);
+        let mut n =
+            rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |i| i + 1);
         n = n.min(CONFIG_MAX_LINE);
         out.push(&rest[..n]);
         rest = &rest[n..];
@@ -1822,7 +1942,10 @@ fn rewrite_config_rewrite_line(
         }
         // Append a new line.
         if !state.has_tail {
-            rewrite_config_append_line(state, REDIS_CONFIG_REWRITE_SIGNATURE.as_bytes().to_vec());
+            rewrite_config_append_line(
+                state,
+                REDIS_CONFIG_REWRITE_SIGNATURE.as_bytes().to_vec(),
+            );
             state.has_tail = true;
         }
         rewrite_config_append_line(state, line);
@@ -1964,7 +2087,10 @@ fn rewrite_config_enum_option(
 /// Rewrite the syslog-facility option.
 ///
 /// C: config.c rewriteConfigSyslogfacilityOption()
-fn rewrite_config_syslogfacility_option(server: &RedisServer, state: &mut RewriteConfigState) {
+fn rewrite_config_syslogfacility_option(
+    server: &RedisServer,
+    state: &mut RewriteConfigState,
+) {
     let value = server.syslog_facility;
     let force = value != libc::LOG_LOCAL0;
     let option = "syslog-facility";
@@ -1976,7 +2102,10 @@ fn rewrite_config_syslogfacility_option(server: &RedisServer, state: &mut Rewrit
 /// Rewrite the save option.
 ///
 /// C: config.c rewriteConfigSaveOption()
-fn rewrite_config_save_option(server: &RedisServer, state: &mut RewriteConfigState) {
+fn rewrite_config_save_option(
+    server: &RedisServer,
+    state: &mut RewriteConfigState,
+) {
     // Note that if there are no save parameters at all, all the current
     // config line with "save" will be detected as orphaned and deleted,
     // resulting into no RDB persistence as expected.
@@ -1997,7 +2126,12 @@ fn rewrite_config_dir_option(state: &mut RewriteConfigState) {
         rewrite_config_mark_as_processed(state, "dir");
         return; // no rewrite on error.
     };
-    rewrite_config_string_option(state, "dir", Some(cwd.as_os_str().as_bytes()), None);
+    rewrite_config_string_option(
+        state,
+        "dir",
+        Some(cwd.as_os_str().as_bytes()),
+        None,
+    );
 }
 
 /// Rewrite the slaveof option.
@@ -2011,10 +2145,8 @@ fn rewrite_config_slaveof_option(
     // If this is a master, we want all the slaveof config options in the
     // file to be removed. Note that if this is a cluster instance we don't
     // want a slaveof directive inside redis.conf.
-    let Some(host) = server
-        .masterhost
-        .as_ref()
-        .filter(|_| !server.cluster_enabled)
+    let Some(host) =
+        server.masterhost.as_ref().filter(|_| !server.cluster_enabled)
     else {
         rewrite_config_mark_as_processed(state, option);
         return;
@@ -2072,7 +2204,10 @@ fn rewrite_config_clientoutputbufferlimit_option(
 /// Rewrite the bind option.
 ///
 /// C: config.c rewriteConfigBindOption()
-fn rewrite_config_bind_option(server: &RedisServer, state: &mut RewriteConfigState) {
+fn rewrite_config_bind_option(
+    server: &RedisServer,
+    state: &mut RewriteConfigState,
+) {
     let force = true;
     let option = "bind";
 
@@ -2091,7 +2226,9 @@ fn rewrite_config_bind_option(server: &RedisServer, state: &mut RewriteConfigSta
 /// rewrite state into a single string, stripping multiple empty lines.
 ///
 /// C: config.c rewriteConfigGetContentFromState()
-fn rewrite_config_get_content_from_state(state: &RewriteConfigState) -> Vec<u8> {
+fn rewrite_config_get_content_from_state(
+    state: &RewriteConfigState,
+) -> Vec<u8> {
     let mut content = Vec::new();
     let mut was_empty = false;
     for line in &state.lines {
@@ -2122,7 +2259,10 @@ fn rewrite_config_get_content_from_state(state: &RewriteConfigState) -> Vec<u8> 
 /// blanking all the lines still associated.
 ///
 /// C: config.c rewriteConfigRemoveOrphaned()
-fn rewrite_config_remove_orphaned(server: &RedisServer, state: &mut RewriteConfigState) {
+fn rewrite_config_remove_orphaned(
+    server: &RedisServer,
+    state: &mut RewriteConfigState,
+) {
     for (option, l) in state.option_to_line.iter_mut() {
         // Don't blank lines about options the rewrite process don't
         // understand.
@@ -2153,7 +2293,10 @@ fn rewrite_config_remove_orphaned(server: &RedisServer, state: &mut RewriteConfi
 /// process is stopped between any of the four operations.
 ///
 /// C: config.c rewriteConfigOverwriteFile()
-fn rewrite_config_overwrite_file(configfile: &str, content: &[u8]) -> io::Result<()> {
+fn rewrite_config_overwrite_file(
+    configfile: &str,
+    content: &[u8],
+) -> io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
 
     // 1) Open the old file (or create a new one if it does not exist), get
@@ -2216,7 +2359,12 @@ pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
         bytes(&s.pidfile).as_deref(),
         Some(CONFIG_DEFAULT_PID_FILE),
     );
-    rewrite_config_numerical_option(st, "port", s.port as i64, CONFIG_DEFAULT_SERVER_PORT as i64);
+    rewrite_config_numerical_option(
+        st,
+        "port",
+        s.port as i64,
+        CONFIG_DEFAULT_SERVER_PORT as i64,
+    );
     rewrite_config_numerical_option(
         st,
         "cluster-announce-port",
@@ -2236,14 +2384,24 @@ pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
         CONFIG_DEFAULT_TCP_BACKLOG as i64,
     );
     rewrite_config_bind_option(s, st);
-    rewrite_config_string_option(st, "unixsocket", bytes(&s.unixsocket).as_deref(), None);
+    rewrite_config_string_option(
+        st,
+        "unixsocket",
+        bytes(&s.unixsocket).as_deref(),
+        None,
+    );
     rewrite_config_octal_option(
         st,
         "unixsocketperm",
         s.unixsocketperm,
         CONFIG_DEFAULT_UNIX_SOCKET_PERM,
     );
-    rewrite_config_numerical_option(st, "timeout", s.maxidletime, CONFIG_DEFAULT_CLIENT_TIMEOUT);
+    rewrite_config_numerical_option(
+        st,
+        "timeout",
+        s.maxidletime,
+        CONFIG_DEFAULT_CLIENT_TIMEOUT,
+    );
     rewrite_config_numerical_option(
         st,
         "tcp-keepalive",
@@ -2289,7 +2447,12 @@ pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
     );
     rewrite_config_syslogfacility_option(s, st);
     rewrite_config_save_option(s, st);
-    rewrite_config_numerical_option(st, "databases", s.dbnum as i64, CONFIG_DEFAULT_DBNUM as i64);
+    rewrite_config_numerical_option(
+        st,
+        "databases",
+        s.dbnum as i64,
+        CONFIG_DEFAULT_DBNUM as i64,
+    );
     rewrite_config_yes_no_option(
         st,
         "stop-writes-on-bgsave-error",
@@ -2322,7 +2485,12 @@ pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
         bytes(&s.slave_announce_ip).as_deref(),
         None,
     );
-    rewrite_config_string_option(st, "masterauth", s.masterauth.as_deref(), None);
+    rewrite_config_string_option(
+        st,
+        "masterauth",
+        s.masterauth.as_deref(),
+        None,
+    );
     rewrite_config_string_option(
         st,
         "cluster-announce-ip",
@@ -2407,7 +2575,12 @@ pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
         s.repl_min_slaves_max_lag as i64,
         CONFIG_DEFAULT_MIN_SLAVES_MAX_LAG as i64,
     );
-    rewrite_config_string_option(st, "requirepass", s.requirepass.as_deref(), None);
+    rewrite_config_string_option(
+        st,
+        "requirepass",
+        s.requirepass.as_deref(),
+        None,
+    );
     rewrite_config_numerical_option(
         st,
         "maxclients",
@@ -2493,7 +2666,12 @@ pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
         s.active_defrag_max_scan_fields as i64,
         CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS as i64,
     );
-    rewrite_config_yes_no_option(st, "appendonly", s.aof_state != AOF_OFF, false);
+    rewrite_config_yes_no_option(
+        st,
+        "appendonly",
+        s.aof_state != AOF_OFF,
+        false,
+    );
     rewrite_config_string_option(
         st,
         "appendfilename",
@@ -2531,7 +2709,12 @@ pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
         s.lua_time_limit,
         LUA_SCRIPT_TIME_LIMIT,
     );
-    rewrite_config_yes_no_option(st, "cluster-enabled", s.cluster_enabled, false);
+    rewrite_config_yes_no_option(
+        st,
+        "cluster-enabled",
+        s.cluster_enabled,
+        false,
+    );
     rewrite_config_string_option(
         st,
         "cluster-config-file",
@@ -2666,7 +2849,12 @@ pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
         CONFIG_DEFAULT_PROTECTED_MODE,
     );
     rewrite_config_clientoutputbufferlimit_option(s, st);
-    rewrite_config_numerical_option(st, "hz", s.config_hz as i64, CONFIG_DEFAULT_HZ as i64);
+    rewrite_config_numerical_option(
+        st,
+        "hz",
+        s.config_hz as i64,
+        CONFIG_DEFAULT_HZ as i64,
+    );
     rewrite_config_yes_no_option(
         st,
         "aof-rewrite-incremental-fsync",
@@ -2722,7 +2910,12 @@ pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
         s.repl_slave_lazy_flush,
         CONFIG_DEFAULT_SLAVE_LAZY_FLUSH,
     );
-    rewrite_config_yes_no_option(st, "dynamic-hz", s.dynamic_hz, CONFIG_DEFAULT_DYNAMIC_HZ);
+    rewrite_config_yes_no_option(
+        st,
+        "dynamic-hz",
+        s.dynamic_hz,
+        CONFIG_DEFAULT_DYNAMIC_HZ,
+    );
 
     // Rewrite Sentinel config if in Sentinel mode: never here.
 
@@ -2781,10 +2974,17 @@ pub fn config_command(server: &mut RedisServer, c: &mut Client) {
                     "CONFIG REWRITE failed: {}",
                     strerror(&e)
                 );
-                add_reply_error_format(c, format_args!("Rewriting config file: {}", strerror(&e)));
+                add_reply_error_format(
+                    c,
+                    format_args!("Rewriting config file: {}", strerror(&e)),
+                );
             }
             Ok(()) => {
-                server_log!(server, LL_WARNING, "CONFIG REWRITE executed with success.");
+                server_log!(
+                    server,
+                    LL_WARNING,
+                    "CONFIG REWRITE executed with success."
+                );
                 add_reply(c, crate::t_string::OK);
             }
         }
@@ -2810,10 +3010,8 @@ fn path_is_base_name(path: &[u8]) -> bool {
 /// C: sds.c sdstrim()
 fn sdstrim<'a>(s: &'a [u8], cset: &[u8]) -> &'a [u8] {
     let start = s.iter().position(|b| !cset.contains(b)).unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|b| !cset.contains(b))
-        .map_or(start, |i| i + 1);
+    let end =
+        s.iter().rposition(|b| !cset.contains(b)).map_or(start, |i| i + 1);
     &s[start..end.max(start)]
 }
 
@@ -2874,7 +3072,9 @@ pub fn memtoll(p: &[u8]) -> (i64, bool) {
 /// (C's errno == ERANGE). (no C twin: libc)
 fn strtol_prefix(s: &[u8], radix: u32) -> (i64, usize, bool) {
     let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+    while i < s.len()
+        && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+    {
         i += 1;
     }
     let mut neg = false;
@@ -2929,7 +3129,8 @@ fn atoi(s: &[u8]) -> i32 {
 ///
 /// C: util.c getAbsolutePath()
 pub fn get_absolute_path(filename: &str) -> Option<String> {
-    let relpath = filename.trim_matches(|c| c == ' ' || c == '\r' || c == '\n' || c == '\t');
+    let relpath = filename
+        .trim_matches(|c| c == ' ' || c == '\r' || c == '\n' || c == '\t');
     if relpath.starts_with('/') {
         return Some(relpath.to_string()); // Path is already absolute.
     }
@@ -3167,10 +3368,8 @@ pub fn daemonize() {
     // Every output goes to /dev/null. If Redis is daemonized but the
     // 'logfile' is set to 'stdout' in the configuration file it will not
     // log at all.
-    if let Ok(devnull) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/null")
+    if let Ok(devnull) =
+        std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")
     {
         use std::os::unix::io::AsRawFd;
         let fd = devnull.as_raw_fd();
@@ -3228,9 +3427,10 @@ pub fn redis_as_ascii_art(server: &RedisServer) {
     // Show the ASCII logo if: log file is stdout AND stdout is a tty AND
     // syslog logging is disabled. Also show logo if the user forced us to
     // do so via redis.conf.
-    let show_logo =
-        (!server.syslog_enabled && server.logfile.is_empty() && io::stdout().is_terminal())
-            || server.always_show_logo;
+    let show_logo = (!server.syslog_enabled
+        && server.logfile.is_empty()
+        && io::stdout().is_terminal())
+        || server.always_show_logo;
 
     if !show_logo {
         server_log!(
@@ -3289,7 +3489,8 @@ pub fn linux_overcommit_memory_value() -> i32 {
 ///
 /// C: latency.c THPIsEnabled()
 pub fn thp_is_enabled() -> bool {
-    let Ok(buf) = std::fs::read("/sys/kernel/mm/transparent_hugepage/enabled") else {
+    let Ok(buf) = std::fs::read("/sys/kernel/mm/transparent_hugepage/enabled")
+    else {
         return false;
     };
     !buf.windows(7).any(|w| w == b"[never]")
@@ -3327,11 +3528,9 @@ pub fn linux_memory_warnings(server: &RedisServer) {
 ///
 /// C: server.c adjustOpenFilesLimit()
 pub fn adjust_open_files_limit(server: &mut RedisServer) {
-    let maxfiles = server.maxclients as libc::rlim_t + CONFIG_MIN_RESERVED_FDS as libc::rlim_t;
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
+    let maxfiles = server.maxclients as libc::rlim_t
+        + CONFIG_MIN_RESERVED_FDS as libc::rlim_t;
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
 
     // SAFETY: getrlimit writes into the rlimit we own.
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == -1 {
@@ -3384,7 +3583,8 @@ pub fn adjust_open_files_limit(server: &mut RedisServer) {
 
     if bestlimit < maxfiles {
         let old_maxclients = server.maxclients;
-        server.maxclients = (bestlimit as u32).wrapping_sub(CONFIG_MIN_RESERVED_FDS);
+        server.maxclients =
+            (bestlimit as u32).wrapping_sub(CONFIG_MIN_RESERVED_FDS);
         // maxclients is unsigned so may overflow: in order to check if
         // maxclients is now logically less than 1 we test indirectly via
         // bestlimit.
@@ -3514,10 +3714,11 @@ mod tests {
 
     #[test]
     fn options_from_args_quotes_values() {
-        let args: Vec<String> = ["--port", "7000", "--save", "", "--bind", "a", "b"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let args: Vec<String> =
+            ["--port", "7000", "--save", "", "--bind", "a", "b"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         assert_eq!(
             options_from_args(&args),
             b"port \"7000\" \nsave \"\" \nbind \"a\" \"b\" ".to_vec()

@@ -11,16 +11,19 @@
 
 use crate::dict::Dict;
 use crate::networking::{
-    add_deferred_multi_bulk_length, add_reply, add_reply_bulk, add_reply_bulk_long_long, add_reply_error,
-    add_reply_long_long, add_reply_multi_bulk_len, add_reply_status, set_deferred_multi_bulk_length,
+    add_deferred_multi_bulk_length, add_reply, add_reply_bulk,
+    add_reply_bulk_long_long, add_reply_error, add_reply_long_long,
+    add_reply_multi_bulk_len, add_reply_status, set_deferred_multi_bulk_length,
 };
 use crate::notify::notify_keyspace_event;
 use crate::object::{
-    create_object, get_long_long_from_object_or_reply, string2ll, RObj, Value, OBJ_ENCODING_RAW, OBJ_HASH,
-    OBJ_LIST, OBJ_SET, OBJ_STRING, OBJ_ZSET,
+    create_object, get_long_long_from_object_or_reply, string2ll, RObj, Value,
+    OBJ_ENCODING_RAW, OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING, OBJ_ZSET,
 };
 use crate::server::*;
-use crate::t_string::{CONE, CZERO, NULLBULK, OK, SYNTAXERR, UNIT_MILLISECONDS, UNIT_SECONDS};
+use crate::t_string::{
+    CONE, CZERO, NULLBULK, OK, SYNTAXERR, UNIT_MILLISECONDS, UNIT_SECONDS,
+};
 use crate::util::stringmatchlen;
 
 /// Keys are byte strings; a boxed slice saves the capacity word of a Vec
@@ -46,14 +49,25 @@ pub struct RedisDb {
     pub avg_ttl: i64,
     /// Keys with clients waiting for data (BLPOP), each with the ids of
     /// those clients in the order they blocked.
-    pub blocking_keys: std::collections::HashMap<Vec<u8>, std::collections::VecDeque<ClientId>>,
+    pub blocking_keys: std::collections::HashMap<
+        Vec<u8>,
+        std::collections::VecDeque<ClientId>,
+    >,
     /// Blocked keys that received a PUSH
     pub ready_keys: std::collections::HashSet<Vec<u8>>,
 }
 
 impl RedisDb {
     pub fn new(id: i32) -> RedisDb {
-        RedisDb { dict: Dict::new(), expires: Dict::new(), watched_keys: Default::default(), id, avg_ttl: 0, blocking_keys: Default::default(), ready_keys: Default::default() }
+        RedisDb {
+            dict: Dict::new(),
+            expires: Dict::new(),
+            watched_keys: Default::default(),
+            id,
+            avg_ttl: 0,
+            blocking_keys: Default::default(),
+            ready_keys: Default::default(),
+        }
     }
 }
 
@@ -68,7 +82,8 @@ pub const EMPTYDB_ASYNC: i32 = 1 << 0; // Reclaim memory in another thread.
 /// shared.nokeyerr
 pub const NOKEYERR: &[u8] = b"-ERR no such key\r\n";
 /// shared.sameobjecterr
-pub const SAMEOBJECTERR: &[u8] = b"-ERR source and destination objects are the same\r\n";
+pub const SAMEOBJECTERR: &[u8] =
+    b"-ERR source and destination objects are the same\r\n";
 /// shared.outofrangeerr
 pub const OUTOFRANGEERR: &[u8] = b"-ERR index out of range\r\n";
 
@@ -81,7 +96,12 @@ pub const OUTOFRANGEERR: &[u8] = b"-ERR index out of range\r\n";
 /// lookupKeyWrite() and lookupKeyReadWithFlags().
 ///
 /// C: db.c lookupKey()
-pub fn lookup_key<'a>(server: &'a mut RedisServer, dbid: usize, key: &[u8], flags: i32) -> Option<&'a mut RObj> {
+pub fn lookup_key<'a>(
+    server: &'a mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+    flags: i32,
+) -> Option<&'a mut RObj> {
     // Update the access time for the ageing algorithm. Don't do it if we
     // have a saving child, as this will trigger a copy on write madness.
     let touch = server.rdb_child_pid == -1 && flags & LOOKUP_NOTOUCH == 0;
@@ -126,7 +146,9 @@ pub fn lookup_key_read_with_flags<'a>(
         // read-only fashion, that will say the key as non existing.
         if let Some(c) = c {
             if c.flags & CLIENT_MASTER == 0
-                && c.cmd.is_some_and(|i| server.commands[i].flags & CMD_READONLY != 0)
+                && c.cmd.is_some_and(|i| {
+                    server.commands[i].flags & CMD_READONLY != 0
+                })
             {
                 server.stat_keyspace_misses += 1;
                 return None;
@@ -156,7 +178,11 @@ pub fn lookup_key_read_with_flags<'a>(
 /// common case.
 ///
 /// C: db.c lookupKeyRead()
-pub fn lookup_key_read<'a>(server: &'a mut RedisServer, c: &Client, key: &[u8]) -> Option<&'a mut RObj> {
+pub fn lookup_key_read<'a>(
+    server: &'a mut RedisServer,
+    c: &Client,
+    key: &[u8],
+) -> Option<&'a mut RObj> {
     lookup_key_read_with_flags(server, c.db, key, LOOKUP_NONE, Some(c))
 }
 
@@ -164,7 +190,11 @@ pub fn lookup_key_read<'a>(server: &'a mut RedisServer, c: &Client, key: &[u8]) 
 /// expires the key if its TTL is reached.
 ///
 /// C: db.c lookupKeyWrite()
-pub fn lookup_key_write<'a>(server: &'a mut RedisServer, dbid: usize, key: &[u8]) -> Option<&'a mut RObj> {
+pub fn lookup_key_write<'a>(
+    server: &'a mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) -> Option<&'a mut RObj> {
     expire_if_needed(server, dbid, key);
     lookup_key(server, dbid, key, LOOKUP_NONE)
 }
@@ -221,7 +251,12 @@ pub fn db_add(server: &mut RedisServer, dbid: usize, key: &[u8], val: RObj) {
 /// the key was not already present.
 ///
 /// C: db.c dbOverwrite()
-pub fn db_overwrite(server: &mut RedisServer, dbid: usize, key: &[u8], val: RObj) {
+pub fn db_overwrite(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+    val: RObj,
+) {
     match server.db[dbid].dict.find_mut(key) {
         Some(old) => *old = val,
         None => crate::server_panic!(server, "dbOverwrite: key does not exist"),
@@ -260,7 +295,8 @@ pub fn db_exists(server: &RedisServer, dbid: usize, key: &[u8]) -> bool {
 /// C: db.c dbRandomKey()
 pub fn db_random_key(server: &mut RedisServer, dbid: usize) -> Option<Vec<u8>> {
     let mut maxtries = 100;
-    let allvolatile = server.db[dbid].dict.dict_size() == server.db[dbid].expires.dict_size();
+    let allvolatile =
+        server.db[dbid].dict.dict_size() == server.db[dbid].expires.dict_size();
     loop {
         let key = server.db[dbid].dict.dict_get_random_key()?.key().to_vec();
         if server.db[dbid].expires.find(&key).is_some() {
@@ -291,7 +327,11 @@ pub fn db_random_key(server: &mut RedisServer, dbid: usize) -> Option<Vec<u8>> {
 /// DB
 ///
 /// C: db.c dbSyncDelete()
-pub fn db_sync_delete(server: &mut RedisServer, dbid: usize, key: &[u8]) -> bool {
+pub fn db_sync_delete(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) -> bool {
     // Deleting an entry from the expires dict will not free the sds of the
     // key, because it is shared with the main dictionary.
     let db = &mut server.db[dbid];
@@ -314,11 +354,17 @@ pub fn db_delete(server: &mut RedisServer, dbid: usize, key: &[u8]) -> bool {
 /// `dbnum`, when not -1). Returns the number of keys removed.
 ///
 /// C: db.c emptyDb()
-pub fn empty_db(server: &mut RedisServer, dbnum: i32, _flags: i32, mut callback: Option<&mut dyn FnMut()>) -> i64 {
+pub fn empty_db(
+    server: &mut RedisServer,
+    dbnum: i32,
+    _flags: i32,
+    mut callback: Option<&mut dyn FnMut()>,
+) -> i64 {
     if dbnum < -1 || dbnum >= server.dbnum {
         return -1;
     }
-    let (startdb, enddb) = if dbnum == -1 { (0, server.dbnum - 1) } else { (dbnum, dbnum) };
+    let (startdb, enddb) =
+        if dbnum == -1 { (0, server.dbnum - 1) } else { (dbnum, dbnum) };
     let mut removed = 0i64;
     for j in startdb..=enddb {
         let db = &mut server.db[j as usize];
@@ -376,7 +422,11 @@ pub fn signal_flushed_db(server: &mut RedisServer, dbid: i32) {
 /// Reads argument `i` as a long long, replying the standard error (or
 /// `msg`) when it is not one; argv is left as it was. (no C twin: C passes
 /// `c->argv[i]` to getLongLongFromObjectOrReply, which borrows both)
-fn arg_long_long_or_reply(c: &mut Client, i: usize, msg: Option<&str>) -> Option<i64> {
+fn arg_long_long_or_reply(
+    c: &mut Client,
+    i: usize,
+    msg: Option<&str>,
+) -> Option<i64> {
     let arg = std::mem::take(&mut c.argv[i]);
     let r = get_long_long_from_object_or_reply(c, &arg, msg);
     c.argv[i] = arg;
@@ -389,10 +439,13 @@ fn arg_long_long_or_reply(c: &mut Client, i: usize, msg: Option<&str>) -> Option
 /// old name; here values have one owner, so it moves. Aborts if the key is
 /// not there, as the callers looked it up first. (no C twin)
 fn db_take_value(server: &mut RedisServer, dbid: usize, key: &[u8]) -> RObj {
-    let placeholder = create_object(0, OBJ_ENCODING_RAW, Value::Str(Vec::new()));
+    let placeholder =
+        create_object(0, OBJ_ENCODING_RAW, Value::Str(Vec::new()));
     match server.db[dbid].dict.find_mut(key) {
         Some(o) => std::mem::replace(o, placeholder),
-        None => crate::server_panic!(server, "db_take_value: key does not exist"),
+        None => {
+            crate::server_panic!(server, "db_take_value: key does not exist")
+        }
     }
 }
 
@@ -462,7 +515,11 @@ pub fn flushall_command(server: &mut RedisServer, c: &mut Client) {
 /// This command implements DEL and LAZYDEL (UNLINK).
 ///
 /// C: db.c delGenericCommand()
-pub fn del_generic_command(server: &mut RedisServer, c: &mut Client, lazy: bool) {
+pub fn del_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    lazy: bool,
+) {
     let dbid = c.db;
     let mut numdel: i64 = 0;
     // Divergence from C: there is no lazyfree thread (see db_delete), so
@@ -474,7 +531,13 @@ pub fn del_generic_command(server: &mut RedisServer, c: &mut Client, lazy: bool)
         let deleted = db_sync_delete(server, dbid, key);
         if deleted {
             signal_modified_key(server, dbid, key);
-            notify_keyspace_event(server, NOTIFY_GENERIC, "del", key, dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_GENERIC,
+                "del",
+                key,
+                dbid as i32,
+            );
             server.dirty += 1;
             numdel += 1;
         }
@@ -511,7 +574,10 @@ pub fn exists_command(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: db.c selectCommand()
 pub fn select_command(server: &mut RedisServer, c: &mut Client) {
-    let Some(id) = arg_long_long_or_reply(c, 1, Some("invalid DB index")) else { return };
+    let Some(id) = arg_long_long_or_reply(c, 1, Some("invalid DB index"))
+    else {
+        return;
+    };
 
     // Divergence from C: there is no cluster mode, so no "SELECT is not
     // allowed in cluster mode" error.
@@ -549,7 +615,9 @@ pub fn keys_command(server: &mut RedisServer, c: &mut Client) {
     let allkeys = pattern.len() == 1 && pattern[0] == b'*';
     for de in server.db[dbid].dict.iter() {
         let key = de.key();
-        if (allkeys || stringmatchlen(&pattern, key, false)) && !key_is_expired(server, dbid, key) {
+        if (allkeys || stringmatchlen(&pattern, key, false))
+            && !key_is_expired(server, dbid, key)
+        {
             add_reply_bulk(c, key);
             numkeys += 1;
         }
@@ -580,10 +648,7 @@ pub enum ScanObj<'a> {
     /// (the element; for hashes the field and its value; for sorted sets
     /// the member and its score as createStringObjectFromLongDouble
     /// prints it), and returns the next cursor.
-    Dict {
-        scan: &'a mut dyn FnMut(u64, &mut Vec<Vec<u8>>) -> u64,
-        pairs: bool,
-    },
+    Dict { scan: &'a mut dyn FnMut(u64, &mut Vec<Vec<u8>>) -> u64, pairs: bool },
     /// An intset or ziplist encoding: every element, all returned in one
     /// call with cursor 0 (such values are small by construction).
     Items { items: Vec<Vec<u8>>, pairs: bool },
@@ -602,7 +667,8 @@ pub enum ScanObj<'a> {
 pub fn parse_scan_cursor_or_reply(c: &mut Client, o: &[u8]) -> CResult<u64> {
     // The C string: everything before the first NUL.
     let s = &o[..o.iter().position(|&b| b == 0).unwrap_or(o.len())];
-    let isspace = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    let isspace =
+        |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
     let parsed = (|| {
         if s.first().is_some_and(|&b| isspace(b)) {
             return None;
@@ -657,7 +723,9 @@ pub fn scan_generic_command(c: &mut Client, o: ScanObj<'_>, mut cursor: u64) {
     while i < c.argv.len() {
         let j = c.argv.len() - i;
         if c.argv[i].eq_ignore_ascii_case(b"count") && j >= 2 {
-            let Some(n) = arg_long_long_or_reply(c, i + 1, None) else { return };
+            let Some(n) = arg_long_long_or_reply(c, i + 1, None) else {
+                return;
+            };
             count = n;
             if count < 1 {
                 add_reply(c, SYNTAXERR);
@@ -714,7 +782,9 @@ pub fn scan_generic_command(c: &mut Client, o: ScanObj<'_>, mut cursor: u64) {
     let (mut server, pairs) = match o {
         ScanObj::Keyspace(server) => {
             let dict = &server.db[dbid].dict;
-            let mut step = |v: u64, out: &mut Vec<Vec<u8>>| dict.dict_scan(v, |k, _| out.push(k.to_vec()));
+            let mut step = |v: u64, out: &mut Vec<Vec<u8>>| {
+                dict.dict_scan(v, |k, _| out.push(k.to_vec()))
+            };
             cursor = scan_ht(&mut step, &mut keys, cursor, count);
             (Some(server), false)
         }
@@ -801,7 +871,14 @@ pub fn lastsave_command(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: db.c typeCommand()
 pub fn type_command(server: &mut RedisServer, c: &mut Client) {
-    let t = lookup_key_read_with_flags(server, c.db, &c.argv[1], LOOKUP_NOTOUCH, Some(c)).map(|o| o.obj_type());
+    let t = lookup_key_read_with_flags(
+        server,
+        c.db,
+        &c.argv[1],
+        LOOKUP_NOTOUCH,
+        Some(c),
+    )
+    .map(|o| o.obj_type());
     let type_ = match t {
         None => "none",
         Some(OBJ_STRING) => "string",
@@ -820,7 +897,11 @@ pub fn type_command(server: &mut RedisServer, c: &mut Client) {
 /// error is still returned for a missing key.
 ///
 /// C: db.c renameGenericCommand()
-pub fn rename_generic_command(server: &mut RedisServer, c: &mut Client, nx: bool) {
+pub fn rename_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    nx: bool,
+) {
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[1]);
     let newkey = std::mem::take(&mut c.argv[2]);
@@ -857,8 +938,20 @@ pub fn rename_generic_command(server: &mut RedisServer, c: &mut Client, nx: bool
         db_delete(server, dbid, &key);
         signal_modified_key(server, dbid, &key);
         signal_modified_key(server, dbid, &newkey);
-        notify_keyspace_event(server, NOTIFY_GENERIC, "rename_from", &key, dbid as i32);
-        notify_keyspace_event(server, NOTIFY_GENERIC, "rename_to", &newkey, dbid as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_GENERIC,
+            "rename_from",
+            &key,
+            dbid as i32,
+        );
+        notify_keyspace_event(
+            server,
+            NOTIFY_GENERIC,
+            "rename_to",
+            &newkey,
+            dbid as i32,
+        );
         server.dirty += 1;
         add_reply(c, if nx { CONE } else { OK });
     }
@@ -891,7 +984,9 @@ pub fn move_command(server: &mut RedisServer, c: &mut Client) {
 
     let dbid = string2ll(&c.argv[2]);
     let ok = match dbid {
-        Some(id) if (i32::MIN as i64..=i32::MAX as i64).contains(&id) => select_db(server, c, id).is_ok(),
+        Some(id) if (i32::MIN as i64..=i32::MAX as i64).contains(&id) => {
+            select_db(server, c, id).is_ok()
+        }
         _ => false,
     };
     if !ok {
@@ -943,9 +1038,11 @@ pub fn move_command(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: db.c scanDatabaseForReadyLists()
 pub fn scan_database_for_ready_lists(server: &mut RedisServer, dbid: usize) {
-    let keys: Vec<Vec<u8>> = server.db[dbid].blocking_keys.keys().cloned().collect();
+    let keys: Vec<Vec<u8>> =
+        server.db[dbid].blocking_keys.keys().cloned().collect();
     for key in keys {
-        let t = lookup_key(server, dbid, &key, LOOKUP_NOTOUCH).map(|o| o.obj_type());
+        let t = lookup_key(server, dbid, &key, LOOKUP_NOTOUCH)
+            .map(|o| o.obj_type());
         if t == Some(OBJ_LIST) || t == Some(OBJ_ZSET) {
             crate::blocked::signal_key_as_ready(server, dbid, &key);
         }
@@ -961,7 +1058,11 @@ pub fn scan_database_for_ready_lists(server: &mut RedisServer, dbid: usize) {
 /// Returns `Err` if at least one of the DB ids are out of range.
 ///
 /// C: db.c dbSwapDatabases()
-pub fn db_swap_databases(server: &mut RedisServer, id1: i32, id2: i32) -> CResult {
+pub fn db_swap_databases(
+    server: &mut RedisServer,
+    id1: i32,
+    id2: i32,
+) -> CResult {
     if id1 < 0 || id1 >= server.dbnum || id2 < 0 || id2 >= server.dbnum {
         return Err(CErr);
     }
@@ -1000,8 +1101,16 @@ pub fn swapdb_command(server: &mut RedisServer, c: &mut Client) {
     // allowed in cluster mode" error.
 
     // Get the two DBs indexes.
-    let Some(id1) = arg_long_long_or_reply(c, 1, Some("invalid first DB index")) else { return };
-    let Some(id2) = arg_long_long_or_reply(c, 2, Some("invalid second DB index")) else { return };
+    let Some(id1) =
+        arg_long_long_or_reply(c, 1, Some("invalid first DB index"))
+    else {
+        return;
+    };
+    let Some(id2) =
+        arg_long_long_or_reply(c, 2, Some("invalid second DB index"))
+    else {
+        return;
+    };
 
     // Swap... (dbSwapDatabases() takes ints: C converts the longs, so
     // 4294967296 is DB 0, as with SELECT.)
@@ -1018,7 +1127,11 @@ pub fn swapdb_command(server: &mut RedisServer, c: &mut Client) {
 // -----------------------------------------------------------------------------
 
 /// C: db.c removeExpire()
-pub fn remove_expire(server: &mut RedisServer, dbid: usize, key: &[u8]) -> bool {
+pub fn remove_expire(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) -> bool {
     let db = &mut server.db[dbid];
     if db.expires.dict_size() == 0 {
         return false;
@@ -1032,7 +1145,13 @@ pub fn remove_expire(server: &mut RedisServer, dbid: usize, key: &[u8]) -> bool 
 /// which the key will no longer be considered valid.
 ///
 /// C: db.c setExpire()
-pub fn set_expire(server: &mut RedisServer, c: Option<&Client>, dbid: usize, key: &[u8], when: i64) {
+pub fn set_expire(
+    server: &mut RedisServer,
+    c: Option<&Client>,
+    dbid: usize,
+    key: &[u8],
+    when: i64,
+) {
     let db = &mut server.db[dbid];
     // Reuse the sds from the main dict in the expire dict
     debug_assert!(db.dict.find(key).is_some());
@@ -1071,8 +1190,16 @@ pub fn get_expire(server: &RedisServer, dbid: usize, key: &[u8]) -> i64 {
 /// be consistent even if we allow write operations against expiring keys.
 ///
 /// C: db.c propagateExpire()
-pub fn propagate_expire(server: &mut RedisServer, dbid: usize, key: &[u8], lazy: bool) {
-    let argv = vec![if lazy { b"UNLINK".to_vec() } else { b"DEL".to_vec() }, key.to_vec()];
+pub fn propagate_expire(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+    lazy: bool,
+) {
+    let argv = vec![
+        if lazy { b"UNLINK".to_vec() } else { b"DEL".to_vec() },
+        key.to_vec(),
+    ];
     crate::replication::replication_feed_slaves(server, dbid as i32, &argv);
 }
 
@@ -1095,7 +1222,8 @@ pub fn key_is_expired(server: &RedisServer, dbid: usize, key: &[u8]) -> bool {
     // re-open the same key multiple times, can invalidate an already open
     // object in a next call, if the next call will see the key expired,
     // while the first did not.
-    let now = if server.fixed_time_expire > 0 { server.mstime } else { mstime() };
+    let now =
+        if server.fixed_time_expire > 0 { server.mstime } else { mstime() };
     now > when
 }
 
@@ -1120,7 +1248,11 @@ pub fn key_is_expired(server: &RedisServer, dbid: usize, key: &[u8]) -> bool {
 /// otherwise the function returns true if the key is expired.
 ///
 /// C: db.c expireIfNeeded()
-pub fn expire_if_needed(server: &mut RedisServer, dbid: usize, key: &[u8]) -> bool {
+pub fn expire_if_needed(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) -> bool {
     if !key_is_expired(server, dbid, key) {
         return false;
     }
@@ -1139,7 +1271,13 @@ pub fn expire_if_needed(server: &mut RedisServer, dbid: usize, key: &[u8]) -> bo
     server.stat_expiredkeys += 1;
     let lazy = server.lazyfree_lazy_expire;
     propagate_expire(server, dbid, key, lazy);
-    crate::notify::notify_keyspace_event(server, NOTIFY_EXPIRED, "expired", key, dbid as i32);
+    crate::notify::notify_keyspace_event(
+        server,
+        NOTIFY_EXPIRED,
+        "expired",
+        key,
+        dbid as i32,
+    );
     db_delete(server, dbid, key)
 }
 
@@ -1173,7 +1311,12 @@ pub fn check_already_expired(server: &RedisServer, when: i64) -> bool {
 /// milliseconds.
 ///
 /// C: expire.c expireGenericCommand()
-pub fn expire_generic_command(server: &mut RedisServer, c: &mut Client, basetime: i64, unit: i32) {
+pub fn expire_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    basetime: i64,
+    unit: i32,
+) {
     // unix time in milliseconds when the key will expire.
     let Some(mut when) = arg_long_long_or_reply(c, 2, None) else { return };
 
@@ -1199,24 +1342,40 @@ pub fn expire_generic_command(server: &mut RedisServer, c: &mut Client, basetime
         // lazyfree-lazy-expire the value is still freed synchronously.
         let deleted = db_sync_delete(server, dbid, &key);
         if !deleted {
-            crate::server_panic!(server, "expireGenericCommand: key vanished before its DEL");
+            crate::server_panic!(
+                server,
+                "expireGenericCommand: key vanished before its DEL"
+            );
         }
         server.dirty += 1;
 
         // Replicate/AOF this as an explicit DEL or UNLINK.
-        let aux: &[u8] = if server.lazyfree_lazy_expire { b"UNLINK" } else { b"DEL" };
+        let aux: &[u8] =
+            if server.lazyfree_lazy_expire { b"UNLINK" } else { b"DEL" };
         // C: rewriteClientCommandVector(c,2,aux,key), which also points
         // c->cmd at the new command.
         c.argv = vec![aux.to_vec(), key];
         c.cmd = lookup_command(server, aux);
         signal_modified_key(server, dbid, &c.argv[1]);
-        notify_keyspace_event(server, NOTIFY_GENERIC, "del", &c.argv[1], dbid as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_GENERIC,
+            "del",
+            &c.argv[1],
+            dbid as i32,
+        );
         add_reply(c, CONE);
     } else {
         set_expire(server, Some(&*c), dbid, &key, when);
         add_reply(c, CONE);
         signal_modified_key(server, dbid, &key);
-        notify_keyspace_event(server, NOTIFY_GENERIC, "expire", &key, dbid as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_GENERIC,
+            "expire",
+            &key,
+            dbid as i32,
+        );
         server.dirty += 1;
         c.argv[1] = key;
     }
@@ -1254,12 +1413,24 @@ pub fn pexpireat_command(server: &mut RedisServer, c: &mut Client) {
 /// expire, else the time left (rounded to the nearest second for TTL).
 ///
 /// C: expire.c ttlGenericCommand()
-pub fn ttl_generic_command(server: &mut RedisServer, c: &mut Client, output_ms: bool) {
+pub fn ttl_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    output_ms: bool,
+) {
     let dbid = c.db;
     let mut ttl: i64 = -1;
 
     // If the key does not exist at all, return -2
-    if lookup_key_read_with_flags(server, dbid, &c.argv[1], LOOKUP_NOTOUCH, Some(&*c)).is_none() {
+    if lookup_key_read_with_flags(
+        server,
+        dbid,
+        &c.argv[1],
+        LOOKUP_NOTOUCH,
+        Some(&*c),
+    )
+    .is_none()
+    {
         add_reply_long_long(c, -2);
         return;
     }
@@ -1365,7 +1536,8 @@ mod tests {
     #[test]
     fn parse_scan_cursor_or_reply_follows_strtoul() {
         let (_server, mut c) = setup();
-        let ok = |c: &mut Client, s: &[u8]| parse_scan_cursor_or_reply(c, s).ok();
+        let ok =
+            |c: &mut Client, s: &[u8]| parse_scan_cursor_or_reply(c, s).ok();
         assert_eq!(ok(&mut c, b"0"), Some(0));
         assert_eq!(ok(&mut c, b"007"), Some(7));
         assert_eq!(ok(&mut c, b""), Some(0));
@@ -1374,7 +1546,15 @@ mod tests {
         assert_eq!(ok(&mut c, b"18446744073709551615"), Some(u64::MAX));
         assert_eq!(ok(&mut c, b"12\0junk"), Some(12));
         assert_eq!(reply(&mut c), "");
-        for bad in [&b" 1"[..], b"1 ", b"abc", b"-", b"+", b"18446744073709551616", b"\t1"] {
+        for bad in [
+            &b" 1"[..],
+            b"1 ",
+            b"abc",
+            b"-",
+            b"+",
+            b"18446744073709551616",
+            b"\t1",
+        ] {
             assert_eq!(ok(&mut c, bad), None, "{bad:?}");
             assert_eq!(reply(&mut c), "-ERR invalid cursor\r\n");
         }
@@ -1431,7 +1611,10 @@ mod tests {
         let (_server, mut c) = setup();
         let mut d: Dict<Key, Vec<u8>> = Dict::new();
         for i in 0..100 {
-            let _ = d.dict_add(format!("f{i}").into_bytes().into(), format!("v{i}").into_bytes());
+            let _ = d.dict_add(
+                format!("f{i}").into_bytes().into(),
+                format!("v{i}").into_bytes(),
+            );
         }
         let mut seen = std::collections::HashSet::new();
         let mut cursor = 0u64;
@@ -1443,17 +1626,26 @@ mod tests {
                     out.push(val.clone());
                 })
             };
-            scan_generic_command(&mut c, ScanObj::Dict { scan: &mut step, pairs: true }, cursor);
+            scan_generic_command(
+                &mut c,
+                ScanObj::Dict { scan: &mut step, pairs: true },
+                cursor,
+            );
             let r = reply(&mut c);
             let mut lines = r.split("\r\n");
             assert_eq!(lines.next(), Some("*2"));
             lines.next();
             cursor = lines.next().and_then(|s| s.parse().ok()).expect("cursor");
-            let n: usize = lines.next().and_then(|s| s[1..].parse().ok()).expect("count");
+            let n: usize =
+                lines.next().and_then(|s| s[1..].parse().ok()).expect("count");
             assert_eq!(n % 2, 0, "field/value pairs");
             let elems: Vec<&str> = lines.skip(1).step_by(2).take(n).collect();
             for pair in elems.chunks(2) {
-                assert_eq!(&pair[0][1..], &pair[1][1..], "field and value agree");
+                assert_eq!(
+                    &pair[0][1..],
+                    &pair[1][1..],
+                    "field and value agree"
+                );
                 seen.insert(pair[0].to_string());
             }
             if cursor == 0 {

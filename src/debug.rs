@@ -354,7 +354,9 @@ fn stringmatchlen_fuzz_test() -> i32 {
         for b in pat.iter_mut().take(patlen) {
             *b = (rand() % 128) as u8;
         }
-        total_matches += crate::util::stringmatchlen(&pat[..patlen], &str_[..strlen], false) as i32;
+        total_matches +=
+            crate::util::stringmatchlen(&pat[..patlen], &str_[..strlen], false)
+                as i32;
     }
     total_matches
 }
@@ -594,7 +596,8 @@ pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
         }
     } else if is("ziplist") && argc == 3 {
         let key = c.argv[2].clone();
-        let Some(o) = object_command_lookup_or_reply(server, c, &key, NOKEYERR) else {
+        let Some(o) = object_command_lookup_or_reply(server, c, &key, NOKEYERR)
+        else {
             return;
         };
         if o.encoding != OBJ_ENCODING_ZIPLIST {
@@ -619,9 +622,23 @@ pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
             let dbid = c.db;
             // The lookup has its side effects (lazy expire, stats); the
             // value is then read again, as the digest needs the server too.
-            if lookup_key_read_with_flags(server, dbid, &key, LOOKUP_NOTOUCH, Some(c)).is_some() {
+            if lookup_key_read_with_flags(
+                server,
+                dbid,
+                &key,
+                LOOKUP_NOTOUCH,
+                Some(c),
+            )
+            .is_some()
+            {
                 if let Some(de) = server.db[dbid].dict.find(&key) {
-                    xor_object_digest(server, dbid, &key, &mut digest, de.val());
+                    xor_object_digest(
+                        server,
+                        dbid,
+                        &key,
+                        &mut digest,
+                        de.val(),
+                    );
                 }
             }
             add_reply_status(c, &digest_hex(&digest));
@@ -645,11 +662,13 @@ pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
         let mut errstr = Vec::with_capacity(c.argv[2].len() + 3);
         errstr.push(b'-');
         // no newlines in errors.
-        errstr.extend(
-            c.argv[2]
-                .iter()
-                .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }),
-        );
+        errstr.extend(c.argv[2].iter().map(|&b| {
+            if b == b'\n' || b == b'\r' {
+                b' '
+            } else {
+                b
+            }
+        }));
         errstr.extend_from_slice(b"\r\n");
         add_reply(c, &errstr);
     } else if is("structsize") && argc == 2 {
@@ -740,7 +759,9 @@ mod tests {
     #[test]
     fn rdb_saved_object_len_of_strings() {
         let server = init_server_config();
-        let s = |v: &[u8]| rdb_saved_object_len(&server, &create_string_object(0, v.to_vec()));
+        let s = |v: &[u8]| {
+            rdb_saved_object_len(&server, &create_string_object(0, v.to_vec()))
+        };
         assert_eq!(s(b"value:1"), 8);
         assert_eq!(s(b"a b\x01"), 5);
         assert_eq!(s(b"12"), 2);
@@ -750,7 +771,12 @@ mod tests {
             s(&[b'x'; 100]),
             1 + 1 + 2 + lzf::compress(&[b'x'; 100]).unwrap().len()
         );
-        let i = |v: i64| rdb_saved_object_len(&server, &create_string_object_from_long_long(0, v));
+        let i = |v: i64| {
+            rdb_saved_object_len(
+                &server,
+                &create_string_object_from_long_long(0, v),
+            )
+        };
         assert_eq!(i(5), 2);
         assert_eq!(i(1 << 40), 1 + 13);
     }

@@ -127,7 +127,8 @@ const DICT_FORCE_RESIZE_RATIO: usize = 5;
 /// then. Held as the two little-endian halves siphash.c reads it as.
 ///
 /// C: dict.c dict_hash_function_seed
-static DICT_HASH_FUNCTION_SEED: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+static DICT_HASH_FUNCTION_SEED: [AtomicU64; 2] =
+    [AtomicU64::new(0), AtomicU64::new(0)];
 
 /// Sets the hash seed. Call it before any dict holds keys: a different seed
 /// puts existing keys in the wrong buckets.
@@ -202,12 +203,7 @@ impl<K, V> DictHt<K, V> {
     ///
     /// C: dict.c _dictReset()
     fn _dict_reset() -> Self {
-        DictHt {
-            table: Box::new([]),
-            size: 0,
-            sizemask: 0,
-            used: 0,
-        }
+        DictHt { table: Box::new([]), size: 0, sizemask: 0, used: 0 }
     }
 }
 
@@ -268,7 +264,8 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     ///
     /// C: dict.c dictResize()
     pub fn dict_resize(&mut self) -> DictResult {
-        if !DICT_CAN_RESIZE.load(Ordering::Relaxed) || self.dict_is_rehashing() {
+        if !DICT_CAN_RESIZE.load(Ordering::Relaxed) || self.dict_is_rehashing()
+        {
             return Err(DictErr);
         }
         // Divergence from C: C keeps `minimal` in an int, which wraps past
@@ -359,7 +356,8 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
             while let Some(mut e) = de {
                 de = e.next.take();
                 // Its index in the new table.
-                let h = dict_gen_hash_function(e.key.as_ref()) as usize & self.ht[1].sizemask;
+                let h = dict_gen_hash_function(e.key.as_ref()) as usize
+                    & self.ht[1].sizemask;
                 e.next = self.ht[1].table[h].take();
                 self.ht[1].table[h] = Some(e);
                 self.ht[0].used -= 1;
@@ -451,7 +449,8 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
         };
         let next = ht.table[index].take();
         ht.used += 1;
-        let entry = ht.table[index].insert(Box::new(DictEntry { key, v: val, next }));
+        let entry =
+            ht.table[index].insert(Box::new(DictEntry { key, v: val, next }));
         &mut entry.v
     }
 
@@ -491,7 +490,11 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// if it is not there (the `key` passed in is dropped in that case).
     ///
     /// C: dict.c dictAddOrFind()
-    pub fn dict_add_or_find(&mut self, key: K, val: impl FnOnce() -> V) -> &mut V {
+    pub fn dict_add_or_find(
+        &mut self,
+        key: K,
+        val: impl FnOnce() -> V,
+    ) -> &mut V {
         if self.dict_is_rehashing() {
             self._dict_rehash_step();
         }
@@ -512,7 +515,10 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// common part of `dict_delete` and `dict_unlink`.
     ///
     /// C: dict.c dictGenericDelete()
-    fn dict_generic_delete(&mut self, key: &[u8]) -> Option<Box<DictEntry<K, V>>> {
+    fn dict_generic_delete(
+        &mut self,
+        key: &[u8],
+    ) -> Option<Box<DictEntry<K, V>>> {
         if self.ht[0].used == 0 && self.ht[1].used == 0 {
             return None;
         }
@@ -628,7 +634,11 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
 
     /// `find_hashed` handing out the entry mutably (no C twin). The caller
     /// checks the dict is not empty: an unallocated table has no bucket 0.
-    fn find_hashed_mut(&mut self, key: &[u8], h: u64) -> Option<&mut DictEntry<K, V>> {
+    fn find_hashed_mut(
+        &mut self,
+        key: &[u8],
+        h: u64,
+    ) -> Option<&mut DictEntry<K, V>> {
         fn walk<'a, K: AsRef<[u8]>, V>(
             mut he: Option<&'a mut DictEntry<K, V>>,
             key: &[u8],
@@ -841,9 +851,8 @@ fn random() -> u64 {
     // sampling's randomness matters, not its sequence. The state advances
     // with one atomic add, so test threads sharing it stay race-free.
     const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut z = RANDOM_STATE
-        .fetch_add(GAMMA, Ordering::Relaxed)
-        .wrapping_add(GAMMA);
+    let mut z =
+        RANDOM_STATE.fetch_add(GAMMA, Ordering::Relaxed).wrapping_add(GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -1035,7 +1044,10 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     pub fn dict_scan(&self, v: u64, mut f: impl FnMut(&K, &V)) -> u64 {
         /// Passes every entry of one chain to `f` (no C twin: the three
         /// "emit entries at cursor" loops of dictScan).
-        fn emit<K, V>(mut de: Option<&DictEntry<K, V>>, f: &mut impl FnMut(&K, &V)) {
+        fn emit<K, V>(
+            mut de: Option<&DictEntry<K, V>>,
+            f: &mut impl FnMut(&K, &V),
+        ) {
             while let Some(e) = de {
                 f(&e.key, &e.v);
                 de = e.next.as_deref();
@@ -1223,7 +1235,8 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
         const HASHTABLE_MIN_FILL: i64 = 10;
         let size = self.dict_slots() as i64;
         let used = self.dict_size() as i64;
-        size > DICT_HT_INITIAL_SIZE as i64 && used * 100 / size < HASHTABLE_MIN_FILL
+        size > DICT_HT_INITIAL_SIZE as i64
+            && used * 100 / size < HASHTABLE_MIN_FILL
     }
 }
 
@@ -1280,11 +1293,7 @@ impl<K, V> DictHt<K, V> {
              avg chain length (computed): {:.2}\n \
              Chain length distribution:\n",
             tableid,
-            if tableid == 0 {
-                "main hash table"
-            } else {
-                "rehashing target"
-            },
+            if tableid == 0 { "main hash table" } else { "rehashing target" },
             self.size,
             self.used,
             slots,
@@ -1292,18 +1301,15 @@ impl<K, V> DictHt<K, V> {
             totchainlen as f32 / slots as f32,
             self.used as f32 / slots as f32,
         );
-        for (i, &n) in clvector.iter().enumerate().take(DICT_STATS_VECTLEN - 1) {
+        for (i, &n) in clvector.iter().enumerate().take(DICT_STATS_VECTLEN - 1)
+        {
             if n == 0 {
                 continue;
             }
             let _ = writeln!(
                 buf,
                 "   {}{}: {} ({:.2}%)",
-                if i == DICT_STATS_VECTLEN - 1 {
-                    ">= "
-                } else {
-                    ""
-                },
+                if i == DICT_STATS_VECTLEN - 1 { ">= " } else { "" },
                 i,
                 n,
                 (n as f32 / self.size as f32) * 100.0,

@@ -19,12 +19,24 @@ use crate::server::*;
 /// returned.
 ///
 /// C: expire.c activeExpireCycleTryExpire()
-pub fn active_expire_cycle_try_expire(server: &mut RedisServer, dbid: usize, key: &[u8], t: i64, now: i64) -> bool {
+pub fn active_expire_cycle_try_expire(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+    t: i64,
+    now: i64,
+) -> bool {
     if now > t {
         let lazy = server.lazyfree_lazy_expire;
         propagate_expire(server, dbid, key, lazy);
         db_delete(server, dbid, key);
-        crate::notify::notify_keyspace_event(server, NOTIFY_EXPIRED, "expired", key, dbid as i32);
+        crate::notify::notify_keyspace_event(
+            server,
+            NOTIFY_EXPIRED,
+            "expired",
+            key,
+            dbid as i32,
+        );
         server.stat_expiredkeys += 1;
         true
     } else {
@@ -69,7 +81,10 @@ pub fn active_expire_cycle(server: &mut RedisServer, type_: i32) {
         if !server.expire_timelimit_exit {
             return;
         }
-        if start < server.expire_last_fast_cycle + ACTIVE_EXPIRE_CYCLE_FAST_DURATION * 2 {
+        if start
+            < server.expire_last_fast_cycle
+                + ACTIVE_EXPIRE_CYCLE_FAST_DURATION * 2
+        {
             return;
         }
         server.expire_last_fast_cycle = start;
@@ -88,7 +103,9 @@ pub fn active_expire_cycle(server: &mut RedisServer, type_: i32) {
     // time per iteration. Since this function gets called with a frequency
     // of server.hz times per second, the following is the max amount of
     // microseconds we can spend in this function.
-    let mut timelimit = 1_000_000 * ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC / server.hz.max(1) as i64 / 100;
+    let mut timelimit = 1_000_000 * ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC
+        / server.hz.max(1) as i64
+        / 100;
     server.expire_timelimit_exit = false;
     if timelimit <= 0 {
         timelimit = 1;
@@ -143,8 +160,10 @@ pub fn active_expire_cycle(server: &mut RedisServer, type_: i32) {
             }
             while num > 0 {
                 num -= 1;
-                let Some((key, t)) =
-                    server.db[dbid].expires.dict_get_random_key().map(|de| (de.key().to_vec(), *de.val()))
+                let Some((key, t)) = server.db[dbid]
+                    .expires
+                    .dict_get_random_key()
+                    .map(|de| (de.key().to_vec(), *de.val()))
                 else {
                     break;
                 };
@@ -199,8 +218,13 @@ pub fn active_expire_cycle(server: &mut RedisServer, type_: i32) {
 
     // Update our estimate of keys existing but yet to be expired. Running
     // average with this sample accounting for 5%.
-    let current_perc = if total_sampled != 0 { total_expired as f64 / total_sampled as f64 } else { 0.0 };
-    server.stat_expired_stale_perc = (current_perc * 0.05) + (server.stat_expired_stale_perc * 0.95);
+    let current_perc = if total_sampled != 0 {
+        total_expired as f64 / total_sampled as f64
+    } else {
+        0.0
+    };
+    server.stat_expired_stale_perc =
+        (current_perc * 0.05) + (server.stat_expired_stale_perc * 0.95);
 }
 
 // ---------------------- Expires of keys created in writable slaves ----------------------
@@ -233,10 +257,10 @@ pub fn expire_slave_keys(server: &mut RedisServer) {
     let mut cycles = 0u64;
     let mut noexpire = 0u64;
     let start = mstime();
-    while let Some((keyname, mut dbids)) = server
-        .slave_keys_with_expire
-        .as_mut()
-        .and_then(|d| d.dict_get_random_key().map(|de| (de.key().clone(), *de.val())))
+    while let Some((keyname, mut dbids)) =
+        server.slave_keys_with_expire.as_mut().and_then(|d| {
+            d.dict_get_random_key().map(|de| (de.key().clone(), *de.val()))
+        })
     {
         let mut new_dbids = 0u64;
 
@@ -245,10 +269,13 @@ pub fn expire_slave_keys(server: &mut RedisServer) {
         let mut dbid = 0usize;
         while dbids != 0 && (dbid as i32) < server.dbnum {
             if dbids & 1 != 0 {
-                let expire = server.db[dbid].expires.find(&keyname).map(|de| *de.val());
+                let expire =
+                    server.db[dbid].expires.find(&keyname).map(|de| *de.val());
                 let mut expired = false;
                 if let Some(t) = expire {
-                    if active_expire_cycle_try_expire(server, dbid, &keyname, t, start) {
+                    if active_expire_cycle_try_expire(
+                        server, dbid, &keyname, t, start,
+                    ) {
                         expired = true;
                     }
                 }
@@ -284,7 +311,9 @@ pub fn expire_slave_keys(server: &mut RedisServer) {
         if cycles.is_multiple_of(64) && mstime() - start > 1 {
             break;
         }
-        if server.slave_keys_with_expire.as_ref().map_or(0, |d| d.dict_size()) == 0 {
+        if server.slave_keys_with_expire.as_ref().map_or(0, |d| d.dict_size())
+            == 0
+        {
             break;
         }
     }
@@ -294,8 +323,14 @@ pub fn expire_slave_keys(server: &mut RedisServer) {
 /// of a writable replica.
 ///
 /// C: expire.c rememberSlaveKeyWithExpire()
-pub fn remember_slave_key_with_expire(server: &mut RedisServer, dbid: usize, key: &[u8]) {
-    let d = server.slave_keys_with_expire.get_or_insert_with(crate::dict::Dict::new);
+pub fn remember_slave_key_with_expire(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) {
+    let d = server
+        .slave_keys_with_expire
+        .get_or_insert_with(crate::dict::Dict::new);
     if dbid > 63 {
         return;
     }

@@ -65,9 +65,7 @@ fn rand() -> u64 {
     // than glibc's rand(); only the distribution matters, not the sequence.
     static STATE: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
     const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut z = STATE
-        .fetch_add(GAMMA, Ordering::Relaxed)
-        .wrapping_add(GAMMA);
+    let mut z = STATE.fetch_add(GAMMA, Ordering::Relaxed).wrapping_add(GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -100,8 +98,12 @@ impl Intset {
         let at = INTSET_HEADER + pos * enc as usize;
         let b = &self.blob[at..at + enc as usize];
         match enc {
-            INTSET_ENC_INT64 => i64::from_le_bytes(b.try_into().expect("8 bytes")),
-            INTSET_ENC_INT32 => i32::from_le_bytes(b.try_into().expect("4 bytes")) as i64,
+            INTSET_ENC_INT64 => {
+                i64::from_le_bytes(b.try_into().expect("8 bytes"))
+            }
+            INTSET_ENC_INT32 => {
+                i32::from_le_bytes(b.try_into().expect("4 bytes")) as i64
+            }
             _ => i16::from_le_bytes(b.try_into().expect("2 bytes")) as i64,
         }
     }
@@ -122,7 +124,9 @@ impl Intset {
         let b = &mut self.blob[at..at + enc as usize];
         match enc {
             INTSET_ENC_INT64 => b.copy_from_slice(&value.to_le_bytes()),
-            INTSET_ENC_INT32 => b.copy_from_slice(&(value as i32).to_le_bytes()),
+            INTSET_ENC_INT32 => {
+                b.copy_from_slice(&(value as i32).to_le_bytes())
+            }
             _ => b.copy_from_slice(&(value as i16).to_le_bytes()),
         }
     }
@@ -131,9 +135,8 @@ impl Intset {
     ///
     /// C: intset.c intsetNew()
     pub fn intset_new() -> Intset {
-        let mut is = Intset {
-            blob: vec![0u8; INTSET_HEADER].into_boxed_slice(),
-        };
+        let mut is =
+            Intset { blob: vec![0u8; INTSET_HEADER].into_boxed_slice() };
         is.set_encoding(INTSET_ENC_INT16);
         is.set_length(0);
         is
@@ -368,7 +371,9 @@ impl Intset {
         {
             return None;
         }
-        if is.blob.len() != INTSET_HEADER + is.intset_len() as usize * enc as usize {
+        if is.blob.len()
+            != INTSET_HEADER + is.intset_len() as usize * enc as usize
+        {
             return None;
         }
         let mut prev: Option<i64> = None;
@@ -395,7 +400,9 @@ pub fn intset_validate_integrity(p: &[u8], deep: bool) -> Result<(), String> {
     let size = p.len();
     // Check that we can actually read the header.
     if size < INTSET_HEADER {
-        return Err(format!("intset of {size} bytes is shorter than its header"));
+        return Err(format!(
+            "intset of {size} bytes is shorter than its header"
+        ));
     }
 
     let encoding = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
@@ -428,9 +435,12 @@ pub fn intset_validate_integrity(p: &[u8], deep: bool) -> Result<(), String> {
 
     // Check that there are no dup or out of order records.
     let get = |i: usize| -> i64 {
-        let b = &p[INTSET_HEADER + i * record_size..INTSET_HEADER + (i + 1) * record_size];
+        let b = &p[INTSET_HEADER + i * record_size
+            ..INTSET_HEADER + (i + 1) * record_size];
         match record_size {
-            8 => i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+            8 => i64::from_le_bytes([
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+            ]),
             4 => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64,
             _ => i16::from_le_bytes([b[0], b[1]]) as i64,
         }
@@ -583,7 +593,10 @@ mod tests {
         }
         let back = Intset::from_blob(is.as_blob().into()).expect("valid");
         assert_eq!(back, is);
-        assert!(Intset::from_blob(Box::new([2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 4, 0])).is_none());
+        assert!(Intset::from_blob(Box::new([
+            2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 4, 0
+        ]))
+        .is_none());
         assert!(Intset::from_blob(Box::new([3, 0, 0, 0, 0, 0, 0, 0])).is_none());
         assert!(Intset::from_blob(Box::new([2, 0, 0, 0, 1, 0, 0, 0])).is_none());
     }

@@ -253,7 +253,10 @@ pub fn lp_new() -> Vec<u8> {
 /// encoded element takes.
 ///
 /// C: listpack.c lpEncodeGetType()
-fn lp_encode_get_type(ele: &[u8], intenc: &mut [u8; LP_MAX_INT_ENCODING_LEN]) -> (i32, u64) {
+fn lp_encode_get_type(
+    ele: &[u8],
+    intenc: &mut [u8; LP_MAX_INT_ENCODING_LEN],
+) -> (i32, u64) {
     let size = ele.len() as u64;
     if let Some(mut v) = lp_string_to_int64(ele) {
         let enclen;
@@ -598,7 +601,9 @@ pub fn lp_get(lp: &[u8], p: usize) -> LpValue<'_> {
         negstart = 1 << 31;
         negmax = u32::MAX as u64;
     } else if e[0] == LP_ENCODING_64BIT_INT {
-        uval = u64::from_le_bytes([e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8]]);
+        uval = u64::from_le_bytes([
+            e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8],
+        ]);
         negstart = 1 << 63;
         negmax = u64::MAX;
     } else if lp_encoding_is_12bit_str(e[0]) {
@@ -680,8 +685,11 @@ pub fn lp_insert(
     // We need to also encode the backward-parsable length of the element
     // and append it to the end: this allows to traverse the listpack from
     // the end to the start.
-    let backlen_size =
-        if ele.is_some() { lp_encode_backlen(Some(&mut backlen), enclen) } else { 0 };
+    let backlen_size = if ele.is_some() {
+        lp_encode_backlen(Some(&mut backlen), enclen)
+    } else {
+        0
+    };
     let old_listpack_bytes = lp_get_total_bytes(lp) as u64;
     let mut replaced_len: u64 = 0;
     if where_ == LP_REPLACE {
@@ -689,7 +697,8 @@ pub fn lp_insert(
         replaced_len += lp_encode_backlen(None, replaced_len) as u64;
     }
 
-    let new_listpack_bytes = old_listpack_bytes + enclen + backlen_size as u64 - replaced_len;
+    let new_listpack_bytes =
+        old_listpack_bytes + enclen + backlen_size as u64 - replaced_len;
     if new_listpack_bytes > u32::MAX as u64 {
         return None;
     }
@@ -851,11 +860,16 @@ pub fn lp_validate_first(lp: &[u8]) -> Option<usize> {
 /// size.
 ///
 /// C: listpack.c lpValidateNext() (Redis 7.0)
-pub fn lp_validate_next(lp: &[u8], pp: &mut Option<usize>, lpbytes: usize) -> bool {
+pub fn lp_validate_next(
+    lp: &[u8],
+    pp: &mut Option<usize>,
+    lpbytes: usize,
+) -> bool {
     // Divergence from C: C trusts lpbytes to be the allocation size; the
     // slice decides here.
     let lpbytes = lpbytes.min(lp.len());
-    let out_of_range = |q: u64| q < LP_HDR_SIZE as u64 || q > lpbytes as u64 - 1;
+    let out_of_range =
+        |q: u64| q < LP_HDR_SIZE as u64 || q > lpbytes as u64 - 1;
     let Some(p) = *pp else { return false };
     if lpbytes < LP_HDR_SIZE + 1 {
         return false;
@@ -930,18 +944,25 @@ pub fn lp_validate_integrity<'a>(
     let size = lp.len();
     // Check that we can actually read the header (and EOF).
     if size < LP_HDR_SIZE + 1 {
-        return Err(format!("listpack of {size} bytes is shorter than its header"));
+        return Err(format!(
+            "listpack of {size} bytes is shorter than its header"
+        ));
     }
 
     // Check that the encoded size in the header matches the allocated size.
     let bytes = lp_get_total_bytes(lp) as usize;
     if bytes != size {
-        return Err(format!("listpack header says {bytes} bytes, the blob has {size}"));
+        return Err(format!(
+            "listpack header says {bytes} bytes, the blob has {size}"
+        ));
     }
 
     // The last byte must be the terminator.
     if lp[size - 1] != LP_EOF {
-        return Err(format!("listpack does not end with 0xff (offset {})", size - 1));
+        return Err(format!(
+            "listpack does not end with 0xff (offset {})",
+            size - 1
+        ));
     }
 
     if !deep {
@@ -968,7 +989,9 @@ pub fn lp_validate_integrity<'a>(
         // Optionally let the caller validate the entry too.
         if let Some(cb) = entry_cb.as_mut() {
             if !cb(lp_get(lp, prev), numele) {
-                return Err(format!("listpack element {count} at offset {prev} rejected"));
+                return Err(format!(
+                    "listpack element {count} at offset {prev} rejected"
+                ));
             }
         }
 
@@ -977,12 +1000,17 @@ pub fn lp_validate_integrity<'a>(
 
     // Make sure 'p' really does point to the end of the listpack.
     if p != Some(size - 1) {
-        return Err(format!("listpack elements do not end at the EOF byte (offset {})", size - 1));
+        return Err(format!(
+            "listpack elements do not end at the EOF byte (offset {})",
+            size - 1
+        ));
     }
 
     // Check that the count in the header is correct.
     if numele != LP_HDR_NUMELE_UNKNOWN && numele != count {
-        return Err(format!("listpack header counts {numele} elements, it has {count}"));
+        return Err(format!(
+            "listpack header counts {numele} elements, it has {count}"
+        ));
     }
 
     Ok(())
@@ -997,7 +1025,9 @@ pub fn lp_entries(lp: &[u8]) -> Result<Vec<LpValue<'_>>, String> {
     lp_validate_integrity(lp, true, None)?;
     // Each element takes at least two bytes, so the allocation cannot
     // outgrow the blob whatever the header says.
-    let mut out = Vec::with_capacity((lp_get_num_elements(lp) as usize).min(lp.len() / 2));
+    let mut out = Vec::with_capacity(
+        (lp_get_num_elements(lp) as usize).min(lp.len() / 2),
+    );
     let mut p = lp_first(lp);
     while let Some(q) = p {
         out.push(lp_get(lp, q));
@@ -1017,9 +1047,13 @@ pub fn lp_entries(lp: &[u8]) -> Result<Vec<LpValue<'_>>, String> {
 pub fn lp_pairs(lp: &[u8]) -> Result<Vec<(LpValue<'_>, LpValue<'_>)>, String> {
     let entries = lp_entries(lp)?;
     if entries.len() % 2 != 0 {
-        return Err(format!("listpack of pairs has an odd number of elements ({})", entries.len()));
+        return Err(format!(
+            "listpack of pairs has an odd number of elements ({})",
+            entries.len()
+        ));
     }
-    let mut fields: HashSet<Vec<u8>> = HashSet::with_capacity(entries.len() / 2);
+    let mut fields: HashSet<Vec<u8>> =
+        HashSet::with_capacity(entries.len() / 2);
     let mut out = Vec::with_capacity(entries.len() / 2);
     for pair in entries.chunks_exact(2) {
         if !fields.insert(pair[0].to_vec()) {
@@ -1069,7 +1103,9 @@ mod tests {
     /// exactly this listpack (RDB_TYPE_HASH_LISTPACK).
     #[test]
     fn lp_append_matches_redis_7_hash_dump() {
-        let gold = unhex("1f00000006008266310382763103836e756d04c4d202836e656704dffb02ff");
+        let gold = unhex(
+            "1f00000006008266310382763103836e756d04c4d202836e656704dffb02ff",
+        );
         let items: [&[u8]; 6] = [b"f1", b"v1", b"num", b"1234", b"neg", b"-5"];
         assert_eq!(lp_from_items(items).expect("small"), gold);
         let pairs = lp_pairs(&gold).expect("valid");
@@ -1081,7 +1117,8 @@ mod tests {
     /// (RDB_TYPE_ZSET_LISTPACK).
     #[test]
     fn lp_append_matches_redis_7_zset_dump() {
-        let gold = unhex("1a0000000600816302dffd02816102010181620283322e3504ff");
+        let gold =
+            unhex("1a0000000600816302dffd02816102010181620283322e3504ff");
         let items: [&[u8]; 6] = [b"c", b"-3", b"a", b"1", b"b", b"2.5"];
         assert_eq!(lp_from_items(items).expect("small"), gold);
     }
@@ -1119,7 +1156,10 @@ mod tests {
             ys.as_bytes(),
         ];
         assert_eq!(lp_from_items(items.iter().copied()).expect("small"), gold);
-        assert_eq!(strs(&gold), items.iter().map(|s| s.to_vec()).collect::<Vec<_>>());
+        assert_eq!(
+            strs(&gold),
+            items.iter().map(|s| s.to_vec()).collect::<Vec<_>>()
+        );
         let v = lp_entries(&gold).expect("valid");
         assert_eq!(v[7], LpValue::Int(5000000000));
         assert_eq!(v[13], LpValue::Int(-8388608));
@@ -1131,7 +1171,9 @@ mod tests {
         assert_eq!(lp_string_to_int64(b"0"), Some(0));
         assert_eq!(lp_string_to_int64(b"-9223372036854775808"), Some(i64::MIN));
         assert_eq!(lp_string_to_int64(b"9223372036854775807"), Some(i64::MAX));
-        for bad in [&b""[..], b"-", b"01", b"-0", b"1 ", b"+1", b"9223372036854775808"] {
+        for bad in
+            [&b""[..], b"-", b"01", b"-0", b"1 ", b"+1", b"9223372036854775808"]
+        {
             assert_eq!(lp_string_to_int64(bad), None, "{bad:?}");
         }
     }
@@ -1158,7 +1200,10 @@ mod tests {
         let texts: Vec<Vec<u8>> = vals.iter().map(|v| ll2string(*v)).collect();
         let lp = lp_from_items(texts.iter().map(|t| &t[..])).expect("small");
         let got: Vec<LpValue> = lp_entries(&lp).expect("valid");
-        assert_eq!(got, vals.iter().map(|v| LpValue::Int(*v)).collect::<Vec<_>>());
+        assert_eq!(
+            got,
+            vals.iter().map(|v| LpValue::Int(*v)).collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -1177,7 +1222,18 @@ mod tests {
 
     #[test]
     fn lp_encode_and_decode_backlen_round_trip() {
-        for l in [0u64, 127, 128, 16382, 16383, 2097150, 2097151, 268435454, 268435455, 1 << 32] {
+        for l in [
+            0u64,
+            127,
+            128,
+            16382,
+            16383,
+            2097150,
+            2097151,
+            268435454,
+            268435455,
+            1 << 32,
+        ] {
             let mut buf = [0u8; 5];
             let n = lp_encode_backlen(Some(&mut buf), l);
             assert_eq!(n, lp_encode_backlen(None, l));
@@ -1193,17 +1249,26 @@ mod tests {
         let mut lp = lp_from_items([&b"a"[..], b"b", b"c"]).expect("small");
         let b = lp_seek(&lp, 1).expect("b");
         lp_insert(&mut lp, Some(b"x"), b, LP_AFTER).expect("fits");
-        assert_eq!(strs(&lp), vec![b"a".to_vec(), b"b".to_vec(), b"x".to_vec(), b"c".to_vec()]);
+        assert_eq!(
+            strs(&lp),
+            vec![b"a".to_vec(), b"b".to_vec(), b"x".to_vec(), b"c".to_vec()]
+        );
         let a = lp_seek(&lp, -4).expect("a");
         lp_insert(&mut lp, Some(&[b'L'; 200]), a, LP_REPLACE).expect("fits");
         let b = lp_seek(&lp, 1).expect("b");
         let next = lp_delete(&mut lp, b);
         assert_eq!(next.map(|p| lp_get(&lp, p)), Some(LpValue::Str(b"x")));
-        assert_eq!(strs(&lp), vec![vec![b'L'; 200], b"x".to_vec(), b"c".to_vec()]);
+        assert_eq!(
+            strs(&lp),
+            vec![vec![b'L'; 200], b"x".to_vec(), b"c".to_vec()]
+        );
         assert_eq!(lp_length(&lp), 3);
         assert_eq!(lp_seek(&lp, 3), None);
         assert_eq!(lp_seek(&lp, -4), None);
-        assert_eq!(lp_seek(&lp, -1).map(|p| lp_get(&lp, p)), Some(LpValue::Str(b"c")));
+        assert_eq!(
+            lp_seek(&lp, -1).map(|p| lp_get(&lp, p)),
+            Some(LpValue::Str(b"c"))
+        );
         let last = lp_seek(&lp, -1).expect("c");
         assert_eq!(lp_delete(&mut lp, last), None);
         lp_validate_integrity(&lp, true, None).expect("valid");
@@ -1215,7 +1280,10 @@ mod tests {
         lp_set_num_elements(&mut lp, LP_HDR_NUMELE_UNKNOWN);
         assert_eq!(lp_length(&lp), 3);
         assert!(lp_validate_integrity(&lp, true, None).is_ok());
-        assert_eq!(lp_seek(&lp, -1).map(|p| lp_get(&lp, p)), Some(LpValue::Str(b"c")));
+        assert_eq!(
+            lp_seek(&lp, -1).map(|p| lp_get(&lp, p)),
+            Some(LpValue::Str(b"c"))
+        );
     }
 
     #[test]
@@ -1250,12 +1318,18 @@ mod tests {
         for bad in [0xf5u8, 0xf9, 0xfe] {
             let mut lp = good.clone();
             lp[LP_HDR_SIZE] = bad;
-            assert!(lp_validate_integrity(&lp, true, None).is_err(), "{bad:#x}");
+            assert!(
+                lp_validate_integrity(&lp, true, None).is_err(),
+                "{bad:#x}"
+            );
         }
         // A 32 bit string length that C's uint32_t arithmetic would wrap
         // to a tiny element: 5 + 0xfffffffd = 2.
         let mut lp = lp_new();
-        lp.splice(LP_HDR_SIZE..LP_HDR_SIZE, [LP_ENCODING_32BIT_STR, 0xfd, 0xff, 0xff, 0xff, 2]);
+        lp.splice(
+            LP_HDR_SIZE..LP_HDR_SIZE,
+            [LP_ENCODING_32BIT_STR, 0xfd, 0xff, 0xff, 0xff, 2],
+        );
         let n = lp.len() as u32;
         lp_set_total_bytes(&mut lp, n);
         lp_set_num_elements(&mut lp, 1);
@@ -1264,10 +1338,18 @@ mod tests {
 
     #[test]
     fn lp_pairs_rejects_odd_counts_and_duplicates() {
-        assert!(lp_pairs(&lp_from_items([&b"f"[..], b"v", b"g"]).expect("small")).is_err());
-        assert!(lp_pairs(&lp_from_items([&b"7"[..], b"v", b"7", b"w"]).expect("small")).is_err());
+        assert!(lp_pairs(
+            &lp_from_items([&b"f"[..], b"v", b"g"]).expect("small")
+        )
+        .is_err());
+        assert!(lp_pairs(
+            &lp_from_items([&b"7"[..], b"v", b"7", b"w"]).expect("small")
+        )
+        .is_err());
         assert_eq!(
-            lp_pairs(&lp_from_items([&b"f"[..], b"v", b"g", b"v"]).expect("s")).expect("ok").len(),
+            lp_pairs(&lp_from_items([&b"f"[..], b"v", b"g", b"v"]).expect("s"))
+                .expect("ok")
+                .len(),
             2
         );
     }
@@ -1291,7 +1373,14 @@ mod tests {
     #[test]
     fn lp_every_truncation_is_rejected() {
         let x = vec![b'x'; 300];
-        let good = lp_from_items([&b"abc"[..], b"-70000", &x[..], b"5000000000", b"7"]).expect("s");
+        let good = lp_from_items([
+            &b"abc"[..],
+            b"-70000",
+            &x[..],
+            b"5000000000",
+            b"7",
+        ])
+        .expect("s");
         for cut in 0..good.len() {
             assert!(lp_entries(&good[..cut]).is_err(), "cut at {cut}");
             if cut > LP_HDR_SIZE && cut < good.len() - 1 {

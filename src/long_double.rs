@@ -80,7 +80,10 @@ impl BigUint {
     fn bit_len(&self) -> u64 {
         match self.w.last() {
             None => 0,
-            Some(&top) => (self.w.len() as u64 - 1) * 32 + (32 - top.leading_zeros() as u64),
+            Some(&top) => {
+                (self.w.len() as u64 - 1) * 32
+                    + (32 - top.leading_zeros() as u64)
+            }
         }
     }
 
@@ -117,11 +120,7 @@ impl BigUint {
         if b != 0 {
             let n = self.w.len();
             for i in 0..n {
-                let hi = if i + 1 < n {
-                    self.w[i + 1] << (32 - b)
-                } else {
-                    0
-                };
+                let hi = if i + 1 < n { self.w[i + 1] << (32 - b) } else { 0 };
                 self.w[i] = (self.w[i] >> b) | hi;
             }
         }
@@ -154,7 +153,9 @@ impl BigUint {
     fn sub_assign(&mut self, o: &BigUint) {
         let mut borrow = 0i64;
         for i in 0..self.w.len() {
-            let t = self.w[i] as i64 - o.w.get(i).copied().unwrap_or(0) as i64 - borrow;
+            let t = self.w[i] as i64
+                - o.w.get(i).copied().unwrap_or(0) as i64
+                - borrow;
             borrow = i64::from(t < 0);
             self.w[i] = t.rem_euclid(1 << 32) as u32;
         }
@@ -174,11 +175,7 @@ impl BigUint {
 
     /// The low 128 bits.
     fn low_u128(&self) -> u128 {
-        self.w
-            .iter()
-            .take(4)
-            .rev()
-            .fold(0u128, |acc, &x| acc << 32 | x as u128)
+        self.w.iter().take(4).rev().fold(0u128, |acc, &x| acc << 32 | x as u128)
     }
 
     /// Divides by a small number in place and returns the remainder.
@@ -269,20 +266,11 @@ pub struct Strtold {
 }
 
 impl LongDouble {
-    pub const ZERO: LongDouble = LongDouble {
-        neg: false,
-        kind: Kind::Zero,
-        mant: 0,
-        exp: 0,
-    };
+    pub const ZERO: LongDouble =
+        LongDouble { neg: false, kind: Kind::Zero, mant: 0, exp: 0 };
 
     fn special(neg: bool, kind: Kind) -> LongDouble {
-        LongDouble {
-            neg,
-            kind,
-            mant: 0,
-            exp: 0,
-        }
+        LongDouble { neg, kind, mant: 0, exp: 0 }
     }
 
     /// Rounds `(m + sticky) * 2^e` (sticky: some nonzero amount below the
@@ -293,7 +281,12 @@ impl LongDouble {
     }
 
     /// `round_pack`, also telling whether the result is inexact.
-    fn round_pack_inexact(neg: bool, m: u128, e: i64, sticky: bool) -> (LongDouble, bool) {
+    fn round_pack_inexact(
+        neg: bool,
+        m: u128,
+        e: i64,
+        sticky: bool,
+    ) -> (LongDouble, bool) {
         if m == 0 {
             return (LongDouble::special(neg, Kind::Zero), sticky);
         }
@@ -308,11 +301,7 @@ impl LongDouble {
             (0u128, true, (m << 1) != 0 || sticky)
         } else {
             let below = m & ((1u128 << (shift - 1)) - 1);
-            (
-                m >> shift,
-                (m >> (shift - 1)) & 1 == 1,
-                below != 0 || sticky,
-            )
+            (m >> shift, (m >> (shift - 1)) & 1 == 1, below != 0 || sticky)
         };
         let inexact = half || rest;
         let mut kept = kept + u128::from(half && (rest || kept & 1 == 1));
@@ -328,12 +317,7 @@ impl LongDouble {
             return (LongDouble::special(neg, Kind::Inf), true);
         }
         (
-            LongDouble {
-                neg,
-                kind: Kind::Finite,
-                mant: kept as u64,
-                exp,
-            },
+            LongDouble { neg, kind: Kind::Finite, mant: kept as u64, exp },
             inexact,
         )
     }
@@ -405,18 +389,17 @@ impl std::ops::Add for LongDouble {
             }
             (Kind::Inf, _) => return a,
             (_, Kind::Inf) => return b,
-            (Kind::Zero, Kind::Zero) => return LongDouble::special(a.neg && b.neg, Kind::Zero),
+            (Kind::Zero, Kind::Zero) => {
+                return LongDouble::special(a.neg && b.neg, Kind::Zero)
+            }
             (Kind::Zero, _) => return b,
             (_, Kind::Zero) => return a,
             _ => {}
         }
         // Both finite: a is the one with the larger exponent (and, on a
         // tie, the larger significand), so |a| >= |b|.
-        let (a, b) = if (a.exp, a.mant) >= (b.exp, b.mant) {
-            (a, b)
-        } else {
-            (b, a)
-        };
+        let (a, b) =
+            if (a.exp, a.mant) >= (b.exp, b.mant) { (a, b) } else { (b, a) };
         let d = (a.exp - b.exp) as u64;
         let big_a = (a.mant as u128) << 63;
         let full_b = (b.mant as u128) << 63;
@@ -447,7 +430,9 @@ impl std::ops::Add for LongDouble {
 /// compares `eptr`. Correctly rounded, as glibc is. (no C twin: libc)
 pub fn strtold(s: &[u8]) -> Strtold {
     let mut p = 0;
-    while p < s.len() && matches!(s[p], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
+    while p < s.len()
+        && matches!(s[p], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+    {
         p += 1;
     }
     let neg = s.get(p) == Some(&b'-');
@@ -455,12 +440,10 @@ pub fn strtold(s: &[u8]) -> Strtold {
         p += 1;
     }
     let rest = &s[p..];
-    let starts = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
-    let done = |value, consumed, erange| Strtold {
-        value,
-        consumed,
-        erange,
+    let starts = |w: &[u8]| {
+        rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w)
     };
+    let done = |value, consumed, erange| Strtold { value, consumed, erange };
     if starts(b"infinity") {
         return done(LongDouble::special(neg, Kind::Inf), p + 8, false);
     }
@@ -472,7 +455,8 @@ pub fn strtold(s: &[u8]) -> Strtold {
         // "nan(n-char-sequence)" is consumed whole when the ')' is there.
         if s.get(q) == Some(&b'(') {
             let mut r = q + 1;
-            while r < s.len() && (s[r].is_ascii_alphanumeric() || s[r] == b'_') {
+            while r < s.len() && (s[r].is_ascii_alphanumeric() || s[r] == b'_')
+            {
                 r += 1;
             }
             if s.get(r) == Some(&b')') {
@@ -521,7 +505,9 @@ fn strtold_hex(s: &[u8], p: usize, neg: bool) -> Strtold {
                 q += 1;
                 continue;
             }
-            c if c.is_ascii_hexdigit() => (c as char).to_digit(16).unwrap_or(0) as u128,
+            c if c.is_ascii_hexdigit() => {
+                (c as char).to_digit(16).unwrap_or(0) as u128
+            }
             _ => break,
         };
         digits += 1;
@@ -555,11 +541,7 @@ fn strtold_hex(s: &[u8], p: usize, neg: bool) -> Strtold {
     }
     let (value, inexact) = LongDouble::round_pack_inexact(neg, m, exp, sticky);
     let erange = m != 0 && value_is_range_error(&value, inexact);
-    Strtold {
-        value,
-        consumed: q,
-        erange,
-    }
+    Strtold { value, consumed: q, erange }
 }
 
 /// Whether a value rounded from a nonzero number means ERANGE, as glibc
@@ -574,11 +556,7 @@ fn value_is_range_error(v: &LongDouble, inexact: bool) -> bool {
 
 /// The decimal part of `strtold` (the digits start at `p`).
 fn strtold_decimal(s: &[u8], p: usize, neg: bool) -> Strtold {
-    let none = Strtold {
-        value: LongDouble::ZERO,
-        consumed: 0,
-        erange: false,
-    };
+    let none = Strtold { value: LongDouble::ZERO, consumed: 0, erange: false };
     // value = digits * 10^k, digits without leading zeros, at most
     // MAX_SIG_DIGITS of them; `dropped_nonzero` remembers the rest.
     let mut digits: Vec<u8> = Vec::new();
@@ -676,11 +654,7 @@ fn strtold_decimal(s: &[u8], p: usize, neg: bool) -> Strtold {
     };
     let (value, inexact) = value;
     let erange = value_is_range_error(&value, inexact);
-    Strtold {
-        value,
-        consumed: q,
-        erange,
-    }
+    Strtold { value, consumed: q, erange }
 }
 
 /// round_half_even(|v| * 10^k) for a finite nonzero value, when the result
@@ -758,7 +732,8 @@ pub fn format_general(v: LongDouble, prec: usize) -> String {
             // Estimate the decimal exponent from the binary one, then fix
             // it against the rounded digits.
             let bits = 64 - v.mant.leading_zeros() as i64 + v.exp;
-            let mut x = ((bits - 1) as f64 * std::f64::consts::LOG10_2).floor() as i64;
+            let mut x =
+                ((bits - 1) as f64 * std::f64::consts::LOG10_2).floor() as i64;
             loop {
                 let q = scaled_round_small(&v, p - 1 - x);
                 if q >= 10u128.pow(p as u32) {
@@ -783,11 +758,8 @@ pub fn format_general(v: LongDouble, prec: usize) -> String {
         return strip(format_fixed(v, (p - 1 - x) as usize));
     }
     let q = scaled_round_small(&v, p - 1 - x).to_string();
-    let mantissa = if q.len() > 1 {
-        format!("{}.{}", &q[..1], &q[1..])
-    } else {
-        q
-    };
+    let mantissa =
+        if q.len() > 1 { format!("{}.{}", &q[..1], &q[1..]) } else { q };
     let esign = if x < 0 { '-' } else { '+' };
     format!("{sign}{}e{esign}{:02}", strip(mantissa), x.abs())
 }
@@ -814,7 +786,8 @@ mod tests {
         assert_eq!(fixed("0.1"), "0.10000000000000000");
         assert_eq!(fixed("10.5"), "10.50000000000000000");
         assert_eq!(fixed("1e400").len(), 401 + 18);
-        assert!(fixed("1e400").starts_with("10000000000000000000281880683947586514586"));
+        assert!(fixed("1e400")
+            .starts_with("10000000000000000000281880683947586514586"));
         assert_eq!(
             fixed("9007199254740993"),
             "9007199254740993.00000000000000000"
@@ -867,6 +840,9 @@ mod tests {
         assert_eq!(g("0.00001"), "1e-05");
         assert_eq!(g("1e16"), "10000000000000000");
         assert_eq!(g("1e17"), "1e+17");
-        assert_eq!(format_general(parse("10.6") + parse("5.0e3"), 17), "5010.6");
+        assert_eq!(
+            format_general(parse("10.6") + parse("5.0e3"), 17),
+            "5010.6"
+        );
     }
 }

@@ -20,7 +20,8 @@ use crate::t_string::OK;
 /// shared.nullmultibulk
 pub const NULLMULTIBULK: &[u8] = b"*-1\r\n";
 /// shared.execaborterr
-pub const EXECABORTERR: &[u8] = b"-EXECABORT Transaction discarded because of previous errors.\r\n";
+pub const EXECABORTERR: &[u8] =
+    b"-EXECABORT Transaction discarded because of previous errors.\r\n";
 
 // ================================ MULTI/EXEC ================================
 
@@ -108,7 +109,13 @@ pub fn discard_command(server: &mut RedisServer, c: &mut Client) {
 pub fn exec_command_propagate_multi(server: &mut RedisServer, c: &mut Client) {
     let multistring = [b"MULTI".to_vec()];
     let multi_cmd = lookup_command(server, b"multi").unwrap_or(0);
-    propagate(server, multi_cmd, c.db, &multistring, PROPAGATE_AOF | PROPAGATE_REPL);
+    propagate(
+        server,
+        multi_cmd,
+        c.db,
+        &multistring,
+        PROPAGATE_AOF | PROPAGATE_REPL,
+    );
 }
 
 /// EXEC: runs the queued commands one after the other through `call()`,
@@ -139,7 +146,14 @@ pub fn exec_command(server: &mut RedisServer, c: &mut Client) {
     // (technically it is not an error but a special behavior), while in
     // the second an EXECABORT error is returned.
     if c.flags & (CLIENT_DIRTY_CAS | CLIENT_DIRTY_EXEC) != 0 {
-        add_reply(c, if c.flags & CLIENT_DIRTY_EXEC != 0 { EXECABORTERR } else { NULLMULTIBULK });
+        add_reply(
+            c,
+            if c.flags & CLIENT_DIRTY_EXEC != 0 {
+                EXECABORTERR
+            } else {
+                NULLMULTIBULK
+            },
+        );
         discard_transaction(server, c);
         exec_handle_monitor(server, c);
         return;
@@ -181,12 +195,18 @@ pub fn exec_command(server: &mut RedisServer, c: &mut Client) {
         // deliver the MULTI/..../EXEC block as a whole and both the AOF and
         // the replication link will have the same consistency and
         // atomicity guarantees.
-        if !must_propagate && server.commands[cmd].flags & (CMD_READONLY | CMD_ADMIN) == 0 {
+        if !must_propagate
+            && server.commands[cmd].flags & (CMD_READONLY | CMD_ADMIN) == 0
+        {
             exec_command_propagate_multi(server, c);
             must_propagate = true;
         }
 
-        call(server, c, if server.loading { CMD_CALL_NONE } else { CMD_CALL_FULL });
+        call(
+            server,
+            c,
+            if server.loading { CMD_CALL_NONE } else { CMD_CALL_FULL },
+        );
         crate::pubsub::pubsub_deliver_detached_replies(server, c);
 
         // Commands may alter argc/argv, restore mstate.
@@ -211,7 +231,10 @@ pub fn exec_command(server: &mut RedisServer, c: &mut Client) {
         // the rest was not. We need to make sure to at least terminate the
         // backlog with the final EXEC.
         if server.repl_backlog.is_some() && was_master && !is_master {
-            crate::replication::feed_replication_backlog(server, b"*1\r\n$4\r\nEXEC\r\n");
+            crate::replication::feed_replication_backlog(
+                server,
+                b"*1\r\n$4\r\nEXEC\r\n",
+            );
         }
     }
 
@@ -277,7 +300,10 @@ pub fn unwatch_all_keys(server: &mut RedisServer, c: &mut Client) {
         // the list
         let wkeys = &mut server.db[dbid].watched_keys;
         let Some(clients) = wkeys.get_mut(key.as_slice()) else {
-            crate::server_panic!(server, "unwatch_all_keys: watched key has no clients list");
+            crate::server_panic!(
+                server,
+                "unwatch_all_keys: watched key has no clients list"
+            );
         };
         if let Some(pos) = clients.iter().position(|id| *id == c.id) {
             clients.remove(pos);
@@ -317,7 +343,9 @@ fn mark_dirty_cas(server: &mut RedisServer, id: ClientId) {
 // UNWATCH folds the flag in (and those then clear it). EXEC's outcome is
 // the same as in C.
 fn fold_watched_dirty_detached(server: &mut RedisServer, c: &mut Client) {
-    if !server.watched_dirty_detached.is_empty() && server.watched_dirty_detached.remove(&c.id) {
+    if !server.watched_dirty_detached.is_empty()
+        && server.watched_dirty_detached.remove(&c.id)
+    {
         c.flags |= CLIENT_DIRTY_CAS;
     }
 }
@@ -454,7 +482,10 @@ mod tests {
         watch_for_key(&mut server, &mut b, b"x");
         b.db = 3;
         watch_for_key(&mut server, &mut b, b"x");
-        assert_eq!(b.watched_keys, vec![(0, b"x".to_vec()), (3, b"x".to_vec())]);
+        assert_eq!(
+            b.watched_keys,
+            vec![(0, b"x".to_vec()), (3, b"x".to_vec())]
+        );
         unwatch_all_keys(&mut server, &mut b);
         assert!(server.db[0].watched_keys.is_empty());
         assert!(server.db[3].watched_keys.is_empty());

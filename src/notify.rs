@@ -82,7 +82,13 @@ pub fn keyspace_events_flags_to_string(flags: i32) -> String {
 /// lives.
 ///
 /// C: notify.c notifyKeyspaceEvent()
-pub fn notify_keyspace_event(server: &mut RedisServer, type_: i32, event: &str, key: &[u8], dbid: i32) {
+pub fn notify_keyspace_event(
+    server: &mut RedisServer,
+    type_: i32,
+    event: &str,
+    key: &[u8],
+    dbid: i32,
+) {
     // C first notifies the modules interested in events; there are no
     // modules here.
 
@@ -125,17 +131,35 @@ mod tests {
     #[test]
     fn keyspace_events_string_to_flags_maps_every_class() {
         assert_eq!(keyspace_events_string_to_flags(b""), 0);
-        assert_eq!(keyspace_events_string_to_flags(b"KEA"), NOTIFY_KEYSPACE | NOTIFY_KEYEVENT | NOTIFY_ALL);
-        assert_eq!(keyspace_events_string_to_flags(b"g$lshzxet"), NOTIFY_ALL, "the nine classes together are A");
-        assert_eq!(keyspace_events_string_to_flags(b"Kl"), NOTIFY_KEYSPACE | NOTIFY_LIST);
+        assert_eq!(
+            keyspace_events_string_to_flags(b"KEA"),
+            NOTIFY_KEYSPACE | NOTIFY_KEYEVENT | NOTIFY_ALL
+        );
+        assert_eq!(
+            keyspace_events_string_to_flags(b"g$lshzxet"),
+            NOTIFY_ALL,
+            "the nine classes together are A"
+        );
+        assert_eq!(
+            keyspace_events_string_to_flags(b"Kl"),
+            NOTIFY_KEYSPACE | NOTIFY_LIST
+        );
         assert_eq!(keyspace_events_string_to_flags(b"KEy"), -1);
-        assert_eq!(keyspace_events_string_to_flags(b"a"), -1, "classes are case sensitive");
+        assert_eq!(
+            keyspace_events_string_to_flags(b"a"),
+            -1,
+            "classes are case sensitive"
+        );
     }
 
     #[test]
     fn keyspace_events_flags_to_string_round_trips_as_config_get_shows() {
         // The CONFIG GET results the Tcl test expects.
-        let s = |x: &str| keyspace_events_flags_to_string(keyspace_events_string_to_flags(x.as_bytes()));
+        let s = |x: &str| {
+            keyspace_events_flags_to_string(keyspace_events_string_to_flags(
+                x.as_bytes(),
+            ))
+        };
         assert_eq!(s("gKE"), "gKE");
         assert_eq!(s("$lshzxeKE"), "$lshzxeKE");
         assert_eq!(s("KA"), "AK");

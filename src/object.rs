@@ -9,11 +9,17 @@
 //! arguments are plain byte vectors; where C's sharing is observable
 //! (OBJECT REFCOUNT of small integers) we report what C would.
 
-use crate::networking::add_reply_error;
-use crate::networking::{add_reply, add_reply_bulk_c_string, add_reply_help, add_reply_long_long, add_reply_subcommand_syntax_error};
 use crate::long_double::{strtold, LongDouble};
+use crate::networking::add_reply_error;
+use crate::networking::{
+    add_reply, add_reply_bulk_c_string, add_reply_help, add_reply_long_long,
+    add_reply_subcommand_syntax_error,
+};
+use crate::server::{
+    get_lru_clock, RedisServer, LRU_CLOCK_RESOLUTION, MAXMEMORY_FLAG_LFU,
+    MAXMEMORY_FLAG_NO_SHARED_INTEGERS,
+};
 use crate::server::{Client, LRU_CLOCK_MAX};
-use crate::server::{get_lru_clock, RedisServer, LRU_CLOCK_RESOLUTION, MAXMEMORY_FLAG_LFU, MAXMEMORY_FLAG_NO_SHARED_INTEGERS};
 
 // ------------------------------ server.h: robj ------------------------------
 
@@ -131,14 +137,22 @@ pub fn create_string_object_from_long_long(lru: u32, v: i64) -> RObj {
 ///
 /// C: object.c createSetObject()
 pub fn create_set_object(lru: u32) -> RObj {
-    create_object(lru, OBJ_ENCODING_HT, Value::Set(Box::new(crate::t_set::Set::new_ht())))
+    create_object(
+        lru,
+        OBJ_ENCODING_HT,
+        Value::Set(Box::new(crate::t_set::Set::new_ht())),
+    )
 }
 
 /// An empty set encoded as an intset.
 ///
 /// C: object.c createIntsetObject()
 pub fn create_intset_object(lru: u32) -> RObj {
-    create_object(lru, OBJ_ENCODING_INTSET, Value::Set(Box::new(crate::t_set::Set::new_intset())))
+    create_object(
+        lru,
+        OBJ_ENCODING_INTSET,
+        Value::Set(Box::new(crate::t_set::Set::new_intset())),
+    )
 }
 
 /// An empty hash, encoded as a ziplist (see t_hash.rs for what stands in
@@ -156,7 +170,11 @@ pub fn try_object_encoding(lru: u32, s: Vec<u8>) -> RObj {
     let len = s.len();
     if len <= 20 {
         if let Some(v) = string2l(&s) {
-            return RObj { lru, encoding: OBJ_ENCODING_INT, ptr: Value::Int(v) };
+            return RObj {
+                lru,
+                encoding: OBJ_ENCODING_INT,
+                ptr: Value::Int(v),
+            };
         }
     }
     create_string_object(lru, s)
@@ -190,7 +208,8 @@ pub fn get_long_long_from_object_or_reply(
     match string2ll(o) {
         Some(v) => Some(v),
         None => {
-            add_reply_error(c, 
+            add_reply_error(
+                c,
                 msg.unwrap_or("value is not an integer or out of range"),
             );
             None
@@ -333,19 +352,30 @@ pub fn strtod(s: &[u8]) -> Strtod {
     }
     let sign = if neg { -1.0 } else { 1.0 };
     let rest = &s[p..];
-    let starts = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
+    let starts = |w: &[u8]| {
+        rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w)
+    };
     if starts(b"infinity") {
-        return Strtod { value: sign * f64::INFINITY, consumed: p + 8, erange: false };
+        return Strtod {
+            value: sign * f64::INFINITY,
+            consumed: p + 8,
+            erange: false,
+        };
     }
     if starts(b"inf") {
-        return Strtod { value: sign * f64::INFINITY, consumed: p + 3, erange: false };
+        return Strtod {
+            value: sign * f64::INFINITY,
+            consumed: p + 3,
+            erange: false,
+        };
     }
     if starts(b"nan") {
         let mut q = p + 3;
         // "nan(n-char-sequence)" is consumed whole when the ')' is there.
         if s.get(q) == Some(&b'(') {
             let mut r = q + 1;
-            while r < s.len() && (s[r].is_ascii_alphanumeric() || s[r] == b'_') {
+            while r < s.len() && (s[r].is_ascii_alphanumeric() || s[r] == b'_')
+            {
                 r += 1;
             }
             if s.get(r) == Some(&b')') {
@@ -368,7 +398,9 @@ pub fn strtod(s: &[u8]) -> Strtod {
                     q += 1;
                     continue;
                 }
-                c if c.is_ascii_hexdigit() => (c as char).to_digit(16).unwrap_or(0) as u64,
+                c if c.is_ascii_hexdigit() => {
+                    (c as char).to_digit(16).unwrap_or(0) as u64
+                }
                 _ => break,
             };
             digits += 1;
@@ -389,7 +421,11 @@ pub fn strtod(s: &[u8]) -> Strtod {
         }
         if digits == 0 {
             // Just the "0" of "0x" is a number.
-            return Strtod { value: sign * 0.0, consumed: p + 1, erange: false };
+            return Strtod {
+                value: sign * 0.0,
+                consumed: p + 1,
+                erange: false,
+            };
         }
         if matches!(s.get(q), Some(b'p') | Some(b'P')) {
             let mut r = q + 1;
@@ -422,7 +458,8 @@ pub fn strtod(s: &[u8]) -> Strtod {
             v /= 2f64.powi(k as i32);
             e += k;
         }
-        let erange = v.is_infinite() || (nonzero && (v == 0.0 || v.abs() < f64::MIN_POSITIVE));
+        let erange = v.is_infinite()
+            || (nonzero && (v == 0.0 || v.abs() < f64::MIN_POSITIVE));
         return Strtod { value: sign * v, consumed: q, erange };
     }
     // Decimal: digits, an optional '.', digits (at least one digit in
@@ -462,7 +499,8 @@ pub fn strtod(s: &[u8]) -> Strtod {
     // Rust's parser accepts.
     let text = std::str::from_utf8(&s[p..q]).unwrap_or("0");
     let v: f64 = text.parse().unwrap_or(0.0);
-    let erange = v.is_infinite() || (nonzero && (v == 0.0 || v.abs() < f64::MIN_POSITIVE));
+    let erange = v.is_infinite()
+        || (nonzero && (v == 0.0 || v.abs() < f64::MIN_POSITIVE));
     Strtod { value: sign * v, consumed: q, erange }
 }
 
@@ -620,10 +658,12 @@ pub fn object_refcount(server: &RedisServer, o: &RObj) -> i64 {
     // Divergence from C: C decides whether to share an integer when the
     // value is created; we decide when asked, from the current maxmemory
     // settings. The two differ only if they changed in between.
-    let shared_ok =
-        server.maxmemory == 0 || server.maxmemory_policy & MAXMEMORY_FLAG_NO_SHARED_INTEGERS == 0;
+    let shared_ok = server.maxmemory == 0
+        || server.maxmemory_policy & MAXMEMORY_FLAG_NO_SHARED_INTEGERS == 0;
     match o.ptr {
-        Value::Int(v) if shared_ok && (0..OBJ_SHARED_INTEGERS).contains(&v) => OBJ_SHARED_REFCOUNT as i64,
+        Value::Int(v) if shared_ok && (0..OBJ_SHARED_INTEGERS).contains(&v) => {
+            OBJ_SHARED_REFCOUNT as i64
+        }
         _ => 1,
     }
 }
@@ -689,7 +729,8 @@ pub fn lfu_decr_and_return(server: &RedisServer, o: &RObj) -> u64 {
     if num_periods != 0 {
         #[allow(clippy::implicit_saturating_sub)] // written as in C
         {
-            counter = if num_periods > counter { 0 } else { counter - num_periods };
+            counter =
+                if num_periods > counter { 0 } else { counter - num_periods };
         }
     }
     counter
@@ -702,11 +743,18 @@ pub fn lfu_decr_and_return(server: &RedisServer, o: &RObj) -> u64 {
 /// nothing is set. Used by the RDB loader.
 ///
 /// C: object.c objectSetLRUOrLFU()
-pub fn object_set_lru_or_lfu(server: &RedisServer, val: &mut RObj, lfu_freq: i64, lru_idle: i64, lru_clock: i64) {
+pub fn object_set_lru_or_lfu(
+    server: &RedisServer,
+    val: &mut RObj,
+    lfu_freq: i64,
+    lru_idle: i64,
+    lru_clock: i64,
+) {
     if server.maxmemory_policy & MAXMEMORY_FLAG_LFU != 0 {
         if lfu_freq >= 0 {
             // C asserts lfu_freq <= 255: it is read from one byte.
-            val.lru = ((lfu_get_time_in_minutes(server) << 8) as u32) | (lfu_freq.min(255) as u32);
+            val.lru = ((lfu_get_time_in_minutes(server) << 8) as u32)
+                | (lfu_freq.min(255) as u32);
         }
     } else if lru_idle >= 0 {
         // Provided LRU idle time is in seconds. Scale according to the LRU
@@ -715,13 +763,14 @@ pub fn object_set_lru_or_lfu(server: &RedisServer, val: &mut RObj, lfu_freq: i64
         // lru_idle*1000/1000.
         let lru_idle = lru_idle.saturating_mul(1000) / LRU_CLOCK_RESOLUTION;
         let mut lru_abs = lru_clock - lru_idle; // Absolute access time.
-        // If the LRU field underflows (since LRU it is a wrapping clock),
-        // the best we can do is to provide a large enough LRU that is
-        // half-way in the circlular LRU clock we use: this way the
-        // computed idle time for this object will stay high for quite some
-        // time.
+                                                // If the LRU field underflows (since LRU it is a wrapping clock),
+                                                // the best we can do is to provide a large enough LRU that is
+                                                // half-way in the circlular LRU clock we use: this way the
+                                                // computed idle time for this object will stay high for quite some
+                                                // time.
         if lru_abs < 0 {
-            lru_abs = (lru_clock + (LRU_CLOCK_MAX / 2) as i64) % LRU_CLOCK_MAX as i64;
+            lru_abs =
+                (lru_clock + (LRU_CLOCK_MAX / 2) as i64) % LRU_CLOCK_MAX as i64;
         }
         val.lru = lru_abs as u32;
     }
@@ -731,7 +780,11 @@ pub fn object_set_lru_or_lfu(server: &RedisServer, val: &mut RObj, lfu_freq: i64
 /// lookup: no lazy expire, no access time update, no hit/miss stats.
 ///
 /// C: object.c objectCommandLookup()
-pub fn object_command_lookup<'a>(server: &'a RedisServer, c: &Client, key: &[u8]) -> Option<&'a RObj> {
+pub fn object_command_lookup<'a>(
+    server: &'a RedisServer,
+    c: &Client,
+    key: &[u8],
+) -> Option<&'a RObj> {
     server.db[c.db].dict.find(key).map(|de| de.val())
 }
 
@@ -769,30 +822,41 @@ pub fn object_command(server: &mut RedisServer, c: &mut Client) {
         add_reply_help(c, &name, &help);
     } else if sub(b"refcount") && argc == 3 {
         let key = std::mem::take(&mut c.argv[2]);
-        if let Some(o) = object_command_lookup_or_reply(server, c, &key, NULLBULK) {
+        if let Some(o) =
+            object_command_lookup_or_reply(server, c, &key, NULLBULK)
+        {
             let refcount = object_refcount(server, o);
             add_reply_long_long(c, refcount);
         }
         c.argv[2] = key;
     } else if sub(b"encoding") && argc == 3 {
         let key = std::mem::take(&mut c.argv[2]);
-        if let Some(o) = object_command_lookup_or_reply(server, c, &key, NULLBULK) {
+        if let Some(o) =
+            object_command_lookup_or_reply(server, c, &key, NULLBULK)
+        {
             add_reply_bulk_c_string(c, Some(str_encoding(o.encoding)));
         }
         c.argv[2] = key;
     } else if sub(b"idletime") && argc == 3 {
         let key = std::mem::take(&mut c.argv[2]);
-        if let Some(o) = object_command_lookup_or_reply(server, c, &key, NULLBULK) {
+        if let Some(o) =
+            object_command_lookup_or_reply(server, c, &key, NULLBULK)
+        {
             if server.maxmemory_policy & MAXMEMORY_FLAG_LFU != 0 {
                 add_reply_error(c, "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
             } else {
-                add_reply_long_long(c, (estimate_object_idle_time(server, o) / 1000) as i64);
+                add_reply_long_long(
+                    c,
+                    (estimate_object_idle_time(server, o) / 1000) as i64,
+                );
             }
         }
         c.argv[2] = key;
     } else if sub(b"freq") && argc == 3 {
         let key = std::mem::take(&mut c.argv[2]);
-        if let Some(o) = object_command_lookup_or_reply(server, c, &key, NULLBULK) {
+        if let Some(o) =
+            object_command_lookup_or_reply(server, c, &key, NULLBULK)
+        {
             if server.maxmemory_policy & MAXMEMORY_FLAG_LFU == 0 {
                 add_reply_error(c, "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
             } else {
@@ -840,8 +904,17 @@ mod tests {
 
     #[test]
     fn try_object_encoding_picks_int_embstr_raw() {
-        assert_eq!(try_object_encoding(0, b"123".to_vec()).encoding, OBJ_ENCODING_INT);
-        assert_eq!(try_object_encoding(0, b"0123".to_vec()).encoding, OBJ_ENCODING_EMBSTR);
-        assert_eq!(try_object_encoding(0, vec![b'a'; 45]).encoding, OBJ_ENCODING_RAW);
+        assert_eq!(
+            try_object_encoding(0, b"123".to_vec()).encoding,
+            OBJ_ENCODING_INT
+        );
+        assert_eq!(
+            try_object_encoding(0, b"0123".to_vec()).encoding,
+            OBJ_ENCODING_EMBSTR
+        );
+        assert_eq!(
+            try_object_encoding(0, vec![b'a'; 45]).encoding,
+            OBJ_ENCODING_RAW
+        );
     }
 }

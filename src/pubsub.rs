@@ -14,9 +14,11 @@
 //! gets it a little later, see there.
 
 use crate::networking::{
-    add_deferred_multi_bulk_length, add_reply, add_reply_bulk, add_reply_help, add_reply_long_long,
-    add_reply_multi_bulk_len, add_reply_subcommand_syntax_error, async_close_client_on_output_buffer_limit_reached,
-    queue_pending_write, set_deferred_multi_bulk_length,
+    add_deferred_multi_bulk_length, add_reply, add_reply_bulk, add_reply_help,
+    add_reply_long_long, add_reply_multi_bulk_len,
+    add_reply_subcommand_syntax_error,
+    async_close_client_on_output_buffer_limit_reached, queue_pending_write,
+    set_deferred_multi_bulk_length,
 };
 use crate::server::*;
 use crate::util::stringmatchlen;
@@ -60,7 +62,11 @@ pub struct PubsubPattern {
 /// pattern.
 ///
 /// C: pubsub.c listMatchPubsubPattern()
-fn list_match_pubsub_pattern(pa: &PubsubPattern, client: ClientId, pattern: &[u8]) -> bool {
+fn list_match_pubsub_pattern(
+    pa: &PubsubPattern,
+    client: ClientId,
+    pattern: &[u8],
+) -> bool {
     pa.client == client && pa.pattern == pattern
 }
 
@@ -110,7 +116,10 @@ fn add_reply_pubsub(server: &mut RedisServer, id: ClientId, msg: &[u8]) {
 
 /// Adds to `c` the messages stashed by `add_reply_pubsub` while `c` was
 /// detached, in publishing order. (no C twin)
-pub fn pubsub_deliver_detached_replies(server: &mut RedisServer, c: &mut Client) {
+pub fn pubsub_deliver_detached_replies(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
     if server.pubsub_detached_replies.is_empty() {
         return;
     }
@@ -130,7 +139,11 @@ pub fn pubsub_deliver_detached_replies(server: &mut RedisServer, c: &mut Client)
 /// channel.
 ///
 /// C: pubsub.c pubsubSubscribeChannel()
-pub fn pubsub_subscribe_channel(server: &mut RedisServer, c: &mut Client, channel: &[u8]) -> bool {
+pub fn pubsub_subscribe_channel(
+    server: &mut RedisServer,
+    c: &mut Client,
+    channel: &[u8],
+) -> bool {
     let mut retval = false;
 
     // Add the channel to the client -> channels hash table
@@ -153,7 +166,12 @@ pub fn pubsub_subscribe_channel(server: &mut RedisServer, c: &mut Client, channe
 /// channel.
 ///
 /// C: pubsub.c pubsubUnsubscribeChannel()
-pub fn pubsub_unsubscribe_channel(server: &mut RedisServer, c: &mut Client, channel: &[u8], notify: bool) -> bool {
+pub fn pubsub_unsubscribe_channel(
+    server: &mut RedisServer,
+    c: &mut Client,
+    channel: &[u8],
+    notify: bool,
+) -> bool {
     let mut retval = false;
 
     // Remove the channel from the client -> channels hash table. (C takes
@@ -163,10 +181,16 @@ pub fn pubsub_unsubscribe_channel(server: &mut RedisServer, c: &mut Client, chan
         retval = true;
         // Remove the client from the channel -> clients list hash table
         let Some(clients) = server.pubsub_channels.get_mut(channel) else {
-            crate::server_panic!(server, "pubsub_unsubscribe_channel: channel has no clients list");
+            crate::server_panic!(
+                server,
+                "pubsub_unsubscribe_channel: channel has no clients list"
+            );
         };
         let Some(pos) = clients.iter().position(|id| *id == c.id) else {
-            crate::server_panic!(server, "pubsub_unsubscribe_channel: client not in the channel's list");
+            crate::server_panic!(
+                server,
+                "pubsub_unsubscribe_channel: client not in the channel's list"
+            );
         };
         clients.remove(pos);
         if clients.is_empty() {
@@ -181,7 +205,10 @@ pub fn pubsub_unsubscribe_channel(server: &mut RedisServer, c: &mut Client, chan
         add_reply(c, MBULKHDR3);
         add_reply(c, UNSUBSCRIBEBULK);
         add_reply_bulk(c, channel);
-        add_reply_long_long(c, (c.pubsub_channels.len() + c.pubsub_patterns.len()) as i64);
+        add_reply_long_long(
+            c,
+            (c.pubsub_channels.len() + c.pubsub_patterns.len()) as i64,
+        );
     }
     retval
 }
@@ -191,13 +218,19 @@ pub fn pubsub_unsubscribe_channel(server: &mut RedisServer, c: &mut Client, chan
 /// pattern.
 ///
 /// C: pubsub.c pubsubSubscribePattern()
-pub fn pubsub_subscribe_pattern(server: &mut RedisServer, c: &mut Client, pattern: &[u8]) -> bool {
+pub fn pubsub_subscribe_pattern(
+    server: &mut RedisServer,
+    c: &mut Client,
+    pattern: &[u8],
+) -> bool {
     let mut retval = false;
 
     if !c.pubsub_patterns.iter().any(|p| p.as_slice() == pattern) {
         retval = true;
         c.pubsub_patterns.push(pattern.to_vec());
-        server.pubsub_patterns.push(PubsubPattern { client: c.id, pattern: pattern.to_vec() });
+        server
+            .pubsub_patterns
+            .push(PubsubPattern { client: c.id, pattern: pattern.to_vec() });
     }
     // Notify the client
     add_reply(c, MBULKHDR3);
@@ -212,13 +245,24 @@ pub fn pubsub_subscribe_pattern(server: &mut RedisServer, c: &mut Client, patter
 /// pattern.
 ///
 /// C: pubsub.c pubsubUnsubscribePattern()
-pub fn pubsub_unsubscribe_pattern(server: &mut RedisServer, c: &mut Client, pattern: &[u8], notify: bool) -> bool {
+pub fn pubsub_unsubscribe_pattern(
+    server: &mut RedisServer,
+    c: &mut Client,
+    pattern: &[u8],
+    notify: bool,
+) -> bool {
     let mut retval = false;
 
-    if let Some(pos) = c.pubsub_patterns.iter().position(|p| p.as_slice() == pattern) {
+    if let Some(pos) =
+        c.pubsub_patterns.iter().position(|p| p.as_slice() == pattern)
+    {
         retval = true;
         c.pubsub_patterns.remove(pos);
-        if let Some(pos) = server.pubsub_patterns.iter().position(|p| list_match_pubsub_pattern(p, c.id, pattern)) {
+        if let Some(pos) = server
+            .pubsub_patterns
+            .iter()
+            .position(|p| list_match_pubsub_pattern(p, c.id, pattern))
+        {
             server.pubsub_patterns.remove(pos);
         }
     }
@@ -227,7 +271,10 @@ pub fn pubsub_unsubscribe_pattern(server: &mut RedisServer, c: &mut Client, patt
         add_reply(c, MBULKHDR3);
         add_reply(c, PUNSUBSCRIBEBULK);
         add_reply_bulk(c, pattern);
-        add_reply_long_long(c, (c.pubsub_channels.len() + c.pubsub_patterns.len()) as i64);
+        add_reply_long_long(
+            c,
+            (c.pubsub_channels.len() + c.pubsub_patterns.len()) as i64,
+        );
     }
     retval
 }
@@ -236,7 +283,11 @@ pub fn pubsub_unsubscribe_pattern(server: &mut RedisServer, c: &mut Client, patt
 /// client was subscribed to.
 ///
 /// C: pubsub.c pubsubUnsubscribeAllChannels()
-pub fn pubsub_unsubscribe_all_channels(server: &mut RedisServer, c: &mut Client, notify: bool) -> usize {
+pub fn pubsub_unsubscribe_all_channels(
+    server: &mut RedisServer,
+    c: &mut Client,
+    notify: bool,
+) -> usize {
     // Messages still stashed for this client go out before the replies
     // below (or are dropped with the client when it is being freed).
     pubsub_deliver_detached_replies(server, c);
@@ -246,14 +297,18 @@ pub fn pubsub_unsubscribe_all_channels(server: &mut RedisServer, c: &mut Client,
     let channels: Vec<Vec<u8>> = c.pubsub_channels.iter().cloned().collect();
     let mut count = 0;
     for channel in &channels {
-        count += pubsub_unsubscribe_channel(server, c, channel, notify) as usize;
+        count +=
+            pubsub_unsubscribe_channel(server, c, channel, notify) as usize;
     }
     // We were subscribed to nothing? Still reply to the client.
     if notify && count == 0 {
         add_reply(c, MBULKHDR3);
         add_reply(c, UNSUBSCRIBEBULK);
         add_reply(c, NULLBULK);
-        add_reply_long_long(c, (c.pubsub_channels.len() + c.pubsub_patterns.len()) as i64);
+        add_reply_long_long(
+            c,
+            (c.pubsub_channels.len() + c.pubsub_patterns.len()) as i64,
+        );
     }
     count
 }
@@ -262,19 +317,27 @@ pub fn pubsub_unsubscribe_all_channels(server: &mut RedisServer, c: &mut Client,
 /// client was subscribed from.
 ///
 /// C: pubsub.c pubsubUnsubscribeAllPatterns()
-pub fn pubsub_unsubscribe_all_patterns(server: &mut RedisServer, c: &mut Client, notify: bool) -> usize {
+pub fn pubsub_unsubscribe_all_patterns(
+    server: &mut RedisServer,
+    c: &mut Client,
+    notify: bool,
+) -> usize {
     pubsub_deliver_detached_replies(server, c);
     let patterns = c.pubsub_patterns.clone();
     let mut count = 0;
     for pattern in &patterns {
-        count += pubsub_unsubscribe_pattern(server, c, pattern, notify) as usize;
+        count +=
+            pubsub_unsubscribe_pattern(server, c, pattern, notify) as usize;
     }
     if notify && count == 0 {
         // We were subscribed to nothing? Still reply to the client.
         add_reply(c, MBULKHDR3);
         add_reply(c, PUNSUBSCRIBEBULK);
         add_reply(c, NULLBULK);
-        add_reply_long_long(c, (c.pubsub_channels.len() + c.pubsub_patterns.len()) as i64);
+        add_reply_long_long(
+            c,
+            (c.pubsub_channels.len() + c.pubsub_patterns.len()) as i64,
+        );
     }
     count
 }
@@ -284,7 +347,11 @@ pub fn pubsub_unsubscribe_all_patterns(server: &mut RedisServer, c: &mut Client,
 /// client subscribed both ways counts twice, as in C).
 ///
 /// C: pubsub.c pubsubPublishMessage()
-pub fn pubsub_publish_message(server: &mut RedisServer, channel: &[u8], message: &[u8]) -> i64 {
+pub fn pubsub_publish_message(
+    server: &mut RedisServer,
+    channel: &[u8],
+    message: &[u8],
+) -> i64 {
     let mut receivers = 0;
 
     // Send to clients listening for that channel
@@ -312,7 +379,9 @@ pub fn pubsub_publish_message(server: &mut RedisServer, channel: &[u8], message:
         let patterns = std::mem::take(&mut server.pubsub_patterns);
         for pat in &patterns {
             if stringmatchlen(&pat.pattern, channel, false) {
-                let mut msg = Vec::with_capacity(48 + pat.pattern.len() + channel.len() + message.len());
+                let mut msg = Vec::with_capacity(
+                    48 + pat.pattern.len() + channel.len() + message.len(),
+                );
                 msg.extend_from_slice(MBULKHDR4);
                 msg.extend_from_slice(PMESSAGEBULK);
                 push_bulk(&mut msg, &pat.pattern);
@@ -427,7 +496,8 @@ pub fn pubsub_command(server: &mut RedisServer, c: &mut Client) {
         ];
         let name = String::from_utf8_lossy(&c.argv[0]).into_owned();
         add_reply_help(c, &name, HELP);
-    } else if sub.eq_ignore_ascii_case(b"channels") && (argc == 2 || argc == 3) {
+    } else if sub.eq_ignore_ascii_case(b"channels") && (argc == 2 || argc == 3)
+    {
         // PUBSUB CHANNELS [<pattern>]
         let argv = std::mem::take(&mut c.argv);
         let pat = if argc == 2 { None } else { Some(argv[2].as_slice()) };
@@ -488,7 +558,11 @@ mod tests {
         String::from_utf8_lossy(&out).into_owned()
     }
 
-    fn with_a<R>(server: &mut RedisServer, a: ClientId, f: impl FnOnce(&mut RedisServer, &mut Client) -> R) -> R {
+    fn with_a<R>(
+        server: &mut RedisServer,
+        a: ClientId,
+        f: impl FnOnce(&mut RedisServer, &mut Client) -> R,
+    ) -> R {
         let mut c = server.clients.remove(&a).expect("a in table");
         let r = f(server, &mut c);
         server.clients.insert(a, c);
@@ -501,7 +575,10 @@ mod tests {
         with_a(&mut server, a, |s, c| pubsub_subscribe_channel(s, c, b"ch"));
         assert!(pubsub_subscribe_pattern(&mut server, &mut b, b"c*"));
         assert!(!pubsub_subscribe_pattern(&mut server, &mut b, b"c*"));
-        assert_eq!(reply(&mut b), "*3\r\n$10\r\npsubscribe\r\n$2\r\nc*\r\n:1\r\n".repeat(2));
+        assert_eq!(
+            reply(&mut b),
+            "*3\r\n$10\r\npsubscribe\r\n$2\r\nc*\r\n:1\r\n".repeat(2)
+        );
         with_a(&mut server, a, |_, c| reply(c));
 
         assert_eq!(pubsub_publish_message(&mut server, b"ch", b"hi"), 2);
@@ -512,7 +589,10 @@ mod tests {
         assert_eq!(reply(&mut b), "");
         assert_eq!(server.pubsub_detached_replies.len(), 1);
         pubsub_deliver_detached_replies(&mut server, &mut b);
-        assert_eq!(reply(&mut b), "*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$2\r\nhi\r\n");
+        assert_eq!(
+            reply(&mut b),
+            "*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$2\r\nhi\r\n"
+        );
         assert!(server.pubsub_detached_replies.is_empty());
     }
 
@@ -528,16 +608,32 @@ mod tests {
         assert_eq!(server.pubsub_patterns.len(), 2);
         reply(&mut b);
 
-        assert_eq!(pubsub_unsubscribe_all_channels(&mut server, &mut b, false), 2);
-        assert_eq!(pubsub_unsubscribe_all_patterns(&mut server, &mut b, false), 1);
+        assert_eq!(
+            pubsub_unsubscribe_all_channels(&mut server, &mut b, false),
+            2
+        );
+        assert_eq!(
+            pubsub_unsubscribe_all_patterns(&mut server, &mut b, false),
+            1
+        );
         assert_eq!(reply(&mut b), "", "no notification when notify is false");
-        assert_eq!(server.pubsub_channels.len(), 1, "the emptied channel is removed");
+        assert_eq!(
+            server.pubsub_channels.len(),
+            1,
+            "the emptied channel is removed"
+        );
         assert_eq!(server.pubsub_channels[&b"ch"[..]], vec![a]);
-        assert_eq!(server.pubsub_patterns, vec![PubsubPattern { client: a, pattern: b"p*".to_vec() }]);
+        assert_eq!(
+            server.pubsub_patterns,
+            vec![PubsubPattern { client: a, pattern: b"p*".to_vec() }]
+        );
         assert_eq!(client_subscriptions_count(&b), 0);
 
         // Nothing left: the notify form still replies once, with a nil.
-        assert_eq!(pubsub_unsubscribe_all_channels(&mut server, &mut b, true), 0);
+        assert_eq!(
+            pubsub_unsubscribe_all_channels(&mut server, &mut b, true),
+            0
+        );
         assert_eq!(reply(&mut b), "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
     }
 }

@@ -31,9 +31,10 @@ use std::io;
 use crate::db::{empty_db, get_expire, EMPTYDB_NO_FLAGS};
 use crate::networking::{add_reply, add_reply_error, add_reply_status};
 use crate::object::{
-    create_intset_object, create_set_object, estimate_object_idle_time, fmt_g17,
-    lfu_decr_and_return, ll2string, object_set_lru_or_lfu, string2ll, try_object_encoding, RObj,
-    Value, OBJ_ENCODING_HT, OBJ_ENCODING_INTSET, OBJ_LIST, OBJ_ZSET,
+    create_intset_object, create_set_object, estimate_object_idle_time,
+    fmt_g17, lfu_decr_and_return, ll2string, object_set_lru_or_lfu, string2ll,
+    try_object_encoding, RObj, Value, OBJ_ENCODING_HT, OBJ_ENCODING_INTSET,
+    OBJ_LIST, OBJ_ZSET,
 };
 use crate::rio::*;
 use crate::server::*;
@@ -297,8 +298,12 @@ pub fn rdb_check_then_exit(server: &RedisServer, err: &RdbLoadError) -> ! {
             );
         }
         RdbLoadError::Fatal(msg) => server_log!(server, LL_WARNING, "{}", msg),
-        RdbLoadError::Err(e) => server_log!(server, LL_WARNING, "{}", crate::util::strerror(e)),
-        RdbLoadError::EmptyKey => server_log!(server, LL_WARNING, "Empty key in RDB file"),
+        RdbLoadError::Err(e) => {
+            server_log!(server, LL_WARNING, "{}", crate::util::strerror(e))
+        }
+        RdbLoadError::EmptyKey => {
+            server_log!(server, LL_WARNING, "Empty key in RDB file")
+        }
     }
     std::process::exit(1);
 }
@@ -369,7 +374,10 @@ pub fn rdb_save_millisecond_time(rdb: &mut Rio, t: i64) -> io::Result<usize> {
 /// runs on); from version 9 it is little endian by definition.
 ///
 /// C: rdb.c rdbLoadMillisecondTime()
-pub fn rdb_load_millisecond_time(rdb: &mut Rio, _rdbver: i32) -> RdbResult<i64> {
+pub fn rdb_load_millisecond_time(
+    rdb: &mut Rio,
+    _rdbver: i32,
+) -> RdbResult<i64> {
     let mut t64 = [0u8; 8];
     rdb_load_raw(rdb, &mut t64)?;
     Ok(i64::from_le_bytes(t64))
@@ -386,7 +394,10 @@ pub fn rdb_save_len(rdb: &mut Rio, len: u64) -> io::Result<usize> {
         rdb_write_raw(rdb, &[(len as u8) | (RDB_6BITLEN << 6)])
     } else if len < (1 << 14) {
         // Save a 14 bit len
-        rdb_write_raw(rdb, &[((len >> 8) as u8) | (RDB_14BITLEN << 6), len as u8])
+        rdb_write_raw(
+            rdb,
+            &[((len >> 8) as u8) | (RDB_14BITLEN << 6), len as u8],
+        )
     } else if len <= u32::MAX as u64 {
         // Save a 32 bit len
         let mut buf = [0u8; 5];
@@ -445,10 +456,7 @@ pub fn rdb_load_len_by_ref(rdb: &mut Rio) -> RdbResult<(u64, bool)> {
         if rio_read(rdb, &mut buf[..4]).is_err() {
             return Err(rdb_eof(rdb));
         }
-        Ok((
-            u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as u64,
-            false,
-        ))
+        Ok((u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as u64, false))
     } else if buf[0] == RDB_64BITLEN {
         // Read a 64 bit len.
         if rio_read(rdb, &mut buf).is_err() {
@@ -456,11 +464,7 @@ pub fn rdb_load_len_by_ref(rdb: &mut Rio) -> RdbResult<(u64, bool)> {
         }
         Ok((u64::from_be_bytes(buf), false))
     } else {
-        Err(rdb_corrupt!(
-            rdb,
-            "Unknown length encoding {} in rdbLoadLen()",
-            t
-        ))
+        Err(rdb_corrupt!(rdb, "Unknown length encoding {} in rdbLoadLen()", t))
     }
 }
 
@@ -468,7 +472,10 @@ pub fn rdb_load_len_by_ref(rdb: &mut Rio) -> RdbResult<(u64, bool)> {
 /// `isencoded` is given it is set as rdbLoadLenByRef() sets it.
 ///
 /// C: rdb.c rdbLoadLen()
-pub fn rdb_load_len(rdb: &mut Rio, isencoded: Option<&mut bool>) -> RdbResult<u64> {
+pub fn rdb_load_len(
+    rdb: &mut Rio,
+    isencoded: Option<&mut bool>,
+) -> RdbResult<u64> {
     let (len, enc) = rdb_load_len_by_ref(rdb)?;
     if let Some(e) = isencoded {
         *e = enc;
@@ -578,10 +585,7 @@ pub struct LzfState {
 
 impl LzfState {
     pub fn new() -> LzfState {
-        LzfState {
-            htab: vec![0; LZF_HSIZE],
-            gen: 0,
-        }
+        LzfState { htab: vec![0; LZF_HSIZE], gen: 0 }
     }
 
     /// A new call: every slot stored before is now empty.
@@ -621,7 +625,8 @@ fn lzf_next(v: u32, p: &[u8], i: usize) -> u32 {
 
 /// C: lzf_c.c IDX() (the VERY_FAST variant Redis builds)
 fn lzf_idx(h: u32) -> usize {
-    ((h >> (3 * 8 - LZF_HLOG)).wrapping_sub(h.wrapping_mul(5)) as usize) & (LZF_HSIZE - 1)
+    ((h >> (3 * 8 - LZF_HLOG)).wrapping_sub(h.wrapping_mul(5)) as usize)
+        & (LZF_HSIZE - 1)
 }
 
 /// Compressed data of `in_data` if it fits in `out_len` bytes, else
@@ -635,7 +640,11 @@ fn lzf_idx(h: u32) -> usize {
 /// (`LzfState`).
 ///
 /// C: lzf_c.c lzf_compress()
-pub fn lzf_compress(state: &mut LzfState, in_data: &[u8], out_len: usize) -> Option<Vec<u8>> {
+pub fn lzf_compress(
+    state: &mut LzfState,
+    in_data: &[u8],
+    out_len: usize,
+) -> Option<Vec<u8>> {
     let in_len = in_data.len();
     if in_len == 0 || out_len == 0 || in_len > u32::MAX as usize {
         return None;
@@ -649,11 +658,7 @@ pub fn lzf_compress(state: &mut LzfState, in_data: &[u8], out_len: usize) -> Opt
     let mut ip = 0usize;
     let mut lit = 0usize;
     let mut op = 1usize; // start run
-    let mut hval = if in_len >= 2 {
-        lzf_frst(in_data, ip)
-    } else {
-        0
-    };
+    let mut hval = if in_len >= 2 { lzf_frst(in_data, ip) } else { 0 };
 
     while in_len > 2 && ip < in_len - 2 {
         hval = lzf_next(hval, in_data, ip);
@@ -680,7 +685,9 @@ pub fn lzf_compress(state: &mut LzfState, in_data: &[u8], out_len: usize) -> Opt
             let maxlen = (in_len - ip - len).min(LZF_MAX_REF);
 
             // first a faster conservative test, then the exact but rare one
-            if op + 3 + 1 >= out_end && op - (lit == 0) as usize + 3 + 1 >= out_end {
+            if op + 3 + 1 >= out_end
+                && op - (lit == 0) as usize + 3 + 1 >= out_end
+            {
                 return None;
             }
             out[op - lit - 1] = (lit as u8).wrapping_sub(1); // stop run
@@ -697,7 +704,8 @@ pub fn lzf_compress(state: &mut LzfState, in_data: &[u8], out_len: usize) -> Opt
                 }
                 loop {
                     len += 1;
-                    if !(len < maxlen && in_data[rf + len] == in_data[ip + len]) {
+                    if !(len < maxlen && in_data[rf + len] == in_data[ip + len])
+                    {
                         break;
                     }
                 }
@@ -778,7 +786,11 @@ pub fn lzf_compress(state: &mut LzfState, in_data: &[u8], out_len: usize) -> Opt
 /// the original lengths, the data.
 ///
 /// C: rdb.c rdbSaveLzfBlob()
-pub fn rdb_save_lzf_blob(rdb: &mut Rio, data: &[u8], original_len: usize) -> io::Result<usize> {
+pub fn rdb_save_lzf_blob(
+    rdb: &mut Rio,
+    data: &[u8],
+    original_len: usize,
+) -> io::Result<usize> {
     // Data compressed! Let's save it on disk
     let mut nwritten = rdb_write_raw(rdb, &[(RDB_ENCVAL << 6) | RDB_ENC_LZF])?;
     nwritten += rdb_save_len(rdb, data.len() as u64)?;
@@ -791,7 +803,10 @@ pub fn rdb_save_lzf_blob(rdb: &mut Rio, data: &[u8], original_len: usize) -> io:
 /// (and writes nothing) if it does not.
 ///
 /// C: rdb.c rdbSaveLzfStringObject()
-pub fn rdb_save_lzf_string_object(rdb: &mut Rio, s: &[u8]) -> io::Result<usize> {
+pub fn rdb_save_lzf_string_object(
+    rdb: &mut Rio,
+    s: &[u8],
+) -> io::Result<usize> {
     // We require at least four bytes compression for this to be worth it
     let len = s.len();
     if len <= 4 {
@@ -814,7 +829,9 @@ pub fn rdb_load_lzf_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
     // An LZF back reference of 3 bytes stands for at most 264 bytes, so a
     // claimed size far above that ratio is a lie; refuse it before
     // allocating for it (C allocates whatever the file says).
-    if len > clen.saturating_mul(264).saturating_add(32) || len > usize::MAX as u64 {
+    if len > clen.saturating_mul(264).saturating_add(32)
+        || len > usize::MAX as u64
+    {
         return Err(rdb_corrupt!(
             rdb,
             "Invalid LZF compressed string (compressed {} bytes, claims {} bytes)",
@@ -840,7 +857,11 @@ pub fn rdb_load_lzf_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
 /// representation of an integer value we try to save it in a special form.
 ///
 /// C: rdb.c rdbSaveRawString()
-pub fn rdb_save_raw_string(server: &RedisServer, rdb: &mut Rio, s: &[u8]) -> io::Result<usize> {
+pub fn rdb_save_raw_string(
+    server: &RedisServer,
+    rdb: &mut Rio,
+    s: &[u8],
+) -> io::Result<usize> {
     let len = s.len();
     // Try integer encoding
     if len <= 11 {
@@ -872,7 +893,10 @@ pub fn rdb_save_raw_string(server: &RedisServer, rdb: &mut Rio, s: &[u8]) -> io:
 /// Save a long long value as either an encoded string or a string.
 ///
 /// C: rdb.c rdbSaveLongLongAsStringObject()
-pub fn rdb_save_long_long_as_string_object(rdb: &mut Rio, value: i64) -> io::Result<usize> {
+pub fn rdb_save_long_long_as_string_object(
+    rdb: &mut Rio,
+    value: i64,
+) -> io::Result<usize> {
     let mut buf = [0u8; 5];
     let enclen = rdb_encode_integer(value, &mut buf);
     if enclen > 0 {
@@ -942,7 +966,10 @@ pub fn rdb_load_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
 /// tryObjectEncoding() would.
 ///
 /// C: rdb.c rdbLoadEncodedStringObject()
-pub fn rdb_load_encoded_string_object(server: &RedisServer, rdb: &mut Rio) -> RdbResult<RObj> {
+pub fn rdb_load_encoded_string_object(
+    server: &RedisServer,
+    rdb: &mut Rio,
+) -> RdbResult<RObj> {
     Ok(try_object_encoding(
         server.lruclock,
         rdb_generic_load_string_object(rdb)?,
@@ -1018,7 +1045,10 @@ pub fn rdb_load_double_value(rdb: &mut Rio) -> RdbResult<f64> {
 /// endian, otherwise the value is copied verbatim from memory to disk.
 ///
 /// C: rdb.c rdbSaveBinaryDoubleValue()
-pub fn rdb_save_binary_double_value(rdb: &mut Rio, val: f64) -> io::Result<usize> {
+pub fn rdb_save_binary_double_value(
+    rdb: &mut Rio,
+    val: f64,
+) -> io::Result<usize> {
     rdb_write_raw(rdb, &val.to_le_bytes())
 }
 
@@ -1037,7 +1067,10 @@ pub fn rdb_load_binary_double_value(rdb: &mut Rio) -> RdbResult<f64> {
 /// Like rdbSaveBinaryDoubleValue() but single precision.
 ///
 /// C: rdb.c rdbSaveBinaryFloatValue()
-pub fn rdb_save_binary_float_value(rdb: &mut Rio, val: f32) -> io::Result<usize> {
+pub fn rdb_save_binary_float_value(
+    rdb: &mut Rio,
+    val: f32,
+) -> io::Result<usize> {
     rdb_write_raw(rdb, &val.to_le_bytes())
 }
 
@@ -1093,7 +1126,11 @@ pub fn rdb_load_object_type(rdb: &mut Rio) -> RdbResult<i32> {
 /// Save a Redis object. Returns the number of bytes written.
 ///
 /// C: rdb.c rdbSaveObject()
-pub fn rdb_save_object(server: &RedisServer, rdb: &mut Rio, o: &RObj) -> io::Result<usize> {
+pub fn rdb_save_object(
+    server: &RedisServer,
+    rdb: &mut Rio,
+    o: &RObj,
+) -> io::Result<usize> {
     let mut nwritten = 0;
     match &o.ptr {
         Value::Str(_) | Value::Int(_) => {
@@ -1254,7 +1291,12 @@ pub fn rdb_save_info_aux_fields(
     let aof_preamble = (flags & RDB_SAVE_AOF_PREAMBLE != 0) as i64;
 
     // Add a few fields about the state when the RDB was created.
-    rdb_save_aux_field_str_str(server, rdb, "redis-ver", crate::REDIS_VERSION.as_bytes())?;
+    rdb_save_aux_field_str_str(
+        server,
+        rdb,
+        "redis-ver",
+        crate::REDIS_VERSION.as_bytes(),
+    )?;
     rdb_save_aux_field_str_int(server, rdb, "redis-bits", redis_bits)?;
     rdb_save_aux_field_str_int(server, rdb, "ctime", now_secs())?;
     rdb_save_aux_field_str_int(
@@ -1266,9 +1308,19 @@ pub fn rdb_save_info_aux_fields(
 
     // Handle saving options that generate aux fields.
     if let Some(rsi) = rsi {
-        rdb_save_aux_field_str_int(server, rdb, "repl-stream-db", rsi.repl_stream_db as i64)?;
+        rdb_save_aux_field_str_int(
+            server,
+            rdb,
+            "repl-stream-db",
+            rsi.repl_stream_db as i64,
+        )?;
         rdb_save_aux_field_str_str(server, rdb, "repl-id", &server.replid)?;
-        rdb_save_aux_field_str_int(server, rdb, "repl-offset", server.master_repl_offset)?;
+        rdb_save_aux_field_str_int(
+            server,
+            rdb,
+            "repl-offset",
+            server.master_repl_offset,
+        )?;
     }
     rdb_save_aux_field_str_int(server, rdb, "aof-preamble", aof_preamble)?;
     Ok(())
@@ -1376,7 +1428,11 @@ fn cwd_for_log() -> String {
 /// `filename` so the file is replaced atomically and only once complete.
 ///
 /// C: rdb.c rdbSave()
-pub fn rdb_save(server: &mut RedisServer, filename: &str, rsi: Option<&RdbSaveInfo>) -> CResult {
+pub fn rdb_save(
+    server: &mut RedisServer,
+    filename: &str,
+    rsi: Option<&RdbSaveInfo>,
+) -> CResult {
     let tmpfile = format!("temp-{}.rdb", std::process::id());
     let fp = match std::fs::File::create(&tmpfile) {
         Ok(f) => f,
@@ -1398,13 +1454,14 @@ pub fn rdb_save(server: &mut RedisServer, filename: &str, rsi: Option<&RdbSaveIn
         rio_set_auto_sync(&mut rdb, REDIS_AUTOSYNC_BYTES);
     }
 
-    let written = rdb_save_rio(server, &mut rdb, RDB_SAVE_NONE, rsi).and_then(|()| {
-        // Make sure data will not remain on the OS's output buffers
-        let fp = rio_into_file(rdb).expect("a file rio");
-        let file = fp.fclose()?;
-        file.sync_all()?;
-        Ok(())
-    });
+    let written =
+        rdb_save_rio(server, &mut rdb, RDB_SAVE_NONE, rsi).and_then(|()| {
+            // Make sure data will not remain on the OS's output buffers
+            let fp = rio_into_file(rdb).expect("a file rio");
+            let file = fp.fclose()?;
+            file.sync_all()?;
+            Ok(())
+        });
     if let Err(e) = written {
         // C: the werr: label
         server_log!(
@@ -1490,7 +1547,10 @@ pub fn rdb_save_background(
                 );
             }
             server.child_info_data.cow_size = private_dirty;
-            crate::childinfo::send_child_info(server, crate::childinfo::CHILD_INFO_TYPE_RDB);
+            crate::childinfo::send_child_info(
+                server,
+                crate::childinfo::CHILD_INFO_TYPE_RDB,
+            );
         }
         exit_from_child(if retval.is_ok() { 0 } else { 1 });
     } else {
@@ -1498,7 +1558,8 @@ pub fn rdb_save_background(
         let fork_errno = io::Error::last_os_error();
         server.stat_fork_time = ustime() - start;
         // GB per second.
-        server.stat_fork_rate = crate::util::zmalloc_used_memory() as f64 * 1_000_000.0
+        server.stat_fork_rate = crate::util::zmalloc_used_memory() as f64
+            * 1_000_000.0
             / server.stat_fork_time as f64
             / (1024.0 * 1024.0 * 1024.0);
         // Divergence from C: no latency monitor, so no "fork" sample.
@@ -1541,7 +1602,8 @@ pub fn rdb_remove_temp_file(childpid: i32) {
 ///
 /// C: module.c moduleTypeNameByID()
 fn module_type_name_by_id(mut moduleid: u64) -> String {
-    const CSET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const CSET: &[u8; 64] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut name = [b'?'; 9];
     moduleid >>= 10;
     for j in (0..9).rev() {
@@ -1588,7 +1650,11 @@ pub fn rdb_load_object(
         // Load every single element of the list
         for _ in 0..len {
             let ele = rdb_generic_load_string_object(rdb)?;
-            l.push_with_fill(&ele, crate::t_list::LIST_TAIL, server.list_max_ziplist_size);
+            l.push_with_fill(
+                &ele,
+                crate::t_list::LIST_TAIL,
+                server.list_max_ziplist_size,
+            );
         }
         o = rdb_list_object(server, l);
     } else if rdbtype == RDB_TYPE_SET {
@@ -1597,7 +1663,9 @@ pub fn rdb_load_object(
         o = rdb_load_zset(server, rdbtype, rdb, lru)?;
     } else if rdbtype == RDB_TYPE_HASH {
         o = rdb_load_hash(server, rdb, lru)?;
-    } else if rdbtype == RDB_TYPE_LIST_QUICKLIST || rdbtype == RDB_TYPE_LIST_QUICKLIST_2 {
+    } else if rdbtype == RDB_TYPE_LIST_QUICKLIST
+        || rdbtype == RDB_TYPE_LIST_QUICKLIST_2
+    {
         // A list of ziplist nodes (5.0), or of listpack or plain nodes
         // (7.0). Every node is decoded with full validation.
         let len = rdb_load_len(rdb, None)?;
@@ -1609,7 +1677,10 @@ pub fn rdb_load_object(
                 if container != QUICKLIST_NODE_CONTAINER_PACKED
                     && container != QUICKLIST_NODE_CONTAINER_PLAIN
                 {
-                    return Err(rdb_corrupt!(rdb, "Quicklist integrity check failed."));
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Quicklist integrity check failed."
+                    ));
                 }
             }
             let data = rdb_generic_load_string_object(rdb)?;
@@ -1621,7 +1692,8 @@ pub fn rdb_load_object(
                 );
                 continue;
             }
-            let entries: Vec<Vec<u8>> = if rdbtype == RDB_TYPE_LIST_QUICKLIST_2 {
+            let entries: Vec<Vec<u8>> = if rdbtype == RDB_TYPE_LIST_QUICKLIST_2
+            {
                 match crate::listpack::lp_entries(&data) {
                     Ok(v) => v.iter().map(|e| e.to_vec()).collect(),
                     Err(why) => {
@@ -1636,13 +1708,21 @@ pub fn rdb_load_object(
                 match crate::ziplist::ziplist_entries(&data) {
                     Ok(v) => v.iter().map(ZlValue::to_vec).collect(),
                     Err(why) => {
-                        return Err(rdb_corrupt!(rdb, "Ziplist integrity check failed: {}", why))
+                        return Err(rdb_corrupt!(
+                            rdb,
+                            "Ziplist integrity check failed: {}",
+                            why
+                        ))
                     }
                 }
             };
             // Silently skip empty nodes, as 7.0 does.
             for e in entries {
-                l.push_with_fill(&e, crate::t_list::LIST_TAIL, server.list_max_ziplist_size);
+                l.push_with_fill(
+                    &e,
+                    crate::t_list::LIST_TAIL,
+                    server.list_max_ziplist_size,
+                );
             }
         }
         if l.is_empty() {
@@ -1653,7 +1733,9 @@ pub fn rdb_load_object(
         let encoded = rdb_generic_load_string_object(rdb)?;
         // Divergence from C: 5.0 trusts the blob; a damaged intset is
         // refused here (as 7.0's integrity check does).
-        let Some(is) = crate::intset::Intset::from_blob(encoded.into_boxed_slice()) else {
+        let Some(is) =
+            crate::intset::Intset::from_blob(encoded.into_boxed_slice())
+        else {
             return Err(rdb_corrupt!(rdb, "Intset integrity check failed."));
         };
         let n = is.intset_len() as usize;
@@ -1673,23 +1755,30 @@ pub fn rdb_load_object(
         let encoded = rdb_generic_load_string_object(rdb)?;
         let pairs = match crate::zipmap::zipmap_pairs(&encoded) {
             Ok(p) => p,
-            Err(why) => return Err(rdb_corrupt!(rdb, "Zipmap integrity check failed: {}", why)),
+            Err(why) => {
+                return Err(rdb_corrupt!(
+                    rdb,
+                    "Zipmap integrity check failed: {}",
+                    why
+                ))
+            }
         };
-        let maxlen = pairs
-            .iter()
-            .map(|(f, v)| f.len().max(v.len()))
-            .max()
-            .unwrap_or(0);
-        let pairs: Vec<(Vec<u8>, Vec<u8>)> = pairs
-            .into_iter()
-            .map(|(f, v)| (f.to_vec(), v.to_vec()))
-            .collect();
+        let maxlen =
+            pairs.iter().map(|(f, v)| f.len().max(v.len())).max().unwrap_or(0);
+        let pairs: Vec<(Vec<u8>, Vec<u8>)> =
+            pairs.into_iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
         o = rdb_hash_from_pairs(server, rdb, lru, pairs, maxlen)?;
     } else if rdbtype == RDB_TYPE_LIST_ZIPLIST {
         let encoded = rdb_generic_load_string_object(rdb)?;
         let entries = match crate::ziplist::ziplist_entries(&encoded) {
             Ok(v) => v,
-            Err(why) => return Err(rdb_corrupt!(rdb, "Ziplist integrity check failed: {}", why)),
+            Err(why) => {
+                return Err(rdb_corrupt!(
+                    rdb,
+                    "Ziplist integrity check failed: {}",
+                    why
+                ))
+            }
         };
         if entries.is_empty() {
             return Err(RdbLoadError::EmptyKey);
@@ -1703,7 +1792,9 @@ pub fn rdb_load_object(
             );
         }
         o = rdb_list_object(server, l);
-    } else if rdbtype == RDB_TYPE_ZSET_ZIPLIST || rdbtype == RDB_TYPE_ZSET_LISTPACK {
+    } else if rdbtype == RDB_TYPE_ZSET_ZIPLIST
+        || rdbtype == RDB_TYPE_ZSET_LISTPACK
+    {
         let encoded = rdb_generic_load_string_object(rdb)?;
         let pairs: Vec<(Vec<u8>, f64)> = if rdbtype == RDB_TYPE_ZSET_ZIPLIST {
             match crate::ziplist::ziplist_pairs(&encoded) {
@@ -1731,7 +1822,10 @@ pub fn rdb_load_object(
                     .map(|(m, s)| {
                         (
                             m.to_vec(),
-                            zzl_score(s.to_vec(), matches!(s, crate::listpack::LpValue::Int(_))),
+                            zzl_score(
+                                s.to_vec(),
+                                matches!(s, crate::listpack::LpValue::Int(_)),
+                            ),
                         )
                     })
                     .collect(),
@@ -1745,11 +1839,16 @@ pub fn rdb_load_object(
             }
         };
         o = rdb_zset_from_pairs(server, rdb, lru, pairs, None)?;
-    } else if rdbtype == RDB_TYPE_HASH_ZIPLIST || rdbtype == RDB_TYPE_HASH_LISTPACK {
+    } else if rdbtype == RDB_TYPE_HASH_ZIPLIST
+        || rdbtype == RDB_TYPE_HASH_LISTPACK
+    {
         let encoded = rdb_generic_load_string_object(rdb)?;
-        let pairs: Vec<(Vec<u8>, Vec<u8>)> = if rdbtype == RDB_TYPE_HASH_ZIPLIST {
+        let pairs: Vec<(Vec<u8>, Vec<u8>)> = if rdbtype == RDB_TYPE_HASH_ZIPLIST
+        {
             match crate::ziplist::ziplist_pairs(&encoded) {
-                Ok(p) => p.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect(),
+                Ok(p) => {
+                    p.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()
+                }
                 Err(why) => {
                     return Err(rdb_corrupt!(
                         rdb,
@@ -1760,7 +1859,9 @@ pub fn rdb_load_object(
             }
         } else {
             match crate::listpack::lp_pairs(&encoded) {
-                Ok(p) => p.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect(),
+                Ok(p) => {
+                    p.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()
+                }
                 Err(why) => {
                     return Err(rdb_corrupt!(
                         rdb,
@@ -1772,7 +1873,9 @@ pub fn rdb_load_object(
         };
         // As in C, only the number of fields decides the encoding here.
         o = rdb_hash_from_pairs(server, rdb, lru, pairs, 0)?;
-    } else if rdbtype == RDB_TYPE_STREAM_LISTPACKS || rdbtype == RDB_TYPE_STREAM_LISTPACKS_2 {
+    } else if rdbtype == RDB_TYPE_STREAM_LISTPACKS
+        || rdbtype == RDB_TYPE_STREAM_LISTPACKS_2
+    {
         // Divergence from C: there is no stream type in this port.
         return Err(rdb_corrupt!(
             rdb,
@@ -1815,7 +1918,11 @@ fn zzl_score(s: Vec<u8>, is_int: bool) -> f64 {
 }
 
 /// The RDB_TYPE_SET branch of rdbLoadObject(). (no C twin)
-fn rdb_load_set(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<RObj> {
+fn rdb_load_set(
+    server: &RedisServer,
+    rdb: &mut Rio,
+    lru: u32,
+) -> RdbResult<RObj> {
     use crate::t_set::Set;
     // Read Set value
     let len = rdb_load_len(rdb, None)?;
@@ -1847,16 +1954,17 @@ fn rdb_load_set(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<RObj
         if o.encoding == OBJ_ENCODING_INTSET {
             // Fetch integer value from element.
             if let Some(llval) = string2ll(&sdsele) {
-                let Value::Set(s) = &mut o.ptr else {
-                    unreachable!("a set")
-                };
+                let Value::Set(s) = &mut o.ptr else { unreachable!("a set") };
                 let Set::Intset(is) = &mut **s else {
                     unreachable!("an intset")
                 };
                 if !is.intset_add(llval) {
                     // Divergence from C: a repeated member is a damaged
                     // file (C ignores it; 7.0 refuses it).
-                    return Err(rdb_corrupt!(rdb, "Duplicate set members detected"));
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Duplicate set members detected"
+                    ));
                 }
                 continue;
             } else {
@@ -1871,12 +1979,8 @@ fn rdb_load_set(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<RObj
 
         // This will also be called when the set was just converted to a
         // regular hash table encoded set.
-        let Value::Set(s) = &mut o.ptr else {
-            unreachable!("a set")
-        };
-        let Set::Ht(d) = &mut **s else {
-            unreachable!("a hash table set")
-        };
+        let Value::Set(s) = &mut o.ptr else { unreachable!("a set") };
+        let Set::Ht(d) = &mut **s else { unreachable!("a hash table set") };
         if d.dict_add(sdsele.into_boxed_slice(), ()).is_err() {
             return Err(rdb_corrupt!(rdb, "Duplicate set members detected"));
         }
@@ -1886,7 +1990,12 @@ fn rdb_load_set(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<RObj
 
 /// The RDB_TYPE_ZSET / RDB_TYPE_ZSET_2 branch of rdbLoadObject(). (no C
 /// twin)
-fn rdb_load_zset(server: &RedisServer, rdbtype: u8, rdb: &mut Rio, lru: u32) -> RdbResult<RObj> {
+fn rdb_load_zset(
+    server: &RedisServer,
+    rdbtype: u8,
+    rdb: &mut Rio,
+    lru: u32,
+) -> RdbResult<RObj> {
     // Read list/set value.
     let zsetlen = rdb_load_len(rdb, None)?;
     if zsetlen == 0 {
@@ -1961,7 +2070,10 @@ fn rdb_zset_from_pairs(
         None => len <= server.zset_max_ziplist_entries,
     };
     if small {
-        crate::t_zset::zset_convert(&mut o, crate::object::OBJ_ENCODING_ZIPLIST);
+        crate::t_zset::zset_convert(
+            &mut o,
+            crate::object::OBJ_ENCODING_ZIPLIST,
+        );
     }
     Ok(o)
 }
@@ -1982,17 +2094,20 @@ fn rdb_hash_from_pairs(
         return Err(RdbLoadError::EmptyKey);
     }
     let mut o = crate::object::create_hash_object(lru);
-    if pairs.len() > server.hash_max_ziplist_entries || maxlen > server.hash_max_ziplist_value {
+    if pairs.len() > server.hash_max_ziplist_entries
+        || maxlen > server.hash_max_ziplist_value
+    {
         crate::t_hash::hash_type_convert(&mut o, OBJ_ENCODING_HT);
     }
-    let Value::Hash(h) = &mut o.ptr else {
-        unreachable!("a hash")
-    };
+    let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
     match &mut **h {
         Hash::Ziplist(zl) => {
             for (f, v) in pairs {
                 if zl.set(&f, &v) {
-                    return Err(rdb_corrupt!(rdb, "Duplicate hash fields detected"));
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Duplicate hash fields detected"
+                    ));
                 }
             }
         }
@@ -2002,7 +2117,10 @@ fn rdb_hash_from_pairs(
                 if d.dict_add(f.into_boxed_slice(), v.into_boxed_slice())
                     .is_err()
                 {
-                    return Err(rdb_corrupt!(rdb, "Duplicate hash fields detected"));
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Duplicate hash fields detected"
+                    ));
                 }
             }
         }
@@ -2011,7 +2129,11 @@ fn rdb_hash_from_pairs(
 }
 
 /// The RDB_TYPE_HASH branch of rdbLoadObject(). (no C twin)
-fn rdb_load_hash(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<RObj> {
+fn rdb_load_hash(
+    server: &RedisServer,
+    rdb: &mut Rio,
+    lru: u32,
+) -> RdbResult<RObj> {
     use crate::t_hash::Hash;
     let mut len = rdb_load_len(rdb, None)?;
     if len == 0 {
@@ -2031,28 +2153,28 @@ fn rdb_load_hash(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<ROb
         let field = rdb_generic_load_string_object(rdb)?;
         let value = rdb_generic_load_string_object(rdb)?;
 
-        let Value::Hash(h) = &mut o.ptr else {
-            unreachable!("a hash")
-        };
+        let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
         let Hash::Ziplist(zl) = &mut **h else {
             unreachable!("a ziplist hash")
         };
         // Convert to hash table if size threshold is exceeded
         if field.len() > server.hash_max_ziplist_value
             || value.len() > server.hash_max_ziplist_value
-            || zl.blob_len() + field.len() + value.len() > crate::ziplist::ZIPLIST_MAX_SAFETY_SIZE
+            || zl.blob_len() + field.len() + value.len()
+                > crate::ziplist::ZIPLIST_MAX_SAFETY_SIZE
         {
             crate::t_hash::hash_type_convert(&mut o, OBJ_ENCODING_HT);
-            let Value::Hash(h) = &mut o.ptr else {
-                unreachable!("a hash")
-            };
+            let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
             let Hash::Ht(d) = &mut **h else {
                 unreachable!("a hash table hash")
             };
             if d.dict_add(field.into_boxed_slice(), value.into_boxed_slice())
                 .is_err()
             {
-                return Err(rdb_corrupt!(rdb, "Duplicate hash fields detected"));
+                return Err(rdb_corrupt!(
+                    rdb,
+                    "Duplicate hash fields detected"
+                ));
             }
             break;
         }
@@ -2065,7 +2187,9 @@ fn rdb_load_hash(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<ROb
         }
     }
 
-    if o.encoding == OBJ_ENCODING_HT && len > crate::dict::DICT_HT_INITIAL_SIZE as u64 {
+    if o.encoding == OBJ_ENCODING_HT
+        && len > crate::dict::DICT_HT_INITIAL_SIZE as u64
+    {
         if let Value::Hash(h) = &mut o.ptr {
             if let Hash::Ht(d) = &mut **h {
                 let _ = d.dict_expand(rdb_len_hint(rdb, len));
@@ -2081,12 +2205,8 @@ fn rdb_load_hash(server: &RedisServer, rdb: &mut Rio, lru: u32) -> RdbResult<ROb
         let value = rdb_generic_load_string_object(rdb)?;
 
         // Add pair to hash table
-        let Value::Hash(h) = &mut o.ptr else {
-            unreachable!("a hash")
-        };
-        let Hash::Ht(d) = &mut **h else {
-            unreachable!("a hash table hash")
-        };
+        let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
+        let Hash::Ht(d) = &mut **h else { unreachable!("a hash table hash") };
         if d.dict_add(field.into_boxed_slice(), value.into_boxed_slice())
             .is_err()
         {
@@ -2141,7 +2261,11 @@ pub fn stop_loading(server: &mut RedisServer) {
 /// therefore read without serving clients.
 ///
 /// C: rdb.c rdbLoadProgressCallback()
-pub fn rdb_load_progress_callback(server: &mut RedisServer, rdb: &Rio, last_step: &mut usize) {
+pub fn rdb_load_progress_callback(
+    server: &mut RedisServer,
+    rdb: &Rio,
+    last_step: &mut usize,
+) {
     let interval = server.loading_process_events_interval_bytes as usize;
     if interval == 0 || rdb.processed_bytes / interval <= *last_step {
         return;
@@ -2193,7 +2317,8 @@ pub fn rdb_load_rio_checked(
     } else {
         None
     };
-    rdb.max_processing_chunk = server.loading_process_events_interval_bytes.max(0) as usize;
+    rdb.max_processing_chunk =
+        server.loading_process_events_interval_bytes.max(0) as usize;
     let mut last_step = 0usize;
 
     let mut buf = [0u8; 9];
@@ -2395,7 +2520,11 @@ pub fn rdb_load_rio_checked(
         // was received from the master. In the latter case, the master is
         // responsible for key expiry. If we would expire keys here, the
         // snapshot taken by the master may not be reflected on the slave.
-        if server.masterhost.is_none() && !loading_aof && expiretime != -1 && expiretime < now {
+        if server.masterhost.is_none()
+            && !loading_aof
+            && expiretime != -1
+            && expiretime < now
+        {
             // Dropped.
         } else {
             // Add the new object in the hash table. C's dbAdd() aborts on a
@@ -2403,7 +2532,9 @@ pub fn rdb_load_rio_checked(
             // as damaged instead.
             let mut val = val;
             // Set usage information (for eviction).
-            object_set_lru_or_lfu(server, &mut val, lfu_freq, lru_idle, lru_clock);
+            object_set_lru_or_lfu(
+                server, &mut val, lfu_freq, lru_idle, lru_clock,
+            );
             let vtype = val.obj_type();
             let signal = vtype == OBJ_LIST || vtype == OBJ_ZSET;
             // The key is moved into the dict; it is copied only when it is
@@ -2413,7 +2544,9 @@ pub fn rdb_load_rio_checked(
             } else {
                 None
             };
-            if let Err((key, _)) = server.db[dbid].dict.dict_add(key.into_boxed_slice(), val) {
+            if let Err((key, _)) =
+                server.db[dbid].dict.dict_add(key.into_boxed_slice(), val)
+            {
                 return Err(rdb_corrupt!(
                     rdb,
                     "Duplicate key '{}' in DB {}",
@@ -2455,7 +2588,11 @@ pub fn rdb_load_rio_checked(
                     "RDB file was saved with checksum disabled: no check performed."
                 );
             } else if cksum != expected {
-                server_log!(server, LL_WARNING, "Wrong RDB checksum. Aborting now.");
+                server_log!(
+                    server,
+                    LL_WARNING,
+                    "Wrong RDB checksum. Aborting now."
+                );
                 return Err(rdb_corrupt!(rdb, "RDB CRC error"));
             }
         }
@@ -2520,7 +2657,11 @@ pub fn rdb_load(
 /// This function covers the case of actual BGSAVEs.
 ///
 /// C: rdb.c backgroundSaveDoneHandlerDisk()
-pub fn background_save_done_handler_disk(server: &mut RedisServer, exitcode: i32, bysignal: i32) {
+pub fn background_save_done_handler_disk(
+    server: &mut RedisServer,
+    exitcode: i32,
+    bysignal: i32,
+) {
     if bysignal == 0 && exitcode == 0 {
         server_log!(
             server,
@@ -2554,12 +2695,12 @@ pub fn background_save_done_handler_disk(server: &mut RedisServer, exitcode: i32
     server.rdb_save_time_start = -1;
     // Possibly there are slaves waiting for a BGSAVE in order to be served
     // (the first stage of SYNC is a bulk transfer of dump.rdb).
-    let ok = if bysignal == 0 && exitcode == 0 {
-        Ok(())
-    } else {
-        Err(CErr)
-    };
-    crate::replication::update_slaves_waiting_bgsave(server, ok, RDB_CHILD_TYPE_DISK);
+    let ok = if bysignal == 0 && exitcode == 0 { Ok(()) } else { Err(CErr) };
+    crate::replication::update_slaves_waiting_bgsave(
+        server,
+        ok,
+        RDB_CHILD_TYPE_DISK,
+    );
 }
 
 /// A background saving child (BGSAVE) terminated its work. Handle this.
@@ -2568,7 +2709,11 @@ pub fn background_save_done_handler_disk(server: &mut RedisServer, exitcode: i32
 /// replicas got the whole payload; the others are closed.
 ///
 /// C: rdb.c backgroundSaveDoneHandlerSocket()
-pub fn background_save_done_handler_socket(server: &mut RedisServer, exitcode: i32, bysignal: i32) {
+pub fn background_save_done_handler_socket(
+    server: &mut RedisServer,
+    exitcode: i32,
+    bysignal: i32,
+) {
     use crate::replication::SLAVE_STATE_WAIT_BGSAVE_END;
     if bysignal == 0 && exitcode == 0 {
         server_log!(
@@ -2602,12 +2747,23 @@ pub fn background_save_done_handler_socket(server: &mut RedisServer, exitcode: i
         let mut lenbuf = [0u8; 8];
         if read_exact_fd(server.rdb_pipe_read_result_from_child, &mut lenbuf) {
             // The count is bounded by the replicas we could have sent to.
-            let n = u64::from_ne_bytes(lenbuf).min(server.slaves.len() as u64 + 1024) as usize;
+            let n = u64::from_ne_bytes(lenbuf)
+                .min(server.slaves.len() as u64 + 1024)
+                as usize;
             let mut body = vec![0u8; n * 16];
-            if n > 0 && read_exact_fd(server.rdb_pipe_read_result_from_child, &mut body) {
+            if n > 0
+                && read_exact_fd(
+                    server.rdb_pipe_read_result_from_child,
+                    &mut body,
+                )
+            {
                 for rec in body.chunks_exact(16) {
-                    let id = u64::from_ne_bytes(rec[..8].try_into().expect("8 bytes"));
-                    let err = u64::from_ne_bytes(rec[8..].try_into().expect("8 bytes"));
+                    let id = u64::from_ne_bytes(
+                        rec[..8].try_into().expect("8 bytes"),
+                    );
+                    let err = u64::from_ne_bytes(
+                        rec[8..].try_into().expect("8 bytes"),
+                    );
                     ok_slaves.push((id, err));
                 }
             }
@@ -2634,7 +2790,9 @@ pub fn background_save_done_handler_socket(server: &mut RedisServer, exitcode: i
             let why = if errorcode == 0 {
                 "RDB transfer child aborted".to_string()
             } else {
-                crate::util::strerror(&io::Error::from_raw_os_error(errorcode as i32))
+                crate::util::strerror(&io::Error::from_raw_os_error(
+                    errorcode as i32,
+                ))
             };
             server_log!(
                 server,
@@ -2659,12 +2817,12 @@ pub fn background_save_done_handler_socket(server: &mut RedisServer, exitcode: i
         }
     });
 
-    let ok = if bysignal == 0 && exitcode == 0 {
-        Ok(())
-    } else {
-        Err(CErr)
-    };
-    crate::replication::update_slaves_waiting_bgsave(server, ok, RDB_CHILD_TYPE_SOCKET);
+    let ok = if bysignal == 0 && exitcode == 0 { Ok(()) } else { Err(CErr) };
+    crate::replication::update_slaves_waiting_bgsave(
+        server,
+        ok,
+        RDB_CHILD_TYPE_SOCKET,
+    );
 }
 
 /// read(2) of exactly `buf.len()` bytes from a pipe we made; false on a
@@ -2678,8 +2836,12 @@ fn read_exact_fd(fd: i32, buf: &mut [u8]) -> bool {
         let rest = &mut buf[off..];
         // SAFETY: read(2) into our own buffer of rest.len() bytes, from a
         // pipe descriptor this module opened and has not closed yet.
-        let n = unsafe { libc::read(fd, rest.as_mut_ptr() as *mut libc::c_void, rest.len()) };
-        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+        let n = unsafe {
+            libc::read(fd, rest.as_mut_ptr() as *mut libc::c_void, rest.len())
+        };
+        if n < 0
+            && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted
+        {
             continue;
         }
         if n <= 0 {
@@ -2705,10 +2867,18 @@ fn close_fd(fd: i32) {
 /// handler.
 ///
 /// C: rdb.c backgroundSaveDoneHandler()
-pub fn background_save_done_handler(server: &mut RedisServer, exitcode: i32, bysignal: i32) {
+pub fn background_save_done_handler(
+    server: &mut RedisServer,
+    exitcode: i32,
+    bysignal: i32,
+) {
     match server.rdb_child_type {
-        RDB_CHILD_TYPE_DISK => background_save_done_handler_disk(server, exitcode, bysignal),
-        RDB_CHILD_TYPE_SOCKET => background_save_done_handler_socket(server, exitcode, bysignal),
+        RDB_CHILD_TYPE_DISK => {
+            background_save_done_handler_disk(server, exitcode, bysignal)
+        }
+        RDB_CHILD_TYPE_SOCKET => {
+            background_save_done_handler_socket(server, exitcode, bysignal)
+        }
         _ => crate::server_panic!(server, "Unknown RDB child type."),
     }
 }
@@ -2718,7 +2888,10 @@ pub fn background_save_done_handler(server: &mut RedisServer, exitcode: i32, bys
 /// replication), through the fd-set rio target.
 ///
 /// C: rdb.c rdbSaveToSlavesSockets()
-pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -> CResult {
+pub fn rdb_save_to_slaves_sockets(
+    server: &mut RedisServer,
+    rsi: &RdbSaveInfo,
+) -> CResult {
     use crate::replication::SLAVE_STATE_WAIT_BGSAVE_START;
     if server.rdb_child_pid != -1 {
         return Err(CErr);
@@ -2747,8 +2920,9 @@ pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -
         if slave.replstate == SLAVE_STATE_WAIT_BGSAVE_START {
             clientids.push(slave.id.0);
             fds.push(slave.fd);
-            let _ =
-                crate::replication::replication_setup_slave_for_full_resync(server, slave, offset);
+            let _ = crate::replication::replication_setup_slave_for_full_resync(
+                server, slave, offset,
+            );
             // Put the socket in blocking mode to simplify RDB transfer.
             // We'll restore it when the children returns (since duped
             // socket will share the O_NONBLOCK attribute with the parent).
@@ -2779,7 +2953,8 @@ pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -
         // Divergence from C: no redisSetProcTitle("redis-rdb-to-slaves").
 
         let mut retval: CResult =
-            rdb_save_rio_with_eof_mark(server, &mut slave_sockets, Some(rsi)).map_err(|_| CErr);
+            rdb_save_rio_with_eof_mark(server, &mut slave_sockets, Some(rsi))
+                .map_err(|_| CErr);
         if retval.is_ok() && rio_flush(&mut slave_sockets).is_err() {
             retval = Err(CErr);
         }
@@ -2795,7 +2970,10 @@ pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -
                 );
             }
             server.child_info_data.cow_size = private_dirty;
-            crate::childinfo::send_child_info(server, crate::childinfo::CHILD_INFO_TYPE_RDB);
+            crate::childinfo::send_child_info(
+                server,
+                crate::childinfo::CHILD_INFO_TYPE_RDB,
+            );
 
             // If we are returning OK, at least one slave was served with
             // the RDB file as expected, so we need to send a report to the
@@ -2855,11 +3033,15 @@ pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -
             // the slaves in BGSAVE_START state, but an early call to
             // replicationSetupSlaveForFullResync() turned it into
             // BGSAVE_END.
-            crate::replication::for_each_slave(server, None, |_server, slave| {
-                if clientids.contains(&slave.id.0) {
-                    slave.replstate = SLAVE_STATE_WAIT_BGSAVE_START;
-                }
-            });
+            crate::replication::for_each_slave(
+                server,
+                None,
+                |_server, slave| {
+                    if clientids.contains(&slave.id.0) {
+                        slave.replstate = SLAVE_STATE_WAIT_BGSAVE_START;
+                    }
+                },
+            );
             close_fd(pipefds[0]);
             close_fd(pipefds[1]);
             server.rdb_pipe_read_result_from_child = -1;
@@ -2868,7 +3050,8 @@ pub fn rdb_save_to_slaves_sockets(server: &mut RedisServer, rsi: &RdbSaveInfo) -
         } else {
             server.stat_fork_time = ustime() - start;
             // GB per second.
-            server.stat_fork_rate = crate::util::zmalloc_used_memory() as f64 * 1_000_000.0
+            server.stat_fork_rate = crate::util::zmalloc_used_memory() as f64
+                * 1_000_000.0
                 / server.stat_fork_time as f64
                 / (1024.0 * 1024.0 * 1024.0);
             server_log!(
@@ -2976,11 +3159,8 @@ pub fn rdb_populate_save_info_with(
         // we can let repl_stream_db be 0, this allows a restarted slave to
         // reload replication ID/offset, it's safe because the next write
         // command must generate a SELECT statement.
-        rsi.repl_stream_db = if server.slaveseldb == -1 {
-            0
-        } else {
-            server.slaveseldb
-        };
+        rsi.repl_stream_db =
+            if server.slaveseldb == -1 { 0 } else { server.slaveseldb };
         return Some(rsi);
     }
 
@@ -3080,7 +3260,8 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
             // seconds already elapsed.
             if server.dirty >= sp.changes as i64
                 && server.unixtime - server.lastsave > sp.seconds
-                && (server.unixtime - server.lastbgsave_try > CONFIG_BGSAVE_RETRY_DELAY
+                && (server.unixtime - server.lastbgsave_try
+                    > CONFIG_BGSAVE_RETRY_DELAY
                     || server.lastbgsave_status.is_ok())
             {
                 server_log!(
@@ -3211,9 +3392,15 @@ pub fn load_data_from_disk(server: &mut RedisServer) {
                 // If we are a slave, create a cached master from this
                 // information, in order to allow partial
                 // resynchronizations with masters.
-                crate::replication::replication_cache_master_using_myself(server);
+                crate::replication::replication_cache_master_using_myself(
+                    server,
+                );
                 if let Some(mut cm) = server.cached_master.take() {
-                    let _ = crate::db::select_db(server, &mut cm, rsi.repl_stream_db as i64);
+                    let _ = crate::db::select_db(
+                        server,
+                        &mut cm,
+                        rsi.repl_stream_db as i64,
+                    );
                     server.cached_master = Some(cm);
                 }
             }
@@ -3362,7 +3549,9 @@ mod tests {
                 "0361626361400200646005200b0164586006400960056008016263",
             ),
         ] {
-            let got = lzf_compress(&mut state, input.as_bytes(), input.len() - 4).unwrap();
+            let got =
+                lzf_compress(&mut state, input.as_bytes(), input.len() - 4)
+                    .unwrap();
             assert_eq!(got, unhex(want), "{input}");
             assert_eq!(
                 lzf::decompress(&got, input.len()).unwrap(),
@@ -3403,7 +3592,8 @@ mod tests {
 
     #[test]
     fn rdb_double_values_roundtrip() {
-        for v in [0.0, 1.5, -3.0, 1e300, f64::INFINITY, f64::NEG_INFINITY, 0.1] {
+        for v in [0.0, 1.5, -3.0, 1e300, f64::INFINITY, f64::NEG_INFINITY, 0.1]
+        {
             let mut w = buf_rio(Vec::new());
             rdb_save_double_value(&mut w, v).unwrap();
             rdb_save_binary_double_value(&mut w, v).unwrap();
@@ -3425,7 +3615,8 @@ mod tests {
         bytes.extend([0x03]); // clen 3
         bytes.extend([0x81, 0, 0, 0, 1, 0, 0, 0, 0]); // len 2^32
         bytes.extend([0, b'a', b'b']);
-        let err = rdb_generic_load_string_object(&mut buf_rio(bytes)).unwrap_err();
+        let err =
+            rdb_generic_load_string_object(&mut buf_rio(bytes)).unwrap_err();
         assert!(
             matches!(err, RdbLoadError::Corrupt(ref c) if c.reason.starts_with("Invalid LZF")),
             "{err:?}"
@@ -3480,7 +3671,13 @@ mod tests {
         );
 
         let mut loaded = new_server();
-        rdb_load_rio_checked(&mut loaded, &mut buf_rio(bytes.clone()), None, false).unwrap();
+        rdb_load_rio_checked(
+            &mut loaded,
+            &mut buf_rio(bytes.clone()),
+            None,
+            false,
+        )
+        .unwrap();
         assert_eq!(loaded.db[0].dict.dict_size(), 2);
         assert!(matches!(
             loaded.db[0].dict.find(b"n").unwrap().val().ptr,
@@ -3507,7 +3704,10 @@ mod tests {
             let k = format!("key:{i}").into_bytes().into_boxed_slice();
             server.db[0]
                 .dict
-                .dict_add(k, try_object_encoding(0, format!("value:{i}").into_bytes()))
+                .dict_add(
+                    k,
+                    try_object_encoding(0, format!("value:{i}").into_bytes()),
+                )
                 .unwrap();
         }
         let bytes = dump(&server);
@@ -3515,7 +3715,12 @@ mod tests {
         // Every truncation is a short read, never a panic.
         for cut in 9..bytes.len() {
             let mut s = new_server();
-            match rdb_load_rio_checked(&mut s, &mut buf_rio(bytes[..cut].to_vec()), None, false) {
+            match rdb_load_rio_checked(
+                &mut s,
+                &mut buf_rio(bytes[..cut].to_vec()),
+                None,
+                false,
+            ) {
                 Err(RdbLoadError::Corrupt(c)) => {
                     assert!(c.short_read || cut == 0, "cut {cut}: {c:?}")
                 }
@@ -3529,7 +3734,9 @@ mod tests {
         bad[at] ^= 0x01;
         let mut s = new_server();
         match rdb_load_rio_checked(&mut s, &mut buf_rio(bad), None, false) {
-            Err(RdbLoadError::Corrupt(c)) => assert_eq!(c.reason, "RDB CRC error"),
+            Err(RdbLoadError::Corrupt(c)) => {
+                assert_eq!(c.reason, "RDB CRC error")
+            }
             Ok(()) => panic!("a flipped byte was not noticed"),
             Err(e) => {
                 // The flip may also land on a length: still an error.
@@ -3569,7 +3776,10 @@ mod tests {
             let k = format!("k{i}").into_bytes().into_boxed_slice();
             server.db[i % 3]
                 .dict
-                .dict_add(k, try_object_encoding(0, vec![b'a' + i as u8; 30 + i]))
+                .dict_add(
+                    k,
+                    try_object_encoding(0, vec![b'a' + i as u8; 30 + i]),
+                )
                 .unwrap();
         }
         let bytes = dump(&server);
@@ -3644,13 +3854,23 @@ mod tests {
             &ziplist_from_items([&b"a"[..], b"b"]).unwrap(),
         )
         .unwrap();
-        rdb_save_raw_string(server, &mut w, &ziplist_from_items([&b"c"[..]]).unwrap()).unwrap();
+        rdb_save_raw_string(
+            server,
+            &mut w,
+            &ziplist_from_items([&b"c"[..]]).unwrap(),
+        )
+        .unwrap();
         // A 7.0 quicklist: a listpack node and a plain node.
         rdb_save_type(&mut w, RDB_TYPE_LIST_QUICKLIST_2).unwrap();
         rdb_save_raw_string(server, &mut w, b"l18").unwrap();
         rdb_save_len(&mut w, 2).unwrap();
         rdb_save_len(&mut w, QUICKLIST_NODE_CONTAINER_PACKED).unwrap();
-        rdb_save_raw_string(server, &mut w, &lp_from_items([&b"p"[..], b"99"]).unwrap()).unwrap();
+        rdb_save_raw_string(
+            server,
+            &mut w,
+            &lp_from_items([&b"p"[..], b"99"]).unwrap(),
+        )
+        .unwrap();
         rdb_save_len(&mut w, QUICKLIST_NODE_CONTAINER_PLAIN).unwrap();
         rdb_save_raw_string(server, &mut w, b"plain").unwrap();
         rdb_save_type(&mut w, RDB_OPCODE_EOF).unwrap();
@@ -3664,7 +3884,8 @@ mod tests {
         let mut server = new_server();
         server.rdb_compression = false;
         let bytes = compact_dump(&server);
-        rdb_load_rio_checked(&mut server, &mut buf_rio(bytes), None, false).unwrap();
+        rdb_load_rio_checked(&mut server, &mut buf_rio(bytes), None, false)
+            .unwrap();
         let db = &server.db[0];
         let mut names: Vec<String> = db
             .dict
@@ -3688,7 +3909,8 @@ mod tests {
         assert_eq!(list(b"l10"), ["x", "7"]);
         match &db.dict.find(b"z12").unwrap().val().ptr {
             Value::ZSet(z) => {
-                let v: Vec<(Vec<u8>, f64)> = z.iter().map(|(m, s)| (m.to_vec(), s)).collect();
+                let v: Vec<(Vec<u8>, f64)> =
+                    z.iter().map(|(m, s)| (m.to_vec(), s)).collect();
                 assert_eq!(v, vec![(b"a".to_vec(), 1.5), (b"b".to_vec(), 3.0)]);
             }
             other => panic!("{other:?}"),
@@ -3748,13 +3970,20 @@ mod tests {
         rdb_save_type(&mut w, RDB_OPCODE_EOF).unwrap();
         let mut bytes = rio_into_buffer(w);
         bytes.extend([0u8; 8]);
-        rdb_load_rio_checked(&mut server, &mut buf_rio(bytes.clone()), None, false).unwrap();
+        rdb_load_rio_checked(
+            &mut server,
+            &mut buf_rio(bytes.clone()),
+            None,
+            false,
+        )
+        .unwrap();
         assert!(server.db[0].dict.find(b"old").is_none());
         assert!(server.db[0].dict.find(b"new").is_some());
         // A replica keeps them: its master expires them.
         let mut replica = new_server();
         replica.masterhost = Some("127.0.0.1".to_string());
-        rdb_load_rio_checked(&mut replica, &mut buf_rio(bytes), None, false).unwrap();
+        rdb_load_rio_checked(&mut replica, &mut buf_rio(bytes), None, false)
+            .unwrap();
         assert!(replica.db[0].dict.find(b"old").is_some());
     }
 
@@ -3763,10 +3992,7 @@ mod tests {
         let mut server = new_server();
         server.replid = *b"0123456789abcdef0123456789abcdef01234567";
         server.master_repl_offset = 4242;
-        let rsi = RdbSaveInfo {
-            repl_stream_db: 3,
-            ..RDB_SAVE_INFO_INIT
-        };
+        let rsi = RdbSaveInfo { repl_stream_db: 3, ..RDB_SAVE_INFO_INIT };
         let mut w = buf_rio(Vec::new());
         rdb_save_rio(&server, &mut w, RDB_SAVE_NONE, Some(&rsi)).unwrap();
         let mut got = RDB_SAVE_INFO_INIT;
@@ -3787,7 +4013,8 @@ mod tests {
     #[test]
     fn module_type_name_by_id_decodes_the_name() {
         // "mytype123" with version 7, as moduleTypeEncodeId() builds it.
-        const CSET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        const CSET: &[u8] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let mut id: u64 = 0;
         for ch in b"mytype123" {
             id = (id << 6) | CSET.iter().position(|c| c == ch).unwrap() as u64;

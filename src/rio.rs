@@ -119,7 +119,9 @@ pub struct Rio {
 /// C: rio.h rioWrite()
 pub fn rio_write(r: &mut Rio, mut buf: &[u8]) -> io::Result<()> {
     while !buf.is_empty() {
-        let bytes_to_write = if r.max_processing_chunk != 0 && r.max_processing_chunk < buf.len() {
+        let bytes_to_write = if r.max_processing_chunk != 0
+            && r.max_processing_chunk < buf.len()
+        {
             r.max_processing_chunk
         } else {
             buf.len()
@@ -130,11 +132,9 @@ pub fn rio_write(r: &mut Rio, mut buf: &[u8]) -> io::Result<()> {
         }
         match &mut r.io {
             RioIo::Buffer { ptr, pos } => rio_buffer_write(ptr, pos, chunk),
-            RioIo::File {
-                fp,
-                buffered,
-                autosync,
-            } => rio_file_write(fp, buffered, *autosync, chunk)?,
+            RioIo::File { fp, buffered, autosync } => {
+                rio_file_write(fp, buffered, *autosync, chunk)?
+            }
             RioIo::Fdset(fdset) => rio_fdset_write(fdset, Some(chunk))?,
             RioIo::Null { pos } => *pos += chunk.len() as i64,
         }
@@ -153,17 +153,20 @@ pub fn rio_read(r: &mut Rio, buf: &mut [u8]) -> io::Result<()> {
     let mut off = 0;
     while off < buf.len() {
         let len = buf.len() - off;
-        let bytes_to_read = if r.max_processing_chunk != 0 && r.max_processing_chunk < len {
-            r.max_processing_chunk
-        } else {
-            len
-        };
+        let bytes_to_read =
+            if r.max_processing_chunk != 0 && r.max_processing_chunk < len {
+                r.max_processing_chunk
+            } else {
+                len
+            };
         let chunk = &mut buf[off..off + bytes_to_read];
         match &mut r.io {
             RioIo::Buffer { ptr, pos } => rio_buffer_read(ptr, pos, chunk)?,
             RioIo::File { fp, .. } => rio_file_read(fp, chunk)?,
             RioIo::Fdset(_) => rio_fdset_read()?,
-            RioIo::Null { .. } => return Err(io::Error::from(io::ErrorKind::Unsupported)),
+            RioIo::Null { .. } => {
+                return Err(io::Error::from(io::ErrorKind::Unsupported))
+            }
         }
         if let Some(f) = r.update_cksum {
             f(r, &buf[off..off + bytes_to_read]);
@@ -206,7 +209,9 @@ pub fn rio_read_vec(r: &mut Rio, len: usize) -> io::Result<Vec<u8>> {
 pub fn rio_remaining(r: &Rio) -> Option<u64> {
     match &r.io {
         RioIo::Buffer { ptr, pos } => Some((ptr.len() - *pos) as u64),
-        RioIo::File { fp, .. } => fp.size.map(|size| size.saturating_sub(fp.offset)),
+        RioIo::File { fp, .. } => {
+            fp.size.map(|size| size.saturating_sub(fp.offset))
+        }
         _ => None,
     }
 }
@@ -269,7 +274,11 @@ fn rio_buffer_write(ptr: &mut Vec<u8>, pos: &mut usize, buf: &[u8]) {
 /// does not hold that many.
 ///
 /// C: rio.c rioBufferRead()
-fn rio_buffer_read(ptr: &[u8], pos: &mut usize, buf: &mut [u8]) -> io::Result<()> {
+fn rio_buffer_read(
+    ptr: &[u8],
+    pos: &mut usize,
+    buf: &mut [u8],
+) -> io::Result<()> {
     if ptr.len() - *pos < buf.len() {
         // not enough buffer to return len bytes.
         return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
@@ -338,11 +347,8 @@ impl RioFile {
     /// C's fopen gives the FILE)
     pub fn new(mut file: File) -> RioFile {
         let offset = file.stream_position().unwrap_or(0);
-        let size = file
-            .metadata()
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.len());
+        let size =
+            file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
         RioFile {
             file,
             wbuf: Vec::new(),
@@ -414,7 +420,9 @@ impl RioFile {
                 }
                 let n = loop {
                     match self.file.read(&mut self.rbuf) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                            continue
+                        }
                         r => break r?,
                     }
                 };
@@ -425,7 +433,8 @@ impl RioFile {
                 self.rlen = n;
             }
             let n = (self.rlen - self.rpos).min(buf.len() - off);
-            buf[off..off + n].copy_from_slice(&self.rbuf[self.rpos..self.rpos + n]);
+            buf[off..off + n]
+                .copy_from_slice(&self.rbuf[self.rpos..self.rpos + n]);
             self.rpos += n;
             off += n;
             self.offset += n as u64;
@@ -482,11 +491,7 @@ fn rio_file_flush(fp: &mut RioFile) -> io::Result<()> {
 ///
 /// C: rio.c rioInitWithFile()
 pub fn rio_init_with_file(fp: File) -> Rio {
-    rio_new(RioIo::File {
-        fp: RioFile::new(fp),
-        buffered: 0,
-        autosync: 0,
-    })
+    rio_new(RioIo::File { fp: RioFile::new(fp), buffered: 0, autosync: 0 })
 }
 
 /// The file of a file rio, flushed, as the caller would fclose() it
@@ -782,7 +787,8 @@ mod tests {
 
     #[test]
     fn rio_file_write_then_read() {
-        let path = std::env::temp_dir().join(format!("oxredis-rio-test-{}", std::process::id()));
+        let path = std::env::temp_dir()
+            .join(format!("oxredis-rio-test-{}", std::process::id()));
         let f = File::create(&path).unwrap();
         let mut w = rio_init_with_file(f);
         rio_set_auto_sync(&mut w, 100);
@@ -819,9 +825,7 @@ mod tests {
         rio_write(&mut r, &payload).unwrap();
         rio_flush(&mut r).unwrap();
         assert_eq!(rio_tell(&r), 40_000);
-        let RioIo::Fdset(fdset) = &r.io else {
-            unreachable!()
-        };
+        let RioIo::Fdset(fdset) = &r.io else { unreachable!() };
         assert_eq!(fdset.state[0], 0);
         assert_eq!(fdset.state[1], libc::EPIPE);
         drop(r);

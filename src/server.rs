@@ -17,7 +17,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::ae::{self, AeContext, AeEventLoop, ClientData};
 use crate::db::RedisDb;
-use crate::networking::{self as net, add_reply, add_reply_error, add_reply_error_format};
+use crate::networking::{
+    self as net, add_reply, add_reply_error, add_reply_error_format,
+};
 
 // ------------------------------- server.h: errors -------------------------------
 
@@ -101,7 +103,8 @@ pub const CLIENT_READONLY: u64 = 1 << 17;
 pub const CLIENT_PUBSUB: u64 = 1 << 18;
 pub const CLIENT_PREVENT_AOF_PROP: u64 = 1 << 19;
 pub const CLIENT_PREVENT_REPL_PROP: u64 = 1 << 20;
-pub const CLIENT_PREVENT_PROP: u64 = CLIENT_PREVENT_AOF_PROP | CLIENT_PREVENT_REPL_PROP;
+pub const CLIENT_PREVENT_PROP: u64 =
+    CLIENT_PREVENT_AOF_PROP | CLIENT_PREVENT_REPL_PROP;
 pub const CLIENT_PENDING_WRITE: u64 = 1 << 21;
 pub const CLIENT_REPLY_OFF: u64 = 1 << 22;
 pub const CLIENT_REPLY_SKIP_NEXT: u64 = 1 << 23;
@@ -165,8 +168,10 @@ pub const CMD_CALL_SLOWLOG: i32 = 1 << 0;
 pub const CMD_CALL_STATS: i32 = 1 << 1;
 pub const CMD_CALL_PROPAGATE_AOF: i32 = 1 << 2;
 pub const CMD_CALL_PROPAGATE_REPL: i32 = 1 << 3;
-pub const CMD_CALL_PROPAGATE: i32 = CMD_CALL_PROPAGATE_AOF | CMD_CALL_PROPAGATE_REPL;
-pub const CMD_CALL_FULL: i32 = CMD_CALL_SLOWLOG | CMD_CALL_STATS | CMD_CALL_PROPAGATE;
+pub const CMD_CALL_PROPAGATE: i32 =
+    CMD_CALL_PROPAGATE_AOF | CMD_CALL_PROPAGATE_REPL;
+pub const CMD_CALL_FULL: i32 =
+    CMD_CALL_SLOWLOG | CMD_CALL_STATS | CMD_CALL_PROPAGATE;
 
 /// Command propagation flags, see propagate() function.
 pub const PROPAGATE_NONE: i32 = 0;
@@ -201,14 +206,17 @@ pub const NOTIFY_ALL: i32 = NOTIFY_GENERIC
 pub const MAXMEMORY_FLAG_LRU: i32 = 1 << 0;
 pub const MAXMEMORY_FLAG_LFU: i32 = 1 << 1;
 pub const MAXMEMORY_FLAG_ALLKEYS: i32 = 1 << 2;
-pub const MAXMEMORY_FLAG_NO_SHARED_INTEGERS: i32 = MAXMEMORY_FLAG_LRU | MAXMEMORY_FLAG_LFU;
+pub const MAXMEMORY_FLAG_NO_SHARED_INTEGERS: i32 =
+    MAXMEMORY_FLAG_LRU | MAXMEMORY_FLAG_LFU;
 #[allow(clippy::identity_op)] // C spells it (0<<8)|MAXMEMORY_FLAG_LRU
 pub const MAXMEMORY_VOLATILE_LRU: i32 = (0 << 8) | MAXMEMORY_FLAG_LRU;
 pub const MAXMEMORY_VOLATILE_LFU: i32 = (1 << 8) | MAXMEMORY_FLAG_LFU;
 pub const MAXMEMORY_VOLATILE_TTL: i32 = 2 << 8;
 pub const MAXMEMORY_VOLATILE_RANDOM: i32 = 3 << 8;
-pub const MAXMEMORY_ALLKEYS_LRU: i32 = (4 << 8) | MAXMEMORY_FLAG_LRU | MAXMEMORY_FLAG_ALLKEYS;
-pub const MAXMEMORY_ALLKEYS_LFU: i32 = (5 << 8) | MAXMEMORY_FLAG_LFU | MAXMEMORY_FLAG_ALLKEYS;
+pub const MAXMEMORY_ALLKEYS_LRU: i32 =
+    (4 << 8) | MAXMEMORY_FLAG_LRU | MAXMEMORY_FLAG_ALLKEYS;
+pub const MAXMEMORY_ALLKEYS_LFU: i32 =
+    (5 << 8) | MAXMEMORY_FLAG_LFU | MAXMEMORY_FLAG_ALLKEYS;
 pub const MAXMEMORY_ALLKEYS_RANDOM: i32 = (6 << 8) | MAXMEMORY_FLAG_ALLKEYS;
 pub const MAXMEMORY_NO_EVICTION: i32 = 7 << 8;
 pub const CONFIG_DEFAULT_MAXMEMORY_POLICY: i32 = MAXMEMORY_NO_EVICTION;
@@ -454,8 +462,13 @@ pub struct ClientBufferLimitsConfig {
     pub soft_limit_seconds: i64,
 }
 
-pub const CLIENT_BUFFER_LIMITS_DEFAULTS: [ClientBufferLimitsConfig; CLIENT_TYPE_OBUF_COUNT] = [
-    ClientBufferLimitsConfig { hard_limit_bytes: 0, soft_limit_bytes: 0, soft_limit_seconds: 0 },
+pub const CLIENT_BUFFER_LIMITS_DEFAULTS: [ClientBufferLimitsConfig;
+    CLIENT_TYPE_OBUF_COUNT] = [
+    ClientBufferLimitsConfig {
+        hard_limit_bytes: 0,
+        soft_limit_bytes: 0,
+        soft_limit_seconds: 0,
+    },
     ClientBufferLimitsConfig {
         hard_limit_bytes: 1024 * 1024 * 256,
         soft_limit_bytes: 1024 * 1024 * 64,
@@ -1013,7 +1026,8 @@ pub fn server_log_raw(server: &RedisServer, level: i32, msg: &str) {
     if rawmode {
         line.push_str(msg);
     } else {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let now =
+            SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         let role_char = if server.sentinel_mode {
             'X' // Sentinel.
         } else if server.pid != std::process::id() as i32 {
@@ -1096,10 +1110,14 @@ pub fn ht_needs_resize(size: u64, used: u64) -> bool {
 /// C: server.c tryResizeHashTables()
 pub fn try_resize_hash_tables(server: &mut RedisServer, dbid: usize) {
     let db = &mut server.db[dbid];
-    if ht_needs_resize(db.dict.dict_slots() as u64, db.dict.dict_size() as u64) {
+    if ht_needs_resize(db.dict.dict_slots() as u64, db.dict.dict_size() as u64)
+    {
         let _ = db.dict.dict_resize();
     }
-    if ht_needs_resize(db.expires.dict_slots() as u64, db.expires.dict_size() as u64) {
+    if ht_needs_resize(
+        db.expires.dict_slots() as u64,
+        db.expires.dict_size() as u64,
+    ) {
         let _ = db.expires.dict_resize();
     }
 }
@@ -1145,7 +1163,11 @@ pub fn update_dict_resize_policy(server: &RedisServer) {
 /// Add a sample to the operations per second array of samples.
 ///
 /// C: server.c trackInstantaneousMetric()
-pub fn track_instantaneous_metric(server: &mut RedisServer, metric: usize, current_reading: i64) {
+pub fn track_instantaneous_metric(
+    server: &mut RedisServer,
+    metric: usize,
+    current_reading: i64,
+) {
     let t = mstime() - server.inst_metric[metric].last_sample_time;
     let m = &mut server.inst_metric[metric];
     let ops = current_reading - m.last_sample_count;
@@ -1160,7 +1182,8 @@ pub fn track_instantaneous_metric(server: &mut RedisServer, metric: usize, curre
 ///
 /// C: server.c getInstantaneousMetric()
 pub fn get_instantaneous_metric(server: &RedisServer, metric: usize) -> i64 {
-    server.inst_metric[metric].samples.iter().sum::<i64>() / STATS_METRIC_SAMPLES as i64
+    server.inst_metric[metric].samples.iter().sum::<i64>()
+        / STATS_METRIC_SAMPLES as i64
 }
 
 /// The query buffer is shrunk when it is big and mostly unused, or when the
@@ -1173,7 +1196,8 @@ pub fn clients_cron_resize_query_buffer(c: &mut Client, unixtime: i64) -> bool {
     // Only resize the query buffer if it is actually wasting at least a
     // few kbytes.
     if querybuf_size > 1024 * 4
-        && (querybuf_size / (c.querybuf_peak + 1) > 2 || (querybuf_size > 1024 * 32 && idletime > 2))
+        && (querybuf_size / (c.querybuf_peak + 1) > 2
+            || (querybuf_size > 1024 * 32 && idletime > 2))
         && c.querybuf.len() - c.qb_pos < querybuf_size / 2
     {
         c.querybuf.drain(..c.qb_pos);
@@ -1209,7 +1233,14 @@ pub fn clients_cron(server: &mut RedisServer) {
         .collect();
     if ids.len() < iterations {
         let more = iterations - ids.len();
-        ids.extend(server.clients.keys().take(more).copied().filter(|id| id.0 < server.clients_cron_next));
+        ids.extend(
+            server
+                .clients
+                .keys()
+                .take(more)
+                .copied()
+                .filter(|id| id.0 < server.clients_cron_next),
+        );
     }
     if let Some(last) = ids.last() {
         server.clients_cron_next = last.0 + 1;
@@ -1235,7 +1266,10 @@ pub fn databases_cron(server: &mut RedisServer) {
     // will synthesize DELs for us.
     if server.active_expire_enabled {
         if server.masterhost.is_none() {
-            crate::expire::active_expire_cycle(server, ACTIVE_EXPIRE_CYCLE_SLOW);
+            crate::expire::active_expire_cycle(
+                server,
+                ACTIVE_EXPIRE_CYCLE_SLOW,
+            );
         } else {
             crate::expire::expire_slave_keys(server);
         }
@@ -1303,7 +1337,11 @@ pub fn run_with_period(server: &RedisServer, ms: i64) -> bool {
 /// child, triggering BGSAVE on save points, replication reconnection.
 ///
 /// C: server.c serverCron()
-pub fn server_cron(server: &mut RedisServer, _id: i64, _data: ClientData) -> i64 {
+pub fn server_cron(
+    server: &mut RedisServer,
+    _id: i64,
+    _data: ClientData,
+) -> i64 {
     // Update the time cache.
     update_cached_time(server);
 
@@ -1312,7 +1350,9 @@ pub fn server_cron(server: &mut RedisServer, _id: i64, _data: ClientData) -> i64
     // have many clients, we want to call serverCron() with an higher
     // frequency.
     if server.dynamic_hz {
-        while server.clients.len() as i32 / server.hz > MAX_CLIENTS_PER_CLOCK_TICK {
+        while server.clients.len() as i32 / server.hz
+            > MAX_CLIENTS_PER_CLOCK_TICK
+        {
             server.hz *= 2;
             if server.hz > CONFIG_MAX_HZ {
                 server.hz = CONFIG_MAX_HZ;
@@ -1322,8 +1362,11 @@ pub fn server_cron(server: &mut RedisServer, _id: i64, _data: ClientData) -> i64
     }
 
     if run_with_period(server, 100) {
-        let (cmds, inb, outb) =
-            (server.stat_numcommands, server.stat_net_input_bytes, server.stat_net_output_bytes);
+        let (cmds, inb, outb) = (
+            server.stat_numcommands,
+            server.stat_net_input_bytes,
+            server.stat_net_output_bytes,
+        );
         track_instantaneous_metric(server, STATS_METRIC_COMMAND, cmds);
         track_instantaneous_metric(server, STATS_METRIC_NET_INPUT, inb);
         track_instantaneous_metric(server, STATS_METRIC_NET_OUTPUT, outb);
@@ -1459,7 +1502,8 @@ pub fn after_sleep(_server: &mut RedisServer) {}
 
 /// Set by the SIGTERM/SIGINT handler; server_cron acts on it. An atomic,
 /// because a signal handler may touch nothing else.
-pub static SHUTDOWN_ASAP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+pub static SHUTDOWN_ASAP: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 /// The 40 hex chars of a new random run id / replication id.
 ///
@@ -1491,10 +1535,15 @@ pub fn get_random_hex_chars() -> [u8; 40] {
 /// C: server.c initServerConfig()
 pub fn init_server_config() -> RedisServer {
     let now = mstime();
-    let el = match ae::ae_create_event_loop((CONFIG_DEFAULT_MAX_CLIENTS + CONFIG_FDSET_INCR) as usize) {
+    let el = match ae::ae_create_event_loop(
+        (CONFIG_DEFAULT_MAX_CLIENTS + CONFIG_FDSET_INCR) as usize,
+    ) {
         Ok(el) => el,
         Err(e) => {
-            eprintln!("Failed creating the event loop. Error message: '{}'", crate::util::strerror(&e));
+            eprintln!(
+                "Failed creating the event loop. Error message: '{}'",
+                crate::util::strerror(&e)
+            );
             std::process::exit(1);
         }
     };
@@ -1585,9 +1634,9 @@ pub fn init_server_config() -> RedisServer {
         dirty_before_bgsave: 0,
         rdb_child_pid: -1,
         saveparams: vec![
-            SaveParam { seconds: 60 * 60, changes: 1 },  // save after 1 hour and 1 change
-            SaveParam { seconds: 300, changes: 100 },    // save after 5 minutes and 100 changes
-            SaveParam { seconds: 60, changes: 10000 },   // save after 1 minute and 10000 changes
+            SaveParam { seconds: 60 * 60, changes: 1 }, // save after 1 hour and 1 change
+            SaveParam { seconds: 300, changes: 100 }, // save after 5 minutes and 100 changes
+            SaveParam { seconds: 60, changes: 10000 }, // save after 1 minute and 10000 changes
         ],
         rdb_filename: CONFIG_DEFAULT_RDB_FILENAME.to_string(),
         rdb_compression: true,
@@ -1710,39 +1759,57 @@ pub fn init_server_config() -> RedisServer {
         config_lines: Vec::new(),
         supervised_mode: crate::config::SUPERVISED_NONE,
         syslog_facility: libc::LOG_LOCAL0,
-        ignore_warnings: Some(crate::config::CONFIG_DEFAULT_IGNORE_WARNINGS.to_string()),
+        ignore_warnings: Some(
+            crate::config::CONFIG_DEFAULT_IGNORE_WARNINGS.to_string(),
+        ),
         maxmemory_samples: crate::config::CONFIG_DEFAULT_MAXMEMORY_SAMPLES,
         lfu_log_factor: crate::config::CONFIG_DEFAULT_LFU_LOG_FACTOR,
         aof_state: crate::config::AOF_OFF,
         aof_fsync: crate::config::CONFIG_DEFAULT_AOF_FSYNC,
         aof_filename: crate::config::CONFIG_DEFAULT_AOF_FILENAME.to_string(),
-        aof_no_fsync_on_rewrite: crate::config::CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE,
+        aof_no_fsync_on_rewrite:
+            crate::config::CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE,
         aof_rewrite_perc: crate::config::AOF_REWRITE_PERC,
         aof_rewrite_min_size: crate::config::AOF_REWRITE_MIN_SIZE,
-        aof_rewrite_incremental_fsync: crate::config::CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC,
+        aof_rewrite_incremental_fsync:
+            crate::config::CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC,
         aof_load_truncated: crate::config::CONFIG_DEFAULT_AOF_LOAD_TRUNCATED,
-        aof_use_rdb_preamble: crate::config::CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE,
-        active_defrag_ignore_bytes: crate::config::CONFIG_DEFAULT_DEFRAG_IGNORE_BYTES,
-        active_defrag_threshold_lower: crate::config::CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER,
-        active_defrag_threshold_upper: crate::config::CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER,
+        aof_use_rdb_preamble:
+            crate::config::CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE,
+        active_defrag_ignore_bytes:
+            crate::config::CONFIG_DEFAULT_DEFRAG_IGNORE_BYTES,
+        active_defrag_threshold_lower:
+            crate::config::CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER,
+        active_defrag_threshold_upper:
+            crate::config::CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER,
         active_defrag_cycle_min: crate::config::CONFIG_DEFAULT_DEFRAG_CYCLE_MIN,
         active_defrag_cycle_max: crate::config::CONFIG_DEFAULT_DEFRAG_CYCLE_MAX,
-        active_defrag_max_scan_fields: crate::config::CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS,
+        active_defrag_max_scan_fields:
+            crate::config::CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS,
         cluster_enabled: false,
         cluster_node_timeout: crate::config::CLUSTER_DEFAULT_NODE_TIMEOUT,
-        cluster_configfile: crate::config::CONFIG_DEFAULT_CLUSTER_CONFIG_FILE.to_string(),
-        cluster_migration_barrier: crate::config::CLUSTER_DEFAULT_MIGRATION_BARRIER,
-        cluster_slave_validity_factor: crate::config::CLUSTER_DEFAULT_SLAVE_VALIDITY,
-        cluster_require_full_coverage: crate::config::CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE,
-        cluster_slave_no_failover: crate::config::CLUSTER_DEFAULT_SLAVE_NO_FAILOVER,
+        cluster_configfile: crate::config::CONFIG_DEFAULT_CLUSTER_CONFIG_FILE
+            .to_string(),
+        cluster_migration_barrier:
+            crate::config::CLUSTER_DEFAULT_MIGRATION_BARRIER,
+        cluster_slave_validity_factor:
+            crate::config::CLUSTER_DEFAULT_SLAVE_VALIDITY,
+        cluster_require_full_coverage:
+            crate::config::CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE,
+        cluster_slave_no_failover:
+            crate::config::CLUSTER_DEFAULT_SLAVE_NO_FAILOVER,
         cluster_announce_ip: None,
-        cluster_announce_port: crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT,
-        cluster_announce_bus_port: crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
+        cluster_announce_port:
+            crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT,
+        cluster_announce_bus_port:
+            crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
         lua_time_limit: crate::config::LUA_SCRIPT_TIME_LIMIT,
         lua_always_replicate_commands: true,
-        slowlog_log_slower_than: crate::config::CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN,
+        slowlog_log_slower_than:
+            crate::config::CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN,
         slowlog_max_len: crate::config::CONFIG_DEFAULT_SLOWLOG_MAX_LEN,
-        latency_monitor_threshold: crate::config::CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
+        latency_monitor_threshold:
+            crate::config::CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
         watchdog_period: 0,
         loadmodule_queue: Vec::new(),
         security_warning_logged_time: 0,
@@ -1765,10 +1832,15 @@ pub fn init_server_config() -> RedisServer {
 /// into a different process. On error `Err(CErr)` is returned.
 ///
 /// C: server.c restartServer()
-pub fn restart_server(server: &mut RedisServer, flags: i32, delay: i64) -> CResult {
+pub fn restart_server(
+    server: &mut RedisServer,
+    flags: i32,
+    delay: i64,
+) -> CResult {
     // Check if we still have accesses to the executable that started this
     // server instance.
-    let Ok(executable) = std::ffi::CString::new(server.executable.as_bytes()) else {
+    let Ok(executable) = std::ffi::CString::new(server.executable.as_bytes())
+    else {
         return Err(CErr);
     };
     // SAFETY: access() only reads the NUL-terminated path it is given.
@@ -1786,7 +1858,11 @@ pub fn restart_server(server: &mut RedisServer, flags: i32, delay: i64) -> CResu
     if flags & RESTART_SERVER_CONFIG_REWRITE != 0 {
         if let Some(configfile) = server.configfile.clone() {
             if crate::config::rewrite_config(server, &configfile).is_err() {
-                server_log!(server, LL_WARNING, "Can't restart: configuration rewrite process failed");
+                server_log!(
+                    server,
+                    LL_WARNING,
+                    "Can't restart: configuration rewrite process failed"
+                );
                 return Err(CErr);
             }
         }
@@ -1794,7 +1870,8 @@ pub fn restart_server(server: &mut RedisServer, flags: i32, delay: i64) -> CResu
 
     // The argument vector for execve, built before anything is torn down;
     // argv[0] becomes the absolute executable path, as in C.
-    let mut argv: Vec<std::ffi::CString> = Vec::with_capacity(server.exec_argv.len());
+    let mut argv: Vec<std::ffi::CString> =
+        Vec::with_capacity(server.exec_argv.len());
     argv.push(executable.clone());
     for a in server.exec_argv.iter().skip(1) {
         match std::ffi::CString::new(a.as_bytes()) {
@@ -1804,12 +1881,19 @@ pub fn restart_server(server: &mut RedisServer, flags: i32, delay: i64) -> CResu
             Err(_) => return Err(CErr),
         }
     }
-    let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    let mut argv_ptrs: Vec<*const libc::c_char> =
+        argv.iter().map(|a| a.as_ptr()).collect();
     argv_ptrs.push(std::ptr::null());
 
     // Perform a proper shutdown.
-    if flags & RESTART_SERVER_GRACEFULLY != 0 && prepare_for_shutdown(server, SHUTDOWN_NOFLAGS).is_err() {
-        server_log!(server, LL_WARNING, "Can't restart: error preparing for shutdown");
+    if flags & RESTART_SERVER_GRACEFULLY != 0
+        && prepare_for_shutdown(server, SHUTDOWN_NOFLAGS).is_err()
+    {
+        server_log!(
+            server,
+            LL_WARNING,
+            "Can't restart: error preparing for shutdown"
+        );
         return Err(CErr);
     }
 
@@ -1882,7 +1966,8 @@ pub fn reset_server_stats(server: &mut RedisServer) {
 pub fn listen_to_port(server: &mut RedisServer) -> CResult {
     let port = server.port;
     let backlog = server.tcp_backlog;
-    let mut binds: Vec<Option<String>> = server.bindaddr.iter().cloned().map(Some).collect();
+    let mut binds: Vec<Option<String>> =
+        server.bindaddr.iter().cloned().map(Some).collect();
     let default_bind = binds.is_empty();
     if default_bind {
         binds.push(None);
@@ -1902,7 +1987,11 @@ pub fn listen_to_port(server: &mut RedisServer) -> CResult {
                     }
                     Err(e) if e.1 == libc::EAFNOSUPPORT => {
                         unsupported += 1;
-                        server_log!(server, LL_WARNING, "Not listening to IPv6: unsupproted");
+                        server_log!(
+                            server,
+                            LL_WARNING,
+                            "Not listening to IPv6: unsupproted"
+                        );
                     }
                     Err(e) => last_err = Some(e),
                 }
@@ -1915,7 +2004,11 @@ pub fn listen_to_port(server: &mut RedisServer) -> CResult {
                         }
                         Err(e) if e.1 == libc::EAFNOSUPPORT => {
                             unsupported += 1;
-                            server_log!(server, LL_WARNING, "Not listening to IPv4: unsupproted");
+                            server_log!(
+                                server,
+                                LL_WARNING,
+                                "Not listening to IPv4: unsupproted"
+                            );
                         }
                         Err(e) => last_err = Some(e),
                     }
@@ -2024,14 +2117,22 @@ pub fn init_server(server: &mut RedisServer) {
                 use std::os::unix::fs::PermissionsExt;
                 use std::os::unix::io::AsRawFd;
                 if server.unixsocketperm != 0 {
-                    let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(server.unixsocketperm));
+                    let _ = std::fs::set_permissions(
+                        &path,
+                        std::fs::Permissions::from_mode(server.unixsocketperm),
+                    );
                 }
                 let _ = l.set_nonblocking(true);
                 server.sofd = l.as_raw_fd();
                 server.unix_listener = Some(l);
             }
             Err(e) => {
-                server_log!(server, LL_WARNING, "Opening Unix socket: {}", crate::util::strerror(&e));
+                server_log!(
+                    server,
+                    LL_WARNING,
+                    "Opening Unix socket: {}",
+                    crate::util::strerror(&e)
+                );
                 std::process::exit(1);
             }
         }
@@ -2039,7 +2140,11 @@ pub fn init_server(server: &mut RedisServer) {
 
     // Abort if there are no listening sockets at all.
     if server.ipfd.is_empty() && server.sofd < 0 {
-        server_log!(server, LL_WARNING, "Configured to not listen anywhere, exiting.");
+        server_log!(
+            server,
+            LL_WARNING,
+            "Configured to not listen anywhere, exiting."
+        );
         std::process::exit(1);
     }
 
@@ -2049,22 +2154,46 @@ pub fn init_server(server: &mut RedisServer) {
     // Create the timer callback, this is our way to process many background
     // operations incrementally, like clients timeout, eviction of unaccessed
     // expired keys and so forth.
-    ae::ae_create_time_event(&mut server.el, 1, server_cron, ClientData::None, None);
+    ae::ae_create_time_event(
+        &mut server.el,
+        1,
+        server_cron,
+        ClientData::None,
+        None,
+    );
 
     // Create an event handler for accepting new connections in TCP and Unix
     // domain sockets.
     for fd in server.ipfd.clone() {
-        if ae::ae_create_file_event(&mut server.el, fd, ae::AE_READABLE, net::accept_tcp_handler, ClientData::None)
-            .is_err()
+        if ae::ae_create_file_event(
+            &mut server.el,
+            fd,
+            ae::AE_READABLE,
+            net::accept_tcp_handler,
+            ClientData::None,
+        )
+        .is_err()
         {
-            server_panic!(server, "Unrecoverable error creating server.ipfd file event.");
+            server_panic!(
+                server,
+                "Unrecoverable error creating server.ipfd file event."
+            );
         }
     }
     if server.sofd > 0
-        && ae::ae_create_file_event(&mut server.el, server.sofd, ae::AE_READABLE, net::accept_unix_handler, ClientData::None)
-            .is_err()
+        && ae::ae_create_file_event(
+            &mut server.el,
+            server.sofd,
+            ae::AE_READABLE,
+            net::accept_unix_handler,
+            ClientData::None,
+        )
+        .is_err()
     {
-        server_panic!(server, "Unrecoverable error creating server.sofd file event.");
+        server_panic!(
+            server,
+            "Unrecoverable error creating server.sofd file event."
+        );
     }
     crate::replication::replication_script_cache_init(server);
     // C: InitServerLast() records the memory of the dataset-less server
@@ -2143,7 +2272,15 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("rpop", crate::t_list::rpop_command, 2, "wF", 1, 1, 1),
         cmd!("lpop", crate::t_list::lpop_command, 2, "wF", 1, 1, 1),
         cmd!("brpop", crate::t_list::brpop_command, -3, "ws", 1, -2, 1),
-        cmd!("brpoplpush", crate::t_list::brpoplpush_command, 4, "wms", 1, 2, 1),
+        cmd!(
+            "brpoplpush",
+            crate::t_list::brpoplpush_command,
+            4,
+            "wms",
+            1,
+            2,
+            1
+        ),
         cmd!("blpop", crate::t_list::blpop_command, -3, "ws", 1, -2, 1),
         cmd!("llen", crate::t_list::llen_command, 2, "rF", 1, 1, 1),
         cmd!("lindex", crate::t_list::lindex_command, 3, "r", 1, 1, 1),
@@ -2158,29 +2295,133 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("sismember", crate::t_set::sismember_command, 3, "rF", 1, 1, 1),
         cmd!("scard", crate::t_set::scard_command, 2, "rF", 1, 1, 1),
         cmd!("spop", crate::t_set::spop_command, -2, "wRF", 1, 1, 1),
-        cmd!("srandmember", crate::t_set::srandmember_command, -2, "rR", 1, 1, 1),
+        cmd!(
+            "srandmember",
+            crate::t_set::srandmember_command,
+            -2,
+            "rR",
+            1,
+            1,
+            1
+        ),
         cmd!("sinter", crate::t_set::sinter_command, -2, "rS", 1, -1, 1),
-        cmd!("sinterstore", crate::t_set::sinterstore_command, -3, "wm", 1, -1, 1),
+        cmd!(
+            "sinterstore",
+            crate::t_set::sinterstore_command,
+            -3,
+            "wm",
+            1,
+            -1,
+            1
+        ),
         cmd!("sunion", crate::t_set::sunion_command, -2, "rS", 1, -1, 1),
-        cmd!("sunionstore", crate::t_set::sunionstore_command, -3, "wm", 1, -1, 1),
+        cmd!(
+            "sunionstore",
+            crate::t_set::sunionstore_command,
+            -3,
+            "wm",
+            1,
+            -1,
+            1
+        ),
         cmd!("sdiff", crate::t_set::sdiff_command, -2, "rS", 1, -1, 1),
-        cmd!("sdiffstore", crate::t_set::sdiffstore_command, -3, "wm", 1, -1, 1),
+        cmd!(
+            "sdiffstore",
+            crate::t_set::sdiffstore_command,
+            -3,
+            "wm",
+            1,
+            -1,
+            1
+        ),
         cmd!("smembers", crate::t_set::sinter_command, 2, "rS", 1, 1, 1),
         cmd!("sscan", crate::t_set::sscan_command, -3, "rR", 1, 1, 1),
         cmd!("zadd", crate::t_zset::zadd_command, -4, "wmF", 1, 1, 1),
         cmd!("zincrby", crate::t_zset::zincrby_command, 4, "wmF", 1, 1, 1),
         cmd!("zrem", crate::t_zset::zrem_command, -3, "wF", 1, 1, 1),
-        cmd!("zremrangebyscore", crate::t_zset::zremrangebyscore_command, 4, "w", 1, 1, 1),
-        cmd!("zremrangebyrank", crate::t_zset::zremrangebyrank_command, 4, "w", 1, 1, 1),
-        cmd!("zremrangebylex", crate::t_zset::zremrangebylex_command, 4, "w", 1, 1, 1),
+        cmd!(
+            "zremrangebyscore",
+            crate::t_zset::zremrangebyscore_command,
+            4,
+            "w",
+            1,
+            1,
+            1
+        ),
+        cmd!(
+            "zremrangebyrank",
+            crate::t_zset::zremrangebyrank_command,
+            4,
+            "w",
+            1,
+            1,
+            1
+        ),
+        cmd!(
+            "zremrangebylex",
+            crate::t_zset::zremrangebylex_command,
+            4,
+            "w",
+            1,
+            1,
+            1
+        ),
         // C gives these two zunionInterGetKeys (movable keys) and 0,0,0.
-        cmd!("zunionstore", crate::t_zset::zunionstore_command, -4, "wm", 0, 0, 0),
-        cmd!("zinterstore", crate::t_zset::zinterstore_command, -4, "wm", 0, 0, 0),
+        cmd!(
+            "zunionstore",
+            crate::t_zset::zunionstore_command,
+            -4,
+            "wm",
+            0,
+            0,
+            0
+        ),
+        cmd!(
+            "zinterstore",
+            crate::t_zset::zinterstore_command,
+            -4,
+            "wm",
+            0,
+            0,
+            0
+        ),
         cmd!("zrange", crate::t_zset::zrange_command, -4, "r", 1, 1, 1),
-        cmd!("zrangebyscore", crate::t_zset::zrangebyscore_command, -4, "r", 1, 1, 1),
-        cmd!("zrevrangebyscore", crate::t_zset::zrevrangebyscore_command, -4, "r", 1, 1, 1),
-        cmd!("zrangebylex", crate::t_zset::zrangebylex_command, -4, "r", 1, 1, 1),
-        cmd!("zrevrangebylex", crate::t_zset::zrevrangebylex_command, -4, "r", 1, 1, 1),
+        cmd!(
+            "zrangebyscore",
+            crate::t_zset::zrangebyscore_command,
+            -4,
+            "r",
+            1,
+            1,
+            1
+        ),
+        cmd!(
+            "zrevrangebyscore",
+            crate::t_zset::zrevrangebyscore_command,
+            -4,
+            "r",
+            1,
+            1,
+            1
+        ),
+        cmd!(
+            "zrangebylex",
+            crate::t_zset::zrangebylex_command,
+            -4,
+            "r",
+            1,
+            1,
+            1
+        ),
+        cmd!(
+            "zrevrangebylex",
+            crate::t_zset::zrevrangebylex_command,
+            -4,
+            "r",
+            1,
+            1,
+            1
+        ),
         cmd!("zcount", crate::t_zset::zcount_command, 4, "rF", 1, 1, 1),
         cmd!("zlexcount", crate::t_zset::zlexcount_command, 4, "rF", 1, 1, 1),
         cmd!("zrevrange", crate::t_zset::zrevrange_command, -4, "r", 1, 1, 1),
@@ -2199,7 +2440,15 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("hmset", crate::t_hash::hset_command, -4, "wmF", 1, 1, 1),
         cmd!("hmget", crate::t_hash::hmget_command, -3, "rF", 1, 1, 1),
         cmd!("hincrby", crate::t_hash::hincrby_command, 4, "wmF", 1, 1, 1),
-        cmd!("hincrbyfloat", crate::t_hash::hincrbyfloat_command, 4, "wmF", 1, 1, 1),
+        cmd!(
+            "hincrbyfloat",
+            crate::t_hash::hincrbyfloat_command,
+            4,
+            "wmF",
+            1,
+            1,
+            1
+        ),
         cmd!("hdel", crate::t_hash::hdel_command, -3, "wF", 1, 1, 1),
         cmd!("hlen", crate::t_hash::hlen_command, 2, "rF", 1, 1, 1),
         cmd!("hstrlen", crate::t_hash::hstrlen_command, 3, "rF", 1, 1, 1),
@@ -2236,9 +2485,33 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("bgsave", crate::rdb::bgsave_command, -1, "as", 0, 0, 0),
         cmd!("sync", crate::replication::sync_command, 1, "ars", 0, 0, 0),
         cmd!("psync", crate::replication::sync_command, 3, "ars", 0, 0, 0),
-        cmd!("replconf", crate::replication::replconf_command, -1, "aslt", 0, 0, 0),
-        cmd!("slaveof", crate::replication::replicaof_command, 3, "ast", 0, 0, 0),
-        cmd!("replicaof", crate::replication::replicaof_command, 3, "ast", 0, 0, 0),
+        cmd!(
+            "replconf",
+            crate::replication::replconf_command,
+            -1,
+            "aslt",
+            0,
+            0,
+            0
+        ),
+        cmd!(
+            "slaveof",
+            crate::replication::replicaof_command,
+            3,
+            "ast",
+            0,
+            0,
+            0
+        ),
+        cmd!(
+            "replicaof",
+            crate::replication::replicaof_command,
+            3,
+            "ast",
+            0,
+            0,
+            0
+        ),
         cmd!("role", crate::replication::role_command, 1, "lst", 0, 0, 0),
         cmd!("wait", crate::replication::wait_command, 3, "s", 0, 0, 0),
         cmd!("shutdown", shutdown_command, -1, "aslt", 0, 0, 0),
@@ -2257,10 +2530,42 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("persist", persist_command, 2, "wF", 1, 1, 1),
         cmd!("debug", crate::debug::debug_command, -2, "as", 0, 0, 0),
         cmd!("config", crate::config::config_command, -2, "last", 0, 0, 0),
-        cmd!("subscribe", crate::pubsub::subscribe_command, -2, "pslt", 0, 0, 0),
-        cmd!("unsubscribe", crate::pubsub::unsubscribe_command, -1, "pslt", 0, 0, 0),
-        cmd!("psubscribe", crate::pubsub::psubscribe_command, -2, "pslt", 0, 0, 0),
-        cmd!("punsubscribe", crate::pubsub::punsubscribe_command, -1, "pslt", 0, 0, 0),
+        cmd!(
+            "subscribe",
+            crate::pubsub::subscribe_command,
+            -2,
+            "pslt",
+            0,
+            0,
+            0
+        ),
+        cmd!(
+            "unsubscribe",
+            crate::pubsub::unsubscribe_command,
+            -1,
+            "pslt",
+            0,
+            0,
+            0
+        ),
+        cmd!(
+            "psubscribe",
+            crate::pubsub::psubscribe_command,
+            -2,
+            "pslt",
+            0,
+            0,
+            0
+        ),
+        cmd!(
+            "punsubscribe",
+            crate::pubsub::punsubscribe_command,
+            -1,
+            "pslt",
+            0,
+            0,
+            0
+        ),
         cmd!("publish", crate::pubsub::publish_command, 3, "pltF", 0, 0, 0),
         cmd!("pubsub", crate::pubsub::pubsub_command, -2, "pltR", 0, 0, 0),
         cmd!("watch", crate::multi::watch_command, -2, "sF", 1, -1, 1),
@@ -2270,8 +2575,24 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("bitcount", crate::bitops::bitcount_command, -2, "r", 1, 1, 1),
         cmd!("bitpos", crate::bitops::bitpos_command, -3, "r", 1, 1, 1),
         cmd!("command", command_command, 0, "ltR", 0, 0, 0),
-        cmd!("post", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
-        cmd!("host:", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
+        cmd!(
+            "post",
+            crate::networking::security_warning_command,
+            -1,
+            "lt",
+            0,
+            0,
+            0
+        ),
+        cmd!(
+            "host:",
+            crate::networking::security_warning_command,
+            -1,
+            "lt",
+            0,
+            0,
+            0
+        ),
         cmd!("object", crate::object::object_command, -2, "rR", 2, 2, 1),
         cmd!("client", crate::networking::client_command, -2, "as", 0, 0, 0),
     ]
@@ -2344,7 +2665,13 @@ pub fn lookup_command(server: &RedisServer, name: &[u8]) -> Option<usize> {
 /// database id) to AOF and Slaves.
 ///
 /// C: server.c propagate()
-pub fn propagate(server: &mut RedisServer, _cmd: usize, dbid: usize, argv: &[Vec<u8>], flags: i32) {
+pub fn propagate(
+    server: &mut RedisServer,
+    _cmd: usize,
+    dbid: usize,
+    argv: &[Vec<u8>],
+    flags: i32,
+) {
     if flags & PROPAGATE_REPL != 0 {
         crate::replication::replication_feed_slaves(server, dbid as i32, argv);
     }
@@ -2354,7 +2681,13 @@ pub fn propagate(server: &mut RedisServer, _cmd: usize, dbid: usize, argv: &[Vec
 /// after the current command is propagated to AOF / Replication.
 ///
 /// C: server.c alsoPropagate()
-pub fn also_propagate(server: &mut RedisServer, cmd: usize, dbid: usize, argv: Vec<Vec<u8>>, target: i32) {
+pub fn also_propagate(
+    server: &mut RedisServer,
+    cmd: usize,
+    dbid: usize,
+    argv: Vec<Vec<u8>>,
+    target: i32,
+) {
     server.also_propagate.push(RedisOp { argv, dbid, target, cmd });
 }
 
@@ -2429,7 +2762,9 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
     }
 
     // Propagate the command into the AOF and replication link
-    if flags & CMD_CALL_PROPAGATE != 0 && (c.flags & CLIENT_PREVENT_PROP) != CLIENT_PREVENT_PROP {
+    if flags & CMD_CALL_PROPAGATE != 0
+        && (c.flags & CLIENT_PREVENT_PROP) != CLIENT_PREVENT_PROP
+    {
         let mut propagate_flags = PROPAGATE_NONE;
 
         // Check if the command operated changes in the data set. If so set
@@ -2448,10 +2783,14 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
         // However prevent AOF / replication propagation if the command
         // implementations called preventCommandPropagation() or similar, or
         // if we don't have the call() flags to do so.
-        if c.flags & CLIENT_PREVENT_REPL_PROP != 0 || flags & CMD_CALL_PROPAGATE_REPL == 0 {
+        if c.flags & CLIENT_PREVENT_REPL_PROP != 0
+            || flags & CMD_CALL_PROPAGATE_REPL == 0
+        {
             propagate_flags &= !PROPAGATE_REPL;
         }
-        if c.flags & CLIENT_PREVENT_AOF_PROP != 0 || flags & CMD_CALL_PROPAGATE_AOF == 0 {
+        if c.flags & CLIENT_PREVENT_AOF_PROP != 0
+            || flags & CMD_CALL_PROPAGATE_AOF == 0
+        {
             propagate_flags &= !PROPAGATE_AOF;
         }
         if propagate_flags != PROPAGATE_NONE {
@@ -2463,7 +2802,8 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
     // Restore the old replication flags, since call() can be executed
     // recursively.
     c.flags &= !(CLIENT_FORCE_AOF | CLIENT_FORCE_REPL | CLIENT_PREVENT_PROP);
-    c.flags |= client_old_flags & (CLIENT_FORCE_AOF | CLIENT_FORCE_REPL | CLIENT_PREVENT_PROP);
+    c.flags |= client_old_flags
+        & (CLIENT_FORCE_AOF | CLIENT_FORCE_REPL | CLIENT_PREVENT_PROP);
 
     // Handle the alsoPropagate() API to handle commands that want to
     // propagate multiple separated commands. Note that alsoPropagate() is
@@ -2543,7 +2883,10 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
     let argc = c.argv.len() as i32;
     if (arity > 0 && arity != argc) || argc < -arity {
         crate::multi::flag_transaction(c);
-        add_reply_error_format(c, format_args!("wrong number of arguments for '{}' command", name));
+        add_reply_error_format(
+            c,
+            format_args!("wrong number of arguments for '{}' command", name),
+        );
         return Ok(());
     }
 
@@ -2583,14 +2926,28 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
 
     // Don't accept write commands if this is a read only slave. But accept
     // write commands if this is our master.
-    if server.masterhost.is_some() && server.repl_slave_ro && c.flags & CLIENT_MASTER == 0 && cflags & CMD_WRITE != 0 {
-        add_reply(c, b"-READONLY You can't write against a read only replica.\r\n");
+    if server.masterhost.is_some()
+        && server.repl_slave_ro
+        && c.flags & CLIENT_MASTER == 0
+        && cflags & CMD_WRITE != 0
+    {
+        add_reply(
+            c,
+            b"-READONLY You can't write against a read only replica.\r\n",
+        );
         return Ok(());
     }
 
     // Only allow SUBSCRIBE and UNSUBSCRIBE in the context of Pub/Sub
     if c.flags & CLIENT_PUBSUB != 0
-        && !matches!(name, "ping" | "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe")
+        && !matches!(
+            name,
+            "ping"
+                | "subscribe"
+                | "unsubscribe"
+                | "psubscribe"
+                | "punsubscribe"
+        )
     {
         add_reply_error(c, "only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT allowed in this context");
         return Ok(());
@@ -2617,7 +2974,9 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
     }
 
     // Exec the command
-    if c.flags & CLIENT_MULTI != 0 && !matches!(name, "exec" | "discard" | "multi" | "watch") {
+    if c.flags & CLIENT_MULTI != 0
+        && !matches!(name, "exec" | "discard" | "multi" | "watch")
+    {
         crate::multi::queue_multi_command(server, c);
         add_reply(c, b"+QUEUED\r\n");
     } else {
@@ -2634,7 +2993,10 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
 /// unlink_unix_socket is non-zero.
 ///
 /// C: server.c closeListeningSockets()
-pub fn close_listening_sockets(server: &mut RedisServer, unlink_unix_socket: bool) {
+pub fn close_listening_sockets(
+    server: &mut RedisServer,
+    unlink_unix_socket: bool,
+) {
     server.listeners.clear();
     server.ipfd.clear();
     server.unix_listener = None;
@@ -2661,7 +3023,12 @@ pub fn prepare_for_shutdown(server: &mut RedisServer, flags: i32) -> CResult {
     net::flush_slaves_output_buffers(server);
     // Close the listening sockets. Apparently this allows faster restarts.
     close_listening_sockets(server, true);
-    server_log!(server, LL_WARNING, "{} is now ready to exit, bye bye...", "Redis");
+    server_log!(
+        server,
+        LL_WARNING,
+        "{} is now ready to exit, bye bye...",
+        "Redis"
+    );
     Ok(())
 }
 
@@ -2728,7 +3095,10 @@ pub fn auth_command(server: &mut RedisServer, c: &mut Client) {
 pub fn ping_command(_server: &mut RedisServer, c: &mut Client) {
     // The command takes zero or one arguments.
     if c.argv.len() > 2 {
-        add_reply_error_format(c, format_args!("wrong number of arguments for '{}' command", "ping"));
+        add_reply_error_format(
+            c,
+            format_args!("wrong number of arguments for '{}' command", "ping"),
+        );
         return;
     }
     if c.flags & CLIENT_PUBSUB != 0 {
@@ -2770,7 +3140,12 @@ pub fn time_command(_server: &mut RedisServer, c: &mut Client) {
 /// reply if `cmd` has flag `f`. Returns how many replies it added.
 ///
 /// C: server.c addReplyCommandFlag()
-fn add_reply_command_flag(c: &mut Client, cmd: &RedisCommand, f: i32, reply: &str) -> i64 {
+fn add_reply_command_flag(
+    c: &mut Client,
+    cmd: &RedisCommand,
+    f: i32,
+    reply: &str,
+) -> i64 {
     if cmd.flags & f != 0 {
         net::add_reply_status(c, reply);
         return 1;
@@ -2802,10 +3177,12 @@ pub fn add_reply_command(c: &mut Client, cmd: Option<&RedisCommand>) {
     flagcount += add_reply_command_flag(c, cmd, CMD_PUBSUB, "pubsub");
     flagcount += add_reply_command_flag(c, cmd, CMD_NOSCRIPT, "noscript");
     flagcount += add_reply_command_flag(c, cmd, CMD_RANDOM, "random");
-    flagcount += add_reply_command_flag(c, cmd, CMD_SORT_FOR_SCRIPT, "sort_for_script");
+    flagcount +=
+        add_reply_command_flag(c, cmd, CMD_SORT_FOR_SCRIPT, "sort_for_script");
     flagcount += add_reply_command_flag(c, cmd, CMD_LOADING, "loading");
     flagcount += add_reply_command_flag(c, cmd, CMD_STALE, "stale");
-    flagcount += add_reply_command_flag(c, cmd, CMD_SKIP_MONITOR, "skip_monitor");
+    flagcount +=
+        add_reply_command_flag(c, cmd, CMD_SKIP_MONITOR, "skip_monitor");
     flagcount += add_reply_command_flag(c, cmd, CMD_ASKING, "asking");
     flagcount += add_reply_command_flag(c, cmd, CMD_FAST, "fast");
     // TODO(getkeys_proc): C adds "movablekeys" for commands with a
@@ -2826,7 +3203,11 @@ pub fn add_reply_command(c: &mut Client, cmd: Option<&RedisCommand>) {
 /// only caller today.
 ///
 /// C: db.c getKeysUsingCommandTable()
-fn get_keys_using_command_table(server: &RedisServer, cmd: &RedisCommand, argc: i32) -> Option<Vec<i32>> {
+fn get_keys_using_command_table(
+    server: &RedisServer,
+    cmd: &RedisCommand,
+    argc: i32,
+) -> Option<Vec<i32>> {
     if cmd.firstkey == 0 {
         return None;
     }
@@ -2898,11 +3279,16 @@ pub fn command_command(server: &mut RedisServer, c: &mut Client) {
             add_reply_error(c, "The command has no key arguments");
             return;
         } else if (cmd.arity > 0 && cmd.arity != nargs) || nargs < -cmd.arity {
-            add_reply_error(c, "Invalid number of arguments specified for command");
+            add_reply_error(
+                c,
+                "Invalid number of arguments specified for command",
+            );
             return;
         }
         match get_keys_using_command_table(server, cmd, nargs) {
-            None => add_reply_error(c, "Invalid arguments specified for command"),
+            None => {
+                add_reply_error(c, "Invalid arguments specified for command")
+            }
             Some(keys) => {
                 net::add_reply_multi_bulk_len(c, keys.len() as i64);
                 for k in keys {
@@ -2963,18 +3349,24 @@ struct InfoMemOverhead {
 /// Only the part INFO uses, kept here until object.rs ports MEMORY.
 ///
 /// C: object.c getMemoryOverheadData()
-fn get_memory_overhead_data(server: &RedisServer, zmalloc_used: usize) -> InfoMemOverhead {
+fn get_memory_overhead_data(
+    server: &RedisServer,
+    zmalloc_used: usize,
+) -> InfoMemOverhead {
     use std::mem::size_of;
     // Divergence from C: sizeof(client) includes C's inline 16 KiB reply
     // buffer; ours is boxed apart, so add it; dictEntry and robj are our
     // own types' sizes.
     let client_size = size_of::<Client>() + PROTO_REPLY_CHUNK_BYTES;
     let client_mem = |c: &Client| {
-        net::get_client_output_buffer_memory_usage(c) as usize + c.querybuf.capacity() + client_size
+        net::get_client_output_buffer_memory_usage(c) as usize
+            + c.querybuf.capacity()
+            + client_size
     };
     let mut mem_total = server.initial_memory_usage;
 
-    let repl_backlog = server.repl_backlog.as_ref().map(|b| b.capacity()).unwrap_or(0);
+    let repl_backlog =
+        server.repl_backlog.as_ref().map(|b| b.capacity()).unwrap_or(0);
     mem_total += repl_backlog;
 
     let mut clients_slaves = 0;
@@ -2996,7 +3388,9 @@ fn get_memory_overhead_data(server: &RedisServer, zmalloc_used: usize) -> InfoMe
     }
     mem_total += clients_normal;
 
-    let entry = size_of::<crate::dict::DictEntry<crate::db::Key, crate::object::RObj>>();
+    let entry = size_of::<
+        crate::dict::DictEntry<crate::db::Key, crate::object::RObj>,
+    >();
     let expire_entry = size_of::<crate::dict::DictEntry<crate::db::Key, i64>>();
     let ptr = size_of::<usize>();
     let robj = size_of::<crate::object::RObj>();
@@ -3005,18 +3399,24 @@ fn get_memory_overhead_data(server: &RedisServer, zmalloc_used: usize) -> InfoMe
         if keyscount == 0 {
             continue;
         }
-        mem_total += keyscount * entry + db.dict.dict_slots() * ptr + keyscount * robj;
-        mem_total += db.expires.dict_size() * expire_entry + db.expires.dict_slots() * ptr;
+        mem_total +=
+            keyscount * entry + db.dict.dict_slots() * ptr + keyscount * robj;
+        mem_total += db.expires.dict_size() * expire_entry
+            + db.expires.dict_slots() * ptr;
     }
 
     let dataset = zmalloc_used.wrapping_sub(mem_total);
     // Metrics computed after subtracting the startup memory from the total
     // memory.
-    let net_usage =
-        if zmalloc_used > server.initial_memory_usage { zmalloc_used - server.initial_memory_usage } else { 1 };
+    let net_usage = if zmalloc_used > server.initial_memory_usage {
+        zmalloc_used - server.initial_memory_usage
+    } else {
+        1
+    };
     InfoMemOverhead {
         startup_allocated: server.initial_memory_usage,
-        peak_perc: zmalloc_used as f32 * 100.0 / server.stat_peak_memory.max(1) as f32,
+        peak_perc: zmalloc_used as f32 * 100.0
+            / server.stat_peak_memory.max(1) as f32,
         overhead_total: mem_total,
         dataset,
         dataset_perc: dataset as f32 * 100.0 / net_usage as f32,
@@ -3074,7 +3474,11 @@ fn gen_replication_info_string(server: &RedisServer) -> String {
             );
         }
         if server.repl_state != REPL_STATE_CONNECTED {
-            let _ = write!(info, "master_link_down_since_seconds:{}\r\n", server.unixtime - server.repl_down_since);
+            let _ = write!(
+                info,
+                "master_link_down_since_seconds:{}\r\n",
+                server.unixtime - server.repl_down_since
+            );
         }
         let _ = write!(
             info,
@@ -3087,8 +3491,14 @@ fn gen_replication_info_string(server: &RedisServer) -> String {
 
     // If min-slaves-to-write is active, write the number of slaves
     // currently considered 'good'.
-    if server.repl_min_slaves_to_write != 0 && server.repl_min_slaves_max_lag != 0 {
-        let _ = write!(info, "min_slaves_good_slaves:{}\r\n", server.repl_good_slaves_count);
+    if server.repl_min_slaves_to_write != 0
+        && server.repl_min_slaves_max_lag != 0
+    {
+        let _ = write!(
+            info,
+            "min_slaves_good_slaves:{}\r\n",
+            server.repl_good_slaves_count
+        );
     }
 
     let mut slaveid = 0;
@@ -3096,23 +3506,38 @@ fn gen_replication_info_string(server: &RedisServer) -> String {
         let Some(slave) = server.clients.get(id) else { continue };
         let slaveip = match &slave.slave_ip {
             Some(ip) if !ip.is_empty() => ip.clone(),
-            _ => match slave.sock.as_ref().and_then(net::anet::anet_peer_to_string) {
+            _ => match slave
+                .sock
+                .as_ref()
+                .and_then(net::anet::anet_peer_to_string)
+            {
                 Some((ip, _)) => ip,
                 None => continue,
             },
         };
         use crate::replication::*;
         let state = match slave.replstate {
-            SLAVE_STATE_WAIT_BGSAVE_START | SLAVE_STATE_WAIT_BGSAVE_END => "wait_bgsave",
+            SLAVE_STATE_WAIT_BGSAVE_START | SLAVE_STATE_WAIT_BGSAVE_END => {
+                "wait_bgsave"
+            }
             SLAVE_STATE_SEND_BULK => "send_bulk",
             SLAVE_STATE_ONLINE => "online",
             _ => continue,
         };
-        let lag = if slave.replstate == SLAVE_STATE_ONLINE { now_secs() - slave.repl_ack_time } else { 0 };
+        let lag = if slave.replstate == SLAVE_STATE_ONLINE {
+            now_secs() - slave.repl_ack_time
+        } else {
+            0
+        };
         let _ = write!(
             info,
             "slave{}:ip={},port={},state={},offset={},lag={}\r\n",
-            slaveid, slaveip, slave.slave_listening_port, state, slave.repl_ack_off, lag
+            slaveid,
+            slaveip,
+            slave.slave_listening_port,
+            state,
+            slave.repl_ack_off,
+            lag
         );
         slaveid += 1;
     }
@@ -3137,14 +3562,21 @@ fn gen_replication_info_string(server: &RedisServer) -> String {
 /// commandstats), "all", or one section's name.
 ///
 /// C: server.c genRedisInfoString()
-pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String {
+pub fn gen_redis_info_string(
+    server: &mut RedisServer,
+    section: &[u8],
+) -> String {
     use std::fmt::Write;
     let mut info = String::new();
     let uptime = server.unixtime - server.stat_starttime;
     let allsections = section.eq_ignore_ascii_case(b"all");
     let defsections = section.eq_ignore_ascii_case(b"default");
     let mut sections = 0;
-    let wants = |name: &str| allsections || defsections || section.eq_ignore_ascii_case(name.as_bytes());
+    let wants = |name: &str| {
+        allsections
+            || defsections
+            || section.eq_ignore_ascii_case(name.as_bytes())
+    };
 
     // What the build would tell C: we have no git sha or gcc version.
     const REDIS_GIT_SHA1: &str = "00000000";
@@ -3162,7 +3594,11 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
         sections += 1;
         // C calls uname(2) once; the kernel publishes the same strings
         // under /proc/sys/kernel, and the machine is our target arch.
-        let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim_end().to_string()).unwrap_or_default();
+        let read = |p: &str| {
+            std::fs::read_to_string(p)
+                .map(|s| s.trim_end().to_string())
+                .unwrap_or_default()
+        };
         let _ = write!(
             info,
             "# Server\r\n\
@@ -3407,7 +3843,11 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
             server.lastsave,
             if server.lastbgsave_status.is_ok() { "ok" } else { "err" },
             server.rdb_save_time_last,
-            if server.rdb_child_pid == -1 { -1 } else { now - server.rdb_save_time_start },
+            if server.rdb_child_pid == -1 {
+                -1
+            } else {
+                now - server.rdb_save_time_start
+            },
             server.stat_rdb_cow_bytes,
             // Divergence from C: there is no AOF; these are the figures of
             // a server with appendonly off that never rewrote one.
@@ -3421,8 +3861,11 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
             0
         );
         if server.loading {
-            let remaining_bytes = server.loading_total_bytes - server.loading_loaded_bytes;
-            let perc = (server.loading_loaded_bytes as f64 / (server.loading_total_bytes + 1) as f64) * 100.0;
+            let remaining_bytes =
+                server.loading_total_bytes - server.loading_loaded_bytes;
+            let perc = (server.loading_loaded_bytes as f64
+                / (server.loading_total_bytes + 1) as f64)
+                * 100.0;
             let elapsed = now - server.loading_start_time;
             let eta = if elapsed == 0 {
                 1 // A fake 1 second figure if we don't have enough info
@@ -3485,8 +3928,10 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
             get_instantaneous_metric(server, STATS_METRIC_COMMAND),
             server.stat_net_input_bytes,
             server.stat_net_output_bytes,
-            get_instantaneous_metric(server, STATS_METRIC_NET_INPUT) as f32 / 1024.0,
-            get_instantaneous_metric(server, STATS_METRIC_NET_OUTPUT) as f32 / 1024.0,
+            get_instantaneous_metric(server, STATS_METRIC_NET_INPUT) as f32
+                / 1024.0,
+            get_instantaneous_metric(server, STATS_METRIC_NET_OUTPUT) as f32
+                / 1024.0,
             server.stat_rejected_conn,
             server.stat_sync_full,
             server.stat_sync_partial_ok,
@@ -3584,7 +4029,11 @@ pub fn gen_redis_info_string(server: &mut RedisServer, section: &[u8]) -> String
             let keys = db.dict.dict_size();
             let vkeys = db.expires.dict_size();
             if keys != 0 || vkeys != 0 {
-                let _ = write!(info, "db{}:keys={},expires={},avg_ttl={}\r\n", j, keys, vkeys, db.avg_ttl);
+                let _ = write!(
+                    info,
+                    "db{}:keys={},expires={},avg_ttl={}\r\n",
+                    j, keys, vkeys, db.avg_ttl
+                );
             }
         }
     }
@@ -3599,7 +4048,8 @@ pub fn info_command(server: &mut RedisServer, c: &mut Client) {
         add_reply(c, crate::t_string::SYNTAXERR);
         return;
     }
-    let section = if c.argv.len() == 2 { c.argv[1].clone() } else { b"default".to_vec() };
+    let section =
+        if c.argv.len() == 2 { c.argv[1].clone() } else { b"default".to_vec() };
     let info = gen_redis_info_string(server, &section);
     net::add_reply_bulk_sds(c, info.into_bytes());
 }
@@ -3652,9 +4102,11 @@ pub fn shutdown_command(server: &mut RedisServer, c: &mut Client) {
 /// The fd serverLogFromHandler writes to: stdout, or the logfile opened
 /// once at start-up (opening a file is not async-signal-safe enough to do
 /// in the handler, as C does).
-static LOG_FD_FOR_HANDLER: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(1);
+static LOG_FD_FOR_HANDLER: std::sync::atomic::AtomicI32 =
+    std::sync::atomic::AtomicI32::new(1);
 /// Mirrors server.loading for the signal handler.
-pub static LOADING_FOR_HANDLER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+pub static LOADING_FOR_HANDLER: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 /// Writes "pid:signal-handler (unixtime) msg" with write(2) only.
 ///
@@ -3681,7 +4133,9 @@ fn server_log_from_handler(msg: &str) {
     let mut b = [0u8; 24];
     // SAFETY: getpid and time are async-signal-safe and take no pointers
     // we own (time gets NULL).
-    let (pid, now) = unsafe { (libc::getpid() as u64, libc::time(std::ptr::null_mut()) as u64) };
+    let (pid, now) = unsafe {
+        (libc::getpid() as u64, libc::time(std::ptr::null_mut()) as u64)
+    };
     put(fd, num(pid, &mut b));
     put(fd, b":signal-handler (");
     put(fd, num(now, &mut b));
@@ -3702,13 +4156,17 @@ extern "C" fn sig_shutdown_handler(sig: libc::c_int) {
     // SIGINT is often delivered via Ctrl+C in an interactive session. If we
     // receive the signal the second time, we interpret this as the user
     // really wanting to quit ASAP without waiting to persist on disk.
-    if SHUTDOWN_ASAP.load(std::sync::atomic::Ordering::Relaxed) && sig == libc::SIGINT {
+    if SHUTDOWN_ASAP.load(std::sync::atomic::Ordering::Relaxed)
+        && sig == libc::SIGINT
+    {
         server_log_from_handler("You insist... exiting now.");
         // SAFETY: _exit is async-signal-safe. Exit with an error since
         // this was not a clean shutdown.
         unsafe { libc::_exit(1) };
     } else if LOADING_FOR_HANDLER.load(std::sync::atomic::Ordering::Relaxed) {
-        server_log_from_handler("Received shutdown signal during loading, exiting now.");
+        server_log_from_handler(
+            "Received shutdown signal during loading, exiting now.",
+        );
         // SAFETY: as above.
         unsafe { libc::_exit(0) };
     }
@@ -3720,15 +4178,21 @@ extern "C" fn sig_shutdown_handler(sig: libc::c_int) {
 pub fn setup_signal_handlers(server: &RedisServer) {
     if !server.logfile.is_empty() {
         use std::os::unix::io::IntoRawFd;
-        if let Ok(f) = std::fs::OpenOptions::new().append(true).create(true).open(&server.logfile) {
+        if let Ok(f) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&server.logfile)
+        {
             // Kept open for the life of the process, for the handler.
-            LOG_FD_FOR_HANDLER.store(f.into_raw_fd(), std::sync::atomic::Ordering::Relaxed);
+            LOG_FD_FOR_HANDLER
+                .store(f.into_raw_fd(), std::sync::atomic::Ordering::Relaxed);
         }
     }
     // SAFETY: the handler only calls async-signal-safe functions (write,
     // getpid, time, _exit) and stores to atomics; no other thread exists.
     unsafe {
-        let h = sig_shutdown_handler as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        let h = sig_shutdown_handler as extern "C" fn(libc::c_int)
+            as libc::sighandler_t;
         libc::signal(libc::SIGTERM, h);
         libc::signal(libc::SIGINT, h);
     }
@@ -3753,8 +4217,8 @@ pub fn main() {
 
     // Store the executable path and arguments in a safe place in order to
     // be able to restart the server later.
-    server.executable =
-        crate::config::get_absolute_path(&args[0]).unwrap_or_else(|| args[0].clone());
+    server.executable = crate::config::get_absolute_path(&args[0])
+        .unwrap_or_else(|| args[0].clone());
     server.exec_argv = args.clone();
 
     // Divergence from C: no sentinel mode (checkForSentinelMode) and no
@@ -3777,7 +4241,9 @@ pub fn main() {
                 eprintln!("--test-memory is not supported by this server.");
                 std::process::exit(1);
             } else {
-                eprintln!("Please specify the amount of memory to test in megabytes.");
+                eprintln!(
+                    "Please specify the amount of memory to test in megabytes."
+                );
                 eprintln!("Example: ./redis-server --test-memory 4096\n");
                 std::process::exit(1);
             }
@@ -3801,10 +4267,18 @@ pub fn main() {
         // parsed, if any.
         let options = crate::config::options_from_args(&args[j..]);
         crate::config::reset_server_save_params(&mut server);
-        crate::config::load_server_config(&mut server, configfile.as_deref(), Some(&options));
+        crate::config::load_server_config(
+            &mut server,
+            configfile.as_deref(),
+            Some(&options),
+        );
     }
 
-    server_log!(server, LL_WARNING, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+    server_log!(
+        server,
+        LL_WARNING,
+        "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"
+    );
     server_log!(
         server,
         LL_WARNING,
@@ -3828,7 +4302,8 @@ pub fn main() {
         server_log!(server, LL_WARNING, "Configuration loaded");
     }
 
-    server.supervised = crate::config::redis_is_supervised(&server, server.supervised_mode);
+    server.supervised =
+        crate::config::redis_is_supervised(&server, server.supervised_mode);
     let background = server.daemonize && !server.supervised;
     if background {
         crate::config::daemonize();

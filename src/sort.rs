@@ -136,7 +136,9 @@ fn lookup_key_by_pattern(
 
     // Perform the '*' substitution.
     let prefixlen = p;
-    let postfixlen = spat.len() - (prefixlen + 1) - if fieldlen > 0 { fieldlen + 2 } else { 0 };
+    let postfixlen = spat.len()
+        - (prefixlen + 1)
+        - if fieldlen > 0 { fieldlen + 2 } else { 0 };
     let mut keyobj = Vec::with_capacity(prefixlen + subst.len() + postfixlen);
     keyobj.extend_from_slice(&spat[..prefixlen]);
     keyobj.extend_from_slice(subst);
@@ -195,7 +197,11 @@ fn compare_string_objects(a: &[u8], b: &[u8]) -> i32 {
 /// whatever its locale). Returns <0, 0 or >0.
 ///
 /// C: sort.c sortCompare()
-fn sort_compare(so1: &RedisSortObject, so2: &RedisSortObject, f: SortFlags) -> i32 {
+fn sort_compare(
+    so1: &RedisSortObject,
+    so2: &RedisSortObject,
+    f: SortFlags,
+) -> i32 {
     let cmp: i32;
     if !f.alpha {
         // Numeric sorting. Here it's trivial as we precomputed scores
@@ -262,7 +268,13 @@ fn coll_cmp(so1: &RedisSortObject, so2: &RedisSortObject) -> i32 {
 /// The median of three elements, by index.
 ///
 /// C: pqsort.c med3()
-fn med3<T>(v: &[T], a: usize, b: usize, c: usize, cmp: &mut impl FnMut(&T, &T) -> i32) -> usize {
+fn med3<T>(
+    v: &[T],
+    a: usize,
+    b: usize,
+    c: usize,
+    cmp: &mut impl FnMut(&T, &T) -> i32,
+) -> usize {
     if cmp(&v[a], &v[b]) < 0 {
         if cmp(&v[b], &v[c]) < 0 {
             b
@@ -367,8 +379,9 @@ fn _pqsort<T>(
         let r = (pd - pc).min(pn - pd - 1);
         vecswap(v, pb, pn - r, r);
         // Whether the elements lo..=hi miss the wanted range entirely.
-        let outside =
-            |lo: usize, hi: usize| (lrange < lo && rrange < lo) || (lrange > hi && rrange > hi);
+        let outside = |lo: usize, hi: usize| {
+            (lrange < lo && rrange < lo) || (lrange > hi && rrange > hi)
+        };
         let r = pb - pa;
         if r > 1 && !outside(base, base + r - 1) {
             _pqsort(v, base, r, cmp, lrange, rrange);
@@ -390,7 +403,12 @@ fn _pqsort<T>(
 /// sort would put there, in that order.
 ///
 /// C: pqsort.c pqsort()
-fn pqsort<T>(v: &mut [T], cmp: &mut impl FnMut(&T, &T) -> i32, lrange: usize, rrange: usize) {
+fn pqsort<T>(
+    v: &mut [T],
+    cmp: &mut impl FnMut(&T, &T) -> i32,
+    lrange: usize,
+    rrange: usize,
+) {
     let n = v.len();
     _pqsort(v, 0, n, cmp, lrange, rrange);
 }
@@ -476,7 +494,10 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
                 // If BY is specified with a real pattern, we can't accept
                 // it in cluster mode.
                 if server.cluster_enabled {
-                    add_reply_error(c, "BY option of SORT denied in Cluster mode.");
+                    add_reply_error(
+                        c,
+                        "BY option of SORT denied in Cluster mode.",
+                    );
                     syntax_error += 1;
                     break;
                 }
@@ -485,11 +506,17 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
             j += 1;
         } else if strcasecmp_eq(arg, b"get") && leftargs >= 1 {
             if server.cluster_enabled {
-                add_reply_error(c, "GET option of SORT denied in Cluster mode.");
+                add_reply_error(
+                    c,
+                    "GET option of SORT denied in Cluster mode.",
+                );
                 syntax_error += 1;
                 break;
             }
-            operations.push(create_sort_operation(SORT_OP_GET, c.argv[j + 1].clone()));
+            operations.push(create_sort_operation(
+                SORT_OP_GET,
+                c.argv[j + 1].clone(),
+            ));
             getop += 1;
             j += 1;
         } else {
@@ -513,7 +540,10 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
     // scripting and replication.
     //
     // (Without Lua, CLIENT_LUA is never set: only STORE triggers this.)
-    if dontsort && sorttype == OBJ_SET && (storekey.is_some() || c.flags & CLIENT_LUA != 0) {
+    if dontsort
+        && sorttype == OBJ_SET
+        && (storekey.is_some() || c.flags & CLIENT_LUA != 0)
+    {
         // Force ALPHA sorting
         dontsort = false;
         alpha = true;
@@ -580,7 +610,8 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
     }
 
     // Load the sorting vector with all the objects to sort
-    let mut vector: Vec<RedisSortObject> = Vec::with_capacity(vectorlen.max(0) as usize);
+    let mut vector: Vec<RedisSortObject> =
+        Vec::with_capacity(vectorlen.max(0) as usize);
     let elem = |obj: Vec<u8>| RedisSortObject {
         obj,
         score: 0.0,
@@ -658,7 +689,10 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
 
             while rangelen > 0 {
                 rangelen -= 1;
-                assert!(ln != ZSL_NULL, "SORT: sorted set shorter than its length");
+                assert!(
+                    ln != ZSL_NULL,
+                    "SORT: sorted set shorter than its length"
+                );
                 vector.push(elem(zsl.node(ln).ele.to_vec()));
                 ln = if desc { zsl.prev(ln) } else { zsl.next(ln) };
             }
@@ -693,10 +727,12 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
         for so in vector.iter_mut() {
             let byval = match &sortby {
                 // lookup value to sort by
-                Some(pattern) => match lookup_key_by_pattern(server, c, pattern, &so.obj) {
-                    Some(v) => std::borrow::Cow::Owned(v),
-                    None => continue,
-                },
+                Some(pattern) => {
+                    match lookup_key_by_pattern(server, c, pattern, &so.obj) {
+                        Some(v) => std::borrow::Cow::Owned(v),
+                        None => continue,
+                    }
+                }
                 // use object itself to sort by
                 None => std::borrow::Cow::Borrowed(&so.obj[..]),
             };
@@ -735,7 +771,9 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
         // (NaN among the scores) and then replies the error; the order is
         // never seen, so we skip the sort, which a NaN could make panic.
         if !int_conversion_error {
-            let mut cmp = |a: &RedisSortObject, b: &RedisSortObject| sort_compare(a, b, flags);
+            let mut cmp = |a: &RedisSortObject, b: &RedisSortObject| {
+                sort_compare(a, b, flags)
+            };
             if sortby.is_some() && (start != 0 || end != vectorlen - 1) {
                 pqsort(&mut vector, &mut cmp, start as usize, end as usize);
             } else {
@@ -747,20 +785,16 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
 
     // Send command output to the output buffer, performing the specified
     // GET/DEL/INCR/DECR operations if any.
-    let outputlen = (if getop > 0 {
-        getop * (end - start + 1)
-    } else {
-        end - start + 1
-    }) as u32;
+    let outputlen =
+        (if getop > 0 { getop * (end - start + 1) } else { end - start + 1 })
+            as u32;
     if int_conversion_error {
         add_reply_error(c, "One or more scores can't be converted into double");
     } else if let Some(storekey) = storekey {
         // STORE option specified, set the sorting result as a List object
         let mut sobj = create_quicklist_object(server);
         let fill = server.list_max_ziplist_size;
-        let Value::List(l) = &mut sobj.ptr else {
-            unreachable!("a new list")
-        };
+        let Value::List(l) = &mut sobj.ptr else { unreachable!("a new list") };
         let mut j = start;
         while j <= end {
             let so = &vector[j as usize];
@@ -768,20 +802,37 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
                 l.push_with_fill(&so.obj, LIST_TAIL, fill);
             } else {
                 for sop in &operations {
-                    let val = lookup_key_by_pattern(server, c, &sop.pattern, &so.obj);
+                    let val =
+                        lookup_key_by_pattern(server, c, &sop.pattern, &so.obj);
                     assert!(sop.type_ == SORT_OP_GET, "Always fails");
-                    l.push_with_fill(val.as_deref().unwrap_or(b""), LIST_TAIL, fill);
+                    l.push_with_fill(
+                        val.as_deref().unwrap_or(b""),
+                        LIST_TAIL,
+                        fill,
+                    );
                 }
             }
             j += 1;
         }
         if outputlen != 0 {
             set_key(server, dbid, &storekey, sobj);
-            notify_keyspace_event(server, NOTIFY_LIST, "sortstore", &storekey, dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_LIST,
+                "sortstore",
+                &storekey,
+                dbid as i32,
+            );
             server.dirty += outputlen as i64;
         } else if db_delete(server, dbid, &storekey) {
             signal_modified_key(server, dbid, &storekey);
-            notify_keyspace_event(server, NOTIFY_GENERIC, "del", &storekey, dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_GENERIC,
+                "del",
+                &storekey,
+                dbid as i32,
+            );
             server.dirty += 1;
         }
         add_reply_long_long(c, outputlen as i64);
@@ -795,7 +846,8 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
                 add_reply_bulk(c, &so.obj);
             }
             for sop in &operations {
-                let val = lookup_key_by_pattern(server, c, &sop.pattern, &so.obj);
+                let val =
+                    lookup_key_by_pattern(server, c, &sop.pattern, &so.obj);
                 assert!(sop.type_ == SORT_OP_GET, "Always fails");
                 match val {
                     None => add_reply(c, NULLBULK),

@@ -98,14 +98,14 @@ impl Default for PairList {
 impl PairList {
     /// An empty list, as ziplistNew() (no C twin).
     pub fn new() -> PairList {
-        PairList {
-            buf: vec![0u8; PAIRLIST_HEADER].into_boxed_slice(),
-        }
+        PairList { buf: vec![0u8; PAIRLIST_HEADER].into_boxed_slice() }
     }
 
     /// The number of pairs; a ziplist's length is twice this.
     pub fn len(&self) -> usize {
-        u32::from_le_bytes(self.buf[..PAIRLIST_HEADER].try_into().expect("4 bytes")) as usize
+        u32::from_le_bytes(
+            self.buf[..PAIRLIST_HEADER].try_into().expect("4 bytes"),
+        ) as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -135,11 +135,7 @@ impl PairList {
             }
             shift += 7;
         }
-        PairListEntry {
-            hdr: p,
-            start: i,
-            end: i + len,
-        }
+        PairListEntry { hdr: p, start: i, end: i + len }
     }
 
     /// The field and value entries of `field`, if present
@@ -172,7 +168,9 @@ impl PairList {
                 // Same size: overwrite, no reallocation.
                 self.buf[v.start..v.end].copy_from_slice(value);
             } else {
-                let mut out = Vec::with_capacity(self.buf.len() - (v.end - v.hdr) + newsize);
+                let mut out = Vec::with_capacity(
+                    self.buf.len() - (v.end - v.hdr) + newsize,
+                );
                 out.extend_from_slice(&self.buf[..v.hdr]);
                 pairlist_push_entry(&mut out, value);
                 out.extend_from_slice(&self.buf[v.end..]);
@@ -211,20 +209,16 @@ impl PairList {
 
     /// The pairs in insertion order.
     pub fn iter(&self) -> PairListIter<'_> {
-        PairListIter {
-            zl: self,
-            p: PAIRLIST_HEADER,
-        }
+        PairListIter { zl: self, p: PAIRLIST_HEADER }
     }
 }
 
 impl std::fmt::Debug for PairList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map()
-            .entries(
-                self.iter()
-                    .map(|(k, v)| (String::from_utf8_lossy(k), String::from_utf8_lossy(v))),
-            )
+            .entries(self.iter().map(|(k, v)| {
+                (String::from_utf8_lossy(k), String::from_utf8_lossy(v))
+            }))
             .finish()
     }
 }
@@ -346,16 +340,12 @@ impl Clone for Hash {
 
 impl std::fmt::Debug for Hash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = if matches!(self, Hash::Ziplist(_)) {
-            "Ziplist"
-        } else {
-            "Ht"
-        };
+        let name =
+            if matches!(self, Hash::Ziplist(_)) { "Ziplist" } else { "Ht" };
         f.debug_map()
-            .entries(
-                self.iter()
-                    .map(|(k, v)| (String::from_utf8_lossy(k), String::from_utf8_lossy(v))),
-            )
+            .entries(self.iter().map(|(k, v)| {
+                (String::from_utf8_lossy(k), String::from_utf8_lossy(v))
+            }))
             .finish()
             .and_then(|_| write!(f, " ({name})"))
     }
@@ -418,7 +408,10 @@ pub fn hash_type_try_conversion(
 /// Returns `None` when the field cannot be found.
 ///
 /// C: t_hash.c hashTypeGetFromZiplist()
-pub fn hash_type_get_from_ziplist<'a>(o: &'a RObj, field: &[u8]) -> Option<&'a [u8]> {
+pub fn hash_type_get_from_ziplist<'a>(
+    o: &'a RObj,
+    field: &[u8],
+) -> Option<&'a [u8]> {
     match hash_ref(o) {
         Hash::Ziplist(zl) => zl.get(field),
         Hash::Ht(_) => unreachable!("hashTypeGetFromZiplist on a hash table"),
@@ -430,10 +423,15 @@ pub fn hash_type_get_from_ziplist<'a>(o: &'a RObj, field: &[u8]) -> Option<&'a [
 /// rehash step, as dictFind() does.
 ///
 /// C: t_hash.c hashTypeGetFromHashTable()
-pub fn hash_type_get_from_hash_table<'a>(o: &'a mut RObj, field: &[u8]) -> Option<&'a [u8]> {
+pub fn hash_type_get_from_hash_table<'a>(
+    o: &'a mut RObj,
+    field: &[u8],
+) -> Option<&'a [u8]> {
     match hash_mut(o) {
         Hash::Ht(d) => d.dict_find(field).map(|de| &de.val()[..]),
-        Hash::Ziplist(_) => unreachable!("hashTypeGetFromHashTable on a ziplist"),
+        Hash::Ziplist(_) => {
+            unreachable!("hashTypeGetFromHashTable on a ziplist")
+        }
     }
 }
 
@@ -443,7 +441,10 @@ pub fn hash_type_get_from_hash_table<'a>(o: &'a mut RObj, field: &[u8]) -> Optio
 /// stored bytes are its decimal form.)
 ///
 /// C: t_hash.c hashTypeGetValue()
-pub fn hash_type_get_value<'a>(o: &'a mut RObj, field: &[u8]) -> Option<&'a [u8]> {
+pub fn hash_type_get_value<'a>(
+    o: &'a mut RObj,
+    field: &[u8],
+) -> Option<&'a [u8]> {
     if o.encoding == OBJ_ENCODING_ZIPLIST {
         hash_type_get_from_ziplist(o, field)
     } else {
@@ -456,7 +457,10 @@ pub fn hash_type_get_value<'a>(o: &'a mut RObj, field: &[u8]) -> Option<&'a [u8]
 /// `->field`). `None` if the field is not found in the hash.
 ///
 /// C: t_hash.c hashTypeGetValueObject()
-pub fn hash_type_get_value_object(o: &mut RObj, field: &[u8]) -> Option<Vec<u8>> {
+pub fn hash_type_get_value_object(
+    o: &mut RObj,
+    field: &[u8],
+) -> Option<Vec<u8>> {
     hash_type_get_value(o, field).map(|v| v.to_vec())
 }
 
@@ -568,7 +572,9 @@ impl<'a> Iterator for HashIter<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             HashIter::Ziplist(it) => it.next(),
-            HashIter::Ht(it) => it.next().map(|de| (&de.key()[..], &de.val()[..])),
+            HashIter::Ht(it) => {
+                it.next().map(|de| (&de.key()[..], &de.val()[..]))
+            }
         }
     }
 }
@@ -577,7 +583,10 @@ impl<'a> Iterator for HashIter<'a> {
 /// string: with `Hash::iter` yielding byte slices, `to_vec()` of either.
 ///
 /// C: t_hash.c hashTypeCurrentObjectNewSds()
-pub fn hash_type_current_object_new_sds(cur: (&[u8], &[u8]), what: i32) -> Vec<u8> {
+pub fn hash_type_current_object_new_sds(
+    cur: (&[u8], &[u8]),
+    what: i32,
+) -> Vec<u8> {
     if what & OBJ_HASH_KEY != 0 {
         cur.0.to_vec()
     } else {
@@ -662,7 +671,10 @@ pub fn hash_type_convert(o: &mut RObj, enc: u8) {
 /// command can read them while it passes the client around mutably, and
 /// puts them back after (a command may rewrite them for propagation).
 /// (no C twin)
-fn with_argv<R>(c: &mut Client, f: impl FnOnce(&mut Client, &mut Vec<Vec<u8>>) -> R) -> R {
+fn with_argv<R>(
+    c: &mut Client,
+    f: impl FnOnce(&mut Client, &mut Vec<Vec<u8>>) -> R,
+) -> R {
     let mut argv = std::mem::take(&mut c.argv);
     let r = f(c, &mut argv);
     c.argv = argv;
@@ -674,11 +686,10 @@ fn with_argv<R>(c: &mut Client, f: impl FnOnce(&mut Client, &mut Vec<Vec<u8>>) -
 /// C: t_hash.c hsetnxCommand()
 pub fn hsetnx_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let (max_value, max_entries) = (
-            server.hash_max_ziplist_value,
-            server.hash_max_ziplist_entries,
-        );
-        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else {
+        let (max_value, max_entries) =
+            (server.hash_max_ziplist_value, server.hash_max_ziplist_entries);
+        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1])
+        else {
             return;
         };
         hash_type_try_conversion(o, argv, 2, 3, max_value);
@@ -689,7 +700,13 @@ pub fn hsetnx_command(server: &mut RedisServer, c: &mut Client) {
             hash_type_set(o, &argv[2], &argv[3], max_entries);
             add_reply(c, CONE);
             signal_modified_key(server, c.db, &argv[1]);
-            notify_keyspace_event(server, NOTIFY_HASH, "hset", &argv[1], c.db as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_HASH,
+                "hset",
+                &argv[1],
+                c.db as i32,
+            );
             server.dirty += 1;
         }
     })
@@ -706,11 +723,10 @@ pub fn hset_command(server: &mut RedisServer, c: &mut Client) {
             return;
         }
 
-        let (max_value, max_entries) = (
-            server.hash_max_ziplist_value,
-            server.hash_max_ziplist_entries,
-        );
-        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else {
+        let (max_value, max_entries) =
+            (server.hash_max_ziplist_value, server.hash_max_ziplist_entries);
+        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1])
+        else {
             return;
         };
         hash_type_try_conversion(o, argv, 2, argv.len() - 1, max_value);
@@ -733,7 +749,13 @@ pub fn hset_command(server: &mut RedisServer, c: &mut Client) {
             add_reply(c, OK);
         }
         signal_modified_key(server, c.db, &argv[1]);
-        notify_keyspace_event(server, NOTIFY_HASH, "hset", &argv[1], c.db as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_HASH,
+            "hset",
+            &argv[1],
+            c.db as i32,
+        );
         server.dirty += 1;
     })
 }
@@ -743,13 +765,15 @@ pub fn hset_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hincrbyCommand()
 pub fn hincrby_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(incr) = get_long_long_from_object_or_reply(c, &argv[3], None) else {
+        let Some(incr) = get_long_long_from_object_or_reply(c, &argv[3], None)
+        else {
             return;
         };
         let max_entries = server.hash_max_ziplist_entries;
         // Note: no hashTypeTryConversion() here, as in C: a long field
         // name can end up in a ziplist.
-        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else {
+        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1])
+        else {
             return;
         };
         let oldvalue = match hash_type_get_value(o, &argv[2]) {
@@ -771,7 +795,13 @@ pub fn hincrby_command(server: &mut RedisServer, c: &mut Client) {
         hash_type_set(o, &argv[2], &new, max_entries);
         add_reply_long_long(c, value);
         signal_modified_key(server, c.db, &argv[1]);
-        notify_keyspace_event(server, NOTIFY_HASH, "hincrby", &argv[1], c.db as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_HASH,
+            "hincrby",
+            &argv[1],
+            c.db as i32,
+        );
         server.dirty += 1;
     })
 }
@@ -782,11 +812,14 @@ pub fn hincrby_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hincrbyfloatCommand()
 pub fn hincrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(incr) = get_long_double_from_object_or_reply(c, &argv[3], None) else {
+        let Some(incr) =
+            get_long_double_from_object_or_reply(c, &argv[3], None)
+        else {
             return;
         };
         let max_entries = server.hash_max_ziplist_entries;
-        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1]) else {
+        let Some(o) = hash_type_lookup_write_or_create(server, c, &argv[1])
+        else {
             return;
         };
         let value = match hash_type_get_value(o, &argv[2]) {
@@ -810,7 +843,13 @@ pub fn hincrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
         hash_type_set(o, &argv[2], &buf, max_entries);
         add_reply_bulk_c_buffer(c, &buf);
         signal_modified_key(server, c.db, &argv[1]);
-        notify_keyspace_event(server, NOTIFY_HASH, "hincrbyfloat", &argv[1], c.db as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_HASH,
+            "hincrbyfloat",
+            &argv[1],
+            c.db as i32,
+        );
         server.dirty += 1;
 
         // Always replicate HINCRBYFLOAT as an HSET command with the final
@@ -842,7 +881,8 @@ fn add_hash_field_to_reply(c: &mut Client, o: Option<&mut RObj>, field: &[u8]) {
 /// C: t_hash.c hgetCommand()
 pub fn hget_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], NULLBULK) else {
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], NULLBULK)
+        else {
             return;
         };
         if check_type(c, o, OBJ_HASH) {
@@ -878,7 +918,8 @@ pub fn hmget_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hdelCommand()
 pub fn hdel_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_write_or_reply(server, c, &argv[1], CZERO) else {
+        let Some(o) = lookup_key_write_or_reply(server, c, &argv[1], CZERO)
+        else {
             return;
         };
         if check_type(c, o, OBJ_HASH) {
@@ -901,9 +942,21 @@ pub fn hdel_command(server: &mut RedisServer, c: &mut Client) {
         }
         if deleted != 0 {
             signal_modified_key(server, c.db, &argv[1]);
-            notify_keyspace_event(server, NOTIFY_HASH, "hdel", &argv[1], c.db as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_HASH,
+                "hdel",
+                &argv[1],
+                c.db as i32,
+            );
             if keyremoved {
-                notify_keyspace_event(server, NOTIFY_GENERIC, "del", &argv[1], c.db as i32);
+                notify_keyspace_event(
+                    server,
+                    NOTIFY_GENERIC,
+                    "del",
+                    &argv[1],
+                    c.db as i32,
+                );
             }
             server.dirty += deleted;
         }
@@ -916,7 +969,8 @@ pub fn hdel_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hlenCommand()
 pub fn hlen_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else {
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO)
+        else {
             return;
         };
         if check_type(c, o, OBJ_HASH) {
@@ -932,7 +986,8 @@ pub fn hlen_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hstrlenCommand()
 pub fn hstrlen_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else {
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO)
+        else {
             return;
         };
         if check_type(c, o, OBJ_HASH) {
@@ -946,7 +1001,11 @@ pub fn hstrlen_command(server: &mut RedisServer, c: &mut Client) {
 /// Replies the field or the value (`what`) of the pair at the cursor.
 ///
 /// C: t_hash.c addHashIteratorCursorToReply()
-fn add_hash_iterator_cursor_to_reply(c: &mut Client, cur: (&[u8], &[u8]), what: i32) {
+fn add_hash_iterator_cursor_to_reply(
+    c: &mut Client,
+    cur: (&[u8], &[u8]),
+    what: i32,
+) {
     if what & OBJ_HASH_KEY != 0 {
         add_reply_bulk_c_buffer(c, cur.0);
     } else {
@@ -957,9 +1016,15 @@ fn add_hash_iterator_cursor_to_reply(c: &mut Client, cur: (&[u8], &[u8]), what: 
 /// HKEYS, HVALS and HGETALL: every field, every value, or both (`flags`).
 ///
 /// C: t_hash.c genericHgetallCommand()
-fn generic_hgetall_command(server: &mut RedisServer, c: &mut Client, flags: i32) {
+fn generic_hgetall_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    flags: i32,
+) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else {
+        let Some(o) =
+            lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK)
+        else {
             return;
         };
         if check_type(c, o, OBJ_HASH) {
@@ -1018,7 +1083,8 @@ pub fn hgetall_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_hash.c hexistsCommand()
 pub fn hexists_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else {
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO)
+        else {
             return;
         };
         if check_type(c, o, OBJ_HASH) {
@@ -1037,7 +1103,8 @@ pub fn hscan_command(server: &mut RedisServer, c: &mut Client) {
         let Ok(cursor) = parse_scan_cursor_or_reply(c, &argv[2]) else {
             return;
         };
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYSCAN) else {
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYSCAN)
+        else {
             return;
         };
         if check_type(c, o, OBJ_HASH) {
@@ -1052,7 +1119,11 @@ pub fn hscan_command(server: &mut RedisServer, c: &mut Client) {
                     items.push(f.to_vec());
                     items.push(v.to_vec());
                 }
-                scan_generic_command(c, ScanObj::Items { items, pairs: true }, cursor);
+                scan_generic_command(
+                    c,
+                    ScanObj::Items { items, pairs: true },
+                    cursor,
+                );
             }
             Hash::Ht(d) => {
                 let mut step = |v: u64, out: &mut Vec<Vec<u8>>| {
@@ -1063,10 +1134,7 @@ pub fn hscan_command(server: &mut RedisServer, c: &mut Client) {
                 };
                 scan_generic_command(
                     c,
-                    ScanObj::Dict {
-                        scan: &mut step,
-                        pairs: true,
-                    },
+                    ScanObj::Dict { scan: &mut step, pairs: true },
                     cursor,
                 );
             }
@@ -1148,7 +1216,12 @@ mod tests {
     fn hash_type_set_converts_past_max_entries() {
         let mut o = new_hash();
         for i in 0..4 {
-            assert!(!hash_type_set(&mut o, format!("f{i}").as_bytes(), b"v", 4));
+            assert!(!hash_type_set(
+                &mut o,
+                format!("f{i}").as_bytes(),
+                b"v",
+                4
+            ));
         }
         assert_eq!(o.encoding, OBJ_ENCODING_ZIPLIST);
         assert!(!hash_type_set(&mut o, b"f4", b"v", 4));

@@ -34,7 +34,9 @@ use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
 use crate::server::*;
-use crate::t_string::{check_type, CZERO, NULLBULK, OK, SYNTAXERR, UNIT_SECONDS, WRONGTYPEERR};
+use crate::t_string::{
+    check_type, CZERO, NULLBULK, OK, SYNTAXERR, UNIT_SECONDS, WRONGTYPEERR,
+};
 
 // -------------------------- server.h: list constants --------------------------
 
@@ -95,10 +97,7 @@ enum Repr {
 
 impl Default for Repr {
     fn default() -> Repr {
-        Repr::Packed {
-            count: 0,
-            buf: Box::default(),
-        }
+        Repr::Packed { count: 0, buf: Box::default() }
     }
 }
 
@@ -184,7 +183,8 @@ fn packed_fits(count: usize, bytes: usize, fill: i32) -> bool {
     if fill >= 0 {
         count <= fill as usize && bytes <= SIZE_SAFETY_LIMIT
     } else {
-        let idx = ((-(fill as i64)) - 1).min(OPTIMIZATION_LEVEL.len() as i64 - 1);
+        let idx =
+            ((-(fill as i64)) - 1).min(OPTIMIZATION_LEVEL.len() as i64 - 1);
         bytes <= OPTIMIZATION_LEVEL[idx as usize]
     }
 }
@@ -315,7 +315,11 @@ impl List {
     /// Byte range of the entry at `index` (0-based from the head) of a
     /// packed list: (entry start, data start, data length, entry end).
     /// The caller checked the index. (no C twin)
-    fn packed_locate(buf: &[u8], count: usize, index: usize) -> (usize, usize, usize, usize) {
+    fn packed_locate(
+        buf: &[u8],
+        count: usize,
+        index: usize,
+    ) -> (usize, usize, usize, usize) {
         if index < count / 2 + 1 {
             let mut pos = 0;
             for _ in 0..index {
@@ -337,11 +341,7 @@ impl List {
     /// the last element) into a position, if it is in range. (no C twin)
     fn resolve_index(&self, index: i64) -> Option<usize> {
         let len = self.len() as i64;
-        let i = if index < 0 {
-            len.checked_add(index)?
-        } else {
-            index
-        };
+        let i = if index < 0 { len.checked_add(index)? } else { index };
         if i < 0 || i >= len {
             None
         } else {
@@ -356,7 +356,8 @@ impl List {
         let i = self.resolve_index(index)?;
         match &self.0 {
             Repr::Packed { count, buf } => {
-                let (_, start, n, _) = List::packed_locate(buf, *count as usize, i);
+                let (_, start, n, _) =
+                    List::packed_locate(buf, *count as usize, i);
                 Some(&buf[start..start + n])
             }
             Repr::Deque(d) => d.get(i).map(|v| v.as_slice()),
@@ -367,13 +368,19 @@ impl List {
     /// the index is out of range.
     ///
     /// Stands in for quicklistReplaceAtIndex() in quicklist.c. (no C twin)
-    pub fn replace_at_index(&mut self, index: i64, v: &[u8], fill: i32) -> bool {
+    pub fn replace_at_index(
+        &mut self,
+        index: i64,
+        v: &[u8],
+        fill: i32,
+    ) -> bool {
         let Some(i) = self.resolve_index(index) else {
             return false;
         };
         match &mut self.0 {
             Repr::Packed { count, buf } => {
-                let (from, _, _, to) = List::packed_locate(buf, *count as usize, i);
+                let (from, _, _, to) =
+                    List::packed_locate(buf, *count as usize, i);
                 let mut entry = vec![0u8; packed_entry_size(v.len())];
                 packed_write_entry(&mut entry, v);
                 packed_splice(buf, from, to - from, &entry);
@@ -417,7 +424,9 @@ impl List {
                 }
                 it
             }
-            Repr::Deque(d) => Iter(IterRepr::Deque(d.range(start.min(d.len())..))),
+            Repr::Deque(d) => {
+                Iter(IterRepr::Deque(d.range(start.min(d.len())..)))
+            }
         }
     }
 
@@ -453,20 +462,29 @@ impl List {
     /// from the head, equal to `pivot`. Returns false if there is none.
     ///
     /// C: t_list.c listTypeInsert() (with the seek of linsertCommand)
-    pub fn insert(&mut self, pivot: &[u8], v: &[u8], after: bool, fill: i32) -> bool {
+    pub fn insert(
+        &mut self,
+        pivot: &[u8],
+        v: &[u8],
+        after: bool,
+        fill: i32,
+    ) -> bool {
         let Some(i) = self.iter().position(|e| e == pivot) else {
             return false;
         };
         match &mut self.0 {
             Repr::Packed { count, buf } => {
-                let (from, _, _, to) = List::packed_locate(buf, *count as usize, i);
+                let (from, _, _, to) =
+                    List::packed_locate(buf, *count as usize, i);
                 let mut entry = vec![0u8; packed_entry_size(v.len())];
                 packed_write_entry(&mut entry, v);
                 packed_splice(buf, if after { to } else { from }, 0, &entry);
                 *count += 1;
                 self.check_fill(fill);
             }
-            Repr::Deque(d) => d.insert(if after { i + 1 } else { i }, v.to_vec()),
+            Repr::Deque(d) => {
+                d.insert(if after { i + 1 } else { i }, v.to_vec())
+            }
         }
         true
     }
@@ -541,12 +559,7 @@ impl List {
 pub struct Iter<'a>(IterRepr<'a>);
 
 enum IterRepr<'a> {
-    Packed {
-        buf: &'a [u8],
-        front: usize,
-        back: usize,
-        left: usize,
-    },
+    Packed { buf: &'a [u8], front: usize, back: usize, left: usize },
     Deque(std::collections::vec_deque::Iter<'a, Vec<u8>>),
 }
 
@@ -555,9 +568,7 @@ impl<'a> Iterator for Iter<'a> {
 
     fn next(&mut self) -> Option<&'a [u8]> {
         match &mut self.0 {
-            IterRepr::Packed {
-                buf, front, left, ..
-            } => {
+            IterRepr::Packed { buf, front, left, .. } => {
                 if *left == 0 {
                     return None;
                 }
@@ -582,9 +593,7 @@ impl<'a> Iterator for Iter<'a> {
 impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
-            IterRepr::Packed {
-                buf, back, left, ..
-            } => {
+            IterRepr::Packed { buf, back, left, .. } => {
                 if *left == 0 {
                     return None;
                 }
@@ -614,7 +623,11 @@ pub fn create_quicklist_object(server: &RedisServer) -> RObj {
 /// The list of a key, looked up without any side effect (no expiry, no
 /// access time, no stats): for code that already did the C lookup and
 /// holds what C would hold as a pointer. (no C twin)
-fn list_of<'a>(server: &'a mut RedisServer, dbid: usize, key: &[u8]) -> Option<&'a mut List> {
+fn list_of<'a>(
+    server: &'a mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) -> Option<&'a mut List> {
     match &mut server.db[dbid].dict.find_mut(key)?.ptr {
         Value::List(l) => Some(l),
         _ => None,
@@ -665,7 +678,11 @@ pub fn list_type_pop(
 }
 
 /// C: t_list.c listTypeLength()
-pub fn list_type_length(server: &mut RedisServer, dbid: usize, key: &[u8]) -> usize {
+pub fn list_type_length(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) -> usize {
     list_of(server, dbid, key).map_or(0, |l| l.len())
 }
 
@@ -681,14 +698,23 @@ pub fn list_type_length(server: &mut RedisServer, dbid: usize, key: &[u8]) -> us
 /// LPUSH/RPUSH key element [element ...]
 ///
 /// C: t_list.c pushGenericCommand()
-pub fn push_generic_command(server: &mut RedisServer, c: &mut Client, where_: i32) {
+pub fn push_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    where_: i32,
+) {
     let argv = std::mem::take(&mut c.argv);
     push_generic(server, c, &argv, where_);
     c.argv = argv;
 }
 
 /// The body of `push_generic_command`, with argv lent out. (no C twin)
-fn push_generic(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>], where_: i32) {
+fn push_generic(
+    server: &mut RedisServer,
+    c: &mut Client,
+    argv: &[Vec<u8>],
+    where_: i32,
+) {
     if argv[2..].iter().any(|e| e.len() > LIST_MAX_ITEM_SIZE) {
         add_reply_error(c, "Element too large");
         return;
@@ -727,11 +753,7 @@ fn push_generic(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>], wher
     };
     add_reply_long_long(c, len as i64);
     if pushed > 0 {
-        let event = if where_ == LIST_HEAD {
-            "lpush"
-        } else {
-            "rpush"
-        };
+        let event = if where_ == LIST_HEAD { "lpush" } else { "rpush" };
         signal_modified_key(server, dbid, key);
         notify_keyspace_event(server, NOTIFY_LIST, event, key, dbid as i32);
     }
@@ -751,14 +773,23 @@ pub fn rpush_command(server: &mut RedisServer, c: &mut Client) {
 /// LPUSHX/RPUSHX key element [element ...]: push only if the list exists.
 ///
 /// C: t_list.c pushxGenericCommand()
-pub fn pushx_generic_command(server: &mut RedisServer, c: &mut Client, where_: i32) {
+pub fn pushx_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    where_: i32,
+) {
     let argv = std::mem::take(&mut c.argv);
     pushx_generic(server, c, &argv, where_);
     c.argv = argv;
 }
 
 /// The body of `pushx_generic_command`. (no C twin)
-fn pushx_generic(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>], where_: i32) {
+fn pushx_generic(
+    server: &mut RedisServer,
+    c: &mut Client,
+    argv: &[Vec<u8>],
+    where_: i32,
+) {
     let dbid = c.db;
     let key = &argv[1];
     let fill = server.list_max_ziplist_size;
@@ -776,11 +807,7 @@ fn pushx_generic(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>], whe
     }
     add_reply_long_long(c, l.len() as i64);
     if pushed > 0 {
-        let event = if where_ == LIST_HEAD {
-            "lpush"
-        } else {
-            "rpush"
-        };
+        let event = if where_ == LIST_HEAD { "lpush" } else { "rpush" };
         signal_modified_key(server, dbid, key);
         notify_keyspace_event(server, NOTIFY_LIST, event, key, dbid as i32);
     }
@@ -868,7 +895,9 @@ pub fn lindex_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     if let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], NULLBULK) {
         if !check_type(c, o, OBJ_LIST) {
-            if let Some(index) = get_long_from_object_or_reply(c, &argv[2], None) {
+            if let Some(index) =
+                get_long_from_object_or_reply(c, &argv[2], None)
+            {
                 match as_list(o).and_then(|l| l.index(index)) {
                     Some(value) => add_reply_bulk(c, value),
                     None => add_reply(c, NULLBULK),
@@ -907,7 +936,8 @@ fn lset(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
     let Some(index) = get_long_from_object_or_reply(c, &argv[2], None) else {
         return;
     };
-    let replaced = as_list(o).is_some_and(|l| l.replace_at_index(index, value, fill));
+    let replaced =
+        as_list(o).is_some_and(|l| l.replace_at_index(index, value, fill));
     if !replaced {
         add_reply(c, OUTOFRANGEERR);
     } else {
@@ -921,14 +951,23 @@ fn lset(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
 /// LPOP/RPOP key
 ///
 /// C: t_list.c popGenericCommand()
-pub fn pop_generic_command(server: &mut RedisServer, c: &mut Client, where_: i32) {
+pub fn pop_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    where_: i32,
+) {
     let key = std::mem::take(&mut c.argv[1]);
     pop_generic(server, c, &key, where_);
     c.argv[1] = key;
 }
 
 /// The body of `pop_generic_command`. (no C twin)
-fn pop_generic(server: &mut RedisServer, c: &mut Client, key: &[u8], where_: i32) {
+fn pop_generic(
+    server: &mut RedisServer,
+    c: &mut Client,
+    key: &[u8],
+    where_: i32,
+) {
     let dbid = c.db;
     let Some(o) = lookup_key_write_or_reply(server, c, key, NULLBULK) else {
         return;
@@ -945,7 +984,13 @@ fn pop_generic(server: &mut RedisServer, c: &mut Client, key: &[u8], where_: i32
             add_reply_bulk(c, &value);
             notify_keyspace_event(server, NOTIFY_LIST, event, key, dbid as i32);
             if empty {
-                notify_keyspace_event(server, NOTIFY_GENERIC, "del", key, dbid as i32);
+                notify_keyspace_event(
+                    server,
+                    NOTIFY_GENERIC,
+                    "del",
+                    key,
+                    dbid as i32,
+                );
                 db_delete(server, dbid, key);
             }
             signal_modified_key(server, dbid, key);
@@ -975,14 +1020,16 @@ pub fn lrange_command(server: &mut RedisServer, c: &mut Client) {
 
 /// The body of `lrange_command`. (no C twin)
 fn lrange(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(mut start) = get_long_from_object_or_reply(c, &argv[2], None) else {
+    let Some(mut start) = get_long_from_object_or_reply(c, &argv[2], None)
+    else {
         return;
     };
     let Some(mut end) = get_long_from_object_or_reply(c, &argv[3], None) else {
         return;
     };
 
-    let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else {
+    let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK)
+    else {
         return;
     };
     if check_type(c, o, OBJ_LIST) {
@@ -1031,7 +1078,8 @@ pub fn ltrim_command(server: &mut RedisServer, c: &mut Client) {
 
 /// The body of `ltrim_command`. (no C twin)
 fn ltrim(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(mut start) = get_long_from_object_or_reply(c, &argv[2], None) else {
+    let Some(mut start) = get_long_from_object_or_reply(c, &argv[2], None)
+    else {
         return;
     };
     let Some(mut end) = get_long_from_object_or_reply(c, &argv[3], None) else {
@@ -1102,7 +1150,8 @@ fn lrem(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
         add_reply_error(c, "Element too large");
         return;
     }
-    let Some(toremove) = get_long_from_object_or_reply(c, &argv[2], None) else {
+    let Some(toremove) = get_long_from_object_or_reply(c, &argv[2], None)
+    else {
         return;
     };
 
@@ -1179,13 +1228,13 @@ pub fn rpoplpush_command(server: &mut RedisServer, c: &mut Client) {
     let rewritten = rpoplpush(server, c, &argv);
     c.argv = argv;
     if rewritten
-        && c.cmd
-            .is_some_and(|i| server.commands[i].name == "brpoplpush")
+        && c.cmd.is_some_and(|i| server.commands[i].name == "brpoplpush")
     {
         // C: rewriteClientCommandVector(c,3,shared.rpoplpush,argv[1],argv[2])
         let argv = std::mem::take(&mut c.argv);
         let mut it = argv.into_iter().skip(1);
-        let (src, dst) = (it.next().unwrap_or_default(), it.next().unwrap_or_default());
+        let (src, dst) =
+            (it.next().unwrap_or_default(), it.next().unwrap_or_default());
         c.argv = vec![b"RPOPLPUSH".to_vec(), src, dst];
         c.cmd = lookup_command(server, b"rpoplpush");
     }
@@ -1193,11 +1242,16 @@ pub fn rpoplpush_command(server: &mut RedisServer, c: &mut Client) {
 
 /// The body of `rpoplpush_command`; true when an element moved. (no C
 /// twin)
-fn rpoplpush(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) -> bool {
+fn rpoplpush(
+    server: &mut RedisServer,
+    c: &mut Client,
+    argv: &[Vec<u8>],
+) -> bool {
     let dbid = c.db;
     let touchedkey = &argv[1];
     let dstkey = &argv[2];
-    let Some(sobj) = lookup_key_write_or_reply(server, c, touchedkey, NULLBULK) else {
+    let Some(sobj) = lookup_key_write_or_reply(server, c, touchedkey, NULLBULK)
+    else {
         return false;
     };
     if check_type(c, sobj, OBJ_LIST) {
@@ -1223,7 +1277,13 @@ fn rpoplpush(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) -> bool
     notify_keyspace_event(server, NOTIFY_LIST, "rpop", touchedkey, dbid as i32);
     if list_type_length(server, dbid, touchedkey) == 0 {
         db_delete(server, dbid, touchedkey);
-        notify_keyspace_event(server, NOTIFY_GENERIC, "del", touchedkey, dbid as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_GENERIC,
+            "del",
+            touchedkey,
+            dbid as i32,
+        );
     }
     signal_modified_key(server, dbid, touchedkey);
     server.dirty += 1;
@@ -1287,11 +1347,18 @@ pub fn serve_client_blocked_on_list(
 
             // Notify event.
             let event = if where_ == LIST_HEAD { "lpop" } else { "rpop" };
-            notify_keyspace_event(server, NOTIFY_LIST, event, key, receiver.db as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_LIST,
+                event,
+                key,
+                receiver.db as i32,
+            );
         }
         Some(dstkey) => {
             // BRPOPLPUSH
-            let dtype = lookup_key_write(server, receiver.db, dstkey).map(|o| o.obj_type());
+            let dtype = lookup_key_write(server, receiver.db, dstkey)
+                .map(|o| o.obj_type());
             if dtype.is_some_and(|t| t != OBJ_LIST) {
                 // BRPOPLPUSH failed because of wrong destination type.
                 add_reply(receiver, WRONGTYPEERR);
@@ -1306,14 +1373,32 @@ pub fn serve_client_blocked_on_list(
                 &[b"RPOP".to_vec(), key.to_vec()],
                 PROPAGATE_AOF | PROPAGATE_REPL,
             );
-            rpoplpush_handle_push(server, receiver, dstkey, dtype.is_some(), value);
+            rpoplpush_handle_push(
+                server,
+                receiver,
+                dstkey,
+                dtype.is_some(),
+                value,
+            );
             // Propagate the LPUSH operation.
             let lpush = lookup_command(server, b"lpush").unwrap_or_default();
             let argv = [b"LPUSH".to_vec(), dstkey.to_vec(), value.to_vec()];
-            propagate(server, lpush, dbid, &argv, PROPAGATE_AOF | PROPAGATE_REPL);
+            propagate(
+                server,
+                lpush,
+                dbid,
+                &argv,
+                PROPAGATE_AOF | PROPAGATE_REPL,
+            );
 
             // Notify event ("lpush" was notified by rpoplpushHandlePush).
-            notify_keyspace_event(server, NOTIFY_LIST, "rpop", key, receiver.db as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_LIST,
+                "rpop",
+                key,
+                receiver.db as i32,
+            );
         }
     }
     Ok(())
@@ -1322,7 +1407,11 @@ pub fn serve_client_blocked_on_list(
 /// Blocking RPOP/LPOP: BLPOP/BRPOP key [key ...] timeout
 ///
 /// C: t_list.c blockingPopGenericCommand()
-pub fn blocking_pop_generic_command(server: &mut RedisServer, c: &mut Client, where_: i32) {
+pub fn blocking_pop_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    where_: i32,
+) {
     let argv = std::mem::take(&mut c.argv);
     let rewrite = blocking_pop_generic(server, c, &argv, where_);
     c.argv = argv;
@@ -1350,7 +1439,9 @@ fn blocking_pop_generic(
     where_: i32,
 ) -> Option<usize> {
     let argc = argv.len();
-    let timeout = get_timeout_from_object_or_reply(c, &argv[argc - 1], UNIT_SECONDS).ok()?;
+    let timeout =
+        get_timeout_from_object_or_reply(c, &argv[argc - 1], UNIT_SECONDS)
+            .ok()?;
     let dbid = c.db;
 
     for (j, key) in argv.iter().enumerate().take(argc - 1).skip(1) {
@@ -1375,7 +1466,13 @@ fn blocking_pop_generic(
         notify_keyspace_event(server, NOTIFY_LIST, event, key, dbid as i32);
         if empty {
             db_delete(server, dbid, key);
-            notify_keyspace_event(server, NOTIFY_GENERIC, "del", key, dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_GENERIC,
+                "del",
+                key,
+                dbid as i32,
+            );
         }
         signal_modified_key(server, dbid, key);
         server.dirty += 1;
@@ -1409,7 +1506,9 @@ pub fn brpop_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_list.c brpoplpushCommand()
 pub fn brpoplpush_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
-    let Ok(timeout) = get_timeout_from_object_or_reply(c, &argv[3], UNIT_SECONDS) else {
+    let Ok(timeout) =
+        get_timeout_from_object_or_reply(c, &argv[3], UNIT_SECONDS)
+    else {
         c.argv = argv;
         return;
     };
@@ -1452,9 +1551,7 @@ mod tests {
     use super::*;
 
     fn items(l: &List) -> Vec<String> {
-        l.iter()
-            .map(|e| String::from_utf8_lossy(e).into_owned())
-            .collect()
+        l.iter().map(|e| String::from_utf8_lossy(e).into_owned()).collect()
     }
 
     fn from(elems: &[&str], fill: i32) -> List {

@@ -25,7 +25,9 @@ use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
 use crate::server::*;
-use crate::t_string::{check_type, CONE, CZERO, NULLBULK, SYNTAXERR, WRONGTYPEERR};
+use crate::t_string::{
+    check_type, CONE, CZERO, NULLBULK, SYNTAXERR, WRONGTYPEERR,
+};
 
 /// shared.emptymultibulk
 const EMPTYMULTIBULK: &[u8] = b"*0\r\n";
@@ -116,7 +118,9 @@ impl Set {
     pub fn is_member(&self, value: &[u8]) -> bool {
         match self {
             Set::Ht(d) => d.find(value).is_some(),
-            Set::Intset(is) => string2ll(value).is_some_and(|v| is.intset_find(v)),
+            Set::Intset(is) => {
+                string2ll(value).is_some_and(|v| is.intset_find(v))
+            }
         }
     }
 
@@ -162,8 +166,7 @@ impl std::fmt::Debug for Set {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_set()
             .entries(
-                self.iter()
-                    .map(|e| String::from_utf8_lossy(&e).into_owned()),
+                self.iter().map(|e| String::from_utf8_lossy(&e).into_owned()),
             )
             .finish()
     }
@@ -241,7 +244,11 @@ pub fn set_type_create(lru: u32, value: &[u8]) -> RObj {
 /// server.
 ///
 /// C: t_set.c setTypeAdd()
-pub fn set_type_add(subject: &mut RObj, value: &[u8], set_max_intset_entries: usize) -> bool {
+pub fn set_type_add(
+    subject: &mut RObj,
+    value: &[u8],
+    set_max_intset_entries: usize,
+) -> bool {
     match set_mut(subject) {
         Set::Ht(d) => d.dict_add(value.into(), ()).is_ok(),
         Set::Intset(is) => {
@@ -364,7 +371,10 @@ pub fn set_type_convert(setobj: &mut RObj, enc: u8) {
 /// command can read them while it passes the client around mutably, and
 /// puts them back after (a command may rewrite them for propagation).
 /// (no C twin)
-fn with_argv<R>(c: &mut Client, f: impl FnOnce(&mut Client, &mut Vec<Vec<u8>>) -> R) -> R {
+fn with_argv<R>(
+    c: &mut Client,
+    f: impl FnOnce(&mut Client, &mut Vec<Vec<u8>>) -> R,
+) -> R {
     let mut argv = std::mem::take(&mut c.argv);
     let r = f(c, &mut argv);
     c.argv = argv;
@@ -374,7 +384,11 @@ fn with_argv<R>(c: &mut Client, f: impl FnOnce(&mut Client, &mut Vec<Vec<u8>>) -
 /// The set at `key` after a lookup that already checked it, without
 /// touching it again. (no C twin: C keeps the robj pointer; here the
 /// borrow of the server had to end in between)
-fn set_at<'a>(server: &'a mut RedisServer, dbid: usize, key: &[u8]) -> &'a mut RObj {
+fn set_at<'a>(
+    server: &'a mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) -> &'a mut RObj {
     match lookup_key(server, dbid, key, LOOKUP_NOTOUCH) {
         Some(o) => o,
         None => unreachable!("the set was looked up just before"),
@@ -392,7 +406,9 @@ pub fn sadd_command(server: &mut RedisServer, c: &mut Client) {
         // checker cannot hand out the found reference and let the other
         // branch add the key.
         match lookup_key_write(server, dbid, &argv[1]) {
-            None => db_add(server, dbid, &argv[1], set_type_create(lru, &argv[2])),
+            None => {
+                db_add(server, dbid, &argv[1], set_type_create(lru, &argv[2]))
+            }
             Some(set) if set.obj_type() != OBJ_SET => {
                 add_reply(c, WRONGTYPEERR);
                 return;
@@ -409,7 +425,13 @@ pub fn sadd_command(server: &mut RedisServer, c: &mut Client) {
         }
         if added != 0 {
             signal_modified_key(server, dbid, &argv[1]);
-            notify_keyspace_event(server, NOTIFY_SET, "sadd", &argv[1], dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_SET,
+                "sadd",
+                &argv[1],
+                dbid as i32,
+            );
         }
         server.dirty += added;
         add_reply_long_long(c, added);
@@ -422,7 +444,8 @@ pub fn sadd_command(server: &mut RedisServer, c: &mut Client) {
 pub fn srem_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let dbid = c.db;
-        let Some(set) = lookup_key_write_or_reply(server, c, &argv[1], CZERO) else {
+        let Some(set) = lookup_key_write_or_reply(server, c, &argv[1], CZERO)
+        else {
             return;
         };
         if check_type(c, set, OBJ_SET) {
@@ -445,9 +468,21 @@ pub fn srem_command(server: &mut RedisServer, c: &mut Client) {
         }
         if deleted != 0 {
             signal_modified_key(server, dbid, &argv[1]);
-            notify_keyspace_event(server, NOTIFY_SET, "srem", &argv[1], dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_SET,
+                "srem",
+                &argv[1],
+                dbid as i32,
+            );
             if keyremoved {
-                notify_keyspace_event(server, NOTIFY_GENERIC, "del", &argv[1], dbid as i32);
+                notify_keyspace_event(
+                    server,
+                    NOTIFY_GENERIC,
+                    "del",
+                    &argv[1],
+                    dbid as i32,
+                );
             }
             server.dirty += deleted;
         }
@@ -500,7 +535,13 @@ pub fn smove_command(server: &mut RedisServer, c: &mut Client) {
         // Remove the src set from the database when empty
         if src_empty {
             db_delete(server, dbid, src);
-            notify_keyspace_event(server, NOTIFY_GENERIC, "del", src, dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_GENERIC,
+                "del",
+                src,
+                dbid as i32,
+            );
         }
 
         // Create the destination set when it doesn't exist
@@ -526,7 +567,8 @@ pub fn smove_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_set.c sismemberCommand()
 pub fn sismember_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else {
+        let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], CZERO)
+        else {
             return;
         };
         if check_type(c, set, OBJ_SET) {
@@ -545,7 +587,8 @@ pub fn sismember_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_set.c scardCommand()
 pub fn scard_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO) else {
+        let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO)
+        else {
             return;
         };
         if check_type(c, o, OBJ_SET) {
@@ -567,7 +610,11 @@ const SPOP_MOVE_STRATEGY_MUL: u64 = 5;
 /// command is handled by the spopCommand() function itself.
 ///
 /// C: t_set.c spopWithCountCommand()
-fn spop_with_count_command(server: &mut RedisServer, c: &mut Client, argv: &mut Vec<Vec<u8>>) {
+fn spop_with_count_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    argv: &mut Vec<Vec<u8>>,
+) {
     let dbid = c.db;
 
     // Get the count argument
@@ -583,7 +630,9 @@ fn spop_with_count_command(server: &mut RedisServer, c: &mut Client, argv: &mut 
 
     // Make sure a key with the name inputted exists, and that it's type is
     // indeed a set. Otherwise, return nil
-    let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else {
+    let Some(set) =
+        lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK)
+    else {
         return;
     };
     if check_type(c, set, OBJ_SET) {
@@ -612,7 +661,13 @@ fn spop_with_count_command(server: &mut RedisServer, c: &mut Client, argv: &mut 
 
         // Delete the set as it is now empty
         db_delete(server, dbid, &argv[1]);
-        notify_keyspace_event(server, NOTIFY_GENERIC, "del", &argv[1], dbid as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_GENERIC,
+            "del",
+            &argv[1],
+            dbid as i32,
+        );
 
         // Propagate this command as an DEL operation
         let key = std::mem::take(&mut argv[1]);
@@ -680,7 +735,8 @@ fn spop_with_count_command(server: &mut RedisServer, c: &mut Client, argv: &mut 
         while remaining > 0 {
             remaining -= 1;
             let sdsele = set_type_random_element(set).to_vec();
-            let ns = newset.get_or_insert_with(|| set_type_create(lru, &sdsele));
+            let ns =
+                newset.get_or_insert_with(|| set_type_create(lru, &sdsele));
             set_type_add(ns, &sdsele, max);
             set_type_remove(set, &sdsele);
         }
@@ -704,7 +760,13 @@ fn spop_with_count_command(server: &mut RedisServer, c: &mut Client, argv: &mut 
     if let Some(srem) = lookup_command(server, b"srem") {
         for objele in popped {
             let propargv = vec![b"SREM".to_vec(), argv[1].clone(), objele];
-            also_propagate(server, srem, dbid, propargv, PROPAGATE_AOF | PROPAGATE_REPL);
+            also_propagate(
+                server,
+                srem,
+                dbid,
+                propargv,
+                PROPAGATE_AOF | PROPAGATE_REPL,
+            );
         }
     }
 
@@ -733,7 +795,9 @@ pub fn spop_command(server: &mut RedisServer, c: &mut Client) {
 
         // Make sure a key with the name inputted exists, and that it's type
         // is indeed a set
-        let Some(set) = lookup_key_write_or_reply(server, c, &argv[1], NULLBULK) else {
+        let Some(set) =
+            lookup_key_write_or_reply(server, c, &argv[1], NULLBULK)
+        else {
             return;
         };
         if check_type(c, set, OBJ_SET) {
@@ -756,7 +820,13 @@ pub fn spop_command(server: &mut RedisServer, c: &mut Client) {
         };
         let empty = set_type_size(set) == 0;
 
-        notify_keyspace_event(server, NOTIFY_SET, "spop", &argv[1], dbid as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_SET,
+            "spop",
+            &argv[1],
+            dbid as i32,
+        );
 
         // Add the element to the reply
         add_reply_bulk(c, &ele);
@@ -768,7 +838,13 @@ pub fn spop_command(server: &mut RedisServer, c: &mut Client) {
         // Delete the set if it's empty
         if empty {
             db_delete(server, dbid, &argv[1]);
-            notify_keyspace_event(server, NOTIFY_GENERIC, "del", &argv[1], dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_GENERIC,
+                "del",
+                &argv[1],
+                dbid as i32,
+            );
         }
 
         // Set has been modified
@@ -788,7 +864,11 @@ const SRANDMEMBER_SUB_STRATEGY_MUL: u64 = 3;
 /// command is handled by the srandmemberCommand() function itself.
 ///
 /// C: t_set.c srandmemberWithCountCommand()
-fn srandmember_with_count_command(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
+fn srandmember_with_count_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    argv: &[Vec<u8>],
+) {
     let Some(l) = get_long_from_object_or_reply(c, &argv[2], None) else {
         return;
     };
@@ -801,7 +881,9 @@ fn srandmember_with_count_command(server: &mut RedisServer, c: &mut Client, argv
         (l.unsigned_abs(), false)
     };
 
-    let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK) else {
+    let Some(set) =
+        lookup_key_read_or_reply(server, c, &argv[1], EMPTYMULTIBULK)
+    else {
         return;
     };
     if check_type(c, set, OBJ_SET) {
@@ -858,7 +940,8 @@ fn srandmember_with_count_command(server: &mut RedisServer, c: &mut Client, argv
 
         // Remove random elements to reach the right count.
         while size > count {
-            let Some(key) = d.dict_get_random_key().map(|de| de.key().clone()) else {
+            let Some(key) = d.dict_get_random_key().map(|de| de.key().clone())
+            else {
                 break;
             };
             d.dict_delete(&key);
@@ -871,7 +954,8 @@ fn srandmember_with_count_command(server: &mut RedisServer, c: &mut Client, argv
         // unique elements to reach the specified count.
         let mut added = 0;
         while added < count {
-            let objele = set_type_random_element(set).to_vec().into_boxed_slice();
+            let objele =
+                set_type_random_element(set).to_vec().into_boxed_slice();
             // Try to add the object to the dictionary. If it already exists
             // it is dropped, otherwise increment the number of objects we
             // have in the result dictionary.
@@ -901,7 +985,8 @@ pub fn srandmember_command(server: &mut RedisServer, c: &mut Client) {
             return;
         }
 
-        let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], NULLBULK) else {
+        let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], NULLBULK)
+        else {
             return;
         };
         if check_type(c, set, OBJ_SET) {
@@ -919,7 +1004,10 @@ pub fn srandmember_command(server: &mut RedisServer, c: &mut Client) {
 /// merge-sort qsort is).
 ///
 /// C: t_set.c qsortCompareSetsByCardinality()
-fn qsort_compare_sets_by_cardinality(s1: &&RObj, s2: &&RObj) -> std::cmp::Ordering {
+fn qsort_compare_sets_by_cardinality(
+    s1: &&RObj,
+    s2: &&RObj,
+) -> std::cmp::Ordering {
     set_type_size(s1).cmp(&set_type_size(s2))
 }
 
@@ -1022,10 +1110,8 @@ fn sinter_generic_command(
         }
         return;
     }
-    let mut sets: Vec<&RObj> = sets_of(server, dbid, setkeys, &found)
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut sets: Vec<&RObj> =
+        sets_of(server, dbid, setkeys, &found).into_iter().flatten().collect();
     if sets.len() != setkeys.len() {
         // Cannot happen: every key was just found.
         add_reply(c, EMPTYMULTIBULK);
@@ -1093,8 +1179,12 @@ fn sinter_generic_command(
             match dstset.as_mut() {
                 None => {
                     match ele {
-                        SetEle::Str(elesds) => add_reply_bulk_c_buffer(c, elesds),
-                        SetEle::Int(intobj) => add_reply_bulk_long_long(c, intobj),
+                        SetEle::Str(elesds) => {
+                            add_reply_bulk_c_buffer(c, elesds)
+                        }
+                        SetEle::Int(intobj) => {
+                            add_reply_bulk_long_long(c, intobj)
+                        }
                     }
                     cardinality += 1;
                 }
@@ -1114,11 +1204,23 @@ fn sinter_generic_command(
         if size > 0 {
             db_add(server, dbid, dstkey, dstset);
             add_reply_long_long(c, size as i64);
-            notify_keyspace_event(server, NOTIFY_SET, "sinterstore", dstkey, dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_SET,
+                "sinterstore",
+                dstkey,
+                dbid as i32,
+            );
         } else {
             add_reply(c, CZERO);
             if deleted {
-                notify_keyspace_event(server, NOTIFY_GENERIC, "del", dstkey, dbid as i32);
+                notify_keyspace_event(
+                    server,
+                    NOTIFY_GENERIC,
+                    "del",
+                    dstkey,
+                    dbid as i32,
+                );
             }
         }
         signal_modified_key(server, dbid, dstkey);
@@ -1132,9 +1234,7 @@ fn sinter_generic_command(
 ///
 /// C: t_set.c sinterCommand()
 pub fn sinter_command(server: &mut RedisServer, c: &mut Client) {
-    with_argv(c, |c, argv| {
-        sinter_generic_command(server, c, &argv[1..], None)
-    })
+    with_argv(c, |c, argv| sinter_generic_command(server, c, &argv[1..], None))
 }
 
 /// SINTERSTORE destination key [key ...]
@@ -1300,11 +1400,23 @@ fn sunion_diff_generic_command(
                 } else {
                     "sdiffstore"
                 };
-                notify_keyspace_event(server, NOTIFY_SET, event, dstkey, dbid as i32);
+                notify_keyspace_event(
+                    server,
+                    NOTIFY_SET,
+                    event,
+                    dstkey,
+                    dbid as i32,
+                );
             } else {
                 add_reply(c, CZERO);
                 if deleted {
-                    notify_keyspace_event(server, NOTIFY_GENERIC, "del", dstkey, dbid as i32);
+                    notify_keyspace_event(
+                        server,
+                        NOTIFY_GENERIC,
+                        "del",
+                        dstkey,
+                        dbid as i32,
+                    );
                 }
             }
             signal_modified_key(server, dbid, dstkey);
@@ -1327,7 +1439,13 @@ pub fn sunion_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_set.c sunionstoreCommand()
 pub fn sunionstore_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        sunion_diff_generic_command(server, c, &argv[2..], Some(&argv[1]), SET_OP_UNION)
+        sunion_diff_generic_command(
+            server,
+            c,
+            &argv[2..],
+            Some(&argv[1]),
+            SET_OP_UNION,
+        )
     })
 }
 
@@ -1345,7 +1463,13 @@ pub fn sdiff_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_set.c sdiffstoreCommand()
 pub fn sdiffstore_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
-        sunion_diff_generic_command(server, c, &argv[2..], Some(&argv[1]), SET_OP_DIFF)
+        sunion_diff_generic_command(
+            server,
+            c,
+            &argv[2..],
+            Some(&argv[1]),
+            SET_OP_DIFF,
+        )
     })
 }
 
@@ -1357,7 +1481,9 @@ pub fn sscan_command(server: &mut RedisServer, c: &mut Client) {
         let Ok(cursor) = parse_scan_cursor_or_reply(c, &argv[2]) else {
             return;
         };
-        let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], EMPTYSCAN) else {
+        let Some(set) =
+            lookup_key_read_or_reply(server, c, &argv[1], EMPTYSCAN)
+        else {
             return;
         };
         if check_type(c, set, OBJ_SET) {
@@ -1370,22 +1496,17 @@ pub fn sscan_command(server: &mut RedisServer, c: &mut Client) {
                 let items = is.iter().map(ll2string).collect();
                 scan_generic_command(
                     c,
-                    ScanObj::Items {
-                        items,
-                        pairs: false,
-                    },
+                    ScanObj::Items { items, pairs: false },
                     cursor,
                 );
             }
             Set::Ht(d) => {
-                let mut step =
-                    |v: u64, out: &mut Vec<Vec<u8>>| d.dict_scan(v, |k, _| out.push(k.to_vec()));
+                let mut step = |v: u64, out: &mut Vec<Vec<u8>>| {
+                    d.dict_scan(v, |k, _| out.push(k.to_vec()))
+                };
                 scan_generic_command(
                     c,
-                    ScanObj::Dict {
-                        scan: &mut step,
-                        pairs: false,
-                    },
+                    ScanObj::Dict { scan: &mut step, pairs: false },
                     cursor,
                 );
             }
@@ -1433,7 +1554,11 @@ mod tests {
         reply(c)
     }
 
-    fn members(server: &mut RedisServer, c: &mut Client, key: &str) -> Vec<Vec<u8>> {
+    fn members(
+        server: &mut RedisServer,
+        c: &mut Client,
+        key: &str,
+    ) -> Vec<Vec<u8>> {
         let dbid = c.db;
         match lookup_key(server, dbid, key.as_bytes(), LOOKUP_NOTOUCH) {
             Some(o) => set_ref(o).iter().map(|e| e.into_owned()).collect(),
@@ -1476,7 +1601,10 @@ mod tests {
                 assert_eq!(op.cmd, srem);
                 assert_eq!(op.target, PROPAGATE_AOF | PROPAGATE_REPL);
                 assert_eq!(&op.argv[..2], &argv(&["SREM", "s"])[..]);
-                assert!(!left.contains(&op.argv[2]), "popped elements left the set");
+                assert!(
+                    !left.contains(&op.argv[2]),
+                    "popped elements left the set"
+                );
             }
             assert_eq!(server.dirty - dirty, count as i64 + 1);
         }
@@ -1495,7 +1623,9 @@ mod tests {
         let mut args = vec!["sadd", "s"];
         args.extend(nums.iter().map(|s| s.as_str()));
         run(&mut server, &mut c, &args);
-        for (count, expect) in [("-100", 100), ("100", 50), ("45", 45), ("5", 5), ("0", 0)] {
+        for (count, expect) in
+            [("-100", 100), ("100", 50), ("45", 45), ("5", 5), ("0", 0)]
+        {
             let r = run(&mut server, &mut c, &["srandmember", "s", count]);
             assert!(r.starts_with(&format!("*{expect}\r\n")), "{count}: {r}");
             let elems: Vec<&str> = r
@@ -1507,7 +1637,11 @@ mod tests {
             assert_eq!(elems.len(), expect);
             if !count.starts_with('-') {
                 let uniq: std::collections::HashSet<_> = elems.iter().collect();
-                assert_eq!(uniq.len(), expect, "unique members for a positive count");
+                assert_eq!(
+                    uniq.len(),
+                    expect,
+                    "unique members for a positive count"
+                );
             }
             assert!(elems.iter().all(|e| nums.iter().any(|n| n == e)));
         }
@@ -1559,7 +1693,8 @@ mod tests {
         for v in [b"3", b"1", b"2"] {
             set_type_add(&mut o, v, 512);
         }
-        let v: Vec<Vec<u8>> = set_ref(&o).iter().map(|e| e.into_owned()).collect();
+        let v: Vec<Vec<u8>> =
+            set_ref(&o).iter().map(|e| e.into_owned()).collect();
         assert_eq!(v, vec![b"1".to_vec(), b"2".to_vec(), b"3".to_vec()]);
         let cloned = set_ref(&o).clone();
         assert_eq!(cloned.len(), 3);

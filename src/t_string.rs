@@ -3,8 +3,8 @@
 //!
 //! Ports t_string.c from Redis 5.0.14, in the same order.
 
-use crate::long_double::LongDouble;
 use crate::db::*;
+use crate::long_double::LongDouble;
 use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
@@ -27,7 +27,10 @@ fn check_string_length(c: &mut Client, size: i64) -> CResult {
 /// will propagate the command afterwards, copied otherwise (C shares the
 /// object between argv and the keyspace). (no C twin)
 pub fn take_arg(server: &RedisServer, c: &mut Client, i: usize) -> Vec<u8> {
-    if server.repl_backlog.is_none() && server.slaves.is_empty() && c.flags & CLIENT_MULTI == 0 {
+    if server.repl_backlog.is_none()
+        && server.slaves.is_empty()
+        && c.flags & CLIENT_MULTI == 0
+    {
         std::mem::take(&mut c.argv[i])
     } else {
         c.argv[i].clone()
@@ -44,7 +47,8 @@ pub fn check_type(c: &mut Client, o: &RObj, type_: u8) -> bool {
 }
 
 /// shared.wrongtypeerr
-pub const WRONGTYPEERR: &[u8] = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+pub const WRONGTYPEERR: &[u8] =
+    b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 /// shared.syntaxerr
 pub const SYNTAXERR: &[u8] = b"-ERR syntax error\r\n";
 /// shared.nullbulk
@@ -118,7 +122,10 @@ pub fn set_generic_command(
         milliseconds = ms;
         if milliseconds <= 0 {
             let name = c.cmd.map(|i| server.commands[i].name).unwrap_or("set");
-            add_reply_error_format(c, format_args!("invalid expire time in {}", name));
+            add_reply_error_format(
+                c,
+                format_args!("invalid expire time in {}", name),
+            );
             return;
         }
         if unit == UNIT_SECONDS {
@@ -130,8 +137,10 @@ pub fn set_generic_command(
     }
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[key_idx]);
-    if (flags & OBJ_SET_NX != 0 && lookup_key_write(server, dbid, &key).is_some())
-        || (flags & OBJ_SET_XX != 0 && lookup_key_write(server, dbid, &key).is_none())
+    if (flags & OBJ_SET_NX != 0
+        && lookup_key_write(server, dbid, &key).is_some())
+        || (flags & OBJ_SET_XX != 0
+            && lookup_key_write(server, dbid, &key).is_none())
     {
         c.argv[key_idx] = key;
         add_reply(c, abort_reply.unwrap_or(NULLBULK));
@@ -139,7 +148,11 @@ pub fn set_generic_command(
     }
     // Divergence from C: KEEPTTL (from a 7.0 master, see OBJ_KEEPTTL)
     // keeps the time to live set_key() would remove.
-    let keepttl = if flags & OBJ_KEEPTTL != 0 { get_expire(server, dbid, &key) } else { -1 };
+    let keepttl = if flags & OBJ_KEEPTTL != 0 {
+        get_expire(server, dbid, &key)
+    } else {
+        -1
+    };
     set_key(server, dbid, &key, val);
     if keepttl != -1 {
         set_expire(server, Some(&*c), dbid, &key, keepttl);
@@ -148,13 +161,22 @@ pub fn set_generic_command(
     if expire_idx.is_some() {
         // Divergence from C: EXAT/PXAT (from a 7.0 master) give the unix
         // time itself.
-        let when =
-            if flags & (OBJ_EXAT | OBJ_PXAT) != 0 { milliseconds } else { mstime().wrapping_add(milliseconds) };
+        let when = if flags & (OBJ_EXAT | OBJ_PXAT) != 0 {
+            milliseconds
+        } else {
+            mstime().wrapping_add(milliseconds)
+        };
         set_expire(server, Some(&*c), dbid, &key, when);
     }
     notify_keyspace_event(server, NOTIFY_STRING, "set", &key, dbid as i32);
     if expire_idx.is_some() {
-        notify_keyspace_event(server, NOTIFY_GENERIC, "expire", &key, dbid as i32);
+        notify_keyspace_event(
+            server,
+            NOTIFY_GENERIC,
+            "expire",
+            &key,
+            dbid as i32,
+        );
     }
     c.argv[key_idx] = key;
     add_reply(c, ok_reply.unwrap_or(OK));
@@ -175,12 +197,18 @@ pub fn set_command(server: &mut RedisServer, c: &mut Client) {
             flags |= OBJ_SET_NX;
         } else if a.eq_ignore_ascii_case(b"xx") && flags & OBJ_SET_NX == 0 {
             flags |= OBJ_SET_XX;
-        } else if a.eq_ignore_ascii_case(b"ex") && flags & OBJ_SET_PX == 0 && has_next {
+        } else if a.eq_ignore_ascii_case(b"ex")
+            && flags & OBJ_SET_PX == 0
+            && has_next
+        {
             flags |= OBJ_SET_EX;
             unit = UNIT_SECONDS;
             expire = Some(j + 1);
             j += 1;
-        } else if a.eq_ignore_ascii_case(b"px") && flags & OBJ_SET_EX == 0 && has_next {
+        } else if a.eq_ignore_ascii_case(b"px")
+            && flags & OBJ_SET_EX == 0
+            && has_next
+        {
             flags |= OBJ_SET_PX;
             unit = UNIT_MILLISECONDS;
             expire = Some(j + 1);
@@ -192,11 +220,15 @@ pub fn set_command(server: &mut RedisServer, c: &mut Client) {
             && flags & (OBJ_SET_EX | OBJ_SET_PX | OBJ_EXAT | OBJ_PXAT) == 0
         {
             flags |= OBJ_KEEPTTL;
-        } else if c.flags & CLIENT_MASTER != 0 && a.eq_ignore_ascii_case(b"get") {
+        } else if c.flags & CLIENT_MASTER != 0 && a.eq_ignore_ascii_case(b"get")
+        {
             flags |= OBJ_SET_GET;
         } else if c.flags & CLIENT_MASTER != 0
-            && (a.eq_ignore_ascii_case(b"exat") || a.eq_ignore_ascii_case(b"pxat"))
-            && flags & (OBJ_SET_EX | OBJ_SET_PX | OBJ_EXAT | OBJ_PXAT | OBJ_KEEPTTL) == 0
+            && (a.eq_ignore_ascii_case(b"exat")
+                || a.eq_ignore_ascii_case(b"pxat"))
+            && flags
+                & (OBJ_SET_EX | OBJ_SET_PX | OBJ_EXAT | OBJ_PXAT | OBJ_KEEPTTL)
+                == 0
             && has_next
         {
             if a.eq_ignore_ascii_case(b"exat") {
@@ -223,35 +255,72 @@ pub fn set_command(server: &mut RedisServer, c: &mut Client) {
 pub fn setnx_command(server: &mut RedisServer, c: &mut Client) {
     let v = take_arg(server, c, 2);
     let val = try_object_encoding(server.lruclock, v);
-    set_generic_command(server, c, OBJ_SET_NX, 1, val, None, 0, Some(CONE), Some(CZERO));
+    set_generic_command(
+        server,
+        c,
+        OBJ_SET_NX,
+        1,
+        val,
+        None,
+        0,
+        Some(CONE),
+        Some(CZERO),
+    );
 }
 
 /// C: t_string.c setexCommand()
 pub fn setex_command(server: &mut RedisServer, c: &mut Client) {
     let v = take_arg(server, c, 3);
     let val = try_object_encoding(server.lruclock, v);
-    set_generic_command(server, c, OBJ_SET_NO_FLAGS, 1, val, Some(2), UNIT_SECONDS, None, None);
+    set_generic_command(
+        server,
+        c,
+        OBJ_SET_NO_FLAGS,
+        1,
+        val,
+        Some(2),
+        UNIT_SECONDS,
+        None,
+        None,
+    );
 }
 
 /// C: t_string.c psetexCommand()
 pub fn psetex_command(server: &mut RedisServer, c: &mut Client) {
     let v = take_arg(server, c, 3);
     let val = try_object_encoding(server.lruclock, v);
-    set_generic_command(server, c, OBJ_SET_NO_FLAGS, 1, val, Some(2), UNIT_MILLISECONDS, None, None);
+    set_generic_command(
+        server,
+        c,
+        OBJ_SET_NO_FLAGS,
+        1,
+        val,
+        Some(2),
+        UNIT_MILLISECONDS,
+        None,
+        None,
+    );
 }
 
 /// Replies with the string value of the key, or the null bulk. Returns
 /// Err on a wrong type (already replied).
 ///
 /// C: t_string.c getGenericCommand()
-pub fn get_generic_command(server: &mut RedisServer, c: &mut Client) -> CResult {
+pub fn get_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+) -> CResult {
     let key = std::mem::take(&mut c.argv[1]);
     let r = get_generic_command_key(server, c, &key);
     c.argv[1] = key;
     r
 }
 
-fn get_generic_command_key(server: &mut RedisServer, c: &mut Client, key: &[u8]) -> CResult {
+fn get_generic_command_key(
+    server: &mut RedisServer,
+    c: &mut Client,
+    key: &[u8],
+) -> CResult {
     let Some(o) = lookup_key_read(server, c, key) else {
         add_reply(c, NULLBULK);
         return Ok(());
@@ -335,8 +404,13 @@ fn setrange_key(
             // offset near LONG_MAX wraps negative, passes the check, and
             // the allocation aborts the server (OOM); we saturate, and
             // refuse it as too big.
-            check_string_length(c, (offset as i64).saturating_add(value.len() as i64)).ok()?;
-            let o = create_raw_string_object(lru, vec![0u8; offset + value.len()]);
+            check_string_length(
+                c,
+                (offset as i64).saturating_add(value.len() as i64),
+            )
+            .ok()?;
+            let o =
+                create_raw_string_object(lru, vec![0u8; offset + value.len()]);
             db_add(server, dbid, key, o);
         }
         Some(o) => {
@@ -352,7 +426,11 @@ fn setrange_key(
             }
             // Return when the resulting string exceeds allowed size (the
             // same divergence as above).
-            check_string_length(c, (offset as i64).saturating_add(value.len() as i64)).ok()?;
+            check_string_length(
+                c,
+                (offset as i64).saturating_add(value.len() as i64),
+            )
+            .ok()?;
             // Create a copy when the object is shared or encoded.
             db_unshare_string_value(o);
         }
@@ -384,12 +462,14 @@ pub fn getrange_command(server: &mut RedisServer, c: &mut Client) {
     let a2 = std::mem::take(&mut c.argv[2]);
     let a3 = std::mem::take(&mut c.argv[3]);
     let start = get_long_long_from_object_or_reply(c, &a2, None);
-    let end = start.and_then(|_| get_long_long_from_object_or_reply(c, &a3, None));
+    let end =
+        start.and_then(|_| get_long_long_from_object_or_reply(c, &a3, None));
     c.argv[2] = a2;
     c.argv[3] = a3;
     let (Some(mut start), Some(mut end)) = (start, end) else { return };
     let key = std::mem::take(&mut c.argv[1]);
-    let found = lookup_key_read(server, c, &key).map(|o| (o.obj_type(), o.string_bytes().map(|s| s.into_owned())));
+    let found = lookup_key_read(server, c, &key)
+        .map(|o| (o.obj_type(), o.string_bytes().map(|s| s.into_owned())));
     c.argv[1] = key;
     let Some((t, bytes)) = found else {
         add_reply(c, EMPTYBULK);
@@ -536,7 +616,12 @@ fn incr_decr_command(server: &mut RedisServer, c: &mut Client, incr: i64) {
         }
         None => {
             value = incr;
-            db_add(server, dbid, &key, create_string_object_from_long_long(lru, value));
+            db_add(
+                server,
+                dbid,
+                &key,
+                create_string_object_from_long_long(lru, value),
+            );
         }
     }
     signal_modified_key(server, dbid, &key);
@@ -601,7 +686,8 @@ pub fn incrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
         None => Some(LongDouble::ZERO),
     };
     let incr_arg = std::mem::take(&mut c.argv[2]);
-    let incr = value.and_then(|_| get_long_double_from_object_or_reply(c, &incr_arg, None));
+    let incr = value
+        .and_then(|_| get_long_double_from_object_or_reply(c, &incr_arg, None));
     c.argv[2] = incr_arg;
     let (Some(value), Some(incr)) = (value, incr) else {
         c.argv[1] = key;
@@ -621,7 +707,13 @@ pub fn incrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
         db_add(server, dbid, &key, new);
     }
     signal_modified_key(server, dbid, &key);
-    notify_keyspace_event(server, NOTIFY_STRING, "incrbyfloat", &key, dbid as i32);
+    notify_keyspace_event(
+        server,
+        NOTIFY_STRING,
+        "incrbyfloat",
+        &key,
+        dbid as i32,
+    );
     c.argv[1] = key;
     server.dirty += 1;
     add_reply_bulk(c, &s);
@@ -655,14 +747,18 @@ pub fn append_command(server: &mut RedisServer, c: &mut Client) {
                 return;
             }
             // "append" is an argument, so always an sds
-            if check_string_length(c, (o.string_len() + append.len()) as i64).is_err() {
+            if check_string_length(c, (o.string_len() + append.len()) as i64)
+                .is_err()
+            {
                 c.argv[1] = key;
                 c.argv[2] = append;
                 return;
             }
             // Append the value
             db_unshare_string_value(o);
-            let Value::Str(s) = &mut o.ptr else { unreachable!("unshared string is raw") };
+            let Value::Str(s) = &mut o.ptr else {
+                unreachable!("unshared string is raw")
+            };
             s.extend_from_slice(&append);
             totlen = s.len();
         }
@@ -678,7 +774,8 @@ pub fn append_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_string.c strlenCommand()
 pub fn strlen_command(server: &mut RedisServer, c: &mut Client) {
     let key = std::mem::take(&mut c.argv[1]);
-    let r = lookup_key_read(server, c, &key).map(|o| (o.obj_type(), o.string_len()));
+    let r = lookup_key_read(server, c, &key)
+        .map(|o| (o.obj_type(), o.string_len()));
     c.argv[1] = key;
     match r {
         None => add_reply(c, CZERO),

@@ -38,7 +38,9 @@ use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
 use crate::server::*;
-use crate::t_string::{check_type, CZERO, NULLBULK, SYNTAXERR, UNIT_SECONDS, WRONGTYPEERR};
+use crate::t_string::{
+    check_type, CZERO, NULLBULK, SYNTAXERR, UNIT_SECONDS, WRONGTYPEERR,
+};
 
 // ----------------------------- server.h: zsets ------------------------------
 
@@ -365,12 +367,7 @@ impl<'a> Iterator for ZSetIter<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            ZSetIter::Ziplist {
-                zl,
-                front,
-                remaining,
-                ..
-            } => {
+            ZSetIter::Ziplist { zl, front, remaining, .. } => {
                 if *remaining == 0 {
                     return None;
                 }
@@ -379,12 +376,7 @@ impl<'a> Iterator for ZSetIter<'a> {
                 *front = e.end;
                 Some((e.ele, e.score))
             }
-            ZSetIter::Skiplist {
-                zsl,
-                front,
-                remaining,
-                ..
-            } => {
+            ZSetIter::Skiplist { zsl, front, remaining, .. } => {
                 if *remaining == 0 {
                     return None;
                 }
@@ -398,9 +390,8 @@ impl<'a> Iterator for ZSetIter<'a> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = match self {
-            ZSetIter::Ziplist { remaining, .. } | ZSetIter::Skiplist { remaining, .. } => {
-                *remaining
-            }
+            ZSetIter::Ziplist { remaining, .. }
+            | ZSetIter::Skiplist { remaining, .. } => *remaining,
         };
         (n, Some(n))
     }
@@ -409,12 +400,7 @@ impl<'a> Iterator for ZSetIter<'a> {
 impl DoubleEndedIterator for ZSetIter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match self {
-            ZSetIter::Ziplist {
-                zl,
-                back,
-                remaining,
-                ..
-            } => {
+            ZSetIter::Ziplist { zl, back, remaining, .. } => {
                 if *remaining == 0 {
                     return None;
                 }
@@ -424,12 +410,7 @@ impl DoubleEndedIterator for ZSetIter<'_> {
                 let e = zzl_decode(&zl.zl, p);
                 Some((e.ele, e.score))
             }
-            ZSetIter::Skiplist {
-                zsl,
-                back,
-                remaining,
-                ..
-            } => {
+            ZSetIter::Skiplist { zsl, back, remaining, .. } => {
                 if *remaining == 0 {
                     return None;
                 }
@@ -496,10 +477,7 @@ fn zset_mut(o: &mut RObj) -> &mut ZSet {
 impl ZsetSkiplist {
     /// An empty dict and skiplist. (part of C's createZsetObject())
     pub fn new() -> Self {
-        ZsetSkiplist {
-            dict: Dict::new(),
-            zsl: zsl_create(),
-        }
+        ZsetSkiplist { dict: Dict::new(), zsl: zsl_create() }
     }
 }
 
@@ -575,8 +553,11 @@ fn zsl_create_node(level: usize, score: f64, ele: Box<[u8]>) -> ZskiplistNode {
         backward: ZSL_NULL,
         height: level as u32,
         low: [ZskiplistLevel::default(); ZSL_INLINE_LEVELS],
-        high: vec![ZskiplistLevel::default(); level.saturating_sub(ZSL_INLINE_LEVELS)]
-            .into_boxed_slice(),
+        high: vec![
+            ZskiplistLevel::default();
+            level.saturating_sub(ZSL_INLINE_LEVELS)
+        ]
+        .into_boxed_slice(),
     }
 }
 
@@ -637,17 +618,13 @@ fn zsl_compact_if_needed(zsl: &mut Zskiplist) {
         newid[x as usize] = order.len() as NodeId;
         x = zsl.fwd(x, 0);
     }
-    let mut old: Vec<Option<ZskiplistNode>> = std::mem::take(&mut zsl.nodes)
-        .into_iter()
-        .map(Some)
-        .collect();
+    let mut old: Vec<Option<ZskiplistNode>> =
+        std::mem::take(&mut zsl.nodes).into_iter().map(Some).collect();
     let mut nodes = Vec::with_capacity(order.len() + 1);
     nodes.push(old[ZSL_HEADER as usize].take().expect("the header"));
     for &x in &order {
         nodes.push(
-            old[x as usize]
-                .take()
-                .expect("a live node is in the arena once"),
+            old[x as usize].take().expect("a live node is in the arena once"),
         );
     }
     for n in nodes.iter_mut() {
@@ -762,11 +739,8 @@ pub fn zsl_insert(zsl: &mut Zskiplist, score: f64, ele: Box<[u8]>) -> NodeId {
         l.span = l.span.wrapping_add(1);
     }
 
-    zsl.nodes[x as usize].backward = if update[0] == ZSL_HEADER {
-        ZSL_NULL
-    } else {
-        update[0]
-    };
+    zsl.nodes[x as usize].backward =
+        if update[0] == ZSL_HEADER { ZSL_NULL } else { update[0] };
     let next = zsl.fwd(x, 0);
     if next != ZSL_NULL {
         zsl.nodes[next as usize].backward = x;
@@ -783,7 +757,11 @@ pub fn zsl_insert(zsl: &mut Zskiplist, score: f64, ele: Box<[u8]>) -> NodeId {
 ///
 /// C: t_zset.c zslDeleteNode()
 #[allow(clippy::needless_range_loop)] // C's loop over update[i], kept
-fn zsl_delete_node(zsl: &mut Zskiplist, x: NodeId, update: &[NodeId; ZSKIPLIST_MAXLEVEL]) {
+fn zsl_delete_node(
+    zsl: &mut Zskiplist,
+    x: NodeId,
+    update: &[NodeId; ZSKIPLIST_MAXLEVEL],
+) {
     for i in 0..zsl.level {
         if zsl.fwd(update[i], i) == x {
             let xl = *zsl.lv(x, i);
@@ -815,7 +793,11 @@ fn zsl_delete_node(zsl: &mut Zskiplist, x: NodeId, update: &[NodeId; ZSKIPLIST_M
 /// zslFreeNode()), or `None` if it was not found.
 ///
 /// C: t_zset.c zslDelete()
-pub fn zsl_delete(zsl: &mut Zskiplist, score: f64, ele: &[u8]) -> Option<ZskiplistNode> {
+pub fn zsl_delete(
+    zsl: &mut Zskiplist,
+    score: f64,
+    ele: &[u8],
+) -> Option<ZskiplistNode> {
     let mut update = [ZSL_HEADER; ZSKIPLIST_MAXLEVEL];
     let mut x = ZSL_HEADER;
     for i in (0..zsl.level).rev() {
@@ -857,7 +839,12 @@ pub fn zsl_delete(zsl: &mut Zskiplist, score: f64, ele: &[u8]) -> Option<Zskipli
 /// The function returns the updated element skiplist node.
 ///
 /// C: t_zset.c zslUpdateScore()
-pub fn zsl_update_score(zsl: &mut Zskiplist, curscore: f64, ele: &[u8], newscore: f64) -> NodeId {
+pub fn zsl_update_score(
+    zsl: &mut Zskiplist,
+    curscore: f64,
+    ele: &[u8],
+    newscore: f64,
+) -> NodeId {
     let mut update = [ZSL_HEADER; ZSKIPLIST_MAXLEVEL];
 
     // We need to seek to element to update to start: this is useful
@@ -927,7 +914,9 @@ pub fn zsl_value_lte_max(value: f64, spec: &ZRangeSpec) -> bool {
 /// C: t_zset.c zslIsInRange()
 pub fn zsl_is_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> bool {
     // Test for ranges that will always be empty.
-    if range.min > range.max || (range.min == range.max && (range.minex || range.maxex)) {
+    if range.min > range.max
+        || (range.min == range.max && (range.minex || range.maxex))
+    {
         return false;
     }
     let x = zsl.tail;
@@ -955,7 +944,9 @@ pub fn zsl_first_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> NodeId {
         // Go forward while *OUT* of range.
         loop {
             let f = zsl.fwd(x, i);
-            if f != ZSL_NULL && !zsl_value_gte_min(zsl.nodes[f as usize].score, range) {
+            if f != ZSL_NULL
+                && !zsl_value_gte_min(zsl.nodes[f as usize].score, range)
+            {
                 x = f;
             } else {
                 break;
@@ -986,7 +977,9 @@ pub fn zsl_last_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> NodeId {
         // Go forward while *IN* range.
         loop {
             let f = zsl.fwd(x, i);
-            if f != ZSL_NULL && zsl_value_lte_max(zsl.nodes[f as usize].score, range) {
+            if f != ZSL_NULL
+                && zsl_value_lte_max(zsl.nodes[f as usize].score, range)
+            {
                 x = f;
             } else {
                 break;
@@ -1084,7 +1077,9 @@ pub fn zsl_delete_range_by_lex(
     for i in (0..zsl.level).rev() {
         loop {
             let f = zsl.fwd(x, i);
-            if f != ZSL_NULL && !zsl_lex_value_gte_min(&zsl.nodes[f as usize].ele, range) {
+            if f != ZSL_NULL
+                && !zsl_lex_value_gte_min(&zsl.nodes[f as usize].ele, range)
+            {
                 x = f;
             } else {
                 break;
@@ -1115,7 +1110,9 @@ pub fn zsl_delete_range_by_rank(
     for i in (0..zsl.level).rev() {
         loop {
             let f = zsl.fwd(x, i);
-            if f != ZSL_NULL && traversed + (zsl.lv(x, i).span as u64) < start as u64 {
+            if f != ZSL_NULL
+                && traversed + (zsl.lv(x, i).span as u64) < start as u64
+            {
                 traversed += zsl.lv(x, i).span as u64;
                 x = f;
             } else {
@@ -1210,12 +1207,8 @@ fn zsl_parse_range_bound(s: &[u8]) -> Option<f64> {
 ///
 /// C: t_zset.c zslParseRange()
 pub fn zsl_parse_range(min: &[u8], max: &[u8]) -> CResult<ZRangeSpec> {
-    let mut spec = ZRangeSpec {
-        min: 0.0,
-        max: 0.0,
-        minex: false,
-        maxex: false,
-    };
+    let mut spec =
+        ZRangeSpec { min: 0.0, max: 0.0, minex: false, maxex: false };
     if min.first() == Some(&b'(') {
         spec.min = zsl_parse_range_bound(&min[1..]).ok_or(CErr)?;
         spec.minex = true;
@@ -1265,12 +1258,7 @@ pub fn zsl_parse_lex_range_item(item: &[u8]) -> CResult<(LexItem, bool)> {
 pub fn zsl_parse_lex_range(min: &[u8], max: &[u8]) -> CResult<ZLexRangeSpec> {
     let (min, minex) = zsl_parse_lex_range_item(min)?;
     let (max, maxex) = zsl_parse_lex_range_item(max)?;
-    Ok(ZLexRangeSpec {
-        min,
-        max,
-        minex,
-        maxex,
-    })
+    Ok(ZLexRangeSpec { min, max, minex, maxex })
 }
 
 /// This is just a wrapper to sdscmp() that is able to handle
@@ -1336,11 +1324,15 @@ pub fn zsl_is_in_lex_range(zsl: &Zskiplist, range: &ZLexRangeSpec) -> bool {
         return false;
     }
     let x = zsl.tail;
-    if x == ZSL_NULL || !zsl_lex_value_gte_min(&zsl.nodes[x as usize].ele, range) {
+    if x == ZSL_NULL
+        || !zsl_lex_value_gte_min(&zsl.nodes[x as usize].ele, range)
+    {
         return false;
     }
     let x = zsl.first();
-    if x == ZSL_NULL || !zsl_lex_value_lte_max(&zsl.nodes[x as usize].ele, range) {
+    if x == ZSL_NULL
+        || !zsl_lex_value_lte_max(&zsl.nodes[x as usize].ele, range)
+    {
         return false;
     }
     true
@@ -1350,7 +1342,10 @@ pub fn zsl_is_in_lex_range(zsl: &Zskiplist, range: &ZLexRangeSpec) -> bool {
 /// Returns ZSL_NULL when no element is contained in the range.
 ///
 /// C: t_zset.c zslFirstInLexRange()
-pub fn zsl_first_in_lex_range(zsl: &Zskiplist, range: &ZLexRangeSpec) -> NodeId {
+pub fn zsl_first_in_lex_range(
+    zsl: &Zskiplist,
+    range: &ZLexRangeSpec,
+) -> NodeId {
     // If everything is out of range, return early.
     if !zsl_is_in_lex_range(zsl, range) {
         return ZSL_NULL;
@@ -1360,7 +1355,9 @@ pub fn zsl_first_in_lex_range(zsl: &Zskiplist, range: &ZLexRangeSpec) -> NodeId 
         // Go forward while *OUT* of range.
         loop {
             let f = zsl.fwd(x, i);
-            if f != ZSL_NULL && !zsl_lex_value_gte_min(&zsl.nodes[f as usize].ele, range) {
+            if f != ZSL_NULL
+                && !zsl_lex_value_gte_min(&zsl.nodes[f as usize].ele, range)
+            {
                 x = f;
             } else {
                 break;
@@ -1391,7 +1388,9 @@ pub fn zsl_last_in_lex_range(zsl: &Zskiplist, range: &ZLexRangeSpec) -> NodeId {
         // Go forward while *IN* range.
         loop {
             let f = zsl.fwd(x, i);
-            if f != ZSL_NULL && zsl_lex_value_lte_max(&zsl.nodes[f as usize].ele, range) {
+            if f != ZSL_NULL
+                && zsl_lex_value_lte_max(&zsl.nodes[f as usize].ele, range)
+            {
                 x = f;
             } else {
                 break;
@@ -1548,11 +1547,7 @@ fn zzl_decode(zl: &[u8], p: usize) -> ZzlEntry<'_> {
     let q2 = q + mlen as usize;
     let (score, r) = zzl_score_get(zl, q2);
     let end = r + zzl_varint_len((r - p) as u64);
-    ZzlEntry {
-        ele: &zl[q..q2],
-        score,
-        end,
-    }
+    ZzlEntry { ele: &zl[q..q2], score, end }
 }
 
 /// The start of the entry that ends at `end`; `end` must not be 0. (no C
@@ -1659,7 +1654,9 @@ pub fn zzl_prev(zl: &ZsetZiplist, eptr: usize) -> Option<usize> {
 /// C: t_zset.c zzlIsInRange()
 pub fn zzl_is_in_range(zl: &ZsetZiplist, range: &ZRangeSpec) -> bool {
     // Test for ranges that will always be empty.
-    if range.min > range.max || (range.min == range.max && (range.minex || range.maxex)) {
+    if range.min > range.max
+        || (range.min == range.max && (range.minex || range.maxex))
+    {
         return false;
     }
     let Some(p) = zzl_index(zl, -1) else {
@@ -1679,7 +1676,10 @@ pub fn zzl_is_in_range(zl: &ZsetZiplist, range: &ZRangeSpec) -> bool {
 /// Returns `None` when no element is contained in the range.
 ///
 /// C: t_zset.c zzlFirstInRange()
-pub fn zzl_first_in_range(zl: &ZsetZiplist, range: &ZRangeSpec) -> Option<usize> {
+pub fn zzl_first_in_range(
+    zl: &ZsetZiplist,
+    range: &ZRangeSpec,
+) -> Option<usize> {
     // If everything is out of range, return early.
     if !zzl_is_in_range(zl, range) {
         return None;
@@ -1704,7 +1704,10 @@ pub fn zzl_first_in_range(zl: &ZsetZiplist, range: &ZRangeSpec) -> Option<usize>
 /// Returns `None` when no element is contained in the range.
 ///
 /// C: t_zset.c zzlLastInRange()
-pub fn zzl_last_in_range(zl: &ZsetZiplist, range: &ZRangeSpec) -> Option<usize> {
+pub fn zzl_last_in_range(
+    zl: &ZsetZiplist,
+    range: &ZRangeSpec,
+) -> Option<usize> {
     // If everything is out of range, return early.
     if !zzl_is_in_range(zl, range) {
         return None;
@@ -1727,13 +1730,21 @@ pub fn zzl_last_in_range(zl: &ZsetZiplist, range: &ZRangeSpec) -> Option<usize> 
 }
 
 /// C: t_zset.c zzlLexValueGteMin()
-pub fn zzl_lex_value_gte_min(zl: &ZsetZiplist, p: usize, spec: &ZLexRangeSpec) -> bool {
+pub fn zzl_lex_value_gte_min(
+    zl: &ZsetZiplist,
+    p: usize,
+    spec: &ZLexRangeSpec,
+) -> bool {
     // C copies the element into a new sds first; it is borrowed here.
     zsl_lex_value_gte_min(zzl_decode(&zl.zl, p).ele, spec)
 }
 
 /// C: t_zset.c zzlLexValueLteMax()
-pub fn zzl_lex_value_lte_max(zl: &ZsetZiplist, p: usize, spec: &ZLexRangeSpec) -> bool {
+pub fn zzl_lex_value_lte_max(
+    zl: &ZsetZiplist,
+    p: usize,
+    spec: &ZLexRangeSpec,
+) -> bool {
     zsl_lex_value_lte_max(zzl_decode(&zl.zl, p).ele, spec)
 }
 
@@ -1763,7 +1774,10 @@ pub fn zzl_is_in_lex_range(zl: &ZsetZiplist, range: &ZLexRangeSpec) -> bool {
 /// range. Returns `None` when no element is contained in the range.
 ///
 /// C: t_zset.c zzlFirstInLexRange()
-pub fn zzl_first_in_lex_range(zl: &ZsetZiplist, range: &ZLexRangeSpec) -> Option<usize> {
+pub fn zzl_first_in_lex_range(
+    zl: &ZsetZiplist,
+    range: &ZLexRangeSpec,
+) -> Option<usize> {
     // If everything is out of range, return early.
     if !zzl_is_in_lex_range(zl, range) {
         return None;
@@ -1787,7 +1801,10 @@ pub fn zzl_first_in_lex_range(zl: &ZsetZiplist, range: &ZLexRangeSpec) -> Option
 /// Returns `None` when no element is contained in the range.
 ///
 /// C: t_zset.c zzlLastInLexRange()
-pub fn zzl_last_in_lex_range(zl: &ZsetZiplist, range: &ZLexRangeSpec) -> Option<usize> {
+pub fn zzl_last_in_lex_range(
+    zl: &ZsetZiplist,
+    range: &ZLexRangeSpec,
+) -> Option<usize> {
     // If everything is out of range, return early.
     if !zzl_is_in_lex_range(zl, range) {
         return None;
@@ -1831,12 +1848,19 @@ pub fn zzl_find(zl: &ZsetZiplist, ele: &[u8]) -> Option<(usize, f64)> {
 /// on every change; a Vec would keep up to twice the memory). `delta` is
 /// the change in the number of elements. (no C twin: ziplist.c's
 /// __ziplistInsert/__ziplistDelete)
-fn zzl_splice(zl: &mut ZsetZiplist, from: usize, to: usize, with: &[u8], delta: i64) {
+fn zzl_splice(
+    zl: &mut ZsetZiplist,
+    from: usize,
+    to: usize,
+    with: &[u8],
+    delta: i64,
+) {
     let old = &zl.zl;
     let (count, head) = zzl_header(old);
     let count = (count as i64 + delta) as u64;
-    let mut n =
-        Vec::with_capacity(zzl_varint_len(count) + old.len() - head - (to - from) + with.len());
+    let mut n = Vec::with_capacity(
+        zzl_varint_len(count) + old.len() - head - (to - from) + with.len(),
+    );
     zzl_varint_put(&mut n, count);
     n.extend_from_slice(&old[head.min(from)..from]);
     n.extend_from_slice(with);
@@ -1856,7 +1880,12 @@ pub fn zzl_delete(zl: &mut ZsetZiplist, eptr: usize) {
 /// when `eptr` is `None`.
 ///
 /// C: t_zset.c zzlInsertAt()
-pub fn zzl_insert_at(zl: &mut ZsetZiplist, eptr: Option<usize>, ele: &[u8], score: f64) {
+pub fn zzl_insert_at(
+    zl: &mut ZsetZiplist,
+    eptr: Option<usize>,
+    ele: &[u8],
+    score: f64,
+) {
     let mut e = Vec::with_capacity(ele.len() + 16);
     zzl_encode(&mut e, ele, score);
     let at = eptr.unwrap_or(zl.zl.len());
@@ -1892,7 +1921,10 @@ pub fn zzl_insert(zl: &mut ZsetZiplist, ele: &[u8], score: f64) {
 /// Deletes the elements with a score in `range`; returns how many.
 ///
 /// C: t_zset.c zzlDeleteRangeByScore()
-pub fn zzl_delete_range_by_score(zl: &mut ZsetZiplist, range: &ZRangeSpec) -> u64 {
+pub fn zzl_delete_range_by_score(
+    zl: &mut ZsetZiplist,
+    range: &ZRangeSpec,
+) -> u64 {
     let Some(start) = zzl_first_in_range(zl, range) else {
         return 0;
     };
@@ -1914,7 +1946,10 @@ pub fn zzl_delete_range_by_score(zl: &mut ZsetZiplist, range: &ZRangeSpec) -> u6
 /// Deletes the elements in the lex `range`; returns how many.
 ///
 /// C: t_zset.c zzlDeleteRangeByLex()
-pub fn zzl_delete_range_by_lex(zl: &mut ZsetZiplist, range: &ZLexRangeSpec) -> u64 {
+pub fn zzl_delete_range_by_lex(
+    zl: &mut ZsetZiplist,
+    range: &ZLexRangeSpec,
+) -> u64 {
     let Some(start) = zzl_first_in_lex_range(zl, range) else {
         return 0;
     };
@@ -1937,7 +1972,11 @@ pub fn zzl_delete_range_by_lex(zl: &mut ZsetZiplist, range: &ZLexRangeSpec) -> u
 /// be 1-based
 ///
 /// C: t_zset.c zzlDeleteRangeByRank()
-pub fn zzl_delete_range_by_rank(zl: &mut ZsetZiplist, start: u32, end: u32) -> u64 {
+pub fn zzl_delete_range_by_rank(
+    zl: &mut ZsetZiplist,
+    start: u32,
+    end: u32,
+) -> u64 {
     let num = (end - start) as u64 + 1;
     let Some(from) = zzl_index(zl, start as i64 - 1) else {
         return 0;
@@ -1995,7 +2034,10 @@ pub fn zset_convert(zobj: &mut RObj, encoding: u8) {
     let z = zset_mut(zobj);
     let new = match z {
         ZSet::Ziplist(zl) => {
-            assert!(encoding == OBJ_ENCODING_SKIPLIST, "Unknown target encoding");
+            assert!(
+                encoding == OBJ_ENCODING_SKIPLIST,
+                "Unknown target encoding"
+            );
             // Divergence from C: C asserts that the ziplist is not empty;
             // an empty one converts to an empty skiplist here.
             let mut zs = ZsetSkiplist::new();
@@ -2010,7 +2052,10 @@ pub fn zset_convert(zobj: &mut RObj, encoding: u8) {
             ZSet::Skiplist(Box::new(zs))
         }
         ZSet::Skiplist(zs) => {
-            assert!(encoding == OBJ_ENCODING_ZIPLIST, "Unknown target encoding");
+            assert!(
+                encoding == OBJ_ENCODING_ZIPLIST,
+                "Unknown target encoding"
+            );
             // C frees the skiplist while it appends to the new ziplist; the
             // old value is dropped once the new one is in place.
             let mut buf = Vec::new();
@@ -2021,9 +2066,7 @@ pub fn zset_convert(zobj: &mut RObj, encoding: u8) {
                 zzl_encode(&mut buf, &n.ele, n.score);
                 x = zs.zsl.next(x);
             }
-            ZSet::Ziplist(ZsetZiplist {
-                zl: buf.into_boxed_slice(),
-            })
+            ZSet::Ziplist(ZsetZiplist { zl: buf.into_boxed_slice() })
         }
     };
     *z = new;
@@ -2313,7 +2356,11 @@ fn arg_long_or_reply(c: &mut Client, i: usize) -> Option<i64> {
 
 /// Argument `i` read as a double, replying `msg` (or the standard error)
 /// when it is not one. (no C twin: see arg_long_or_reply)
-fn arg_double_or_reply(c: &mut Client, i: usize, msg: Option<&str>) -> Option<f64> {
+fn arg_double_or_reply(
+    c: &mut Client,
+    i: usize,
+    msg: Option<&str>,
+) -> Option<f64> {
     let arg = std::mem::take(&mut c.argv[i]);
     let r = get_double_from_object_or_reply(c, &arg, msg);
     c.argv[i] = arg;
@@ -2324,7 +2371,11 @@ fn arg_double_or_reply(c: &mut Client, i: usize, msg: Option<&str>) -> Option<f6
 /// expiry and access-time side effects) and found. (no C twin: C keeps the
 /// pointer it got; a Rust borrow of the keyspace cannot outlive a db_add
 /// or a reply in between)
-fn zobj_mut<'a>(server: &'a mut RedisServer, dbid: usize, key: &[u8]) -> &'a mut RObj {
+fn zobj_mut<'a>(
+    server: &'a mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) -> &'a mut RObj {
     server.db[dbid]
         .dict
         .find_mut(key)
@@ -2334,7 +2385,11 @@ fn zobj_mut<'a>(server: &'a mut RedisServer, dbid: usize, key: &[u8]) -> &'a mut
 /// This generic command implements both ZADD and ZINCRBY.
 ///
 /// C: t_zset.c zaddGenericCommand()
-pub fn zadd_generic_command(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
+pub fn zadd_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    mut flags: i32,
+) {
     const NANERR: &str = "resulting score is not a number (NaN)";
     let argc = c.argv.len();
     let mut score = 0.0;
@@ -2381,11 +2436,17 @@ pub fn zadd_generic_command(server: &mut RedisServer, c: &mut Client, mut flags:
 
     // Check for incompatible options.
     if nx && xx {
-        add_reply_error(c, "XX and NX options at the same time are not compatible");
+        add_reply_error(
+            c,
+            "XX and NX options at the same time are not compatible",
+        );
         return;
     }
     if incr && elements > 1 {
-        add_reply_error(c, "INCR option supports a single increment-element pair");
+        add_reply_error(
+            c,
+            "INCR option supports a single increment-element pair",
+        );
         return;
     }
 
@@ -2412,7 +2473,9 @@ pub fn zadd_generic_command(server: &mut RedisServer, c: &mut Client, mut flags:
                         break 'reply_to_client; // No key + XX option: nothing to do.
                     }
                     let lru = server.lruclock;
-                    let zobj = if limits.entries == 0 || limits.value < c.argv[scoreidx + 1].len() {
+                    let zobj = if limits.entries == 0
+                        || limits.value < c.argv[scoreidx + 1].len()
+                    {
                         create_zset_object(lru)
                     } else {
                         create_zset_ziplist_object(lru)
@@ -2434,7 +2497,14 @@ pub fn zadd_generic_command(server: &mut RedisServer, c: &mut Client, mut flags:
                 let mut retflags = flags;
 
                 let ele = &c.argv[scoreidx + 1 + j * 2];
-                if !zset_add(zobj, score, ele, &mut retflags, &mut newscore, limits) {
+                if !zset_add(
+                    zobj,
+                    score,
+                    ele,
+                    &mut retflags,
+                    &mut newscore,
+                    limits,
+                ) {
                     add_reply_error(c, NANERR);
                     break 'cleanup;
                 }
@@ -2501,7 +2571,8 @@ pub fn zrem_command(server: &mut RedisServer, c: &mut Client) {
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_write_or_reply(server, c, &key, CZERO) else {
+        let Some(zobj) = lookup_key_write_or_reply(server, c, &key, CZERO)
+        else {
             break 'done;
         };
         if check_type(c, zobj, OBJ_ZSET) {
@@ -2523,9 +2594,21 @@ pub fn zrem_command(server: &mut RedisServer, c: &mut Client) {
         }
 
         if deleted != 0 {
-            notify_keyspace_event(server, NOTIFY_ZSET, "zrem", &key, dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_ZSET,
+                "zrem",
+                &key,
+                dbid as i32,
+            );
             if keyremoved {
-                notify_keyspace_event(server, NOTIFY_GENERIC, "del", &key, dbid as i32);
+                notify_keyspace_event(
+                    server,
+                    NOTIFY_GENERIC,
+                    "del",
+                    &key,
+                    dbid as i32,
+                );
             }
             signal_modified_key(server, dbid, &key);
             server.dirty += deleted;
@@ -2551,7 +2634,11 @@ enum ZRemRange {
 /// Implements ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX commands.
 ///
 /// C: t_zset.c zremrangeGenericCommand()
-pub fn zremrange_generic_command(server: &mut RedisServer, c: &mut Client, rangetype: i32) {
+pub fn zremrange_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    rangetype: i32,
+) {
     // Step 1: Parse the range.
     let range = match rangetype {
         ZRANGE_RANK => {
@@ -2583,7 +2670,8 @@ pub fn zremrange_generic_command(server: &mut RedisServer, c: &mut Client, range
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[1]);
     'cleanup: {
-        let Some(zobj) = lookup_key_write_or_reply(server, c, &key, CZERO) else {
+        let Some(zobj) = lookup_key_write_or_reply(server, c, &key, CZERO)
+        else {
             break 'cleanup;
         };
         if check_type(c, zobj, OBJ_ZSET) {
@@ -2619,9 +2707,11 @@ pub fn zremrange_generic_command(server: &mut RedisServer, c: &mut Client, range
         let (deleted, keyremoved) = match zset_mut(zobj) {
             ZSet::Ziplist(zl) => {
                 let deleted = match &range {
-                    ZRemRange::Rank(..) => {
-                        zzl_delete_range_by_rank(zl, start as u32 + 1, end as u32 + 1)
-                    }
+                    ZRemRange::Rank(..) => zzl_delete_range_by_rank(
+                        zl,
+                        start as u32 + 1,
+                        end as u32 + 1,
+                    ),
                     ZRemRange::Score(r) => zzl_delete_range_by_score(zl, r),
                     ZRemRange::Lex(r) => zzl_delete_range_by_lex(zl, r),
                 };
@@ -2636,8 +2726,12 @@ pub fn zremrange_generic_command(server: &mut RedisServer, c: &mut Client, range
                         end as u32 + 1,
                         &mut zs.dict,
                     ),
-                    ZRemRange::Score(r) => zsl_delete_range_by_score(&mut zs.zsl, r, &mut zs.dict),
-                    ZRemRange::Lex(r) => zsl_delete_range_by_lex(&mut zs.zsl, r, &mut zs.dict),
+                    ZRemRange::Score(r) => {
+                        zsl_delete_range_by_score(&mut zs.zsl, r, &mut zs.dict)
+                    }
+                    ZRemRange::Lex(r) => {
+                        zsl_delete_range_by_lex(&mut zs.zsl, r, &mut zs.dict)
+                    }
                 };
                 if zs.dict.ht_needs_resize() {
                     let _ = zs.dict.dict_resize();
@@ -2651,7 +2745,8 @@ pub fn zremrange_generic_command(server: &mut RedisServer, c: &mut Client, range
 
         // Step 4: Notifications and reply.
         if deleted != 0 {
-            const EVENT: [&str; 3] = ["zremrangebyrank", "zremrangebyscore", "zremrangebylex"];
+            const EVENT: [&str; 3] =
+                ["zremrangebyrank", "zremrangebyscore", "zremrangebylex"];
             signal_modified_key(server, dbid, &key);
             notify_keyspace_event(
                 server,
@@ -2661,7 +2756,13 @@ pub fn zremrange_generic_command(server: &mut RedisServer, c: &mut Client, range
                 dbid as i32,
             );
             if keyremoved {
-                notify_keyspace_event(server, NOTIFY_GENERIC, "del", &key, dbid as i32);
+                notify_keyspace_event(
+                    server,
+                    NOTIFY_GENERIC,
+                    "del",
+                    &key,
+                    dbid as i32,
+                );
             }
         }
         server.dirty += deleted as i64;
@@ -2757,7 +2858,9 @@ fn zui_length(op: &ZsetOpSrc<'_>) -> usize {
 fn zui_next<'a>(it: &mut ZuiIter<'a>) -> Option<(Cow<'a, [u8]>, f64)> {
     match it {
         ZuiIter::Empty => None,
-        ZuiIter::Zset(i) => i.next().map(|(ele, score)| (Cow::Borrowed(ele), score)),
+        ZuiIter::Zset(i) => {
+            i.next().map(|(ele, score)| (Cow::Borrowed(ele), score))
+        }
         ZuiIter::Set(i) => i.next().map(|ele| (ele, 1.0)),
     }
 }
@@ -2777,7 +2880,10 @@ fn zui_find(op: &ZsetOpSrc<'_>, ele: &[u8]) -> Option<f64> {
 /// Orders inputs from the smallest to the largest.
 ///
 /// C: t_zset.c zuiCompareByCardinality()
-fn zui_compare_by_cardinality(s1: &ZsetOpSrc<'_>, s2: &ZsetOpSrc<'_>) -> std::cmp::Ordering {
+fn zui_compare_by_cardinality(
+    s1: &ZsetOpSrc<'_>,
+    s2: &ZsetOpSrc<'_>,
+) -> std::cmp::Ordering {
     zui_length(s1).cmp(&zui_length(s2))
 }
 
@@ -2836,7 +2942,11 @@ fn zunion_inter_aggregate(target: &mut f64, val: f64, aggregate: i32) {
 /// [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]
 ///
 /// C: t_zset.c zunionInterGenericCommand()
-pub fn zunion_inter_generic_command(server: &mut RedisServer, c: &mut Client, op: i32) {
+pub fn zunion_inter_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    op: i32,
+) {
     let argc = c.argv.len();
     let mut aggregate = REDIS_AGGR_SUM;
     let mut maxelelen = 0usize;
@@ -2879,19 +2989,25 @@ pub fn zunion_inter_generic_command(server: &mut RedisServer, c: &mut Client, op
     if j < argc {
         let mut remaining = argc - j;
         while remaining > 0 {
-            if remaining > setnum && c.argv[j].eq_ignore_ascii_case(b"weights") {
+            if remaining > setnum && c.argv[j].eq_ignore_ascii_case(b"weights")
+            {
                 j += 1;
                 remaining -= 1;
                 for w in weights.iter_mut() {
-                    let Some(v) = arg_double_or_reply(c, j, Some("weight value is not a float"))
-                    else {
+                    let Some(v) = arg_double_or_reply(
+                        c,
+                        j,
+                        Some("weight value is not a float"),
+                    ) else {
                         return;
                     };
                     *w = v;
                     j += 1;
                     remaining -= 1;
                 }
-            } else if remaining >= 2 && c.argv[j].eq_ignore_ascii_case(b"aggregate") {
+            } else if remaining >= 2
+                && c.argv[j].eq_ignore_ascii_case(b"aggregate")
+            {
                 j += 1;
                 remaining -= 1;
                 let a = &c.argv[j];
@@ -2946,17 +3062,24 @@ pub fn zunion_inter_generic_command(server: &mut RedisServer, c: &mut Client, op
                     // It is not safe to access the zset we are iterating,
                     // so explicitly check for equal object. (Safe here,
                     // but the same key twice takes the same path as in C.)
-                    if let (Some(a), Some(b)) = (src[j].subject, src[0].subject) {
+                    if let (Some(a), Some(b)) = (src[j].subject, src[0].subject)
+                    {
                         if std::ptr::eq(a, b) {
                             let value = zscore * src[j].weight;
-                            zunion_inter_aggregate(&mut score, value, aggregate);
+                            zunion_inter_aggregate(
+                                &mut score, value, aggregate,
+                            );
                             j += 1;
                             continue;
                         }
                     }
                     match zui_find(&src[j], &ele) {
                         Some(value) => {
-                            zunion_inter_aggregate(&mut score, value * src[j].weight, aggregate);
+                            zunion_inter_aggregate(
+                                &mut score,
+                                value * src[j].weight,
+                                aggregate,
+                            );
                         }
                         None => break,
                     }
@@ -2997,7 +3120,9 @@ pub fn zunion_inter_generic_command(server: &mut RedisServer, c: &mut Client, op
                 match accumulator.find_mut(&ele) {
                     // Update the score with the score of the new instance of
                     // the element found in the current sorted set.
-                    Some(existing) => zunion_inter_aggregate(existing, score, aggregate),
+                    Some(existing) => {
+                        zunion_inter_aggregate(existing, score, aggregate)
+                    }
                     // If we don't have it, we need to create a new entry.
                     None => {
                         // Remember the longest single element encountered, to
@@ -3006,7 +3131,10 @@ pub fn zunion_inter_generic_command(server: &mut RedisServer, c: &mut Client, op
                         totelelen += ele.len();
                         maxelelen = maxelelen.max(ele.len());
                         // Update the element with its initial score.
-                        let _ = accumulator.dict_add(ele.into_owned().into_boxed_slice(), score);
+                        let _ = accumulator.dict_add(
+                            ele.into_owned().into_boxed_slice(),
+                            score,
+                        );
                     }
                 }
             }
@@ -3045,18 +3173,21 @@ pub fn zunion_inter_generic_command(server: &mut RedisServer, c: &mut Client, op
         db_add(server, dbid, &dstkey, dstobj);
         add_reply_long_long(c, len as i64);
         signal_modified_key(server, dbid, &dstkey);
-        let event = if op == SET_OP_UNION {
-            "zunionstore"
-        } else {
-            "zinterstore"
-        };
+        let event =
+            if op == SET_OP_UNION { "zunionstore" } else { "zinterstore" };
         notify_keyspace_event(server, NOTIFY_ZSET, event, &dstkey, dbid as i32);
         server.dirty += 1;
     } else {
         add_reply(c, CZERO);
         if touched {
             signal_modified_key(server, dbid, &dstkey);
-            notify_keyspace_event(server, NOTIFY_GENERIC, "del", &dstkey, dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_GENERIC,
+                "del",
+                &dstkey,
+                dbid as i32,
+            );
             server.dirty += 1;
         }
     }
@@ -3080,7 +3211,11 @@ pub fn zinterstore_command(server: &mut RedisServer, c: &mut Client) {
 /// ZRANGE/ZREVRANGE key start stop [WITHSCORES]
 ///
 /// C: t_zset.c zrangeGenericCommand()
-pub fn zrange_generic_command(server: &mut RedisServer, c: &mut Client, reverse: bool) {
+pub fn zrange_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    reverse: bool,
+) {
     let argc = c.argv.len();
     let mut withscores = false;
 
@@ -3100,7 +3235,9 @@ pub fn zrange_generic_command(server: &mut RedisServer, c: &mut Client, reverse:
 
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK) else {
+        let Some(zobj) =
+            lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK)
+        else {
             break 'done;
         };
         if check_type(c, zobj, OBJ_ZSET) {
@@ -3131,24 +3268,26 @@ pub fn zrange_generic_command(server: &mut RedisServer, c: &mut Client, reverse:
         let mut rangelen = (end - start) + 1;
 
         // Return the result in form of a multi-bulk reply
-        add_reply_multi_bulk_len(c, if withscores { rangelen * 2 } else { rangelen });
+        add_reply_multi_bulk_len(
+            c,
+            if withscores { rangelen * 2 } else { rangelen },
+        );
 
         match zset_ref(zobj) {
             ZSet::Ziplist(zl) => {
-                let mut eptr = zzl_index(zl, if reverse { -1 - start } else { start });
+                let mut eptr =
+                    zzl_index(zl, if reverse { -1 - start } else { start });
                 while rangelen > 0 {
                     rangelen -= 1;
-                    let p = eptr.expect("zrange: the ziplist ended inside the range");
+                    let p = eptr
+                        .expect("zrange: the ziplist ended inside the range");
                     let e = zzl_decode(&zl.zl, p);
                     add_reply_bulk_c_buffer(c, e.ele);
                     if withscores {
                         add_reply_double(c, e.score);
                     }
-                    eptr = if reverse {
-                        zzl_prev(zl, p)
-                    } else {
-                        zzl_next(zl, p)
-                    };
+                    eptr =
+                        if reverse { zzl_prev(zl, p) } else { zzl_next(zl, p) };
                 }
             }
             ZSet::Skiplist(zs) => {
@@ -3177,11 +3316,7 @@ pub fn zrange_generic_command(server: &mut RedisServer, c: &mut Client, reverse:
                     if withscores {
                         add_reply_double(c, n.score);
                     }
-                    ln = if reverse {
-                        n.backward
-                    } else {
-                        n.level(0).forward
-                    };
+                    ln = if reverse { n.backward } else { n.level(0).forward };
                 }
             }
         }
@@ -3215,7 +3350,11 @@ fn zset_post_decrement(n: &mut i64) -> bool {
 /// This command implements ZRANGEBYSCORE, ZREVRANGEBYSCORE.
 ///
 /// C: t_zset.c genericZrangebyscoreCommand()
-pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, reverse: bool) {
+pub fn generic_zrangebyscore_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    reverse: bool,
+) {
     let argc = c.argv.len();
     let mut offset: i64 = 0;
     let mut limit: i64 = -1;
@@ -3235,11 +3374,14 @@ pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, r
         let mut remaining = argc - 4;
         let mut pos = 4;
         while remaining > 0 {
-            if remaining >= 1 && c.argv[pos].eq_ignore_ascii_case(b"withscores") {
+            if remaining >= 1 && c.argv[pos].eq_ignore_ascii_case(b"withscores")
+            {
                 pos += 1;
                 remaining -= 1;
                 withscores = true;
-            } else if remaining >= 3 && c.argv[pos].eq_ignore_ascii_case(b"limit") {
+            } else if remaining >= 3
+                && c.argv[pos].eq_ignore_ascii_case(b"limit")
+            {
                 let Some(o) = arg_long_or_reply(c, pos + 1) else {
                     return;
                 };
@@ -3259,7 +3401,9 @@ pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, r
     // Ok, lookup the key and get the range
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK) else {
+        let Some(zobj) =
+            lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK)
+        else {
             break 'done;
         };
         if check_type(c, zobj, OBJ_ZSET) {
@@ -3295,11 +3439,8 @@ pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, r
                     if !zset_post_decrement(&mut offset) {
                         break;
                     }
-                    eptr = if reverse {
-                        zzl_prev(zl, p)
-                    } else {
-                        zzl_next(zl, p)
-                    };
+                    eptr =
+                        if reverse { zzl_prev(zl, p) } else { zzl_next(zl, p) };
                 }
 
                 while let Some(p) = eptr {
@@ -3324,11 +3465,8 @@ pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, r
                     }
 
                     // Move to next node
-                    eptr = if reverse {
-                        zzl_prev(zl, p)
-                    } else {
-                        zzl_next(zl, p)
-                    };
+                    eptr =
+                        if reverse { zzl_prev(zl, p) } else { zzl_next(zl, p) };
                 }
             }
             ZSet::Skiplist(zs) => {
@@ -3378,11 +3516,7 @@ pub fn generic_zrangebyscore_command(server: &mut RedisServer, c: &mut Client, r
                     }
 
                     // Move to next node
-                    ln = if reverse {
-                        n.backward
-                    } else {
-                        n.level(0).forward
-                    };
+                    ln = if reverse { n.backward } else { n.level(0).forward };
                 }
             }
         }
@@ -3424,7 +3558,8 @@ pub fn zcount_command(server: &mut RedisServer, c: &mut Client) {
     // Lookup the sorted set
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, CZERO) else {
+        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, CZERO)
+        else {
             break 'done;
         };
         if check_type(c, zobj, OBJ_ZSET) {
@@ -3500,7 +3635,8 @@ pub fn zlexcount_command(server: &mut RedisServer, c: &mut Client) {
     // Lookup the sorted set
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, CZERO) else {
+        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, CZERO)
+        else {
             break 'done;
         };
         if check_type(c, zobj, OBJ_ZSET) {
@@ -3564,7 +3700,11 @@ pub fn zlexcount_command(server: &mut RedisServer, c: &mut Client) {
 /// This command implements ZRANGEBYLEX, ZREVRANGEBYLEX.
 ///
 /// C: t_zset.c genericZrangebylexCommand()
-pub fn generic_zrangebylex_command(server: &mut RedisServer, c: &mut Client, reverse: bool) {
+pub fn generic_zrangebylex_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    reverse: bool,
+) {
     let argc = c.argv.len();
     let mut offset: i64 = 0;
     let mut limit: i64 = -1;
@@ -3572,7 +3712,8 @@ pub fn generic_zrangebylex_command(server: &mut RedisServer, c: &mut Client, rev
 
     // Parse the range arguments. Reversed, the range is given as [max,min].
     let (minidx, maxidx) = if reverse { (3, 2) } else { (2, 3) };
-    let Ok(range) = zsl_parse_lex_range(&c.argv[minidx], &c.argv[maxidx]) else {
+    let Ok(range) = zsl_parse_lex_range(&c.argv[minidx], &c.argv[maxidx])
+    else {
         add_reply_error(c, "min or max not valid string range item");
         return;
     };
@@ -3603,7 +3744,9 @@ pub fn generic_zrangebylex_command(server: &mut RedisServer, c: &mut Client, rev
     // Ok, lookup the key and get the range
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
-        let Some(zobj) = lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK) else {
+        let Some(zobj) =
+            lookup_key_read_or_reply(server, c, &key, EMPTYMULTIBULK)
+        else {
             break 'done;
         };
         if check_type(c, zobj, OBJ_ZSET) {
@@ -3639,11 +3782,8 @@ pub fn generic_zrangebylex_command(server: &mut RedisServer, c: &mut Client, rev
                     if !zset_post_decrement(&mut offset) {
                         break;
                     }
-                    eptr = if reverse {
-                        zzl_prev(zl, p)
-                    } else {
-                        zzl_next(zl, p)
-                    };
+                    eptr =
+                        if reverse { zzl_prev(zl, p) } else { zzl_next(zl, p) };
                 }
 
                 while let Some(p) = eptr {
@@ -3663,11 +3803,8 @@ pub fn generic_zrangebylex_command(server: &mut RedisServer, c: &mut Client, rev
                     add_reply_bulk_c_buffer(c, zzl_decode(&zl.zl, p).ele);
 
                     // Move to next node
-                    eptr = if reverse {
-                        zzl_prev(zl, p)
-                    } else {
-                        zzl_next(zl, p)
-                    };
+                    eptr =
+                        if reverse { zzl_prev(zl, p) } else { zzl_next(zl, p) };
                 }
             }
             ZSet::Skiplist(zs) => {
@@ -3714,11 +3851,7 @@ pub fn generic_zrangebylex_command(server: &mut RedisServer, c: &mut Client, rev
                     add_reply_bulk_c_buffer(c, &n.ele);
 
                     // Move to next node
-                    ln = if reverse {
-                        n.backward
-                    } else {
-                        n.level(0).forward
-                    };
+                    ln = if reverse { n.backward } else { n.level(0).forward };
                 }
             }
         }
@@ -3774,7 +3907,11 @@ pub fn zscore_command(server: &mut RedisServer, c: &mut Client) {
 /// ZRANK/ZREVRANK key member
 ///
 /// C: t_zset.c zrankGenericCommand()
-pub fn zrank_generic_command(server: &mut RedisServer, c: &mut Client, reverse: bool) {
+pub fn zrank_generic_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    reverse: bool,
+) {
     let key = std::mem::take(&mut c.argv[1]);
     if let Some(zobj) = lookup_key_read_or_reply(server, c, &key, NULLBULK) {
         if !check_type(c, zobj, OBJ_ZSET) {
@@ -3828,7 +3965,11 @@ pub fn zscan_command(server: &mut RedisServer, c: &mut Client) {
                         items.push(fmt_g17(e.score).into_bytes());
                         eptr = zzl_next(zl, p);
                     }
-                    scan_generic_command(c, ScanObj::Items { items, pairs: true }, cursor);
+                    scan_generic_command(
+                        c,
+                        ScanObj::Items { items, pairs: true },
+                        cursor,
+                    );
                 }
                 ZSet::Skiplist(zs) => {
                     let dict = &zs.dict;
@@ -3840,10 +3981,7 @@ pub fn zscan_command(server: &mut RedisServer, c: &mut Client) {
                     };
                     scan_generic_command(
                         c,
-                        ScanObj::Dict {
-                            scan: &mut step,
-                            pairs: true,
-                        },
+                        ScanObj::Dict { scan: &mut step, pairs: true },
                         cursor,
                     );
                 }
@@ -3923,7 +4061,8 @@ pub fn generic_zpop_command(
         // Get the first or last element in the sorted set.
         let (ele, score) = match zset_ref(zobj) {
             ZSet::Ziplist(zl) => {
-                let eptr = zzl_index(zl, if where_ == ZSET_MAX { -1 } else { 0 });
+                let eptr =
+                    zzl_index(zl, if where_ == ZSET_MAX { -1 } else { 0 });
                 let e = zzl_decode(
                     &zl.zl,
                     eptr.expect("zpop: an empty sorted set in the keyspace"),
@@ -3932,13 +4071,13 @@ pub fn generic_zpop_command(
             }
             ZSet::Skiplist(zs) => {
                 let zsl = &zs.zsl;
-                let zln = if where_ == ZSET_MAX {
-                    zsl.tail
-                } else {
-                    zsl.first()
-                };
+                let zln =
+                    if where_ == ZSET_MAX { zsl.tail } else { zsl.first() };
                 // There must be an element in the sorted set.
-                assert!(zln != ZSL_NULL, "zpop: an empty sorted set in the keyspace");
+                assert!(
+                    zln != ZSL_NULL,
+                    "zpop: an empty sorted set in the keyspace"
+                );
                 let n = zsl.node(zln);
                 (n.ele.to_vec(), n.score)
             }
@@ -3969,7 +4108,13 @@ pub fn generic_zpop_command(
         // Remove the key, if indeed needed.
         if emptied {
             db_delete(server, dbid, key);
-            notify_keyspace_event(server, NOTIFY_GENERIC, "del", key, dbid as i32);
+            notify_keyspace_event(
+                server,
+                NOTIFY_GENERIC,
+                "del",
+                key,
+                dbid as i32,
+            );
             break;
         }
         count -= 1;
@@ -4004,11 +4149,8 @@ fn zpop_command(server: &mut RedisServer, c: &mut Client, where_: i32) {
         return;
     }
     let key = std::mem::take(&mut c.argv[1]);
-    let count = if argc == 3 {
-        Some(std::mem::take(&mut c.argv[2]))
-    } else {
-        None
-    };
+    let count =
+        if argc == 3 { Some(std::mem::take(&mut c.argv[2])) } else { None };
     generic_zpop_command(server, c, &[&key], where_, false, count.as_deref());
     c.argv[1] = key;
     if let Some(count) = count {
@@ -4019,12 +4161,20 @@ fn zpop_command(server: &mut RedisServer, c: &mut Client, where_: i32) {
 /// BZPOPMIN / BZPOPMAX actual implementation.
 ///
 /// C: t_zset.c blockingGenericZpopCommand()
-pub fn blocking_generic_zpop_command(server: &mut RedisServer, c: &mut Client, where_: i32) {
+pub fn blocking_generic_zpop_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+    where_: i32,
+) {
     let argc = c.argv.len();
     let dbid = c.db;
 
     let last = std::mem::take(&mut c.argv[argc - 1]);
-    let timeout = crate::blocked::get_timeout_from_object_or_reply(c, &last, UNIT_SECONDS);
+    let timeout = crate::blocked::get_timeout_from_object_or_reply(
+        c,
+        &last,
+        UNIT_SECONDS,
+    );
     c.argv[argc - 1] = last;
     let Ok(timeout) = timeout else { return };
 
@@ -4043,11 +4193,8 @@ pub fn blocking_generic_zpop_command(server: &mut RedisServer, c: &mut Client, w
             // Replicate it as an ZPOP[MIN|MAX] instead of BZPOP[MIN|MAX].
             // C: rewriteClientCommandVector(c,2,shared.zpopmax/zpopmin,key),
             // which also points c->cmd at the new command.
-            let name: &[u8] = if where_ == ZSET_MAX {
-                b"ZPOPMAX"
-            } else {
-                b"ZPOPMIN"
-            };
+            let name: &[u8] =
+                if where_ == ZSET_MAX { b"ZPOPMAX" } else { b"ZPOPMIN" };
             c.argv = vec![name.to_vec(), key];
             c.cmd = lookup_command(server, name);
             return;
@@ -4063,7 +4210,14 @@ pub fn blocking_generic_zpop_command(server: &mut RedisServer, c: &mut Client, w
 
     // If the keys do not exist we must block
     let keys: Vec<Vec<u8>> = c.argv[1..argc - 1].to_vec();
-    crate::blocked::block_for_keys(server, c, BLOCKED_ZSET, &keys, timeout, None);
+    crate::blocked::block_for_keys(
+        server,
+        c,
+        BLOCKED_ZSET,
+        &keys,
+        timeout,
+        None,
+    );
 }
 
 /// BZPOPMIN key [key ...] timeout
@@ -4126,9 +4280,14 @@ mod tests {
     }
 
     /// The reference: (score, member) pairs in zset order.
-    fn model_sorted(m: &std::collections::HashMap<Vec<u8>, f64>) -> Vec<(f64, Vec<u8>)> {
-        let mut v: Vec<(f64, Vec<u8>)> = m.iter().map(|(k, s)| (*s, k.clone())).collect();
-        v.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap().then_with(|| a.1.cmp(&b.1)));
+    fn model_sorted(
+        m: &std::collections::HashMap<Vec<u8>, f64>,
+    ) -> Vec<(f64, Vec<u8>)> {
+        let mut v: Vec<(f64, Vec<u8>)> =
+            m.iter().map(|(k, s)| (*s, k.clone())).collect();
+        v.sort_by(|a, b| {
+            a.0.partial_cmp(&b.0).unwrap().then_with(|| a.1.cmp(&b.1))
+        });
         v
     }
 
@@ -4219,17 +4378,21 @@ mod tests {
                         maxex: rng.below(2) == 0,
                     };
                     if round % 7 == 0 {
-                        let n = zsl_delete_range_by_score(&mut zsl, &range, &mut dict);
+                        let n = zsl_delete_range_by_score(
+                            &mut zsl, &range, &mut dict,
+                        );
                         let before = model.len();
                         model.retain(|_, s| {
-                            !(zsl_value_gte_min(*s, &range) && zsl_value_lte_max(*s, &range))
+                            !(zsl_value_gte_min(*s, &range)
+                                && zsl_value_lte_max(*s, &range))
                         });
                         assert_eq!(n as usize, before - model.len());
                     } else {
                         let want: Vec<_> = model_sorted(&model)
                             .into_iter()
                             .filter(|(s, _)| {
-                                zsl_value_gte_min(*s, &range) && zsl_value_lte_max(*s, &range)
+                                zsl_value_gte_min(*s, &range)
+                                    && zsl_value_lte_max(*s, &range)
                             })
                             .collect();
                         let first = zsl_first_in_range(&zsl, &range);
@@ -4239,7 +4402,9 @@ mod tests {
                                 assert_eq!(&zsl.node(first).ele[..], &f.1[..]);
                                 assert_eq!(&zsl.node(last).ele[..], &l.1[..]);
                             }
-                            _ => assert_eq!((first, last), (ZSL_NULL, ZSL_NULL)),
+                            _ => {
+                                assert_eq!((first, last), (ZSL_NULL, ZSL_NULL))
+                            }
                         }
                     }
                 }
@@ -4269,7 +4434,8 @@ mod tests {
             let end = start + rng.below(60) as u32;
             let sorted = model_sorted(&model);
             let n = zsl_delete_range_by_rank(&mut zsl, start, end, &mut dict);
-            let gone = &sorted[start as usize - 1..(end as usize).min(sorted.len())];
+            let gone =
+                &sorted[start as usize - 1..(end as usize).min(sorted.len())];
             assert_eq!(n as usize, gone.len());
             for (_, e) in gone {
                 model.remove(e);
@@ -4281,7 +4447,8 @@ mod tests {
             let n = zsl_delete_range_by_lex(&mut zsl, &range, &mut dict);
             let before = model.len();
             model.retain(|k, _| {
-                !(zsl_lex_value_gte_min(k, &range) && zsl_lex_value_lte_max(k, &range))
+                !(zsl_lex_value_gte_min(k, &range)
+                    && zsl_lex_value_lte_max(k, &range))
             });
             assert_eq!(n as usize, before - model.len());
             assert_eq!(dict.dict_size(), model.len());
@@ -4424,7 +4591,9 @@ mod tests {
     #[test]
     fn zzl_insert_keeps_score_then_member_order_and_deletes_ranges() {
         let mut zl = ZsetZiplist::default();
-        for (e, s) in [("c", 2.0), ("a", 2.0), ("z", 1.0), ("b", 3.0), ("m", 2.0)] {
+        for (e, s) in
+            [("c", 2.0), ("a", 2.0), ("z", 1.0), ("b", 3.0), ("m", 2.0)]
+        {
             zzl_insert(&mut zl, e.as_bytes(), s);
         }
         let z = ZSet::Ziplist(zl.clone());
@@ -4465,10 +4634,7 @@ mod tests {
     #[test]
     fn zset_convert_round_trips_between_encodings() {
         let mut o = create_zset_ziplist_object(0);
-        let limits = ZsetLimits {
-            entries: 128,
-            value: 64,
-        };
+        let limits = ZsetLimits { entries: 128, value: 64 };
         for i in 0..10 {
             let (mut f, mut ns) = (ZADD_NONE, 0.0);
             assert!(zset_add(
@@ -4485,7 +4651,8 @@ mod tests {
         zset_convert(&mut o, OBJ_ENCODING_SKIPLIST);
         assert_eq!(o.encoding, OBJ_ENCODING_SKIPLIST);
         assert!(matches!(zset_ref(&o), ZSet::Skiplist(_)));
-        let mid: Vec<(Vec<u8>, f64)> = zset_ref(&o).iter().map(|(e, s)| (e.to_vec(), s)).collect();
+        let mid: Vec<(Vec<u8>, f64)> =
+            zset_ref(&o).iter().map(|(e, s)| (e.to_vec(), s)).collect();
         assert_eq!(before, mid);
         zset_convert_to_ziplist_if_needed(&mut o, 2, 20, limits);
         assert_eq!(o.encoding, OBJ_ENCODING_ZIPLIST);
@@ -4498,10 +4665,7 @@ mod tests {
 
     #[test]
     fn zset_add_converts_past_the_thresholds() {
-        let limits = ZsetLimits {
-            entries: 3,
-            value: 5,
-        };
+        let limits = ZsetLimits { entries: 3, value: 5 };
         let mut o = create_zset_ziplist_object(0);
         let add = |o: &mut RObj, e: &[u8]| {
             let (mut f, mut ns) = (ZADD_NONE, 0.0);

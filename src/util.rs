@@ -15,7 +15,8 @@ use crate::long_double::{format_fixed, format_general, strtold, LongDouble};
 /// C: util.c stringmatchlen()
 pub fn stringmatchlen(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
     let (mut p, mut s) = (0usize, 0usize);
-    let eq = |a: u8, b: u8| if nocase { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let eq =
+        |a: u8, b: u8| if nocase { a.eq_ignore_ascii_case(&b) } else { a == b };
     while p < pattern.len() && s < string.len() {
         match pattern[p] {
             b'*' => {
@@ -44,7 +45,10 @@ pub fn stringmatchlen(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
                 }
                 let mut matched = false;
                 loop {
-                    if p < pattern.len() && pattern[p] == b'\\' && p + 1 < pattern.len() {
+                    if p < pattern.len()
+                        && pattern[p] == b'\\'
+                        && p + 1 < pattern.len()
+                    {
                         p += 1;
                         if eq(pattern[p], string[s]) {
                             matched = true;
@@ -119,7 +123,9 @@ pub fn stringmatch(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
 /// C: util.c memtoll()
 pub fn memtoll(p: &str) -> Option<i64> {
     let lower = p.to_ascii_lowercase();
-    let digits_end = lower.find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.')).unwrap_or(lower.len());
+    let digits_end = lower
+        .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.'))
+        .unwrap_or(lower.len());
     let (num, unit) = lower.split_at(digits_end);
     let mul: i64 = match unit {
         "" | "b" => 1,
@@ -177,7 +183,11 @@ pub fn ld2string(value: LongDouble, humanfriendly: bool) -> Vec<u8> {
     if value.is_infinite() {
         // Libc in odd systems (Hi Solaris!) format infinite their own way,
         // so it is spelled out here.
-        return if value.is_sign_negative() { b"-inf".to_vec() } else { b"inf".to_vec() };
+        return if value.is_sign_negative() {
+            b"-inf".to_vec()
+        } else {
+            b"inf".to_vec()
+        };
     }
     if humanfriendly {
         let mut s = format_fixed(value, 17);
@@ -213,7 +223,8 @@ fn hex_digit_to_int(c: u8) -> u8 {
 /// C: sds.c sdssplitargs()
 pub fn sdssplitargs(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let at = |i: usize| -> u8 { line.get(i).copied().unwrap_or(0) };
-    let isspace = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let isspace =
+        |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
     let mut p = 0usize;
     let mut vector: Vec<Vec<u8>> = Vec::new();
     loop {
@@ -232,8 +243,15 @@ pub fn sdssplitargs(line: &[u8]) -> Option<Vec<Vec<u8>>> {
         while !done {
             let c = at(p);
             if inq {
-                if c == b'\\' && at(p + 1) == b'x' && is_hex_digit(at(p + 2)) && is_hex_digit(at(p + 3)) {
-                    current.push(hex_digit_to_int(at(p + 2)) * 16 + hex_digit_to_int(at(p + 3)));
+                if c == b'\\'
+                    && at(p + 1) == b'x'
+                    && is_hex_digit(at(p + 2))
+                    && is_hex_digit(at(p + 3))
+                {
+                    current.push(
+                        hex_digit_to_int(at(p + 2)) * 16
+                            + hex_digit_to_int(at(p + 3)),
+                    );
                     p += 3;
                 } else if c == b'\\' && at(p + 1) != 0 {
                     p += 1;
@@ -354,7 +372,10 @@ fn is_leap_year(year: i64) -> bool {
 ///
 /// C: localtime.c nolocks_localtime() plus serverLogRaw's strftime
 pub fn format_log_time(t: i64, ms: u32, tz: i64) -> String {
-    const MON: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MON: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+        "Nov", "Dec",
+    ];
     let secs_min = 60;
     let secs_hour = 3600;
     let secs_day = 3600 * 24;
@@ -382,7 +403,16 @@ pub fn format_log_time(t: i64, ms: u32, tz: i64) -> String {
         days -= mdays[mon];
         mon += 1;
     }
-    format!("{:02} {} {} {:02}:{:02}:{:02}.{:03}", days + 1, MON[mon], year, hour, min, sec, ms)
+    format!(
+        "{:02} {} {} {:02}:{:02}:{:02}.{:03}",
+        days + 1,
+        MON[mon],
+        year,
+        hour,
+        min,
+        sec,
+        ms
+    )
 }
 
 // ------------------------------- zmalloc.c -------------------------------
@@ -402,7 +432,8 @@ pub fn zmalloc_used_memory() -> usize {
 pub fn zmalloc_get_rss() -> usize {
     // /proc/self/stat field 24 is the RSS in pages.
     let Ok(s) = std::fs::read_to_string("/proc/self/statm") else { return 0 };
-    let pages: usize = s.split_whitespace().nth(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+    let pages: usize =
+        s.split_whitespace().nth(1).and_then(|x| x.parse().ok()).unwrap_or(0);
     pages * 4096
 }
 
@@ -441,8 +472,14 @@ mod tests {
 
     #[test]
     fn sdssplitargs_handles_quotes_and_escapes() {
-        assert_eq!(sdssplitargs(b"set a b").unwrap(), vec![b"set".to_vec(), b"a".to_vec(), b"b".to_vec()]);
-        assert_eq!(sdssplitargs(b"set \"a b\" 'c d'").unwrap()[1], b"a b".to_vec());
+        assert_eq!(
+            sdssplitargs(b"set a b").unwrap(),
+            vec![b"set".to_vec(), b"a".to_vec(), b"b".to_vec()]
+        );
+        assert_eq!(
+            sdssplitargs(b"set \"a b\" 'c d'").unwrap()[1],
+            b"a b".to_vec()
+        );
         assert_eq!(sdssplitargs(b"\"\\x41\\n\"").unwrap()[0], b"A\n".to_vec());
         assert!(sdssplitargs(b"\"unbalanced").is_none());
         assert!(sdssplitargs(b"\"a\"b").is_none());
@@ -452,9 +489,15 @@ mod tests {
     #[test]
     fn format_log_time_matches_strftime() {
         // 2026-11-25 09:05:45 UTC
-        assert_eq!(format_log_time(1795597545, 7, 0), "25 Nov 2026 09:05:45.007");
+        assert_eq!(
+            format_log_time(1795597545, 7, 0),
+            "25 Nov 2026 09:05:45.007"
+        );
         assert_eq!(format_log_time(0, 0, 0), "01 Jan 1970 00:00:00.000");
-        assert_eq!(format_log_time(951782400, 0, 0), "29 Feb 2000 00:00:00.000");
+        assert_eq!(
+            format_log_time(951782400, 0, 0),
+            "29 Feb 2000 00:00:00.000"
+        );
     }
 
     #[test]

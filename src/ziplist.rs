@@ -311,7 +311,11 @@ fn zip_int_size(encoding: u8) -> u32 {
 /// used.
 ///
 /// C: ziplist.c zipStoreEntryEncoding()
-fn zip_store_entry_encoding(p: Option<&mut [u8]>, encoding: u8, rawlen: u32) -> u32 {
+fn zip_store_entry_encoding(
+    p: Option<&mut [u8]>,
+    encoding: u8,
+    rawlen: u32,
+) -> u32 {
     let mut len = 1;
     let mut buf = [0u8; 5];
 
@@ -504,7 +508,9 @@ fn zip_save_integer(p: &mut [u8], value: i64, encoding: u8) {
         ZIP_INT_8B => p[0] = value as i8 as u8,
         ZIP_INT_16B => p[..2].copy_from_slice(&(value as i16).to_le_bytes()),
         // The low three bytes of the value, little endian.
-        ZIP_INT_24B => p[..3].copy_from_slice(&(value as i32).to_le_bytes()[..3]),
+        ZIP_INT_24B => {
+            p[..3].copy_from_slice(&(value as i32).to_le_bytes()[..3])
+        }
         ZIP_INT_32B => p[..4].copy_from_slice(&(value as i32).to_le_bytes()),
         ZIP_INT_64B => p[..8].copy_from_slice(&value.to_le_bytes()),
         // Nothing to do, the value is stored in the encoding itself.
@@ -526,8 +532,12 @@ fn zip_load_integer(p: &[u8], encoding: u8) -> i64 {
         // Three bytes into the top of an i32, then an arithmetic shift
         // brings the sign down.
         ZIP_INT_24B => (i32::from_le_bytes([0, p[0], p[1], p[2]]) >> 8) as i64,
-        ZIP_INT_64B => i64::from_le_bytes([p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]),
-        ZIP_INT_IMM_MIN..=ZIP_INT_IMM_MAX => ((encoding & ZIP_INT_IMM_MASK) - 1) as i64,
+        ZIP_INT_64B => {
+            i64::from_le_bytes([p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]])
+        }
+        ZIP_INT_IMM_MIN..=ZIP_INT_IMM_MAX => {
+            ((encoding & ZIP_INT_IMM_MASK) - 1) as i64
+        }
         // Divergence from C: C asserts; a validated entry never has
         // another encoding.
         _ => 0,
@@ -563,7 +573,12 @@ fn zip_entry(zl: &[u8], p: usize) -> ZlEntry {
 /// points before the first entry.
 ///
 /// C: ziplist.c zipEntrySafe() (Redis 7.0; 5.0 has no safe decoder)
-fn zip_entry_safe(zl: &[u8], zlbytes: usize, p: usize, validate_prevlen: bool) -> Option<ZlEntry> {
+fn zip_entry_safe(
+    zl: &[u8],
+    zlbytes: usize,
+    p: usize,
+    validate_prevlen: bool,
+) -> Option<ZlEntry> {
     // Divergence from C: C trusts that zlbytes is the allocation size;
     // here the slice decides, so a lying zlbytes cannot lead outside it.
     let zlbytes = zlbytes.min(zl.len());
@@ -602,7 +617,9 @@ fn zip_entry_safe(zl: &[u8], zlbytes: usize, p: usize, validate_prevlen: bool) -
         }
         // Make sure prevlen doesn't reach outside the edge of the
         // ziplist.
-        if validate_prevlen && p.checked_sub(e.prevrawlen as usize).is_none_or(out_of_range) {
+        if validate_prevlen
+            && p.checked_sub(e.prevrawlen as usize).is_none_or(out_of_range)
+        {
             return None;
         }
         return Some(e);
@@ -653,7 +670,9 @@ fn zip_entry_safe(zl: &[u8], zlbytes: usize, p: usize, validate_prevlen: bool) -
     }
 
     // Make sure prevlen doesn't reach outside the edge of the ziplist.
-    if validate_prevlen && p.checked_sub(e.prevrawlen as usize).is_none_or(out_of_range) {
+    if validate_prevlen
+        && p.checked_sub(e.prevrawlen as usize).is_none_or(out_of_range)
+    {
         return None;
     }
 
@@ -705,7 +724,8 @@ fn __ziplist_cascade_update(zl: &mut Vec<u8>, mut p: usize) {
     while zl[p] != ZIP_END {
         let cur = zip_entry(zl, p);
         let rawlen = (cur.headersize + cur.len) as usize;
-        let rawlensize = zip_store_prev_entry_length(None, rawlen as u32) as usize;
+        let rawlensize =
+            zip_store_prev_entry_length(None, rawlen as u32) as usize;
 
         // Abort if there is no next entry.
         if zl[p + rawlen] == ZIP_END {
@@ -748,9 +768,15 @@ fn __ziplist_cascade_update(zl: &mut Vec<u8>, mut p: usize) {
             if next.prevrawlensize as usize > rawlensize {
                 // This would result in shrinking, which we want to avoid.
                 // So, set "rawlen" in the available bytes.
-                zip_store_prev_entry_length_large(Some(&mut zl[p + rawlen..]), rawlen as u32);
+                zip_store_prev_entry_length_large(
+                    Some(&mut zl[p + rawlen..]),
+                    rawlen as u32,
+                );
             } else {
-                zip_store_prev_entry_length(Some(&mut zl[p + rawlen..]), rawlen as u32);
+                zip_store_prev_entry_length(
+                    Some(&mut zl[p + rawlen..]),
+                    rawlen as u32,
+                );
             }
 
             // Stop here, as the raw length of "next" has not changed.
@@ -783,7 +809,9 @@ fn __ziplist_insert(zl: &mut Vec<u8>, mut p: usize, s: &[u8]) {
     // (ZIP_STR_06B) and zip_store_entry_encoding uses the string length
     // to choose the string encoding.
     let (encoding, value, mut reqlen) = match zip_try_encoding(s) {
-        Some((value, encoding)) => (encoding, value, zip_int_size(encoding) as usize),
+        Some((value, encoding)) => {
+            (encoding, value, zip_int_size(encoding) as usize)
+        }
         None => (0, 123456789, s.len()),
     };
     // We need space for both the length of the previous entry and the
@@ -795,8 +823,11 @@ fn __ziplist_insert(zl: &mut Vec<u8>, mut p: usize, s: &[u8]) {
     // sure that the next entry can hold this entry's length in its prevlen
     // field.
     let mut forcelarge = false;
-    let mut nextdiff: i64 =
-        if zl[p] != ZIP_END { zip_prev_len_byte_diff(&zl[p..], reqlen as u32) } else { 0 };
+    let mut nextdiff: i64 = if zl[p] != ZIP_END {
+        zip_prev_len_byte_diff(&zl[p..], reqlen as u32)
+    } else {
+        0
+    };
     if nextdiff == -4 && reqlen < 4 {
         nextdiff = 0;
         forcelarge = true;
@@ -816,9 +847,15 @@ fn __ziplist_insert(zl: &mut Vec<u8>, mut p: usize, s: &[u8]) {
 
         // Encode this entry's raw length in the next entry.
         if forcelarge {
-            zip_store_prev_entry_length_large(Some(&mut zl[p + reqlen..]), reqlen as u32);
+            zip_store_prev_entry_length_large(
+                Some(&mut zl[p + reqlen..]),
+                reqlen as u32,
+            );
         } else {
-            zip_store_prev_entry_length(Some(&mut zl[p + reqlen..]), reqlen as u32);
+            zip_store_prev_entry_length(
+                Some(&mut zl[p + reqlen..]),
+                reqlen as u32,
+            );
         }
 
         // Update offset for tail.
@@ -829,7 +866,8 @@ fn __ziplist_insert(zl: &mut Vec<u8>, mut p: usize, s: &[u8]) {
         // "nextdiff" in account as well. Otherwise, a change in the size
         // of prevlen doesn't have an effect on the *tail* offset.
         let tail_e = zip_entry(zl, p + reqlen);
-        if zl[p + reqlen + (tail_e.headersize + tail_e.len) as usize] != ZIP_END {
+        if zl[p + reqlen + (tail_e.headersize + tail_e.len) as usize] != ZIP_END
+        {
             let tail = ziplist_tail_offset(zl);
             set_ziplist_tail_offset(zl, (tail as i64 + nextdiff) as u32);
         }
@@ -869,7 +907,11 @@ pub fn ziplist_push(zl: &mut Vec<u8>, s: &[u8], where_: i32) -> bool {
     if !ziplist_safe_to_add(Some(zl), s.len() + 10) {
         return false;
     }
-    let p = if where_ == ZIPLIST_HEAD { ZIPLIST_ENTRY_HEAD } else { ziplist_entry_end(zl) };
+    let p = if where_ == ZIPLIST_HEAD {
+        ZIPLIST_ENTRY_HEAD
+    } else {
+        ziplist_entry_end(zl)
+    };
     __ziplist_insert(zl, p, s);
     true
 }
@@ -1021,24 +1063,33 @@ pub fn ziplist_validate_integrity<'a>(
     let size = zl.len();
     // Check that we can actually read the header (and ZIP_END).
     if size < ZIPLIST_HEADER_SIZE + ZIPLIST_END_SIZE {
-        return Err(format!("ziplist of {size} bytes is shorter than its header"));
+        return Err(format!(
+            "ziplist of {size} bytes is shorter than its header"
+        ));
     }
 
     // Check that the encoded size in the header matches the allocated size.
     let bytes = ziplist_bytes(zl) as usize;
     if bytes != size {
-        return Err(format!("ziplist header says {bytes} bytes, the blob has {size}"));
+        return Err(format!(
+            "ziplist header says {bytes} bytes, the blob has {size}"
+        ));
     }
 
     // The last byte must be the terminator.
     if zl[size - ZIPLIST_END_SIZE] != ZIP_END {
-        return Err(format!("ziplist does not end with 0xff (offset {})", size - 1));
+        return Err(format!(
+            "ziplist does not end with 0xff (offset {})",
+            size - 1
+        ));
     }
 
     // Make sure the tail offset isn't reaching outside the allocation.
     let tail = ziplist_tail_offset(zl) as usize;
     if tail > size - ZIPLIST_END_SIZE {
-        return Err(format!("ziplist tail offset {tail} is past the end ({size} bytes)"));
+        return Err(format!(
+            "ziplist tail offset {tail} is past the end ({size} bytes)"
+        ));
     }
 
     if !deep {
@@ -1071,7 +1122,9 @@ pub fn ziplist_validate_integrity<'a>(
         if let Some(cb) = entry_cb.as_mut() {
             let v = ziplist_get(zl, p).unwrap_or(ZlValue::Int(0));
             if !cb(v, header_count as u32) {
-                return Err(format!("ziplist entry {count} at offset {p} rejected"));
+                return Err(format!(
+                    "ziplist entry {count} at offset {p} rejected"
+                ));
             }
         }
 
@@ -1094,7 +1147,9 @@ pub fn ziplist_validate_integrity<'a>(
     // last entry.
     if let Some(prev) = prev {
         if prev != ziplist_entry_tail(zl) {
-            return Err(format!("ziplist tail offset {tail} is not the last entry (at {prev})"));
+            return Err(format!(
+                "ziplist tail offset {tail} is not the last entry (at {prev})"
+            ));
         }
     } else if tail != ZIPLIST_HEADER_SIZE {
         // Divergence from C: 7.0 checks nothing more for an empty ziplist,
@@ -1104,12 +1159,16 @@ pub fn ziplist_validate_integrity<'a>(
         // ZIPLIST_HEADER_SIZE there for an empty ziplist (ziplistNew(),
         // and __ziplistDelete() when the last entry goes), so no real file
         // is refused by this.
-        return Err(format!("empty ziplist has tail offset {tail}, not {ZIPLIST_HEADER_SIZE}"));
+        return Err(format!(
+            "empty ziplist has tail offset {tail}, not {ZIPLIST_HEADER_SIZE}"
+        ));
     }
 
     // Check that the count in the header is correct.
     if header_count != u16::MAX && count != header_count as u32 {
-        return Err(format!("ziplist header counts {header_count} entries, it has {count}"));
+        return Err(format!(
+            "ziplist header counts {header_count} entries, it has {count}"
+        ));
     }
 
     Ok(())
@@ -1125,7 +1184,8 @@ pub fn ziplist_entries(zl: &[u8]) -> Result<Vec<ZlValue<'_>>, String> {
     ziplist_validate_integrity(zl, true, None)?;
     // The header count is at most 65535, and each entry takes at least
     // two bytes, so neither can make this allocation outgrow the blob.
-    let mut out = Vec::with_capacity((ziplist_length(zl) as usize).min(zl.len() / 2));
+    let mut out =
+        Vec::with_capacity((ziplist_length(zl) as usize).min(zl.len() / 2));
     let mut p = ZIPLIST_ENTRY_HEAD;
     while let Some(v) = ziplist_get(zl, p) {
         out.push(v);
@@ -1143,12 +1203,18 @@ pub fn ziplist_entries(zl: &[u8]) -> Result<Vec<ZlValue<'_>>, String> {
 /// No C twin here: the checks are 7.0's rdb.c
 /// ziplistPairsConvertAndValidateIntegrity() and its callback; 5.0 makes
 /// none of them.
-pub fn ziplist_pairs(zl: &[u8]) -> Result<Vec<(ZlValue<'_>, ZlValue<'_>)>, String> {
+pub fn ziplist_pairs(
+    zl: &[u8],
+) -> Result<Vec<(ZlValue<'_>, ZlValue<'_>)>, String> {
     let entries = ziplist_entries(zl)?;
     if entries.len() % 2 != 0 {
-        return Err(format!("ziplist of pairs has an odd number of entries ({})", entries.len()));
+        return Err(format!(
+            "ziplist of pairs has an odd number of entries ({})",
+            entries.len()
+        ));
     }
-    let mut fields: HashSet<Vec<u8>> = HashSet::with_capacity(entries.len() / 2);
+    let mut fields: HashSet<Vec<u8>> =
+        HashSet::with_capacity(entries.len() / 2);
     let mut out = Vec::with_capacity(entries.len() / 2);
     for pair in entries.chunks_exact(2) {
         if !fields.insert(pair[0].to_vec()) {
@@ -1190,17 +1256,29 @@ mod tests {
     }
 
     fn strs(zl: &[u8]) -> Vec<Vec<u8>> {
-        ziplist_entries(zl).expect("valid").iter().map(ZlValue::to_vec).collect()
+        ziplist_entries(zl)
+            .expect("valid")
+            .iter()
+            .map(ZlValue::to_vec)
+            .collect()
     }
 
     /// The example of the C file's header comment.
     #[test]
     fn ziplist_push_matches_the_c_comment_example() {
         let zl = ziplist_from_items([&b"2"[..], b"5"]).expect("small");
-        assert_eq!(zl, unhex("0f0000000c0000000200 00f3 02f6 ff".replace(' ', "").as_str()));
+        assert_eq!(
+            zl,
+            unhex(
+                "0f0000000c0000000200 00f3 02f6 ff".replace(' ', "").as_str()
+            )
+        );
         let mut zl = zl;
         ziplist_push(&mut zl, b"Hello World", ZIPLIST_TAIL);
-        assert_eq!(&zl[zl.len() - 14..], &unhex("020b48656c6c6f20576f726c64ff")[..]);
+        assert_eq!(
+            &zl[zl.len() - 14..],
+            &unhex("020b48656c6c6f20576f726c64ff")[..]
+        );
     }
 
     /// `DUMP` of `HSET hash f1 v1 num 1234 neg -5` on Redis 5.0.14 with
@@ -1220,7 +1298,9 @@ mod tests {
     /// and scores in score order, integral scores as integers.
     #[test]
     fn ziplist_push_matches_redis_5_zset_dump() {
-        let gold = unhex("1e00000018000000060000016303fefd03016103f20201620303322e35ff");
+        let gold = unhex(
+            "1e00000018000000060000016303fefd03016103f20201620303322e35ff",
+        );
         let items: [&[u8]; 6] = [b"c", b"-3", b"a", b"1", b"b", b"2.5"];
         assert_eq!(ziplist_from_items(items).expect("small"), gold);
     }
@@ -1268,7 +1348,11 @@ mod tests {
         assert_eq!(ints[7], ZlValue::Int(5000000000));
         assert_eq!(ints[13], ZlValue::Int(-8388608));
         assert_eq!(ints[14], ZlValue::Int(8388607));
-        assert_eq!(ints[9], ZlValue::Int(13), "13 is past the immediates: int8");
+        assert_eq!(
+            ints[9],
+            ZlValue::Int(13),
+            "13 is past the immediates: int8"
+        );
     }
 
     #[test]
@@ -1278,8 +1362,14 @@ mod tests {
         assert_eq!(zip_try_encoding(b"-1"), Some((-1, ZIP_INT_8B)));
         assert_eq!(zip_try_encoding(b"-32768"), Some((-32768, ZIP_INT_16B)));
         assert_eq!(zip_try_encoding(b"32768"), Some((32768, ZIP_INT_24B)));
-        assert_eq!(zip_try_encoding(b"-2147483648"), Some((-2147483648, ZIP_INT_32B)));
-        assert_eq!(zip_try_encoding(b"9223372036854775807"), Some((i64::MAX, ZIP_INT_64B)));
+        assert_eq!(
+            zip_try_encoding(b"-2147483648"),
+            Some((-2147483648, ZIP_INT_32B))
+        );
+        assert_eq!(
+            zip_try_encoding(b"9223372036854775807"),
+            Some((i64::MAX, ZIP_INT_64B))
+        );
         assert_eq!(zip_try_encoding(b"01"), None);
         assert_eq!(zip_try_encoding(b" 1"), None);
         assert_eq!(zip_try_encoding(b""), None);
@@ -1288,9 +1378,20 @@ mod tests {
 
     #[test]
     fn zip_save_and_load_integer_round_trip() {
-        for v in
-            [0i64, 12, -1, 127, -128, 300, -300, 8388607, -8388608, 1 << 31, -(1 << 40), i64::MIN]
-        {
+        for v in [
+            0i64,
+            12,
+            -1,
+            127,
+            -128,
+            300,
+            -300,
+            8388607,
+            -8388608,
+            1 << 31,
+            -(1 << 40),
+            i64::MIN,
+        ] {
             let (_, enc) = zip_try_encoding(&ll2string(v)).expect("integer");
             let mut buf = [0u8; 8];
             zip_save_integer(&mut buf, v, enc);
@@ -1337,7 +1438,8 @@ mod tests {
             ziplist_push(&mut zl, &[b'z'; 250], ZIPLIST_TAIL);
         }
         ziplist_push(&mut zl, &[b'q'; 300], ZIPLIST_HEAD);
-        ziplist_validate_integrity(&zl, true, None).expect("valid after cascade");
+        ziplist_validate_integrity(&zl, true, None)
+            .expect("valid after cascade");
         let e = strs(&zl);
         assert_eq!(e.len(), 6);
         assert_eq!(e[0], vec![b'q'; 300]);
@@ -1379,12 +1481,16 @@ mod tests {
             seen.push(ziplist_get(&zl, q).expect("entry").to_vec());
             p = ziplist_next(&zl, q);
         }
-        assert_eq!(seen, vec![b"foo".to_vec(), b"quux".to_vec(), b"1024".to_vec()]);
+        assert_eq!(
+            seen,
+            vec![b"foo".to_vec(), b"quux".to_vec(), b"1024".to_vec()]
+        );
     }
 
     #[test]
     fn ziplist_len_walks_when_the_header_is_saturated() {
-        let mut zl = ziplist_from_items([&b"a"[..], b"b", b"c"]).expect("small");
+        let mut zl =
+            ziplist_from_items([&b"a"[..], b"b", b"c"]).expect("small");
         set_ziplist_length(&mut zl, u16::MAX);
         assert_eq!(ziplist_len(&zl), 3);
         // C accepts a saturated count whatever the real count is.
@@ -1405,7 +1511,8 @@ mod tests {
 
     #[test]
     fn ziplist_validate_integrity_rejects_header_lies() {
-        let good = ziplist_from_items([&b"abc"[..], b"12345", b"x"]).expect("small");
+        let good =
+            ziplist_from_items([&b"abc"[..], b"12345", b"x"]).expect("small");
         // Wrong total bytes.
         let mut zl = good.clone();
         set_ziplist_bytes(&mut zl, good.len() as u32 + 1);
@@ -1431,7 +1538,8 @@ mod tests {
 
     #[test]
     fn ziplist_validate_integrity_rejects_prevlen_lies() {
-        let good = ziplist_from_items([&b"abc"[..], b"12345", b"x"]).expect("small");
+        let good =
+            ziplist_from_items([&b"abc"[..], b"12345", b"x"]).expect("small");
         let second = ziplist_index(&good, 1).expect("entry");
         // The first entry's prevlen must be 0.
         let mut zl = good.clone();
@@ -1453,7 +1561,10 @@ mod tests {
         for bad in [0xc1u8, 0xd5, 0xe7, 0xff] {
             let mut zl = good.clone();
             zl[ZIPLIST_HEADER_SIZE + 1] = bad;
-            assert!(ziplist_validate_integrity(&zl, true, None).is_err(), "{bad:#x}");
+            assert!(
+                ziplist_validate_integrity(&zl, true, None).is_err(),
+                "{bad:#x}"
+            );
         }
         // A 32 bit string length of 4 GB in a tiny blob.
         let mut zl = ziplist_new();
@@ -1481,14 +1592,17 @@ mod tests {
     fn ziplist_pairs_rejects_odd_counts_and_duplicates() {
         let odd = ziplist_from_items([&b"f"[..], b"v", b"g"]).expect("small");
         assert!(ziplist_pairs(&odd).is_err());
-        let dup = ziplist_from_items([&b"f"[..], b"v", &b"f"[..], b"w"]).expect("small");
+        let dup = ziplist_from_items([&b"f"[..], b"v", &b"f"[..], b"w"])
+            .expect("small");
         assert!(ziplist_pairs(&dup).is_err());
         // A value may repeat; only fields must be distinct.
-        let ok = ziplist_from_items([&b"f"[..], b"v", b"g", b"v"]).expect("small");
+        let ok =
+            ziplist_from_items([&b"f"[..], b"v", b"g", b"v"]).expect("small");
         assert_eq!(ziplist_pairs(&ok).expect("valid").len(), 2);
         // The integer 5 and the string "5" are the same field: build the
         // string form by hand (push would encode it as an integer).
-        let mut zl = ziplist_from_items([&b"5"[..], b"v", b"x", b"w"]).expect("small");
+        let mut zl =
+            ziplist_from_items([&b"5"[..], b"v", b"x", b"w"]).expect("small");
         let third = ziplist_index(&zl, 2).expect("entry");
         zl[third + 2] = b'5';
         assert!(ziplist_pairs(&zl).is_err());
@@ -1497,8 +1611,14 @@ mod tests {
     #[test]
     fn ziplist_every_truncation_is_rejected() {
         let x = vec![b'x'; 300];
-        let good = ziplist_from_items([&b"abc"[..], b"-70000", &x[..], b"5000000000", b"7"])
-            .expect("small");
+        let good = ziplist_from_items([
+            &b"abc"[..],
+            b"-70000",
+            &x[..],
+            b"5000000000",
+            b"7",
+        ])
+        .expect("small");
         for cut in 0..good.len() {
             assert!(ziplist_entries(&good[..cut]).is_err(), "cut at {cut}");
             // Even with zlbytes and the end byte made to agree (cutting
@@ -1508,7 +1628,10 @@ mod tests {
                 zl.push(ZIP_END);
                 let n = zl.len() as u32;
                 set_ziplist_bytes(&mut zl, n);
-                assert!(ziplist_entries(&zl).is_err(), "cut and patched at {cut}");
+                assert!(
+                    ziplist_entries(&zl).is_err(),
+                    "cut and patched at {cut}"
+                );
             }
         }
     }

@@ -122,7 +122,9 @@ fn zipmap_lookup_raw(zm: &[u8], key: Option<&[u8]>) -> (Option<usize>, usize) {
         let l = zipmap_decode_length(zm, p);
         let llen = zipmap_encode_length(None, l) as usize;
         if let Some(key) = key {
-            if k.is_none() && l as usize == key.len() && &zm[p + llen..p + llen + l as usize] == key
+            if k.is_none()
+                && l as usize == key.len()
+                && &zm[p + llen..p + llen + l as usize] == key
             {
                 k = Some(p);
             }
@@ -369,13 +371,18 @@ pub fn zipmap_validate_integrity(zm: &[u8], deep: bool) -> Result<(), String> {
     let size = zm.len();
     // Check that we can actually read the header (or ZIPMAP_END).
     if size < 2 {
-        return Err(format!("zipmap of {size} bytes is shorter than its header"));
+        return Err(format!(
+            "zipmap of {size} bytes is shorter than its header"
+        ));
     }
     let out_of_range = |q: usize| q < 2 || q > size - 1;
 
     // The last byte must be the terminator.
     if zm[size - 1] != ZIPMAP_END {
-        return Err(format!("zipmap does not end with 0xff (offset {})", size - 1));
+        return Err(format!(
+            "zipmap does not end with 0xff (offset {})",
+            size - 1
+        ));
     }
 
     if !deep {
@@ -388,14 +395,17 @@ pub fn zipmap_validate_integrity(zm: &[u8], deep: bool) -> Result<(), String> {
     // below 254 passes the check and then misleads the walk (found by
     // tests/rdb_fuzz.rs). Redis never writes one (zipmapEncodeLength()),
     // so such a zipmap is refused.
-    let noncanonical =
-        |at: usize, n: u32| format!("zipmap entry {n} at offset {at} has a non-canonical length");
+    let noncanonical = |at: usize, n: u32| {
+        format!("zipmap entry {n} at offset {at} has a non-canonical length")
+    };
 
     let mut count: u32 = 0;
     let mut p = 1; // Skip the count.
     while zm[p] != ZIPMAP_END {
         let (entry, n) = (p, count);
-        let lie = || format!("zipmap entry {n} at offset {entry} reaches past the end");
+        let lie = || {
+            format!("zipmap entry {n} at offset {entry} reaches past the end")
+        };
 
         // Read the field name length encoding type, and make sure the
         // entry length doesn't reach outside the edge of the zipmap.
@@ -448,7 +458,10 @@ pub fn zipmap_validate_integrity(zm: &[u8], deep: bool) -> Result<(), String> {
 
     // Check that the count in the header is correct.
     if zm[0] != ZIPMAP_BIGLEN && zm[0] as u32 != count {
-        return Err(format!("zipmap header counts {} pairs, it has {count}", zm[0]));
+        return Err(format!(
+            "zipmap header counts {} pairs, it has {count}",
+            zm[0]
+        ));
     }
 
     Ok(())
@@ -472,7 +485,10 @@ pub fn zipmap_pairs(zm: &[u8]) -> Result<Vec<ZipmapPair<'_>>, String> {
     let mut p = zipmap_rewind(zm);
     while let Some((next, key, value)) = zipmap_next(zm, p) {
         if !seen.insert(key) {
-            return Err(format!("zipmap repeats the field {:?}", String::from_utf8_lossy(key)));
+            return Err(format!(
+                "zipmap repeats the field {:?}",
+                String::from_utf8_lossy(key)
+            ));
         }
         out.push((key, value));
         p = next;
@@ -576,13 +592,20 @@ mod tests {
         let mut zm = good.clone();
         zm[0] = 3;
         assert!(zipmap_validate_integrity(&zm, true).is_err());
-        assert!(zipmap_validate_integrity(&good[..good.len() - 1], false).is_err());
+        assert!(
+            zipmap_validate_integrity(&good[..good.len() - 1], false).is_err()
+        );
         assert!(zipmap_validate_integrity(&good[..1], false).is_err());
         // Key, value and free lengths that reach past the end.
-        for (at, v) in [(1, 40u8), (5, 40), (6, 40), (10, 200), (16, 200), (17, 200)] {
+        for (at, v) in
+            [(1, 40u8), (5, 40), (6, 40), (10, 200), (16, 200), (17, 200)]
+        {
             let mut zm = good.clone();
             zm[at] = v;
-            assert!(zipmap_validate_integrity(&zm, true).is_err(), "byte {at} = {v}");
+            assert!(
+                zipmap_validate_integrity(&zm, true).is_err(),
+                "byte {at} = {v}"
+            );
         }
         // A 5 byte length of 4 GB.
         let zm = b"\x01\xfe\xff\xff\xff\xff\x00\xff".to_vec();

@@ -110,9 +110,7 @@ fn bgsave_under_write_load_keeps_serving_and_saves_the_data_at_the_fork() {
         "no write was served while the child was saving"
     );
     assert_eq!(server.info("rdb_last_bgsave_status"), "ok");
-    assert!(server
-        .log()
-        .contains("Background saving terminated with success"));
+    assert!(server.log().contains("Background saving terminated with success"));
 
     // Load the dump in another server and look at the numbered keys.
     let dir = util::make_temp_dir();
@@ -127,16 +125,15 @@ fn bgsave_under_write_load_keeps_serving_and_saves_the_data_at_the_fork() {
     while i < m {
         let end = (i + 1000).min(m);
         let keys: Vec<String> = (i..end).map(|j| format!("seq:{j}")).collect();
-        let vals: Vec<Option<u64>> = redis::cmd("MGET").arg(&keys).query(&mut con).unwrap();
+        let vals: Vec<Option<u64>> =
+            redis::cmd("MGET").arg(&keys).query(&mut con).unwrap();
         for (j, v) in (i..end).zip(vals) {
             assert_eq!(v, Some(j), "seq:{j}");
         }
         i = end;
     }
-    let next: Option<String> = redis::cmd("GET")
-        .arg(format!("seq:{m}"))
-        .query(&mut con)
-        .unwrap();
+    let next: Option<String> =
+        redis::cmd("GET").arg(format!("seq:{m}")).query(&mut con).unwrap();
     assert_eq!(next, None);
     drop(loaded);
     let _ = fs::remove_dir_all(dir);
@@ -197,11 +194,8 @@ fn bgsave_while_a_child_runs_and_children_killed_by_signals() {
 fn fsize_limited_server(dir: &Path, bytes: u64) -> PathBuf {
     let path = dir.join("oxredis-fsize-limited.sh");
     let mut f = fs::File::create(&path).unwrap();
-    writeln!(
-        f,
-        "#!/bin/sh\nexec prlimit --fsize={bytes} {OXREDIS_BIN} \"$@\""
-    )
-    .unwrap();
+    writeln!(f, "#!/bin/sh\nexec prlimit --fsize={bytes} {OXREDIS_BIN} \"$@\"")
+        .unwrap();
     drop(f);
     fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
     path
@@ -216,7 +210,10 @@ fn fsize_limited_server(dir: &Path, bytes: u64) -> PathBuf {
 fn failed_bgsave_keeps_the_previous_dump_and_denies_writes() {
     let scripts = util::make_temp_dir();
     let wrapper = fsize_limited_server(&scripts, 2_000_000);
-    let server = Server::start_binary(&wrapper, &["--save", "900", "1", "--rdbcompression", "no"]);
+    let server = Server::start_binary(
+        &wrapper,
+        &["--save", "900", "1", "--rdbcompression", "no"],
+    );
     server.cmd(&["SET", "small", "dataset"]);
     assert_eq!(server.cmd_str(&["SAVE"]), "OK");
     let dump = server.dir().join("dump.rdb");
@@ -248,10 +245,7 @@ fn failed_bgsave_keeps_the_previous_dump_and_denies_writes() {
 
     // Writes are refused, reads are not.
     let err = server.try_cmd(&["SET", "k", "v"]).unwrap_err().to_string();
-    assert!(
-        err.contains("Redis is configured to save RDB snapshots"),
-        "{err}"
-    );
+    assert!(err.contains("Redis is configured to save RDB snapshots"), "{err}");
     assert_eq!(server.cmd_str(&["GET", "small"]), "dataset");
     let mut raw = util::raw(server.port());
     util::send_raw(&mut raw, b"SET k v\r\n");

@@ -98,9 +98,7 @@ struct R {
 impl R {
     /// Connects and selects DB 9, as the Tcl test clients do.
     fn new(server: &Server) -> R {
-        let mut r = R {
-            s: util::raw(server.port()),
-        };
+        let mut r = R { s: util::raw(server.port()) };
         assert_eq!(r.raw(&["SELECT", "9"]), "+OK\r\n");
         r
     }
@@ -152,7 +150,8 @@ fn setup() -> (Server, R) {
     (server, r)
 }
 
-const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+const WRONGTYPE: &str =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
 /// A small deterministic generator (xorshift64*), standing in for Tcl's
 /// rand(): the tests need variety, not unpredictability.
@@ -309,7 +308,9 @@ fn bit_writes_count_as_changes_and_notify_keyspace_events() {
         .map(|_| {
             let v = parse(&util::read_reply(&mut sub)).0;
             match v {
-                V::Arr(a) => String::from_utf8_lossy(&a[2].bytes()).into_owned(),
+                V::Arr(a) => {
+                    String::from_utf8_lossy(&a[2].bytes()).into_owned()
+                }
                 other => panic!("{other:?}"),
             }
         })
@@ -390,10 +391,7 @@ fn bitcount_with_start_end() {
     assert_eq!(r.int(&["BITCOUNT", "s", "0", "-1"]), count_bits(b"foobar"));
     assert_eq!(r.int(&["BITCOUNT", "s", "1", "-2"]), count_bits(b"ooba"));
     assert_eq!(r.int(&["BITCOUNT", "s", "-2", "1"]), 0);
-    assert_eq!(
-        r.int(&["BITCOUNT", "s", "0", "1000"]),
-        count_bits(b"foobar")
-    );
+    assert_eq!(r.int(&["BITCOUNT", "s", "0", "1000"]), count_bits(b"foobar"));
 }
 
 #[test]
@@ -554,10 +552,7 @@ fn bitop_with_non_string_source_key() {
     r.set("a", b"1");
     r.set("b", b"2");
     r.r(&["LPUSH", "c", "foo"]);
-    assert_eq!(
-        r.raw(&["BITOP", "XOR", "dest", "a", "b", "c", "d"]),
-        WRONGTYPE
-    );
+    assert_eq!(r.raw(&["BITOP", "XOR", "dest", "a", "b", "c", "d"]), WRONGTYPE);
 }
 
 #[test]
@@ -785,14 +780,8 @@ fn bitfield_hash_idx_form() {
 fn bitfield_basic_incrby_form() {
     let (_s, mut r) = setup();
     r.bitfield(&["bits", "SET", "u8", "#0", "10"]);
-    assert_eq!(
-        r.bitfield(&["bits", "INCRBY", "u8", "#0", "100"]),
-        [Some(110)]
-    );
-    assert_eq!(
-        r.bitfield(&["bits", "INCRBY", "u8", "#0", "100"]),
-        [Some(210)]
-    );
+    assert_eq!(r.bitfield(&["bits", "INCRBY", "u8", "#0", "100"]), [Some(110)]);
+    assert_eq!(r.bitfield(&["bits", "INCRBY", "u8", "#0", "100"]), [Some(210)]);
 }
 
 #[test]
@@ -800,7 +789,9 @@ fn bitfield_chaining_of_multiple_commands() {
     let (_s, mut r) = setup();
     r.bitfield(&["bits", "SET", "u8", "#0", "10"]);
     assert_eq!(
-        r.bitfield(&["bits", "INCRBY", "u8", "#0", "100", "INCRBY", "u8", "#0", "100"]),
+        r.bitfield(&[
+            "bits", "INCRBY", "u8", "#0", "100", "INCRBY", "u8", "#0", "100"
+        ]),
         [Some(110), Some(210)]
     );
 }
@@ -895,8 +886,10 @@ fn bitfield_overflow_detection_fuzzing() {
     let mut rng = Rng(7);
     for _ in 0..1000 {
         let (ty, _sign, min, max, value, increment) = fuzz_case(&mut rng);
-        let overflow =
-            value > max || value < min || value + increment > max || value + increment < min;
+        let overflow = value > max
+            || value < min
+            || value + increment > max
+            || value + increment < min;
         r.r(&["DEL", "bits"]);
         let res1 = r.bitfield(&[
             "bits",
@@ -955,7 +948,8 @@ fn bitfield_overflow_wrap_fuzzing() {
             "0",
             &increment.to_string(),
         ]);
-        let res = r.bitfield(&["bits", "GET", &ty, "0"])[0].expect("GET never fails");
+        let res =
+            r.bitfield(&["bits", "GET", &ty, "0"])[0].expect("GET never fails");
         let range = max - min + 1;
         let mut expected = if sign { max + 1 } else { 0 } + value + increment;
         expected = expected.rem_euclid(range);
@@ -1035,8 +1029,8 @@ fn bitfield_regression_for_3564() {
     for _ in 0..10 {
         r.r(&["DEL", "mystring"]);
         let res = r.bitfield(&[
-            "mystring", "SET", "i8", "0", "10", "SET", "i8", "64", "10", "INCRBY", "i8", "10",
-            "99900",
+            "mystring", "SET", "i8", "0", "10", "SET", "i8", "64", "10",
+            "INCRBY", "i8", "10", "99900",
         ]);
         assert_eq!(res, [Some(0), Some(0), Some(60)]);
     }
@@ -1055,10 +1049,7 @@ fn bitfield_errors() {
     assert_eq!(r.raw(&["BITFIELD", "k", "GET", "u8", "4294967296"]), off);
     assert_eq!(r.raw(&["BITFIELD", "k", "GET", "u8", "#536870912"]), off);
     assert_eq!(r.raw(&["BITFIELD", "k", "GET", "u8", "x"]), off);
-    assert_eq!(
-        r.raw(&["BITFIELD", "k", "GET", "u8"]),
-        "-ERR syntax error\r\n"
-    );
+    assert_eq!(r.raw(&["BITFIELD", "k", "GET", "u8"]), "-ERR syntax error\r\n");
     assert_eq!(
         r.raw(&["BITFIELD", "k", "SET", "u8", "0"]),
         "-ERR syntax error\r\n"
@@ -1071,10 +1062,7 @@ fn bitfield_errors() {
         r.raw(&["BITFIELD", "k", "OVERFLOW", "FOO"]),
         "-ERR Invalid OVERFLOW type specified\r\n"
     );
-    assert_eq!(
-        r.raw(&["BITFIELD", "k", "OVERFLOW"]),
-        "-ERR syntax error\r\n"
-    );
+    assert_eq!(r.raw(&["BITFIELD", "k", "OVERFLOW"]), "-ERR syntax error\r\n");
     assert_eq!(
         r.raw(&["BITFIELD", "k", "SET", "u8", "0", "x"]),
         "-ERR value is not an integer or out of range\r\n"
@@ -1129,15 +1117,16 @@ fn replies_match_redis_5_byte_for_byte() {
         &["BITOP", "OR", "d", "k", "l"],
         &["BITFIELD", "l", "GET", "u8", "0"],
         &[
-            "BITFIELD", "b", "SET", "u8", "#3", "200", "INCRBY", "i5", "100", "30", "GET", "u63",
-            "5",
+            "BITFIELD", "b", "SET", "u8", "#3", "200", "INCRBY", "i5", "100",
+            "30", "GET", "u63", "5",
         ],
         &[
-            "BITFIELD", "b", "OVERFLOW", "SAT", "INCRBY", "u8", "#3", "100", "OVERFLOW", "FAIL",
-            "INCRBY", "i8", "0", "-200",
+            "BITFIELD", "b", "OVERFLOW", "SAT", "INCRBY", "u8", "#3", "100",
+            "OVERFLOW", "FAIL", "INCRBY", "i8", "0", "-200",
         ],
         &[
-            "BITFIELD", "b", "OVERFLOW", "WRAP", "INCRBY", "i3", "1", "5", "GET", "i3", "1",
+            "BITFIELD", "b", "OVERFLOW", "WRAP", "INCRBY", "i3", "1", "5",
+            "GET", "i3", "1",
         ],
         &["GET", "b"],
         &["BITFIELD", "b", "GET", "u64", "0"],
@@ -1148,7 +1137,8 @@ fn replies_match_redis_5_byte_for_byte() {
         &["EXISTS", "nokey"],
     ];
     let (_s, mut r) = setup();
-    let our_replies: Vec<String> = script.iter().map(|cmd| r.raw(cmd)).collect();
+    let our_replies: Vec<String> =
+        script.iter().map(|cmd| r.raw(cmd)).collect();
     for reply in &our_replies {
         assert!(!reply.is_empty());
     }

@@ -20,11 +20,7 @@ use util::{Conn, Server, WRONGTYPE};
 
 /// `*2 key value`, the reply of a served BLPOP/BRPOP.
 fn kv(key: &str, value: &str) -> String {
-    format!(
-        "*2\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n",
-        key.len(),
-        value.len()
-    )
+    format!("*2\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n", key.len(), value.len())
 }
 
 /// A bulk reply.
@@ -319,10 +315,7 @@ fn brpoplpush_maintains_order_of_elements_after_failure() {
     wait_blocked(&s, 1);
     r.raw(&["RPUSH", "blist", "a", "b", "c"]);
     assert_eq!(rd.read(), WRONGTYPE);
-    assert_eq!(
-        r.raw(&["LRANGE", "blist", "0", "-1"]),
-        arr(&["a", "b", "c"])
-    );
+    assert_eq!(r.raw(&["LRANGE", "blist", "0", "-1"]), arr(&["a", "b", "c"]));
 }
 
 #[test]
@@ -432,7 +425,8 @@ fn blocked_and_watching(s: &Server, r: &mut Conn) -> (Conn, Conn) {
 #[test]
 fn push_resulting_from_brpoplpush_affect_watch() {
     let (s, mut r) = setup();
-    let (mut blocked_client, mut watching_client) = blocked_and_watching(&s, &mut r);
+    let (mut blocked_client, mut watching_client) =
+        blocked_and_watching(&s, &mut r);
     r.raw(&["LPUSH", "srclist", "element"]);
     watching_client.send(&["EXEC"]);
     assert_eq!(watching_client.read(), "*-1\r\n");
@@ -442,14 +436,12 @@ fn push_resulting_from_brpoplpush_affect_watch() {
 #[test]
 fn brpoplpush_does_not_affect_watch_while_still_blocked() {
     let (s, mut r) = setup();
-    let (mut blocked_client, mut watching_client) = blocked_and_watching(&s, &mut r);
+    let (mut blocked_client, mut watching_client) =
+        blocked_and_watching(&s, &mut r);
     watching_client.send(&["EXEC"]);
     // Blocked BRPOPLPUSH may create problems, unblock it.
     r.raw(&["LPUSH", "srclist", "element"]);
-    assert_eq!(
-        watching_client.read(),
-        format!("*1\r\n{}", bulk("somevalue"))
-    );
+    assert_eq!(watching_client.read(), format!("*1\r\n{}", bulk("somevalue")));
     assert_eq!(blocked_client.read(), bulk("element"));
 }
 
@@ -513,10 +505,7 @@ fn blpop_brpop_with_negative_and_non_integer_timeout() {
     rd.send(&["BRPOPLPUSH", "blist1", "x", "-1"]);
     assert_eq!(rd.read(), "-ERR timeout is negative\r\n");
     rd.send(&["BRPOPLPUSH", "blist1", "x", "abc"]);
-    assert_eq!(
-        rd.read(),
-        "-ERR timeout is not an integer or out of range\r\n"
-    );
+    assert_eq!(rd.read(), "-ERR timeout is not an integer or out of range\r\n");
     assert_eq!(s.info("blocked_clients"), "0");
 }
 
@@ -727,10 +716,7 @@ fn client_unblock_a_blpop_with_timeout_or_error() {
     rd.send(&["BRPOPLPUSH", "k", "t", "0"]);
     wait_blocked(&s, 1);
     assert_eq!(r.raw(&["CLIENT", "UNBLOCK", &id, "ERROR"]), ":1\r\n");
-    assert_eq!(
-        rd.read(),
-        "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
-    );
+    assert_eq!(rd.read(), "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
     // Unblocked clients are no longer waiting on the key.
     r.raw(&["RPUSH", "k", "v"]);
     rd.assert_no_reply(100);

@@ -85,11 +85,7 @@ impl Direct {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("spawn server");
-        let mut d = Direct {
-            child,
-            dir: dir.to_path_buf(),
-            port,
-        };
+        let mut d = Direct { child, dir: dir.to_path_buf(), port };
         d.wait_log("Ready to accept connections");
         d
     }
@@ -102,9 +98,16 @@ impl Direct {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.log().contains(what) {
             if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("server exited ({status}) before '{what}':\n{}", self.log());
+                panic!(
+                    "server exited ({status}) before '{what}':\n{}",
+                    self.log()
+                );
             }
-            assert!(Instant::now() < deadline, "no '{what}' in:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "no '{what}' in:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -129,7 +132,9 @@ fn mask_log(log: &str, pid: u32) -> String {
         let line = line.replace(&pid.to_string(), "PID");
         // "PID:M dd Mon yyyy hh:mm:ss.mmm L msg"
         let masked = match line.split_once(' ') {
-            Some((head, rest)) if head.starts_with("PID:") && rest.len() > 24 => {
+            Some((head, rest))
+                if head.starts_with("PID:") && rest.len() > 24 =>
+            {
                 format!("{} DATE{}", head, &rest[24..])
             }
             _ => line,
@@ -155,8 +160,10 @@ fn config_file_then_command_line_options() {
                 maxmemory-policy allkeys-lru\r\n\
                 maxmemory 2mb\n\
                 client-output-buffer-limit pubsub 1mb 512kb 10\n";
-    let server =
-        Server::start_with_config(conf, &["--timeout", "40", "--bind", "127.0.0.1", "::1"]);
+    let server = Server::start_with_config(
+        conf,
+        &["--timeout", "40", "--bind", "127.0.0.1", "::1"],
+    );
     // The command line comes after the file, so it wins.
     assert_eq!(config_value(&server, "timeout"), "40");
     assert_eq!(config_value(&server, "hz"), "20");
@@ -235,7 +242,8 @@ fn old_slave_names_are_accepted() {
 #[test]
 fn logfile_empty_quotes_logs_to_stdout() {
     // logfile '' (two single quotes) means standard output.
-    let server = Server::start_with_config("logfile ''\nloglevel verbose\n", &[]);
+    let server =
+        Server::start_with_config("logfile ''\nloglevel verbose\n", &[]);
     assert!(
         server.log().contains("Ready to accept connections"),
         "{}",
@@ -264,11 +272,8 @@ fn logfile_path_gets_the_log() {
 fn relative_dir_is_relative_to_the_start_directory() {
     let dir = util::make_temp_dir();
     fs::create_dir(dir.join("sub")).unwrap();
-    fs::write(
-        dir.join("redis.conf"),
-        "dir sub\ndbfilename x.rdb\nsave \"\"\n",
-    )
-    .unwrap();
+    fs::write(dir.join("redis.conf"), "dir sub\ndbfilename x.rdb\nsave \"\"\n")
+        .unwrap();
     let port = util::free_port();
     let p = port.to_string();
     let d = Direct::start(
@@ -473,15 +478,20 @@ fn missing_config_file_and_bad_dir_are_fatal() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains(" # Fatal error, can't open config file 'nonexistent.conf'"),
+        stdout.contains(
+            " # Fatal error, can't open config file 'nonexistent.conf'"
+        ),
         "{stdout}"
     );
 
-    let out = run_to_exit(Path::new(OXREDIS_BIN), &["--dir", "no/such/dir"], &dir);
+    let out =
+        run_to_exit(Path::new(OXREDIS_BIN), &["--dir", "no/such/dir"], &dir);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains(" # Can't chdir to 'no/such/dir': No such file or directory"),
+        stdout.contains(
+            " # Can't chdir to 'no/such/dir': No such file or directory"
+        ),
         "{stdout}"
     );
     let _ = fs::remove_dir_all(&dir);
@@ -501,7 +511,9 @@ fn version_and_help() {
     assert_eq!(out.status.code(), Some(1));
     let h = String::from_utf8_lossy(&out.stderr);
     assert!(
-        h.starts_with("Usage: ./redis-server [/path/to/redis.conf] [options]\n"),
+        h.starts_with(
+            "Usage: ./redis-server [/path/to/redis.conf] [options]\n"
+        ),
         "{h}"
     );
     assert!(
@@ -717,9 +729,7 @@ fn config_rewrite_keeps_unrelated_lines_and_persists_changes() {
     server.cmd(&["CONFIG", "SET", "save", "100 1"]);
     server.cmd(&["CONFIG", "SET", "maxmemory-samples", "5"]);
     assert_eq!(server.cmd_str(&["CONFIG", "REWRITE"]), "OK");
-    assert!(server
-        .log()
-        .contains("CONFIG REWRITE executed with success."));
+    assert!(server.log().contains("CONFIG REWRITE executed with success."));
 
     let text = fs::read_to_string(server.dir().join("redis.conf")).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -759,21 +769,20 @@ fn config_rewrite_keeps_unrelated_lines_and_persists_changes() {
     assert_eq!(config_value(&again, "notify-keyspace-events"), "AKE");
     // (The harness's `--save ""` after the file resets the save points.)
     assert_eq!(config_value(&again, "save"), "");
-    assert!(raw_cmd(again.port(), &["FLUSHALL"]).starts_with("-ERR unknown command `FLUSHALL`"));
+    assert!(raw_cmd(again.port(), &["FLUSHALL"])
+        .starts_with("-ERR unknown command `FLUSHALL`"));
 }
 
 #[test]
 fn config_rewrite_writes_replicaof() {
-    let server = Server::start_with_config("", &["--replicaof", "127.0.0.1", "1"]);
+    let server =
+        Server::start_with_config("", &["--replicaof", "127.0.0.1", "1"]);
     assert_eq!(config_value(&server, "slaveof"), "127.0.0.1 1");
     assert_eq!(server.cmd_str(&["CONFIG", "REWRITE"]), "OK");
     let text = fs::read_to_string(server.dir().join("redis.conf")).unwrap();
     assert!(text.lines().any(|l| l == "replicaof 127.0.0.1 1"), "{text}");
     // An empty file: the generated part is all there is.
-    assert!(
-        text.starts_with("# Generated by CONFIG REWRITE\n"),
-        "{text}"
-    );
+    assert!(text.starts_with("# Generated by CONFIG REWRITE\n"), "{text}");
 }
 
 // --------------------------------- start-up ---------------------------------
@@ -948,11 +957,8 @@ fn daemonize_yes_forks_into_the_background() {
             .unwrap_or_default()
             .contains("Ready to accept")
     });
-    let pid: i32 = fs::read_to_string(&pidfile)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid: i32 =
+        fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
     // Kills the daemon if an assertion below fails.
     struct KillOnDrop(i32);
     impl Drop for KillOnDrop {
@@ -982,8 +988,7 @@ fn supervised_systemd_signals_readiness() {
     let dir = util::make_temp_dir();
     let sock_path = dir.join("notify.sock");
     let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let port = util::free_port();
     let p = port.to_string();
     let log = fs::File::create(dir.join("out.log")).unwrap();
@@ -1013,20 +1018,27 @@ fn supervised_systemd_signals_readiness() {
     let _ = fs::remove_dir_all(&dir);
     assert_eq!(&buf[..got.unwrap()], b"READY=1");
     assert!(
-        out.contains(":C ") && out.contains(" * supervised by systemd, will signal readiness\n"),
+        out.contains(":C ")
+            && out
+                .contains(" * supervised by systemd, will signal readiness\n"),
         "{out}"
     );
 }
 
 #[test]
 fn unixsocket_and_its_permissions() {
-    let server = Server::start(&["--unixsocket", "redis.sock", "--unixsocketperm", "700"]);
+    let server = Server::start(&[
+        "--unixsocket",
+        "redis.sock",
+        "--unixsocketperm",
+        "700",
+    ]);
     assert_eq!(config_value(&server, "unixsocket"), "redis.sock");
     assert_eq!(config_value(&server, "unixsocketperm"), "700");
     assert!(
-        server
-            .log()
-            .contains(" * The server is now ready to accept connections at redis.sock\n"),
+        server.log().contains(
+            " * The server is now ready to accept connections at redis.sock\n"
+        ),
         "{}",
         server.log()
     );

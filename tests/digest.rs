@@ -264,7 +264,8 @@ impl Conn {
     /// Sends a command, returns the reply lines without CRLF (an array
     /// of status replies becomes its header line and one line each).
     fn lines(&mut self, args: &[&str]) -> Vec<String> {
-        let a: Vec<Vec<u8>> = args.iter().map(|s| s.as_bytes().to_vec()).collect();
+        let a: Vec<Vec<u8>> =
+            args.iter().map(|s| s.as_bytes().to_vec()).collect();
         self.s.write_all(&resp(&a)).expect("send");
         let mut out = Vec::new();
         let mut pending = 1i64;
@@ -274,13 +275,18 @@ impl Conn {
             self.rd.read_line(&mut line).expect("read");
             let line = line.trim_end_matches("\r\n").to_string();
             match line.as_bytes().first() {
-                Some(b'*') => pending += line[1..].parse::<i64>().expect("count").max(0),
+                Some(b'*') => {
+                    pending += line[1..].parse::<i64>().expect("count").max(0)
+                }
                 Some(b'$') => {
                     let n: i64 = line[1..].parse().expect("len");
                     if n >= 0 {
                         let mut body = vec![0u8; n as usize + 2];
                         self.rd.read_exact(&mut body).expect("read");
-                        out.push(String::from_utf8_lossy(&body[..n as usize]).into_owned());
+                        out.push(
+                            String::from_utf8_lossy(&body[..n as usize])
+                                .into_owned(),
+                        );
                         continue;
                     }
                 }
@@ -341,7 +347,8 @@ fn compare_with(reference: &Server, neg_zero: bool) {
 
 #[test]
 fn digest_matches_debian_redis_7_for_every_type_encoding_ttl_and_db() {
-    let reference = Server::start_binary(&util::find_binary("redis-server"), &[]);
+    let reference =
+        Server::start_binary(&util::find_binary("redis-server"), &[]);
     compare_with(&reference, false);
 }
 
@@ -370,7 +377,9 @@ fn digest_of_an_empty_dataset_is_zero_and_flushall_restores_it() {
 fn digest_depends_on_list_order_but_not_on_set_hash_or_key_order() {
     let s = Server::start(&[]);
     let mut c = Conn::new(&s);
-    let dv = |c: &mut Conn, k: &str| c.lines(&["DEBUG", "DIGEST-VALUE", k])[1].clone();
+    let dv = |c: &mut Conn, k: &str| {
+        c.lines(&["DEBUG", "DIGEST-VALUE", k])[1].clone()
+    };
     c.one(&["RPUSH", "l1", "a", "b"]);
     c.one(&["RPUSH", "l2", "b", "a"]);
     assert_ne!(dv(&mut c, "l1"), dv(&mut c, "l2"));

@@ -11,7 +11,10 @@ mod util;
 
 use std::collections::HashMap;
 
-use util::{assert_keyevents, next_propagated, sync_stream, Conn, Rng, Server, WRONGTYPE};
+use util::{
+    assert_keyevents, next_propagated, sync_stream, Conn, Rng, Server,
+    WRONGTYPE,
+};
 
 // ------------------------------- helpers --------------------------------
 
@@ -21,7 +24,9 @@ fn encoding(r: &mut Conn, key: &str) -> String {
 }
 
 /// The "smallhash" and "bighash" of hash.tcl: 8 and 1024 random fields.
-fn small_and_big(r: &mut Conn) -> (HashMap<String, String>, HashMap<String, String>) {
+fn small_and_big(
+    r: &mut Conn,
+) -> (HashMap<String, String>, HashMap<String, String>) {
     let mut rng = Rng(0x1234_5678_9abc_def1);
     let mut make = |key: &str, n: usize, r: &mut Conn| {
         let mut h = HashMap::new();
@@ -136,7 +141,8 @@ fn hmset_wrong_number_of_args_and_small_big() {
         let mut args = vec!["hmget", key];
         args.extend(newvals.iter().map(|(k, _)| k.as_str()));
         let got = r.bulks(&args);
-        let want: Vec<String> = newvals.iter().map(|(_, v)| v.clone()).collect();
+        let want: Vec<String> =
+            newvals.iter().map(|(_, v)| v.clone()).collect();
         assert_eq!(got, want);
     }
 }
@@ -213,10 +219,7 @@ fn hdel_and_return_value() {
     // HDEL - hash becomes empty before deleting all specified fields
     r.raw(&["del", "myhash"]);
     r.raw(&["hmset", "myhash", "a", "1", "b", "2", "c", "3"]);
-    assert_eq!(
-        r.raw(&["hdel", "myhash", "a", "b", "c", "d", "e"]),
-        ":3\r\n"
-    );
+    assert_eq!(r.raw(&["hdel", "myhash", "a", "b", "c", "d", "e"]), ":3\r\n");
     assert_eq!(r.raw(&["exists", "myhash"]), ":0\r\n");
 
     // The same with a hash table encoded hash.
@@ -452,11 +455,8 @@ fn hash_fuzzing_10_and_512_fields() {
             for (k, v) in &model {
                 assert_eq!(&r.bulk(&["hget", "hash", k]), v);
             }
-            let len = if model.is_empty() {
-                0
-            } else {
-                r.int(&["hlen", "hash"])
-            };
+            let len =
+                if model.is_empty() { 0 } else { r.int(&["hlen", "hash"]) };
             assert_eq!(len, model.len() as i64);
         }
     }

@@ -64,9 +64,7 @@ fn client_list_type_filters_and_rejects_unknown_types() {
     let mut other2 = raw(server.port());
     call(&mut other2, "PING");
     assert_eq!(
-        bulk(&call(&mut s, "CLIENT LIST TYPE normal"))
-            .lines()
-            .count(),
+        bulk(&call(&mut s, "CLIENT LIST TYPE normal")).lines().count(),
         3
     );
     assert_calls(
@@ -160,7 +158,9 @@ fn client_kill_old_form() {
     );
     let addr = victim.local_addr().unwrap().to_string();
     assert_eq!(call(&mut s, &format!("CLIENT KILL {addr}")), "+OK\r\n");
-    assert!(read_until_close_or_timeout(&mut victim, Duration::from_secs(5)).closed);
+    assert!(
+        read_until_close_or_timeout(&mut victim, Duration::from_secs(5)).closed
+    );
     // With the old form a client can kill itself: OK, then the close.
     let me = s.local_addr().unwrap().to_string();
     send_raw(&mut s, format!("CLIENT KILL {me}\r\nPING\r\n").as_bytes());
@@ -180,7 +180,9 @@ fn client_kill_new_form_with_filters() {
         .to_string();
     assert_eq!(call(&mut s, "CLIENT KILL ID 999999"), ":0\r\n");
     assert_eq!(call(&mut s, &format!("CLIENT KILL ID {vid}")), ":1\r\n");
-    assert!(read_until_close_or_timeout(&mut victim, Duration::from_secs(5)).closed);
+    assert!(
+        read_until_close_or_timeout(&mut victim, Duration::from_secs(5)).closed
+    );
 
     // TYPE normal kills every normal client but the caller (SKIPME yes).
     let mut v1 = raw(server.port());
@@ -188,8 +190,12 @@ fn client_kill_new_form_with_filters() {
     call(&mut v1, "PING");
     call(&mut v2, "PING");
     assert_eq!(call(&mut s, "CLIENT KILL TYPE normal"), ":2\r\n");
-    assert!(read_until_close_or_timeout(&mut v1, Duration::from_secs(5)).closed);
-    assert!(read_until_close_or_timeout(&mut v2, Duration::from_secs(5)).closed);
+    assert!(
+        read_until_close_or_timeout(&mut v1, Duration::from_secs(5)).closed
+    );
+    assert!(
+        read_until_close_or_timeout(&mut v2, Duration::from_secs(5)).closed
+    );
     assert_eq!(call(&mut s, "CLIENT KILL TYPE pubsub"), ":0\r\n");
 
     // Errors.
@@ -226,10 +232,7 @@ fn client_pause_delays_other_clients() {
         call(&mut s, "CLIENT PAUSE abc"),
         "-ERR timeout is not an integer or out of range\r\n"
     );
-    assert_eq!(
-        call(&mut s, "CLIENT PAUSE -1"),
-        "-ERR timeout is negative\r\n"
-    );
+    assert_eq!(call(&mut s, "CLIENT PAUSE -1"), "-ERR timeout is negative\r\n");
     let mut other = raw(server.port());
     assert_eq!(call(&mut s, "CLIENT PAUSE 500"), "+OK\r\n");
     let start = Instant::now();
@@ -291,7 +294,9 @@ fn assert_monitor_line(line: &str, db: u32, args: &str) {
     let (time, rest) = rest.split_once(' ').unwrap();
     let (sec, usec) = time.split_once('.').unwrap();
     assert!(
-        sec.parse::<u64>().is_ok() && usec.len() == 6 && usec.parse::<u32>().is_ok(),
+        sec.parse::<u64>().is_ok()
+            && usec.len() == 6
+            && usec.parse::<u32>().is_ok(),
         "{line:?}"
     );
     let prefix = format!("[{db} 127.0.0.1:");
@@ -401,10 +406,7 @@ fn auth_with_requirepass() {
     assert_eq!(call(&mut s, "INCR foo"), ":101\r\n");
     // A wrong AUTH afterwards logs the connection out again.
     assert_eq!(call(&mut s, "AUTH foobaz"), "-ERR invalid password\r\n");
-    assert_eq!(
-        call(&mut s, "GET foo"),
-        "-NOAUTH Authentication required.\r\n"
-    );
+    assert_eq!(call(&mut s, "GET foo"), "-NOAUTH Authentication required.\r\n");
 }
 
 #[test]
@@ -506,7 +508,9 @@ fn info_default_and_single_sections() {
         "{repl}"
     );
     assert!(
-        repl.contains("\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"),
+        repl.contains(
+            "\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"
+        ),
         "{repl}"
     );
     assert!(repl.contains(
@@ -539,10 +543,7 @@ fn info_fields_follow_the_server_state() {
     assert_eq!(ks, "# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\n");
     let stats = server.info_text(Some("commandstats"));
     assert!(stats.contains("\r\ncmdstat_set:calls=2,usec="), "{stats}");
-    assert!(
-        stats.contains("\r\ncmdstat_pexpire:calls=1,usec="),
-        "{stats}"
-    );
+    assert!(stats.contains("\r\ncmdstat_pexpire:calls=1,usec="), "{stats}");
     let used: u64 = server.info("used_memory").parse().unwrap();
     assert!(used > 0);
     let human = server.info("used_memory_human");
@@ -582,11 +583,7 @@ fn command_info_count_and_getkeys() {
         .unwrap();
     send_raw(&mut s, b"COMMAND\r\n");
     let all = String::from_utf8_lossy(&read_reply(&mut s)).into_owned();
-    assert!(
-        all.starts_with(&format!("*{count}\r\n*6\r\n")),
-        "{}",
-        &all[..60]
-    );
+    assert!(all.starts_with(&format!("*{count}\r\n*6\r\n")), "{}", &all[..60]);
     assert!(count > 20);
 
     assert_calls(
@@ -604,7 +601,9 @@ fn command_info_count_and_getkeys() {
     );
     let help = call(&mut s, "COMMAND HELP");
     assert!(
-        help.starts_with("*5\r\n+COMMAND <subcommand> arg arg ... arg. Subcommands are:\r\n"),
+        help.starts_with(
+            "*5\r\n+COMMAND <subcommand> arg arg ... arg. Subcommands are:\r\n"
+        ),
         "{help}"
     );
 }
@@ -663,9 +662,8 @@ fn debug_object_shows_the_value_internals() {
     call(&mut s, "SET foo \"a b\\x01\"");
     call(&mut s, "SET n 123");
     let line = call(&mut s, "DEBUG OBJECT foo");
-    let rest = line
-        .strip_prefix("+Value at:0x")
-        .unwrap_or_else(|| panic!("{line}"));
+    let rest =
+        line.strip_prefix("+Value at:0x").unwrap_or_else(|| panic!("{line}"));
     let (addr, rest) = rest.split_once(' ').unwrap();
     assert!(u64::from_str_radix(addr, 16).is_ok(), "{line}");
     assert!(
@@ -675,7 +673,9 @@ fn debug_object_shows_the_value_internals() {
     assert!(rest.contains(" lru_seconds_idle:"), "{line}");
     let line = call(&mut s, "DEBUG OBJECT n");
     assert!(
-        line.contains(" refcount:2147483647 encoding:int serializedlength:2 lru:"),
+        line.contains(
+            " refcount:2147483647 encoding:int serializedlength:2 lru:"
+        ),
         "{line}"
     );
     assert_eq!(call(&mut s, "DEBUG OBJECT nokey"), "-ERR no such key\r\n");
@@ -725,9 +725,9 @@ fn debug_change_repl_id_changes_the_replication_ids() {
     assert_ne!(before, after);
     assert_eq!(server.info("master_replid2"), "0".repeat(40));
     assert_eq!(server.info("second_repl_offset"), "-1");
-    assert!(server
-        .log()
-        .contains("# Changing replication IDs after receiving DEBUG change-repl-id"));
+    assert!(server.log().contains(
+        "# Changing replication IDs after receiving DEBUG change-repl-id"
+    ));
 }
 
 #[test]
@@ -758,11 +758,15 @@ fn debug_misc_subcommands() {
     util::wait_for(Duration::from_secs(5), || {
         server.log().contains("# DEBUG LOG: hi-there")
     });
-    assert!(bulk(&call(&mut s, "DEBUG STRUCTSIZE")).starts_with("bits:64 robj:"));
+    assert!(
+        bulk(&call(&mut s, "DEBUG STRUCTSIZE")).starts_with("bits:64 robj:")
+    );
     call(&mut s, "SET a 1");
     let stats = bulk(&call(&mut s, "DEBUG HTSTATS 0"));
     assert!(
-        stats.starts_with("[Dictionary HT]\nHash table 0 stats (main hash table):\n"),
+        stats.starts_with(
+            "[Dictionary HT]\nHash table 0 stats (main hash table):\n"
+        ),
         "{stats}"
     );
     assert!(stats.contains("[Expires HT]\n"), "{stats}");

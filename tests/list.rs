@@ -58,10 +58,7 @@ fn setup() -> (Server, Conn) {
 /// The "large" values of list-common.tcl: ("ziplist", small) and
 /// ("linkedlist", large enough to leave the packed shape).
 fn large_values() -> [(&'static str, String); 2] {
-    [
-        ("ziplist", "hello".to_string()),
-        ("linkedlist", "hello".repeat(2000)),
-    ]
+    [("ziplist", "hello".to_string()), ("linkedlist", "hello".repeat(2000))]
 }
 
 // --------------------------------- list.tcl ---------------------------------
@@ -605,7 +602,8 @@ fn lrem_per_type() {
         r.create_list(
             "mylist",
             &[
-                e, "foo", "bar", "foobar", "foobared", "zap", "bar", "test", "foo",
+                e, "foo", "bar", "foobar", "foobared", "zap", "bar", "test",
+                "foo",
             ],
         );
         assert_eq!(r.int(&["LREM", "mylist", "0", "bar"]), 2);
@@ -630,13 +628,17 @@ fn lrem_per_type() {
         r.create_list(
             "mylist",
             &[
-                e, "foo", "bar", "foobar", "foobared", "zap", "bar", "test", "foo", "foo",
+                e, "foo", "bar", "foobar", "foobared", "zap", "bar", "test",
+                "foo", "foo",
             ],
         );
         assert_eq!(r.int(&["LREM", "mylist", "-1", "bar"]), 1);
         assert_eq!(
             r.lrange("mylist"),
-            [e, "foo", "bar", "foobar", "foobared", "zap", "test", "foo", "foo"]
+            [
+                e, "foo", "bar", "foobar", "foobared", "zap", "test", "foo",
+                "foo"
+            ]
         );
         // LREM starting from tail with negative count (2)
         assert_eq!(r.int(&["LREM", "mylist", "-2", "foo"]), 2);
@@ -819,11 +821,8 @@ fn ltrim_stress_testing() {
             let min = rng.below(startlen) as usize;
             let max = min + rng.below(startlen) as usize;
             let end = (max + 1).min(mylist.len());
-            mylist = if min < end {
-                mylist[min..end].to_vec()
-            } else {
-                Vec::new()
-            };
+            mylist =
+                if min < end { mylist[min..end].to_vec() } else { Vec::new() };
             r.r(&["LTRIM", "mylist", &min.to_string(), &max.to_string()]);
             assert_eq!(r.lrange("mylist"), mylist, "failed trim");
             for _ in mylist.len()..startlen as usize {
@@ -860,11 +859,15 @@ fn list_implementation_value_encoding_and_backlink() {
             if rng.below(10) == 0 {
                 let i = rng.below(model.len() as u64) as usize;
                 let v = rng.value();
-                assert_eq!(r.raw(&["LSET", "l", &i.to_string(), &v]), "+OK\r\n");
+                assert_eq!(
+                    r.raw(&["LSET", "l", &i.to_string(), &v]),
+                    "+OK\r\n"
+                );
                 model[i] = v;
             }
             if rng.below(10) == 0 {
-                let pivot = model[rng.below(model.len() as u64) as usize].clone();
+                let pivot =
+                    model[rng.below(model.len() as u64) as usize].clone();
                 let v = rng.value();
                 let pos = model.iter().position(|e| *e == pivot).unwrap();
                 r.r(&["LINSERT", "l", "AFTER", &pivot, &v]);
@@ -875,7 +878,10 @@ fn list_implementation_value_encoding_and_backlink() {
         assert_eq!(r.lrange("l"), Vec::from(model.clone()));
         let len = model.len() as i64;
         for i in 0..len {
-            assert_eq!(r.s(&["LINDEX", "l", &i.to_string()]), model[i as usize]);
+            assert_eq!(
+                r.s(&["LINDEX", "l", &i.to_string()]),
+                model[i as usize]
+            );
             assert_eq!(
                 r.s(&["LINDEX", "l", &(-i - 1).to_string()]),
                 model[(len - 1 - i) as usize]
@@ -971,10 +977,21 @@ fn stress_tester_for_3343_alike_bugs() {
                 r.r(&["RPUSH", "key", &ele]);
                 model.push_back(ele);
             }
-            2 => assert_eq!(r.s(&["LPOP", "key"]), model.pop_front().unwrap_or_default()),
-            3 => assert_eq!(r.s(&["RPOP", "key"]), model.pop_back().unwrap_or_default()),
+            2 => assert_eq!(
+                r.s(&["LPOP", "key"]),
+                model.pop_front().unwrap_or_default()
+            ),
+            3 => assert_eq!(
+                r.s(&["RPOP", "key"]),
+                model.pop_back().unwrap_or_default()
+            ),
             4 => {
-                let reply = r.r(&["LSET", "key", &small_signed_count.to_string(), &ele]);
+                let reply = r.r(&[
+                    "LSET",
+                    "key",
+                    &small_signed_count.to_string(),
+                    &ele,
+                ]);
                 let len = model.len() as i64;
                 let i = if small_signed_count < 0 {
                     small_signed_count + len
@@ -984,7 +1001,10 @@ fn stress_tester_for_3343_alike_bugs() {
                 if model.is_empty() {
                     assert_eq!(reply, Reply::Err("ERR no such key".into()));
                 } else if i < 0 || i >= len {
-                    assert_eq!(reply, Reply::Err("ERR index out of range".into()));
+                    assert_eq!(
+                        reply,
+                        Reply::Err("ERR index out of range".into())
+                    );
                 } else {
                     assert_eq!(reply, Reply::Status("OK".into()));
                     model[i as usize] = ele;

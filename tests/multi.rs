@@ -220,7 +220,11 @@ fn exec_works_on_watched_key_not_modified() {
 
 #[test]
 fn exec_fail_on_watched_key_modified_1_key_of_1_watched() {
-    let exec = exec_after(&[&["set", "x", "30"], &["watch", "x"], &["set", "x", "40"]]);
+    let exec = exec_after(&[
+        &["set", "x", "30"],
+        &["watch", "x"],
+        &["set", "x", "40"],
+    ]);
     assert_eq!(exec, NULL_MULTI_BULK);
 }
 
@@ -308,7 +312,8 @@ fn unwatch_when_there_is_nothing_watched_works_as_expected() {
 
 #[test]
 fn flushall_is_able_to_touch_the_watched_keys() {
-    let exec = exec_after(&[&["set", "x", "30"], &["watch", "x"], &["flushall"]]);
+    let exec =
+        exec_after(&[&["set", "x", "30"], &["watch", "x"], &["flushall"]]);
     assert_eq!(exec, NULL_MULTI_BULK);
 }
 
@@ -320,7 +325,8 @@ fn flushall_does_not_touch_non_affected_keys() {
 
 #[test]
 fn flushdb_is_able_to_touch_the_watched_keys() {
-    let exec = exec_after(&[&["set", "x", "30"], &["watch", "x"], &["flushdb"]]);
+    let exec =
+        exec_after(&[&["set", "x", "30"], &["watch", "x"], &["flushdb"]]);
     assert_eq!(exec, NULL_MULTI_BULK);
 }
 

@@ -168,18 +168,9 @@ fn unbalanced_number_of_quotes() {
 fn protocol_desync_regression_test() {
     let server = Server::start(&[]);
     for (seq, expected) in [
-        (
-            &b"\x00"[..],
-            "-ERR Protocol error: too big inline request\r\n",
-        ),
-        (
-            &b"*\x00"[..],
-            "-ERR Protocol error: too big mbulk count string\r\n",
-        ),
-        (
-            &b"$\x00"[..],
-            "-ERR Protocol error: too big inline request\r\n",
-        ),
+        (&b"\x00"[..], "-ERR Protocol error: too big inline request\r\n"),
+        (&b"*\x00"[..], "-ERR Protocol error: too big mbulk count string\r\n"),
+        (&b"$\x00"[..], "-ERR Protocol error: too big inline request\r\n"),
     ] {
         let mut s = raw(server.port());
         send_raw(&mut s, seq);
@@ -277,7 +268,10 @@ fn pipelined_requests_get_all_their_replies_in_order() {
     send_raw(&mut s, &req);
     for i in 0..1000 {
         assert_eq!(read_reply(&mut s), b"+OK\r\n");
-        assert_eq!(read_reply(&mut s), format!("$4\r\n{:04}\r\n", i).as_bytes());
+        assert_eq!(
+            read_reply(&mut s),
+            format!("$4\r\n{:04}\r\n", i).as_bytes()
+        );
     }
 }
 

@@ -477,7 +477,12 @@ fn expect_pmessages(rd: &mut Conn, msgs: &[(&str, &str)]) {
 /// with `flags` set, DEL `key`, PSUBSCRIBE a client to `*`, run `cmds` in
 /// DB 9 and check the pmessages it gets (see `expect_pmessages`).
 #[track_caller]
-fn check_events(flags: &str, key: &str, cmds: &[&[&str]], want: &[(&str, &str)]) {
+fn check_events(
+    flags: &str,
+    key: &str,
+    cmds: &[&[&str]],
+    want: &[(&str, &str)],
+) {
     let server = Server::start(&[]);
     let mut r = Conn::db9(&server);
     set_events(&mut r, flags);

@@ -33,27 +33,16 @@ fn fill_dataset(server: &Server) {
         p.cmd("SET").arg("str:short").arg("hello").ignore();
         p.cmd("SET").arg("str:int8").arg("-12").ignore();
         p.cmd("SET").arg("str:int32").arg("2000000000").ignore();
-        p.cmd("SET")
-            .arg("str:int64")
-            .arg("9223372036854775807")
-            .ignore();
+        p.cmd("SET").arg("str:int64").arg("9223372036854775807").ignore();
         p.cmd("SET").arg("str:lzf").arg("a".repeat(500)).ignore();
         let noise: String = (0..300)
             .map(|i| char::from(b'!' + ((i * 7919 + db) % 90) as u8))
             .collect();
         p.cmd("SET").arg("str:noise").arg(noise).ignore();
         p.cmd("SET").arg("str:empty").arg("").ignore();
-        p.cmd("SET")
-            .arg("str:binary")
-            .arg(&[0u8, 255, 10, 13, 0][..])
-            .ignore();
+        p.cmd("SET").arg("str:binary").arg(&[0u8, 255, 10, 13, 0][..]).ignore();
         // Expiries, far enough not to expire during the test.
-        p.cmd("SET")
-            .arg("str:ttl")
-            .arg("v")
-            .arg("EX")
-            .arg(1000)
-            .ignore();
+        p.cmd("SET").arg("str:ttl").arg("v").arg("EX").arg(1000).ignore();
         p.cmd("RPUSH").arg("list:ttl").arg("a").ignore();
         p.cmd("PEXPIRE").arg("list:ttl").arg(2_000_000).ignore();
         // Lists.
@@ -65,10 +54,7 @@ fn fill_dataset(server: &Server) {
             .arg("")
             .ignore();
         for i in 0..700 {
-            p.cmd("RPUSH")
-                .arg("list:big")
-                .arg(format!("element:{i}"))
-                .ignore();
+            p.cmd("RPUSH").arg("list:big").arg(format!("element:{i}")).ignore();
         }
         p.cmd("RPUSH")
             .arg("list:bigelem")
@@ -103,12 +89,7 @@ fn fill_dataset(server: &Server) {
             .arg(70000)
             .arg(5_000_000_000i64)
             .ignore();
-        p.cmd("SADD")
-            .arg("set:small")
-            .arg("a")
-            .arg("b")
-            .arg("1")
-            .ignore();
+        p.cmd("SADD").arg("set:small").arg("a").arg("b").arg("1").ignore();
         for i in 0..600 {
             p.cmd("SADD").arg("set:bigint").arg(i).ignore();
             p.cmd("SADD").arg("set:big").arg(format!("m{i}")).ignore();
@@ -159,9 +140,7 @@ fn copy_to_new_dir(file: &Path) -> PathBuf {
 }
 
 fn asset(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/assets")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/assets").join(name)
 }
 
 // ------------------------------- save / restart -------------------------------
@@ -182,11 +161,7 @@ fn server_started_empty_with_empty_rdb_file() {
     let dir = first.dir().to_str().unwrap().to_string();
     let second = Server::start(&["--dir", &dir]);
     assert_eq!(digest(&second), ZERO_DIGEST);
-    assert!(
-        second.log().contains("DB loaded from disk: "),
-        "{}",
-        second.log()
-    );
+    assert!(second.log().contains("DB loaded from disk: "), "{}", second.log());
 }
 
 /// Tcl: "Check consistency of different data types after a reload", done
@@ -196,7 +171,8 @@ fn save_then_restart_gives_back_every_type_expiries_and_dbs() {
     let mut first = Server::start(&[]);
     fill_dataset(&first);
     let before = digest(&first);
-    let sizes: Vec<i64> = [0, 3, 9].iter().map(|&db| dbsize(&first, db)).collect();
+    let sizes: Vec<i64> =
+        [0, 3, 9].iter().map(|&db| dbsize(&first, db)).collect();
     let lastsave_before: i64 = first.cmd_str(&["LASTSAVE"]).parse().unwrap();
     assert_ne!(first.info("rdb_changes_since_last_save"), "0");
     sleep(Duration::from_millis(1100));
@@ -210,7 +186,8 @@ fn save_then_restart_gives_back_every_type_expiries_and_dbs() {
     let dir = first.dir().to_str().unwrap().to_string();
     let second = Server::start(&["--dir", &dir]);
     assert_eq!(digest(&second), before);
-    let sizes2: Vec<i64> = [0, 3, 9].iter().map(|&db| dbsize(&second, db)).collect();
+    let sizes2: Vec<i64> =
+        [0, 3, 9].iter().map(|&db| dbsize(&second, db)).collect();
     assert_eq!(sizes, sizes2);
     let mut con = second.client();
     let () = redis::cmd("SELECT").arg(3).query(&mut con).unwrap();
@@ -310,10 +287,8 @@ fn rdb_encoding_loading_test() {
         .query(&mut con)
         .unwrap();
     assert_eq!(v, ["1", "2", "3", "a", "b", "c", "100000", "6000000000"]);
-    let v: Vec<String> = redis::cmd("HGETALL")
-        .arg("hash_zipped")
-        .query(&mut con)
-        .unwrap();
+    let v: Vec<String> =
+        redis::cmd("HGETALL").arg("hash_zipped").query(&mut con).unwrap();
     assert_eq!(v, ["a", "1", "b", "2", "c", "3"]);
     let v: String = redis::cmd("GET").arg("number").query(&mut con).unwrap();
     assert_eq!(v, "10");
@@ -328,7 +303,8 @@ fn rdb_load_zipmap_hash() {
     let dir = copy_to_new_dir(&asset("hash-zipmap.rdb"));
     let ours = Server::start(&["--dir", dir.to_str().unwrap()]);
     let mut con = ours.client();
-    let v: Vec<String> = redis::cmd("HGETALL").arg("hash").query(&mut con).unwrap();
+    let v: Vec<String> =
+        redis::cmd("HGETALL").arg("hash").query(&mut con).unwrap();
     assert_eq!(v, ["f1", "v1", "f2", "v2"]);
     let enc: String = redis::cmd("OBJECT")
         .arg("ENCODING")
@@ -350,8 +326,7 @@ fn shutdown_save_writes_the_dump_and_nosave_does_not() {
     let status = a.kill();
     assert!(status.success(), "{status}");
     assert!(
-        a.log()
-            .contains("Saving the final RDB snapshot before exiting."),
+        a.log().contains("Saving the final RDB snapshot before exiting."),
         "{}",
         a.log()
     );
@@ -377,9 +352,7 @@ fn save_points_start_a_bgsave() {
     server.cmd(&["SET", "a", "1"]);
     server.cmd(&["SET", "b", "2"]);
     util::wait_for(Duration::from_secs(10), || {
-        server
-            .log()
-            .contains("Background saving terminated with success")
+        server.log().contains("Background saving terminated with success")
     });
     let log = server.log();
     assert!(log.contains("2 changes in 1 seconds. Saving..."), "{log}");
@@ -546,7 +519,8 @@ fn server_should_not_start_with_an_unknown_type_or_a_lying_length() {
 
     // A ziplist whose header lies about its size.
     let mut bytes = b"REDIS0009".to_vec();
-    let zl: [u8; 13] = [0xff, 0, 0, 0, 0x0a, 0, 0, 0, 0x02, 0, 0x00, 0xf1, 0xff];
+    let zl: [u8; 13] =
+        [0xff, 0, 0, 0, 0x0a, 0, 0, 0, 0x02, 0, 0x00, 0xf1, 0xff];
     bytes.extend([13, 0x01, b'h', zl.len() as u8]);
     bytes.extend(zl);
     bytes.push(0xff);

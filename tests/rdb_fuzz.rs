@@ -50,7 +50,10 @@ impl Rng {
     fn interesting_len(&mut self) -> usize {
         const EDGES: [usize; 9] = [0, 1, 63, 127, 250, 253, 4095, 16383, 16384];
         match self.below(4) {
-            0 => EDGES[self.below(EDGES.len() as u64) as usize] + self.below(4) as usize,
+            0 => {
+                EDGES[self.below(EDGES.len() as u64) as usize]
+                    + self.below(4) as usize
+            }
             1 => self.below(300) as usize,
             _ => self.below(20) as usize,
         }
@@ -79,8 +82,12 @@ impl Rng {
             i64::MAX,
         ];
         match self.below(6) {
-            0 => INTS[self.below(INTS.len() as u64) as usize].to_string().into_bytes(),
-            1 => (self.next() as i64 >> self.below(64)).to_string().into_bytes(),
+            0 => INTS[self.below(INTS.len() as u64) as usize]
+                .to_string()
+                .into_bytes(),
+            1 => {
+                (self.next() as i64 >> self.below(64)).to_string().into_bytes()
+            }
             2 => format!("0{}", self.below(100)).into_bytes(), // not canonical
             _ => {
                 let len = self.interesting_len();
@@ -92,13 +99,18 @@ impl Rng {
     /// The generator of one test: its fixed seed, mixed with
     /// `RDB_FUZZ_SEED` when set (to explore beyond the fixed cases).
     fn seeded(base: u64) -> Rng {
-        let extra =
-            std::env::var("RDB_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0u64);
+        let extra = std::env::var("RDB_FUZZ_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0u64);
         Rng(base ^ extra.wrapping_mul(0x2545_f491_4f6c_dd1d))
     }
 
     fn rounds() -> u64 {
-        std::env::var("RDB_FUZZ_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(300)
+        std::env::var("RDB_FUZZ_ROUNDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(300)
     }
 }
 
@@ -116,8 +128,9 @@ fn mutate(rng: &mut Rng, blob: &[u8]) -> Vec<u8> {
             0 => b[at] ^= 1 << rng.below(8),
             1 => b[at] = rng.byte(),
             2 => {
-                b[at] = [0x00, 0x3f, 0x40, 0x7f, 0x80, 0xc0, 0xe0, 0xf0, 0xfe, 0xff]
-                    [rng.below(10) as usize]
+                b[at] =
+                    [0x00, 0x3f, 0x40, 0x7f, 0x80, 0xc0, 0xe0, 0xf0, 0xfe, 0xff]
+                        [rng.below(10) as usize]
             }
             3 => b.truncate(at),
             4 => {
@@ -126,7 +139,8 @@ fn mutate(rng: &mut Rng, blob: &[u8]) -> Vec<u8> {
             5 => b.insert(at, rng.byte()),
             6 => {
                 // Overwrite a little-endian u32 with something large.
-                let v = [u32::MAX, 1 << 31, 0x7fff_ffff, b.len() as u32 + 1][rng.below(4) as usize];
+                let v = [u32::MAX, 1 << 31, 0x7fff_ffff, b.len() as u32 + 1]
+                    [rng.below(4) as usize];
                 for (i, x) in v.to_le_bytes().iter().enumerate() {
                     if let Some(slot) = b.get_mut(at + i) {
                         *slot = *x;
@@ -204,14 +218,21 @@ fn check_accepted_ziplist(zl: &[u8], ctx: &str) {
     assert_eq!(back, entries, "backward walk, {ctx}");
     for (i, e) in entries.iter().enumerate() {
         let p = ziplist_index(zl, -(i as i32) - 1).expect("negative index");
-        assert_eq!(&ziplist_get(zl, p).expect("entry").to_vec(), &entries[entries.len() - 1 - i]);
+        assert_eq!(
+            &ziplist_get(zl, p).expect("entry").to_vec(),
+            &entries[entries.len() - 1 - i]
+        );
         let p = ziplist_index(zl, i as i32).expect("index");
         assert_eq!(&ziplist_get(zl, p).expect("entry").to_vec(), e);
     }
     // Rebuilding from the values gives a ziplist with the same values.
-    let rebuilt = ziplist_from_items(entries.iter().map(|e| &e[..])).expect("fits");
-    let again: Vec<Vec<u8>> =
-        ziplist_entries(&rebuilt).expect("rebuilt is valid").iter().map(ZlValue::to_vec).collect();
+    let rebuilt =
+        ziplist_from_items(entries.iter().map(|e| &e[..])).expect("fits");
+    let again: Vec<Vec<u8>> = ziplist_entries(&rebuilt)
+        .expect("rebuilt is valid")
+        .iter()
+        .map(ZlValue::to_vec)
+        .collect();
     assert_eq!(again, entries, "{ctx}");
     let _ = ziplist_pairs(zl);
 }
@@ -222,7 +243,9 @@ fn ziplist_round_trip_of_random_pushes() {
     for case in 0..Rng::rounds() {
         let (zl, model) = random_ziplist(&mut rng);
         let got: Vec<Vec<u8>> = ziplist_entries(&zl)
-            .unwrap_or_else(|e| panic!("case {case}: built ziplist rejected: {e}"))
+            .unwrap_or_else(|e| {
+                panic!("case {case}: built ziplist rejected: {e}")
+            })
             .iter()
             .map(ZlValue::to_vec)
             .collect();
@@ -241,7 +264,10 @@ fn ziplist_mutations_never_panic_and_accepted_ones_walk() {
             if m % 2 == 1 {
                 fix_header(&mut bad, true);
             }
-            check_accepted_ziplist(&bad, &format!("case {case} mutation {m}: {bad:02x?}"));
+            check_accepted_ziplist(
+                &bad,
+                &format!("case {case} mutation {m}: {bad:02x?}"),
+            );
         }
     }
 }
@@ -276,7 +302,10 @@ fn ziplist_targeted_corruptions_are_rejected() {
         let (zl, model) = random_ziplist(&mut rng);
         let ctx = format!("case {case}: {zl:02x?}");
         for cut in 0..zl.len() {
-            assert!(ziplist_entries(&zl[..cut]).is_err(), "cut at {cut}, {ctx}");
+            assert!(
+                ziplist_entries(&zl[..cut]).is_err(),
+                "cut at {cut}, {ctx}"
+            );
         }
         let mut b = zl.clone();
         b[0] ^= 1;
@@ -302,10 +331,14 @@ fn ziplist_targeted_corruptions_are_rejected() {
             if zl[enc_at] < 0xc0 && zl[enc_at] & 0xc0 != 0x80 {
                 // A 6 or 14 bit string length one larger.
                 let mut b = zl.clone();
-                let low = if zl[enc_at] & 0xc0 == 0 { enc_at } else { enc_at + 1 };
+                let low =
+                    if zl[enc_at] & 0xc0 == 0 { enc_at } else { enc_at + 1 };
                 if b[low] & 0x3f != 0x3f || zl[enc_at] & 0xc0 != 0 {
                     b[low] = b[low].wrapping_add(1);
-                    assert!(ziplist_entries(&b).is_err(), "string length at {enc_at}, {ctx}");
+                    assert!(
+                        ziplist_entries(&b).is_err(),
+                        "string length at {enc_at}, {ctx}"
+                    );
                 }
             }
             p = ziplist_next(&zl, q);
@@ -358,7 +391,11 @@ fn check_accepted_listpack(lp: &[u8], ctx: &str) {
         let p = lp_seek(lp, i as i64).expect("index");
         assert_eq!(&lp_get(lp, p).to_vec(), e, "{ctx}");
         let p = lp_seek(lp, -(i as i64) - 1).expect("negative index");
-        assert_eq!(&lp_get(lp, p).to_vec(), &entries[entries.len() - 1 - i], "{ctx}");
+        assert_eq!(
+            &lp_get(lp, p).to_vec(),
+            &entries[entries.len() - 1 - i],
+            "{ctx}"
+        );
     }
     let _ = lp_pairs(lp);
 }
@@ -369,7 +406,9 @@ fn listpack_round_trip_of_random_edits() {
     for case in 0..Rng::rounds() {
         let (lp, model) = random_listpack(&mut rng);
         let got: Vec<Vec<u8>> = lp_entries(&lp)
-            .unwrap_or_else(|e| panic!("case {case}: built listpack rejected: {e}"))
+            .unwrap_or_else(|e| {
+                panic!("case {case}: built listpack rejected: {e}")
+            })
             .iter()
             .map(LpValue::to_vec)
             .collect();
@@ -388,7 +427,10 @@ fn listpack_mutations_never_panic_and_accepted_ones_walk() {
             if m % 2 == 1 {
                 fix_header(&mut bad, true);
             }
-            check_accepted_listpack(&bad, &format!("case {case} mutation {m}: {bad:02x?}"));
+            check_accepted_listpack(
+                &bad,
+                &format!("case {case} mutation {m}: {bad:02x?}"),
+            );
         }
     }
 }
@@ -433,7 +475,10 @@ fn listpack_targeted_corruptions_are_rejected() {
             for mask in [0x01u8, 0x02, 0x20] {
                 let mut b = lp.clone();
                 b[next - 1] ^= mask;
-                assert!(lp_entries(&b).is_err(), "backlen before {next} ^ {mask}, {ctx}");
+                assert!(
+                    lp_entries(&b).is_err(),
+                    "backlen before {next} ^ {mask}, {ctx}"
+                );
             }
             p = lp_next(&lp, q);
         }
@@ -451,7 +496,11 @@ fn random_zipmap(rng: &mut Rng) -> (Vec<u8>, Model) {
     for _ in 0..1 + rng.below(16) {
         // Few distinct keys, so updates (and free bytes) and deletes happen.
         let key = format!("k{}", rng.below(8)).into_bytes();
-        let key = if rng.below(8) == 0 { [key, vec![b'K'; 260]].concat() } else { key };
+        let key = if rng.below(8) == 0 {
+            [key, vec![b'K'; 260]].concat()
+        } else {
+            key
+        };
         if rng.below(5) == 0 {
             let had = zipmap_del(&mut zm, &key);
             let at = model.iter().position(|(k, _)| *k == key);
@@ -508,10 +557,16 @@ fn zipmap_round_trip_and_mutations() {
             if m % 2 == 1 {
                 fix_header(&mut bad, false);
             }
-            check_accepted_zipmap(&bad, &format!("case {case} mutation {m}: {bad:02x?}"));
+            check_accepted_zipmap(
+                &bad,
+                &format!("case {case} mutation {m}: {bad:02x?}"),
+            );
         }
         for cut in 0..zm.len() {
-            assert!(zipmap_pairs(&zm[..cut]).is_err(), "case {case}: cut at {cut}");
+            assert!(
+                zipmap_pairs(&zm[..cut]).is_err(),
+                "case {case}: cut at {cut}"
+            );
         }
     }
 }
@@ -526,7 +581,13 @@ fn zipmap_random_bodies_never_panic() {
         let mut zm = vec![[0, 1, 2, 254][rng.below(4) as usize]];
         for _ in 0..rng.below(12) {
             match rng.below(4) {
-                0 => zm.extend([0xfe, rng.below(300) as u8, rng.below(2) as u8, 0, 0]),
+                0 => zm.extend([
+                    0xfe,
+                    rng.below(300) as u8,
+                    rng.below(2) as u8,
+                    0,
+                    0,
+                ]),
                 1 => zm.push(rng.below(8) as u8),
                 _ => zm.push(rng.byte()),
             }
@@ -551,9 +612,13 @@ fn intset_round_trip_and_mutations() {
             model.insert(v);
         }
         let blob = is.as_blob().to_vec();
-        intset_validate_integrity(&blob, true).unwrap_or_else(|e| panic!("case {case}: {e}"));
+        intset_validate_integrity(&blob, true)
+            .unwrap_or_else(|e| panic!("case {case}: {e}"));
         let back = Intset::from_blob(blob.clone().into()).expect("valid");
-        assert_eq!(back.iter().collect::<Vec<_>>(), model.iter().copied().collect::<Vec<_>>());
+        assert_eq!(
+            back.iter().collect::<Vec<_>>(),
+            model.iter().copied().collect::<Vec<_>>()
+        );
         for cut in 0..blob.len() {
             assert!(
                 intset_validate_integrity(&blob[..cut], true).is_err(),
@@ -568,18 +633,26 @@ fn intset_round_trip_and_mutations() {
         assert!(intset_validate_integrity(&b, false).is_err());
         if model.len() > 1 {
             // Swap the first two records: out of order.
-            let enc = u32::from_le_bytes([blob[0], blob[1], blob[2], blob[3]]) as usize;
+            let enc = u32::from_le_bytes([blob[0], blob[1], blob[2], blob[3]])
+                as usize;
             let mut b = blob.clone();
             let first = b[8..8 + enc].to_vec();
             b.copy_within(8 + enc..8 + 2 * enc, 8);
             b[8 + enc..8 + 2 * enc].copy_from_slice(&first);
-            assert!(intset_validate_integrity(&b, false).is_ok(), "shallow does not sort");
-            assert!(intset_validate_integrity(&b, true).is_err(), "case {case}: unsorted");
+            assert!(
+                intset_validate_integrity(&b, false).is_ok(),
+                "shallow does not sort"
+            );
+            assert!(
+                intset_validate_integrity(&b, true).is_err(),
+                "case {case}: unsorted"
+            );
         }
         for _ in 0..20 {
             let bad = mutate(&mut rng, &blob);
             if intset_validate_integrity(&bad, true).is_ok() {
-                let is = Intset::from_blob(bad.into()).expect("validated blobs load");
+                let is = Intset::from_blob(bad.into())
+                    .expect("validated blobs load");
                 let v: Vec<i64> = is.iter().collect();
                 assert!(v.windows(2).all(|w| w[0] < w[1]), "case {case}");
             }
@@ -599,7 +672,10 @@ fn regression_corpus() {
     let lp = [0x0d, 0, 0, 0, 1, 0, 0xf0, 0xfd, 0xff, 0xff, 0xff, 0x02, 0xff];
     assert!(lp_entries(&lp).is_err());
     // A ziplist whose first entry has a 5 byte prevlen pointing 4 GB back.
-    let zl = [0x11, 0, 0, 0, 0x0a, 0, 0, 0, 1, 0, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xf1, 0xff];
+    let zl = [
+        0x11, 0, 0, 0, 0x0a, 0, 0, 0, 1, 0, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xf1,
+        0xff,
+    ];
     assert!(ziplist_entries(&zl).is_err());
     // A zipmap whose 5 byte key length would move a C pointer past the
     // end of the address space.
@@ -611,7 +687,10 @@ fn regression_corpus() {
     // header as an entry and stepped before the start of the buffer.
     let zl = [0x0b, 0, 0, 0, 0x03, 0, 0, 0, 0, 0, 0xff];
     assert!(ziplist_validate_integrity(&zl, true, None).is_err());
-    assert!(ziplist_validate_integrity(&zl, false, None).is_ok(), "shallow is C's");
+    assert!(
+        ziplist_validate_integrity(&zl, false, None).is_ok(),
+        "shallow is C's"
+    );
     // Found by zipmap_round_trip_and_mutations (RDB_FUZZ_SEED=6): a key
     // length written in 5 bytes (0xfe prefix) but holding 3 passed 7.0's
     // checks, which size it by its first byte, while zipmapNext() sizes it

@@ -14,14 +14,14 @@ const T: Duration = Duration::from_secs(30);
 
 fn info_i64(s: &Server, field: &str) -> i64 {
     let v = s.info(field);
-    v.parse()
-        .unwrap_or_else(|_| panic!("INFO {field} is not a number: {v:?}"))
+    v.parse().unwrap_or_else(|_| panic!("INFO {field} is not a number: {v:?}"))
 }
 
 #[test]
 fn slave_is_able_to_evict_keys_created_in_writable_slaves() {
     let master = Server::start(&[]);
-    let replica = Server::start(&["--replicaof", "127.0.0.1", &master.port_str()]);
+    let replica =
+        Server::start(&["--replicaof", "127.0.0.1", &master.port_str()]);
     wait_for(T, || replica.info("master_link_status") == "up");
 
     // A key of the master with a short TTL: the replica must keep it until
@@ -32,10 +32,7 @@ fn slave_is_able_to_evict_keys_created_in_writable_slaves() {
 
     let mut r = replica.client();
     let mut q = |args: &[&str]| -> redis::Value {
-        redis::cmd(args[0])
-            .arg(&args[1..])
-            .query(&mut r)
-            .expect(args[0])
+        redis::cmd(args[0]).arg(&args[1..]).query(&mut r).expect(args[0])
     };
     let ok = redis::Value::Okay;
     let int = |n| redis::Value::Int(n);

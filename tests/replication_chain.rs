@@ -41,8 +41,7 @@ fn replica_of(master: &Server, extra: &[&str]) -> Server {
 
 fn info_i64(s: &Server, field: &str) -> i64 {
     let v = s.info(field);
-    v.parse()
-        .unwrap_or_else(|_| panic!("INFO {field} is not a number: {v:?}"))
+    v.parse().unwrap_or_else(|_| panic!("INFO {field} is not a number: {v:?}"))
 }
 
 fn digest(s: &Server) -> String {
@@ -100,10 +99,12 @@ fn write_load(s: &Server, round: usize) {
 
 /// The replica's log line for an accepted PSYNC (slave.rs, as in C's
 /// syncWithMaster).
-const PARTIAL_OK: &str = "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.";
+const PARTIAL_OK: &str =
+    "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.";
 
 #[test]
-fn chain_promote_the_middle_and_repoint_the_others_continue_by_partial_resync() {
+fn chain_promote_the_middle_and_repoint_the_others_continue_by_partial_resync()
+{
     let a = Server::start(&QUIET);
     let b = replica_of(&a, &QUIET);
     wait_link_up(&b);
@@ -156,11 +157,7 @@ fn chain_promote_the_middle_and_repoint_the_others_continue_by_partial_resync() 
     // No full sync anywhere since the chain was built.
     assert_eq!(info_i64(&b, "sync_full"), b_full);
     assert_eq!(info_i64(&b, "sync_partial_ok"), b_partial + 2);
-    assert_eq!(
-        info_i64(&a, "sync_full"),
-        1,
-        "A served only B's initial sync"
-    );
+    assert_eq!(info_i64(&a, "sync_full"), 1, "A served only B's initial sync");
     assert!(a.log().contains(
         "Before turning into a replica, using my master parameters to synthesize a cached master"
     ));
@@ -265,11 +262,7 @@ fn debug_restart_keeps_the_pid_and_the_replica_continues_by_partial_resync() {
     assert!(replica.is_alive());
     assert_eq!(info_i64(&replica, "process_id"), pid);
     let log = replica.log();
-    assert_eq!(
-        log.matches("Ready to accept connections").count(),
-        2,
-        "{log}"
-    );
+    assert_eq!(log.matches("Ready to accept connections").count(), 2, "{log}");
     assert!(log.contains(PARTIAL_OK), "{log}");
 
     write_load(&master, 2);

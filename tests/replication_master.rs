@@ -57,21 +57,51 @@ fn write_load(s: &Server, round: usize, n: usize) {
         let key = format!("key:{round}:{i}");
         let db = i % 2;
         let _: () = redis::cmd("SELECT").arg(db).query(&mut con).unwrap();
-        let _: () = redis::cmd("SET").arg(&key).arg(format!("v{i}")).query(&mut con).unwrap();
-        let _: i64 = redis::cmd("INCR").arg(format!("counter:{db}")).query(&mut con).unwrap();
-        let _: i64 = redis::cmd("APPEND").arg(&key).arg("x").query(&mut con).unwrap();
+        let _: () = redis::cmd("SET")
+            .arg(&key)
+            .arg(format!("v{i}"))
+            .query(&mut con)
+            .unwrap();
+        let _: i64 = redis::cmd("INCR")
+            .arg(format!("counter:{db}"))
+            .query(&mut con)
+            .unwrap();
+        let _: i64 =
+            redis::cmd("APPEND").arg(&key).arg("x").query(&mut con).unwrap();
         if i % 7 == 0 {
             let _: i64 = redis::cmd("DEL").arg(&key).query(&mut con).unwrap();
         }
         if i % 5 == 0 {
-            let _: i64 = redis::cmd("RPUSH").arg(format!("list:{db}")).arg(i).query(&mut con).unwrap();
-            let _: i64 = redis::cmd("SADD").arg(format!("set:{db}")).arg(i).query(&mut con).unwrap();
-            let _: i64 = redis::cmd("HSET").arg(format!("hash:{db}")).arg(&key).arg(i).query(&mut con).unwrap();
-            let _: i64 = redis::cmd("ZADD").arg(format!("zset:{db}")).arg(i).arg(&key).query(&mut con).unwrap();
+            let _: i64 = redis::cmd("RPUSH")
+                .arg(format!("list:{db}"))
+                .arg(i)
+                .query(&mut con)
+                .unwrap();
+            let _: i64 = redis::cmd("SADD")
+                .arg(format!("set:{db}"))
+                .arg(i)
+                .query(&mut con)
+                .unwrap();
+            let _: i64 = redis::cmd("HSET")
+                .arg(format!("hash:{db}"))
+                .arg(&key)
+                .arg(i)
+                .query(&mut con)
+                .unwrap();
+            let _: i64 = redis::cmd("ZADD")
+                .arg(format!("zset:{db}"))
+                .arg(i)
+                .arg(&key)
+                .query(&mut con)
+                .unwrap();
         }
         if i % 11 == 0 {
             // Absolute expiry: the same on both sides, so in the digest too.
-            let _: i64 = redis::cmd("PEXPIREAT").arg(&key).arg(4_000_000_000_000i64).query(&mut con).unwrap();
+            let _: i64 = redis::cmd("PEXPIREAT")
+                .arg(&key)
+                .arg(4_000_000_000_000i64)
+                .query(&mut con)
+                .unwrap();
         }
     }
 }
@@ -110,32 +140,48 @@ fn replica_7_0_disk_based_full_sync_then_writes_digests_equal() {
     let replica = start_replica_of(&master, &[]);
     wait_for_sync(&master, &replica);
 
-    assert!(master.log().contains("Starting BGSAVE for SYNC with target: disk"));
+    assert!(master
+        .log()
+        .contains("Starting BGSAVE for SYNC with target: disk"));
     assert!(master.log().contains("Synchronization with replica 127.0.0.1:"));
     assert_eq!(master.info("sync_full"), "1");
     assert_eq!(master.info("connected_slaves"), "1");
     // INFO replication lists it as 5.0 does.
     let slave0 = master.info("slave0");
     assert!(
-        slave0.starts_with(&format!("ip=127.0.0.1,port={},state=online,offset=", replica.port())),
+        slave0.starts_with(&format!(
+            "ip=127.0.0.1,port={},state=online,offset=",
+            replica.port()
+        )),
         "{slave0}"
     );
 
     write_load(&master, 1, 500);
     wait_for_ofs_sync(&master, &replica);
     assert_eq!(digest(&master), digest(&replica));
-    assert_eq!(replica.cmd_str(&["GET", "counter:0"]), master.cmd_str(&["GET", "counter:0"]));
+    assert_eq!(
+        replica.cmd_str(&["GET", "counter:0"]),
+        master.cmd_str(&["GET", "counter:0"])
+    );
 }
 
 #[test]
 fn replica_7_0_diskless_full_sync_then_writes_digests_equal() {
-    let master = Server::start(&["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"]);
+    let master = Server::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
     write_load(&master, 0, 300);
     let replica = start_replica_of(&master, &[]);
     wait_for_sync(&master, &replica);
 
     let log = master.log();
-    assert!(log.contains("Starting BGSAVE for SYNC with target: replicas sockets"), "{log}");
+    assert!(
+        log.contains("Starting BGSAVE for SYNC with target: replicas sockets"),
+        "{log}"
+    );
     assert!(log.contains("Background RDB transfer started by pid"));
     assert!(log.contains("correctly received the streamed RDB file."));
     assert!(log.contains("Streamed RDB transfer with replica"));
@@ -191,7 +237,9 @@ fn client_kill_type_slave_then_partial_resync() {
             && master.info("slave0").contains("state=online")
     });
     assert_eq!(master.info("sync_full").parse::<i64>().unwrap(), full_before);
-    assert!(master.log().contains("Partial resynchronization request from 127.0.0.1:"));
+    assert!(master
+        .log()
+        .contains("Partial resynchronization request from 127.0.0.1:"));
 
     write_load(&master, 2, 100);
     wait_for_ofs_sync(&master, &replica);
@@ -211,7 +259,9 @@ fn psync_with_wrong_replid_is_not_accepted() {
     assert_eq!(parts[1], master.info("master_replid"));
     assert_eq!(master.info("sync_partial_err"), "1");
     assert_eq!(master.info("sync_full"), "1");
-    assert!(master.log().contains("Partial resynchronization not accepted: Replication ID mismatch"));
+    assert!(master.log().contains(
+        "Partial resynchronization not accepted: Replication ID mismatch"
+    ));
 
     // Then the RDB, as a "$<len>" bulk (disk target).
     let bulk = read_line_skipping_newlines(&mut s);
@@ -230,7 +280,8 @@ fn psync_within_the_backlog_gets_continue_and_the_missing_bytes() {
     assert_eq!(read_reply(&mut s1), b"+OK\r\n");
     send_raw(&mut s1, b"PSYNC ? -1\r\n");
     let line = read_line_skipping_newlines(&mut s1);
-    let parts: Vec<String> = line.trim_end().split(' ').map(String::from).collect();
+    let parts: Vec<String> =
+        line.trim_end().split(' ').map(String::from).collect();
     assert_eq!(parts[0], "+FULLRESYNC");
     let replid = parts[1].clone();
     let offset: i64 = parts[2].parse().unwrap();
@@ -287,7 +338,10 @@ fn wait_errors_byte_exact() {
     let master = Server::start(&[]);
     let mut s = raw(master.port());
     send_raw(&mut s, b"WAIT x 0\r\n");
-    assert_eq!(read_reply(&mut s), b"-ERR value is not an integer or out of range\r\n");
+    assert_eq!(
+        read_reply(&mut s),
+        b"-ERR value is not an integer or out of range\r\n"
+    );
     send_raw(&mut s, b"WAIT 0 -1\r\n");
     assert_eq!(read_reply(&mut s), b"-ERR timeout is negative\r\n");
     // No replicas, none wanted: 0 at once.
@@ -299,11 +353,19 @@ fn wait_errors_byte_exact() {
 
 #[test]
 fn min_replicas_to_write_refuses_writes_when_the_replica_goes_away() {
-    let master = Server::start(&["--min-replicas-to-write", "1", "--min-replicas-max-lag", "10"]);
+    let master = Server::start(&[
+        "--min-replicas-to-write",
+        "1",
+        "--min-replicas-max-lag",
+        "10",
+    ]);
     // No replica yet: refused.
     let mut s = raw(master.port());
     send_raw(&mut s, b"SET a 1\r\n");
-    assert_eq!(read_reply(&mut s), b"-NOREPLICAS Not enough good replicas to write.\r\n");
+    assert_eq!(
+        read_reply(&mut s),
+        b"-NOREPLICAS Not enough good replicas to write.\r\n"
+    );
 
     let mut replica = start_replica_of(&master, &[]);
     wait_for_sync(&master, &replica);
@@ -315,7 +377,10 @@ fn min_replicas_to_write_refuses_writes_when_the_replica_goes_away() {
     wait_for(SYNC_TIMEOUT, || master.info("connected_slaves") == "0");
     assert_eq!(master.info("min_slaves_good_slaves"), "0");
     send_raw(&mut s, b"SET a 2\r\n");
-    assert_eq!(read_reply(&mut s), b"-NOREPLICAS Not enough good replicas to write.\r\n");
+    assert_eq!(
+        read_reply(&mut s),
+        b"-NOREPLICAS Not enough good replicas to write.\r\n"
+    );
     // Reads still work.
     send_raw(&mut s, b"GET a\r\n");
     assert_eq!(read_reply(&mut s), b"$1\r\n1\r\n");
@@ -332,9 +397,15 @@ fn replconf_replies_byte_exact() {
     send_raw(&mut s, b"REPLCONF listening-port\r\n");
     assert_eq!(read_reply(&mut s), b"-ERR syntax error\r\n");
     send_raw(&mut s, b"REPLCONF foo bar\r\n");
-    assert_eq!(read_reply(&mut s), b"-ERR Unrecognized REPLCONF option: foo\r\n");
+    assert_eq!(
+        read_reply(&mut s),
+        b"-ERR Unrecognized REPLCONF option: foo\r\n"
+    );
     send_raw(&mut s, b"REPLCONF listening-port abc\r\n");
-    assert_eq!(read_reply(&mut s), b"-ERR value is not an integer or out of range\r\n");
+    assert_eq!(
+        read_reply(&mut s),
+        b"-ERR value is not an integer or out of range\r\n"
+    );
     let long_ip = "1".repeat(46);
     send_raw(&mut s, format!("REPLCONF ip-address {long_ip}\r\n").as_bytes());
     assert_eq!(
@@ -367,7 +438,9 @@ fn sync_sends_the_rdb_and_then_the_stream() {
     assert_eq!(read_exactly(&mut s, want.len()), want.to_vec());
     // A SYNC client is PRE_PSYNC: it is never timed out for missing ACKs,
     // and a second SYNC on it is ignored.
-    assert!(master.log().contains("Replica 127.0.0.1:<unknown-replica-port> asks for synchronization"));
+    assert!(master.log().contains(
+        "Replica 127.0.0.1:<unknown-replica-port> asks for synchronization"
+    ));
 }
 
 #[test]
@@ -416,7 +489,12 @@ fn read_until(s: &mut std::net::TcpStream, needle: &[u8]) -> Vec<u8> {
     let mut buf = [0u8; 65536];
     s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
     while !out.windows(needle.len()).any(|w| w == needle) {
-        assert!(Instant::now() < deadline, "never got {:?}; got {:?}", String::from_utf8_lossy(needle), String::from_utf8_lossy(&out));
+        assert!(
+            Instant::now() < deadline,
+            "never got {:?}; got {:?}",
+            String::from_utf8_lossy(needle),
+            String::from_utf8_lossy(&out)
+        );
         match s.read(&mut buf) {
             Ok(0) => panic!("closed; got {:?}", String::from_utf8_lossy(&out)),
             Ok(n) => out.extend_from_slice(&buf[..n]),
@@ -428,7 +506,12 @@ fn read_until(s: &mut std::net::TcpStream, needle: &[u8]) -> Vec<u8> {
 
 #[test]
 fn diskless_sync_with_eof_mark_and_newline_keepalives() {
-    let master = Server::start(&["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "2"]);
+    let master = Server::start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "2",
+    ]);
     master.cmd(&["SET", "k", "v"]);
     let mut s = raw(master.port());
     send_raw(&mut s, b"REPLCONF capa eof capa psync2\r\n");
@@ -436,12 +519,21 @@ fn diskless_sync_with_eof_mark_and_newline_keepalives() {
     send_raw(&mut s, b"PSYNC ? -1\r\n");
     // While the delay runs the replica waits for the BGSAVE to start, gets
     // a newline a second, and is listed as wait_bgsave.
-    wait_for(SYNC_TIMEOUT, || master.info("slave0").contains("state=wait_bgsave"));
+    wait_for(SYNC_TIMEOUT, || {
+        master.info("slave0").contains("state=wait_bgsave")
+    });
     // One buffer for everything: newlines, +FULLRESYNC, $EOF:<mark>\r\n,
     // the payload, the mark again.
     let mut got = read_until(&mut s, b"$EOF:");
-    let full = got.windows(12).position(|w| w == b"+FULLRESYNC ").expect("+FULLRESYNC");
-    assert!(full > 0 && got[..full].iter().all(|b| *b == b'\n'), "{:?}", String::from_utf8_lossy(&got));
+    let full = got
+        .windows(12)
+        .position(|w| w == b"+FULLRESYNC ")
+        .expect("+FULLRESYNC");
+    assert!(
+        full > 0 && got[..full].iter().all(|b| *b == b'\n'),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
     let eof = got.windows(5).position(|w| w == b"$EOF:").unwrap();
     let mut byte = [0u8; 1];
     while got.len() < eof + 5 + 42 {
@@ -485,7 +577,11 @@ fn replication_cron_pings_replicas_every_repl_ping_replica_period() {
     let _ = read_exactly(&mut s, len);
     // Two PINGs, with no SELECT before them (fed with slaveseldb).
     let got = read_until(&mut s, b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n");
-    assert!(got.starts_with(b"*1\r\n$4\r\nPING\r\n"), "{:?}", String::from_utf8_lossy(&got));
+    assert!(
+        got.starts_with(b"*1\r\n$4\r\nPING\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
     // And the offset counts them.
     assert!(master.info("master_repl_offset").parse::<i64>().unwrap() >= 28);
 }
@@ -496,10 +592,15 @@ fn replica_that_stops_acking_is_disconnected_after_repl_timeout() {
     let mut replica = start_replica_of(&master, &[]);
     wait_for_sync(&master, &replica);
     replica.signal(libc::SIGSTOP);
-    wait_for(Duration::from_secs(15), || master.info("connected_slaves") == "0");
+    wait_for(Duration::from_secs(15), || {
+        master.info("connected_slaves") == "0"
+    });
     replica.signal(libc::SIGCONT);
     assert!(
-        master.log().contains(&format!("Disconnecting timedout replica: 127.0.0.1:{}", replica.port())),
+        master.log().contains(&format!(
+            "Disconnecting timedout replica: 127.0.0.1:{}",
+            replica.port()
+        )),
         "{}",
         master.log()
     );
@@ -513,10 +614,12 @@ fn backlog_is_freed_after_repl_backlog_ttl_without_replicas() {
     let replid = master.info("master_replid");
     assert_eq!(master.info("repl_backlog_active"), "1");
     replica.kill9();
-    wait_for(Duration::from_secs(10), || master.info("repl_backlog_active") == "0");
-    assert!(master
-        .log()
-        .contains("Replication backlog freed after 1 seconds without connected replicas."));
+    wait_for(Duration::from_secs(10), || {
+        master.info("repl_backlog_active") == "0"
+    });
+    assert!(master.log().contains(
+        "Replication backlog freed after 1 seconds without connected replicas."
+    ));
     // A new history: the old replid cannot be continued.
     assert_ne!(master.info("master_replid"), replid);
 }
@@ -524,7 +627,12 @@ fn backlog_is_freed_after_repl_backlog_ttl_without_replicas() {
 #[test]
 fn replica_over_its_output_buffer_limit_is_closed() {
     let master = Server::start(&[]);
-    master.cmd(&["CONFIG", "SET", "client-output-buffer-limit", "replica 1048576 0 0"]);
+    master.cmd(&[
+        "CONFIG",
+        "SET",
+        "client-output-buffer-limit",
+        "replica 1048576 0 0",
+    ]);
     let mut replica = start_replica_of(&master, &[]);
     wait_for_sync(&master, &replica);
     replica.signal(libc::SIGSTOP);
@@ -533,12 +641,18 @@ fn replica_over_its_output_buffer_limit_is_closed() {
     let big = "x".repeat(1024 * 1024);
     let mut con = master.client();
     for i in 0..64 {
-        let _: () = redis::cmd("SET").arg(format!("big:{i}")).arg(&big).query(&mut con).unwrap();
+        let _: () = redis::cmd("SET")
+            .arg(format!("big:{i}"))
+            .arg(&big)
+            .query(&mut con)
+            .unwrap();
         if master.info("connected_slaves") == "0" {
             break;
         }
     }
-    wait_for(Duration::from_secs(10), || master.info("connected_slaves") == "0");
+    wait_for(Duration::from_secs(10), || {
+        master.info("connected_slaves") == "0"
+    });
     replica.signal(libc::SIGCONT);
     let log = master.log();
     assert!(log.contains("scheduled to be closed ASAP for overcoming of output buffer limits."), "{log}");
@@ -562,13 +676,19 @@ fn second_replica_attaches_to_the_running_bgsave_with_a_copy_of_the_buffer() {
     let line_a = read_line_skipping_newlines(&mut a);
     // A write while the child saves: registered in a's buffer only.
     master.cmd(&["SET", "during", "1"]);
-    assert_eq!(master.info("rdb_bgsave_in_progress"), "1", "BGSAVE ended too soon");
+    assert_eq!(
+        master.info("rdb_bgsave_in_progress"),
+        "1",
+        "BGSAVE ended too soon"
+    );
     send_raw(&mut b, b"PSYNC ? -1\r\n");
     let line_b = read_line_skipping_newlines(&mut b);
     // b joins a's BGSAVE: same offset, same RDB, a copy of a's buffer.
     assert_eq!(line_a, line_b);
     // (logged right after the +FULLRESYNC line is written)
-    wait_for(SYNC_TIMEOUT, || master.log().contains("Waiting for end of BGSAVE for SYNC"));
+    wait_for(SYNC_TIMEOUT, || {
+        master.log().contains("Waiting for end of BGSAVE for SYNC")
+    });
     assert_eq!(master.info("sync_full"), "2");
     let want = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$6\r\nduring\r\n$1\r\n1\r\n";
     for s in [&mut a, &mut b] {

@@ -53,7 +53,9 @@ fn digest(s: &Server) -> String {
 }
 
 fn info_i64(s: &Server, field: &str) -> i64 {
-    s.info(field).parse().unwrap_or_else(|_| panic!("INFO {field} is not a number"))
+    s.info(field)
+        .parse()
+        .unwrap_or_else(|_| panic!("INFO {field} is not a number"))
 }
 
 /// Every type oxredis has, in the small (listpack/intset) and the large
@@ -66,23 +68,47 @@ fn fill_every_type(m: &Server) {
         p.cmd("SET").arg(format!("int:{i}")).arg(i * 1000).ignore();
     }
     for i in 0..20 {
-        p.cmd("SET").arg(format!("ex:{i}")).arg("v").arg("EX").arg(1000 + i).ignore();
-        p.cmd("SET").arg(format!("px:{i}")).arg("v").arg("PX").arg(900_000 + i).ignore();
+        p.cmd("SET")
+            .arg(format!("ex:{i}"))
+            .arg("v")
+            .arg("EX")
+            .arg(1000 + i)
+            .ignore();
+        p.cmd("SET")
+            .arg(format!("px:{i}"))
+            .arg("v")
+            .arg("PX")
+            .arg(900_000 + i)
+            .ignore();
     }
     p.cmd("RPUSH").arg("list:small").arg(&["a", "b", "c", "1", "2"]).ignore();
     for i in 0..300 {
         p.cmd("RPUSH").arg("list:big").arg(format!("element-{i}")).ignore();
-        p.cmd("HSET").arg("hash:big").arg(format!("f{i}")).arg(format!("v{i}")).ignore();
+        p.cmd("HSET")
+            .arg("hash:big")
+            .arg(format!("f{i}"))
+            .arg(format!("v{i}"))
+            .ignore();
         p.cmd("SADD").arg("set:bigint").arg(i).ignore();
         p.cmd("SADD").arg("set:str").arg(format!("m{i}")).ignore();
-        p.cmd("ZADD").arg("zset:big").arg(i as f64 / 3.0).arg(format!("z{i}")).ignore();
+        p.cmd("ZADD")
+            .arg("zset:big")
+            .arg(i as f64 / 3.0)
+            .arg(format!("z{i}"))
+            .ignore();
     }
     for i in 0..600 {
         p.cmd("SADD").arg("set:hugeint").arg(i).ignore();
     }
-    p.cmd("HSET").arg("hash:small").arg(&["a", "1", "b", "2", "c", "3"]).ignore();
+    p.cmd("HSET")
+        .arg("hash:small")
+        .arg(&["a", "1", "b", "2", "c", "3"])
+        .ignore();
     p.cmd("SADD").arg("set:int").arg(&["1", "2", "3", "-5"]).ignore();
-    p.cmd("ZADD").arg("zset:small").arg(&["1", "a", "2.5", "b", "-3", "c"]).ignore();
+    p.cmd("ZADD")
+        .arg("zset:small")
+        .arg(&["1", "a", "2.5", "b", "-3", "c"])
+        .ignore();
     p.cmd("EXPIRE").arg("hash:small").arg(5000).ignore();
     p.cmd("PEXPIRE").arg("list:big").arg(7_000_000).ignore();
     p.query::<()>(&mut con).expect("fill");
@@ -100,21 +126,47 @@ fn write_load(m: &Server, round: usize) {
         p.cmd("SET").arg(&k).arg(i).ignore();
         p.cmd("INCR").arg(&k).ignore();
         p.cmd("APPEND").arg(format!("str:{i}")).arg("+").ignore();
-        p.cmd("SET").arg(format!("ex:{round}:{i}")).arg("x").arg("EX").arg(500).ignore();
-        p.cmd("SETEX").arg(format!("setex:{round}:{i}")).arg(600).arg("y").ignore();
-        p.cmd("PSETEX").arg(format!("psetex:{round}:{i}")).arg(600_000).arg("z").ignore();
+        p.cmd("SET")
+            .arg(format!("ex:{round}:{i}"))
+            .arg("x")
+            .arg("EX")
+            .arg(500)
+            .ignore();
+        p.cmd("SETEX")
+            .arg(format!("setex:{round}:{i}"))
+            .arg(600)
+            .arg("y")
+            .ignore();
+        p.cmd("PSETEX")
+            .arg(format!("psetex:{round}:{i}"))
+            .arg(600_000)
+            .arg("z")
+            .ignore();
         p.cmd("EXPIRE").arg(format!("int:{i}")).arg(3000 + i).ignore();
         p.cmd("INCRBYFLOAT").arg(format!("float:{round}")).arg("1.25").ignore();
         p.cmd("RPUSH").arg("list:big").arg(format!("r{round}-{i}")).ignore();
         p.cmd("LPUSH").arg("list:small").arg(i).ignore();
         p.cmd("HSET").arg("hash:small").arg(format!("x{i}")).arg(i).ignore();
-        p.cmd("HINCRBYFLOAT").arg("hash:big").arg("counter").arg("0.5").ignore();
+        p.cmd("HINCRBYFLOAT")
+            .arg("hash:big")
+            .arg("counter")
+            .arg("0.5")
+            .ignore();
         p.cmd("SADD").arg("set:int").arg(i + 10).ignore();
         p.cmd("ZINCRBY").arg("zset:small").arg(1.5).arg("a").ignore();
-        p.cmd("ZADD").arg("zset:big").arg(i).arg(format!("n{round}-{i}")).ignore();
+        p.cmd("ZADD")
+            .arg("zset:big")
+            .arg(i)
+            .arg(format!("n{round}-{i}"))
+            .ignore();
     }
     // On a key with a time to live, INCRBYFLOAT travels as SET KEEPTTL.
-    p.cmd("SET").arg(format!("fttl:{round}")).arg("10").arg("EX").arg(1000).ignore();
+    p.cmd("SET")
+        .arg(format!("fttl:{round}"))
+        .arg("10")
+        .arg("EX")
+        .arg(1000)
+        .ignore();
     p.cmd("INCRBYFLOAT").arg(format!("fttl:{round}")).arg("2.5").ignore();
     p.cmd("SET").arg("ex:2").arg("overwritten").arg("EX").arg(77).ignore();
     p.cmd("PERSIST").arg("px:1").ignore();
@@ -129,7 +181,10 @@ fn write_load(m: &Server, round: usize) {
     p.cmd("GETSET").arg("str:6").arg("replaced").ignore();
     p.cmd("MSET").arg(&["m1", "1", "m2", "2"]).ignore();
     p.cmd("SET").arg(format!("tmp:{round}")).arg("x").ignore();
-    p.cmd("RENAME").arg(format!("tmp:{round}")).arg(format!("renamed:{round}")).ignore();
+    p.cmd("RENAME")
+        .arg(format!("tmp:{round}"))
+        .arg(format!("renamed:{round}"))
+        .ignore();
     p.cmd("ZPOPMIN").arg("zset:big").ignore();
     p.cmd("ZPOPMAX").arg("zset:big").arg(2).ignore();
     p.cmd("BZPOPMIN").arg("zset:small").arg(1).ignore();
@@ -138,12 +193,26 @@ fn write_load(m: &Server, round: usize) {
     p.cmd("HINCRBY").arg("hash:small").arg("n").arg(3).ignore();
     p.cmd("HSETNX").arg("hash:small").arg(format!("nx{round}")).arg(1).ignore();
     p.cmd("LSET").arg("list:big").arg(0).arg("first").ignore();
-    p.cmd("LINSERT").arg("list:big").arg("BEFORE").arg("first").arg("zeroth").ignore();
+    p.cmd("LINSERT")
+        .arg("list:big")
+        .arg("BEFORE")
+        .arg("first")
+        .arg("zeroth")
+        .ignore();
     p.cmd("LTRIM").arg("list:big").arg(0).arg(250).ignore();
     p.cmd("LREM").arg("list:big").arg(1).arg("element-9").ignore();
     p.cmd("SMOVE").arg("set:int").arg("set:moved").arg(1).ignore();
-    p.cmd("SINTERSTORE").arg(format!("sinter:{round}")).arg("set:int").arg("set:bigint").ignore();
-    p.cmd("ZUNIONSTORE").arg(format!("zu:{round}")).arg(2).arg("zset:small").arg("zset:big").ignore();
+    p.cmd("SINTERSTORE")
+        .arg(format!("sinter:{round}"))
+        .arg("set:int")
+        .arg("set:bigint")
+        .ignore();
+    p.cmd("ZUNIONSTORE")
+        .arg(format!("zu:{round}"))
+        .arg(2)
+        .arg("zset:small")
+        .arg("zset:big")
+        .ignore();
     p.cmd("ZREMRANGEBYSCORE").arg("zset:big").arg(10).arg(20).ignore();
     p.cmd("SETRANGE").arg("str:8").arg(3).arg("XYZ").ignore();
     p.cmd("SETNX").arg(format!("setnx:{round}")).arg(1).ignore();
@@ -169,7 +238,8 @@ fn raw_reply(port: u16, bytes: &[u8]) -> Vec<u8> {
 // --------------------- oxredis as replica of Redis 7.0 ---------------------
 
 #[test]
-fn read_sync_bulk_payload_full_sync_from_redis7_disk_then_write_load_digest_equal() {
+fn read_sync_bulk_payload_full_sync_from_redis7_disk_then_write_load_digest_equal(
+) {
     let master = redis7(&["--repl-diskless-sync", "no"]);
     fill_every_type(&master);
     let replica = replica_of(&master, &[]);
@@ -184,7 +254,11 @@ fn read_sync_bulk_payload_full_sync_from_redis7_disk_then_write_load_digest_equa
         write_load(&master, round);
     }
     wait_caught_up(&master, &replica);
-    assert_eq!(digest(&replica), digest(&master), "digest after the write load");
+    assert_eq!(
+        digest(&replica),
+        digest(&master),
+        "digest after the write load"
+    );
     assert_eq!(replica.cmd_str(&["GET", "float:0"]), "62.5");
 
     let log = replica.log();
@@ -208,13 +282,20 @@ fn read_sync_bulk_payload_full_sync_from_redis7_disk_then_write_load_digest_equa
 
 #[test]
 fn read_sync_bulk_payload_diskless_eof_mark_from_redis7() {
-    let master = redis7(&["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"]);
+    let master = redis7(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
     fill_every_type(&master);
     let replica = replica_of(&master, &[]);
     wait_link_up(&replica);
     wait_caught_up(&master, &replica);
     assert!(
-        replica.log().contains("MASTER <-> REPLICA sync: receiving streamed RDB from master"),
+        replica.log().contains(
+            "MASTER <-> REPLICA sync: receiving streamed RDB from master"
+        ),
         "the $EOF: form was used"
     );
     assert_eq!(digest(&replica), digest(&master));
@@ -232,10 +313,17 @@ fn replica_is_read_only() {
     let master = redis7(&["--repl-diskless-sync", "no"]);
     let replica = replica_of(&master, &[]);
     wait_link_up(&replica);
-    let reply = raw_reply(replica.port(), b"*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\nb\r\n");
-    assert_eq!(reply, b"-READONLY You can't write against a read only replica.\r\n");
+    let reply =
+        raw_reply(replica.port(), b"*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\nb\r\n");
+    assert_eq!(
+        reply,
+        b"-READONLY You can't write against a read only replica.\r\n"
+    );
     // Reads are served.
-    assert_eq!(raw_reply(replica.port(), b"*2\r\n$3\r\nGET\r\n$1\r\na\r\n"), b"$-1\r\n");
+    assert_eq!(
+        raw_reply(replica.port(), b"*2\r\n$3\r\nGET\r\n$1\r\na\r\n"),
+        b"$-1\r\n"
+    );
 }
 
 #[test]
@@ -257,8 +345,14 @@ fn partial_resync_after_client_kill_type_master_on_the_replica() {
     assert_eq!(digest(&replica), digest(&master));
     let log = replica.log();
     assert!(log.contains("Caching the disconnected master state."), "{log}");
-    assert!(log.contains("Trying a partial resynchronization (request "), "{log}");
-    assert!(log.contains("Successful partial resynchronization with master."), "{log}");
+    assert!(
+        log.contains("Trying a partial resynchronization (request "),
+        "{log}"
+    );
+    assert!(
+        log.contains("Successful partial resynchronization with master."),
+        "{log}"
+    );
     assert!(
         log.contains("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization."),
         "{log}"
@@ -302,7 +396,10 @@ fn replicaof_no_one_promotes_the_replica() {
     assert_ne!(replica.info("master_replid"), old_replid);
     assert_eq!(replica.cmd_str(&["SET", "now", "writable"]), "OK");
     let log = replica.log();
-    assert!(log.contains("MASTER MODE enabled (user request from 'id="), "{log}");
+    assert!(
+        log.contains("MASTER MODE enabled (user request from 'id="),
+        "{log}"
+    );
     // Once a master, NO ONE again changes nothing.
     assert_eq!(raw_reply(replica.port(), b"SLAVEOF no one\r\n"), b"+OK\r\n");
     assert_eq!(replica.info("role"), "master");
@@ -350,10 +447,20 @@ fn chained_replication_promote_the_middle_and_continue_by_partial_resync() {
     // Writes to A reach C through B's proxied stream.
     let mut con = a.client();
     for i in 0..200 {
-        redis::cmd("SET").arg(format!("k{i}")).arg(i).query::<()>(&mut con).unwrap();
+        redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg(i)
+            .query::<()>(&mut con)
+            .unwrap();
         redis::cmd("RPUSH").arg("l").arg(i).query::<()>(&mut con).unwrap();
     }
-    redis::cmd("SET").arg("e").arg("1").arg("EX").arg(100).query::<()>(&mut con).unwrap();
+    redis::cmd("SET")
+        .arg("e")
+        .arg("1")
+        .arg("EX")
+        .arg(100)
+        .query::<()>(&mut con)
+        .unwrap();
     wait_caught_up(&a, &b);
     wait_caught_up(&b, &c);
     let d = digest(&a);
@@ -371,7 +478,11 @@ fn chained_replication_promote_the_middle_and_continue_by_partial_resync() {
     wait_link_up(&c);
     wait_caught_up(&b, &c);
     assert_eq!(digest(&c), digest(&b));
-    assert!(c.log().contains("Master replication ID changed to "), "{}", c.log());
+    assert!(
+        c.log().contains("Master replication ID changed to "),
+        "{}",
+        c.log()
+    );
     assert_eq!(c.info("master_replid"), b.info("master_replid"));
 
     // Repoint A, the old top, at B: it synthesized a cached master from
@@ -417,7 +528,8 @@ fn replicaof_command_replies_like_redis_5() {
     // With REDIS_C_SERVER naming a real 5.0.14 binary, check it answers
     // the same bytes.
     if let Some(c_server) = std::env::var_os("REDIS_C_SERVER") {
-        servers.push(Server::start_binary(std::path::Path::new(&c_server), &[]));
+        servers
+            .push(Server::start_binary(std::path::Path::new(&c_server), &[]));
     }
     for server in &servers {
         let mut s = raw(server.port());
@@ -434,7 +546,12 @@ fn replicaof_command_replies_like_redis_5() {
         }
     }
     let log = servers[0].log();
-    assert!(log.contains(&format!("REPLICAOF 127.0.0.1:{nowhere} enabled (user request from 'id=")), "{log}");
+    assert!(
+        log.contains(&format!(
+            "REPLICAOF 127.0.0.1:{nowhere} enabled (user request from 'id="
+        )),
+        "{log}"
+    );
     assert!(log.contains("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed."), "{log}");
 }
 
@@ -450,11 +567,17 @@ fn replicaof_refused_to_a_client_that_is_a_replica() {
     let mut buf = [0u8; 4096];
     s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
     while !got.windows(want.len()).any(|w| w == want) {
-        assert!(Instant::now() < deadline, "no refusal in {:?}", String::from_utf8_lossy(&got));
+        assert!(
+            Instant::now() < deadline,
+            "no refusal in {:?}",
+            String::from_utf8_lossy(&got)
+        );
         match s.read(&mut buf) {
             Ok(0) => panic!("closed: {:?}", String::from_utf8_lossy(&got)),
             Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {}
+            Err(e)
+                if e.kind() == ErrorKind::WouldBlock
+                    || e.kind() == ErrorKind::TimedOut => {}
             Err(e) => panic!("{e}"),
         }
     }
@@ -522,7 +645,10 @@ impl FakeMaster {
                     return s;
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    assert!(Instant::now() < deadline, "the replica never connected");
+                    assert!(
+                        Instant::now() < deadline,
+                        "the replica never connected"
+                    );
                     sleep(Duration::from_millis(10));
                 }
                 Err(e) => panic!("accept: {e}"),
@@ -540,8 +666,12 @@ fn read_line(s: &mut TcpStream) -> Vec<u8> {
         match s.read(&mut b) {
             Ok(1) if b[0] == b'\n' => break,
             Ok(1) => line.push(b[0]),
-            Ok(_) => panic!("closed after {:?}", String::from_utf8_lossy(&line)),
-            Err(e) => panic!("read: {e} after {:?}", String::from_utf8_lossy(&line)),
+            Ok(_) => {
+                panic!("closed after {:?}", String::from_utf8_lossy(&line))
+            }
+            Err(e) => {
+                panic!("read: {e} after {:?}", String::from_utf8_lossy(&line))
+            }
         }
     }
     if line.last() == Some(&b'\r') {
@@ -555,13 +685,18 @@ fn read_line(s: &mut TcpStream) -> Vec<u8> {
 fn read_command(s: &mut TcpStream) -> Vec<String> {
     let line = read_line(s);
     if line.first() != Some(&b'*') {
-        return String::from_utf8_lossy(&line).split(' ').map(str::to_string).collect();
+        return String::from_utf8_lossy(&line)
+            .split(' ')
+            .map(str::to_string)
+            .collect();
     }
-    let n: usize = String::from_utf8_lossy(&line[1..]).parse().expect("multibulk count");
+    let n: usize =
+        String::from_utf8_lossy(&line[1..]).parse().expect("multibulk count");
     let mut args = Vec::new();
     for _ in 0..n {
         let len_line = read_line(s);
-        let len: usize = String::from_utf8_lossy(&len_line[1..]).parse().expect("bulk len");
+        let len: usize =
+            String::from_utf8_lossy(&len_line[1..]).parse().expect("bulk len");
         let mut arg = vec![0u8; len + 2];
         s.read_exact(&mut arg).expect("bulk");
         arg.truncate(len);
@@ -602,14 +737,21 @@ const EOFMARK: &str = "0123456789abcdef0123456789abcdef01234567";
 /// Walks the replica through the handshake up to its PSYNC, checking every
 /// command it sends; returns the PSYNC arguments.
 #[track_caller]
-fn handshake(s: &mut TcpStream, replica_port: u16, auth: Option<&str>) -> Vec<String> {
+fn handshake(
+    s: &mut TcpStream,
+    replica_port: u16,
+    auth: Option<&str>,
+) -> Vec<String> {
     assert_eq!(read_command(s), ["PING"]);
     s.write_all(b"+PONG\r\n").unwrap();
     if let Some(pass) = auth {
         assert_eq!(read_command(s), ["AUTH", pass]);
         s.write_all(b"+OK\r\n").unwrap();
     }
-    assert_eq!(read_command(s), ["REPLCONF", "listening-port", &replica_port.to_string()]);
+    assert_eq!(
+        read_command(s),
+        ["REPLCONF", "listening-port", &replica_port.to_string()]
+    );
     s.write_all(b"+OK\r\n").unwrap();
     assert_eq!(read_command(s), ["REPLCONF", "capa", "eof", "capa", "psync2"]);
     s.write_all(b"+OK\r\n").unwrap();
@@ -621,7 +763,13 @@ fn handshake(s: &mut TcpStream, replica_port: u16, auth: Option<&str>) -> Vec<St
 #[test]
 fn sync_with_master_handshake_keepalives_and_eof_payload() {
     let fake = FakeMaster::new();
-    let replica = Server::start(&["--replicaof", "127.0.0.1", &fake.port(), "--masterauth", "s3cret"]);
+    let replica = Server::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &fake.port(),
+        "--masterauth",
+        "s3cret",
+    ]);
     let mut s = fake.accept();
     let psync = handshake(&mut s, replica.port(), Some("s3cret"));
     assert_eq!(psync, ["PSYNC", "?", "-1"]);
@@ -659,7 +807,12 @@ fn sync_with_master_handshake_keepalives_and_eof_payload() {
         }
     }
     let log = replica.log();
-    assert!(log.contains("MASTER <-> REPLICA sync: receiving streamed RDB from master"), "{log}");
+    assert!(
+        log.contains(
+            "MASTER <-> REPLICA sync: receiving streamed RDB from master"
+        ),
+        "{log}"
+    );
 }
 
 #[test]
@@ -686,7 +839,9 @@ fn slave_try_partial_resynchronization_err_falls_back_to_sync() {
     s.set_read_timeout(Some(Duration::from_millis(2500))).unwrap();
     let mut b = [0u8; 1];
     match s.read(&mut b) {
-        Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {}
+        Err(e)
+            if e.kind() == ErrorKind::WouldBlock
+                || e.kind() == ErrorKind::TimedOut => {}
         other => panic!("unexpected bytes from the replica: {other:?} {b:?}"),
     }
 }
@@ -705,27 +860,43 @@ fn read_sync_bulk_payload_reports_progress_in_info() {
     wait_for(T, || replica.info("master_sync_left_bytes") == left);
     assert_eq!(replica.info("master_sync_in_progress"), "1");
     assert_eq!(replica.info("master_link_status"), "down");
-    let last_io: i64 = replica.info("master_sync_last_io_seconds_ago").parse().unwrap();
+    let last_io: i64 =
+        replica.info("master_sync_last_io_seconds_ago").parse().unwrap();
     assert!((0..=2).contains(&last_io));
     // A temp-<unixtime>.<pid>.rdb file is being written.
     let temp: Vec<_> = std::fs::read_dir(replica.dir())
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("temp-") && n.ends_with(&format!(".{}.rdb", replica.pid())))
+        .filter(|n| {
+            n.starts_with("temp-")
+                && n.ends_with(&format!(".{}.rdb", replica.pid()))
+        })
         .collect();
     assert_eq!(temp.len(), 1, "{temp:?}");
     s.write_all(&rdb[10..]).unwrap();
     wait_link_up(&replica);
     assert_eq!(replica.cmd_str(&["DBSIZE"]), "3");
-    assert!(replica.log().contains(&format!("MASTER <-> REPLICA sync: receiving {} bytes from master", rdb.len())));
-    assert!(!replica.dir().join(&temp[0]).exists(), "the temp file was renamed");
+    assert!(replica.log().contains(&format!(
+        "MASTER <-> REPLICA sync: receiving {} bytes from master",
+        rdb.len()
+    )));
+    assert!(
+        !replica.dir().join(&temp[0]).exists(),
+        "the temp file was renamed"
+    );
 }
 
 #[test]
 fn replication_cron_transfer_timeout_cancels_and_removes_the_temp_file() {
     let fake = FakeMaster::new();
-    let replica = Server::start(&["--replicaof", "127.0.0.1", &fake.port(), "--repl-timeout", "1"]);
+    let replica = Server::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &fake.port(),
+        "--repl-timeout",
+        "1",
+    ]);
     let mut s = fake.accept();
     handshake(&mut s, replica.port(), None);
     s.write_all(format!("+FULLRESYNC {REPLID_A} 0\r\n").as_bytes()).unwrap();
@@ -750,11 +921,19 @@ fn replication_cron_transfer_timeout_cancels_and_removes_the_temp_file() {
 #[test]
 fn replication_cron_handshake_timeout() {
     let fake = FakeMaster::new();
-    let replica = Server::start(&["--replicaof", "127.0.0.1", &fake.port(), "--repl-timeout", "1"]);
+    let replica = Server::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &fake.port(),
+        "--repl-timeout",
+        "1",
+    ]);
     let mut s = fake.accept();
     assert_eq!(read_command(&mut s), ["PING"]);
     // No PONG.
-    wait_for(T, || replica.log().contains("Timeout connecting to the MASTER..."));
+    wait_for(T, || {
+        replica.log().contains("Timeout connecting to the MASTER...")
+    });
     assert_eq!(replica.info("master_link_status"), "down");
     let mut s2 = fake.accept();
     assert_eq!(read_command(&mut s2), ["PING"]);
@@ -763,7 +942,13 @@ fn replication_cron_handshake_timeout() {
 #[test]
 fn master_timeout_caches_the_master_and_psync_continue_with_a_new_replid() {
     let fake = FakeMaster::new();
-    let replica = Server::start(&["--replicaof", "127.0.0.1", &fake.port(), "--repl-timeout", "2"]);
+    let replica = Server::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &fake.port(),
+        "--repl-timeout",
+        "2",
+    ]);
     let mut s = fake.accept();
     handshake(&mut s, replica.port(), None);
     s.write_all(format!("+FULLRESYNC {REPLID_A} 1000\r\n").as_bytes()).unwrap();
@@ -778,7 +963,9 @@ fn master_timeout_caches_the_master_and_psync_continue_with_a_new_replid() {
 
     // The master goes silent: after repl-timeout the replica drops it,
     // caches it, and asks to continue right after the last byte applied.
-    wait_for(T, || replica.log().contains("MASTER timeout: no data nor PING received..."));
+    wait_for(T, || {
+        replica.log().contains("MASTER timeout: no data nor PING received...")
+    });
     let log = replica.log();
     assert!(log.contains("Connection with master lost."), "{log}");
     assert!(log.contains("Caching the disconnected master state."), "{log}");
@@ -801,8 +988,17 @@ fn master_timeout_caches_the_master_and_psync_continue_with_a_new_replid() {
     assert_eq!(replica.info("master_replid2"), REPLID_A);
     assert_eq!(replica.info("second_repl_offset"), (applied + 1).to_string());
     let log = replica.log();
-    assert!(log.contains(&format!("Trying a partial resynchronization (request {REPLID_A}:{}).", applied + 1)), "{log}");
-    assert!(log.contains(&format!("Master replication ID changed to {REPLID_B}")), "{log}");
+    assert!(
+        log.contains(&format!(
+            "Trying a partial resynchronization (request {REPLID_A}:{}).",
+            applied + 1
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("Master replication ID changed to {REPLID_B}")),
+        "{log}"
+    );
     // The ACKs continue on the new link.
     assert_eq!(&read_ack(&mut s2)[..2], ["REPLCONF", "ACK"]);
 }
@@ -824,7 +1020,8 @@ fn slave_try_partial_resynchronization_try_later_on_loading() {
     let replica = Server::start(&["--replicaof", "127.0.0.1", &fake.port()]);
     let mut s = fake.accept();
     handshake(&mut s, replica.port(), None);
-    s.write_all(b"-LOADING Redis is loading the dataset in memory\r\n").unwrap();
+    s.write_all(b"-LOADING Redis is loading the dataset in memory\r\n")
+        .unwrap();
     // PSYNC_TRY_LATER: the link is closed and the handshake starts over.
     let mut s2 = fake.accept();
     assert_eq!(read_command(&mut s2), ["PING"]);
@@ -843,7 +1040,11 @@ fn sync_with_master_error_reply_to_ping() {
     let mut s = fake.accept();
     assert_eq!(read_command(&mut s), ["PING"]);
     s.write_all(b"-ERR something odd\r\n").unwrap();
-    wait_for(T, || replica.log().contains("Error reply to PING from master: '-ERR something odd'"));
+    wait_for(T, || {
+        replica
+            .log()
+            .contains("Error reply to PING from master: '-ERR something odd'")
+    });
     // A -NOAUTH reply is accepted, since AUTH comes next.
     let mut s2 = fake.accept();
     assert_eq!(read_command(&mut s2), ["PING"]);
@@ -854,7 +1055,13 @@ fn sync_with_master_error_reply_to_ping() {
 #[test]
 fn replica_announce_ip_is_sent_with_replconf_ip_address() {
     let fake = FakeMaster::new();
-    let replica = Server::start(&["--replicaof", "127.0.0.1", &fake.port(), "--replica-announce-ip", "10.1.2.3"]);
+    let replica = Server::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &fake.port(),
+        "--replica-announce-ip",
+        "10.1.2.3",
+    ]);
     let mut s = fake.accept();
     assert_eq!(read_command(&mut s), ["PING"]);
     s.write_all(b"+PONG\r\n").unwrap();
@@ -862,7 +1069,10 @@ fn replica_announce_ip_is_sent_with_replconf_ip_address() {
     s.write_all(b"-ERR unknown\r\n").unwrap();
     assert_eq!(read_command(&mut s), ["REPLCONF", "ip-address", "10.1.2.3"]);
     s.write_all(b"+OK\r\n").unwrap();
-    assert_eq!(read_command(&mut s), ["REPLCONF", "capa", "eof", "capa", "psync2"]);
+    assert_eq!(
+        read_command(&mut s),
+        ["REPLCONF", "capa", "eof", "capa", "psync2"]
+    );
     let log = replica.log();
     assert!(
         log.contains("(Non critical) Master does not understand REPLCONF listening-port: -ERR unknown"),
@@ -890,14 +1100,25 @@ fn replication_set_master_disconnects_blocked_clients_with_unblocked() {
 #[test]
 fn replica_serve_stale_data_no_refuses_reads_while_the_link_is_down() {
     let nowhere = free_port().to_string();
-    let replica =
-        Server::start(&["--replicaof", "127.0.0.1", &nowhere, "--replica-serve-stale-data", "no"]);
+    let replica = Server::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &nowhere,
+        "--replica-serve-stale-data",
+        "no",
+    ]);
     assert_eq!(
         raw_reply(replica.port(), b"GET a\r\n"),
         b"-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n"
     );
     // INFO is flagged "stale"-safe and still answers.
     assert_eq!(replica.info("master_link_status"), "down");
-    assert!(replica.log().contains(&format!("Connecting to MASTER 127.0.0.1:{nowhere}")));
-    wait_for(T, || replica.log().contains("Error condition on socket for SYNC: Connection refused"));
+    assert!(replica
+        .log()
+        .contains(&format!("Connecting to MASTER 127.0.0.1:{nowhere}")));
+    wait_for(T, || {
+        replica
+            .log()
+            .contains("Error condition on socket for SYNC: Connection refused")
+    });
 }

@@ -12,7 +12,10 @@ mod util;
 
 use std::collections::{BTreeSet, HashSet};
 
-use util::{assert_keyevents, next_propagated, sync_stream, Conn, Rng, Server, WRONGTYPE};
+use util::{
+    assert_keyevents, next_propagated, sync_stream, Conn, Rng, Server,
+    WRONGTYPE,
+};
 
 // ------------------------------- helpers --------------------------------
 
@@ -45,10 +48,9 @@ fn sorted_strs(v: &[&str]) -> Vec<String> {
 fn sadd_scard_sismember_smembers_basics_regular_set_and_intset() {
     let server = Server::start(&["--set-max-intset-entries", "512"]);
     let mut r = Conn::new(&server);
-    for (enc, first, second, absent) in [
-        ("hashtable", "foo", "bar", "bla"),
-        ("intset", "17", "16", "18"),
-    ] {
+    for (enc, first, second, absent) in
+        [("hashtable", "foo", "bar", "bla"), ("intset", "17", "16", "18")]
+    {
         create_set(&mut r, "myset", &[first]);
         assert_eq!(encoding(&mut r, "myset"), enc);
         assert_eq!(r.raw(&["sadd", "myset", second]), ":1\r\n");
@@ -145,10 +147,7 @@ fn srem_basics_regular_set_intset_and_multiple_arguments() {
     assert_eq!(encoding(&mut r, "myset"), "hashtable");
     assert_eq!(r.raw(&["srem", "myset", "qux"]), ":0\r\n");
     assert_eq!(r.raw(&["srem", "myset", "foo"]), ":1\r\n");
-    assert_eq!(
-        r.sorted(&["smembers", "myset"]),
-        sorted_strs(&["bar", "ciao"])
-    );
+    assert_eq!(r.sorted(&["smembers", "myset"]), sorted_strs(&["bar", "ciao"]));
 
     create_set(&mut r, "myset", &["3", "4", "5"]);
     assert_eq!(encoding(&mut r, "myset"), "intset");
@@ -228,7 +227,8 @@ fn sinter_sunion_sdiff_and_store_variants_hashtable_and_intset() {
         );
 
         // SUNION with two sets
-        let mut expected: BTreeSet<String> = r.bulks(&["smembers", "set1"]).into_iter().collect();
+        let mut expected: BTreeSet<String> =
+            r.bulks(&["smembers", "set1"]).into_iter().collect();
         expected.extend(r.bulks(&["smembers", "set2"]));
         let expected: Vec<String> = expected.into_iter().collect();
         assert_eq!(r.sorted(&["sunion", "set1", "set2"]), expected);
@@ -337,12 +337,8 @@ fn sinter_sunion_against_non_set_and_non_existing_keys() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
     r.raw(&["set", "key1", "x"]);
-    assert!(r
-        .raw(&["sinter", "key1", "noset"])
-        .starts_with("-WRONGTYPE"));
-    assert!(r
-        .raw(&["sunion", "key1", "noset"])
-        .starts_with("-WRONGTYPE"));
+    assert!(r.raw(&["sinter", "key1", "noset"]).starts_with("-WRONGTYPE"));
+    assert!(r.raw(&["sunion", "key1", "noset"]).starts_with("-WRONGTYPE"));
     // The missing key comes first: SINTER answers before the type check.
     assert_eq!(r.raw(&["sinter", "noset", "key1"]), "*0\r\n");
 
@@ -358,27 +354,15 @@ fn sinter_sunion_against_non_set_and_non_existing_keys() {
     r.raw(&["srem", "set2", "a"]);
     assert_eq!(encoding(&mut r, "set1"), "intset");
     assert_eq!(encoding(&mut r, "set2"), "hashtable");
-    assert_eq!(
-        r.sorted(&["sinter", "set1", "set2"]),
-        strs(&["1", "2", "3"])
-    );
-    assert_eq!(
-        r.sorted(&["sinter", "set2", "set1"]),
-        strs(&["1", "2", "3"])
-    );
+    assert_eq!(r.sorted(&["sinter", "set1", "set2"]), strs(&["1", "2", "3"]));
+    assert_eq!(r.sorted(&["sinter", "set2", "set1"]), strs(&["1", "2", "3"]));
 
     // SINTERSTORE / SUNIONSTORE against non existing keys should delete dstkey
     r.raw(&["set", "setres", "xxx"]);
-    assert_eq!(
-        r.raw(&["sinterstore", "setres", "foo111", "bar222"]),
-        ":0\r\n"
-    );
+    assert_eq!(r.raw(&["sinterstore", "setres", "foo111", "bar222"]), ":0\r\n");
     assert_eq!(r.raw(&["exists", "setres"]), ":0\r\n");
     r.raw(&["set", "setres", "xxx"]);
-    assert_eq!(
-        r.raw(&["sunionstore", "setres", "foo111", "bar222"]),
-        ":0\r\n"
-    );
+    assert_eq!(r.raw(&["sunionstore", "setres", "foo111", "bar222"]), ":0\r\n");
     assert_eq!(r.raw(&["exists", "setres"]), ":0\r\n");
     // An empty intersection deletes the destination too.
     r.raw(&["set", "setres", "xxx"]);
@@ -395,10 +379,13 @@ fn sinter_sunion_against_non_set_and_non_existing_keys() {
 fn spop_basics_and_with_count_one() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
-    for (ty, contents) in [("hashtable", ["a", "b", "c"]), ("intset", ["1", "2", "3"])] {
+    for (ty, contents) in
+        [("hashtable", ["a", "b", "c"]), ("intset", ["1", "2", "3"])]
+    {
         create_set(&mut r, "myset", &contents);
         assert_eq!(encoding(&mut r, "myset"), ty);
-        let mut got: Vec<String> = (0..3).map(|_| r.bulk(&["spop", "myset"])).collect();
+        let mut got: Vec<String> =
+            (0..3).map(|_| r.bulk(&["spop", "myset"])).collect();
         got.sort();
         assert_eq!(got, strs(&contents));
         assert_eq!(r.raw(&["scard", "myset"]), ":0\r\n");
@@ -406,9 +393,8 @@ fn spop_basics_and_with_count_one() {
 
         // SPOP with <count>=1
         create_set(&mut r, "myset", &contents);
-        let mut got: Vec<String> = (0..3)
-            .flat_map(|_| r.bulks(&["spop", "myset", "1"]))
-            .collect();
+        let mut got: Vec<String> =
+            (0..3).flat_map(|_| r.bulks(&["spop", "myset", "1"])).collect();
         got.sort();
         assert_eq!(got, strs(&contents));
         assert_eq!(r.raw(&["scard", "myset"]), ":0\r\n");
@@ -429,7 +415,8 @@ fn spop_basics_and_with_count_one() {
 fn spop_with_count_code_paths() {
     let server = Server::start(&[]);
     let mut r = Conn::new(&server);
-    let letters: Vec<String> = (b'a'..=b'z').map(|b| (b as char).to_string()).collect();
+    let letters: Vec<String> =
+        (b'a'..=b'z').map(|b| (b as char).to_string()).collect();
     let numbers: Vec<String> = (1..=26).map(|i| i.to_string()).collect();
     for (ty, contents) in [("hashtable", &letters), ("intset", &numbers)] {
         let c: Vec<&str> = contents.iter().map(|s| s.as_str()).collect();
@@ -451,14 +438,9 @@ fn spop_with_count_code_paths() {
     let t: Vec<&str> = twenty.iter().map(|s| s.as_str()).collect();
     create_set(&mut r, "myset", &t);
     assert_eq!(encoding(&mut r, "myset"), "intset");
-    for (n, left) in [
-        ("1", 19),
-        ("2", 17),
-        ("3", 14),
-        ("10", 4),
-        ("10", 0),
-        ("1", 0),
-    ] {
+    for (n, left) in
+        [("1", 19), ("2", 17), ("3", 14), ("10", 4), ("10", 0), ("1", 0)]
+    {
         r.raw(&["spop", "myset", n]);
         assert_eq!(r.int(&["scard", "myset"]), left);
     }
@@ -480,10 +462,7 @@ fn spop_with_count_code_paths() {
 
     // Errors.
     create_set(&mut r, "myset", &t);
-    assert_eq!(
-        r.raw(&["spop", "myset", "-1"]),
-        "-ERR index out of range\r\n"
-    );
+    assert_eq!(r.raw(&["spop", "myset", "-1"]), "-ERR index out of range\r\n");
     assert_eq!(
         r.raw(&["spop", "myset", "x"]),
         "-ERR value is not an integer or out of range\r\n"
@@ -504,16 +483,15 @@ fn srandmember_with_count_against_non_existing_key_and_both_encodings() {
                  SARAH KIMBERLY DEBORAH JESSICA SHIRLEY CYNTHIA ANGELA MELISSA BRENDA AMY ANNA \
                  REBECCA VIRGINIA KATHLEEN";
     let ints: Vec<String> = (0..50).map(|i| i.to_string()).collect();
-    let hashtable: Vec<String> = names.split_whitespace().map(String::from).collect();
+    let hashtable: Vec<String> =
+        names.split_whitespace().map(String::from).collect();
     for (ty, contents) in [("hashtable", &hashtable), ("intset", &ints)] {
         let c: Vec<&str> = contents.iter().map(|s| s.as_str()).collect();
         create_set(&mut r, "myset", &c);
         assert_eq!(encoding(&mut r, "myset"), ty);
         let myset: HashSet<String> = contents.iter().cloned().collect();
         assert_eq!(
-            r.bulks(&["smembers", "myset"])
-                .into_iter()
-                .collect::<HashSet<_>>(),
+            r.bulks(&["smembers", "myset"]).into_iter().collect::<HashSet<_>>(),
             myset
         );
 
@@ -584,28 +562,19 @@ fn smove_basics_and_edge_cases() {
     setup_move(&mut r);
     assert_eq!(r.raw(&["smove", "myset1", "myset2", "a"]), ":1\r\n");
     assert_eq!(r.sorted(&["smembers", "myset1"]), strs(&["1", "b"]));
-    assert_eq!(
-        r.sorted(&["smembers", "myset2"]),
-        strs(&["2", "3", "4", "a"])
-    );
+    assert_eq!(r.sorted(&["smembers", "myset2"]), strs(&["2", "3", "4", "a"]));
     assert_eq!(encoding(&mut r, "myset2"), "hashtable");
     // Moving an integer element does not convert the encoding.
     setup_move(&mut r);
     assert_eq!(r.raw(&["smove", "myset1", "myset2", "1"]), ":1\r\n");
     assert_eq!(r.sorted(&["smembers", "myset1"]), strs(&["a", "b"]));
-    assert_eq!(
-        r.sorted(&["smembers", "myset2"]),
-        strs(&["1", "2", "3", "4"])
-    );
+    assert_eq!(r.sorted(&["smembers", "myset2"]), strs(&["1", "2", "3", "4"]));
     assert_eq!(encoding(&mut r, "myset2"), "intset");
 
     // SMOVE basics - from intset to regular set
     setup_move(&mut r);
     assert_eq!(r.raw(&["smove", "myset2", "myset1", "2"]), ":1\r\n");
-    assert_eq!(
-        r.sorted(&["smembers", "myset1"]),
-        strs(&["1", "2", "a", "b"])
-    );
+    assert_eq!(r.sorted(&["smembers", "myset1"]), strs(&["1", "2", "a", "b"]));
     assert_eq!(r.sorted(&["smembers", "myset2"]), strs(&["3", "4"]));
 
     // SMOVE non existing key
@@ -636,12 +605,8 @@ fn smove_basics_and_edge_cases() {
 
     // SMOVE wrong src key type / wrong dst key type
     r.raw(&["set", "x", "10"]);
-    assert!(r
-        .raw(&["smove", "x", "myset2", "foo"])
-        .starts_with("-WRONGTYPE"));
-    assert!(r
-        .raw(&["smove", "myset2", "x", "foo"])
-        .starts_with("-WRONGTYPE"));
+    assert!(r.raw(&["smove", "x", "myset2", "foo"]).starts_with("-WRONGTYPE"));
+    assert!(r.raw(&["smove", "myset2", "x", "foo"]).starts_with("-WRONGTYPE"));
     // A missing source answers 0 before the destination's type is checked.
     assert_eq!(r.raw(&["smove", "noset", "x", "foo"]), ":0\r\n");
 

@@ -171,7 +171,11 @@ impl R {
             self.s.write_all(&out).expect("send");
             for _ in chunk {
                 let reply = read_reply(&mut self.rd);
-                assert!(reply[0] != b'-', "{}", String::from_utf8_lossy(&reply));
+                assert!(
+                    reply[0] != b'-',
+                    "{}",
+                    String::from_utf8_lossy(&reply)
+                );
             }
         }
     }
@@ -191,7 +195,8 @@ fn setup() -> (Server, R) {
     (server, r)
 }
 
-const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+const WRONGTYPE: &str =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
 /// A small deterministic generator (xorshift64*) for Tcl's rand().
 struct Rng(u64);
@@ -213,7 +218,12 @@ impl Rng {
 /// `tosort` with `cmd` (LPUSH or SADD), each with a distinct weight (an
 /// integer or a float) in weight_<i> and in the hash field wobj_<i>
 /// weight. Returns the elements in weight order.
-fn create_random_dataset(r: &mut R, rng: &mut Rng, num: usize, cmd: &str) -> Vec<String> {
+fn create_random_dataset(
+    r: &mut R,
+    rng: &mut Rng,
+    num: usize,
+    cmd: &str,
+) -> Vec<String> {
     r.r(&["DEL", "tosort"]);
     let mut seen = std::collections::HashSet::new();
     let mut tosort: Vec<(usize, f64, String)> = Vec::new();
@@ -270,7 +280,9 @@ fn sort_by_key_tests(num: usize, cmd: &str, enc: &str, seed: u64) {
     let mut rev = result.clone();
     rev.reverse();
     assert_eq!(
-        r.strs(&["SORT", "tosort", "BY", "weight_*", "DESC", "LIMIT", "3", "7"]),
+        r.strs(&[
+            "SORT", "tosort", "BY", "weight_*", "DESC", "LIMIT", "3", "7"
+        ]),
         rev[3..10]
     );
 }
@@ -329,9 +341,7 @@ fn sort_get_const() {
     let (_s, mut r, _) = list_dataset();
     r.r(&["DEL", "foo"]);
     let res = r.r(&["SORT", "tosort", "GET", "foo"]);
-    let V::Arr(items) = res else {
-        panic!("{res:?}")
-    };
+    let V::Arr(items) = res else { panic!("{res:?}") };
     assert_eq!(items.len(), 16);
     assert!(items.iter().all(|v| *v == V::Bulk(None)));
 }
@@ -365,14 +375,7 @@ fn sort_by_key_store() {
 #[test]
 fn sort_by_hash_field_store() {
     let (_s, mut r, result) = list_dataset();
-    r.r(&[
-        "SORT",
-        "tosort",
-        "BY",
-        "wobj_*->weight",
-        "STORE",
-        "sort-res",
-    ]);
+    r.r(&["SORT", "tosort", "BY", "wobj_*->weight", "STORE", "sort-res"]);
     assert_eq!(r.strs(&["LRANGE", "sort-res", "0", "-1"]), result);
     assert_eq!(r.int(&["LLEN", "sort-res"]), 16);
     r.assert_encoding("quicklist", "sort-res");
@@ -398,7 +401,9 @@ fn sort_alpha_against_integer_encoded_strings() {
 /// The sorted set of sort.tcl's zset tests.
 fn zset_dataset(r: &mut R) {
     r.r(&["DEL", "zset"]);
-    for (score, m) in [("1", "a"), ("5", "b"), ("2", "c"), ("10", "d"), ("3", "e")] {
+    for (score, m) in
+        [("1", "a"), ("5", "b"), ("2", "c"), ("10", "d"), ("3", "e")]
+    {
         r.r(&["ZADD", "zset", score, m]);
     }
 }
@@ -421,9 +426,7 @@ fn sort_sorted_set_by_nosort_should_retain_ordering() {
     r.r(&["SORT", "zset", "BY", "nosort", "ASC"]);
     r.r(&["SORT", "zset", "BY", "nosort", "DESC"]);
     let res = r.r(&["EXEC"]);
-    let V::Arr(items) = res else {
-        panic!("{res:?}")
-    };
+    let V::Arr(items) = res else { panic!("{res:?}") };
     assert_eq!(items[0].strs(), ["a", "c", "e", "b", "d"]);
     assert_eq!(items[1].strs(), ["d", "b", "e", "c", "a"]);
 }
@@ -442,10 +445,7 @@ fn sort_sorted_set_by_nosort_plus_limit() {
     assert_eq!(s(&mut r, &["ASC", "LIMIT", "0", "2"]), ["a", "c"]);
     assert_eq!(s(&mut r, &["DESC", "LIMIT", "0", "2"]), ["d", "b"]);
     assert_eq!(s(&mut r, &["LIMIT", "5", "10"]), Vec::<String>::new());
-    assert_eq!(
-        s(&mut r, &["LIMIT", "-10", "100"]),
-        ["a", "c", "e", "b", "d"]
-    );
+    assert_eq!(s(&mut r, &["LIMIT", "-10", "100"]), ["a", "c", "e", "b", "d"]);
     // Not in sort.tcl: a window in the middle, both ways.
     assert_eq!(s(&mut r, &["LIMIT", "1", "3"]), ["c", "e", "b"]);
     assert_eq!(s(&mut r, &["DESC", "LIMIT", "1", "3"]), ["b", "e", "c"]);
@@ -475,7 +475,8 @@ fn sort_sorted_set_plus_inf_and_minus_inf_handling() {
         ["min", "c", "a", "b", "d", "max"]
     );
     r.r(&[
-        "MSET", "w_min", "-inf", "w_max", "inf", "w_a", "1", "w_b", "2", "w_c", "3", "w_d", "4",
+        "MSET", "w_min", "-inf", "w_max", "inf", "w_a", "1", "w_b", "2", "w_c",
+        "3", "w_d", "4",
     ]);
     assert_eq!(
         r.strs(&["SORT", "zset", "BY", "w_*", "DESC"]),
@@ -499,9 +500,8 @@ fn sort_converts_a_small_sorted_set_to_a_skiplist() {
 #[test]
 fn sort_regression_for_issue_19_sorting_floats() {
     let (_s, mut r) = setup();
-    let floats = [
-        "1.1", "5.10", "3.10", "7.44", "2.1", "5.75", "6.12", "0.25", "1.15",
-    ];
+    let floats =
+        ["1.1", "5.10", "3.10", "7.44", "2.1", "5.75", "6.12", "0.25", "1.15"];
     for x in floats {
         r.r(&["LPUSH", "mylist", x]);
     }
@@ -541,12 +541,12 @@ fn sort_with_store_removes_key_if_result_is_empty_github_issue_227() {
 }
 
 const SET_MEMBERS: [&str; 24] = [
-    "a", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u",
-    "v", "z", "aa", "aaa", "azz",
+    "a", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m", "n", "o", "p", "q",
+    "r", "s", "t", "u", "v", "z", "aa", "aaa", "azz",
 ];
 const SET_SORTED: [&str; 24] = [
-    "a", "aa", "aaa", "azz", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m", "n", "o", "p", "q",
-    "r", "s", "t", "u", "v", "z",
+    "a", "aa", "aaa", "azz", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m",
+    "n", "o", "p", "q", "r", "s", "t", "u", "v", "z",
 ];
 
 #[test]
@@ -682,7 +682,15 @@ fn sort_speed_100_element_list_by_key_by_hash_field_directly_by_const() {
             res[..10]
         );
         assert_eq!(
-            r.strs(&["SORT", "tosort", "BY", "wobj_*->weight", "LIMIT", "0", "10"]),
+            r.strs(&[
+                "SORT",
+                "tosort",
+                "BY",
+                "wobj_*->weight",
+                "LIMIT",
+                "0",
+                "10"
+            ]),
             res[..10]
         );
         assert_eq!(r.strs(&["SORT", "tosort", "LIMIT", "0", "10"]).len(), 10);
@@ -713,7 +721,9 @@ fn sort_alpha_by_pattern_puts_missing_weights_first() {
     // A hash key read as a weight without "->" counts as missing, and the
     // other way round.
     assert_eq!(
-        r.strs(&["SORT", "l", "BY", "h_*", "ALPHA", "GET", "h_*->f", "GET", "w_*->f"]),
+        r.strs(&[
+            "SORT", "l", "BY", "h_*", "ALPHA", "GET", "h_*->f", "GET", "w_*->f"
+        ]),
         ["", "", "", "", "", "", "c", ""]
     );
 }
@@ -741,10 +751,7 @@ fn sort_syntax_and_limit_errors() {
         ["2", "3"]
     );
     assert_eq!(r.strs(&["SORT", "l", "LIMIT", "-5", "-1"]), ["1", "2", "3"]);
-    assert_eq!(
-        r.strs(&["SORT", "l", "LIMIT", "0", "0"]),
-        Vec::<String>::new()
-    );
+    assert_eq!(r.strs(&["SORT", "l", "LIMIT", "0", "0"]), Vec::<String>::new());
     assert_eq!(
         r.strs(&["SORT", "l", "LIMIT", "1", "9223372036854775807"]),
         ["2", "3"]
@@ -782,15 +789,11 @@ fn sort_store_resets_ttl_and_notifies() {
     assert_eq!(r.int(&["EXISTS", "dst"]), 0);
     let mut events = Vec::new();
     for _ in 0..3 {
-        let V::Arr(a) = parse(&util::read_reply(&mut sub)).0 else {
-            panic!()
-        };
+        let V::Arr(a) = parse(&util::read_reply(&mut sub)).0 else { panic!() };
         events.push(a[2].s());
     }
     assert_eq!(events, ["set", "expire", "sortstore"]);
-    let V::Arr(a) = parse(&util::read_reply(&mut sub)).0 else {
-        panic!()
-    };
+    let V::Arr(a) = parse(&util::read_reply(&mut sub)).0 else { panic!() };
     assert_eq!(a[2].s(), "del");
 }
 
@@ -810,16 +813,19 @@ fn replies_match_redis_5_byte_for_byte() {
         &["SORT", "l", "LIMIT", "10", "2"],
         &["SORT", "l", "BY", "nosort", "DESC", "LIMIT", "1", "3"],
         &[
-            "MSET", "w_3", "30", "w_1", "10", "w_2", "20", "w_10", "5", "w_5.5", "x",
+            "MSET", "w_3", "30", "w_1", "10", "w_2", "20", "w_10", "5",
+            "w_5.5", "x",
         ],
         &["SORT", "l", "BY", "w_*"],
         &["DEL", "w_5.5"],
         &[
-            "SORT", "l", "BY", "w_*", "GET", "#", "GET", "w_*", "LIMIT", "1", "3",
+            "SORT", "l", "BY", "w_*", "GET", "#", "GET", "w_*", "LIMIT", "1",
+            "3",
         ],
         &["HSET", "h_3", "f", "3"],
         &[
-            "SORT", "l", "BY", "h_*->f", "GET", "h_*->f", "GET", "h_*", "GET", "nostar",
+            "SORT", "l", "BY", "h_*->f", "GET", "h_*->f", "GET", "h_*", "GET",
+            "nostar",
         ],
         &["SORT", "l", "BY", "w_*", "GET", "#", "STORE", "dst"],
         &["LRANGE", "dst", "0", "-1"],
@@ -827,9 +833,7 @@ fn replies_match_redis_5_byte_for_byte() {
         &["SORT", "s"],
         &["SORT", "s", "BY", "nosort", "STORE", "sd"],
         &["LRANGE", "sd", "0", "-1"],
-        &[
-            "ZADD", "z", "1", "a", "5", "b", "2", "c", "10", "d", "3", "e",
-        ],
+        &["ZADD", "z", "1", "a", "5", "b", "2", "c", "10", "d", "3", "e"],
         &["SORT", "z", "BY", "nosort", "DESC", "LIMIT", "1", "2"],
         &["OBJECT", "ENCODING", "z"],
         &["SORT", "z", "ALPHA", "LIMIT", "0", "3"],
@@ -842,19 +846,15 @@ fn replies_match_redis_5_byte_for_byte() {
         &["EXISTS", "dst"],
     ];
     let (_s, mut r) = setup();
-    let our_replies: Vec<String> = script.iter().map(|cmd| r.raw(cmd)).collect();
+    let our_replies: Vec<String> =
+        script.iter().map(|cmd| r.raw(cmd)).collect();
     assert!(our_replies[2].starts_with("*6\r\n"));
     let Some(bin) = std::env::var_os("REDIS_C_SERVER") else {
         return;
     };
     let real = Server::start_binary(
         std::path::Path::new(&bin),
-        &[
-            "--list-max-ziplist-size",
-            "32",
-            "--set-max-intset-entries",
-            "32",
-        ],
+        &["--list-max-ziplist-size", "32", "--set-max-intset-entries", "32"],
     );
     let mut r = R::new(&real);
     for (cmd, ours) in script.iter().zip(&our_replies) {

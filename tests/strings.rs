@@ -11,7 +11,9 @@ use util::Server;
 fn run(server: &Server, args: &[&str]) -> String {
     match server.try_cmd(args) {
         Ok(v) => util::value_to_string(&v).unwrap_or_else(|| format!("{v:?}")),
-        Err(e) => format!("{} {}", e.code().unwrap_or("?"), e.detail().unwrap_or("")),
+        Err(e) => {
+            format!("{} {}", e.code().unwrap_or("?"), e.detail().unwrap_or(""))
+        }
     }
 }
 
@@ -45,10 +47,7 @@ fn incrbyfloat_range_of_long_double() {
     let s = Server::start(&[]);
     let big = run(&s, &["INCRBYFLOAT", "h", "1e400"]);
     assert_eq!(big.len(), 401);
-    assert!(
-        big.starts_with("100000000000000000002818806839475865"),
-        "{big}"
-    );
+    assert!(big.starts_with("100000000000000000002818806839475865"), "{big}");
     assert_eq!(run(&s, &["INCRBYFLOAT", "h", "-1e400"]), "0");
     s.cmd(&["SET", "z", "0"]);
     assert_eq!(run(&s, &["INCRBYFLOAT", "z", "-1e-30"]), "-0");
@@ -96,15 +95,9 @@ fn decrby_llong_min_wraps_like_c() {
 #[test]
 fn set_with_huge_expire_wraps_like_c() {
     let s = Server::start(&[]);
-    assert_eq!(
-        run(&s, &["SET", "k", "v", "EX", "9223372036854775807"]),
-        "OK"
-    );
+    assert_eq!(run(&s, &["SET", "k", "v", "EX", "9223372036854775807"]), "OK");
     assert_eq!(run(&s, &["EXISTS", "k"]), "0");
-    assert_eq!(
-        run(&s, &["SET", "k", "v", "PX", "9223372036854775807"]),
-        "OK"
-    );
+    assert_eq!(run(&s, &["SET", "k", "v", "PX", "9223372036854775807"]), "OK");
     assert_eq!(run(&s, &["TTL", "k"]), "9223372036854776");
     assert_eq!(run(&s, &["GET", "k"]), "v");
 }

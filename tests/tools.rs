@@ -97,7 +97,9 @@ fn redis_benchmark_ping_set_get_incr_mset() {
     let stats = server.info_text(Some("commandstats"));
     let calls = |cmd: &str| -> u64 {
         util::info_field(&stats, &format!("cmdstat_{cmd}"))
-            .and_then(|v| v.strip_prefix("calls=")?.split(',').next()?.parse().ok())
+            .and_then(|v| {
+                v.strip_prefix("calls=")?.split(',').next()?.parse().ok()
+            })
             .unwrap_or_else(|| panic!("no cmdstat_{cmd} in {stats}"))
     };
     assert_eq!(calls("incr"), 2000);
@@ -112,9 +114,11 @@ fn redis_benchmark_ping_set_get_incr_mset() {
 #[test]
 fn redis_benchmark_default_tests() {
     let server = Server::start(&[]);
-    let (stdout, stderr) = redis_benchmark(server.port(), &["-n", "2000", "-q"]);
+    let (stdout, stderr) =
+        redis_benchmark(server.port(), &["-n", "2000", "-q"]);
     assert_no_error_lines(&stdout, &stderr);
-    let names: Vec<String> = rps_lines(&stdout).into_iter().map(|(n, _)| n).collect();
+    let names: Vec<String> =
+        rps_lines(&stdout).into_iter().map(|(n, _)| n).collect();
     for want in [
         "SET",
         "GET",
@@ -228,16 +232,22 @@ OK
 #[test]
 fn redis_cli_command_line_raw_and_no_raw() {
     let server = Server::start(&[]);
-    let (out, status) = util::redis_cli(server.port(), &["rpush", "l", "1", "two"]);
+    let (out, status) =
+        util::redis_cli(server.port(), &["rpush", "l", "1", "two"]);
     assert!(status.success());
     assert_eq!(out, "2\n");
     let (out, _) = util::redis_cli(server.port(), &["lrange", "l", "0", "-1"]);
     assert_eq!(out, "1\ntwo\n");
-    let (out, _) = util::redis_cli(server.port(), &["--no-raw", "lrange", "l", "0", "-1"]);
+    let (out, _) =
+        util::redis_cli(server.port(), &["--no-raw", "lrange", "l", "0", "-1"]);
     assert_eq!(out, "1) \"1\"\n2) \"two\"\n");
-    let (out, _) = util::redis_cli(server.port(), &["--no-raw", "config", "get", "save"]);
+    let (out, _) =
+        util::redis_cli(server.port(), &["--no-raw", "config", "get", "save"]);
     assert_eq!(out, "1) \"save\"\n2) \"\"\n");
-    let (out, _) = util::redis_cli(server.port(), &["--no-raw", "config", "get", "appendonly"]);
+    let (out, _) = util::redis_cli(
+        server.port(),
+        &["--no-raw", "config", "get", "appendonly"],
+    );
     assert_eq!(out, "1) \"appendonly\"\n2) \"no\"\n");
     // redis-cli 7 asks COMMAND DOCS first and falls back to COMMAND; 5.0
     // knows no DOCS subcommand. (In raw mode redis-cli ends an error with
@@ -247,7 +257,8 @@ fn redis_cli_command_line_raw_and_no_raw() {
         out,
         "ERR Unknown subcommand or wrong number of arguments for 'docs'. Try COMMAND HELP.\n\n"
     );
-    let (out, _) = util::redis_cli(server.port(), &["--no-raw", "command", "count"]);
+    let (out, _) =
+        util::redis_cli(server.port(), &["--no-raw", "command", "count"]);
     let count: i64 = out
         .trim()
         .strip_prefix("(integer) ")

@@ -113,9 +113,7 @@ struct R {
 impl R {
     /// Connects and selects DB 9, as the Tcl test clients do.
     fn new(server: &Server) -> R {
-        let mut r = R {
-            s: util::raw(server.port()),
-        };
+        let mut r = R { s: util::raw(server.port()) };
         assert_eq!(r.raw(&["SELECT", "9"]), "+OK\r\n");
         r
     }
@@ -155,9 +153,7 @@ impl R {
     }
     /// The score of a member as a float (Tcl compares numerically).
     fn score(&mut self, key: &str, member: &str) -> f64 {
-        self.s(&["ZSCORE", key, member])
-            .parse()
-            .expect("a float score")
+        self.s(&["ZSCORE", key, member]).parse().expect("a float score")
     }
     #[track_caller]
     fn assert_encoding(&mut self, enc: &str, key: &str) {
@@ -183,9 +179,7 @@ struct D {
 
 impl D {
     fn new(server: &Server) -> D {
-        let mut d = D {
-            s: util::raw(server.port()),
-        };
+        let mut d = D { s: util::raw(server.port()) };
         d.send(&["SELECT", "9"]);
         assert_eq!(d.read(), "+OK\r\n");
         d
@@ -205,23 +199,24 @@ impl D {
     /// Asserts that no reply arrives within `ms` milliseconds.
     #[track_caller]
     fn assert_no_reply(&mut self, ms: u64) {
-        self.s
-            .set_read_timeout(Some(Duration::from_millis(ms)))
-            .unwrap();
+        self.s.set_read_timeout(Some(Duration::from_millis(ms))).unwrap();
         let mut byte = [0u8; 1];
         match self.s.read(&mut byte) {
             Ok(0) => panic!("connection closed"),
             Ok(_) => panic!("unexpected reply byte {:?}", byte[0] as char),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut
+                ) => {}
             Err(e) => panic!("read: {e}"),
         }
-        self.s
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
+        self.s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     }
 }
 
-const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+const WRONGTYPE: &str =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
 /// Starts a server and sets the thresholds the way zset.tcl's `basics`
 /// does for `encoding`.
@@ -267,15 +262,9 @@ fn check_zadd(r: &mut R, encoding: &str) {
     r.r(&["ZADD", "ztmp", "10", "x"]);
     r.r(&["ZADD", "ztmp", "20", "y"]);
     r.r(&["ZADD", "ztmp", "30", "z"]);
-    assert_eq!(
-        r.list(&["ZRANGE", "ztmp", "0", "-1"]),
-        strs(&["x", "y", "z"])
-    );
+    assert_eq!(r.list(&["ZRANGE", "ztmp", "0", "-1"]), strs(&["x", "y", "z"]));
     r.r(&["ZADD", "ztmp", "1", "y"]);
-    assert_eq!(
-        r.list(&["ZRANGE", "ztmp", "0", "-1"]),
-        strs(&["y", "x", "z"])
-    );
+    assert_eq!(r.list(&["ZRANGE", "ztmp", "0", "-1"]), strs(&["y", "x", "z"]));
 
     // ZSET element can't be set to NaN with ZADD / ZINCRBY
     assert_eq!(
@@ -313,9 +302,7 @@ fn check_zadd(r: &mut R, encoding: &str) {
     // ZADD XX updates existing elements score
     r.r(&["DEL", "ztmp"]);
     r.r(&["ZADD", "ztmp", "10", "x", "20", "y", "30", "z"]);
-    r.r(&[
-        "ZADD", "ztmp", "xx", "5", "foo", "11", "x", "21", "y", "40", "zap",
-    ]);
+    r.r(&["ZADD", "ztmp", "xx", "5", "foo", "11", "x", "21", "y", "40", "zap"]);
     assert_eq!(r.int(&["ZCARD", "ztmp"]), 3);
     assert_eq!(r.score("ztmp", "x"), 11.0);
     assert_eq!(r.score("ztmp", "y"), 21.0);
@@ -336,7 +323,9 @@ fn check_zadd(r: &mut R, encoding: &str) {
     r.r(&["DEL", "ztmp"]);
     r.r(&["ZADD", "ztmp", "10", "x", "20", "y", "30", "z"]);
     assert_eq!(
-        r.int(&["ZADD", "ztmp", "nx", "11", "x", "21", "y", "100", "a", "200", "b"]),
+        r.int(&[
+            "ZADD", "ztmp", "nx", "11", "x", "21", "y", "100", "a", "200", "b"
+        ]),
         2
     );
     assert_eq!(r.score("ztmp", "x"), 10.0);
@@ -357,10 +346,7 @@ fn check_zadd(r: &mut R, encoding: &str) {
     );
     // INCR with NX on an existing member, or XX on a missing one: nil.
     assert_eq!(r.raw(&["ZADD", "ztmp", "NX", "INCR", "1", "x"]), "$-1\r\n");
-    assert_eq!(
-        r.raw(&["ZADD", "ztmp", "XX", "INCR", "1", "nope"]),
-        "$-1\r\n"
-    );
+    assert_eq!(r.raw(&["ZADD", "ztmp", "XX", "INCR", "1", "nope"]), "$-1\r\n");
 
     // ZADD CH option changes return value to all changed elements
     r.r(&["DEL", "ztmp"]);
@@ -380,20 +366,14 @@ fn check_zadd(r: &mut R, encoding: &str) {
 
     // ZADD - Variadic version base case
     r.r(&["DEL", "myzset"]);
-    assert_eq!(
-        r.int(&["ZADD", "myzset", "10", "a", "20", "b", "30", "c"]),
-        3
-    );
+    assert_eq!(r.int(&["ZADD", "myzset", "10", "a", "20", "b", "30", "c"]), 3);
     assert_eq!(
         r.list(&["ZRANGE", "myzset", "0", "-1", "withscores"]),
         strs(&["a", "10", "b", "20", "c", "30"])
     );
 
     // ZADD - Return value is the number of actually added items
-    assert_eq!(
-        r.int(&["ZADD", "myzset", "5", "x", "20", "b", "30", "c"]),
-        1
-    );
+    assert_eq!(r.int(&["ZADD", "myzset", "5", "x", "20", "b", "30", "c"]), 1);
     assert_eq!(
         r.list(&["ZRANGE", "myzset", "0", "-1", "withscores"]),
         strs(&["x", "5", "a", "10", "b", "20", "c", "30"])
@@ -464,10 +444,7 @@ fn check_card_rem_range_rank(r: &mut R, encoding: &str) {
     // ZREM variadic version -- remove elements after key deletion
     r.r(&["DEL", "ztmp"]);
     r.r(&["ZADD", "ztmp", "10", "a", "20", "b", "30", "c"]);
-    assert_eq!(
-        r.int(&["ZREM", "ztmp", "a", "b", "c", "d", "e", "f", "g"]),
-        3
-    );
+    assert_eq!(r.int(&["ZREM", "ztmp", "a", "b", "c", "d", "e", "f", "g"]), 3);
 
     // ZRANGE basics
     r.r(&["DEL", "ztmp"]);
@@ -498,7 +475,8 @@ fn check_card_rem_range_rank(r: &mut R, encoding: &str) {
     );
 
     // ZREVRANGE basics
-    let zrr = |r: &mut R, a: &str, b: &str| r.list(&["ZREVRANGE", "ztmp", a, b]);
+    let zrr =
+        |r: &mut R, a: &str, b: &str| r.list(&["ZREVRANGE", "ztmp", a, b]);
     assert_eq!(zrr(r, "0", "-1"), strs(&["d", "c", "b", "a"]));
     assert_eq!(zrr(r, "0", "-2"), strs(&["d", "c", "b"]));
     assert_eq!(zrr(r, "1", "-1"), strs(&["c", "b", "a"]));
@@ -546,17 +524,11 @@ fn check_card_rem_range_rank(r: &mut R, encoding: &str) {
     // ZINCRBY - increment and decrement
     r.r(&["ZINCRBY", "zset", "2", "foo"]);
     r.r(&["ZINCRBY", "zset", "1", "bar"]);
-    assert_eq!(
-        r.list(&["ZRANGE", "zset", "0", "-1"]),
-        strs(&["bar", "foo"])
-    );
+    assert_eq!(r.list(&["ZRANGE", "zset", "0", "-1"]), strs(&["bar", "foo"]));
     r.r(&["ZINCRBY", "zset", "10", "bar"]);
     r.r(&["ZINCRBY", "zset", "-5", "foo"]);
     r.r(&["ZINCRBY", "zset", "-5", "bar"]);
-    assert_eq!(
-        r.list(&["ZRANGE", "zset", "0", "-1"]),
-        strs(&["foo", "bar"])
-    );
+    assert_eq!(r.list(&["ZRANGE", "zset", "0", "-1"]), strs(&["foo", "bar"]));
     assert_eq!(r.score("zset", "foo"), -2.0);
     assert_eq!(r.score("zset", "bar"), 6.0);
 
@@ -621,28 +593,16 @@ fn check_ranges(r: &mut R, encoding: &str) {
         r.list(&a)
     };
     // inclusive range
-    assert_eq!(
-        l(r, &["ZRANGEBYSCORE", "-inf", "2"]),
-        strs(&["a", "b", "c"])
-    );
+    assert_eq!(l(r, &["ZRANGEBYSCORE", "-inf", "2"]), strs(&["a", "b", "c"]));
     assert_eq!(l(r, &["ZRANGEBYSCORE", "0", "3"]), strs(&["b", "c", "d"]));
     assert_eq!(l(r, &["ZRANGEBYSCORE", "3", "6"]), strs(&["d", "e", "f"]));
-    assert_eq!(
-        l(r, &["ZRANGEBYSCORE", "4", "+inf"]),
-        strs(&["e", "f", "g"])
-    );
+    assert_eq!(l(r, &["ZRANGEBYSCORE", "4", "+inf"]), strs(&["e", "f", "g"]));
     assert_eq!(
         l(r, &["ZREVRANGEBYSCORE", "2", "-inf"]),
         strs(&["c", "b", "a"])
     );
-    assert_eq!(
-        l(r, &["ZREVRANGEBYSCORE", "3", "0"]),
-        strs(&["d", "c", "b"])
-    );
-    assert_eq!(
-        l(r, &["ZREVRANGEBYSCORE", "6", "3"]),
-        strs(&["f", "e", "d"])
-    );
+    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "3", "0"]), strs(&["d", "c", "b"]));
+    assert_eq!(l(r, &["ZREVRANGEBYSCORE", "6", "3"]), strs(&["f", "e", "d"]));
     assert_eq!(
         l(r, &["ZREVRANGEBYSCORE", "+inf", "4"]),
         strs(&["g", "f", "e"])
@@ -737,25 +697,11 @@ fn check_ranges(r: &mut R, encoding: &str) {
 
     // ZRANGEBYSCORE with LIMIT and WITHSCORES
     assert_eq!(
-        l(
-            r,
-            &["ZRANGEBYSCORE", "0", "10", "WITHSCORES", "LIMIT", "2", "3"]
-        ),
+        l(r, &["ZRANGEBYSCORE", "0", "10", "WITHSCORES", "LIMIT", "2", "3"]),
         strs(&["d", "3", "e", "4", "f", "5"])
     );
     assert_eq!(
-        l(
-            r,
-            &[
-                "ZREVRANGEBYSCORE",
-                "10",
-                "0",
-                "WITHSCORES",
-                "LIMIT",
-                "2",
-                "3"
-            ]
-        ),
+        l(r, &["ZREVRANGEBYSCORE", "10", "0", "WITHSCORES", "LIMIT", "2", "3"]),
         strs(&["d", "3", "c", "2", "b", "1"])
     );
 
@@ -796,15 +742,9 @@ fn check_ranges(r: &mut R, encoding: &str) {
     );
     assert_eq!(r.int(&["ZLEXCOUNT", "zset", "[ele", "[h"]), 3);
     // exclusive range
-    assert_eq!(
-        l(r, &["ZRANGEBYLEX", "-", "(cool"]),
-        strs(&["alpha", "bar"])
-    );
+    assert_eq!(l(r, &["ZRANGEBYLEX", "-", "(cool"]), strs(&["alpha", "bar"]));
     assert_eq!(l(r, &["ZRANGEBYLEX", "(bar", "(down"]), strs(&["cool"]));
-    assert_eq!(
-        l(r, &["ZRANGEBYLEX", "(great", "+"]),
-        strs(&["hill", "omega"])
-    );
+    assert_eq!(l(r, &["ZRANGEBYLEX", "(great", "+"]), strs(&["hill", "omega"]));
     assert_eq!(
         l(r, &["ZREVRANGEBYLEX", "(cool", "-"]),
         strs(&["bar", "alpha"])
@@ -1213,7 +1153,10 @@ fn check_union_inter(r: &mut R, encoding: &str) {
         r.r(&["ZADD", "zsetinf1", "1.0", "key"]);
         r.r(&["ZADD", "zsetinf2", "1.0", "key"]);
         assert_eq!(
-            r.err(&[cmd, "zsetinf3", "2", "zsetinf1", "zsetinf2", "weights", "nan", "nan"]),
+            r.err(&[
+                cmd, "zsetinf3", "2", "zsetinf1", "zsetinf2", "weights", "nan",
+                "nan"
+            ]),
             "ERR weight value is not a float"
         );
     }
@@ -1254,14 +1197,8 @@ fn check_zpop(server: &Server, r: &mut R, encoding: &str) {
     // ZPOP with count
     r.r(&["DEL", "z1", "z2", "z3", "foo"]);
     r.create_zset("zset", &[("-1", "a"), ("1", "b"), ("2", "c"), ("3", "d")]);
-    assert_eq!(
-        r.list(&["ZPOPMIN", "zset", "2"]),
-        strs(&["a", "-1", "b", "1"])
-    );
-    assert_eq!(
-        r.list(&["ZPOPMAX", "zset", "10"]),
-        strs(&["d", "3", "c", "2"])
-    );
+    assert_eq!(r.list(&["ZPOPMIN", "zset", "2"]), strs(&["a", "-1", "b", "1"]));
+    assert_eq!(r.list(&["ZPOPMAX", "zset", "10"]), strs(&["d", "3", "c", "2"]));
     assert_eq!(r.int(&["EXISTS", "zset"]), 0);
 
     // BZPOP with a single existing sorted set
@@ -1338,7 +1275,8 @@ fn zinterstore_and_zunionstore_regressions() {
     r.r(&["SADD", "one", "100", "101", "102", "103"]);
     r.r(&["SADD", "two", "100", "200", "201", "202"]);
     r.r(&[
-        "ZADD", "three", "1", "500", "1", "501", "1", "502", "1", "503", "1", "100",
+        "ZADD", "three", "1", "500", "1", "501", "1", "502", "1", "503", "1",
+        "100",
     ]);
     r.r(&[
         "ZINTERSTORE",
@@ -1423,7 +1361,10 @@ fn zset_skiplist_order_consistency_when_elements_are_moved() {
         let (e, s) = (pair[0].clone(), pair[1].parse::<f64>().unwrap());
         assert_eq!(r.score("zset", &e), s);
         if let Some((ps, pe)) = &prev {
-            assert!(s > *ps || (s == *ps && e > *pe), "{e} {s} after {pe} {ps}");
+            assert!(
+                s > *ps || (s == *ps && e > *pe),
+                "{e} {s} after {pe} {ps}"
+            );
         }
         prev = Some((s, e));
     }
@@ -1451,9 +1392,7 @@ impl Rng {
     /// A random printable string of 0..max bytes (randstring 0 N alpha).
     fn string(&mut self, max: u64) -> String {
         let len = self.below(max + 1);
-        (0..len)
-            .map(|_| (b'a' + self.below(26) as u8) as char)
-            .collect()
+        (0..len).map(|_| (b'a' + self.below(26) as u8) as char).collect()
     }
 }
 
@@ -1469,12 +1408,7 @@ fn stressers(encoding: &str) {
     for i in 0..elements {
         let score = rng.float();
         aux.push(score);
-        r.r(&[
-            "ZADD",
-            "zscoretest",
-            &format!("{score:.17}"),
-            &i.to_string(),
-        ]);
+        r.r(&["ZADD", "zscoretest", &format!("{score:.17}"), &i.to_string()]);
     }
     r.assert_encoding(encoding, "zscoretest");
     for (i, want) in aux.iter().enumerate() {
@@ -1488,29 +1422,25 @@ fn stressers(encoding: &str) {
         let mut auxarray: HashMap<String, f64> = HashMap::new();
         r.r(&["DEL", "myzset"]);
         for _ in 0..elements {
-            let score = if test == 0 {
-                rng.float()
-            } else {
-                rng.below(10) as f64
-            };
+            let score =
+                if test == 0 { rng.float() } else { rng.below(10) as f64 };
             let member = rng.below(elements as u64).to_string();
             auxarray.insert(member.clone(), score);
             r.r(&["ZADD", "myzset", &format!("{score:.17}"), &member]);
             // Random update
             if rng.float() < 0.2 {
                 let j = rng.below(1000).to_string();
-                let score = if test == 0 {
-                    rng.float()
-                } else {
-                    rng.below(10) as f64
-                };
+                let score =
+                    if test == 0 { rng.float() } else { rng.below(10) as f64 };
                 auxarray.insert(j.clone(), score);
                 r.r(&["ZADD", "myzset", &format!("{score:.17}"), &j]);
             }
         }
         let mut sorted: Vec<(f64, String)> =
             auxarray.iter().map(|(k, v)| (*v, k.clone())).collect();
-        sorted.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap().then_with(|| a.1.cmp(&b.1)));
+        sorted.sort_by(|a, b| {
+            a.0.partial_cmp(&b.0).unwrap().then_with(|| a.1.cmp(&b.1))
+        });
         let want: Vec<String> = sorted.into_iter().map(|(_, k)| k).collect();
         let got = r.list(&["ZRANGE", "myzset", "0", "-1"]);
         if got != want {
@@ -1527,10 +1457,8 @@ fn stressers(encoding: &str) {
         scores.insert(i.to_string(), s);
         r.r(&["ZADD", "zset", &format!("{s:.17}"), &i.to_string()]);
     }
-    let scores: HashMap<String, f64> = scores
-        .into_keys()
-        .map(|k| (k.clone(), r.score("zset", &k)))
-        .collect();
+    let scores: HashMap<String, f64> =
+        scores.into_keys().map(|k| (k.clone(), r.score("zset", &k))).collect();
     for _ in 0..100 {
         let mut min = rng.float();
         let mut max = rng.float();
@@ -1538,18 +1466,21 @@ fn stressers(encoding: &str) {
             std::mem::swap(&mut min, &mut max);
         }
         let (mins, maxs) = (format!("{min:.17}"), format!("{max:.17}"));
-        let (min, max): (f64, f64) = (mins.parse().unwrap(), maxs.parse().unwrap());
+        let (min, max): (f64, f64) =
+            (mins.parse().unwrap(), maxs.parse().unwrap());
         let low = r.list(&["ZRANGEBYSCORE", "zset", "-inf", &mins]);
         let ok = r.list(&["ZRANGEBYSCORE", "zset", &mins, &maxs]);
         let high = r.list(&["ZRANGEBYSCORE", "zset", &maxs, "+inf"]);
-        let lowx = r.list(&["ZRANGEBYSCORE", "zset", "-inf", &format!("({mins}")]);
+        let lowx =
+            r.list(&["ZRANGEBYSCORE", "zset", "-inf", &format!("({mins}")]);
         let okx = r.list(&[
             "ZRANGEBYSCORE",
             "zset",
             &format!("({mins}"),
             &format!("({maxs}"),
         ]);
-        let highx = r.list(&["ZRANGEBYSCORE", "zset", &format!("({maxs}"), "+inf"]);
+        let highx =
+            r.list(&["ZRANGEBYSCORE", "zset", &format!("({maxs}"), "+inf"]);
         assert_eq!(
             r.int(&["ZCOUNT", "zset", "-inf", &mins]) as usize,
             low.len()
@@ -1564,7 +1495,8 @@ fn stressers(encoding: &str) {
             lowx.len()
         );
         assert_eq!(
-            r.int(&["ZCOUNT", "zset", &format!("({mins}"), &format!("({maxs}")]) as usize,
+            r.int(&["ZCOUNT", "zset", &format!("({mins}"), &format!("({maxs}")])
+                as usize,
             okx.len()
         );
         assert_eq!(
@@ -1670,11 +1602,8 @@ fn stressers(encoding: &str) {
             toremlen
         );
         let remaining = r.list(&["ZRANGE", "zsetcopy", "0", "-1"]);
-        let want: Vec<String> = lexset
-            .iter()
-            .filter(|e| !torem.contains(e))
-            .cloned()
-            .collect();
+        let want: Vec<String> =
+            lexset.iter().filter(|e| !torem.contains(e)).cloned().collect();
         assert_eq!(remaining, want);
     }
 
@@ -2189,9 +2118,7 @@ fn zscan_returns_members_and_scores_for_both_encodings() {
     let mut cursor = "0".to_string();
     loop {
         let v = r.r(&["ZSCAN", "big", &cursor, "COUNT", "17"]);
-        let V::Arr(Some(parts)) = v else {
-            panic!("{v:?}")
-        };
+        let V::Arr(Some(parts)) = v else { panic!("{v:?}") };
         cursor = parts[0].s();
         let items = parts[1].strs();
         for pair in items.chunks(2) {
@@ -2216,9 +2143,7 @@ impl R {
             let mut args = vec!["ZSCAN", key, &cursor];
             args.extend_from_slice(opts);
             let v = self.r(&args);
-            let V::Arr(Some(parts)) = v else {
-                panic!("{v:?}")
-            };
+            let V::Arr(Some(parts)) = v else { panic!("{v:?}") };
             let next = parts[0].s();
             for pair in parts[1].strs().chunks(2) {
                 out.push((pair[0].clone(), pair[1].clone()));
@@ -2294,12 +2219,8 @@ fn zset_commands_fire_5_0_keyspace_events() {
 #[test]
 fn zset_commands_count_changes_in_the_dirty_counter() {
     let (server, mut r) = setup("ziplist");
-    let dirty = || {
-        server
-            .info("rdb_changes_since_last_save")
-            .parse::<i64>()
-            .unwrap()
-    };
+    let dirty =
+        || server.info("rdb_changes_since_last_save").parse::<i64>().unwrap();
     let d0 = dirty();
     r.r(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]);
     assert_eq!(dirty() - d0, 3);
@@ -2363,9 +2284,7 @@ fn replies_match_redis_5_byte_for_byte() {
         &["ZREVRANGEBYSCORE", "z", "(3", "(1"],
         &["ZRANGEBYSCORE", "z", " 1", "3"],
         &["ZRANGEBYSCORE", "z", "1e400", "inf"],
-        &[
-            "ZADD", "l", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e",
-        ],
+        &["ZADD", "l", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e"],
         &["ZRANGEBYLEX", "l", "[b", "(d"],
         &["ZREVRANGEBYLEX", "l", "(d", "[b", "limit", "0", "1"],
         &["ZRANGEBYLEX", "l", "+", "-"],

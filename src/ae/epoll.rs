@@ -104,11 +104,8 @@ pub(crate) fn ae_api_del_event<C>(
     // Errors are ignored, as C ignores epoll_ctl's return here.
     match interest_of(mask) {
         Some(i) if mask != old => {
-            let _ = registry.reregister(
-                &mut SourceFd(&fd),
-                Token(fd as usize),
-                i,
-            );
+            let _ =
+                registry.reregister(&mut SourceFd(&fd), Token(fd as usize), i);
         }
         Some(_) => {}
         None if old != AE_NONE => {

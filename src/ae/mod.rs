@@ -57,7 +57,8 @@ pub enum ClientData {
 }
 
 /// C: typedef aeFileProc
-pub type AeFileProc<C> = fn(ctx: &mut C, fd: RawFd, data: ClientData, mask: i32);
+pub type AeFileProc<C> =
+    fn(ctx: &mut C, fd: RawFd, data: ClientData, mask: i32);
 /// Returns the next period in ms, or `AE_NOMORE`. C: typedef aeTimeProc
 pub type AeTimeProc<C> = fn(ctx: &mut C, id: i64, data: ClientData) -> i64;
 /// C: typedef aeEventFinalizerProc
@@ -222,7 +223,11 @@ pub fn ae_create_file_event<C>(
 }
 
 /// C: ae.c aeDeleteFileEvent()
-pub fn ae_delete_file_event<C>(el: &mut AeEventLoop<C>, fd: RawFd, mut mask: i32) {
+pub fn ae_delete_file_event<C>(
+    el: &mut AeEventLoop<C>,
+    fd: RawFd,
+    mut mask: i32,
+) {
     if fd < 0 || fd as usize >= el.setsize {
         return;
     }
@@ -332,7 +337,8 @@ fn ae_search_nearest_timer<C>(el: &AeEventLoop<C>) -> Option<(i64, i64)> {
     for te in el.time_events.iter().rev() {
         match nearest {
             Some((s, ms))
-                if !(te.when_sec < s || (te.when_sec == s && te.when_ms < ms)) => {}
+                if !(te.when_sec < s
+                    || (te.when_sec == s && te.when_ms < ms)) => {}
             _ => nearest = Some((te.when_sec, te.when_ms)),
         }
     }
@@ -379,7 +385,8 @@ fn process_time_events<C: AeContext>(ctx: &mut C) -> usize {
             continue;
         }
         let (now_sec, now_ms) = ae_get_time();
-        if now_sec > te.when_sec || (now_sec == te.when_sec && now_ms >= te.when_ms)
+        if now_sec > te.when_sec
+            || (now_sec == te.when_sec && now_ms >= te.when_ms)
         {
             let id = te.id;
             let (proc_, data) = (te.time_proc, te.client_data);
@@ -426,13 +433,15 @@ pub fn ae_process_events<C: AeContext>(ctx: &mut C, flags: i32) -> usize {
     // as long as we want to process time events, in order to sleep until the
     // next time event is ready to fire.
     let el = ctx.el();
-    if el.maxfd != -1 || (flags & AE_TIME_EVENTS != 0 && flags & AE_DONT_WAIT == 0)
+    if el.maxfd != -1
+        || (flags & AE_TIME_EVENTS != 0 && flags & AE_DONT_WAIT == 0)
     {
-        let shortest = if flags & AE_TIME_EVENTS != 0 && flags & AE_DONT_WAIT == 0 {
-            ae_search_nearest_timer(el)
-        } else {
-            None
-        };
+        let shortest =
+            if flags & AE_TIME_EVENTS != 0 && flags & AE_DONT_WAIT == 0 {
+                ae_search_nearest_timer(el)
+            } else {
+                None
+            };
         let tvp = if let Some((when_sec, when_ms)) = shortest {
             // How many milliseconds we need to wait for the next time event
             // to fire?
@@ -530,7 +539,8 @@ pub fn ae_wait(fd: RawFd, mask: i32, milliseconds: i64) -> i32 {
     }
     // SAFETY: poll reads and writes exactly one pollfd that lives on this
     // stack frame for the whole call; no other thread exists.
-    let retval = unsafe { libc::poll(&mut pfd, 1, milliseconds as libc::c_int) };
+    let retval =
+        unsafe { libc::poll(&mut pfd, 1, milliseconds as libc::c_int) };
     if retval == 1 {
         let mut retmask = 0;
         if pfd.revents & libc::POLLIN != 0 {

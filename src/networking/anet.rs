@@ -8,7 +8,9 @@
 //! C would have written.
 
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{
+    IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs,
+};
 use std::os::unix::io::{AsRawFd, RawFd};
 use std::time::Duration;
 
@@ -33,7 +35,10 @@ pub struct AnetErr(pub String, pub i32);
 
 impl AnetErr {
     fn io(prefix: &str, e: &io::Error) -> AnetErr {
-        AnetErr(format!("{}{}", prefix, strerror(e)), e.raw_os_error().unwrap_or(0))
+        AnetErr(
+            format!("{}{}", prefix, strerror(e)),
+            e.raw_os_error().unwrap_or(0),
+        )
     }
     pub fn is_eaddrinuse(&self) -> bool {
         self.1 == libc::EADDRINUSE
@@ -49,7 +54,8 @@ pub type AnetResult<T> = Result<T, AnetErr>;
 
 /// C: anet.c anetSetBlock()
 pub fn anet_set_block(s: &Socket, non_block: bool) -> AnetResult<()> {
-    s.set_nonblocking(non_block).map_err(|e| AnetErr::io("fcntl(F_SETFL,O_NONBLOCK): ", &e))
+    s.set_nonblocking(non_block)
+        .map_err(|e| AnetErr::io("fcntl(F_SETFL,O_NONBLOCK): ", &e))
 }
 
 /// C: anet.c anetNonBlock()
@@ -75,7 +81,8 @@ pub fn anet_keep_alive(s: &Socket, interval: i32) -> AnetResult<()> {
         .with_time(Duration::from_secs(interval))
         .with_interval(Duration::from_secs((interval / 3).max(1)))
         .with_retries(3);
-    s.set_tcp_keepalive(&ka).map_err(|e| AnetErr::io("setsockopt SO_KEEPALIVE: ", &e))
+    s.set_tcp_keepalive(&ka)
+        .map_err(|e| AnetErr::io("setsockopt SO_KEEPALIVE: ", &e))
 }
 
 /// C: anet.c anetSetTcpNoDelay()
@@ -95,12 +102,14 @@ pub fn anet_disable_tcp_no_delay(s: &Socket) -> AnetResult<()> {
 
 /// C: anet.c anetSetSendBuffer()
 pub fn anet_set_send_buffer(s: &Socket, buffsize: usize) -> AnetResult<()> {
-    s.set_send_buffer_size(buffsize).map_err(|e| AnetErr::io("setsockopt SO_SNDBUF: ", &e))
+    s.set_send_buffer_size(buffsize)
+        .map_err(|e| AnetErr::io("setsockopt SO_SNDBUF: ", &e))
 }
 
 /// C: anet.c anetTcpKeepAlive()
 pub fn anet_tcp_keep_alive(s: &Socket) -> AnetResult<()> {
-    s.set_keepalive(true).map_err(|e| AnetErr::io("setsockopt SO_KEEPALIVE: ", &e))
+    s.set_keepalive(true)
+        .map_err(|e| AnetErr::io("setsockopt SO_KEEPALIVE: ", &e))
 }
 
 /// Set the socket send timeout (SO_SNDTIMEO socket option) to the specified
@@ -109,7 +118,8 @@ pub fn anet_tcp_keep_alive(s: &Socket) -> AnetResult<()> {
 /// C: anet.c anetSendTimeout()
 pub fn anet_send_timeout(s: &Socket, ms: i64) -> AnetResult<()> {
     let t = if ms > 0 { Some(Duration::from_millis(ms as u64)) } else { None };
-    s.set_write_timeout(t).map_err(|e| AnetErr::io("setsockopt SO_SNDTIMEO: ", &e))
+    s.set_write_timeout(t)
+        .map_err(|e| AnetErr::io("setsockopt SO_SNDTIMEO: ", &e))
 }
 
 /// anetGenericResolve() is called by anetResolve() and anetResolveIP() to
@@ -148,12 +158,14 @@ pub fn anet_resolve_ip(host: &str) -> AnetResult<String> {
 fn anet_set_reuse_addr(s: &Socket) -> AnetResult<()> {
     // Make sure connection-intensive things like the redis benchmark will
     // be able to close/open sockets a zillion of times.
-    s.set_reuse_address(true).map_err(|e| AnetErr::io("setsockopt SO_REUSEADDR: ", &e))
+    s.set_reuse_address(true)
+        .map_err(|e| AnetErr::io("setsockopt SO_REUSEADDR: ", &e))
 }
 
 /// C: anet.c anetCreateSocket()
 fn anet_create_socket(domain: Domain) -> AnetResult<Socket> {
-    let s = Socket::new(domain, Type::STREAM, None).map_err(|e| AnetErr::io("creating socket: ", &e))?;
+    let s = Socket::new(domain, Type::STREAM, None)
+        .map_err(|e| AnetErr::io("creating socket: ", &e))?;
     // Make sure connection-intensive things like the redis benchmark will
     // be able to close/open sockets a zillion of times.
     anet_set_reuse_addr(&s)?;
@@ -166,12 +178,20 @@ pub const ANET_CONNECT_NONBLOCK: i32 = 1;
 pub const ANET_CONNECT_BE_BINDING: i32 = 2;
 
 /// C: anet.c anetTcpGenericConnect()
-fn anet_tcp_generic_connect(addr: &str, port: i32, source_addr: Option<&str>, flags: i32) -> AnetResult<Socket> {
+fn anet_tcp_generic_connect(
+    addr: &str,
+    port: i32,
+    source_addr: Option<&str>,
+    flags: i32,
+) -> AnetResult<Socket> {
     let addrs: Vec<SocketAddr> = match (addr, port as u16).to_socket_addrs() {
         Ok(it) => it.collect(),
-        Err(e) => return Err(AnetErr(strerror(&e), e.raw_os_error().unwrap_or(0))),
+        Err(e) => {
+            return Err(AnetErr(strerror(&e), e.raw_os_error().unwrap_or(0)))
+        }
     };
-    let mut last_err = AnetErr("creating socket: Invalid argument".into(), libc::EINVAL);
+    let mut last_err =
+        AnetErr("creating socket: Invalid argument".into(), libc::EINVAL);
     for sa in addrs {
         // Try to create the socket and to connect it. If we fail in the
         // socket() call, or on connect(), we retry with the next entry.
@@ -184,19 +204,28 @@ fn anet_tcp_generic_connect(addr: &str, port: i32, source_addr: Option<&str>, fl
             anet_non_block(&s)?;
         }
         if let Some(src) = source_addr {
-            let bind_to = (src, 0).to_socket_addrs().ok().and_then(|mut i| i.next());
+            let bind_to =
+                (src, 0).to_socket_addrs().ok().and_then(|mut i| i.next());
             match bind_to.map(|b| s.bind(&SockAddr::from(b))) {
                 Some(Ok(())) => {}
                 _ if flags & ANET_CONNECT_BE_BINDING != 0 => {}
                 Some(Err(e)) => return Err(AnetErr::io("bind: ", &e)),
-                None => return Err(AnetErr("bind: Invalid argument".into(), libc::EINVAL)),
+                None => {
+                    return Err(AnetErr(
+                        "bind: Invalid argument".into(),
+                        libc::EINVAL,
+                    ))
+                }
             }
         }
         match s.connect(&SockAddr::from(sa)) {
             Ok(()) => return Ok(s),
             // If the socket is non-blocking, it is ok for connect() to
             // return an EINPROGRESS error here.
-            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) && flags & ANET_CONNECT_NONBLOCK != 0 => {
+            Err(e)
+                if e.raw_os_error() == Some(libc::EINPROGRESS)
+                    && flags & ANET_CONNECT_NONBLOCK != 0 =>
+            {
                 return Ok(s)
             }
             Err(e) => {
@@ -219,25 +248,49 @@ pub fn anet_tcp_non_block_connect(addr: &str, port: i32) -> AnetResult<Socket> {
 }
 
 /// C: anet.c anetTcpNonBlockBindConnect()
-pub fn anet_tcp_non_block_bind_connect(addr: &str, port: i32, source_addr: &str) -> AnetResult<Socket> {
-    anet_tcp_generic_connect(addr, port, Some(source_addr), ANET_CONNECT_NONBLOCK)
+pub fn anet_tcp_non_block_bind_connect(
+    addr: &str,
+    port: i32,
+    source_addr: &str,
+) -> AnetResult<Socket> {
+    anet_tcp_generic_connect(
+        addr,
+        port,
+        Some(source_addr),
+        ANET_CONNECT_NONBLOCK,
+    )
 }
 
 /// C: anet.c anetTcpNonBlockBestEffortBindConnect()
-pub fn anet_tcp_non_block_best_effort_bind_connect(addr: &str, port: i32, source_addr: &str) -> AnetResult<Socket> {
-    anet_tcp_generic_connect(addr, port, Some(source_addr), ANET_CONNECT_NONBLOCK | ANET_CONNECT_BE_BINDING)
+pub fn anet_tcp_non_block_best_effort_bind_connect(
+    addr: &str,
+    port: i32,
+    source_addr: &str,
+) -> AnetResult<Socket> {
+    anet_tcp_generic_connect(
+        addr,
+        port,
+        Some(source_addr),
+        ANET_CONNECT_NONBLOCK | ANET_CONNECT_BE_BINDING,
+    )
 }
 
 /// C: anet.c anetUnixGenericConnect()
 pub fn anet_unix_generic_connect(path: &str, flags: i32) -> AnetResult<Socket> {
-    let s = Socket::new(Domain::UNIX, Type::STREAM, None).map_err(|e| AnetErr::io("creating socket: ", &e))?;
+    let s = Socket::new(Domain::UNIX, Type::STREAM, None)
+        .map_err(|e| AnetErr::io("creating socket: ", &e))?;
     if flags & ANET_CONNECT_NONBLOCK != 0 {
         anet_non_block(&s)?;
     }
     let sa = SockAddr::unix(path).map_err(|e| AnetErr::io("connect: ", &e))?;
     match s.connect(&sa) {
         Ok(()) => Ok(s),
-        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) && flags & ANET_CONNECT_NONBLOCK != 0 => Ok(s),
+        Err(e)
+            if e.raw_os_error() == Some(libc::EINPROGRESS)
+                && flags & ANET_CONNECT_NONBLOCK != 0 =>
+        {
+            Ok(s)
+        }
         Err(e) => Err(AnetErr::io("connect: ", &e)),
     }
 }
@@ -296,12 +349,18 @@ fn anet_v6_only(s: &Socket) -> AnetResult<()> {
 }
 
 /// C: anet.c _anetTcpServer()
-fn _anet_tcp_server(port: i32, bindaddr: Option<&str>, v6: bool, backlog: i32) -> AnetResult<TcpListener> {
+fn _anet_tcp_server(
+    port: i32,
+    bindaddr: Option<&str>,
+    v6: bool,
+    backlog: i32,
+) -> AnetResult<TcpListener> {
     let ip: IpAddr = match bindaddr {
         Some(a) => match a.parse() {
             Ok(ip) => ip,
             Err(_) => anet_generic_resolve(a, ANET_NONE).and_then(|s| {
-                s.parse().map_err(|_| AnetErr("Name or service not known".into(), 0))
+                s.parse()
+                    .map_err(|_| AnetErr("Name or service not known".into(), 0))
             })?,
         },
         None if v6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
@@ -312,29 +371,49 @@ fn _anet_tcp_server(port: i32, bindaddr: Option<&str>, v6: bool, backlog: i32) -
     if ip.is_ipv6() {
         anet_v6_only(&s)?;
     }
-    anet_listen(&s, &SockAddr::from(SocketAddr::new(ip, port as u16)), backlog)?;
+    anet_listen(
+        &s,
+        &SockAddr::from(SocketAddr::new(ip, port as u16)),
+        backlog,
+    )?;
     anet_non_block(&s)?;
     Ok(s.into())
 }
 
 /// C: anet.c anetTcpServer()
-pub fn anet_tcp_server(port: i32, bindaddr: Option<&str>, backlog: i32) -> AnetResult<TcpListener> {
+pub fn anet_tcp_server(
+    port: i32,
+    bindaddr: Option<&str>,
+    backlog: i32,
+) -> AnetResult<TcpListener> {
     _anet_tcp_server(port, bindaddr, false, backlog)
 }
 
 /// C: anet.c anetTcp6Server()
-pub fn anet_tcp6_server(port: i32, bindaddr: Option<&str>, backlog: i32) -> AnetResult<TcpListener> {
+pub fn anet_tcp6_server(
+    port: i32,
+    bindaddr: Option<&str>,
+    backlog: i32,
+) -> AnetResult<TcpListener> {
     _anet_tcp_server(port, bindaddr, true, backlog)
 }
 
 /// C: anet.c anetUnixServer()
-pub fn anet_unix_server(path: &str, perm: u32, backlog: i32) -> AnetResult<Socket> {
-    let s = Socket::new(Domain::UNIX, Type::STREAM, None).map_err(|e| AnetErr::io("creating socket: ", &e))?;
+pub fn anet_unix_server(
+    path: &str,
+    perm: u32,
+    backlog: i32,
+) -> AnetResult<Socket> {
+    let s = Socket::new(Domain::UNIX, Type::STREAM, None)
+        .map_err(|e| AnetErr::io("creating socket: ", &e))?;
     let sa = SockAddr::unix(path).map_err(|e| AnetErr::io("bind: ", &e))?;
     anet_listen(&s, &sa, backlog)?;
     if perm != 0 {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm));
+        let _ = std::fs::set_permissions(
+            path,
+            std::fs::Permissions::from_mode(perm),
+        );
     }
     Ok(s)
 }
@@ -343,7 +422,9 @@ pub fn anet_unix_server(path: &str, perm: u32, backlog: i32) -> AnetResult<Socke
 fn anet_generic_accept(listener: RawFd) -> io::Result<(Socket, SockAddr)> {
     // SAFETY: the listening socket stays owned by the server; the Socket
     // built here is forgotten (ManuallyDrop) so it never closes that fd.
-    let l = std::mem::ManuallyDrop::new(unsafe { <Socket as std::os::unix::io::FromRawFd>::from_raw_fd(listener) });
+    let l = std::mem::ManuallyDrop::new(unsafe {
+        <Socket as std::os::unix::io::FromRawFd>::from_raw_fd(listener)
+    });
     loop {
         match l.accept() {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -82,11 +82,15 @@ pub fn queue_pending_write(server: &mut RedisServer, c: &mut Client) {
 /// Return the size of the reply buffers of the client, used for the
 /// output buffer limits. C: networking.c getClientOutputBufferMemoryUsage()
 pub fn get_client_output_buffer_memory_usage(c: &Client) -> u64 {
-    c.reply_bytes + (std::mem::size_of::<ClientReplyBlock>() * c.reply.len()) as u64
+    c.reply_bytes
+        + (std::mem::size_of::<ClientReplyBlock>() * c.reply.len()) as u64
 }
 
 /// C: networking.c createClient()
-pub fn create_client(server: &mut RedisServer, sock: Option<Socket>) -> Option<ClientId> {
+pub fn create_client(
+    server: &mut RedisServer,
+    sock: Option<Socket>,
+) -> Option<ClientId> {
     let fd = sock.as_ref().map(|s| s.as_raw_fd()).unwrap_or(-1);
     let id = ClientId(server.next_client_id);
     if let Some(s) = &sock {
@@ -98,8 +102,14 @@ pub fn create_client(server: &mut RedisServer, sock: Option<Socket>) -> Option<C
         if server.tcpkeepalive != 0 {
             let _ = anet::anet_keep_alive(s, server.tcpkeepalive);
         }
-        if ae::ae_create_file_event(&mut server.el, fd, AE_READABLE, read_query_from_client, ClientData::Client(id))
-            .is_err()
+        if ae::ae_create_file_event(
+            &mut server.el,
+            fd,
+            AE_READABLE,
+            read_query_from_client,
+            ClientData::Client(id),
+        )
+        .is_err()
         {
             return None;
         }
@@ -182,7 +192,8 @@ pub fn client_install_write_handler(c: &mut Client) {
     // writes at this stage.
     if c.flags & CLIENT_PENDING_WRITE == 0
         && (c.replstate == REPL_STATE_NONE
-            || (c.replstate == crate::replication::SLAVE_STATE_ONLINE && !c.repl_put_online_on_ack))
+            || (c.replstate == crate::replication::SLAVE_STATE_ONLINE
+                && !c.repl_put_online_on_ack))
     {
         c.flags |= CLIENT_PENDING_WRITE;
     }
@@ -205,7 +216,8 @@ pub fn prepare_client_to_write(c: &mut Client) -> CResult {
     }
     // Masters don't receive replies, unless CLIENT_MASTER_FORCE_REPLY flag
     // is set.
-    if c.flags & CLIENT_MASTER != 0 && c.flags & CLIENT_MASTER_FORCE_REPLY == 0 {
+    if c.flags & CLIENT_MASTER != 0 && c.flags & CLIENT_MASTER_FORCE_REPLY == 0
+    {
         return Err(CErr);
     }
     if c.fd <= 0 {
@@ -318,8 +330,14 @@ pub fn add_reply_error_length(c: &mut Client, s: &[u8]) {
     // be sent because addReply*() against master clients has no effect...
     // A notable example is: EVAL with a script that fails on the replica.
     // We log it because it is a sign of the two going out of sync.
-    if c.flags & (CLIENT_MASTER | CLIENT_SLAVE) != 0 && c.flags & CLIENT_MONITOR == 0 {
-        let (to, from) = if c.flags & CLIENT_MASTER != 0 { ("master", "replica") } else { ("replica", "master") };
+    if c.flags & (CLIENT_MASTER | CLIENT_SLAVE) != 0
+        && c.flags & CLIENT_MONITOR == 0
+    {
+        let (to, from) = if c.flags & CLIENT_MASTER != 0 {
+            ("master", "replica")
+        } else {
+            ("replica", "master")
+        };
         c.critical_error_log = Some(format!(
             "== CRITICAL == This {} is sending an error to its {}: '{}' after processing the command '{}'",
             from,
@@ -390,7 +408,11 @@ pub fn add_deferred_multi_bulk_length(c: &mut Client) -> Option<usize> {
 /// Populate the length object and try gluing it to the next chunk.
 ///
 /// C: networking.c setDeferredMultiBulkLength()
-pub fn set_deferred_multi_bulk_length(c: &mut Client, node: Option<usize>, length: i64) {
+pub fn set_deferred_multi_bulk_length(
+    c: &mut Client,
+    node: Option<usize>,
+    length: i64,
+) {
     // Abort when *node is NULL: when the client should not accept writes we
     // return NULL in addDeferredMultiBulkLength()
     let Some(i) = node else { return };
@@ -421,7 +443,10 @@ pub fn add_reply_double(c: &mut Client, d: f64) {
 /// dear user.
 ///
 /// C: networking.c addReplyHumanLongDouble()
-pub fn add_reply_human_long_double(c: &mut Client, d: crate::long_double::LongDouble) {
+pub fn add_reply_human_long_double(
+    c: &mut Client,
+    d: crate::long_double::LongDouble,
+) {
     let s = crate::util::ld2string(d, true);
     add_reply_bulk(c, &s);
 }
@@ -524,7 +549,10 @@ pub fn add_reply_help(c: &mut Client, subcmd: &str, help: &[&str]) {
     add_reply_multi_bulk_len(c, help.len() as i64 + 1);
     add_reply_status_format(
         c,
-        format_args!("{} <subcommand> arg arg ... arg. Subcommands are:", String::from_utf8_lossy(&s)),
+        format_args!(
+            "{} <subcommand> arg arg ... arg. Subcommands are:",
+            String::from_utf8_lossy(&s)
+        ),
     );
     for h in help {
         add_reply_status(c, h);
@@ -573,7 +601,12 @@ pub fn client_has_pending_replies(c: &Client) -> bool {
 /// client, refusing it if we are over maxclients or in protected mode.
 ///
 /// C: networking.c acceptCommonHandler()
-fn accept_common_handler(server: &mut RedisServer, sock: Socket, flags: u64, ip: Option<&str>) {
+fn accept_common_handler(
+    server: &mut RedisServer,
+    sock: Socket,
+    flags: u64,
+    ip: Option<&str>,
+) {
     let fd = sock.as_raw_fd();
     let Some(id) = create_client(server, Some(sock)) else {
         server_log!(
@@ -654,7 +687,12 @@ the server to start accepting connections from the outside.\r\n";
 const MAX_ACCEPTS_PER_CALL: usize = 1000;
 
 /// C: networking.c acceptTcpHandler()
-pub fn accept_tcp_handler(server: &mut RedisServer, fd: RawFd, _data: ClientData, _mask: i32) {
+pub fn accept_tcp_handler(
+    server: &mut RedisServer,
+    fd: RawFd,
+    _data: ClientData,
+    _mask: i32,
+) {
     let mut max = MAX_ACCEPTS_PER_CALL;
     while max > 0 {
         max -= 1;
@@ -665,7 +703,12 @@ pub fn accept_tcp_handler(server: &mut RedisServer, fd: RawFd, _data: ClientData
             }
             Err(e) => {
                 if e.kind() != io::ErrorKind::WouldBlock {
-                    server_log!(server, LL_WARNING, "Accepting client connection: {}", strerror(&e));
+                    server_log!(
+                        server,
+                        LL_WARNING,
+                        "Accepting client connection: {}",
+                        strerror(&e)
+                    );
                 }
                 ae_not_ready(&mut server.el, fd, AE_READABLE);
                 return;
@@ -675,7 +718,12 @@ pub fn accept_tcp_handler(server: &mut RedisServer, fd: RawFd, _data: ClientData
 }
 
 /// C: networking.c acceptUnixHandler()
-pub fn accept_unix_handler(server: &mut RedisServer, fd: RawFd, _data: ClientData, _mask: i32) {
+pub fn accept_unix_handler(
+    server: &mut RedisServer,
+    fd: RawFd,
+    _data: ClientData,
+    _mask: i32,
+) {
     let mut max = MAX_ACCEPTS_PER_CALL;
     while max > 0 {
         max -= 1;
@@ -691,7 +739,12 @@ pub fn accept_unix_handler(server: &mut RedisServer, fd: RawFd, _data: ClientDat
             }
             Err(e) => {
                 if e.kind() != io::ErrorKind::WouldBlock {
-                    server_log!(server, LL_WARNING, "Accepting client connection: {}", strerror(&e));
+                    server_log!(
+                        server,
+                        LL_WARNING,
+                        "Accepting client connection: {}",
+                        strerror(&e)
+                    );
                 }
                 ae_not_ready(&mut server.el, fd, AE_READABLE);
                 return;
@@ -739,7 +792,9 @@ pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
     }
     // Remove from the list of pending writes if needed.
     if c.flags & CLIENT_PENDING_WRITE != 0 || c.pending_write_queued {
-        if let Some(pos) = server.clients_pending_write.iter().position(|x| *x == c.id) {
+        if let Some(pos) =
+            server.clients_pending_write.iter().position(|x| *x == c.id)
+        {
             server.clients_pending_write.remove(pos);
         }
         c.flags &= !CLIENT_PENDING_WRITE;
@@ -748,7 +803,9 @@ pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
     // When client was just unblocked because of a blocking operation,
     // remove it from the list of unblocked clients.
     if c.flags & CLIENT_UNBLOCKED != 0 {
-        if let Some(pos) = server.unblocked_clients.iter().position(|x| *x == c.id) {
+        if let Some(pos) =
+            server.unblocked_clients.iter().position(|x| *x == c.id)
+        {
             server.unblocked_clients.remove(pos);
         }
         c.flags &= !CLIENT_UNBLOCKED;
@@ -783,7 +840,10 @@ pub fn free_client(server: &mut RedisServer, id: ClientId) {
     // some unexpected state, by checking its flags.
     if server.master == Some(id) && flags & CLIENT_MASTER != 0 {
         server_log!(server, LL_WARNING, "Connection with master lost.");
-        if flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED) == 0 {
+        if flags
+            & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)
+            == 0
+        {
             crate::replication::replication_cache_master(server, id);
             return;
         }
@@ -792,7 +852,12 @@ pub fn free_client(server: &mut RedisServer, id: ClientId) {
     // Log link disconnection with slave
     if flags & CLIENT_SLAVE != 0 && flags & CLIENT_MONITOR == 0 {
         let name = crate::replication::replication_get_slave_name(server, id);
-        server_log!(server, LL_WARNING, "Connection with replica {} lost.", name);
+        server_log!(
+            server,
+            LL_WARNING,
+            "Connection with replica {} lost.",
+            name
+        );
     }
 
     let Some(mut c) = server.clients.remove(&id) else { return };
@@ -819,10 +884,16 @@ pub fn free_client(server: &mut RedisServer, id: ClientId) {
 
     // Master/slave cleanup Case 1: we lost the connection with a slave.
     if c.flags & CLIENT_SLAVE != 0 {
-        if c.replstate == crate::replication::SLAVE_STATE_SEND_BULK && c.repldbfd != -1 {
+        if c.replstate == crate::replication::SLAVE_STATE_SEND_BULK
+            && c.repldbfd != -1
+        {
             crate::replication::close_repldbfd(&mut c);
         }
-        let l = if c.flags & CLIENT_MONITOR != 0 { &mut server.monitors } else { &mut server.slaves };
+        let l = if c.flags & CLIENT_MONITOR != 0 {
+            &mut server.monitors
+        } else {
+            &mut server.slaves
+        };
         if let Some(pos) = l.iter().position(|x| *x == id) {
             l.remove(pos);
         }
@@ -840,7 +911,8 @@ pub fn free_client(server: &mut RedisServer, id: ClientId) {
     // If this client was scheduled for async freeing we need to remove it
     // from the queue.
     if c.flags & CLIENT_CLOSE_ASAP != 0 {
-        if let Some(pos) = server.clients_to_close.iter().position(|x| *x == id) {
+        if let Some(pos) = server.clients_to_close.iter().position(|x| *x == id)
+        {
             server.clients_to_close.remove(pos);
         }
     }
@@ -893,7 +965,10 @@ pub fn free_clients_in_async_free_queue(server: &mut RedisServer) {
 /// are not registered clients.
 ///
 /// C: networking.c lookupClientByID()
-pub fn lookup_client_by_id(server: &RedisServer, id: ClientId) -> Option<&Client> {
+pub fn lookup_client_by_id(
+    server: &RedisServer,
+    id: ClientId,
+) -> Option<&Client> {
     server.clients.get(&id).map(|b| &**b)
 }
 
@@ -901,7 +976,11 @@ pub fn lookup_client_by_id(server: &RedisServer, id: ClientId) -> Option<&Client
 /// still valid after the call, Err if it was freed.
 ///
 /// C: networking.c writeToClient()
-pub fn write_to_client(server: &mut RedisServer, id: ClientId, handler_installed: bool) -> CResult {
+pub fn write_to_client(
+    server: &mut RedisServer,
+    id: ClientId,
+    handler_installed: bool,
+) -> CResult {
     let unixtime = server.unixtime;
     let maxmemory = server.maxmemory;
     let Some(c) = server.clients.get_mut(&id) else { return Err(CErr) };
@@ -975,7 +1054,8 @@ pub fn write_to_client(server: &mut RedisServer, id: ClientId, handler_installed
             // slave (otherwise, on high-speed traffic, the replication buffer
             // will grow indefinitely)
             if totwritten > NET_MAX_WRITES_PER_EVENT
-                && (maxmemory == 0 || (crate::util::zmalloc_used_memory() as u64) < maxmemory)
+                && (maxmemory == 0
+                    || (crate::util::zmalloc_used_memory() as u64) < maxmemory)
                 && c.flags & CLIENT_SLAVE == 0
             {
                 break;
@@ -1001,7 +1081,12 @@ pub fn write_to_client(server: &mut RedisServer, id: ClientId, handler_installed
         if e.kind() == io::ErrorKind::WouldBlock {
             ae_not_ready(&mut server.el, fd, AE_WRITABLE);
         } else {
-            server_log!(server, LL_VERBOSE, "Error writing to client: {}", strerror(&e));
+            server_log!(
+                server,
+                LL_VERBOSE,
+                "Error writing to client: {}",
+                strerror(&e)
+            );
             free_client(server, id);
             return Err(CErr);
         }
@@ -1026,7 +1111,12 @@ pub fn write_to_client(server: &mut RedisServer, id: ClientId, handler_installed
 /// Write event handler. Just send data to the client.
 ///
 /// C: networking.c sendReplyToClient()
-pub fn send_reply_to_client(server: &mut RedisServer, _fd: RawFd, data: ClientData, _mask: i32) {
+pub fn send_reply_to_client(
+    server: &mut RedisServer,
+    _fd: RawFd,
+    data: ClientData,
+    _mask: i32,
+) {
     if let ClientData::Client(id) = data {
         let _ = write_to_client(server, id, true);
     }
@@ -1060,8 +1150,14 @@ pub fn handle_clients_with_pending_writes(server: &mut RedisServer) -> usize {
         let Some(c) = server.clients.get(&id) else { continue };
         if client_has_pending_replies(c) {
             let fd = c.fd;
-            if ae::ae_create_file_event(&mut server.el, fd, AE_WRITABLE, send_reply_to_client, ClientData::Client(id))
-                .is_err()
+            if ae::ae_create_file_event(
+                &mut server.el,
+                fd,
+                AE_WRITABLE,
+                send_reply_to_client,
+                ClientData::Client(id),
+            )
+            .is_err()
             {
                 free_client_async(server, id);
             }
@@ -1113,7 +1209,10 @@ fn strchr(s: &[u8], ch: u8) -> Option<usize> {
 /// to read to have a well formed command.
 ///
 /// C: networking.c processInlineBuffer()
-pub fn process_inline_buffer(server: &mut RedisServer, c: &mut Client) -> CResult {
+pub fn process_inline_buffer(
+    server: &mut RedisServer,
+    c: &mut Client,
+) -> CResult {
     let mut linefeed_chars = 1;
     // Search for end of line
     let Some(nl) = strchr(&c.querybuf[c.qb_pos..], b'\n') else {
@@ -1139,7 +1238,10 @@ pub fn process_inline_buffer(server: &mut RedisServer, c: &mut Client) -> CResul
     };
     // Newline from slaves can be used to refresh the last ACK time. This is
     // useful for a slave to ping back while loading a big RDB file.
-    if querylen == 0 && c.flags & CLIENT_SLAVE != 0 && c.flags & CLIENT_MONITOR == 0 {
+    if querylen == 0
+        && c.flags & CLIENT_SLAVE != 0
+        && c.flags & CLIENT_MONITOR == 0
+    {
         c.repl_ack_time = server.unixtime;
     }
     // Move querybuffer position to the next query in the buffer.
@@ -1159,7 +1261,10 @@ fn set_protocol_error(server: &mut RedisServer, errstr: &str, c: &mut Client) {
         // Sample some protocol to given an idea about what was inside.
         let rest = &c.querybuf[c.qb_pos..];
         let buf = if rest.len() < PROTO_DUMP_LEN {
-            format!("Query buffer during protocol error: '{}'", String::from_utf8_lossy(rest))
+            format!(
+                "Query buffer during protocol error: '{}'",
+                String::from_utf8_lossy(rest)
+            )
         } else {
             format!(
                 "Query buffer during protocol error: '{}' (... more {} bytes ...) '{}'",
@@ -1169,8 +1274,18 @@ fn set_protocol_error(server: &mut RedisServer, errstr: &str, c: &mut Client) {
             )
         };
         // Remove non printable chars.
-        let buf: String = buf.chars().map(|ch| if ch.is_ascii_graphic() || ch == ' ' { ch } else { '.' }).collect();
-        server_log!(server, LL_VERBOSE, "Protocol error ({}) from client: {}. {}", errstr, client, buf);
+        let buf: String = buf
+            .chars()
+            .map(|ch| if ch.is_ascii_graphic() || ch == ' ' { ch } else { '.' })
+            .collect();
+        server_log!(
+            server,
+            LL_VERBOSE,
+            "Protocol error ({}) from client: {}. {}",
+            errstr,
+            client,
+            buf
+        );
     }
     c.flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
@@ -1188,7 +1303,10 @@ fn set_protocol_error(server: &mut RedisServer, errstr: &str, c: &mut Client) {
 /// be '*'. Otherwise for inline commands processInlineBuffer() is called.
 ///
 /// C: networking.c processMultibulkBuffer()
-pub fn process_multibulk_buffer(server: &mut RedisServer, c: &mut Client) -> CResult {
+pub fn process_multibulk_buffer(
+    server: &mut RedisServer,
+    c: &mut Client,
+) -> CResult {
     if c.multibulklen == 0 {
         // The client should have been reset
         debug_assert!(c.argv.is_empty());
@@ -1196,7 +1314,10 @@ pub fn process_multibulk_buffer(server: &mut RedisServer, c: &mut Client) -> CRe
         // Multi bulk length cannot be read without a \r\n
         let Some(nl) = strchr(&c.querybuf[c.qb_pos..], b'\r') else {
             if c.querybuf.len() - c.qb_pos > PROTO_INLINE_MAX_SIZE {
-                add_reply_error(c, "Protocol error: too big mbulk count string");
+                add_reply_error(
+                    c,
+                    "Protocol error: too big mbulk count string",
+                );
                 set_protocol_error(server, "too big mbulk count string", c);
             }
             return Err(CErr);
@@ -1218,7 +1339,10 @@ pub fn process_multibulk_buffer(server: &mut RedisServer, c: &mut Client) -> CRe
             }
         };
         if ll > 10 && server.requirepass.is_some() && !c.authenticated {
-            add_reply_error(c, "Protocol error: unauthenticated multibulk length");
+            add_reply_error(
+                c,
+                "Protocol error: unauthenticated multibulk length",
+            );
             set_protocol_error(server, "unauth mbulk count", c);
             return Err(CErr);
         }
@@ -1236,7 +1360,10 @@ pub fn process_multibulk_buffer(server: &mut RedisServer, c: &mut Client) -> CRe
         if c.bulklen == -1 {
             let Some(nl) = strchr(&c.querybuf[c.qb_pos..], b'\r') else {
                 if c.querybuf.len() - c.qb_pos > PROTO_INLINE_MAX_SIZE {
-                    add_reply_error(c, "Protocol error: too big bulk count string");
+                    add_reply_error(
+                        c,
+                        "Protocol error: too big bulk count string",
+                    );
                     set_protocol_error(server, "too big bulk count string", c);
                     return Err(CErr);
                 }
@@ -1257,10 +1384,15 @@ pub fn process_multibulk_buffer(server: &mut RedisServer, c: &mut Client) -> CRe
                 let mut err = b"Protocol error: expected '$', got '".to_vec();
                 err.extend_from_slice(&[got, b'\'']);
                 add_reply_error_length(c, &err);
-                set_protocol_error(server, "expected $ but got something else", c);
+                set_protocol_error(
+                    server,
+                    "expected $ but got something else",
+                    c,
+                );
                 return Err(CErr);
             }
-            let ll = crate::object::string2ll(&c.querybuf[c.qb_pos + 1..newline]);
+            let ll =
+                crate::object::string2ll(&c.querybuf[c.qb_pos + 1..newline]);
             let ll = match ll {
                 Some(ll) if ll >= 0 && ll <= server.proto_max_bulk_len => ll,
                 _ => {
@@ -1270,7 +1402,10 @@ pub fn process_multibulk_buffer(server: &mut RedisServer, c: &mut Client) -> CRe
                 }
             };
             if ll > 16384 && server.requirepass.is_some() && !c.authenticated {
-                add_reply_error(c, "Protocol error: unauthenticated bulk length");
+                add_reply_error(
+                    c,
+                    "Protocol error: unauthenticated bulk length",
+                );
                 set_protocol_error(server, "unauth bulk length", c);
                 return Err(CErr);
             }
@@ -1304,7 +1439,10 @@ pub fn process_multibulk_buffer(server: &mut RedisServer, c: &mut Client) -> CRe
             // Optimization: if the buffer contains JUST our bulk element
             // instead of creating a new object by *copying* the sds we just
             // use the current sds string.
-            if c.qb_pos == 0 && c.bulklen >= PROTO_MBULK_BIG_ARG && c.querybuf.len() == bulklen + 2 {
+            if c.qb_pos == 0
+                && c.bulklen >= PROTO_MBULK_BIG_ARG
+                && c.querybuf.len() == bulklen + 2
+            {
                 let mut arg = std::mem::take(&mut c.querybuf);
                 arg.truncate(bulklen); // remove CRLF
                 c.argv.push(arg);
@@ -1379,7 +1517,8 @@ pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
             if process_command(server, c).is_ok() {
                 if c.flags & CLIENT_MASTER != 0 && c.flags & CLIENT_MULTI == 0 {
                     // Update the applied replication offset of our master.
-                    c.reploff = c.read_reploff - c.querybuf.len() as i64 + c.qb_pos as i64;
+                    c.reploff = c.read_reploff - c.querybuf.len() as i64
+                        + c.qb_pos as i64;
                 }
                 // Don't reset the client structure for clients blocked in a
                 // module blocking command, so that the reply callback will
@@ -1390,7 +1529,9 @@ pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
             }
             // The client may have been freed while running the command
             // (e.g. a replica dropped for its output buffer).
-            if server.current_client.is_none() || server.detached_free.contains(&c.id) {
+            if server.current_client.is_none()
+                || server.detached_free.contains(&c.id)
+            {
                 break;
             }
         }
@@ -1410,7 +1551,10 @@ pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
 /// processInputBuffer().
 ///
 /// C: networking.c processInputBufferAndReplicate()
-pub fn process_input_buffer_and_replicate(server: &mut RedisServer, c: &mut Client) {
+pub fn process_input_buffer_and_replicate(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
     if c.flags & CLIENT_MASTER == 0 {
         process_input_buffer(server, c);
     } else {
@@ -1418,7 +1562,10 @@ pub fn process_input_buffer_and_replicate(server: &mut RedisServer, c: &mut Clie
         process_input_buffer(server, c);
         let applied = (c.reploff - prev_offset) as usize;
         if applied > 0 {
-            crate::replication::replication_feed_slaves_from_master_stream(server, &c.pending_querybuf[..applied]);
+            crate::replication::replication_feed_slaves_from_master_stream(
+                server,
+                &c.pending_querybuf[..applied],
+            );
             c.pending_querybuf.drain(..applied);
         }
     }
@@ -1435,7 +1582,12 @@ enum ReadOutcome {
 /// and runs the commands it completes.
 ///
 /// C: networking.c readQueryFromClient()
-pub fn read_query_from_client(server: &mut RedisServer, fd: RawFd, data: ClientData, _mask: i32) {
+pub fn read_query_from_client(
+    server: &mut RedisServer,
+    fd: RawFd,
+    data: ClientData,
+    _mask: i32,
+) {
     let ClientData::Client(id) = data else { return };
     let outcome = with_client(server, id, |server, c| {
         let mut readlen = PROTO_IOBUF_LEN;
@@ -1445,9 +1597,13 @@ pub fn read_query_from_client(server: &mut RedisServer, fd: RawFd, data: ClientD
         // object, even at the risk of requiring more read(2) calls. This way
         // the function processMultiBulkBuffer() can avoid copying buffers to
         // create the Redis Object representing the argument.
-        if c.reqtype == PROTO_REQ_MULTIBULK && c.multibulklen != 0 && c.bulklen != -1 && c.bulklen >= PROTO_MBULK_BIG_ARG
+        if c.reqtype == PROTO_REQ_MULTIBULK
+            && c.multibulklen != 0
+            && c.bulklen != -1
+            && c.bulklen >= PROTO_MBULK_BIG_ARG
         {
-            let remaining = (c.bulklen as usize + 2).saturating_sub(c.querybuf.len());
+            let remaining =
+                (c.bulklen as usize + 2).saturating_sub(c.querybuf.len());
             // Note that the 'remaining' variable may be zero in some edge
             // case, for example once we resume a blocked client after CLIENT
             // PAUSE.
@@ -1469,9 +1625,16 @@ pub fn read_query_from_client(server: &mut RedisServer, fd: RawFd, data: ClientD
                 ae_not_ready(&mut server.el, fd, AE_READABLE);
                 return ReadOutcome::Ok;
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return ReadOutcome::Ok,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                return ReadOutcome::Ok
+            }
             Err(e) => {
-                server_log!(server, LL_VERBOSE, "Reading from client: {}", strerror(&e));
+                server_log!(
+                    server,
+                    LL_VERBOSE,
+                    "Reading from client: {}",
+                    strerror(&e)
+                );
                 return ReadOutcome::Free;
             }
             Ok(0) => {
@@ -1525,7 +1688,11 @@ pub fn read_query_from_client(server: &mut RedisServer, fd: RawFd, data: ClientD
 
 /// Reads at most `readlen` bytes from `s`, appending them to `buf`.
 /// (no C twin: C reads straight into the sds's free space)
-fn recv_into(s: &Socket, buf: &mut Vec<u8>, readlen: usize) -> io::Result<usize> {
+fn recv_into(
+    s: &Socket,
+    buf: &mut Vec<u8>,
+    readlen: usize,
+) -> io::Result<usize> {
     let len = buf.len();
     let spare = &mut buf.spare_capacity_mut()[..readlen];
     let n = s.recv(spare)?;
@@ -1582,7 +1749,10 @@ pub fn get_client_peer_id(server: &RedisServer, c: &mut Client) -> String {
 /// readable format, into the sds string 's'.
 ///
 /// C: networking.c catClientInfoString()
-pub fn cat_client_info_string(server: &RedisServer, client: &mut Client) -> String {
+pub fn cat_client_info_string(
+    server: &RedisServer,
+    client: &mut Client,
+) -> String {
     let mut flags = String::new();
     if client.flags & CLIENT_SLAVE != 0 {
         if client.flags & CLIENT_MONITOR != 0 {
@@ -1624,7 +1794,11 @@ pub fn cat_client_info_string(server: &RedisServer, client: &mut Client) -> Stri
     if flags.is_empty() {
         flags.push('N');
     }
-    let emask = if client.fd == -1 { 0 } else { ae::ae_get_file_events(&server.el, client.fd) };
+    let emask = if client.fd == -1 {
+        0
+    } else {
+        ae::ae_get_file_events(&server.el, client.fd)
+    };
     let mut events = String::new();
     if emask & AE_READABLE != 0 {
         events.push('r');
@@ -1657,7 +1831,11 @@ pub fn cat_client_info_string(server: &RedisServer, client: &mut Client) -> Stri
 }
 
 /// C: networking.c getAllClientsInfoString()
-pub fn get_all_clients_info_string(server: &mut RedisServer, current: &mut Client, type_: Option<usize>) -> String {
+pub fn get_all_clients_info_string(
+    server: &mut RedisServer,
+    current: &mut Client,
+    type_: Option<usize>,
+) -> String {
     let mut o = String::new();
     let ids: Vec<ClientId> = server.clients.keys().copied().collect();
     let mut done_current = false;
@@ -1726,7 +1904,10 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
             type_ = get_client_type_by_name(&c.argv[3]);
             if type_.is_none() {
                 let t = String::from_utf8_lossy(&c.argv[3]).into_owned();
-                add_reply_error_format(c, format_args!("Unknown client type '{}'", t));
+                add_reply_error_format(
+                    c,
+                    format_args!("Unknown client type '{}'", t),
+                );
                 return;
             }
         } else if argc != 2 {
@@ -1766,21 +1947,29 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
             skipme = false; // With the old form, you can kill yourself.
         } else if argc > 3 {
             let mut i = 2; // Next option index.
-            // New style syntax: parse options.
+                           // New style syntax: parse options.
             while i < argc {
                 let moreargs = argc > i + 1;
                 let opt = c.argv[i].clone();
                 if opt.eq_ignore_ascii_case(b"id") && moreargs {
                     let v = c.argv[i + 1].clone();
-                    let Some(tmp) = crate::object::get_long_long_from_object_or_reply(c, &v, None) else {
+                    let Some(tmp) =
+                        crate::object::get_long_long_from_object_or_reply(
+                            c, &v, None,
+                        )
+                    else {
                         return;
                     };
                     id = tmp as u64;
                 } else if opt.eq_ignore_ascii_case(b"type") && moreargs {
                     type_ = get_client_type_by_name(&c.argv[i + 1]);
                     if type_.is_none() {
-                        let t = String::from_utf8_lossy(&c.argv[i + 1]).into_owned();
-                        add_reply_error_format(c, format_args!("Unknown client type '{}'", t));
+                        let t = String::from_utf8_lossy(&c.argv[i + 1])
+                            .into_owned();
+                        add_reply_error_format(
+                            c,
+                            format_args!("Unknown client type '{}'", t),
+                        );
                         return;
                     }
                 } else if opt.eq_ignore_ascii_case(b"addr") && moreargs {
@@ -1813,7 +2002,9 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
                 // it computed is not cached by this lookup.
                 let peer = match &client.peerid {
                     Some(p) => std::borrow::Cow::Borrowed(p.as_str()),
-                    None => std::borrow::Cow::Owned(gen_client_peer_id(server, client)),
+                    None => std::borrow::Cow::Owned(gen_client_peer_id(
+                        server, client,
+                    )),
                 };
                 if addr.as_slice() != peer.as_bytes() {
                     return false;
@@ -1828,8 +2019,12 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
             close_this_client = true;
             killed += 1;
         }
-        let victims: Vec<ClientId> =
-            server.clients.values().filter(|client| matches(server, client)).map(|client| client.id).collect();
+        let victims: Vec<ClientId> = server
+            .clients
+            .values()
+            .filter(|client| matches(server, client))
+            .map(|client| client.id)
+            .collect();
         for victim in victims {
             free_client(server, victim);
             killed += 1;
@@ -1860,28 +2055,39 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
             } else if c.argv[3].eq_ignore_ascii_case(b"error") {
                 unblock_error = true;
             } else {
-                add_reply_error(c, "CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+                add_reply_error(
+                    c,
+                    "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+                );
                 return;
             }
         }
         let v = c.argv[2].clone();
-        let Some(id) = crate::object::get_long_long_from_object_or_reply(c, &v, None) else {
+        let Some(id) =
+            crate::object::get_long_long_from_object_or_reply(c, &v, None)
+        else {
             return;
         };
         // The caller itself is running, so it is not blocked: looking it up
         // in the table (where it is not) gives the same answer.
-        let unblocked = with_client(server, ClientId(id as u64), |server, target| {
-            if target.flags & CLIENT_BLOCKED == 0 {
-                return false;
-            }
-            if unblock_error {
-                add_reply_error(target, "-UNBLOCKED client unblocked via CLIENT UNBLOCK");
-            } else {
-                crate::blocked::reply_to_blocked_client_timed_out(server, target);
-            }
-            crate::blocked::unblock_client(server, target);
-            true
-        });
+        let unblocked =
+            with_client(server, ClientId(id as u64), |server, target| {
+                if target.flags & CLIENT_BLOCKED == 0 {
+                    return false;
+                }
+                if unblock_error {
+                    add_reply_error(
+                        target,
+                        "-UNBLOCKED client unblocked via CLIENT UNBLOCK",
+                    );
+                } else {
+                    crate::blocked::reply_to_blocked_client_timed_out(
+                        server, target,
+                    );
+                }
+                crate::blocked::unblock_client(server, target);
+                true
+            });
         if unblocked == Some(true) {
             add_reply(c, CONE);
         } else {
@@ -1911,9 +2117,11 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
         }
     } else if sub.eq_ignore_ascii_case(b"pause") && argc == 3 {
         let v = c.argv[2].clone();
-        let Ok(duration) =
-            crate::blocked::get_timeout_from_object_or_reply(c, &v, crate::t_string::UNIT_MILLISECONDS)
-        else {
+        let Ok(duration) = crate::blocked::get_timeout_from_object_or_reply(
+            c,
+            &v,
+            crate::t_string::UNIT_MILLISECONDS,
+        ) else {
             return;
         };
         pause_clients(server, duration);
@@ -2004,7 +2212,10 @@ pub fn get_client_type_name(class: usize) -> Option<&'static str> {
 /// limit, otherwise false is returned.
 ///
 /// C: networking.c checkClientOutputBufferLimits()
-pub fn check_client_output_buffer_limits(server: &RedisServer, c: &mut Client) -> bool {
+pub fn check_client_output_buffer_limits(
+    server: &RedisServer,
+    c: &mut Client,
+) -> bool {
     let used_mem = get_client_output_buffer_memory_usage(c);
     let mut class = get_client_type(c);
     // For the purpose of output buffer limiting, masters are handled like
@@ -2014,7 +2225,8 @@ pub fn check_client_output_buffer_limits(server: &RedisServer, c: &mut Client) -
     }
     let lim = server.client_obuf_limits[class];
     let hard = lim.hard_limit_bytes != 0 && used_mem >= lim.hard_limit_bytes;
-    let mut soft = lim.soft_limit_bytes != 0 && used_mem >= lim.soft_limit_bytes;
+    let mut soft =
+        lim.soft_limit_bytes != 0 && used_mem >= lim.soft_limit_bytes;
     // We need to check if the soft limit is reached continuously for the
     // specified amount of seconds.
     if soft {
@@ -2040,7 +2252,10 @@ pub fn check_client_output_buffer_limits(server: &RedisServer, c: &mut Client) -
 /// checking if the client CLIENT_CLOSE_ASAP flag is set.
 ///
 /// C: networking.c asyncCloseClientOnOutputBufferLimitReached()
-pub fn async_close_client_on_output_buffer_limit_reached(server: &mut RedisServer, c: &mut Client) {
+pub fn async_close_client_on_output_buffer_limit_reached(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
     if c.fd == -1 {
         return; // It is unsafe to free fake clients.
     }
@@ -2069,7 +2284,11 @@ pub fn async_close_client_on_output_buffer_limit_reached(server: &mut RedisServe
 pub fn flush_slaves_output_buffers(server: &mut RedisServer) {
     for id in server.slaves.clone() {
         let Some(c) = server.clients.get(&id) else { continue };
-        let events = if c.fd == -1 { 0 } else { ae::ae_get_file_events(&server.el, c.fd) };
+        let events = if c.fd == -1 {
+            0
+        } else {
+            ae::ae_get_file_events(&server.el, c.fd)
+        };
         // Note that the following will not flush output buffers of slaves
         // in STATE_ONLINE but having put_online_on_ack set to true: in this
         // case the writable event is never installed, since the purpose of
@@ -2131,7 +2350,10 @@ pub fn process_events_while_blocked(server: &mut RedisServer) -> usize {
     let mut count = 0;
     while iterations > 0 {
         iterations -= 1;
-        let events = ae::ae_process_events(server, ae::AE_FILE_EVENTS | ae::AE_DONT_WAIT);
+        let events = ae::ae_process_events(
+            server,
+            ae::AE_FILE_EVENTS | ae::AE_DONT_WAIT,
+        );
         let events = events + handle_clients_with_pending_writes(server);
         if events == 0 {
             break;
@@ -2145,7 +2367,11 @@ pub fn process_events_while_blocked(server: &mut RedisServer) -> usize {
 /// Returns true if the client was freed.
 ///
 /// C: server.c clientsCronHandleTimeout()
-pub fn clients_cron_handle_timeout(server: &mut RedisServer, id: ClientId, now_ms: i64) -> bool {
+pub fn clients_cron_handle_timeout(
+    server: &mut RedisServer,
+    id: ClientId,
+    now_ms: i64,
+) -> bool {
     let now = now_ms / 1000;
     let Some(c) = server.clients.get(&id) else { return true };
     if server.maxidletime != 0

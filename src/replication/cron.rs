@@ -51,7 +51,8 @@ pub fn replication_cron(server: &mut RedisServer) {
     }
 
     // Timed out master when we are an already connected slave?
-    if server.masterhost.is_some() && server.repl_state == REPL_STATE_CONNECTED {
+    if server.masterhost.is_some() && server.repl_state == REPL_STATE_CONNECTED
+    {
         if let Some(id) = server.master {
             let lastinteraction =
                 server.clients.get(&id).map_or(now, |m| m.lastinteraction);
@@ -159,7 +160,8 @@ pub fn replication_cron(server: &mut RedisServer) {
             if slave.flags & CLIENT_PRE_PSYNC != 0 {
                 continue;
             }
-            if (server.unixtime - slave.repl_ack_time) > server.repl_timeout as i64
+            if (server.unixtime - slave.repl_ack_time)
+                > server.repl_timeout as i64
             {
                 server_log!(
                     server,
@@ -262,5 +264,5 @@ pub fn replication_cron(server: &mut RedisServer) {
     // Refresh the number of slaves with lag <= min-slaves-max-lag.
     refresh_good_slaves_count(server);
     server.repl_cron_loops += 1; // Incremented with frequency 1 HZ.
-    // ========================== end of master half ==========================
+                                 // ========================== end of master half ==========================
 }

@@ -24,11 +24,13 @@ use std::os::unix::fs::FileExt;
 use std::os::unix::io::{AsRawFd, RawFd};
 
 use crate::ae::{
-    ae_create_file_event, ae_delete_file_event, ae_not_ready, ClientData, AE_WRITABLE,
+    ae_create_file_event, ae_delete_file_event, ae_not_ready, ClientData,
+    AE_WRITABLE,
 };
 use crate::networking::{
-    add_reply, add_reply_error, add_reply_error_format, client_has_pending_replies,
-    copy_client_output_buffer, free_client, send_reply_to_client, with_client,
+    add_reply, add_reply_error, add_reply_error_format,
+    client_has_pending_replies, copy_client_output_buffer, free_client,
+    send_reply_to_client, with_client,
 };
 use crate::server::*;
 use crate::server_log;
@@ -48,7 +50,11 @@ use super::*;
 /// is not passed.
 ///
 /// C: replication.c replicationFeedSlaves()
-pub fn replication_feed_slaves(server: &mut RedisServer, dictid: i32, argv: &[Vec<u8>]) {
+pub fn replication_feed_slaves(
+    server: &mut RedisServer,
+    dictid: i32,
+    argv: &[Vec<u8>],
+) {
     // If the instance is not a top level master, return ASAP: we'll just
     // proxy the stream of data we receive from our master instead, in
     // order to propagate *identical* replication stream. In this way this
@@ -78,7 +84,8 @@ pub fn replication_feed_slaves(server: &mut RedisServer, dictid: i32, argv: &[Ve
         // C has pre-computed SELECT commands for the first
         // PROTO_SHARED_SELECT_CMDS DBs; they are the same bytes.
         let llstr = dictid.to_string();
-        let selectcmd = format!("*2\r\n$6\r\nSELECT\r\n${}\r\n{}\r\n", llstr.len(), llstr);
+        let selectcmd =
+            format!("*2\r\n$6\r\nSELECT\r\n${}\r\n{}\r\n", llstr.len(), llstr);
 
         // Add the SELECT command into the backlog.
         if server.repl_backlog.is_some() {
@@ -100,7 +107,9 @@ pub fn replication_feed_slaves(server: &mut RedisServer, dictid: i32, argv: &[Ve
     // the backlog and then per replica with addReplyMultiBulkLen() and
     // addReplyBulk(). We encode it once and append the same bytes to the
     // backlog and to every replica.
-    let mut proto = Vec::with_capacity(16 + argv.iter().map(|a| a.len() + 16).sum::<usize>());
+    let mut proto = Vec::with_capacity(
+        16 + argv.iter().map(|a| a.len() + 16).sum::<usize>(),
+    );
     // Add the multi bulk reply length.
     proto.push(b'*');
     proto.extend_from_slice(argv.len().to_string().as_bytes());
@@ -139,18 +148,17 @@ pub fn replication_feed_slaves(server: &mut RedisServer, dictid: i32, argv: &[Ve
 /// (detached) counts as one to feed, so `add_reply_to_slave` sees it.
 /// (no C twin)
 fn slave_replstate(server: &RedisServer, id: ClientId) -> i32 {
-    server
-        .clients
-        .get(&id)
-        .map(|c| c.replstate)
-        .unwrap_or(SLAVE_STATE_ONLINE)
+    server.clients.get(&id).map(|c| c.replstate).unwrap_or(SLAVE_STATE_ONLINE)
 }
 
 /// This function is used in order to proxy what we receive from our master
 /// to our sub-slaves.
 ///
 /// C: replication.c replicationFeedSlavesFromMasterStream()
-pub fn replication_feed_slaves_from_master_stream(server: &mut RedisServer, buf: &[u8]) {
+pub fn replication_feed_slaves_from_master_stream(
+    server: &mut RedisServer,
+    buf: &[u8],
+) {
     if server.repl_backlog.is_some() {
         feed_replication_backlog(server, buf);
     }
@@ -191,7 +199,11 @@ pub fn replication_feed_monitors(
             server.unixsocket.as_deref().unwrap_or("")
         ));
     } else {
-        cmdrepr.push_str(&format!("[{} {}] ", dictid, get_client_peer_id(server, c)));
+        cmdrepr.push_str(&format!(
+            "[{} {}] ",
+            dictid,
+            get_client_peer_id(server, c)
+        ));
     }
     // Arguments are plain byte strings here: C's INT-encoded branch
     // ("%ld") prints the same text as sdscatrepr would.
@@ -219,7 +231,10 @@ pub fn replication_feed_monitors(
         // C's addReply queues the monitor for writing and checks its
         // output buffer limits; both need the server, so do them here.
         crate::networking::queue_pending_write(server, &mut monitor);
-        crate::networking::async_close_client_on_output_buffer_limit_reached(server, &mut monitor);
+        crate::networking::async_close_client_on_output_buffer_limit_reached(
+            server,
+            &mut monitor,
+        );
         server.clients.insert(id, monitor);
     }
 }
@@ -229,13 +244,12 @@ pub fn replication_feed_monitors(
 /// were queued.
 ///
 /// C: replication.c addReplyReplicationBacklog()
-pub fn add_reply_replication_backlog(server: &RedisServer, c: &mut Client, offset: i64) -> i64 {
-    server_log!(
-        server,
-        LL_DEBUG,
-        "[PSYNC] Replica request offset: {}",
-        offset
-    );
+pub fn add_reply_replication_backlog(
+    server: &RedisServer,
+    c: &mut Client,
+    offset: i64,
+) -> i64 {
+    server_log!(server, LL_DEBUG, "[PSYNC] Replica request offset: {}", offset);
 
     if server.repl_backlog_histlen == 0 {
         server_log!(server, LL_DEBUG, "[PSYNC] Backlog history len is zero");
@@ -277,7 +291,8 @@ pub fn add_reply_replication_backlog(server: &RedisServer, c: &mut Client, offse
     // Point j to the oldest byte, that is actually our
     // server.repl_backlog_off byte.
     let size = server.repl_backlog_size;
-    let mut j = (server.repl_backlog_idx + (size - server.repl_backlog_histlen)) % size;
+    let mut j =
+        (server.repl_backlog_idx + (size - server.repl_backlog_histlen)) % size;
     server_log!(server, LL_DEBUG, "[PSYNC] Index of first byte: {}", j);
 
     // Discard the amount of data to seek to the specified 'offset'.
@@ -382,7 +397,10 @@ pub(crate) fn free_client_async_c(server: &mut RedisServer, c: &mut Client) {
 /// usual full resync.
 ///
 /// C: replication.c masterTryPartialResynchronization()
-pub fn master_try_partial_resynchronization(server: &mut RedisServer, c: &mut Client) -> CResult {
+pub fn master_try_partial_resynchronization(
+    server: &mut RedisServer,
+    c: &mut Client,
+) -> CResult {
     let master_replid = c.argv[1].clone();
     let offset_arg = c.argv[2].clone();
 
@@ -528,17 +546,14 @@ pub fn start_bgsave_for_replication(
     mincapa: i32,
     mut cur: Option<&mut Client>,
 ) -> CResult {
-    let socket_target = server.repl_diskless_sync && (mincapa & SLAVE_CAPA_EOF) != 0;
+    let socket_target =
+        server.repl_diskless_sync && (mincapa & SLAVE_CAPA_EOF) != 0;
 
     server_log!(
         server,
         LL_NOTICE,
         "Starting BGSAVE for SYNC with target: {}",
-        if socket_target {
-            "replicas sockets"
-        } else {
-            "disk"
-        }
+        if socket_target { "replicas sockets" } else { "disk" }
     );
 
     let retval;
@@ -550,7 +565,8 @@ pub fn start_bgsave_for_replication(
             retval = crate::rdb::rdb_save_to_slaves_sockets(server, &rsi);
         } else {
             let filename = server.rdb_filename.clone();
-            retval = crate::rdb::rdb_save_background(server, &filename, Some(&rsi));
+            retval =
+                crate::rdb::rdb_save_background(server, &filename, Some(&rsi));
         }
     } else {
         server_log!(
@@ -571,7 +587,10 @@ pub fn start_bgsave_for_replication(
                 slave.replstate = REPL_STATE_NONE;
                 slave.flags &= !CLIENT_SLAVE;
                 server.slaves.retain(|id| *id != slave.id);
-                add_reply_error(slave, "BGSAVE failed, replication can't continue");
+                add_reply_error(
+                    slave,
+                    "BGSAVE failed, replication can't continue",
+                );
                 slave.flags |= CLIENT_CLOSE_AFTER_REPLY;
             }
         });
@@ -584,7 +603,9 @@ pub fn start_bgsave_for_replication(
         let offset = get_psync_initial_offset(server);
         for_each_slave(server, cur, |server, slave| {
             if slave.replstate == SLAVE_STATE_WAIT_BGSAVE_START {
-                let _ = replication_setup_slave_for_full_resync(server, slave, offset);
+                let _ = replication_setup_slave_for_full_resync(
+                    server, slave, offset,
+                );
             }
         });
     }
@@ -608,7 +629,8 @@ pub fn sync_command(server: &mut RedisServer, c: &mut Client) {
 
     // Refuse SYNC requests if we are a slave but the link with our master
     // is not ok...
-    if server.masterhost.is_some() && server.repl_state != REPL_STATE_CONNECTED {
+    if server.masterhost.is_some() && server.repl_state != REPL_STATE_CONNECTED
+    {
         add_reply(
             c,
             b"-NOMASTERLINK Can't SYNC while not connected with my master\r\n",
@@ -687,7 +709,9 @@ pub fn sync_command(server: &mut RedisServer, c: &mut Client) {
     }
 
     // CASE 1: BGSAVE is in progress, with disk target.
-    if server.rdb_child_pid != -1 && server.rdb_child_type == crate::rdb::RDB_CHILD_TYPE_DISK {
+    if server.rdb_child_pid != -1
+        && server.rdb_child_type == crate::rdb::RDB_CHILD_TYPE_DISK
+    {
         // Ok a background save is in progress. Let's check if it is a good
         // one for replication, i.e. if there is another slave that is
         // registering differences since the server forked to save.
@@ -700,14 +724,21 @@ pub fn sync_command(server: &mut RedisServer, c: &mut Client) {
         // To attach this slave, we check that it has at least all the
         // capabilities of the slave that triggered the current BGSAVE.
         match found {
-            Some(slave) if (c.slave_capa & slave.slave_capa) == slave.slave_capa => {
+            Some(slave)
+                if (c.slave_capa & slave.slave_capa) == slave.slave_capa =>
+            {
                 // Perfect, the server is already registering differences
                 // for another slave. Set the right state, and copy the
                 // buffer.
                 copy_client_output_buffer(c, slave);
                 let offset = slave.psync_initial_offset;
-                let _ = replication_setup_slave_for_full_resync(server, c, offset);
-                server_log!(server, LL_NOTICE, "Waiting for end of BGSAVE for SYNC");
+                let _ =
+                    replication_setup_slave_for_full_resync(server, c, offset);
+                server_log!(
+                    server,
+                    LL_NOTICE,
+                    "Waiting for end of BGSAVE for SYNC"
+                );
             }
             _ => {
                 // No way, we need to wait for the next BGSAVE in order to
@@ -734,12 +765,17 @@ pub fn sync_command(server: &mut RedisServer, c: &mut Client) {
         );
 
     // CASE 3: There is no BGSAVE is progress.
-    } else if server.repl_diskless_sync && (c.slave_capa & SLAVE_CAPA_EOF) != 0 {
+    } else if server.repl_diskless_sync && (c.slave_capa & SLAVE_CAPA_EOF) != 0
+    {
         // Diskless replication RDB child is created inside
         // replicationCron() since we want to delay its start a few seconds
         // to wait for more slaves to arrive.
         if server.repl_diskless_sync_delay != 0 {
-            server_log!(server, LL_NOTICE, "Delay next BGSAVE for diskless SYNC");
+            server_log!(
+                server,
+                LL_NOTICE,
+                "Delay next BGSAVE for diskless SYNC"
+            );
         }
     } else {
         // Target is disk (or the slave is not capable of supporting
@@ -772,7 +808,9 @@ pub fn replconf_command(server: &mut RedisServer, c: &mut Client) {
         let opt = c.argv[j].clone();
         let val = c.argv[j + 1].clone();
         if opt.eq_ignore_ascii_case(b"listening-port") {
-            let Some(port) = crate::object::get_long_from_object_or_reply(c, &val, None) else {
+            let Some(port) =
+                crate::object::get_long_from_object_or_reply(c, &val, None)
+            else {
                 return;
             };
             c.slave_listening_port = port as i32;
@@ -912,7 +950,12 @@ enum BulkStep {
 /// last byte is out, the replica goes online.
 ///
 /// C: replication.c sendBulkToSlave()
-pub fn send_bulk_to_slave(server: &mut RedisServer, fd: RawFd, data: ClientData, _mask: i32) {
+pub fn send_bulk_to_slave(
+    server: &mut RedisServer,
+    fd: RawFd,
+    data: ClientData,
+    _mask: i32,
+) {
     let ClientData::Client(id) = data else { return };
     with_client(server, id, |server, slave| {
         match send_bulk_step(server, slave) {
@@ -932,7 +975,10 @@ pub fn send_bulk_to_slave(server: &mut RedisServer, fd: RawFd, data: ClientData,
 
 /// The body of sendBulkToSlave(): one step of the transfer. Err means the
 /// replica must be freed (the reason was logged). (no C twin)
-fn send_bulk_step(server: &mut RedisServer, slave: &mut Client) -> CResult<BulkStep> {
+fn send_bulk_step(
+    server: &mut RedisServer,
+    slave: &mut Client,
+) -> CResult<BulkStep> {
     let Some(sock) = slave.sock.as_ref() else {
         return Err(CErr);
     };
@@ -1034,7 +1080,11 @@ fn send_bulk_step(server: &mut RedisServer, slave: &mut Client) -> CResult<BulkS
 /// type of the child that terminated (if it had a disk or socket target).
 ///
 /// C: replication.c updateSlavesWaitingBgsave()
-pub fn update_slaves_waiting_bgsave(server: &mut RedisServer, bgsaveerr: CResult, type_: i32) {
+pub fn update_slaves_waiting_bgsave(
+    server: &mut RedisServer,
+    bgsaveerr: CResult,
+    type_: i32,
+) {
     let mut startbgsave = false;
     let mut mincapa = -1;
 
@@ -1116,7 +1166,8 @@ pub fn update_slaves_waiting_bgsave(server: &mut RedisServer, bgsaveerr: CResult
                 slave.repldboff = 0;
                 slave.repldbsize = size as i64;
                 slave.replstate = SLAVE_STATE_SEND_BULK;
-                slave.replpreamble = format!("${}\r\n", slave.repldbsize).into_bytes();
+                slave.replpreamble =
+                    format!("${}\r\n", slave.repldbsize).into_bytes();
 
                 ae_delete_file_event(&mut server.el, slave.fd, AE_WRITABLE);
                 if ae_create_file_event(

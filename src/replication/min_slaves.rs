@@ -24,8 +24,13 @@ pub fn refresh_good_slaves_count(server: &mut RedisServer) {
 /// `refresh_good_slaves_count` when one of the replicas may be the client
 /// running the current command (REPLCONF ACK, PSYNC), detached from
 /// `server.clients`: `cur` is counted in its place. (no C twin)
-pub fn refresh_good_slaves_count_with_current(server: &mut RedisServer, cur: Option<&Client>) {
-    if server.repl_min_slaves_to_write == 0 || server.repl_min_slaves_max_lag == 0 {
+pub fn refresh_good_slaves_count_with_current(
+    server: &mut RedisServer,
+    cur: Option<&Client>,
+) {
+    if server.repl_min_slaves_to_write == 0
+        || server.repl_min_slaves_max_lag == 0
+    {
         return;
     }
 
@@ -39,7 +44,9 @@ pub fn refresh_good_slaves_count_with_current(server: &mut RedisServer, cur: Opt
             },
         };
         let lag = server.unixtime - slave.repl_ack_time;
-        if slave.replstate == SLAVE_STATE_ONLINE && lag <= server.repl_min_slaves_max_lag as i64 {
+        if slave.replstate == SLAVE_STATE_ONLINE
+            && lag <= server.repl_min_slaves_max_lag as i64
+        {
             good += 1;
         }
     }

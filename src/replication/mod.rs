@@ -35,19 +35,19 @@ use crate::networking::{
 };
 use crate::server::*;
 
+pub mod cache;
 pub mod cron;
 pub mod master;
 pub mod min_slaves;
-pub mod wait;
 pub mod slave;
-pub mod cache;
+pub mod wait;
 
+pub use cache::*;
 pub use cron::*;
 pub use master::*;
 pub use min_slaves::*;
-pub use wait::*;
 pub use slave::*;
-pub use cache::*;
+pub use wait::*;
 
 // ------------------------------- server.h -------------------------------
 
@@ -83,7 +83,10 @@ pub const PROTO_SHARED_SELECT_CMDS: i32 = 10;
 /// `get_slave_name` for a client at hand (a detached one).
 ///
 /// C: replication.c replicationGetSlaveName()
-pub fn replication_get_slave_name(server: &RedisServer, id: ClientId) -> String {
+pub fn replication_get_slave_name(
+    server: &RedisServer,
+    id: ClientId,
+) -> String {
     match server.clients.get(&id) {
         Some(c) => get_slave_name(c),
         None => format!("client id #{}", id.0),
@@ -155,7 +158,8 @@ pub fn resize_replication_backlog(server: &mut RedisServer, mut newsize: i64) {
         // worse often we need to alloc additional space before freeing the
         // old buffer.
         server.repl_backlog = None;
-        server.repl_backlog = Some(vec![0u8; server.repl_backlog_size as usize]);
+        server.repl_backlog =
+            Some(vec![0u8; server.repl_backlog_size as usize]);
         server.repl_backlog_histlen = 0;
         server.repl_backlog_idx = 0;
         // Next byte we have is... the next since the buffer is empty.
@@ -210,7 +214,10 @@ pub fn feed_replication_backlog(server: &mut RedisServer, mut p: &[u8]) {
 /// prints the same digits), so this only forwards.
 ///
 /// C: replication.c feedReplicationBacklogWithObject()
-pub fn feed_replication_backlog_with_object(server: &mut RedisServer, o: &[u8]) {
+pub fn feed_replication_backlog_with_object(
+    server: &mut RedisServer,
+    o: &[u8],
+) {
     feed_replication_backlog(server, o);
 }
 

@@ -29,7 +29,9 @@
 //!   reached, the WAIT command is unblocked and the reply sent to the
 //!   client.
 
-use crate::blocked::{block_client, get_timeout_from_object_or_reply, unblock_client};
+use crate::blocked::{
+    block_client, get_timeout_from_object_or_reply, unblock_client,
+};
 use crate::networking::{add_reply_error, add_reply_long_long, with_client};
 use crate::server::*;
 
@@ -51,7 +53,10 @@ pub fn replication_request_ack_from_slaves(server: &mut RedisServer) {
 /// replication offset.
 ///
 /// C: replication.c replicationCountAcksByOffset()
-pub fn replication_count_acks_by_offset(server: &RedisServer, offset: i64) -> i32 {
+pub fn replication_count_acks_by_offset(
+    server: &RedisServer,
+    offset: i64,
+) -> i32 {
     let mut count = 0;
     for id in &server.slaves {
         let Some(slave) = server.clients.get(id) else {
@@ -85,12 +90,16 @@ pub fn wait_command(server: &mut RedisServer, c: &mut Client) {
     // Argument parsing.
     let arg1 = c.argv[1].clone();
     let arg2 = c.argv[2].clone();
-    let Some(numreplicas) = crate::object::get_long_from_object_or_reply(c, &arg1, None) else {
+    let Some(numreplicas) =
+        crate::object::get_long_from_object_or_reply(c, &arg1, None)
+    else {
         return;
     };
-    let Ok(timeout) =
-        get_timeout_from_object_or_reply(c, &arg2, crate::t_string::UNIT_MILLISECONDS)
-    else {
+    let Ok(timeout) = get_timeout_from_object_or_reply(
+        c,
+        &arg2,
+        crate::t_string::UNIT_MILLISECONDS,
+    ) else {
         return;
     };
 
@@ -121,12 +130,11 @@ pub fn wait_command(server: &mut RedisServer, c: &mut Client) {
 /// instead.
 ///
 /// C: replication.c unblockClientWaitingReplicas()
-pub fn unblock_client_waiting_replicas(server: &mut RedisServer, c: &mut Client) {
-    match server
-        .clients_waiting_acks
-        .iter()
-        .position(|id| *id == c.id)
-    {
+pub fn unblock_client_waiting_replicas(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
+    match server.clients_waiting_acks.iter().position(|id| *id == c.id) {
         Some(pos) => {
             server.clients_waiting_acks.remove(pos);
         }
@@ -158,7 +166,8 @@ pub fn process_clients_waiting_replicas(server: &mut RedisServer) {
                 unblock_client(server, c);
                 add_reply_long_long(c, last_numreplicas as i64);
             } else {
-                let numreplicas = replication_count_acks_by_offset(server, c.bpop_reploffset);
+                let numreplicas =
+                    replication_count_acks_by_offset(server, c.bpop_reploffset);
 
                 if numreplicas >= c.bpop_numreplicas {
                     last_offset = c.bpop_reploffset;

@@ -92,7 +92,11 @@ impl Server {
 
     /// `start_binary` with a config file, see `start_with_config`.
     #[track_caller]
-    pub fn start_binary_with_config(path: &Path, conf_text: &str, args: &[&str]) -> Server {
+    pub fn start_binary_with_config(
+        path: &Path,
+        conf_text: &str,
+        args: &[&str],
+    ) -> Server {
         Server::spawn(path, Some(conf_text), args)
     }
 
@@ -139,9 +143,9 @@ impl Server {
                 .stdin(Stdio::null())
                 .stdout(Stdio::from(log))
                 .stderr(Stdio::from(log2));
-            let child = cmd
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
+            let child = cmd.spawn().unwrap_or_else(|e| {
+                panic!("cannot run {}: {e}", binary.display())
+            });
             let mut server = Server {
                 pid: child.id(),
                 child: Some(child),
@@ -157,7 +161,9 @@ impl Server {
                 Ok(()) => return server,
                 Err(why) => {
                     let log = server.log();
-                    if attempt < 4 && server.exit_status.is_some() && log.contains("already in use")
+                    if attempt < 4
+                        && server.exit_status.is_some()
+                        && log.contains("already in use")
                     {
                         server.owns_dir = false; // reused by the next try
                         continue;
@@ -233,9 +239,10 @@ impl Server {
     pub fn client(&self) -> redis::Connection {
         let url = format!("redis://127.0.0.1:{}/", self.port);
         let client = redis::Client::open(url).expect("redis url");
-        let con = client
-            .get_connection_with_timeout(IO_TIMEOUT)
-            .unwrap_or_else(|e| panic!("cannot connect to port {}: {e}", self.port));
+        let con =
+            client.get_connection_with_timeout(IO_TIMEOUT).unwrap_or_else(
+                |e| panic!("cannot connect to port {}: {e}", self.port),
+            );
         con.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
         con.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
         con
@@ -265,7 +272,8 @@ impl Server {
     #[track_caller]
     pub fn cmd_str(&self, args: &[&str]) -> String {
         let v = self.cmd(args);
-        value_to_string(&v).unwrap_or_else(|| panic!("{args:?}: not a string reply: {v:?}"))
+        value_to_string(&v)
+            .unwrap_or_else(|| panic!("{args:?}: not a string reply: {v:?}"))
     }
 
     /// The value of one INFO field (`role`, `master_link_status`,
@@ -423,10 +431,7 @@ fn is_ours(path: &Path) -> bool {
 /// The major version from `<binary> --version` ("Redis server v=7.0.15
 /// ..."), 0 if it cannot be told.
 fn binary_major_version(path: &Path) -> u32 {
-    let out = Command::new(path)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .output();
+    let out = Command::new(path).arg("--version").stdin(Stdio::null()).output();
     let text = match out {
         Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
         Err(e) => panic!("cannot run {} --version: {e}", path.display()),
@@ -440,7 +445,9 @@ fn binary_major_version(path: &Path) -> u32 {
 /// One PING on a new connection: true if the first reply byte is `+` or
 /// `-` (what the Tcl harness's `ping_server` accepts).
 fn ping_answers(addr: SocketAddr) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
+    let Ok(mut s) =
+        TcpStream::connect_timeout(&addr, Duration::from_millis(200))
+    else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
@@ -463,11 +470,10 @@ pub fn free_port() -> u16 {
 pub fn make_temp_dir() -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let dir = std::env::temp_dir().join(format!("oxredis-test-{}-{n}-{nanos}", std::process::id()));
+    let nanos =
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
+    let dir = std::env::temp_dir()
+        .join(format!("oxredis-test-{}-{n}-{nanos}", std::process::id()));
     fs::create_dir_all(&dir).expect("create temp dir");
     dir
 }
@@ -563,41 +569,31 @@ impl RawRead {
 
 /// Reads until the server closes the connection or `timeout` passes
 /// without it doing so. Use it to check "replies with X and closes".
-pub fn read_until_close_or_timeout(stream: &mut TcpStream, timeout: Duration) -> RawRead {
+pub fn read_until_close_or_timeout(
+    stream: &mut TcpStream,
+    timeout: Duration,
+) -> RawRead {
     let deadline = Instant::now() + timeout;
     let mut bytes = Vec::new();
     let mut buf = [0u8; 16 * 1024];
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return RawRead {
-                bytes,
-                closed: false,
-            };
+            return RawRead { bytes, closed: false };
         }
         stream.set_read_timeout(Some(left)).unwrap();
         match stream.read(&mut buf) {
-            Ok(0) => {
-                return RawRead {
-                    bytes,
-                    closed: true,
-                }
-            }
+            Ok(0) => return RawRead { bytes, closed: true },
             Ok(n) => bytes.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {
-                return RawRead {
-                    bytes,
-                    closed: false,
-                };
+            Err(e)
+                if e.kind() == ErrorKind::WouldBlock
+                    || e.kind() == ErrorKind::TimedOut =>
+            {
+                return RawRead { bytes, closed: false };
             }
             // ECONNRESET and friends: the server closed on us.
-            Err(_) => {
-                return RawRead {
-                    bytes,
-                    closed: true,
-                }
-            }
+            Err(_) => return RawRead { bytes, closed: true },
         }
     }
 }
@@ -620,7 +616,10 @@ pub fn read_reply(stream: &mut TcpStream) -> Vec<u8> {
                 String::from_utf8_lossy(&bytes)
             ),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => panic!("read_reply: {e}; got {:?}", String::from_utf8_lossy(&bytes)),
+            Err(e) => panic!(
+                "read_reply: {e}; got {:?}",
+                String::from_utf8_lossy(&bytes)
+            ),
         }
     }
     bytes
@@ -662,7 +661,8 @@ pub fn resp_reply_len(buf: &[u8]) -> Option<usize> {
 /// Panics with install instructions if it is missing: tests never skip.
 #[track_caller]
 pub fn find_binary(name: &str) -> PathBuf {
-    let mut candidates = vec![PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")];
+    let mut candidates =
+        vec![PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")];
     if let Some(path) = std::env::var_os("PATH") {
         candidates.extend(std::env::split_paths(&path));
     }
@@ -698,10 +698,7 @@ pub fn run_tool(name: &str, port: u16, args: &[&str]) -> std::process::Output {
 #[track_caller]
 pub fn redis_cli(port: u16, args: &[&str]) -> (String, ExitStatus) {
     let out = run_tool("redis-cli", port, args);
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        out.status,
-    )
+    (String::from_utf8_lossy(&out.stdout).into_owned(), out.status)
 }
 
 /// Waits up to `timeout` for `child` to exit and returns its status (the
@@ -798,7 +795,9 @@ impl Reply {
             Reply::Int(i) => i.to_string(),
             Reply::Bulk(Some(b)) => String::from_utf8_lossy(b).into_owned(),
             Reply::Bulk(None) => String::new(),
-            Reply::Arr(_) => panic!("array where a string was expected: {self:?}"),
+            Reply::Arr(_) => {
+                panic!("array where a string was expected: {self:?}")
+            }
         }
     }
 
@@ -985,25 +984,30 @@ impl Conn {
         let info = self.bulk(&["INFO", "persistence"]);
         info_field(&info, "rdb_changes_since_last_save")
             .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no rdb_changes_since_last_save in {info}"))
+            .unwrap_or_else(|| {
+                panic!("no rdb_changes_since_last_save in {info}")
+            })
     }
 
     /// Asserts that no reply arrives within `ms` milliseconds (for a
     /// client that must stay blocked).
     #[track_caller]
     pub fn assert_no_reply(&mut self, ms: u64) {
-        self.stream
-            .set_read_timeout(Some(Duration::from_millis(ms)))
-            .unwrap();
+        self.stream.set_read_timeout(Some(Duration::from_millis(ms))).unwrap();
         let mut byte = [0u8; 1];
         match self.stream.peek(&mut byte) {
             Ok(0) => panic!("connection closed"),
             Ok(_) => {
                 let mut buf = [0u8; 4096];
                 let n = self.stream.read(&mut buf).unwrap_or(0);
-                panic!("unexpected reply {:?}", String::from_utf8_lossy(&buf[..n]));
+                panic!(
+                    "unexpected reply {:?}",
+                    String::from_utf8_lossy(&buf[..n])
+                );
             }
-            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {}
+            Err(e)
+                if e.kind() == ErrorKind::WouldBlock
+                    || e.kind() == ErrorKind::TimedOut => {}
             Err(e) => panic!("read: {e}"),
         }
     }
@@ -1016,9 +1020,7 @@ impl Conn {
 #[track_caller]
 pub fn keyevents(server: &Server, cmds: &[&[&str]]) -> Vec<String> {
     let mut sub = Conn::new(server);
-    assert!(sub
-        .raw(&["psubscribe", "__keyevent@0__:*"])
-        .starts_with("*3\r\n"));
+    assert!(sub.raw(&["psubscribe", "__keyevent@0__:*"]).starts_with("*3\r\n"));
     let mut r = Conn::new(server);
     for args in cmds {
         r.raw(args);
@@ -1059,14 +1061,20 @@ pub fn assert_keyevents(cmds: &[&[&str]], want: &[&str]) {
 /// binary, runs it on that too and checks that every reply is the same
 /// byte for byte.
 #[track_caller]
-pub fn assert_replies_match_redis_5(script: &[&[&str]], connect: fn(&Server) -> Conn) {
+pub fn assert_replies_match_redis_5(
+    script: &[&[&str]],
+    connect: fn(&Server) -> Conn,
+) {
     let ours = Server::start(&[]);
     let mut r = connect(&ours);
-    let our_replies: Vec<String> = script.iter().map(|cmd| r.raw(cmd)).collect();
+    let our_replies: Vec<String> =
+        script.iter().map(|cmd| r.raw(cmd)).collect();
     assert_eq!(r.raw(&["PING"]), "+PONG\r\n");
 
     let Some(bin) = std::env::var_os("REDIS_C_SERVER") else {
-        eprintln!("REDIS_C_SERVER not set: comparing with Redis 5.0.14 skipped");
+        eprintln!(
+            "REDIS_C_SERVER not set: comparing with Redis 5.0.14 skipped"
+        );
         return;
     };
     let real = Server::start_binary(Path::new(&bin), &[]);
@@ -1111,7 +1119,9 @@ pub fn sync_stream(server: &Server) -> TcpStream {
 pub fn next_propagated(s: &mut TcpStream) -> Vec<String> {
     loop {
         let cmd = Reply::parse(&read_reply(s)).0.bulks();
-        if !cmd[0].eq_ignore_ascii_case("ping") && !cmd[0].eq_ignore_ascii_case("select") {
+        if !cmd[0].eq_ignore_ascii_case("ping")
+            && !cmd[0].eq_ignore_ascii_case("select")
+        {
             return cmd;
         }
     }
@@ -1138,9 +1148,8 @@ impl Rng {
     /// Tcl's `randstring 0 8 alpha`, prefixed as the Tcl tests do.
     pub fn alpha(&mut self) -> String {
         let len = self.below(9) as usize;
-        let s: String = (0..len)
-            .map(|_| (b'a' + self.below(26) as u8) as char)
-            .collect();
+        let s: String =
+            (0..len).map(|_| (b'a' + self.below(26) as u8) as char).collect();
         format!("__avoid_collisions__{s}")
     }
 
