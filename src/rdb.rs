@@ -3805,7 +3805,7 @@ mod tests {
         use crate::listpack::lp_from_items;
         use crate::ziplist::ziplist_from_items;
         let mut w = buf_rio(b"REDIS0010".to_vec());
-        let mut put = |w: &mut Rio, t: u8, key: &[u8], blob: &[u8]| {
+        let put = |w: &mut Rio, t: u8, key: &[u8], blob: &[u8]| {
             rdb_save_type(w, t).unwrap();
             rdb_save_raw_string(server, w, key).unwrap();
             rdb_save_raw_string(server, w, blob).unwrap();
