@@ -2240,6 +2240,7 @@ macro_rules! cmd {
     };
 }
 
+#[rustfmt::skip] // one command a line, as in C's table
 fn redis_command_table() -> Vec<RedisCommand> {
     #[allow(unused_imports)]
     use crate::db::*;
@@ -2272,15 +2273,7 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("rpop", crate::t_list::rpop_command, 2, "wF", 1, 1, 1),
         cmd!("lpop", crate::t_list::lpop_command, 2, "wF", 1, 1, 1),
         cmd!("brpop", crate::t_list::brpop_command, -3, "ws", 1, -2, 1),
-        cmd!(
-            "brpoplpush",
-            crate::t_list::brpoplpush_command,
-            4,
-            "wms",
-            1,
-            2,
-            1
-        ),
+        cmd!("brpoplpush", crate::t_list::brpoplpush_command, 4, "wms", 1, 2, 1),
         cmd!("blpop", crate::t_list::blpop_command, -3, "ws", 1, -2, 1),
         cmd!("llen", crate::t_list::llen_command, 2, "rF", 1, 1, 1),
         cmd!("lindex", crate::t_list::lindex_command, 3, "r", 1, 1, 1),
@@ -2295,133 +2288,29 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("sismember", crate::t_set::sismember_command, 3, "rF", 1, 1, 1),
         cmd!("scard", crate::t_set::scard_command, 2, "rF", 1, 1, 1),
         cmd!("spop", crate::t_set::spop_command, -2, "wRF", 1, 1, 1),
-        cmd!(
-            "srandmember",
-            crate::t_set::srandmember_command,
-            -2,
-            "rR",
-            1,
-            1,
-            1
-        ),
+        cmd!("srandmember", crate::t_set::srandmember_command, -2, "rR", 1, 1, 1),
         cmd!("sinter", crate::t_set::sinter_command, -2, "rS", 1, -1, 1),
-        cmd!(
-            "sinterstore",
-            crate::t_set::sinterstore_command,
-            -3,
-            "wm",
-            1,
-            -1,
-            1
-        ),
+        cmd!("sinterstore", crate::t_set::sinterstore_command, -3, "wm", 1, -1, 1),
         cmd!("sunion", crate::t_set::sunion_command, -2, "rS", 1, -1, 1),
-        cmd!(
-            "sunionstore",
-            crate::t_set::sunionstore_command,
-            -3,
-            "wm",
-            1,
-            -1,
-            1
-        ),
+        cmd!("sunionstore", crate::t_set::sunionstore_command, -3, "wm", 1, -1, 1),
         cmd!("sdiff", crate::t_set::sdiff_command, -2, "rS", 1, -1, 1),
-        cmd!(
-            "sdiffstore",
-            crate::t_set::sdiffstore_command,
-            -3,
-            "wm",
-            1,
-            -1,
-            1
-        ),
+        cmd!("sdiffstore", crate::t_set::sdiffstore_command, -3, "wm", 1, -1, 1),
         cmd!("smembers", crate::t_set::sinter_command, 2, "rS", 1, 1, 1),
         cmd!("sscan", crate::t_set::sscan_command, -3, "rR", 1, 1, 1),
         cmd!("zadd", crate::t_zset::zadd_command, -4, "wmF", 1, 1, 1),
         cmd!("zincrby", crate::t_zset::zincrby_command, 4, "wmF", 1, 1, 1),
         cmd!("zrem", crate::t_zset::zrem_command, -3, "wF", 1, 1, 1),
-        cmd!(
-            "zremrangebyscore",
-            crate::t_zset::zremrangebyscore_command,
-            4,
-            "w",
-            1,
-            1,
-            1
-        ),
-        cmd!(
-            "zremrangebyrank",
-            crate::t_zset::zremrangebyrank_command,
-            4,
-            "w",
-            1,
-            1,
-            1
-        ),
-        cmd!(
-            "zremrangebylex",
-            crate::t_zset::zremrangebylex_command,
-            4,
-            "w",
-            1,
-            1,
-            1
-        ),
+        cmd!("zremrangebyscore", crate::t_zset::zremrangebyscore_command, 4, "w", 1, 1, 1),
+        cmd!("zremrangebyrank", crate::t_zset::zremrangebyrank_command, 4, "w", 1, 1, 1),
+        cmd!("zremrangebylex", crate::t_zset::zremrangebylex_command, 4, "w", 1, 1, 1),
         // C gives these two zunionInterGetKeys (movable keys) and 0,0,0.
-        cmd!(
-            "zunionstore",
-            crate::t_zset::zunionstore_command,
-            -4,
-            "wm",
-            0,
-            0,
-            0
-        ),
-        cmd!(
-            "zinterstore",
-            crate::t_zset::zinterstore_command,
-            -4,
-            "wm",
-            0,
-            0,
-            0
-        ),
+        cmd!("zunionstore", crate::t_zset::zunionstore_command, -4, "wm", 0, 0, 0),
+        cmd!("zinterstore", crate::t_zset::zinterstore_command, -4, "wm", 0, 0, 0),
         cmd!("zrange", crate::t_zset::zrange_command, -4, "r", 1, 1, 1),
-        cmd!(
-            "zrangebyscore",
-            crate::t_zset::zrangebyscore_command,
-            -4,
-            "r",
-            1,
-            1,
-            1
-        ),
-        cmd!(
-            "zrevrangebyscore",
-            crate::t_zset::zrevrangebyscore_command,
-            -4,
-            "r",
-            1,
-            1,
-            1
-        ),
-        cmd!(
-            "zrangebylex",
-            crate::t_zset::zrangebylex_command,
-            -4,
-            "r",
-            1,
-            1,
-            1
-        ),
-        cmd!(
-            "zrevrangebylex",
-            crate::t_zset::zrevrangebylex_command,
-            -4,
-            "r",
-            1,
-            1,
-            1
-        ),
+        cmd!("zrangebyscore", crate::t_zset::zrangebyscore_command, -4, "r", 1, 1, 1),
+        cmd!("zrevrangebyscore", crate::t_zset::zrevrangebyscore_command, -4, "r", 1, 1, 1),
+        cmd!("zrangebylex", crate::t_zset::zrangebylex_command, -4, "r", 1, 1, 1),
+        cmd!("zrevrangebylex", crate::t_zset::zrevrangebylex_command, -4, "r", 1, 1, 1),
         cmd!("zcount", crate::t_zset::zcount_command, 4, "rF", 1, 1, 1),
         cmd!("zlexcount", crate::t_zset::zlexcount_command, 4, "rF", 1, 1, 1),
         cmd!("zrevrange", crate::t_zset::zrevrange_command, -4, "r", 1, 1, 1),
@@ -2440,15 +2329,7 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("hmset", crate::t_hash::hset_command, -4, "wmF", 1, 1, 1),
         cmd!("hmget", crate::t_hash::hmget_command, -3, "rF", 1, 1, 1),
         cmd!("hincrby", crate::t_hash::hincrby_command, 4, "wmF", 1, 1, 1),
-        cmd!(
-            "hincrbyfloat",
-            crate::t_hash::hincrbyfloat_command,
-            4,
-            "wmF",
-            1,
-            1,
-            1
-        ),
+        cmd!("hincrbyfloat", crate::t_hash::hincrbyfloat_command, 4, "wmF", 1, 1, 1),
         cmd!("hdel", crate::t_hash::hdel_command, -3, "wF", 1, 1, 1),
         cmd!("hlen", crate::t_hash::hlen_command, 2, "rF", 1, 1, 1),
         cmd!("hstrlen", crate::t_hash::hstrlen_command, 3, "rF", 1, 1, 1),
@@ -2485,33 +2366,9 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("bgsave", crate::rdb::bgsave_command, -1, "as", 0, 0, 0),
         cmd!("sync", crate::replication::sync_command, 1, "ars", 0, 0, 0),
         cmd!("psync", crate::replication::sync_command, 3, "ars", 0, 0, 0),
-        cmd!(
-            "replconf",
-            crate::replication::replconf_command,
-            -1,
-            "aslt",
-            0,
-            0,
-            0
-        ),
-        cmd!(
-            "slaveof",
-            crate::replication::replicaof_command,
-            3,
-            "ast",
-            0,
-            0,
-            0
-        ),
-        cmd!(
-            "replicaof",
-            crate::replication::replicaof_command,
-            3,
-            "ast",
-            0,
-            0,
-            0
-        ),
+        cmd!("replconf", crate::replication::replconf_command, -1, "aslt", 0, 0, 0),
+        cmd!("slaveof", crate::replication::replicaof_command, 3, "ast", 0, 0, 0),
+        cmd!("replicaof", crate::replication::replicaof_command, 3, "ast", 0, 0, 0),
         cmd!("role", crate::replication::role_command, 1, "lst", 0, 0, 0),
         cmd!("wait", crate::replication::wait_command, 3, "s", 0, 0, 0),
         cmd!("shutdown", shutdown_command, -1, "aslt", 0, 0, 0),
@@ -2530,42 +2387,10 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("persist", persist_command, 2, "wF", 1, 1, 1),
         cmd!("debug", crate::debug::debug_command, -2, "as", 0, 0, 0),
         cmd!("config", crate::config::config_command, -2, "last", 0, 0, 0),
-        cmd!(
-            "subscribe",
-            crate::pubsub::subscribe_command,
-            -2,
-            "pslt",
-            0,
-            0,
-            0
-        ),
-        cmd!(
-            "unsubscribe",
-            crate::pubsub::unsubscribe_command,
-            -1,
-            "pslt",
-            0,
-            0,
-            0
-        ),
-        cmd!(
-            "psubscribe",
-            crate::pubsub::psubscribe_command,
-            -2,
-            "pslt",
-            0,
-            0,
-            0
-        ),
-        cmd!(
-            "punsubscribe",
-            crate::pubsub::punsubscribe_command,
-            -1,
-            "pslt",
-            0,
-            0,
-            0
-        ),
+        cmd!("subscribe", crate::pubsub::subscribe_command, -2, "pslt", 0, 0, 0),
+        cmd!("unsubscribe", crate::pubsub::unsubscribe_command, -1, "pslt", 0, 0, 0),
+        cmd!("psubscribe", crate::pubsub::psubscribe_command, -2, "pslt", 0, 0, 0),
+        cmd!("punsubscribe", crate::pubsub::punsubscribe_command, -1, "pslt", 0, 0, 0),
         cmd!("publish", crate::pubsub::publish_command, 3, "pltF", 0, 0, 0),
         cmd!("pubsub", crate::pubsub::pubsub_command, -2, "pltR", 0, 0, 0),
         cmd!("watch", crate::multi::watch_command, -2, "sF", 1, -1, 1),
@@ -2575,24 +2400,8 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("bitcount", crate::bitops::bitcount_command, -2, "r", 1, 1, 1),
         cmd!("bitpos", crate::bitops::bitpos_command, -3, "r", 1, 1, 1),
         cmd!("command", command_command, 0, "ltR", 0, 0, 0),
-        cmd!(
-            "post",
-            crate::networking::security_warning_command,
-            -1,
-            "lt",
-            0,
-            0,
-            0
-        ),
-        cmd!(
-            "host:",
-            crate::networking::security_warning_command,
-            -1,
-            "lt",
-            0,
-            0,
-            0
-        ),
+        cmd!("post", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
+        cmd!("host:", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
         cmd!("object", crate::object::object_command, -2, "rR", 2, 2, 1),
         cmd!("client", crate::networking::client_command, -2, "as", 0, 0, 0),
     ]
