@@ -116,31 +116,6 @@ pub fn stringmatch(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
     stringmatchlen(pattern, string, nocase)
 }
 
-/// Convert a string representing an amount of memory into the number of
-/// bytes, so for instance memtoll("1Gb") will return 1073741824 that is
-/// (1024*1024*1024). Returns `None` on a malformed string.
-///
-/// C: util.c memtoll()
-pub fn memtoll(p: &str) -> Option<i64> {
-    let lower = p.to_ascii_lowercase();
-    let digits_end = lower
-        .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.'))
-        .unwrap_or(lower.len());
-    let (num, unit) = lower.split_at(digits_end);
-    let mul: i64 = match unit {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1000 * 1000,
-        "mb" => 1024 * 1024,
-        "g" => 1000 * 1000 * 1000,
-        "gb" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    let val: i64 = num.parse().ok()?;
-    val.checked_mul(mul)
-}
-
 /// The buffer size C uses for long double strings; string2ld() refuses
 /// longer input. C: util.h MAX_LONG_DOUBLE_CHARS
 pub const MAX_LONG_DOUBLE_CHARS: usize = 5 * 1024;
@@ -498,13 +473,5 @@ mod tests {
             format_log_time(951782400, 0, 0),
             "29 Feb 2000 00:00:00.000"
         );
-    }
-
-    #[test]
-    fn memtoll_units() {
-        assert_eq!(memtoll("1gb"), Some(1 << 30));
-        assert_eq!(memtoll("100"), Some(100));
-        assert_eq!(memtoll("2k"), Some(2000));
-        assert_eq!(memtoll("2x"), None);
     }
 }
