@@ -452,7 +452,7 @@ fn lookup_string_for_bit_command<'a>(
             let o = create_object(
                 lru,
                 OBJ_ENCODING_RAW,
-                Value::Str(vec![0u8; byte + 1]),
+                Value::Str(vec![0u8; byte + 1].into()),
             );
             db_add(server, dbid, key, o);
         }
@@ -464,13 +464,13 @@ fn lookup_string_for_bit_command<'a>(
             if let Value::Str(s) = &mut o.ptr {
                 // sdsgrowzero(): grow only, with zero bytes.
                 if s.len() < byte + 1 {
-                    s.resize(byte + 1, 0);
+                    s.make_mut().resize(byte + 1, 0);
                 }
             }
         }
     }
     match &mut lookup_key(server, dbid, key, LOOKUP_NOTOUCH)?.ptr {
-        Value::Str(s) => Some(s),
+        Value::Str(s) => Some(s.make_mut()),
         _ => None,
     }
 }
@@ -655,8 +655,11 @@ pub fn bitop_command(server: &mut RedisServer, c: &mut Client) {
     let dbid = c.db;
     let targetkey = std::mem::take(&mut c.argv[2]);
     if maxlen > 0 {
-        let o =
-            create_object(server.lruclock, OBJ_ENCODING_RAW, Value::Str(res));
+        let o = create_object(
+            server.lruclock,
+            OBJ_ENCODING_RAW,
+            Value::Str(res.into()),
+        );
         set_key(server, dbid, &targetkey, o);
         notify_keyspace_event(
             server,

@@ -20,15 +20,16 @@ use crate::object::{
     create_object, get_long_long_from_object_or_reply, string2ll, RObj, Value,
     OBJ_ENCODING_RAW, OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING, OBJ_ZSET,
 };
+use crate::sds::Sds;
 use crate::server::*;
 use crate::t_string::{
     CONE, CZERO, NULLBULK, OK, SYNTAXERR, UNIT_MILLISECONDS, UNIT_SECONDS,
 };
 use crate::util::stringmatchlen;
 
-/// Keys are byte strings; a boxed slice saves the capacity word of a Vec
-/// on each of millions of keys.
-pub type Key = Box<[u8]>;
+/// Keys are byte strings; short ones sit inside their dict entry (see
+/// sds.rs).
+pub type Key = crate::sds::Sds;
 
 /// Redis database representation. There are multiple databases identified
 /// by integers from 0 (the default database) up to the max configured
@@ -440,7 +441,7 @@ fn arg_long_long_or_reply(
 /// not there, as the callers looked it up first. (no C twin)
 fn db_take_value(server: &mut RedisServer, dbid: usize, key: &[u8]) -> RObj {
     let placeholder =
-        create_object(0, OBJ_ENCODING_RAW, Value::Str(Vec::new()));
+        create_object(0, OBJ_ENCODING_RAW, Value::Str(Sds::new()));
     match server.db[dbid].dict.find_mut(key) {
         Some(o) => std::mem::replace(o, placeholder),
         None => {

@@ -578,8 +578,8 @@ pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
         match &de.val().ptr {
             Value::Str(s) => {
                 // Divergence from C: keys and values carry no sds header;
-                // "zmalloc" is the heap size of the bytes (a key is a boxed
-                // slice, so it has no spare room).
+                // "zmalloc" is the room for the bytes (Sds::capacity(); a
+                // key is never grown, so it has no spare room).
                 let k: &[u8] = de.key();
                 let line = format!(
                     "key_sds_len:{}, key_sds_avail:{}, key_zmalloc: {}, val_sds_len:{}, val_sds_avail:{}, val_zmalloc: {}",

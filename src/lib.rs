@@ -29,6 +29,7 @@ pub mod pubsub;
 pub mod rdb;
 pub mod replication;
 pub mod rio;
+pub mod sds;
 pub mod server;
 pub mod sort;
 pub mod syncio;

@@ -48,8 +48,8 @@ pub const OBJ_ENCODING_EMBSTR_SIZE_LIMIT: usize = 44;
 /// variants here.
 #[derive(Debug, Clone)]
 pub enum Value {
-    /// OBJ_STRING with encoding RAW or EMBSTR.
-    Str(Vec<u8>),
+    /// OBJ_STRING with encoding RAW or EMBSTR (short ones inline, sds.rs).
+    Str(crate::sds::Sds),
     /// OBJ_STRING with encoding INT.
     Int(i64),
     /// OBJ_LIST (quicklist in 5.0). The types live in their t_*.rs file.
@@ -113,6 +113,10 @@ pub fn create_object(lru: u32, encoding: u8, ptr: Value) -> RObj {
 /// Create a string object with EMBSTR encoding if it is smaller than
 /// OBJ_ENCODING_EMBSTR_SIZE_LIMIT, otherwise RAW.
 ///
+/// Divergence from C: where the bytes live is the Sds's business (inline
+/// up to SDS_INLINE_LEN, see sds.rs); `encoding` keeps C's label, so OBJECT
+/// ENCODING answers as Redis does.
+///
 /// C: object.c createStringObject()
 pub fn create_string_object(lru: u32, s: Vec<u8>) -> RObj {
     let encoding = if s.len() <= OBJ_ENCODING_EMBSTR_SIZE_LIMIT {
@@ -120,12 +124,12 @@ pub fn create_string_object(lru: u32, s: Vec<u8>) -> RObj {
     } else {
         OBJ_ENCODING_RAW
     };
-    RObj { lru, encoding, ptr: Value::Str(s) }
+    RObj { lru, encoding, ptr: Value::Str(s.into()) }
 }
 
 /// C: object.c createRawStringObject()
 pub fn create_raw_string_object(lru: u32, s: Vec<u8>) -> RObj {
-    RObj { lru, encoding: OBJ_ENCODING_RAW, ptr: Value::Str(s) }
+    RObj { lru, encoding: OBJ_ENCODING_RAW, ptr: Value::Str(s.into()) }
 }
 
 /// C: object.c createStringObjectFromLongLong()

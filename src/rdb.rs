@@ -2545,7 +2545,7 @@ pub fn rdb_load_rio_checked(
                 None
             };
             if let Err((key, _)) =
-                server.db[dbid].dict.dict_add(key.into_boxed_slice(), val)
+                server.db[dbid].dict.dict_add(key.into(), val)
             {
                 return Err(rdb_corrupt!(
                     rdb,
@@ -3641,24 +3641,15 @@ mod tests {
         let mut server = new_server();
         server.db[0]
             .dict
-            .dict_add(
-                b"k1".to_vec().into_boxed_slice(),
-                try_object_encoding(0, b"v1".to_vec()),
-            )
+            .dict_add(b"k1".into(), try_object_encoding(0, b"v1".to_vec()))
             .unwrap();
         server.db[0]
             .dict
-            .dict_add(
-                b"n".to_vec().into_boxed_slice(),
-                try_object_encoding(0, b"12345".to_vec()),
-            )
+            .dict_add(b"n".into(), try_object_encoding(0, b"12345".to_vec()))
             .unwrap();
         server.db[3]
             .dict
-            .dict_add(
-                b"k3".to_vec().into_boxed_slice(),
-                try_object_encoding(0, vec![b'x'; 100]),
-            )
+            .dict_add(b"k3".into(), try_object_encoding(0, vec![b'x'; 100]))
             .unwrap();
         crate::db::set_expire(&mut server, None, 3, b"k3", mstime() + 100_000);
         let bytes = dump(&server);
@@ -3701,7 +3692,7 @@ mod tests {
     fn rdb_load_rio_reports_truncation_checksum_and_unknown_types() {
         let mut server = new_server();
         for i in 0..50 {
-            let k = format!("key:{i}").into_bytes().into_boxed_slice();
+            let k = format!("key:{i}").into_bytes().into();
             server.db[0]
                 .dict
                 .dict_add(
@@ -3773,7 +3764,7 @@ mod tests {
         let mut server = new_server();
         server.rdb_checksum = false;
         for i in 0..20 {
-            let k = format!("k{i}").into_bytes().into_boxed_slice();
+            let k = format!("k{i}").into_bytes().into();
             server.db[i % 3]
                 .dict
                 .dict_add(

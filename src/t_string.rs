@@ -438,9 +438,9 @@ fn setrange_key(
     let o = lookup_key(server, dbid, key, LOOKUP_NOTOUCH)?;
     let Value::Str(s) = &mut o.ptr else { return None };
     if s.len() < offset + value.len() {
-        s.resize(offset + value.len(), 0);
+        s.make_mut().resize(offset + value.len(), 0);
     }
-    s[offset..offset + value.len()].copy_from_slice(value);
+    s.make_mut()[offset..offset + value.len()].copy_from_slice(value);
     let len = s.len();
     signal_modified_key(server, dbid, key);
     notify_keyspace_event(server, NOTIFY_STRING, "setrange", key, dbid as i32);
@@ -452,7 +452,7 @@ fn setrange_key(
 /// place. C: db.c dbUnshareStringValue()
 pub fn db_unshare_string_value(o: &mut RObj) {
     if let Value::Int(i) = o.ptr {
-        o.ptr = Value::Str(ll2string(i));
+        o.ptr = Value::Str(ll2string(i).into());
     }
     o.encoding = OBJ_ENCODING_RAW;
 }
@@ -759,7 +759,7 @@ pub fn append_command(server: &mut RedisServer, c: &mut Client) {
             let Value::Str(s) = &mut o.ptr else {
                 unreachable!("unshared string is raw")
             };
-            s.extend_from_slice(&append);
+            s.make_mut().extend_from_slice(&append);
             totlen = s.len();
         }
     }
