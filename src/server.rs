@@ -561,6 +561,10 @@ pub struct RedisServer {
     pub detached: Vec<ClientId>,
     /// Detached clients to free when handed back.
     pub detached_free: Vec<ClientId>,
+    /// What was aimed at detached clients (Pub/Sub messages, MONITOR
+    /// lines, CLIENT_DIRTY_CAS), by client, in order. (no C twin; see
+    /// `networking::apply_detached_effects`)
+    pub detached_effects: Vec<(ClientId, crate::networking::DetachedEffect)>,
     /// True if clients are currently paused
     pub clients_paused: bool,
     /// Time when we undo clients_paused
@@ -845,16 +849,8 @@ pub struct RedisServer {
     pub pubsub_channels: HashMap<Vec<u8>, Vec<ClientId>>,
     /// A list of pubsub_patterns
     pub pubsub_patterns: Vec<crate::pubsub::PubsubPattern>,
-    /// Pub/Sub messages for a subscriber that was detached (running a
-    /// command) when they were published; handed to it by the pubsub
-    /// commands and EXEC. (no C twin; see `pubsub::add_reply_pubsub`)
-    pub pubsub_detached_replies: Vec<(ClientId, Vec<u8>)>,
     /// Events to propagate via Pub/Sub: NOTIFY_* flags.
     pub notify_keyspace_events: i32,
-    /// Clients that were detached (running a command) when a key they
-    /// WATCH was touched: their CLIENT_DIRTY_CAS, folded into the flags by
-    /// multi.rs. (no C twin; see `multi::touch_watched_key`)
-    pub watched_dirty_detached: std::collections::HashSet<ClientId>,
     // Time cache
     /// Unix time sampled every cron cycle.
     pub unixtime: i64,
@@ -1600,6 +1596,7 @@ pub fn init_server_config() -> RedisServer {
         current_client: None,
         detached: Vec::new(),
         detached_free: Vec::new(),
+        detached_effects: Vec::new(),
         clients_paused: false,
         clients_pause_end_time: 0,
         next_client_id: 1, // Client IDs, start from 1 .
@@ -1753,9 +1750,7 @@ pub fn init_server_config() -> RedisServer {
         lazyfree_lazy_server_del: false,
         pubsub_channels: HashMap::new(),
         pubsub_patterns: Vec::new(),
-        pubsub_detached_replies: Vec::new(),
         notify_keyspace_events: 0,
-        watched_dirty_detached: Default::default(),
         unixtime: now / 1000,
         mstime: now,
         ustime: now * 1000,
@@ -2660,6 +2655,11 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
     server.also_propagate = prev_also_propagate;
     server.fixed_time_expire -= 1;
     server.stat_numcommands += 1;
+
+    // What the command aimed at its own (detached) client, such as the
+    // message of a PUBLISH queued in MULTI after a SUBSCRIBE: it follows
+    // the command's reply, also inside EXEC.
+    crate::networking::apply_detached_effects(server, c);
 }
 
 /// If this function gets called we already read a whole command, arguments
@@ -2672,6 +2672,13 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
 ///
 /// C: server.c processCommand()
 pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
+    // Not in C, which writes through client pointers at once: what was
+    // aimed at this client since its previous command, while it stayed
+    // detached (a pipeline runs in one stretch), is applied before the new
+    // command looks at it, so that `WATCH x`, `SET x`, `MULTI`, `EXEC`
+    // sent together fail as in C. See `networking::apply_detached_effects`.
+    crate::networking::apply_detached_effects(server, c);
+
     // The QUIT command is handled separately. Normal command procs will go
     // through checking for replication and QUIT will cause trouble when
     // FORCE_REPLICATION is enabled and would be implemented in a regular
