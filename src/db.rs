@@ -1283,6 +1283,172 @@ pub fn expire_if_needed(
 }
 
 // -----------------------------------------------------------------------------
+// API to get key arguments from commands
+//
+// A key extractor returns the positions in `argv` of the arguments that are
+// keys, or `None` where C returns NULL (no keys, or arguments the command
+// would reject). C also returns the count through `int *numkeys` and takes
+// `argc` beside `argv`; here the Vec carries its length and `argv` is a
+// slice, so both are dropped. C's getKeysFreeResult() has no twin: the Vec
+// is freed when it is dropped.
+// -----------------------------------------------------------------------------
+
+/// The base case is to use the keys position as given in the command table
+/// (firstkey, lastkey, step).
+///
+/// C: db.c getKeysUsingCommandTable()
+pub fn get_keys_using_command_table(
+    server: &RedisServer,
+    cmd: &RedisCommand,
+    argv: &[Vec<u8>],
+) -> Option<Vec<i32>> {
+    let argc = argv.len() as i32;
+    if cmd.firstkey == 0 {
+        return None;
+    }
+
+    let mut last = cmd.lastkey;
+    if last < 0 {
+        last += argc;
+    }
+    let mut keys =
+        Vec::with_capacity((last - cmd.firstkey + 1).max(0) as usize);
+    let mut j = cmd.firstkey;
+    while j <= last {
+        if j >= argc {
+            // Modules commands, and standard commands with a not fixed
+            // number of arguments (negative arity parameter) do not have
+            // dispatch time arity checks, so we need to handle the case
+            // where the user passed an invalid number of arguments here. In
+            // this case we return no keys and expect the command
+            // implementation to report an arity or syntax error.
+            if cmd.flags & CMD_MODULE != 0 || cmd.arity < 0 {
+                return None;
+            }
+            crate::server_panic!(
+                server,
+                "Redis built-in command declared keys positions not matching the arity requirements."
+            );
+        }
+        keys.push(j);
+        // C adds keystep as is; no entry with keys has a step of 0, and
+        // max(1) keeps a bad entry from looping forever.
+        j += cmd.keystep.max(1);
+    }
+    Some(keys)
+}
+
+/// Return all the arguments that are keys in the command passed via
+/// `argv` (argv[0] is the command name): their positions inside `argv`.
+///
+/// `cmd` must be the entry of the command table named by argv[0].
+///
+/// This function uses the command table if a command-specific helper
+/// function is not required, otherwise it calls the command-specific
+/// function.
+///
+/// C: db.c getKeysFromCommand()
+pub fn get_keys_from_command(
+    server: &RedisServer,
+    cmd: &RedisCommand,
+    argv: &[Vec<u8>],
+) -> Option<Vec<i32>> {
+    // C first asks a module command's own getkeys callback
+    // (CMD_MODULE_GETKEYS, moduleGetCommandKeysViaAPI()); there are no
+    // modules, so that flag is never set.
+    match cmd.getkeys_proc {
+        Some(getkeys) if cmd.flags & CMD_MODULE == 0 => getkeys(cmd, argv),
+        _ => get_keys_using_command_table(server, cmd, argv),
+    }
+}
+
+/// Helper function to extract keys from following commands:
+/// ZUNIONSTORE <destkey> <num-keys> <key> <key> ... <key> <options>
+/// ZINTERSTORE <destkey> <num-keys> <key> <key> ... <key> <options>
+///
+/// C: db.c zunionInterGetKeys()
+pub fn zunion_inter_get_keys(
+    _cmd: &RedisCommand,
+    argv: &[Vec<u8>],
+) -> Option<Vec<i32>> {
+    let argc = argv.len() as i32;
+    // The arity (-4) is checked before this is called; `get` keeps a short
+    // argv from panicking all the same.
+    let num = crate::util::atoi(argv.get(2)?);
+    // Sanity check. Don't return any key if the command is going to reply
+    // with syntax error.
+    if num < 1 || num > argc - 3 {
+        return None;
+    }
+
+    // Keys in z{union,inter}store come from two places:
+    // argv[1] = storage key,
+    // argv[3...n] = keys to intersect
+    let mut keys = Vec::with_capacity(num as usize + 1);
+
+    // Add all key positions for argv[3...n] to keys[]
+    keys.extend((0..num).map(|i| 3 + i));
+
+    // Finally add the argv[1] key position (the storage key target).
+    keys.push(1);
+    Some(keys)
+}
+
+/// Helper function to extract keys from the SORT command.
+///
+/// SORT <sort-key> ... STORE <store-key> ...
+///
+/// The first argument of SORT is always a key, however a list of options
+/// follow in SQL-alike style. Here we parse just the minimum in order to
+/// correctly identify keys in the "STORE" option.
+///
+/// C: db.c sortGetKeys()
+pub fn sort_get_keys(
+    _cmd: &RedisCommand,
+    argv: &[Vec<u8>],
+) -> Option<Vec<i32>> {
+    let argc = argv.len();
+    // <sort-key> is always present.
+    let mut keys = vec![1];
+    let mut store_key = None;
+
+    // Search for STORE option. By default we consider options to don't
+    // have arguments, so if we find an unknown option name we scan the
+    // next. However there are options with 1 or 2 arguments, so we
+    // provide a list here in order to skip the right number of args.
+    const SKIPLIST: [(&[u8], usize); 3] =
+        [(b"limit", 2), (b"get", 1), (b"by", 1)];
+
+    let mut i = 2;
+    while i < argc {
+        // C tests "store" inside its loop over the skip list, in the
+        // branch where the name is not "limit": so LIMIT is checked first,
+        // then STORE, then GET and BY.
+        for (name, skip) in SKIPLIST {
+            if strcasecmp_eq(&argv[i], name) {
+                i += skip;
+                break;
+            } else if strcasecmp_eq(&argv[i], b"store") && i + 1 < argc {
+                // Note: we don't stop here and continue the loop to be
+                // sure to process the *last* "STORE" option if multiple
+                // ones are provided. This is same behavior as SORT.
+                store_key = Some(i as i32 + 1); // <store-key>
+                break;
+            }
+        }
+        i += 1;
+    }
+    keys.extend(store_key);
+    Some(keys)
+}
+
+/// C's strcasecmp(a, lit) == 0 on a NUL-terminated argument: `a` counts
+/// only up to its first NUL byte. (no C twin)
+fn strcasecmp_eq(a: &[u8], lit: &[u8]) -> bool {
+    a[..memchr::memchr(0, a).unwrap_or(a.len())].eq_ignore_ascii_case(lit)
+}
+
+// -----------------------------------------------------------------------------
 // expire.c: Expires Commands
 //
 // These live in expire.c in C; they are kept here, after the rest of the

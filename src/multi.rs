@@ -9,11 +9,15 @@
 //! CLIENT_DIRTY_CAS on the watching clients through `server.clients`, but
 //! the client running the current command is detached from that table (see
 //! `networking::with_client`) and may well be one of them (`WATCH x` then
-//! `SET x` from the same connection). Its flag is then kept in
-//! `server.watched_dirty_detached` and folded into its flags by the
-//! functions of this file before they look at CLIENT_DIRTY_CAS.
+//! `SET x` from the same connection). Its flag is then queued in
+//! `server.detached_effects` and set before its next command runs (see
+//! `networking::apply_detached_effects`), so EXEC, DISCARD and UNWATCH
+//! find it as in C.
 
-use crate::networking::{add_reply, add_reply_error, add_reply_multi_bulk_len};
+use crate::networking::{
+    add_reply, add_reply_error, add_reply_multi_bulk_len,
+    queue_detached_effect, DetachedEffect,
+};
 use crate::server::*;
 use crate::t_string::OK;
 
@@ -64,8 +68,6 @@ pub fn discard_transaction(server: &mut RedisServer, c: &mut Client) {
     init_client_multi_state(c);
     c.flags &= !(CLIENT_MULTI | CLIENT_DIRTY_CAS | CLIENT_DIRTY_EXEC);
     unwatch_all_keys(server, c);
-    // unwatch_all_keys() folded a pending dirty-CAS flag in: clear it too.
-    c.flags &= !CLIENT_DIRTY_CAS;
 }
 
 /// Flag the transacation as DIRTY_EXEC so that EXEC will fail. Should be
@@ -137,7 +139,6 @@ pub fn exec_command(server: &mut RedisServer, c: &mut Client) {
         add_reply_error(c, "EXEC without MULTI");
         return;
     }
-    fold_watched_dirty_detached(server, c);
 
     // Check if we need to abort the EXEC because:
     // 1) Some WATCHed key was touched.
@@ -207,7 +208,6 @@ pub fn exec_command(server: &mut RedisServer, c: &mut Client) {
             c,
             if server.loading { CMD_CALL_NONE } else { CMD_CALL_FULL },
         );
-        crate::pubsub::pubsub_deliver_detached_replies(server, c);
 
         // Commands may alter argc/argv, restore mstate.
         if let Some(mc) = c.mstate.commands.get_mut(j) {
@@ -288,10 +288,6 @@ pub fn watch_for_key(server: &mut RedisServer, c: &mut Client, key: &[u8]) {
 ///
 /// C: multi.c unwatchAllKeys()
 pub fn unwatch_all_keys(server: &mut RedisServer, c: &mut Client) {
-    // A dirty-CAS flag recorded while the client was detached becomes its
-    // own flag now (clearing it stays up to the caller, as in C), so the
-    // set never keeps the id of a client that no longer watches anything.
-    fold_watched_dirty_detached(server, c);
     if c.watched_keys.is_empty() {
         return;
     }
@@ -316,37 +312,17 @@ pub fn unwatch_all_keys(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// Sets CLIENT_DIRTY_CAS on client `id`, which may be detached (running
-/// the command that touched the key): then the flag waits in
-/// `server.watched_dirty_detached`. (no C twin: C sets `c->flags` through
-/// the pointer in the watched_keys list)
-///
-/// Why a set in the server rather than a hook that applies the flag when
-/// the client is handed back: the flag only matters to this file (EXEC,
-/// DISCARD, UNWATCH, unwatch_all_keys), which folds the set in before
-/// looking, so no code outside multi.rs has to know about it.
+/// the command that touched the key): then the flag is queued for it in
+/// `server.detached_effects`. (no C twin: C sets `c->flags` through the
+/// pointer in the watched_keys list)
 fn mark_dirty_cas(server: &mut RedisServer, id: ClientId) {
     match server.clients.get_mut(&id) {
         Some(c) => c.flags |= CLIENT_DIRTY_CAS,
-        None => {
-            if server.detached.contains(&id) {
-                server.watched_dirty_detached.insert(id);
-            }
-        }
-    }
-}
-
-/// Moves a CLIENT_DIRTY_CAS recorded by `mark_dirty_cas` while `c` was
-/// detached into `c.flags`. (no C twin)
-//
-// Divergence from C: CLIENT LIST does not show the 'd' flag of a client
-// that touched a key it watches itself until its next EXEC, DISCARD or
-// UNWATCH folds the flag in (and those then clear it). EXEC's outcome is
-// the same as in C.
-fn fold_watched_dirty_detached(server: &mut RedisServer, c: &mut Client) {
-    if !server.watched_dirty_detached.is_empty()
-        && server.watched_dirty_detached.remove(&c.id)
-    {
-        c.flags |= CLIENT_DIRTY_CAS;
+        None => queue_detached_effect(
+            server,
+            id,
+            DetachedEffect::Flags(CLIENT_DIRTY_CAS),
+        ),
     }
 }
 
@@ -426,7 +402,11 @@ pub fn unwatch_command(server: &mut RedisServer, c: &mut Client) {
 mod tests {
     use super::*;
     use crate::db::RedisDb;
-    use crate::networking::create_client;
+    use crate::networking::{apply_detached_effects, create_client};
+
+    fn dirty_cas() -> DetachedEffect {
+        DetachedEffect::Flags(CLIENT_DIRTY_CAS)
+    }
 
     /// A server with its databases and two fake clients: `a` stays in
     /// `server.clients`, `b` is taken out and marked detached, as the
@@ -459,19 +439,21 @@ mod tests {
         touch_watched_key(&mut server, 0, b"other");
         touch_watched_key(&mut server, 1, b"k");
         assert_eq!(server.clients[&a].flags & CLIENT_DIRTY_CAS, 0);
-        assert!(server.watched_dirty_detached.is_empty());
+        assert!(server.detached_effects.is_empty());
 
         touch_watched_key(&mut server, 0, b"k");
         assert_ne!(server.clients[&a].flags & CLIENT_DIRTY_CAS, 0);
-        // b is detached: its flag waits in the server until folded.
+        // b is detached: its flag waits in the server until applied.
         assert_eq!(b.flags & CLIENT_DIRTY_CAS, 0);
-        assert!(server.watched_dirty_detached.contains(&b.id));
+        assert_eq!(server.detached_effects, [(b.id, dirty_cas())]);
+        apply_detached_effects(&mut server, &mut b);
+        assert_ne!(b.flags & CLIENT_DIRTY_CAS, 0);
+        assert!(server.detached_effects.is_empty());
 
-        // unwatch_all_keys folds it (clearing is the caller's business)
-        // and removes b from the key's list.
+        // unwatch_all_keys removes b from the key's list (clearing the
+        // flag is the caller's business).
         unwatch_all_keys(&mut server, &mut b);
         assert_ne!(b.flags & CLIENT_DIRTY_CAS, 0);
-        assert!(server.watched_dirty_detached.is_empty());
         assert!(b.watched_keys.is_empty());
         assert_eq!(server.db[0].watched_keys[&b"k"[..]], vec![a]);
     }
@@ -501,14 +483,14 @@ mod tests {
         watch_for_key(&mut server, &mut b, b"present");
 
         touch_watched_keys_on_flush(&mut server, 5);
-        assert!(server.watched_dirty_detached.is_empty());
+        assert!(server.detached_effects.is_empty());
         touch_watched_keys_on_flush(&mut server, 0);
-        assert!(server.watched_dirty_detached.contains(&b.id));
+        assert_eq!(server.detached_effects, [(b.id, dirty_cas())]);
         assert_eq!(server.clients[&a].flags & CLIENT_DIRTY_CAS, 0);
 
-        server.watched_dirty_detached.clear();
+        server.detached_effects.clear();
         touch_watched_keys_on_flush(&mut server, -1);
-        assert!(server.watched_dirty_detached.contains(&b.id));
+        assert_eq!(server.detached_effects, [(b.id, dirty_cas())]);
         assert_eq!(server.clients[&a].flags & CLIENT_DIRTY_CAS, 0);
     }
 }

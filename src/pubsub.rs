@@ -11,14 +11,14 @@
 //! of pubsubPattern do. A message goes to a subscriber through
 //! `add_reply_pubsub`, which reaches it in `server.clients`; a subscriber
 //! that is running a command (detached, see `networking::with_client`)
-//! gets it a little later, see there.
+//! gets it a little later, through `server.detached_effects`.
 
 use crate::networking::{
     add_deferred_multi_bulk_length, add_reply, add_reply_bulk, add_reply_help,
     add_reply_long_long, add_reply_multi_bulk_len,
-    add_reply_subcommand_syntax_error,
-    async_close_client_on_output_buffer_limit_reached, queue_pending_write,
-    set_deferred_multi_bulk_length,
+    add_reply_subcommand_syntax_error, apply_detached_effects,
+    async_close_client_on_output_buffer_limit_reached, queue_detached_effect,
+    queue_pending_write, set_deferred_multi_bulk_length, DetachedEffect,
 };
 use crate::server::*;
 use crate::util::stringmatchlen;
@@ -94,44 +94,22 @@ fn push_bulk(out: &mut Vec<u8>, s: &[u8]) {
 //
 // Divergence from C: a subscriber that is detached (it is running the
 // command that published: only possible inside EXEC, or when a served
-// blocked client publishes a keyspace event) gets the message stashed in
-// `server.pubsub_detached_replies` and added to its output when EXEC's
-// current command returns or its next pubsub command runs. Inside EXEC the
+// blocked client publishes a keyspace event) gets the message queued in
+// `server.detached_effects` and added to its output once the command
+// returns (see `networking::apply_detached_effects`). Inside EXEC the
 // message therefore follows, instead of preceding, the reply of the
-// command that published it.
+// command that published it (PUBLISH itself excepted, see there).
 fn add_reply_pubsub(server: &mut RedisServer, id: ClientId, msg: &[u8]) {
     // Taken out of the table for a moment: queueing it and checking its
     // limits need the server as well as the client.
     let Some(mut c) = server.clients.remove(&id) else {
-        if server.detached.contains(&id) {
-            server.pubsub_detached_replies.push((id, msg.to_vec()));
-        }
+        queue_detached_effect(server, id, DetachedEffect::Reply(msg.to_vec()));
         return;
     };
     add_reply(&mut c, msg);
     queue_pending_write(server, &mut c);
     async_close_client_on_output_buffer_limit_reached(server, &mut c);
     server.clients.insert(id, c);
-}
-
-/// Adds to `c` the messages stashed by `add_reply_pubsub` while `c` was
-/// detached, in publishing order. (no C twin)
-pub fn pubsub_deliver_detached_replies(
-    server: &mut RedisServer,
-    c: &mut Client,
-) {
-    if server.pubsub_detached_replies.is_empty() {
-        return;
-    }
-    let mut j = 0;
-    while j < server.pubsub_detached_replies.len() {
-        if server.pubsub_detached_replies[j].0 == c.id {
-            let (_, msg) = server.pubsub_detached_replies.remove(j);
-            add_reply(c, &msg);
-        } else {
-            j += 1;
-        }
-    }
 }
 
 /// Subscribe a client to a channel. Returns true if the operation
@@ -288,9 +266,6 @@ pub fn pubsub_unsubscribe_all_channels(
     c: &mut Client,
     notify: bool,
 ) -> usize {
-    // Messages still stashed for this client go out before the replies
-    // below (or are dropped with the client when it is being freed).
-    pubsub_deliver_detached_replies(server, c);
     // C walks the client's dict with a safe iterator; the channel names
     // are copied out first here, in the set's (arbitrary) order as C's
     // dict order is.
@@ -322,7 +297,6 @@ pub fn pubsub_unsubscribe_all_patterns(
     c: &mut Client,
     notify: bool,
 ) -> usize {
-    pubsub_deliver_detached_replies(server, c);
     let patterns = c.pubsub_patterns.clone();
     let mut count = 0;
     for pattern in &patterns {
@@ -404,7 +378,6 @@ pub fn pubsub_publish_message(
 ///
 /// C: pubsub.c subscribeCommand()
 pub fn subscribe_command(server: &mut RedisServer, c: &mut Client) {
-    pubsub_deliver_detached_replies(server, c);
     let argv = std::mem::take(&mut c.argv);
     for channel in &argv[1..] {
         pubsub_subscribe_channel(server, c, channel);
@@ -417,7 +390,6 @@ pub fn subscribe_command(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: pubsub.c unsubscribeCommand()
 pub fn unsubscribe_command(server: &mut RedisServer, c: &mut Client) {
-    pubsub_deliver_detached_replies(server, c);
     if c.argv.len() == 1 {
         pubsub_unsubscribe_all_channels(server, c, true);
     } else {
@@ -436,7 +408,6 @@ pub fn unsubscribe_command(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: pubsub.c psubscribeCommand()
 pub fn psubscribe_command(server: &mut RedisServer, c: &mut Client) {
-    pubsub_deliver_detached_replies(server, c);
     let argv = std::mem::take(&mut c.argv);
     for pattern in &argv[1..] {
         pubsub_subscribe_pattern(server, c, pattern);
@@ -449,7 +420,6 @@ pub fn psubscribe_command(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: pubsub.c punsubscribeCommand()
 pub fn punsubscribe_command(server: &mut RedisServer, c: &mut Client) {
-    pubsub_deliver_detached_replies(server, c);
     if c.argv.len() == 1 {
         pubsub_unsubscribe_all_patterns(server, c, true);
     } else {
@@ -475,7 +445,7 @@ pub fn publish_command(server: &mut RedisServer, c: &mut Client) {
     c.argv = argv;
     // The publisher may be one of the receivers (it subscribed earlier in
     // the same MULTI): its copy goes before the count, as in C.
-    pubsub_deliver_detached_replies(server, c);
+    apply_detached_effects(server, c);
     // Divergence from C: no cluster mode, so never clusterPropagatePublish().
     force_command_propagation(c, PROPAGATE_REPL);
     add_reply_long_long(c, receivers);
@@ -587,13 +557,13 @@ mod tests {
         assert_eq!(got, "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
         // The detached subscriber gets its copy when it is delivered.
         assert_eq!(reply(&mut b), "");
-        assert_eq!(server.pubsub_detached_replies.len(), 1);
-        pubsub_deliver_detached_replies(&mut server, &mut b);
+        assert_eq!(server.detached_effects.len(), 1);
+        apply_detached_effects(&mut server, &mut b);
         assert_eq!(
             reply(&mut b),
             "*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$2\r\nhi\r\n"
         );
-        assert!(server.pubsub_detached_replies.is_empty());
+        assert!(server.detached_effects.is_empty());
     }
 
     #[test]

@@ -80,6 +80,8 @@ pub const CMD_STALE: i32 = 1 << 10;
 pub const CMD_SKIP_MONITOR: i32 = 1 << 11;
 pub const CMD_ASKING: i32 = 1 << 12;
 pub const CMD_FAST: i32 = 1 << 13;
+/// Use the modules getkeys interface. Never set: there are no modules.
+pub const CMD_MODULE_GETKEYS: i32 = 1 << 14;
 
 /// Client flags.
 pub const CLIENT_SLAVE: u64 = 1 << 0;
@@ -397,6 +399,14 @@ pub struct MultiState {
 // ------------------------------ server.h: command ------------------------------
 
 pub type RedisCommandProc = fn(server: &mut RedisServer, c: &mut Client);
+/// A command-specific key extractor (see db.rs, "API to get key arguments
+/// from commands"): the positions in `argv` of the key arguments, or
+/// `None` for none. C also takes `argc` and returns the count through
+/// `int *numkeys`; the slice and the Vec carry their lengths.
+///
+/// C: redisGetKeysProc
+pub type RedisGetKeysProc =
+    fn(cmd: &RedisCommand, argv: &[Vec<u8>]) -> Option<Vec<i32>>;
 
 /// The hasher of the command lookup table: FNV-1a. Divergence from C: C
 /// hashes command names with siphash_nocase; for ~200 fixed names looked
@@ -428,6 +438,10 @@ pub struct RedisCommand {
     pub sflags: &'static str,
     /// The actual flags, obtained from the 'sflags' field.
     pub flags: i32,
+    /// Use a function to determine keys arguments in a command line, for
+    /// commands whose keys the three fields below cannot describe (C uses
+    /// it for Redis Cluster redirection and COMMAND GETKEYS).
+    pub getkeys_proc: Option<RedisGetKeysProc>,
     /// What keys should be loaded in background when calling this command?
     pub firstkey: i32,
     pub lastkey: i32,
@@ -547,6 +561,10 @@ pub struct RedisServer {
     pub detached: Vec<ClientId>,
     /// Detached clients to free when handed back.
     pub detached_free: Vec<ClientId>,
+    /// What was aimed at detached clients (Pub/Sub messages, MONITOR
+    /// lines, CLIENT_DIRTY_CAS), by client, in order. (no C twin; see
+    /// `networking::apply_detached_effects`)
+    pub detached_effects: Vec<(ClientId, crate::networking::DetachedEffect)>,
     /// True if clients are currently paused
     pub clients_paused: bool,
     /// Time when we undo clients_paused
@@ -831,16 +849,8 @@ pub struct RedisServer {
     pub pubsub_channels: HashMap<Vec<u8>, Vec<ClientId>>,
     /// A list of pubsub_patterns
     pub pubsub_patterns: Vec<crate::pubsub::PubsubPattern>,
-    /// Pub/Sub messages for a subscriber that was detached (running a
-    /// command) when they were published; handed to it by the pubsub
-    /// commands and EXEC. (no C twin; see `pubsub::add_reply_pubsub`)
-    pub pubsub_detached_replies: Vec<(ClientId, Vec<u8>)>,
     /// Events to propagate via Pub/Sub: NOTIFY_* flags.
     pub notify_keyspace_events: i32,
-    /// Clients that were detached (running a command) when a key they
-    /// WATCH was touched: their CLIENT_DIRTY_CAS, folded into the flags by
-    /// multi.rs. (no C twin; see `multi::touch_watched_key`)
-    pub watched_dirty_detached: std::collections::HashSet<ClientId>,
     // Time cache
     /// Unix time sampled every cron cycle.
     pub unixtime: i64,
@@ -1586,6 +1596,7 @@ pub fn init_server_config() -> RedisServer {
         current_client: None,
         detached: Vec::new(),
         detached_free: Vec::new(),
+        detached_effects: Vec::new(),
         clients_paused: false,
         clients_pause_end_time: 0,
         next_client_id: 1, // Client IDs, start from 1 .
@@ -1739,9 +1750,7 @@ pub fn init_server_config() -> RedisServer {
         lazyfree_lazy_server_del: false,
         pubsub_channels: HashMap::new(),
         pubsub_patterns: Vec::new(),
-        pubsub_detached_replies: Vec::new(),
         notify_keyspace_events: 0,
-        watched_dirty_detached: Default::default(),
         unixtime: now / 1000,
         mstime: now,
         ustime: now * 1000,
@@ -2223,14 +2232,24 @@ fn now_secs() -> i64 {
 /// replica has stale data, M do not show in MONITOR, k ASKING, F fast.
 ///
 /// C: server.c redisCommandTable[]
+///
+/// An entry may name a getkeys proc between sflags and the key positions,
+/// as C's table does (C writes 0 there for the other commands).
 macro_rules! cmd {
     ($name:expr, $proc:expr, $arity:expr, $sflags:expr, $fk:expr, $lk:expr, $ks:expr) => {
+        cmd!(@entry $name, $proc, $arity, $sflags, None, $fk, $lk, $ks)
+    };
+    ($name:expr, $proc:expr, $arity:expr, $sflags:expr, $getkeys:expr, $fk:expr, $lk:expr, $ks:expr) => {
+        cmd!(@entry $name, $proc, $arity, $sflags, Some($getkeys), $fk, $lk, $ks)
+    };
+    (@entry $name:expr, $proc:expr, $arity:expr, $sflags:expr, $getkeys:expr, $fk:expr, $lk:expr, $ks:expr) => {
         RedisCommand {
             name: $name,
             proc_: $proc,
             arity: $arity,
             sflags: $sflags,
             flags: 0,
+            getkeys_proc: $getkeys,
             firstkey: $fk,
             lastkey: $lk,
             keystep: $ks,
@@ -2303,9 +2322,8 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("zremrangebyscore", crate::t_zset::zremrangebyscore_command, 4, "w", 1, 1, 1),
         cmd!("zremrangebyrank", crate::t_zset::zremrangebyrank_command, 4, "w", 1, 1, 1),
         cmd!("zremrangebylex", crate::t_zset::zremrangebylex_command, 4, "w", 1, 1, 1),
-        // C gives these two zunionInterGetKeys (movable keys) and 0,0,0.
-        cmd!("zunionstore", crate::t_zset::zunionstore_command, -4, "wm", 0, 0, 0),
-        cmd!("zinterstore", crate::t_zset::zinterstore_command, -4, "wm", 0, 0, 0),
+        cmd!("zunionstore", crate::t_zset::zunionstore_command, -4, "wm", zunion_inter_get_keys, 0, 0, 0),
+        cmd!("zinterstore", crate::t_zset::zinterstore_command, -4, "wm", zunion_inter_get_keys, 0, 0, 0),
         cmd!("zrange", crate::t_zset::zrange_command, -4, "r", 1, 1, 1),
         cmd!("zrangebyscore", crate::t_zset::zrangebyscore_command, -4, "r", 1, 1, 1),
         cmd!("zrevrangebyscore", crate::t_zset::zrevrangebyscore_command, -4, "r", 1, 1, 1),
@@ -2374,8 +2392,7 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("shutdown", shutdown_command, -1, "aslt", 0, 0, 0),
         cmd!("lastsave", lastsave_command, 1, "RF", 0, 0, 0),
         cmd!("type", type_command, 2, "rF", 1, 1, 1),
-        // C gives SORT sortGetKeys (movable keys: STORE) and 1,1,1.
-        cmd!("sort", crate::sort::sort_command, -2, "wm", 1, 1, 1),
+        cmd!("sort", crate::sort::sort_command, -2, "wm", sort_get_keys, 1, 1, 1),
         cmd!("multi", crate::multi::multi_command, 1, "sF", 0, 0, 0),
         cmd!("exec", crate::multi::exec_command, 1, "sM", 0, 0, 0),
         cmd!("discard", crate::multi::discard_command, 1, "sF", 0, 0, 0),
@@ -2638,6 +2655,11 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
     server.also_propagate = prev_also_propagate;
     server.fixed_time_expire -= 1;
     server.stat_numcommands += 1;
+
+    // What the command aimed at its own (detached) client, such as the
+    // message of a PUBLISH queued in MULTI after a SUBSCRIBE: it follows
+    // the command's reply, also inside EXEC.
+    crate::networking::apply_detached_effects(server, c);
 }
 
 /// If this function gets called we already read a whole command, arguments
@@ -2650,6 +2672,13 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
 ///
 /// C: server.c processCommand()
 pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
+    // Not in C, which writes through client pointers at once: what was
+    // aimed at this client since its previous command, while it stayed
+    // detached (a pipeline runs in one stretch), is applied before the new
+    // command looks at it, so that `WATCH x`, `SET x`, `MULTI`, `EXEC`
+    // sent together fail as in C. See `networking::apply_detached_effects`.
+    crate::networking::apply_detached_effects(server, c);
+
     // The QUIT command is handled separately. Normal command procs will go
     // through checking for replication and QUIT will cause trouble when
     // FORCE_REPLICATION is enabled and would be implemented in a regular
@@ -2994,58 +3023,17 @@ pub fn add_reply_command(c: &mut Client, cmd: Option<&RedisCommand>) {
         add_reply_command_flag(c, cmd, CMD_SKIP_MONITOR, "skip_monitor");
     flagcount += add_reply_command_flag(c, cmd, CMD_ASKING, "asking");
     flagcount += add_reply_command_flag(c, cmd, CMD_FAST, "fast");
-    // TODO(getkeys_proc): C adds "movablekeys" for commands with a
-    // getkeys_proc (SORT, ZUNIONSTORE, EVAL, MIGRATE, GEORADIUS, XREAD);
-    // RedisCommand grows that field when the first of them is ported.
+    if (cmd.getkeys_proc.is_some() && cmd.flags & CMD_MODULE == 0)
+        || cmd.flags & CMD_MODULE_GETKEYS != 0
+    {
+        net::add_reply_status(c, "movablekeys");
+        flagcount += 1;
+    }
     net::set_deferred_multi_bulk_length(c, flaglen, flagcount);
 
     net::add_reply_long_long(c, cmd.firstkey as i64);
     net::add_reply_long_long(c, cmd.lastkey as i64);
     net::add_reply_long_long(c, cmd.keystep as i64);
-}
-
-/// The positions in `argv` (of length `argc`) of the keys of `cmd`,
-/// from the first/last/step fields of the command table. `None` when the
-/// command has no keys, or (for variadic commands) too few arguments.
-///
-/// Kept here until db.rs ports the getkeys API; COMMAND GETKEYS is its
-/// only caller today.
-///
-/// C: db.c getKeysUsingCommandTable()
-fn get_keys_using_command_table(
-    server: &RedisServer,
-    cmd: &RedisCommand,
-    argc: i32,
-) -> Option<Vec<i32>> {
-    if cmd.firstkey == 0 {
-        return None;
-    }
-    let mut last = cmd.lastkey;
-    if last < 0 {
-        last += argc;
-    }
-    let mut keys = Vec::new();
-    let mut j = cmd.firstkey;
-    while j <= last {
-        if j >= argc {
-            // Standard commands with a not fixed number of arguments
-            // (negative arity parameter) do not have dispatch time arity
-            // checks, so we need to handle the case where the user passed
-            // an invalid number of arguments here. In this case we return
-            // no keys and expect the command implementation to report an
-            // arity or syntax error.
-            if cmd.flags & CMD_MODULE != 0 || cmd.arity < 0 {
-                return None;
-            }
-            server_panic!(
-                server,
-                "Redis built-in command declared keys positions not matching the arity requirements."
-            );
-        }
-        keys.push(j);
-        j += cmd.keystep.max(1);
-    }
-    Some(keys)
 }
 
 /// COMMAND [COUNT | INFO name ... | GETKEYS cmd arg ... | HELP]
@@ -3084,7 +3072,7 @@ pub fn command_command(server: &mut RedisServer, c: &mut Client) {
         };
         let cmd = &server.commands[j];
         let nargs = argc as i32 - 2;
-        if cmd.firstkey == 0 {
+        if cmd.getkeys_proc.is_none() && cmd.firstkey == 0 {
             add_reply_error(c, "The command has no key arguments");
             return;
         } else if (cmd.arity > 0 && cmd.arity != nargs) || nargs < -cmd.arity {
@@ -3094,7 +3082,7 @@ pub fn command_command(server: &mut RedisServer, c: &mut Client) {
             );
             return;
         }
-        match get_keys_using_command_table(server, cmd, nargs) {
+        match crate::db::get_keys_from_command(server, cmd, &c.argv[2..]) {
             None => {
                 add_reply_error(c, "Invalid arguments specified for command")
             }

@@ -311,6 +311,42 @@ pub fn sdscatrepr(p: &[u8]) -> String {
     s
 }
 
+// -------------------------------- libc --------------------------------
+
+/// C's atoi() as glibc has it, `(int)strtol(s, NULL, 10)`: leading white
+/// space, an optional sign, then digits up to the first other byte; 0 when
+/// there are none. strtol() saturates at LONG_MIN/LONG_MAX and the cast
+/// keeps the low 32 bits, so out-of-range input gives what C gives.
+/// (no C twin)
+pub fn atoi(s: &[u8]) -> i32 {
+    let mut i = 0;
+    while i < s.len() && matches!(s[i], b' ' | b'\t'..=b'\r') {
+        i += 1;
+    }
+    let neg = i < s.len() && s[i] == b'-';
+    if i < s.len() && (s[i] == b'-' || s[i] == b'+') {
+        i += 1;
+    }
+    // Accumulate negatively so that LONG_MIN itself fits.
+    let mut v: i64 = 0;
+    let mut overflow = false;
+    while i < s.len() && s[i].is_ascii_digit() {
+        let d = (s[i] - b'0') as i64;
+        match v.checked_mul(10).and_then(|v| v.checked_sub(d)) {
+            Some(n) => v = n,
+            None => overflow = true,
+        }
+        i += 1;
+    }
+    let l = match (overflow, neg) {
+        (true, true) => i64::MIN,
+        (true, false) => i64::MAX,
+        (false, true) => v,
+        (false, false) => v.checked_neg().unwrap_or(i64::MAX),
+    };
+    l as i32
+}
+
 // ------------------------------- errors -------------------------------
 
 /// C's strerror(errno) for an io::Error: std appends " (os error N)", and
@@ -430,6 +466,21 @@ pub fn zmalloc_get_memory_size() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn atoi_reads_like_glibc() {
+        assert_eq!(atoi(b"3"), 3);
+        assert_eq!(atoi(b" \t+12abc"), 12);
+        assert_eq!(atoi(b"-3"), -3);
+        assert_eq!(atoi(b"x1"), 0);
+        assert_eq!(atoi(b""), 0);
+        // (int)4294967297L
+        assert_eq!(atoi(b"4294967297"), 1);
+        // strtol saturates: (int)LONG_MAX, (int)LONG_MIN
+        assert_eq!(atoi(b"99999999999999999999"), -1);
+        assert_eq!(atoi(b"-99999999999999999999"), 0);
+        assert_eq!(atoi(b"-9223372036854775808"), 0);
+    }
 
     #[test]
     fn stringmatchlen_globs() {

@@ -608,6 +608,79 @@ fn command_info_count_and_getkeys() {
     );
 }
 
+/// Commands whose keys the first/last/step fields cannot describe carry a
+/// getkeys proc: COMMAND shows them with the "movablekeys" flag, and
+/// COMMAND GETKEYS asks the proc. Replies byte for byte as 5.0.14's.
+#[test]
+fn command_movablekeys_and_getkeys_of_zunionstore_and_sort() {
+    let server = Server::start(&[]);
+    let mut s = raw(server.port());
+    assert_calls(
+        &mut s,
+        &[
+            (
+                "COMMAND INFO sort zunionstore zinterstore",
+                "*3\r\n\
+                 *6\r\n$4\r\nsort\r\n:-2\r\n*3\r\n+write\r\n+denyoom\r\n+movablekeys\r\n:1\r\n:1\r\n:1\r\n\
+                 *6\r\n$11\r\nzunionstore\r\n:-4\r\n*3\r\n+write\r\n+denyoom\r\n+movablekeys\r\n:0\r\n:0\r\n:0\r\n\
+                 *6\r\n$11\r\nzinterstore\r\n:-4\r\n*3\r\n+write\r\n+denyoom\r\n+movablekeys\r\n:0\r\n:0\r\n:0\r\n",
+            ),
+            // The keys to combine first, then the destination.
+            (
+                "COMMAND GETKEYS zunionstore dst 2 a b WEIGHTS 1 2",
+                "*3\r\n$1\r\na\r\n$1\r\nb\r\n$3\r\ndst\r\n",
+            ),
+            (
+                "COMMAND GETKEYS zinterstore dst 1 a b",
+                "*2\r\n$1\r\na\r\n$3\r\ndst\r\n",
+            ),
+            // numkeys is read with atoi(): trailing junk is ignored.
+            (
+                "COMMAND GETKEYS zunionstore dst 2x a b",
+                "*3\r\n$1\r\na\r\n$1\r\nb\r\n$3\r\ndst\r\n",
+            ),
+            // A numkeys the command itself would reject gives no keys.
+            (
+                "COMMAND GETKEYS zunionstore dst 3 a b",
+                "-ERR Invalid arguments specified for command\r\n",
+            ),
+            (
+                "COMMAND GETKEYS zunionstore dst 0 a",
+                "-ERR Invalid arguments specified for command\r\n",
+            ),
+            (
+                "COMMAND GETKEYS zunionstore dst abc a",
+                "-ERR Invalid arguments specified for command\r\n",
+            ),
+            (
+                "COMMAND GETKEYS zunionstore dst 1",
+                "-ERR Invalid number of arguments specified for command\r\n",
+            ),
+            (
+                "COMMAND GETKEYS sort abc store def",
+                "*2\r\n$3\r\nabc\r\n$3\r\ndef\r\n",
+            ),
+            // Commands without a getkeys proc are unchanged.
+            (
+                "COMMAND INFO get",
+                "*1\r\n*6\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n",
+            ),
+            (
+                "COMMAND GETKEYS blpop a b 0",
+                "*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+            ),
+            (
+                "COMMAND GETKEYS select 1",
+                "-ERR The command has no key arguments\r\n",
+            ),
+        ],
+    );
+    // In the full listing too, exactly these three are movable.
+    send_raw(&mut s, b"COMMAND\r\n");
+    let all = String::from_utf8_lossy(&read_reply(&mut s)).into_owned();
+    assert_eq!(all.matches("+movablekeys\r\n").count(), 3);
+}
+
 // ----------------------------------- DEBUG ----------------------------------
 
 #[test]

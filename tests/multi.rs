@@ -571,3 +571,86 @@ fn exec_counts_one_more_change_when_it_propagates_multi_exec() {
     assert_eq!(r.raw(&["exec"]), EXECABORT);
     assert_eq!(r.dirty() - before, 0);
 }
+
+// ------------- a client's own effects while it runs its commands -------------
+//
+// oxredis takes the running client out of the client table, so a WATCH
+// flag it sets on itself, or that a blocked client served on its behalf
+// sets, waits until it can be applied (networking.rs,
+// `apply_detached_effects`). These check that it is applied in time; the
+// replies are byte for byte those of a real 5.0.14.
+
+/// Sends `cmds` in one write, so the server runs them in one go, and
+/// returns all their replies.
+fn pipeline(c: &mut Conn, cmds: &[&[&str]]) -> String {
+    let mut out = Vec::new();
+    for args in cmds {
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        out.extend(util::encode_command(&a));
+    }
+    util::send_raw(&mut c.stream, &out);
+    cmds.iter().map(|_| c.read()).collect()
+}
+
+#[test]
+fn exec_fails_after_touching_its_own_watched_key_in_the_same_pipeline() {
+    let server = Server::start(&[]);
+    let mut r = Conn::db9(&server);
+    let watch_set: [&[&str]; 2] = [&["watch", "x"], &["set", "x", "1"]];
+    let mut cmds = watch_set.to_vec();
+    cmds.extend_from_slice(&[&["multi"], &["ping"], &["exec"]]);
+    assert_eq!(
+        pipeline(&mut r, &cmds),
+        "+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*-1\r\n"
+    );
+    // UNWATCH, and DISCARD, clear the flag set by the same pipeline.
+    let mut cmds = watch_set.to_vec();
+    cmds.extend_from_slice(&[&["unwatch"], &["multi"], &["ping"], &["exec"]]);
+    assert_eq!(
+        pipeline(&mut r, &cmds),
+        "+OK\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"
+    );
+    let mut cmds = watch_set.to_vec();
+    cmds.extend_from_slice(&[
+        &["multi"],
+        &["discard"],
+        &["multi"],
+        &["ping"],
+        &["exec"],
+    ]);
+    assert_eq!(
+        pipeline(&mut r, &cmds),
+        "+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"
+    );
+}
+
+#[test]
+fn client_list_shows_the_dirty_flag_of_a_client_that_touched_its_watched_key() {
+    let server = Server::start(&[]);
+    let mut r = Conn::db9(&server);
+    assert_eq!(r.raw(&["watch", "x"]), OK);
+    assert_eq!(r.raw(&["set", "x", "1"]), OK);
+    let list = r.raw(&["client", "list"]);
+    assert!(list.contains(" flags=d db=9 "), "{list}");
+    assert_eq!(r.raw(&["unwatch"]), OK);
+    let list = r.raw(&["client", "list"]);
+    assert!(list.contains(" flags=N db=9 "), "{list}");
+}
+
+#[test]
+fn exec_fails_when_a_blocked_client_served_by_our_push_touches_a_watched_key() {
+    // The push serves BRPOPLPUSH of another client while ours runs; that
+    // client's push into dst touches the key we watch.
+    let server = Server::start(&[]);
+    let mut r = Conn::db9(&server);
+    let mut b = Conn::db9(&server);
+    assert_eq!(r.raw(&["watch", "dst"]), OK);
+    b.send(&["brpoplpush", "src", "dst", "0"]);
+    util::wait_for(Duration::from_secs(5), || {
+        r.raw(&["info", "clients"]).contains("blocked_clients:1")
+    });
+    let cmds: [&[&str]; 4] =
+        [&["rpush", "src", "x"], &["multi"], &["ping"], &["exec"]];
+    assert_eq!(pipeline(&mut r, &cmds), ":1\r\n+OK\r\n+QUEUED\r\n*-1\r\n");
+    assert_eq!(b.read(), "$1\r\nx\r\n");
+}

@@ -429,6 +429,46 @@ fn subscribe_inside_multi_then_publish_reaches_the_same_client() {
 }
 
 #[test]
+fn keyspace_events_of_a_client_served_inside_exec_reach_the_subscriber() {
+    // A client subscribes inside MULTI, and a push in the same EXEC serves
+    // a BRPOPLPUSH of another client: the events of that serve are aimed
+    // at our client while it still runs. 5.0.14 sends exactly this.
+    let server = Server::start(&[]);
+    let mut r = Conn::db9(&server);
+    let mut b = Conn::db9(&server);
+    set_events(&mut r, "KEA");
+    b.send(&["brpoplpush", "src", "dst", "0"]);
+    util::wait_for(Duration::from_secs(5), || {
+        r.raw(&["info", "clients"]).contains("blocked_clients:1")
+    });
+    assert_eq!(r.raw(&["multi"]), "+OK\r\n");
+    assert_eq!(r.raw(&["psubscribe", "__keyevent*"]), "+QUEUED\r\n");
+    assert_eq!(r.raw(&["rpush", "src", "x"]), "+QUEUED\r\n");
+    r.send(&["exec"]);
+    let pmessage = |event: &str, key: &str| {
+        format!(
+            "*4\r\n$8\r\npmessage\r\n$11\r\n__keyevent*\r\n${}\r\n__keyevent@9__:{event}\r\n${}\r\n{key}\r\n",
+            15 + event.len(),
+            key.len()
+        )
+    };
+    let want = [
+        "*2\r\n*3\r\n$10\r\npsubscribe\r\n$11\r\n__keyevent*\r\n:1\r\n:1\r\n"
+            .to_string(),
+        pmessage("rpush", "src"),
+        pmessage("lpush", "dst"),
+        pmessage("rpop", "src"),
+        pmessage("del", "src"),
+    ];
+    for w in &want {
+        assert_eq!(&r.read(), w);
+    }
+    assert_eq!(b.read(), "$1\r\nx\r\n");
+    // Nothing else was left behind.
+    assert_eq!(r.raw(&["ping"]), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+}
+
+#[test]
 fn publish_is_an_error_free_fast_command_with_wrong_arity_checked() {
     let server = Server::start(&[]);
     let mut r = Conn::db9(&server);

@@ -3,10 +3,8 @@
 //! error replies (byte for byte as the real 5.0.14 sends them), WRONGTYPE,
 //! the zset conversion SORT does, and STORE's keyspace effects.
 //!
-//! Not here: "SORT extracts STORE correctly" and "... multiple STORE"
-//! (COMMAND GETKEYS needs sort.c's sortGetKeys, which oxredis does not
-//! have yet) and "SORT sorted set BY nosort works as expected from
-//! scripts" (no Lua).
+//! Not here: "SORT sorted set BY nosort works as expected from scripts"
+//! (no Lua).
 //!
 //! If `REDIS_C_SERVER` names a real redis-server binary,
 //! `replies_match_redis_5_byte_for_byte` also runs a script against it and
@@ -379,6 +377,59 @@ fn sort_by_hash_field_store() {
     assert_eq!(r.strs(&["LRANGE", "sort-res", "0", "-1"]), result);
     assert_eq!(r.int(&["LLEN", "sort-res"]), 16);
     r.assert_encoding("quicklist", "sort-res");
+}
+
+#[test]
+fn sort_extracts_store_correctly() {
+    let (_s, mut r) = setup();
+    assert_eq!(
+        r.strs(&["COMMAND", "GETKEYS", "SORT", "abc", "STORE", "def"]),
+        ["abc", "def"]
+    );
+}
+
+#[test]
+fn sort_extracts_multiple_store_correctly() {
+    let (_s, mut r) = setup();
+    let args = [
+        "COMMAND", "GETKEYS", "SORT", "abc", "STORE", "invalid", "STORE",
+        "stillbad", "STORE", "def",
+    ];
+    assert_eq!(r.strs(&args), ["abc", "def"]);
+}
+
+/// db.c sortGetKeys(): the arguments of LIMIT, BY and GET are skipped, so
+/// a pattern or count spelled "store" is not taken for the option; a STORE
+/// with nothing after it names no key. Replies as 5.0.14 sends them.
+#[test]
+fn sort_getkeys_skips_the_arguments_of_limit_by_and_get() {
+    let (_s, mut r) = setup();
+    let cases: &[(&[&str], &str)] = &[
+        (&["SORT", "abc"], "*1\r\n$3\r\nabc\r\n"),
+        (
+            &["SORT", "abc", "BY", "store", "STORE", "def", "GET", "store"],
+            "*2\r\n$3\r\nabc\r\n$3\r\ndef\r\n",
+        ),
+        (
+            &["SORT", "abc", "LIMIT", "store", "1", "STORE", "x"],
+            "*2\r\n$3\r\nabc\r\n$1\r\nx\r\n",
+        ),
+        (&["SORT", "abc", "GET", "store"], "*1\r\n$3\r\nabc\r\n"),
+        (&["SORT", "abc", "store"], "*1\r\n$3\r\nabc\r\n"),
+        (
+            &["SORT", "abc", "desc", "store", "z", "alpha"],
+            "*2\r\n$3\r\nabc\r\n$1\r\nz\r\n",
+        ),
+        (
+            &["SORT"],
+            "-ERR Invalid number of arguments specified for command\r\n",
+        ),
+    ];
+    for (args, want) in cases {
+        let mut cmd = vec!["COMMAND", "GETKEYS"];
+        cmd.extend_from_slice(args);
+        assert_eq!(r.raw(&cmd), *want, "{args:?}");
+    }
 }
 
 #[test]

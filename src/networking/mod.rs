@@ -51,9 +51,12 @@ pub fn with_client<R>(
 }
 
 /// Puts a detached client back, or frees it if it was freed while out.
-/// (no C twin)
+/// What was aimed at it meanwhile (`DetachedEffect`) is applied first, so
+/// that it is written out and counted against the output limits with the
+/// rest of its replies. (no C twin)
 pub fn reattach_client(server: &mut RedisServer, mut c: Box<Client>) {
     let id = c.id;
+    apply_detached_effects(server, &mut c);
     queue_pending_write(server, &mut c);
     if let Some(line) = c.critical_error_log.take() {
         server_log!(server, LL_WARNING, "{}", line);
@@ -68,6 +71,65 @@ pub fn reattach_client(server: &mut RedisServer, mut c: Box<Client>) {
         return;
     }
     server.clients.insert(id, c);
+}
+
+// While a client runs a command it is out of `server.clients` (see
+// `with_client`), and so is every client of an outer `with_client`: code
+// that reaches other clients by id cannot reach them. Yet they can be the
+// target. A PUBLISH queued in a MULTI sends a message to the very client
+// that queued a SUBSCRIBE before it; `WATCH x` then `SET x` makes the
+// client's own transaction dirty; a blocked client served on behalf of the
+// running one may publish a keyspace event to it or touch a key it
+// watches. C simply writes through the client pointer. Here the effect
+// waits in `server.detached_effects`, in the order it happened, and
+// `apply_detached_effects` hands it over at the first point where the
+// client could observe it: before it starts its next command (EXEC must
+// see a CLIENT_DIRTY_CAS set by the commands pipelined before it), after
+// each command it ran (so that inside EXEC a message follows the reply of
+// the command that published it), and when it is handed back
+// (`reattach_client`), for whatever is left.
+
+/// An effect aimed at a detached client, kept in `server.detached_effects`
+/// until `apply_detached_effects`. (no C twin)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DetachedEffect {
+    /// Bytes to append to its output: a Pub/Sub message, a MONITOR line.
+    Reply(Vec<u8>),
+    /// Flags to set: CLIENT_DIRTY_CAS, when a key it WATCHes is touched.
+    Flags(u64),
+}
+
+/// Queues `effect` for client `id`, which is not in `server.clients`. If
+/// it is not detached either, it is gone and the effect is dropped, as for
+/// any id that no longer resolves. (no C twin)
+pub fn queue_detached_effect(
+    server: &mut RedisServer,
+    id: ClientId,
+    effect: DetachedEffect,
+) {
+    if server.detached.contains(&id) {
+        server.detached_effects.push((id, effect));
+    }
+}
+
+/// Applies to `c`, in order, the effects queued for it while it was
+/// detached. Costs one length check when there are none, which is almost
+/// always. (no C twin)
+pub fn apply_detached_effects(server: &mut RedisServer, c: &mut Client) {
+    if server.detached_effects.is_empty() {
+        return;
+    }
+    let mut j = 0;
+    while j < server.detached_effects.len() {
+        if server.detached_effects[j].0 != c.id {
+            j += 1;
+            continue;
+        }
+        match server.detached_effects.remove(j).1 {
+            DetachedEffect::Reply(msg) => add_reply(c, &msg),
+            DetachedEffect::Flags(flags) => c.flags |= flags,
+        }
+    }
 }
 
 /// The second half of C's clientInstallWriteHandler(): put the client in

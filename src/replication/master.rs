@@ -221,10 +221,17 @@ pub fn replication_feed_monitors(
             add_reply(c, cmdrepr.as_bytes());
             continue;
         }
-        // Divergence from C: a monitor that is itself detached by an outer
-        // with_client (none today) cannot be reached here and misses the
-        // line.
+        // A monitor that is itself detached by an outer with_client (none
+        // today) gets the line once it can be reached again (see
+        // networking::apply_detached_effects).
         let Some(mut monitor) = server.clients.remove(&id) else {
+            crate::networking::queue_detached_effect(
+                server,
+                id,
+                crate::networking::DetachedEffect::Reply(
+                    cmdrepr.as_bytes().to_vec(),
+                ),
+            );
             continue;
         };
         add_reply(&mut monitor, cmdrepr.as_bytes());
