@@ -331,3 +331,18 @@ fn unknown_command_error_keeps_the_connection() {
         b"-ERR unknown command `wrongcmd`, with args beginning with: `a`, `b`, \r\n",
     );
 }
+
+/// `echo PING | nc -q1 host port`: the request and the FIN arrive
+/// together. The reply is sent, then the server reads the end of file and
+/// closes the connection, as 5.0 does, instead of keeping a dead client.
+#[test]
+fn a_client_that_half_closes_after_its_request_is_answered_and_closed() {
+    let server = Server::start(&[]);
+    let mut s = raw(server.port());
+    s.write_all(b"PING\r\n").expect("write");
+    s.shutdown(std::net::Shutdown::Write).expect("shutdown");
+    let got = read_until_close_or_timeout(&mut s, CLOSE_WAIT);
+    assert_eq!(got.text(), "+PONG\r\n");
+    assert!(got.closed, "connection not closed after the peer's FIN");
+    assert_other_clients_are_served(&server);
+}

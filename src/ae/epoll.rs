@@ -31,6 +31,10 @@ pub struct AeApiState {
     pub(crate) ready: Vec<u8>,
     /// The fds whose `ready` is not zero, each once.
     pub(crate) ready_list: Vec<RawFd>,
+    /// Per fd: the peer has shut down its side (EPOLLRDHUP/EPOLLHUP seen).
+    /// A short read then no longer means "drained": the end of file is
+    /// still to be read, and no new edge will announce it.
+    pub(crate) read_closed: Vec<bool>,
 }
 
 fn interest_of(mask: i32) -> Option<Interest> {
@@ -49,6 +53,7 @@ pub(crate) fn ae_api_create(setsize: usize) -> io::Result<AeApiState> {
         events: Events::with_capacity(setsize.min(4096)),
         ready: vec![0; setsize],
         ready_list: Vec::new(),
+        read_closed: vec![false; setsize],
     })
 }
 
@@ -56,6 +61,7 @@ pub(crate) fn ae_api_create(setsize: usize) -> io::Result<AeApiState> {
 pub(crate) fn ae_api_resize(state: &mut AeApiState, setsize: usize) {
     state.events = Events::with_capacity(setsize.min(4096));
     state.ready.resize(setsize, 0);
+    state.read_closed.resize(setsize, false);
     // A deleted fd can linger in `ready_list` until the next poll; none
     // beyond the new size may (ae_resize_set_size checked `maxfd`).
     state.ready_list.retain(|&fd| (fd as usize) < setsize);
@@ -80,6 +86,7 @@ pub(crate) fn ae_api_add_event<C>(
     };
     let registry = el.apidata.poll.registry();
     if old & (AE_READABLE | AE_WRITABLE) == AE_NONE {
+        el.apidata.read_closed[fd as usize] = false;
         registry.register(&mut SourceFd(&fd), Token(fd as usize), interest)
     } else {
         // An EPOLL_CTL_MOD re-arms the edge: if the fd is already
@@ -100,6 +107,9 @@ pub(crate) fn ae_api_del_event<C>(
     let old = el.events[fd as usize].mask & (AE_READABLE | AE_WRITABLE);
     let mask = old & !delmask;
     el.apidata.ready[fd as usize] &= !(delmask as u8);
+    if delmask & AE_READABLE != 0 {
+        el.apidata.read_closed[fd as usize] = false;
+    }
     let registry = el.apidata.poll.registry();
     // Errors are ignored, as C ignores epoll_ctl's return here.
     match interest_of(mask) {
@@ -116,9 +126,14 @@ pub(crate) fn ae_api_del_event<C>(
 }
 
 /// Marks `fd` as drained for `mask`: its handler saw EAGAIN or a short read,
-/// so the next edge will tell us when there is more. (no C twin: the kernel
-/// keeps this state for level-triggered epoll)
-pub fn ae_not_ready<C>(el: &mut AeEventLoop<C>, fd: RawFd, mask: i32) {
+/// so the next edge will tell us when there is more. Once the peer has
+/// closed its side, the fd stays readable until the handler reads the end
+/// of file (a FIN that came with the last data sends no second edge).
+/// (no C twin: the kernel keeps this state for level-triggered epoll)
+pub fn ae_not_ready<C>(el: &mut AeEventLoop<C>, fd: RawFd, mut mask: i32) {
+    if el.apidata.read_closed.get(fd as usize) == Some(&true) {
+        mask &= !AE_READABLE;
+    }
     if let Some(r) = el.apidata.ready.get_mut(fd as usize) {
         *r &= !(mask as u8);
     }
@@ -157,6 +172,11 @@ pub(crate) fn ae_api_poll<C>(
         if e.is_read_closed() && !e.is_readable() {
             // EPOLLHUP: C reports it as writable too.
             mask |= AE_WRITABLE as u8;
+        }
+        if e.is_read_closed() {
+            if let Some(rc) = state.read_closed.get_mut(fd) {
+                *rc = true;
+            }
         }
         if let Some(r) = state.ready.get_mut(fd) {
             if *r == 0 {
@@ -266,6 +286,27 @@ mod tests {
         ae_not_ready(&mut el, fd, AE_READABLE);
         assert!(poll_now(&mut el).is_empty());
         assert!(el.apidata.ready_list.is_empty());
+    }
+
+    #[test]
+    fn ae_not_ready_keeps_a_closed_peer_readable_until_eof_is_read() {
+        let mut el = el();
+        let (a, mut b) = pair();
+        let fd = a.as_raw_fd();
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+            .expect("create");
+        // The last data and the FIN arrive before one poll: one edge.
+        b.write_all(b"PING\r\n").expect("write");
+        b.shutdown(std::net::Shutdown::Write).expect("shutdown");
+        let ev = AeFiredEvent { fd, mask: AE_READABLE };
+        assert_eq!(poll_now(&mut el), vec![ev]);
+        // The handler's short read would mark it drained; the end of file
+        // is still to be read, so it must fire again.
+        ae_not_ready(&mut el, fd, AE_READABLE);
+        assert_eq!(poll_now(&mut el), vec![ev]);
+        // A new registration of the fd starts with a clean state.
+        ae_delete_file_event(&mut el, fd, AE_READABLE);
+        assert!(!el.apidata.read_closed[fd as usize]);
     }
 
     #[test]
