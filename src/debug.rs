@@ -19,6 +19,7 @@ use crate::object::*;
 use crate::server::*;
 use crate::server_log;
 use crate::t_string::OK;
+use crate::util::atoi;
 
 /// shared.nokeyerr
 const NOKEYERR: &[u8] = b"-ERR no such key\r\n";
@@ -297,29 +298,6 @@ fn strtod_prefix(s: &[u8]) -> f64 {
         }
     }
     t[..end].parse::<f64>().unwrap_or(0.0)
-}
-
-/// C's atoi(): optional spaces and sign, then digits, 0 if none.
-/// (no C twin)
-fn atoi(s: &[u8]) -> i64 {
-    let mut i = 0;
-    while i < s.len() && s[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    let neg = i < s.len() && s[i] == b'-';
-    if i < s.len() && (s[i] == b'-' || s[i] == b'+') {
-        i += 1;
-    }
-    let mut v: i64 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        v = v.wrapping_mul(10).wrapping_add((s[i] - b'0') as i64);
-        i += 1;
-    }
-    if neg {
-        -v
-    } else {
-        v
-    }
 }
 
 /// A C string argument: the bytes up to the first NUL, as `%s` prints
