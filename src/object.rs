@@ -54,12 +54,15 @@ pub enum Value {
     Int(i64),
     /// OBJ_LIST (quicklist in 5.0). The types live in their t_*.rs file.
     List(Box<crate::t_list::List>),
-    /// OBJ_HASH (ziplist or hashtable).
-    Hash(Box<crate::t_hash::Hash>),
+    /// OBJ_HASH (ziplist or hashtable). Hashes, sets and sorted sets are
+    /// 16 bytes (a boxed buffer, or a box holding the big form), so they
+    /// sit in the robj itself: a small one costs one allocation, as its
+    /// ziplist or intset does in C.
+    Hash(crate::t_hash::Hash),
     /// OBJ_SET (intset or hashtable).
-    Set(Box<crate::t_set::Set>),
+    Set(crate::t_set::Set),
     /// OBJ_ZSET (ziplist or skiplist + dict).
-    ZSet(Box<crate::t_zset::ZSet>),
+    ZSet(crate::t_zset::ZSet),
 }
 
 /// C: struct redisObject (`robj`). `lru` is the 24-bit LRU clock (or LFU
@@ -141,11 +144,7 @@ pub fn create_string_object_from_long_long(lru: u32, v: i64) -> RObj {
 ///
 /// C: object.c createSetObject()
 pub fn create_set_object(lru: u32) -> RObj {
-    create_object(
-        lru,
-        OBJ_ENCODING_HT,
-        Value::Set(Box::new(crate::t_set::Set::new_ht())),
-    )
+    create_object(lru, OBJ_ENCODING_HT, Value::Set(crate::t_set::Set::new_ht()))
 }
 
 /// An empty set encoded as an intset.
@@ -155,7 +154,7 @@ pub fn create_intset_object(lru: u32) -> RObj {
     create_object(
         lru,
         OBJ_ENCODING_INTSET,
-        Value::Set(Box::new(crate::t_set::Set::new_intset())),
+        Value::Set(crate::t_set::Set::new_intset()),
     )
 }
 
@@ -164,7 +163,7 @@ pub fn create_intset_object(lru: u32) -> RObj {
 ///
 /// C: object.c createHashObject()
 pub fn create_hash_object(lru: u32) -> RObj {
-    create_object(lru, OBJ_ENCODING_ZIPLIST, Value::Hash(Box::default()))
+    create_object(lru, OBJ_ENCODING_ZIPLIST, Value::Hash(Default::default()))
 }
 
 /// Try to encode a string object in order to save space: an integer that

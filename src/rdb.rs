@@ -1095,7 +1095,7 @@ fn rdb_object_type(o: &RObj) -> u8 {
         // blobs; their in-memory shapes here are not ziplists, so they are
         // saved in the plain types (see the top of the file).
         Value::List(_) => RDB_TYPE_LIST,
-        Value::Set(s) => match **s {
+        Value::Set(s) => match *s {
             crate::t_set::Set::Intset(_) => RDB_TYPE_SET_INTSET,
             crate::t_set::Set::Ht(_) => RDB_TYPE_SET,
         },
@@ -1144,7 +1144,7 @@ pub fn rdb_save_object(
                 nwritten += rdb_save_raw_string(server, rdb, ele)?;
             }
         }
-        Value::Set(s) => match &**s {
+        Value::Set(s) => match s {
             // Save a set value
             crate::t_set::Set::Ht(d) => {
                 nwritten += rdb_save_len(rdb, d.dict_size() as u64)?;
@@ -1743,7 +1743,7 @@ pub fn rdb_load_object(
             return Err(RdbLoadError::EmptyKey);
         }
         let mut set = create_intset_object(lru);
-        set.ptr = Value::Set(Box::new(crate::t_set::Set::Intset(is)));
+        set.ptr = Value::Set(crate::t_set::Set::Intset(is));
         if n > server.set_max_intset_entries {
             crate::t_set::set_type_convert(&mut set, OBJ_ENCODING_HT);
         }
@@ -1937,10 +1937,8 @@ fn rdb_load_set(
         // It's faster to expand the dict to the right size asap in order to
         // avoid rehashing
         if len > crate::dict::DICT_HT_INITIAL_SIZE as u64 {
-            if let Value::Set(s) = &mut o.ptr {
-                if let Set::Ht(d) = &mut **s {
-                    let _ = d.dict_expand(rdb_len_hint(rdb, len));
-                }
+            if let Value::Set(Set::Ht(d)) = &mut o.ptr {
+                let _ = d.dict_expand(rdb_len_hint(rdb, len));
             }
         }
         o
@@ -1955,9 +1953,7 @@ fn rdb_load_set(
             // Fetch integer value from element.
             if let Some(llval) = string2ll(&sdsele) {
                 let Value::Set(s) = &mut o.ptr else { unreachable!("a set") };
-                let Set::Intset(is) = &mut **s else {
-                    unreachable!("an intset")
-                };
+                let Set::Intset(is) = s else { unreachable!("an intset") };
                 if !is.intset_add(llval) {
                     // Divergence from C: a repeated member is a damaged
                     // file (C ignores it; 7.0 refuses it).
@@ -1969,10 +1965,8 @@ fn rdb_load_set(
                 continue;
             } else {
                 crate::t_set::set_type_convert(&mut o, OBJ_ENCODING_HT);
-                if let Value::Set(s) = &mut o.ptr {
-                    if let Set::Ht(d) = &mut **s {
-                        let _ = d.dict_expand(rdb_len_hint(rdb, len));
-                    }
+                if let Value::Set(Set::Ht(d)) = &mut o.ptr {
+                    let _ = d.dict_expand(rdb_len_hint(rdb, len));
                 }
             }
         }
@@ -1980,7 +1974,7 @@ fn rdb_load_set(
         // This will also be called when the set was just converted to a
         // regular hash table encoded set.
         let Value::Set(s) = &mut o.ptr else { unreachable!("a set") };
-        let Set::Ht(d) = &mut **s else { unreachable!("a hash table set") };
+        let Set::Ht(d) = s else { unreachable!("a hash table set") };
         if d.dict_add(sdsele.into_boxed_slice(), ()).is_err() {
             return Err(rdb_corrupt!(rdb, "Duplicate set members detected"));
         }
@@ -2059,7 +2053,7 @@ fn rdb_zset_from_pairs(
         crate::t_zset::zsl_insert(&mut zs.zsl, score, ele);
     }
     let mut o = crate::t_zset::create_zset_object(lru);
-    o.ptr = Value::ZSet(Box::new(ZSet::Skiplist(Box::new(zs))));
+    o.ptr = Value::ZSet(ZSet::Skiplist(Box::new(zs)));
 
     let small = match sizes {
         Some((maxelelen, totelelen)) => {
@@ -2100,7 +2094,7 @@ fn rdb_hash_from_pairs(
         crate::t_hash::hash_type_convert(&mut o, OBJ_ENCODING_HT);
     }
     let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
-    match &mut **h {
+    match h {
         Hash::Ziplist(zl) => {
             for (f, v) in pairs {
                 if zl.set(&f, &v) {
@@ -2154,9 +2148,7 @@ fn rdb_load_hash(
         let value = rdb_generic_load_string_object(rdb)?;
 
         let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
-        let Hash::Ziplist(zl) = &mut **h else {
-            unreachable!("a ziplist hash")
-        };
+        let Hash::Ziplist(zl) = h else { unreachable!("a ziplist hash") };
         // Convert to hash table if size threshold is exceeded
         if field.len() > server.hash_max_ziplist_value
             || value.len() > server.hash_max_ziplist_value
@@ -2165,9 +2157,7 @@ fn rdb_load_hash(
         {
             crate::t_hash::hash_type_convert(&mut o, OBJ_ENCODING_HT);
             let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
-            let Hash::Ht(d) = &mut **h else {
-                unreachable!("a hash table hash")
-            };
+            let Hash::Ht(d) = h else { unreachable!("a hash table hash") };
             if d.dict_add(field.into_boxed_slice(), value.into_boxed_slice())
                 .is_err()
             {
@@ -2190,10 +2180,8 @@ fn rdb_load_hash(
     if o.encoding == OBJ_ENCODING_HT
         && len > crate::dict::DICT_HT_INITIAL_SIZE as u64
     {
-        if let Value::Hash(h) = &mut o.ptr {
-            if let Hash::Ht(d) = &mut **h {
-                let _ = d.dict_expand(rdb_len_hint(rdb, len));
-            }
+        if let Value::Hash(Hash::Ht(d)) = &mut o.ptr {
+            let _ = d.dict_expand(rdb_len_hint(rdb, len));
         }
     }
 
@@ -2206,7 +2194,7 @@ fn rdb_load_hash(
 
         // Add pair to hash table
         let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
-        let Hash::Ht(d) = &mut **h else { unreachable!("a hash table hash") };
+        let Hash::Ht(d) = h else { unreachable!("a hash table hash") };
         if d.dict_add(field.into_boxed_slice(), value.into_boxed_slice())
             .is_err()
         {

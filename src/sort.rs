@@ -666,7 +666,7 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
             //
             // Note that in this case we also handle LIMIT here in a direct
             // way, just getting the required range, as an optimization.
-            let ZSet::Skiplist(zs) = &**z else {
+            let ZSet::Skiplist(zs) = z else {
                 unreachable!("converted to a skiplist above")
             };
             let zsl = &zs.zsl;
@@ -701,7 +701,7 @@ pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
             start = 0;
         }
         Some(Value::ZSet(z)) => {
-            let ZSet::Skiplist(zs) = &**z else {
+            let ZSet::Skiplist(zs) = z else {
                 unreachable!("converted to a skiplist above")
             };
             for de in zs.dict.iter() {

@@ -442,7 +442,7 @@ pub fn create_zset_object(lru: u32) -> RObj {
     create_object(
         lru,
         OBJ_ENCODING_SKIPLIST,
-        Value::ZSet(Box::new(ZSet::Skiplist(Box::new(zs)))),
+        Value::ZSet(ZSet::Skiplist(Box::new(zs))),
     )
 }
 
@@ -453,7 +453,7 @@ pub fn create_zset_ziplist_object(lru: u32) -> RObj {
     create_object(
         lru,
         OBJ_ENCODING_ZIPLIST,
-        Value::ZSet(Box::new(ZSet::Ziplist(ZsetZiplist::default()))),
+        Value::ZSet(ZSet::Ziplist(ZsetZiplist::default())),
     )
 }
 
@@ -3161,7 +3161,7 @@ pub fn zunion_inter_generic_command(
         let mut dstobj = create_object(
             server.lruclock,
             OBJ_ENCODING_SKIPLIST,
-            Value::ZSet(Box::new(ZSet::Skiplist(Box::new(dstzset)))),
+            Value::ZSet(ZSet::Skiplist(Box::new(dstzset))),
         );
         zset_convert_to_ziplist_if_needed(
             &mut dstobj,
