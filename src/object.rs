@@ -578,31 +578,32 @@ pub fn digits10(v: i64) -> usize {
     n
 }
 
+/// Converts a long long into a string, written at the end of `buf` (20
+/// bytes hold i64::MIN); returns the digits. No allocation: the reply path
+/// formats every length prefix through here.
+///
 /// C: util.c ll2string()
-pub fn ll2string(v: i64) -> Vec<u8> {
-    let mut buf = itoa_buf(v);
-    std::mem::take(&mut buf)
-}
-
-fn itoa_buf(v: i64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(20);
-    let neg = v < 0;
+pub fn ll2string_buf(buf: &mut [u8; 20], v: i64) -> &[u8] {
     let mut u = v.unsigned_abs();
-    let mut tmp = [0u8; 20];
-    let mut i = tmp.len();
+    let mut i = buf.len();
     loop {
         i -= 1;
-        tmp[i] = b'0' + (u % 10) as u8;
+        buf[i] = b'0' + (u % 10) as u8;
         u /= 10;
         if u == 0 {
             break;
         }
     }
-    if neg {
-        out.push(b'-');
+    if v < 0 {
+        i -= 1;
+        buf[i] = b'-';
     }
-    out.extend_from_slice(&tmp[i..]);
-    out
+    &buf[i..]
+}
+
+/// `ll2string_buf` into a new Vec, for callers that keep the string.
+pub fn ll2string(v: i64) -> Vec<u8> {
+    ll2string_buf(&mut [0; 20], v).to_vec()
 }
 
 /// Formats a double as C's "%.17g" does. (no C twin; C calls snprintf)

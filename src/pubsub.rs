@@ -81,7 +81,10 @@ pub fn client_subscriptions_count(c: &Client) -> usize {
 /// (no C twin)
 fn push_bulk(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'$');
-    out.extend_from_slice(s.len().to_string().as_bytes());
+    out.extend_from_slice(crate::object::ll2string_buf(
+        &mut [0; 20],
+        s.len() as i64,
+    ));
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(s);
     out.extend_from_slice(b"\r\n");

@@ -513,27 +513,56 @@ pub fn add_reply_human_long_double(
     add_reply_bulk(c, &s);
 }
 
+/// C: server.h OBJ_SHARED_BULKHDR_LEN
+pub const OBJ_SHARED_BULKHDR_LEN: i64 = 32;
+
+/// "<prefix><n>\r\n" for every n < OBJ_SHARED_BULKHDR_LEN, laid out at
+/// compile time (C builds them in createSharedObjects()); the header of
+/// n is the first 4 bytes when n < 10, else all 5. (no C twin)
+const fn make_shared_hdrs(prefix: u8) -> [[u8; 5]; 32] {
+    let mut out = [[0u8; 5]; 32];
+    let mut n = 0;
+    while n < 32 {
+        if n < 10 {
+            out[n] = [prefix, b'0' + n as u8, b'\r', b'\n', 0];
+        } else {
+            let (t, u) = ((n / 10) as u8, (n % 10) as u8);
+            out[n] = [prefix, b'0' + t, b'0' + u, b'\r', b'\n'];
+        }
+        n += 1;
+    }
+    out
+}
+
+/// C: shared.mbulkhdr
+static SHARED_MBULKHDR: [[u8; 5]; 32] = make_shared_hdrs(b'*');
+/// C: shared.bulkhdr
+static SHARED_BULKHDR: [[u8; 5]; 32] = make_shared_hdrs(b'$');
+
 /// Add a long long as integer reply or bulk len / multi bulk count.
 /// Basically this is used to output <prefix><long long><crlf>.
 ///
 /// C: networking.c addReplyLongLongWithPrefix()
 pub fn add_reply_long_long_with_prefix(c: &mut Client, ll: i64, prefix: u8) {
-    let mut buf = [0u8; 128];
+    // Things like $3\r\n or *2\r\n are emitted very often by the protocol
+    // so we have a few shared objects to use if the integer is small like
+    // it is most of the times.
+    if (prefix == b'*' || prefix == b'$')
+        && (0..OBJ_SHARED_BULKHDR_LEN).contains(&ll)
+    {
+        let hdrs =
+            if prefix == b'*' { &SHARED_MBULKHDR } else { &SHARED_BULKHDR };
+        let len = if ll < 10 { 4 } else { 5 };
+        add_reply(c, &hdrs[ll as usize][..len]);
+        return;
+    }
+    let mut buf = [0u8; 24];
     buf[0] = prefix;
-    let mut n = 1;
-    let mut tmp = itoa(ll);
-    let digits = tmp.as_bytes();
-    buf[n..n + digits.len()].copy_from_slice(digits);
-    n += digits.len();
-    buf[n] = b'\r';
-    buf[n + 1] = b'\n';
-    n += 2;
-    tmp.clear();
-    add_reply_string(c, &buf[..n]);
-}
-
-fn itoa(v: i64) -> String {
-    v.to_string()
+    let mut digits = [0u8; 20];
+    let d = crate::object::ll2string_buf(&mut digits, ll);
+    buf[1..1 + d.len()].copy_from_slice(d);
+    buf[1 + d.len()..3 + d.len()].copy_from_slice(b"\r\n");
+    add_reply_string(c, &buf[..3 + d.len()]);
 }
 
 /// C: networking.c addReplyLongLong()
@@ -596,7 +625,7 @@ pub fn add_reply_bulk_c_string(c: &mut Client, s: Option<&str>) {
 ///
 /// C: networking.c addReplyBulkLongLong()
 pub fn add_reply_bulk_long_long(c: &mut Client, ll: i64) {
-    add_reply_bulk(c, ll.to_string().as_bytes());
+    add_reply_bulk(c, crate::object::ll2string_buf(&mut [0; 20], ll));
 }
 
 /// Add an array of C strings as status replies with a heading. This
@@ -2508,6 +2537,27 @@ mod tests {
         assert_eq!(process_multibulk_buffer(&mut server, &mut c), Err(CErr));
         assert_eq!(reply(&c), error);
         assert!(closes(&c));
+    }
+
+    #[test]
+    fn add_reply_long_long_with_prefix_shared_headers_and_formatted() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        for ll in [0, 9, 10, 31, 32, -1, i64::MIN, i64::MAX] {
+            add_reply_long_long_with_prefix(&mut c, ll, b'*');
+            add_reply_long_long_with_prefix(&mut c, ll, b'$');
+            add_reply_long_long_with_prefix(&mut c, ll, b':');
+        }
+        let mut expected = Vec::new();
+        for ll in [0, 9, 10, 31, 32, -1, i64::MIN, i64::MAX] {
+            for p in ['*', '$', ':'] {
+                expected.extend(format!("{p}{ll}\r\n").into_bytes());
+            }
+        }
+        assert_eq!(
+            String::from_utf8_lossy(reply(&c)),
+            String::from_utf8_lossy(&expected)
+        );
     }
 
     #[test]

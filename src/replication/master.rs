@@ -112,14 +112,17 @@ pub fn replication_feed_slaves(
     );
     // Add the multi bulk reply length.
     proto.push(b'*');
-    proto.extend_from_slice(argv.len().to_string().as_bytes());
+    let mut digits = [0u8; 20];
+    let d = crate::object::ll2string_buf(&mut digits, argv.len() as i64);
+    proto.extend_from_slice(d);
     proto.extend_from_slice(b"\r\n");
     for a in argv {
         // We need to feed the buffer with the object as a bulk reply not
         // just as a plain string, so create the $..CRLF payload len and
         // add the final CRLF.
         proto.push(b'$');
-        proto.extend_from_slice(a.len().to_string().as_bytes());
+        let d = crate::object::ll2string_buf(&mut digits, a.len() as i64);
+        proto.extend_from_slice(d);
         proto.extend_from_slice(b"\r\n");
         proto.extend_from_slice(a);
         proto.extend_from_slice(b"\r\n");
