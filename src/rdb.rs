@@ -1975,7 +1975,7 @@ fn rdb_load_set(
         // regular hash table encoded set.
         let Value::Set(s) = &mut o.ptr else { unreachable!("a set") };
         let Set::Ht(d) = s else { unreachable!("a hash table set") };
-        if d.dict_add(sdsele.into_boxed_slice(), ()).is_err() {
+        if d.dict_add(sdsele.into(), ()).is_err() {
             return Err(rdb_corrupt!(rdb, "Duplicate set members detected"));
         }
     }
@@ -2108,9 +2108,7 @@ fn rdb_hash_from_pairs(
         Hash::Ht(d) => {
             let _ = d.dict_expand(pairs.len());
             for (f, v) in pairs {
-                if d.dict_add(f.into_boxed_slice(), v.into_boxed_slice())
-                    .is_err()
-                {
+                if d.dict_add(f.into(), v.into()).is_err() {
                     return Err(rdb_corrupt!(
                         rdb,
                         "Duplicate hash fields detected"
@@ -2158,9 +2156,7 @@ fn rdb_load_hash(
             crate::t_hash::hash_type_convert(&mut o, OBJ_ENCODING_HT);
             let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
             let Hash::Ht(d) = h else { unreachable!("a hash table hash") };
-            if d.dict_add(field.into_boxed_slice(), value.into_boxed_slice())
-                .is_err()
-            {
+            if d.dict_add(field.into(), value.into()).is_err() {
                 return Err(rdb_corrupt!(
                     rdb,
                     "Duplicate hash fields detected"
@@ -2195,9 +2191,7 @@ fn rdb_load_hash(
         // Add pair to hash table
         let Value::Hash(h) = &mut o.ptr else { unreachable!("a hash") };
         let Hash::Ht(d) = h else { unreachable!("a hash table hash") };
-        if d.dict_add(field.into_boxed_slice(), value.into_boxed_slice())
-            .is_err()
-        {
+        if d.dict_add(field.into(), value.into()).is_err() {
             return Err(rdb_corrupt!(rdb, "Duplicate keys detected"));
         }
     }

@@ -248,10 +248,9 @@ impl<'a> Iterator for PairListIter<'a> {
 // Hash type API
 // -----------------------------------------------------------------------------
 
-/// A field or value of a hash-table encoded hash (C: an sds). Boxed
-/// slices: they never grow in place, so the capacity word is not worth
-/// its 8 bytes per field.
-pub type HashSds = Box<[u8]>;
+/// A field or value of a hash-table encoded hash (C: an sds). Short ones
+/// sit inside their dict entry (sds.rs), as keys do.
+pub type HashSds = crate::sds::Sds;
 
 /// The dict of a hash-table encoded hash (C: `dict` with `hashDictType`).
 pub type HashDict = Dict<HashSds, HashSds>;

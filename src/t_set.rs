@@ -16,6 +16,7 @@
 //! replicas and the AOF, not the command: SPOP as SREM (or DEL when it
 //! empties the set), as 5.0 does.
 
+use crate::sds::Sds;
 use std::borrow::Cow;
 
 use crate::db::*;
@@ -39,7 +40,7 @@ const EMPTYSCAN: &[u8] = b"*2\r\n$1\r\n0\r\n*0\r\n";
 // -----------------------------------------------------------------------------
 
 /// A member of a hash-table encoded set (C: an sds key with a NULL value).
-pub type SetSds = Box<[u8]>;
+pub type SetSds = crate::sds::Sds;
 
 /// The dict of a hash-table encoded set (C: `dict` with `setDictType`).
 pub type SetDict = Dict<SetSds, ()>;
@@ -933,7 +934,7 @@ fn srandmember_with_count_command(
     if count * SRANDMEMBER_SUB_STRATEGY_MUL > size {
         // Add all the elements into the temporary dictionary.
         for ele in set_ref(set).elements() {
-            let added = d.dict_add(ele.to_vec().into_boxed_slice(), ()).is_ok();
+            let added = d.dict_add(Sds::from(&*ele.as_bytes()), ()).is_ok();
             assert!(added, "srandmember: duplicate set member");
         }
         assert_eq!(d.dict_size() as u64, size);
@@ -954,8 +955,7 @@ fn srandmember_with_count_command(
         // unique elements to reach the specified count.
         let mut added = 0;
         while added < count {
-            let objele =
-                set_type_random_element(set).to_vec().into_boxed_slice();
+            let objele = Sds::from(&*set_type_random_element(set).as_bytes());
             // Try to add the object to the dictionary. If it already exists
             // it is dropped, otherwise increment the number of objects we
             // have in the result dictionary.
