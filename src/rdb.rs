@@ -2044,7 +2044,7 @@ fn rdb_zset_from_pairs(
             // C asserts in zslInsert(); 7.0 reports it as below.
             return Err(rdb_corrupt!(rdb, "Zset with NAN score detected"));
         }
-        let ele: Box<[u8]> = sdsele.into_boxed_slice();
+        let ele: crate::t_zset::ZsetSds = sdsele.into();
         if zs.dict.dict_add(ele.clone(), score).is_err() {
             // Divergence from C: 5.0 inserts the duplicate into the
             // skiplist and corrupts the set; 7.0 refuses it, as here.

@@ -172,9 +172,14 @@ const ZSL_INLINE_LEVELS: usize = 4;
 /// inline levels, filling a million-member set took about a quarter more
 /// CPU time.)
 ///
+/// An element of a skiplist-encoded sorted set, in its node and as its
+/// dict's key (C shares one sds between the two; here each holds its own,
+/// and a short one sits inline, see sds.rs).
+pub type ZsetSds = crate::sds::Sds;
+
 /// C: server.h zskiplistNode
 pub struct ZskiplistNode {
-    pub ele: Box<[u8]>,
+    pub ele: ZsetSds,
     pub score: f64,
     backward: NodeId,
     /// The number of levels (C: the length of the level[] array).
@@ -234,7 +239,7 @@ pub struct Zskiplist {
 ///
 /// C: server.h zset
 pub struct ZsetSkiplist {
-    pub dict: Dict<Box<[u8]>, f64>,
+    pub dict: Dict<ZsetSds, f64>,
     pub zsl: Zskiplist,
 }
 
@@ -546,7 +551,7 @@ fn zsl_lt(n: &ZskiplistNode, score: f64, ele: &[u8]) -> bool {
 /// owns `ele` after the call.
 ///
 /// C: t_zset.c zslCreateNode()
-fn zsl_create_node(level: usize, score: f64, ele: Box<[u8]>) -> ZskiplistNode {
+fn zsl_create_node(level: usize, score: f64, ele: ZsetSds) -> ZskiplistNode {
     ZskiplistNode {
         ele,
         score,
@@ -565,7 +570,7 @@ fn zsl_create_node(level: usize, score: f64, ele: Box<[u8]>) -> ZskiplistNode {
 ///
 /// C: t_zset.c zslCreate()
 pub fn zsl_create() -> Zskiplist {
-    let header = zsl_create_node(ZSKIPLIST_MAXLEVEL, 0.0, Box::default());
+    let header = zsl_create_node(ZSKIPLIST_MAXLEVEL, 0.0, ZsetSds::new());
     Zskiplist {
         nodes: vec![header],
         free: Vec::new(),
@@ -585,7 +590,7 @@ pub fn zsl_create() -> Zskiplist {
 fn zsl_free_node(zsl: &mut Zskiplist, x: NodeId) -> ZskiplistNode {
     debug_assert!(x != ZSL_HEADER);
     let vacant = ZskiplistNode {
-        ele: Box::default(),
+        ele: ZsetSds::new(),
         score: 0.0,
         backward: ZSL_NULL,
         height: 0,
@@ -676,7 +681,7 @@ pub fn zsl_random_level() -> usize {
 ///
 /// C: t_zset.c zslInsert()
 #[allow(clippy::needless_range_loop)] // C's loops over update[i]/rank[i], kept
-pub fn zsl_insert(zsl: &mut Zskiplist, score: f64, ele: Box<[u8]>) -> NodeId {
+pub fn zsl_insert(zsl: &mut Zskiplist, score: f64, ele: ZsetSds) -> NodeId {
     let mut update = [ZSL_HEADER; ZSKIPLIST_MAXLEVEL];
     let mut rank = [0u32; ZSKIPLIST_MAXLEVEL];
 
@@ -1001,7 +1006,7 @@ pub fn zsl_last_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> NodeId {
 fn zsl_delete_run(
     zsl: &mut Zskiplist,
     update: &[NodeId; ZSKIPLIST_MAXLEVEL],
-    dict: &mut Dict<Box<[u8]>, f64>,
+    dict: &mut Dict<ZsetSds, f64>,
     mut keep_going: impl FnMut(&ZskiplistNode) -> bool,
 ) -> u64 {
     let mut removed = 0;
@@ -1029,7 +1034,7 @@ fn zsl_delete_run(
 pub fn zsl_delete_range_by_score(
     zsl: &mut Zskiplist,
     range: &ZRangeSpec,
-    dict: &mut Dict<Box<[u8]>, f64>,
+    dict: &mut Dict<ZsetSds, f64>,
 ) -> u64 {
     let mut update = [ZSL_HEADER; ZSKIPLIST_MAXLEVEL];
     let mut x = ZSL_HEADER;
@@ -1070,7 +1075,7 @@ pub fn zsl_delete_range_by_score(
 pub fn zsl_delete_range_by_lex(
     zsl: &mut Zskiplist,
     range: &ZLexRangeSpec,
-    dict: &mut Dict<Box<[u8]>, f64>,
+    dict: &mut Dict<ZsetSds, f64>,
 ) -> u64 {
     let mut update = [ZSL_HEADER; ZSKIPLIST_MAXLEVEL];
     let mut x = ZSL_HEADER;
@@ -1102,7 +1107,7 @@ pub fn zsl_delete_range_by_rank(
     zsl: &mut Zskiplist,
     start: u32,
     end: u32,
-    dict: &mut Dict<Box<[u8]>, f64>,
+    dict: &mut Dict<ZsetSds, f64>,
 ) -> u64 {
     let mut update = [ZSL_HEADER; ZSKIPLIST_MAXLEVEL];
     let mut traversed: u64 = 0;
@@ -3088,7 +3093,7 @@ pub fn zunion_inter_generic_command(
 
                 // Only continue when present in every input.
                 if j == setnum {
-                    let tmp: Box<[u8]> = ele.into_owned().into_boxed_slice();
+                    let tmp: ZsetSds = ele.into_owned().into();
                     totelelen += tmp.len();
                     maxelelen = maxelelen.max(tmp.len());
                     zsl_insert(&mut dstzset.zsl, score, tmp.clone());
@@ -3097,7 +3102,7 @@ pub fn zunion_inter_generic_command(
             }
         }
     } else if op == SET_OP_UNION {
-        let mut accumulator: Dict<Box<[u8]>, f64> = Dict::new();
+        let mut accumulator: Dict<ZsetSds, f64> = Dict::new();
 
         // Our union is at least as large as the largest set. Resize the
         // dictionary ASAP to avoid useless rehashing.
@@ -3131,10 +3136,8 @@ pub fn zunion_inter_generic_command(
                         totelelen += ele.len();
                         maxelelen = maxelelen.max(ele.len());
                         // Update the element with its initial score.
-                        let _ = accumulator.dict_add(
-                            ele.into_owned().into_boxed_slice(),
-                            score,
-                        );
+                        let _ = accumulator
+                            .dict_add(ele.into_owned().into(), score);
                     }
                 }
             }
@@ -4346,7 +4349,7 @@ mod tests {
     fn zsl_insert_delete_update_score_match_a_sorted_model() {
         let mut rng = Lcg(7);
         let mut zsl = zsl_create();
-        let mut dict: Dict<Box<[u8]>, f64> = Dict::new();
+        let mut dict: Dict<ZsetSds, f64> = Dict::new();
         let mut model = std::collections::HashMap::new();
         for round in 0..4000 {
             let ele = format!("e{}", rng.below(300)).into_bytes();
@@ -4422,7 +4425,7 @@ mod tests {
         let mut rng = Lcg(11);
         for _ in 0..30 {
             let mut zsl = zsl_create();
-            let mut dict: Dict<Box<[u8]>, f64> = Dict::new();
+            let mut dict: Dict<ZsetSds, f64> = Dict::new();
             let mut model = std::collections::HashMap::new();
             for i in 0..200 {
                 let ele = format!("{:04}", (i * 37) % 1000).into_bytes();
@@ -4460,7 +4463,7 @@ mod tests {
     fn zsl_free_node_slots_are_reused_and_the_arena_compacted() {
         let mut rng = Lcg(3);
         let mut zsl = zsl_create();
-        let mut dict: Dict<Box<[u8]>, f64> = Dict::new();
+        let mut dict: Dict<ZsetSds, f64> = Dict::new();
         let mut model = std::collections::HashMap::new();
         for i in 0..1000 {
             let ele = format!("m{i}").into_bytes();
@@ -4585,7 +4588,8 @@ mod tests {
         zzl_insert(&mut small, b"m1", 5.0);
         assert_eq!(small.zl.len(), 1 + 1 + 2 + 1 + 1);
         assert_eq!(std::mem::size_of::<ZSet>(), 16);
-        assert_eq!(std::mem::size_of::<ZskiplistNode>(), 80);
+        // 24 for the element (inline up to 22 bytes), 64 for the rest.
+        assert_eq!(std::mem::size_of::<ZskiplistNode>(), 88);
     }
 
     #[test]
