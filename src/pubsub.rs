@@ -13,6 +13,7 @@
 //! that is running a command (detached, see `networking::with_client`)
 //! gets it a little later, through `server.detached_effects`.
 
+use crate::networking::push_bulk;
 use crate::networking::{
     add_deferred_multi_bulk_length, add_reply, add_reply_bulk, add_reply_help,
     add_reply_long_long, add_reply_multi_bulk_len,
@@ -75,19 +76,6 @@ fn list_match_pubsub_pattern(
 /// C: pubsub.c clientSubscriptionsCount()
 pub fn client_subscriptions_count(c: &Client) -> usize {
     c.pubsub_channels.len() + c.pubsub_patterns.len()
-}
-
-/// Appends a bulk string to `out`, as addReplyBulk() would to a client.
-/// (no C twin)
-fn push_bulk(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'$');
-    out.extend_from_slice(crate::object::ll2string_buf(
-        &mut [0; 20],
-        s.len() as i64,
-    ));
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(s);
-    out.extend_from_slice(b"\r\n");
 }
 
 /// Adds `msg` to the output of subscriber `id`, wherever it is: in

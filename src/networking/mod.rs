@@ -514,15 +514,15 @@ pub fn add_reply_human_long_double(
 }
 
 /// C: server.h OBJ_SHARED_BULKHDR_LEN
-pub const OBJ_SHARED_BULKHDR_LEN: i64 = 32;
+pub const OBJ_SHARED_BULKHDR_LEN: usize = 32;
 
 /// "<prefix><n>\r\n" for every n < OBJ_SHARED_BULKHDR_LEN, laid out at
 /// compile time (C builds them in createSharedObjects()); the header of
 /// n is the first 4 bytes when n < 10, else all 5. (no C twin)
-const fn make_shared_hdrs(prefix: u8) -> [[u8; 5]; 32] {
-    let mut out = [[0u8; 5]; 32];
+const fn make_shared_hdrs(prefix: u8) -> [[u8; 5]; OBJ_SHARED_BULKHDR_LEN] {
+    let mut out = [[0u8; 5]; OBJ_SHARED_BULKHDR_LEN];
     let mut n = 0;
-    while n < 32 {
+    while n < OBJ_SHARED_BULKHDR_LEN {
         if n < 10 {
             out[n] = [prefix, b'0' + n as u8, b'\r', b'\n', 0];
         } else {
@@ -535,9 +535,44 @@ const fn make_shared_hdrs(prefix: u8) -> [[u8; 5]; 32] {
 }
 
 /// C: shared.mbulkhdr
-static SHARED_MBULKHDR: [[u8; 5]; 32] = make_shared_hdrs(b'*');
+static SHARED_MBULKHDR: [[u8; 5]; OBJ_SHARED_BULKHDR_LEN] =
+    make_shared_hdrs(b'*');
 /// C: shared.bulkhdr
-static SHARED_BULKHDR: [[u8; 5]; 32] = make_shared_hdrs(b'$');
+static SHARED_BULKHDR: [[u8; 5]; OBJ_SHARED_BULKHDR_LEN] =
+    make_shared_hdrs(b'$');
+
+/// The shared "*<n>\r\n" or "$<n>\r\n" (prefix `*` or `$`), if `n` is
+/// small enough to have one. (no C twin: C indexes shared.mbulkhdr[n])
+pub fn shared_hdr(prefix: u8, n: i64) -> Option<&'static [u8]> {
+    let hdrs = match prefix {
+        b'*' => &SHARED_MBULKHDR,
+        b'$' => &SHARED_BULKHDR,
+        _ => return None,
+    };
+    let n = usize::try_from(n).ok().filter(|&n| n < OBJ_SHARED_BULKHDR_LEN)?;
+    Some(&hdrs[n][..if n < 10 { 4 } else { 5 }])
+}
+
+/// Appends "<prefix><n>\r\n" to a protocol buffer being built outside
+/// a client (the replication stream, a Pub/Sub message), as
+/// addReplyLongLongWithPrefix() would to a client. (no C twin)
+pub fn push_long_long_with_prefix(out: &mut Vec<u8>, n: i64, prefix: u8) {
+    if let Some(hdr) = shared_hdr(prefix, n) {
+        out.extend_from_slice(hdr);
+        return;
+    }
+    out.push(prefix);
+    out.extend_from_slice(crate::object::ll2string_buf(&mut [0; 20], n));
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends a bulk string to such a buffer, as addReplyBulk() would to a
+/// client. (no C twin)
+pub fn push_bulk(out: &mut Vec<u8>, s: &[u8]) {
+    push_long_long_with_prefix(out, s.len() as i64, b'$');
+    out.extend_from_slice(s);
+    out.extend_from_slice(b"\r\n");
+}
 
 /// Add a long long as integer reply or bulk len / multi bulk count.
 /// Basically this is used to output <prefix><long long><crlf>.
@@ -547,13 +582,8 @@ pub fn add_reply_long_long_with_prefix(c: &mut Client, ll: i64, prefix: u8) {
     // Things like $3\r\n or *2\r\n are emitted very often by the protocol
     // so we have a few shared objects to use if the integer is small like
     // it is most of the times.
-    if (prefix == b'*' || prefix == b'$')
-        && (0..OBJ_SHARED_BULKHDR_LEN).contains(&ll)
-    {
-        let hdrs =
-            if prefix == b'*' { &SHARED_MBULKHDR } else { &SHARED_BULKHDR };
-        let len = if ll < 10 { 4 } else { 5 };
-        add_reply(c, &hdrs[ll as usize][..len]);
+    if let Some(hdr) = shared_hdr(prefix, ll) {
+        add_reply(c, hdr);
         return;
     }
     let mut buf = [0u8; 24];

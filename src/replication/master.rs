@@ -111,21 +111,16 @@ pub fn replication_feed_slaves(
         16 + argv.iter().map(|a| a.len() + 16).sum::<usize>(),
     );
     // Add the multi bulk reply length.
-    proto.push(b'*');
-    let mut digits = [0u8; 20];
-    let d = crate::object::ll2string_buf(&mut digits, argv.len() as i64);
-    proto.extend_from_slice(d);
-    proto.extend_from_slice(b"\r\n");
+    crate::networking::push_long_long_with_prefix(
+        &mut proto,
+        argv.len() as i64,
+        b'*',
+    );
     for a in argv {
         // We need to feed the buffer with the object as a bulk reply not
         // just as a plain string, so create the $..CRLF payload len and
         // add the final CRLF.
-        proto.push(b'$');
-        let d = crate::object::ll2string_buf(&mut digits, a.len() as i64);
-        proto.extend_from_slice(d);
-        proto.extend_from_slice(b"\r\n");
-        proto.extend_from_slice(a);
-        proto.extend_from_slice(b"\r\n");
+        crate::networking::push_bulk(&mut proto, a);
     }
 
     // Write the command to the replication backlog if any.
