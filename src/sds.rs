@@ -67,15 +67,6 @@ impl Sds {
         }
     }
 
-    /// The bytes as an owned Vec, without a copy when they are on the heap.
-    pub fn into_vec(self) -> Vec<u8> {
-        match self {
-            Sds::Inline { len, buf } => buf[..len as usize].to_vec(),
-            Sds::Heap(b) => b.into_vec(),
-            Sds::Raw(v) => *v,
-        }
-    }
-
     /// The bytes the string may hold before it must grow (C: sdsalloc()).
     /// Only a string grown in place has spare room.
     pub fn capacity(&self) -> usize {
@@ -123,12 +114,6 @@ impl From<Vec<u8>> for Sds {
     }
 }
 
-impl From<&Vec<u8>> for Sds {
-    fn from(v: &Vec<u8>) -> Sds {
-        Sds::from(&v[..])
-    }
-}
-
 impl From<Box<[u8]>> for Sds {
     fn from(b: Box<[u8]>) -> Sds {
         if b.len() <= SDS_INLINE_LEN {
@@ -136,18 +121,6 @@ impl From<Box<[u8]>> for Sds {
         } else {
             Sds::Heap(b)
         }
-    }
-}
-
-impl From<&str> for Sds {
-    fn from(s: &str) -> Sds {
-        Sds::from(s.as_bytes())
-    }
-}
-
-impl From<Sds> for Vec<u8> {
-    fn from(s: Sds) -> Vec<u8> {
-        s.into_vec()
     }
 }
 
@@ -181,36 +154,6 @@ impl PartialEq for Sds {
 }
 
 impl Eq for Sds {}
-
-impl PartialEq<[u8]> for Sds {
-    fn eq(&self, other: &[u8]) -> bool {
-        self.as_bytes() == other
-    }
-}
-
-impl PartialEq<&[u8]> for Sds {
-    fn eq(&self, other: &&[u8]) -> bool {
-        self.as_bytes() == *other
-    }
-}
-
-impl PartialEq<Vec<u8>> for Sds {
-    fn eq(&self, other: &Vec<u8>) -> bool {
-        self.as_bytes() == &other[..]
-    }
-}
-
-impl<const N: usize> PartialEq<[u8; N]> for Sds {
-    fn eq(&self, other: &[u8; N]) -> bool {
-        self.as_bytes() == &other[..]
-    }
-}
-
-impl<const N: usize> PartialEq<&[u8; N]> for Sds {
-    fn eq(&self, other: &&[u8; N]) -> bool {
-        self.as_bytes() == &other[..]
-    }
-}
 
 impl PartialOrd for Sds {
     fn partial_cmp(&self, other: &Sds) -> Option<std::cmp::Ordering> {
@@ -265,6 +208,6 @@ mod tests {
         grown.make_mut().extend_from_slice(b"23");
         assert!(matches!(grown, Sds::Raw(_)));
         assert_eq!(grown, Sds::from(&b"key:123"[..]));
-        assert_eq!(grown.clone().into_vec(), b"key:123".to_vec());
+        assert_eq!(grown.to_vec(), b"key:123".to_vec());
     }
 }
