@@ -316,6 +316,18 @@ impl Server {
             .unwrap_or_default()
     }
 
+    /// The process's open file descriptors with what they point to
+    /// (`/proc/<pid>/fd`), sorted: compare before and after a fault to find
+    /// a leaked fd.
+    pub fn open_fds(&self) -> Vec<(u32, String)> {
+        open_fds(self.pid)
+    }
+
+    /// How many file descriptors the process has open.
+    pub fn fd_count(&self) -> usize {
+        self.open_fds().len()
+    }
+
     /// Whether the process is still running (reaps it if it exited).
     pub fn is_alive(&mut self) -> bool {
         self.try_wait().is_none()
@@ -456,6 +468,23 @@ fn ping_answers(addr: SocketAddr) -> bool {
     }
     let mut byte = [0u8; 1];
     matches!(s.read(&mut byte), Ok(1) if byte[0] == b'+' || byte[0] == b'-')
+}
+
+/// The open file descriptors of process `pid` and their link targets
+/// (`socket:[inode]`, a path, `pipe:[inode]`), sorted by fd number.
+pub fn open_fds(pid: u32) -> Vec<(u32, String)> {
+    let dir = format!("/proc/{pid}/fd");
+    let mut out: Vec<(u32, String)> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {dir}: {e}"))
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let fd = e.file_name().to_str()?.parse().ok()?;
+            let target = fs::read_link(e.path()).ok()?;
+            Some((fd, target.to_string_lossy().into_owned()))
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// A port on 127.0.0.1 that was free a moment ago (bind port 0, read it,
