@@ -2289,10 +2289,92 @@ pub fn rdb_load_rio(
 pub fn rdb_load_rio_checked(
     server: &mut RedisServer,
     rdb: &mut Rio,
-    mut rsi: Option<&mut RdbSaveInfo>,
+    rsi: Option<&mut RdbSaveInfo>,
     loading_aof: bool,
 ) -> RdbResult<()> {
+    rdb_load_rio_mode(server, rdb, rsi, loading_aof, false)
+}
+
+/// Reads a whole RDB stream the way rdbLoadRio() does, and fails exactly
+/// where it would fail, without touching the data set: every opcode,
+/// length, string and value is decoded and dropped, keys are checked for
+/// duplicates within their database, and the checksum at the end is
+/// verified. Used on the file received from a master before anything is
+/// flushed (see readSyncBulkPayload() in replication/slave.rs). No event
+/// is processed meanwhile; the master gets its keep-alive newlines as
+/// during a load. (no C twin)
+pub fn rdb_check_rio(server: &mut RedisServer, rdb: &mut Rio) -> RdbResult<()> {
+    rdb_load_rio_mode(server, rdb, None, false, true)
+}
+
+/// The reason a load or check failed, as one line for the log: the
+/// corruption report's reason and where it was found, or the error.
+/// (no C twin)
+pub fn rdb_load_error_reason(err: &RdbLoadError) -> String {
+    match err {
+        RdbLoadError::Err(e) => crate::util::strerror(e),
+        RdbLoadError::Corrupt(c) => {
+            format!("{} (at byte offset {})", c.reason, c.offset)
+        }
+        RdbLoadError::Fatal(msg) => msg.trim_end().to_string(),
+        RdbLoadError::EmptyKey => "Empty key in RDB file".to_string(),
+    }
+}
+
+/// `rdb_check_rio` on the file `filename`. (no C twin)
+pub fn rdb_check_file(
+    server: &mut RedisServer,
+    filename: &str,
+) -> RdbResult<()> {
+    let fp = std::fs::File::open(filename).map_err(RdbLoadError::Err)?;
+    let mut rdb = rio_init_with_file(fp);
+    rdb_check_rio(server, &mut rdb)
+}
+
+/// The hashes of the keys an RDB check has seen, to find a key the file
+/// holds twice (which the load would reject): 8 bytes per key rather than
+/// a copy of each. The hash is keyed at random per check, so the rare
+/// false "duplicate" of two different keys does not repeat on the retry
+/// of the sync. (no C twin)
+struct SeenKeys {
+    state: std::collections::hash_map::RandomState,
+    hashes: Vec<u64>,
+}
+
+impl SeenKeys {
+    fn new() -> SeenKeys {
+        SeenKeys {
+            state: std::collections::hash_map::RandomState::new(),
+            hashes: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, dbid: usize, key: &[u8]) {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = self.state.build_hasher();
+        dbid.hash(&mut h);
+        key.hash(&mut h);
+        self.hashes.push(h.finish());
+    }
+
+    /// Whether two keys added had the same hash (same key, same DB).
+    fn has_duplicate(&mut self) -> bool {
+        self.hashes.sort_unstable();
+        self.hashes.windows(2).any(|w| w[0] == w[1])
+    }
+}
+
+/// The body of rdbLoadRio(); with `check_only` it reads and verifies the
+/// whole stream but changes nothing (see `rdb_check_rio`). (no C twin)
+fn rdb_load_rio_mode(
+    server: &mut RedisServer,
+    rdb: &mut Rio,
+    mut rsi: Option<&mut RdbSaveInfo>,
+    loading_aof: bool,
+    check_only: bool,
+) -> RdbResult<()> {
     let mut dbid: usize = 0;
+    let mut seen = check_only.then(SeenKeys::new);
 
     rdb.update_cksum = if server.rdb_checksum {
         Some(rio_generic_update_checksum)
@@ -2340,7 +2422,11 @@ pub fn rdb_load_rio_checked(
     let mut empty_keys_skipped = 0u64;
 
     loop {
-        rdb_load_progress_callback(server, rdb, &mut last_step);
+        if check_only {
+            rdb_check_progress_callback(server, rdb, &mut last_step);
+        } else {
+            rdb_load_progress_callback(server, rdb, &mut last_step);
+        }
 
         // Read type.
         let t = rdb_load_type(rdb)?;
@@ -2390,6 +2476,9 @@ pub fn rdb_load_rio_checked(
             // selected data base, in order to avoid useless rehashing.
             let db_size = rdb_load_len(rdb, None)?;
             let expires_size = rdb_load_len(rdb, None)?;
+            if check_only {
+                continue;
+            }
             let (db_hint, expires_hint) =
                 (rdb_len_hint(rdb, db_size), rdb_len_hint(rdb, expires_size));
             let db = &mut server.db[dbid];
@@ -2405,7 +2494,9 @@ pub fn rdb_load_rio_checked(
             let auxkey = rdb_load_string_object(rdb)?;
             let auxval = rdb_load_string_object(rdb)?;
 
-            if auxkey.first() == Some(&b'%') {
+            if check_only {
+                // Read and dropped: the load logs and uses them.
+            } else if auxkey.first() == Some(&b'%') {
                 // All the fields with a name staring with '%' are
                 // considered information fields and are logged at startup
                 // with a log level of NOTICE.
@@ -2502,7 +2593,10 @@ pub fn rdb_load_rio_checked(
         // was received from the master. In the latter case, the master is
         // responsible for key expiry. If we would expire keys here, the
         // snapshot taken by the master may not be reflected on the slave.
-        if server.masterhost.is_none()
+        if let Some(seen) = seen.as_mut() {
+            // Checking only: the value was decoded, which is the check.
+            seen.add(dbid, &key);
+        } else if server.masterhost.is_none()
             && !loading_aof
             && expiretime != -1
             && expiretime < now
@@ -2564,22 +2658,53 @@ pub fn rdb_load_rio_checked(
         if server.rdb_checksum {
             let cksum = u64::from_le_bytes(b);
             if cksum == 0 {
-                server_log!(
-                    server,
-                    LL_WARNING,
-                    "RDB file was saved with checksum disabled: no check performed."
-                );
+                if !check_only {
+                    server_log!(
+                        server,
+                        LL_WARNING,
+                        "RDB file was saved with checksum disabled: no check performed."
+                    );
+                }
             } else if cksum != expected {
-                server_log!(
-                    server,
-                    LL_WARNING,
-                    "Wrong RDB checksum. Aborting now."
-                );
+                if !check_only {
+                    server_log!(
+                        server,
+                        LL_WARNING,
+                        "Wrong RDB checksum. Aborting now."
+                    );
+                }
                 return Err(rdb_corrupt!(rdb, "RDB CRC error"));
             }
         }
     }
+    // A key twice in one DB: the load would stop at dbAdd().
+    if let Some(seen) = seen.as_mut() {
+        if seen.has_duplicate() {
+            return Err(rdb_corrupt!(rdb, "Duplicate key in the RDB file"));
+        }
+    }
     Ok(())
+}
+
+/// rdbLoadProgressCallback() for a check (`rdb_check_rio`): refreshes the
+/// cached time and keeps the master from timing us out with a newline,
+/// but serves no events: the check is not a load, the server does not
+/// answer -LOADING meanwhile, and its clients wait as during the flush
+/// that follows. (no C twin)
+fn rdb_check_progress_callback(
+    server: &mut RedisServer,
+    rdb: &Rio,
+    last_step: &mut usize,
+) {
+    let interval = server.loading_process_events_interval_bytes as usize;
+    if interval == 0 || rdb.processed_bytes / interval <= *last_step {
+        return;
+    }
+    *last_step = rdb.processed_bytes / interval;
+    update_cached_time(server);
+    if server.masterhost.is_some() && server.repl_state == REPL_STATE_TRANSFER {
+        crate::replication::replication_send_newline_to_master(server);
+    }
 }
 
 /// C's atoi(): optional spaces and sign, then digits, stopping at the

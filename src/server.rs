@@ -374,9 +374,10 @@ pub struct Client {
     /// patterns a client is interested in (PSUBSCRIBE)
     pub pubsub_patterns: Vec<Vec<u8>>,
     /// The "== CRITICAL ==" line addReplyErrorLength logs for a master or
-    /// replica link, logged when the client is handed back (the reply
-    /// functions have no server at hand). (no C twin)
-    pub critical_error_log: Option<String>,
+    /// replica link, up to the command name, and `lastcmd` when the error
+    /// was added: logged when the client is handed back (the reply
+    /// functions have no server at hand to name the command). (no C twin)
+    pub critical_error_log: Option<(String, Option<usize>)>,
 }
 
 /// One queued command of a MULTI. C: struct multiCmd

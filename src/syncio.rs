@@ -106,9 +106,13 @@ pub fn sync_read(
         match r.read(&mut buf[totread..]) {
             // Short read: the peer closed the connection.
             // Divergence from C: C returns -1 leaving whatever errno an
-            // earlier call set; we report errno 0, which prints as C's
-            // strerror(0), "Success".
-            Ok(0) => return Err(io::Error::from_raw_os_error(0)),
+            // earlier call set. On the replica's handshake that is the
+            // EAGAIN of the event loop's last non-blocking call, so 5.0.14
+            // logs "Resource temporarily unavailable" when the master
+            // hangs up (checked against its binary); we report that errno
+            // so the log reads the same, rather than strerror(0),
+            // "Success". Callers only log it: none retries on it.
+            Ok(0) => return Err(io::Error::from_raw_os_error(libc::EAGAIN)),
             Ok(nread) => totread += nread,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             Err(e) => return Err(e),
@@ -210,10 +214,11 @@ mod tests {
     }
 
     #[test]
-    fn sync_read_reports_a_closed_peer() {
+    fn sync_read_reports_a_closed_peer_as_eagain_like_5_0_14() {
         let (c, s) = pair();
         drop(s);
         let mut b = [0u8; 1];
-        assert!(sync_read(&c, &mut b, 1000).is_err());
+        let e = sync_read(&c, &mut b, 1000).expect_err("closed");
+        assert_eq!(e.raw_os_error(), Some(libc::EAGAIN));
     }
 }

@@ -58,8 +58,9 @@ pub fn reattach_client(server: &mut RedisServer, mut c: Box<Client>) {
     let id = c.id;
     apply_detached_effects(server, &mut c);
     queue_pending_write(server, &mut c);
-    if let Some(line) = c.critical_error_log.take() {
-        server_log!(server, LL_WARNING, "{}", line);
+    if let Some((line, lastcmd)) = c.critical_error_log.take() {
+        let cmdname = lastcmd.map_or("<unknown>", |i| server.commands[i].name);
+        server_log!(server, LL_WARNING, "{} '{}'", line, cmdname);
     }
     if c.reply_bytes != 0 {
         async_close_client_on_output_buffer_limit_reached(server, &mut c);
@@ -400,12 +401,16 @@ pub fn add_reply_error_length(c: &mut Client, s: &[u8]) {
         } else {
             ("replica", "master")
         };
-        c.critical_error_log = Some(format!(
-            "== CRITICAL == This {} is sending an error to its {}: '{}' after processing the command '{}'",
-            from,
-            to,
-            String::from_utf8_lossy(s),
-            "<unknown>"
+        // The command name is looked up when the line is logged (this
+        // function has no server to look it up in): keep c->lastcmd.
+        c.critical_error_log = Some((
+            format!(
+                "== CRITICAL == This {} is sending an error to its {}: '{}' after processing the command",
+                from,
+                to,
+                String::from_utf8_lossy(s)
+            ),
+            c.lastcmd,
         ));
     }
 }

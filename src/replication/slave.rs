@@ -450,6 +450,30 @@ pub fn read_sync_bulk_payload(
     }
 
     if eof_reached {
+        // Divergence from C: 5.0.14 flushes its data set, renames the
+        // received file over dump.rdb and loads it without looking at it
+        // first, so a payload that is damaged (cut short under a matching
+        // `$<len>` or EOF mark, a bad CRC, bytes that are no RDB) costs the
+        // replica its data and, when the load then exits on the
+        // corruption, its dump.rdb too: a restart cannot load. We read the
+        // whole temp file the way the load will (the loader in check-only
+        // mode: structure, every value, duplicate keys, the CRC64) before
+        // anything is flushed or renamed. A bad file is logged with the
+        // reason, removed, and the sync starts over; the old data set and
+        // dump.rdb stay. (5.0 has no repl-diskless-load: diskless
+        // transfers land in the same temp file, so this covers both.)
+        let tmpfile = server.repl_transfer_tmpfile.clone().unwrap_or_default();
+        if let Err(err) = crate::rdb::rdb_check_file(server, &tmpfile) {
+            server_log!(
+                server,
+                LL_WARNING,
+                "Failed trying to load the MASTER synchronization DB from disk: {}. Keeping the old data set and dump.rdb, the synchronization will be retried",
+                crate::rdb::rdb_load_error_reason(&err)
+            );
+            cancel_replication_handshake(server);
+            return;
+        }
+
         // There is no AOF to stop and restart around the load.
 
         // Ensure background save doesn't overwrite synced data
@@ -486,7 +510,6 @@ pub fn read_sync_bulk_payload(
             return;
         }
 
-        let tmpfile = server.repl_transfer_tmpfile.clone().unwrap_or_default();
         if let Err(e) = std::fs::rename(&tmpfile, &server.rdb_filename) {
             server_log!(
                 server,
@@ -660,8 +683,15 @@ pub fn send_synchronous_command(
             Err(e) => Some(
                 format!("-Reading from master: {}", strerror(&e)).into_bytes(),
             ),
-            Ok(line) => {
+            Ok(mut line) => {
                 server.repl_transfer_lastio = server.unixtime;
+                // C returns sdsnew(buf): the reply is a C string, cut at
+                // its first NUL. A line starting with NUL is therefore
+                // empty, which slaveTryPartialResynchronization() takes
+                // for a keep-alive.
+                if let Some(nul) = line.iter().position(|&b| b == 0) {
+                    line.truncate(nul);
+                }
                 Some(line)
             }
         };
@@ -831,16 +861,13 @@ pub fn slave_try_partial_resynchronization(
     }
 
     if reply.starts_with(b"+CONTINUE") {
-        // Partial resync was accepted.
-        server_log!(
-            server,
-            LL_NOTICE,
-            "Successful partial resynchronization with master."
-        );
-
         // Divergence from C: C dereferences the cached master without a
-        // check; a master answering +CONTINUE to "PSYNC ? -1" would crash
-        // it. We treat that as an unexpected reply.
+        // check, so a master answering +CONTINUE to "PSYNC ? -1" crashes
+        // 5.0.14 (checked against its binary). We log it as an
+        // unexpected reply, before any "Successful" line, and drop the
+        // link as for a transient error (PSYNC_TRY_LATER): the master now
+        // streams commands, so falling back to SYNC on this link cannot
+        // work. The next attempt starts over with a new connection.
         let Some(cached_replid) =
             server.cached_master.as_ref().map(|cm| cm.replid)
         else {
@@ -850,8 +877,15 @@ pub fn slave_try_partial_resynchronization(
                 "Unexpected reply to PSYNC from master: {}",
                 cstr(&reply)
             );
-            return PSYNC_NOT_SUPPORTED;
+            return PSYNC_TRY_LATER;
         };
+
+        // Partial resync was accepted.
+        server_log!(
+            server,
+            LL_NOTICE,
+            "Successful partial resynchronization with master."
+        );
 
         // Check the new replication ID advertised by the master. If it
         // changed, we need to set the new ID as primary ID, and set our

@@ -13,6 +13,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_master;
+
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
