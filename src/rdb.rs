@@ -4120,4 +4120,81 @@ mod tests {
         id = (id << 10) | 7;
         assert_eq!(module_type_name_by_id(id), "mytype123");
     }
+
+    /// A server holding `n` string keys in DB 0 and one in DB 2.
+    fn server_with_keys(n: usize) -> RedisServer {
+        let mut server = new_server();
+        for i in 0..n {
+            let k = format!("key:{i}").into_bytes().into();
+            server.db[0]
+                .dict
+                .dict_add(k, try_object_encoding(0, b"value".to_vec()))
+                .unwrap();
+        }
+        server.db[2]
+            .dict
+            .dict_add(
+                b"key:0".to_vec().into(),
+                try_object_encoding(0, b"x".to_vec()),
+            )
+            .unwrap();
+        server
+    }
+
+    #[test]
+    fn rdb_check_rio_accepts_a_good_dump_and_changes_nothing() {
+        let bytes = dump(&server_with_keys(50));
+        let mut s = new_server();
+        rdb_check_rio(&mut s, &mut buf_rio(bytes)).unwrap();
+        assert!(s.db.iter().all(|db| db.dict.dict_size() == 0));
+    }
+
+    #[test]
+    fn rdb_check_rio_rejects_what_the_load_rejects() {
+        let bytes = dump(&server_with_keys(50));
+        // Cut short: every prefix fails, as the load would.
+        for len in [0, 5, 9, bytes.len() / 2, bytes.len() - 9, bytes.len() - 1]
+        {
+            let mut s = new_server();
+            let r = rdb_check_rio(&mut s, &mut buf_rio(bytes[..len].to_vec()));
+            assert!(r.is_err(), "prefix of {len} bytes accepted");
+        }
+        // A bad CRC.
+        let mut bad = bytes.clone();
+        *bad.last_mut().unwrap() ^= 1;
+        match rdb_check_rio(&mut new_server(), &mut buf_rio(bad)) {
+            Err(RdbLoadError::Corrupt(c)) => {
+                assert_eq!(c.reason, "RDB CRC error")
+            }
+            other => panic!("{other:?}"),
+        }
+        // Not an RDB file.
+        let r =
+            rdb_check_rio(&mut new_server(), &mut buf_rio(b"hello".to_vec()));
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn rdb_check_rio_finds_a_key_twice_in_one_db_only() {
+        // The same key in two DBs is fine (server_with_keys has key:0 in
+        // DB 0 and DB 2); twice in one DB is what the load refuses.
+        let mut w = buf_rio(b"REDIS0009".to_vec());
+        for _ in 0..2 {
+            rdb_save_type(&mut w, RDB_TYPE_STRING).unwrap();
+            rdb_save_raw_string(&new_server(), &mut w, b"k").unwrap();
+            rdb_save_raw_string(&new_server(), &mut w, b"v").unwrap();
+        }
+        rdb_save_type(&mut w, RDB_OPCODE_EOF).unwrap();
+        let mut bytes = rio_into_buffer(w);
+        bytes.extend_from_slice(&[0; 8]); // checksum disabled
+        let mut s = new_server();
+        match rdb_check_rio(&mut s, &mut buf_rio(bytes.clone())) {
+            Err(RdbLoadError::Corrupt(c)) => {
+                assert_eq!(c.reason, "Duplicate key in the RDB file")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(rdb_load_rio_checked(&mut s, &mut buf_rio(bytes), None, false)
+            .is_err());
+    }
 }

@@ -493,6 +493,17 @@ fn garbage_payload_keeps_data() {
     );
 }
 
+#[test]
+fn rdb_with_a_key_twice_keeps_data() {
+    // Checksum 0 (disabled): only the structure can tell.
+    let mut rdb = b"REDIS0009".to_vec();
+    for _ in 0..2 {
+        rdb.extend_from_slice(b"\x00\x01k\x01v");
+    }
+    rdb.extend_from_slice(b"\xff\0\0\0\0\0\0\0\0");
+    rejected_payload_keeps_data(&rdb, false, "Duplicate key in the RDB file");
+}
+
 // --------------------------- partial resync ---------------------------
 
 /// A replica synced with the fake master at offset 100, with the link
