@@ -370,6 +370,25 @@ fn huge_bulk_length_then_close_keeps_data() {
 }
 
 #[test]
+fn negative_bulk_length_is_refused() {
+    // 5.0.14 hands read(2) the negative rest as a huge count into a 4 KiB
+    // stack buffer: oxredis only.
+    for bin in binaries(false) {
+        let mut case = Case::start(&bin, &[]);
+        let (mut link, _) = case.handshake();
+        link.full_resync(REPLID, 0);
+        link.send(b"$-1\r\n");
+        link.send(&[b'x'; 8192]);
+        case.wait_log(
+            "Bad protocol from MASTER, negative bulk length (we received '$-1')",
+        );
+        assert!(link.wait_closed(WAIT), "the replica closes the link");
+        case.assert_data_kept();
+        case.retry_and_sync();
+    }
+}
+
+#[test]
 fn payload_shorter_than_its_length_keeps_data() {
     for bin in binaries(true) {
         let mut case = Case::start(&bin, &[]);

@@ -311,6 +311,20 @@ pub fn read_sync_bulk_payload(
         } else {
             server.repl_transfer_usemark = false;
             server.repl_transfer_size = strtoll(&line[1..]);
+            // Divergence from C: C takes a negative length as it comes and
+            // passes the negative rest to read(2) as a huge count, with a
+            // 4 KiB buffer on the stack. We refuse it as bad protocol.
+            if server.repl_transfer_size < 0 {
+                server_log!(
+                    server,
+                    LL_WARNING,
+                    "Bad protocol from MASTER, negative bulk length (we received '{}')",
+                    cstr(&line)
+                );
+                server.repl_transfer_size = -1;
+                cancel_replication_handshake(server); // goto error
+                return;
+            }
             server_log!(
                 server,
                 LL_NOTICE,
