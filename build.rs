@@ -28,8 +28,9 @@ fn main() {
         out.push_str(&format!("    ({path:?}, {c:?}),\n"));
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("c_twins.rs");
+    let dest =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+            .join("c_twins.rs");
     fs::write(dest, out).expect("write c_twins.rs");
 }
 
@@ -74,7 +75,9 @@ fn scan(p: &Path, twins: &mut Vec<(String, String)>) {
                 .split_whitespace()
                 .nth(1)
                 .and_then(|w| w.strip_suffix("()"))
-                .filter(|w| w.chars().all(|ch| ch == '_' || ch.is_alphanumeric()))
+                .filter(|w| {
+                    w.chars().all(|ch| ch == '_' || ch.is_alphanumeric())
+                })
                 .map(str::to_string);
             continue;
         }

@@ -500,6 +500,7 @@ pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
     } else if is("oom") {
         // Divergence from C: C asks zmalloc for ULONG_MAX bytes and dies in
         // the out of memory handler; we log as that handler does and abort.
+        // C does not catch SIGABRT; we do, so a bug report follows.
         server_log!(
             server,
             LL_WARNING,
@@ -773,11 +774,22 @@ pub fn _server_assert(
 ) -> ! {
     bug_report_start(server);
     server_log!(server, LL_WARNING, "=== ASSERTION FAILED ===");
-    server_log!(server, LL_WARNING, "==> {}:{} '{}' is not true", file, line, estr);
+    server_log!(
+        server,
+        LL_WARNING,
+        "==> {}:{} '{}' is not true",
+        file,
+        line,
+        estr
+    );
     if let Ok(mut a) = ASSERT_FAILED.lock() {
         *a = Some((estr.to_string(), file.to_string(), line));
     }
-    server_log!(server, LL_WARNING, "(forcing SIGSEGV to print the bug report.)");
+    server_log!(
+        server,
+        LL_WARNING,
+        "(forcing SIGSEGV to print the bug report.)"
+    );
     force_sigsegv()
 }
 
@@ -819,7 +831,12 @@ pub fn server_log_object_debug_info(server: &RedisServer, o: &RObj) {
     );
     match &o.ptr {
         Value::Str(s) if o.encoding != OBJ_ENCODING_INT => {
-            server_log!(server, LL_WARNING, "Object raw string len: {}", s.len());
+            server_log!(
+                server,
+                LL_WARNING,
+                "Object raw string len: {}",
+                s.len()
+            );
             if s.len() < 4096 {
                 let repr = crate::util::sdscatrepr(s);
                 server_log!(
@@ -896,19 +913,34 @@ pub fn _server_panic(
     }
     let fmtmsg = &msg[..end];
     bug_report_start(server);
-    server_log!(server, LL_WARNING, "------------------------------------------------");
+    server_log!(
+        server,
+        LL_WARNING,
+        "------------------------------------------------"
+    );
     server_log!(
         server,
         LL_WARNING,
         "!!! Software Failure. Press left mouse button to continue"
     );
-    server_log!(server, LL_WARNING, "Guru Meditation: {} #{}:{}", fmtmsg, file, line);
+    server_log!(
+        server,
+        LL_WARNING,
+        "Guru Meditation: {} #{}:{}",
+        fmtmsg,
+        file,
+        line
+    );
     server_log!(
         server,
         LL_WARNING,
         "(forcing SIGSEGV in order to print the stack trace)"
     );
-    server_log!(server, LL_WARNING, "------------------------------------------------");
+    server_log!(
+        server,
+        LL_WARNING,
+        "------------------------------------------------"
+    );
     force_sigsegv()
 }
 
@@ -968,7 +1000,8 @@ fn log_registers(server: &RedisServer, uc: *mut libc::c_void) {
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     if !uc.is_null() {
         // SAFETY: as in get_mcontext_eip.
-        let g = unsafe { &(*(uc as *const libc::ucontext_t)).uc_mcontext.gregs };
+        let g =
+            unsafe { &(*(uc as *const libc::ucontext_t)).uc_mcontext.gregs };
         let r = |i: usize| g[i] as u64;
         // Linux AMD64
         server_log!(
@@ -1134,17 +1167,28 @@ fn log_current_client(server: &mut RedisServer) {
     let Some(cc) = current_client_for_handler(server) else {
         return;
     };
-    server_log_raw(server, LL_WARNING | LL_RAW, "\n------ CURRENT CLIENT INFO ------\n");
+    server_log_raw(
+        server,
+        LL_WARNING | LL_RAW,
+        "\n------ CURRENT CLIENT INFO ------\n",
+    );
     let client = cat_client_info_string(server, cc);
     server_log!(server, LL_WARNING | LL_RAW, "{}\n", client);
     for (j, arg) in cc.argv.iter().enumerate() {
-        server_log!(server, LL_WARNING | LL_RAW, "argv[{}]: '{}'\n", j, c_str(arg));
+        server_log!(
+            server,
+            LL_WARNING | LL_RAW,
+            "argv[{}]: '{}'\n",
+            j,
+            c_str(arg)
+        );
     }
     // Check if the first argument, usually a key, is found inside the
     // selected DB, and if so print info about the associated object.
     if cc.argv.len() >= 2 {
         let key = &cc.argv[1];
-        if let Some(de) = server.db.get(cc.db).and_then(|db| db.dict.find(key)) {
+        if let Some(de) = server.db.get(cc.db).and_then(|db| db.dict.find(key))
+        {
             server_log!(
                 server,
                 LL_WARNING,
@@ -1248,7 +1292,12 @@ fn sigsegv_report(
         sig
     );
     if !eip.is_null() {
-        server_log!(server, LL_WARNING, "Crashed running the instruction at: {:p}", eip);
+        server_log!(
+            server,
+            LL_WARNING,
+            "Crashed running the instruction at: {:p}",
+            eip
+        );
     }
     if (sig == libc::SIGSEGV || sig == libc::SIGBUS) && !info.is_null() {
         // SAFETY: `info` is the siginfo_t the kernel passed to an
@@ -1263,17 +1312,36 @@ fn sigsegv_report(
         },
         Err(_) => ("(null)".to_string(), "(null)".to_string(), 0),
     };
-    server_log!(server, LL_WARNING, "Failed assertion: {} ({}:{})", estr, file, line);
+    server_log!(
+        server,
+        LL_WARNING,
+        "Failed assertion: {} ({}:{})",
+        estr,
+        file,
+        line
+    );
 
     // Log the stack trace
-    server_log_raw(server, LL_WARNING | LL_RAW, "\n------ STACK TRACE ------\n");
+    server_log_raw(
+        server,
+        LL_WARNING | LL_RAW,
+        "\n------ STACK TRACE ------\n",
+    );
     log_stack_trace(secret);
 
     // Log INFO and CLIENT LIST
-    server_log_raw(server, LL_WARNING | LL_RAW, "\n------ INFO OUTPUT ------\n");
+    server_log_raw(
+        server,
+        LL_WARNING | LL_RAW,
+        "\n------ INFO OUTPUT ------\n",
+    );
     let infostring = gen_redis_info_string(server, b"all");
     server_log_raw(server, LL_WARNING | LL_RAW, &infostring);
-    server_log_raw(server, LL_WARNING | LL_RAW, "\n------ CLIENT LIST OUTPUT ------\n");
+    server_log_raw(
+        server,
+        LL_WARNING | LL_RAW,
+        "\n------ CLIENT LIST OUTPUT ------\n",
+    );
     let clients = all_clients_info_for_report(server);
     server_log_raw(server, LL_WARNING | LL_RAW, &clients);
 
@@ -1333,6 +1401,7 @@ pub fn panic_hook(info: &std::panic::PanicHookInfo<'_>) {
 /// handles with sigsegvHandler, and the panic hook. (no C twin: the
 /// HAVE_BACKTRACE part of setupSignalHandlers)
 pub fn setup_sigsegv_handlers() {
+    setup_handler_stack();
     // SAFETY: installing handlers with sigaction; no other thread exists.
     // The handler writes its report and ends the process (see
     // sigsegv_handler); SA_RESETHAND makes a second fault inside it fatal
@@ -1340,10 +1409,20 @@ pub fn setup_sigsegv_handlers() {
     unsafe {
         let mut act: libc::sigaction = std::mem::zeroed();
         libc::sigemptyset(&mut act.sa_mask);
-        act.sa_flags = libc::SA_NODEFER | libc::SA_RESETHAND | libc::SA_SIGINFO;
+        // Divergence from C: SA_ONSTACK, on the stack of
+        // setup_handler_stack, so that a stack overflow (which Rust's
+        // runtime would report, but this handler replaces its own) still
+        // gets a report.
+        act.sa_flags = libc::SA_NODEFER
+            | libc::SA_RESETHAND
+            | libc::SA_SIGINFO
+            | libc::SA_ONSTACK;
         act.sa_sigaction = sigsegv_handler
-            as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
-            as libc::sighandler_t;
+            as extern "C" fn(
+                libc::c_int,
+                *mut libc::siginfo_t,
+                *mut libc::c_void,
+            ) as libc::sighandler_t;
         libc::sigaction(libc::SIGSEGV, &act, std::ptr::null_mut());
         libc::sigaction(libc::SIGBUS, &act, std::ptr::null_mut());
         libc::sigaction(libc::SIGFPE, &act, std::ptr::null_mut());
@@ -1356,12 +1435,53 @@ pub fn setup_sigsegv_handlers() {
     std::panic::set_hook(Box::new(panic_hook));
 }
 
+/// Size of the handlers' alternate stack: reading the debug info takes
+/// far more than the few pages Rust's runtime gives its own. (no C twin)
+const HANDLER_STACK_SIZE: usize = 4 << 20;
+
+/// Gives the thread an alternate signal stack, with a guard page below
+/// it, for the handlers installed with SA_ONSTACK. (no C twin)
+fn setup_handler_stack() {
+    let page = 4096;
+    // SAFETY: an anonymous private mapping (only touched pages cost
+    // memory), never unmapped: the kernel may switch to it at any signal.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            HANDLER_STACK_SIZE + page,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return; // the handlers then run on the thread's stack
+    }
+    // SAFETY: the lowest page of our own mapping becomes the guard page;
+    // sigaltstack reads the struct and records the rest as the stack.
+    unsafe {
+        libc::mprotect(p, page, libc::PROT_NONE);
+        let ss = libc::stack_t {
+            ss_sp: (p as usize + page) as *mut libc::c_void,
+            ss_flags: 0,
+            ss_size: HANDLER_STACK_SIZE,
+        };
+        libc::sigaltstack(&ss, std::ptr::null_mut());
+    }
+}
+
 // ==================== Logging functions for debugging =====================
 
 /// Logs `value` as hex, 32 bytes a line.
 ///
 /// C: debug.c serverLogHexDump()
-pub fn server_log_hex_dump(server: &RedisServer, level: i32, descr: &str, value: &[u8]) {
+pub fn server_log_hex_dump(
+    server: &RedisServer,
+    level: i32,
+    descr: &str,
+    value: &[u8],
+) {
     const CHARSET: &[u8; 16] = b"0123456789abcdef";
     server_log!(server, level, "{} (hexdump of {} bytes):", descr, value.len());
     let mut buf = String::with_capacity(64);
@@ -1438,7 +1558,7 @@ pub fn enable_watchdog(server: &mut RedisServer, period: i32) {
         // handler, so that the list lives in jemalloc and the handler's
         // arena holds nothing that outlives the handler. Address 1 is in
         // no library, so no debug info is read.
-        backtrace::resolve(1 as *mut libc::c_void, |_| {});
+        backtrace::resolve(std::ptr::dangling_mut::<libc::c_void>(), |_| {});
         // Watchdog was actually disabled, so we have to setup the signal
         // handler.
         // SAFETY: installs the SIGALRM handler; no other thread exists.
@@ -1448,13 +1568,13 @@ pub fn enable_watchdog(server: &mut RedisServer, period: i32) {
         unsafe {
             let mut act: libc::sigaction = std::mem::zeroed();
             libc::sigemptyset(&mut act.sa_mask);
-            // Divergence from C: no SA_ONSTACK. The only alternate stack
-            // is the small one Rust's runtime sets up for its stack
-            // overflow report, too small to read the debug info on.
-            act.sa_flags = libc::SA_SIGINFO;
+            act.sa_flags = libc::SA_ONSTACK | libc::SA_SIGINFO;
             act.sa_sigaction = watchdog_signal_handler
-                as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
-                as libc::sighandler_t;
+                as extern "C" fn(
+                    libc::c_int,
+                    *mut libc::siginfo_t,
+                    *mut libc::c_void,
+                ) as libc::sighandler_t;
             libc::sigaction(libc::SIGALRM, &act, std::ptr::null_mut());
         }
     }
@@ -1520,7 +1640,9 @@ pub struct HandlerSafeAlloc;
 
 fn in_handler_arena(p: *mut u8) -> bool {
     let base = HANDLER_ARENA_BASE.load(Relaxed);
-    base != 0 && (p as usize) >= base && (p as usize) < base + HANDLER_ARENA_SIZE
+    base != 0
+        && (p as usize) >= base
+        && (p as usize) < base + HANDLER_ARENA_SIZE
 }
 
 fn handler_arena_alloc(layout: Layout) -> *mut u8 {
@@ -1607,21 +1729,31 @@ unsafe impl GlobalAlloc for HandlerSafeAlloc {
     }
 
     #[inline]
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+    unsafe fn realloc(
+        &self,
+        ptr: *mut u8,
+        layout: Layout,
+        new_size: usize,
+    ) -> *mut u8 {
         if HANDLER_ARENA_BASE.load(Relaxed) != 0
             && (in_handler_arena(ptr) || HANDLER_ARENA_ON.load(Relaxed))
         {
             // SAFETY: the caller guarantees new_size, with this alignment,
             // is a valid layout.
-            let new_layout =
-                unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+            let new_layout = unsafe {
+                Layout::from_size_align_unchecked(new_size, layout.align())
+            };
             // SAFETY: new_layout has a non-zero size, as realloc requires.
             let new = unsafe { self.alloc(new_layout) };
             if !new.is_null() {
                 // SAFETY: both blocks are valid for the smaller size and
                 // do not overlap (the new one is fresh).
                 unsafe {
-                    std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size))
+                    std::ptr::copy_nonoverlapping(
+                        ptr,
+                        new,
+                        layout.size().min(new_size),
+                    )
                 };
                 // SAFETY: ptr came from this allocator with `layout`.
                 unsafe { self.dealloc(ptr, layout) };

@@ -5,7 +5,8 @@
 #[global_allocator]
 // While a signal handler writes a bug report or a watchdog trace, its
 // allocations go to an arena of their own (debug.rs).
-static GLOBAL: oxredis::debug::HandlerSafeAlloc = oxredis::debug::HandlerSafeAlloc;
+static GLOBAL: oxredis::debug::HandlerSafeAlloc =
+    oxredis::debug::HandlerSafeAlloc;
 
 fn main() {
     oxredis::server::main();

@@ -1024,7 +1024,12 @@ macro_rules! server_assert {
     ($server:expr, $cond:expr) => {{
         if !($cond) {
             let s: &$crate::server::RedisServer = &$server;
-            $crate::debug::_server_assert(s, stringify!($cond), file!(), line!())
+            $crate::debug::_server_assert(
+                s,
+                stringify!($cond),
+                file!(),
+                line!(),
+            )
         }
     }};
 }

@@ -203,7 +203,10 @@ fn rust_panic_writes_the_report_to_the_logfile() {
 #[test]
 fn watchdog_logs_a_stack_trace_naming_debug_command() {
     let mut server = Server::start(&[]);
-    assert_eq!(server.cmd_str(&["CONFIG", "SET", "watchdog-period", "200"]), "OK");
+    assert_eq!(
+        server.cmd_str(&["CONFIG", "SET", "watchdog-period", "200"]),
+        "OK"
+    );
     let got = server.cmd(&["CONFIG", "GET", "watchdog-period"]);
     assert!(format!("{got:?}").contains("200"), "{got:?}");
     assert_eq!(server.cmd_str(&["DEBUG", "SLEEP", "1"]), "OK");
@@ -224,7 +227,10 @@ fn watchdog_logs_a_stack_trace_naming_debug_command() {
     assert!(server.is_alive());
 
     // Disabled at run time: no new report.
-    assert_eq!(server.cmd_str(&["CONFIG", "SET", "watchdog-period", "0"]), "OK");
+    assert_eq!(
+        server.cmd_str(&["CONFIG", "SET", "watchdog-period", "0"]),
+        "OK"
+    );
     let n = server.log().matches("WATCHDOG TIMER EXPIRED").count();
     assert_eq!(server.cmd_str(&["DEBUG", "SLEEP", "0.5"]), "OK");
     assert_eq!(server.log().matches("WATCHDOG TIMER EXPIRED").count(), n);
@@ -234,7 +240,10 @@ fn watchdog_logs_a_stack_trace_naming_debug_command() {
 fn watchdog_period_is_at_least_two_cron_periods() {
     // enableWatchdog(): min_period = (1000/hz)*2, 200 ms at hz 10.
     let server = Server::start(&[]);
-    assert_eq!(server.cmd_str(&["CONFIG", "SET", "watchdog-period", "10"]), "OK");
+    assert_eq!(
+        server.cmd_str(&["CONFIG", "SET", "watchdog-period", "10"]),
+        "OK"
+    );
     let got = server.cmd(&["CONFIG", "GET", "watchdog-period"]);
     assert!(
         format!("{got:?}").contains("200"),
@@ -246,7 +255,10 @@ fn watchdog_period_is_at_least_two_cron_periods() {
 fn second_sigint_during_save_removes_the_temp_rdb() {
     let mut server = Server::start(&[]);
     // Enough data for SAVE to take a while.
-    assert_eq!(server.cmd_str(&["DEBUG", "POPULATE", "400000", "key", "500"]), "OK");
+    assert_eq!(
+        server.cmd_str(&["DEBUG", "POPULATE", "400000", "key", "500"]),
+        "OK"
+    );
     let tmp = server.dir().join(format!("temp-{}.rdb", server.pid()));
     let _c = send(&server, &["SAVE"]);
     let t0 = Instant::now();
