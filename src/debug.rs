@@ -743,6 +743,9 @@ pub static CURRENT_CLIENT_FOR_HANDLER: AtomicPtr<Client> =
 /// `server_panic!` only holds `&RedisServer`.
 static BUG_REPORT_START: AtomicBool = AtomicBool::new(false);
 
+/// Set once sigsegv_handler starts its report. (no C twin)
+static IN_SIGSEGV_REPORT: AtomicBool = AtomicBool::new(false);
+
 /// C: server.assert_failed, server.assert_file, server.assert_line: what
 /// _serverAssert() leaves for the SIGSEGV handler to print.
 static ASSERT_FAILED: Mutex<Option<(String, String, u32)>> = Mutex::new(None);
@@ -983,12 +986,29 @@ fn get_mcontext_eip(uc: *mut libc::c_void) -> *mut libc::c_void {
 /// C: debug.c logStackContent()
 fn log_stack_content(server: &RedisServer, sp: *const usize) {
     for i in (0..16).rev() {
-        // SAFETY: `sp` is the stack pointer of the interrupted code; the
-        // 16 words above it are that thread's live stack, mapped and
-        // readable (C reads the same words).
-        let val = unsafe { std::ptr::read_volatile(sp.add(i)) };
         let addr = sp as usize + i * std::mem::size_of::<usize>();
-        server_log!(server, LL_WARNING, "({:016x}) -> {:016x}", addr, val);
+        // Divergence from C: C dereferences sp[i]; after a stack overflow
+        // the stack pointer is in the guard page and that faults again,
+        // ending the report here. process_vm_readv reports EFAULT instead.
+        let mut val: usize = 0;
+        let local = libc::iovec {
+            iov_base: &mut val as *mut usize as *mut libc::c_void,
+            iov_len: std::mem::size_of::<usize>(),
+        };
+        let remote = libc::iovec {
+            iov_base: addr as *mut libc::c_void,
+            iov_len: std::mem::size_of::<usize>(),
+        };
+        // SAFETY: a system call that copies one word of our own address
+        // space into `val`, or fails with EFAULT; it never faults.
+        let n = unsafe {
+            libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0)
+        };
+        if n == std::mem::size_of::<usize>() as isize {
+            server_log!(server, LL_WARNING, "({:016x}) -> {:016x}", addr, val);
+        } else {
+            server_log!(server, LL_WARNING, "({:016x}) -> (unreadable)", addr);
+        }
     }
 }
 
@@ -1251,7 +1271,10 @@ pub extern "C" fn sigsegv_handler(
     // crash may have happened inside jemalloc, holding its locks.
     HANDLER_ARENA_ON.store(true, Relaxed);
     let sp = SERVER_FOR_HANDLER.load(Relaxed);
-    if !sp.is_null() {
+    // A crash while writing the report (a panic in it ends up here too,
+    // through _server_panic) goes straight to the default action.
+    let first = !IN_SIGSEGV_REPORT.swap(true, Relaxed);
+    if !sp.is_null() && first {
         // SAFETY: main() published a pointer to the server, which lives
         // until exit. The code it interrupted may hold `&mut` to it; that
         // code never runs again (this handler ends the process), so the

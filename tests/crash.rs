@@ -200,6 +200,57 @@ fn rust_panic_writes_the_report_to_the_logfile() {
     }
 }
 
+/// The child half of `stack_overflow_writes_the_report`: like
+/// `rust_panic_child`, but recurses until the stack is exhausted.
+#[test]
+fn stack_overflow_child() {
+    let Ok(logfile) = std::env::var("OXREDIS_OVERFLOW_LOG") else { return };
+    let mut server = oxredis::server::init_server_config();
+    server.logfile = logfile;
+    server.port = util::free_port() as i32;
+    oxredis::debug::SERVER_FOR_HANDLER
+        .store(&mut server, std::sync::atomic::Ordering::Relaxed);
+    oxredis::server::init_server(&mut server);
+    #[inline(never)]
+    fn deep(n: u64) -> u64 {
+        let buf = std::hint::black_box([n; 64]);
+        if n == 0 {
+            0
+        } else {
+            deep(n - 1) + buf[3]
+        }
+    }
+    println!("{}", deep(std::hint::black_box(u64::MAX)));
+}
+
+#[test]
+fn stack_overflow_writes_the_report() {
+    // The handler runs on an alternate stack, so a stack overflow (Rust's
+    // runtime would report it, but our SIGSEGV handler replaces its own)
+    // still gets the bug report.
+    let dir = util::make_temp_dir();
+    let logfile = dir.join("overflow.log");
+    let exe = std::env::current_exe().expect("current_exe");
+    let status = std::process::Command::new(exe)
+        .args(["--exact", "stack_overflow_child", "--nocapture"])
+        .env("OXREDIS_OVERFLOW_LOG", &logfile)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run child");
+    assert_eq!(status.signal(), Some(libc::SIGSEGV), "{status:?}");
+    let log = std::fs::read_to_string(&logfile).expect("read overflow.log");
+    let _ = std::fs::remove_dir_all(&dir);
+    for want in [
+        "Redis 5.0.14 crashed by signal: 11",
+        "------ STACK TRACE ------",
+        "crash::stack_overflow_child::deep",
+        "=== REDIS BUG REPORT END.",
+    ] {
+        assert!(log.contains(want), "{want:?} missing in:\n{log}");
+    }
+}
+
 #[test]
 fn watchdog_logs_a_stack_trace_naming_debug_command() {
     let mut server = Server::start(&[]);
