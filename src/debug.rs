@@ -1091,6 +1091,12 @@ include!(concat!(env!("OUT_DIR"), "/c_twins.rs"));
 /// line per function, inlined ones included, each with its C twin and its
 /// place in the source. (no C twin: C's backtrace_symbols_fd())
 fn log_frame_symbols(fd: i32, ip: *mut libc::c_void) {
+    // Divergence from C: backtrace_symbols_fd() prints
+    // `./redis-server *:6379(debugCommand+0x1d3)[0x55f7b1d3b3b3]`, one line
+    // per address, from the dynamic symbol table. We print
+    // `0x55f7b1d3b3b3 oxredis::debug::debug_command (C: debugCommand)
+    // src/debug.rs:631`, one line per function, so that frames inlined by
+    // LTO are not lost; the C name is still there for a grep.
     let mut lines: Vec<String> = Vec::new();
     // SAFETY: resolving takes no lock, so it must not race with another
     // resolve; the only callers are the handlers below, which do not run
