@@ -1592,8 +1592,35 @@ pub fn rdb_save_background(
 ///
 /// C: rdb.c rdbRemoveTempFile()
 pub fn rdb_remove_temp_file(childpid: i32) {
-    let tmpfile = format!("temp-{}.rdb", childpid);
-    let _ = std::fs::remove_file(tmpfile);
+    // Builds the name on the stack and calls unlink(2) directly, so that
+    // sigShutdownHandler can call it: no allocation, which would not be
+    // safe in a signal handler that interrupted the allocator.
+    let mut tmpfile = [0u8; 32];
+    let mut i = tmpfile.len() - 1; // tmpfile[31] stays the NUL
+    for b in b".rdb".iter().rev() {
+        i -= 1;
+        tmpfile[i] = *b;
+    }
+    let mut v = childpid.unsigned_abs();
+    loop {
+        i -= 1;
+        tmpfile[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if childpid < 0 {
+        i -= 1;
+        tmpfile[i] = b'-';
+    }
+    for b in b"temp-".iter().rev() {
+        i -= 1;
+        tmpfile[i] = *b;
+    }
+    // SAFETY: tmpfile[i..] is a NUL-terminated name in our own buffer;
+    // unlink(2) is async-signal-safe.
+    unsafe { libc::unlink(tmpfile[i..].as_ptr() as *const libc::c_char) };
 }
 
 /// The name of a module type from its 64-bit id, for the error messages

@@ -1007,17 +1007,30 @@ macro_rules! server_log {
     }};
 }
 
-/// Logs and aborts: serverAssert() and serverPanic() of server.h.
-///
-/// C: debug.c _serverPanic()
+/// serverPanic() of server.h: logs the message with file and line, then
+/// the bug report (debug.rs `_server_panic`), and the process dies.
 #[macro_export]
 macro_rules! server_panic {
     ($server:expr, $($arg:tt)*) => {{
-        let msg = format!($($arg)*);
         let s: &$crate::server::RedisServer = &$server;
-        $crate::server::server_log_raw(s, $crate::server::LL_WARNING,
-            &format!("Guru Meditation: {} #{}:{}", msg, file!(), line!()));
-        std::process::abort();
+        $crate::debug::_server_panic(s, file!(), line!(), &format!($($arg)*))
+    }};
+}
+
+/// serverAssert() of server.h: if `cond` is false, logs it with file and
+/// line, then the bug report (debug.rs `_server_assert`), and dies.
+#[macro_export]
+macro_rules! server_assert {
+    ($server:expr, $cond:expr) => {{
+        if !($cond) {
+            let s: &$crate::server::RedisServer = &$server;
+            $crate::debug::_server_assert(
+                s,
+                stringify!($cond),
+                file!(),
+                line!(),
+            )
+        }
     }};
 }
 
@@ -1352,6 +1365,12 @@ pub fn server_cron(
     _id: i64,
     _data: ClientData,
 ) -> i64 {
+    // Software watchdog: deliver the SIGALRM that will reach the signal
+    // handler if we don't return here fast enough.
+    if server.watchdog_period != 0 {
+        crate::debug::watchdog_schedule_signal(server.watchdog_period);
+    }
+
     // Update the time cache.
     update_cached_time(server);
 
@@ -3901,7 +3920,7 @@ pub fn shutdown_command(server: &mut RedisServer, c: &mut Client) {
 /// The fd serverLogFromHandler writes to: stdout, or the logfile opened
 /// once at start-up (opening a file is not async-signal-safe enough to do
 /// in the handler, as C does).
-static LOG_FD_FOR_HANDLER: std::sync::atomic::AtomicI32 =
+pub(crate) static LOG_FD_FOR_HANDLER: std::sync::atomic::AtomicI32 =
     std::sync::atomic::AtomicI32::new(1);
 /// Mirrors server.loading for the signal handler.
 pub static LOADING_FOR_HANDLER: std::sync::atomic::AtomicBool =
@@ -3910,7 +3929,7 @@ pub static LOADING_FOR_HANDLER: std::sync::atomic::AtomicBool =
 /// Writes "pid:signal-handler (unixtime) msg" with write(2) only.
 ///
 /// C: server.c serverLogFromHandler()
-fn server_log_from_handler(msg: &str) {
+pub(crate) fn server_log_from_handler(msg: &str) {
     fn put(fd: i32, b: &[u8]) {
         // SAFETY: write(2) is async-signal-safe; the buffer is valid for
         // its length.
@@ -3959,6 +3978,12 @@ extern "C" fn sig_shutdown_handler(sig: libc::c_int) {
         && sig == libc::SIGINT
     {
         server_log_from_handler("You insist... exiting now.");
+        // A SAVE may be writing temp-<pid>.rdb right now: do not leave it
+        // behind. (A BGSAVE child writes its own temp-<childpid>.rdb and
+        // renames it when done, as in C.)
+        // SAFETY: getpid is async-signal-safe; rdb_remove_temp_file
+        // builds the name on the stack and only calls unlink(2).
+        crate::rdb::rdb_remove_temp_file(unsafe { libc::getpid() });
         // SAFETY: _exit is async-signal-safe. Exit with an error since
         // this was not a clean shutdown.
         unsafe { libc::_exit(1) };
@@ -3995,6 +4020,7 @@ pub fn setup_signal_handlers(server: &RedisServer) {
         libc::signal(libc::SIGTERM, h);
         libc::signal(libc::SIGINT, h);
     }
+    crate::debug::setup_sigsegv_handlers();
 }
 
 /// C: server.c main()
@@ -4013,6 +4039,10 @@ pub fn main() {
     hashseed.copy_from_slice(&get_random_hex_chars()[..16]);
     crate::dict::dict_set_hash_function_seed(&hashseed);
     let mut server = init_server_config();
+    // The crash handlers and the panic hook reach the server through this
+    // pointer (C: the global `server`); it lives until exit, here.
+    crate::debug::SERVER_FOR_HANDLER
+        .store(&mut server, std::sync::atomic::Ordering::Relaxed);
 
     // Store the executable path and arguments in a safe place in order to
     // be able to restart the server later.

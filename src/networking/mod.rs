@@ -914,6 +914,8 @@ pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
     // If this is marked as current client unset it.
     if server.current_client == Some(c.id) {
         server.current_client = None;
+        crate::debug::CURRENT_CLIENT_FOR_HANDLER
+            .store(std::ptr::null_mut(), std::sync::atomic::Ordering::Relaxed);
     }
     // Certain operations must be done only if the client has an active
     // socket. If the client was already unlinked or if it's a "fake
@@ -1607,6 +1609,10 @@ pub fn process_multibulk_buffer(
 /// C: networking.c processInputBuffer()
 pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
     server.current_client = Some(c.id);
+    // For the crash report (logCurrentClient): C's current_client is a
+    // pointer; ours is an id of a client that is out of the table now.
+    crate::debug::CURRENT_CLIENT_FOR_HANDLER
+        .store(c, std::sync::atomic::Ordering::Relaxed);
 
     // Keep processing while there is something in the input buffer
     while c.qb_pos < c.querybuf.len() {
@@ -1675,6 +1681,8 @@ pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
         c.qb_pos = 0;
     }
     server.current_client = None;
+    crate::debug::CURRENT_CLIENT_FOR_HANDLER
+        .store(std::ptr::null_mut(), std::sync::atomic::Ordering::Relaxed);
 }
 
 /// This is a wrapper for processInputBuffer that also cares about handling
