@@ -830,8 +830,15 @@ pub fn accept_tcp_handler(
                         "Accepting client connection: {}",
                         strerror(&e)
                     );
+                } else {
+                    // Only EAGAIN says the queue is empty. After any
+                    // other error (EMFILE, ENFILE, ECONNABORTED) the
+                    // queued connections are still there and no new
+                    // edge will announce them: the listener stays ready
+                    // and we are called again, as ae's level-triggered
+                    // epoll calls C again.
+                    ae_not_ready(&mut server.el, fd, AE_READABLE);
                 }
-                ae_not_ready(&mut server.el, fd, AE_READABLE);
                 return;
             }
         }
@@ -866,8 +873,15 @@ pub fn accept_unix_handler(
                         "Accepting client connection: {}",
                         strerror(&e)
                     );
+                } else {
+                    // Only EAGAIN says the queue is empty. After any
+                    // other error (EMFILE, ENFILE, ECONNABORTED) the
+                    // queued connections are still there and no new
+                    // edge will announce them: the listener stays ready
+                    // and we are called again, as ae's level-triggered
+                    // epoll calls C again.
+                    ae_not_ready(&mut server.el, fd, AE_READABLE);
                 }
-                ae_not_ready(&mut server.el, fd, AE_READABLE);
                 return;
             }
         }
