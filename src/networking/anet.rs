@@ -206,14 +206,14 @@ fn anet_tcp_generic_connect(
             // the socket() call, or on connect(), we retry with the next
             // entry in servinfo. (A socket dropped on the way out of
             // this block is closed, C's close(s) at the error label.)
-            let s = match Socket::new(Domain::for_address(p), Type::STREAM, None)
-            {
-                Ok(s) => s,
-                Err(e) => {
-                    last_errno = e.raw_os_error().unwrap_or(libc::EINVAL);
-                    continue;
-                }
-            };
+            let s =
+                match Socket::new(Domain::for_address(p), Type::STREAM, None) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        last_errno = e.raw_os_error().unwrap_or(libc::EINVAL);
+                        continue;
+                    }
+                };
             if let Err(e) = anet_set_reuse_addr(&s) {
                 break 'end Err(e);
             }
@@ -277,7 +277,9 @@ fn anet_tcp_generic_connect(
 
     // Handle best effort binding: if a binding address was used, but it is
     // not possible to create a socket, try again without a binding address.
-    if s.is_err() && source_addr.is_some() && flags & ANET_CONNECT_BE_BINDING != 0
+    if s.is_err()
+        && source_addr.is_some()
+        && flags & ANET_CONNECT_BE_BINDING != 0
     {
         anet_tcp_generic_connect(addr, port, None, flags)
     } else {
@@ -590,9 +592,16 @@ mod tests {
         let l = anet_tcp_server(0, Some("127.0.0.1"), 511).expect("listen");
         let port = l.local_addr().expect("addr").port() as i32;
         // 198.51.100.1 (TEST-NET-2) is nobody's local address.
-        let e = anet_tcp_non_block_bind_connect("127.0.0.1", port, "198.51.100.1")
-            .expect_err("bound to a foreign address");
-        assert_eq!(e, AnetErr("bind: Cannot assign requested address".into(), libc::EADDRNOTAVAIL));
+        let e =
+            anet_tcp_non_block_bind_connect("127.0.0.1", port, "198.51.100.1")
+                .expect_err("bound to a foreign address");
+        assert_eq!(
+            e,
+            AnetErr(
+                "bind: Cannot assign requested address".into(),
+                libc::EADDRNOTAVAIL
+            )
+        );
         let s = anet_tcp_non_block_best_effort_bind_connect(
             "127.0.0.1",
             port,
@@ -622,7 +631,10 @@ mod tests {
             // A route exists: only the loopback source is in the way.
             assert_eq!(
                 strict.expect_err("loopback source to a remote host"),
-                AnetErr("creating socket: Invalid argument".into(), libc::EINVAL)
+                AnetErr(
+                    "creating socket: Invalid argument".into(),
+                    libc::EINVAL
+                )
             );
         }
         assert_eq!(best.is_ok(), unbound.is_ok());
