@@ -824,10 +824,12 @@ pub fn accept_tcp_handler(
             }
             Err(e) => {
                 if e.kind() != io::ErrorKind::WouldBlock {
+                    // C logs server.neterr as anetGenericAccept() wrote
+                    // it: "accept: <strerror>".
                     server_log!(
                         server,
                         LL_WARNING,
-                        "Accepting client connection: {}",
+                        "Accepting client connection: accept: {}",
                         strerror(&e)
                     );
                 } else {
@@ -867,10 +869,12 @@ pub fn accept_unix_handler(
             }
             Err(e) => {
                 if e.kind() != io::ErrorKind::WouldBlock {
+                    // C logs server.neterr as anetGenericAccept() wrote
+                    // it: "accept: <strerror>".
                     server_log!(
                         server,
                         LL_WARNING,
-                        "Accepting client connection: {}",
+                        "Accepting client connection: accept: {}",
                         strerror(&e)
                     );
                 } else {
