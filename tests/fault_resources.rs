@@ -377,6 +377,15 @@ fn accept_emfile_keeps_the_listener_ready_for_queued_connections() {
     let highest = before.iter().map(|f| f.0 as u64).max().unwrap();
     let soft = highest.max(before.len() as u64) + 6;
     let room = (soft - before.len() as u64) as usize;
+    let info_fields = ["os", "total_system_memory"];
+    let info = |watch: &mut Conn| -> Vec<String> {
+        let text = watch.bulk(&["INFO"]);
+        info_fields
+            .iter()
+            .map(|f| util::info_field(&text, f).unwrap_or_default())
+            .collect()
+    };
+    let info_before = info(&mut watch);
     let old_soft = set_nofile_of(server.pid(), soft);
 
     // `room` clients fill the fd table; 3 more wait in the backlog.
@@ -391,10 +400,12 @@ fn accept_emfile_keeps_the_listener_ready_for_queued_connections() {
         send_raw(s, b"PING\r\n");
     }
     wait_for(SETTLE, || {
-        server
-            .log()
-            .contains("Accepting client connection: Too many open files")
+        server.log().contains(
+            "Accepting client connection: accept: Too many open files",
+        )
     });
+    // INFO needs no free fd: the OS and the memory size are still there.
+    assert_eq!(info(&mut watch), info_before);
     assert_eq!(
         server.fd_count() as u64,
         soft.min(before.len() as u64 + room as u64)
