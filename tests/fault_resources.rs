@@ -677,6 +677,57 @@ fn stopped_redis_7_replica_over_the_output_buffer_limit() {
     )));
 }
 
+/// A replica that stops reading in the middle of a disk-based transfer
+/// (SEND_BULK: the master streams dump.rdb from an open fd while it
+/// buffers the writes that follow) is closed once those writes pass the
+/// hard limit, and the master closes the dump.rdb it was sending too.
+#[test]
+fn replica_stalled_during_the_rdb_transfer_over_the_output_buffer_limit() {
+    let mut master = Server::start(&[
+        "--repl-diskless-sync",
+        "no",
+        "--repl-timeout",
+        "3600",
+        "--client-output-buffer-limit",
+        "replica",
+        "4mb",
+        "0",
+        "0",
+    ]);
+    // An RDB far larger than the stalled replica's socket buffers.
+    master.cmd(&["DEBUG", "POPULATE", "400000", "key", "128"]);
+    let mut watch = Conn::new(&master);
+    let before = quiet_fds(&master, &mut watch);
+
+    let mut stalled = raw(master.port());
+    send_raw(&mut stalled, b"SYNC\r\n");
+    wait_for(SETTLE, || master.info("slave0").contains("state=send_bulk"));
+    assert!(
+        master.open_fds().iter().any(|(_, p)| p.ends_with("/dump.rdb")),
+        "dump.rdb is not open while it is sent"
+    );
+
+    let big = "x".repeat(4 << 20);
+    let mut con = master.client();
+    for i in 0..4 {
+        let _: () = redis::cmd("SET")
+            .arg("big")
+            .arg(format!("{i}{big}"))
+            .query(&mut con)
+            .unwrap();
+    }
+    drop(con);
+    wait_for(SETTLE, || master.info("connected_slaves") == "0");
+    let log = master.log();
+    assert!(
+        log.contains("scheduled to be closed ASAP for overcoming of output buffer limits."),
+        "{log}"
+    );
+    assert_fds_settle(&master, &mut watch, &before);
+    drop(stalled);
+    assert_healthy(&mut master);
+}
+
 // --------------------------- best-effort bind (anet) ---------------------------
 
 /// What a plain non-blocking connect() from no particular address does
