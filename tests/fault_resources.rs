@@ -281,6 +281,34 @@ fn ten_thousand_clients_then_one_over_maxclients() {
     assert_healthy(&mut server);
 }
 
+/// A replica refused by a master that has no client slot left logs C's
+/// error reply to its PING, retries, and syncs once a slot is free.
+#[test]
+fn replica_refused_at_maxclients_retries_and_syncs() {
+    let mut master = Server::start(&["--maxclients", "2"]);
+    master.cmd(&["SET", "k", "v"]);
+    let mut watch = Conn::new(&master);
+    // Both slots taken (once the connection of `cmd` is gone).
+    wait_for(SETTLE, || connected_clients(&mut watch) == 1);
+    let filler = Conn::new(&master);
+    let mut replica =
+        Server::start(&["--replicaof", "127.0.0.1", &master.port_str()]);
+    wait_for(SETTLE, || {
+        replica.log().contains(
+            "Error reply to PING from master: \
+             '-ERR max number of clients reached'",
+        )
+    });
+    assert_eq!(replica.info("master_link_status"), "down");
+    // One slot for the replica, one for the checks below.
+    drop(filler);
+    drop(watch);
+    wait_for_sync(&master, &replica);
+    assert_eq!(replica.cmd_str(&["GET", "k"]), "v");
+    assert_healthy(&mut master);
+    assert_healthy(&mut replica);
+}
+
 /// adjustOpenFilesLimit(): under a `ulimit -n` too low for maxclients the
 /// server raises the limit if it may, else lowers maxclients, and logs
 /// it with C's exact lines (compared with Redis 5.0.14 when
