@@ -3227,6 +3227,7 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
         let pid = unsafe { libc::waitpid(-1, &mut statloc, libc::WNOHANG) };
         if pid != 0 {
             let exitcode = libc::WEXITSTATUS(statloc);
+            let reaped_rdb_child = pid == server.rdb_child_pid;
             let mut bysignal = 0;
             if libc::WIFSIGNALED(statloc) {
                 bysignal = libc::WTERMSIG(statloc);
@@ -3242,11 +3243,20 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
                     server.rdb_child_pid,
                     -1
                 );
-            } else if pid == server.rdb_child_pid {
-                background_save_done_handler(server, exitcode, bysignal);
+            } else if reaped_rdb_child {
+                // Divergence from C: the child's info is read and its pipe
+                // closed before the done handler runs, not after. The
+                // handler may start the next BGSAVE at once for replicas
+                // that were waiting (updateSlavesWaitingBgsave ->
+                // startBgsaveForReplication), which opens a new pipe: C
+                // then reads the new, empty pipe, leaks the old one's two
+                // fds and closes the new one under its running child, so
+                // that child's copy-on-write size is lost too.
                 if bysignal == 0 && exitcode == 0 {
                     crate::childinfo::receive_child_info(server);
                 }
+                crate::childinfo::close_child_info_pipe(server);
+                background_save_done_handler(server, exitcode, bysignal);
             } else {
                 server_log!(
                     server,
@@ -3256,7 +3266,9 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
                 );
             }
             update_dict_resize_policy(server);
-            crate::childinfo::close_child_info_pipe(server);
+            if !reaped_rdb_child {
+                crate::childinfo::close_child_info_pipe(server);
+            }
         }
     } else {
         // If there is not a background saving/rewrite in progress check if

@@ -819,6 +819,9 @@ pub struct RedisServer {
     pub maxclients: u32,
     /// Max number of memory bytes to use
     pub maxmemory: u64,
+    /// Total memory in system as reported by OS, read once at start-up
+    /// (INFO must not need a free fd to report it).
+    pub system_memory_size: usize,
     /// Policy for key eviction: one of MAXMEMORY_*.
     pub maxmemory_policy: i32,
     /// LFU counter decay factor (minutes per decrement).
@@ -1749,6 +1752,7 @@ pub fn init_server_config() -> RedisServer {
         ready_keys: Vec::new(),
         maxclients: CONFIG_DEFAULT_MAX_CLIENTS,
         maxmemory: 0,
+        system_memory_size: 0,
         maxmemory_policy: CONFIG_DEFAULT_MAXMEMORY_POLICY,
         lfu_decay_time: CONFIG_DEFAULT_LFU_DECAY_TIME,
         proto_max_bulk_len: CONFIG_DEFAULT_PROTO_MAX_BULK_LEN,
@@ -2124,6 +2128,7 @@ pub fn init_server(server: &mut RedisServer) {
     server.clients_paused = false;
     server.db = (0..server.dbnum).map(RedisDb::new).collect();
     update_cached_time(server);
+    server.system_memory_size = crate::util::zmalloc_get_memory_size();
 
     crate::config::adjust_open_files_limit(server);
     let setsize = (server.maxclients + CONFIG_FDSET_INCR) as usize;
@@ -3255,6 +3260,25 @@ fn rusage(who: libc::c_int) -> libc::rusage {
     }
 }
 
+/// C's uname(2), which std does not offer: the system name, release and
+/// machine INFO prints as `os:`. (no C twin)
+fn uname() -> (String, String, String) {
+    // SAFETY: uname only writes into the zeroed struct we own; every field
+    // it fills is a NUL-terminated array inside that struct, and a zeroed
+    // one (if the call failed) is an empty string.
+    let name = unsafe {
+        let mut name: libc::utsname = std::mem::zeroed();
+        libc::uname(&mut name);
+        name
+    };
+    let field = |f: &[libc::c_char]| {
+        let bytes: Vec<u8> =
+            f.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    (field(&name.sysname), field(&name.release), field(&name.machine))
+}
+
 /// The "# Replication" section of INFO. Kept apart so the replica side
 /// (master_host, master_link_status, the transfer figures) reads like the C
 /// it ports. (no C twin: part of genRedisInfoString)
@@ -3410,13 +3434,11 @@ pub fn gen_redis_info_string(
             info.push_str("\r\n");
         }
         sections += 1;
-        // C calls uname(2) once; the kernel publishes the same strings
-        // under /proc/sys/kernel, and the machine is our target arch.
-        let read = |p: &str| {
-            std::fs::read_to_string(p)
-                .map(|s| s.trim_end().to_string())
-                .unwrap_or_default()
-        };
+        // C calls uname(2) once and keeps the answer; a call costs
+        // little and gives the same strings. Unlike reading them from
+        // /proc/sys/kernel, it needs no file descriptor, so INFO still
+        // names the OS when the server has run out of them.
+        let uname = uname();
         let _ = write!(
             info,
             "# Server\r\n\
@@ -3445,9 +3467,9 @@ pub fn gen_redis_info_string(
             0,
             0u64,
             mode,
-            read("/proc/sys/kernel/ostype"),
-            read("/proc/sys/kernel/osrelease"),
-            std::env::consts::ARCH,
+            uname.0,
+            uname.1,
+            uname.2,
             usize::BITS,
             MULTIPLEXING_API,
             ATOMICVAR_API,
@@ -3500,7 +3522,7 @@ pub fn gen_redis_info_string(
     // Memory
     if wants("memory") {
         let zmalloc_used = crate::util::zmalloc_used_memory();
-        let total_system_mem = crate::util::zmalloc_get_memory_size();
+        let total_system_mem = server.system_memory_size;
         // Divergence from C: there is no Lua interpreter, so no Lua memory.
         let memory_lua: i64 = 0;
         let evict_policy = crate::config::evict_policy_to_string(server);

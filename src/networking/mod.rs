@@ -838,14 +838,23 @@ pub fn accept_tcp_handler(
             }
             Err(e) => {
                 if e.kind() != io::ErrorKind::WouldBlock {
+                    // C logs server.neterr as anetGenericAccept() wrote
+                    // it: "accept: <strerror>".
                     server_log!(
                         server,
                         LL_WARNING,
-                        "Accepting client connection: {}",
+                        "Accepting client connection: accept: {}",
                         strerror(&e)
                     );
+                } else {
+                    // Only EAGAIN says the queue is empty. After any
+                    // other error (EMFILE, ENFILE, ECONNABORTED) the
+                    // queued connections are still there and no new
+                    // edge will announce them: the listener stays ready
+                    // and we are called again, as ae's level-triggered
+                    // epoll calls C again.
+                    ae_not_ready(&mut server.el, fd, AE_READABLE);
                 }
-                ae_not_ready(&mut server.el, fd, AE_READABLE);
                 return;
             }
         }
@@ -874,14 +883,23 @@ pub fn accept_unix_handler(
             }
             Err(e) => {
                 if e.kind() != io::ErrorKind::WouldBlock {
+                    // C logs server.neterr as anetGenericAccept() wrote
+                    // it: "accept: <strerror>".
                     server_log!(
                         server,
                         LL_WARNING,
-                        "Accepting client connection: {}",
+                        "Accepting client connection: accept: {}",
                         strerror(&e)
                     );
+                } else {
+                    // Only EAGAIN says the queue is empty. After any
+                    // other error (EMFILE, ENFILE, ECONNABORTED) the
+                    // queued connections are still there and no new
+                    // edge will announce them: the listener stays ready
+                    // and we are called again, as ae's level-triggered
+                    // epoll calls C again.
+                    ae_not_ready(&mut server.el, fd, AE_READABLE);
                 }
-                ae_not_ready(&mut server.el, fd, AE_READABLE);
                 return;
             }
         }
