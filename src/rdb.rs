@@ -1592,8 +1592,35 @@ pub fn rdb_save_background(
 ///
 /// C: rdb.c rdbRemoveTempFile()
 pub fn rdb_remove_temp_file(childpid: i32) {
-    let tmpfile = format!("temp-{}.rdb", childpid);
-    let _ = std::fs::remove_file(tmpfile);
+    // Builds the name on the stack and calls unlink(2) directly, so that
+    // sigShutdownHandler can call it: no allocation, which would not be
+    // safe in a signal handler that interrupted the allocator.
+    let mut tmpfile = [0u8; 32];
+    let mut i = tmpfile.len() - 1; // tmpfile[31] stays the NUL
+    for b in b".rdb".iter().rev() {
+        i -= 1;
+        tmpfile[i] = *b;
+    }
+    let mut v = childpid.unsigned_abs();
+    loop {
+        i -= 1;
+        tmpfile[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if childpid < 0 {
+        i -= 1;
+        tmpfile[i] = b'-';
+    }
+    for b in b"temp-".iter().rev() {
+        i -= 1;
+        tmpfile[i] = *b;
+    }
+    // SAFETY: tmpfile[i..] is a NUL-terminated name in our own buffer;
+    // unlink(2) is async-signal-safe.
+    unsafe { libc::unlink(tmpfile[i..].as_ptr() as *const libc::c_char) };
 }
 
 /// The name of a module type from its 64-bit id, for the error messages
@@ -3325,6 +3352,7 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
         let pid = unsafe { libc::waitpid(-1, &mut statloc, libc::WNOHANG) };
         if pid != 0 {
             let exitcode = libc::WEXITSTATUS(statloc);
+            let reaped_rdb_child = pid == server.rdb_child_pid;
             let mut bysignal = 0;
             if libc::WIFSIGNALED(statloc) {
                 bysignal = libc::WTERMSIG(statloc);
@@ -3340,11 +3368,20 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
                     server.rdb_child_pid,
                     -1
                 );
-            } else if pid == server.rdb_child_pid {
-                background_save_done_handler(server, exitcode, bysignal);
+            } else if reaped_rdb_child {
+                // Divergence from C: the child's info is read and its pipe
+                // closed before the done handler runs, not after. The
+                // handler may start the next BGSAVE at once for replicas
+                // that were waiting (updateSlavesWaitingBgsave ->
+                // startBgsaveForReplication), which opens a new pipe: C
+                // then reads the new, empty pipe, leaks the old one's two
+                // fds and closes the new one under its running child, so
+                // that child's copy-on-write size is lost too.
                 if bysignal == 0 && exitcode == 0 {
                     crate::childinfo::receive_child_info(server);
                 }
+                crate::childinfo::close_child_info_pipe(server);
+                background_save_done_handler(server, exitcode, bysignal);
             } else {
                 server_log!(
                     server,
@@ -3354,7 +3391,9 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
                 );
             }
             update_dict_resize_policy(server);
-            crate::childinfo::close_child_info_pipe(server);
+            if !reaped_rdb_child {
+                crate::childinfo::close_child_info_pipe(server);
+            }
         }
     } else {
         // If there is not a background saving/rewrite in progress check if
