@@ -1816,7 +1816,13 @@ fn recv_into(
 ) -> io::Result<usize> {
     let len = buf.len();
     let spare = &mut buf.spare_capacity_mut()[..readlen];
-    let n = s.recv(spare)?;
+    // Divergence from C: MSG_DONTWAIT. A replica's socket is blocking while
+    // a diskless child streams the RDB to it (rdbSaveToSlavesSockets shares
+    // the O_NONBLOCK flag with the child). In C level-triggered epoll only
+    // reports it when data is there; our level emulation keeps an fd whose
+    // last read filled `readlen` exactly "still ready", and a plain recv on
+    // the blocking socket would then hang the whole server.
+    let n = s.recv_with_flags(spare, libc::MSG_DONTWAIT)?;
     // SAFETY: recv initialised the first n bytes of the spare capacity,
     // and n <= readlen <= spare capacity.
     unsafe { buf.set_len(len + n) };
