@@ -905,6 +905,19 @@ pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
     // socket. If the client was already unlinked or if it's a "fake
     // client" the fd is already set to -1.
     if c.fd != -1 {
+        // In the case of diskless replication the child is writing to the
+        // replica's socket, and closing our fd alone would not end that:
+        // the child keeps streaming and the replica finds out it was
+        // disconnected only once it has read the whole RDB. Shutting the
+        // socket down makes the child's next write fail.
+        if c.flags & CLIENT_SLAVE != 0
+            && c.replstate == crate::replication::SLAVE_STATE_WAIT_BGSAVE_END
+        {
+            if let Some(sock) = c.sock.as_ref() {
+                let _ = sock.shutdown(std::net::Shutdown::Both);
+            }
+        }
+
         // Unregister async I/O handlers and close the socket.
         ae::ae_delete_file_event(&mut server.el, c.fd, AE_READABLE);
         ae::ae_delete_file_event(&mut server.el, c.fd, AE_WRITABLE);
