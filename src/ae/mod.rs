@@ -466,8 +466,16 @@ pub fn ae_process_events<C: AeContext>(ctx: &mut C, flags: i32) -> usize {
             }
         }
 
-        for j in 0..numevents {
-            let AeFiredEvent { fd, mask } = ctx.el().fired[j];
+        // Divergence from C: C's `fired` is a fixed array that a nested
+        // aeProcessEvents (processEventsWhileBlocked while loading) simply
+        // overwrites, so the outer loop goes on over stale entries. Here the
+        // list is taken out of the loop for this round: a nested call fills
+        // a list of its own, and this one survives any nesting. Stale entries
+        // are harmless, as in C: the handler and mask are read again below,
+        // and a handler that finds nothing to read reports the fd drained.
+        let fired_list = std::mem::take(&mut ctx.el().fired);
+        debug_assert_eq!(fired_list.len(), numevents);
+        for &AeFiredEvent { fd, mask } in &fired_list {
             let mut fired = 0;
 
             // Normally we execute the readable event first, and the writable
@@ -475,11 +483,11 @@ pub fn ae_process_events<C: AeContext>(ctx: &mut C, flags: i32) -> usize {
             // query. AE_BARRIER asks for the reverse: never fire the
             // writable event after the readable (e.g. to fsync in
             // before_sleep before replying).
-            let invert = ctx.el().events[fd as usize].mask & AE_BARRIER != 0;
+            let invert = fired_file_event(ctx.el(), fd).mask & AE_BARRIER != 0;
 
             // The handler and mask are read again before each call: an
             // earlier handler may have removed this event.
-            let fe = ctx.el().events[fd as usize].clone();
+            let fe = fired_file_event(ctx.el(), fd);
             if !invert && fe.mask & mask & AE_READABLE != 0 {
                 if let Some(p) = fe.rfile_proc {
                     p(ctx, fd, fe.client_data, mask);
@@ -488,7 +496,7 @@ pub fn ae_process_events<C: AeContext>(ctx: &mut C, flags: i32) -> usize {
             }
 
             // Fire the writable event.
-            let fe = ctx.el().events[fd as usize].clone();
+            let fe = fired_file_event(ctx.el(), fd);
             if fe.mask & mask & AE_WRITABLE != 0 {
                 if let Some(w) = fe.wfile_proc {
                     if fired == 0 || !same_proc(fe.rfile_proc, w) {
@@ -500,7 +508,7 @@ pub fn ae_process_events<C: AeContext>(ctx: &mut C, flags: i32) -> usize {
 
             // If we have to invert the call, fire the readable event now
             // after the writable one.
-            let fe = ctx.el().events[fd as usize].clone();
+            let fe = fired_file_event(ctx.el(), fd);
             if invert && fe.mask & mask & AE_READABLE != 0 {
                 if let Some(r) = fe.rfile_proc {
                     if fired == 0 || !same_proc(fe.wfile_proc, r) {
@@ -510,12 +518,21 @@ pub fn ae_process_events<C: AeContext>(ctx: &mut C, flags: i32) -> usize {
             }
             processed += 1;
         }
+        // Hand the list back, so its allocation serves the next round.
+        ctx.el().fired = fired_list;
     }
     // Check time events
     if flags & AE_TIME_EVENTS != 0 {
         processed += process_time_events(ctx);
     }
     processed // the number of processed file/time events
+}
+
+/// `el.events[fd]` for an entry of the fired list, read again before each
+/// call. An entry that went stale under a nested loop may name an fd beyond
+/// a set size shrunk meanwhile: it reads as no event. (no C twin)
+fn fired_file_event<C>(el: &AeEventLoop<C>, fd: RawFd) -> AeFileEvent<C> {
+    el.events.get(fd as usize).cloned().unwrap_or_else(empty_file_event)
 }
 
 /// C's `fe->wfileProc != fe->rfileProc`. The handlers are plain
@@ -1353,5 +1370,56 @@ mod tests {
         assert!(befores >= 3 && befores == afters, "{:?}", ctx.log);
         assert_eq!(ctx.log[0].0, "before");
         assert_eq!(ae_get_api_name(), "epoll");
+    }
+
+    /// A readable handler that, like rdb_load's
+    /// process_events_while_blocked, runs the loop nested once.
+    fn read_then_nest(ctx: &mut Ctx, fd: RawFd, d: ClientData, m: i32) {
+        read_chunk(ctx, fd, d, m);
+        if ctx.runs.insert(0, 1).is_none() {
+            ctx.log.push(("nest", tag(d)));
+            ae_process_events(ctx, AE_FILE_EVENTS | AE_DONT_WAIT);
+            ctx.log.push(("unnest", tag(d)));
+        }
+    }
+
+    #[test]
+    fn a_nested_loop_inside_a_handler_leaves_the_outer_round_intact() {
+        // Three fds fire in one round; the first handler runs the loop
+        // nested while the others still wait in the outer round (a client
+        // that sent DEBUG RELOAD while 50 others sent PING). The nested
+        // poll serves them and empties its fired list; the outer round
+        // must then go on over its own list, neither indexing past the end
+        // nor losing the data that arrives meanwhile.
+        let mut ctx = ctx();
+        let fds: Vec<RawFd> = (0..3).map(|_| pair(&mut ctx)).collect();
+        for (i, &fd) in fds.iter().enumerate() {
+            ae_create_file_event(
+                &mut ctx.el,
+                fd,
+                AE_READABLE,
+                read_then_nest,
+                data(i as u64 + 1),
+            )
+            .expect("create");
+            feed(&mut ctx, fd, 10);
+        }
+        let n = ae_process_events(&mut ctx, AE_FILE_EVENTS | AE_DONT_WAIT);
+        assert_eq!(n, 3, "the outer round counts its own three events");
+        assert_eq!(ctx.nread, 30, "every byte read, once");
+        let nest = ctx.log.iter().position(|e| e.0 == "nest").expect("nest");
+        let unnest = ctx.log.iter().position(|e| e.0 == "unnest").unwrap();
+        // The nested round read the two other fds.
+        assert_eq!(unnest - nest, 3, "{:?}", ctx.log);
+        // Then the outer round called their handlers again with the stale
+        // entries (as C does); they found nothing and said so.
+        let reads = ctx.log.iter().filter(|e| e.0 == "read").count();
+        assert_eq!(reads, 5, "{:?}", ctx.log);
+        for &fd in &fds {
+            assert_eq!(ctx.el.apidata.ready[fd as usize], 0, "fd {fd} drained");
+        }
+        // New data after the nesting is served by the next round as usual.
+        feed(&mut ctx, fds[2], 7);
+        run_until(&mut ctx, |c| c.nread == 37);
     }
 }
