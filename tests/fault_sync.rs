@@ -395,9 +395,9 @@ fn replica_killed_mid_transfer(mode: Mode) {
     master.cmd(&["DEBUG", "POPULATE", "300000"]);
     let m0 = master.open_fds();
     let proxy = Proxy::start(master.addr());
+    proxy.stall_at(At::After(Step::MidPayload));
     let mut replica =
         Server::start(&["--replicaof", "127.0.0.1", &proxy.port_str()]);
-    proxy.stall_at(At::After(Step::MidPayload));
     wait_until(SYNC, "stalled mid-payload", || proxy.is_stalled(Dir::Down));
     let old_pid = replica.pid();
     replica.kill9();
@@ -438,16 +438,17 @@ fn master_killed_mid_transfer(mode: Mode) {
     let want = digest(&master).expect("digest");
     let m0 = master.open_fds();
     let proxy = Proxy::start(master.addr());
+    proxy.stall_at(At::After(Step::MidPayload));
     let mut replica =
         Server::start(&["--replicaof", "127.0.0.1", &proxy.port_str()]);
     let r0 = replica.open_fds();
-    proxy.stall_at(At::After(Step::MidPayload));
     wait_until(SYNC, "stalled mid-payload", || proxy.is_stalled(Dir::Down));
     master.kill9();
     // A diskless child outlives its parent: cut its socket so it ends.
     proxy.cut_all();
     proxy.resume();
     master.restart();
+    wait_until(SYNC, "the RDB loaded", || digest(&master).is_some());
     assert_eq!(digest(&master).as_deref(), Some(want.as_str()));
     wait_synced(&master, &replica);
     assert_sane(&mut master);
