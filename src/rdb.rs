@@ -3216,10 +3216,17 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
                     -1
                 );
             } else if pid == server.rdb_child_pid {
-                background_save_done_handler(server, exitcode, bysignal);
+                // Divergence from C: the child's info is read and its pipe
+                // closed before the done handler, not after. The handler
+                // may fork the next child at once (replicas waiting for a
+                // BGSAVE), whose openChildInfoPipe() then overwrote the
+                // unclosed pipe in C (two fds leaked per such hand-over)
+                // and the close below closed the new child's pipe instead.
                 if bysignal == 0 && exitcode == 0 {
                     crate::childinfo::receive_child_info(server);
                 }
+                crate::childinfo::close_child_info_pipe(server);
+                background_save_done_handler(server, exitcode, bysignal);
             } else {
                 server_log!(
                     server,
@@ -3229,7 +3236,10 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
                 );
             }
             update_dict_resize_policy(server);
-            crate::childinfo::close_child_info_pipe(server);
+            // The pipe of a child the done handler just forked stays open.
+            if server.rdb_child_pid == -1 {
+                crate::childinfo::close_child_info_pipe(server);
+            }
         }
     } else {
         // If there is not a background saving/rewrite in progress check if
