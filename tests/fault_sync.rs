@@ -210,6 +210,8 @@ fn client_loop(
         }
         counts.replies += 1;
         n += 1;
+        // Busy, not flat out: 50 clients on a shared machine.
+        sleep(Duration::from_millis(1));
     }
     Ok(counts)
 }
@@ -305,6 +307,15 @@ fn debug_reload_with_fifty_clients_firing() {
 
 // ------------------------------- cut links ----------------------------------
 
+/// Where `cut_at_every_step` cuts the link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    /// At a named protocol step.
+    Step(At),
+    /// After so many bytes one way on the link.
+    Bytes(Dir, u64),
+}
+
 /// Cuts the replica's link through the proxy at each step of the handshake
 /// and the transfer in turn; each time the replica must retry and end with
 /// the master's data. The master requires a password, so AUTH is a step.
@@ -317,7 +328,7 @@ fn cut_at_every_step(mode: Mode) {
         redis::cmd("AUTH").arg("secret").query::<()>(&mut c).expect("auth");
         redis::cmd(cmd[0]).arg(&cmd[1..]).query::<redis::Value>(&mut c)
     };
-    auth(&master, &["DEBUG", "POPULATE", "200000"]).expect("populate");
+    auth(&master, &["DEBUG", "POPULATE", "100000"]).expect("populate");
     let want = util::value_to_string(
         &auth(&master, &["DEBUG", "DIGEST"]).expect("digest"),
     )
@@ -325,22 +336,29 @@ fn cut_at_every_step(mode: Mode) {
     let proxy = Proxy::start(master.addr());
     let mut replica = Server::start(&["--masterauth", "secret"]);
     let (m0, r0) = (master.open_fds(), replica.open_fds());
-    let steps = [
-        At::After(Step::Ping),
-        At::After(Step::Auth),
-        At::After(Step::ReplconfPort),
-        At::After(Step::ReplconfCapa),
-        At::Before(Step::Psync),
-        At::After(Step::Psync),
-        At::After(Step::FullResync),
-        At::After(Step::PayloadStart),
-        At::After(Step::MidPayload),
-        At::After(Step::Streaming),
+    let faults = [
+        Fault::Step(At::After(Step::Ping)),
+        Fault::Step(At::After(Step::Auth)),
+        Fault::Step(At::After(Step::ReplconfPort)),
+        Fault::Step(At::After(Step::ReplconfCapa)),
+        Fault::Step(At::Before(Step::Psync)),
+        Fault::Step(At::After(Step::Psync)),
+        Fault::Step(At::After(Step::FullResync)),
+        Fault::Step(At::After(Step::PayloadStart)),
+        Fault::Step(At::After(Step::MidPayload)),
+        // Inside a command, a reply line and the payload.
+        Fault::Bytes(Dir::Up, 5),
+        Fault::Bytes(Dir::Down, 3),
+        Fault::Bytes(Dir::Down, 100_000),
+        Fault::Step(At::After(Step::Streaming)),
     ];
     let mut written = 0;
-    for at in steps {
-        proxy.cut_at(at);
-        if at != At::After(Step::Streaming) {
+    for at in faults {
+        match at {
+            Fault::Step(a) => proxy.cut_at(a),
+            Fault::Bytes(dir, n) => proxy.cut_after_bytes(dir, n),
+        }
+        if at != Fault::Step(At::After(Step::Streaming)) {
             // A new full sync each round: the replica's own replid is not
             // one the master knows.
             replica.cmd(&["REPLICAOF", "NO", "ONE"]);
@@ -365,7 +383,7 @@ fn cut_at_every_step(mode: Mode) {
         assert_sane(&mut replica);
     }
     assert_ne!(want, "");
-    assert_eq!(proxy.fired().len(), steps.len(), "{:?}", proxy.fired());
+    assert_eq!(proxy.fired().len(), faults.len(), "{:?}", proxy.fired());
     replica.cmd(&["REPLICAOF", "NO", "ONE"]);
     assert!(
         temp_files(replica.dir()).is_empty(),
