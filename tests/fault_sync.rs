@@ -404,6 +404,81 @@ fn link_cut_at_every_step_diskless() {
     cut_at_every_step(Mode::Diskless);
 }
 
+// ------------------------------ stalled links -------------------------------
+
+/// The proxy stops forwarding the master's bytes, in the handshake (before
+/// +FULLRESYNC) and in the middle of the payload: the replica gives up
+/// after its repl-timeout, drops its temp file, and syncs once the link
+/// moves again. Then the same stall ended by REPLICAOF NO ONE.
+fn stalled_link_times_out(mode: Mode) {
+    let mut master = Server::start(&master_args(mode));
+    master.cmd(&["DEBUG", "POPULATE", "300000"]);
+    let m0 = master.open_fds();
+    let proxy = Proxy::start(master.addr());
+    let mut replica = Server::start(&["--repl-timeout", "2"]);
+    let r0 = replica.open_fds();
+    let steps = [
+        (At::Before(Step::FullResync), "Timeout connecting to the MASTER..."),
+        (
+            At::After(Step::MidPayload),
+            "Timeout receiving bulk data from MASTER",
+        ),
+    ];
+    for (at, line) in steps {
+        let seen = replica.log().matches(line).count();
+        proxy.stall_at(at);
+        replica.cmd(&["REPLICAOF", "NO", "ONE"]);
+        replica.cmd(&["REPLICAOF", "127.0.0.1", &proxy.port_str()]);
+        wait_until(SYNC, &format!("stalled at {at:?}"), || {
+            proxy.is_stalled(Dir::Down)
+        });
+        wait_until(SYNC, &format!("{line:?} logged"), || {
+            replica.log().matches(line).count() > seen
+        });
+        proxy.resume();
+        wait_synced(&master, &replica);
+        assert_sane(&mut master);
+        assert_sane(&mut replica);
+    }
+    // The same stall ended by the replica's own REPLICAOF NO ONE: it
+    // drops the transfer and its temp file at once.
+    proxy.stall_at(At::After(Step::MidPayload));
+    replica.cmd(&["REPLICAOF", "NO", "ONE"]);
+    replica.cmd(&["REPLICAOF", "127.0.0.1", &proxy.port_str()]);
+    wait_until(SYNC, "stalled mid-payload", || proxy.is_stalled(Dir::Down));
+    replica.cmd(&["REPLICAOF", "NO", "ONE"]);
+    assert!(
+        temp_files(replica.dir()).is_empty(),
+        "{:?}",
+        temp_files(replica.dir())
+    );
+    proxy.resume();
+    wait_fds(&master, &m0);
+    wait_fds(&replica, &r0);
+    replica.cmd(&["REPLICAOF", "127.0.0.1", &proxy.port_str()]);
+    wait_synced(&master, &replica);
+    assert_sane(&mut master);
+    assert_sane(&mut replica);
+    replica.cmd(&["REPLICAOF", "NO", "ONE"]);
+    assert!(
+        temp_files(replica.dir()).is_empty(),
+        "{:?}",
+        temp_files(replica.dir())
+    );
+    wait_fds(&master, &m0);
+    wait_fds(&replica, &r0);
+}
+
+#[test]
+fn stalled_link_times_out_disk() {
+    stalled_link_times_out(Mode::Disk);
+}
+
+#[test]
+fn stalled_link_times_out_diskless() {
+    stalled_link_times_out(Mode::Diskless);
+}
+
 // ---------------------------------- kills -----------------------------------
 
 /// SIGKILL to the replica in the middle of the payload (the proxy stalls
