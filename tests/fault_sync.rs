@@ -305,6 +305,86 @@ fn debug_reload_with_fifty_clients_firing() {
     wait_fds(&server, &fds);
 }
 
+/// Connects, sends a command and closes, over and over until `stop`:
+/// every other close is a reset (SO_LINGER 0), the rest a FIN, some with
+/// the command half sent.
+fn churn(port: u16, stop: Arc<AtomicBool>) -> JoinHandle<u64> {
+    thread::spawn(move || {
+        let mut n = 0u64;
+        while !stop.load(Ordering::SeqCst) {
+            let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+                continue;
+            };
+            let cmd: &[u8] = match n % 3 {
+                0 => b"*1\r\n$4\r\nPING\r\n",
+                1 => b"*2\r\n$3\r\nGET\r\n$5\r\nke",
+                _ => b"PING\r\nPING\r\n",
+            };
+            let _ = s.write_all(cmd);
+            if n % 2 == 0 {
+                let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+                // SAFETY: setsockopt(2) on a socket this thread owns, with
+                // a pointer to a linger struct on this stack frame and its
+                // exact size.
+                unsafe {
+                    libc::setsockopt(
+                        std::os::unix::io::AsRawFd::as_raw_fd(&s),
+                        libc::SOL_SOCKET,
+                        libc::SO_LINGER,
+                        &linger as *const libc::linger as *const libc::c_void,
+                        std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                    );
+                }
+            }
+            drop(s);
+            n += 1;
+            sleep(Duration::from_millis(1));
+        }
+        n
+    })
+}
+
+/// DEBUG RELOAD sent by a client that closes its connection at once,
+/// while other clients connect and vanish (FIN or reset) during the load:
+/// the nested event loop sees the reloading client's own end of file and
+/// the others come and go; the server ends with the same data and no fd
+/// left behind.
+#[test]
+fn debug_reload_while_clients_vanish() {
+    let mut server = Server::start(&[]);
+    server.cmd(&["DEBUG", "POPULATE", "1000000"]);
+    server.cmd(&["SAVE"]);
+    let want = digest(&server).expect("digest");
+    let fds = server.open_fds();
+    let stop = Arc::new(AtomicBool::new(false));
+    let churners: Vec<_> =
+        (0..10).map(|_| churn(server.port(), stop.clone())).collect();
+    let hammer = Hammer::start(server.port(), 20);
+    for _ in 0..3 {
+        let mut gone = util::Conn::new(&server);
+        gone.send(&["DEBUG", "RELOAD"]);
+        drop(gone);
+        // A reload on a connection that stays: -LOADING while the first
+        // one runs, then OK.
+        let mut r = util::Conn::new(&server);
+        r.stream.set_read_timeout(Some(SYNC)).unwrap();
+        loop {
+            match r.raw(&["DEBUG", "RELOAD"]).as_str() {
+                "+OK\r\n" => break,
+                LOADING => sleep(Duration::from_millis(20)),
+                other => panic!("DEBUG RELOAD: {other:?}"),
+            }
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    let conns: u64 = churners.into_iter().map(|h| h.join().unwrap()).sum();
+    assert!(conns > 0);
+    hammer.finish();
+    assert_sane(&mut server);
+    assert_eq!(digest(&server).as_deref(), Some(want.as_str()));
+    wait_fds(&server, &fds);
+}
+
 // ------------------------------- cut links ----------------------------------
 
 /// Where `cut_at_every_step` cuts the link.
