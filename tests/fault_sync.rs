@@ -186,7 +186,7 @@ fn client_loop(
     let mut n = 0u64;
     while !stop.load(Ordering::SeqCst) {
         let key = format!("key:{}", (i as u64 * 7919 + n) % 1_000_000);
-        let ping = n % 2 == 0;
+        let ping = n.is_multiple_of(2);
         let cmd = if ping {
             b"*1\r\n$4\r\nPING\r\n".to_vec()
         } else {
@@ -321,7 +321,7 @@ fn churn(port: u16, stop: Arc<AtomicBool>) -> JoinHandle<u64> {
                 _ => b"PING\r\nPING\r\n",
             };
             let _ = s.write_all(cmd);
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 let linger = libc::linger { l_onoff: 1, l_linger: 0 };
                 // SAFETY: setsockopt(2) on a socket this thread owns, with
                 // a pointer to a linger struct on this stack frame and its
@@ -426,6 +426,8 @@ fn cut_at_every_step(mode: Mode) {
         Fault::Step(At::After(Step::FullResync)),
         Fault::Step(At::After(Step::PayloadStart)),
         Fault::Step(At::After(Step::MidPayload)),
+        // The payload is through: the replica may be loading it.
+        Fault::Step(At::Before(Step::Streaming)),
         // Inside a command, a reply line and the payload.
         Fault::Bytes(Dir::Up, 5),
         Fault::Bytes(Dir::Down, 3),
@@ -682,6 +684,39 @@ fn diskless_child_ends_when_its_replicas_are_killed() {
     assert_sane(&mut master);
     assert_sane(&mut replica);
     replica.cmd(&["REPLICAOF", "NO", "ONE"]);
+    wait_fds(&master, &m0);
+}
+
+/// One diskless child streams to two replicas; the link of one is cut
+/// while the proxy holds it still. The child marks that socket broken and
+/// goes on with the other, which gets the whole RDB; the cut one syncs on
+/// its retry.
+#[test]
+fn diskless_transfer_goes_on_without_a_dropped_replica() {
+    let mut args = master_args(Mode::Diskless);
+    // Both replicas in the same transfer.
+    args.extend(["--repl-diskless-sync-delay", "2"]);
+    let mut master = Server::start(&args);
+    master.cmd(&["DEBUG", "POPULATE", "300000"]);
+    let m0 = master.open_fds();
+    let proxy = Proxy::start(master.addr());
+    proxy.stall_at(At::After(Step::MidPayload));
+    let port = master.port_str();
+    let mut direct = Server::start(&["--replicaof", "127.0.0.1", &port]);
+    let mut via =
+        Server::start(&["--replicaof", "127.0.0.1", &proxy.port_str()]);
+    wait_until(SYNC, "stalled", || proxy.is_stalled(Dir::Down));
+    assert_eq!(master.info_i64("sync_full"), 2);
+    proxy.cut_all();
+    proxy.resume();
+    wait_synced(&master, &direct);
+    wait_synced(&master, &via);
+    assert!(master.log().contains("correctly received the streamed RDB"));
+    for s in [&mut master, &mut direct, &mut via] {
+        assert_sane(s);
+    }
+    direct.cmd(&["REPLICAOF", "NO", "ONE"]);
+    via.cmd(&["REPLICAOF", "NO", "ONE"]);
     wait_fds(&master, &m0);
 }
 
