@@ -2696,22 +2696,24 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
     c.lastcmd = cmd;
     let Some(cmd) = cmd else {
         crate::multi::flag_transaction(c);
+        // Built as bytes, as C's sdscatprintf builds it: `%s` and `%.*s`
+        // copy raw bytes up to a NUL; add_reply_error_length turns \r and
+        // \n into spaces.
         let mut args: Vec<u8> = Vec::new();
         let mut i = 1;
         while i < c.argv.len() && args.len() < 128 {
             let room = 128 - args.len();
             args.push(b'`');
-            let a = &c.argv[i];
+            let a = crate::networking::c_str(&c.argv[i]);
             args.extend_from_slice(&a[..a.len().min(room)]);
             args.extend_from_slice(b"`, ");
             i += 1;
         }
-        let msg = format!(
-            "unknown command `{}`, with args beginning with: {}",
-            String::from_utf8_lossy(&c.argv[0]),
-            String::from_utf8_lossy(&args)
-        );
-        add_reply_error(c, &msg);
+        let mut msg = b"unknown command `".to_vec();
+        msg.extend_from_slice(crate::networking::c_str(&c.argv[0]));
+        msg.extend_from_slice(b"`, with args beginning with: ");
+        msg.extend_from_slice(&args);
+        crate::networking::add_reply_error_length(c, &msg);
         return Ok(());
     };
     let (arity, cflags, name) = {

@@ -385,7 +385,18 @@ pub fn add_reply_error_length(c: &mut Client, s: &[u8]) {
     if s.is_empty() || s[0] != b'-' {
         add_reply_string(c, b"-ERR ");
     }
-    add_reply_string(c, s);
+    // Divergence from C: only addReplyErrorFormat maps \r and \n to
+    // spaces in C; here every error does, so no caller can put a newline
+    // into the reply stream and leave the client's replies out of step.
+    if memchr::memchr2(b'\r', b'\n', s).is_some() {
+        let safe: Vec<u8> = s
+            .iter()
+            .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+            .collect();
+        add_reply_string(c, &safe);
+    } else {
+        add_reply_string(c, s);
+    }
     add_reply_string(c, b"\r\n");
     // Sometimes it could be normal that a slave replies to a master with
     // an error and this function gets called. Actually the error will never
@@ -417,15 +428,18 @@ pub fn add_reply_error(c: &mut Client, err: &str) {
 
 /// C: networking.c addReplyErrorFormat()
 pub fn add_reply_error_format(c: &mut Client, args: std::fmt::Arguments) {
-    let mut s = std::fmt::format(args).into_bytes();
-    // Make sure there are no newlines in the string, otherwise invalid
-    // protocol is emitted.
-    for b in s.iter_mut() {
-        if *b == b'\r' || *b == b'\n' {
-            *b = b' ';
-        }
-    }
-    add_reply_error_length(c, &s)
+    let s = std::fmt::format(args);
+    // sdscatvprintf measures what vsnprintf wrote with strlen, so in C a
+    // NUL byte from a %s or %c argument ends the message there.
+    // add_reply_error_length makes sure there are no newlines in the
+    // string, otherwise invalid protocol is emitted.
+    add_reply_error_length(c, c_str(s.as_bytes()))
+}
+
+/// The bytes C's `%s` prints of `s`: everything before the first NUL.
+/// (no C twin)
+pub fn c_str(s: &[u8]) -> &[u8] {
+    memchr::memchr(0, s).map_or(s, |n| &s[..n])
 }
 
 /// C: networking.c addReplyStatusLength()
@@ -1511,13 +1525,10 @@ pub fn process_multibulk_buffer(
             if c.querybuf[c.qb_pos] != b'$' {
                 // As addReplyErrorFormat's %c: the raw byte (a Rust char
                 // would be sent UTF-8 encoded), with \r and \n as spaces.
-                let got = match c.querybuf[c.qb_pos] {
-                    b'\r' | b'\n' => b' ',
-                    b => b,
-                };
+                let got = c.querybuf[c.qb_pos];
                 let mut err = b"Protocol error: expected '$', got '".to_vec();
                 err.extend_from_slice(&[got, b'\'']);
-                add_reply_error_length(c, &err);
+                add_reply_error_length(c, c_str(&err));
                 set_protocol_error(
                     server,
                     "expected $ but got something else",
