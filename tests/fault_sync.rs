@@ -561,6 +561,49 @@ fn stalled_link_times_out_diskless() {
     stalled_link_times_out(Mode::Diskless);
 }
 
+/// A replica that stops reading in the streaming phase: the master's
+/// output buffer limit for replicas drops it, and once the link moves
+/// again it resyncs.
+#[test]
+fn stalled_replica_hits_the_output_buffer_limit() {
+    let mut master = Server::start(&master_args(Mode::Disk));
+    master.cmd(&[
+        "CONFIG",
+        "SET",
+        "client-output-buffer-limit",
+        "slave 262144 0 0",
+    ]);
+    master.cmd(&["DEBUG", "POPULATE", "10000"]);
+    let m0 = master.open_fds();
+    let proxy = Proxy::start(master.addr());
+    proxy.stall_at(At::After(Step::Streaming));
+    let mut replica =
+        Server::start(&["--replicaof", "127.0.0.1", &proxy.port_str()]);
+    wait_until(SYNC, "stalled in the stream", || proxy.is_stalled(Dir::Down));
+    let value = "v".repeat(100_000);
+    let line =
+        "scheduled to be closed ASAP for overcoming of output buffer limits";
+    let mut c = master.client();
+    let mut i = 0;
+    while !master.log().contains(line) {
+        // Enough to fill the socket buffers, then the output buffer.
+        assert!(i < 2000, "no output buffer limit hit after {i} writes");
+        redis::cmd("SET")
+            .arg(format!("big:{i}"))
+            .arg(&value)
+            .query::<()>(&mut c)
+            .expect("set");
+        i += 1;
+    }
+    proxy.resume();
+    wait_synced(&master, &replica);
+    assert_sane(&mut master);
+    assert_sane(&mut replica);
+    replica.cmd(&["REPLICAOF", "NO", "ONE"]);
+    drop(c);
+    wait_fds(&master, &m0);
+}
+
 // ---------------------------------- kills -----------------------------------
 
 /// SIGKILL to the replica in the middle of the payload (the proxy stalls
