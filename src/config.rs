@@ -1432,11 +1432,12 @@ fn config_set(
             server.config_hz = (ll as i32).clamp(CONFIG_MIN_HZ, CONFIG_MAX_HZ);
         }
         "watchdog-period" => {
-            // Divergence from C: the software watchdog (SIGALRM plus a
-            // stack trace of a slow command) is not ported; the period is
-            // only remembered, so CONFIG GET shows it.
-            server.watchdog_period =
-                config_set_numerical(o, 0, INT_MAX)? as i32;
+            let ll = config_set_numerical(o, 0, INT_MAX)?;
+            if ll != 0 {
+                crate::debug::enable_watchdog(server, ll as i32);
+            } else {
+                crate::debug::disable_watchdog(server);
+            }
         }
 
         // Memory fields.

@@ -1592,8 +1592,35 @@ pub fn rdb_save_background(
 ///
 /// C: rdb.c rdbRemoveTempFile()
 pub fn rdb_remove_temp_file(childpid: i32) {
-    let tmpfile = format!("temp-{}.rdb", childpid);
-    let _ = std::fs::remove_file(tmpfile);
+    // Builds the name on the stack and calls unlink(2) directly, so that
+    // sigShutdownHandler can call it: no allocation, which would not be
+    // safe in a signal handler that interrupted the allocator.
+    let mut tmpfile = [0u8; 32];
+    let mut i = tmpfile.len() - 1; // tmpfile[31] stays the NUL
+    for b in b".rdb".iter().rev() {
+        i -= 1;
+        tmpfile[i] = *b;
+    }
+    let mut v = childpid.unsigned_abs();
+    loop {
+        i -= 1;
+        tmpfile[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if childpid < 0 {
+        i -= 1;
+        tmpfile[i] = b'-';
+    }
+    for b in b"temp-".iter().rev() {
+        i -= 1;
+        tmpfile[i] = *b;
+    }
+    // SAFETY: tmpfile[i..] is a NUL-terminated name in our own buffer;
+    // unlink(2) is async-signal-safe.
+    unsafe { libc::unlink(tmpfile[i..].as_ptr() as *const libc::c_char) };
 }
 
 /// The name of a module type from its 64-bit id, for the error messages
@@ -3200,6 +3227,7 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
         let pid = unsafe { libc::waitpid(-1, &mut statloc, libc::WNOHANG) };
         if pid != 0 {
             let exitcode = libc::WEXITSTATUS(statloc);
+            let reaped_rdb_child = pid == server.rdb_child_pid;
             let mut bysignal = 0;
             if libc::WIFSIGNALED(statloc) {
                 bysignal = libc::WTERMSIG(statloc);
@@ -3215,13 +3243,15 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
                     server.rdb_child_pid,
                     -1
                 );
-            } else if pid == server.rdb_child_pid {
+            } else if reaped_rdb_child {
                 // Divergence from C: the child's info is read and its pipe
-                // closed before the done handler, not after. The handler
-                // may fork the next child at once (replicas waiting for a
-                // BGSAVE), whose openChildInfoPipe() then overwrote the
-                // unclosed pipe in C (two fds leaked per such hand-over)
-                // and the close below closed the new child's pipe instead.
+                // closed before the done handler runs, not after. The
+                // handler may start the next BGSAVE at once for replicas
+                // that were waiting (updateSlavesWaitingBgsave ->
+                // startBgsaveForReplication), which opens a new pipe: C
+                // then reads the new, empty pipe, leaks the old one's two
+                // fds and closes the new one under its running child, so
+                // that child's copy-on-write size is lost too.
                 if bysignal == 0 && exitcode == 0 {
                     crate::childinfo::receive_child_info(server);
                 }
@@ -3236,8 +3266,7 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
                 );
             }
             update_dict_resize_policy(server);
-            // The pipe of a child the done handler just forked stays open.
-            if server.rdb_child_pid == -1 {
+            if !reaped_rdb_child {
                 crate::childinfo::close_child_info_pipe(server);
             }
         }

@@ -819,6 +819,9 @@ pub struct RedisServer {
     pub maxclients: u32,
     /// Max number of memory bytes to use
     pub maxmemory: u64,
+    /// Total memory in system as reported by OS, read once at start-up
+    /// (INFO must not need a free fd to report it).
+    pub system_memory_size: usize,
     /// Policy for key eviction: one of MAXMEMORY_*.
     pub maxmemory_policy: i32,
     /// LFU counter decay factor (minutes per decrement).
@@ -1007,17 +1010,30 @@ macro_rules! server_log {
     }};
 }
 
-/// Logs and aborts: serverAssert() and serverPanic() of server.h.
-///
-/// C: debug.c _serverPanic()
+/// serverPanic() of server.h: logs the message with file and line, then
+/// the bug report (debug.rs `_server_panic`), and the process dies.
 #[macro_export]
 macro_rules! server_panic {
     ($server:expr, $($arg:tt)*) => {{
-        let msg = format!($($arg)*);
         let s: &$crate::server::RedisServer = &$server;
-        $crate::server::server_log_raw(s, $crate::server::LL_WARNING,
-            &format!("Guru Meditation: {} #{}:{}", msg, file!(), line!()));
-        std::process::abort();
+        $crate::debug::_server_panic(s, file!(), line!(), &format!($($arg)*))
+    }};
+}
+
+/// serverAssert() of server.h: if `cond` is false, logs it with file and
+/// line, then the bug report (debug.rs `_server_assert`), and dies.
+#[macro_export]
+macro_rules! server_assert {
+    ($server:expr, $cond:expr) => {{
+        if !($cond) {
+            let s: &$crate::server::RedisServer = &$server;
+            $crate::debug::_server_assert(
+                s,
+                stringify!($cond),
+                file!(),
+                line!(),
+            )
+        }
     }};
 }
 
@@ -1352,6 +1368,12 @@ pub fn server_cron(
     _id: i64,
     _data: ClientData,
 ) -> i64 {
+    // Software watchdog: deliver the SIGALRM that will reach the signal
+    // handler if we don't return here fast enough.
+    if server.watchdog_period != 0 {
+        crate::debug::watchdog_schedule_signal(server.watchdog_period);
+    }
+
     // Update the time cache.
     update_cached_time(server);
 
@@ -1730,6 +1752,7 @@ pub fn init_server_config() -> RedisServer {
         ready_keys: Vec::new(),
         maxclients: CONFIG_DEFAULT_MAX_CLIENTS,
         maxmemory: 0,
+        system_memory_size: 0,
         maxmemory_policy: CONFIG_DEFAULT_MAXMEMORY_POLICY,
         lfu_decay_time: CONFIG_DEFAULT_LFU_DECAY_TIME,
         proto_max_bulk_len: CONFIG_DEFAULT_PROTO_MAX_BULK_LEN,
@@ -2105,6 +2128,7 @@ pub fn init_server(server: &mut RedisServer) {
     server.clients_paused = false;
     server.db = (0..server.dbnum).map(RedisDb::new).collect();
     update_cached_time(server);
+    server.system_memory_size = crate::util::zmalloc_get_memory_size();
 
     crate::config::adjust_open_files_limit(server);
     let setsize = (server.maxclients + CONFIG_FDSET_INCR) as usize;
@@ -3236,6 +3260,25 @@ fn rusage(who: libc::c_int) -> libc::rusage {
     }
 }
 
+/// C's uname(2), which std does not offer: the system name, release and
+/// machine INFO prints as `os:`. (no C twin)
+fn uname() -> (String, String, String) {
+    // SAFETY: uname only writes into the zeroed struct we own; every field
+    // it fills is a NUL-terminated array inside that struct, and a zeroed
+    // one (if the call failed) is an empty string.
+    let name = unsafe {
+        let mut name: libc::utsname = std::mem::zeroed();
+        libc::uname(&mut name);
+        name
+    };
+    let field = |f: &[libc::c_char]| {
+        let bytes: Vec<u8> =
+            f.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    (field(&name.sysname), field(&name.release), field(&name.machine))
+}
+
 /// The "# Replication" section of INFO. Kept apart so the replica side
 /// (master_host, master_link_status, the transfer figures) reads like the C
 /// it ports. (no C twin: part of genRedisInfoString)
@@ -3391,13 +3434,11 @@ pub fn gen_redis_info_string(
             info.push_str("\r\n");
         }
         sections += 1;
-        // C calls uname(2) once; the kernel publishes the same strings
-        // under /proc/sys/kernel, and the machine is our target arch.
-        let read = |p: &str| {
-            std::fs::read_to_string(p)
-                .map(|s| s.trim_end().to_string())
-                .unwrap_or_default()
-        };
+        // C calls uname(2) once and keeps the answer; a call costs
+        // little and gives the same strings. Unlike reading them from
+        // /proc/sys/kernel, it needs no file descriptor, so INFO still
+        // names the OS when the server has run out of them.
+        let uname = uname();
         let _ = write!(
             info,
             "# Server\r\n\
@@ -3426,9 +3467,9 @@ pub fn gen_redis_info_string(
             0,
             0u64,
             mode,
-            read("/proc/sys/kernel/ostype"),
-            read("/proc/sys/kernel/osrelease"),
-            std::env::consts::ARCH,
+            uname.0,
+            uname.1,
+            uname.2,
             usize::BITS,
             MULTIPLEXING_API,
             ATOMICVAR_API,
@@ -3481,7 +3522,7 @@ pub fn gen_redis_info_string(
     // Memory
     if wants("memory") {
         let zmalloc_used = crate::util::zmalloc_used_memory();
-        let total_system_mem = crate::util::zmalloc_get_memory_size();
+        let total_system_mem = server.system_memory_size;
         // Divergence from C: there is no Lua interpreter, so no Lua memory.
         let memory_lua: i64 = 0;
         let evict_policy = crate::config::evict_policy_to_string(server);
@@ -3901,7 +3942,7 @@ pub fn shutdown_command(server: &mut RedisServer, c: &mut Client) {
 /// The fd serverLogFromHandler writes to: stdout, or the logfile opened
 /// once at start-up (opening a file is not async-signal-safe enough to do
 /// in the handler, as C does).
-static LOG_FD_FOR_HANDLER: std::sync::atomic::AtomicI32 =
+pub(crate) static LOG_FD_FOR_HANDLER: std::sync::atomic::AtomicI32 =
     std::sync::atomic::AtomicI32::new(1);
 /// Mirrors server.loading for the signal handler.
 pub static LOADING_FOR_HANDLER: std::sync::atomic::AtomicBool =
@@ -3910,7 +3951,7 @@ pub static LOADING_FOR_HANDLER: std::sync::atomic::AtomicBool =
 /// Writes "pid:signal-handler (unixtime) msg" with write(2) only.
 ///
 /// C: server.c serverLogFromHandler()
-fn server_log_from_handler(msg: &str) {
+pub(crate) fn server_log_from_handler(msg: &str) {
     fn put(fd: i32, b: &[u8]) {
         // SAFETY: write(2) is async-signal-safe; the buffer is valid for
         // its length.
@@ -3959,6 +4000,12 @@ extern "C" fn sig_shutdown_handler(sig: libc::c_int) {
         && sig == libc::SIGINT
     {
         server_log_from_handler("You insist... exiting now.");
+        // A SAVE may be writing temp-<pid>.rdb right now: do not leave it
+        // behind. (A BGSAVE child writes its own temp-<childpid>.rdb and
+        // renames it when done, as in C.)
+        // SAFETY: getpid is async-signal-safe; rdb_remove_temp_file
+        // builds the name on the stack and only calls unlink(2).
+        crate::rdb::rdb_remove_temp_file(unsafe { libc::getpid() });
         // SAFETY: _exit is async-signal-safe. Exit with an error since
         // this was not a clean shutdown.
         unsafe { libc::_exit(1) };
@@ -3995,6 +4042,7 @@ pub fn setup_signal_handlers(server: &RedisServer) {
         libc::signal(libc::SIGTERM, h);
         libc::signal(libc::SIGINT, h);
     }
+    crate::debug::setup_sigsegv_handlers();
 }
 
 /// C: server.c main()
@@ -4013,6 +4061,10 @@ pub fn main() {
     hashseed.copy_from_slice(&get_random_hex_chars()[..16]);
     crate::dict::dict_set_hash_function_seed(&hashseed);
     let mut server = init_server_config();
+    // The crash handlers and the panic hook reach the server through this
+    // pointer (C: the global `server`); it lives until exit, here.
+    crate::debug::SERVER_FOR_HANDLER
+        .store(&mut server, std::sync::atomic::Ordering::Relaxed);
 
     // Store the executable path and arguments in a safe place in order to
     // be able to restart the server later.

@@ -177,6 +177,12 @@ pub const ANET_CONNECT_NONBLOCK: i32 = 1;
 /// Best effort binding.
 pub const ANET_CONNECT_BE_BINDING: i32 = 2;
 
+/// Connects to `addr:port`, trying every address it resolves to, from
+/// `source_addr` when given. With ANET_CONNECT_BE_BINDING the binding is
+/// best effort: if no socket could be bound and connected, the whole
+/// attempt is made again without a source address (a `bind` address of
+/// the loopback cannot reach a remote master, for one).
+///
 /// C: anet.c anetTcpGenericConnect()
 fn anet_tcp_generic_connect(
     addr: &str,
@@ -184,57 +190,101 @@ fn anet_tcp_generic_connect(
     source_addr: Option<&str>,
     flags: i32,
 ) -> AnetResult<Socket> {
-    let addrs: Vec<SocketAddr> = match (addr, port as u16).to_socket_addrs() {
+    let servinfo: Vec<SocketAddr> = match (addr, port as u16).to_socket_addrs()
+    {
         Ok(it) => it.collect(),
         Err(e) => {
             return Err(AnetErr(strerror(&e), e.raw_os_error().unwrap_or(0)))
         }
     };
-    let mut last_err =
-        AnetErr("creating socket: Invalid argument".into(), libc::EINVAL);
-    for sa in addrs {
-        // Try to create the socket and to connect it. If we fail in the
-        // socket() call, or on connect(), we retry with the next entry.
-        let s = match Socket::new(Domain::for_address(sa), Type::STREAM, None) {
-            Ok(s) => s,
-            Err(_) => continue,
-        };
-        anet_set_reuse_addr(&s)?;
-        if flags & ANET_CONNECT_NONBLOCK != 0 {
-            anet_non_block(&s)?;
-        }
-        if let Some(src) = source_addr {
-            let bind_to =
-                (src, 0).to_socket_addrs().ok().and_then(|mut i| i.next());
-            match bind_to.map(|b| s.bind(&SockAddr::from(b))) {
-                Some(Ok(())) => {}
-                _ if flags & ANET_CONNECT_BE_BINDING != 0 => {}
-                Some(Err(e)) => return Err(AnetErr::io("bind: ", &e)),
-                None => {
-                    return Err(AnetErr(
-                        "bind: Invalid argument".into(),
-                        libc::EINVAL,
-                    ))
+    let s: AnetResult<Socket> = 'end: {
+        // errno as C would see it after the loop: that of the last
+        // failed socket() or connect().
+        let mut last_errno = libc::EINVAL;
+        for p in servinfo {
+            // Try to create the socket and to connect it. If we fail in
+            // the socket() call, or on connect(), we retry with the next
+            // entry in servinfo. (A socket dropped on the way out of
+            // this block is closed, C's close(s) at the error label.)
+            let s =
+                match Socket::new(Domain::for_address(p), Type::STREAM, None) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        last_errno = e.raw_os_error().unwrap_or(libc::EINVAL);
+                        continue;
+                    }
+                };
+            if let Err(e) = anet_set_reuse_addr(&s) {
+                break 'end Err(e);
+            }
+            if flags & ANET_CONNECT_NONBLOCK != 0 {
+                if let Err(e) = anet_non_block(&s) {
+                    break 'end Err(e);
+                }
+            }
+            if let Some(source_addr) = source_addr {
+                // Resolving saves us from self-determining IPv4 vs IPv6.
+                let bservinfo = match (source_addr, 0).to_socket_addrs() {
+                    Ok(it) => it,
+                    Err(e) => {
+                        break 'end Err(AnetErr(
+                            strerror(&e),
+                            e.raw_os_error().unwrap_or(0),
+                        ))
+                    }
+                };
+                let mut bind_errno = libc::EINVAL;
+                let mut bound = false;
+                for b in bservinfo {
+                    match s.bind(&SockAddr::from(b)) {
+                        Ok(()) => {
+                            bound = true;
+                            break;
+                        }
+                        Err(e) => {
+                            bind_errno = e.raw_os_error().unwrap_or(0);
+                        }
+                    }
+                }
+                if !bound {
+                    break 'end Err(AnetErr::io(
+                        "bind: ",
+                        &io::Error::from_raw_os_error(bind_errno),
+                    ));
+                }
+            }
+            match s.connect(&SockAddr::from(p)) {
+                Ok(()) => break 'end Ok(s),
+                // If the socket is non-blocking, it is ok for connect() to
+                // return an EINPROGRESS error here.
+                Err(e)
+                    if e.raw_os_error() == Some(libc::EINPROGRESS)
+                        && flags & ANET_CONNECT_NONBLOCK != 0 =>
+                {
+                    break 'end Ok(s)
+                }
+                Err(e) => {
+                    last_errno = e.raw_os_error().unwrap_or(libc::EINVAL);
+                    continue;
                 }
             }
         }
-        match s.connect(&SockAddr::from(sa)) {
-            Ok(()) => return Ok(s),
-            // If the socket is non-blocking, it is ok for connect() to
-            // return an EINPROGRESS error here.
-            Err(e)
-                if e.raw_os_error() == Some(libc::EINPROGRESS)
-                    && flags & ANET_CONNECT_NONBLOCK != 0 =>
-            {
-                return Ok(s)
-            }
-            Err(e) => {
-                last_err = AnetErr::io("connect: ", &e);
-                continue;
-            }
-        }
+        Err(AnetErr::io(
+            "creating socket: ",
+            &io::Error::from_raw_os_error(last_errno),
+        ))
+    };
+
+    // Handle best effort binding: if a binding address was used, but it is
+    // not possible to create a socket, try again without a binding address.
+    if s.is_err()
+        && source_addr.is_some()
+        && flags & ANET_CONNECT_BE_BINDING != 0
+    {
+        anet_tcp_generic_connect(addr, port, None, flags)
+    } else {
+        s
     }
-    Err(last_err)
 }
 
 /// C: anet.c anetTcpConnect()
@@ -532,5 +582,61 @@ mod tests {
         let (s, ip, _) = anet_tcp_accept(l.as_raw_fd()).expect("accept");
         assert_eq!(ip, "127.0.0.1");
         assert_eq!(anet_format_sock(&s), format!("127.0.0.1:{}", port));
+    }
+
+    /// A source address that is not on this host cannot be bound
+    /// (EADDRNOTAVAIL): the strict variant fails with C's "bind:" text,
+    /// the best-effort one connects without it.
+    #[test]
+    fn anet_tcp_generic_connect_best_effort_bind_falls_back_unbound() {
+        let l = anet_tcp_server(0, Some("127.0.0.1"), 511).expect("listen");
+        let port = l.local_addr().expect("addr").port() as i32;
+        // 198.51.100.1 (TEST-NET-2) is nobody's local address.
+        let e =
+            anet_tcp_non_block_bind_connect("127.0.0.1", port, "198.51.100.1")
+                .expect_err("bound to a foreign address");
+        assert_eq!(
+            e,
+            AnetErr(
+                "bind: Cannot assign requested address".into(),
+                libc::EADDRNOTAVAIL
+            )
+        );
+        let s = anet_tcp_non_block_best_effort_bind_connect(
+            "127.0.0.1",
+            port,
+            "198.51.100.1",
+        )
+        .expect("best effort");
+        let (ip, _) = anet_sock_name(&s).expect("sockname");
+        assert_eq!(ip, "127.0.0.1");
+    }
+
+    /// A loopback source is bound fine, but the kernel refuses it for a
+    /// destination off this host (connect: EINVAL): the best-effort
+    /// variant then tries again unbound, and so gets what an unbound
+    /// connect gets.
+    #[test]
+    fn anet_tcp_generic_connect_best_effort_bind_retries_a_failed_connect() {
+        // 203.0.113.1 (TEST-NET-3): off this host, nothing answers.
+        let remote = "203.0.113.1";
+        let unbound = anet_tcp_non_block_connect(remote, 6379);
+        let strict = anet_tcp_non_block_bind_connect(remote, 6379, "127.0.0.1");
+        let best = anet_tcp_non_block_best_effort_bind_connect(
+            remote,
+            6379,
+            "127.0.0.1",
+        );
+        if unbound.is_ok() {
+            // A route exists: only the loopback source is in the way.
+            assert_eq!(
+                strict.expect_err("loopback source to a remote host"),
+                AnetErr(
+                    "creating socket: Invalid argument".into(),
+                    libc::EINVAL
+                )
+            );
+        }
+        assert_eq!(best.is_ok(), unbound.is_ok());
     }
 }

@@ -838,14 +838,23 @@ pub fn accept_tcp_handler(
             }
             Err(e) => {
                 if e.kind() != io::ErrorKind::WouldBlock {
+                    // C logs server.neterr as anetGenericAccept() wrote
+                    // it: "accept: <strerror>".
                     server_log!(
                         server,
                         LL_WARNING,
-                        "Accepting client connection: {}",
+                        "Accepting client connection: accept: {}",
                         strerror(&e)
                     );
+                } else {
+                    // Only EAGAIN says the queue is empty. After any
+                    // other error (EMFILE, ENFILE, ECONNABORTED) the
+                    // queued connections are still there and no new
+                    // edge will announce them: the listener stays ready
+                    // and we are called again, as ae's level-triggered
+                    // epoll calls C again.
+                    ae_not_ready(&mut server.el, fd, AE_READABLE);
                 }
-                ae_not_ready(&mut server.el, fd, AE_READABLE);
                 return;
             }
         }
@@ -874,14 +883,23 @@ pub fn accept_unix_handler(
             }
             Err(e) => {
                 if e.kind() != io::ErrorKind::WouldBlock {
+                    // C logs server.neterr as anetGenericAccept() wrote
+                    // it: "accept: <strerror>".
                     server_log!(
                         server,
                         LL_WARNING,
-                        "Accepting client connection: {}",
+                        "Accepting client connection: accept: {}",
                         strerror(&e)
                     );
+                } else {
+                    // Only EAGAIN says the queue is empty. After any
+                    // other error (EMFILE, ENFILE, ECONNABORTED) the
+                    // queued connections are still there and no new
+                    // edge will announce them: the listener stays ready
+                    // and we are called again, as ae's level-triggered
+                    // epoll calls C again.
+                    ae_not_ready(&mut server.el, fd, AE_READABLE);
                 }
-                ae_not_ready(&mut server.el, fd, AE_READABLE);
                 return;
             }
         }
@@ -914,6 +932,8 @@ pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
     // If this is marked as current client unset it.
     if server.current_client == Some(c.id) {
         server.current_client = None;
+        crate::debug::CURRENT_CLIENT_FOR_HANDLER
+            .store(std::ptr::null_mut(), std::sync::atomic::Ordering::Relaxed);
     }
     // Certain operations must be done only if the client has an active
     // socket. If the client was already unlinked or if it's a "fake
@@ -1620,6 +1640,10 @@ pub fn process_multibulk_buffer(
 /// C: networking.c processInputBuffer()
 pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
     server.current_client = Some(c.id);
+    // For the crash report (logCurrentClient): C's current_client is a
+    // pointer; ours is an id of a client that is out of the table now.
+    crate::debug::CURRENT_CLIENT_FOR_HANDLER
+        .store(c, std::sync::atomic::Ordering::Relaxed);
 
     // Keep processing while there is something in the input buffer
     while c.qb_pos < c.querybuf.len() {
@@ -1688,6 +1712,8 @@ pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
         c.qb_pos = 0;
     }
     server.current_client = None;
+    crate::debug::CURRENT_CLIENT_FOR_HANDLER
+        .store(std::ptr::null_mut(), std::sync::atomic::Ordering::Relaxed);
 }
 
 /// This is a wrapper for processInputBuffer that also cares about handling
