@@ -944,6 +944,19 @@ pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
     // socket. If the client was already unlinked or if it's a "fake
     // client" the fd is already set to -1.
     if c.fd != -1 {
+        // In the case of diskless replication the child is writing to the
+        // replica's socket, and closing our fd alone would not end that:
+        // the child keeps streaming and the replica finds out it was
+        // disconnected only once it has read the whole RDB. Shutting the
+        // socket down makes the child's next write fail.
+        if c.flags & CLIENT_SLAVE != 0
+            && c.replstate == crate::replication::SLAVE_STATE_WAIT_BGSAVE_END
+        {
+            if let Some(sock) = c.sock.as_ref() {
+                let _ = sock.shutdown(std::net::Shutdown::Both);
+            }
+        }
+
         // Unregister async I/O handlers and close the socket.
         ae::ae_delete_file_event(&mut server.el, c.fd, AE_READABLE);
         ae::ae_delete_file_event(&mut server.el, c.fd, AE_WRITABLE);
@@ -1858,7 +1871,13 @@ fn recv_into(
 ) -> io::Result<usize> {
     let len = buf.len();
     let spare = &mut buf.spare_capacity_mut()[..readlen];
-    let n = s.recv(spare)?;
+    // Divergence from C: MSG_DONTWAIT. A replica's socket is blocking while
+    // a diskless child streams the RDB to it (rdbSaveToSlavesSockets shares
+    // the O_NONBLOCK flag with the child). In C level-triggered epoll only
+    // reports it when data is there; our level emulation keeps an fd whose
+    // last read filled `readlen` exactly "still ready", and a plain recv on
+    // the blocking socket would then hang the whole server.
+    let n = s.recv_with_flags(spare, libc::MSG_DONTWAIT)?;
     // SAFETY: recv initialised the first n bytes of the spare capacity,
     // and n <= readlen <= spare capacity.
     unsafe { buf.set_len(len + n) };

@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 pub mod fake_master;
+pub mod proxy;
 
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
@@ -62,6 +63,10 @@ pub struct Server {
     foreign_major: Option<u32>,
     /// False while a start attempt that will be retried is being dropped.
     owns_dir: bool,
+    /// Whether `<dir>/redis.conf` is passed first (for `restart`).
+    has_conf: bool,
+    /// The caller's arguments (for `restart`).
+    args: Vec<String>,
 }
 
 impl Server {
@@ -127,24 +132,16 @@ impl Server {
         // new port when the server says so.
         for attempt in 0..5 {
             let port = free_port();
-            let mut cmd = Command::new(&binary);
-            if conf_text.is_some() {
-                cmd.arg(&conf_path);
-            }
-            cmd.args(["--port", &port.to_string()]);
-            cmd.args(["--bind", "127.0.0.1"]);
-            cmd.arg("--dir").arg(&dir);
-            cmd.args(["--save", ""]);
-            if foreign_major.is_some_and(|m| m >= 7) {
-                cmd.args(["--enable-debug-command", "yes"]);
-            }
-            cmd.args(args);
             let log = fs::File::create(&log_path).expect("create server.log");
-            let log2 = log.try_clone().expect("dup server.log");
-            cmd.current_dir(&dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::from(log))
-                .stderr(Stdio::from(log2));
+            let mut cmd = server_command(
+                &binary,
+                conf_text.is_some(),
+                port,
+                &dir,
+                foreign_major,
+                args,
+                log,
+            );
             let child = cmd.spawn().unwrap_or_else(|e| {
                 panic!("cannot run {}: {e}", binary.display())
             });
@@ -158,6 +155,8 @@ impl Server {
                 binary: binary.clone(),
                 foreign_major,
                 owns_dir: true,
+                has_conf: conf_text.is_some(),
+                args: args.iter().map(|a| a.to_string()).collect(),
             };
             match server.wait_ready() {
                 Ok(()) => return server,
@@ -180,6 +179,43 @@ impl Server {
             }
         }
         unreachable!()
+    }
+
+    /// Starts the process again, after `kill9` or `kill`, on the same port
+    /// and dir with the same arguments (so it loads the RDB it left there).
+    /// The log goes on in the same `server.log`.
+    #[track_caller]
+    pub fn restart(&mut self) {
+        assert!(self.try_wait().is_some(), "restart of a running server");
+        let log = fs::OpenOptions::new()
+            .append(true)
+            .open(&self.log_path)
+            .expect("open server.log");
+        let args: Vec<&str> = self.args.iter().map(|a| a.as_str()).collect();
+        let mut cmd = server_command(
+            &self.binary,
+            self.has_conf,
+            self.port,
+            &self.dir,
+            self.foreign_major,
+            &args,
+            log,
+        );
+        let child = cmd.spawn().unwrap_or_else(|e| {
+            panic!("cannot run {}: {e}", self.binary.display())
+        });
+        self.pid = child.id();
+        self.child = Some(child);
+        self.exit_status = None;
+        if let Err(why) = self.wait_ready() {
+            panic!(
+                "server {} did not restart on port {}: {why}\n\
+                 ----- log -----\n{}---------------",
+                self.binary.display(),
+                self.port,
+                self.log()
+            );
+        }
     }
 
     /// Waits until the process answers PING with `+...` or `-...` (a
@@ -434,6 +470,38 @@ impl Drop for Server {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// The command line `Server` runs: `<binary> [<dir>/redis.conf] --port P
+/// --bind 127.0.0.1 --dir <dir> --save "" <args...>`, in `dir`, with
+/// stdout and stderr to `log`.
+fn server_command(
+    binary: &Path,
+    has_conf: bool,
+    port: u16,
+    dir: &Path,
+    foreign_major: Option<u32>,
+    args: &[&str],
+    log: fs::File,
+) -> Command {
+    let mut cmd = Command::new(binary);
+    if has_conf {
+        cmd.arg(dir.join("redis.conf"));
+    }
+    cmd.args(["--port", &port.to_string()]);
+    cmd.args(["--bind", "127.0.0.1"]);
+    cmd.arg("--dir").arg(dir);
+    cmd.args(["--save", ""]);
+    if foreign_major.is_some_and(|m| m >= 7) {
+        cmd.args(["--enable-debug-command", "yes"]);
+    }
+    cmd.args(args);
+    let log2 = log.try_clone().expect("dup server.log");
+    cmd.current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::from(log2));
+    cmd
 }
 
 /// Whether `path` is the oxredis-server built for this test run.
