@@ -175,6 +175,19 @@ fn tcp_case(port: u16, input: &[u8]) -> Vec<u8> {
     got.bytes
 }
 
+/// FLUSHALL on a fresh connection; false if the server does not answer
+/// +OK (it died, or is dying).
+fn try_flush(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
+    let mut buf = [0u8; 5];
+    s.write_all(b"FLUSHALL\r\n").is_ok()
+        && s.read_exact(&mut buf).is_ok()
+        && &buf == b"+OK\r\n"
+}
+
 /// A server is alive and sane: PING on a fresh connection gets +PONG
 /// and DEBUG DIGEST a digest.
 #[track_caller]
@@ -222,9 +235,11 @@ fn normalized(replies: &[u8]) -> Vec<Vec<u8>> {
 #[test]
 fn query_cases_over_tcp() {
     let ox = Server::start_with_config(TCP_CONFIG, &[]);
-    let c5 = std::env::var("REDIS5").ok().map(|p| {
-        Server::start_binary_with_config(Path::new(&p), TCP_CONFIG, &[])
-    });
+    let redis5 = std::env::var("REDIS5").ok();
+    let start5 = |p: &String| {
+        Server::start_binary_with_config(Path::new(p), TCP_CONFIG, &[])
+    };
+    let mut c5 = redis5.as_ref().map(start5);
     let flush = |port: u16| {
         let mut s = raw(port);
         s.write_all(b"FLUSHALL\r\n").unwrap();
@@ -236,9 +251,21 @@ fn query_cases_over_tcp() {
         let ours = tcp_case(ox.port(), input);
         assert_sane(ox.port(), input);
         flush(ox.port());
-        let Some(c5) = &c5 else { continue };
-        let theirs = tcp_case(c5.port(), input);
-        flush(c5.port());
+        let Some(r5) = &mut c5 else { continue };
+        let theirs = tcp_case(r5.port(), input);
+        if !try_flush(r5.port()) {
+            // 5.0.14 has crashes of its own (SETRANGE with an offset near
+            // 2^63 overflows its size check and aborts, fixed in 6.2.9);
+            // we don't copy those.
+            eprintln!(
+                "Redis 5.0.14 died on {:?}; we replied {:?}",
+                String::from_utf8_lossy(input),
+                String::from_utf8_lossy(&ours)
+            );
+            drop(c5.take()); // stops it
+            c5 = redis5.as_ref().map(start5);
+            continue;
+        }
         let unknown = b"-ERR unknown command `";
         if TOLERATE_RAW_UNKNOWN_COMMAND
             && ours.windows(unknown.len()).any(|w| w == unknown)

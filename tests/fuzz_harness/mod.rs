@@ -108,6 +108,53 @@ pub fn fuzz_server() -> RedisServer {
     server
 }
 
+thread_local! {
+    /// The server the targets reuse: building one (`init_server_config`)
+    /// costs more than a case, so each case gets this one reset instead.
+    static SERVER: std::cell::RefCell<Option<RedisServer>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` on this thread's fuzz server, reset to what `fuzz_server`
+/// builds: no clients, empty databases, not a replica, no backlog.
+pub fn with_fuzz_server<R>(f: impl FnOnce(&mut RedisServer) -> R) -> R {
+    let mut server = SERVER
+        .with(|s| s.borrow_mut().take())
+        .unwrap_or_else(fuzz_server);
+    let r = f(&mut server);
+    reset_fuzz_server(&mut server);
+    SERVER.with(|s| *s.borrow_mut() = Some(server));
+    r
+}
+
+/// Undoes what a case did to a fuzz server. (A panic skips this: the
+/// next case then builds a new server.)
+fn reset_fuzz_server(server: &mut RedisServer) {
+    // A master client is freed as a plain client: C would cache it.
+    if let Some(id) = server.master.take() {
+        if let Some(c) = server.clients.get_mut(&id) {
+            c.flags &= !CLIENT_MASTER;
+        }
+    }
+    let ids: Vec<ClientId> = server.clients.keys().copied().collect();
+    for id in ids {
+        oxredis::networking::free_client(server, id);
+    }
+    oxredis::networking::free_clients_in_async_free_queue(server);
+    server.clients_pending_write.clear();
+    server.detached_effects.clear();
+    server.ready_keys.clear();
+    server.db = (0..server.dbnum).map(oxredis::db::RedisDb::new).collect();
+    server.masterhost = None;
+    server.repl_state = REPL_STATE_NONE;
+    server.cached_master = None;
+    server.repl_backlog = None;
+    server.master_repl_offset = 0;
+    server.rdb_checksum = true;
+    server.rdb_compression = true;
+    server.dirty = 0;
+}
+
 /// Creates a client on one end of a Unix socket pair (so replies are
 /// buffered, as for a connected client; nothing is ever written to it)
 /// and returns its id and the other end, which must stay open.
@@ -204,12 +251,15 @@ fn chunks(data: &[u8], split: Split) -> Vec<&[u8]> {
 /// describes, as `read_query_from_client` does (append, then
 /// `process_input_buffer_and_replicate`), and reports the outcome.
 pub fn run_query(data: &[u8], split: Split) -> Outcome {
-    let mut server = fuzz_server();
-    let (id, _peer) = connect(&mut server);
+    with_fuzz_server(|server| run_query_on(server, data, split))
+}
+
+fn run_query_on(server: &mut RedisServer, data: &[u8], split: Split) -> Outcome {
+    let (id, _peer) = connect(server);
     let mut replies = Vec::new();
     for (i, chunk) in chunks(data, split).into_iter().enumerate() {
         let ctx = format!("{split:?} read {i}");
-        let done = with_client(&mut server, id, |server, c| {
+        let done = with_client(server, id, |server, c| {
             if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP) != 0 {
                 return true; // the server stops reading such a client
             }
@@ -219,7 +269,7 @@ pub fn run_query(data: &[u8], split: Split) -> Outcome {
             false
         })
         .unwrap_or(true);
-        replies.extend(take_replies(&mut server, id));
+        replies.extend(take_replies(server, id));
         if done {
             break;
         }
@@ -232,7 +282,7 @@ pub fn run_query(data: &[u8], split: Split) -> Outcome {
         }),
         blocked: c.is_some_and(|c| c.flags & CLIENT_BLOCKED != 0),
         db: c.map_or(-1, |c| c.db as i32),
-        digest: oxredis::debug::compute_dataset_digest(&server),
+        digest: oxredis::debug::compute_dataset_digest(server),
         reploff: 0,
         read_reploff: 0,
         master_repl_offset: server.master_repl_offset,
@@ -271,7 +321,7 @@ pub fn resp_frames(mut buf: &[u8]) -> Option<Vec<&[u8]>> {
 pub fn resp_frame_len(buf: &[u8]) -> Option<usize> {
     fn one(buf: &[u8]) -> Option<usize> {
         let nl = buf.windows(2).position(|w| w == b"\r\n")?;
-        let line = &buf[1..nl];
+        let line = buf.get(1..nl)?;
         match *buf.first()? {
             b'+' | b'-' | b':' => {
                 if line.contains(&b'\r') || line.contains(&b'\n') {
@@ -396,12 +446,15 @@ fn backlog_bytes(server: &RedisServer) -> Vec<u8> {
 /// Feeds the replication stream `data` to the master client of a fresh
 /// in-process replica, in the reads `split` describes.
 pub fn run_repl(data: &[u8], split: Split) -> Outcome {
-    let mut server = fuzz_server();
-    let (id, _peer) = fuzz_replica(&mut server);
+    with_fuzz_server(|server| run_repl_on(server, data, split))
+}
+
+fn run_repl_on(server: &mut RedisServer, data: &[u8], split: Split) -> Outcome {
+    let (id, _peer) = fuzz_replica(server);
     let mut replies = Vec::new();
     for (i, chunk) in chunks(data, split).into_iter().enumerate() {
         let ctx = format!("{split:?} read {i}");
-        let done = with_client(&mut server, id, |server, c| {
+        let done = with_client(server, id, |server, c| {
             if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP) != 0 {
                 return true;
             }
@@ -424,7 +477,7 @@ pub fn run_repl(data: &[u8], split: Split) -> Outcome {
             false
         })
         .unwrap_or(true);
-        replies.extend(take_replies(&mut server, id));
+        replies.extend(take_replies(server, id));
         if done {
             break;
         }
@@ -438,13 +491,13 @@ pub fn run_repl(data: &[u8], split: Split) -> Outcome {
         closed,
         blocked: c.is_some_and(|c| c.flags & CLIENT_BLOCKED != 0),
         db: c.map_or(-1, |c| c.db as i32),
-        digest: oxredis::debug::compute_dataset_digest(&server),
+        digest: oxredis::debug::compute_dataset_digest(server),
         reploff: c.map_or(-1, |c| c.reploff),
         // Reading stops at the close, so how much was read depends on
         // the splits.
         read_reploff: if closed { -1 } else { c.map_or(-1, |c| c.read_reploff) },
         master_repl_offset: server.master_repl_offset,
-        backlog: backlog_bytes(&server),
+        backlog: backlog_bytes(server),
     }
 }
 
@@ -505,25 +558,28 @@ pub fn repl_target(data: &[u8]) {
 /// decoded, not just refused); what loads must digest, save and load back
 /// to the same digest.
 pub fn rdb_target(data: &[u8]) {
-    let mut server = fuzz_server();
+    with_fuzz_server(|server| rdb_target_on(server, data))
+}
+
+fn rdb_target_on(server: &mut RedisServer, data: &[u8]) {
     server.rdb_checksum = false;
     let mut rio = rio_init_with_buffer(data.to_vec());
-    if rdb_load_rio_checked(&mut server, &mut rio, None, false).is_err() {
+    if rdb_load_rio_checked(server, &mut rio, None, false).is_err() {
         // Keys read before the problem stay; they must still be sound.
-        let _ = oxredis::debug::compute_dataset_digest(&server);
+        let _ = oxredis::debug::compute_dataset_digest(server);
         return;
     }
-    let digest = oxredis::debug::compute_dataset_digest(&server);
+    let digest = oxredis::debug::compute_dataset_digest(server);
     let mut w = rio_init_with_buffer(Vec::new());
-    rdb_save_rio(&server, &mut w, 0, None).expect("save to memory");
+    rdb_save_rio(server, &mut w, 0, None).expect("save to memory");
     let saved = rio_into_buffer(w);
-    let mut again = fuzz_server();
+    server.db = (0..server.dbnum).map(oxredis::db::RedisDb::new).collect();
     let mut rio = rio_init_with_buffer(saved);
-    if let Err(e) = rdb_load_rio_checked(&mut again, &mut rio, None, false) {
+    if let Err(e) = rdb_load_rio_checked(server, &mut rio, None, false) {
         panic!("a loaded dataset saved to an RDB that does not load: {e:?}");
     }
     assert_eq!(
-        oxredis::debug::compute_dataset_digest(&again),
+        oxredis::debug::compute_dataset_digest(server),
         digest,
         "save and reload changed the dataset"
     );
@@ -731,8 +787,11 @@ const RDB_COMMANDS: &[&str] = &[
 /// (with small or big values, so both compact and plain encodings), saved
 /// with or without compression.
 pub fn gen_rdb(rng: &mut Rng) -> Vec<u8> {
-    let mut server = fuzz_server();
-    let (id, _peer) = connect(&mut server);
+    with_fuzz_server(|server| gen_rdb_on(server, rng))
+}
+
+fn gen_rdb_on(server: &mut RedisServer, rng: &mut Rng) -> Vec<u8> {
+    let (id, _peer) = connect(server);
     let mut input = Vec::new();
     for _ in 0..1 + rng.below(20) {
         let mut argv = gen_command(rng, RDB_COMMANDS);
@@ -746,14 +805,14 @@ pub fn gen_rdb(rng: &mut Rng) -> Vec<u8> {
         }
         input.extend(multibulk(&argv));
     }
-    with_client(&mut server, id, |server, c| {
+    with_client(server, id, |server, c| {
         c.querybuf = input;
         process_input_buffer_and_replicate(server, c);
     });
     server.rdb_compression = rng.chance(2);
     server.rdb_checksum = false;
     let mut w = rio_init_with_buffer(Vec::new());
-    rdb_save_rio(&server, &mut w, 0, None).expect("save to memory");
+    rdb_save_rio(server, &mut w, 0, None).expect("save to memory");
     rio_into_buffer(w)
 }
 
