@@ -196,7 +196,12 @@ fn assert_sane(port: u16, after: &[u8]) {
     s.write_all(b"PING\r\n*2\r\n$15\r\nfuzz-debug-7f3a\r\n$6\r\nDIGEST\r\n")
         .unwrap();
     let pong = read_reply(&mut s);
-    assert_eq!(pong, b"+PONG\r\n", "after {:?}", String::from_utf8_lossy(after));
+    assert_eq!(
+        pong,
+        b"+PONG\r\n",
+        "after {:?}",
+        String::from_utf8_lossy(after)
+    );
     let digest = read_reply(&mut s);
     assert!(
         digest.len() == 43 && digest[0] == b'+',
@@ -319,9 +324,12 @@ fn serve_full_sync(listener: &TcpListener) -> TcpStream {
             let mut rdb = b"REDIS0009\xff".to_vec();
             rdb.extend_from_slice(&[0; 8]);
             let replid = "f".repeat(40);
-            let mut r =
-                format!("+FULLRESYNC {replid} {}\r\n${}\r\n", REPL_START, rdb.len())
-                    .into_bytes();
+            let mut r = format!(
+                "+FULLRESYNC {replid} {}\r\n${}\r\n",
+                REPL_START,
+                rdb.len()
+            )
+            .into_bytes();
             r.extend_from_slice(&rdb);
             s.write_all(&r).unwrap();
             return s;
@@ -375,7 +383,10 @@ fn repl_cases_over_tcp() {
                 continue;
             }
             let Some(n) = resp_frame_len(rest) else {
-                panic!("not RESP to the master: {:?}", String::from_utf8_lossy(&back))
+                panic!(
+                    "not RESP to the master: {:?}",
+                    String::from_utf8_lossy(&back)
+                )
             };
             let f = &rest[..n];
             rest = &rest[n..];

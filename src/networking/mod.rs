@@ -2632,7 +2632,8 @@ mod tests {
         c.argv = vec![b"object\xe9".to_vec(), sub];
         add_reply_subcommand_syntax_error(&mut c);
         let mut want =
-            b"-ERR Unknown subcommand or wrong number of arguments for '".to_vec();
+            b"-ERR Unknown subcommand or wrong number of arguments for '"
+                .to_vec();
         want.extend_from_slice(&[b'x'; 200]);
         want.extend_from_slice(b"\xff  '. Try OBJECT\xe9 HELP.\r\n");
         assert_eq!(reply(&c), &want[..]);

@@ -82,18 +82,89 @@ impl Rng {
 /// (same input, same reply, whatever the time) and confined to the
 /// process.
 pub const SAFE_COMMANDS: &[&str] = &[
-    "ping", "echo", "set", "get", "del", "exists", "incr", "decr", "incrby",
-    "incrbyfloat", "append", "strlen", "getrange", "setrange", "mset", "mget",
-    "getset", "setnx", "msetnx", "lpush", "rpush", "lpop", "rpop", "lrange",
-    "llen", "lindex", "linsert", "lrem", "ltrim", "lset", "sadd", "srem",
-    "smembers", "scard", "sismember", "sinterstore", "hset", "hget", "hdel",
-    "hgetall", "hlen", "hincrby", "hmset", "zadd", "zrange", "zscore", "zrem",
-    "zincrby", "zcard", "zrangebyscore", "select", "multi", "exec", "discard",
-    "watch", "unwatch", "flushdb", "flushall", "dbsize", "type", "quit",
-    "auth", "blpop", "brpop", "subscribe", "unsubscribe", "psubscribe",
-    "publish", "setbit", "getbit", "bitcount", "bitpos", "keys", "rename",
-    "renamenx", "move", "swapdb", "object", "expireat", "pexpireat",
-    "persist", "replconf", "sort",
+    "ping",
+    "echo",
+    "set",
+    "get",
+    "del",
+    "exists",
+    "incr",
+    "decr",
+    "incrby",
+    "incrbyfloat",
+    "append",
+    "strlen",
+    "getrange",
+    "setrange",
+    "mset",
+    "mget",
+    "getset",
+    "setnx",
+    "msetnx",
+    "lpush",
+    "rpush",
+    "lpop",
+    "rpop",
+    "lrange",
+    "llen",
+    "lindex",
+    "linsert",
+    "lrem",
+    "ltrim",
+    "lset",
+    "sadd",
+    "srem",
+    "smembers",
+    "scard",
+    "sismember",
+    "sinterstore",
+    "hset",
+    "hget",
+    "hdel",
+    "hgetall",
+    "hlen",
+    "hincrby",
+    "hmset",
+    "zadd",
+    "zrange",
+    "zscore",
+    "zrem",
+    "zincrby",
+    "zcard",
+    "zrangebyscore",
+    "select",
+    "multi",
+    "exec",
+    "discard",
+    "watch",
+    "unwatch",
+    "flushdb",
+    "flushall",
+    "dbsize",
+    "type",
+    "quit",
+    "auth",
+    "blpop",
+    "brpop",
+    "subscribe",
+    "unsubscribe",
+    "psubscribe",
+    "publish",
+    "setbit",
+    "getbit",
+    "bitcount",
+    "bitpos",
+    "keys",
+    "rename",
+    "renamenx",
+    "move",
+    "swapdb",
+    "object",
+    "expireat",
+    "pexpireat",
+    "persist",
+    "replconf",
+    "sort",
 ];
 
 /// A server as `init_server` leaves it, minus sockets, signals and the
@@ -118,9 +189,8 @@ thread_local! {
 /// Runs `f` on this thread's fuzz server, reset to what `fuzz_server`
 /// builds: no clients, empty databases, not a replica, no backlog.
 pub fn with_fuzz_server<R>(f: impl FnOnce(&mut RedisServer) -> R) -> R {
-    let mut server = SERVER
-        .with(|s| s.borrow_mut().take())
-        .unwrap_or_else(fuzz_server);
+    let mut server =
+        SERVER.with(|s| s.borrow_mut().take()).unwrap_or_else(fuzz_server);
     let r = f(&mut server);
     reset_fuzz_server(&mut server);
     SERVER.with(|s| *s.borrow_mut() = Some(server));
@@ -254,7 +324,11 @@ pub fn run_query(data: &[u8], split: Split) -> Outcome {
     with_fuzz_server(|server| run_query_on(server, data, split))
 }
 
-fn run_query_on(server: &mut RedisServer, data: &[u8], split: Split) -> Outcome {
+fn run_query_on(
+    server: &mut RedisServer,
+    data: &[u8],
+    split: Split,
+) -> Outcome {
     let (id, _peer) = connect(server);
     let mut replies = Vec::new();
     for (i, chunk) in chunks(data, split).into_iter().enumerate() {
@@ -495,7 +569,11 @@ fn run_repl_on(server: &mut RedisServer, data: &[u8], split: Split) -> Outcome {
         reploff: c.map_or(-1, |c| c.reploff),
         // Reading stops at the close, so how much was read depends on
         // the splits.
-        read_reploff: if closed { -1 } else { c.map_or(-1, |c| c.read_reploff) },
+        read_reploff: if closed {
+            -1
+        } else {
+            c.map_or(-1, |c| c.read_reploff)
+        },
         master_repl_offset: server.master_repl_offset,
         backlog: backlog_bytes(server),
     }
@@ -591,8 +669,23 @@ fn rdb_target_on(server: &mut RedisServer, data: &[u8]) {
 /// each other's data (and its types).
 const KEYS: &[&[u8]] = &[b"k", b"l", b"h", b"z", b"s", b"x\r\ny", b""];
 const VALUES: &[&[u8]] = &[
-    b"v", b"1", b"-1", b"0", b"3.5", b"9223372036854775807", b"", b"a b",
-    b"\r\n", b"\0", b"\"", b"'", b"inf", b"-inf", b"nan", b"10", b"+1",
+    b"v",
+    b"1",
+    b"-1",
+    b"0",
+    b"3.5",
+    b"9223372036854775807",
+    b"",
+    b"a b",
+    b"\r\n",
+    b"\0",
+    b"\"",
+    b"'",
+    b"inf",
+    b"-inf",
+    b"nan",
+    b"10",
+    b"+1",
 ];
 
 /// A random argument: a key, a value, or random bytes.
@@ -685,10 +778,34 @@ pub fn gen_query(rng: &mut Rng) -> Vec<u8> {
 
 /// Commands a master sends down the replication stream.
 pub const REPL_COMMANDS: &[&str] = &[
-    "set", "del", "incr", "lpush", "rpush", "lpop", "sadd", "srem", "hset",
-    "hdel", "zadd", "zrem", "select", "multi", "exec", "ping", "flushall",
-    "flushdb", "pexpireat", "expireat", "append", "incrbyfloat", "publish",
-    "get", "setbit", "swapdb", "move", "rename",
+    "set",
+    "del",
+    "incr",
+    "lpush",
+    "rpush",
+    "lpop",
+    "sadd",
+    "srem",
+    "hset",
+    "hdel",
+    "zadd",
+    "zrem",
+    "select",
+    "multi",
+    "exec",
+    "ping",
+    "flushall",
+    "flushdb",
+    "pexpireat",
+    "expireat",
+    "append",
+    "incrbyfloat",
+    "publish",
+    "get",
+    "setbit",
+    "swapdb",
+    "move",
+    "rename",
 ];
 
 /// A master's stream: writes, SELECTs (some of a database that does not
@@ -717,10 +834,27 @@ pub fn gen_repl(rng: &mut Rng) -> Vec<u8> {
 /// Numbers that break length fields: negative, zero, just past the
 /// limits, past i64, not numbers at all.
 const BAD_NUMBERS: &[&str] = &[
-    "-1", "-2", "0", "1", "1048576", "1048577", "512000000", "536870912",
-    "536870913", "9223372036854775807", "9223372036854775808",
-    "-9223372036854775808", "99999999999999999999", "+5", " 5", "5 ", "0x10",
-    "", "1.5", "-0", "00001",
+    "-1",
+    "-2",
+    "0",
+    "1",
+    "1048576",
+    "1048577",
+    "512000000",
+    "536870912",
+    "536870913",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "99999999999999999999",
+    "+5",
+    " 5",
+    "5 ",
+    "0x10",
+    "",
+    "1.5",
+    "-0",
+    "00001",
 ];
 
 /// Damages `input` in one to four ways: bit flips, protocol bytes put in,
@@ -745,7 +879,8 @@ pub fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
             }
             5 | 6 => {
                 // Replace the number after a '*' or '$' at or after `at`.
-                let Some(p) = b[at..].iter().position(|&x| x == b'*' || x == b'$')
+                let Some(p) =
+                    b[at..].iter().position(|&x| x == b'*' || x == b'$')
                 else {
                     continue;
                 };
@@ -779,8 +914,18 @@ pub fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
 
 /// Commands that build a dataset of every type and encoding for an RDB.
 const RDB_COMMANDS: &[&str] = &[
-    "set", "append", "setrange", "incr", "lpush", "rpush", "sadd", "hset",
-    "zadd", "pexpireat", "select", "setbit",
+    "set",
+    "append",
+    "setrange",
+    "incr",
+    "lpush",
+    "rpush",
+    "sadd",
+    "hset",
+    "zadd",
+    "pexpireat",
+    "select",
+    "setbit",
 ];
 
 /// An RDB file: a dataset built by a few random commands in a server
@@ -796,7 +941,8 @@ fn gen_rdb_on(server: &mut RedisServer, rng: &mut Rng) -> Vec<u8> {
     for _ in 0..1 + rng.below(20) {
         let mut argv = gen_command(rng, RDB_COMMANDS);
         if argv[0].eq_ignore_ascii_case(b"pexpireat") && argv.len() > 2 {
-            argv[2] = (4_000_000_000_000u64 + rng.below(1000)).to_string().into();
+            argv[2] =
+                (4_000_000_000_000u64 + rng.below(1000)).to_string().into();
         }
         if rng.chance(4) {
             for _ in 0..rng.below(200) {
@@ -831,15 +977,30 @@ pub fn mutate_binary(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
         let at = lo + rng.below((b.len() - lo) as u64) as usize;
         match rng.below(8) {
             0 => b[at] ^= 1 << rng.below(8),
-            1 => b[at] = *rng.pick(&[0x00, 0x3f, 0x40, 0x7f, 0x80, 0x81, 0xc0, 0xc3, 0xfe, 0xff, 0xf5, 0xfc]),
+            1 => {
+                b[at] = *rng.pick(&[
+                    0x00, 0x3f, 0x40, 0x7f, 0x80, 0x81, 0xc0, 0xc3, 0xfe, 0xff,
+                    0xf5, 0xfc,
+                ])
+            }
             2 => b.truncate(at),
             3 => b.insert(at, rng.next() as u8),
             4 => {
                 b.remove(at);
             }
             5 => {
-                let v = *rng.pick(&[u32::MAX, 1 << 31, 0x7fff_ffff, b.len() as u32 + 1, 0x10000]);
-                let bytes = if rng.chance(2) { v.to_le_bytes() } else { v.to_be_bytes() };
+                let v = *rng.pick(&[
+                    u32::MAX,
+                    1 << 31,
+                    0x7fff_ffff,
+                    b.len() as u32 + 1,
+                    0x10000,
+                ]);
+                let bytes = if rng.chance(2) {
+                    v.to_le_bytes()
+                } else {
+                    v.to_be_bytes()
+                };
                 for (i, x) in bytes.iter().enumerate() {
                     if let Some(slot) = b.get_mut(at + i) {
                         *slot = *x;
@@ -867,8 +1028,10 @@ pub struct Target {
     pub gen: fn(&mut Rng) -> Vec<u8>,
 }
 
-pub const QUERY: Target = Target { name: "query", run: query_target, gen: gen_query };
-pub const REPL: Target = Target { name: "repl", run: repl_target, gen: gen_repl };
+pub const QUERY: Target =
+    Target { name: "query", run: query_target, gen: gen_query };
+pub const REPL: Target =
+    Target { name: "repl", run: repl_target, gen: gen_repl };
 pub const RDB: Target = Target { name: "rdb", run: rdb_target, gen: gen_rdb };
 
 /// Where the corpus of `target` lives in the repository.
@@ -917,7 +1080,11 @@ fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
 
 /// One input of a mutation run: generated, then (usually) damaged, or a
 /// corpus entry damaged.
-pub fn next_input(rng: &mut Rng, target: &Target, seeds: &[Vec<u8>]) -> Vec<u8> {
+pub fn next_input(
+    rng: &mut Rng,
+    target: &Target,
+    seeds: &[Vec<u8>],
+) -> Vec<u8> {
     let base = if !seeds.is_empty() && rng.chance(4) {
         rng.pick(seeds).clone()
     } else {
