@@ -349,6 +349,7 @@ fn run_query_on(
         }
     }
     let c = server.clients.get(&id);
+    let replies = normalize_unsubscribe_runs(replies);
     Outcome {
         replies,
         closed: c.is_none_or(|c| {
@@ -362,6 +363,85 @@ fn run_query_on(
         master_repl_offset: server.master_repl_offset,
         backlog: Vec::new(),
     }
+}
+
+/// UNSUBSCRIBE and PUNSUBSCRIBE without arguments walk the client's
+/// channels in hash order (C: dict order under a per-process seed; here a
+/// per-set one), so runs of their replies are compared with the channel
+/// names sorted, counts kept in place.
+fn normalize_unsubscribe_runs(replies: Vec<u8>) -> Vec<u8> {
+    const PREFIXES: [&[u8]; 2] =
+        [b"*3\r\n$11\r\nunsubscribe\r\n", b"*3\r\n$12\r\npunsubscribe\r\n"];
+    // At `at`: (prefix, channel bulk, count, frame length) of an
+    // (p)unsubscribe reply. A byte scan, not a parse: the replies need
+    // not be valid RESP (see TOLERATE_RAW_UNKNOWN_COMMAND).
+    let frame = |at: usize| -> Option<(usize, Vec<u8>, Vec<u8>, usize)> {
+        let f = &replies[at..];
+        let p = PREFIXES.iter().position(|p| f.starts_with(p))?;
+        let rest = &f[PREFIXES[p].len()..];
+        let n = resp_frame_len(rest)?;
+        let m = resp_frame_len(&rest[n..])?;
+        let len = PREFIXES[p].len() + n + m;
+        Some((p, rest[..n].to_vec(), rest[n..n + m].to_vec(), len))
+    };
+    let mut out = Vec::with_capacity(replies.len());
+    let mut i = 0;
+    while i < replies.len() {
+        let Some(first) = frame(i) else {
+            out.push(replies[i]);
+            i += 1;
+            continue;
+        };
+        let p = first.0;
+        let mut run = Vec::new();
+        while let Some(x) = frame(i).filter(|x| x.0 == p) {
+            i += x.3;
+            run.push(x);
+            if i >= replies.len() {
+                break;
+            }
+        }
+        let mut names: Vec<Vec<u8>> = run.iter().map(|x| x.1.clone()).collect();
+        names.sort();
+        for (x, name) in run.iter().zip(names) {
+            out.extend_from_slice(PREFIXES[p]);
+            out.extend_from_slice(&name);
+            out.extend_from_slice(&x.2);
+        }
+    }
+    out
+}
+
+/// Where two outcomes differ, for a failure message. (no C twin)
+pub fn describe_difference(a: &Outcome, b: &Outcome) -> String {
+    let at = a
+        .replies
+        .iter()
+        .zip(&b.replies)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.replies.len().min(b.replies.len()));
+    let around = |r: &[u8]| {
+        let lo = at.saturating_sub(60);
+        let hi = (at + 100).min(r.len());
+        r[lo..hi].escape_ascii().to_string()
+    };
+    format!(
+        "replies differ from byte {at} (lengths {} and {}):\n  whole: ...{}\n  other: ...{}\n\
+         closed {}/{} blocked {}/{} db {}/{} digest equal {} reploff {}/{}",
+        a.replies.len(),
+        b.replies.len(),
+        around(&a.replies),
+        around(&b.replies),
+        a.closed,
+        b.closed,
+        a.blocked,
+        b.blocked,
+        a.db,
+        b.db,
+        a.digest == b.digest,
+        a.reploff,
+        b.reploff
+    )
 }
 
 /// The protocol errors a client can get from the parser, as Redis 5.0.14
@@ -445,10 +525,9 @@ pub fn query_target(data: &[u8]) {
             if other != whole {
                 panic!(
                     "query desync between reads Whole and {split:?}\n\
-                     input: {:?}\nwhole: {:?}\nother: {:?}",
+                     input: {:?}\n{}",
                     String::from_utf8_lossy(data),
-                    String::from_utf8_lossy(&whole.replies),
-                    String::from_utf8_lossy(&other.replies),
+                    describe_difference(&whole, &other)
                 );
             }
         }
