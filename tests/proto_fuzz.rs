@@ -72,12 +72,12 @@ fn repl_corpus_replays() {
 
 #[test]
 fn query_fuzz_bounded() {
-    bounded(&QUERY, 0x5145_5259, cases(20_000));
+    bounded(&QUERY, 0x5145_5259, cases(200_000));
 }
 
 #[test]
 fn repl_fuzz_bounded() {
-    bounded(&REPL, 0x5245_504c, cases(20_000));
+    bounded(&REPL, 0x5245_504c, cases(200_000));
 }
 
 /// The generators' valid inputs parse into exactly the commands they were

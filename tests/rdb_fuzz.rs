@@ -718,11 +718,11 @@ fn rdb_loader_corpus_replays() {
 }
 
 /// Bounded run of the loader target: `RDB_FUZZ_ROUNDS` (default 300)
-/// times 20 files, seed from `RDB_FUZZ_SEED`.
+/// times 200 files, seed from `RDB_FUZZ_SEED`.
 #[test]
 fn rdb_loader_mutations_never_panic_and_accepted_files_round_trip() {
     let seed = Rng::seeded(0x5244_424c).next();
-    let n = Rng::rounds() * 20;
+    let n = Rng::rounds() * 200;
     let start = std::time::Instant::now();
     let done = fuzz_harness::mutation_run(&fuzz_harness::RDB, seed, |i| i >= n);
     eprintln!(
