@@ -13,6 +13,15 @@
 //! `RDB_FUZZ_SEED=7 RDB_FUZZ_ROUNDS=20000 cargo test --release --test
 //! rdb_fuzz`. An input that once broke
 //! a decoder goes into `regression_corpus` below.
+//!
+//! The whole loader (`rdb_load_rio`) is fuzzed at the end of the file with
+//! the `rdb` target of `tests/fuzz_harness`: RDB files written by a server
+//! holding a random dataset, then damaged; what loads must digest, save
+//! and load back the same. Its corpus is `tests/fuzz-corpus/rdb` (seeds
+//! and every crash found), and `scripts/fuzz rdb [seconds]` runs it
+//! without a bound (AFL++ when `cargo afl` is installed).
+
+mod fuzz_harness;
 
 use std::collections::VecDeque;
 
@@ -699,4 +708,59 @@ fn regression_corpus() {
     assert!(zipmap_validate_integrity(&zm, true).is_err());
     let zm = [1, 3, b'k', b'e', b'y', 0xfe, 1, 0, 0, 0, 0, b'v', 0xff];
     assert!(zipmap_validate_integrity(&zm, true).is_err());
+}
+
+// ------------------------------ the whole loader -----------------------------
+
+#[test]
+fn rdb_loader_corpus_replays() {
+    fuzz_harness::replay_corpus(&fuzz_harness::RDB);
+}
+
+/// Bounded run of the loader target: `RDB_FUZZ_ROUNDS` (default 300)
+/// times 200 files, seed from `RDB_FUZZ_SEED`.
+#[test]
+fn rdb_loader_mutations_never_panic_and_accepted_files_round_trip() {
+    let seed = Rng::seeded(0x5244_424c).next();
+    let n = Rng::rounds() * 200;
+    let start = std::time::Instant::now();
+    let done = fuzz_harness::mutation_run(&fuzz_harness::RDB, seed, |i| i >= n);
+    eprintln!(
+        "rdb fuzz: {done} files, seed {seed}, {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+}
+
+/// The unbounded loader run behind `scripts/fuzz rdb` when AFL++ is not
+/// there: `FUZZ_SECONDS` (default 60), `RDB_FUZZ_SEED`.
+#[test]
+#[ignore]
+fn rdb_loader_fuzz_unbounded() {
+    use std::time::{Duration, Instant};
+    let secs: u64 = std::env::var("FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let seed = Rng::seeded(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64),
+    )
+    .next();
+    eprintln!("rdb fuzz: seed {seed}, {secs} s");
+    let start = Instant::now();
+    let mut last = Instant::now();
+    let total = fuzz_harness::mutation_run(&fuzz_harness::RDB, seed, |n| {
+        if n % 256 == 0 && last.elapsed() >= Duration::from_secs(10) {
+            last = Instant::now();
+            let s = start.elapsed().as_secs_f64();
+            eprintln!("rdb: {n} execs, {:.0} execs/s", n as f64 / s);
+        }
+        start.elapsed() >= Duration::from_secs(secs)
+    });
+    let s = start.elapsed().as_secs_f64();
+    eprintln!(
+        "rdb: total {total} executions in {s:.0} s, {:.0} execs/s",
+        total as f64 / s
+    );
 }

@@ -447,6 +447,15 @@ pub fn c_str(s: &[u8]) -> &[u8] {
     memchr::memchr(0, s).map_or(s, |n| &s[..n])
 }
 
+/// `add_reply_error_format` for a message built from raw bytes, as C's
+/// "%s" of an argument gives them: the caller passes the pieces (through
+/// `c_str` where C formats an argument with "%s"); add_reply_error_length
+/// turns CR/LF into spaces. A `String` would re-encode bytes that are not
+/// UTF-8. (no C twin)
+pub fn add_reply_error_format_bytes(c: &mut Client, parts: &[&[u8]]) {
+    add_reply_error_length(c, &parts.concat())
+}
+
 /// C: networking.c addReplyStatusLength()
 pub fn add_reply_status_length(c: &mut Client, s: &[u8]) {
     add_reply_string(c, b"+");
@@ -705,12 +714,21 @@ pub fn add_reply_help(c: &mut Client, subcmd: &str, help: &[&str]) {
 ///
 /// C: networking.c addReplySubcommandSyntaxError()
 pub fn add_reply_subcommand_syntax_error(c: &mut Client) {
-    let cmd = String::from_utf8_lossy(&c.argv[0]).into_owned();
-    let sub = String::from_utf8_lossy(&c.argv[1]).into_owned();
-    let sub: String = sub.chars().take(128).collect();
-    add_reply_error_format(
+    // As C's "%s" of argv->ptr: the bytes up to a NUL, untruncated and not
+    // re-encoded (a lossy UTF-8 conversion and a 128-char cut, as Redis 7
+    // has, changed the reply; found by tests/proto_fuzz.rs against 5.0.14).
+    let mut cmd = c_str(&c.argv[0]).to_vec();
+    cmd.make_ascii_uppercase(); // sdstoupper(): toupper() in the C locale
+    let sub = c_str(&c.argv[1]).to_vec();
+    add_reply_error_format_bytes(
         c,
-        format_args!("Unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.", sub, cmd.to_uppercase()),
+        &[
+            b"Unknown subcommand or wrong number of arguments for '",
+            &sub,
+            b"'. Try ",
+            &cmd,
+            b" HELP.",
+        ],
     );
 }
 
@@ -2085,10 +2103,10 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
         if argc == 4 && c.argv[2].eq_ignore_ascii_case(b"type") {
             type_ = get_client_type_by_name(&c.argv[3]);
             if type_.is_none() {
-                let t = String::from_utf8_lossy(&c.argv[3]).into_owned();
-                add_reply_error_format(
+                let t = c_str(&c.argv[3]).to_vec();
+                add_reply_error_format_bytes(
                     c,
-                    format_args!("Unknown client type '{}'", t),
+                    &[b"Unknown client type '", &t, b"'"],
                 );
                 return;
             }
@@ -2146,11 +2164,10 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
                 } else if opt.eq_ignore_ascii_case(b"type") && moreargs {
                     type_ = get_client_type_by_name(&c.argv[i + 1]);
                     if type_.is_none() {
-                        let t = String::from_utf8_lossy(&c.argv[i + 1])
-                            .into_owned();
-                        add_reply_error_format(
+                        let t = c_str(&c.argv[i + 1]).to_vec();
+                        add_reply_error_format_bytes(
                             c,
-                            format_args!("Unknown client type '{}'", t),
+                            &[b"Unknown client type '", &t, b"'"],
                         );
                         return;
                     }
@@ -2309,10 +2326,14 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
         pause_clients(server, duration);
         add_reply(c, OK);
     } else {
-        let s = String::from_utf8_lossy(&sub).into_owned();
-        add_reply_error_format(
+        let s = c_str(&sub).to_vec();
+        add_reply_error_format_bytes(
             c,
-            format_args!("Unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP", s),
+            &[
+                b"Unknown subcommand or wrong number of arguments for '",
+                &s,
+                b"'. Try CLIENT HELP",
+            ],
         );
     }
 }
@@ -2649,6 +2670,22 @@ mod tests {
             String::from_utf8_lossy(reply(&c)),
             String::from_utf8_lossy(&expected)
         );
+    }
+
+    #[test]
+    fn add_reply_subcommand_syntax_error_echoes_bytes_like_5_0() {
+        let mut server = server();
+        let (mut c, _peer) = client(&mut server);
+        let mut sub = vec![b'x'; 200];
+        sub.extend_from_slice(b"\xff\r\n\0tail");
+        c.argv = vec![b"object\xe9".to_vec(), sub];
+        add_reply_subcommand_syntax_error(&mut c);
+        let mut want =
+            b"-ERR Unknown subcommand or wrong number of arguments for '"
+                .to_vec();
+        want.extend_from_slice(&[b'x'; 200]);
+        want.extend_from_slice(b"\xff  '. Try OBJECT\xe9 HELP.\r\n");
+        assert_eq!(reply(&c), &want[..]);
     }
 
     #[test]

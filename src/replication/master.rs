@@ -878,12 +878,10 @@ pub fn replconf_command(server: &mut RedisServer, c: &mut Client) {
             }
             return;
         } else {
-            add_reply_error_format(
+            let opt = crate::networking::c_str(&opt).to_vec();
+            crate::networking::add_reply_error_format_bytes(
                 c,
-                format_args!(
-                    "Unrecognized REPLCONF option: {}",
-                    String::from_utf8_lossy(&opt)
-                ),
+                &[b"Unrecognized REPLCONF option: ", &opt],
             );
             return;
         }

@@ -1,0 +1,11 @@
+//! AFL++ harness: the `query` target of tests/fuzz_harness, in persistent
+//! mode. Built and run by `scripts/fuzz query`.
+
+#[path = "../../../tests/fuzz_harness/mod.rs"]
+mod fuzz_harness;
+
+fn main() {
+    afl::fuzz!(|data: &[u8]| {
+        fuzz_harness::query_target(data);
+    });
+}

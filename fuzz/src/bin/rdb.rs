@@ -1,0 +1,11 @@
+//! AFL++ harness: the `rdb` target of tests/fuzz_harness, in persistent
+//! mode. Built and run by `scripts/fuzz rdb`.
+
+#[path = "../../../tests/fuzz_harness/mod.rs"]
+mod fuzz_harness;
+
+fn main() {
+    afl::fuzz!(|data: &[u8]| {
+        fuzz_harness::rdb_target(data);
+    });
+}
