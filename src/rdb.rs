@@ -2275,17 +2275,8 @@ pub fn rdb_load_progress_callback(
     rdb: &Rio,
     last_step: &mut usize,
 ) {
-    let interval = server.loading_process_events_interval_bytes as usize;
-    if interval == 0 || rdb.processed_bytes / interval <= *last_step {
+    if !rdb_check_progress_callback(server, rdb, last_step) {
         return;
-    }
-    *last_step = rdb.processed_bytes / interval;
-    // The DB can take some non trivial amount of time to load. Update our
-    // cached time since it is used to create and update the last
-    // interaction time with clients and for other important things.
-    update_cached_time(server);
-    if server.masterhost.is_some() && server.repl_state == REPL_STATE_TRANSFER {
-        crate::replication::replication_send_newline_to_master(server);
     }
     loading_progress(server, rdb.processed_bytes as i64);
     crate::networking::process_events_while_blocked(server);
@@ -2450,7 +2441,7 @@ fn rdb_load_rio_mode(
 
     loop {
         if check_only {
-            rdb_check_progress_callback(server, rdb, &mut last_step);
+            let _ = rdb_check_progress_callback(server, rdb, &mut last_step);
         } else {
             rdb_load_progress_callback(server, rdb, &mut last_step);
         }
@@ -2717,21 +2708,27 @@ fn rdb_load_rio_mode(
 /// cached time and keeps the master from timing us out with a newline,
 /// but serves no events: the check is not a load, the server does not
 /// answer -LOADING meanwhile, and its clients wait as during the flush
-/// that follows. (no C twin)
+/// that follows. The load's callback runs this first. Returns whether a
+/// new step of `loading_process_events_interval_bytes` was reached.
+/// (no C twin)
 fn rdb_check_progress_callback(
     server: &mut RedisServer,
     rdb: &Rio,
     last_step: &mut usize,
-) {
+) -> bool {
     let interval = server.loading_process_events_interval_bytes as usize;
     if interval == 0 || rdb.processed_bytes / interval <= *last_step {
-        return;
+        return false;
     }
     *last_step = rdb.processed_bytes / interval;
+    // The DB can take some non trivial amount of time to load. Update our
+    // cached time since it is used to create and update the last
+    // interaction time with clients and for other important things.
     update_cached_time(server);
     if server.masterhost.is_some() && server.repl_state == REPL_STATE_TRANSFER {
         crate::replication::replication_send_newline_to_master(server);
     }
+    true
 }
 
 /// C's atoi(): optional spaces and sign, then digits, stopping at the
