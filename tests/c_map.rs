@@ -1,8 +1,8 @@
 //! Generates and checks `docs/c-map.md`: for every function of the Redis
 //! 5.0.14 C files in scope, where its Rust port is (from the
 //! `/// C: file.c name()` markers in `src/`), or why it is deliberately not
-//! ported (from the hand-maintained `docs/c-map-omissions.md`), or that it
-//! is not ported yet.
+//! replaced by design or not yet ported, with the reason (both from the
+//! hand-maintained `docs/c-map-omissions.md`), or plainly not yet ported.
 //!
 //! The function list is `docs/redis-5.0.14-functions.tsv`, the repo's own
 //! copy of the fact list (every function of the C files with its line).
@@ -176,14 +176,39 @@ fn read_markers() -> BTreeMap<(String, String), Vec<String>> {
     out
 }
 
-/// The rows of the omissions table: (C file, function) -> reason.
-fn read_omissions() -> BTreeMap<(String, String), String> {
+/// Which table of the omissions file a row is in.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// The Rust shape makes the function unnecessary; it will not be ported.
+    Design,
+    /// Its subsystem is not there yet; the reason names it.
+    NotYet,
+}
+
+/// A row of the omissions file.
+struct Omission {
+    kind: Kind,
+    reason: String,
+}
+
+/// The rows of the omissions file: (C file, function or "*") -> its kind
+/// and reason. The kind is the `## ` section the row is under.
+fn read_omissions() -> BTreeMap<(String, String), Omission> {
     let path = root().join(OMISSIONS);
     let text = fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let mut out = BTreeMap::new();
+    let mut kind = None;
     for line in text.lines() {
         let line = line.trim();
+        if let Some(h) = line.strip_prefix("## ") {
+            kind = match h.trim() {
+                "Replaced by design" => Some(Kind::Design),
+                "Not yet ported" => Some(Kind::NotYet),
+                other => panic!("{OMISSIONS}: unknown section {other:?}"),
+            };
+            continue;
+        }
         if !line.starts_with('|') {
             continue;
         }
@@ -195,6 +220,9 @@ fn read_omissions() -> BTreeMap<(String, String), String> {
         {
             continue;
         }
+        let kind = kind.unwrap_or_else(|| {
+            panic!("{OMISSIONS}: a row before any `## ` section: {line}")
+        });
         let name = cells[1].trim_matches('`').trim_end_matches("()");
         let key = (cells[0].to_string(), name.to_string());
         assert!(
@@ -203,9 +231,9 @@ fn read_omissions() -> BTreeMap<(String, String), String> {
             key.0,
             key.1
         );
-        let reason = cells[2].to_string();
+        let row = Omission { kind, reason: cells[2].to_string() };
         assert!(
-            out.insert(key.clone(), reason).is_none(),
+            out.insert(key.clone(), row).is_none(),
             "{OMISSIONS}: {} {} is listed twice",
             key.0,
             key.1
@@ -217,14 +245,37 @@ fn read_omissions() -> BTreeMap<(String, String), String> {
 /// What the map says of one C function.
 enum Status<'a> {
     Ported(&'a [String]),
-    Omitted(&'a str),
-    NotYet,
+    Design(&'a str),
+    NotYet(Option<&'a str>),
+}
+
+/// A function's status: its marker, else its own row, else its file's `*`
+/// row, else plainly not yet ported.
+fn status_of<'a>(
+    f: &CFunction,
+    markers: &'a BTreeMap<(String, String), Vec<String>>,
+    omissions: &'a BTreeMap<(String, String), Omission>,
+) -> Status<'a> {
+    let key = (f.file.clone(), f.name.clone());
+    if let Some(locs) = markers.get(&key) {
+        return Status::Ported(locs);
+    }
+    let row = omissions
+        .get(&key)
+        .or_else(|| omissions.get(&(f.file.clone(), "*".to_string())));
+    match row {
+        Some(Omission { kind: Kind::Design, reason }) => Status::Design(reason),
+        Some(Omission { kind: Kind::NotYet, reason }) => {
+            Status::NotYet(Some(reason))
+        }
+        None => Status::NotYet(None),
+    }
 }
 
 fn generate(
     funcs: &[CFunction],
     markers: &BTreeMap<(String, String), Vec<String>>,
-    omissions: &BTreeMap<(String, String), String>,
+    omissions: &BTreeMap<(String, String), Omission>,
 ) -> String {
     // File order: FIRST_FILES, then the rest in tsv order.
     let mut files: Vec<&str> = FIRST_FILES.to_vec();
@@ -233,16 +284,7 @@ fn generate(
             files.push(&f.file);
         }
     }
-    let status = |f: &CFunction| -> Status {
-        let key = (f.file.clone(), f.name.clone());
-        if let Some(locs) = markers.get(&key) {
-            Status::Ported(locs)
-        } else if let Some(r) = omissions.get(&key) {
-            Status::Omitted(r)
-        } else {
-            Status::NotYet
-        }
-    };
+    let status = |f: &CFunction| status_of(f, markers, omissions);
 
     let mut out = String::new();
     out.push_str(
@@ -255,16 +297,18 @@ fn generate(
          UPDATE_C_MAP=1 cargo test --test c_map -->\n\
          \n\
          Every function of the C files in scope, with where its port is \
-         (`file:line`\nof its `/// C:` marker), or why it is deliberately \
-         not ported, or \"not yet\nported\". Reasons for omissions are kept \
-         by hand in\n[c-map-omissions.md](c-map-omissions.md). Line numbers \
-         are refreshed when the\nmap is regenerated; the test that checks \
-         the map ignores them.\n\n",
+         (`file:line`\nof its `/// C:` marker), or why the Rust design \
+         replaces it (it will not be\nported), or that it is not yet \
+         ported, with the subsystem it waits for when\nthere is one. The \
+         reasons are kept by hand in\n\
+         [c-map-omissions.md](c-map-omissions.md). Line numbers are \
+         refreshed when the\nmap is regenerated; the test that checks the \
+         map ignores them.\n\n",
     );
 
     out.push_str("## Summary\n\n");
     out.push_str(
-        "| C file | functions | ported | omitted | not yet ported |\n",
+        "| C file | functions | ported | replaced by design | not yet ported |\n",
     );
     out.push_str("|---|---:|---:|---:|---:|\n");
     let mut totals = [0usize; 4];
@@ -274,8 +318,8 @@ fn generate(
             n[0] += 1;
             match status(f) {
                 Status::Ported(_) => n[1] += 1,
-                Status::Omitted(_) => n[2] += 1,
-                Status::NotYet => n[3] += 1,
+                Status::Design(_) => n[2] += 1,
+                Status::NotYet(_) => n[3] += 1,
             }
         }
         if n[0] == 0 {
@@ -315,8 +359,13 @@ fn generate(
                     .map(|l| format!("`{l}`"))
                     .collect::<Vec<_>>()
                     .join(", "),
-                Status::Omitted(reason) => format!("omitted: {reason}"),
-                Status::NotYet => "not yet ported".to_string(),
+                Status::Design(reason) => {
+                    format!("replaced by design: {reason}")
+                }
+                Status::NotYet(Some(reason)) => {
+                    format!("not yet ported: {reason}")
+                }
+                Status::NotYet(None) => "not yet ported".to_string(),
             };
             let _ = writeln!(out, "| `{}()` | {} | {} |", f.name, f.line, rust);
         }
@@ -343,15 +392,6 @@ fn generate(
             let _ = writeln!(out, "| {f} `{n}()` | {} |", locs.join(", "));
         }
         out.push('\n');
-    }
-
-    out.push_str(
-        "## Deliberate omissions\n\n\
-         Kept by hand in [c-map-omissions.md](c-map-omissions.md).\n\n\
-         | C file | function | reason |\n|---|---|---|\n",
-    );
-    for ((f, n), reason) in omissions {
-        let _ = writeln!(out, "| {f} | `{n}()` | {reason} |");
     }
     out
 }
@@ -401,15 +441,25 @@ fn c_map_is_up_to_date() {
     let markers = read_markers();
     let omissions = read_omissions();
 
-    // Every omission names a listed function that is not also ported.
+    // Every row names a listed function (or a listed file, for `*`) that
+    // is not also ported.
     for (f, n) in omissions.keys() {
+        if n == "*" {
+            assert!(
+                funcs.iter().any(|c| &c.file == f),
+                "{OMISSIONS} has a `*` row for {f}, which is not in the C \
+                 function list"
+            );
+            continue;
+        }
         assert!(
             funcs.iter().any(|c| &c.file == f && &c.name == n),
             "{OMISSIONS} lists {f} {n}(), which is not in the C function list"
         );
         assert!(
             !markers.contains_key(&(f.clone(), n.clone())),
-            "{OMISSIONS} lists {f} {n}() as omitted, but it has a marker at {:?}",
+            "{OMISSIONS} lists {f} {n}() as not ported, but it has a marker \
+             at {:?}",
             markers[&(f.clone(), n.clone())]
         );
     }
@@ -440,7 +490,7 @@ fn c_map_is_up_to_date() {
 }
 
 /// Issue 2: the event loop and anet are ported whole. Each of their
-/// functions has a marker or a reason in the omissions.
+/// functions has a marker or is replaced by design, with the reason.
 #[test]
 fn c_map_ae_and_anet_fully_covered() {
     let funcs = read_tsv();
@@ -448,8 +498,7 @@ fn c_map_ae_and_anet_fully_covered() {
     let omissions = read_omissions();
     let mut missing = Vec::new();
     for f in funcs.iter().filter(|f| FULL_COVERAGE.contains(&f.file.as_str())) {
-        let key = (f.file.clone(), f.name.clone());
-        if !markers.contains_key(&key) && !omissions.contains_key(&key) {
+        if let Status::NotYet(_) = status_of(f, &markers, &omissions) {
             missing.push(format!("{} {}()", f.file, f.name));
         }
     }
@@ -462,6 +511,6 @@ fn c_map_ae_and_anet_fully_covered() {
     assert!(
         missing.is_empty(),
         "these functions need a `/// C: file.c name()` marker on their port, \
-         or a row with a reason in {OMISSIONS}: {missing:?}"
+         or a row under \"Replaced by design\" in {OMISSIONS}: {missing:?}"
     );
 }
