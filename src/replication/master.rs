@@ -24,8 +24,7 @@ use std::os::unix::fs::FileExt;
 use std::os::unix::io::{AsRawFd, RawFd};
 
 use crate::ae::{
-    ae_create_file_event, ae_delete_file_event, ae_not_ready, ClientData,
-    AE_WRITABLE,
+    ae_create_file_event, ae_delete_file_event, ae_not_ready, AE_WRITABLE,
 };
 use crate::networking::{
     add_reply, add_reply_error, add_reply_error_format,

@@ -34,7 +34,7 @@ use super::{
 };
 use crate::ae::{
     ae_create_file_event, ae_delete_file_event, ae_not_ready, ae_wait,
-    ClientData, AE_READABLE, AE_WRITABLE,
+    AE_READABLE, AE_WRITABLE,
 };
 use crate::networking::anet;
 use crate::networking::{
