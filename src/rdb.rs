@@ -40,6 +40,7 @@ use crate::rio::*;
 use crate::server::*;
 use crate::server_log;
 use crate::t_string::{OK, SYNTAXERR};
+use crate::util::{atoi, strtoll};
 
 // ----------------------------------- rdb.h -----------------------------------
 
@@ -2418,7 +2419,7 @@ fn rdb_load_rio_mode(
         )));
     }
     // C: atoi(buf+5)
-    let rdbver = c_atoi(&buf[5..]);
+    let rdbver = atoi(&buf[5..]);
     if !(1..=RDB_LOAD_MAX_VERSION).contains(&rdbver) {
         server_log!(
             server,
@@ -2527,7 +2528,7 @@ fn rdb_load_rio_mode(
                 );
             } else if auxkey.eq_ignore_ascii_case(b"repl-stream-db") {
                 if let Some(rsi) = rsi.as_deref_mut() {
-                    rsi.repl_stream_db = c_atoi(&auxval);
+                    rsi.repl_stream_db = atoi(&auxval);
                 }
             } else if auxkey.eq_ignore_ascii_case(b"repl-id") {
                 if let Some(rsi) = rsi.as_deref_mut() {
@@ -2538,7 +2539,7 @@ fn rdb_load_rio_mode(
                 }
             } else if auxkey.eq_ignore_ascii_case(b"repl-offset") {
                 if let Some(rsi) = rsi.as_deref_mut() {
-                    rsi.repl_offset = c_strtoll(&auxval);
+                    rsi.repl_offset = strtoll(&auxval, 10).value;
                 }
             } else if auxkey.eq_ignore_ascii_case(b"lua") {
                 // Divergence from C: no scripting, so the script is not
@@ -2729,35 +2730,6 @@ fn rdb_check_progress_callback(
         crate::replication::replication_send_newline_to_master(server);
     }
     true
-}
-
-/// C's atoi(): optional spaces and sign, then digits, stopping at the
-/// first other byte; 0 if none. (no C twin)
-fn c_atoi(s: &[u8]) -> i32 {
-    c_strtoll(s).clamp(i32::MIN as i64, i32::MAX as i64) as i32
-}
-
-/// C's strtoll(s, NULL, 10), saturating like it. (no C twin)
-fn c_strtoll(s: &[u8]) -> i64 {
-    let mut i = 0;
-    while i < s.len() && crate::object::is_c_space(s[i]) {
-        i += 1;
-    }
-    let neg = s.get(i) == Some(&b'-');
-    if matches!(s.get(i), Some(b'-') | Some(b'+')) {
-        i += 1;
-    }
-    let mut v: i64 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        let d = (s[i] - b'0') as i64;
-        v = if neg {
-            v.saturating_mul(10).saturating_sub(d)
-        } else {
-            v.saturating_mul(10).saturating_add(d)
-        };
-        i += 1;
-    }
-    v
 }
 
 /// Like rdbLoadRio() but takes a filename instead of a rio stream. The
