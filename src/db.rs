@@ -23,9 +23,11 @@ use crate::object::{
 };
 use crate::sds::Sds;
 use crate::server::*;
-use crate::t_string::{
-    CONE, CZERO, NULLBULK, OK, SYNTAXERR, UNIT_MILLISECONDS, UNIT_SECONDS,
+use crate::shared::{
+    CONE, CZERO, NOKEYERR, NULLBULK, OK, OUTOFRANGEERR, SAMEOBJECTERR,
+    SYNTAXERR,
 };
+use crate::t_string::{UNIT_MILLISECONDS, UNIT_SECONDS};
 use crate::util::{stringmatchlen, strtoul};
 
 /// Keys are byte strings; short ones sit inside their dict entry (see
@@ -80,14 +82,6 @@ pub const LOOKUP_NOTOUCH: i32 = 1 << 0;
 /// emptyDb() flags (server.h).
 pub const EMPTYDB_NO_FLAGS: i32 = 0; // No flags.
 pub const EMPTYDB_ASYNC: i32 = 1 << 0; // Reclaim memory in another thread.
-
-/// shared.nokeyerr
-pub const NOKEYERR: &[u8] = b"-ERR no such key\r\n";
-/// shared.sameobjecterr
-pub const SAMEOBJECTERR: &[u8] =
-    b"-ERR source and destination objects are the same\r\n";
-/// shared.outofrangeerr
-pub const OUTOFRANGEERR: &[u8] = b"-ERR index out of range\r\n";
 
 // -----------------------------------------------------------------------------
 // C-level DB API

@@ -26,11 +26,9 @@ use crate::networking::*;
 use crate::object::*;
 use crate::server::*;
 use crate::server_log;
-use crate::t_string::OK;
-use crate::util::atoi;
 
-/// shared.nokeyerr
-const NOKEYERR: &[u8] = b"-ERR no such key\r\n";
+use crate::shared::{ERR, NOKEYERR, OK};
+use crate::util::atoi;
 
 // ================================= Debugging ==================================
 
@@ -483,7 +481,7 @@ pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
         crate::rdb::debug_reload(server, c);
     } else if is("loadaof") {
         // Divergence from C: there is no AOF to load.
-        add_reply(c, b"-ERR\r\n"); // shared.err, what C replies on failure
+        add_reply(c, ERR); // what C replies on failure
     } else if is("object") && argc == 3 {
         let key = c.argv[2].clone();
         let Some(de) = server.db[c.db].dict.find(&key) else {

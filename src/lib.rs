@@ -31,6 +31,7 @@ pub mod replication;
 pub mod rio;
 pub mod sds;
 pub mod server;
+pub mod shared;
 pub mod sort;
 pub mod syncio;
 pub mod t_hash;

@@ -39,7 +39,7 @@ use crate::object::{
 use crate::rio::*;
 use crate::server::*;
 use crate::server_log;
-use crate::t_string::{OK, SYNTAXERR};
+use crate::shared::{ERR, OK, SYNTAXERR};
 use crate::util::{atoi, strtoll};
 
 // ----------------------------------- rdb.h -----------------------------------
@@ -3192,9 +3192,6 @@ pub fn save_command(server: &mut RedisServer, c: &mut Client) {
         add_reply(c, ERR);
     }
 }
-
-/// shared.err
-const ERR: &[u8] = b"-ERR\r\n";
 
 /// BGSAVE [SCHEDULE]
 ///

@@ -38,9 +38,11 @@ use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
 use crate::server::*;
-use crate::t_string::{
-    check_type, CZERO, NULLBULK, SYNTAXERR, UNIT_SECONDS, WRONGTYPEERR,
+use crate::shared::{
+    CZERO, EMPTYMULTIBULK, EMPTYSCAN, NULLBULK, NULLMULTIBULK, SYNTAXERR,
+    WRONGTYPEERR,
 };
+use crate::t_string::{check_type, UNIT_SECONDS};
 
 // ----------------------------- server.h: zsets ------------------------------
 
@@ -429,13 +431,6 @@ impl DoubleEndedIterator for ZSetIter<'_> {
 }
 
 impl ExactSizeIterator for ZSetIter<'_> {}
-
-/// shared.emptymultibulk
-pub const EMPTYMULTIBULK: &[u8] = b"*0\r\n";
-/// shared.nullmultibulk
-pub const NULLMULTIBULK: &[u8] = b"*-1\r\n";
-/// shared.emptyscan
-pub const EMPTYSCAN: &[u8] = b"*2\r\n$1\r\n0\r\n*0\r\n";
 
 // ------------------------ object.c: sorted set objects -----------------------
 

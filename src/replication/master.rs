@@ -802,7 +802,7 @@ pub fn replconf_command(server: &mut RedisServer, c: &mut Client) {
     if c.argv.len().is_multiple_of(2) {
         // Number of arguments must be odd to make sure that every option
         // has a corresponding value.
-        add_reply(c, crate::t_string::SYNTAXERR);
+        add_reply(c, crate::shared::SYNTAXERR);
         return;
     }
 
@@ -886,7 +886,7 @@ pub fn replconf_command(server: &mut RedisServer, c: &mut Client) {
         }
         j += 2;
     }
-    add_reply(c, crate::t_string::OK);
+    add_reply(c, crate::shared::OK);
 }
 
 /// This function puts a replica in the online state, and should be called

@@ -1666,7 +1666,7 @@ pub fn replicaof_command(server: &mut RedisServer, c: &mut Client) {
             client
         );
     }
-    add_reply(c, crate::t_string::OK);
+    add_reply(c, crate::shared::OK);
 }
 
 /// ROLE command: provide information about the role of the instance
