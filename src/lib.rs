@@ -21,6 +21,7 @@ pub mod expire;
 pub mod intset;
 pub mod listpack;
 pub mod long_double;
+pub mod lzf;
 pub mod multi;
 pub mod networking;
 pub mod notify;
