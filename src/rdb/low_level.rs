@@ -17,6 +17,8 @@ use super::*;
 ///
 /// Divergence from C: C then runs redis-check-rdb on the file to print a
 /// report; here the report is the byte offset, given in the same line.
+/// Where C names its rdb.c line, we name our file and line
+/// ("rdb/load.rs:123"), since the port of rdb.c spans several files.
 ///
 /// C: rdb.c rdbCheckThenExit()
 pub fn rdb_check_then_exit(server: &RedisServer, err: &RdbLoadError) -> ! {
@@ -32,7 +34,8 @@ pub fn rdb_check_then_exit(server: &RedisServer, err: &RdbLoadError) -> ! {
             server_log!(
                 server,
                 LL_WARNING,
-                "Internal error in RDB reading function at rdb.rs:{} -> {} (at byte offset {} of the RDB file '{}')",
+                "Internal error in RDB reading function at {}:{} -> {} (at byte offset {} of the RDB file '{}')",
+                c.file.trim_start_matches("src/"),
                 c.line,
                 c.reason,
                 c.offset,

@@ -249,7 +249,9 @@ pub struct RdbCorruption {
     pub reason: String,
     /// Bytes of the file read before the problem was found.
     pub offset: usize,
-    /// The line in this file that found it (C reports its rdb.c line).
+    /// The source file and line that found it (C reports its rdb.c
+    /// line; the port is split over several files).
+    pub file: &'static str,
     pub line: u32,
     /// C's `eoferr` label: logs "Short read or OOM loading DB..." first.
     pub short_read: bool,
@@ -264,6 +266,7 @@ macro_rules! rdb_corrupt {
         RdbLoadError::Corrupt(RdbCorruption {
             reason: format!($($arg)*),
             offset: $rdb.processed_bytes,
+            file: file!(),
             line: line!(),
             short_read: false,
         })
@@ -276,6 +279,7 @@ fn rdb_eof(rdb: &Rio) -> RdbLoadError {
     RdbLoadError::Corrupt(RdbCorruption {
         reason: "Unexpected EOF reading RDB file".to_string(),
         offset: rdb.processed_bytes,
+        file: file!(),
         line: line!(),
         short_read: true,
     })

@@ -30,7 +30,7 @@
 //!   dict value is the score itself, not a pointer to the node's score, so
 //!   a score update writes both.
 //! - The "ziplist" encoding is not ziplist.c's byte format (that one only
-//!   matters to RDB files, which rdb.rs decodes), but it is its twin: one
+//!   matters to RDB files, which rdb/load.rs decodes), but it is its twin: one
 //!   contiguous buffer reallocated on each change, walked linearly from
 //!   either end. See `ZsetZiplist` for the entry layout. OBJECT ENCODING
 //!   reports "ziplist" for it, and it converts to the skiplist at exactly
