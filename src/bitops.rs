@@ -20,9 +20,8 @@ use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
 use crate::server::*;
-use crate::t_string::{
-    check_type, db_unshare_string_value, CONE, CZERO, NULLBULK, SYNTAXERR,
-};
+use crate::shared::{CONE, CZERO, NULLBULK, SYNTAXERR};
+use crate::t_string::{check_type, db_unshare_string_value};
 
 /// C's strcasecmp(a, lit) == 0 on a NUL-terminated argument: `a` counts
 /// only up to its first NUL byte. (no C twin)

@@ -191,7 +191,7 @@ pub fn reply_to_blocked_client_timed_out(
         || c.btype == BLOCKED_ZSET
         || c.btype == BLOCKED_STREAM
     {
-        add_reply(c, crate::t_list::NULLMULTIBULK);
+        add_reply(c, crate::shared::NULLMULTIBULK);
     } else if c.btype == BLOCKED_WAIT {
         let acks = crate::replication::replication_count_acks_by_offset(
             server,

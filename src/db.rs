@@ -17,15 +17,18 @@ use crate::networking::{
 };
 use crate::notify::notify_keyspace_event;
 use crate::object::{
-    create_object, get_long_long_from_object_or_reply, string2ll, RObj, Value,
-    OBJ_ENCODING_RAW, OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING, OBJ_ZSET,
+    create_object, get_long_long_from_object_or_reply, is_c_space, string2ll,
+    RObj, Value, OBJ_ENCODING_RAW, OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING,
+    OBJ_ZSET,
 };
 use crate::sds::Sds;
 use crate::server::*;
-use crate::t_string::{
-    CONE, CZERO, NULLBULK, OK, SYNTAXERR, UNIT_MILLISECONDS, UNIT_SECONDS,
+use crate::shared::{
+    CONE, CZERO, NOKEYERR, NULLBULK, OK, OUTOFRANGEERR, SAMEOBJECTERR,
+    SYNTAXERR,
 };
-use crate::util::stringmatchlen;
+use crate::t_string::{UNIT_MILLISECONDS, UNIT_SECONDS};
+use crate::util::{stringmatchlen, strtoul};
 
 /// Keys are byte strings; short ones sit inside their dict entry (see
 /// sds.rs).
@@ -79,14 +82,6 @@ pub const LOOKUP_NOTOUCH: i32 = 1 << 0;
 /// emptyDb() flags (server.h).
 pub const EMPTYDB_NO_FLAGS: i32 = 0; // No flags.
 pub const EMPTYDB_ASYNC: i32 = 1 << 0; // Reclaim memory in another thread.
-
-/// shared.nokeyerr
-pub const NOKEYERR: &[u8] = b"-ERR no such key\r\n";
-/// shared.sameobjecterr
-pub const SAMEOBJECTERR: &[u8] =
-    b"-ERR source and destination objects are the same\r\n";
-/// shared.outofrangeerr
-pub const OUTOFRANGEERR: &[u8] = b"-ERR index out of range\r\n";
 
 // -----------------------------------------------------------------------------
 // C-level DB API
@@ -668,39 +663,15 @@ pub enum ScanObj<'a> {
 pub fn parse_scan_cursor_or_reply(c: &mut Client, o: &[u8]) -> CResult<u64> {
     // The C string: everything before the first NUL.
     let s = &o[..o.iter().position(|&b| b == 0).unwrap_or(o.len())];
-    let isspace =
-        |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
-    let parsed = (|| {
-        if s.first().is_some_and(|&b| isspace(b)) {
-            return None;
-        }
-        if s.is_empty() {
-            return Some(0); // strtoul consumed nothing and stopped at '\0'
-        }
-        let (neg, digits) = match s[0] {
-            b'-' => (true, &s[1..]),
-            b'+' => (false, &s[1..]),
-            _ => (false, s),
-        };
-        // No digits: strtoul leaves eptr at the start, which is not '\0'.
-        // Anything after the digits is left in eptr too. Overflow sets
-        // ERANGE. All three are errors.
-        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        let mut v: u64 = 0;
-        for &d in digits {
-            v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
-        }
-        Some(if neg { v.wrapping_neg() } else { v })
-    })();
-    match parsed {
-        Some(cursor) => Ok(cursor),
-        None => {
-            add_reply_error(c, "invalid cursor");
-            Err(CErr)
-        }
+    let r = strtoul(s, 10);
+    if s.first().is_some_and(|&b| is_c_space(b))
+        || r.consumed != s.len()
+        || r.erange
+    {
+        add_reply_error(c, "invalid cursor");
+        return Err(CErr);
     }
+    Ok(r.value)
 }
 
 /// This command implements SCAN, HSCAN, SSCAN and ZSCAN. `o` says what to

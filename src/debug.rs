@@ -26,11 +26,9 @@ use crate::networking::*;
 use crate::object::*;
 use crate::server::*;
 use crate::server_log;
-use crate::t_string::OK;
-use crate::util::atoi;
 
-/// shared.nokeyerr
-const NOKEYERR: &[u8] = b"-ERR no such key\r\n";
+use crate::shared::{ERR, NOKEYERR, OK};
+use crate::util::atoi;
 
 // ================================= Debugging ==================================
 
@@ -265,49 +263,6 @@ fn rdb_saved_object_len(server: &RedisServer, o: &RObj) -> usize {
     }
 }
 
-/// C's strtod() as DEBUG SLEEP uses it: the longest prefix that reads as a
-/// number, 0 if none. (no C twin)
-fn strtod_prefix(s: &[u8]) -> f64 {
-    let s = String::from_utf8_lossy(s);
-    let t = s.trim_start();
-    let b = t.as_bytes();
-    let mut end = 0;
-    if end < b.len() && (b[end] == b'+' || b[end] == b'-') {
-        end += 1;
-    }
-    let digits_start = end;
-    while end < b.len() && b[end].is_ascii_digit() {
-        end += 1;
-    }
-    let mut mantissa = end > digits_start;
-    if end < b.len() && b[end] == b'.' {
-        end += 1;
-        let frac_start = end;
-        while end < b.len() && b[end].is_ascii_digit() {
-            end += 1;
-        }
-        mantissa |= end > frac_start;
-    }
-    if !mantissa {
-        // "inf", "infinity", "nan" (strtod accepts them too).
-        return parse_c_double(t).filter(|v| !v.is_finite()).unwrap_or(0.0);
-    }
-    if end < b.len() && (b[end] == b'e' || b[end] == b'E') {
-        let mut e = end + 1;
-        if e < b.len() && (b[e] == b'+' || b[e] == b'-') {
-            e += 1;
-        }
-        let exp_start = e;
-        while e < b.len() && b[e].is_ascii_digit() {
-            e += 1;
-        }
-        if e > exp_start {
-            end = e;
-        }
-    }
-    t[..end].parse::<f64>().unwrap_or(0.0)
-}
-
 /// A C string argument: the bytes up to the first NUL, as `%s` prints
 /// them. (no C twin)
 fn c_str(s: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -526,7 +481,7 @@ pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
         crate::rdb::debug_reload(server, c);
     } else if is("loadaof") {
         // Divergence from C: there is no AOF to load.
-        add_reply(c, b"-ERR\r\n"); // shared.err, what C replies on failure
+        add_reply(c, ERR); // what C replies on failure
     } else if is("object") && argc == 3 {
         let key = c.argv[2].clone();
         let Some(de) = server.db[c.db].dict.find(&key) else {
@@ -625,7 +580,7 @@ pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
             add_reply_status(c, &digest_hex(&digest));
         }
     } else if is("sleep") && argc == 3 {
-        let dtime = strtod_prefix(&c.argv[2]);
+        let dtime = strtod(&c.argv[2]).value;
         let utime = (dtime * 1_000_000.0) as i64;
         // A negative time makes C's nanosleep fail at once: no sleep.
         if utime > 0 {
@@ -1839,13 +1794,13 @@ mod tests {
     }
 
     #[test]
-    fn strtod_prefix_and_atoi_read_like_c() {
-        assert_eq!(strtod_prefix(b"0.5"), 0.5);
-        assert_eq!(strtod_prefix(b" 1.5abc"), 1.5);
-        assert_eq!(strtod_prefix(b"abc"), 0.0);
-        assert_eq!(strtod_prefix(b"2e1x"), 20.0);
-        assert_eq!(strtod_prefix(b"3e"), 3.0);
-        assert_eq!(strtod_prefix(b".25"), 0.25);
+    fn strtod_and_atoi_read_like_c() {
+        assert_eq!(strtod(b"0.5").value, 0.5);
+        assert_eq!(strtod(b" 1.5abc").value, 1.5);
+        assert_eq!(strtod(b"abc").value, 0.0);
+        assert_eq!(strtod(b"2e1x").value, 20.0);
+        assert_eq!(strtod(b"3e").value, 3.0);
+        assert_eq!(strtod(b".25").value, 0.25);
         assert_eq!(atoi(b"1"), 1);
         assert_eq!(atoi(b"0"), 0);
         assert_eq!(atoi(b"12abc"), 12);

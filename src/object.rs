@@ -20,6 +20,7 @@ use crate::server::{
     MAXMEMORY_FLAG_NO_SHARED_INTEGERS,
 };
 use crate::server::{Client, LRU_CLOCK_MAX};
+use crate::shared::NULLBULK;
 
 // ------------------------------ server.h: robj ------------------------------
 
@@ -811,7 +812,6 @@ pub fn object_command_lookup_or_reply<'a>(
 ///
 /// C: object.c objectCommand()
 pub fn object_command(server: &mut RedisServer, c: &mut Client) {
-    const NULLBULK: &[u8] = b"$-1\r\n"; // shared.nullbulk
     let argc = c.argv.len();
     let sub = |name: &[u8]| c.argv[1].eq_ignore_ascii_case(name);
 

@@ -108,8 +108,8 @@ pub struct Rio {
     pub max_processing_chunk: usize,
     /// The LZF compressor's table, made at the first compressed string of
     /// a save and kept for the next ones. (no C twin, see
-    /// rdb::LzfState)
-    pub lzf: Option<Box<crate::rdb::LzfState>>,
+    /// lzf::LzfState)
+    pub lzf: Option<Box<crate::lzf::LzfState>>,
 }
 
 /// Write `buf` to the stream, cut into chunks of at most

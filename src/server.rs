@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::os::unix::io::RawFd;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::ae::{self, AeContext, AeEventLoop, ClientData};
+use crate::ae::{self, AeContext, AeEventLoop};
 use crate::db::RedisDb;
 use crate::networking::{
     self as net, add_reply, add_reply_error, add_reply_error_format,
@@ -990,7 +990,18 @@ pub struct InstMetric {
     pub idx: usize,
 }
 
+/// The server's client data for `ae` (C's `void *clientData`): a client's
+/// id, never a pointer, so a handler looks the client up again (it may be
+/// gone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientData {
+    #[default]
+    None,
+    Client(ClientId),
+}
+
 impl AeContext for RedisServer {
+    type ClientData = ClientData;
     fn el(&mut self) -> &mut AeEventLoop<Self> {
         &mut self.el
     }

@@ -23,9 +23,9 @@ use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
 use crate::server::*;
+use crate::shared::{NULLBULK, SYNTAXERR, WRONGTYPEERR};
 use crate::t_hash::hash_type_get_value_object;
 use crate::t_list::{create_quicklist_object, LIST_TAIL};
-use crate::t_string::{NULLBULK, SYNTAXERR, WRONGTYPEERR};
 use crate::t_zset::{zset_convert, zsl_get_element_by_rank, ZSet, ZSL_NULL};
 
 // ------------------------------ server.h: SORT ------------------------------

@@ -34,9 +34,11 @@ use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
 use crate::server::*;
-use crate::t_string::{
-    check_type, CZERO, NULLBULK, OK, SYNTAXERR, UNIT_SECONDS, WRONGTYPEERR,
+use crate::shared::{
+    CNEGONE, CZERO, EMPTYMULTIBULK, NOKEYERR, NULLBULK, NULLMULTIBULK, OK,
+    OUTOFRANGEERR, SYNTAXERR, WRONGTYPEERR,
 };
+use crate::t_string::{check_type, UNIT_SECONDS};
 
 // -------------------------- server.h: list constants --------------------------
 
@@ -48,13 +50,6 @@ pub const LIST_TAIL: i32 = 1;
 ///
 /// C: t_list.c LIST_MAX_ITEM_SIZE
 pub const LIST_MAX_ITEM_SIZE: usize = (1usize << 32) - 1024;
-
-/// shared.cnegone
-pub const CNEGONE: &[u8] = b":-1\r\n";
-/// shared.emptymultibulk
-pub const EMPTYMULTIBULK: &[u8] = b"*0\r\n";
-/// shared.nullmultibulk
-pub const NULLMULTIBULK: &[u8] = b"*-1\r\n";
 
 // ------------------------- quicklist.c: the list value -------------------------
 

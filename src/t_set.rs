@@ -26,14 +26,11 @@ use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
 use crate::server::*;
-use crate::t_string::{
-    check_type, CONE, CZERO, NULLBULK, SYNTAXERR, WRONGTYPEERR,
+use crate::shared::{
+    CONE, CZERO, EMPTYMULTIBULK, EMPTYSCAN, NULLBULK, OUTOFRANGEERR, SYNTAXERR,
+    WRONGTYPEERR,
 };
-
-/// shared.emptymultibulk
-const EMPTYMULTIBULK: &[u8] = b"*0\r\n";
-/// shared.emptyscan
-const EMPTYSCAN: &[u8] = b"*2\r\n$1\r\n0\r\n*0\r\n";
+use crate::t_string::check_type;
 
 // -----------------------------------------------------------------------------
 // The set value

@@ -9,6 +9,11 @@ use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
 use crate::server::*;
+use crate::shared::{EMPTYBULK, WRONGTYPEERR};
+// Transitional: server.rs, config.rs, multi.rs and networking/mod.rs still
+// name these `crate::t_string::X`. Once they say `crate::shared::X`, make
+// this a plain `use`.
+pub use crate::shared::{CONE, CZERO, NULLBULK, OK, SYNTAXERR};
 
 // -----------------------------------------------------------------------------
 // String Commands
@@ -45,21 +50,6 @@ pub fn check_type(c: &mut Client, o: &RObj, type_: u8) -> bool {
     }
     false
 }
-
-/// shared.wrongtypeerr
-pub const WRONGTYPEERR: &[u8] =
-    b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-/// shared.syntaxerr
-pub const SYNTAXERR: &[u8] = b"-ERR syntax error\r\n";
-/// shared.nullbulk
-pub const NULLBULK: &[u8] = b"$-1\r\n";
-/// shared.ok
-pub const OK: &[u8] = b"+OK\r\n";
-/// shared.czero / shared.cone
-pub const CZERO: &[u8] = b":0\r\n";
-pub const CONE: &[u8] = b":1\r\n";
-/// shared.emptybulk
-pub const EMPTYBULK: &[u8] = b"$0\r\n\r\n";
 
 pub const OBJ_SET_NO_FLAGS: i32 = 0;
 /// Set if key not exists.

@@ -313,38 +313,121 @@ pub fn sdscatrepr(p: &[u8]) -> String {
 
 // -------------------------------- libc --------------------------------
 
-/// C's atoi() as glibc has it, `(int)strtol(s, NULL, 10)`: leading white
-/// space, an optional sign, then digits up to the first other byte; 0 when
-/// there are none. strtol() saturates at LONG_MIN/LONG_MAX and the cast
-/// keeps the low 32 bits, so out-of-range input gives what C gives.
-/// (no C twin)
-pub fn atoi(s: &[u8]) -> i32 {
+// The strto* family, as glibc has it in the "C" locale, over bytes. Redis
+// calls these on NUL-terminated strings; over a slice a NUL byte simply
+// ends the digits, as it ends the C string. `long` and `long long` are
+// both 64 bits on the LP64 targets Redis runs on, so strtol is strtoll.
+
+/// What a strto* call found: the value, how many bytes it consumed (C's
+/// `endptr - nptr`, 0 when there was no number) and whether it saturated
+/// (C's `errno == ERANGE`). (no C twin)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Strtol<T> {
+    pub value: T,
+    pub consumed: usize,
+    pub erange: bool,
+}
+
+/// The part of strtol() and strtoul() they share: white space, a sign, the
+/// base's prefix, then digits as far as they go. Returns whether there was
+/// a minus sign, the magnitude (saturated at `u64::MAX`), whether it went
+/// past `u64::MAX`, and how many bytes were consumed. `base` is 0 (decimal,
+/// or "0x" hex, or "0" octal, as the input says) or 2 to 36. (no C twin:
+/// glibc's ____strtol_l_internal)
+fn strto_scan(s: &[u8], mut base: u32) -> (bool, u64, bool, usize) {
+    assert!(base == 0 || (2..=36).contains(&base), "strtol base {base}");
     let mut i = 0;
     while i < s.len() && matches!(s[i], b' ' | b'\t'..=b'\r') {
         i += 1;
     }
-    let neg = i < s.len() && s[i] == b'-';
-    if i < s.len() && (s[i] == b'-' || s[i] == b'+') {
+    let neg = s.get(i) == Some(&b'-');
+    if matches!(s.get(i), Some(b'-' | b'+')) {
         i += 1;
     }
-    // Accumulate negatively so that LONG_MIN itself fits.
-    let mut v: i64 = 0;
+    // Recognize the number base and skip its prefix.
+    let mut after_0x = false;
+    if s.get(i) == Some(&b'0') {
+        if (base == 0 || base == 16)
+            && matches!(s.get(i + 1), Some(b'x' | b'X'))
+        {
+            i += 2;
+            base = 16;
+            after_0x = true;
+        } else if base == 0 {
+            base = 8;
+        }
+    } else if base == 0 {
+        base = 10;
+    }
+    let digits_start = i;
+    let mut v: u64 = 0;
     let mut overflow = false;
-    while i < s.len() && s[i].is_ascii_digit() {
-        let d = (s[i] - b'0') as i64;
-        match v.checked_mul(10).and_then(|v| v.checked_sub(d)) {
+    while let Some(d) = s.get(i).and_then(|&c| (c as char).to_digit(base)) {
+        match v.checked_mul(base as u64).and_then(|v| v.checked_add(d as u64)) {
             Some(n) => v = n,
-            None => overflow = true,
+            None => {
+                overflow = true;
+                v = u64::MAX;
+            }
         }
         i += 1;
     }
-    let l = match (overflow, neg) {
-        (true, true) => i64::MIN,
-        (true, false) => i64::MAX,
-        (false, true) => v,
-        (false, false) => v.checked_neg().unwrap_or(i64::MAX),
+    if i == digits_start {
+        // No digits. "0x" followed by none is no error: the number is the
+        // "0" and the end pointer is left at the 'x'.
+        let consumed = if after_0x { digits_start - 1 } else { 0 };
+        return (false, 0, false, consumed);
+    }
+    (neg, v, overflow, i)
+}
+
+/// libc strtoll(): leading white space, an optional sign, the base prefix
+/// ("0x" for base 16 or 0, "0" for base 0), then digits in `base` up to the
+/// first other byte. Out of range, it saturates at `i64::MIN`/`i64::MAX`
+/// and sets `erange`. (no C twin: libc)
+pub fn strtoll(s: &[u8], base: u32) -> Strtol<i64> {
+    let (neg, mag, overflow, consumed) = strto_scan(s, base);
+    let (value, erange) = match (neg, overflow) {
+        (false, false) if mag <= i64::MAX as u64 => (mag as i64, false),
+        (false, _) => (i64::MAX, true),
+        (true, false) if mag <= i64::MIN.unsigned_abs() => {
+            ((mag as i64).wrapping_neg(), false)
+        }
+        (true, _) => (i64::MIN, true),
     };
-    l as i32
+    Strtol { value, consumed, erange }
+}
+
+/// libc strtol(): strtoll(), since `long` is 64 bits. (no C twin: libc)
+pub fn strtol(s: &[u8], base: u32) -> Strtol<i64> {
+    strtoll(s, base)
+}
+
+/// libc strtoull(): as strtoll(), but a minus sign negates in unsigned
+/// arithmetic ("-1" is `u64::MAX`), and out of range it saturates at
+/// `u64::MAX`. (no C twin: libc)
+pub fn strtoull(s: &[u8], base: u32) -> Strtol<u64> {
+    let (neg, mag, overflow, consumed) = strto_scan(s, base);
+    let value = match (neg, overflow) {
+        (_, true) => u64::MAX,
+        (true, false) => mag.wrapping_neg(),
+        (false, false) => mag,
+    };
+    Strtol { value, consumed, erange: overflow }
+}
+
+/// libc strtoul(): strtoull(), since `unsigned long` is 64 bits.
+/// (no C twin: libc)
+pub fn strtoul(s: &[u8], base: u32) -> Strtol<u64> {
+    strtoull(s, base)
+}
+
+/// libc atoi() as glibc has it, `(int) strtol(s, NULL, 10)`: 0 when there
+/// is no number, and out of range the saturated long is cut to its low 32
+/// bits, so "4294967297" is 1 and "99999999999999999999" is -1.
+/// (no C twin: libc)
+pub fn atoi(s: &[u8]) -> i32 {
+    strtol(s, 10).value as i32
 }
 
 // ------------------------------- errors -------------------------------
@@ -466,6 +549,133 @@ pub fn zmalloc_get_memory_size() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tricky inputs for the strto* family: space, signs, prefixes, bases,
+    /// the edges of the ranges, NUL and non-ASCII bytes.
+    const STRTO_INPUTS: &[&[u8]] = &[
+        b"",
+        b" ",
+        b"0",
+        b"-0",
+        b"+0",
+        b"3",
+        b"-3",
+        b"42",
+        b"x1",
+        b"+",
+        b"-",
+        b"+-1",
+        b"-+1",
+        b" + 1",
+        b"--1",
+        b" \t\n\x0b\x0c\r-17xyz",
+        b"\xa01",
+        b"12 34",
+        b"1e5",
+        b"3.5",
+        b"1\x002",
+        b"\x001",
+        b"9223372036854775807",
+        b"9223372036854775808",
+        b"-9223372036854775808",
+        b"-9223372036854775809",
+        b"18446744073709551615",
+        b"18446744073709551616",
+        b"-18446744073709551615",
+        b"-18446744073709551616",
+        b"99999999999999999999999",
+        b"-99999999999999999999",
+        b"4294967295",
+        b"4294967296",
+        b"4294967297",
+        b"2147483648",
+        b"-2147483649",
+        b"0x1f",
+        b"0X1F",
+        b"0x",
+        b"0X",
+        b"0xg",
+        b"-0x10",
+        b"+0x7fffffffffffffff",
+        b"0x8000000000000000",
+        b"-0x8000000000000001",
+        b"0xffffffffffffffff",
+        b"0x10000000000000000",
+        b"0x0x1",
+        b"00x1",
+        b"010",
+        b"08",
+        b"0777",
+        b"-077",
+        b"z",
+        b"Zz",
+        b"zzzzzzzzzzzzzz",
+        b"0b101",
+        b"101",
+        b"1_000",
+        b"\xd9\xa1",
+        b"7\xff",
+        b"  0x  ",
+    ];
+    const STRTO_BASES: &[u32] = &[0, 2, 8, 10, 16, 36];
+
+    /// Runs a libc strto* function on a NUL-terminated copy of `s`;
+    /// returns its value, the bytes consumed and whether errno is ERANGE.
+    fn libc_strto<T>(
+        s: &[u8],
+        f: impl Fn(*const libc::c_char, *mut *mut libc::c_char) -> T,
+    ) -> Strtol<T> {
+        let mut buf = s.to_vec();
+        buf.push(0);
+        let nptr = buf.as_ptr() as *const libc::c_char;
+        let mut end: *mut libc::c_char = std::ptr::null_mut();
+        // SAFETY: errno is this thread's own; nothing else reads it here.
+        unsafe { *libc::__errno_location() = 0 };
+        let value = f(nptr, &mut end);
+        // SAFETY: as above.
+        let erange = unsafe { *libc::__errno_location() } == libc::ERANGE;
+        let consumed = end as usize - nptr as usize;
+        Strtol { value, consumed, erange }
+    }
+
+    #[test]
+    fn strtoll_matches_libc() {
+        for &s in STRTO_INPUTS {
+            for &base in STRTO_BASES {
+                let want = libc_strto(s, |p, e| {
+                    // SAFETY: `p` is NUL-terminated, `e` a valid out pointer.
+                    unsafe { libc::strtoll(p, e, base as i32) }
+                });
+                assert_eq!(strtoll(s, base), want, "{s:?} base {base}");
+                assert_eq!(strtol(s, base), want, "{s:?} base {base}");
+            }
+        }
+    }
+
+    #[test]
+    fn strtoull_matches_libc() {
+        for &s in STRTO_INPUTS {
+            for &base in STRTO_BASES {
+                let want = libc_strto(s, |p, e| {
+                    // SAFETY: `p` is NUL-terminated, `e` a valid out pointer.
+                    unsafe { libc::strtoull(p, e, base as i32) }
+                });
+                assert_eq!(strtoull(s, base), want, "{s:?} base {base}");
+                assert_eq!(strtoul(s, base), want, "{s:?} base {base}");
+            }
+        }
+    }
+
+    #[test]
+    fn atoi_matches_libc() {
+        for &s in STRTO_INPUTS {
+            let mut buf = s.to_vec();
+            buf.push(0);
+            // SAFETY: `buf` is NUL-terminated.
+            let want = unsafe { libc::atoi(buf.as_ptr() as *const _) };
+            assert_eq!(atoi(s), want, "{s:?}");
+        }
+    }
 
     #[test]
     fn atoi_reads_like_glibc() {

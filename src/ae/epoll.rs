@@ -20,7 +20,9 @@ use std::time::Duration;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 
-use super::{AeEventLoop, AeFiredEvent, AE_NONE, AE_READABLE, AE_WRITABLE};
+use super::{
+    AeContext, AeEventLoop, AeFiredEvent, AE_NONE, AE_READABLE, AE_WRITABLE,
+};
 
 /// C: struct aeApiState. `ready` and `ready_list` have no C twin: they are
 /// the level-triggered state that epoll kept in the kernel for C.
@@ -73,7 +75,7 @@ pub(crate) fn ae_api_resize(state: &mut AeApiState, setsize: usize) {
 /// Adds `mask` to what `fd` is watched for (an epoll ADD or MOD).
 ///
 /// C: ae_epoll.c aeApiAddEvent()
-pub(crate) fn ae_api_add_event<C>(
+pub(crate) fn ae_api_add_event<C: AeContext>(
     el: &mut AeEventLoop<C>,
     fd: RawFd,
     mask: i32,
@@ -99,7 +101,7 @@ pub(crate) fn ae_api_add_event<C>(
 /// left), and forgets its level state for those bits.
 ///
 /// C: ae_epoll.c aeApiDelEvent()
-pub(crate) fn ae_api_del_event<C>(
+pub(crate) fn ae_api_del_event<C: AeContext>(
     el: &mut AeEventLoop<C>,
     fd: RawFd,
     delmask: i32,
@@ -130,7 +132,11 @@ pub(crate) fn ae_api_del_event<C>(
 /// closed its side, the fd stays readable until the handler reads the end
 /// of file (a FIN that came with the last data sends no second edge).
 /// (no C twin: the kernel keeps this state for level-triggered epoll)
-pub fn ae_not_ready<C>(el: &mut AeEventLoop<C>, fd: RawFd, mut mask: i32) {
+pub fn ae_not_ready<C: AeContext>(
+    el: &mut AeEventLoop<C>,
+    fd: RawFd,
+    mut mask: i32,
+) {
     if el.apidata.read_closed.get(fd as usize) == Some(&true) {
         mask &= !AE_READABLE;
     }
@@ -143,7 +149,7 @@ pub fn ae_not_ready<C>(el: &mut AeEventLoop<C>, fd: RawFd, mut mask: i32) {
 /// `el.fired`. Returns how many fds fired.
 ///
 /// C: ae_epoll.c aeApiPoll()
-pub(crate) fn ae_api_poll<C>(
+pub(crate) fn ae_api_poll<C: AeContext>(
     el: &mut AeEventLoop<C>,
     tvp: Option<Duration>,
 ) -> usize {
@@ -215,16 +221,28 @@ mod tests {
     use super::*;
     use crate::ae::{
         ae_create_event_loop, ae_create_file_event, ae_delete_file_event,
-        ClientData,
+        AeContext,
     };
     use std::io::Write;
     use std::os::unix::io::AsRawFd;
     use std::os::unix::net::UnixStream;
     use std::time::Instant;
 
-    fn nop(_: &mut (), _: RawFd, _: ClientData, _: i32) {}
+    /// A context that holds only its loop; its client data is `()`.
+    struct Unit {
+        el: AeEventLoop<Unit>,
+    }
 
-    fn el() -> AeEventLoop<()> {
+    impl AeContext for Unit {
+        type ClientData = ();
+        fn el(&mut self) -> &mut AeEventLoop<Self> {
+            &mut self.el
+        }
+    }
+
+    fn nop(_: &mut Unit, _: RawFd, _: (), _: i32) {}
+
+    fn el() -> AeEventLoop<Unit> {
         ae_create_event_loop(4096).expect("event loop")
     }
 
@@ -234,7 +252,7 @@ mod tests {
         (a, b)
     }
 
-    fn poll_now(el: &mut AeEventLoop<()>) -> Vec<AeFiredEvent> {
+    fn poll_now(el: &mut AeEventLoop<Unit>) -> Vec<AeFiredEvent> {
         let n = ae_api_poll(el, Some(Duration::ZERO));
         assert_eq!(n, el.fired.len());
         el.fired.clone()
@@ -245,7 +263,7 @@ mod tests {
         let mut el = el();
         let (a, _b) = pair();
         let fd = a.as_raw_fd();
-        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ())
             .expect("create");
         assert!(poll_now(&mut el).is_empty());
         assert_eq!(el.apidata.ready[fd as usize], 0);
@@ -256,14 +274,8 @@ mod tests {
     fn ae_api_poll_sleeps_until_the_timeout() {
         let mut el = el();
         let (a, _b) = pair();
-        ae_create_file_event(
-            &mut el,
-            a.as_raw_fd(),
-            AE_READABLE,
-            nop,
-            ClientData::None,
-        )
-        .expect("create");
+        ae_create_file_event(&mut el, a.as_raw_fd(), AE_READABLE, nop, ())
+            .expect("create");
         let start = Instant::now();
         assert_eq!(ae_api_poll(&mut el, Some(Duration::from_millis(30))), 0);
         assert!(start.elapsed() >= Duration::from_millis(25));
@@ -274,7 +286,7 @@ mod tests {
         let mut el = el();
         let (a, mut b) = pair();
         let fd = a.as_raw_fd();
-        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ())
             .expect("create");
         b.write_all(b"hello").expect("write");
         let ev = AeFiredEvent { fd, mask: AE_READABLE };
@@ -293,7 +305,7 @@ mod tests {
         let mut el = el();
         let (a, mut b) = pair();
         let fd = a.as_raw_fd();
-        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ())
             .expect("create");
         // The last data and the FIN arrive before one poll: one edge.
         b.write_all(b"PING\r\n").expect("write");
@@ -314,14 +326,8 @@ mod tests {
         let mut el = el();
         let (a, mut b) = pair();
         let fd = a.as_raw_fd();
-        ae_create_file_event(
-            &mut el,
-            fd,
-            AE_READABLE | AE_WRITABLE,
-            nop,
-            ClientData::None,
-        )
-        .expect("create");
+        ae_create_file_event(&mut el, fd, AE_READABLE | AE_WRITABLE, nop, ())
+            .expect("create");
         b.write_all(b"x").expect("write");
         assert_eq!(
             poll_now(&mut el),
@@ -341,13 +347,13 @@ mod tests {
         let mut el = el();
         let (a, _b) = pair();
         let fd = a.as_raw_fd();
-        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ())
             .expect("create");
         assert!(poll_now(&mut el).is_empty());
         // The socket has been writable all along; asking for AE_WRITABLE
         // now (an EPOLL_CTL_MOD) must report it, as a write handler
         // installed late relies on.
-        ae_create_file_event(&mut el, fd, AE_WRITABLE, nop, ClientData::None)
+        ae_create_file_event(&mut el, fd, AE_WRITABLE, nop, ())
             .expect("create");
         assert_eq!(
             poll_now(&mut el),
@@ -360,14 +366,8 @@ mod tests {
         let mut el = el();
         let (a, mut b) = pair();
         let fd = a.as_raw_fd();
-        ae_create_file_event(
-            &mut el,
-            fd,
-            AE_READABLE | AE_WRITABLE,
-            nop,
-            ClientData::None,
-        )
-        .expect("create");
+        ae_create_file_event(&mut el, fd, AE_READABLE | AE_WRITABLE, nop, ())
+            .expect("create");
         b.write_all(b"x").expect("write");
         assert_eq!(poll_now(&mut el).len(), 1);
         // Dropping AE_WRITABLE only (an EPOLL_CTL_MOD) keeps reading.
@@ -382,7 +382,7 @@ mod tests {
         assert_eq!(el.apidata.ready[fd as usize], 0);
         assert!(poll_now(&mut el).is_empty());
         // Registering again (EPOLL_CTL_ADD) finds the byte at once.
-        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ())
             .expect("create");
         assert_eq!(
             poll_now(&mut el),
@@ -395,7 +395,7 @@ mod tests {
         let mut el = el();
         let (a, b) = pair();
         let fd = a.as_raw_fd();
-        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ())
             .expect("create");
         drop(b);
         // Only the watched bits are reported: the handler then reads EOF.
@@ -410,7 +410,7 @@ mod tests {
         let mut el = el();
         let (a, mut b) = pair();
         let fd = a.as_raw_fd();
-        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ClientData::None)
+        ae_create_file_event(&mut el, fd, AE_READABLE, nop, ())
             .expect("create");
         b.write_all(b"x").expect("write");
         assert_eq!(poll_now(&mut el).len(), 1);

@@ -7,8 +7,10 @@
 //!
 //! Read this first: handlers are plain functions that receive the whole
 //! context (`&mut RedisServer`), never a pointer to the loop, because the
-//! loop lives inside that context. `ae` itself knows nothing of the server
-//! beyond the `AeContext` trait that lets it find the loop again.
+//! loop lives inside that context. `ae` itself knows nothing of the server:
+//! the `AeContext` trait lets it find the loop again and names the type of
+//! the client data (C's `void *clientData`). Everything is generic over the
+//! context, so the server's loop is monomorphised and costs nothing extra.
 
 pub mod epoll;
 
@@ -16,7 +18,6 @@ use std::io;
 use std::os::unix::io::RawFd;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::server::ClientId;
 pub use epoll::ae_not_ready;
 use epoll::{
     ae_api_add_event, ae_api_create, ae_api_del_event, ae_api_name,
@@ -47,40 +48,41 @@ pub const AE_CALL_AFTER_SLEEP: i32 = 8;
 pub const AE_NOMORE: i64 = -1;
 pub const AE_DELETED_EVENT_ID: i64 = -1;
 
-/// Stands in for C's `void *clientData`: handlers get an id, never a
-/// pointer, and look the client up again (it may be gone).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ClientData {
-    #[default]
-    None,
-    Client(ClientId),
-}
-
 /// C: typedef aeFileProc
 pub type AeFileProc<C> =
-    fn(ctx: &mut C, fd: RawFd, data: ClientData, mask: i32);
+    fn(ctx: &mut C, fd: RawFd, data: <C as AeContext>::ClientData, mask: i32);
 /// Returns the next period in ms, or `AE_NOMORE`. C: typedef aeTimeProc
-pub type AeTimeProc<C> = fn(ctx: &mut C, id: i64, data: ClientData) -> i64;
+pub type AeTimeProc<C> =
+    fn(ctx: &mut C, id: i64, data: <C as AeContext>::ClientData) -> i64;
 /// C: typedef aeEventFinalizerProc
-pub type AeEventFinalizerProc<C> = fn(ctx: &mut C, data: ClientData);
+pub type AeEventFinalizerProc<C> =
+    fn(ctx: &mut C, data: <C as AeContext>::ClientData);
 /// C: typedef aeBeforeSleepProc
 pub type AeBeforeSleepProc<C> = fn(ctx: &mut C);
 
-/// Lets `ae_process_events` reach the loop stored inside its context.
+/// What the loop needs to know about its context: where the loop is kept,
+/// and what a handler's client data is.
 pub trait AeContext: Sized {
+    /// Stands in for C's `void *clientData`: the loop stores it with each
+    /// event and hands it back to the handler untouched. The server makes
+    /// it an id, never a pointer, so a handler looks its client up again
+    /// (it may be gone). `Default` is C's NULL.
+    type ClientData: Copy + Default;
+
+    /// Lets `ae_process_events` reach the loop stored inside its context.
     fn el(&mut self) -> &mut AeEventLoop<Self>;
 }
 
 /// C: struct aeFileEvent
-pub struct AeFileEvent<C> {
+pub struct AeFileEvent<C: AeContext> {
     /// One of AE_(READABLE|WRITABLE|BARRIER).
     pub mask: i32,
     pub rfile_proc: Option<AeFileProc<C>>,
     pub wfile_proc: Option<AeFileProc<C>>,
-    pub client_data: ClientData,
+    pub client_data: C::ClientData,
 }
 
-impl<C> Clone for AeFileEvent<C> {
+impl<C: AeContext> Clone for AeFileEvent<C> {
     fn clone(&self) -> Self {
         AeFileEvent {
             mask: self.mask,
@@ -94,13 +96,13 @@ impl<C> Clone for AeFileEvent<C> {
 /// C: struct aeTimeEvent. C keeps a doubly linked list with new events at
 /// the head; a Vec with new events at the tail keeps the same O(N) search
 /// and the same "never run an event created in this round" rule.
-pub struct AeTimeEvent<C> {
+pub struct AeTimeEvent<C: AeContext> {
     pub id: i64,
     pub when_sec: i64,
     pub when_ms: i64,
     pub time_proc: AeTimeProc<C>,
     pub finalizer_proc: Option<AeEventFinalizerProc<C>>,
-    pub client_data: ClientData,
+    pub client_data: C::ClientData,
 }
 
 /// C: struct aeFiredEvent
@@ -111,7 +113,7 @@ pub struct AeFiredEvent {
 }
 
 /// C: struct aeEventLoop
-pub struct AeEventLoop<C> {
+pub struct AeEventLoop<C: AeContext> {
     /// Highest file descriptor currently registered.
     pub maxfd: RawFd,
     /// Max number of file descriptors tracked.
@@ -130,19 +132,21 @@ pub struct AeEventLoop<C> {
     pub aftersleep: Option<AeBeforeSleepProc<C>>,
 }
 
-fn empty_file_event<C>() -> AeFileEvent<C> {
+fn empty_file_event<C: AeContext>() -> AeFileEvent<C> {
     AeFileEvent {
         mask: AE_NONE,
         rfile_proc: None,
         wfile_proc: None,
-        client_data: ClientData::None,
+        client_data: C::ClientData::default(),
     }
 }
 
 // ----------------------------------- ae.c -----------------------------------
 
 /// C: ae.c aeCreateEventLoop()
-pub fn ae_create_event_loop<C>(setsize: usize) -> io::Result<AeEventLoop<C>> {
+pub fn ae_create_event_loop<C: AeContext>(
+    setsize: usize,
+) -> io::Result<AeEventLoop<C>> {
     let apidata = ae_api_create(setsize)?;
     Ok(AeEventLoop {
         maxfd: -1,
@@ -162,7 +166,7 @@ pub fn ae_create_event_loop<C>(setsize: usize) -> io::Result<AeEventLoop<C>> {
 /// Return the current set size.
 ///
 /// C: ae.c aeGetSetSize()
-pub fn ae_get_set_size<C>(el: &AeEventLoop<C>) -> usize {
+pub fn ae_get_set_size<C: AeContext>(el: &AeEventLoop<C>) -> usize {
     el.setsize
 }
 
@@ -172,7 +176,10 @@ pub fn ae_get_set_size<C>(el: &AeEventLoop<C>) -> usize {
 /// returned and the operation is not performed at all.
 ///
 /// C: ae.c aeResizeSetSize()
-pub fn ae_resize_set_size<C>(el: &mut AeEventLoop<C>, setsize: usize) -> i32 {
+pub fn ae_resize_set_size<C: AeContext>(
+    el: &mut AeEventLoop<C>,
+    setsize: usize,
+) -> i32 {
     if setsize == el.setsize {
         return AE_OK;
     }
@@ -188,7 +195,7 @@ pub fn ae_resize_set_size<C>(el: &mut AeEventLoop<C>, setsize: usize) -> i32 {
 // C: ae.c aeDeleteEventLoop() is Drop.
 
 /// C: ae.c aeStop()
-pub fn ae_stop<C>(el: &mut AeEventLoop<C>) {
+pub fn ae_stop<C: AeContext>(el: &mut AeEventLoop<C>) {
     el.stop = true;
 }
 
@@ -196,12 +203,12 @@ pub fn ae_stop<C>(el: &mut AeEventLoop<C>) {
 /// beyond the set size, as C does.
 ///
 /// C: ae.c aeCreateFileEvent()
-pub fn ae_create_file_event<C>(
+pub fn ae_create_file_event<C: AeContext>(
     el: &mut AeEventLoop<C>,
     fd: RawFd,
     mask: i32,
     proc_: AeFileProc<C>,
-    client_data: ClientData,
+    client_data: C::ClientData,
 ) -> io::Result<()> {
     if fd < 0 || fd as usize >= el.setsize {
         return Err(io::Error::from_raw_os_error(libc::ERANGE));
@@ -223,7 +230,7 @@ pub fn ae_create_file_event<C>(
 }
 
 /// C: ae.c aeDeleteFileEvent()
-pub fn ae_delete_file_event<C>(
+pub fn ae_delete_file_event<C: AeContext>(
     el: &mut AeEventLoop<C>,
     fd: RawFd,
     mut mask: i32,
@@ -256,7 +263,7 @@ pub fn ae_delete_file_event<C>(
 }
 
 /// C: ae.c aeGetFileEvents()
-pub fn ae_get_file_events<C>(el: &AeEventLoop<C>, fd: RawFd) -> i32 {
+pub fn ae_get_file_events<C: AeContext>(el: &AeEventLoop<C>, fd: RawFd) -> i32 {
     if fd < 0 || fd as usize >= el.setsize {
         return 0;
     }
@@ -291,11 +298,11 @@ fn ae_add_milliseconds_to_now(milliseconds: i64) -> (i64, i64) {
 /// Schedules `proc_` to run in `milliseconds`; returns its id.
 ///
 /// C: ae.c aeCreateTimeEvent()
-pub fn ae_create_time_event<C>(
+pub fn ae_create_time_event<C: AeContext>(
     el: &mut AeEventLoop<C>,
     milliseconds: i64,
     proc_: AeTimeProc<C>,
-    client_data: ClientData,
+    client_data: C::ClientData,
     finalizer_proc: Option<AeEventFinalizerProc<C>>,
 ) -> i64 {
     let id = el.time_event_next_id;
@@ -316,7 +323,10 @@ pub fn ae_create_time_event<C>(
 /// the next `process_time_events`, so deleting inside a handler is safe.
 ///
 /// C: ae.c aeDeleteTimeEvent()
-pub fn ae_delete_time_event<C>(el: &mut AeEventLoop<C>, id: i64) -> i32 {
+pub fn ae_delete_time_event<C: AeContext>(
+    el: &mut AeEventLoop<C>,
+    id: i64,
+) -> i32 {
     for te in el.time_events.iter_mut() {
         if te.id == id {
             te.id = AE_DELETED_EVENT_ID;
@@ -331,7 +341,9 @@ pub fn ae_delete_time_event<C>(el: &mut AeEventLoop<C>, id: i64) -> i32 {
 /// If there are no timers `None` is returned. O(N): the list is unsorted.
 ///
 /// C: ae.c aeSearchNearestTimer()
-fn ae_search_nearest_timer<C>(el: &AeEventLoop<C>) -> Option<(i64, i64)> {
+fn ae_search_nearest_timer<C: AeContext>(
+    el: &AeEventLoop<C>,
+) -> Option<(i64, i64)> {
     let mut nearest: Option<(i64, i64)> = None;
     // From the newest, as C walks its list from the head.
     for te in el.time_events.iter().rev() {
@@ -531,13 +543,16 @@ pub fn ae_process_events<C: AeContext>(ctx: &mut C, flags: i32) -> usize {
 /// `el.events[fd]` for an entry of the fired list, read again before each
 /// call. An entry that went stale under a nested loop may name an fd beyond
 /// a set size shrunk meanwhile: it reads as no event. (no C twin)
-fn fired_file_event<C>(el: &AeEventLoop<C>, fd: RawFd) -> AeFileEvent<C> {
+fn fired_file_event<C: AeContext>(
+    el: &AeEventLoop<C>,
+    fd: RawFd,
+) -> AeFileEvent<C> {
     el.events.get(fd as usize).cloned().unwrap_or_else(empty_file_event)
 }
 
 /// C's `fe->wfileProc != fe->rfileProc`. The handlers are plain
 /// non-generic functions, so one function has one address.
-fn same_proc<C>(a: Option<AeFileProc<C>>, b: AeFileProc<C>) -> bool {
+fn same_proc<C: AeContext>(a: Option<AeFileProc<C>>, b: AeFileProc<C>) -> bool {
     a.is_some_and(|a| std::ptr::fn_addr_eq(a, b))
 }
 
@@ -589,7 +604,7 @@ pub fn ae_get_api_name() -> &'static str {
 }
 
 /// C: ae.c aeSetBeforeSleepProc()
-pub fn ae_set_before_sleep_proc<C>(
+pub fn ae_set_before_sleep_proc<C: AeContext>(
     el: &mut AeEventLoop<C>,
     beforesleep: Option<AeBeforeSleepProc<C>>,
 ) {
@@ -597,7 +612,7 @@ pub fn ae_set_before_sleep_proc<C>(
 }
 
 /// C: ae.c aeSetAfterSleepProc()
-pub fn ae_set_after_sleep_proc<C>(
+pub fn ae_set_after_sleep_proc<C: AeContext>(
     el: &mut AeEventLoop<C>,
     aftersleep: Option<AeBeforeSleepProc<C>>,
 ) {
@@ -644,7 +659,11 @@ mod tests {
         other: HashMap<RawFd, RawFd>,
     }
 
+    /// The tests' client data: a tag, 0 for none.
+    type ClientData = u64;
+
     impl AeContext for Ctx {
+        type ClientData = ClientData;
         fn el(&mut self) -> &mut AeEventLoop<Self> {
             &mut self.el
         }
@@ -670,14 +689,11 @@ mod tests {
     const PROTO_IOBUF_LEN: usize = 16 * 1024;
 
     fn tag(data: ClientData) -> u64 {
-        match data {
-            ClientData::Client(ClientId(n)) => n,
-            ClientData::None => 0,
-        }
+        data
     }
 
     fn data(n: u64) -> ClientData {
-        ClientData::Client(ClientId(n))
+        n
     }
 
     /// A non-blocking socket pair; returns the fd of our end.

@@ -17,7 +17,7 @@ use std::os::unix::io::{AsRawFd, RawFd};
 
 use socket2::Socket;
 
-use crate::ae::{self, ae_not_ready, ClientData, AE_READABLE, AE_WRITABLE};
+use crate::ae::{self, ae_not_ready, AE_READABLE, AE_WRITABLE};
 use crate::server::*;
 use crate::server_log;
 use crate::util::{sdscatrepr, sdssplitargs, strerror};

@@ -20,7 +20,7 @@ use std::os::unix::io::AsRawFd;
 use socket2::Socket;
 
 use super::replication_handle_master_disconnection;
-use crate::ae::{ae_create_file_event, ClientData, AE_READABLE, AE_WRITABLE};
+use crate::ae::{ae_create_file_event, AE_READABLE, AE_WRITABLE};
 use crate::networking::{
     client_has_pending_replies, free_client, free_client_async,
     read_query_from_client, reset_client, send_reply_to_client, unlink_client,

@@ -24,8 +24,7 @@ use std::os::unix::fs::FileExt;
 use std::os::unix::io::{AsRawFd, RawFd};
 
 use crate::ae::{
-    ae_create_file_event, ae_delete_file_event, ae_not_ready, ClientData,
-    AE_WRITABLE,
+    ae_create_file_event, ae_delete_file_event, ae_not_ready, AE_WRITABLE,
 };
 use crate::networking::{
     add_reply, add_reply_error, add_reply_error_format,
@@ -803,7 +802,7 @@ pub fn replconf_command(server: &mut RedisServer, c: &mut Client) {
     if c.argv.len().is_multiple_of(2) {
         // Number of arguments must be odd to make sure that every option
         // has a corresponding value.
-        add_reply(c, crate::t_string::SYNTAXERR);
+        add_reply(c, crate::shared::SYNTAXERR);
         return;
     }
 
@@ -887,7 +886,7 @@ pub fn replconf_command(server: &mut RedisServer, c: &mut Client) {
         }
         j += 2;
     }
-    add_reply(c, crate::t_string::OK);
+    add_reply(c, crate::shared::OK);
 }
 
 /// This function puts a replica in the online state, and should be called

@@ -34,7 +34,7 @@ use super::{
 };
 use crate::ae::{
     ae_create_file_event, ae_delete_file_event, ae_not_ready, ae_wait,
-    ClientData, AE_READABLE, AE_WRITABLE,
+    AE_READABLE, AE_WRITABLE,
 };
 use crate::networking::anet;
 use crate::networking::{
@@ -46,7 +46,7 @@ use crate::networking::{
 use crate::server::*;
 use crate::server_log;
 use crate::syncio::{sync_read_line, sync_write};
-use crate::util::strerror;
+use crate::util::{strerror, strtol, strtoll};
 
 // ----------------------------------- SLAVE -----------------------------------
 
@@ -61,31 +61,6 @@ fn time_now() -> i64 {
 fn cstr(s: &[u8]) -> Cow<'_, str> {
     let end = s.iter().position(|&b| b == 0).unwrap_or(s.len());
     String::from_utf8_lossy(&s[..end])
-}
-
-/// C's strtoll(s, NULL, 10): optional spaces and sign, then as many digits
-/// as there are; 0 when there are none, saturated on overflow.
-/// (no C twin: libc)
-fn strtoll(s: &[u8]) -> i64 {
-    let mut i = 0;
-    while i < s.len() && (s[i] == b' ' || (b'\t'..=b'\r').contains(&s[i])) {
-        i += 1;
-    }
-    let neg = i < s.len() && s[i] == b'-';
-    if i < s.len() && (s[i] == b'-' || s[i] == b'+') {
-        i += 1;
-    }
-    let mut v: i64 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        let d = (s[i] - b'0') as i64;
-        v = if neg {
-            v.saturating_mul(10).saturating_sub(d)
-        } else {
-            v.saturating_mul(10).saturating_add(d)
-        };
-        i += 1;
-    }
-    v
 }
 
 /// Whether the socket to the master has input to read now. When it has
@@ -310,7 +285,7 @@ pub fn read_sync_bulk_payload(
             );
         } else {
             server.repl_transfer_usemark = false;
-            server.repl_transfer_size = strtoll(&line[1..]);
+            server.repl_transfer_size = strtol(&line[1..], 10).value;
             // Divergence from C: C takes a negative length as it comes and
             // passes the negative rest to read(2) as a huge count, with a
             // 4 KiB buffer on the stack. We refuse it as bad protocol.
@@ -846,7 +821,7 @@ pub fn slave_try_partial_resynchronization(
                 server
                     .master_replid
                     .copy_from_slice(&reply[r..r + CONFIG_RUN_ID_SIZE]);
-                server.master_initial_offset = strtoll(&reply[o..]);
+                server.master_initial_offset = strtoll(&reply[o..], 10).value;
                 server_log!(
                     server,
                     LL_NOTICE,
@@ -1691,7 +1666,7 @@ pub fn replicaof_command(server: &mut RedisServer, c: &mut Client) {
             client
         );
     }
-    add_reply(c, crate::t_string::OK);
+    add_reply(c, crate::shared::OK);
 }
 
 /// ROLE command: provide information about the role of the instance
@@ -1788,16 +1763,6 @@ pub fn replication_send_ack_to(c: &mut Client) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strtoll_reads_the_leading_number_like_libc() {
-        assert_eq!(strtoll(b"1234"), 1234);
-        assert_eq!(strtoll(b"-12abc"), -12);
-        assert_eq!(strtoll(b"  +7"), 7);
-        assert_eq!(strtoll(b"x1"), 0);
-        assert_eq!(strtoll(b""), 0);
-        assert_eq!(strtoll(b"99999999999999999999"), i64::MAX);
-    }
 
     #[test]
     fn slave_is_in_handshake_state_covers_receive_pong_to_receive_psync() {
