@@ -15,6 +15,18 @@
 //! not have (AOF, cluster, modules, sentinel, active defrag, syslog) are
 //! parsed and stored with C's checks so CONFIG GET/REWRITE round-trip them;
 //! each place where the server then behaves differently says so.
+//!
+//! Divergence from C: config.c in 5.0 knows its options four times over,
+//! in four hand-written lists (the loadServerConfigFromString else-if
+//! chain, configSetCommand, configGetCommand and rewriteConfig). Here each
+//! option is one `ConfigSpec` in `CONFIG_TABLE`: its names (slave-* and
+//! replica-*), kind (yes/no, number or size with C's parser and CONFIG SET
+//! bounds, enum, string, or special), accessors into `RedisServer`,
+//! rewrite default and side-effect hooks; the parser, CONFIG SET, CONFIG
+//! GET and CONFIG REWRITE walk it. Redis 6.0 made the same move (its
+//! config.c has a `standardConfig configs[]` table). The texts, checks,
+//! casts and both orders (CONFIG GET's and rewriteConfig's) are 5.0.14's;
+//! only what config.c handles by hand is still hand-written.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{self, Read, Write};
@@ -251,18 +263,12 @@ pub fn evict_policy_to_string(server: &RedisServer) -> &'static str {
 
 // ---------------------------- The option table ----------------------------
 //
-// Divergence from C: config.c in 5.0 knows its options four times over, in
-// four hand-written lists (the loadServerConfigFromString else-if chain,
-// configSetCommand, configGetCommand and rewriteConfig), plus the defaults
-// in initServerConfig. Here each option is one `ConfigSpec` in
-// `CONFIG_TABLE`, and the parser, CONFIG SET, CONFIG GET and CONFIG REWRITE
-// walk that table. (Redis 6.0 made the same move: its config.c has a
-// `standardConfig configs[]` table.) The table is in CONFIG GET's order
-// (strings, numbers, yes/no, enums, then the specials), which is what
-// `CONFIG GET *` shows; CONFIG REWRITE keeps rewriteConfig()'s own order
-// through `REWRITE_ORDER`. Only what config.c itself handles by hand has
+// (See the module doc.) The table is in CONFIG GET's order (strings,
+// numbers, yes/no, enums, then the specials), which is what `CONFIG GET *`
+// shows; CONFIG REWRITE keeps rewriteConfig()'s own order through
+// `REWRITE_ORDER`. Only what config.c itself handles by hand has
 // hand-written code here (`Kind::Special` and the `load_with`/`set_with`/
-// `on_set` hooks); all texts, checks and casts are C's.
+// `on_set` hooks).
 
 /// The error text of a directive C's else-if chain does not match.
 const ERR_BAD_DIRECTIVE: &str = "Bad directive or wrong number of arguments";
@@ -2412,9 +2418,10 @@ pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
     rewrite_config_overwrite_file(path, &newcontent)
 }
 
-/// Rewrites one option with the rewriteConfig*Option helper of its kind,
-/// and its default. The enum case is also C's syslog-facility helper,
-/// which does what rewriteConfigEnumOption does. (no C twin)
+/// Rewrites one option with the rewriteConfig*Option helper of its kind
+/// and its default: one step of rewriteConfig(). It also stands in for
+/// C's syslog-facility helper, which does what rewriteConfigEnumOption
+/// does.
 ///
 /// C: config.c rewriteConfigSyslogfacilityOption()
 fn rewrite_config_option(
@@ -3174,6 +3181,87 @@ pub fn module_load_from_queue(server: &RedisServer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_table_names_are_unique_and_lower_case() {
+        let mut seen = HashSet::new();
+        for spec in CONFIG_TABLE {
+            for name in spec.names {
+                assert!(seen.insert(*name), "{name} twice");
+                assert_eq!(*name, name.to_ascii_lowercase());
+            }
+        }
+    }
+
+    #[test]
+    fn rewrite_config_order_names_every_rewritten_option_once() {
+        let mut seen = HashSet::new();
+        for name in REWRITE_ORDER {
+            let spec = lookup_config(name.as_bytes())
+                .unwrap_or_else(|| panic!("{name} not in the table"));
+            assert_eq!(spec.rewrite_name(), *name);
+            assert!(seen.insert(*name), "{name} twice");
+        }
+        // What rewriteConfig() leaves alone.
+        let skipped: Vec<&str> = CONFIG_TABLE
+            .iter()
+            .map(|spec| spec.rewrite_name())
+            .filter(|name| !seen.contains(name))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                "watchdog-period",
+                "always-show-logo",
+                "include",
+                "rename-command",
+                "lua-replicate-commands",
+                "list-max-ziplist-value",
+                "loadmodule",
+                "sentinel",
+            ]
+        );
+    }
+
+    #[test]
+    fn config_set_knows_what_configsetcommand_knows() {
+        let immutable: Vec<&str> = CONFIG_TABLE
+            .iter()
+            .filter(|spec| !spec.settable())
+            .map(|spec| spec.names[0])
+            .collect();
+        assert_eq!(
+            immutable,
+            [
+                "unixsocket",
+                "logfile",
+                "pidfile",
+                "syslog-ident",
+                "ignore-warnings",
+                "appendfilename",
+                "cluster-config-file",
+                "port",
+                "tcp-backlog",
+                "databases",
+                "daemonize",
+                "rdbchecksum",
+                "always-show-logo",
+                "syslog-enabled",
+                "cluster-enabled",
+                "supervised",
+                "syslog-facility",
+                "unixsocketperm",
+                "slaveof",
+                "bind",
+                "include",
+                "rename-command",
+                "lua-replicate-commands",
+                "list-max-ziplist-entries",
+                "loadmodule",
+                "sentinel",
+            ]
+        );
+    }
 
     #[test]
     fn memtoll_units_and_errors() {
