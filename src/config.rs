@@ -328,6 +328,11 @@ type SetFn = fn(&mut RedisServer, &mut Client, &[u8]) -> Result<bool, BadFmt>;
 /// value and the parsed one; `false` means it replied with an error and
 /// put the old value back.
 type ApplyFn = fn(&mut RedisServer, &mut Client, i64, i64) -> bool;
+/// The parser's range check of a number, and its error text.
+type NumCheck = (fn(i64) -> bool, &'static str);
+/// A string check, the parser's error text, and whether CONFIG SET replies
+/// that text (true) or "Invalid argument" (false).
+type StrCheck = (fn(&[u8]) -> bool, &'static str, bool);
 /// A special option's CONFIG GET value.
 type GetFn = fn(&RedisServer) -> Vec<u8>;
 /// A special option's CONFIG REWRITE (a rewriteConfig*Option function).
@@ -351,7 +356,7 @@ enum Kind {
         put: fn(&mut RedisServer, i64),
         parse: Parse,
         /// The parser's range check and its error text.
-        check: Option<(fn(i64) -> bool, &'static str)>,
+        check: Option<NumCheck>,
         set: SetNum,
         fmt: NumFmt,
         default: i64,
@@ -372,7 +377,7 @@ enum Kind {
         null: Null,
         /// A check, the parser's error text, and whether CONFIG SET replies
         /// that text (true) or "Invalid argument" (false).
-        check: Option<(fn(&[u8]) -> bool, &'static str, bool)>,
+        check: Option<StrCheck>,
         default: Option<&'static str>,
     },
     /// Everything config.c does by hand in all four places.
