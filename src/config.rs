@@ -529,10 +529,10 @@ macro_rules! enumeration {
 
 /// A string option held as `Option<String>`.
 macro_rules! opt_string {
-    ($f:ident, $null:ident, $default:expr $(, $check:expr)?) => {
+    ($($f:ident).+, $null:ident, $default:expr $(, $check:expr)?) => {
         Kind::Str {
-            get: |s| s.$f.as_deref().map(str::as_bytes),
-            put: |s, v| s.$f = v.map(|v| String::from_utf8_lossy(v).into_owned()),
+            get: |s| s.$($f).+.as_deref().map(str::as_bytes),
+            put: |s, v| s.$($f).+ = v.map(|v| String::from_utf8_lossy(v).into_owned()),
             null: Null::$null,
             check: opt_string!(@check $($check)?),
             default: $default,
@@ -544,10 +544,10 @@ macro_rules! opt_string {
 
 /// A string option held as `String` (never NULL in C).
 macro_rules! string {
-    ($f:ident, $default:expr $(, $check:expr)?) => {
+    ($($f:ident).+, $default:expr $(, $check:expr)?) => {
         Kind::Str {
-            get: |s| Some(s.$f.as_bytes()),
-            put: |s, v| s.$f = v.map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default(),
+            get: |s| Some(s.$($f).+.as_bytes()),
+            put: |s, v| s.$($f).+ = v.map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default(),
             null: Null::Never,
             check: opt_string!(@check $($check)?),
             default: $default,
@@ -599,7 +599,7 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
     ConfigSpec::new(&["requirepass"], password!(requirepass,
         (|v| v.len() <= CONFIG_AUTHPASS_MAX_LEN, "Password is longer than CONFIG_AUTHPASS_MAX_LEN", false))),
     ConfigSpec::new(&["masterauth"], password!(masterauth)),
-    ConfigSpec::new(&["cluster-announce-ip"], opt_string!(cluster_announce_ip, IfEmptyOnSet, None)),
+    ConfigSpec::new(&["cluster-announce-ip"], opt_string!(unported.cluster_announce_ip, IfEmptyOnSet, None)),
     ConfigSpec::new(&["unixsocket"], opt_string!(unixsocket, Never, None)).immutable(),
     ConfigSpec::new(&["logfile"], string!(logfile, Some(CONFIG_DEFAULT_LOGFILE)))
         .immutable().load_with(load_logfile),
@@ -607,14 +607,14 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
     ConfigSpec::new(&["slave-announce-ip", "replica-announce-ip"],
         opt_string!(slave_announce_ip, IfEmptyOnSet, None)),
     // (Strings CONFIG GET does not report.)
-    ConfigSpec::new(&["syslog-ident"], string!(syslog_ident, Some(CONFIG_DEFAULT_SYSLOG_IDENT)))
+    ConfigSpec::new(&["syslog-ident"], string!(unported.syslog_ident, Some(CONFIG_DEFAULT_SYSLOG_IDENT)))
         .immutable().get(Get::No),
     ConfigSpec::new(&["ignore-warnings"], opt_string!(ignore_warnings, Never, Some(CONFIG_DEFAULT_IGNORE_WARNINGS)))
         .immutable().get(Get::No),
-    ConfigSpec::new(&["appendfilename"], string!(aof_filename, Some(CONFIG_DEFAULT_AOF_FILENAME),
+    ConfigSpec::new(&["appendfilename"], string!(unported.aof_filename, Some(CONFIG_DEFAULT_AOF_FILENAME),
         (path_is_base_name, "appendfilename can't be a path, just a filename", true)))
         .immutable().get(Get::No),
-    ConfigSpec::new(&["cluster-config-file"], string!(cluster_configfile, Some(CONFIG_DEFAULT_CLUSTER_CONFIG_FILE)))
+    ConfigSpec::new(&["cluster-config-file"], string!(unported.cluster_configfile, Some(CONFIG_DEFAULT_CLUSTER_CONFIG_FILE)))
         .immutable().get(Get::No),
 
     // Numerical values
@@ -624,45 +624,45 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         Memory(1024 * 1024, LONG_MAX / 2), Bytes, CONFIG_DEFAULT_PROTO_MAX_BULK_LEN)),
     ConfigSpec::new(&["client-query-buffer-limit"], num!(client_max_querybuf_len as usize, Memtoll,
         Memory(0, LONG_MAX), Bytes, PROTO_MAX_QUERYBUF_LEN)),
-    ConfigSpec::new(&["maxmemory-samples"], num!(maxmemory_samples as i32, Atoi, Numerical(1, INT_MAX), Num,
+    ConfigSpec::new(&["maxmemory-samples"], num!(unported.maxmemory_samples as i32, Atoi, Numerical(1, INT_MAX), Num,
         CONFIG_DEFAULT_MAXMEMORY_SAMPLES, |v| v > 0, "maxmemory-samples must be 1 or greater")),
-    ConfigSpec::new(&["lfu-log-factor"], num!(lfu_log_factor as i32, Atoi, Numerical(0, INT_MAX), Num,
+    ConfigSpec::new(&["lfu-log-factor"], num!(unported.lfu_log_factor as i32, Atoi, Numerical(0, INT_MAX), Num,
         CONFIG_DEFAULT_LFU_LOG_FACTOR, |v| v >= 0, "lfu-log-factor must be 0 or greater")),
     ConfigSpec::new(&["lfu-decay-time"], num!(lfu_decay_time as i32, Atoi, Numerical(0, INT_MAX), Num,
         CONFIG_DEFAULT_LFU_DECAY_TIME, |v| v >= 0, "lfu-decay-time must be 0 or greater")),
     ConfigSpec::new(&["timeout"], num!(maxidletime as i64, Atoi, Numerical(0, INT_MAX), Num,
         CONFIG_DEFAULT_CLIENT_TIMEOUT, |v| v >= 0, "Invalid timeout value")),
-    ConfigSpec::new(&["active-defrag-threshold-lower"], num!(active_defrag_threshold_lower as i32, Atoi,
+    ConfigSpec::new(&["active-defrag-threshold-lower"], num!(unported.active_defrag_threshold_lower as i32, Atoi,
         Numerical(0, 1000), Num, CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER,
         |v| (0..=1000).contains(&v), "active-defrag-threshold-lower must be between 0 and 1000")),
-    ConfigSpec::new(&["active-defrag-threshold-upper"], num!(active_defrag_threshold_upper as i32, Atoi,
+    ConfigSpec::new(&["active-defrag-threshold-upper"], num!(unported.active_defrag_threshold_upper as i32, Atoi,
         Numerical(0, 1000), Num, CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER,
         |v| (0..=1000).contains(&v), "active-defrag-threshold-upper must be between 0 and 1000")),
     // (size_t in C: a negative value wraps, only 0 fails.)
-    ConfigSpec::new(&["active-defrag-ignore-bytes"], num!(active_defrag_ignore_bytes as usize, Memtoll,
+    ConfigSpec::new(&["active-defrag-ignore-bytes"], num!(unported.active_defrag_ignore_bytes as usize, Memtoll,
         Memory(0, LONG_MAX), Bytes, CONFIG_DEFAULT_DEFRAG_IGNORE_BYTES,
         |v| v != 0, "active-defrag-ignore-bytes must above 0")),
-    ConfigSpec::new(&["active-defrag-cycle-min"], num!(active_defrag_cycle_min as i32, Atoi,
+    ConfigSpec::new(&["active-defrag-cycle-min"], num!(unported.active_defrag_cycle_min as i32, Atoi,
         Numerical(1, 99), Num, CONFIG_DEFAULT_DEFRAG_CYCLE_MIN,
         |v| (1..=99).contains(&v), "active-defrag-cycle-min must be between 1 and 99")),
-    ConfigSpec::new(&["active-defrag-cycle-max"], num!(active_defrag_cycle_max as i32, Atoi,
+    ConfigSpec::new(&["active-defrag-cycle-max"], num!(unported.active_defrag_cycle_max as i32, Atoi,
         Numerical(1, 99), Num, CONFIG_DEFAULT_DEFRAG_CYCLE_MAX,
         |v| (1..=99).contains(&v), "active-defrag-cycle-max must be between 1 and 99")),
     // (unsigned long in C: a negative value wraps, only 0 fails.)
-    ConfigSpec::new(&["active-defrag-max-scan-fields"], num!(active_defrag_max_scan_fields as u64, Strtoll,
+    ConfigSpec::new(&["active-defrag-max-scan-fields"], num!(unported.active_defrag_max_scan_fields as u64, Strtoll,
         Numerical(1, LONG_MAX), Num, CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS,
         |v| v != 0, "active-defrag-max-scan-fields must be positive")),
-    ConfigSpec::new(&["auto-aof-rewrite-percentage"], num!(aof_rewrite_perc as i32, Atoi, Numerical(0, INT_MAX), Num,
+    ConfigSpec::new(&["auto-aof-rewrite-percentage"], num!(unported.aof_rewrite_perc as i32, Atoi, Numerical(0, INT_MAX), Num,
         AOF_REWRITE_PERC, |v| v >= 0, "Invalid negative percentage for AOF auto rewrite")),
-    ConfigSpec::new(&["auto-aof-rewrite-min-size"], num!(aof_rewrite_min_size as i64, Memtoll, Memory(0, LONG_MAX),
+    ConfigSpec::new(&["auto-aof-rewrite-min-size"], num!(unported.aof_rewrite_min_size as i64, Memtoll, Memory(0, LONG_MAX),
         Bytes, AOF_REWRITE_MIN_SIZE)),
     ConfigSpec::new(&["hash-max-ziplist-entries"], num!(hash_max_ziplist_entries as usize, Memtoll,
         Numerical(0, LONG_MAX), Num, OBJ_HASH_MAX_ZIPLIST_ENTRIES)),
     ConfigSpec::new(&["hash-max-ziplist-value"], num!(hash_max_ziplist_value as usize, Memtoll,
         Numerical(0, LONG_MAX), Num, OBJ_HASH_MAX_ZIPLIST_VALUE)),
-    ConfigSpec::new(&["stream-node-max-bytes"], num!(stream_node_max_bytes as usize, Memtoll,
+    ConfigSpec::new(&["stream-node-max-bytes"], num!(unported.stream_node_max_bytes as usize, Memtoll,
         Numerical(0, LONG_MAX), Num, OBJ_STREAM_NODE_MAX_BYTES)),
-    ConfigSpec::new(&["stream-node-max-entries"], num!(stream_node_max_entries as i64, Atoi,
+    ConfigSpec::new(&["stream-node-max-entries"], num!(unported.stream_node_max_entries as i64, Atoi,
         Numerical(0, LLONG_MAX), Num, OBJ_STREAM_NODE_MAX_ENTRIES)),
     ConfigSpec::new(&["list-max-ziplist-size"], num!(list_max_ziplist_size as i32, Atoi,
         Numerical(INT_MIN, INT_MAX), Num, OBJ_LIST_MAX_ZIPLIST_SIZE)),
@@ -674,23 +674,23 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         Numerical(0, LONG_MAX), Num, OBJ_ZSET_MAX_ZIPLIST_ENTRIES)),
     ConfigSpec::new(&["zset-max-ziplist-value"], num!(zset_max_ziplist_value as usize, Memtoll,
         Numerical(0, LONG_MAX), Num, OBJ_ZSET_MAX_ZIPLIST_VALUE)),
-    ConfigSpec::new(&["hll-sparse-max-bytes"], num!(hll_sparse_max_bytes as usize, Memtoll,
+    ConfigSpec::new(&["hll-sparse-max-bytes"], num!(unported.hll_sparse_max_bytes as usize, Memtoll,
         Numerical(0, LONG_MAX), Num, CONFIG_DEFAULT_HLL_SPARSE_MAX_BYTES)),
-    ConfigSpec::new(&["lua-time-limit"], num!(lua_time_limit as i64, Strtoll, Numerical(0, LONG_MAX), Num,
+    ConfigSpec::new(&["lua-time-limit"], num!(unported.lua_time_limit as i64, Strtoll, Numerical(0, LONG_MAX), Num,
         LUA_SCRIPT_TIME_LIMIT)),
     // (C's LLONG_MIN sentinel means "no bound"; -1 is a real one.)
-    ConfigSpec::new(&["slowlog-log-slower-than"], num!(slowlog_log_slower_than as i64, Strtoll,
+    ConfigSpec::new(&["slowlog-log-slower-than"], num!(unported.slowlog_log_slower_than as i64, Strtoll,
         Numerical(-1, LLONG_MAX), Num, CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN)),
-    ConfigSpec::new(&["latency-monitor-threshold"], num!(latency_monitor_threshold as i64, Strtoll,
+    ConfigSpec::new(&["latency-monitor-threshold"], num!(unported.latency_monitor_threshold as i64, Strtoll,
         Numerical(0, LLONG_MAX), Num, CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
         |v| v >= 0, "The latency threshold can't be negative")),
-    ConfigSpec::new(&["slowlog-max-len"], num!(slowlog_max_len as u64, Strtoll, Numerical(0, LONG_MAX), Num,
+    ConfigSpec::new(&["slowlog-max-len"], num!(unported.slowlog_max_len as u64, Strtoll, Numerical(0, LONG_MAX), Num,
         CONFIG_DEFAULT_SLOWLOG_MAX_LEN)),
     ConfigSpec::new(&["port"], num!(port as i32, Atoi, Immutable, Num, CONFIG_DEFAULT_SERVER_PORT,
         |v| (0..=65535).contains(&v), "Invalid port")),
-    ConfigSpec::new(&["cluster-announce-port"], num!(cluster_announce_port as i32, Atoi, Numerical(0, 65535), Num,
+    ConfigSpec::new(&["cluster-announce-port"], num!(unported.cluster_announce_port as i32, Atoi, Numerical(0, 65535), Num,
         CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT, |v| (0..=65535).contains(&v), "Invalid port")),
-    ConfigSpec::new(&["cluster-announce-bus-port"], num!(cluster_announce_bus_port as i32, Atoi,
+    ConfigSpec::new(&["cluster-announce-bus-port"], num!(unported.cluster_announce_bus_port as i32, Atoi,
         Numerical(0, 65535), Num, CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
         |v| (0..=65535).contains(&v), "Invalid port")),
     ConfigSpec::new(&["tcp-backlog"], num!(tcp_backlog as i32, Atoi, Immutable, Num, CONFIG_DEFAULT_TCP_BACKLOG,
@@ -758,13 +758,13 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         fmt: NumFmt::Num,
         default: CONFIG_DEFAULT_HZ as i64,
     }),
-    ConfigSpec::new(&["cluster-node-timeout"], num!(cluster_node_timeout as i64, Strtoll, Numerical(0, LLONG_MAX),
+    ConfigSpec::new(&["cluster-node-timeout"], num!(unported.cluster_node_timeout as i64, Strtoll, Numerical(0, LLONG_MAX),
         Num, CLUSTER_DEFAULT_NODE_TIMEOUT, |v| v > 0, "cluster node timeout must be 1 or greater")),
-    ConfigSpec::new(&["cluster-migration-barrier"], num!(cluster_migration_barrier as i32, Atoi,
+    ConfigSpec::new(&["cluster-migration-barrier"], num!(unported.cluster_migration_barrier as i32, Atoi,
         Numerical(0, INT_MAX), Num, CLUSTER_DEFAULT_MIGRATION_BARRIER,
         |v| v >= 0, "cluster migration barrier must zero or positive")),
     ConfigSpec::new(&["cluster-slave-validity-factor", "cluster-replica-validity-factor"],
-        num!(cluster_slave_validity_factor as i32, Atoi, Numerical(0, INT_MAX), Num,
+        num!(unported.cluster_slave_validity_factor as i32, Atoi, Numerical(0, INT_MAX), Num,
         CLUSTER_DEFAULT_SLAVE_VALIDITY, |v| v >= 0, "cluster replica validity factor must be zero or positive")),
     ConfigSpec::new(&["repl-diskless-sync-delay"], num!(repl_diskless_sync_delay as i32, Atoi,
         Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_REPL_DISKLESS_SYNC_DELAY,
@@ -774,11 +774,11 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
 
     // Bool (yes/no) values
     ConfigSpec::new(&["cluster-require-full-coverage"],
-        yes_no!(cluster_require_full_coverage, CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE)),
+        yes_no!(unported.cluster_require_full_coverage, CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE)),
     ConfigSpec::new(&["cluster-slave-no-failover", "cluster-replica-no-failover"],
-        yes_no!(cluster_slave_no_failover, CLUSTER_DEFAULT_SLAVE_NO_FAILOVER)),
+        yes_no!(unported.cluster_slave_no_failover, CLUSTER_DEFAULT_SLAVE_NO_FAILOVER)),
     ConfigSpec::new(&["no-appendfsync-on-rewrite"],
-        yes_no!(aof_no_fsync_on_rewrite, CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE)),
+        yes_no!(unported.aof_no_fsync_on_rewrite, CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE)),
     ConfigSpec::new(&["slave-serve-stale-data", "replica-serve-stale-data"],
         yes_no!(repl_serve_stale_data, CONFIG_DEFAULT_SLAVE_SERVE_STALE_DATA)),
     ConfigSpec::new(&["slave-read-only", "replica-read-only"], yes_no!(repl_slave_ro, CONFIG_DEFAULT_SLAVE_READ_ONLY)),
@@ -793,22 +793,22 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
     // Divergence from C: we behave like a build with HAVE_DEFRAG (the real
     // 5.0.14 links its patched jemalloc), so "yes" is accepted and stored;
     // but no active defragmentation ever runs.
-    ConfigSpec::new(&["activedefrag"], yes_no!(active_defrag_enabled, CONFIG_DEFAULT_ACTIVE_DEFRAG)),
+    ConfigSpec::new(&["activedefrag"], yes_no!(unported.active_defrag_enabled, CONFIG_DEFAULT_ACTIVE_DEFRAG)),
     ConfigSpec::new(&["protected-mode"], yes_no!(protected_mode, CONFIG_DEFAULT_PROTECTED_MODE)),
     ConfigSpec::new(&["repl-disable-tcp-nodelay"],
         yes_no!(repl_disable_tcp_nodelay, CONFIG_DEFAULT_REPL_DISABLE_TCP_NODELAY)),
     ConfigSpec::new(&["repl-diskless-sync"], yes_no!(repl_diskless_sync, CONFIG_DEFAULT_REPL_DISKLESS_SYNC)),
     ConfigSpec::new(&["aof-rewrite-incremental-fsync"],
-        yes_no!(aof_rewrite_incremental_fsync, CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC)),
+        yes_no!(unported.aof_rewrite_incremental_fsync, CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC)),
     ConfigSpec::new(&["rdb-save-incremental-fsync"],
         yes_no!(rdb_save_incremental_fsync, CONFIG_DEFAULT_RDB_SAVE_INCREMENTAL_FSYNC)),
-    ConfigSpec::new(&["aof-load-truncated"], yes_no!(aof_load_truncated, CONFIG_DEFAULT_AOF_LOAD_TRUNCATED)),
-    ConfigSpec::new(&["aof-use-rdb-preamble"], yes_no!(aof_use_rdb_preamble, CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE)),
+    ConfigSpec::new(&["aof-load-truncated"], yes_no!(unported.aof_load_truncated, CONFIG_DEFAULT_AOF_LOAD_TRUNCATED)),
+    ConfigSpec::new(&["aof-use-rdb-preamble"], yes_no!(unported.aof_use_rdb_preamble, CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE)),
     ConfigSpec::new(&["lazyfree-lazy-eviction"],
-        yes_no!(lazyfree_lazy_eviction, CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION)),
+        yes_no!(unported.lazyfree_lazy_eviction, CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION)),
     ConfigSpec::new(&["lazyfree-lazy-expire"], yes_no!(lazyfree_lazy_expire, CONFIG_DEFAULT_LAZYFREE_LAZY_EXPIRE)),
     ConfigSpec::new(&["lazyfree-lazy-server-del"],
-        yes_no!(lazyfree_lazy_server_del, CONFIG_DEFAULT_LAZYFREE_LAZY_SERVER_DEL)),
+        yes_no!(unported.lazyfree_lazy_server_del, CONFIG_DEFAULT_LAZYFREE_LAZY_SERVER_DEL)),
     ConfigSpec::new(&["slave-lazy-flush", "replica-lazy-flush"],
         yes_no!(repl_slave_lazy_flush, CONFIG_DEFAULT_SLAVE_LAZY_FLUSH)),
     ConfigSpec::new(&["dynamic-hz"], yes_no!(dynamic_hz, CONFIG_DEFAULT_DYNAMIC_HZ)),
@@ -817,7 +817,7 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         .immutable().get(Get::No),
     // Divergence from C: accepted and stored, but the log never goes to
     // syslog (serverLogRaw's syslog() call is not ported).
-    ConfigSpec::new(&["syslog-enabled"], yes_no!(syslog_enabled, CONFIG_DEFAULT_SYSLOG_ENABLED))
+    ConfigSpec::new(&["syslog-enabled"], yes_no!(unported.syslog_enabled, CONFIG_DEFAULT_SYSLOG_ENABLED))
         .immutable().get(Get::No),
     ConfigSpec::new(&["cluster-enabled"], yes_no!(cluster_enabled, false))
         .immutable().get(Get::No).load_with(load_cluster_enabled),
@@ -830,9 +830,9 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
     ConfigSpec::new(&["supervised"], enumeration!(supervised_mode, SUPERVISED_MODE_ENUM,
         "Invalid option for 'supervised'. Allowed values: 'upstart', 'systemd', 'auto', or 'no'",
         SUPERVISED_NONE)).immutable(),
-    ConfigSpec::new(&["appendfsync"], enumeration!(aof_fsync, AOF_FSYNC_ENUM,
+    ConfigSpec::new(&["appendfsync"], enumeration!(unported.aof_fsync, AOF_FSYNC_ENUM,
         "argument must be 'no', 'always' or 'everysec'", CONFIG_DEFAULT_AOF_FSYNC)),
-    ConfigSpec::new(&["syslog-facility"], enumeration!(syslog_facility, SYSLOG_FACILITY_ENUM,
+    ConfigSpec::new(&["syslog-facility"], enumeration!(unported.syslog_facility, SYSLOG_FACILITY_ENUM,
         "Invalid log facility. Must be one of USER or between LOCAL0-LOCAL7", libc::LOG_LOCAL0)).immutable(),
 
     // Everything we can't handle with macros follows.
@@ -1080,7 +1080,8 @@ fn load_lua_replicate_commands(
     _: &mut usize,
 ) -> Result<(), String> {
     // C stores yesnotoi()'s -1 unchecked, which reads as true.
-    server.lua_always_replicate_commands = yesnotoi(&argv[1]) != Some(false);
+    server.unported.lua_always_replicate_commands =
+        yesnotoi(&argv[1]) != Some(false);
     Ok(())
 }
 
@@ -2956,7 +2957,7 @@ pub fn redis_as_ascii_art(server: &RedisServer) {
     // Show the ASCII logo if: log file is stdout AND stdout is a tty AND
     // syslog logging is disabled. Also show logo if the user forced us to
     // do so via redis.conf.
-    let show_logo = (!server.syslog_enabled
+    let show_logo = (!server.unported.syslog_enabled
         && server.logfile.is_empty()
         && io::stdout().is_terminal())
         || server.always_show_logo;
