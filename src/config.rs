@@ -1814,24 +1814,26 @@ pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     set_deferred_multi_bulk_length(c, replylen, matches * 2);
 }
 
-/// One option's value as CONFIG GET shows it. Stands in for C's
-/// config_get_*_field macros. (no C twin)
+/// One option's value as CONFIG GET shows it: C's config_get_*_field
+/// macros, one arm each.
+///
+/// C: config.c config_get_string_field()
+/// C: config.c config_get_bool_field()
+/// C: config.c config_get_numerical_field()
+/// C: config.c config_get_enum_field()
 fn config_get_value(s: &RedisServer, spec: &ConfigSpec) -> Vec<u8> {
     match spec.kind {
-        // C: config.c config_get_bool_field()
         Kind::Bool { get, .. } => {
             (if get(s) { &b"yes"[..] } else { &b"no"[..] }).to_vec()
         }
-        // C: config.c config_get_numerical_field()
         Kind::Num { get, fmt: NumFmt::Octal, .. } => {
             format!("{:o}", get(s)).into_bytes()
         }
         Kind::Num { get, .. } => get(s).to_string().into_bytes(),
-        // C: config.c config_get_enum_field()
         Kind::Enum { get, table, .. } => {
             config_enum_get_name_or_unknown(table, get(s)).as_bytes().to_vec()
         }
-        // C: config.c config_get_string_field() (NULL is reported as "")
+        // (NULL is reported as "")
         Kind::Str { get, .. } => get(s).unwrap_or(b"").to_vec(),
         Kind::Special { get: Some(get), .. } => get(s),
         Kind::Special { get: None, .. } => Vec::new(),
