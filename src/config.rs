@@ -500,7 +500,8 @@ macro_rules! yes_no {
 }
 
 macro_rules! num {
-    ($($f:ident).+ as $t:ty, $parse:ident, $set:expr, $fmt:ident, $default:expr $(, $check:expr, $err:expr)?) => {
+    ($($f:ident).+ as $t:ty, $parse:ident, $set:expr, $fmt:ident,
+     $default:expr $(, $check:expr, $err:expr)?) => {
         Kind::Num {
             get: |s| s.$($f).+ as i64,
             put: |s, v| s.$($f).+ = v as $t,
@@ -527,12 +528,17 @@ macro_rules! enumeration {
     };
 }
 
+/// Bytes from a config line as a `String` field holds them. (no C twin)
+fn lossy(v: &[u8]) -> String {
+    String::from_utf8_lossy(v).into_owned()
+}
+
 /// A string option held as `Option<String>`.
 macro_rules! opt_string {
     ($($f:ident).+, $null:ident, $default:expr $(, $check:expr)?) => {
         Kind::Str {
             get: |s| s.$($f).+.as_deref().map(str::as_bytes),
-            put: |s, v| s.$($f).+ = v.map(|v| String::from_utf8_lossy(v).into_owned()),
+            put: |s, v| s.$($f).+ = v.map(lossy),
             null: Null::$null,
             check: opt_string!(@check $($check)?),
             default: $default,
@@ -547,7 +553,7 @@ macro_rules! string {
     ($($f:ident).+, $default:expr $(, $check:expr)?) => {
         Kind::Str {
             get: |s| Some(s.$($f).+.as_bytes()),
-            put: |s, v| s.$($f).+ = v.map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default(),
+            put: |s, v| s.$($f).+ = v.map(lossy).unwrap_or_default(),
             null: Null::Never,
             check: opt_string!(@check $($check)?),
             default: $default,
@@ -570,7 +576,8 @@ macro_rules! password {
 
 /// A special option: argument counts and its hand-written parts.
 macro_rules! special {
-    ($min:expr, $max:expr, load: $load:expr, set: $set:expr, get: $get:expr, rewrite: $rw:expr) => {
+    ($min:expr, $max:expr, load: $load:expr, set: $set:expr,
+     get: $get:expr, rewrite: $rw:expr) => {
         Kind::Special {
             argc: ($min, $max),
             load: $load,
@@ -590,118 +597,170 @@ const ANY: usize = usize::MAX;
 use SetNum::{Immutable, Memory, Numerical};
 
 /// Every option, in CONFIG GET's order. See the section comment.
-#[rustfmt::skip]
 #[allow(clippy::unnecessary_cast)] // The macros cast every field alike.
 static CONFIG_TABLE: &[ConfigSpec] = &[
     // String values
-    ConfigSpec::new(&["dbfilename"], string!(rdb_filename, Some(CONFIG_DEFAULT_RDB_FILENAME),
-        (path_is_base_name, "dbfilename can't be a path, just a filename", true))),
+    ConfigSpec::new(&["dbfilename"], string!(rdb_filename,
+        Some(CONFIG_DEFAULT_RDB_FILENAME),
+        (path_is_base_name,
+            "dbfilename can't be a path, just a filename", true))),
     ConfigSpec::new(&["requirepass"], password!(requirepass,
-        (|v| v.len() <= CONFIG_AUTHPASS_MAX_LEN, "Password is longer than CONFIG_AUTHPASS_MAX_LEN", false))),
+        (|v| v.len() <= CONFIG_AUTHPASS_MAX_LEN,
+            "Password is longer than CONFIG_AUTHPASS_MAX_LEN", false))),
     ConfigSpec::new(&["masterauth"], password!(masterauth)),
-    ConfigSpec::new(&["cluster-announce-ip"], opt_string!(unported.cluster_announce_ip, IfEmptyOnSet, None)),
-    ConfigSpec::new(&["unixsocket"], opt_string!(unixsocket, Never, None)).immutable(),
-    ConfigSpec::new(&["logfile"], string!(logfile, Some(CONFIG_DEFAULT_LOGFILE)))
-        .immutable().load_with(load_logfile),
-    ConfigSpec::new(&["pidfile"], opt_string!(pidfile, Never, Some(CONFIG_DEFAULT_PID_FILE))).immutable(),
-    ConfigSpec::new(&["slave-announce-ip", "replica-announce-ip"],
-        opt_string!(slave_announce_ip, IfEmptyOnSet, None)),
+    ConfigSpec::new(&["cluster-announce-ip"], opt_string!(
+        unported.cluster_announce_ip, IfEmptyOnSet, None)),
+    ConfigSpec::new(&["unixsocket"], opt_string!(unixsocket, Never, None))
+        .immutable(),
+    ConfigSpec::new(&["logfile"], string!(logfile,
+        Some(CONFIG_DEFAULT_LOGFILE)))
+        .immutable()
+        .load_with(load_logfile),
+    ConfigSpec::new(&["pidfile"], opt_string!(pidfile, Never,
+        Some(CONFIG_DEFAULT_PID_FILE)))
+        .immutable(),
+    ConfigSpec::new(&["slave-announce-ip", "replica-announce-ip"], opt_string!(
+        slave_announce_ip, IfEmptyOnSet, None)),
     // (Strings CONFIG GET does not report.)
-    ConfigSpec::new(&["syslog-ident"], string!(unported.syslog_ident, Some(CONFIG_DEFAULT_SYSLOG_IDENT)))
-        .immutable().get(Get::No),
-    ConfigSpec::new(&["ignore-warnings"], opt_string!(ignore_warnings, Never, Some(CONFIG_DEFAULT_IGNORE_WARNINGS)))
-        .immutable().get(Get::No),
-    ConfigSpec::new(&["appendfilename"], string!(unported.aof_filename, Some(CONFIG_DEFAULT_AOF_FILENAME),
-        (path_is_base_name, "appendfilename can't be a path, just a filename", true)))
-        .immutable().get(Get::No),
-    ConfigSpec::new(&["cluster-config-file"], string!(unported.cluster_configfile, Some(CONFIG_DEFAULT_CLUSTER_CONFIG_FILE)))
-        .immutable().get(Get::No),
+    ConfigSpec::new(&["syslog-ident"], string!(unported.syslog_ident,
+        Some(CONFIG_DEFAULT_SYSLOG_IDENT)))
+        .immutable()
+        .get(Get::No),
+    ConfigSpec::new(&["ignore-warnings"], opt_string!(ignore_warnings, Never,
+        Some(CONFIG_DEFAULT_IGNORE_WARNINGS)))
+        .immutable()
+        .get(Get::No),
+    ConfigSpec::new(&["appendfilename"], string!(unported.aof_filename,
+        Some(CONFIG_DEFAULT_AOF_FILENAME),
+        (path_is_base_name,
+            "appendfilename can't be a path, just a filename", true)))
+        .immutable()
+        .get(Get::No),
+    ConfigSpec::new(&["cluster-config-file"], string!(
+        unported.cluster_configfile, Some(CONFIG_DEFAULT_CLUSTER_CONFIG_FILE)))
+        .immutable()
+        .get(Get::No),
 
     // Numerical values
-    ConfigSpec::new(&["maxmemory"], num!(maxmemory as u64, Memtoll, Memory(0, LONG_MAX), Bytes, CONFIG_DEFAULT_MAXMEMORY))
+    ConfigSpec::new(&["maxmemory"], num!(maxmemory as u64, Memtoll,
+        Memory(0, LONG_MAX), Bytes, CONFIG_DEFAULT_MAXMEMORY))
         .on_set(apply_maxmemory),
-    ConfigSpec::new(&["proto-max-bulk-len"], num!(proto_max_bulk_len as i64, Memtoll,
-        Memory(1024 * 1024, LONG_MAX / 2), Bytes, CONFIG_DEFAULT_PROTO_MAX_BULK_LEN)),
-    ConfigSpec::new(&["client-query-buffer-limit"], num!(client_max_querybuf_len as usize, Memtoll,
-        Memory(0, LONG_MAX), Bytes, PROTO_MAX_QUERYBUF_LEN)),
-    ConfigSpec::new(&["maxmemory-samples"], num!(unported.maxmemory_samples as i32, Atoi, Numerical(1, INT_MAX), Num,
-        CONFIG_DEFAULT_MAXMEMORY_SAMPLES, |v| v > 0, "maxmemory-samples must be 1 or greater")),
-    ConfigSpec::new(&["lfu-log-factor"], num!(unported.lfu_log_factor as i32, Atoi, Numerical(0, INT_MAX), Num,
-        CONFIG_DEFAULT_LFU_LOG_FACTOR, |v| v >= 0, "lfu-log-factor must be 0 or greater")),
-    ConfigSpec::new(&["lfu-decay-time"], num!(lfu_decay_time as i32, Atoi, Numerical(0, INT_MAX), Num,
-        CONFIG_DEFAULT_LFU_DECAY_TIME, |v| v >= 0, "lfu-decay-time must be 0 or greater")),
-    ConfigSpec::new(&["timeout"], num!(maxidletime as i64, Atoi, Numerical(0, INT_MAX), Num,
-        CONFIG_DEFAULT_CLIENT_TIMEOUT, |v| v >= 0, "Invalid timeout value")),
-    ConfigSpec::new(&["active-defrag-threshold-lower"], num!(unported.active_defrag_threshold_lower as i32, Atoi,
-        Numerical(0, 1000), Num, CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER,
-        |v| (0..=1000).contains(&v), "active-defrag-threshold-lower must be between 0 and 1000")),
-    ConfigSpec::new(&["active-defrag-threshold-upper"], num!(unported.active_defrag_threshold_upper as i32, Atoi,
-        Numerical(0, 1000), Num, CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER,
-        |v| (0..=1000).contains(&v), "active-defrag-threshold-upper must be between 0 and 1000")),
+    ConfigSpec::new(&["proto-max-bulk-len"], num!(proto_max_bulk_len as i64,
+        Memtoll, Memory(1024 * 1024, LONG_MAX / 2), Bytes,
+        CONFIG_DEFAULT_PROTO_MAX_BULK_LEN)),
+    ConfigSpec::new(&["client-query-buffer-limit"], num!(
+        client_max_querybuf_len as usize, Memtoll, Memory(0, LONG_MAX), Bytes,
+        PROTO_MAX_QUERYBUF_LEN)),
+    ConfigSpec::new(&["maxmemory-samples"], num!(
+        unported.maxmemory_samples as i32, Atoi, Numerical(1, INT_MAX), Num,
+        CONFIG_DEFAULT_MAXMEMORY_SAMPLES, |v| v > 0,
+        "maxmemory-samples must be 1 or greater")),
+    ConfigSpec::new(&["lfu-log-factor"], num!(unported.lfu_log_factor as i32,
+        Atoi, Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_LFU_LOG_FACTOR,
+        |v| v >= 0, "lfu-log-factor must be 0 or greater")),
+    ConfigSpec::new(&["lfu-decay-time"], num!(lfu_decay_time as i32, Atoi,
+        Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_LFU_DECAY_TIME, |v| v >= 0,
+        "lfu-decay-time must be 0 or greater")),
+    ConfigSpec::new(&["timeout"], num!(maxidletime as i64, Atoi,
+        Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_CLIENT_TIMEOUT, |v| v >= 0,
+        "Invalid timeout value")),
+    ConfigSpec::new(&["active-defrag-threshold-lower"], num!(
+        unported.active_defrag_threshold_lower as i32, Atoi, Numerical(0, 1000),
+        Num, CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER, |v| (0..=1000).contains(&v),
+        "active-defrag-threshold-lower must be between 0 and 1000")),
+    ConfigSpec::new(&["active-defrag-threshold-upper"], num!(
+        unported.active_defrag_threshold_upper as i32, Atoi, Numerical(0, 1000),
+        Num, CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER, |v| (0..=1000).contains(&v),
+        "active-defrag-threshold-upper must be between 0 and 1000")),
     // (size_t in C: a negative value wraps, only 0 fails.)
-    ConfigSpec::new(&["active-defrag-ignore-bytes"], num!(unported.active_defrag_ignore_bytes as usize, Memtoll,
+    ConfigSpec::new(&["active-defrag-ignore-bytes"], num!(
+        unported.active_defrag_ignore_bytes as usize, Memtoll,
         Memory(0, LONG_MAX), Bytes, CONFIG_DEFAULT_DEFRAG_IGNORE_BYTES,
         |v| v != 0, "active-defrag-ignore-bytes must above 0")),
-    ConfigSpec::new(&["active-defrag-cycle-min"], num!(unported.active_defrag_cycle_min as i32, Atoi,
-        Numerical(1, 99), Num, CONFIG_DEFAULT_DEFRAG_CYCLE_MIN,
-        |v| (1..=99).contains(&v), "active-defrag-cycle-min must be between 1 and 99")),
-    ConfigSpec::new(&["active-defrag-cycle-max"], num!(unported.active_defrag_cycle_max as i32, Atoi,
-        Numerical(1, 99), Num, CONFIG_DEFAULT_DEFRAG_CYCLE_MAX,
-        |v| (1..=99).contains(&v), "active-defrag-cycle-max must be between 1 and 99")),
+    ConfigSpec::new(&["active-defrag-cycle-min"], num!(
+        unported.active_defrag_cycle_min as i32, Atoi, Numerical(1, 99), Num,
+        CONFIG_DEFAULT_DEFRAG_CYCLE_MIN, |v| (1..=99).contains(&v),
+        "active-defrag-cycle-min must be between 1 and 99")),
+    ConfigSpec::new(&["active-defrag-cycle-max"], num!(
+        unported.active_defrag_cycle_max as i32, Atoi, Numerical(1, 99), Num,
+        CONFIG_DEFAULT_DEFRAG_CYCLE_MAX, |v| (1..=99).contains(&v),
+        "active-defrag-cycle-max must be between 1 and 99")),
     // (unsigned long in C: a negative value wraps, only 0 fails.)
-    ConfigSpec::new(&["active-defrag-max-scan-fields"], num!(unported.active_defrag_max_scan_fields as u64, Strtoll,
+    ConfigSpec::new(&["active-defrag-max-scan-fields"], num!(
+        unported.active_defrag_max_scan_fields as u64, Strtoll,
         Numerical(1, LONG_MAX), Num, CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS,
         |v| v != 0, "active-defrag-max-scan-fields must be positive")),
-    ConfigSpec::new(&["auto-aof-rewrite-percentage"], num!(unported.aof_rewrite_perc as i32, Atoi, Numerical(0, INT_MAX), Num,
-        AOF_REWRITE_PERC, |v| v >= 0, "Invalid negative percentage for AOF auto rewrite")),
-    ConfigSpec::new(&["auto-aof-rewrite-min-size"], num!(unported.aof_rewrite_min_size as i64, Memtoll, Memory(0, LONG_MAX),
+    ConfigSpec::new(&["auto-aof-rewrite-percentage"], num!(
+        unported.aof_rewrite_perc as i32, Atoi, Numerical(0, INT_MAX), Num,
+        AOF_REWRITE_PERC, |v| v >= 0,
+        "Invalid negative percentage for AOF auto rewrite")),
+    ConfigSpec::new(&["auto-aof-rewrite-min-size"], num!(
+        unported.aof_rewrite_min_size as i64, Memtoll, Memory(0, LONG_MAX),
         Bytes, AOF_REWRITE_MIN_SIZE)),
-    ConfigSpec::new(&["hash-max-ziplist-entries"], num!(hash_max_ziplist_entries as usize, Memtoll,
-        Numerical(0, LONG_MAX), Num, OBJ_HASH_MAX_ZIPLIST_ENTRIES)),
-    ConfigSpec::new(&["hash-max-ziplist-value"], num!(hash_max_ziplist_value as usize, Memtoll,
-        Numerical(0, LONG_MAX), Num, OBJ_HASH_MAX_ZIPLIST_VALUE)),
-    ConfigSpec::new(&["stream-node-max-bytes"], num!(unported.stream_node_max_bytes as usize, Memtoll,
+    ConfigSpec::new(&["hash-max-ziplist-entries"], num!(
+        hash_max_ziplist_entries as usize, Memtoll, Numerical(0, LONG_MAX), Num,
+        OBJ_HASH_MAX_ZIPLIST_ENTRIES)),
+    ConfigSpec::new(&["hash-max-ziplist-value"], num!(
+        hash_max_ziplist_value as usize, Memtoll, Numerical(0, LONG_MAX), Num,
+        OBJ_HASH_MAX_ZIPLIST_VALUE)),
+    ConfigSpec::new(&["stream-node-max-bytes"], num!(
+        unported.stream_node_max_bytes as usize, Memtoll,
         Numerical(0, LONG_MAX), Num, OBJ_STREAM_NODE_MAX_BYTES)),
-    ConfigSpec::new(&["stream-node-max-entries"], num!(unported.stream_node_max_entries as i64, Atoi,
-        Numerical(0, LLONG_MAX), Num, OBJ_STREAM_NODE_MAX_ENTRIES)),
-    ConfigSpec::new(&["list-max-ziplist-size"], num!(list_max_ziplist_size as i32, Atoi,
-        Numerical(INT_MIN, INT_MAX), Num, OBJ_LIST_MAX_ZIPLIST_SIZE)),
-    ConfigSpec::new(&["list-compress-depth"], num!(list_compress_depth as i32, Atoi,
-        Numerical(0, INT_MAX), Num, OBJ_LIST_COMPRESS_DEPTH)),
-    ConfigSpec::new(&["set-max-intset-entries"], num!(set_max_intset_entries as usize, Memtoll,
-        Numerical(0, LONG_MAX), Num, OBJ_SET_MAX_INTSET_ENTRIES)),
-    ConfigSpec::new(&["zset-max-ziplist-entries"], num!(zset_max_ziplist_entries as usize, Memtoll,
-        Numerical(0, LONG_MAX), Num, OBJ_ZSET_MAX_ZIPLIST_ENTRIES)),
-    ConfigSpec::new(&["zset-max-ziplist-value"], num!(zset_max_ziplist_value as usize, Memtoll,
-        Numerical(0, LONG_MAX), Num, OBJ_ZSET_MAX_ZIPLIST_VALUE)),
-    ConfigSpec::new(&["hll-sparse-max-bytes"], num!(unported.hll_sparse_max_bytes as usize, Memtoll,
-        Numerical(0, LONG_MAX), Num, CONFIG_DEFAULT_HLL_SPARSE_MAX_BYTES)),
-    ConfigSpec::new(&["lua-time-limit"], num!(unported.lua_time_limit as i64, Strtoll, Numerical(0, LONG_MAX), Num,
-        LUA_SCRIPT_TIME_LIMIT)),
+    ConfigSpec::new(&["stream-node-max-entries"], num!(
+        unported.stream_node_max_entries as i64, Atoi, Numerical(0, LLONG_MAX),
+        Num, OBJ_STREAM_NODE_MAX_ENTRIES)),
+    ConfigSpec::new(&["list-max-ziplist-size"], num!(
+        list_max_ziplist_size as i32, Atoi, Numerical(INT_MIN, INT_MAX), Num,
+        OBJ_LIST_MAX_ZIPLIST_SIZE)),
+    ConfigSpec::new(&["list-compress-depth"], num!(list_compress_depth as i32,
+        Atoi, Numerical(0, INT_MAX), Num, OBJ_LIST_COMPRESS_DEPTH)),
+    ConfigSpec::new(&["set-max-intset-entries"], num!(
+        set_max_intset_entries as usize, Memtoll, Numerical(0, LONG_MAX), Num,
+        OBJ_SET_MAX_INTSET_ENTRIES)),
+    ConfigSpec::new(&["zset-max-ziplist-entries"], num!(
+        zset_max_ziplist_entries as usize, Memtoll, Numerical(0, LONG_MAX), Num,
+        OBJ_ZSET_MAX_ZIPLIST_ENTRIES)),
+    ConfigSpec::new(&["zset-max-ziplist-value"], num!(
+        zset_max_ziplist_value as usize, Memtoll, Numerical(0, LONG_MAX), Num,
+        OBJ_ZSET_MAX_ZIPLIST_VALUE)),
+    ConfigSpec::new(&["hll-sparse-max-bytes"], num!(
+        unported.hll_sparse_max_bytes as usize, Memtoll, Numerical(0, LONG_MAX),
+        Num, CONFIG_DEFAULT_HLL_SPARSE_MAX_BYTES)),
+    ConfigSpec::new(&["lua-time-limit"], num!(unported.lua_time_limit as i64,
+        Strtoll, Numerical(0, LONG_MAX), Num, LUA_SCRIPT_TIME_LIMIT)),
     // (C's LLONG_MIN sentinel means "no bound"; -1 is a real one.)
-    ConfigSpec::new(&["slowlog-log-slower-than"], num!(unported.slowlog_log_slower_than as i64, Strtoll,
+    ConfigSpec::new(&["slowlog-log-slower-than"], num!(
+        unported.slowlog_log_slower_than as i64, Strtoll,
         Numerical(-1, LLONG_MAX), Num, CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN)),
-    ConfigSpec::new(&["latency-monitor-threshold"], num!(unported.latency_monitor_threshold as i64, Strtoll,
+    ConfigSpec::new(&["latency-monitor-threshold"], num!(
+        unported.latency_monitor_threshold as i64, Strtoll,
         Numerical(0, LLONG_MAX), Num, CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
         |v| v >= 0, "The latency threshold can't be negative")),
-    ConfigSpec::new(&["slowlog-max-len"], num!(unported.slowlog_max_len as u64, Strtoll, Numerical(0, LONG_MAX), Num,
-        CONFIG_DEFAULT_SLOWLOG_MAX_LEN)),
-    ConfigSpec::new(&["port"], num!(port as i32, Atoi, Immutable, Num, CONFIG_DEFAULT_SERVER_PORT,
+    ConfigSpec::new(&["slowlog-max-len"], num!(unported.slowlog_max_len as u64,
+        Strtoll, Numerical(0, LONG_MAX), Num, CONFIG_DEFAULT_SLOWLOG_MAX_LEN)),
+    ConfigSpec::new(&["port"], num!(port as i32, Atoi, Immutable, Num,
+        CONFIG_DEFAULT_SERVER_PORT, |v| (0..=65535).contains(&v),
+        "Invalid port")),
+    ConfigSpec::new(&["cluster-announce-port"], num!(
+        unported.cluster_announce_port as i32, Atoi, Numerical(0, 65535), Num,
+        CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT, |v| (0..=65535).contains(&v),
+        "Invalid port")),
+    ConfigSpec::new(&["cluster-announce-bus-port"], num!(
+        unported.cluster_announce_bus_port as i32, Atoi, Numerical(0, 65535),
+        Num, CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
         |v| (0..=65535).contains(&v), "Invalid port")),
-    ConfigSpec::new(&["cluster-announce-port"], num!(unported.cluster_announce_port as i32, Atoi, Numerical(0, 65535), Num,
-        CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT, |v| (0..=65535).contains(&v), "Invalid port")),
-    ConfigSpec::new(&["cluster-announce-bus-port"], num!(unported.cluster_announce_bus_port as i32, Atoi,
-        Numerical(0, 65535), Num, CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
-        |v| (0..=65535).contains(&v), "Invalid port")),
-    ConfigSpec::new(&["tcp-backlog"], num!(tcp_backlog as i32, Atoi, Immutable, Num, CONFIG_DEFAULT_TCP_BACKLOG,
-        |v| v >= 0, "Invalid backlog value")),
-    ConfigSpec::new(&["databases"], num!(dbnum as i32, Atoi, Immutable, Num, CONFIG_DEFAULT_DBNUM,
-        |v| v >= 1, "Invalid number of databases")),
-    ConfigSpec::new(&["repl-ping-slave-period", "repl-ping-replica-period"], num!(repl_ping_slave_period as i32,
-        Atoi, Numerical(1, INT_MAX), Num, CONFIG_DEFAULT_REPL_PING_SLAVE_PERIOD,
-        |v| v > 0, "repl-ping-replica-period must be 1 or greater")),
-    ConfigSpec::new(&["repl-timeout"], num!(repl_timeout as i32, Atoi, Numerical(1, INT_MAX), Num,
-        CONFIG_DEFAULT_REPL_TIMEOUT, |v| v > 0, "repl-timeout must be 1 or greater")),
+    ConfigSpec::new(&["tcp-backlog"], num!(tcp_backlog as i32, Atoi, Immutable,
+        Num, CONFIG_DEFAULT_TCP_BACKLOG, |v| v >= 0, "Invalid backlog value")),
+    ConfigSpec::new(&["databases"], num!(dbnum as i32, Atoi, Immutable, Num,
+        CONFIG_DEFAULT_DBNUM, |v| v >= 1, "Invalid number of databases")),
+    ConfigSpec::new(
+        &["repl-ping-slave-period", "repl-ping-replica-period"], num!(
+            repl_ping_slave_period as i32, Atoi, Numerical(1, INT_MAX), Num,
+            CONFIG_DEFAULT_REPL_PING_SLAVE_PERIOD, |v| v > 0,
+            "repl-ping-replica-period must be 1 or greater")),
+    ConfigSpec::new(&["repl-timeout"], num!(repl_timeout as i32, Atoi,
+        Numerical(1, INT_MAX), Num, CONFIG_DEFAULT_REPL_TIMEOUT, |v| v > 0,
+        "repl-timeout must be 1 or greater")),
     ConfigSpec::new(&["repl-backlog-size"], Kind::Num {
         get: |s| s.repl_backlog_size,
         put: resize_replication_backlog,
@@ -711,13 +770,14 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         fmt: NumFmt::Bytes,
         default: CONFIG_DEFAULT_REPL_BACKLOG_SIZE,
     }),
-    // (Rewritten as a size, as C does.)
-    ConfigSpec::new(&["repl-backlog-ttl"], num!(repl_backlog_time_limit as i64, Atoi, Numerical(0, LONG_MAX),
-        Bytes, CONFIG_DEFAULT_REPL_BACKLOG_TIME_LIMIT, |v| v >= 0,
-        // (sic: C's text ends with a space)
+    // (Rewritten as a size, as C does; sic: C's text ends with a space.)
+    ConfigSpec::new(&["repl-backlog-ttl"], num!(repl_backlog_time_limit as i64,
+        Atoi, Numerical(0, LONG_MAX), Bytes,
+        CONFIG_DEFAULT_REPL_BACKLOG_TIME_LIMIT, |v| v >= 0,
         "repl-backlog-ttl can't be negative ")),
-    ConfigSpec::new(&["maxclients"], num!(maxclients as u32, Atoi, Numerical(1, LLONG_MAX), Num,
-        CONFIG_DEFAULT_MAX_CLIENTS, |v| v >= 1, "Invalid max clients limit"))
+    ConfigSpec::new(&["maxclients"], num!(maxclients as u32, Atoi,
+        Numerical(1, LLONG_MAX), Num, CONFIG_DEFAULT_MAX_CLIENTS, |v| v >= 1,
+        "Invalid max clients limit"))
         .on_set(apply_maxclients),
     ConfigSpec::new(&["watchdog-period"], Kind::Num {
         get: |s| s.watchdog_period as i64,
@@ -734,106 +794,156 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         fmt: NumFmt::Num,
         default: 0,
     }).no_load(),
-    ConfigSpec::new(&["slave-priority", "replica-priority"], num!(slave_priority as i32, Atoi,
-        Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_SLAVE_PRIORITY)),
-    ConfigSpec::new(&["slave-announce-port", "replica-announce-port"], num!(slave_announce_port as i32, Atoi,
-        Numerical(0, 65535), Num, CONFIG_DEFAULT_SLAVE_ANNOUNCE_PORT,
-        |v| (0..=65535).contains(&v), "Invalid port")),
-    ConfigSpec::new(&["min-slaves-to-write", "min-replicas-to-write"], num!(repl_min_slaves_to_write as i32, Atoi,
-        Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_MIN_SLAVES_TO_WRITE,
-        |v| v >= 0, "Invalid value for min-replicas-to-write."))
+    ConfigSpec::new(&["slave-priority", "replica-priority"], num!(
+        slave_priority as i32, Atoi, Numerical(0, INT_MAX), Num,
+        CONFIG_DEFAULT_SLAVE_PRIORITY)),
+    ConfigSpec::new(&["slave-announce-port", "replica-announce-port"], num!(
+        slave_announce_port as i32, Atoi, Numerical(0, 65535), Num,
+        CONFIG_DEFAULT_SLAVE_ANNOUNCE_PORT, |v| (0..=65535).contains(&v),
+        "Invalid port")),
+    ConfigSpec::new(&["min-slaves-to-write", "min-replicas-to-write"], num!(
+        repl_min_slaves_to_write as i32, Atoi, Numerical(0, INT_MAX), Num,
+        CONFIG_DEFAULT_MIN_SLAVES_TO_WRITE, |v| v >= 0,
+        "Invalid value for min-replicas-to-write."))
         .on_set(apply_min_slaves),
-    ConfigSpec::new(&["min-slaves-max-lag", "min-replicas-max-lag"], num!(repl_min_slaves_max_lag as i32, Atoi,
-        Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_MIN_SLAVES_MAX_LAG,
-        |v| v >= 0, "Invalid value for min-replicas-max-lag."))
+    ConfigSpec::new(&["min-slaves-max-lag", "min-replicas-max-lag"], num!(
+        repl_min_slaves_max_lag as i32, Atoi, Numerical(0, INT_MAX), Num,
+        CONFIG_DEFAULT_MIN_SLAVES_MAX_LAG, |v| v >= 0,
+        "Invalid value for min-replicas-max-lag."))
         .on_set(apply_min_slaves),
     // Hz is more an hint from the user, so we accept values out of range
     // but cap them to reasonable values (the parser and CONFIG SET alike).
     ConfigSpec::new(&["hz"], Kind::Num {
         get: |s| s.config_hz as i64,
-        put: |s, v| s.config_hz = (v as i32).clamp(CONFIG_MIN_HZ, CONFIG_MAX_HZ),
+        put: |s, v| {
+            s.config_hz = (v as i32).clamp(CONFIG_MIN_HZ, CONFIG_MAX_HZ)
+        },
         parse: Parse::Atoi,
         check: None,
         set: Numerical(0, INT_MAX),
         fmt: NumFmt::Num,
         default: CONFIG_DEFAULT_HZ as i64,
     }),
-    ConfigSpec::new(&["cluster-node-timeout"], num!(unported.cluster_node_timeout as i64, Strtoll, Numerical(0, LLONG_MAX),
-        Num, CLUSTER_DEFAULT_NODE_TIMEOUT, |v| v > 0, "cluster node timeout must be 1 or greater")),
-    ConfigSpec::new(&["cluster-migration-barrier"], num!(unported.cluster_migration_barrier as i32, Atoi,
-        Numerical(0, INT_MAX), Num, CLUSTER_DEFAULT_MIGRATION_BARRIER,
-        |v| v >= 0, "cluster migration barrier must zero or positive")),
-    ConfigSpec::new(&["cluster-slave-validity-factor", "cluster-replica-validity-factor"],
-        num!(unported.cluster_slave_validity_factor as i32, Atoi, Numerical(0, INT_MAX), Num,
-        CLUSTER_DEFAULT_SLAVE_VALIDITY, |v| v >= 0, "cluster replica validity factor must be zero or positive")),
-    ConfigSpec::new(&["repl-diskless-sync-delay"], num!(repl_diskless_sync_delay as i32, Atoi,
-        Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_REPL_DISKLESS_SYNC_DELAY,
-        |v| v >= 0, "repl-diskless-sync-delay can't be negative")),
-    ConfigSpec::new(&["tcp-keepalive"], num!(tcpkeepalive as i32, Atoi, Numerical(0, INT_MAX), Num,
-        CONFIG_DEFAULT_TCP_KEEPALIVE, |v| v >= 0, "Invalid tcp-keepalive value")),
+    ConfigSpec::new(&["cluster-node-timeout"], num!(
+        unported.cluster_node_timeout as i64, Strtoll, Numerical(0, LLONG_MAX),
+        Num, CLUSTER_DEFAULT_NODE_TIMEOUT, |v| v > 0,
+        "cluster node timeout must be 1 or greater")),
+    ConfigSpec::new(&["cluster-migration-barrier"], num!(
+        unported.cluster_migration_barrier as i32, Atoi, Numerical(0, INT_MAX),
+        Num, CLUSTER_DEFAULT_MIGRATION_BARRIER, |v| v >= 0,
+        "cluster migration barrier must zero or positive")),
+    ConfigSpec::new(
+        &["cluster-slave-validity-factor", "cluster-replica-validity-factor"],
+        num!(unported.cluster_slave_validity_factor as i32, Atoi,
+            Numerical(0, INT_MAX), Num, CLUSTER_DEFAULT_SLAVE_VALIDITY,
+            |v| v >= 0,
+            "cluster replica validity factor must be zero or positive")),
+    ConfigSpec::new(&["repl-diskless-sync-delay"], num!(
+        repl_diskless_sync_delay as i32, Atoi, Numerical(0, INT_MAX), Num,
+        CONFIG_DEFAULT_REPL_DISKLESS_SYNC_DELAY, |v| v >= 0,
+        "repl-diskless-sync-delay can't be negative")),
+    ConfigSpec::new(&["tcp-keepalive"], num!(tcpkeepalive as i32, Atoi,
+        Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_TCP_KEEPALIVE, |v| v >= 0,
+        "Invalid tcp-keepalive value")),
 
     // Bool (yes/no) values
-    ConfigSpec::new(&["cluster-require-full-coverage"],
-        yes_no!(unported.cluster_require_full_coverage, CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE)),
-    ConfigSpec::new(&["cluster-slave-no-failover", "cluster-replica-no-failover"],
-        yes_no!(unported.cluster_slave_no_failover, CLUSTER_DEFAULT_SLAVE_NO_FAILOVER)),
-    ConfigSpec::new(&["no-appendfsync-on-rewrite"],
-        yes_no!(unported.aof_no_fsync_on_rewrite, CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE)),
-    ConfigSpec::new(&["slave-serve-stale-data", "replica-serve-stale-data"],
-        yes_no!(repl_serve_stale_data, CONFIG_DEFAULT_SLAVE_SERVE_STALE_DATA)),
-    ConfigSpec::new(&["slave-read-only", "replica-read-only"], yes_no!(repl_slave_ro, CONFIG_DEFAULT_SLAVE_READ_ONLY)),
-    ConfigSpec::new(&["slave-ignore-maxmemory", "replica-ignore-maxmemory"],
-        yes_no!(repl_slave_ignore_maxmemory, CONFIG_DEFAULT_SLAVE_IGNORE_MAXMEMORY)),
-    ConfigSpec::new(&["stop-writes-on-bgsave-error"],
-        yes_no!(stop_writes_on_bgsave_err, CONFIG_DEFAULT_STOP_WRITES_ON_BGSAVE_ERROR)),
+    ConfigSpec::new(&["cluster-require-full-coverage"], yes_no!(
+        unported.cluster_require_full_coverage,
+        CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE)),
+    ConfigSpec::new(
+        &["cluster-slave-no-failover", "cluster-replica-no-failover"], yes_no!(
+            unported.cluster_slave_no_failover,
+            CLUSTER_DEFAULT_SLAVE_NO_FAILOVER)),
+    ConfigSpec::new(&["no-appendfsync-on-rewrite"], yes_no!(
+        unported.aof_no_fsync_on_rewrite,
+        CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE)),
+    ConfigSpec::new(
+        &["slave-serve-stale-data", "replica-serve-stale-data"], yes_no!(
+            repl_serve_stale_data, CONFIG_DEFAULT_SLAVE_SERVE_STALE_DATA)),
+    ConfigSpec::new(&["slave-read-only", "replica-read-only"], yes_no!(
+        repl_slave_ro, CONFIG_DEFAULT_SLAVE_READ_ONLY)),
+    ConfigSpec::new(
+        &["slave-ignore-maxmemory", "replica-ignore-maxmemory"], yes_no!(
+            repl_slave_ignore_maxmemory,
+            CONFIG_DEFAULT_SLAVE_IGNORE_MAXMEMORY)),
+    ConfigSpec::new(&["stop-writes-on-bgsave-error"], yes_no!(
+        stop_writes_on_bgsave_err, CONFIG_DEFAULT_STOP_WRITES_ON_BGSAVE_ERROR)),
     ConfigSpec::new(&["daemonize"], yes_no!(daemonize, false)).immutable(),
-    ConfigSpec::new(&["rdbcompression"], yes_no!(rdb_compression, CONFIG_DEFAULT_RDB_COMPRESSION)),
-    ConfigSpec::new(&["rdbchecksum"], yes_no!(rdb_checksum, CONFIG_DEFAULT_RDB_CHECKSUM)).immutable(),
-    ConfigSpec::new(&["activerehashing"], yes_no!(activerehashing, CONFIG_DEFAULT_ACTIVE_REHASHING)),
+    ConfigSpec::new(&["rdbcompression"], yes_no!(rdb_compression,
+        CONFIG_DEFAULT_RDB_COMPRESSION)),
+    ConfigSpec::new(&["rdbchecksum"], yes_no!(rdb_checksum,
+        CONFIG_DEFAULT_RDB_CHECKSUM))
+        .immutable(),
+    ConfigSpec::new(&["activerehashing"], yes_no!(activerehashing,
+        CONFIG_DEFAULT_ACTIVE_REHASHING)),
     // Divergence from C: we behave like a build with HAVE_DEFRAG (the real
     // 5.0.14 links its patched jemalloc), so "yes" is accepted and stored;
     // but no active defragmentation ever runs.
-    ConfigSpec::new(&["activedefrag"], yes_no!(unported.active_defrag_enabled, CONFIG_DEFAULT_ACTIVE_DEFRAG)),
-    ConfigSpec::new(&["protected-mode"], yes_no!(protected_mode, CONFIG_DEFAULT_PROTECTED_MODE)),
-    ConfigSpec::new(&["repl-disable-tcp-nodelay"],
-        yes_no!(repl_disable_tcp_nodelay, CONFIG_DEFAULT_REPL_DISABLE_TCP_NODELAY)),
-    ConfigSpec::new(&["repl-diskless-sync"], yes_no!(repl_diskless_sync, CONFIG_DEFAULT_REPL_DISKLESS_SYNC)),
-    ConfigSpec::new(&["aof-rewrite-incremental-fsync"],
-        yes_no!(unported.aof_rewrite_incremental_fsync, CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC)),
-    ConfigSpec::new(&["rdb-save-incremental-fsync"],
-        yes_no!(rdb_save_incremental_fsync, CONFIG_DEFAULT_RDB_SAVE_INCREMENTAL_FSYNC)),
-    ConfigSpec::new(&["aof-load-truncated"], yes_no!(unported.aof_load_truncated, CONFIG_DEFAULT_AOF_LOAD_TRUNCATED)),
-    ConfigSpec::new(&["aof-use-rdb-preamble"], yes_no!(unported.aof_use_rdb_preamble, CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE)),
-    ConfigSpec::new(&["lazyfree-lazy-eviction"],
-        yes_no!(unported.lazyfree_lazy_eviction, CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION)),
-    ConfigSpec::new(&["lazyfree-lazy-expire"], yes_no!(lazyfree_lazy_expire, CONFIG_DEFAULT_LAZYFREE_LAZY_EXPIRE)),
-    ConfigSpec::new(&["lazyfree-lazy-server-del"],
-        yes_no!(unported.lazyfree_lazy_server_del, CONFIG_DEFAULT_LAZYFREE_LAZY_SERVER_DEL)),
-    ConfigSpec::new(&["slave-lazy-flush", "replica-lazy-flush"],
-        yes_no!(repl_slave_lazy_flush, CONFIG_DEFAULT_SLAVE_LAZY_FLUSH)),
-    ConfigSpec::new(&["dynamic-hz"], yes_no!(dynamic_hz, CONFIG_DEFAULT_DYNAMIC_HZ)),
+    ConfigSpec::new(&["activedefrag"], yes_no!(unported.active_defrag_enabled,
+        CONFIG_DEFAULT_ACTIVE_DEFRAG)),
+    ConfigSpec::new(&["protected-mode"], yes_no!(protected_mode,
+        CONFIG_DEFAULT_PROTECTED_MODE)),
+    ConfigSpec::new(&["repl-disable-tcp-nodelay"], yes_no!(
+        repl_disable_tcp_nodelay, CONFIG_DEFAULT_REPL_DISABLE_TCP_NODELAY)),
+    ConfigSpec::new(&["repl-diskless-sync"], yes_no!(repl_diskless_sync,
+        CONFIG_DEFAULT_REPL_DISKLESS_SYNC)),
+    ConfigSpec::new(&["aof-rewrite-incremental-fsync"], yes_no!(
+        unported.aof_rewrite_incremental_fsync,
+        CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC)),
+    ConfigSpec::new(&["rdb-save-incremental-fsync"], yes_no!(
+        rdb_save_incremental_fsync, CONFIG_DEFAULT_RDB_SAVE_INCREMENTAL_FSYNC)),
+    ConfigSpec::new(&["aof-load-truncated"], yes_no!(
+        unported.aof_load_truncated, CONFIG_DEFAULT_AOF_LOAD_TRUNCATED)),
+    ConfigSpec::new(&["aof-use-rdb-preamble"], yes_no!(
+        unported.aof_use_rdb_preamble, CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE)),
+    ConfigSpec::new(&["lazyfree-lazy-eviction"], yes_no!(
+        unported.lazyfree_lazy_eviction,
+        CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION)),
+    ConfigSpec::new(&["lazyfree-lazy-expire"], yes_no!(lazyfree_lazy_expire,
+        CONFIG_DEFAULT_LAZYFREE_LAZY_EXPIRE)),
+    ConfigSpec::new(&["lazyfree-lazy-server-del"], yes_no!(
+        unported.lazyfree_lazy_server_del,
+        CONFIG_DEFAULT_LAZYFREE_LAZY_SERVER_DEL)),
+    ConfigSpec::new(&["slave-lazy-flush", "replica-lazy-flush"], yes_no!(
+        repl_slave_lazy_flush, CONFIG_DEFAULT_SLAVE_LAZY_FLUSH)),
+    ConfigSpec::new(&["dynamic-hz"], yes_no!(dynamic_hz,
+        CONFIG_DEFAULT_DYNAMIC_HZ)),
     // (Yes/no options CONFIG GET does not report.)
-    ConfigSpec::new(&["always-show-logo"], yes_no!(always_show_logo, CONFIG_DEFAULT_ALWAYS_SHOW_LOGO))
-        .immutable().get(Get::No),
+    ConfigSpec::new(&["always-show-logo"], yes_no!(always_show_logo,
+        CONFIG_DEFAULT_ALWAYS_SHOW_LOGO))
+        .immutable()
+        .get(Get::No),
     // Divergence from C: accepted and stored, but the log never goes to
     // syslog (serverLogRaw's syslog() call is not ported).
-    ConfigSpec::new(&["syslog-enabled"], yes_no!(unported.syslog_enabled, CONFIG_DEFAULT_SYSLOG_ENABLED))
-        .immutable().get(Get::No),
+    ConfigSpec::new(&["syslog-enabled"], yes_no!(unported.syslog_enabled,
+        CONFIG_DEFAULT_SYSLOG_ENABLED))
+        .immutable()
+        .get(Get::No),
     ConfigSpec::new(&["cluster-enabled"], yes_no!(cluster_enabled, false))
-        .immutable().get(Get::No).load_with(load_cluster_enabled),
+        .immutable()
+        .get(Get::No)
+        .load_with(load_cluster_enabled),
 
     // Enum values
-    ConfigSpec::new(&["maxmemory-policy"], enumeration!(maxmemory_policy, MAXMEMORY_POLICY_ENUM,
-        "Invalid maxmemory policy", CONFIG_DEFAULT_MAXMEMORY_POLICY)),
+    ConfigSpec::new(&["maxmemory-policy"], enumeration!(maxmemory_policy,
+        MAXMEMORY_POLICY_ENUM, "Invalid maxmemory policy",
+        CONFIG_DEFAULT_MAXMEMORY_POLICY)),
     ConfigSpec::new(&["loglevel"], enumeration!(verbosity, LOGLEVEL_ENUM,
-        "Invalid log level. Must be one of debug, verbose, notice, warning", CONFIG_DEFAULT_VERBOSITY)),
-    ConfigSpec::new(&["supervised"], enumeration!(supervised_mode, SUPERVISED_MODE_ENUM,
+        "Invalid log level. Must be one of debug, verbose, notice, warning",
+        CONFIG_DEFAULT_VERBOSITY)),
+    ConfigSpec::new(&["supervised"], enumeration!(supervised_mode,
+        SUPERVISED_MODE_ENUM,
         "Invalid option for 'supervised'. Allowed values: 'upstart', 'systemd', 'auto', or 'no'",
-        SUPERVISED_NONE)).immutable(),
-    ConfigSpec::new(&["appendfsync"], enumeration!(unported.aof_fsync, AOF_FSYNC_ENUM,
-        "argument must be 'no', 'always' or 'everysec'", CONFIG_DEFAULT_AOF_FSYNC)),
-    ConfigSpec::new(&["syslog-facility"], enumeration!(unported.syslog_facility, SYSLOG_FACILITY_ENUM,
-        "Invalid log facility. Must be one of USER or between LOCAL0-LOCAL7", libc::LOG_LOCAL0)).immutable(),
+        SUPERVISED_NONE))
+        .immutable(),
+    ConfigSpec::new(&["appendfsync"], enumeration!(unported.aof_fsync,
+        AOF_FSYNC_ENUM, "argument must be 'no', 'always' or 'everysec'",
+        CONFIG_DEFAULT_AOF_FSYNC)),
+    ConfigSpec::new(&["syslog-facility"], enumeration!(unported.syslog_facility,
+        SYSLOG_FACILITY_ENUM,
+        "Invalid log facility. Must be one of USER or between LOCAL0-LOCAL7",
+        libc::LOG_LOCAL0))
+        .immutable(),
 
     // Everything we can't handle with macros follows.
     // Divergence from C: aof.c is not ported yet, so "appendonly yes" is
@@ -844,69 +954,99 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         put: |s, v| s.aof_state = if v { AOF_ON } else { AOF_OFF },
         default: false,
     }).set_with(set_appendonly),
-    ConfigSpec::new(&["dir"], special!(2, 2, load: Some(load_dir), set: Some(set_dir), get: Some(get_dir),
+    ConfigSpec::new(&["dir"], special!(2, 2, load: Some(load_dir),
+        set: Some(set_dir), get: Some(get_dir),
         rewrite: Some(|_, st| rewrite_config_dir_option(st)))),
     // Any other number of arguments is silently ignored, as in C.
-    ConfigSpec::new(&["save"], special!(1, ANY, load: Some(load_save), set: Some(set_save), get: Some(get_save),
+    ConfigSpec::new(&["save"], special!(1, ANY, load: Some(load_save),
+        set: Some(set_save), get: Some(get_save),
         rewrite: Some(rewrite_config_save_option))),
-    ConfigSpec::new(&["client-output-buffer-limit"], special!(5, 5, load: Some(load_client_output_buffer_limit),
-        set: Some(set_client_output_buffer_limit), get: Some(get_client_output_buffer_limit),
+    ConfigSpec::new(&["client-output-buffer-limit"], special!(5, 5,
+        load: Some(load_client_output_buffer_limit),
+        set: Some(set_client_output_buffer_limit),
+        get: Some(get_client_output_buffer_limit),
         rewrite: Some(rewrite_config_clientoutputbufferlimit_option))),
     // C stores strtol()'s long into a mode_t, so a negative value wraps.
-    ConfigSpec::new(&["unixsocketperm"], num!(unixsocketperm as u32, Octal, Immutable, Octal,
-        CONFIG_DEFAULT_UNIX_SOCKET_PERM, |v| v as u32 <= 0o777, "Invalid socket file permissions")),
-    ConfigSpec::new(&["slaveof", "replicaof"], special!(3, 3, load: Some(load_slaveof), set: None,
-        get: Some(get_slaveof), rewrite: Some(|s, st| rewrite_config_slaveof_option(s, st, "replicaof"))))
+    ConfigSpec::new(&["unixsocketperm"], num!(unixsocketperm as u32, Octal,
+        Immutable, Octal, CONFIG_DEFAULT_UNIX_SOCKET_PERM,
+        |v| v as u32 <= 0o777, "Invalid socket file permissions")),
+    ConfigSpec::new(&["slaveof", "replicaof"], special!(3, 3,
+        load: Some(load_slaveof), set: None, get: Some(get_slaveof),
+        rewrite: Some(|s, st| {
+            rewrite_config_slaveof_option(s, st, "replicaof")
+        })))
         .get(Get::First),
-    ConfigSpec::new(&["notify-keyspace-events"], special!(2, 2, load: Some(load_notify_keyspace_events),
-        set: Some(set_notify_keyspace_events), get: Some(get_notify_keyspace_events),
+    ConfigSpec::new(&["notify-keyspace-events"], special!(2, 2,
+        load: Some(load_notify_keyspace_events),
+        set: Some(set_notify_keyspace_events),
+        get: Some(get_notify_keyspace_events),
         rewrite: Some(rewrite_config_notifykeyspaceevents_option))),
-    ConfigSpec::new(&["bind"], special!(2, ANY, load: Some(load_bind), set: None, get: Some(get_bind),
+    ConfigSpec::new(&["bind"], special!(2, ANY, load: Some(load_bind),
+        set: None, get: Some(get_bind),
         rewrite: Some(rewrite_config_bind_option))),
     // (Directives only the parser knows.)
-    ConfigSpec::new(&["include"], special!(2, 2, load: Some(load_include), set: None, get: None, rewrite: None))
+    ConfigSpec::new(&["include"], special!(2, 2, load: Some(load_include),
+        set: None, get: None, rewrite: None))
         .get(Get::No),
-    ConfigSpec::new(&["rename-command"], special!(3, 3, load: Some(load_rename_command), set: None, get: None,
-        rewrite: None)).get(Get::No),
-    ConfigSpec::new(&["lua-replicate-commands"], special!(2, 2, load: Some(load_lua_replicate_commands), set: None,
-        get: None, rewrite: None)).get(Get::No),
+    ConfigSpec::new(&["rename-command"], special!(3, 3,
+        load: Some(load_rename_command), set: None, get: None, rewrite: None))
+        .get(Get::No),
+    ConfigSpec::new(&["lua-replicate-commands"], special!(2, 2,
+        load: Some(load_lua_replicate_commands), set: None, get: None,
+        rewrite: None))
+        .get(Get::No),
     // DEAD OPTIONS (accepted and ignored)
-    ConfigSpec::new(&["list-max-ziplist-entries", "list-max-ziplist-value"], special!(2, 2,
-        load: Some(|_, _, _, _| Ok(())), set: None, get: None, rewrite: None)).get(Get::No),
-    ConfigSpec::new(&["loadmodule"], special!(2, ANY, load: Some(load_loadmodule), set: None, get: None,
-        rewrite: None)).get(Get::No),
-    ConfigSpec::new(&["sentinel"], special!(1, ANY, load: Some(load_sentinel), set: None, get: None,
-        rewrite: None)).get(Get::No),
+    ConfigSpec::new(
+        &["list-max-ziplist-entries", "list-max-ziplist-value"], special!(2, 2,
+            load: Some(|_, _, _, _| Ok(())), set: None, get: None,
+            rewrite: None))
+        .get(Get::No),
+    ConfigSpec::new(&["loadmodule"], special!(2, ANY,
+        load: Some(load_loadmodule), set: None, get: None, rewrite: None))
+        .get(Get::No),
+    ConfigSpec::new(&["sentinel"], special!(1, ANY, load: Some(load_sentinel),
+        set: None, get: None, rewrite: None))
+        .get(Get::No),
 ];
 
 /// rewriteConfig()'s order: the names CONFIG REWRITE writes, one per
 /// option, in the order 5.0.14 rewrites them. (no C twin: the sequence of
 /// calls in rewriteConfig)
-#[rustfmt::skip]
+#[rustfmt::skip] // Many names a line.
 const REWRITE_ORDER: &[&str] = &[
-    "daemonize", "pidfile", "port", "cluster-announce-port", "cluster-announce-bus-port", "tcp-backlog",
-    "bind", "unixsocket", "unixsocketperm", "timeout", "tcp-keepalive", "replica-announce-port",
-    "loglevel", "logfile", "syslog-enabled", "syslog-ident", "ignore-warnings", "syslog-facility", "save",
-    "databases", "stop-writes-on-bgsave-error", "rdbcompression", "rdbchecksum", "dbfilename", "dir",
-    "replicaof", "replica-announce-ip", "masterauth", "cluster-announce-ip", "replica-serve-stale-data",
-    "replica-read-only", "replica-ignore-maxmemory", "repl-ping-replica-period", "repl-timeout",
-    "repl-backlog-size", "repl-backlog-ttl", "repl-disable-tcp-nodelay", "repl-diskless-sync",
-    "repl-diskless-sync-delay", "replica-priority", "min-replicas-to-write", "min-replicas-max-lag",
-    "requirepass", "maxclients", "maxmemory", "proto-max-bulk-len", "client-query-buffer-limit",
-    "maxmemory-policy", "maxmemory-samples", "lfu-log-factor", "lfu-decay-time",
-    "active-defrag-threshold-lower", "active-defrag-threshold-upper", "active-defrag-ignore-bytes",
-    "active-defrag-cycle-min", "active-defrag-cycle-max", "active-defrag-max-scan-fields", "appendonly",
-    "appendfilename", "appendfsync", "no-appendfsync-on-rewrite", "auto-aof-rewrite-percentage",
-    "auto-aof-rewrite-min-size", "lua-time-limit", "cluster-enabled", "cluster-config-file",
-    "cluster-require-full-coverage", "cluster-replica-no-failover", "cluster-node-timeout",
-    "cluster-migration-barrier", "cluster-replica-validity-factor", "slowlog-log-slower-than",
-    "latency-monitor-threshold", "slowlog-max-len", "notify-keyspace-events", "hash-max-ziplist-entries",
-    "hash-max-ziplist-value", "stream-node-max-bytes", "stream-node-max-entries", "list-max-ziplist-size",
-    "list-compress-depth", "set-max-intset-entries", "zset-max-ziplist-entries", "zset-max-ziplist-value",
-    "hll-sparse-max-bytes", "activerehashing", "activedefrag", "protected-mode",
-    "client-output-buffer-limit", "hz", "aof-rewrite-incremental-fsync", "rdb-save-incremental-fsync",
-    "aof-load-truncated", "aof-use-rdb-preamble", "supervised", "lazyfree-lazy-eviction",
-    "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "replica-lazy-flush", "dynamic-hz",
+    "daemonize", "pidfile", "port", "cluster-announce-port",
+    "cluster-announce-bus-port", "tcp-backlog", "bind", "unixsocket",
+    "unixsocketperm", "timeout", "tcp-keepalive", "replica-announce-port",
+    "loglevel", "logfile", "syslog-enabled", "syslog-ident", "ignore-warnings",
+    "syslog-facility", "save", "databases", "stop-writes-on-bgsave-error",
+    "rdbcompression", "rdbchecksum", "dbfilename", "dir", "replicaof",
+    "replica-announce-ip", "masterauth", "cluster-announce-ip",
+    "replica-serve-stale-data", "replica-read-only", "replica-ignore-maxmemory",
+    "repl-ping-replica-period", "repl-timeout", "repl-backlog-size",
+    "repl-backlog-ttl", "repl-disable-tcp-nodelay", "repl-diskless-sync",
+    "repl-diskless-sync-delay", "replica-priority", "min-replicas-to-write",
+    "min-replicas-max-lag", "requirepass", "maxclients", "maxmemory",
+    "proto-max-bulk-len", "client-query-buffer-limit", "maxmemory-policy",
+    "maxmemory-samples", "lfu-log-factor", "lfu-decay-time",
+    "active-defrag-threshold-lower", "active-defrag-threshold-upper",
+    "active-defrag-ignore-bytes", "active-defrag-cycle-min",
+    "active-defrag-cycle-max", "active-defrag-max-scan-fields", "appendonly",
+    "appendfilename", "appendfsync", "no-appendfsync-on-rewrite",
+    "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size",
+    "lua-time-limit", "cluster-enabled", "cluster-config-file",
+    "cluster-require-full-coverage", "cluster-replica-no-failover",
+    "cluster-node-timeout", "cluster-migration-barrier",
+    "cluster-replica-validity-factor", "slowlog-log-slower-than",
+    "latency-monitor-threshold", "slowlog-max-len", "notify-keyspace-events",
+    "hash-max-ziplist-entries", "hash-max-ziplist-value",
+    "stream-node-max-bytes", "stream-node-max-entries", "list-max-ziplist-size",
+    "list-compress-depth", "set-max-intset-entries", "zset-max-ziplist-entries",
+    "zset-max-ziplist-value", "hll-sparse-max-bytes", "activerehashing",
+    "activedefrag", "protected-mode", "client-output-buffer-limit", "hz",
+    "aof-rewrite-incremental-fsync", "rdb-save-incremental-fsync",
+    "aof-load-truncated", "aof-use-rdb-preamble", "supervised",
+    "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
+    "lazyfree-lazy-server-del", "replica-lazy-flush", "dynamic-hz",
 ];
 
 // --------------------- The hand-written special options ---------------------
