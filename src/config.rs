@@ -3372,6 +3372,29 @@ mod tests {
     }
 
     #[test]
+    fn config_table_defaults_are_what_init_server_config_sets() {
+        let server = init_server_config();
+        let mut differ = Vec::new();
+        for spec in CONFIG_TABLE {
+            let same = match spec.kind {
+                Kind::Bool { get, default, .. } => get(&server) == default,
+                Kind::Num { get, default, .. } => get(&server) == default,
+                Kind::Enum { get, default, .. } => get(&server) == default,
+                Kind::Str { get, default, .. } => {
+                    get(&server) == default.map(str::as_bytes)
+                }
+                Kind::Special { .. } => true,
+            };
+            if !same {
+                differ.push(spec.names[0]);
+            }
+        }
+        // As in C: rewriteConfig passes "/var/run/redis.pid" as pidfile's
+        // default, but initServerConfig leaves it NULL.
+        assert_eq!(differ, ["pidfile"]);
+    }
+
+    #[test]
     fn config_set_knows_what_configsetcommand_knows() {
         let immutable: Vec<&str> = CONFIG_TABLE
             .iter()
