@@ -3,7 +3,9 @@
 //! CONFIG RESETSTAT and CONFIG REWRITE, which edits the file in place and
 //! keeps every line it does not understand.
 //!
-//! Ports config.c from Redis 5.0.14, in the same order. The last section
+//! Ports config.c from Redis 5.0.14, in the same order, except for two
+//! sections with no C twin before the parser: the option table and the
+//! special options' hand-written parts (see below). The last section
 //! holds the start-up helpers of server.c's main() that read the
 //! configuration (usage, version, daemonize, supervision, the pid file, the
 //! logo, the Linux warnings), kept beside the parser so server.rs stays the
@@ -13,8 +15,9 @@
 //! prints the "FATAL CONFIG FILE ERROR" report on stderr and exits, since
 //! nothing else has started yet. Directives for subsystems this port does
 //! not have (AOF, cluster, modules, sentinel, active defrag, syslog) are
-//! parsed and stored with C's checks so CONFIG GET/REWRITE round-trip them;
-//! each place where the server then behaves differently says so.
+//! parsed and stored with C's checks so CONFIG GET/REWRITE round-trip them
+//! (most in `server.unported`, see `UnportedConfig`); each place where
+//! the server then behaves differently says so.
 //!
 //! Divergence from C: config.c in 5.0 knows its options four times over,
 //! in four hand-written lists (the loadServerConfigFromString else-if
