@@ -3,7 +3,9 @@
 //! CONFIG RESETSTAT and CONFIG REWRITE, which edits the file in place and
 //! keeps every line it does not understand.
 //!
-//! Ports config.c from Redis 5.0.14, in the same order. The last section
+//! Ports config.c from Redis 5.0.14, in the same order, except for two
+//! sections with no C twin before the parser: the option table and the
+//! special options' hand-written parts (see below). The last section
 //! holds the start-up helpers of server.c's main() that read the
 //! configuration (usage, version, daemonize, supervision, the pid file, the
 //! logo, the Linux warnings), kept beside the parser so server.rs stays the
@@ -13,8 +15,21 @@
 //! prints the "FATAL CONFIG FILE ERROR" report on stderr and exits, since
 //! nothing else has started yet. Directives for subsystems this port does
 //! not have (AOF, cluster, modules, sentinel, active defrag, syslog) are
-//! parsed and stored with C's checks so CONFIG GET/REWRITE round-trip them;
-//! each place where the server then behaves differently says so.
+//! parsed and stored with C's checks so CONFIG GET/REWRITE round-trip them
+//! (most in `server.unported`, see `UnportedConfig`); each place where
+//! the server then behaves differently says so.
+//!
+//! Divergence from C: config.c in 5.0 knows its options four times over,
+//! in four hand-written lists (the loadServerConfigFromString else-if
+//! chain, configSetCommand, configGetCommand and rewriteConfig). Here each
+//! option is one `ConfigSpec` in `CONFIG_TABLE`: its names (slave-* and
+//! replica-*), kind (yes/no, number or size with C's parser and CONFIG SET
+//! bounds, enum, string, or special), accessors into `RedisServer`,
+//! rewrite default and side-effect hooks; the parser, CONFIG SET, CONFIG
+//! GET and CONFIG REWRITE walk it. Redis 6.0 made the same move (its
+//! config.c has a `standardConfig configs[]` table). The texts, checks,
+//! casts and both orders (CONFIG GET's and rewriteConfig's) are 5.0.14's;
+//! only what config.c handles by hand is still hand-written.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{self, Read, Write};
@@ -249,6 +264,1306 @@ pub fn evict_policy_to_string(server: &RedisServer) -> &'static str {
     )
 }
 
+// ---------------------------- The option table ----------------------------
+//
+// (See the module doc.) The table is in CONFIG GET's order (strings,
+// numbers, yes/no, enums, then the specials), which is what `CONFIG GET *`
+// shows; CONFIG REWRITE keeps rewriteConfig()'s own order through
+// `REWRITE_ORDER`. Only what config.c itself handles by hand has
+// hand-written code here (`Kind::Special` and the `load_with`/`set_with`/
+// `on_set` hooks).
+
+/// The error text of a directive C's else-if chain does not match.
+const ERR_BAD_DIRECTIVE: &str = "Bad directive or wrong number of arguments";
+
+/// How the file parser reads a number: config.c calls atoi(), strtoll(),
+/// memtoll() or strtol(..., 8) depending on the directive. (no C twin)
+#[derive(Clone, Copy)]
+enum Parse {
+    Atoi,
+    Strtoll,
+    Memtoll,
+    /// strtol(..., 8) with errno checked: an overflow fails the check.
+    Octal,
+}
+
+/// CONFIG SET's check of a number: C's config_set_numerical_field (a
+/// canonical integer) or config_set_memory_field (memtoll units), within
+/// [min, max]; or not settable at run time. (no C twin)
+#[derive(Clone, Copy)]
+enum SetNum {
+    Immutable,
+    Numerical(i64, i64),
+    Memory(i64, i64),
+}
+
+/// How CONFIG GET and CONFIG REWRITE print a number. (no C twin)
+#[derive(Clone, Copy, PartialEq)]
+enum NumFmt {
+    /// `%lld`; rewritten by rewriteConfigNumericalOption.
+    Num,
+    /// `%lld`; rewritten by rewriteConfigBytesOption (1gb, 2mb…).
+    Bytes,
+    /// `%o`; rewritten by rewriteConfigOctalOption.
+    Octal,
+}
+
+/// When a string option's empty value means NULL. (no C twin)
+#[derive(Clone, Copy, PartialEq)]
+enum Null {
+    /// Stored as given, even empty (C's plain zstrdup).
+    Never,
+    /// `argv[1][0] ? zstrdup(argv[1]) : NULL` in the parser and CONFIG SET.
+    IfEmpty,
+    /// The parser stores "", CONFIG SET makes it NULL.
+    IfEmptyOnSet,
+}
+
+/// A directive the parser handles by hand: `Err(text)` is C's `err = text;
+/// goto loaderr`. Gets the line number and where to note a replicaof line
+/// (for the cluster sanity check).
+type LoadFn =
+    fn(&mut RedisServer, &[Vec<u8>], usize, &mut usize) -> Result<(), String>;
+/// A CONFIG SET handled by hand, as configSetCommand's special fields:
+/// `Ok(true)` replies +OK, `Ok(false)` means a reply was sent.
+type SetFn = fn(&mut RedisServer, &mut Client, &[u8]) -> Result<bool, BadFmt>;
+/// Side effects of a CONFIG SET of a number, after the store: gets the old
+/// value and the parsed one; `false` means it replied with an error and
+/// put the old value back.
+type ApplyFn = fn(&mut RedisServer, &mut Client, i64, i64) -> bool;
+/// The parser's range check of a number, and its error text.
+type NumCheck = (fn(i64) -> bool, &'static str);
+/// A string check, the parser's error text, and whether CONFIG SET replies
+/// that text (true) or "Invalid argument" (false).
+type StrCheck = (fn(&[u8]) -> bool, &'static str, bool);
+/// A special option's CONFIG GET value.
+type GetFn = fn(&RedisServer) -> Vec<u8>;
+/// A special option's CONFIG REWRITE (a rewriteConfig*Option function).
+type RewriteFn = fn(&RedisServer, &mut RewriteConfigState);
+
+/// What an option holds, with its accessors into `RedisServer`, the
+/// parser's check and text, CONFIG SET's bounds and CONFIG REWRITE's
+/// default (C's defaults as rewriteConfig passes them). (no C twin)
+enum Kind {
+    /// yes/no: C's yesnotoi(), config_set_bool_field, config_get_bool_field,
+    /// rewriteConfigYesNoOption.
+    Bool {
+        get: fn(&RedisServer) -> bool,
+        put: fn(&mut RedisServer, bool),
+        default: bool,
+    },
+    /// An integer (or a size with units), kept in the field's own C type;
+    /// the accessors do C's casts.
+    Num {
+        get: fn(&RedisServer) -> i64,
+        put: fn(&mut RedisServer, i64),
+        parse: Parse,
+        /// The parser's range check and its error text.
+        check: Option<NumCheck>,
+        set: SetNum,
+        fmt: NumFmt,
+        default: i64,
+    },
+    /// A name from a ConfigEnum table.
+    Enum {
+        get: fn(&RedisServer) -> i32,
+        put: fn(&mut RedisServer, i32),
+        table: &'static [ConfigEnum],
+        /// The parser's error text.
+        err: &'static str,
+        default: i32,
+    },
+    /// A string; `None` is C's NULL (CONFIG GET shows "").
+    Str {
+        get: fn(&RedisServer) -> Option<&[u8]>,
+        put: fn(&mut RedisServer, Option<&[u8]>),
+        null: Null,
+        /// A check, the parser's error text, and whether CONFIG SET replies
+        /// that text (true) or "Invalid argument" (false).
+        check: Option<StrCheck>,
+        default: Option<&'static str>,
+    },
+    /// Everything config.c does by hand in all four places.
+    Special {
+        /// Accepted argument counts, argv[0] included.
+        argc: (usize, usize),
+        load: Option<LoadFn>,
+        set: Option<SetFn>,
+        get: Option<GetFn>,
+        rewrite: Option<RewriteFn>,
+    },
+}
+
+/// Which names CONFIG GET reports. (no C twin)
+#[derive(Clone, Copy, PartialEq)]
+enum Get {
+    /// Not reported (C's configGetCommand does not list it).
+    No,
+    /// Every matching name (slave-read-only and replica-read-only).
+    Each,
+    /// The first matching name only (slaveof / replicaof).
+    First,
+}
+
+/// One configuration option. (no C twin: see the section comment)
+pub(crate) struct ConfigSpec {
+    /// Every name the option answers to, the old slave-* one first. CONFIG
+    /// REWRITE writes the last.
+    names: &'static [&'static str],
+    kind: Kind,
+    get: Get,
+    /// Settable by CONFIG SET (numbers say so through `SetNum`).
+    mutable: bool,
+    /// A redis.conf directive (watchdog-period is CONFIG SET only).
+    loadable: bool,
+    load_with: Option<LoadFn>,
+    set_with: Option<SetFn>,
+    on_set: Option<ApplyFn>,
+}
+
+impl ConfigSpec {
+    const fn new(names: &'static [&'static str], kind: Kind) -> ConfigSpec {
+        ConfigSpec {
+            names,
+            kind,
+            get: Get::Each,
+            mutable: true,
+            loadable: true,
+            load_with: None,
+            set_with: None,
+            on_set: None,
+        }
+    }
+    const fn immutable(mut self) -> Self {
+        self.mutable = false;
+        self
+    }
+    const fn get(mut self, get: Get) -> Self {
+        self.get = get;
+        self
+    }
+    const fn no_load(mut self) -> Self {
+        self.loadable = false;
+        self
+    }
+    const fn load_with(mut self, f: LoadFn) -> Self {
+        self.load_with = Some(f);
+        self
+    }
+    const fn set_with(mut self, f: SetFn) -> Self {
+        self.set_with = Some(f);
+        self
+    }
+    const fn on_set(mut self, f: ApplyFn) -> Self {
+        self.on_set = Some(f);
+        self
+    }
+
+    /// Whether CONFIG SET knows the option.
+    fn settable(&self) -> bool {
+        match self.kind {
+            _ if self.set_with.is_some() => true,
+            Kind::Num { set: SetNum::Immutable, .. } => false,
+            Kind::Special { set, .. } => set.is_some(),
+            _ => self.mutable,
+        }
+    }
+
+    /// Whether the parser takes this many arguments (argv[0] included).
+    fn argc_ok(&self, argc: usize) -> bool {
+        match self.kind {
+            Kind::Special { argc: (min, max), .. } => {
+                argc >= min && argc <= max
+            }
+            _ => argc == 2,
+        }
+    }
+
+    /// The name CONFIG REWRITE writes.
+    fn rewrite_name(&self) -> &'static str {
+        self.names[self.names.len() - 1]
+    }
+}
+
+/// The option of this (lower-case) name, if any. (no C twin)
+fn lookup_config(name: &[u8]) -> Option<&'static ConfigSpec> {
+    CONFIG_TABLE
+        .iter()
+        .find(|spec| spec.names.iter().any(|n| n.as_bytes() == name))
+}
+
+macro_rules! yes_no {
+    ($($f:ident).+, $default:expr) => {
+        Kind::Bool {
+            get: |s| s.$($f).+,
+            put: |s, v| s.$($f).+ = v,
+            default: $default,
+        }
+    };
+}
+
+macro_rules! num {
+    ($($f:ident).+ as $t:ty, $parse:ident, $set:expr, $fmt:ident,
+     $default:expr $(, $check:expr, $err:expr)?) => {
+        Kind::Num {
+            get: |s| s.$($f).+ as i64,
+            put: |s, v| s.$($f).+ = v as $t,
+            parse: Parse::$parse,
+            check: num!(@check $($check, $err)?),
+            set: $set,
+            fmt: NumFmt::$fmt,
+            default: $default as i64,
+        }
+    };
+    (@check) => { None };
+    (@check $check:expr, $err:expr) => { Some(($check, $err)) };
+}
+
+macro_rules! enumeration {
+    ($($f:ident).+, $table:expr, $err:expr, $default:expr) => {
+        Kind::Enum {
+            get: |s| s.$($f).+,
+            put: |s, v| s.$($f).+ = v,
+            table: $table,
+            err: $err,
+            default: $default,
+        }
+    };
+}
+
+/// Bytes from a config line as a `String` field holds them. (no C twin)
+fn lossy(v: &[u8]) -> String {
+    String::from_utf8_lossy(v).into_owned()
+}
+
+/// A string option held as `Option<String>`.
+macro_rules! opt_string {
+    ($($f:ident).+, $null:ident, $default:expr $(, $check:expr)?) => {
+        Kind::Str {
+            get: |s| s.$($f).+.as_deref().map(str::as_bytes),
+            put: |s, v| s.$($f).+ = v.map(lossy),
+            null: Null::$null,
+            check: opt_string!(@check $($check)?),
+            default: $default,
+        }
+    };
+    (@check) => { None };
+    (@check $check:expr) => { Some($check) };
+}
+
+/// A string option held as `String` (never NULL in C).
+macro_rules! string {
+    ($($f:ident).+, $default:expr $(, $check:expr)?) => {
+        Kind::Str {
+            get: |s| Some(s.$($f).+.as_bytes()),
+            put: |s, v| s.$($f).+ = v.map(lossy).unwrap_or_default(),
+            null: Null::Never,
+            check: opt_string!(@check $($check)?),
+            default: $default,
+        }
+    };
+}
+
+/// A password, held as `Option<Vec<u8>>` (binary-safe, "" is NULL).
+macro_rules! password {
+    ($f:ident $(, $check:expr)?) => {
+        Kind::Str {
+            get: |s| s.$f.as_deref(),
+            put: |s, v| s.$f = v.map(<[u8]>::to_vec),
+            null: Null::IfEmpty,
+            check: opt_string!(@check $($check)?),
+            default: None,
+        }
+    };
+}
+
+/// A special option: argument counts and its hand-written parts.
+macro_rules! special {
+    ($min:expr, $max:expr, load: $load:expr, set: $set:expr,
+     get: $get:expr, rewrite: $rw:expr) => {
+        Kind::Special {
+            argc: ($min, $max),
+            load: $load,
+            set: $set,
+            get: $get,
+            rewrite: $rw,
+        }
+    };
+}
+
+const INT_MAX: i64 = i32::MAX as i64;
+const INT_MIN: i64 = i32::MIN as i64;
+const LONG_MAX: i64 = i64::MAX;
+const LLONG_MAX: i64 = i64::MAX;
+const ANY: usize = usize::MAX;
+
+use SetNum::{Immutable, Memory, Numerical};
+
+/// Every option, in CONFIG GET's order. See the section comment.
+#[allow(clippy::unnecessary_cast)] // The macros cast every field alike.
+static CONFIG_TABLE: &[ConfigSpec] = &[
+    // String values
+    ConfigSpec::new(&["dbfilename"], string!(rdb_filename,
+        Some(CONFIG_DEFAULT_RDB_FILENAME),
+        (path_is_base_name,
+            "dbfilename can't be a path, just a filename", true))),
+    ConfigSpec::new(&["requirepass"], password!(requirepass,
+        (|v| v.len() <= CONFIG_AUTHPASS_MAX_LEN,
+            "Password is longer than CONFIG_AUTHPASS_MAX_LEN", false))),
+    ConfigSpec::new(&["masterauth"], password!(masterauth)),
+    ConfigSpec::new(&["cluster-announce-ip"], opt_string!(
+        unported.cluster_announce_ip, IfEmptyOnSet, None)),
+    ConfigSpec::new(&["unixsocket"], opt_string!(unixsocket, Never, None))
+        .immutable(),
+    ConfigSpec::new(&["logfile"], string!(logfile,
+        Some(CONFIG_DEFAULT_LOGFILE)))
+        .immutable()
+        .load_with(load_logfile),
+    ConfigSpec::new(&["pidfile"], opt_string!(pidfile, Never,
+        Some(CONFIG_DEFAULT_PID_FILE)))
+        .immutable(),
+    ConfigSpec::new(&["slave-announce-ip", "replica-announce-ip"], opt_string!(
+        slave_announce_ip, IfEmptyOnSet, None)),
+    // (Strings CONFIG GET does not report.)
+    ConfigSpec::new(&["syslog-ident"], string!(unported.syslog_ident,
+        Some(CONFIG_DEFAULT_SYSLOG_IDENT)))
+        .immutable()
+        .get(Get::No),
+    ConfigSpec::new(&["ignore-warnings"], opt_string!(ignore_warnings, Never,
+        Some(CONFIG_DEFAULT_IGNORE_WARNINGS)))
+        .immutable()
+        .get(Get::No),
+    ConfigSpec::new(&["appendfilename"], string!(unported.aof_filename,
+        Some(CONFIG_DEFAULT_AOF_FILENAME),
+        (path_is_base_name,
+            "appendfilename can't be a path, just a filename", true)))
+        .immutable()
+        .get(Get::No),
+    ConfigSpec::new(&["cluster-config-file"], string!(
+        unported.cluster_configfile, Some(CONFIG_DEFAULT_CLUSTER_CONFIG_FILE)))
+        .immutable()
+        .get(Get::No),
+
+    // Numerical values
+    ConfigSpec::new(&["maxmemory"], num!(maxmemory as u64, Memtoll,
+        Memory(0, LONG_MAX), Bytes, CONFIG_DEFAULT_MAXMEMORY))
+        .on_set(apply_maxmemory),
+    ConfigSpec::new(&["proto-max-bulk-len"], num!(proto_max_bulk_len as i64,
+        Memtoll, Memory(1024 * 1024, LONG_MAX / 2), Bytes,
+        CONFIG_DEFAULT_PROTO_MAX_BULK_LEN)),
+    ConfigSpec::new(&["client-query-buffer-limit"], num!(
+        client_max_querybuf_len as usize, Memtoll, Memory(0, LONG_MAX), Bytes,
+        PROTO_MAX_QUERYBUF_LEN)),
+    ConfigSpec::new(&["maxmemory-samples"], num!(
+        unported.maxmemory_samples as i32, Atoi, Numerical(1, INT_MAX), Num,
+        CONFIG_DEFAULT_MAXMEMORY_SAMPLES, |v| v > 0,
+        "maxmemory-samples must be 1 or greater")),
+    ConfigSpec::new(&["lfu-log-factor"], num!(unported.lfu_log_factor as i32,
+        Atoi, Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_LFU_LOG_FACTOR,
+        |v| v >= 0, "lfu-log-factor must be 0 or greater")),
+    ConfigSpec::new(&["lfu-decay-time"], num!(lfu_decay_time as i32, Atoi,
+        Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_LFU_DECAY_TIME, |v| v >= 0,
+        "lfu-decay-time must be 0 or greater")),
+    ConfigSpec::new(&["timeout"], num!(maxidletime as i64, Atoi,
+        Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_CLIENT_TIMEOUT, |v| v >= 0,
+        "Invalid timeout value")),
+    ConfigSpec::new(&["active-defrag-threshold-lower"], num!(
+        unported.active_defrag_threshold_lower as i32, Atoi, Numerical(0, 1000),
+        Num, CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER, |v| (0..=1000).contains(&v),
+        "active-defrag-threshold-lower must be between 0 and 1000")),
+    ConfigSpec::new(&["active-defrag-threshold-upper"], num!(
+        unported.active_defrag_threshold_upper as i32, Atoi, Numerical(0, 1000),
+        Num, CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER, |v| (0..=1000).contains(&v),
+        "active-defrag-threshold-upper must be between 0 and 1000")),
+    // (size_t in C: a negative value wraps, only 0 fails.)
+    ConfigSpec::new(&["active-defrag-ignore-bytes"], num!(
+        unported.active_defrag_ignore_bytes as usize, Memtoll,
+        Memory(0, LONG_MAX), Bytes, CONFIG_DEFAULT_DEFRAG_IGNORE_BYTES,
+        |v| v != 0, "active-defrag-ignore-bytes must above 0")),
+    ConfigSpec::new(&["active-defrag-cycle-min"], num!(
+        unported.active_defrag_cycle_min as i32, Atoi, Numerical(1, 99), Num,
+        CONFIG_DEFAULT_DEFRAG_CYCLE_MIN, |v| (1..=99).contains(&v),
+        "active-defrag-cycle-min must be between 1 and 99")),
+    ConfigSpec::new(&["active-defrag-cycle-max"], num!(
+        unported.active_defrag_cycle_max as i32, Atoi, Numerical(1, 99), Num,
+        CONFIG_DEFAULT_DEFRAG_CYCLE_MAX, |v| (1..=99).contains(&v),
+        "active-defrag-cycle-max must be between 1 and 99")),
+    // (unsigned long in C: a negative value wraps, only 0 fails.)
+    ConfigSpec::new(&["active-defrag-max-scan-fields"], num!(
+        unported.active_defrag_max_scan_fields as u64, Strtoll,
+        Numerical(1, LONG_MAX), Num, CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS,
+        |v| v != 0, "active-defrag-max-scan-fields must be positive")),
+    ConfigSpec::new(&["auto-aof-rewrite-percentage"], num!(
+        unported.aof_rewrite_perc as i32, Atoi, Numerical(0, INT_MAX), Num,
+        AOF_REWRITE_PERC, |v| v >= 0,
+        "Invalid negative percentage for AOF auto rewrite")),
+    ConfigSpec::new(&["auto-aof-rewrite-min-size"], num!(
+        unported.aof_rewrite_min_size as i64, Memtoll, Memory(0, LONG_MAX),
+        Bytes, AOF_REWRITE_MIN_SIZE)),
+    ConfigSpec::new(&["hash-max-ziplist-entries"], num!(
+        hash_max_ziplist_entries as usize, Memtoll, Numerical(0, LONG_MAX), Num,
+        OBJ_HASH_MAX_ZIPLIST_ENTRIES)),
+    ConfigSpec::new(&["hash-max-ziplist-value"], num!(
+        hash_max_ziplist_value as usize, Memtoll, Numerical(0, LONG_MAX), Num,
+        OBJ_HASH_MAX_ZIPLIST_VALUE)),
+    ConfigSpec::new(&["stream-node-max-bytes"], num!(
+        unported.stream_node_max_bytes as usize, Memtoll,
+        Numerical(0, LONG_MAX), Num, OBJ_STREAM_NODE_MAX_BYTES)),
+    ConfigSpec::new(&["stream-node-max-entries"], num!(
+        unported.stream_node_max_entries as i64, Atoi, Numerical(0, LLONG_MAX),
+        Num, OBJ_STREAM_NODE_MAX_ENTRIES)),
+    ConfigSpec::new(&["list-max-ziplist-size"], num!(
+        list_max_ziplist_size as i32, Atoi, Numerical(INT_MIN, INT_MAX), Num,
+        OBJ_LIST_MAX_ZIPLIST_SIZE)),
+    ConfigSpec::new(&["list-compress-depth"], num!(list_compress_depth as i32,
+        Atoi, Numerical(0, INT_MAX), Num, OBJ_LIST_COMPRESS_DEPTH)),
+    ConfigSpec::new(&["set-max-intset-entries"], num!(
+        set_max_intset_entries as usize, Memtoll, Numerical(0, LONG_MAX), Num,
+        OBJ_SET_MAX_INTSET_ENTRIES)),
+    ConfigSpec::new(&["zset-max-ziplist-entries"], num!(
+        zset_max_ziplist_entries as usize, Memtoll, Numerical(0, LONG_MAX), Num,
+        OBJ_ZSET_MAX_ZIPLIST_ENTRIES)),
+    ConfigSpec::new(&["zset-max-ziplist-value"], num!(
+        zset_max_ziplist_value as usize, Memtoll, Numerical(0, LONG_MAX), Num,
+        OBJ_ZSET_MAX_ZIPLIST_VALUE)),
+    ConfigSpec::new(&["hll-sparse-max-bytes"], num!(
+        unported.hll_sparse_max_bytes as usize, Memtoll, Numerical(0, LONG_MAX),
+        Num, CONFIG_DEFAULT_HLL_SPARSE_MAX_BYTES)),
+    ConfigSpec::new(&["lua-time-limit"], num!(unported.lua_time_limit as i64,
+        Strtoll, Numerical(0, LONG_MAX), Num, LUA_SCRIPT_TIME_LIMIT)),
+    // (C's LLONG_MIN sentinel means "no bound"; -1 is a real one.)
+    ConfigSpec::new(&["slowlog-log-slower-than"], num!(
+        unported.slowlog_log_slower_than as i64, Strtoll,
+        Numerical(-1, LLONG_MAX), Num, CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN)),
+    ConfigSpec::new(&["latency-monitor-threshold"], num!(
+        unported.latency_monitor_threshold as i64, Strtoll,
+        Numerical(0, LLONG_MAX), Num, CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
+        |v| v >= 0, "The latency threshold can't be negative")),
+    ConfigSpec::new(&["slowlog-max-len"], num!(unported.slowlog_max_len as u64,
+        Strtoll, Numerical(0, LONG_MAX), Num, CONFIG_DEFAULT_SLOWLOG_MAX_LEN)),
+    ConfigSpec::new(&["port"], num!(port as i32, Atoi, Immutable, Num,
+        CONFIG_DEFAULT_SERVER_PORT, |v| (0..=65535).contains(&v),
+        "Invalid port")),
+    ConfigSpec::new(&["cluster-announce-port"], num!(
+        unported.cluster_announce_port as i32, Atoi, Numerical(0, 65535), Num,
+        CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT, |v| (0..=65535).contains(&v),
+        "Invalid port")),
+    ConfigSpec::new(&["cluster-announce-bus-port"], num!(
+        unported.cluster_announce_bus_port as i32, Atoi, Numerical(0, 65535),
+        Num, CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
+        |v| (0..=65535).contains(&v), "Invalid port")),
+    ConfigSpec::new(&["tcp-backlog"], num!(tcp_backlog as i32, Atoi, Immutable,
+        Num, CONFIG_DEFAULT_TCP_BACKLOG, |v| v >= 0, "Invalid backlog value")),
+    ConfigSpec::new(&["databases"], num!(dbnum as i32, Atoi, Immutable, Num,
+        CONFIG_DEFAULT_DBNUM, |v| v >= 1, "Invalid number of databases")),
+    ConfigSpec::new(
+        &["repl-ping-slave-period", "repl-ping-replica-period"], num!(
+            repl_ping_slave_period as i32, Atoi, Numerical(1, INT_MAX), Num,
+            CONFIG_DEFAULT_REPL_PING_SLAVE_PERIOD, |v| v > 0,
+            "repl-ping-replica-period must be 1 or greater")),
+    ConfigSpec::new(&["repl-timeout"], num!(repl_timeout as i32, Atoi,
+        Numerical(1, INT_MAX), Num, CONFIG_DEFAULT_REPL_TIMEOUT, |v| v > 0,
+        "repl-timeout must be 1 or greater")),
+    ConfigSpec::new(&["repl-backlog-size"], Kind::Num {
+        get: |s| s.repl_backlog_size,
+        put: resize_replication_backlog,
+        parse: Parse::Memtoll,
+        check: Some((|v| v > 0, "repl-backlog-size must be 1 or greater.")),
+        set: Memory(0, LONG_MAX),
+        fmt: NumFmt::Bytes,
+        default: CONFIG_DEFAULT_REPL_BACKLOG_SIZE,
+    }),
+    // (Rewritten as a size, as C does; sic: C's text ends with a space.)
+    ConfigSpec::new(&["repl-backlog-ttl"], num!(repl_backlog_time_limit as i64,
+        Atoi, Numerical(0, LONG_MAX), Bytes,
+        CONFIG_DEFAULT_REPL_BACKLOG_TIME_LIMIT, |v| v >= 0,
+        "repl-backlog-ttl can't be negative ")),
+    ConfigSpec::new(&["maxclients"], num!(maxclients as u32, Atoi,
+        Numerical(1, LLONG_MAX), Num, CONFIG_DEFAULT_MAX_CLIENTS, |v| v >= 1,
+        "Invalid max clients limit"))
+        .on_set(apply_maxclients),
+    ConfigSpec::new(&["watchdog-period"], Kind::Num {
+        get: |s| s.watchdog_period as i64,
+        put: |s, v| {
+            if v != 0 {
+                crate::debug::enable_watchdog(s, v as i32);
+            } else {
+                crate::debug::disable_watchdog(s);
+            }
+        },
+        parse: Parse::Atoi,
+        check: None,
+        set: Numerical(0, INT_MAX),
+        fmt: NumFmt::Num,
+        default: 0,
+    }).no_load(),
+    ConfigSpec::new(&["slave-priority", "replica-priority"], num!(
+        slave_priority as i32, Atoi, Numerical(0, INT_MAX), Num,
+        CONFIG_DEFAULT_SLAVE_PRIORITY)),
+    ConfigSpec::new(&["slave-announce-port", "replica-announce-port"], num!(
+        slave_announce_port as i32, Atoi, Numerical(0, 65535), Num,
+        CONFIG_DEFAULT_SLAVE_ANNOUNCE_PORT, |v| (0..=65535).contains(&v),
+        "Invalid port")),
+    ConfigSpec::new(&["min-slaves-to-write", "min-replicas-to-write"], num!(
+        repl_min_slaves_to_write as i32, Atoi, Numerical(0, INT_MAX), Num,
+        CONFIG_DEFAULT_MIN_SLAVES_TO_WRITE, |v| v >= 0,
+        "Invalid value for min-replicas-to-write."))
+        .on_set(apply_min_slaves),
+    ConfigSpec::new(&["min-slaves-max-lag", "min-replicas-max-lag"], num!(
+        repl_min_slaves_max_lag as i32, Atoi, Numerical(0, INT_MAX), Num,
+        CONFIG_DEFAULT_MIN_SLAVES_MAX_LAG, |v| v >= 0,
+        "Invalid value for min-replicas-max-lag."))
+        .on_set(apply_min_slaves),
+    // Hz is more an hint from the user, so we accept values out of range
+    // but cap them to reasonable values (the parser and CONFIG SET alike).
+    ConfigSpec::new(&["hz"], Kind::Num {
+        get: |s| s.config_hz as i64,
+        put: |s, v| {
+            s.config_hz = (v as i32).clamp(CONFIG_MIN_HZ, CONFIG_MAX_HZ)
+        },
+        parse: Parse::Atoi,
+        check: None,
+        set: Numerical(0, INT_MAX),
+        fmt: NumFmt::Num,
+        default: CONFIG_DEFAULT_HZ as i64,
+    }),
+    ConfigSpec::new(&["cluster-node-timeout"], num!(
+        unported.cluster_node_timeout as i64, Strtoll, Numerical(0, LLONG_MAX),
+        Num, CLUSTER_DEFAULT_NODE_TIMEOUT, |v| v > 0,
+        "cluster node timeout must be 1 or greater")),
+    ConfigSpec::new(&["cluster-migration-barrier"], num!(
+        unported.cluster_migration_barrier as i32, Atoi, Numerical(0, INT_MAX),
+        Num, CLUSTER_DEFAULT_MIGRATION_BARRIER, |v| v >= 0,
+        "cluster migration barrier must zero or positive")),
+    ConfigSpec::new(
+        &["cluster-slave-validity-factor", "cluster-replica-validity-factor"],
+        num!(unported.cluster_slave_validity_factor as i32, Atoi,
+            Numerical(0, INT_MAX), Num, CLUSTER_DEFAULT_SLAVE_VALIDITY,
+            |v| v >= 0,
+            "cluster replica validity factor must be zero or positive")),
+    ConfigSpec::new(&["repl-diskless-sync-delay"], num!(
+        repl_diskless_sync_delay as i32, Atoi, Numerical(0, INT_MAX), Num,
+        CONFIG_DEFAULT_REPL_DISKLESS_SYNC_DELAY, |v| v >= 0,
+        "repl-diskless-sync-delay can't be negative")),
+    ConfigSpec::new(&["tcp-keepalive"], num!(tcpkeepalive as i32, Atoi,
+        Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_TCP_KEEPALIVE, |v| v >= 0,
+        "Invalid tcp-keepalive value")),
+
+    // Bool (yes/no) values
+    ConfigSpec::new(&["cluster-require-full-coverage"], yes_no!(
+        unported.cluster_require_full_coverage,
+        CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE)),
+    ConfigSpec::new(
+        &["cluster-slave-no-failover", "cluster-replica-no-failover"], yes_no!(
+            unported.cluster_slave_no_failover,
+            CLUSTER_DEFAULT_SLAVE_NO_FAILOVER)),
+    ConfigSpec::new(&["no-appendfsync-on-rewrite"], yes_no!(
+        unported.aof_no_fsync_on_rewrite,
+        CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE)),
+    ConfigSpec::new(
+        &["slave-serve-stale-data", "replica-serve-stale-data"], yes_no!(
+            repl_serve_stale_data, CONFIG_DEFAULT_SLAVE_SERVE_STALE_DATA)),
+    ConfigSpec::new(&["slave-read-only", "replica-read-only"], yes_no!(
+        repl_slave_ro, CONFIG_DEFAULT_SLAVE_READ_ONLY)),
+    ConfigSpec::new(
+        &["slave-ignore-maxmemory", "replica-ignore-maxmemory"], yes_no!(
+            repl_slave_ignore_maxmemory,
+            CONFIG_DEFAULT_SLAVE_IGNORE_MAXMEMORY)),
+    ConfigSpec::new(&["stop-writes-on-bgsave-error"], yes_no!(
+        stop_writes_on_bgsave_err, CONFIG_DEFAULT_STOP_WRITES_ON_BGSAVE_ERROR)),
+    ConfigSpec::new(&["daemonize"], yes_no!(daemonize, false)).immutable(),
+    ConfigSpec::new(&["rdbcompression"], yes_no!(rdb_compression,
+        CONFIG_DEFAULT_RDB_COMPRESSION)),
+    ConfigSpec::new(&["rdbchecksum"], yes_no!(rdb_checksum,
+        CONFIG_DEFAULT_RDB_CHECKSUM))
+        .immutable(),
+    ConfigSpec::new(&["activerehashing"], yes_no!(activerehashing,
+        CONFIG_DEFAULT_ACTIVE_REHASHING)),
+    // Divergence from C: we behave like a build with HAVE_DEFRAG (the real
+    // 5.0.14 links its patched jemalloc), so "yes" is accepted and stored;
+    // but no active defragmentation ever runs.
+    ConfigSpec::new(&["activedefrag"], yes_no!(unported.active_defrag_enabled,
+        CONFIG_DEFAULT_ACTIVE_DEFRAG)),
+    ConfigSpec::new(&["protected-mode"], yes_no!(protected_mode,
+        CONFIG_DEFAULT_PROTECTED_MODE)),
+    ConfigSpec::new(&["repl-disable-tcp-nodelay"], yes_no!(
+        repl_disable_tcp_nodelay, CONFIG_DEFAULT_REPL_DISABLE_TCP_NODELAY)),
+    ConfigSpec::new(&["repl-diskless-sync"], yes_no!(repl_diskless_sync,
+        CONFIG_DEFAULT_REPL_DISKLESS_SYNC)),
+    ConfigSpec::new(&["aof-rewrite-incremental-fsync"], yes_no!(
+        unported.aof_rewrite_incremental_fsync,
+        CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC)),
+    ConfigSpec::new(&["rdb-save-incremental-fsync"], yes_no!(
+        rdb_save_incremental_fsync, CONFIG_DEFAULT_RDB_SAVE_INCREMENTAL_FSYNC)),
+    ConfigSpec::new(&["aof-load-truncated"], yes_no!(
+        unported.aof_load_truncated, CONFIG_DEFAULT_AOF_LOAD_TRUNCATED)),
+    ConfigSpec::new(&["aof-use-rdb-preamble"], yes_no!(
+        unported.aof_use_rdb_preamble, CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE)),
+    ConfigSpec::new(&["lazyfree-lazy-eviction"], yes_no!(
+        unported.lazyfree_lazy_eviction,
+        CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION)),
+    ConfigSpec::new(&["lazyfree-lazy-expire"], yes_no!(lazyfree_lazy_expire,
+        CONFIG_DEFAULT_LAZYFREE_LAZY_EXPIRE)),
+    ConfigSpec::new(&["lazyfree-lazy-server-del"], yes_no!(
+        unported.lazyfree_lazy_server_del,
+        CONFIG_DEFAULT_LAZYFREE_LAZY_SERVER_DEL)),
+    ConfigSpec::new(&["slave-lazy-flush", "replica-lazy-flush"], yes_no!(
+        repl_slave_lazy_flush, CONFIG_DEFAULT_SLAVE_LAZY_FLUSH)),
+    ConfigSpec::new(&["dynamic-hz"], yes_no!(dynamic_hz,
+        CONFIG_DEFAULT_DYNAMIC_HZ)),
+    // (Yes/no options CONFIG GET does not report.)
+    ConfigSpec::new(&["always-show-logo"], yes_no!(always_show_logo,
+        CONFIG_DEFAULT_ALWAYS_SHOW_LOGO))
+        .immutable()
+        .get(Get::No),
+    // Divergence from C: accepted and stored, but the log never goes to
+    // syslog (serverLogRaw's syslog() call is not ported).
+    ConfigSpec::new(&["syslog-enabled"], yes_no!(unported.syslog_enabled,
+        CONFIG_DEFAULT_SYSLOG_ENABLED))
+        .immutable()
+        .get(Get::No),
+    ConfigSpec::new(&["cluster-enabled"], yes_no!(cluster_enabled, false))
+        .immutable()
+        .get(Get::No)
+        .load_with(load_cluster_enabled),
+
+    // Enum values
+    ConfigSpec::new(&["maxmemory-policy"], enumeration!(maxmemory_policy,
+        MAXMEMORY_POLICY_ENUM, "Invalid maxmemory policy",
+        CONFIG_DEFAULT_MAXMEMORY_POLICY)),
+    ConfigSpec::new(&["loglevel"], enumeration!(verbosity, LOGLEVEL_ENUM,
+        "Invalid log level. Must be one of debug, verbose, notice, warning",
+        CONFIG_DEFAULT_VERBOSITY)),
+    ConfigSpec::new(&["supervised"], enumeration!(supervised_mode,
+        SUPERVISED_MODE_ENUM,
+        "Invalid option for 'supervised'. Allowed values: 'upstart', 'systemd', 'auto', or 'no'",
+        SUPERVISED_NONE))
+        .immutable(),
+    ConfigSpec::new(&["appendfsync"], enumeration!(unported.aof_fsync,
+        AOF_FSYNC_ENUM, "argument must be 'no', 'always' or 'everysec'",
+        CONFIG_DEFAULT_AOF_FSYNC)),
+    ConfigSpec::new(&["syslog-facility"], enumeration!(unported.syslog_facility,
+        SYSLOG_FACILITY_ENUM,
+        "Invalid log facility. Must be one of USER or between LOCAL0-LOCAL7",
+        libc::LOG_LOCAL0))
+        .immutable(),
+
+    // Everything we can't handle with macros follows.
+    // Divergence from C: aof.c is not ported yet, so "appendonly yes" is
+    // stored (CONFIG GET/REWRITE show it) but nothing is appended and
+    // nothing is loaded from the AOF at start-up; main() logs it.
+    ConfigSpec::new(&["appendonly"], Kind::Bool {
+        get: |s| s.aof_state != AOF_OFF,
+        put: |s, v| s.aof_state = if v { AOF_ON } else { AOF_OFF },
+        default: false,
+    }).set_with(set_appendonly),
+    ConfigSpec::new(&["dir"], special!(2, 2, load: Some(load_dir),
+        set: Some(set_dir), get: Some(get_dir),
+        rewrite: Some(|_, st| rewrite_config_dir_option(st)))),
+    // Any other number of arguments is silently ignored, as in C.
+    ConfigSpec::new(&["save"], special!(1, ANY, load: Some(load_save),
+        set: Some(set_save), get: Some(get_save),
+        rewrite: Some(rewrite_config_save_option))),
+    ConfigSpec::new(&["client-output-buffer-limit"], special!(5, 5,
+        load: Some(load_client_output_buffer_limit),
+        set: Some(set_client_output_buffer_limit),
+        get: Some(get_client_output_buffer_limit),
+        rewrite: Some(rewrite_config_clientoutputbufferlimit_option))),
+    // C stores strtol()'s long into a mode_t, so a negative value wraps.
+    ConfigSpec::new(&["unixsocketperm"], num!(unixsocketperm as u32, Octal,
+        Immutable, Octal, CONFIG_DEFAULT_UNIX_SOCKET_PERM,
+        |v| v as u32 <= 0o777, "Invalid socket file permissions")),
+    ConfigSpec::new(&["slaveof", "replicaof"], special!(3, 3,
+        load: Some(load_slaveof), set: None, get: Some(get_slaveof),
+        rewrite: Some(|s, st| {
+            rewrite_config_slaveof_option(s, st, "replicaof")
+        })))
+        .get(Get::First),
+    ConfigSpec::new(&["notify-keyspace-events"], special!(2, 2,
+        load: Some(load_notify_keyspace_events),
+        set: Some(set_notify_keyspace_events),
+        get: Some(get_notify_keyspace_events),
+        rewrite: Some(rewrite_config_notifykeyspaceevents_option))),
+    ConfigSpec::new(&["bind"], special!(2, ANY, load: Some(load_bind),
+        set: None, get: Some(get_bind),
+        rewrite: Some(rewrite_config_bind_option))),
+    // (Directives only the parser knows.)
+    ConfigSpec::new(&["include"], special!(2, 2, load: Some(load_include),
+        set: None, get: None, rewrite: None))
+        .get(Get::No),
+    ConfigSpec::new(&["rename-command"], special!(3, 3,
+        load: Some(load_rename_command), set: None, get: None, rewrite: None))
+        .get(Get::No),
+    ConfigSpec::new(&["lua-replicate-commands"], special!(2, 2,
+        load: Some(load_lua_replicate_commands), set: None, get: None,
+        rewrite: None))
+        .get(Get::No),
+    // DEAD OPTIONS (accepted and ignored)
+    ConfigSpec::new(
+        &["list-max-ziplist-entries", "list-max-ziplist-value"], special!(2, 2,
+            load: Some(|_, _, _, _| Ok(())), set: None, get: None,
+            rewrite: None))
+        .get(Get::No),
+    ConfigSpec::new(&["loadmodule"], special!(2, ANY,
+        load: Some(load_loadmodule), set: None, get: None, rewrite: None))
+        .get(Get::No),
+    ConfigSpec::new(&["sentinel"], special!(1, ANY, load: Some(load_sentinel),
+        set: None, get: None, rewrite: None))
+        .get(Get::No),
+];
+
+/// rewriteConfig()'s order: the names CONFIG REWRITE writes, one per
+/// option, in the order 5.0.14 rewrites them. (no C twin: the sequence of
+/// calls in rewriteConfig)
+#[rustfmt::skip] // Many names a line.
+const REWRITE_ORDER: &[&str] = &[
+    "daemonize", "pidfile", "port", "cluster-announce-port",
+    "cluster-announce-bus-port", "tcp-backlog", "bind", "unixsocket",
+    "unixsocketperm", "timeout", "tcp-keepalive", "replica-announce-port",
+    "loglevel", "logfile", "syslog-enabled", "syslog-ident", "ignore-warnings",
+    "syslog-facility", "save", "databases", "stop-writes-on-bgsave-error",
+    "rdbcompression", "rdbchecksum", "dbfilename", "dir", "replicaof",
+    "replica-announce-ip", "masterauth", "cluster-announce-ip",
+    "replica-serve-stale-data", "replica-read-only", "replica-ignore-maxmemory",
+    "repl-ping-replica-period", "repl-timeout", "repl-backlog-size",
+    "repl-backlog-ttl", "repl-disable-tcp-nodelay", "repl-diskless-sync",
+    "repl-diskless-sync-delay", "replica-priority", "min-replicas-to-write",
+    "min-replicas-max-lag", "requirepass", "maxclients", "maxmemory",
+    "proto-max-bulk-len", "client-query-buffer-limit", "maxmemory-policy",
+    "maxmemory-samples", "lfu-log-factor", "lfu-decay-time",
+    "active-defrag-threshold-lower", "active-defrag-threshold-upper",
+    "active-defrag-ignore-bytes", "active-defrag-cycle-min",
+    "active-defrag-cycle-max", "active-defrag-max-scan-fields", "appendonly",
+    "appendfilename", "appendfsync", "no-appendfsync-on-rewrite",
+    "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size",
+    "lua-time-limit", "cluster-enabled", "cluster-config-file",
+    "cluster-require-full-coverage", "cluster-replica-no-failover",
+    "cluster-node-timeout", "cluster-migration-barrier",
+    "cluster-replica-validity-factor", "slowlog-log-slower-than",
+    "latency-monitor-threshold", "slowlog-max-len", "notify-keyspace-events",
+    "hash-max-ziplist-entries", "hash-max-ziplist-value",
+    "stream-node-max-bytes", "stream-node-max-entries", "list-max-ziplist-size",
+    "list-compress-depth", "set-max-intset-entries", "zset-max-ziplist-entries",
+    "zset-max-ziplist-value", "hll-sparse-max-bytes", "activerehashing",
+    "activedefrag", "protected-mode", "client-output-buffer-limit", "hz",
+    "aof-rewrite-incremental-fsync", "rdb-save-incremental-fsync",
+    "aof-load-truncated", "aof-use-rdb-preamble", "supervised",
+    "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
+    "lazyfree-lazy-server-del", "replica-lazy-flush", "dynamic-hz",
+];
+
+// --------------------- The hand-written special options ---------------------
+
+/// `logfile`: test that the file can be opened, since the server will not
+/// be able to abort just for this problem later. (no C twin: a branch of
+/// loadServerConfigFromString)
+fn load_logfile(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    server.logfile = String::from_utf8_lossy(&argv[1]).into_owned();
+    if !server.logfile.is_empty() {
+        if let Err(e) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&server.logfile)
+        {
+            return Err(format!("Can't open the log file: {}", strerror(&e)));
+        }
+    }
+    Ok(())
+}
+
+/// `cluster-enabled`. (no C twin: a branch of loadServerConfigFromString)
+fn load_cluster_enabled(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    server.cluster_enabled =
+        yesnotoi(&argv[1]).ok_or_else(|| ERR_YES_NO.to_string())?;
+    if server.cluster_enabled {
+        // Divergence from C: cluster.c is not ported, so cluster mode is
+        // refused here rather than started.
+        return Err("Cluster mode is not supported by this server".into());
+    }
+    Ok(())
+}
+
+/// `bind addr1 addr2 ...`. (no C twin: a branch of
+/// loadServerConfigFromString)
+fn load_bind(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    let addresses = argv.len() - 1;
+    if addresses > CONFIG_BINDADDR_MAX {
+        return Err("Too many bind addresses specified".into());
+    }
+    server.bindaddr = argv[1..]
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    Ok(())
+}
+
+/// `save <seconds> <changes>` adds a save point, `save ""` removes them
+/// all. (no C twin: a branch of loadServerConfigFromString)
+fn load_save(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    if argv.len() == 3 {
+        let seconds = atoi(&argv[1]);
+        let changes = atoi(&argv[2]);
+        if seconds < 1 || changes < 0 {
+            return Err("Invalid save parameters".into());
+        }
+        append_server_save_params(server, seconds as i64, changes);
+    } else if argv.len() == 2 && argv[1].is_empty() {
+        reset_server_save_params(server);
+    }
+    Ok(())
+}
+
+/// `dir`: chdir at once, or exit. (no C twin: a branch of
+/// loadServerConfigFromString)
+fn load_dir(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    let dir = String::from_utf8_lossy(&argv[1]).into_owned();
+    if let Err(e) = std::env::set_current_dir(&dir) {
+        server_log!(
+            server,
+            LL_WARNING,
+            "Can't chdir to '{}': {}",
+            dir,
+            strerror(&e)
+        );
+        std::process::exit(1);
+    }
+    server.dir = dir;
+    Ok(())
+}
+
+/// `include <file>`. (no C twin: a branch of loadServerConfigFromString)
+fn load_include(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    let file = String::from_utf8_lossy(&argv[1]).into_owned();
+    load_server_config(server, Some(&file), None);
+    Ok(())
+}
+
+/// `slaveof` / `replicaof <host> <port>`. (no C twin: a branch of
+/// loadServerConfigFromString)
+fn load_slaveof(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    linenum: usize,
+    slaveof_linenum: &mut usize,
+) -> Result<(), String> {
+    *slaveof_linenum = linenum;
+    server.masterhost = Some(String::from_utf8_lossy(&argv[1]).into_owned());
+    server.masterport = atoi(&argv[2]);
+    server.repl_state = REPL_STATE_CONNECT;
+    Ok(())
+}
+
+/// `rename-command <name> <newname>`. (no C twin: a branch of
+/// loadServerConfigFromString)
+fn load_rename_command(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    let Some(cmd) = lookup_command(server, &argv[1]) else {
+        return Err("No such command in rename-command".into());
+    };
+
+    // If the target command name is the empty string we just remove it
+    // from the command table.
+    let old = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
+    server.command_index.remove(old.as_str());
+
+    // Otherwise we re-add the command under a different name.
+    if !argv[2].is_empty() {
+        let copy = String::from_utf8_lossy(&argv[2]).to_ascii_lowercase();
+        if server.command_index.contains_key(copy.as_str()) {
+            return Err("Target command name already exists".into());
+        }
+        // The table is keyed by `&'static str` (the names in the command
+        // table); a renamed name lives as long as the process, like C's
+        // sds key in server.commands, so leaking it is exact.
+        server.command_index.insert(Box::leak(copy.into_boxed_str()), cmd);
+    }
+    Ok(())
+}
+
+/// `lua-replicate-commands`. (no C twin: a branch of
+/// loadServerConfigFromString)
+fn load_lua_replicate_commands(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    // C stores yesnotoi()'s -1 unchecked, which reads as true.
+    server.unported.lua_always_replicate_commands =
+        yesnotoi(&argv[1]) != Some(false);
+    Ok(())
+}
+
+/// `client-output-buffer-limit <class> <hard> <soft> <soft seconds>`.
+/// (no C twin: a branch of loadServerConfigFromString)
+fn load_client_output_buffer_limit(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    let class = match get_client_type_by_name(&argv[1]) {
+        Some(class) if class != CLIENT_TYPE_MASTER => class,
+        _ => {
+            return Err("Unrecognized client limit class: the user specified an invalid one, or 'master' which has no buffer limits.".into());
+        }
+    };
+    let hard = memtoll(&argv[2]).0 as u64;
+    let soft = memtoll(&argv[3]).0 as u64;
+    let soft_seconds = atoi(&argv[4]);
+    if soft_seconds < 0 {
+        return Err(
+            "Negative number of seconds in soft limit is invalid".into()
+        );
+    }
+    server.client_obuf_limits[class].hard_limit_bytes = hard;
+    server.client_obuf_limits[class].soft_limit_bytes = soft;
+    server.client_obuf_limits[class].soft_limit_seconds = soft_seconds as i64;
+    Ok(())
+}
+
+/// `notify-keyspace-events <classes>`. (no C twin: a branch of
+/// loadServerConfigFromString)
+fn load_notify_keyspace_events(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    let flags = keyspace_events_string_to_flags(&argv[1]);
+    if flags == -1 {
+        return Err("Invalid event class character. Use 'g$lshzxeA'.".into());
+    }
+    server.notify_keyspace_events = flags;
+    Ok(())
+}
+
+/// `loadmodule <path> [args]`. (no C twin: a branch of
+/// loadServerConfigFromString)
+fn load_loadmodule(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    queue_load_module(server, &argv[1], &argv[2..]);
+    Ok(())
+}
+
+/// `sentinel ...`. (no C twin: a branch of loadServerConfigFromString)
+fn load_sentinel(
+    _: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    // argc == 1 is handled by main() as we need to enter the sentinel mode
+    // ASAP.
+    if argv.len() != 1 {
+        // Sentinel mode is never entered here (sentinel.c is not part of
+        // the port), so this is always the error C gives outside sentinel
+        // mode.
+        return Err("sentinel directive while not in sentinel mode".into());
+    }
+    Ok(())
+}
+
+/// CONFIG SET appendonly. (no C twin: a special field of configSetCommand)
+fn set_appendonly(
+    server: &mut RedisServer,
+    c: &mut Client,
+    o: &[u8],
+) -> Result<bool, BadFmt> {
+    let enable = config_set_bool(o)?;
+    if !enable && server.aof_state != AOF_OFF {
+        // TODO(aof.c): stopAppendOnly().
+        server.aof_state = AOF_OFF;
+    } else if enable && server.aof_state == AOF_OFF {
+        // Divergence from C: aof.c is not ported yet, so AOF cannot be
+        // started; we fail the way C does when startAppendOnly() fails.
+        // TODO(aof.c): startAppendOnly().
+        server_log!(
+            server,
+            LL_WARNING,
+            "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error."
+        );
+        add_reply_error(c, "Unable to turn on AOF. Check server logs.");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// CONFIG SET save "<seconds> <changes> ...". (no C twin: a special field
+/// of configSetCommand)
+fn set_save(
+    server: &mut RedisServer,
+    _: &mut Client,
+    o: &[u8],
+) -> Result<bool, BadFmt> {
+    let v: Vec<&[u8]> = sdssplitlen(o, b' ');
+
+    // Perform sanity check before setting the new config:
+    // - Even number of args
+    // - Seconds >= 1, changes >= 0
+    if v.len() & 1 != 0 {
+        return Err(BadFmt);
+    }
+    for (j, tok) in v.iter().enumerate() {
+        let (val, end, _) = strtol_prefix(tok, 10);
+        if end != tok.len()
+            || (j & 1 == 0 && val < 1)
+            || (j & 1 == 1 && val < 0)
+        {
+            return Err(BadFmt);
+        }
+    }
+    // Finally set the new config
+    reset_server_save_params(server);
+    for pair in v.chunks(2) {
+        let seconds = strtoll(pair[0]);
+        let changes = strtoll(pair[1]) as i32;
+        append_server_save_params(server, seconds, changes);
+    }
+    Ok(true)
+}
+
+/// CONFIG SET dir. (no C twin: a special field of configSetCommand)
+fn set_dir(
+    server: &mut RedisServer,
+    c: &mut Client,
+    o: &[u8],
+) -> Result<bool, BadFmt> {
+    let dir = String::from_utf8_lossy(o).into_owned();
+    if let Err(e) = std::env::set_current_dir(&dir) {
+        add_reply_error_format(
+            c,
+            format_args!("Changing directory: {}", strerror(&e)),
+        );
+        return Ok(false);
+    }
+    server.dir = dir;
+    Ok(true)
+}
+
+/// CONFIG SET client-output-buffer-limit "<class> <hard> <soft> <secs>
+/// ...". (no C twin: a special field of configSetCommand)
+fn set_client_output_buffer_limit(
+    server: &mut RedisServer,
+    _: &mut Client,
+    o: &[u8],
+) -> Result<bool, BadFmt> {
+    let v: Vec<&[u8]> = sdssplitlen(o, b' ');
+
+    // We need a multiple of 4: <class> <hard> <soft> <soft_seconds>
+    if !v.len().is_multiple_of(4) {
+        return Err(BadFmt);
+    }
+
+    // Sanity check of single arguments, so that we either refuse the whole
+    // configuration string or accept it all, even if a single error in a
+    // single client class is present.
+    for (j, tok) in v.iter().enumerate() {
+        if j % 4 == 0 {
+            match get_client_type_by_name(tok) {
+                Some(class) if class != CLIENT_TYPE_MASTER => {}
+                _ => return Err(BadFmt),
+            }
+        } else {
+            let (val, err) = memtoll(tok);
+            if err || val < 0 {
+                return Err(BadFmt);
+            }
+        }
+    }
+    // Finally set the new config
+    for l in v.chunks(4) {
+        let Some(class) = get_client_type_by_name(l[0]) else {
+            return Err(BadFmt);
+        };
+        let hard = memtoll(l[1]).0 as u64;
+        let soft = memtoll(l[2]).0 as u64;
+        // C stores strtoll's result in an int: it truncates.
+        let soft_seconds = strtoll(l[3]) as i32 as i64;
+        server.client_obuf_limits[class].hard_limit_bytes = hard;
+        server.client_obuf_limits[class].soft_limit_bytes = soft;
+        server.client_obuf_limits[class].soft_limit_seconds = soft_seconds;
+    }
+    Ok(true)
+}
+
+/// CONFIG SET notify-keyspace-events. (no C twin: a special field of
+/// configSetCommand)
+fn set_notify_keyspace_events(
+    server: &mut RedisServer,
+    _: &mut Client,
+    o: &[u8],
+) -> Result<bool, BadFmt> {
+    let flags = keyspace_events_string_to_flags(o);
+    if flags == -1 {
+        return Err(BadFmt);
+    }
+    server.notify_keyspace_events = flags;
+    Ok(true)
+}
+
+/// After CONFIG SET maxclients: try to check if the OS is capable of
+/// supporting so many FDs. (no C twin: a special field of configSetCommand)
+fn apply_maxclients(
+    server: &mut RedisServer,
+    c: &mut Client,
+    orig_value: i64,
+    ll: i64,
+) -> bool {
+    if ll > orig_value {
+        adjust_open_files_limit(server);
+        if server.maxclients as i64 != ll {
+            add_reply_error_format(
+                c,
+                format_args!(
+                    "The operating system is not able to handle the specified number of clients, try with {}",
+                    server.maxclients as i32
+                ),
+            );
+            server.maxclients = orig_value as u32;
+            return false;
+        }
+        let want = server.maxclients as usize + CONFIG_FDSET_INCR as usize;
+        if crate::ae::ae_get_set_size(&server.el) < want
+            && crate::ae::ae_resize_set_size(&mut server.el, want)
+                == crate::ae::AE_ERR
+        {
+            add_reply_error(
+                c,
+                "The event loop API used by Redis is not able to handle the specified number of clients",
+            );
+            server.maxclients = orig_value as u32;
+            return false;
+        }
+    }
+    true
+}
+
+/// After CONFIG SET maxmemory. (no C twin: a memory field of
+/// configSetCommand)
+fn apply_maxmemory(
+    server: &mut RedisServer,
+    _: &mut Client,
+    _: i64,
+    _: i64,
+) -> bool {
+    #[allow(clippy::collapsible_if)] // C's shape: eviction follows.
+    if server.maxmemory != 0 {
+        if server.maxmemory < crate::util::zmalloc_used_memory() as u64 {
+            server_log!(
+                server,
+                LL_WARNING,
+                "WARNING: the new maxmemory value set via CONFIG SET is smaller than the current memory usage. This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
+            );
+        }
+        // TODO(evict.c): freeMemoryIfNeededAndSafe().
+    }
+    true
+}
+
+/// After CONFIG SET min-replicas-to-write / min-replicas-max-lag. (no C
+/// twin: numerical fields of configSetCommand)
+fn apply_min_slaves(
+    server: &mut RedisServer,
+    _: &mut Client,
+    _: i64,
+    _: i64,
+) -> bool {
+    crate::replication::refresh_good_slaves_count(server);
+    true
+}
+
+/// CONFIG GET dir: the working directory. (no C twin)
+fn get_dir(_: &RedisServer) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    std::env::current_dir()
+        .map(|p| p.as_os_str().as_bytes().to_vec())
+        .unwrap_or_default()
+}
+
+/// CONFIG GET save: "<seconds> <changes> ...". (no C twin)
+fn get_save(s: &RedisServer) -> Vec<u8> {
+    s.saveparams
+        .iter()
+        .map(|sp| format!("{} {}", sp.seconds, sp.changes))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .into_bytes()
+}
+
+/// CONFIG GET client-output-buffer-limit: every class. (no C twin)
+fn get_client_output_buffer_limit(s: &RedisServer) -> Vec<u8> {
+    (0..CLIENT_TYPE_OBUF_COUNT)
+        .map(|j| {
+            format!(
+                "{} {} {} {}",
+                get_client_type_name(j).unwrap_or(""),
+                s.client_obuf_limits[j].hard_limit_bytes,
+                s.client_obuf_limits[j].soft_limit_bytes,
+                s.client_obuf_limits[j].soft_limit_seconds
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .into_bytes()
+}
+
+/// CONFIG GET slaveof: "<host> <port>" or "". (no C twin)
+fn get_slaveof(s: &RedisServer) -> Vec<u8> {
+    match &s.masterhost {
+        Some(host) => format!("{} {}", host, s.masterport).into_bytes(),
+        None => Vec::new(),
+    }
+}
+
+/// CONFIG GET notify-keyspace-events. (no C twin)
+fn get_notify_keyspace_events(s: &RedisServer) -> Vec<u8> {
+    keyspace_events_flags_to_string(s.notify_keyspace_events).into_bytes()
+}
+
+/// CONFIG GET bind. (no C twin)
+fn get_bind(s: &RedisServer) -> Vec<u8> {
+    s.bindaddr.join(" ").into_bytes()
+}
+
 // --------------------------- Config file parsing ---------------------------
 
 /// "yes" → Some(true), "no" → Some(false), anything else `None` (C: -1).
@@ -353,532 +1668,63 @@ pub fn load_server_config_from_string(server: &mut RedisServer, config: &[u8]) {
     }
 }
 
-/// The body of the parser's else-if chain for one line: `Err(text)` is C's
-/// `err = text; goto loaderr`. (no C twin: inline in
-/// loadServerConfigFromString)
+/// The body of the parser's else-if chain for one line, over the option
+/// table: `Err(text)` is C's `err = text; goto loaderr`. (no C twin:
+/// inline in loadServerConfigFromString)
 fn load_server_config_directive(
     server: &mut RedisServer,
     argv: &[Vec<u8>],
     linenum: usize,
     slaveof_linenum: &mut usize,
 ) -> Result<(), String> {
-    let argc = argv.len();
-    let name = String::from_utf8_lossy(&argv[0]).into_owned();
-    let is = |n: &str| name == n;
-    let arg = |j: usize| String::from_utf8_lossy(&argv[j]).into_owned();
-    let yesno =
-        |j: usize| yesnotoi(&argv[j]).ok_or_else(|| ERR_YES_NO.to_string());
-
-    if is("timeout") && argc == 2 {
-        server.maxidletime = atoi(&argv[1]) as i64;
-        if server.maxidletime < 0 {
-            return Err("Invalid timeout value".into());
+    let Some(spec) = lookup_config(&argv[0])
+        .filter(|spec| spec.loadable && spec.argc_ok(argv.len()))
+    else {
+        return Err(ERR_BAD_DIRECTIVE.into());
+    };
+    if let Some(load) = spec.load_with {
+        return load(server, argv, linenum, slaveof_linenum);
+    }
+    let v = &argv[1];
+    match spec.kind {
+        Kind::Bool { put, .. } => {
+            put(server, yesnotoi(v).ok_or_else(|| ERR_YES_NO.to_string())?)
         }
-    } else if is("tcp-keepalive") && argc == 2 {
-        server.tcpkeepalive = atoi(&argv[1]);
-        if server.tcpkeepalive < 0 {
-            return Err("Invalid tcp-keepalive value".into());
-        }
-    } else if is("protected-mode") && argc == 2 {
-        server.protected_mode = yesno(1)?;
-    } else if is("port") && argc == 2 {
-        server.port = atoi(&argv[1]);
-        if server.port < 0 || server.port > 65535 {
-            return Err("Invalid port".into());
-        }
-    } else if is("tcp-backlog") && argc == 2 {
-        server.tcp_backlog = atoi(&argv[1]);
-        if server.tcp_backlog < 0 {
-            return Err("Invalid backlog value".into());
-        }
-    } else if is("bind") && argc >= 2 {
-        let addresses = argc - 1;
-        if addresses > CONFIG_BINDADDR_MAX {
-            return Err("Too many bind addresses specified".into());
-        }
-        server.bindaddr = (1..argc).map(arg).collect();
-    } else if is("unixsocket") && argc == 2 {
-        server.unixsocket = Some(arg(1));
-    } else if is("unixsocketperm") && argc == 2 {
-        // C stores strtol()'s long into a mode_t, so a negative value
-        // becomes huge and fails the range check.
-        let (perm, _, overflow) = strtol_prefix(&argv[1], 8);
-        server.unixsocketperm = perm as u32;
-        if overflow || server.unixsocketperm > 0o777 {
-            return Err("Invalid socket file permissions".into());
-        }
-    } else if is("save") {
-        if argc == 3 {
-            let seconds = atoi(&argv[1]);
-            let changes = atoi(&argv[2]);
-            if seconds < 1 || changes < 0 {
-                return Err("Invalid save parameters".into());
-            }
-            append_server_save_params(server, seconds as i64, changes);
-        } else if argc == 2 && argv[1].is_empty() {
-            reset_server_save_params(server);
-        }
-        // Any other number of arguments is silently ignored, as in C.
-    } else if is("dir") && argc == 2 {
-        if let Err(e) = std::env::set_current_dir(arg(1)) {
-            server_log!(
-                server,
-                LL_WARNING,
-                "Can't chdir to '{}': {}",
-                arg(1),
-                strerror(&e)
-            );
-            std::process::exit(1);
-        }
-        server.dir = arg(1);
-    } else if is("loglevel") && argc == 2 {
-        server.verbosity = config_enum_get_value(LOGLEVEL_ENUM, &argv[1]).ok_or_else(|| {
-            "Invalid log level. Must be one of debug, verbose, notice, warning".to_string()
-        })?;
-    } else if is("logfile") && argc == 2 {
-        server.logfile = arg(1);
-        if !server.logfile.is_empty() {
-            // Test if we are able to open the file. The server will not be
-            // able to abort just for this problem later...
-            if let Err(e) = std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(&server.logfile)
-            {
-                return Err(format!(
-                    "Can't open the log file: {}",
-                    strerror(&e)
-                ));
+        Kind::Num { put, parse, check, .. } => {
+            let ll = match parse {
+                Parse::Atoi => Some(atoi(v) as i64),
+                Parse::Strtoll => Some(strtoll(v)),
+                Parse::Memtoll => Some(memtoll(v).0),
+                Parse::Octal => match strtol_prefix(v, 8) {
+                    (_, _, true) => None,
+                    (ll, _, false) => Some(ll),
+                },
+            };
+            match (ll, check) {
+                (Some(ll), None) => put(server, ll),
+                (Some(ll), Some((ok, _))) if ok(ll) => put(server, ll),
+                (_, Some((_, err))) => return Err(err.into()),
+                (None, None) => return Err(ERR_BAD_DIRECTIVE.into()),
             }
         }
-    } else if is("always-show-logo") && argc == 2 {
-        server.always_show_logo = yesno(1)?;
-    } else if is("syslog-enabled") && argc == 2 {
-        // Divergence from C: accepted and stored, but the log never goes to
-        // syslog (serverLogRaw's syslog() call is not ported).
-        server.syslog_enabled = yesno(1)?;
-    } else if is("syslog-ident") && argc == 2 {
-        server.syslog_ident = arg(1);
-    } else if is("ignore-warnings") && argc == 2 {
-        server.ignore_warnings = Some(arg(1));
-    } else if is("syslog-facility") && argc == 2 {
-        server.syslog_facility = config_enum_get_value(
-            SYSLOG_FACILITY_ENUM,
-            &argv[1],
-        )
-        .ok_or_else(|| {
-            "Invalid log facility. Must be one of USER or between LOCAL0-LOCAL7"
-                .to_string()
-        })?;
-    } else if is("databases") && argc == 2 {
-        server.dbnum = atoi(&argv[1]);
-        if server.dbnum < 1 {
-            return Err("Invalid number of databases".into());
+        Kind::Enum { put, table, err, .. } => {
+            put(server, config_enum_get_value(table, v).ok_or(err)?)
         }
-    } else if is("include") && argc == 2 {
-        load_server_config(server, Some(&arg(1)), None);
-    } else if is("maxclients") && argc == 2 {
-        let maxclients = atoi(&argv[1]);
-        server.maxclients = maxclients as u32;
-        if maxclients < 1 {
-            return Err("Invalid max clients limit".into());
-        }
-    } else if is("maxmemory") && argc == 2 {
-        server.maxmemory = memtoll(&argv[1]).0 as u64;
-    } else if is("maxmemory-policy") && argc == 2 {
-        server.maxmemory_policy =
-            config_enum_get_value(MAXMEMORY_POLICY_ENUM, &argv[1])
-                .ok_or_else(|| "Invalid maxmemory policy".to_string())?;
-    } else if is("maxmemory-samples") && argc == 2 {
-        server.maxmemory_samples = atoi(&argv[1]);
-        if server.maxmemory_samples <= 0 {
-            return Err("maxmemory-samples must be 1 or greater".into());
-        }
-    } else if is("proto-max-bulk-len") && argc == 2 {
-        server.proto_max_bulk_len = memtoll(&argv[1]).0;
-    } else if is("client-query-buffer-limit") && argc == 2 {
-        server.client_max_querybuf_len = memtoll(&argv[1]).0 as usize;
-    } else if is("lfu-log-factor") && argc == 2 {
-        server.lfu_log_factor = atoi(&argv[1]);
-        if server.lfu_log_factor < 0 {
-            return Err("lfu-log-factor must be 0 or greater".into());
-        }
-    } else if is("lfu-decay-time") && argc == 2 {
-        server.lfu_decay_time = atoi(&argv[1]);
-        if server.lfu_decay_time < 0 {
-            return Err("lfu-decay-time must be 0 or greater".into());
-        }
-    } else if (is("slaveof") || is("replicaof")) && argc == 3 {
-        *slaveof_linenum = linenum;
-        server.masterhost = Some(arg(1));
-        server.masterport = atoi(&argv[2]);
-        server.repl_state = REPL_STATE_CONNECT;
-    } else if (is("repl-ping-slave-period") || is("repl-ping-replica-period"))
-        && argc == 2
-    {
-        server.repl_ping_slave_period = atoi(&argv[1]);
-        if server.repl_ping_slave_period <= 0 {
-            return Err("repl-ping-replica-period must be 1 or greater".into());
-        }
-    } else if is("repl-timeout") && argc == 2 {
-        server.repl_timeout = atoi(&argv[1]);
-        if server.repl_timeout <= 0 {
-            return Err("repl-timeout must be 1 or greater".into());
-        }
-    } else if is("repl-disable-tcp-nodelay") && argc == 2 {
-        server.repl_disable_tcp_nodelay = yesno(1)?;
-    } else if is("repl-diskless-sync") && argc == 2 {
-        server.repl_diskless_sync = yesno(1)?;
-    } else if is("repl-diskless-sync-delay") && argc == 2 {
-        server.repl_diskless_sync_delay = atoi(&argv[1]);
-        if server.repl_diskless_sync_delay < 0 {
-            return Err("repl-diskless-sync-delay can't be negative".into());
-        }
-    } else if is("repl-backlog-size") && argc == 2 {
-        let size = memtoll(&argv[1]).0;
-        if size <= 0 {
-            return Err("repl-backlog-size must be 1 or greater.".into());
-        }
-        resize_replication_backlog(server, size);
-    } else if is("repl-backlog-ttl") && argc == 2 {
-        server.repl_backlog_time_limit = atoi(&argv[1]) as i64;
-        if server.repl_backlog_time_limit < 0 {
-            // (sic: C's text ends with a space)
-            return Err("repl-backlog-ttl can't be negative ".into());
-        }
-    } else if is("masterauth") && argc == 2 {
-        server.masterauth =
-            if argv[1].is_empty() { None } else { Some(argv[1].clone()) };
-    } else if (is("slave-serve-stale-data") || is("replica-serve-stale-data"))
-        && argc == 2
-    {
-        server.repl_serve_stale_data = yesno(1)?;
-    } else if (is("slave-read-only") || is("replica-read-only")) && argc == 2 {
-        server.repl_slave_ro = yesno(1)?;
-    } else if (is("slave-ignore-maxmemory") || is("replica-ignore-maxmemory"))
-        && argc == 2
-    {
-        server.repl_slave_ignore_maxmemory = yesno(1)?;
-    } else if is("rdbcompression") && argc == 2 {
-        server.rdb_compression = yesno(1)?;
-    } else if is("rdbchecksum") && argc == 2 {
-        server.rdb_checksum = yesno(1)?;
-    } else if is("activerehashing") && argc == 2 {
-        server.activerehashing = yesno(1)?;
-    } else if is("lazyfree-lazy-eviction") && argc == 2 {
-        server.lazyfree_lazy_eviction = yesno(1)?;
-    } else if is("lazyfree-lazy-expire") && argc == 2 {
-        server.lazyfree_lazy_expire = yesno(1)?;
-    } else if is("lazyfree-lazy-server-del") && argc == 2 {
-        server.lazyfree_lazy_server_del = yesno(1)?;
-    } else if (is("slave-lazy-flush") || is("replica-lazy-flush")) && argc == 2
-    {
-        server.repl_slave_lazy_flush = yesno(1)?;
-    } else if is("activedefrag") && argc == 2 {
-        // Divergence from C: we behave like a build with HAVE_DEFRAG (the
-        // real 5.0.14 links its patched jemalloc), so "yes" is accepted and
-        // stored; but no active defragmentation ever runs.
-        server.active_defrag_enabled = yesno(1)?;
-    } else if is("daemonize") && argc == 2 {
-        server.daemonize = yesno(1)?;
-    } else if is("dynamic-hz") && argc == 2 {
-        server.dynamic_hz = yesno(1)?;
-    } else if is("hz") && argc == 2 {
-        server.config_hz = atoi(&argv[1]).clamp(CONFIG_MIN_HZ, CONFIG_MAX_HZ);
-    } else if is("appendonly") && argc == 2 {
-        let yes = yesno(1)?;
-        // Divergence from C: aof.c is not ported yet, so "appendonly yes"
-        // is stored (CONFIG GET/REWRITE show it) but nothing is appended
-        // and nothing is loaded from the AOF at start-up; main() logs it.
-        server.aof_state = if yes { AOF_ON } else { AOF_OFF };
-    } else if is("appendfilename") && argc == 2 {
-        if !path_is_base_name(&argv[1]) {
-            return Err(
-                "appendfilename can't be a path, just a filename".into()
-            );
-        }
-        server.aof_filename = arg(1);
-    } else if is("no-appendfsync-on-rewrite") && argc == 2 {
-        server.aof_no_fsync_on_rewrite = yesno(1)?;
-    } else if is("appendfsync") && argc == 2 {
-        server.aof_fsync = config_enum_get_value(AOF_FSYNC_ENUM, &argv[1])
-            .ok_or_else(|| {
-                "argument must be 'no', 'always' or 'everysec'".to_string()
-            })?;
-    } else if is("auto-aof-rewrite-percentage") && argc == 2 {
-        server.aof_rewrite_perc = atoi(&argv[1]);
-        if server.aof_rewrite_perc < 0 {
-            return Err(
-                "Invalid negative percentage for AOF auto rewrite".into()
-            );
-        }
-    } else if is("auto-aof-rewrite-min-size") && argc == 2 {
-        server.aof_rewrite_min_size = memtoll(&argv[1]).0;
-    } else if is("aof-rewrite-incremental-fsync") && argc == 2 {
-        server.aof_rewrite_incremental_fsync = yesno(1)?;
-    } else if is("rdb-save-incremental-fsync") && argc == 2 {
-        server.rdb_save_incremental_fsync = yesno(1)?;
-    } else if is("aof-load-truncated") && argc == 2 {
-        server.aof_load_truncated = yesno(1)?;
-    } else if is("aof-use-rdb-preamble") && argc == 2 {
-        server.aof_use_rdb_preamble = yesno(1)?;
-    } else if is("requirepass") && argc == 2 {
-        if argv[1].len() > CONFIG_AUTHPASS_MAX_LEN {
-            return Err(
-                "Password is longer than CONFIG_AUTHPASS_MAX_LEN".into()
-            );
-        }
-        server.requirepass =
-            if argv[1].is_empty() { None } else { Some(argv[1].clone()) };
-    } else if is("pidfile") && argc == 2 {
-        server.pidfile = Some(arg(1));
-    } else if is("dbfilename") && argc == 2 {
-        if !path_is_base_name(&argv[1]) {
-            return Err("dbfilename can't be a path, just a filename".into());
-        }
-        server.rdb_filename = arg(1);
-    } else if is("active-defrag-threshold-lower") && argc == 2 {
-        server.active_defrag_threshold_lower = atoi(&argv[1]);
-        if server.active_defrag_threshold_lower < 0
-            || server.active_defrag_threshold_lower > 1000
-        {
-            return Err(
-                "active-defrag-threshold-lower must be between 0 and 1000"
-                    .into(),
-            );
-        }
-    } else if is("active-defrag-threshold-upper") && argc == 2 {
-        server.active_defrag_threshold_upper = atoi(&argv[1]);
-        if server.active_defrag_threshold_upper < 0
-            || server.active_defrag_threshold_upper > 1000
-        {
-            return Err(
-                "active-defrag-threshold-upper must be between 0 and 1000"
-                    .into(),
-            );
-        }
-    } else if is("active-defrag-ignore-bytes") && argc == 2 {
-        // (size_t in C: a negative value wraps, only 0 fails.)
-        server.active_defrag_ignore_bytes = memtoll(&argv[1]).0 as usize;
-        if server.active_defrag_ignore_bytes == 0 {
-            return Err("active-defrag-ignore-bytes must above 0".into());
-        }
-    } else if is("active-defrag-cycle-min") && argc == 2 {
-        server.active_defrag_cycle_min = atoi(&argv[1]);
-        if server.active_defrag_cycle_min < 1
-            || server.active_defrag_cycle_min > 99
-        {
-            return Err(
-                "active-defrag-cycle-min must be between 1 and 99".into()
-            );
-        }
-    } else if is("active-defrag-cycle-max") && argc == 2 {
-        server.active_defrag_cycle_max = atoi(&argv[1]);
-        if server.active_defrag_cycle_max < 1
-            || server.active_defrag_cycle_max > 99
-        {
-            return Err(
-                "active-defrag-cycle-max must be between 1 and 99".into()
-            );
-        }
-    } else if is("active-defrag-max-scan-fields") && argc == 2 {
-        // (unsigned long in C: a negative value wraps, only 0 fails.)
-        server.active_defrag_max_scan_fields = strtoll(&argv[1]) as u64;
-        if server.active_defrag_max_scan_fields < 1 {
-            return Err("active-defrag-max-scan-fields must be positive".into());
-        }
-    } else if is("hash-max-ziplist-entries") && argc == 2 {
-        server.hash_max_ziplist_entries = memtoll(&argv[1]).0 as usize;
-    } else if is("hash-max-ziplist-value") && argc == 2 {
-        server.hash_max_ziplist_value = memtoll(&argv[1]).0 as usize;
-    } else if is("stream-node-max-bytes") && argc == 2 {
-        server.stream_node_max_bytes = memtoll(&argv[1]).0 as usize;
-    } else if is("stream-node-max-entries") && argc == 2 {
-        server.stream_node_max_entries = atoi(&argv[1]) as i64;
-    } else if (is("list-max-ziplist-entries") || is("list-max-ziplist-value"))
-        && argc == 2
-    {
-        // DEAD OPTIONS (two branches in C)
-    } else if is("list-max-ziplist-size") && argc == 2 {
-        server.list_max_ziplist_size = atoi(&argv[1]);
-    } else if is("list-compress-depth") && argc == 2 {
-        server.list_compress_depth = atoi(&argv[1]);
-    } else if is("set-max-intset-entries") && argc == 2 {
-        server.set_max_intset_entries = memtoll(&argv[1]).0 as usize;
-    } else if is("zset-max-ziplist-entries") && argc == 2 {
-        server.zset_max_ziplist_entries = memtoll(&argv[1]).0 as usize;
-    } else if is("zset-max-ziplist-value") && argc == 2 {
-        server.zset_max_ziplist_value = memtoll(&argv[1]).0 as usize;
-    } else if is("hll-sparse-max-bytes") && argc == 2 {
-        server.hll_sparse_max_bytes = memtoll(&argv[1]).0 as usize;
-    } else if is("rename-command") && argc == 3 {
-        let Some(cmd) = lookup_command(server, &argv[1]) else {
-            return Err("No such command in rename-command".into());
-        };
-
-        // If the target command name is the empty string we just remove
-        // it from the command table.
-        let old = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
-        server.command_index.remove(old.as_str());
-
-        // Otherwise we re-add the command under a different name.
-        if !argv[2].is_empty() {
-            let copy = String::from_utf8_lossy(&argv[2]).to_ascii_lowercase();
-            if server.command_index.contains_key(copy.as_str()) {
-                return Err("Target command name already exists".into());
+        Kind::Str { put, null, check, .. } => {
+            if let Some((ok, err, _)) = check {
+                if !ok(v) {
+                    return Err(err.into());
+                }
             }
-            // The table is keyed by `&'static str` (the names in the
-            // command table); a renamed name lives as long as the process,
-            // like C's sds key in server.commands, so leaking it is exact.
-            server.command_index.insert(Box::leak(copy.into_boxed_str()), cmd);
+            let null = null == Null::IfEmpty && v.is_empty();
+            put(server, if null { None } else { Some(v) });
         }
-    } else if is("cluster-enabled") && argc == 2 {
-        server.cluster_enabled = yesno(1)?;
-        if server.cluster_enabled {
-            // Divergence from C: cluster.c is not ported, so cluster mode
-            // is refused here rather than started.
-            return Err("Cluster mode is not supported by this server".into());
+        Kind::Special { load: Some(load), .. } => {
+            return load(server, argv, linenum, slaveof_linenum)
         }
-    } else if is("cluster-config-file") && argc == 2 {
-        server.cluster_configfile = arg(1);
-    } else if is("cluster-announce-ip") && argc == 2 {
-        server.cluster_announce_ip = Some(arg(1));
-    } else if is("cluster-announce-port") && argc == 2 {
-        server.cluster_announce_port = atoi(&argv[1]);
-        if server.cluster_announce_port < 0
-            || server.cluster_announce_port > 65535
-        {
-            return Err("Invalid port".into());
+        Kind::Special { load: None, .. } => {
+            return Err(ERR_BAD_DIRECTIVE.into())
         }
-    } else if is("cluster-announce-bus-port") && argc == 2 {
-        server.cluster_announce_bus_port = atoi(&argv[1]);
-        if server.cluster_announce_bus_port < 0
-            || server.cluster_announce_bus_port > 65535
-        {
-            return Err("Invalid port".into());
-        }
-    } else if is("cluster-require-full-coverage") && argc == 2 {
-        server.cluster_require_full_coverage = yesno(1)?;
-    } else if is("cluster-node-timeout") && argc == 2 {
-        server.cluster_node_timeout = strtoll(&argv[1]);
-        if server.cluster_node_timeout <= 0 {
-            return Err("cluster node timeout must be 1 or greater".into());
-        }
-    } else if is("cluster-migration-barrier") && argc == 2 {
-        server.cluster_migration_barrier = atoi(&argv[1]);
-        if server.cluster_migration_barrier < 0 {
-            return Err(
-                "cluster migration barrier must zero or positive".into()
-            );
-        }
-    } else if (is("cluster-slave-validity-factor")
-        || is("cluster-replica-validity-factor"))
-        && argc == 2
-    {
-        server.cluster_slave_validity_factor = atoi(&argv[1]);
-        if server.cluster_slave_validity_factor < 0 {
-            return Err(
-                "cluster replica validity factor must be zero or positive"
-                    .into(),
-            );
-        }
-    } else if (is("cluster-slave-no-failover")
-        || is("cluster-replica-no-failover"))
-        && argc == 2
-    {
-        server.cluster_slave_no_failover = yesno(1)?;
-    } else if is("lua-time-limit") && argc == 2 {
-        server.lua_time_limit = strtoll(&argv[1]);
-    } else if is("lua-replicate-commands") && argc == 2 {
-        // C stores yesnotoi()'s -1 unchecked, which reads as true.
-        server.lua_always_replicate_commands =
-            yesnotoi(&argv[1]) != Some(false);
-    } else if is("slowlog-log-slower-than") && argc == 2 {
-        server.slowlog_log_slower_than = strtoll(&argv[1]);
-    } else if is("latency-monitor-threshold") && argc == 2 {
-        server.latency_monitor_threshold = strtoll(&argv[1]);
-        if server.latency_monitor_threshold < 0 {
-            return Err("The latency threshold can't be negative".into());
-        }
-    } else if is("slowlog-max-len") && argc == 2 {
-        server.slowlog_max_len = strtoll(&argv[1]) as u64;
-    } else if is("client-output-buffer-limit") && argc == 5 {
-        let class = get_client_type_by_name(&argv[1]);
-        let class = match class {
-            Some(class) if class != CLIENT_TYPE_MASTER => class,
-            _ => {
-                return Err("Unrecognized client limit class: the user specified an invalid one, or 'master' which has no buffer limits.".into());
-            }
-        };
-        let hard = memtoll(&argv[2]).0 as u64;
-        let soft = memtoll(&argv[3]).0 as u64;
-        let soft_seconds = atoi(&argv[4]);
-        if soft_seconds < 0 {
-            return Err(
-                "Negative number of seconds in soft limit is invalid".into()
-            );
-        }
-        server.client_obuf_limits[class].hard_limit_bytes = hard;
-        server.client_obuf_limits[class].soft_limit_bytes = soft;
-        server.client_obuf_limits[class].soft_limit_seconds =
-            soft_seconds as i64;
-    } else if is("stop-writes-on-bgsave-error") && argc == 2 {
-        server.stop_writes_on_bgsave_err = yesno(1)?;
-    } else if (is("slave-priority") || is("replica-priority")) && argc == 2 {
-        server.slave_priority = atoi(&argv[1]);
-    } else if (is("slave-announce-ip") || is("replica-announce-ip"))
-        && argc == 2
-    {
-        server.slave_announce_ip = Some(arg(1));
-    } else if (is("slave-announce-port") || is("replica-announce-port"))
-        && argc == 2
-    {
-        server.slave_announce_port = atoi(&argv[1]);
-        if server.slave_announce_port < 0 || server.slave_announce_port > 65535
-        {
-            return Err("Invalid port".into());
-        }
-    } else if (is("min-slaves-to-write") || is("min-replicas-to-write"))
-        && argc == 2
-    {
-        server.repl_min_slaves_to_write = atoi(&argv[1]);
-        if server.repl_min_slaves_to_write < 0 {
-            return Err("Invalid value for min-replicas-to-write.".into());
-        }
-    } else if (is("min-slaves-max-lag") || is("min-replicas-max-lag"))
-        && argc == 2
-    {
-        server.repl_min_slaves_max_lag = atoi(&argv[1]);
-        if server.repl_min_slaves_max_lag < 0 {
-            return Err("Invalid value for min-replicas-max-lag.".into());
-        }
-    } else if is("notify-keyspace-events") && argc == 2 {
-        let flags = keyspace_events_string_to_flags(&argv[1]);
-        if flags == -1 {
-            return Err(
-                "Invalid event class character. Use 'g$lshzxeA'.".into()
-            );
-        }
-        server.notify_keyspace_events = flags;
-    } else if is("supervised") && argc == 2 {
-        server.supervised_mode =
-            config_enum_get_value(SUPERVISED_MODE_ENUM, &argv[1]).ok_or_else(|| {
-                "Invalid option for 'supervised'. Allowed values: 'upstart', 'systemd', 'auto', or 'no'"
-                    .to_string()
-            })?;
-    } else if is("loadmodule") && argc >= 2 {
-        queue_load_module(server, &argv[1], &argv[2..]);
-    } else if is("sentinel") {
-        // argc == 1 is handled by main() as we need to enter the sentinel
-        // mode ASAP.
-        if argc != 1 {
-            // Sentinel mode is never entered here (sentinel.c is not part
-            // of the port), so this is always the error C gives outside
-            // sentinel mode.
-            return Err("sentinel directive while not in sentinel mode".into());
-        }
-    } else {
-        return Err("Bad directive or wrong number of arguments".into());
     }
     Ok(())
 }
@@ -984,11 +1830,6 @@ fn config_set_enum(o: &[u8], ce: &[ConfigEnum]) -> Result<i32, BadFmt> {
     config_enum_get_value(ce, o).ok_or(BadFmt)
 }
 
-const INT_MAX: i64 = i32::MAX as i64;
-const INT_MIN: i64 = i32::MIN as i64;
-const LONG_MAX: i64 = i64::MAX;
-const LLONG_MAX: i64 = i64::MAX;
-
 /// CONFIG SET <parameter> <value>: every parameter 5.0 lets change at run
 /// time, with its checks and side effects. Replies +OK, or
 /// "Invalid argument '<value>' for CONFIG SET '<parameter>'" when the value
@@ -1028,7 +1869,7 @@ fn add_reply_error_bytes_format(c: &mut Client, mut msg: Vec<u8>) {
     add_reply_error_length(c, &msg);
 }
 
-/// The else-if chain of configSetCommand: `Ok(true)` replies +OK,
+/// configSetCommand's body over the option table: `Ok(true)` replies +OK,
 /// `Ok(false)` means a reply was already added, `Err(BadFmt)` is the
 /// badfmt label. (no C twin: inline in configSetCommand)
 fn config_set(
@@ -1037,734 +1878,109 @@ fn config_set(
     name: &str,
     o: &[u8],
 ) -> Result<bool, BadFmt> {
-    let ostr = || String::from_utf8_lossy(o).into_owned();
-    match name {
-        // Special fields that can't be handled with general macros.
-        "dbfilename" => {
-            if !path_is_base_name(o) {
-                add_reply_error(
-                    c,
-                    "dbfilename can't be a path, just a filename",
-                );
-                return Ok(false);
-            }
-            server.rdb_filename = ostr();
-        }
-        "requirepass" => {
-            if o.len() > CONFIG_AUTHPASS_MAX_LEN {
-                return Err(BadFmt);
-            }
-            server.requirepass =
-                if o.is_empty() { None } else { Some(o.to_vec()) };
-        }
-        "masterauth" => {
-            server.masterauth =
-                if o.is_empty() { None } else { Some(o.to_vec()) };
-        }
-        "cluster-announce-ip" => {
-            server.cluster_announce_ip =
-                if o.is_empty() { None } else { Some(ostr()) };
-        }
-        "maxclients" => {
-            let orig_value = server.maxclients;
-            let ll = match crate::object::string2ll(o) {
-                Some(ll) if ll >= 1 => ll,
-                _ => return Err(BadFmt),
-            };
-
-            // Try to check if the OS is capable of supporting so many FDs.
-            server.maxclients = ll as u32;
-            if ll > orig_value as i64 {
-                adjust_open_files_limit(server);
-                if server.maxclients as i64 != ll {
-                    add_reply_error_format(
-                        c,
-                        format_args!(
-                            "The operating system is not able to handle the specified number of clients, try with {}",
-                            server.maxclients as i32
-                        ),
-                    );
-                    server.maxclients = orig_value;
-                    return Ok(false);
-                }
-                let want =
-                    server.maxclients as usize + CONFIG_FDSET_INCR as usize;
-                if crate::ae::ae_get_set_size(&server.el) < want
-                    && crate::ae::ae_resize_set_size(&mut server.el, want)
-                        == crate::ae::AE_ERR
-                {
-                    add_reply_error(
-                        c,
-                        "The event loop API used by Redis is not able to handle the specified number of clients",
-                    );
-                    server.maxclients = orig_value;
-                    return Ok(false);
-                }
-            }
-        }
-        "appendonly" => {
-            let enable = config_set_bool(o)?;
-            if !enable && server.aof_state != AOF_OFF {
-                // TODO(aof.c): stopAppendOnly().
-                server.aof_state = AOF_OFF;
-            } else if enable && server.aof_state == AOF_OFF {
-                // Divergence from C: aof.c is not ported yet, so AOF cannot
-                // be started; we fail the way C does when startAppendOnly()
-                // fails. TODO(aof.c): startAppendOnly().
-                server_log!(
-                    server,
-                    LL_WARNING,
-                    "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error."
-                );
-                add_reply_error(c, "Unable to turn on AOF. Check server logs.");
-                return Ok(false);
-            }
-        }
-        "save" => {
-            let v: Vec<&[u8]> = sdssplitlen(o, b' ');
-
-            // Perform sanity check before setting the new config:
-            // - Even number of args
-            // - Seconds >= 1, changes >= 0
-            if v.len() & 1 != 0 {
-                return Err(BadFmt);
-            }
-            for (j, tok) in v.iter().enumerate() {
-                let (val, end, _) = strtol_prefix(tok, 10);
-                if end != tok.len()
-                    || (j & 1 == 0 && val < 1)
-                    || (j & 1 == 1 && val < 0)
-                {
-                    return Err(BadFmt);
-                }
-            }
-            // Finally set the new config
-            reset_server_save_params(server);
-            for pair in v.chunks(2) {
-                let seconds = strtoll(pair[0]);
-                let changes = strtoll(pair[1]) as i32;
-                append_server_save_params(server, seconds, changes);
-            }
-        }
-        "dir" => {
-            if let Err(e) = std::env::set_current_dir(ostr()) {
-                add_reply_error_format(
-                    c,
-                    format_args!("Changing directory: {}", strerror(&e)),
-                );
-                return Ok(false);
-            }
-            server.dir = ostr();
-        }
-        "client-output-buffer-limit" => {
-            let v: Vec<&[u8]> = sdssplitlen(o, b' ');
-
-            // We need a multiple of 4: <class> <hard> <soft> <soft_seconds>
-            if !v.len().is_multiple_of(4) {
-                return Err(BadFmt);
-            }
-
-            // Sanity check of single arguments, so that we either refuse
-            // the whole configuration string or accept it all, even if a
-            // single error in a single client class is present.
-            for (j, tok) in v.iter().enumerate() {
-                if j % 4 == 0 {
-                    match get_client_type_by_name(tok) {
-                        Some(class) if class != CLIENT_TYPE_MASTER => {}
-                        _ => return Err(BadFmt),
-                    }
-                } else {
-                    let (val, err) = memtoll(tok);
-                    if err || val < 0 {
-                        return Err(BadFmt);
-                    }
-                }
-            }
-            // Finally set the new config
-            for l in v.chunks(4) {
-                let Some(class) = get_client_type_by_name(l[0]) else {
-                    return Err(BadFmt);
-                };
-                let hard = memtoll(l[1]).0 as u64;
-                let soft = memtoll(l[2]).0 as u64;
-                // C stores strtoll's result in an int: it truncates.
-                let soft_seconds = strtoll(l[3]) as i32 as i64;
-                server.client_obuf_limits[class].hard_limit_bytes = hard;
-                server.client_obuf_limits[class].soft_limit_bytes = soft;
-                server.client_obuf_limits[class].soft_limit_seconds =
-                    soft_seconds;
-            }
-        }
-        "notify-keyspace-events" => {
-            let flags = keyspace_events_string_to_flags(o);
-            if flags == -1 {
-                return Err(BadFmt);
-            }
-            server.notify_keyspace_events = flags;
-        }
-        "slave-announce-ip" | "replica-announce-ip" => {
-            server.slave_announce_ip =
-                if o.is_empty() { None } else { Some(ostr()) };
-        }
-
-        // Boolean fields.
-        "rdbcompression" => server.rdb_compression = config_set_bool(o)?,
-        "repl-disable-tcp-nodelay" => {
-            server.repl_disable_tcp_nodelay = config_set_bool(o)?
-        }
-        "repl-diskless-sync" => server.repl_diskless_sync = config_set_bool(o)?,
-        "cluster-require-full-coverage" => {
-            server.cluster_require_full_coverage = config_set_bool(o)?
-        }
-        "cluster-slave-no-failover" => {
-            server.cluster_slave_no_failover = config_set_bool(o)?
-        }
-        "cluster-replica-no-failover" => {
-            server.cluster_slave_no_failover = config_set_bool(o)?
-        }
-        "aof-rewrite-incremental-fsync" => {
-            server.aof_rewrite_incremental_fsync = config_set_bool(o)?
-        }
-        "rdb-save-incremental-fsync" => {
-            server.rdb_save_incremental_fsync = config_set_bool(o)?
-        }
-        "aof-load-truncated" => server.aof_load_truncated = config_set_bool(o)?,
-        "aof-use-rdb-preamble" => {
-            server.aof_use_rdb_preamble = config_set_bool(o)?
-        }
-        "slave-serve-stale-data" => {
-            server.repl_serve_stale_data = config_set_bool(o)?
-        }
-        "replica-serve-stale-data" => {
-            server.repl_serve_stale_data = config_set_bool(o)?
-        }
-        "slave-read-only" => server.repl_slave_ro = config_set_bool(o)?,
-        "replica-read-only" => server.repl_slave_ro = config_set_bool(o)?,
-        "slave-ignore-maxmemory" => {
-            server.repl_slave_ignore_maxmemory = config_set_bool(o)?
-        }
-        "replica-ignore-maxmemory" => {
-            server.repl_slave_ignore_maxmemory = config_set_bool(o)?
-        }
-        "activerehashing" => server.activerehashing = config_set_bool(o)?,
-        // Divergence from C: like a HAVE_DEFRAG build we accept "yes", but
-        // no active defragmentation runs (see the file parser).
-        "activedefrag" => server.active_defrag_enabled = config_set_bool(o)?,
-        "protected-mode" => server.protected_mode = config_set_bool(o)?,
-        "stop-writes-on-bgsave-error" => {
-            server.stop_writes_on_bgsave_err = config_set_bool(o)?
-        }
-        "lazyfree-lazy-eviction" => {
-            server.lazyfree_lazy_eviction = config_set_bool(o)?
-        }
-        "lazyfree-lazy-expire" => {
-            server.lazyfree_lazy_expire = config_set_bool(o)?
-        }
-        "lazyfree-lazy-server-del" => {
-            server.lazyfree_lazy_server_del = config_set_bool(o)?
-        }
-        "slave-lazy-flush" => {
-            server.repl_slave_lazy_flush = config_set_bool(o)?
-        }
-        "replica-lazy-flush" => {
-            server.repl_slave_lazy_flush = config_set_bool(o)?
-        }
-        "no-appendfsync-on-rewrite" => {
-            server.aof_no_fsync_on_rewrite = config_set_bool(o)?
-        }
-        "dynamic-hz" => server.dynamic_hz = config_set_bool(o)?,
-
-        // Numerical fields.
-        "tcp-keepalive" => {
-            server.tcpkeepalive = config_set_numerical(o, 0, INT_MAX)? as i32
-        }
-        "maxmemory-samples" => {
-            server.maxmemory_samples =
-                config_set_numerical(o, 1, INT_MAX)? as i32
-        }
-        "lfu-log-factor" => {
-            server.lfu_log_factor = config_set_numerical(o, 0, INT_MAX)? as i32
-        }
-        "lfu-decay-time" => {
-            server.lfu_decay_time = config_set_numerical(o, 0, INT_MAX)? as i32
-        }
-        "timeout" => server.maxidletime = config_set_numerical(o, 0, INT_MAX)?,
-        "active-defrag-threshold-lower" => {
-            server.active_defrag_threshold_lower =
-                config_set_numerical(o, 0, 1000)? as i32
-        }
-        "active-defrag-threshold-upper" => {
-            server.active_defrag_threshold_upper =
-                config_set_numerical(o, 0, 1000)? as i32
-        }
-        "active-defrag-ignore-bytes" => {
-            server.active_defrag_ignore_bytes =
-                config_set_memory(o, 0, LONG_MAX)? as usize
-        }
-        "active-defrag-cycle-min" => {
-            server.active_defrag_cycle_min =
-                config_set_numerical(o, 1, 99)? as i32
-        }
-        "active-defrag-cycle-max" => {
-            server.active_defrag_cycle_max =
-                config_set_numerical(o, 1, 99)? as i32
-        }
-        "active-defrag-max-scan-fields" => {
-            server.active_defrag_max_scan_fields =
-                config_set_numerical(o, 1, LONG_MAX)? as u64
-        }
-        "auto-aof-rewrite-percentage" => {
-            server.aof_rewrite_perc =
-                config_set_numerical(o, 0, INT_MAX)? as i32
-        }
-        "hash-max-ziplist-entries" => {
-            server.hash_max_ziplist_entries =
-                config_set_numerical(o, 0, LONG_MAX)? as usize
-        }
-        "hash-max-ziplist-value" => {
-            server.hash_max_ziplist_value =
-                config_set_numerical(o, 0, LONG_MAX)? as usize
-        }
-        "stream-node-max-bytes" => {
-            server.stream_node_max_bytes =
-                config_set_numerical(o, 0, LONG_MAX)? as usize
-        }
-        "stream-node-max-entries" => {
-            server.stream_node_max_entries =
-                config_set_numerical(o, 0, LLONG_MAX)?
-        }
-        "list-max-ziplist-size" => {
-            server.list_max_ziplist_size =
-                config_set_numerical(o, INT_MIN, INT_MAX)? as i32
-        }
-        "list-compress-depth" => {
-            server.list_compress_depth =
-                config_set_numerical(o, 0, INT_MAX)? as i32
-        }
-        "set-max-intset-entries" => {
-            server.set_max_intset_entries =
-                config_set_numerical(o, 0, LONG_MAX)? as usize
-        }
-        "zset-max-ziplist-entries" => {
-            server.zset_max_ziplist_entries =
-                config_set_numerical(o, 0, LONG_MAX)? as usize
-        }
-        "zset-max-ziplist-value" => {
-            server.zset_max_ziplist_value =
-                config_set_numerical(o, 0, LONG_MAX)? as usize
-        }
-        "hll-sparse-max-bytes" => {
-            server.hll_sparse_max_bytes =
-                config_set_numerical(o, 0, LONG_MAX)? as usize
-        }
-        "lua-time-limit" => {
-            server.lua_time_limit = config_set_numerical(o, 0, LONG_MAX)?
-        }
-        "slowlog-log-slower-than" => {
-            // (C's LLONG_MIN sentinel means "no bound"; -1 is a real one.)
-            server.slowlog_log_slower_than =
-                config_set_numerical(o, -1, LLONG_MAX)?
-        }
-        "slowlog-max-len" => {
-            // Cast to unsigned.
-            server.slowlog_max_len =
-                config_set_numerical(o, 0, LONG_MAX)? as u64
-        }
-        "latency-monitor-threshold" => {
-            server.latency_monitor_threshold =
-                config_set_numerical(o, 0, LLONG_MAX)?
-        }
-        "repl-ping-slave-period" | "repl-ping-replica-period" => {
-            server.repl_ping_slave_period =
-                config_set_numerical(o, 1, INT_MAX)? as i32
-        }
-        "repl-timeout" => {
-            server.repl_timeout = config_set_numerical(o, 1, INT_MAX)? as i32
-        }
-        "repl-backlog-ttl" => {
-            server.repl_backlog_time_limit =
-                config_set_numerical(o, 0, LONG_MAX)?
-        }
-        "repl-diskless-sync-delay" => {
-            server.repl_diskless_sync_delay =
-                config_set_numerical(o, 0, INT_MAX)? as i32
-        }
-        "slave-priority" | "replica-priority" => {
-            server.slave_priority = config_set_numerical(o, 0, INT_MAX)? as i32
-        }
-        "slave-announce-port" | "replica-announce-port" => {
-            server.slave_announce_port =
-                config_set_numerical(o, 0, 65535)? as i32
-        }
-        "min-slaves-to-write" | "min-replicas-to-write" => {
-            server.repl_min_slaves_to_write =
-                config_set_numerical(o, 0, INT_MAX)? as i32;
-            crate::replication::refresh_good_slaves_count(server);
-        }
-        "min-slaves-max-lag" | "min-replicas-max-lag" => {
-            server.repl_min_slaves_max_lag =
-                config_set_numerical(o, 0, INT_MAX)? as i32;
-            crate::replication::refresh_good_slaves_count(server);
-        }
-        "cluster-node-timeout" => {
-            server.cluster_node_timeout = config_set_numerical(o, 0, LLONG_MAX)?
-        }
-        "cluster-announce-port" => {
-            server.cluster_announce_port =
-                config_set_numerical(o, 0, 65535)? as i32
-        }
-        "cluster-announce-bus-port" => {
-            server.cluster_announce_bus_port =
-                config_set_numerical(o, 0, 65535)? as i32
-        }
-        "cluster-migration-barrier" => {
-            server.cluster_migration_barrier =
-                config_set_numerical(o, 0, INT_MAX)? as i32
-        }
-        "cluster-slave-validity-factor" | "cluster-replica-validity-factor" => {
-            server.cluster_slave_validity_factor =
-                config_set_numerical(o, 0, INT_MAX)? as i32
-        }
-        "hz" => {
-            // Hz is more an hint from the user, so we accept values out of
-            // range but cap them to reasonable values.
-            let ll = config_set_numerical(o, 0, INT_MAX)?;
-            server.config_hz = (ll as i32).clamp(CONFIG_MIN_HZ, CONFIG_MAX_HZ);
-        }
-        "watchdog-period" => {
-            let ll = config_set_numerical(o, 0, INT_MAX)?;
-            if ll != 0 {
-                crate::debug::enable_watchdog(server, ll as i32);
-            } else {
-                crate::debug::disable_watchdog(server);
-            }
-        }
-
-        // Memory fields.
-        "maxmemory" => {
-            server.maxmemory = config_set_memory(o, 0, LONG_MAX)? as u64;
-            #[allow(clippy::collapsible_if)] // C's shape: eviction follows.
-            if server.maxmemory != 0 {
-                if server.maxmemory < crate::util::zmalloc_used_memory() as u64
-                {
-                    server_log!(
-                        server,
-                        LL_WARNING,
-                        "WARNING: the new maxmemory value set via CONFIG SET is smaller than the current memory usage. This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
-                    );
-                }
-                // TODO(evict.c): freeMemoryIfNeededAndSafe().
-            }
-        }
-        "proto-max-bulk-len" => {
-            server.proto_max_bulk_len =
-                config_set_memory(o, 1024 * 1024, LONG_MAX / 2)?
-        }
-        "client-query-buffer-limit" => {
-            server.client_max_querybuf_len =
-                config_set_memory(o, 0, LONG_MAX)? as usize
-        }
-        "repl-backlog-size" => {
-            let ll = config_set_memory(o, 0, LONG_MAX)?;
-            resize_replication_backlog(server, ll);
-        }
-        "auto-aof-rewrite-min-size" => {
-            server.aof_rewrite_min_size = config_set_memory(o, 0, LONG_MAX)?
-        }
-
-        // Enumeration fields.
-        "loglevel" => server.verbosity = config_set_enum(o, LOGLEVEL_ENUM)?,
-        "maxmemory-policy" => {
-            server.maxmemory_policy = config_set_enum(o, MAXMEMORY_POLICY_ENUM)?
-        }
-        "appendfsync" => server.aof_fsync = config_set_enum(o, AOF_FSYNC_ENUM)?,
-
+    let Some(spec) =
+        lookup_config(name.as_bytes()).filter(|spec| spec.settable())
+    else {
         // Everything else is an error...
-        _ => {
-            let mut msg = b"Unsupported CONFIG parameter: ".to_vec();
-            msg.extend_from_slice(&c.argv[2]);
-            add_reply_error_bytes_format(c, msg);
-            return Ok(false);
+        let mut msg = b"Unsupported CONFIG parameter: ".to_vec();
+        msg.extend_from_slice(&c.argv[2]);
+        add_reply_error_bytes_format(c, msg);
+        return Ok(false);
+    };
+    if let Some(set) = spec.set_with {
+        return set(server, c, o);
+    }
+    match spec.kind {
+        Kind::Bool { put, .. } => put(server, config_set_bool(o)?),
+        Kind::Num { get, put, set, .. } => {
+            let ll = match set {
+                SetNum::Numerical(min, max) => {
+                    config_set_numerical(o, min, max)?
+                }
+                SetNum::Memory(min, max) => config_set_memory(o, min, max)?,
+                SetNum::Immutable => return Err(BadFmt),
+            };
+            let old = get(server);
+            put(server, ll);
+            if let Some(apply) = spec.on_set {
+                if !apply(server, c, old, ll) {
+                    return Ok(false);
+                }
+            }
         }
+        Kind::Enum { put, table, .. } => {
+            put(server, config_set_enum(o, table)?)
+        }
+        Kind::Str { put, null, check, .. } => {
+            if let Some((ok, err, reply)) = check {
+                if !ok(o) {
+                    if reply {
+                        add_reply_error(c, err);
+                        return Ok(false);
+                    }
+                    return Err(BadFmt);
+                }
+            }
+            let null = null != Null::Never && o.is_empty();
+            put(server, if null { None } else { Some(o) });
+        }
+        Kind::Special { set: Some(set), .. } => return set(server, c, o),
+        Kind::Special { set: None, .. } => return Err(BadFmt),
     }
     Ok(true)
 }
 
 // ------------------------- CONFIG GET implementation -------------------------
 
-/// Collects the CONFIG GET reply: one name/value pair per parameter whose
-/// name matches the pattern. Stands in for C's config_get_*_field macros.
-/// (no C twin)
-struct ConfigGet<'a> {
-    pattern: &'a [u8],
-    matches: i64,
-}
-
-impl ConfigGet<'_> {
-    /// C: config.c config_get_string_field() / the reply part of every
-    /// config_get_* macro.
-    fn field(&mut self, c: &mut Client, name: &str, value: &[u8]) {
-        if stringmatch(self.pattern, name.as_bytes(), true) {
-            add_reply_bulk(c, name.as_bytes());
-            add_reply_bulk(c, value);
-            self.matches += 1;
-        }
-    }
-
-    /// C: config.c config_get_string_field() (NULL is reported as "")
-    fn string(&mut self, c: &mut Client, name: &str, value: Option<&[u8]>) {
-        self.field(c, name, value.unwrap_or(b""));
-    }
-
-    /// C: config.c config_get_bool_field()
-    fn bool(&mut self, c: &mut Client, name: &str, value: bool) {
-        self.field(c, name, if value { &b"yes"[..] } else { &b"no"[..] });
-    }
-
-    /// C: config.c config_get_numerical_field()
-    fn num(&mut self, c: &mut Client, name: &str, value: i64) {
-        self.field(c, name, value.to_string().as_bytes());
-    }
-
-    /// C: config.c config_get_enum_field()
-    fn enumeration(
-        &mut self,
-        c: &mut Client,
-        name: &str,
-        value: i32,
-        ce: &[ConfigEnum],
-    ) {
-        self.field(
-            c,
-            name,
-            config_enum_get_name_or_unknown(ce, value).as_bytes(),
-        );
-    }
-}
-
 /// CONFIG GET <pattern>: a flat array of name, value pairs for every
-/// parameter matching the glob, in C's order, both the slave-* and the
-/// replica-* names of a parameter included.
+/// parameter matching the glob, in C's order (the table's), both the
+/// slave-* and the replica-* names of a parameter included.
 ///
 /// C: config.c configGetCommand()
 pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     let pattern = c.argv[2].clone();
     let replylen = add_deferred_multi_bulk_length(c);
-    let mut g = ConfigGet { pattern: &pattern, matches: 0 };
-    let s = &*server;
-
-    // String values
-    g.string(c, "dbfilename", Some(s.rdb_filename.as_bytes()));
-    g.string(c, "requirepass", s.requirepass.as_deref());
-    g.string(c, "masterauth", s.masterauth.as_deref());
-    g.string(
-        c,
-        "cluster-announce-ip",
-        s.cluster_announce_ip.as_ref().map(|v| v.as_bytes()),
-    );
-    g.string(c, "unixsocket", s.unixsocket.as_ref().map(|v| v.as_bytes()));
-    g.string(c, "logfile", Some(s.logfile.as_bytes()));
-    g.string(c, "pidfile", s.pidfile.as_ref().map(|v| v.as_bytes()));
-    g.string(
-        c,
-        "slave-announce-ip",
-        s.slave_announce_ip.as_ref().map(|v| v.as_bytes()),
-    );
-    g.string(
-        c,
-        "replica-announce-ip",
-        s.slave_announce_ip.as_ref().map(|v| v.as_bytes()),
-    );
-
-    // Numerical values
-    g.num(c, "maxmemory", s.maxmemory as i64);
-    g.num(c, "proto-max-bulk-len", s.proto_max_bulk_len);
-    g.num(c, "client-query-buffer-limit", s.client_max_querybuf_len as i64);
-    g.num(c, "maxmemory-samples", s.maxmemory_samples as i64);
-    g.num(c, "lfu-log-factor", s.lfu_log_factor as i64);
-    g.num(c, "lfu-decay-time", s.lfu_decay_time as i64);
-    g.num(c, "timeout", s.maxidletime);
-    g.num(
-        c,
-        "active-defrag-threshold-lower",
-        s.active_defrag_threshold_lower as i64,
-    );
-    g.num(
-        c,
-        "active-defrag-threshold-upper",
-        s.active_defrag_threshold_upper as i64,
-    );
-    g.num(c, "active-defrag-ignore-bytes", s.active_defrag_ignore_bytes as i64);
-    g.num(c, "active-defrag-cycle-min", s.active_defrag_cycle_min as i64);
-    g.num(c, "active-defrag-cycle-max", s.active_defrag_cycle_max as i64);
-    g.num(
-        c,
-        "active-defrag-max-scan-fields",
-        s.active_defrag_max_scan_fields as i64,
-    );
-    g.num(c, "auto-aof-rewrite-percentage", s.aof_rewrite_perc as i64);
-    g.num(c, "auto-aof-rewrite-min-size", s.aof_rewrite_min_size);
-    g.num(c, "hash-max-ziplist-entries", s.hash_max_ziplist_entries as i64);
-    g.num(c, "hash-max-ziplist-value", s.hash_max_ziplist_value as i64);
-    g.num(c, "stream-node-max-bytes", s.stream_node_max_bytes as i64);
-    g.num(c, "stream-node-max-entries", s.stream_node_max_entries);
-    g.num(c, "list-max-ziplist-size", s.list_max_ziplist_size as i64);
-    g.num(c, "list-compress-depth", s.list_compress_depth as i64);
-    g.num(c, "set-max-intset-entries", s.set_max_intset_entries as i64);
-    g.num(c, "zset-max-ziplist-entries", s.zset_max_ziplist_entries as i64);
-    g.num(c, "zset-max-ziplist-value", s.zset_max_ziplist_value as i64);
-    g.num(c, "hll-sparse-max-bytes", s.hll_sparse_max_bytes as i64);
-    g.num(c, "lua-time-limit", s.lua_time_limit);
-    g.num(c, "slowlog-log-slower-than", s.slowlog_log_slower_than);
-    g.num(c, "latency-monitor-threshold", s.latency_monitor_threshold);
-    g.num(c, "slowlog-max-len", s.slowlog_max_len as i64);
-    g.num(c, "port", s.port as i64);
-    g.num(c, "cluster-announce-port", s.cluster_announce_port as i64);
-    g.num(c, "cluster-announce-bus-port", s.cluster_announce_bus_port as i64);
-    g.num(c, "tcp-backlog", s.tcp_backlog as i64);
-    g.num(c, "databases", s.dbnum as i64);
-    g.num(c, "repl-ping-slave-period", s.repl_ping_slave_period as i64);
-    g.num(c, "repl-ping-replica-period", s.repl_ping_slave_period as i64);
-    g.num(c, "repl-timeout", s.repl_timeout as i64);
-    g.num(c, "repl-backlog-size", s.repl_backlog_size);
-    g.num(c, "repl-backlog-ttl", s.repl_backlog_time_limit);
-    g.num(c, "maxclients", s.maxclients as i64);
-    g.num(c, "watchdog-period", s.watchdog_period as i64);
-    g.num(c, "slave-priority", s.slave_priority as i64);
-    g.num(c, "replica-priority", s.slave_priority as i64);
-    g.num(c, "slave-announce-port", s.slave_announce_port as i64);
-    g.num(c, "replica-announce-port", s.slave_announce_port as i64);
-    g.num(c, "min-slaves-to-write", s.repl_min_slaves_to_write as i64);
-    g.num(c, "min-replicas-to-write", s.repl_min_slaves_to_write as i64);
-    g.num(c, "min-slaves-max-lag", s.repl_min_slaves_max_lag as i64);
-    g.num(c, "min-replicas-max-lag", s.repl_min_slaves_max_lag as i64);
-    g.num(c, "hz", s.config_hz as i64);
-    g.num(c, "cluster-node-timeout", s.cluster_node_timeout);
-    g.num(c, "cluster-migration-barrier", s.cluster_migration_barrier as i64);
-    g.num(
-        c,
-        "cluster-slave-validity-factor",
-        s.cluster_slave_validity_factor as i64,
-    );
-    g.num(
-        c,
-        "cluster-replica-validity-factor",
-        s.cluster_slave_validity_factor as i64,
-    );
-    g.num(c, "repl-diskless-sync-delay", s.repl_diskless_sync_delay as i64);
-    g.num(c, "tcp-keepalive", s.tcpkeepalive as i64);
-
-    // Bool (yes/no) values
-    g.bool(c, "cluster-require-full-coverage", s.cluster_require_full_coverage);
-    g.bool(c, "cluster-slave-no-failover", s.cluster_slave_no_failover);
-    g.bool(c, "cluster-replica-no-failover", s.cluster_slave_no_failover);
-    g.bool(c, "no-appendfsync-on-rewrite", s.aof_no_fsync_on_rewrite);
-    g.bool(c, "slave-serve-stale-data", s.repl_serve_stale_data);
-    g.bool(c, "replica-serve-stale-data", s.repl_serve_stale_data);
-    g.bool(c, "slave-read-only", s.repl_slave_ro);
-    g.bool(c, "replica-read-only", s.repl_slave_ro);
-    g.bool(c, "slave-ignore-maxmemory", s.repl_slave_ignore_maxmemory);
-    g.bool(c, "replica-ignore-maxmemory", s.repl_slave_ignore_maxmemory);
-    g.bool(c, "stop-writes-on-bgsave-error", s.stop_writes_on_bgsave_err);
-    g.bool(c, "daemonize", s.daemonize);
-    g.bool(c, "rdbcompression", s.rdb_compression);
-    g.bool(c, "rdbchecksum", s.rdb_checksum);
-    g.bool(c, "activerehashing", s.activerehashing);
-    g.bool(c, "activedefrag", s.active_defrag_enabled);
-    g.bool(c, "protected-mode", s.protected_mode);
-    g.bool(c, "repl-disable-tcp-nodelay", s.repl_disable_tcp_nodelay);
-    g.bool(c, "repl-diskless-sync", s.repl_diskless_sync);
-    g.bool(c, "aof-rewrite-incremental-fsync", s.aof_rewrite_incremental_fsync);
-    g.bool(c, "rdb-save-incremental-fsync", s.rdb_save_incremental_fsync);
-    g.bool(c, "aof-load-truncated", s.aof_load_truncated);
-    g.bool(c, "aof-use-rdb-preamble", s.aof_use_rdb_preamble);
-    g.bool(c, "lazyfree-lazy-eviction", s.lazyfree_lazy_eviction);
-    g.bool(c, "lazyfree-lazy-expire", s.lazyfree_lazy_expire);
-    g.bool(c, "lazyfree-lazy-server-del", s.lazyfree_lazy_server_del);
-    g.bool(c, "slave-lazy-flush", s.repl_slave_lazy_flush);
-    g.bool(c, "replica-lazy-flush", s.repl_slave_lazy_flush);
-    g.bool(c, "dynamic-hz", s.dynamic_hz);
-
-    // Enum values
-    g.enumeration(
-        c,
-        "maxmemory-policy",
-        s.maxmemory_policy,
-        MAXMEMORY_POLICY_ENUM,
-    );
-    g.enumeration(c, "loglevel", s.verbosity, LOGLEVEL_ENUM);
-    g.enumeration(c, "supervised", s.supervised_mode, SUPERVISED_MODE_ENUM);
-    g.enumeration(c, "appendfsync", s.aof_fsync, AOF_FSYNC_ENUM);
-    g.enumeration(
-        c,
-        "syslog-facility",
-        s.syslog_facility,
-        SYSLOG_FACILITY_ENUM,
-    );
-
-    // Everything we can't handle with macros follows.
-
-    g.field(
-        c,
-        "appendonly",
-        if s.aof_state == AOF_OFF { &b"no"[..] } else { &b"yes"[..] },
-    );
-    if stringmatch(&pattern, b"dir", true) {
-        use std::os::unix::ffi::OsStrExt;
-        let buf = std::env::current_dir()
-            .map(|p| p.as_os_str().as_bytes().to_vec())
-            .unwrap_or_default();
-        g.field(c, "dir", &buf);
+    let mut matches = 0;
+    for spec in CONFIG_TABLE {
+        let mut names = spec.names.iter().filter(|n| {
+            spec.get != Get::No && stringmatch(&pattern, n.as_bytes(), true)
+        });
+        let first = names.next();
+        let names =
+            first.into_iter().chain(names.filter(|_| spec.get == Get::Each));
+        for name in names {
+            add_reply_bulk(c, name.as_bytes());
+            add_reply_bulk(c, &config_get_value(server, spec));
+            matches += 1;
+        }
     }
-    if stringmatch(&pattern, b"save", true) {
-        let buf = s
-            .saveparams
-            .iter()
-            .map(|sp| format!("{} {}", sp.seconds, sp.changes))
-            .collect::<Vec<_>>()
-            .join(" ");
-        g.field(c, "save", buf.as_bytes());
+    set_deferred_multi_bulk_length(c, replylen, matches * 2);
+}
+
+/// One option's value as CONFIG GET shows it: C's config_get_*_field
+/// macros, one arm each.
+///
+/// C: config.c config_get_string_field()
+/// C: config.c config_get_bool_field()
+/// C: config.c config_get_numerical_field()
+/// C: config.c config_get_enum_field()
+fn config_get_value(s: &RedisServer, spec: &ConfigSpec) -> Vec<u8> {
+    match spec.kind {
+        Kind::Bool { get, .. } => {
+            (if get(s) { &b"yes"[..] } else { &b"no"[..] }).to_vec()
+        }
+        Kind::Num { get, fmt: NumFmt::Octal, .. } => {
+            format!("{:o}", get(s)).into_bytes()
+        }
+        Kind::Num { get, .. } => get(s).to_string().into_bytes(),
+        Kind::Enum { get, table, .. } => {
+            config_enum_get_name_or_unknown(table, get(s)).as_bytes().to_vec()
+        }
+        // (NULL is reported as "")
+        Kind::Str { get, .. } => get(s).unwrap_or(b"").to_vec(),
+        Kind::Special { get: Some(get), .. } => get(s),
+        Kind::Special { get: None, .. } => Vec::new(),
     }
-    if stringmatch(&pattern, b"client-output-buffer-limit", true) {
-        let buf = (0..CLIENT_TYPE_OBUF_COUNT)
-            .map(|j| {
-                format!(
-                    "{} {} {} {}",
-                    get_client_type_name(j).unwrap_or(""),
-                    s.client_obuf_limits[j].hard_limit_bytes,
-                    s.client_obuf_limits[j].soft_limit_bytes,
-                    s.client_obuf_limits[j].soft_limit_seconds
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
-        g.field(c, "client-output-buffer-limit", buf.as_bytes());
-    }
-    g.field(c, "unixsocketperm", format!("{:o}", s.unixsocketperm).as_bytes());
-    if stringmatch(&pattern, b"slaveof", true)
-        || stringmatch(&pattern, b"replicaof", true)
-    {
-        // One entry only, under the first name the pattern matches.
-        let optname = if stringmatch(&pattern, b"slaveof", true) {
-            "slaveof"
-        } else {
-            "replicaof"
-        };
-        let buf = match &s.masterhost {
-            Some(host) => format!("{} {}", host, s.masterport),
-            None => String::new(),
-        };
-        add_reply_bulk(c, optname.as_bytes());
-        add_reply_bulk(c, buf.as_bytes());
-        g.matches += 1;
-    }
-    g.field(
-        c,
-        "notify-keyspace-events",
-        keyspace_events_flags_to_string(s.notify_keyspace_events).as_bytes(),
-    );
-    g.field(c, "bind", s.bindaddr.join(" ").as_bytes());
-    set_deferred_multi_bulk_length(c, replylen, g.matches * 2);
 }
 
 // ----------------------- CONFIG REWRITE implementation -----------------------
@@ -2085,21 +2301,6 @@ fn rewrite_config_enum_option(
     rewrite_config_rewrite_line(state, option, line.into_bytes(), force);
 }
 
-/// Rewrite the syslog-facility option.
-///
-/// C: config.c rewriteConfigSyslogfacilityOption()
-fn rewrite_config_syslogfacility_option(
-    server: &RedisServer,
-    state: &mut RewriteConfigState,
-) {
-    let value = server.syslog_facility;
-    let force = value != libc::LOG_LOCAL0;
-    let option = "syslog-facility";
-    let name = config_enum_get_name_or_unknown(SYSLOG_FACILITY_ENUM, value);
-    let line = format!("{} {}", option, name);
-    rewrite_config_rewrite_line(state, option, line.into_bytes(), force);
-}
-
 /// Rewrite the save option.
 ///
 /// C: config.c rewriteConfigSaveOption()
@@ -2346,589 +2547,62 @@ fn rewrite_config_overwrite_file(
 pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
     // Step 1: read the old config into our rewrite state.
     let mut state = rewrite_config_read_old_file(path)?;
-    let st = &mut state;
-    let s = server;
 
     // Step 2: rewrite every single option, replacing or appending it inside
-    // the rewrite state.
-    let bytes = |v: &Option<String>| v.as_ref().map(|v| v.as_bytes().to_vec());
-
-    rewrite_config_yes_no_option(st, "daemonize", s.daemonize, false);
-    rewrite_config_string_option(
-        st,
-        "pidfile",
-        bytes(&s.pidfile).as_deref(),
-        Some(CONFIG_DEFAULT_PID_FILE),
-    );
-    rewrite_config_numerical_option(
-        st,
-        "port",
-        s.port as i64,
-        CONFIG_DEFAULT_SERVER_PORT as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "cluster-announce-port",
-        s.cluster_announce_port as i64,
-        CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "cluster-announce-bus-port",
-        s.cluster_announce_bus_port as i64,
-        CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "tcp-backlog",
-        s.tcp_backlog as i64,
-        CONFIG_DEFAULT_TCP_BACKLOG as i64,
-    );
-    rewrite_config_bind_option(s, st);
-    rewrite_config_string_option(
-        st,
-        "unixsocket",
-        bytes(&s.unixsocket).as_deref(),
-        None,
-    );
-    rewrite_config_octal_option(
-        st,
-        "unixsocketperm",
-        s.unixsocketperm,
-        CONFIG_DEFAULT_UNIX_SOCKET_PERM,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "timeout",
-        s.maxidletime,
-        CONFIG_DEFAULT_CLIENT_TIMEOUT,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "tcp-keepalive",
-        s.tcpkeepalive as i64,
-        CONFIG_DEFAULT_TCP_KEEPALIVE as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "replica-announce-port",
-        s.slave_announce_port as i64,
-        CONFIG_DEFAULT_SLAVE_ANNOUNCE_PORT as i64,
-    );
-    rewrite_config_enum_option(
-        st,
-        "loglevel",
-        s.verbosity,
-        LOGLEVEL_ENUM,
-        CONFIG_DEFAULT_VERBOSITY,
-    );
-    rewrite_config_string_option(
-        st,
-        "logfile",
-        Some(s.logfile.as_bytes()),
-        Some(CONFIG_DEFAULT_LOGFILE),
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "syslog-enabled",
-        s.syslog_enabled,
-        CONFIG_DEFAULT_SYSLOG_ENABLED,
-    );
-    rewrite_config_string_option(
-        st,
-        "syslog-ident",
-        Some(s.syslog_ident.as_bytes()),
-        Some(CONFIG_DEFAULT_SYSLOG_IDENT),
-    );
-    rewrite_config_string_option(
-        st,
-        "ignore-warnings",
-        bytes(&s.ignore_warnings).as_deref(),
-        Some(CONFIG_DEFAULT_IGNORE_WARNINGS),
-    );
-    rewrite_config_syslogfacility_option(s, st);
-    rewrite_config_save_option(s, st);
-    rewrite_config_numerical_option(
-        st,
-        "databases",
-        s.dbnum as i64,
-        CONFIG_DEFAULT_DBNUM as i64,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "stop-writes-on-bgsave-error",
-        s.stop_writes_on_bgsave_err,
-        CONFIG_DEFAULT_STOP_WRITES_ON_BGSAVE_ERROR,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "rdbcompression",
-        s.rdb_compression,
-        CONFIG_DEFAULT_RDB_COMPRESSION,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "rdbchecksum",
-        s.rdb_checksum,
-        CONFIG_DEFAULT_RDB_CHECKSUM,
-    );
-    rewrite_config_string_option(
-        st,
-        "dbfilename",
-        Some(s.rdb_filename.as_bytes()),
-        Some(CONFIG_DEFAULT_RDB_FILENAME),
-    );
-    rewrite_config_dir_option(st);
-    rewrite_config_slaveof_option(s, st, "replicaof");
-    rewrite_config_string_option(
-        st,
-        "replica-announce-ip",
-        bytes(&s.slave_announce_ip).as_deref(),
-        None,
-    );
-    rewrite_config_string_option(
-        st,
-        "masterauth",
-        s.masterauth.as_deref(),
-        None,
-    );
-    rewrite_config_string_option(
-        st,
-        "cluster-announce-ip",
-        bytes(&s.cluster_announce_ip).as_deref(),
-        None,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "replica-serve-stale-data",
-        s.repl_serve_stale_data,
-        CONFIG_DEFAULT_SLAVE_SERVE_STALE_DATA,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "replica-read-only",
-        s.repl_slave_ro,
-        CONFIG_DEFAULT_SLAVE_READ_ONLY,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "replica-ignore-maxmemory",
-        s.repl_slave_ignore_maxmemory,
-        CONFIG_DEFAULT_SLAVE_IGNORE_MAXMEMORY,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "repl-ping-replica-period",
-        s.repl_ping_slave_period as i64,
-        CONFIG_DEFAULT_REPL_PING_SLAVE_PERIOD as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "repl-timeout",
-        s.repl_timeout as i64,
-        CONFIG_DEFAULT_REPL_TIMEOUT as i64,
-    );
-    rewrite_config_bytes_option(
-        st,
-        "repl-backlog-size",
-        s.repl_backlog_size,
-        CONFIG_DEFAULT_REPL_BACKLOG_SIZE,
-    );
-    rewrite_config_bytes_option(
-        st,
-        "repl-backlog-ttl",
-        s.repl_backlog_time_limit,
-        CONFIG_DEFAULT_REPL_BACKLOG_TIME_LIMIT,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "repl-disable-tcp-nodelay",
-        s.repl_disable_tcp_nodelay,
-        CONFIG_DEFAULT_REPL_DISABLE_TCP_NODELAY,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "repl-diskless-sync",
-        s.repl_diskless_sync,
-        CONFIG_DEFAULT_REPL_DISKLESS_SYNC,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "repl-diskless-sync-delay",
-        s.repl_diskless_sync_delay as i64,
-        CONFIG_DEFAULT_REPL_DISKLESS_SYNC_DELAY as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "replica-priority",
-        s.slave_priority as i64,
-        CONFIG_DEFAULT_SLAVE_PRIORITY as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "min-replicas-to-write",
-        s.repl_min_slaves_to_write as i64,
-        CONFIG_DEFAULT_MIN_SLAVES_TO_WRITE as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "min-replicas-max-lag",
-        s.repl_min_slaves_max_lag as i64,
-        CONFIG_DEFAULT_MIN_SLAVES_MAX_LAG as i64,
-    );
-    rewrite_config_string_option(
-        st,
-        "requirepass",
-        s.requirepass.as_deref(),
-        None,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "maxclients",
-        s.maxclients as i64,
-        CONFIG_DEFAULT_MAX_CLIENTS as i64,
-    );
-    rewrite_config_bytes_option(
-        st,
-        "maxmemory",
-        s.maxmemory as i64,
-        CONFIG_DEFAULT_MAXMEMORY as i64,
-    );
-    rewrite_config_bytes_option(
-        st,
-        "proto-max-bulk-len",
-        s.proto_max_bulk_len,
-        CONFIG_DEFAULT_PROTO_MAX_BULK_LEN,
-    );
-    rewrite_config_bytes_option(
-        st,
-        "client-query-buffer-limit",
-        s.client_max_querybuf_len as i64,
-        PROTO_MAX_QUERYBUF_LEN as i64,
-    );
-    rewrite_config_enum_option(
-        st,
-        "maxmemory-policy",
-        s.maxmemory_policy,
-        MAXMEMORY_POLICY_ENUM,
-        CONFIG_DEFAULT_MAXMEMORY_POLICY,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "maxmemory-samples",
-        s.maxmemory_samples as i64,
-        CONFIG_DEFAULT_MAXMEMORY_SAMPLES as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "lfu-log-factor",
-        s.lfu_log_factor as i64,
-        CONFIG_DEFAULT_LFU_LOG_FACTOR as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "lfu-decay-time",
-        s.lfu_decay_time as i64,
-        CONFIG_DEFAULT_LFU_DECAY_TIME as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "active-defrag-threshold-lower",
-        s.active_defrag_threshold_lower as i64,
-        CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "active-defrag-threshold-upper",
-        s.active_defrag_threshold_upper as i64,
-        CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER as i64,
-    );
-    rewrite_config_bytes_option(
-        st,
-        "active-defrag-ignore-bytes",
-        s.active_defrag_ignore_bytes as i64,
-        CONFIG_DEFAULT_DEFRAG_IGNORE_BYTES as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "active-defrag-cycle-min",
-        s.active_defrag_cycle_min as i64,
-        CONFIG_DEFAULT_DEFRAG_CYCLE_MIN as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "active-defrag-cycle-max",
-        s.active_defrag_cycle_max as i64,
-        CONFIG_DEFAULT_DEFRAG_CYCLE_MAX as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "active-defrag-max-scan-fields",
-        s.active_defrag_max_scan_fields as i64,
-        CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS as i64,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "appendonly",
-        s.aof_state != AOF_OFF,
-        false,
-    );
-    rewrite_config_string_option(
-        st,
-        "appendfilename",
-        Some(s.aof_filename.as_bytes()),
-        Some(CONFIG_DEFAULT_AOF_FILENAME),
-    );
-    rewrite_config_enum_option(
-        st,
-        "appendfsync",
-        s.aof_fsync,
-        AOF_FSYNC_ENUM,
-        CONFIG_DEFAULT_AOF_FSYNC,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "no-appendfsync-on-rewrite",
-        s.aof_no_fsync_on_rewrite,
-        CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "auto-aof-rewrite-percentage",
-        s.aof_rewrite_perc as i64,
-        AOF_REWRITE_PERC as i64,
-    );
-    rewrite_config_bytes_option(
-        st,
-        "auto-aof-rewrite-min-size",
-        s.aof_rewrite_min_size,
-        AOF_REWRITE_MIN_SIZE,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "lua-time-limit",
-        s.lua_time_limit,
-        LUA_SCRIPT_TIME_LIMIT,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "cluster-enabled",
-        s.cluster_enabled,
-        false,
-    );
-    rewrite_config_string_option(
-        st,
-        "cluster-config-file",
-        Some(s.cluster_configfile.as_bytes()),
-        Some(CONFIG_DEFAULT_CLUSTER_CONFIG_FILE),
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "cluster-require-full-coverage",
-        s.cluster_require_full_coverage,
-        CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "cluster-replica-no-failover",
-        s.cluster_slave_no_failover,
-        CLUSTER_DEFAULT_SLAVE_NO_FAILOVER,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "cluster-node-timeout",
-        s.cluster_node_timeout,
-        CLUSTER_DEFAULT_NODE_TIMEOUT,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "cluster-migration-barrier",
-        s.cluster_migration_barrier as i64,
-        CLUSTER_DEFAULT_MIGRATION_BARRIER as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "cluster-replica-validity-factor",
-        s.cluster_slave_validity_factor as i64,
-        CLUSTER_DEFAULT_SLAVE_VALIDITY as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "slowlog-log-slower-than",
-        s.slowlog_log_slower_than,
-        CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "latency-monitor-threshold",
-        s.latency_monitor_threshold,
-        CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "slowlog-max-len",
-        s.slowlog_max_len as i64,
-        CONFIG_DEFAULT_SLOWLOG_MAX_LEN as i64,
-    );
-    rewrite_config_notifykeyspaceevents_option(s, st);
-    rewrite_config_numerical_option(
-        st,
-        "hash-max-ziplist-entries",
-        s.hash_max_ziplist_entries as i64,
-        OBJ_HASH_MAX_ZIPLIST_ENTRIES as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "hash-max-ziplist-value",
-        s.hash_max_ziplist_value as i64,
-        OBJ_HASH_MAX_ZIPLIST_VALUE as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "stream-node-max-bytes",
-        s.stream_node_max_bytes as i64,
-        OBJ_STREAM_NODE_MAX_BYTES as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "stream-node-max-entries",
-        s.stream_node_max_entries,
-        OBJ_STREAM_NODE_MAX_ENTRIES,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "list-max-ziplist-size",
-        s.list_max_ziplist_size as i64,
-        OBJ_LIST_MAX_ZIPLIST_SIZE as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "list-compress-depth",
-        s.list_compress_depth as i64,
-        OBJ_LIST_COMPRESS_DEPTH as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "set-max-intset-entries",
-        s.set_max_intset_entries as i64,
-        OBJ_SET_MAX_INTSET_ENTRIES as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "zset-max-ziplist-entries",
-        s.zset_max_ziplist_entries as i64,
-        OBJ_ZSET_MAX_ZIPLIST_ENTRIES as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "zset-max-ziplist-value",
-        s.zset_max_ziplist_value as i64,
-        OBJ_ZSET_MAX_ZIPLIST_VALUE as i64,
-    );
-    rewrite_config_numerical_option(
-        st,
-        "hll-sparse-max-bytes",
-        s.hll_sparse_max_bytes as i64,
-        CONFIG_DEFAULT_HLL_SPARSE_MAX_BYTES as i64,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "activerehashing",
-        s.activerehashing,
-        CONFIG_DEFAULT_ACTIVE_REHASHING,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "activedefrag",
-        s.active_defrag_enabled,
-        CONFIG_DEFAULT_ACTIVE_DEFRAG,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "protected-mode",
-        s.protected_mode,
-        CONFIG_DEFAULT_PROTECTED_MODE,
-    );
-    rewrite_config_clientoutputbufferlimit_option(s, st);
-    rewrite_config_numerical_option(
-        st,
-        "hz",
-        s.config_hz as i64,
-        CONFIG_DEFAULT_HZ as i64,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "aof-rewrite-incremental-fsync",
-        s.aof_rewrite_incremental_fsync,
-        CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "rdb-save-incremental-fsync",
-        s.rdb_save_incremental_fsync,
-        CONFIG_DEFAULT_RDB_SAVE_INCREMENTAL_FSYNC,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "aof-load-truncated",
-        s.aof_load_truncated,
-        CONFIG_DEFAULT_AOF_LOAD_TRUNCATED,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "aof-use-rdb-preamble",
-        s.aof_use_rdb_preamble,
-        CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE,
-    );
-    rewrite_config_enum_option(
-        st,
-        "supervised",
-        s.supervised_mode,
-        SUPERVISED_MODE_ENUM,
-        SUPERVISED_NONE,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "lazyfree-lazy-eviction",
-        s.lazyfree_lazy_eviction,
-        CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "lazyfree-lazy-expire",
-        s.lazyfree_lazy_expire,
-        CONFIG_DEFAULT_LAZYFREE_LAZY_EXPIRE,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "lazyfree-lazy-server-del",
-        s.lazyfree_lazy_server_del,
-        CONFIG_DEFAULT_LAZYFREE_LAZY_SERVER_DEL,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "replica-lazy-flush",
-        s.repl_slave_lazy_flush,
-        CONFIG_DEFAULT_SLAVE_LAZY_FLUSH,
-    );
-    rewrite_config_yes_no_option(
-        st,
-        "dynamic-hz",
-        s.dynamic_hz,
-        CONFIG_DEFAULT_DYNAMIC_HZ,
-    );
+    // the rewrite state, in rewriteConfig()'s order.
+    for name in REWRITE_ORDER {
+        if let Some(spec) = lookup_config(name.as_bytes()) {
+            rewrite_config_option(server, &mut state, spec);
+        }
+    }
 
     // Rewrite Sentinel config if in Sentinel mode: never here.
 
     // Step 3: remove all the orphaned lines in the old file, that is, lines
     // that were used by a config option and are no longer used, like in
     // case of multiple "save" options or duplicated options.
-    rewrite_config_remove_orphaned(s, st);
+    rewrite_config_remove_orphaned(server, &mut state);
 
     // Step 4: generate a new configuration file from the modified state
     // and write it into the original file.
-    let newcontent = rewrite_config_get_content_from_state(st);
+    let newcontent = rewrite_config_get_content_from_state(&state);
     rewrite_config_overwrite_file(path, &newcontent)
+}
+
+/// Rewrites one option with the rewriteConfig*Option helper of its kind
+/// and its default: one step of rewriteConfig(). It also stands in for
+/// C's syslog-facility helper, which does what rewriteConfigEnumOption
+/// does.
+///
+/// C: config.c rewriteConfigSyslogfacilityOption()
+fn rewrite_config_option(
+    s: &RedisServer,
+    st: &mut RewriteConfigState,
+    spec: &ConfigSpec,
+) {
+    let name = spec.rewrite_name();
+    match spec.kind {
+        Kind::Bool { get, default, .. } => {
+            rewrite_config_yes_no_option(st, name, get(s), default)
+        }
+        Kind::Num { get, fmt: NumFmt::Num, default, .. } => {
+            rewrite_config_numerical_option(st, name, get(s), default)
+        }
+        Kind::Num { get, fmt: NumFmt::Bytes, default, .. } => {
+            rewrite_config_bytes_option(st, name, get(s), default)
+        }
+        Kind::Num { get, fmt: NumFmt::Octal, default, .. } => {
+            rewrite_config_octal_option(st, name, get(s) as u32, default as u32)
+        }
+        Kind::Enum { get, table, default, .. } => {
+            rewrite_config_enum_option(st, name, get(s), table, default)
+        }
+        Kind::Str { get, default, .. } => {
+            rewrite_config_string_option(st, name, get(s), default)
+        }
+        Kind::Special { rewrite: Some(rewrite), .. } => rewrite(s, st),
+        Kind::Special { rewrite: None, .. } => {}
+    }
 }
 
 // ------------------------- CONFIG command entry point -------------------------
@@ -3428,7 +3102,7 @@ pub fn redis_as_ascii_art(server: &RedisServer) {
     // Show the ASCII logo if: log file is stdout AND stdout is a tty AND
     // syslog logging is disabled. Also show logo if the user forced us to
     // do so via redis.conf.
-    let show_logo = (!server.syslog_enabled
+    let show_logo = (!server.unported.syslog_enabled
         && server.logfile.is_empty()
         && io::stdout().is_terminal())
         || server.always_show_logo;
@@ -3658,6 +3332,110 @@ pub fn module_load_from_queue(server: &RedisServer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_table_names_are_unique_and_lower_case() {
+        let mut seen = HashSet::new();
+        for spec in CONFIG_TABLE {
+            for name in spec.names {
+                assert!(seen.insert(*name), "{name} twice");
+                assert_eq!(*name, name.to_ascii_lowercase());
+            }
+        }
+    }
+
+    #[test]
+    fn rewrite_config_order_names_every_rewritten_option_once() {
+        let mut seen = HashSet::new();
+        for name in REWRITE_ORDER {
+            let spec = lookup_config(name.as_bytes())
+                .unwrap_or_else(|| panic!("{name} not in the table"));
+            assert_eq!(spec.rewrite_name(), *name);
+            assert!(seen.insert(*name), "{name} twice");
+        }
+        // What rewriteConfig() leaves alone.
+        let skipped: Vec<&str> = CONFIG_TABLE
+            .iter()
+            .map(|spec| spec.rewrite_name())
+            .filter(|name| !seen.contains(name))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                "watchdog-period",
+                "always-show-logo",
+                "include",
+                "rename-command",
+                "lua-replicate-commands",
+                "list-max-ziplist-value",
+                "loadmodule",
+                "sentinel",
+            ]
+        );
+    }
+
+    #[test]
+    fn config_table_defaults_are_what_init_server_config_sets() {
+        let server = init_server_config();
+        let mut differ = Vec::new();
+        for spec in CONFIG_TABLE {
+            let same = match spec.kind {
+                Kind::Bool { get, default, .. } => get(&server) == default,
+                Kind::Num { get, default, .. } => get(&server) == default,
+                Kind::Enum { get, default, .. } => get(&server) == default,
+                Kind::Str { get, default, .. } => {
+                    get(&server) == default.map(str::as_bytes)
+                }
+                Kind::Special { .. } => true,
+            };
+            if !same {
+                differ.push(spec.names[0]);
+            }
+        }
+        // As in C: rewriteConfig passes "/var/run/redis.pid" as pidfile's
+        // default, but initServerConfig leaves it NULL.
+        assert_eq!(differ, ["pidfile"]);
+    }
+
+    #[test]
+    fn config_set_knows_what_configsetcommand_knows() {
+        let immutable: Vec<&str> = CONFIG_TABLE
+            .iter()
+            .filter(|spec| !spec.settable())
+            .map(|spec| spec.names[0])
+            .collect();
+        assert_eq!(
+            immutable,
+            [
+                "unixsocket",
+                "logfile",
+                "pidfile",
+                "syslog-ident",
+                "ignore-warnings",
+                "appendfilename",
+                "cluster-config-file",
+                "port",
+                "tcp-backlog",
+                "databases",
+                "daemonize",
+                "rdbchecksum",
+                "always-show-logo",
+                "syslog-enabled",
+                "cluster-enabled",
+                "supervised",
+                "syslog-facility",
+                "unixsocketperm",
+                "slaveof",
+                "bind",
+                "include",
+                "rename-command",
+                "lua-replicate-commands",
+                "list-max-ziplist-entries",
+                "loadmodule",
+                "sentinel",
+            ]
+        );
+    }
 
     #[test]
     fn memtoll_units_and_errors() {

@@ -496,6 +496,99 @@ pub const CLIENT_BUFFER_LIMITS_DEFAULTS: [ClientBufferLimitsConfig;
     },
 ];
 
+/// The configuration of subsystems this port does not have yet: AOF,
+/// eviction, lazy free, active defragmentation, cluster, scripting, the
+/// slow log and latency monitor, syslog, HyperLogLog and streams. Each
+/// field is accepted by redis.conf and CONFIG SET with 5.0.14's checks
+/// and reported by CONFIG GET and CONFIG REWRITE like 5.0.14, but nothing
+/// acts on it yet. The fields keep their names in C's `struct
+/// redisServer`; when a subsystem is ported, its fields move back into
+/// `RedisServer`.
+pub struct UnportedConfig {
+    // AOF (aof.c)
+    /// Kind of fsync() policy
+    pub aof_fsync: i32,
+    /// Name of the AOF file
+    pub aof_filename: String,
+    /// Don't fsync if a rewrite is in prog.
+    pub aof_no_fsync_on_rewrite: bool,
+    /// Rewrite AOF if % growth is > M and...
+    pub aof_rewrite_perc: i32,
+    /// the AOF file is at least N bytes.
+    pub aof_rewrite_min_size: i64,
+    /// fsync incrementally while aof rewriting?
+    pub aof_rewrite_incremental_fsync: bool,
+    /// Don't stop on unexpected AOF EOF.
+    pub aof_load_truncated: bool,
+    /// Use RDB preamble on AOF rewrites.
+    pub aof_use_rdb_preamble: bool,
+    // Eviction (evict.c)
+    /// Precision of random sampling
+    pub maxmemory_samples: i32,
+    /// LFU logarithmic counter factor.
+    pub lfu_log_factor: i32,
+    // Lazy free (lazyfree.c)
+    pub lazyfree_lazy_eviction: bool,
+    pub lazyfree_lazy_server_del: bool,
+    // Active defragmentation (defrag.c)
+    pub active_defrag_enabled: bool,
+    /// Minimum amount of fragmentation waste to start active defrag
+    pub active_defrag_ignore_bytes: usize,
+    /// Minimum percentage of fragmentation to start active defrag
+    pub active_defrag_threshold_lower: i32,
+    /// Maximum percentage of fragmentation at which we use maximum effort
+    pub active_defrag_threshold_upper: i32,
+    /// Minimal effort for defrag in CPU percentage
+    pub active_defrag_cycle_min: i32,
+    /// Maximal effort for defrag in CPU percentage
+    pub active_defrag_cycle_max: i32,
+    /// Maximum number of fields of set/hash/zset/list to process from
+    /// within the main dict scan
+    pub active_defrag_max_scan_fields: u64,
+    // Cluster (cluster.c)
+    /// Cluster node timeout.
+    pub cluster_node_timeout: i64,
+    /// Cluster auto-generated config file name.
+    pub cluster_configfile: String,
+    /// Minimum slaves for migration.
+    pub cluster_migration_barrier: i32,
+    /// Slave max data age for failover.
+    pub cluster_slave_validity_factor: i32,
+    /// If true, put the cluster down if there is at least an uncovered slot.
+    pub cluster_require_full_coverage: bool,
+    /// Prevent slave from starting a failover if the master is in failure
+    /// state.
+    pub cluster_slave_no_failover: bool,
+    /// IP address to announce on cluster bus.
+    pub cluster_announce_ip: Option<String>,
+    /// base port to announce on cluster bus.
+    pub cluster_announce_port: i32,
+    /// bus port to announce on cluster bus.
+    pub cluster_announce_bus_port: i32,
+    // Scripting (scripting.c)
+    /// Script timeout in milliseconds
+    pub lua_time_limit: i64,
+    /// Default replication type.
+    pub lua_always_replicate_commands: bool,
+    // Slow log (slowlog.c) and latency monitor (latency.c)
+    /// SLOWLOG time limit (to get logged)
+    pub slowlog_log_slower_than: i64,
+    /// SLOWLOG max number of items logged
+    pub slowlog_max_len: u64,
+    /// Latency monitor threshold in milliseconds.
+    pub latency_monitor_threshold: i64,
+    // Syslog (serverLogRaw's syslog() call)
+    /// Is syslog enabled?
+    pub syslog_enabled: bool,
+    pub syslog_ident: String,
+    /// Syslog facility
+    pub syslog_facility: i32,
+    // HyperLogLog (hyperloglog.c) and streams (t_stream.c)
+    pub hll_sparse_max_bytes: usize,
+    pub stream_node_max_bytes: usize,
+    pub stream_node_max_entries: i64,
+}
+
 /// C: struct redisServer. Grouped as in server.h.
 pub struct RedisServer {
     // General
@@ -630,7 +723,6 @@ pub struct RedisServer {
     pub tcpkeepalive: i32,
     /// Can be disabled for testing purposes.
     pub active_expire_enabled: bool,
-    pub active_defrag_enabled: bool,
     /// Limit for client query buffer length
     pub client_max_querybuf_len: usize,
     /// Total number of configured DBs
@@ -687,9 +779,6 @@ pub struct RedisServer {
     // Logging
     /// Path of log file
     pub logfile: String,
-    /// Is syslog enabled?
-    pub syslog_enabled: bool,
-    pub syslog_ident: String,
     pub pidfile: Option<String>,
     /// Working directory, as configured (we chdir into it).
     pub dir: String,
@@ -835,9 +924,6 @@ pub struct RedisServer {
     pub set_max_intset_entries: usize,
     pub zset_max_ziplist_entries: usize,
     pub zset_max_ziplist_value: usize,
-    pub hll_sparse_max_bytes: usize,
-    pub stream_node_max_bytes: usize,
-    pub stream_node_max_entries: i64,
     // List parameters
     pub list_max_ziplist_size: i32,
     pub list_compress_depth: i32,
@@ -845,9 +931,7 @@ pub struct RedisServer {
     pub requirepass: Option<Vec<u8>>,
     /// Do we spend 1 ms every 100 ms rehashing the main dicts?
     pub activerehashing: bool,
-    pub lazyfree_lazy_eviction: bool,
     pub lazyfree_lazy_expire: bool,
-    pub lazyfree_lazy_server_del: bool,
     // Pubsub
     /// Map channels to list of subscribed clients
     pub pubsub_channels: HashMap<Vec<u8>, Vec<ClientId>>,
@@ -889,82 +973,15 @@ pub struct RedisServer {
     /// REWRITE to keep its layout. (filled by config.rs)
     pub config_lines: Vec<String>,
     // Configuration read and written back by config.rs (CONFIG GET/SET/
-    // REWRITE). Several belong to subsystems not ported yet (AOF, cluster,
-    // scripting, slowlog, latency monitor, active defrag, syslog): they
-    // are stored with C's defaults and checks so the configuration
-    // round-trips, and config.rs marks where behaviour differs.
+    // REWRITE). That of subsystems not ported yet is in `unported`.
     /// See SUPERVISED_*
     pub supervised_mode: i32,
-    /// Syslog facility
-    pub syslog_facility: i32,
     /// Config: warnings that should be ignored.
     pub ignore_warnings: Option<String>,
-    /// Precision of random sampling
-    pub maxmemory_samples: i32,
-    /// LFU logarithmic counter factor.
-    pub lfu_log_factor: i32,
     /// AOF_(ON|OFF|WAIT_REWRITE)
     pub aof_state: i32,
-    /// Kind of fsync() policy
-    pub aof_fsync: i32,
-    /// Name of the AOF file
-    pub aof_filename: String,
-    /// Don't fsync if a rewrite is in prog.
-    pub aof_no_fsync_on_rewrite: bool,
-    /// Rewrite AOF if % growth is > M and...
-    pub aof_rewrite_perc: i32,
-    /// the AOF file is at least N bytes.
-    pub aof_rewrite_min_size: i64,
-    /// fsync incrementally while aof rewriting?
-    pub aof_rewrite_incremental_fsync: bool,
-    /// Don't stop on unexpected AOF EOF.
-    pub aof_load_truncated: bool,
-    /// Use RDB preamble on AOF rewrites.
-    pub aof_use_rdb_preamble: bool,
-    /// Minimum amount of fragmentation waste to start active defrag
-    pub active_defrag_ignore_bytes: usize,
-    /// Minimum percentage of fragmentation to start active defrag
-    pub active_defrag_threshold_lower: i32,
-    /// Maximum percentage of fragmentation at which we use maximum effort
-    pub active_defrag_threshold_upper: i32,
-    /// Minimal effort for defrag in CPU percentage
-    pub active_defrag_cycle_min: i32,
-    /// Maximal effort for defrag in CPU percentage
-    pub active_defrag_cycle_max: i32,
-    /// Maximum number of fields of set/hash/zset/list to process from
-    /// within the main dict scan
-    pub active_defrag_max_scan_fields: u64,
     /// Is cluster enabled? (never: cluster.c is not ported)
     pub cluster_enabled: bool,
-    /// Cluster node timeout.
-    pub cluster_node_timeout: i64,
-    /// Cluster auto-generated config file name.
-    pub cluster_configfile: String,
-    /// Minimum slaves for migration.
-    pub cluster_migration_barrier: i32,
-    /// Slave max data age for failover.
-    pub cluster_slave_validity_factor: i32,
-    /// If true, put the cluster down if there is at least an uncovered slot.
-    pub cluster_require_full_coverage: bool,
-    /// Prevent slave from starting a failover if the master is in failure
-    /// state.
-    pub cluster_slave_no_failover: bool,
-    /// IP address to announce on cluster bus.
-    pub cluster_announce_ip: Option<String>,
-    /// base port to announce on cluster bus.
-    pub cluster_announce_port: i32,
-    /// bus port to announce on cluster bus.
-    pub cluster_announce_bus_port: i32,
-    /// Script timeout in milliseconds
-    pub lua_time_limit: i64,
-    /// Default replication type.
-    pub lua_always_replicate_commands: bool,
-    /// SLOWLOG time limit (to get logged)
-    pub slowlog_log_slower_than: i64,
-    /// SLOWLOG max number of items logged
-    pub slowlog_max_len: u64,
-    /// Latency monitor threshold in milliseconds.
-    pub latency_monitor_threshold: i64,
     /// Software watchdog period in ms. 0 = off
     pub watchdog_period: i32,
     /// List of modules to load at startup (their paths).
@@ -973,6 +990,8 @@ pub struct RedisServer {
     /// so that it logs at most once a minute. (C: the function's static
     /// `logged_time`)
     pub security_warning_logged_time: i64,
+    /// Accepted, reported, not acted on: see `UnportedConfig`.
+    pub unported: UnportedConfig,
 }
 
 /// Instantaneous metric samples. C: the inst_metric array in redisServer.
@@ -1669,7 +1688,6 @@ pub fn init_server_config() -> RedisServer {
         maxidletime: CONFIG_DEFAULT_CLIENT_TIMEOUT,
         tcpkeepalive: CONFIG_DEFAULT_TCP_KEEPALIVE,
         active_expire_enabled: true,
-        active_defrag_enabled: false,
         client_max_querybuf_len: PROTO_MAX_QUERYBUF_LEN,
         dbnum: CONFIG_DEFAULT_DBNUM,
         supervised: false,
@@ -1701,8 +1719,6 @@ pub fn init_server_config() -> RedisServer {
         child_info_data: Default::default(),
         also_propagate: Vec::new(),
         logfile: String::new(),
-        syslog_enabled: false,
-        syslog_ident: "redis".into(),
         pidfile: None,
         dir: String::new(),
         replid: get_random_hex_chars(),
@@ -1773,16 +1789,11 @@ pub fn init_server_config() -> RedisServer {
         set_max_intset_entries: 512,
         zset_max_ziplist_entries: 128,
         zset_max_ziplist_value: 64,
-        hll_sparse_max_bytes: 3000,
-        stream_node_max_bytes: 4096,
-        stream_node_max_entries: 100,
         list_max_ziplist_size: -2,
         list_compress_depth: 0,
         requirepass: None,
         activerehashing: true,
-        lazyfree_lazy_eviction: false,
         lazyfree_lazy_expire: false,
-        lazyfree_lazy_server_del: false,
         pubsub_channels: HashMap::new(),
         pubsub_patterns: Vec::new(),
         notify_keyspace_events: 0,
@@ -1802,61 +1813,84 @@ pub fn init_server_config() -> RedisServer {
         config_rewrite_pending: false,
         config_lines: Vec::new(),
         supervised_mode: crate::config::SUPERVISED_NONE,
-        syslog_facility: libc::LOG_LOCAL0,
         ignore_warnings: Some(
             crate::config::CONFIG_DEFAULT_IGNORE_WARNINGS.to_string(),
         ),
-        maxmemory_samples: crate::config::CONFIG_DEFAULT_MAXMEMORY_SAMPLES,
-        lfu_log_factor: crate::config::CONFIG_DEFAULT_LFU_LOG_FACTOR,
         aof_state: crate::config::AOF_OFF,
-        aof_fsync: crate::config::CONFIG_DEFAULT_AOF_FSYNC,
-        aof_filename: crate::config::CONFIG_DEFAULT_AOF_FILENAME.to_string(),
-        aof_no_fsync_on_rewrite:
-            crate::config::CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE,
-        aof_rewrite_perc: crate::config::AOF_REWRITE_PERC,
-        aof_rewrite_min_size: crate::config::AOF_REWRITE_MIN_SIZE,
-        aof_rewrite_incremental_fsync:
-            crate::config::CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC,
-        aof_load_truncated: crate::config::CONFIG_DEFAULT_AOF_LOAD_TRUNCATED,
-        aof_use_rdb_preamble:
-            crate::config::CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE,
-        active_defrag_ignore_bytes:
-            crate::config::CONFIG_DEFAULT_DEFRAG_IGNORE_BYTES,
-        active_defrag_threshold_lower:
-            crate::config::CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER,
-        active_defrag_threshold_upper:
-            crate::config::CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER,
-        active_defrag_cycle_min: crate::config::CONFIG_DEFAULT_DEFRAG_CYCLE_MIN,
-        active_defrag_cycle_max: crate::config::CONFIG_DEFAULT_DEFRAG_CYCLE_MAX,
-        active_defrag_max_scan_fields:
-            crate::config::CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS,
         cluster_enabled: false,
-        cluster_node_timeout: crate::config::CLUSTER_DEFAULT_NODE_TIMEOUT,
-        cluster_configfile: crate::config::CONFIG_DEFAULT_CLUSTER_CONFIG_FILE
-            .to_string(),
-        cluster_migration_barrier:
-            crate::config::CLUSTER_DEFAULT_MIGRATION_BARRIER,
-        cluster_slave_validity_factor:
-            crate::config::CLUSTER_DEFAULT_SLAVE_VALIDITY,
-        cluster_require_full_coverage:
-            crate::config::CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE,
-        cluster_slave_no_failover:
-            crate::config::CLUSTER_DEFAULT_SLAVE_NO_FAILOVER,
-        cluster_announce_ip: None,
-        cluster_announce_port:
-            crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT,
-        cluster_announce_bus_port:
-            crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
-        lua_time_limit: crate::config::LUA_SCRIPT_TIME_LIMIT,
-        lua_always_replicate_commands: true,
-        slowlog_log_slower_than:
-            crate::config::CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN,
-        slowlog_max_len: crate::config::CONFIG_DEFAULT_SLOWLOG_MAX_LEN,
-        latency_monitor_threshold:
-            crate::config::CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
         watchdog_period: 0,
         loadmodule_queue: Vec::new(),
         security_warning_logged_time: 0,
+        unported: UnportedConfig {
+            // AOF (aof.c)
+            aof_fsync: crate::config::CONFIG_DEFAULT_AOF_FSYNC,
+            aof_filename: crate::config::CONFIG_DEFAULT_AOF_FILENAME
+                .to_string(),
+            aof_no_fsync_on_rewrite:
+                crate::config::CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE,
+            aof_rewrite_perc: crate::config::AOF_REWRITE_PERC,
+            aof_rewrite_min_size: crate::config::AOF_REWRITE_MIN_SIZE,
+            aof_rewrite_incremental_fsync:
+                crate::config::CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC,
+            aof_load_truncated:
+                crate::config::CONFIG_DEFAULT_AOF_LOAD_TRUNCATED,
+            aof_use_rdb_preamble:
+                crate::config::CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE,
+            // Eviction (evict.c)
+            maxmemory_samples: crate::config::CONFIG_DEFAULT_MAXMEMORY_SAMPLES,
+            lfu_log_factor: crate::config::CONFIG_DEFAULT_LFU_LOG_FACTOR,
+            // Lazy free (lazyfree.c)
+            lazyfree_lazy_eviction: false,
+            lazyfree_lazy_server_del: false,
+            // Active defragmentation (defrag.c)
+            active_defrag_enabled: false,
+            active_defrag_ignore_bytes:
+                crate::config::CONFIG_DEFAULT_DEFRAG_IGNORE_BYTES,
+            active_defrag_threshold_lower:
+                crate::config::CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER,
+            active_defrag_threshold_upper:
+                crate::config::CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER,
+            active_defrag_cycle_min:
+                crate::config::CONFIG_DEFAULT_DEFRAG_CYCLE_MIN,
+            active_defrag_cycle_max:
+                crate::config::CONFIG_DEFAULT_DEFRAG_CYCLE_MAX,
+            active_defrag_max_scan_fields:
+                crate::config::CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS,
+            // Cluster (cluster.c)
+            cluster_node_timeout: crate::config::CLUSTER_DEFAULT_NODE_TIMEOUT,
+            cluster_configfile:
+                crate::config::CONFIG_DEFAULT_CLUSTER_CONFIG_FILE.to_string(),
+            cluster_migration_barrier:
+                crate::config::CLUSTER_DEFAULT_MIGRATION_BARRIER,
+            cluster_slave_validity_factor:
+                crate::config::CLUSTER_DEFAULT_SLAVE_VALIDITY,
+            cluster_require_full_coverage:
+                crate::config::CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE,
+            cluster_slave_no_failover:
+                crate::config::CLUSTER_DEFAULT_SLAVE_NO_FAILOVER,
+            cluster_announce_ip: None,
+            cluster_announce_port:
+                crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT,
+            cluster_announce_bus_port:
+                crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
+            // Scripting (scripting.c)
+            lua_time_limit: crate::config::LUA_SCRIPT_TIME_LIMIT,
+            lua_always_replicate_commands: true,
+            // Slow log (slowlog.c) and latency monitor (latency.c)
+            slowlog_log_slower_than:
+                crate::config::CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN,
+            slowlog_max_len: crate::config::CONFIG_DEFAULT_SLOWLOG_MAX_LEN,
+            latency_monitor_threshold:
+                crate::config::CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
+            // Syslog (serverLogRaw's syslog() call)
+            syslog_enabled: false,
+            syslog_ident: "redis".into(),
+            syslog_facility: libc::LOG_LOCAL0,
+            // HyperLogLog (hyperloglog.c) and streams (t_stream.c)
+            hll_sparse_max_bytes: 3000,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
+        },
     };
     populate_command_table(&mut server);
     server

@@ -5,11 +5,15 @@
 //! Start-up failures are tested by running the binary directly (the
 //! harness in util expects a server that comes up).
 //!
-//! If `REDIS_C_SERVER` names a real Redis 5.0.14 `redis-server`, the
-//! start-up log and the FATAL report are also compared with its output.
+//! If `REDIS_C_SERVER` names a real Redis 5.0.14 `redis-server` (or
+//! `REDIS_SRC` a built 5.0.14 tree), the start-up log, the FATAL reports,
+//! `CONFIG GET *`, the CONFIG SET errors and a CONFIG REWRITE are also
+//! compared with its output. Debian's redis-server 7.0 is always compared
+//! on what the two versions share.
 
 mod util;
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -145,8 +149,20 @@ fn mask_log(log: &str, pid: u32) -> String {
     out
 }
 
+/// A real Redis 5.0.14 `redis-server`: `REDIS_C_SERVER`, or
+/// `$REDIS_SRC/src/redis-server` (a built 5.0.14 tree).
 fn c_server() -> Option<PathBuf> {
-    std::env::var_os("REDIS_C_SERVER").map(PathBuf::from)
+    if let Some(bin) = std::env::var_os("REDIS_C_SERVER") {
+        return Some(PathBuf::from(bin));
+    }
+    let src = std::env::var_os("REDIS_SRC")?;
+    let bin = Path::new(&src).join("src/redis-server");
+    assert!(
+        bin.exists(),
+        "REDIS_SRC is set but {} is not built",
+        bin.display()
+    );
+    Some(bin)
 }
 
 // ------------------------------ config file ------------------------------
@@ -1048,4 +1064,481 @@ fn unixsocket_and_its_permissions() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o700);
+}
+
+// ------------------- pinned against 5.0.14 (and 7.0) -------------------
+
+/// `CONFIG GET *` of Redis 5.0.14 started by the harness (`--port P
+/// --bind 127.0.0.1 --dir D --save ""`), in its order; PORT and DIR
+/// stand for the port and the directory.
+const CONFIG_GET_ALL_5_0_14: &[(&str, &str)] = &[
+    ("dbfilename", "dump.rdb"),
+    ("requirepass", ""),
+    ("masterauth", ""),
+    ("cluster-announce-ip", ""),
+    ("unixsocket", ""),
+    ("logfile", ""),
+    ("pidfile", ""),
+    ("slave-announce-ip", ""),
+    ("replica-announce-ip", ""),
+    ("maxmemory", "0"),
+    ("proto-max-bulk-len", "536870912"),
+    ("client-query-buffer-limit", "1073741824"),
+    ("maxmemory-samples", "5"),
+    ("lfu-log-factor", "10"),
+    ("lfu-decay-time", "1"),
+    ("timeout", "0"),
+    ("active-defrag-threshold-lower", "10"),
+    ("active-defrag-threshold-upper", "100"),
+    ("active-defrag-ignore-bytes", "104857600"),
+    ("active-defrag-cycle-min", "5"),
+    ("active-defrag-cycle-max", "75"),
+    ("active-defrag-max-scan-fields", "1000"),
+    ("auto-aof-rewrite-percentage", "100"),
+    ("auto-aof-rewrite-min-size", "67108864"),
+    ("hash-max-ziplist-entries", "512"),
+    ("hash-max-ziplist-value", "64"),
+    ("stream-node-max-bytes", "4096"),
+    ("stream-node-max-entries", "100"),
+    ("list-max-ziplist-size", "-2"),
+    ("list-compress-depth", "0"),
+    ("set-max-intset-entries", "512"),
+    ("zset-max-ziplist-entries", "128"),
+    ("zset-max-ziplist-value", "64"),
+    ("hll-sparse-max-bytes", "3000"),
+    ("lua-time-limit", "5000"),
+    ("slowlog-log-slower-than", "10000"),
+    ("latency-monitor-threshold", "0"),
+    ("slowlog-max-len", "128"),
+    ("port", "PORT"),
+    ("cluster-announce-port", "0"),
+    ("cluster-announce-bus-port", "0"),
+    ("tcp-backlog", "511"),
+    ("databases", "16"),
+    ("repl-ping-slave-period", "10"),
+    ("repl-ping-replica-period", "10"),
+    ("repl-timeout", "60"),
+    ("repl-backlog-size", "1048576"),
+    ("repl-backlog-ttl", "3600"),
+    ("maxclients", "10000"),
+    ("watchdog-period", "0"),
+    ("slave-priority", "100"),
+    ("replica-priority", "100"),
+    ("slave-announce-port", "0"),
+    ("replica-announce-port", "0"),
+    ("min-slaves-to-write", "0"),
+    ("min-replicas-to-write", "0"),
+    ("min-slaves-max-lag", "10"),
+    ("min-replicas-max-lag", "10"),
+    ("hz", "10"),
+    ("cluster-node-timeout", "15000"),
+    ("cluster-migration-barrier", "1"),
+    ("cluster-slave-validity-factor", "10"),
+    ("cluster-replica-validity-factor", "10"),
+    ("repl-diskless-sync-delay", "5"),
+    ("tcp-keepalive", "300"),
+    ("cluster-require-full-coverage", "yes"),
+    ("cluster-slave-no-failover", "no"),
+    ("cluster-replica-no-failover", "no"),
+    ("no-appendfsync-on-rewrite", "no"),
+    ("slave-serve-stale-data", "yes"),
+    ("replica-serve-stale-data", "yes"),
+    ("slave-read-only", "yes"),
+    ("replica-read-only", "yes"),
+    ("slave-ignore-maxmemory", "yes"),
+    ("replica-ignore-maxmemory", "yes"),
+    ("stop-writes-on-bgsave-error", "yes"),
+    ("daemonize", "no"),
+    ("rdbcompression", "yes"),
+    ("rdbchecksum", "yes"),
+    ("activerehashing", "yes"),
+    ("activedefrag", "no"),
+    ("protected-mode", "yes"),
+    ("repl-disable-tcp-nodelay", "no"),
+    ("repl-diskless-sync", "no"),
+    ("aof-rewrite-incremental-fsync", "yes"),
+    ("rdb-save-incremental-fsync", "yes"),
+    ("aof-load-truncated", "yes"),
+    ("aof-use-rdb-preamble", "yes"),
+    ("lazyfree-lazy-eviction", "no"),
+    ("lazyfree-lazy-expire", "no"),
+    ("lazyfree-lazy-server-del", "no"),
+    ("slave-lazy-flush", "no"),
+    ("replica-lazy-flush", "no"),
+    ("dynamic-hz", "yes"),
+    ("maxmemory-policy", "noeviction"),
+    ("loglevel", "notice"),
+    ("supervised", "no"),
+    ("appendfsync", "everysec"),
+    ("syslog-facility", "local0"),
+    ("appendonly", "no"),
+    ("dir", "DIR"),
+    ("save", ""),
+    (
+        "client-output-buffer-limit",
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+    ),
+    ("unixsocketperm", "0"),
+    ("slaveof", ""),
+    ("notify-keyspace-events", ""),
+    ("bind", "127.0.0.1"),
+];
+
+/// CONFIG SET of a bad (or immutable) value of each kind, and 5.0.14's
+/// reply.
+const CONFIG_SET_ERRORS_5_0_14: &[(&str, &str, &str)] = &[
+    ("appendonly", "maybe", "-ERR Invalid argument 'maybe' for CONFIG SET 'appendonly'\r\n"),
+    ("daemonize", "yes", "-ERR Unsupported CONFIG parameter: daemonize\r\n"),
+    ("protected-mode", "1", "-ERR Invalid argument '1' for CONFIG SET 'protected-mode'\r\n"),
+    ("slave-read-only", "", "-ERR Invalid argument '' for CONFIG SET 'slave-read-only'\r\n"),
+    ("dynamic-hz", "nope", "-ERR Invalid argument 'nope' for CONFIG SET 'dynamic-hz'\r\n"),
+    ("timeout", "+1", "-ERR Invalid argument '+1' for CONFIG SET 'timeout'\r\n"),
+    ("timeout", " 1", "-ERR Invalid argument ' 1' for CONFIG SET 'timeout'\r\n"),
+    ("timeout", "2147483648", "-ERR Invalid argument '2147483648' for CONFIG SET 'timeout'\r\n"),
+    ("tcp-keepalive", "-1", "-ERR Invalid argument '-1' for CONFIG SET 'tcp-keepalive'\r\n"),
+    ("maxmemory-samples", "0", "-ERR Invalid argument '0' for CONFIG SET 'maxmemory-samples'\r\n"),
+    ("active-defrag-threshold-upper", "1001", "-ERR Invalid argument '1001' for CONFIG SET 'active-defrag-threshold-upper'\r\n"),
+    ("active-defrag-cycle-min", "100", "-ERR Invalid argument '100' for CONFIG SET 'active-defrag-cycle-min'\r\n"),
+    ("slave-announce-port", "65536", "-ERR Invalid argument '65536' for CONFIG SET 'slave-announce-port'\r\n"),
+    ("replica-priority", "-1", "-ERR Invalid argument '-1' for CONFIG SET 'replica-priority'\r\n"),
+    ("list-max-ziplist-size", "-2147483649", "-ERR Invalid argument '-2147483649' for CONFIG SET 'list-max-ziplist-size'\r\n"),
+    ("slowlog-log-slower-than", "-2", "-ERR Invalid argument '-2' for CONFIG SET 'slowlog-log-slower-than'\r\n"),
+    ("repl-ping-replica-period", "0", "-ERR Invalid argument '0' for CONFIG SET 'repl-ping-replica-period'\r\n"),
+    ("repl-timeout", "0", "-ERR Invalid argument '0' for CONFIG SET 'repl-timeout'\r\n"),
+    ("hz", "-1", "-ERR Invalid argument '-1' for CONFIG SET 'hz'\r\n"),
+    ("watchdog-period", "-5", "-ERR Invalid argument '-5' for CONFIG SET 'watchdog-period'\r\n"),
+    ("maxmemory", "-1", "-ERR Invalid argument '-1' for CONFIG SET 'maxmemory'\r\n"),
+    ("maxmemory", "1x", "-ERR Invalid argument '1x' for CONFIG SET 'maxmemory'\r\n"),
+    ("maxmemory", "10 mb", "-ERR Invalid argument '10 mb' for CONFIG SET 'maxmemory'\r\n"),
+    ("proto-max-bulk-len", "5000000000000000000", "-ERR Invalid argument '5000000000000000000' for CONFIG SET 'proto-max-bulk-len'\r\n"),
+    ("repl-backlog-size", "-1", "-ERR Invalid argument '-1' for CONFIG SET 'repl-backlog-size'\r\n"),
+    ("client-query-buffer-limit", "abc", "-ERR Invalid argument 'abc' for CONFIG SET 'client-query-buffer-limit'\r\n"),
+    ("active-defrag-ignore-bytes", "-1", "-ERR Invalid argument '-1' for CONFIG SET 'active-defrag-ignore-bytes'\r\n"),
+    ("auto-aof-rewrite-min-size", "1.5", "-ERR Invalid argument '1.5' for CONFIG SET 'auto-aof-rewrite-min-size'\r\n"),
+    ("loglevel", "loud", "-ERR Invalid argument 'loud' for CONFIG SET 'loglevel'\r\n"),
+    ("maxmemory-policy", "lru", "-ERR Invalid argument 'lru' for CONFIG SET 'maxmemory-policy'\r\n"),
+    ("appendfsync", "sometimes", "-ERR Invalid argument 'sometimes' for CONFIG SET 'appendfsync'\r\n"),
+    ("supervised", "systemd", "-ERR Unsupported CONFIG parameter: supervised\r\n"),
+    ("syslog-facility", "local0", "-ERR Unsupported CONFIG parameter: syslog-facility\r\n"),
+    ("dbfilename", "../x.rdb", "-ERR dbfilename can't be a path, just a filename\r\n"),
+    ("unixsocket", "/tmp/x.sock", "-ERR Unsupported CONFIG parameter: unixsocket\r\n"),
+    ("unixsocketperm", "700", "-ERR Unsupported CONFIG parameter: unixsocketperm\r\n"),
+    ("logfile", "x.log", "-ERR Unsupported CONFIG parameter: logfile\r\n"),
+    ("pidfile", "x.pid", "-ERR Unsupported CONFIG parameter: pidfile\r\n"),
+    ("appendfilename", "x.aof", "-ERR Unsupported CONFIG parameter: appendfilename\r\n"),
+    ("slaveof", "127.0.0.1 1", "-ERR Unsupported CONFIG parameter: slaveof\r\n"),
+    ("replicaof", "no one", "-ERR Unsupported CONFIG parameter: replicaof\r\n"),
+    ("bind", "127.0.0.1", "-ERR Unsupported CONFIG parameter: bind\r\n"),
+    ("save", "60", "-ERR Invalid argument '60' for CONFIG SET 'save'\r\n"),
+    ("save", "60 -1", "-ERR Invalid argument '60 -1' for CONFIG SET 'save'\r\n"),
+    ("save", "a 1", "-ERR Invalid argument 'a 1' for CONFIG SET 'save'\r\n"),
+    ("client-output-buffer-limit", "normal 1mb 1mb", "-ERR Invalid argument 'normal 1mb 1mb' for CONFIG SET 'client-output-buffer-limit'\r\n"),
+    ("client-output-buffer-limit", "normal -1 0 0", "-ERR Invalid argument 'normal -1 0 0' for CONFIG SET 'client-output-buffer-limit'\r\n"),
+    ("client-output-buffer-limit", "bogus 0 0 0", "-ERR Invalid argument 'bogus 0 0 0' for CONFIG SET 'client-output-buffer-limit'\r\n"),
+    ("client-output-buffer-limit", "pubsub 1x 0 0", "-ERR Invalid argument 'pubsub 1x 0 0' for CONFIG SET 'client-output-buffer-limit'\r\n"),
+    ("notify-keyspace-events", "KQ", "-ERR Invalid argument 'KQ' for CONFIG SET 'notify-keyspace-events'\r\n"),
+    ("cluster-node-timeout", "-1", "-ERR Invalid argument '-1' for CONFIG SET 'cluster-node-timeout'\r\n"),
+    ("cluster-announce-port", "70000", "-ERR Invalid argument '70000' for CONFIG SET 'cluster-announce-port'\r\n"),
+    ("cluster-enabled", "yes", "-ERR Unsupported CONFIG parameter: cluster-enabled\r\n"),
+    ("lua-replicate-commands", "no", "-ERR Unsupported CONFIG parameter: lua-replicate-commands\r\n"),
+    ("rename-command", "get", "-ERR Unsupported CONFIG parameter: rename-command\r\n"),
+    ("include", "x", "-ERR Unsupported CONFIG parameter: include\r\n"),
+    ("port", "1", "-ERR Unsupported CONFIG parameter: port\r\n"),
+    ("databases", "1", "-ERR Unsupported CONFIG parameter: databases\r\n"),
+];
+
+/// A one-line redis.conf that 5.0.14 refuses, and its error text.
+const CONFIG_FILE_ERRORS_5_0_14: &[(&str, &str)] = &[
+    ("timeout", "Bad directive or wrong number of arguments"),
+    ("timeout 1 2", "Bad directive or wrong number of arguments"),
+    ("tcp-keepalive -1", "Invalid tcp-keepalive value"),
+    ("port 65536", "Invalid port"),
+    ("tcp-backlog -1", "Invalid backlog value"),
+    ("unixsocketperm 1000", "Invalid socket file permissions"),
+    ("save 0 1", "Invalid save parameters"),
+    ("loglevel loud", "Invalid log level. Must be one of debug, verbose, notice, warning"),
+    ("syslog-facility local9", "Invalid log facility. Must be one of USER or between LOCAL0-LOCAL7"),
+    ("databases 0", "Invalid number of databases"),
+    ("maxclients 0", "Invalid max clients limit"),
+    ("maxmemory-policy lru", "Invalid maxmemory policy"),
+    ("maxmemory-samples 0", "maxmemory-samples must be 1 or greater"),
+    ("lfu-log-factor -1", "lfu-log-factor must be 0 or greater"),
+    ("lfu-decay-time -1", "lfu-decay-time must be 0 or greater"),
+    ("repl-ping-replica-period 0", "repl-ping-replica-period must be 1 or greater"),
+    ("repl-timeout 0", "repl-timeout must be 1 or greater"),
+    ("repl-disable-tcp-nodelay 1", "argument must be 'yes' or 'no'"),
+    ("repl-diskless-sync-delay -1", "repl-diskless-sync-delay can't be negative"),
+    ("repl-backlog-size 0", "repl-backlog-size must be 1 or greater."),
+    ("slave-serve-stale-data maybe", "argument must be 'yes' or 'no'"),
+    ("replica-read-only maybe", "argument must be 'yes' or 'no'"),
+    ("appendonly maybe", "argument must be 'yes' or 'no'"),
+    ("appendfilename a/b", "appendfilename can't be a path, just a filename"),
+    ("appendfsync sometimes", "argument must be 'no', 'always' or 'everysec'"),
+    ("auto-aof-rewrite-percentage -1", "Invalid negative percentage for AOF auto rewrite"),
+    ("active-defrag-threshold-lower 1001", "active-defrag-threshold-lower must be between 0 and 1000"),
+    ("active-defrag-ignore-bytes 0", "active-defrag-ignore-bytes must above 0"),
+    ("active-defrag-cycle-max 0", "active-defrag-cycle-max must be between 1 and 99"),
+    ("active-defrag-max-scan-fields 0", "active-defrag-max-scan-fields must be positive"),
+    ("cluster-announce-port -1", "Invalid port"),
+    ("cluster-node-timeout 0", "cluster node timeout must be 1 or greater"),
+    ("cluster-migration-barrier -1", "cluster migration barrier must zero or positive"),
+    ("cluster-replica-validity-factor -1", "cluster replica validity factor must be zero or positive"),
+    ("latency-monitor-threshold -1", "The latency threshold can't be negative"),
+    ("client-output-buffer-limit normal 0 0 -1", "Negative number of seconds in soft limit is invalid"),
+    ("client-output-buffer-limit normal 0 0", "Bad directive or wrong number of arguments"),
+    ("slave-announce-port 70000", "Invalid port"),
+    ("min-replicas-to-write -1", "Invalid value for min-replicas-to-write."),
+    ("min-slaves-max-lag -1", "Invalid value for min-replicas-max-lag."),
+    ("supervised maybe", "Invalid option for 'supervised'. Allowed values: 'upstart', 'systemd', 'auto', or 'no'"),
+    ("bind 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", "Too many bind addresses specified"),
+    ("rename-command get set", "Target command name already exists"),
+    ("slaveof 127.0.0.1", "Bad directive or wrong number of arguments"),
+    ("sentinel monitor x", "sentinel directive while not in sentinel mode"),
+    ("activedefrag maybe", "argument must be 'yes' or 'no'"),
+    ("lazyfree-lazy-eviction maybe", "argument must be 'yes' or 'no'"),
+    ("dynamic-hz maybe", "argument must be 'yes' or 'no'"),
+    ("watchdog-period 10", "Bad directive or wrong number of arguments"),
+    ("list-max-ziplist-entries", "Bad directive or wrong number of arguments"),
+];
+
+/// The file of `config_rewrite_as_in_5_0_14` before the rewrite.
+const REWRITE_BEFORE: &str = "\
+# Head comment, kept\n\
+\n\
+slave-read-only no\n\
+hz 15\n\
+maxmemory 1gb\n\
+# middle comment\n\
+\n\
+\n\
+save 900 1\n\
+save 300 10\n\
+slaveof 127.0.0.1 9\n\
+timeout 10\n\
+timeout 20\n\
+slave-priority 60\n\
+replica-priority 50\n\
+client-output-buffer-limit pubsub 1mb 512kb 10\n\
+notify-keyspace-events Ex\n\
+maxmemory-policy allkeys-lru\n\
+repl-backlog-size 2mb\n\
+repl-backlog-ttl 3600\n\
+unixsocketperm 700\n\
+list-max-ziplist-entries 10\n\
+rename-command flushall \"\"\n\
+appendfilename \"x.aof\"\n\
+syslog-ident myredis\n\
+activedefrag no\n\
+min-slaves-to-write 0\n\
+\x20  tcp-keepalive 60\n\
+Maxclients 1000\n\
+";
+
+/// What 5.0.14 made of it (PORT and DIR stand for the port and the
+/// directory).
+const REWRITE_AFTER_5_0_14: &str = "\
+# Head comment, kept\n\
+\n\
+replica-read-only no\n\
+hz 10\n\
+maxmemory 100mb\n\
+# middle comment\n\
+\n\
+save 3600 1\n\
+save 60 100\n\
+replicaof 127.0.0.1 9\n\
+timeout 20\n\
+\n\
+replica-priority 50\n\
+\n\
+client-output-buffer-limit normal 1gb 0 0\n\
+notify-keyspace-events \"xE\"\n\
+maxmemory-policy allkeys-lru\n\
+repl-backlog-size 2mb\n\
+repl-backlog-ttl 3600\n\
+unixsocketperm 700\n\
+list-max-ziplist-entries 10\n\
+rename-command flushall \"\"\n\
+appendfilename \"x.aof\"\n\
+syslog-ident \"myredis\"\n\
+activedefrag no\n\
+min-replicas-to-write 0\n\
+tcp-keepalive 60\n\
+maxclients 1000\n\
+# Generated by CONFIG REWRITE\n\
+port PORT\n\
+bind 127.0.0.1\n\
+dir \"DIR\"\n\
+masterauth \"pa ss\\\"x\"\n\
+replica-serve-stale-data no\n\
+client-output-buffer-limit pubsub 1mb 512kb 10\n\
+lazyfree-lazy-expire yes\n\
+";
+
+/// `CONFIG GET *` with the port and the directory replaced by PORT and
+/// DIR.
+fn config_get_all_masked(server: &Server) -> Vec<(String, String)> {
+    let port = server.port().to_string();
+    let dirs = [
+        server.dir().display().to_string(),
+        server.dir().canonicalize().unwrap().display().to_string(),
+    ];
+    config_get(server, "*")
+        .into_iter()
+        .map(|(k, v)| {
+            let v = if k == "port" && v == port {
+                "PORT".to_string()
+            } else if k == "dir" && dirs.contains(&v) {
+                "DIR".to_string()
+            } else {
+                v
+            };
+            (k, v)
+        })
+        .collect()
+}
+
+fn pairs(table: &[(&str, &str)]) -> Vec<(String, String)> {
+    table.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn config_get_all_as_in_5_0_14() {
+    let want = pairs(CONFIG_GET_ALL_5_0_14);
+    let server = Server::start(&[]);
+    assert_eq!(config_get_all_masked(&server), want);
+    if let Some(c_bin) = c_server() {
+        let c = Server::start_binary(&c_bin, &[]);
+        assert_eq!(config_get_all_masked(&c), want, "5.0.14 itself");
+    }
+}
+
+#[test]
+fn config_get_all_agrees_with_redis_7_on_shared_options() {
+    let server = Server::start(&[]);
+    let ours = config_get_all_masked(&server);
+    let seven = Server::start_binary(&util::find_binary("redis-server"), &[]);
+    let theirs: HashMap<String, String> =
+        config_get_all_masked(&seven).into_iter().collect();
+    // Defaults that changed between 5.0 and 7.0, with 7.0's values.
+    let changed: HashMap<&str, &str> = [
+        ("active-defrag-cycle-min", "1"),
+        ("active-defrag-cycle-max", "25"),
+        ("repl-diskless-sync", "yes"),
+    ]
+    .into_iter()
+    .collect();
+    let mut shared = 0;
+    for (name, value) in &ours {
+        let Some(v7) = theirs.get(name) else { continue };
+        shared += 1;
+        let want = changed.get(name.as_str()).copied().unwrap_or(value);
+        assert_eq!(v7, want, "{name}: ours {value:?}, 7.0 {v7:?}");
+    }
+    // Everything but watchdog-period (gone in 7.0) is shared.
+    assert_eq!(shared, ours.len() - 1);
+}
+
+#[test]
+fn config_set_errors_of_each_kind_as_in_5_0_14() {
+    let mut servers = vec![Server::start(&[])];
+    if let Some(c_bin) = c_server() {
+        servers.push(Server::start_binary(&c_bin, &[]));
+    }
+    for server in &servers {
+        for (name, value, want) in CONFIG_SET_ERRORS_5_0_14 {
+            assert_eq!(
+                raw_cmd(server.port(), &["CONFIG", "SET", name, value]),
+                *want,
+                "{}: CONFIG SET {name} {value:?}",
+                server.binary().display()
+            );
+        }
+        // A too long password, and the refused values changed nothing.
+        let long = "A".repeat(513);
+        assert_eq!(
+            raw_cmd(server.port(), &["CONFIG", "SET", "requirepass", &long]),
+            format!(
+                "-ERR Invalid argument '{long}' for CONFIG SET 'requirepass'\r\n"
+            )
+        );
+        assert_eq!(config_get_all_masked(server), pairs(CONFIG_GET_ALL_5_0_14));
+    }
+}
+
+#[test]
+fn config_file_errors_of_each_kind_as_in_5_0_14() {
+    let mut bins = vec![PathBuf::from(OXREDIS_BIN)];
+    bins.extend(c_server());
+    let long = format!("requirepass {}", "A".repeat(513));
+    let mut cases: Vec<(&str, &str)> = CONFIG_FILE_ERRORS_5_0_14.to_vec();
+    cases.push((&long, "Password is longer than CONFIG_AUTHPASS_MAX_LEN"));
+    for bin in &bins {
+        for (line, err) in &cases {
+            check_fatal(
+                bin,
+                &format!("{line}\n"),
+                &[],
+                &fatal_report(1, line, err),
+            );
+        }
+    }
+}
+
+/// Starts `bin` on REWRITE_BEFORE, changes a few options, rewrites, and
+/// returns the new file with the port and the directory masked.
+fn rewrite_of(bin: &Path) -> String {
+    let server = Server::start_binary_with_config(bin, REWRITE_BEFORE, &[]);
+    for (name, value) in [
+        ("maxmemory", "100mb"),
+        ("slave-serve-stale-data", "no"),
+        ("lazyfree-lazy-expire", "yes"),
+        ("hz", "10"),
+        ("save", "3600 1 60 100"),
+        ("masterauth", "pa ss\"x"),
+        ("client-output-buffer-limit", "normal 1gb 0 0"),
+    ] {
+        assert_eq!(
+            raw_cmd(server.port(), &["CONFIG", "SET", name, value]),
+            "+OK\r\n",
+            "{name}"
+        );
+    }
+    assert_eq!(raw_cmd(server.port(), &["CONFIG", "REWRITE"]), "+OK\r\n");
+    let text = fs::read_to_string(server.dir().join("redis.conf")).unwrap();
+    let dir = server.dir().canonicalize().unwrap().display().to_string();
+    text.replace(&format!("port {}\n", server.port()), "port PORT\n")
+        .replace(&format!("dir \"{dir}\"\n"), "dir \"DIR\"\n")
+}
+
+#[test]
+fn config_rewrite_as_in_5_0_14() {
+    let ours = rewrite_of(Path::new(OXREDIS_BIN));
+    assert_eq!(ours, REWRITE_AFTER_5_0_14);
+    if let Some(c_bin) = c_server() {
+        assert_eq!(rewrite_of(&c_bin), REWRITE_AFTER_5_0_14, "5.0.14 itself");
+    }
+    // Redis 7.0 writes the same lines, apart from what it does not know
+    // (the dead list-max-ziplist-entries) or adds (its own defaults).
+    let seven = rewrite_of(&util::find_binary("redis-server"));
+    let lines = |text: &str, skip: &[&str]| -> HashSet<String> {
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .filter(|l| !skip.iter().any(|s| l.starts_with(s)))
+            .map(|l| l.to_string())
+            .collect()
+    };
+    assert_eq!(
+        lines(
+            &seven,
+            &[
+                "# ??? ",
+                "latency-tracking-info-percentiles ",
+                "enable-debug-command ",
+                "user ",
+            ]
+        ),
+        lines(&ours, &["list-max-ziplist-entries "]),
+        "7.0:\n{seven}"
+    );
 }
