@@ -127,7 +127,7 @@ pub fn process_unblocked_clients(server: &mut RedisServer) {
 ///
 /// C: blocked.c queueClientForReprocessing()
 pub fn queue_client_for_reprocessing(server: &mut RedisServer, id: ClientId) {
-    if let Some(c) = server.clients.get_mut(&id) {
+    if let Some(c) = server.clients.here_mut(&id) {
         queue_detached_client_for_reprocessing(
             &mut server.unblocked_clients,
             c,
@@ -136,7 +136,7 @@ pub fn queue_client_for_reprocessing(server: &mut RedisServer, id: ClientId) {
 }
 
 /// `queue_client_for_reprocessing` for a client the caller holds (a
-/// detached one, which is not in `server.clients`). (no C twin)
+/// running one, whose slot is not "here"). (no C twin)
 fn queue_detached_client_for_reprocessing(
     unblocked_clients: &mut VecDeque<ClientId>,
     c: &mut Client,
@@ -218,13 +218,13 @@ pub fn reply_to_blocked_client_timed_out(
 ///
 /// C: blocked.c disconnectAllBlockedClients()
 pub fn disconnect_all_blocked_clients(server: &mut RedisServer) {
-    // The running (detached) client is executing a command, so it is not
-    // blocked: walking the table is walking C's server.clients here.
+    // The running client is executing a command, so it is not blocked:
+    // walking the table's clients is walking C's server.clients here.
     let blocked: Vec<ClientId> = server
         .clients
-        .iter()
-        .filter(|(_, c)| c.flags & CLIENT_BLOCKED != 0)
-        .map(|(id, _)| *id)
+        .values()
+        .filter(|c| c.flags & CLIENT_BLOCKED != 0)
+        .map(|c| c.id)
         .collect();
     for id in blocked {
         with_client(server, id, |server, c| {

@@ -4,13 +4,14 @@
 //! Ports networking.c from Redis 5.0.14, in the same order; anet.c is
 //! `anet.rs`.
 //!
-//! Read this first: a command runs with its client taken out of
-//! `server.clients` (`with_client`), so it can hold `&mut RedisServer` and
-//! `&mut Client` at once. The `add_reply*` functions therefore take only
+//! Read this first: a command runs with its client lent out of
+//! `server.clients` (`with_client`, see `client_table.rs`), so it can hold
+//! `&mut RedisServer` and `&mut Client` at once. The `add_reply*` functions therefore take only
 //! the client; they set CLIENT_PENDING_WRITE, and whoever hands the client
 //! back to the table queues it for `handle_clients_with_pending_writes`.
 
 pub mod anet;
+pub mod client_table;
 
 use std::io::{self, Write};
 use std::os::unix::io::{AsRawFd, RawFd};
@@ -18,6 +19,7 @@ use std::os::unix::io::{AsRawFd, RawFd};
 use socket2::Socket;
 
 use crate::ae::{self, ae_not_ready, ClientData, AE_READABLE, AE_WRITABLE};
+pub use client_table::{ClientTable, Effect, Lookup};
 use crate::server::*;
 use crate::server_log;
 use crate::util::{sdscatrepr, sdssplitargs, strerror};
@@ -27,36 +29,36 @@ const PROTO_DUMP_LEN: usize = 128;
 
 // ------------------------------ client helpers ------------------------------
 
-/// Number of connected clients, counting one taken out to run a command.
-/// (no C twin: C's clients list always holds them all)
+/// Number of connected clients, the running ones included: C's
+/// `listLength(server.clients)`. (no C twin)
 pub fn num_clients(server: &RedisServer) -> usize {
-    server.clients.len() + server.detached.len()
+    server.clients.len()
 }
 
-/// Runs `f` with client `id` taken out of `server.clients`, then hands it
-/// back: queued for writing if it has new output, or freed if something
-/// freed it meanwhile. Returns `None` if there is no such client.
+/// Runs `f` with client `id` lent out of `server.clients` (its slot says
+/// "running"), then hands it back with `give_back_client`. Returns `None`
+/// if there is no such client, or it is already running.
 /// (no C twin: C passes `client *` around while it stays in the list)
 pub fn with_client<R>(
     server: &mut RedisServer,
     id: ClientId,
     f: impl FnOnce(&mut RedisServer, &mut Client) -> R,
 ) -> Option<R> {
-    let mut c = server.clients.remove(&id)?;
-    server.detached.push(id);
+    let mut c = server.clients.lend(&id)?;
     let r = f(server, &mut c);
-    server.detached.pop();
-    reattach_client(server, c);
+    give_back_client(server, c);
     Some(r)
 }
 
-/// Puts a detached client back, or frees it if it was freed while out.
-/// What was aimed at it meanwhile (`DetachedEffect`) is applied first, so
-/// that it is written out and counted against the output limits with the
-/// rest of its replies. (no C twin)
-pub fn reattach_client(server: &mut RedisServer, mut c: Box<Client>) {
+/// Puts a lent client back in its slot, or frees it if something freed it
+/// while it ran. What was aimed at it meanwhile (`client_table::Effect`)
+/// is applied first, so that it is written out and counted against the
+/// output limits with the rest of its replies. (no C twin)
+pub fn give_back_client(server: &mut RedisServer, mut c: Box<Client>) {
     let id = c.id;
-    apply_detached_effects(server, &mut c);
+    // Whatever `apply_deferred` has not taken yet.
+    let deferred = server.clients.take_deferred(&id);
+    apply_effects(&mut c, deferred.effects);
     queue_pending_write(server, &mut c);
     if let Some((line, lastcmd)) = c.critical_error_log.take() {
         let cmdname = lastcmd.map_or("<unknown>", |i| server.commands[i].name);
@@ -65,71 +67,133 @@ pub fn reattach_client(server: &mut RedisServer, mut c: Box<Client>) {
     if c.reply_bytes != 0 {
         async_close_client_on_output_buffer_limit_reached(server, &mut c);
     }
-    if let Some(pos) = server.detached_free.iter().position(|x| *x == id) {
-        server.detached_free.swap_remove(pos);
-        server.clients.insert(id, c);
+    server.clients.give_back(c);
+    if deferred.free {
         free_client(server, id);
-        return;
     }
-    server.clients.insert(id, c);
 }
 
-// While a client runs a command it is out of `server.clients` (see
+// While a client runs a command it is lent out of `server.clients` (see
 // `with_client`), and so is every client of an outer `with_client`: code
-// that reaches other clients by id cannot reach them. Yet they can be the
-// target. A PUBLISH queued in a MULTI sends a message to the very client
-// that queued a SUBSCRIBE before it; `WATCH x` then `SET x` makes the
-// client's own transaction dirty; a blocked client served on behalf of the
-// running one may publish a keyspace event to it or touch a key it
-// watches. C simply writes through the client pointer. Here the effect
-// waits in `server.detached_effects`, in the order it happened, and
-// `apply_detached_effects` hands it over at the first point where the
-// client could observe it: before it starts its next command (EXEC must
-// see a CLIENT_DIRTY_CAS set by the commands pipelined before it), after
-// each command it ran (so that inside EXEC a message follows the reply of
-// the command that published it), and when it is handed back
-// (`reattach_client`), for whatever is left.
+// that reaches other clients by id finds their slot "running". Yet they
+// can be the target. A PUBLISH queued in a MULTI sends a message to the
+// very client that queued a SUBSCRIBE before it; a keyspace event can
+// reach the client whose command caused it; `WATCH x` then `SET x` makes
+// the client's own transaction dirty; a blocked client served on behalf
+// of the running one may publish to it or touch a key it watches. C
+// simply writes through the client pointer. Here the effect waits in the
+// slot, in the order it happened, and is handed over where the client can
+// observe it: before it starts its next command (EXEC must see a
+// CLIENT_DIRTY_CAS set by the commands pipelined before it), after each
+// command it ran (`call`, which puts messages where C would have written
+// them, see `reply_mark`), and when it is handed back, for the rest.
 
-/// An effect aimed at a detached client, kept in `server.detached_effects`
-/// until `apply_detached_effects`. (no C twin)
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DetachedEffect {
-    /// Bytes to append to its output: a Pub/Sub message, a MONITOR line.
-    Reply(Vec<u8>),
-    /// Flags to set: CLIENT_DIRTY_CAS, when a key it WATCHes is touched.
-    Flags(u64),
-}
-
-/// Queues `effect` for client `id`, which is not in `server.clients`. If
-/// it is not detached either, it is gone and the effect is dropped, as for
-/// any id that no longer resolves. (no C twin)
-pub fn queue_detached_effect(
-    server: &mut RedisServer,
-    id: ClientId,
-    effect: DetachedEffect,
-) {
-    if server.detached.contains(&id) {
-        server.detached_effects.push((id, effect));
+/// Applies to `c`, in order, the effects collected in its running slot.
+/// Costs one comparison when there are none, which is almost always.
+/// (no C twin)
+pub fn apply_deferred(server: &mut RedisServer, c: &mut Client) {
+    let effects = server.clients.take_effects(&c.id);
+    if !effects.is_empty() {
+        apply_effects(c, effects);
     }
 }
 
-/// Applies to `c`, in order, the effects queued for it while it was
-/// detached. Costs one length check when there are none, which is almost
-/// always. (no C twin)
-pub fn apply_detached_effects(server: &mut RedisServer, c: &mut Client) {
-    if server.detached_effects.is_empty() {
+/// Applies `effects` to `c`, in order. (no C twin)
+fn apply_effects(c: &mut Client, effects: Vec<Effect>) {
+    for e in effects {
+        match e {
+            Effect::Reply(msg) => add_reply(c, &msg),
+            Effect::Flags(flags) => c.flags |= flags,
+        }
+    }
+}
+
+/// Where the output of `c` ends now: the number of reply blocks and the
+/// bytes used in the last one (or in `buf` when there are none). `call`
+/// takes it before a command runs. (no C twin)
+pub fn reply_mark(c: &Client) -> (usize, usize) {
+    match c.reply.back() {
+        Some(b) => (c.reply.len(), b.buf.len()),
+        None => (0, c.bufpos),
+    }
+}
+
+/// Applies the effects collected for `c` while its command ran, placing
+/// the messages at `mark`, where the command's own output began. In C the
+/// message is written when the notification happens, and every command
+/// notifies (keyspace events, PUBLISH) before it replies, so this is the
+/// place C gives it. (no C twin)
+// Divergence from C: a command that wrote part of its reply before
+// notifying would see the message before that part rather than after it;
+// no command of this port does so.
+pub fn apply_deferred_at(
+    server: &mut RedisServer,
+    c: &mut Client,
+    mark: (usize, usize),
+) {
+    let effects = server.clients.take_effects(&c.id);
+    if effects.is_empty() {
         return;
     }
-    let mut j = 0;
-    while j < server.detached_effects.len() {
-        if server.detached_effects[j].0 != c.id {
-            j += 1;
-            continue;
+    if reply_mark(c) == mark {
+        apply_effects(c, effects);
+        return;
+    }
+    // Cut the command's output off at the mark, add the messages, and put
+    // the output back after them. Rare: only a client receiving its own
+    // messages gets here.
+    let (nblocks, off) = mark;
+    let mut tail = Vec::new();
+    if nblocks == 0 {
+        tail.extend_from_slice(&c.buf[off..c.bufpos]);
+        c.bufpos = off;
+        for b in c.reply.drain(..) {
+            tail.extend_from_slice(&b.buf);
         }
-        match server.detached_effects.remove(j).1 {
-            DetachedEffect::Reply(msg) => add_reply(c, &msg),
-            DetachedEffect::Flags(flags) => c.flags |= flags,
+    } else {
+        if let Some(b) = c.reply.get_mut(nblocks - 1) {
+            tail.extend_from_slice(&b.buf[off..]);
+            b.buf.truncate(off);
         }
+        for b in c.reply.drain(nblocks..) {
+            tail.extend_from_slice(&b.buf);
+        }
+    }
+    c.reply_bytes = c.reply.iter().map(|b| b.buf.capacity() as u64).sum();
+    apply_effects(c, effects);
+    // The command's output was accepted already: put it back as it was,
+    // even if the command asked to close after it.
+    let flags = c.flags;
+    c.flags &= !CLIENT_CLOSE_AFTER_REPLY;
+    if _add_reply_to_buffer(c, &tail).is_err() {
+        _add_reply_string_to_list(c, &tail);
+    }
+    c.flags = flags;
+}
+
+/// C's `addReply(client, msg)` for a client named by id, wherever it is:
+/// in the table it gets `msg`, is queued for writing and has its output
+/// buffer limits checked, as C's addReply does for any client; running, it
+/// gets `msg` through its slot; gone, nothing. (no C twin: C reaches the
+/// client through a pointer)
+pub fn add_reply_to_id(server: &mut RedisServer, id: ClientId, msg: &[u8]) {
+    match server.clients.get_mut(&id) {
+        Lookup::Here(c) => {
+            add_reply(c, msg);
+            if c.flags & CLIENT_PENDING_WRITE != 0 && !c.pending_write_queued {
+                c.pending_write_queued = true;
+                server.clients_pending_write.push(id);
+            }
+            // The limits check needs the server and the client apart; it
+            // can only act once the reply list is in use.
+            if c.reply_bytes != 0 {
+                with_client(server, id, |server, c| {
+                    async_close_client_on_output_buffer_limit_reached(server, c)
+                });
+            }
+        }
+        Lookup::Running(mut slot) => slot.defer(Effect::Reply(msg.to_vec())),
+        Lookup::Gone => {}
     }
 }
 
@@ -236,7 +300,7 @@ pub fn create_client(
         critical_error_log: None,
     });
     // C: linkClient()
-    server.clients.insert(id, c);
+    server.clients.insert(c);
     Some(id)
 }
 
@@ -836,7 +900,7 @@ the server to start accepting connections from the outside.\r\n";
     }
 
     server.stat_numconnections += 1;
-    if let Some(c) = server.clients.get_mut(&id) {
+    if let Some(c) = server.clients.here_mut(&id) {
         c.flags |= flags;
     }
 }
@@ -1004,18 +1068,19 @@ pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// Frees the client: closes its socket, takes it off every list, and
-/// drops it. A client that is detached (running a command) is freed when
-/// it is handed back.
+/// drops it. A client that is running a command is freed when it is
+/// handed back.
 ///
 /// C: networking.c freeClient()
 pub fn free_client(server: &mut RedisServer, id: ClientId) {
-    if server.detached.contains(&id) {
-        if !server.detached_free.contains(&id) {
-            server.detached_free.push(id);
+    let flags = match server.clients.get_mut(&id) {
+        Lookup::Here(c) => c.flags,
+        Lookup::Running(mut slot) => {
+            slot.free_on_return();
+            return;
         }
-        return;
-    }
-    let Some(flags) = server.clients.get(&id).map(|c| c.flags) else { return };
+        Lookup::Gone => return,
+    };
 
     // If a client is protected, yet we need to free it right now, make
     // sure to at least use asynchronous freeing.
@@ -1119,20 +1184,21 @@ pub fn free_client(server: &mut RedisServer, id: ClientId) {
 /// C: networking.c freeClientAsync()
 pub fn free_client_async(server: &mut RedisServer, id: ClientId) {
     let flags = match server.clients.get_mut(&id) {
-        Some(c) => {
+        Lookup::Here(c) => {
             let f = c.flags;
             c.flags |= CLIENT_CLOSE_ASAP;
             f
         }
-        None if server.detached.contains(&id) => {
+        Lookup::Running(mut slot) => {
             // The client is running a command; it will be found by the
             // queue walk once handed back.
+            slot.defer(Effect::Flags(CLIENT_CLOSE_ASAP));
             if !server.clients_to_close.contains(&id) {
                 server.clients_to_close.push(id);
             }
             return;
         }
-        None => return,
+        Lookup::Gone => return,
     };
     if flags & CLIENT_CLOSE_ASAP != 0 || flags & CLIENT_LUA != 0 {
         return;
@@ -1143,7 +1209,7 @@ pub fn free_client_async(server: &mut RedisServer, id: ClientId) {
 /// C: networking.c freeClientsInAsyncFreeQueue()
 pub fn free_clients_in_async_free_queue(server: &mut RedisServer) {
     while let Some(id) = server.clients_to_close.first().copied() {
-        if let Some(c) = server.clients.get_mut(&id) {
+        if let Some(c) = server.clients.here_mut(&id) {
             c.flags &= !CLIENT_CLOSE_ASAP;
         }
         server.clients_to_close.remove(0);
@@ -1160,7 +1226,7 @@ pub fn lookup_client_by_id(
     server: &RedisServer,
     id: ClientId,
 ) -> Option<&Client> {
-    server.clients.get(&id).map(|b| &**b)
+    server.clients.get(&id)
 }
 
 /// Write data in output buffers to client. Return Ok if the client is
@@ -1174,7 +1240,7 @@ pub fn write_to_client(
 ) -> CResult {
     let unixtime = server.unixtime;
     let maxmemory = server.maxmemory;
-    let Some(c) = server.clients.get_mut(&id) else { return Err(CErr) };
+    let Some(c) = server.clients.here_mut(&id) else { return Err(CErr) };
     let mut totwritten: usize = 0;
     let mut err: Option<io::Error> = None;
     let fd = c.fd;
@@ -1323,7 +1389,7 @@ pub fn handle_clients_with_pending_writes(server: &mut RedisServer) -> usize {
     let list = std::mem::take(&mut server.clients_pending_write);
     let processed = list.len();
     for id in list.iter().copied() {
-        let Some(c) = server.clients.get_mut(&id) else { continue };
+        let Some(c) = server.clients.here_mut(&id) else { continue };
         c.flags &= !CLIENT_PENDING_WRITE;
         c.pending_write_queued = false;
 
@@ -1721,9 +1787,7 @@ pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
             }
             // The client may have been freed while running the command
             // (e.g. a replica dropped for its output buffer).
-            if server.current_client.is_none()
-                || server.detached_free.contains(&c.id)
-            {
+            if server.current_client.is_none() || server.clients.is_freeing(&c.id) {
                 break;
             }
         }
@@ -2037,8 +2101,7 @@ pub fn get_all_clients_info_string(
     type_: Option<usize>,
 ) -> String {
     let mut o = String::new();
-    let ids: Vec<ClientId> = server.clients.keys().copied().collect();
-    let mut done_current = false;
+    let ids: Vec<ClientId> = server.clients.ids().collect();
     let emit = |server: &mut RedisServer, c: &mut Client, o: &mut String| {
         if let Some(t) = type_ {
             if get_client_type(c) != t {
@@ -2050,17 +2113,14 @@ pub fn get_all_clients_info_string(
         o.push('\n');
     };
     for id in ids {
-        if !done_current && current.id < id {
+        if id == current.id {
+            // Its slot says "running": the caller holds it.
             emit(server, current, &mut o);
-            done_current = true;
-        }
-        if let Some(mut c) = server.clients.remove(&id) {
+        } else if let Some(mut c) = server.clients.lend(&id) {
+            // Lent for a moment: its peer id is cached as it is listed.
             emit(server, &mut c, &mut o);
-            server.clients.insert(id, c);
+            server.clients.give_back(c);
         }
-    }
-    if !done_current {
-        emit(server, current, &mut o);
     }
     o
 }
@@ -2068,8 +2128,8 @@ pub fn get_all_clients_info_string(
 /// CLIENT ID | LIST [TYPE t] | REPLY ON|OFF|SKIP | KILL ... | UNBLOCK id
 /// [TIMEOUT|ERROR] | SETNAME name | GETNAME | PAUSE ms | HELP.
 ///
-/// `c` is detached from `server.clients` while this runs, so the loops
-/// over "all clients" below look at `c` apart from the table.
+/// `c` is lent out of `server.clients` while this runs (its slot says
+/// "running"), so the loops over "all clients" below look at `c` apart.
 ///
 /// C: networking.c clientCommand()
 pub fn client_command(server: &mut RedisServer, c: &mut Client) {
@@ -2365,7 +2425,7 @@ pub fn security_warning_command(server: &mut RedisServer, c: &mut Client) {
     }
     free_client_async(server, c.id);
     // freeClientAsync sets CLIENT_CLOSE_ASAP, which stops the processing of
-    // the rest of the query buffer; `c` is detached, so set it here.
+    // the rest of the query buffer; `c` is running, so set it here too.
     c.flags |= CLIENT_CLOSE_ASAP;
 }
 
@@ -2530,9 +2590,9 @@ pub fn clients_are_paused(server: &mut RedisServer) -> bool {
         // force the re-processing of the input buffer if any.
         let ids: Vec<ClientId> = server
             .clients
-            .iter()
-            .filter(|(_, c)| c.flags & (CLIENT_SLAVE | CLIENT_BLOCKED) == 0)
-            .map(|(id, _)| *id)
+            .values()
+            .filter(|c| c.flags & (CLIENT_SLAVE | CLIENT_BLOCKED) == 0)
+            .map(|c| c.id)
             .collect();
         for id in ids {
             crate::blocked::queue_client_for_reprocessing(server, id);
@@ -2616,14 +2676,14 @@ mod tests {
         crate::server::init_server_config()
     }
 
-    /// Creates a client through `create_client` and takes it out of the
+    /// Creates a client through `create_client` and lends it out of the
     /// table, as `with_client` does while a command runs. The other end of
     /// the pair is returned so the socket stays open.
     fn client(server: &mut RedisServer) -> (Box<Client>, UnixStream) {
         let (ours, theirs) = UnixStream::pair().expect("socketpair");
         let id = create_client(server, Some(Socket::from(ours)))
             .expect("create_client");
-        let c = server.clients.remove(&id).expect("client in the table");
+        let c = server.clients.lend(&id).expect("client in the table");
         (c, theirs)
     }
 

@@ -172,7 +172,7 @@ pub fn replication_feed_slaves_from_master_stream(
 
 /// Sends every client in MONITOR mode the line describing a command about
 /// to run: `+<unix time>.<usec> [<db> <addr>] "arg" "arg" ...`. `c` is the
-/// client running the command, which `call()` (and EXEC) has taken out of
+/// client running the command, which `call()` (and EXEC) has lent out of
 /// `server.clients`; `argv` is its argument vector, passed apart so the
 /// caller can lend it while `c` is borrowed mutably.
 ///
@@ -214,33 +214,9 @@ pub fn replication_feed_monitors(
     cmdrepr.push_str("\r\n");
 
     for id in server.monitors.clone() {
-        if id == c.id {
-            // A monitor may send commands too; it is the detached client.
-            add_reply(c, cmdrepr.as_bytes());
-            continue;
-        }
-        // A monitor that is itself detached by an outer with_client (none
-        // today) gets the line once it can be reached again (see
-        // networking::apply_detached_effects).
-        let Some(mut monitor) = server.clients.remove(&id) else {
-            crate::networking::queue_detached_effect(
-                server,
-                id,
-                crate::networking::DetachedEffect::Reply(
-                    cmdrepr.as_bytes().to_vec(),
-                ),
-            );
-            continue;
-        };
-        add_reply(&mut monitor, cmdrepr.as_bytes());
-        // C's addReply queues the monitor for writing and checks its
-        // output buffer limits; both need the server, so do them here.
-        crate::networking::queue_pending_write(server, &mut monitor);
-        crate::networking::async_close_client_on_output_buffer_limit_reached(
-            server,
-            &mut monitor,
-        );
-        server.clients.insert(id, monitor);
+        // A monitor may send commands too: then it is `c`, and its slot
+        // says "running" and takes the line (see networking::client_table).
+        crate::networking::add_reply_to_id(server, id, cmdrepr.as_bytes());
     }
 }
 

@@ -31,7 +31,7 @@
 
 use crate::networking::{
     add_reply, async_close_client_on_output_buffer_limit_reached,
-    free_client_async, with_client,
+    free_client_async, with_client, Lookup,
 };
 use crate::server::*;
 
@@ -255,18 +255,22 @@ pub fn for_each_slave(
 /// buffer limits (client-output-buffer-limit replica: a replica that falls
 /// too far behind is closed). (no C twin)
 ///
-/// A replica that is itself running a command (taken out of the table)
-/// cannot be reached here.
-// Divergence from C: such a replica would silently miss part of the
-// stream, so it is closed instead (asynchronously); it reconnects and
-// continues from the backlog with PSYNC. Replicas only send REPLCONF,
-// which propagates nothing, so this is not expected to happen.
+/// A replica that is itself running a command (its slot says "running")
+/// is not written here.
+// Divergence from C: such a replica is closed instead (asynchronously);
+// it reconnects and continues from the backlog with PSYNC. Its slot could
+// take the bytes, but `call` places them before the reply of the running
+// command (see `networking::apply_deferred_at`), where the stream must
+// follow it. Replicas only send REPLCONF, which propagates nothing, so
+// this is not expected to happen.
 pub fn add_reply_to_slave(server: &mut RedisServer, id: ClientId, s: &[u8]) {
-    let Some(c) = server.clients.get_mut(&id) else {
-        if server.detached.contains(&id) {
+    let c = match server.clients.get_mut(&id) {
+        Lookup::Here(c) => c,
+        Lookup::Running(_) => {
             free_client_async(server, id);
+            return;
         }
-        return;
+        Lookup::Gone => return,
     };
     add_reply(c, s);
     // C: the second half of clientInstallWriteHandler().
@@ -289,9 +293,10 @@ pub fn add_reply_to_slave(server: &mut RedisServer, id: ClientId, s: &[u8]) {
             || (lim.soft_limit_bytes != 0 && used >= lim.soft_limit_bytes);
         if !over {
             c.obuf_soft_limit_reached_time = 0;
-        } else if let Some(mut c) = server.clients.remove(&id) {
-            async_close_client_on_output_buffer_limit_reached(server, &mut c);
-            server.clients.insert(id, c);
+        } else {
+            with_client(server, id, |server, c| {
+                async_close_client_on_output_buffer_limit_reached(server, c)
+            });
         }
     }
 }

@@ -184,21 +184,23 @@ pub fn replication_create_master_client(
         return;
     };
     server.master = Some(id);
-    let mut c = server.clients.remove(&id).expect("client just created");
-    c.flags |= CLIENT_MASTER;
-    c.authenticated = true;
-    c.reploff = server.master_initial_offset;
-    c.read_reploff = c.reploff;
-    c.replid = server.master_replid;
-    // If master offset is set to -1, this master is old and is not PSYNC
-    // capable, so we flag it accordingly.
-    if c.reploff == -1 {
-        c.flags |= CLIENT_PRE_PSYNC;
-    }
-    if dbid != -1 {
-        let _ = crate::db::select_db(server, &mut c, dbid as i64);
-    }
-    server.clients.insert(id, c);
+    let master_initial_offset = server.master_initial_offset;
+    let master_replid = server.master_replid;
+    with_client(server, id, |server, c| {
+        c.flags |= CLIENT_MASTER;
+        c.authenticated = true;
+        c.reploff = master_initial_offset;
+        c.read_reploff = c.reploff;
+        c.replid = master_replid;
+        // If master offset is set to -1, this master is old and is not
+        // PSYNC capable, so we flag it accordingly.
+        if c.reploff == -1 {
+            c.flags |= CLIENT_PRE_PSYNC;
+        }
+        if dbid != -1 {
+            let _ = crate::db::select_db(server, c, dbid as i64);
+        }
+    });
 }
 
 // restartAOFAfterSYNC() is not ported: there is no AOF

@@ -1,0 +1,253 @@
+//! The client table: C's `server.clients` list (and `clients_index`), keyed
+//! by client id, in id order, which is also the order C's list has.
+//!
+//! Why it exists: a command is `fn(server: &mut RedisServer, c: &mut
+//! Client)`, as in C, and Rust cannot hand out both while the client stays
+//! inside the server. So the table lends the running client out
+//! (`lend`) and takes it back afterwards (`give_back`). While it is out,
+//! its slot stays where it was and says "running": counts (`len`) and
+//! walks by id still see it, and what other code aims at it meanwhile (a
+//! Pub/Sub message, a MONITOR line, CLIENT_DIRTY_CAS, a close request) is
+//! collected in the slot, in order, and handed over when the client comes
+//! back to a point where it can take it (see `networking::apply_deferred`).
+//! Code that reaches a client by id asks `get_mut` and gets one of
+//! `Lookup::Here`, `Lookup::Running` or `Lookup::Gone`.
+//!
+//! Ports no C file: it is the shape C's pointer list takes here.
+
+use std::collections::BTreeMap;
+
+use crate::server::{Client, ClientId};
+
+/// Something aimed at a running client, kept in its slot until the client
+/// is handed back or flushes its slot. (no C twin: C writes through the
+/// client pointer at once)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Bytes to append to its output: a Pub/Sub message, a MONITOR line.
+    Reply(Vec<u8>),
+    /// Flags to set: CLIENT_DIRTY_CAS, when a key it WATCHes is touched.
+    Flags(u64),
+}
+
+/// What a running slot has collected. (no C twin)
+#[derive(Debug, Default)]
+pub struct Deferred {
+    /// The effects, in the order they happened.
+    pub effects: Vec<Effect>,
+    /// freeClient() was called on it: free it when it is handed back.
+    pub free: bool,
+}
+
+/// A slot of the table. (no C twin)
+pub enum Slot {
+    /// The client is in the table.
+    Here(Box<Client>),
+    /// The client is lent out: it is running a command.
+    Running(Deferred),
+}
+
+/// The answer to "where is client `id`?". (no C twin)
+pub enum Lookup<'a> {
+    Here(&'a mut Client),
+    Running(RunningSlot<'a>),
+    Gone,
+}
+
+/// The slot of a running client, as `Lookup::Running` gives it. (no C
+/// twin)
+pub struct RunningSlot<'a> {
+    deferred: &'a mut Deferred,
+    pending: &'a mut usize,
+}
+
+impl RunningSlot<'_> {
+    /// Collects `effect` for the client, to be applied in order.
+    pub fn defer(&mut self, effect: Effect) {
+        self.deferred.effects.push(effect);
+        *self.pending += 1;
+    }
+
+    /// Asks for the client to be freed when it is handed back.
+    pub fn free_on_return(&mut self) {
+        self.deferred.free = true;
+    }
+
+    /// Whether a free is already asked for.
+    pub fn freeing(&self) -> bool {
+        self.deferred.free
+    }
+}
+
+/// C's `server.clients`. See the module doc. (no C twin)
+#[derive(Default)]
+pub struct ClientTable {
+    slots: BTreeMap<ClientId, Slot>,
+    /// Effects waiting in running slots, so that the check made after
+    /// every command costs one comparison when there are none.
+    pending: usize,
+}
+
+impl ClientTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of clients, the running ones included: C's
+    /// `listLength(server.clients)`.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// C: networking.c linkClient() (the list part)
+    pub fn insert(&mut self, c: Box<Client>) {
+        self.slots.insert(c.id, Slot::Here(c));
+    }
+
+    /// Takes client `id` out for good, as freeClient() unlinks it. A
+    /// running client is not here to take: it is freed when handed back.
+    pub fn remove(&mut self, id: &ClientId) -> Option<Box<Client>> {
+        match self.slots.get(id) {
+            Some(Slot::Here(_)) => match self.slots.remove(id) {
+                Some(Slot::Here(c)) => Some(c),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The client, if it is in the table (not running, not gone).
+    pub fn get(&self, id: &ClientId) -> Option<&Client> {
+        match self.slots.get(id) {
+            Some(Slot::Here(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Where client `id` is: here, running, or gone.
+    pub fn get_mut(&mut self, id: &ClientId) -> Lookup<'_> {
+        match self.slots.get_mut(id) {
+            Some(Slot::Here(c)) => Lookup::Here(c),
+            Some(Slot::Running(d)) => Lookup::Running(RunningSlot {
+                deferred: d,
+                pending: &mut self.pending,
+            }),
+            None => Lookup::Gone,
+        }
+    }
+
+    /// The client, if it is in the table, for code that has nothing to do
+    /// for a running one (its own caller holds it).
+    pub fn here_mut(&mut self, id: &ClientId) -> Option<&mut Client> {
+        match self.slots.get_mut(id) {
+            Some(Slot::Here(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Whether `id` names a client, here or running.
+    pub fn contains(&self, id: &ClientId) -> bool {
+        self.slots.contains_key(id)
+    }
+
+    /// Whether `id` is lent out, running a command.
+    pub fn is_running(&self, id: &ClientId) -> bool {
+        matches!(self.slots.get(id), Some(Slot::Running(_)))
+    }
+
+    /// Whether running client `id` was freed while it runs (it is freed
+    /// when handed back).
+    pub fn is_freeing(&self, id: &ClientId) -> bool {
+        matches!(self.slots.get(id), Some(Slot::Running(d)) if d.free)
+    }
+
+    /// Lends client `id` out; its slot says "running" until `give_back`.
+    /// Replaces the slot's content in place: nothing moves or allocates.
+    pub fn lend(&mut self, id: &ClientId) -> Option<Box<Client>> {
+        let slot = self.slots.get_mut(id)?;
+        if let Slot::Running(_) = slot {
+            return None;
+        }
+        match std::mem::replace(slot, Slot::Running(Deferred::default())) {
+            Slot::Here(c) => Some(c),
+            Slot::Running(_) => None,
+        }
+    }
+
+    /// Takes what was collected for running client `id` (effects and a
+    /// pending free), leaving its slot running and empty.
+    pub fn take_deferred(&mut self, id: &ClientId) -> Deferred {
+        match self.slots.get_mut(id) {
+            Some(Slot::Running(d)) => {
+                self.pending -= d.effects.len();
+                std::mem::take(d)
+            }
+            _ => Deferred::default(),
+        }
+    }
+
+    /// Puts a lent client back in its slot. Whatever its slot collected
+    /// and was not taken is applied by the caller before, see
+    /// `networking::give_back_client`, the only caller.
+    pub fn give_back(&mut self, c: Box<Client>) {
+        let id = c.id;
+        if let Some(Slot::Running(d)) = self.slots.insert(id, Slot::Here(c)) {
+            // Nothing should be left; drop it from the count if it is.
+            self.pending -= d.effects.len();
+        }
+    }
+
+    /// Takes the effects collected so far for running client `id`,
+    /// leaving its slot running. Costs one comparison when none wait.
+    pub fn take_effects(&mut self, id: &ClientId) -> Vec<Effect> {
+        if self.pending == 0 {
+            return Vec::new();
+        }
+        match self.slots.get_mut(id) {
+            Some(Slot::Running(d)) => {
+                self.pending -= d.effects.len();
+                std::mem::take(&mut d.effects)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every id, running clients included, in id order.
+    pub fn ids(&self) -> impl Iterator<Item = ClientId> + '_ {
+        self.slots.keys().copied()
+    }
+
+    /// The ids from `from` on, in id order, running clients included.
+    pub fn ids_from(
+        &self,
+        from: ClientId,
+    ) -> impl Iterator<Item = ClientId> + '_ {
+        self.slots.range(from..).map(|(id, _)| *id)
+    }
+
+    /// The clients in the table, in id order, without the running ones.
+    pub fn values(&self) -> impl Iterator<Item = &Client> + '_ {
+        self.slots.values().filter_map(|s| match s {
+            Slot::Here(c) => Some(&**c),
+            Slot::Running(_) => None,
+        })
+    }
+
+    /// Every client in id order as C's list walk sees it, with `cur`, the
+    /// caller's own (running) client, in its place. Other running clients
+    /// (outer frames up the stack hold them) cannot be looked at.
+    pub fn values_with<'a>(
+        &'a self,
+        cur: &'a Client,
+    ) -> impl Iterator<Item = &'a Client> + 'a {
+        self.slots.iter().filter_map(move |(id, s)| match s {
+            Slot::Here(c) => Some(&**c),
+            Slot::Running(_) if *id == cur.id => Some(cur),
+            Slot::Running(_) => None,
+        })
+    }
+}
