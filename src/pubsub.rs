@@ -99,6 +99,9 @@ pub fn pubsub_subscribe_channel(
 ) -> bool {
     let mut retval = false;
 
+    // Not in C: messages reach a running subscriber where C puts them
+    // through its mailbox (see `Client::mailbox`).
+    crate::networking::open_mailbox(server, c);
     // Add the channel to the client -> channels hash table
     if !c.pubsub_channels.contains(channel) {
         c.pubsub_channels.insert(channel.to_vec());
@@ -178,6 +181,8 @@ pub fn pubsub_subscribe_pattern(
 ) -> bool {
     let mut retval = false;
 
+    // Not in C: see pubsub_subscribe_channel.
+    crate::networking::open_mailbox(server, c);
     if !c.pubsub_patterns.iter().any(|p| p.as_slice() == pattern) {
         retval = true;
         c.pubsub_patterns.push(pattern.to_vec());

@@ -378,6 +378,14 @@ pub struct Client {
     /// was added: logged when the client is handed back (the reply
     /// functions have no server at hand to name the command). (no C twin)
     pub critical_error_log: Option<(String, Option<usize>)>,
+    /// For a client that receives what others publish (a subscriber, a
+    /// monitor): what is aimed at it while it runs waits here, shared
+    /// with its "running" slot, and `add_reply` writes it before the next
+    /// bytes of its own reply, which is where C, writing at once, puts it
+    /// (a MONITOR line before the reply of the monitor's own command, a
+    /// keyspace event inside EXEC). `None` for other clients. (no C twin;
+    /// see `networking::client_table`)
+    pub mailbox: Option<std::rc::Rc<std::cell::Cell<Vec<u8>>>>,
 }
 
 /// One queued command of a MULTI. C: struct multiCmd
@@ -2564,11 +2572,6 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
 
     server.fixed_time_expire += 1;
 
-    // Not in C: where the command's output begins, so that what it aims at
-    // its own client lands there (see `networking::apply_deferred_at`).
-    crate::networking::apply_deferred(server, c);
-    let reply_mark = crate::networking::reply_mark(c);
-
     // Sent the command to clients in MONITOR mode, only if the commands are
     // not generated from reading an AOF.
     if !server.monitors.is_empty()
@@ -2674,10 +2677,11 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
     server.fixed_time_expire -= 1;
     server.stat_numcommands += 1;
 
-    // What the command aimed at its own (running) client, such as the
-    // message of a PUBLISH or a keyspace event queued in MULTI after a
-    // SUBSCRIBE: it goes where C writes it, before the command's reply.
-    crate::networking::apply_deferred_at(server, c, reply_mark);
+    // What the command aimed at its own (running) client and is still
+    // waiting, such as the message of a keyspace event published after
+    // the reply (RPUSH) in an EXEC that subscribed: it follows the
+    // command's output, as in C. See `networking::client_table`.
+    crate::networking::apply_deferred(server, c);
 }
 
 /// If this function gets called we already read a whole command, arguments
@@ -3914,6 +3918,9 @@ pub fn monitor_command(server: &mut RedisServer, c: &mut Client) {
         return;
     }
     c.flags |= CLIENT_SLAVE | CLIENT_MONITOR;
+    // Not in C: the monitor's own commands feed it while it runs; see
+    // `Client::mailbox`.
+    net::open_mailbox(server, c);
     server.monitors.push(c.id);
     add_reply(c, crate::t_string::OK);
 }

@@ -15,7 +15,9 @@
 //!
 //! Ports no C file: it is the shape C's pointer list takes here.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::server::{Client, ClientId};
 
@@ -31,10 +33,13 @@ pub enum Effect {
 }
 
 /// What a running slot has collected. (no C twin)
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Deferred {
     /// The effects, in the order they happened.
     pub effects: Vec<Effect>,
+    /// The client's mailbox, shared with it while it runs (see
+    /// `Client::mailbox`): replies go there instead of to `effects`.
+    pub mailbox: Option<Rc<Cell<Vec<u8>>>>,
     /// freeClient() was called on it: free it when it is handed back.
     pub free: bool,
 }
@@ -64,6 +69,13 @@ pub struct RunningSlot<'a> {
 impl RunningSlot<'_> {
     /// Collects `effect` for the client, to be applied in order.
     pub fn defer(&mut self, effect: Effect) {
+        if let (Effect::Reply(msg), Some(mb)) = (&effect, &self.deferred.mailbox)
+        {
+            let mut v = mb.take();
+            v.extend_from_slice(msg);
+            mb.set(v);
+            return;
+        }
         self.deferred.effects.push(effect);
         *self.pending += 1;
     }
@@ -159,6 +171,22 @@ impl ClientTable {
         matches!(self.slots.get(id), Some(Slot::Running(_)))
     }
 
+    /// Shares `mailbox` between running client `id` and its slot (see
+    /// `networking::open_mailbox`). False if `id` is not running.
+    pub fn open_mailbox(
+        &mut self,
+        id: &ClientId,
+        mailbox: Rc<Cell<Vec<u8>>>,
+    ) -> bool {
+        match self.slots.get_mut(id) {
+            Some(Slot::Running(d)) => {
+                d.mailbox = Some(mailbox);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Whether running client `id` was freed while it runs (it is freed
     /// when handed back).
     pub fn is_freeing(&self, id: &ClientId) -> bool {
@@ -173,7 +201,12 @@ impl ClientTable {
             return None;
         }
         match std::mem::replace(slot, Slot::Running(Deferred::default())) {
-            Slot::Here(c) => Some(c),
+            Slot::Here(c) => {
+                if let (Some(mb), Slot::Running(d)) = (&c.mailbox, slot) {
+                    d.mailbox = Some(mb.clone());
+                }
+                Some(c)
+            }
             Slot::Running(_) => None,
         }
     }

@@ -58,6 +58,7 @@ pub fn give_back_client(server: &mut RedisServer, mut c: Box<Client>) {
     let id = c.id;
     // Whatever `apply_deferred` has not taken yet.
     let deferred = server.clients.take_deferred(&id);
+    flush_mailbox(&mut c);
     apply_effects(&mut c, deferred.effects);
     queue_pending_write(server, &mut c);
     if let Some((line, lastcmd)) = c.critical_error_log.take() {
@@ -85,17 +86,36 @@ pub fn give_back_client(server: &mut RedisServer, mut c: Box<Client>) {
 // slot, in the order it happened, and is handed over where the client can
 // observe it: before it starts its next command (EXEC must see a
 // CLIENT_DIRTY_CAS set by the commands pipelined before it), after each
-// command it ran (`call`, which puts messages where C would have written
-// them, see `reply_mark`), and when it is handed back, for the rest.
+// command it ran (`call`), and when it is handed back, for the rest. A
+// message must go where C writes it, in the middle of the running
+// command's output: a receiver (a subscriber, a monitor) therefore gets
+// them through a mailbox, shared with its slot while it runs, that its
+// next reply bytes flush first (see `Client::mailbox`).
 
 /// Applies to `c`, in order, the effects collected in its running slot.
 /// Costs one comparison when there are none, which is almost always.
 /// (no C twin)
 pub fn apply_deferred(server: &mut RedisServer, c: &mut Client) {
+    if c.mailbox.is_some() {
+        flush_mailbox(c);
+    }
     let effects = server.clients.take_effects(&c.id);
     if !effects.is_empty() {
         apply_effects(c, effects);
     }
+}
+
+/// Gives client `c`, which is running the command that makes it a
+/// receiver (SUBSCRIBE, PSUBSCRIBE, MONITOR), a mailbox, shared with its
+/// slot whenever it runs, so that what is published to it while it runs
+/// reaches its output in C's order (see `Client::mailbox`). (no C twin)
+pub fn open_mailbox(server: &mut RedisServer, c: &mut Client) {
+    if c.mailbox.is_some() {
+        return;
+    }
+    let mb = std::rc::Rc::new(std::cell::Cell::new(Vec::new()));
+    server.clients.open_mailbox(&c.id, mb.clone());
+    c.mailbox = Some(mb);
 }
 
 /// Applies `effects` to `c`, in order. (no C twin)
@@ -106,69 +126,6 @@ fn apply_effects(c: &mut Client, effects: Vec<Effect>) {
             Effect::Flags(flags) => c.flags |= flags,
         }
     }
-}
-
-/// Where the output of `c` ends now: the number of reply blocks and the
-/// bytes used in the last one (or in `buf` when there are none). `call`
-/// takes it before a command runs. (no C twin)
-pub fn reply_mark(c: &Client) -> (usize, usize) {
-    match c.reply.back() {
-        Some(b) => (c.reply.len(), b.buf.len()),
-        None => (0, c.bufpos),
-    }
-}
-
-/// Applies the effects collected for `c` while its command ran, placing
-/// the messages at `mark`, where the command's own output began. In C the
-/// message is written when the notification happens, and every command
-/// notifies (keyspace events, PUBLISH) before it replies, so this is the
-/// place C gives it. (no C twin)
-// Divergence from C: a command that wrote part of its reply before
-// notifying would see the message before that part rather than after it;
-// no command of this port does so.
-pub fn apply_deferred_at(
-    server: &mut RedisServer,
-    c: &mut Client,
-    mark: (usize, usize),
-) {
-    let effects = server.clients.take_effects(&c.id);
-    if effects.is_empty() {
-        return;
-    }
-    if reply_mark(c) == mark {
-        apply_effects(c, effects);
-        return;
-    }
-    // Cut the command's output off at the mark, add the messages, and put
-    // the output back after them. Rare: only a client receiving its own
-    // messages gets here.
-    let (nblocks, off) = mark;
-    let mut tail = Vec::new();
-    if nblocks == 0 {
-        tail.extend_from_slice(&c.buf[off..c.bufpos]);
-        c.bufpos = off;
-        for b in c.reply.drain(..) {
-            tail.extend_from_slice(&b.buf);
-        }
-    } else {
-        if let Some(b) = c.reply.get_mut(nblocks - 1) {
-            tail.extend_from_slice(&b.buf[off..]);
-            b.buf.truncate(off);
-        }
-        for b in c.reply.drain(nblocks..) {
-            tail.extend_from_slice(&b.buf);
-        }
-    }
-    c.reply_bytes = c.reply.iter().map(|b| b.buf.capacity() as u64).sum();
-    apply_effects(c, effects);
-    // The command's output was accepted already: put it back as it was,
-    // even if the command asked to close after it.
-    let flags = c.flags;
-    c.flags &= !CLIENT_CLOSE_AFTER_REPLY;
-    if _add_reply_to_buffer(c, &tail).is_err() {
-        _add_reply_string_to_list(c, &tail);
-    }
-    c.flags = flags;
 }
 
 /// C's `addReply(client, msg)` for a client named by id, wherever it is:
@@ -298,6 +255,7 @@ pub fn create_client(
         pubsub_channels: Default::default(),
         pubsub_patterns: Vec::new(),
         critical_error_log: None,
+        mailbox: None,
     });
     // C: linkClient()
     server.clients.insert(c);
@@ -420,11 +378,30 @@ fn _add_reply_string_to_list(c: &mut Client, mut s: &[u8]) {
 ///
 /// C: networking.c addReply()
 pub fn add_reply(c: &mut Client, s: &[u8]) {
+    if c.mailbox.is_some() {
+        flush_mailbox(c);
+    }
     if prepare_client_to_write(c).is_err() {
         return;
     }
     if _add_reply_to_buffer(c, s).is_err() {
         _add_reply_string_to_list(c, s);
+    }
+}
+
+/// Writes out the messages waiting in the client's mailbox (see
+/// `Client::mailbox`), as C's addReply would have when they were
+/// published. (no C twin)
+pub fn flush_mailbox(c: &mut Client) {
+    let Some(mb) = &c.mailbox else { return };
+    let msgs = mb.take();
+    if msgs.is_empty() {
+        return;
+    }
+    if prepare_client_to_write(c).is_ok()
+        && _add_reply_to_buffer(c, &msgs).is_err()
+    {
+        _add_reply_string_to_list(c, &msgs);
     }
 }
 
@@ -549,6 +526,9 @@ pub fn add_reply_status_format(c: &mut Client, args: std::fmt::Arguments) {
 ///
 /// C: networking.c addDeferredMultiBulkLength()
 pub fn add_deferred_multi_bulk_length(c: &mut Client) -> Option<usize> {
+    if c.mailbox.is_some() {
+        flush_mailbox(c);
+    }
     // Note that we install the write event here even if the object is not
     // ready to be sent, since we are sure that before returning to the
     // event loop setDeferredMultiBulkLength() will be called.
