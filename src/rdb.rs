@@ -2929,7 +2929,7 @@ pub fn background_save_done_handler_socket(
                 server,
                 LL_WARNING,
                 "Closing slave {}: child->slave RDB transfer failed: {}",
-                crate::replication::get_slave_name(slave),
+                crate::replication::replication_get_slave_name(slave),
                 why
             );
             crate::networking::free_client(server, slave.id);
@@ -2938,7 +2938,7 @@ pub fn background_save_done_handler_socket(
                 server,
                 LL_WARNING,
                 "Slave {} correctly received the streamed RDB file.",
-                crate::replication::get_slave_name(slave)
+                crate::replication::replication_get_slave_name(slave)
             );
             // Restore the socket as non-blocking.
             if let Some(sock) = slave.sock.as_ref() {
@@ -3267,9 +3267,9 @@ pub fn rdb_populate_save_info(server: &RedisServer) -> Option<RdbSaveInfo> {
 }
 
 /// rdbPopulateSaveInfo() for code running a client's command: `current`
-/// is that client, which is out of `server.clients` while it runs and may
-/// be the master (a FLUSHALL from the master saves). Without it, a
-/// detached master's DB cannot be read and the cached master (if any) is
+/// is that client, which is lent out of `server.clients` while it runs
+/// and may be the master (a FLUSHALL from the master saves). Without it,
+/// a running master's DB cannot be read and the cached master (if any) is
 /// used, as when the master is not connected. (no C twin)
 pub fn rdb_populate_save_info_with(
     server: &RedisServer,
@@ -3565,8 +3565,8 @@ pub fn load_data_from_disk(server: &mut RedisServer) {
 /// debug.rs calls it from its DEBUG command.
 ///
 /// Divergence from C: no protectClient() around the load: the client is
-/// out of `server.clients` while its command runs, so events served during
-/// the load cannot free it.
+/// lent out of `server.clients` while its command runs, so events served
+/// during the load cannot free it (a free waits in its "running" slot).
 ///
 /// C: debug.c debugCommand() (the "reload" branch)
 pub fn debug_reload(server: &mut RedisServer, c: &mut Client) {

@@ -8,8 +8,9 @@
 //!
 //! Read this first: C's global `server` is the `server: &mut RedisServer`
 //! every function takes. Clients live in `server.clients` keyed by id; a
-//! command runs with its client taken out of that table (see
-//! `networking::with_client`) so it can hold `server` and `c` at once.
+//! command runs with its client lent out of that table, its slot marked
+//! "running" (see `networking::client_table`), so it can hold `server` and
+//! `c` at once.
 
 use std::collections::{HashMap, VecDeque};
 use std::os::unix::io::RawFd;

@@ -878,20 +878,29 @@ fn debug_misc_subcommands() {
 /// `GET big` then `INFO memory` and `CLIENT LIST` in one write: while INFO
 /// runs, the GET's reply still waits in the caller's own output buffer.
 /// Returns (mem_clients_normal, connected_clients, the caller's omem).
-fn info_seen_by_a_client_with_pending_output(server: &Server) -> (i64, i64, i64) {
+fn info_seen_by_a_client_with_pending_output(
+    server: &Server,
+) -> (i64, i64, i64) {
     let mut s = raw(server.port());
     let value = "x".repeat(200_000);
-    let set = format!("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n${}\r\n{value}\r\n", value.len());
+    let set = format!(
+        "*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n${}\r\n{value}\r\n",
+        value.len()
+    );
     send_raw(&mut s, set.as_bytes());
     assert_eq!(read_reply(&mut s), b"+OK\r\n");
-    send_raw(&mut s, b"GET big\r\nINFO memory\r\nINFO clients\r\nCLIENT LIST\r\n");
+    send_raw(
+        &mut s,
+        b"GET big\r\nINFO memory\r\nINFO clients\r\nCLIENT LIST\r\n",
+    );
     assert_eq!(read_reply(&mut s).len(), value.len() + 11);
     let mut fields = String::new();
     for _ in 0..3 {
         fields.push_str(&bulk(&String::from_utf8_lossy(&read_reply(&mut s))));
     }
     let field = |name: &str| -> i64 {
-        let at = fields.find(name).unwrap_or_else(|| panic!("{name}: {fields}"));
+        let at =
+            fields.find(name).unwrap_or_else(|| panic!("{name}: {fields}"));
         let rest = &fields[at + name.len()..];
         let end = rest.find(['\r', '\n', ' ']).unwrap_or(rest.len());
         rest[..end].parse().unwrap_or_else(|_| panic!("{name}: {fields}"))

@@ -28,8 +28,11 @@ use crate::server::{Client, ClientId};
 pub enum Effect {
     /// Bytes to append to its output: a Pub/Sub message, a MONITOR line.
     Reply(Vec<u8>),
-    /// Flags to set: CLIENT_DIRTY_CAS, when a key it WATCHes is touched.
+    /// Flags to set: CLIENT_DIRTY_CAS, when a key it WATCHes is touched;
+    /// CLIENT_CLOSE_ASAP, when it is freed asynchronously.
     Flags(u64),
+    /// A REPLCONF ACK to our master (REPLCONF GETACK runs on it).
+    ReplAck,
 }
 
 /// What a running slot has collected. (no C twin)
@@ -69,7 +72,8 @@ pub struct RunningSlot<'a> {
 impl RunningSlot<'_> {
     /// Collects `effect` for the client, to be applied in order.
     pub fn defer(&mut self, effect: Effect) {
-        if let (Effect::Reply(msg), Some(mb)) = (&effect, &self.deferred.mailbox)
+        if let (Effect::Reply(msg), Some(mb)) =
+            (&effect, &self.deferred.mailbox)
         {
             let mut v = mb.take();
             v.extend_from_slice(msg);

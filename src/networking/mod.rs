@@ -19,10 +19,10 @@ use std::os::unix::io::{AsRawFd, RawFd};
 use socket2::Socket;
 
 use crate::ae::{self, ae_not_ready, ClientData, AE_READABLE, AE_WRITABLE};
-pub use client_table::{ClientTable, Effect, Lookup};
 use crate::server::*;
 use crate::server_log;
 use crate::util::{sdscatrepr, sdssplitargs, strerror};
+pub use client_table::{ClientTable, Effect, Lookup};
 
 /// C: networking.c PROTO_DUMP_LEN (in setProtocolError)
 const PROTO_DUMP_LEN: usize = 128;
@@ -124,6 +124,7 @@ fn apply_effects(c: &mut Client, effects: Vec<Effect>) {
         match e {
             Effect::Reply(msg) => add_reply(c, &msg),
             Effect::Flags(flags) => c.flags |= flags,
+            Effect::ReplAck => crate::replication::add_reply_repl_ack(c),
         }
     }
 }
@@ -1087,7 +1088,11 @@ pub fn free_client(server: &mut RedisServer, id: ClientId) {
 
     // Log link disconnection with slave
     if flags & CLIENT_SLAVE != 0 && flags & CLIENT_MONITOR == 0 {
-        let name = crate::replication::replication_get_slave_name(server, id);
+        let name = server
+            .clients
+            .get(&id)
+            .map(crate::replication::replication_get_slave_name)
+            .unwrap_or_default();
         server_log!(
             server,
             LL_WARNING,
@@ -1767,7 +1772,9 @@ pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
             }
             // The client may have been freed while running the command
             // (e.g. a replica dropped for its output buffer).
-            if server.current_client.is_none() || server.clients.is_freeing(&c.id) {
+            if server.current_client.is_none()
+                || server.clients.is_freeing(&c.id)
+            {
                 break;
             }
         }
@@ -2575,7 +2582,9 @@ pub fn clients_are_paused(server: &mut RedisServer) -> bool {
             .map(|c| c.id)
             .collect();
         for id in ids {
-            crate::blocked::queue_client_for_reprocessing(server, id);
+            with_client(server, id, |server, c| {
+                crate::blocked::queue_client_for_reprocessing(server, c)
+            });
         }
     }
     server.clients_paused

@@ -16,7 +16,7 @@
 //! on, every propagated command is appended to its output buffer, which is
 //! not written to the socket until it is ONLINE (see
 //! `client_install_write_handler`). SYNC, PSYNC and REPLCONF run with the
-//! replica detached from `server.clients` (it is the client running the
+//! replica lent out of `server.clients` (it is the client running the
 //! command), so functions reached from them take it as `&mut Client`.
 
 use std::io::Write;
@@ -143,7 +143,8 @@ pub fn replication_feed_slaves(
 }
 
 /// The replication state of replica `id`; a replica running a command
-/// (detached) counts as one to feed, so `add_reply_to_slave` sees it.
+/// (its slot says "running") counts as one to feed, so
+/// `add_reply_to_slave` sees it.
 /// (no C twin)
 fn slave_replstate(server: &RedisServer, id: ClientId) -> i32 {
     server.clients.get(&id).map(|c| c.replstate).unwrap_or(SLAVE_STATE_ONLINE)
@@ -360,8 +361,8 @@ fn write_all_now(c: &Client, buf: &[u8]) -> bool {
     }
 }
 
-/// C's freeClientAsync() for a client the caller holds (it may be detached
-/// from `server.clients`): flag it CLOSE_ASAP and queue it for
+/// C's freeClientAsync() for a client the caller holds (it may be the
+/// running one, lent out of `server.clients`): flag it CLOSE_ASAP and queue it for
 /// `free_clients_in_async_free_queue`. (no C twin)
 pub(crate) fn free_client_async_c(server: &mut RedisServer, c: &mut Client) {
     if c.flags & CLIENT_CLOSE_ASAP != 0 || c.flags & CLIENT_LUA != 0 {
@@ -429,7 +430,7 @@ pub fn master_try_partial_resynchronization(
                 server,
                 LL_NOTICE,
                 "Full resync requested by replica {}",
-                get_slave_name(c)
+                replication_get_slave_name(c)
             );
         }
         return Err(CErr); // C: goto need_full_resync
@@ -444,7 +445,7 @@ pub fn master_try_partial_resynchronization(
             server,
             LL_NOTICE,
             "Unable to partial resync with replica {} for lack of backlog (Replica request was: {}).",
-            get_slave_name(c),
+            replication_get_slave_name(c),
             psync_offset
         );
         if psync_offset > server.master_repl_offset {
@@ -452,7 +453,7 @@ pub fn master_try_partial_resynchronization(
                 server,
                 LL_WARNING,
                 "Warning: replica {} tried to PSYNC with an offset that is greater than the master replication offset.",
-                get_slave_name(c)
+                replication_get_slave_name(c)
             );
         }
         return Err(CErr); // C: goto need_full_resync
@@ -484,7 +485,7 @@ pub fn master_try_partial_resynchronization(
         server,
         LL_NOTICE,
         "Partial resynchronization request from {} accepted. Sending {} bytes of backlog starting from offset {}.",
-        get_slave_name(c),
+        replication_get_slave_name(c),
         psync_len,
         psync_offset
     );
@@ -516,7 +517,7 @@ pub fn master_try_partial_resynchronization(
 ///
 /// `cur` is the client running the current command when that client is
 /// one of the replicas (SYNC/PSYNC calls this with the new replica
-/// detached); the socket target is never chosen then, since SYNC leaves
+/// lent out); the socket target is never chosen then, since SYNC leaves
 /// diskless transfers to the cron.
 ///
 /// Returns Ok on success or Err otherwise.
@@ -632,7 +633,7 @@ pub fn sync_command(server: &mut RedisServer, c: &mut Client) {
         server,
         LL_NOTICE,
         "Replica {} asks for synchronization",
-        get_slave_name(c)
+        replication_get_slave_name(c)
     );
 
     // Try a partial resynchronization if this is a PSYNC command. If it
@@ -844,13 +845,7 @@ pub fn replconf_command(server: &mut RedisServer, c: &mut Client) {
             // REPLCONF GETACK is used in order to request an ACK ASAP to
             // the slave.
             if server.masterhost.is_some() && server.master.is_some() {
-                if server.master == Some(c.id) {
-                    // Our master is the client running this command, so it
-                    // is out of server.clients: ack on it directly.
-                    replication_send_ack_to(c);
-                } else {
-                    replication_send_ack(server);
-                }
+                replication_send_ack(server);
             }
             return;
         } else {
@@ -909,7 +904,7 @@ pub fn put_slave_online(server: &mut RedisServer, slave: &mut Client) {
         server,
         LL_NOTICE,
         "Synchronization with replica {} succeeded",
-        get_slave_name(slave)
+        replication_get_slave_name(slave)
     );
 }
 
@@ -1086,7 +1081,7 @@ pub fn update_slaves_waiting_bgsave(
                     server,
                     LL_NOTICE,
                     "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming",
-                    get_slave_name(slave)
+                    replication_get_slave_name(slave)
                 );
                 // Note: we wait for a REPLCONF ACK message from the replica
                 // in order to really put it online (install the write
