@@ -88,11 +88,6 @@ impl RunningSlot<'_> {
     pub fn free_on_return(&mut self) {
         self.deferred.free = true;
     }
-
-    /// Whether a free is already asked for.
-    pub fn freeing(&self) -> bool {
-        self.deferred.free
-    }
 }
 
 /// C's `server.clients`. See the module doc. (no C twin)
@@ -119,7 +114,8 @@ impl ClientTable {
         self.slots.is_empty()
     }
 
-    /// C: networking.c linkClient() (the list part)
+    /// Puts a new client in its slot: the list part of linkClient().
+    /// (no C twin)
     pub fn insert(&mut self, c: Box<Client>) {
         self.slots.insert(c.id, Slot::Here(c));
     }
@@ -162,32 +158,6 @@ impl ClientTable {
         match self.slots.get_mut(id) {
             Some(Slot::Here(c)) => Some(c),
             _ => None,
-        }
-    }
-
-    /// Whether `id` names a client, here or running.
-    pub fn contains(&self, id: &ClientId) -> bool {
-        self.slots.contains_key(id)
-    }
-
-    /// Whether `id` is lent out, running a command.
-    pub fn is_running(&self, id: &ClientId) -> bool {
-        matches!(self.slots.get(id), Some(Slot::Running(_)))
-    }
-
-    /// Shares `mailbox` between running client `id` and its slot (see
-    /// `networking::open_mailbox`). False if `id` is not running.
-    pub fn open_mailbox(
-        &mut self,
-        id: &ClientId,
-        mailbox: Rc<Cell<Vec<u8>>>,
-    ) -> bool {
-        match self.slots.get_mut(id) {
-            Some(Slot::Running(d)) => {
-                d.mailbox = Some(mailbox);
-                true
-            }
-            _ => false,
         }
     }
 
