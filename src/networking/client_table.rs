@@ -161,6 +161,14 @@ impl ClientTable {
         }
     }
 
+    /// Shares `mailbox` between running client `id` and its slot (see
+    /// `networking::open_mailbox`); nothing if `id` is not running.
+    pub fn open_mailbox(&mut self, id: &ClientId, mailbox: Rc<Cell<Vec<u8>>>) {
+        if let Some(Slot::Running(d)) = self.slots.get_mut(id) {
+            d.mailbox = Some(mailbox);
+        }
+    }
+
     /// Whether running client `id` was freed while it runs (it is freed
     /// when handed back).
     pub fn is_freeing(&self, id: &ClientId) -> bool {
