@@ -51,8 +51,10 @@ pub struct Deferred {
 pub enum Slot {
     /// The client is in the table.
     Here(Box<Client>),
-    /// The client is lent out: it is running a command.
-    Running(Deferred),
+    /// The client is lent out: it is running a command. What is aimed at
+    /// it is allocated on the first effect, so that a slot stays two
+    /// words and lending allocates nothing.
+    Running(Option<Box<Deferred>>),
 }
 
 /// The answer to "where is client `id`?". (no C twin)
@@ -65,38 +67,46 @@ pub enum Lookup<'a> {
 /// The slot of a running client, as `Lookup::Running` gives it. (no C
 /// twin)
 pub struct RunningSlot<'a> {
-    deferred: &'a mut Deferred,
+    deferred: &'a mut Option<Box<Deferred>>,
     pending: &'a mut usize,
+    freeing: &'a mut usize,
 }
 
 impl RunningSlot<'_> {
     /// Collects `effect` for the client, to be applied in order.
     pub fn defer(&mut self, effect: Effect) {
-        if let (Effect::Reply(msg), Some(mb)) =
-            (&effect, &self.deferred.mailbox)
-        {
+        let d = self.deferred.get_or_insert_with(Default::default);
+        if let (Effect::Reply(msg), Some(mb)) = (&effect, &d.mailbox) {
             let mut v = mb.take();
             v.extend_from_slice(msg);
             mb.set(v);
             return;
         }
-        self.deferred.effects.push(effect);
+        d.effects.push(effect);
         *self.pending += 1;
     }
 
     /// Asks for the client to be freed when it is handed back.
     pub fn free_on_return(&mut self) {
-        self.deferred.free = true;
+        let d = self.deferred.get_or_insert_with(Default::default);
+        if !d.free {
+            d.free = true;
+            *self.freeing += 1;
+        }
     }
 }
 
 /// C's `server.clients`. See the module doc. (no C twin)
+// Divergence from C: the running client is lent out, not in the list, so
+// what is aimed at it waits in its slot until it can take it.
 #[derive(Default)]
 pub struct ClientTable {
     slots: BTreeMap<ClientId, Slot>,
-    /// Effects waiting in running slots, so that the check made after
-    /// every command costs one comparison when there are none.
+    /// Effects waiting in running slots, and running slots asked to free
+    /// their client, so that the checks made around every command cost
+    /// one comparison when there are none.
     pending: usize,
+    freeing: usize,
 }
 
 impl ClientTable {
@@ -147,6 +157,7 @@ impl ClientTable {
             Some(Slot::Running(d)) => Lookup::Running(RunningSlot {
                 deferred: d,
                 pending: &mut self.pending,
+                freeing: &mut self.freeing,
             }),
             None => Lookup::Gone,
         }
@@ -165,27 +176,36 @@ impl ClientTable {
     /// `networking::open_mailbox`); nothing if `id` is not running.
     pub fn open_mailbox(&mut self, id: &ClientId, mailbox: Rc<Cell<Vec<u8>>>) {
         if let Some(Slot::Running(d)) = self.slots.get_mut(id) {
-            d.mailbox = Some(mailbox);
+            d.get_or_insert_with(Default::default).mailbox = Some(mailbox);
         }
     }
 
     /// Whether running client `id` was freed while it runs (it is freed
     /// when handed back).
     pub fn is_freeing(&self, id: &ClientId) -> bool {
-        matches!(self.slots.get(id), Some(Slot::Running(d)) if d.free)
+        self.freeing != 0
+            && matches!(
+                self.slots.get(id),
+                Some(Slot::Running(Some(d))) if d.free
+            )
     }
 
     /// Lends client `id` out; its slot says "running" until `give_back`.
-    /// Replaces the slot's content in place: nothing moves or allocates.
+    /// Replaces the slot's content in place: nothing moves, and nothing
+    /// is allocated unless the client has a mailbox.
     pub fn lend(&mut self, id: &ClientId) -> Option<Box<Client>> {
         let slot = self.slots.get_mut(id)?;
         if let Slot::Running(_) = slot {
             return None;
         }
-        match std::mem::replace(slot, Slot::Running(Deferred::default())) {
+        match std::mem::replace(slot, Slot::Running(None)) {
             Slot::Here(c) => {
+                // A receiver's slot shares its mailbox (Client::mailbox).
                 if let (Some(mb), Slot::Running(d)) = (&c.mailbox, slot) {
-                    d.mailbox = Some(mb.clone());
+                    *d = Some(Box::new(Deferred {
+                        mailbox: Some(mb.clone()),
+                        ..Default::default()
+                    }));
                 }
                 Some(c)
             }
@@ -196,10 +216,18 @@ impl ClientTable {
     /// Takes what was collected for running client `id` (effects and a
     /// pending free), leaving its slot running and empty.
     pub fn take_deferred(&mut self, id: &ClientId) -> Deferred {
+        if self.pending == 0 && self.freeing == 0 {
+            return Deferred::default();
+        }
         match self.slots.get_mut(id) {
-            Some(Slot::Running(d)) => {
+            Some(Slot::Running(Some(d))) => {
                 self.pending -= d.effects.len();
-                std::mem::take(d)
+                self.freeing -= usize::from(d.free);
+                Deferred {
+                    effects: std::mem::take(&mut d.effects),
+                    mailbox: None,
+                    free: std::mem::take(&mut d.free),
+                }
             }
             _ => Deferred::default(),
         }
@@ -210,9 +238,12 @@ impl ClientTable {
     /// `networking::give_back_client`, the only caller.
     pub fn give_back(&mut self, c: Box<Client>) {
         let id = c.id;
-        if let Some(Slot::Running(d)) = self.slots.insert(id, Slot::Here(c)) {
-            // Nothing should be left; drop it from the count if it is.
+        if let Some(Slot::Running(Some(d))) =
+            self.slots.insert(id, Slot::Here(c))
+        {
+            // Nothing should be left; drop it from the counts if it is.
             self.pending -= d.effects.len();
+            self.freeing -= usize::from(d.free);
         }
     }
 
@@ -223,7 +254,7 @@ impl ClientTable {
             return Vec::new();
         }
         match self.slots.get_mut(id) {
-            Some(Slot::Running(d)) => {
+            Some(Slot::Running(Some(d))) => {
                 self.pending -= d.effects.len();
                 std::mem::take(&mut d.effects)
             }
