@@ -23,8 +23,6 @@
 //! `handle_clients_blocked_on_keys` reaches it with `with_client` (which
 //! also queues its reply for writing).
 
-use std::collections::VecDeque;
-
 use crate::db::{db_delete, lookup_key_write};
 use crate::networking::{add_reply, with_client};
 use crate::notify::notify_keyspace_event;
@@ -126,27 +124,13 @@ pub fn process_unblocked_clients(server: &mut RedisServer) {
 /// what was already read.
 ///
 /// C: blocked.c queueClientForReprocessing()
-pub fn queue_client_for_reprocessing(server: &mut RedisServer, id: ClientId) {
-    if let Some(c) = server.clients.get_mut(&id) {
-        queue_detached_client_for_reprocessing(
-            &mut server.unblocked_clients,
-            c,
-        );
-    }
-}
-
-/// `queue_client_for_reprocessing` for a client the caller holds (a
-/// detached one, which is not in `server.clients`). (no C twin)
-fn queue_detached_client_for_reprocessing(
-    unblocked_clients: &mut VecDeque<ClientId>,
-    c: &mut Client,
-) {
+pub fn queue_client_for_reprocessing(server: &mut RedisServer, c: &mut Client) {
     // The client may already be into the unblocked list because of a
     // previous blocking operation, don't add back it into the list
     // multiple times.
     if c.flags & CLIENT_UNBLOCKED == 0 {
         c.flags |= CLIENT_UNBLOCKED;
-        unblocked_clients.push_back(c.id);
+        server.unblocked_clients.push_back(c.id);
     }
 }
 
@@ -175,7 +159,7 @@ pub fn unblock_client(server: &mut RedisServer, c: &mut Client) {
     *by_type = by_type.saturating_sub(1);
     c.flags &= !CLIENT_BLOCKED;
     c.btype = BLOCKED_NONE;
-    queue_detached_client_for_reprocessing(&mut server.unblocked_clients, c);
+    queue_client_for_reprocessing(server, c);
 }
 
 /// This function gets called when a blocked client timed out in order to
@@ -218,13 +202,13 @@ pub fn reply_to_blocked_client_timed_out(
 ///
 /// C: blocked.c disconnectAllBlockedClients()
 pub fn disconnect_all_blocked_clients(server: &mut RedisServer) {
-    // The running (detached) client is executing a command, so it is not
-    // blocked: walking the table is walking C's server.clients here.
+    // The running client is executing a command, so it is not blocked:
+    // walking the table's clients is walking C's server.clients here.
     let blocked: Vec<ClientId> = server
         .clients
-        .iter()
-        .filter(|(_, c)| c.flags & CLIENT_BLOCKED != 0)
-        .map(|(id, _)| *id)
+        .values()
+        .filter(|c| c.flags & CLIENT_BLOCKED != 0)
+        .map(|c| c.id)
         .collect();
     for id in blocked {
         with_client(server, id, |server, c| {

@@ -688,8 +688,8 @@ pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
 pub static SERVER_FOR_HANDLER: AtomicPtr<RedisServer> =
     AtomicPtr::new(std::ptr::null_mut());
 
-/// The client `server.current_client` names, while it runs a command out
-/// of `server.clients` (see networking::with_client): set and cleared with
+/// The client `server.current_client` names, while it runs a command lent
+/// out of `server.clients` (see networking::with_client): set and cleared with
 /// `server.current_client`. (no C twin: C's current_client is a pointer)
 pub static CURRENT_CLIENT_FOR_HANDLER: AtomicPtr<Client> =
     AtomicPtr::new(std::ptr::null_mut());
@@ -1204,15 +1204,15 @@ fn all_clients_info_for_report(server: &mut RedisServer) -> String {
     if let Some(cc) = current_client_for_handler(server) {
         return get_all_clients_info_string(server, cc, None);
     }
-    // Divergence from C: a client taken out of the table by an outer
-    // with_client (other than the running one) is not listed.
+    // Divergence from C: a client lent out by an outer with_client (other
+    // than the running one) is not listed: its frame holds it.
     let mut o = String::new();
-    let ids: Vec<ClientId> = server.clients.keys().copied().collect();
+    let ids: Vec<ClientId> = server.clients.ids().collect();
     for id in ids {
-        if let Some(mut c) = server.clients.remove(&id) {
+        if let Some(mut c) = server.clients.lend(&id) {
             o.push_str(&cat_client_info_string(server, &mut c));
             o.push('\n');
-            server.clients.insert(id, c);
+            server.clients.give_back(c);
         }
     }
     o
@@ -1319,7 +1319,8 @@ fn sigsegv_report(
         LL_WARNING | LL_RAW,
         "\n------ INFO OUTPUT ------\n",
     );
-    let infostring = gen_redis_info_string(server, b"all");
+    let cc = current_client_for_handler(server);
+    let infostring = gen_redis_info_string(server, cc.as_deref(), b"all");
     server_log_raw(server, LL_WARNING | LL_RAW, &infostring);
     server_log_raw(
         server,

@@ -7,16 +7,14 @@
 //! Read this first: C's per-DB `watched_keys` dict maps a key to a list of
 //! client pointers; here it maps the key to client ids. Touching a key sets
 //! CLIENT_DIRTY_CAS on the watching clients through `server.clients`, but
-//! the client running the current command is detached from that table (see
-//! `networking::with_client`) and may well be one of them (`WATCH x` then
-//! `SET x` from the same connection). Its flag is then queued in
-//! `server.detached_effects` and set before its next command runs (see
-//! `networking::apply_detached_effects`), so EXEC, DISCARD and UNWATCH
-//! find it as in C.
+//! the client running the current command is lent out of that table (see
+//! `networking::client_table`) and may well be one of them (`WATCH x` then
+//! `SET x` from the same connection). Its "running" slot then takes the
+//! flag, which is set before its next command runs, so EXEC, DISCARD and
+//! UNWATCH find it as in C.
 
 use crate::networking::{
-    add_reply, add_reply_error, add_reply_multi_bulk_len,
-    queue_detached_effect, DetachedEffect,
+    add_reply, add_reply_error, add_reply_multi_bulk_len, Effect, Lookup,
 };
 use crate::server::*;
 use crate::t_string::OK;
@@ -311,18 +309,16 @@ pub fn unwatch_all_keys(server: &mut RedisServer, c: &mut Client) {
     }
 }
 
-/// Sets CLIENT_DIRTY_CAS on client `id`, which may be detached (running
-/// the command that touched the key): then the flag is queued for it in
-/// `server.detached_effects`. (no C twin: C sets `c->flags` through the
-/// pointer in the watched_keys list)
+/// Sets CLIENT_DIRTY_CAS on client `id`, which may be running (the
+/// command that touched the key): then its slot takes the flag. (no C
+/// twin: C sets `c->flags` through the pointer in the watched_keys list)
 fn mark_dirty_cas(server: &mut RedisServer, id: ClientId) {
     match server.clients.get_mut(&id) {
-        Some(c) => c.flags |= CLIENT_DIRTY_CAS,
-        None => queue_detached_effect(
-            server,
-            id,
-            DetachedEffect::Flags(CLIENT_DIRTY_CAS),
-        ),
+        Lookup::Here(c) => c.flags |= CLIENT_DIRTY_CAS,
+        Lookup::Running(mut slot) => {
+            slot.defer(Effect::Flags(CLIENT_DIRTY_CAS))
+        }
+        Lookup::Gone => {}
     }
 }
 
@@ -352,9 +348,9 @@ pub fn touch_watched_key(server: &mut RedisServer, dbid: usize, key: &[u8]) {
 /// C: multi.c touchWatchedKeysOnFlush()
 pub fn touch_watched_keys_on_flush(server: &mut RedisServer, dbid: i32) {
     // Divergence from C: C walks every client's list of watched keys; the
-    // client running FLUSHDB is detached from server.clients, so this
-    // walks the per-DB watched_keys maps instead, which hold the same
-    // (key, client) pairs. The clients marked are the same.
+    // client running FLUSHDB is lent out of server.clients, so this walks
+    // the per-DB watched_keys maps instead, which hold the same (key,
+    // client) pairs. The clients marked are the same.
     let mut dirty = Vec::new();
     for db in server.db.iter() {
         // For every watched key matching the specified DB, if the key
@@ -402,33 +398,36 @@ pub fn unwatch_command(server: &mut RedisServer, c: &mut Client) {
 mod tests {
     use super::*;
     use crate::db::RedisDb;
-    use crate::networking::{apply_detached_effects, create_client};
+    use crate::networking::{apply_deferred, create_client};
 
-    fn dirty_cas() -> DetachedEffect {
-        DetachedEffect::Flags(CLIENT_DIRTY_CAS)
+    fn dirty_cas() -> Effect {
+        Effect::Flags(CLIENT_DIRTY_CAS)
+    }
+
+    fn flags(server: &RedisServer, id: ClientId) -> u64 {
+        server.clients.get(&id).expect("client in table").flags
     }
 
     /// A server with its databases and two fake clients: `a` stays in
-    /// `server.clients`, `b` is taken out and marked detached, as the
-    /// client running a command is.
+    /// `server.clients`, `b` is lent out, as the client running a
+    /// command is.
     fn setup() -> (RedisServer, ClientId, Box<Client>) {
         let mut server = init_server_config();
         server.db = (0..server.dbnum).map(RedisDb::new).collect();
         let a = create_client(&mut server, None).expect("fake client");
         let b = create_client(&mut server, None).expect("fake client");
-        let cb = server.clients.remove(&b).expect("client in table");
-        server.detached.push(b);
+        let cb = server.clients.lend(&b).expect("client in table");
         (server, a, cb)
     }
 
     fn watch(server: &mut RedisServer, id: ClientId, key: &[u8]) {
-        let mut c = server.clients.remove(&id).expect("client in table");
+        let mut c = server.clients.lend(&id).expect("client in table");
         watch_for_key(server, &mut c, key);
-        server.clients.insert(id, c);
+        server.clients.give_back(c);
     }
 
     #[test]
-    fn touch_watched_key_flags_attached_and_detached_watchers() {
+    fn touch_watched_key_flags_present_and_running_watchers() {
         let (mut server, a, mut b) = setup();
         watch(&mut server, a, b"k");
         watch_for_key(&mut server, &mut b, b"k");
@@ -438,17 +437,16 @@ mod tests {
 
         touch_watched_key(&mut server, 0, b"other");
         touch_watched_key(&mut server, 1, b"k");
-        assert_eq!(server.clients[&a].flags & CLIENT_DIRTY_CAS, 0);
-        assert!(server.detached_effects.is_empty());
+        assert_eq!(flags(&server, a) & CLIENT_DIRTY_CAS, 0);
+        assert!(server.clients.take_effects(&b.id).is_empty());
 
         touch_watched_key(&mut server, 0, b"k");
-        assert_ne!(server.clients[&a].flags & CLIENT_DIRTY_CAS, 0);
-        // b is detached: its flag waits in the server until applied.
+        assert_ne!(flags(&server, a) & CLIENT_DIRTY_CAS, 0);
+        // b is running: its flag waits in its slot until applied.
         assert_eq!(b.flags & CLIENT_DIRTY_CAS, 0);
-        assert_eq!(server.detached_effects, [(b.id, dirty_cas())]);
-        apply_detached_effects(&mut server, &mut b);
+        apply_deferred(&mut server, &mut b);
         assert_ne!(b.flags & CLIENT_DIRTY_CAS, 0);
-        assert!(server.detached_effects.is_empty());
+        assert!(server.clients.take_effects(&b.id).is_empty());
 
         // unwatch_all_keys removes b from the key's list (clearing the
         // flag is the caller's business).
@@ -483,14 +481,13 @@ mod tests {
         watch_for_key(&mut server, &mut b, b"present");
 
         touch_watched_keys_on_flush(&mut server, 5);
-        assert!(server.detached_effects.is_empty());
+        assert!(server.clients.take_effects(&b.id).is_empty());
         touch_watched_keys_on_flush(&mut server, 0);
-        assert_eq!(server.detached_effects, [(b.id, dirty_cas())]);
-        assert_eq!(server.clients[&a].flags & CLIENT_DIRTY_CAS, 0);
+        assert_eq!(server.clients.take_effects(&b.id), [dirty_cas()]);
+        assert_eq!(flags(&server, a) & CLIENT_DIRTY_CAS, 0);
 
-        server.detached_effects.clear();
         touch_watched_keys_on_flush(&mut server, -1);
-        assert_eq!(server.detached_effects, [(b.id, dirty_cas())]);
-        assert_eq!(server.clients[&a].flags & CLIENT_DIRTY_CAS, 0);
+        assert_eq!(server.clients.take_effects(&b.id), [dirty_cas()]);
+        assert_eq!(flags(&server, a) & CLIENT_DIRTY_CAS, 0);
     }
 }

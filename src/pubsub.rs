@@ -10,16 +10,15 @@
 //! lists (client id, pattern) pairs, as C's dict of client lists and list
 //! of pubsubPattern do. A message goes to a subscriber through
 //! `add_reply_pubsub`, which reaches it in `server.clients`; a subscriber
-//! that is running a command (detached, see `networking::with_client`)
-//! gets it a little later, through `server.detached_effects`.
+//! that is running a command gets it through its "running" slot (see
+//! `networking::client_table`).
 
 use crate::networking::push_bulk;
 use crate::networking::{
     add_deferred_multi_bulk_length, add_reply, add_reply_bulk, add_reply_help,
     add_reply_long_long, add_reply_multi_bulk_len,
-    add_reply_subcommand_syntax_error, apply_detached_effects,
-    async_close_client_on_output_buffer_limit_reached, queue_detached_effect,
-    queue_pending_write, set_deferred_multi_bulk_length, DetachedEffect,
+    add_reply_subcommand_syntax_error, add_reply_to_id,
+    set_deferred_multi_bulk_length,
 };
 use crate::server::*;
 use crate::util::stringmatchlen;
@@ -78,29 +77,14 @@ pub fn client_subscriptions_count(c: &Client) -> usize {
     c.pubsub_channels.len() + c.pubsub_patterns.len()
 }
 
-/// Adds `msg` to the output of subscriber `id`, wherever it is: in
-/// `server.clients` it is queued for writing and its output buffer limits
-/// are checked, as C's addReply does for any client. (no C twin: C
-/// reaches the client through the pointer in the subscription lists)
-//
-// Divergence from C: a subscriber that is detached (it is running the
-// command that published: only possible inside EXEC, or when a served
-// blocked client publishes a keyspace event) gets the message queued in
-// `server.detached_effects` and added to its output once the command
-// returns (see `networking::apply_detached_effects`). Inside EXEC the
-// message therefore follows, instead of preceding, the reply of the
-// command that published it (PUBLISH itself excepted, see there).
+/// Adds `msg` to the output of subscriber `id`, wherever it is (see
+/// `networking::add_reply_to_id`): a subscriber running the command that
+/// published (only possible inside EXEC, or when a served blocked client
+/// publishes a keyspace event) gets it through its slot, and `call` puts
+/// it where C writes it. (no C twin: C reaches the client through the
+/// pointer in the subscription lists)
 fn add_reply_pubsub(server: &mut RedisServer, id: ClientId, msg: &[u8]) {
-    // Taken out of the table for a moment: queueing it and checking its
-    // limits need the server as well as the client.
-    let Some(mut c) = server.clients.remove(&id) else {
-        queue_detached_effect(server, id, DetachedEffect::Reply(msg.to_vec()));
-        return;
-    };
-    add_reply(&mut c, msg);
-    queue_pending_write(server, &mut c);
-    async_close_client_on_output_buffer_limit_reached(server, &mut c);
-    server.clients.insert(id, c);
+    add_reply_to_id(server, id, msg);
 }
 
 /// Subscribe a client to a channel. Returns true if the operation
@@ -115,6 +99,9 @@ pub fn pubsub_subscribe_channel(
 ) -> bool {
     let mut retval = false;
 
+    // Not in C: messages reach a running subscriber where C puts them
+    // through its mailbox (see `Client::mailbox`).
+    crate::networking::open_mailbox(server, c);
     // Add the channel to the client -> channels hash table
     if !c.pubsub_channels.contains(channel) {
         c.pubsub_channels.insert(channel.to_vec());
@@ -194,6 +181,8 @@ pub fn pubsub_subscribe_pattern(
 ) -> bool {
     let mut retval = false;
 
+    // Not in C: see pubsub_subscribe_channel.
+    crate::networking::open_mailbox(server, c);
     if !c.pubsub_patterns.iter().any(|p| p.as_slice() == pattern) {
         retval = true;
         c.pubsub_patterns.push(pattern.to_vec());
@@ -435,8 +424,8 @@ pub fn publish_command(server: &mut RedisServer, c: &mut Client) {
     let receivers = pubsub_publish_message(server, &argv[1], &argv[2]);
     c.argv = argv;
     // The publisher may be one of the receivers (it subscribed earlier in
-    // the same MULTI): its copy goes before the count, as in C.
-    apply_detached_effects(server, c);
+    // the same MULTI): its slot takes the copy, and `call` puts it before
+    // the count, as in C.
     // Divergence from C: no cluster mode, so never clusterPropagatePublish().
     force_command_propagation(c, PROPAGATE_REPL);
     add_reply_long_long(c, receivers);
@@ -493,19 +482,18 @@ pub fn pubsub_command(server: &mut RedisServer, c: &mut Client) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::networking::create_client;
+    use crate::networking::{apply_deferred, create_client};
 
     /// A server and two fake clients that keep their replies (the Lua
     /// flag lets a socketless client collect them): `a` stays in
-    /// `server.clients`, `b` is detached, as the client running a command.
+    /// `server.clients`, `b` is lent out, as the client running a command.
     fn setup() -> (RedisServer, ClientId, Box<Client>) {
         let mut server = init_server_config();
         let a = create_client(&mut server, None).expect("fake client");
         let b = create_client(&mut server, None).expect("fake client");
-        server.clients.get_mut(&a).expect("a").flags |= CLIENT_LUA;
-        let mut cb = server.clients.remove(&b).expect("client in table");
+        server.clients.here_mut(&a).expect("a").flags |= CLIENT_LUA;
+        let mut cb = server.clients.lend(&b).expect("client in table");
         cb.flags |= CLIENT_LUA;
-        server.detached.push(b);
         (server, a, cb)
     }
 
@@ -524,14 +512,14 @@ mod tests {
         a: ClientId,
         f: impl FnOnce(&mut RedisServer, &mut Client) -> R,
     ) -> R {
-        let mut c = server.clients.remove(&a).expect("a in table");
+        let mut c = server.clients.lend(&a).expect("a in table");
         let r = f(server, &mut c);
-        server.clients.insert(a, c);
+        server.clients.give_back(c);
         r
     }
 
     #[test]
-    fn pubsub_publish_message_reaches_attached_and_stashes_for_detached() {
+    fn pubsub_publish_message_reaches_present_and_defers_for_running() {
         let (mut server, a, mut b) = setup();
         with_a(&mut server, a, |s, c| pubsub_subscribe_channel(s, c, b"ch"));
         assert!(pubsub_subscribe_pattern(&mut server, &mut b, b"c*"));
@@ -546,15 +534,14 @@ mod tests {
         assert_eq!(pubsub_publish_message(&mut server, b"x", b"no"), 0);
         let got = with_a(&mut server, a, |_, c| reply(c));
         assert_eq!(got, "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
-        // The detached subscriber gets its copy when it is delivered.
+        // The running subscriber gets its copy when its slot is applied.
         assert_eq!(reply(&mut b), "");
-        assert_eq!(server.detached_effects.len(), 1);
-        apply_detached_effects(&mut server, &mut b);
+        apply_deferred(&mut server, &mut b);
         assert_eq!(
             reply(&mut b),
             "*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$2\r\nhi\r\n"
         );
-        assert!(server.detached_effects.is_empty());
+        assert!(server.clients.take_effects(&b.id).is_empty());
     }
 
     #[test]

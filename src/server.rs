@@ -8,10 +8,11 @@
 //!
 //! Read this first: C's global `server` is the `server: &mut RedisServer`
 //! every function takes. Clients live in `server.clients` keyed by id; a
-//! command runs with its client taken out of that table (see
-//! `networking::with_client`) so it can hold `server` and `c` at once.
+//! command runs with its client lent out of that table, its slot marked
+//! "running" (see `networking::client_table`), so it can hold `server` and
+//! `c` at once.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::os::unix::io::RawFd;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -378,6 +379,14 @@ pub struct Client {
     /// was added: logged when the client is handed back (the reply
     /// functions have no server at hand to name the command). (no C twin)
     pub critical_error_log: Option<(String, Option<usize>)>,
+    /// For a client that receives what others publish (a subscriber, a
+    /// monitor): what is aimed at it while it runs waits here, shared
+    /// with its "running" slot, and `add_reply` writes it before the next
+    /// bytes of its own reply, which is where C, writing at once, puts it
+    /// (a MONITOR line before the reply of the monitor's own command, a
+    /// keyspace event inside EXEC). `None` for other clients. (no C twin;
+    /// see `networking::client_table`)
+    pub mailbox: Option<std::rc::Rc<std::cell::Cell<Vec<u8>>>>,
 }
 
 /// One queued command of a MULTI. C: struct multiCmd
@@ -639,8 +648,10 @@ pub struct RedisServer {
     /// Unix socket file descriptor
     pub sofd: RawFd,
     pub unix_listener: Option<std::os::unix::net::UnixListener>,
-    /// List of active clients, keyed by id (C also has clients_index).
-    pub clients: BTreeMap<ClientId, Box<Client>>,
+    /// List of active clients, keyed by id (C also has clients_index). A
+    /// client running a command keeps its slot, marked "running" (see
+    /// `networking::client_table`).
+    pub clients: crate::networking::ClientTable,
     /// Clients to close asynchronously
     pub clients_to_close: Vec<ClientId>,
     /// There is to write or install handler.
@@ -650,15 +661,6 @@ pub struct RedisServer {
     pub monitors: Vec<ClientId>,
     /// Current client, only used on crash report.
     pub current_client: Option<ClientId>,
-    /// The client taken out of `server.clients` while its command runs.
-    /// (no C twin; see `networking::with_client`)
-    pub detached: Vec<ClientId>,
-    /// Detached clients to free when handed back.
-    pub detached_free: Vec<ClientId>,
-    /// What was aimed at detached clients (Pub/Sub messages, MONITOR
-    /// lines, CLIENT_DIRTY_CAS), by client, in order. (no C twin; see
-    /// `networking::apply_detached_effects`)
-    pub detached_effects: Vec<(ClientId, crate::networking::DetachedEffect)>,
     /// True if clients are currently paused
     pub clients_paused: bool,
     /// Time when we undo clients_paused
@@ -1284,18 +1286,16 @@ pub fn clients_cron(server: &mut RedisServer) {
     // table from where the last call stopped, wrapping around.
     let mut ids: Vec<ClientId> = server
         .clients
-        .range(ClientId(server.clients_cron_next)..)
+        .ids_from(ClientId(server.clients_cron_next))
         .take(iterations)
-        .map(|(id, _)| *id)
         .collect();
     if ids.len() < iterations {
         let more = iterations - ids.len();
         ids.extend(
             server
                 .clients
-                .keys()
+                .ids()
                 .take(more)
-                .copied()
                 .filter(|id| id.0 < server.clients_cron_next),
         );
     }
@@ -1307,7 +1307,7 @@ pub fn clients_cron(server: &mut RedisServer) {
             continue;
         }
         let unixtime = server.unixtime;
-        if let Some(c) = server.clients.get_mut(&id) {
+        if let Some(c) = server.clients.here_mut(&id) {
             clients_cron_resize_query_buffer(c, unixtime);
         }
     }
@@ -1641,15 +1641,12 @@ pub fn init_server_config() -> RedisServer {
         listeners: Vec::new(),
         sofd: -1,
         unix_listener: None,
-        clients: BTreeMap::new(),
+        clients: crate::networking::ClientTable::new(),
         clients_to_close: Vec::new(),
         clients_pending_write: Vec::new(),
         slaves: Vec::new(),
         monitors: Vec::new(),
         current_client: None,
-        detached: Vec::new(),
-        detached_free: Vec::new(),
-        detached_effects: Vec::new(),
         clients_paused: false,
         clients_pause_end_time: 0,
         next_client_id: 1, // Client IDs, start from 1 .
@@ -2726,10 +2723,11 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
     server.fixed_time_expire -= 1;
     server.stat_numcommands += 1;
 
-    // What the command aimed at its own (detached) client, such as the
-    // message of a PUBLISH queued in MULTI after a SUBSCRIBE: it follows
-    // the command's reply, also inside EXEC.
-    crate::networking::apply_detached_effects(server, c);
+    // What the command aimed at its own (running) client and is still
+    // waiting, such as the message of a keyspace event published after
+    // the reply (RPUSH) in an EXEC that subscribed: it follows the
+    // command's output, as in C. See `networking::client_table`.
+    crate::networking::apply_deferred(server, c);
 }
 
 /// If this function gets called we already read a whole command, arguments
@@ -2744,10 +2742,10 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
 pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
     // Not in C, which writes through client pointers at once: what was
     // aimed at this client since its previous command, while it stayed
-    // detached (a pipeline runs in one stretch), is applied before the new
+    // running (a pipeline runs in one stretch), is applied before the new
     // command looks at it, so that `WATCH x`, `SET x`, `MULTI`, `EXEC`
-    // sent together fail as in C. See `networking::apply_detached_effects`.
-    crate::networking::apply_detached_effects(server, c);
+    // sent together fail as in C. See `networking::client_table`.
+    crate::networking::apply_deferred(server, c);
 
     // The QUIT command is handled separately. Normal command procs will go
     // through checking for replication and QUIT will cause trouble when
@@ -3220,6 +3218,7 @@ struct InfoMemOverhead {
 /// C: object.c getMemoryOverheadData()
 fn get_memory_overhead_data(
     server: &RedisServer,
+    caller: Option<&Client>,
     zmalloc_used: usize,
 ) -> InfoMemOverhead {
     use std::mem::size_of;
@@ -3246,10 +3245,10 @@ fn get_memory_overhead_data(
     }
     mem_total += clients_slaves;
 
-    // Divergence from C: the client running INFO is detached from
-    // `server.clients` and is not counted.
+    // The client running INFO is lent out of the table; `caller` stands in
+    // its slot, so it is counted as C counts it.
     let mut clients_normal = 0;
-    for c in server.clients.values() {
+    for c in clients_with(server, caller) {
         if c.flags & CLIENT_SLAVE != 0 && c.flags & CLIENT_MONITOR == 0 {
             continue;
         }
@@ -3444,14 +3443,29 @@ fn gen_replication_info_string(server: &RedisServer) -> String {
     info
 }
 
+/// Every client in id order, with `caller` (the client running the
+/// command, lent out) in its slot. (no C twin: C walks server.clients)
+fn clients_with<'a>(
+    server: &'a RedisServer,
+    caller: Option<&'a Client>,
+) -> Box<dyn Iterator<Item = &'a Client> + 'a> {
+    match caller {
+        Some(c) => Box::new(server.clients.values_with(c)),
+        None => Box::new(server.clients.values()),
+    }
+}
+
 /// Create the string returned by the INFO command. This is decoupled by
 /// the INFO command itself as we need to report the same information on
 /// memory corruption problems. `section` is "default" (every section but
 /// commandstats), "all", or one section's name.
 ///
 /// C: server.c genRedisInfoString()
+// Divergence from C: takes the client running INFO (if any), which is
+// lent out of `server.clients` while it runs, to count it with the rest.
 pub fn gen_redis_info_string(
     server: &mut RedisServer,
+    caller: Option<&Client>,
     section: &[u8],
 ) -> String {
     use std::fmt::Write;
@@ -3547,7 +3561,7 @@ pub fn gen_redis_info_string(
         // largest query buffer and output buffer.
         let mut maxin = 0usize;
         let mut maxout = 0u64;
-        for c in server.clients.values() {
+        for c in clients_with(server, caller) {
             maxin = maxin.max(c.querybuf.capacity());
             maxout = maxout.max(net::get_client_output_buffer_memory_usage(c));
         }
@@ -3598,7 +3612,7 @@ pub fn gen_redis_info_string(
         if zmalloc_used > server.stat_peak_memory {
             server.stat_peak_memory = zmalloc_used;
         }
-        let mh = get_memory_overhead_data(server, zmalloc_used);
+        let mh = get_memory_overhead_data(server, caller, zmalloc_used);
         let ratio = |a: usize, b: usize| a as f32 / b as f32;
         let diff = |a: usize, b: usize| a as i64 - b as i64;
 
@@ -3936,7 +3950,7 @@ pub fn info_command(server: &mut RedisServer, c: &mut Client) {
     }
     let section =
         if c.argv.len() == 2 { c.argv[1].clone() } else { b"default".to_vec() };
-    let info = gen_redis_info_string(server, &section);
+    let info = gen_redis_info_string(server, Some(c), &section);
     net::add_reply_bulk_sds(c, info.into_bytes());
 }
 
@@ -3950,6 +3964,9 @@ pub fn monitor_command(server: &mut RedisServer, c: &mut Client) {
         return;
     }
     c.flags |= CLIENT_SLAVE | CLIENT_MONITOR;
+    // Not in C: the monitor's own commands feed it while it runs; see
+    // `Client::mailbox`.
+    net::open_mailbox(server, c);
     server.monitors.push(c.id);
     add_reply(c, crate::t_string::OK);
 }

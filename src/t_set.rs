@@ -1521,7 +1521,7 @@ mod tests {
         let mut server = init_server_config();
         server.db = (0..server.dbnum).map(RedisDb::new).collect();
         let id = create_client(&mut server, None).expect("fake client");
-        let mut c = server.clients.remove(&id).expect("client in table");
+        let mut c = server.clients.lend(&id).expect("client in table");
         c.flags |= CLIENT_LUA;
         (server, c)
     }

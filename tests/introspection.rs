@@ -872,3 +872,57 @@ fn debug_misc_subcommands() {
         "{help}"
     );
 }
+
+// ------------------------- the client running INFO -------------------------
+
+/// `GET big` then `INFO memory` and `CLIENT LIST` in one write: while INFO
+/// runs, the GET's reply still waits in the caller's own output buffer.
+/// Returns (mem_clients_normal, connected_clients, the caller's omem).
+fn info_seen_by_a_client_with_pending_output(
+    server: &Server,
+) -> (i64, i64, i64) {
+    let mut s = raw(server.port());
+    let value = "x".repeat(200_000);
+    let set = format!(
+        "*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n${}\r\n{value}\r\n",
+        value.len()
+    );
+    send_raw(&mut s, set.as_bytes());
+    assert_eq!(read_reply(&mut s), b"+OK\r\n");
+    send_raw(
+        &mut s,
+        b"GET big\r\nINFO memory\r\nINFO clients\r\nCLIENT LIST\r\n",
+    );
+    assert_eq!(read_reply(&mut s).len(), value.len() + 11);
+    let mut fields = String::new();
+    for _ in 0..3 {
+        fields.push_str(&bulk(&String::from_utf8_lossy(&read_reply(&mut s))));
+    }
+    let field = |name: &str| -> i64 {
+        let at =
+            fields.find(name).unwrap_or_else(|| panic!("{name}: {fields}"));
+        let rest = &fields[at + name.len()..];
+        let end = rest.find(['\r', '\n', ' ']).unwrap_or(rest.len());
+        rest[..end].parse().unwrap_or_else(|_| panic!("{name}: {fields}"))
+    };
+    (field("mem_clients_normal:"), field("connected_clients:"), field(" omem="))
+}
+
+#[test]
+fn info_memory_and_clients_count_the_calling_client() {
+    // In C, INFO walks server.clients, and the client running INFO is in
+    // it: its pending output counts in mem_clients_normal (5.0.14 gives
+    // about 235 KB here), and it is one of connected_clients and of the
+    // CLIENT LIST lines.
+    let mut servers = vec![Server::start(&[])];
+    if let Some(bin) = std::env::var_os("REDIS_C_SERVER") {
+        servers.push(Server::start_binary(std::path::Path::new(&bin), &[]));
+    }
+    for server in &servers {
+        let (mem_normal, connected, omem) =
+            info_seen_by_a_client_with_pending_output(server);
+        assert!(mem_normal >= 200_000, "{:?}: {mem_normal}", server.binary());
+        assert_eq!(connected, 1, "{:?}", server.binary());
+        assert!(omem >= 200_000, "{:?}: {omem}", server.binary());
+    }
+}

@@ -746,3 +746,70 @@ fn keyspace_notifications_test_config_get_set_of_event_flags() {
     set_events(&mut r, "EA");
     assert_eq!(get(&mut r), "AE");
 }
+
+#[test]
+fn keyspace_events_of_the_subscriber_itself_inside_exec_are_where_c_puts_them()
+{
+    // The client subscribes inside MULTI, then its own commands in the same
+    // EXEC publish keyspace events to it. C writes each message the moment
+    // it is published, in the middle of EXEC's reply: before SET's +OK and
+    // DEL's :2 (they notify, then reply), after RPUSH's :1 (it replies,
+    // then notifies). Captured from 5.0.14.
+    let pm = |chan: &str, payload: &str| {
+        format!(
+            "*4\r\n$8\r\npmessage\r\n$12\r\n__key*@9__:*\r\n${}\r\n{chan}\r\n${}\r\n{payload}\r\n",
+            chan.len(),
+            payload.len()
+        )
+    };
+    let want = [
+        "*6\r\n*3\r\n$10\r\npsubscribe\r\n$12\r\n__key*@9__:*\r\n:1\r\n"
+            .to_string(),
+        pm("__keyspace@9__:foo", "set"),
+        pm("__keyevent@9__:set", "foo"),
+        "+OK\r\n".to_string(),
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+            .to_string(),
+        ":1\r\n".to_string(),
+        pm("__keyspace@9__:l", "rpush"),
+        pm("__keyevent@9__:rpush", "l"),
+        pm("__keyspace@9__:foo", "del"),
+        pm("__keyevent@9__:del", "foo"),
+        pm("__keyspace@9__:l", "del"),
+        pm("__keyevent@9__:del", "l"),
+        ":2\r\n".to_string(),
+        ":0\r\n".to_string(),
+    ]
+    .concat();
+    let mut servers = vec![Server::start(&[])];
+    if let Some(bin) = std::env::var_os("REDIS_C_SERVER") {
+        servers.push(Server::start_binary(std::path::Path::new(&bin), &[]));
+    }
+    for server in &servers {
+        let mut r = Conn::db9(server);
+        set_events(&mut r, "KEA");
+        assert_eq!(r.raw(&["multi"]), "+OK\r\n");
+        for cmd in [
+            &["psubscribe", "__key*@9__:*"][..],
+            &["set", "foo", "bar"],
+            &["rpush", "foo", "x"],
+            &["rpush", "l", "x"],
+            &["del", "foo", "l"],
+            &["publish", "zz", "hi"],
+        ] {
+            assert_eq!(r.raw(cmd), "+QUEUED\r\n");
+        }
+        r.send(&["exec"]);
+        // The messages sit inside EXEC's multi bulk, so read by length.
+        let mut got = Vec::new();
+        while got.len() < want.len() {
+            got.extend_from_slice(&r.read_bytes());
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            want,
+            "{:?}",
+            server.binary()
+        );
+    }
+}

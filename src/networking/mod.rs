@@ -4,13 +4,14 @@
 //! Ports networking.c from Redis 5.0.14, in the same order; anet.c is
 //! `anet.rs`.
 //!
-//! Read this first: a command runs with its client taken out of
-//! `server.clients` (`with_client`), so it can hold `&mut RedisServer` and
-//! `&mut Client` at once. The `add_reply*` functions therefore take only
+//! Read this first: a command runs with its client lent out of
+//! `server.clients` (`with_client`, see `client_table.rs`), so it can hold
+//! `&mut RedisServer` and `&mut Client` at once. The `add_reply*` functions therefore take only
 //! the client; they set CLIENT_PENDING_WRITE, and whoever hands the client
 //! back to the table queues it for `handle_clients_with_pending_writes`.
 
 pub mod anet;
+pub mod client_table;
 
 use std::io::{self, Write};
 use std::os::unix::io::{AsRawFd, RawFd};
@@ -21,42 +22,44 @@ use crate::ae::{self, ae_not_ready, AE_READABLE, AE_WRITABLE};
 use crate::server::*;
 use crate::server_log;
 use crate::util::{sdscatrepr, sdssplitargs, strerror};
+pub use client_table::{ClientTable, Effect, Lookup};
 
 /// C: networking.c PROTO_DUMP_LEN (in setProtocolError)
 const PROTO_DUMP_LEN: usize = 128;
 
 // ------------------------------ client helpers ------------------------------
 
-/// Number of connected clients, counting one taken out to run a command.
-/// (no C twin: C's clients list always holds them all)
+/// Number of connected clients, the running ones included: C's
+/// `listLength(server.clients)`. (no C twin)
 pub fn num_clients(server: &RedisServer) -> usize {
-    server.clients.len() + server.detached.len()
+    server.clients.len()
 }
 
-/// Runs `f` with client `id` taken out of `server.clients`, then hands it
-/// back: queued for writing if it has new output, or freed if something
-/// freed it meanwhile. Returns `None` if there is no such client.
+/// Runs `f` with client `id` lent out of `server.clients` (its slot says
+/// "running"), then hands it back with `give_back_client`. Returns `None`
+/// if there is no such client, or it is already running.
 /// (no C twin: C passes `client *` around while it stays in the list)
 pub fn with_client<R>(
     server: &mut RedisServer,
     id: ClientId,
     f: impl FnOnce(&mut RedisServer, &mut Client) -> R,
 ) -> Option<R> {
-    let mut c = server.clients.remove(&id)?;
-    server.detached.push(id);
+    let mut c = server.clients.lend(&id)?;
     let r = f(server, &mut c);
-    server.detached.pop();
-    reattach_client(server, c);
+    give_back_client(server, c);
     Some(r)
 }
 
-/// Puts a detached client back, or frees it if it was freed while out.
-/// What was aimed at it meanwhile (`DetachedEffect`) is applied first, so
-/// that it is written out and counted against the output limits with the
-/// rest of its replies. (no C twin)
-pub fn reattach_client(server: &mut RedisServer, mut c: Box<Client>) {
+/// Puts a lent client back in its slot, or frees it if something freed it
+/// while it ran. What was aimed at it meanwhile (`client_table::Effect`)
+/// is applied first, so that it is written out and counted against the
+/// output limits with the rest of its replies. (no C twin)
+pub fn give_back_client(server: &mut RedisServer, mut c: Box<Client>) {
     let id = c.id;
-    apply_detached_effects(server, &mut c);
+    // Whatever `apply_deferred` has not taken yet.
+    let deferred = server.clients.take_deferred(&id);
+    flush_mailbox(&mut c);
+    apply_effects(&mut c, deferred.effects);
     queue_pending_write(server, &mut c);
     if let Some((line, lastcmd)) = c.critical_error_log.take() {
         let cmdname = lastcmd.map_or("<unknown>", |i| server.commands[i].name);
@@ -65,71 +68,90 @@ pub fn reattach_client(server: &mut RedisServer, mut c: Box<Client>) {
     if c.reply_bytes != 0 {
         async_close_client_on_output_buffer_limit_reached(server, &mut c);
     }
-    if let Some(pos) = server.detached_free.iter().position(|x| *x == id) {
-        server.detached_free.swap_remove(pos);
-        server.clients.insert(id, c);
+    server.clients.give_back(c);
+    if deferred.free {
         free_client(server, id);
-        return;
     }
-    server.clients.insert(id, c);
 }
 
-// While a client runs a command it is out of `server.clients` (see
+// While a client runs a command it is lent out of `server.clients` (see
 // `with_client`), and so is every client of an outer `with_client`: code
-// that reaches other clients by id cannot reach them. Yet they can be the
-// target. A PUBLISH queued in a MULTI sends a message to the very client
-// that queued a SUBSCRIBE before it; `WATCH x` then `SET x` makes the
-// client's own transaction dirty; a blocked client served on behalf of the
-// running one may publish a keyspace event to it or touch a key it
-// watches. C simply writes through the client pointer. Here the effect
-// waits in `server.detached_effects`, in the order it happened, and
-// `apply_detached_effects` hands it over at the first point where the
-// client could observe it: before it starts its next command (EXEC must
-// see a CLIENT_DIRTY_CAS set by the commands pipelined before it), after
-// each command it ran (so that inside EXEC a message follows the reply of
-// the command that published it), and when it is handed back
-// (`reattach_client`), for whatever is left.
+// that reaches other clients by id finds their slot "running". Yet they
+// can be the target. A PUBLISH queued in a MULTI sends a message to the
+// very client that queued a SUBSCRIBE before it; a keyspace event can
+// reach the client whose command caused it; `WATCH x` then `SET x` makes
+// the client's own transaction dirty; a blocked client served on behalf
+// of the running one may publish to it or touch a key it watches. C
+// simply writes through the client pointer. Here the effect waits in the
+// slot, in the order it happened, and is handed over where the client can
+// observe it: before it starts its next command (EXEC must see a
+// CLIENT_DIRTY_CAS set by the commands pipelined before it), after each
+// command it ran (`call`), and when it is handed back, for the rest. A
+// message must go where C writes it, in the middle of the running
+// command's output: a receiver (a subscriber, a monitor) therefore gets
+// them through a mailbox, shared with its slot while it runs, that its
+// next reply bytes flush first (see `Client::mailbox`).
 
-/// An effect aimed at a detached client, kept in `server.detached_effects`
-/// until `apply_detached_effects`. (no C twin)
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DetachedEffect {
-    /// Bytes to append to its output: a Pub/Sub message, a MONITOR line.
-    Reply(Vec<u8>),
-    /// Flags to set: CLIENT_DIRTY_CAS, when a key it WATCHes is touched.
-    Flags(u64),
-}
-
-/// Queues `effect` for client `id`, which is not in `server.clients`. If
-/// it is not detached either, it is gone and the effect is dropped, as for
-/// any id that no longer resolves. (no C twin)
-pub fn queue_detached_effect(
-    server: &mut RedisServer,
-    id: ClientId,
-    effect: DetachedEffect,
-) {
-    if server.detached.contains(&id) {
-        server.detached_effects.push((id, effect));
+/// Applies to `c`, in order, the effects collected in its running slot.
+/// Costs one comparison when there are none, which is almost always.
+/// (no C twin)
+pub fn apply_deferred(server: &mut RedisServer, c: &mut Client) {
+    if c.mailbox.is_some() {
+        flush_mailbox(c);
+    }
+    let effects = server.clients.take_effects(&c.id);
+    if !effects.is_empty() {
+        apply_effects(c, effects);
     }
 }
 
-/// Applies to `c`, in order, the effects queued for it while it was
-/// detached. Costs one length check when there are none, which is almost
-/// always. (no C twin)
-pub fn apply_detached_effects(server: &mut RedisServer, c: &mut Client) {
-    if server.detached_effects.is_empty() {
+/// Gives client `c`, which is running the command that makes it a
+/// receiver (SUBSCRIBE, PSUBSCRIBE, MONITOR), a mailbox, shared with its
+/// slot whenever it runs, so that what is published to it while it runs
+/// reaches its output in C's order (see `Client::mailbox`). (no C twin)
+pub fn open_mailbox(server: &mut RedisServer, c: &mut Client) {
+    if c.mailbox.is_some() {
         return;
     }
-    let mut j = 0;
-    while j < server.detached_effects.len() {
-        if server.detached_effects[j].0 != c.id {
-            j += 1;
-            continue;
+    let mb = std::rc::Rc::new(std::cell::Cell::new(Vec::new()));
+    server.clients.open_mailbox(&c.id, mb.clone());
+    c.mailbox = Some(mb);
+}
+
+/// Applies `effects` to `c`, in order. (no C twin)
+fn apply_effects(c: &mut Client, effects: Vec<Effect>) {
+    for e in effects {
+        match e {
+            Effect::Reply(msg) => add_reply(c, &msg),
+            Effect::Flags(flags) => c.flags |= flags,
+            Effect::ReplAck => crate::replication::add_reply_repl_ack(c),
         }
-        match server.detached_effects.remove(j).1 {
-            DetachedEffect::Reply(msg) => add_reply(c, &msg),
-            DetachedEffect::Flags(flags) => c.flags |= flags,
+    }
+}
+
+/// C's `addReply(client, msg)` for a client named by id, wherever it is:
+/// in the table it gets `msg`, is queued for writing and has its output
+/// buffer limits checked, as C's addReply does for any client; running, it
+/// gets `msg` through its slot; gone, nothing. (no C twin: C reaches the
+/// client through a pointer)
+pub fn add_reply_to_id(server: &mut RedisServer, id: ClientId, msg: &[u8]) {
+    match server.clients.get_mut(&id) {
+        Lookup::Here(c) => {
+            add_reply(c, msg);
+            if c.flags & CLIENT_PENDING_WRITE != 0 && !c.pending_write_queued {
+                c.pending_write_queued = true;
+                server.clients_pending_write.push(id);
+            }
+            // The limits check needs the server and the client apart; it
+            // can only act once the reply list is in use.
+            if c.reply_bytes != 0 {
+                with_client(server, id, |server, c| {
+                    async_close_client_on_output_buffer_limit_reached(server, c)
+                });
+            }
         }
+        Lookup::Running(mut slot) => slot.defer(Effect::Reply(msg.to_vec())),
+        Lookup::Gone => {}
     }
 }
 
@@ -234,9 +256,10 @@ pub fn create_client(
         pubsub_channels: Default::default(),
         pubsub_patterns: Vec::new(),
         critical_error_log: None,
+        mailbox: None,
     });
     // C: linkClient()
-    server.clients.insert(id, c);
+    server.clients.insert(c);
     Some(id)
 }
 
@@ -356,11 +379,30 @@ fn _add_reply_string_to_list(c: &mut Client, mut s: &[u8]) {
 ///
 /// C: networking.c addReply()
 pub fn add_reply(c: &mut Client, s: &[u8]) {
+    if c.mailbox.is_some() {
+        flush_mailbox(c);
+    }
     if prepare_client_to_write(c).is_err() {
         return;
     }
     if _add_reply_to_buffer(c, s).is_err() {
         _add_reply_string_to_list(c, s);
+    }
+}
+
+/// Writes out the messages waiting in the client's mailbox (see
+/// `Client::mailbox`), as C's addReply would have when they were
+/// published. (no C twin)
+pub fn flush_mailbox(c: &mut Client) {
+    let Some(mb) = &c.mailbox else { return };
+    let msgs = mb.take();
+    if msgs.is_empty() {
+        return;
+    }
+    if prepare_client_to_write(c).is_ok()
+        && _add_reply_to_buffer(c, &msgs).is_err()
+    {
+        _add_reply_string_to_list(c, &msgs);
     }
 }
 
@@ -485,6 +527,9 @@ pub fn add_reply_status_format(c: &mut Client, args: std::fmt::Arguments) {
 ///
 /// C: networking.c addDeferredMultiBulkLength()
 pub fn add_deferred_multi_bulk_length(c: &mut Client) -> Option<usize> {
+    if c.mailbox.is_some() {
+        flush_mailbox(c);
+    }
     // Note that we install the write event here even if the object is not
     // ready to be sent, since we are sure that before returning to the
     // event loop setDeferredMultiBulkLength() will be called.
@@ -836,7 +881,7 @@ the server to start accepting connections from the outside.\r\n";
     }
 
     server.stat_numconnections += 1;
-    if let Some(c) = server.clients.get_mut(&id) {
+    if let Some(c) = server.clients.here_mut(&id) {
         c.flags |= flags;
     }
 }
@@ -1004,18 +1049,19 @@ pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// Frees the client: closes its socket, takes it off every list, and
-/// drops it. A client that is detached (running a command) is freed when
-/// it is handed back.
+/// drops it. A client that is running a command is freed when it is
+/// handed back.
 ///
 /// C: networking.c freeClient()
 pub fn free_client(server: &mut RedisServer, id: ClientId) {
-    if server.detached.contains(&id) {
-        if !server.detached_free.contains(&id) {
-            server.detached_free.push(id);
+    let flags = match server.clients.get_mut(&id) {
+        Lookup::Here(c) => c.flags,
+        Lookup::Running(mut slot) => {
+            slot.free_on_return();
+            return;
         }
-        return;
-    }
-    let Some(flags) = server.clients.get(&id).map(|c| c.flags) else { return };
+        Lookup::Gone => return,
+    };
 
     // If a client is protected, yet we need to free it right now, make
     // sure to at least use asynchronous freeing.
@@ -1042,7 +1088,11 @@ pub fn free_client(server: &mut RedisServer, id: ClientId) {
 
     // Log link disconnection with slave
     if flags & CLIENT_SLAVE != 0 && flags & CLIENT_MONITOR == 0 {
-        let name = crate::replication::replication_get_slave_name(server, id);
+        let name = server
+            .clients
+            .get(&id)
+            .map(crate::replication::replication_get_slave_name)
+            .unwrap_or_default();
         server_log!(
             server,
             LL_WARNING,
@@ -1119,20 +1169,21 @@ pub fn free_client(server: &mut RedisServer, id: ClientId) {
 /// C: networking.c freeClientAsync()
 pub fn free_client_async(server: &mut RedisServer, id: ClientId) {
     let flags = match server.clients.get_mut(&id) {
-        Some(c) => {
+        Lookup::Here(c) => {
             let f = c.flags;
             c.flags |= CLIENT_CLOSE_ASAP;
             f
         }
-        None if server.detached.contains(&id) => {
+        Lookup::Running(mut slot) => {
             // The client is running a command; it will be found by the
             // queue walk once handed back.
+            slot.defer(Effect::Flags(CLIENT_CLOSE_ASAP));
             if !server.clients_to_close.contains(&id) {
                 server.clients_to_close.push(id);
             }
             return;
         }
-        None => return,
+        Lookup::Gone => return,
     };
     if flags & CLIENT_CLOSE_ASAP != 0 || flags & CLIENT_LUA != 0 {
         return;
@@ -1143,7 +1194,7 @@ pub fn free_client_async(server: &mut RedisServer, id: ClientId) {
 /// C: networking.c freeClientsInAsyncFreeQueue()
 pub fn free_clients_in_async_free_queue(server: &mut RedisServer) {
     while let Some(id) = server.clients_to_close.first().copied() {
-        if let Some(c) = server.clients.get_mut(&id) {
+        if let Some(c) = server.clients.here_mut(&id) {
             c.flags &= !CLIENT_CLOSE_ASAP;
         }
         server.clients_to_close.remove(0);
@@ -1160,7 +1211,7 @@ pub fn lookup_client_by_id(
     server: &RedisServer,
     id: ClientId,
 ) -> Option<&Client> {
-    server.clients.get(&id).map(|b| &**b)
+    server.clients.get(&id)
 }
 
 /// Write data in output buffers to client. Return Ok if the client is
@@ -1174,7 +1225,7 @@ pub fn write_to_client(
 ) -> CResult {
     let unixtime = server.unixtime;
     let maxmemory = server.maxmemory;
-    let Some(c) = server.clients.get_mut(&id) else { return Err(CErr) };
+    let Some(c) = server.clients.here_mut(&id) else { return Err(CErr) };
     let mut totwritten: usize = 0;
     let mut err: Option<io::Error> = None;
     let fd = c.fd;
@@ -1323,7 +1374,7 @@ pub fn handle_clients_with_pending_writes(server: &mut RedisServer) -> usize {
     let list = std::mem::take(&mut server.clients_pending_write);
     let processed = list.len();
     for id in list.iter().copied() {
-        let Some(c) = server.clients.get_mut(&id) else { continue };
+        let Some(c) = server.clients.here_mut(&id) else { continue };
         c.flags &= !CLIENT_PENDING_WRITE;
         c.pending_write_queued = false;
 
@@ -1722,7 +1773,7 @@ pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
             // The client may have been freed while running the command
             // (e.g. a replica dropped for its output buffer).
             if server.current_client.is_none()
-                || server.detached_free.contains(&c.id)
+                || server.clients.is_freeing(&c.id)
             {
                 break;
             }
@@ -2037,8 +2088,7 @@ pub fn get_all_clients_info_string(
     type_: Option<usize>,
 ) -> String {
     let mut o = String::new();
-    let ids: Vec<ClientId> = server.clients.keys().copied().collect();
-    let mut done_current = false;
+    let ids: Vec<ClientId> = server.clients.ids().collect();
     let emit = |server: &mut RedisServer, c: &mut Client, o: &mut String| {
         if let Some(t) = type_ {
             if get_client_type(c) != t {
@@ -2050,17 +2100,14 @@ pub fn get_all_clients_info_string(
         o.push('\n');
     };
     for id in ids {
-        if !done_current && current.id < id {
+        if id == current.id {
+            // Its slot says "running": the caller holds it.
             emit(server, current, &mut o);
-            done_current = true;
-        }
-        if let Some(mut c) = server.clients.remove(&id) {
+        } else if let Some(mut c) = server.clients.lend(&id) {
+            // Lent for a moment: its peer id is cached as it is listed.
             emit(server, &mut c, &mut o);
-            server.clients.insert(id, c);
+            server.clients.give_back(c);
         }
-    }
-    if !done_current {
-        emit(server, current, &mut o);
     }
     o
 }
@@ -2068,8 +2115,8 @@ pub fn get_all_clients_info_string(
 /// CLIENT ID | LIST [TYPE t] | REPLY ON|OFF|SKIP | KILL ... | UNBLOCK id
 /// [TIMEOUT|ERROR] | SETNAME name | GETNAME | PAUSE ms | HELP.
 ///
-/// `c` is detached from `server.clients` while this runs, so the loops
-/// over "all clients" below look at `c` apart from the table.
+/// `c` is lent out of `server.clients` while this runs (its slot says
+/// "running"), so the loops over "all clients" below look at `c` apart.
 ///
 /// C: networking.c clientCommand()
 pub fn client_command(server: &mut RedisServer, c: &mut Client) {
@@ -2365,7 +2412,7 @@ pub fn security_warning_command(server: &mut RedisServer, c: &mut Client) {
     }
     free_client_async(server, c.id);
     // freeClientAsync sets CLIENT_CLOSE_ASAP, which stops the processing of
-    // the rest of the query buffer; `c` is detached, so set it here.
+    // the rest of the query buffer; `c` is running, so set it here too.
     c.flags |= CLIENT_CLOSE_ASAP;
 }
 
@@ -2530,12 +2577,14 @@ pub fn clients_are_paused(server: &mut RedisServer) -> bool {
         // force the re-processing of the input buffer if any.
         let ids: Vec<ClientId> = server
             .clients
-            .iter()
-            .filter(|(_, c)| c.flags & (CLIENT_SLAVE | CLIENT_BLOCKED) == 0)
-            .map(|(id, _)| *id)
+            .values()
+            .filter(|c| c.flags & (CLIENT_SLAVE | CLIENT_BLOCKED) == 0)
+            .map(|c| c.id)
             .collect();
         for id in ids {
-            crate::blocked::queue_client_for_reprocessing(server, id);
+            with_client(server, id, |server, c| {
+                crate::blocked::queue_client_for_reprocessing(server, c)
+            });
         }
     }
     server.clients_paused
@@ -2616,14 +2665,14 @@ mod tests {
         crate::server::init_server_config()
     }
 
-    /// Creates a client through `create_client` and takes it out of the
+    /// Creates a client through `create_client` and lends it out of the
     /// table, as `with_client` does while a command runs. The other end of
     /// the pair is returned so the socket stays open.
     fn client(server: &mut RedisServer) -> (Box<Client>, UnixStream) {
         let (ours, theirs) = UnixStream::pair().expect("socketpair");
         let id = create_client(server, Some(Socket::from(ours)))
             .expect("create_client");
-        let c = server.clients.remove(&id).expect("client in the table");
+        let c = server.clients.lend(&id).expect("client in the table");
         (c, theirs)
     }
 

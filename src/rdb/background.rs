@@ -151,7 +151,7 @@ pub fn background_save_done_handler_socket(
                 server,
                 LL_WARNING,
                 "Closing slave {}: child->slave RDB transfer failed: {}",
-                crate::replication::get_slave_name(slave),
+                crate::replication::replication_get_slave_name(slave),
                 why
             );
             crate::networking::free_client(server, slave.id);
@@ -160,7 +160,7 @@ pub fn background_save_done_handler_socket(
                 server,
                 LL_WARNING,
                 "Slave {} correctly received the streamed RDB file.",
-                crate::replication::get_slave_name(slave)
+                crate::replication::replication_get_slave_name(slave)
             );
             // Restore the socket as non-blocking.
             if let Some(sock) = slave.sock.as_ref() {
@@ -486,9 +486,9 @@ pub fn rdb_populate_save_info(server: &RedisServer) -> Option<RdbSaveInfo> {
 }
 
 /// rdbPopulateSaveInfo() for code running a client's command: `current`
-/// is that client, which is out of `server.clients` while it runs and may
-/// be the master (a FLUSHALL from the master saves). Without it, a
-/// detached master's DB cannot be read and the cached master (if any) is
+/// is that client, which is lent out of `server.clients` while it runs
+/// and may be the master (a FLUSHALL from the master saves). Without it,
+/// a running master's DB cannot be read and the cached master (if any) is
 /// used, as when the master is not connected. (no C twin)
 pub fn rdb_populate_save_info_with(
     server: &RedisServer,

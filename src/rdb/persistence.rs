@@ -252,8 +252,8 @@ pub fn load_data_from_disk(server: &mut RedisServer) {
 /// debug.rs calls it from its DEBUG command.
 ///
 /// Divergence from C: no protectClient() around the load: the client is
-/// out of `server.clients` while its command runs, so events served during
-/// the load cannot free it.
+/// lent out of `server.clients` while its command runs, so events served
+/// during the load cannot free it (a free waits in its "running" slot).
 ///
 /// C: debug.c debugCommand() (the "reload" branch)
 pub fn debug_reload(server: &mut RedisServer, c: &mut Client) {

@@ -143,7 +143,7 @@ pub fn replication_discard_cached_master(server: &mut RedisServer) {
     c.flags &= !CLIENT_MASTER;
     // free_client() works on clients in the table: put it back for it.
     let id = c.id;
-    server.clients.insert(id, c);
+    server.clients.insert(c);
     free_client(server, id);
 }
 
@@ -173,7 +173,7 @@ pub fn replication_resurrect_cached_master(
 
     // Re-add to the list of clients.
     let has_pending = client_has_pending_replies(&c);
-    server.clients.insert(id, c);
+    server.clients.insert(c);
     if let Err(e) = ae_create_file_event(
         &mut server.el,
         newfd,

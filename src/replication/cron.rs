@@ -167,7 +167,7 @@ pub fn replication_cron(server: &mut RedisServer) {
                     server,
                     LL_WARNING,
                     "Disconnecting timedout replica: {}",
-                    get_slave_name(slave)
+                    replication_get_slave_name(slave)
                 );
                 free_client(server, id);
             }

@@ -16,7 +16,7 @@
 //! on, every propagated command is appended to its output buffer, which is
 //! not written to the socket until it is ONLINE (see
 //! `client_install_write_handler`). SYNC, PSYNC and REPLCONF run with the
-//! replica detached from `server.clients` (it is the client running the
+//! replica lent out of `server.clients` (it is the client running the
 //! command), so functions reached from them take it as `&mut Client`.
 
 use std::io::Write;
@@ -142,7 +142,8 @@ pub fn replication_feed_slaves(
 }
 
 /// The replication state of replica `id`; a replica running a command
-/// (detached) counts as one to feed, so `add_reply_to_slave` sees it.
+/// (its slot says "running") counts as one to feed, so
+/// `add_reply_to_slave` sees it.
 /// (no C twin)
 fn slave_replstate(server: &RedisServer, id: ClientId) -> i32 {
     server.clients.get(&id).map(|c| c.replstate).unwrap_or(SLAVE_STATE_ONLINE)
@@ -171,7 +172,7 @@ pub fn replication_feed_slaves_from_master_stream(
 
 /// Sends every client in MONITOR mode the line describing a command about
 /// to run: `+<unix time>.<usec> [<db> <addr>] "arg" "arg" ...`. `c` is the
-/// client running the command, which `call()` (and EXEC) has taken out of
+/// client running the command, which `call()` (and EXEC) has lent out of
 /// `server.clients`; `argv` is its argument vector, passed apart so the
 /// caller can lend it while `c` is borrowed mutably.
 ///
@@ -213,33 +214,9 @@ pub fn replication_feed_monitors(
     cmdrepr.push_str("\r\n");
 
     for id in server.monitors.clone() {
-        if id == c.id {
-            // A monitor may send commands too; it is the detached client.
-            add_reply(c, cmdrepr.as_bytes());
-            continue;
-        }
-        // A monitor that is itself detached by an outer with_client (none
-        // today) gets the line once it can be reached again (see
-        // networking::apply_detached_effects).
-        let Some(mut monitor) = server.clients.remove(&id) else {
-            crate::networking::queue_detached_effect(
-                server,
-                id,
-                crate::networking::DetachedEffect::Reply(
-                    cmdrepr.as_bytes().to_vec(),
-                ),
-            );
-            continue;
-        };
-        add_reply(&mut monitor, cmdrepr.as_bytes());
-        // C's addReply queues the monitor for writing and checks its
-        // output buffer limits; both need the server, so do them here.
-        crate::networking::queue_pending_write(server, &mut monitor);
-        crate::networking::async_close_client_on_output_buffer_limit_reached(
-            server,
-            &mut monitor,
-        );
-        server.clients.insert(id, monitor);
+        // A monitor may send commands too: then it is `c`, and its slot
+        // says "running" and takes the line (see networking::client_table).
+        crate::networking::add_reply_to_id(server, id, cmdrepr.as_bytes());
     }
 }
 
@@ -383,8 +360,8 @@ fn write_all_now(c: &Client, buf: &[u8]) -> bool {
     }
 }
 
-/// C's freeClientAsync() for a client the caller holds (it may be detached
-/// from `server.clients`): flag it CLOSE_ASAP and queue it for
+/// C's freeClientAsync() for a client the caller holds (it may be the
+/// running one, lent out of `server.clients`): flag it CLOSE_ASAP and queue it for
 /// `free_clients_in_async_free_queue`. (no C twin)
 pub(crate) fn free_client_async_c(server: &mut RedisServer, c: &mut Client) {
     if c.flags & CLIENT_CLOSE_ASAP != 0 || c.flags & CLIENT_LUA != 0 {
@@ -452,7 +429,7 @@ pub fn master_try_partial_resynchronization(
                 server,
                 LL_NOTICE,
                 "Full resync requested by replica {}",
-                get_slave_name(c)
+                replication_get_slave_name(c)
             );
         }
         return Err(CErr); // C: goto need_full_resync
@@ -467,7 +444,7 @@ pub fn master_try_partial_resynchronization(
             server,
             LL_NOTICE,
             "Unable to partial resync with replica {} for lack of backlog (Replica request was: {}).",
-            get_slave_name(c),
+            replication_get_slave_name(c),
             psync_offset
         );
         if psync_offset > server.master_repl_offset {
@@ -475,7 +452,7 @@ pub fn master_try_partial_resynchronization(
                 server,
                 LL_WARNING,
                 "Warning: replica {} tried to PSYNC with an offset that is greater than the master replication offset.",
-                get_slave_name(c)
+                replication_get_slave_name(c)
             );
         }
         return Err(CErr); // C: goto need_full_resync
@@ -507,7 +484,7 @@ pub fn master_try_partial_resynchronization(
         server,
         LL_NOTICE,
         "Partial resynchronization request from {} accepted. Sending {} bytes of backlog starting from offset {}.",
-        get_slave_name(c),
+        replication_get_slave_name(c),
         psync_len,
         psync_offset
     );
@@ -539,7 +516,7 @@ pub fn master_try_partial_resynchronization(
 ///
 /// `cur` is the client running the current command when that client is
 /// one of the replicas (SYNC/PSYNC calls this with the new replica
-/// detached); the socket target is never chosen then, since SYNC leaves
+/// lent out); the socket target is never chosen then, since SYNC leaves
 /// diskless transfers to the cron.
 ///
 /// Returns Ok on success or Err otherwise.
@@ -655,7 +632,7 @@ pub fn sync_command(server: &mut RedisServer, c: &mut Client) {
         server,
         LL_NOTICE,
         "Replica {} asks for synchronization",
-        get_slave_name(c)
+        replication_get_slave_name(c)
     );
 
     // Try a partial resynchronization if this is a PSYNC command. If it
@@ -867,13 +844,7 @@ pub fn replconf_command(server: &mut RedisServer, c: &mut Client) {
             // REPLCONF GETACK is used in order to request an ACK ASAP to
             // the slave.
             if server.masterhost.is_some() && server.master.is_some() {
-                if server.master == Some(c.id) {
-                    // Our master is the client running this command, so it
-                    // is out of server.clients: ack on it directly.
-                    replication_send_ack_to(c);
-                } else {
-                    replication_send_ack(server);
-                }
+                replication_send_ack(server);
             }
             return;
         } else {
@@ -932,7 +903,7 @@ pub fn put_slave_online(server: &mut RedisServer, slave: &mut Client) {
         server,
         LL_NOTICE,
         "Synchronization with replica {} succeeded",
-        get_slave_name(slave)
+        replication_get_slave_name(slave)
     );
 }
 
@@ -1109,7 +1080,7 @@ pub fn update_slaves_waiting_bgsave(
                     server,
                     LL_NOTICE,
                     "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming",
-                    get_slave_name(slave)
+                    replication_get_slave_name(slave)
                 );
                 // Note: we wait for a REPLCONF ACK message from the replica
                 // in order to really put it online (install the write

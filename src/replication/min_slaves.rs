@@ -22,7 +22,7 @@ pub fn refresh_good_slaves_count(server: &mut RedisServer) {
 }
 
 /// `refresh_good_slaves_count` when one of the replicas may be the client
-/// running the current command (REPLCONF ACK, PSYNC), detached from
+/// running the current command (REPLCONF ACK, PSYNC), lent out of
 /// `server.clients`: `cur` is counted in its place. (no C twin)
 pub fn refresh_good_slaves_count_with_current(
     server: &mut RedisServer,

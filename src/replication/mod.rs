@@ -24,14 +24,16 @@
 //! Read this first: C links replicas by pointer from `server.slaves`; here
 //! the list holds client ids, and a replica is reached in `server.clients`.
 //! The one exception is the client running the current command, which is
-//! taken out of the table (`networking::with_client`) and passed around as
-//! `c`: SYNC, PSYNC and REPLCONF run with the replica itself detached, so
-//! the functions they call take an optional "current client" and use it
-//! when they meet its id (see `for_each_slave`).
+//! lent out of the table (its slot says "running", see
+//! `networking::client_table`) and passed around as `c`: SYNC, PSYNC and
+//! REPLCONF run with the replica itself lent out, and what they do to every
+//! replica must reach it too, so the functions they call take an optional
+//! "current client" and use it when they meet its id (see
+//! `for_each_slave`).
 
 use crate::networking::{
     add_reply, async_close_client_on_output_buffer_limit_reached,
-    free_client_async, with_client,
+    free_client_async, with_client, Lookup,
 };
 use crate::server::*;
 
@@ -79,23 +81,8 @@ pub const PROTO_SHARED_SELECT_CMDS: i32 = 10;
 /// and its listening port which is more clear for the user, for example:
 /// "Closing connection with replica 10.1.2.3:6380".
 ///
-/// Takes the id, so it can be called for any client in the table; use
-/// `get_slave_name` for a client at hand (a detached one).
-///
 /// C: replication.c replicationGetSlaveName()
-pub fn replication_get_slave_name(
-    server: &RedisServer,
-    id: ClientId,
-) -> String {
-    match server.clients.get(&id) {
-        Some(c) => get_slave_name(c),
-        None => format!("client id #{}", id.0),
-    }
-}
-
-/// `replication_get_slave_name` for a client the caller holds. (no C twin:
-/// the body of replicationGetSlaveName)
-pub fn get_slave_name(c: &Client) -> String {
+pub fn replication_get_slave_name(c: &Client) -> String {
     let ip = c.slave_ip.clone().filter(|ip| !ip.is_empty()).or_else(|| {
         c.sock
             .as_ref()
@@ -224,9 +211,9 @@ pub fn feed_replication_backlog_with_object(
 // ------------------------ reaching the replicas ------------------------
 
 /// Runs `f` on every client in `server.slaves`, in list order, with the
-/// client taken out of the table as `with_client` does (so `f` may free
+/// client lent out of the table as `with_client` does (so `f` may free
 /// it, and output it gets is queued for writing when it is handed back).
-/// `cur` is the client running the current command, detached from the
+/// `cur` is the client running the current command, lent out of the
 /// table: when its id comes up, `f` gets it instead. The list is copied
 /// first, so `f` may add to it or remove from it, as C's listNext allows
 /// for the current node. (no C twin: C walks the list of pointers)
@@ -255,18 +242,22 @@ pub fn for_each_slave(
 /// buffer limits (client-output-buffer-limit replica: a replica that falls
 /// too far behind is closed). (no C twin)
 ///
-/// A replica that is itself running a command (taken out of the table)
-/// cannot be reached here.
-// Divergence from C: such a replica would silently miss part of the
-// stream, so it is closed instead (asynchronously); it reconnects and
-// continues from the backlog with PSYNC. Replicas only send REPLCONF,
-// which propagates nothing, so this is not expected to happen.
+/// A replica that is itself running a command (its slot says "running")
+/// is not written here.
+// Divergence from C: such a replica is closed instead (asynchronously);
+// it reconnects and continues from the backlog with PSYNC. Its slot could
+// take the bytes, but `call` places them before the reply of the running
+// command (see `networking::apply_deferred_at`), where the stream must
+// follow it. Replicas only send REPLCONF, which propagates nothing, so
+// this is not expected to happen.
 pub fn add_reply_to_slave(server: &mut RedisServer, id: ClientId, s: &[u8]) {
-    let Some(c) = server.clients.get_mut(&id) else {
-        if server.detached.contains(&id) {
+    let c = match server.clients.get_mut(&id) {
+        Lookup::Here(c) => c,
+        Lookup::Running(_) => {
             free_client_async(server, id);
+            return;
         }
-        return;
+        Lookup::Gone => return,
     };
     add_reply(c, s);
     // C: the second half of clientInstallWriteHandler().
@@ -289,9 +280,10 @@ pub fn add_reply_to_slave(server: &mut RedisServer, id: ClientId, s: &[u8]) {
             || (lim.soft_limit_bytes != 0 && used >= lim.soft_limit_bytes);
         if !over {
             c.obuf_soft_limit_reached_time = 0;
-        } else if let Some(mut c) = server.clients.remove(&id) {
-            async_close_client_on_output_buffer_limit_reached(server, &mut c);
-            server.clients.insert(id, c);
+        } else {
+            with_client(server, id, |server, c| {
+                async_close_client_on_output_buffer_limit_reached(server, c)
+            });
         }
     }
 }

@@ -41,7 +41,7 @@ use crate::networking::{
     add_reply, add_reply_bulk_c_buffer, add_reply_bulk_c_string,
     add_reply_bulk_long_long, add_reply_error, add_reply_long_long,
     add_reply_multi_bulk_len, cat_client_info_string, create_client,
-    disconnect_slaves, free_client, with_client,
+    disconnect_slaves, free_client, with_client, Effect, Lookup,
 };
 use crate::server::*;
 use crate::server_log;
@@ -159,21 +159,23 @@ pub fn replication_create_master_client(
         return;
     };
     server.master = Some(id);
-    let mut c = server.clients.remove(&id).expect("client just created");
-    c.flags |= CLIENT_MASTER;
-    c.authenticated = true;
-    c.reploff = server.master_initial_offset;
-    c.read_reploff = c.reploff;
-    c.replid = server.master_replid;
-    // If master offset is set to -1, this master is old and is not PSYNC
-    // capable, so we flag it accordingly.
-    if c.reploff == -1 {
-        c.flags |= CLIENT_PRE_PSYNC;
-    }
-    if dbid != -1 {
-        let _ = crate::db::select_db(server, &mut c, dbid as i64);
-    }
-    server.clients.insert(id, c);
+    let master_initial_offset = server.master_initial_offset;
+    let master_replid = server.master_replid;
+    with_client(server, id, |server, c| {
+        c.flags |= CLIENT_MASTER;
+        c.authenticated = true;
+        c.reploff = master_initial_offset;
+        c.read_reploff = c.reploff;
+        c.replid = master_replid;
+        // If master offset is set to -1, this master is old and is not
+        // PSYNC capable, so we flag it accordingly.
+        if c.reploff == -1 {
+            c.flags |= CLIENT_PRE_PSYNC;
+        }
+        if dbid != -1 {
+            let _ = crate::db::select_db(server, c, dbid as i64);
+        }
+    });
 }
 
 // restartAOFAfterSYNC() is not ported: there is no AOF
@@ -1738,20 +1740,27 @@ pub fn role_command(server: &mut RedisServer, c: &mut Client) {
 /// current processed offset. If we are not connected with a master, the
 /// command has no effects.
 ///
-/// The master must be in `server.clients`; while the master's own command
-/// runs (REPLCONF GETACK) it is detached, and the caller holding it uses
-/// `replication_send_ack_to` instead.
+/// While the master's own command runs (REPLCONF GETACK) its slot says
+/// "running": the ACK is collected there and written when the command
+/// returns, before the master's offset moves past it, so it carries the
+/// offset C's would.
 ///
 /// C: replication.c replicationSendAck()
 pub fn replication_send_ack(server: &mut RedisServer) {
-    if let Some(id) = server.master {
-        with_client(server, id, |_, c| replication_send_ack_to(c));
+    let Some(id) = server.master else { return };
+    match server.clients.get_mut(&id) {
+        Lookup::Here(_) => {
+            with_client(server, id, |_, c| add_reply_repl_ack(c));
+        }
+        Lookup::Running(mut slot) => slot.defer(Effect::ReplAck),
+        Lookup::Gone => {}
     }
 }
 
-/// The body of replicationSendAck() for the master client at hand.
-/// (no C twin)
-pub fn replication_send_ack_to(c: &mut Client) {
+/// Writes `REPLCONF ACK <reploff>` to master client `c`, forcing the
+/// reply through (a master gets no replies otherwise): the body of
+/// replicationSendAck(). (no C twin)
+pub fn add_reply_repl_ack(c: &mut Client) {
     c.flags |= CLIENT_MASTER_FORCE_REPLY;
     add_reply_multi_bulk_len(c, 3);
     add_reply_bulk_c_string(c, Some("REPLCONF"));

@@ -202,17 +202,16 @@ pub fn with_fuzz_server<R>(f: impl FnOnce(&mut RedisServer) -> R) -> R {
 fn reset_fuzz_server(server: &mut RedisServer) {
     // A master client is freed as a plain client: C would cache it.
     if let Some(id) = server.master.take() {
-        if let Some(c) = server.clients.get_mut(&id) {
+        if let Some(c) = server.clients.here_mut(&id) {
             c.flags &= !CLIENT_MASTER;
         }
     }
-    let ids: Vec<ClientId> = server.clients.keys().copied().collect();
+    let ids: Vec<ClientId> = server.clients.ids().collect();
     for id in ids {
         oxredis::networking::free_client(server, id);
     }
     oxredis::networking::free_clients_in_async_free_queue(server);
     server.clients_pending_write.clear();
-    server.detached_effects.clear();
     server.ready_keys.clear();
     server.db = (0..server.dbnum).map(oxredis::db::RedisDb::new).collect();
     server.masterhost = None;
@@ -236,7 +235,7 @@ pub fn connect(server: &mut RedisServer) -> (ClientId, UnixStream) {
 
 /// Takes everything queued for client `c`'s socket, as if written out.
 pub fn take_replies(server: &mut RedisServer, id: ClientId) -> Vec<u8> {
-    let Some(c) = server.clients.get_mut(&id) else {
+    let Some(c) = server.clients.here_mut(&id) else {
         return Vec::new();
     };
     let mut out = c.buf[..c.bufpos].to_vec();

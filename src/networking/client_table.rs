@@ -1,0 +1,299 @@
+//! The client table: C's `server.clients` list (and `clients_index`), keyed
+//! by client id, in id order, which is also the order C's list has.
+//!
+//! Why it exists: a command is `fn(server: &mut RedisServer, c: &mut
+//! Client)`, as in C, and Rust cannot hand out both while the client stays
+//! inside the server. So the table lends the running client out
+//! (`lend`) and takes it back afterwards (`give_back`). While it is out,
+//! its slot stays where it was and says "running": counts (`len`) and
+//! walks by id still see it, and what other code aims at it meanwhile (a
+//! Pub/Sub message, a MONITOR line, CLIENT_DIRTY_CAS, a close request) is
+//! collected in the slot, in order, and handed over when the client comes
+//! back to a point where it can take it (see `networking::apply_deferred`).
+//! Code that reaches a client by id asks `get_mut` and gets one of
+//! `Lookup::Here`, `Lookup::Running` or `Lookup::Gone`.
+//!
+//! Ports no C file: it is the shape C's pointer list takes here.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::server::{Client, ClientId};
+
+/// Something aimed at a running client, kept in its slot until the client
+/// is handed back or flushes its slot. (no C twin: C writes through the
+/// client pointer at once)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Bytes to append to its output: a Pub/Sub message, a MONITOR line.
+    Reply(Vec<u8>),
+    /// Flags to set: CLIENT_DIRTY_CAS, when a key it WATCHes is touched;
+    /// CLIENT_CLOSE_ASAP, when it is freed asynchronously.
+    Flags(u64),
+    /// A REPLCONF ACK to our master (REPLCONF GETACK runs on it).
+    ReplAck,
+}
+
+/// What a running slot has collected. (no C twin)
+#[derive(Default)]
+pub struct Deferred {
+    /// The effects, in the order they happened.
+    pub effects: Vec<Effect>,
+    /// The client's mailbox, shared with it while it runs (see
+    /// `Client::mailbox`): replies go there instead of to `effects`.
+    pub mailbox: Option<Rc<Cell<Vec<u8>>>>,
+    /// freeClient() was called on it: free it when it is handed back.
+    pub free: bool,
+}
+
+/// A slot of the table. (no C twin)
+pub enum Slot {
+    /// The client is in the table.
+    Here(Box<Client>),
+    /// The client is lent out: it is running a command. What is aimed at
+    /// it is allocated on the first effect, so that a slot stays two
+    /// words and lending allocates nothing.
+    Running(Option<Box<Deferred>>),
+}
+
+/// The answer to "where is client `id`?". (no C twin)
+pub enum Lookup<'a> {
+    Here(&'a mut Client),
+    Running(RunningSlot<'a>),
+    Gone,
+}
+
+/// The slot of a running client, as `Lookup::Running` gives it. (no C
+/// twin)
+pub struct RunningSlot<'a> {
+    deferred: &'a mut Option<Box<Deferred>>,
+    pending: &'a mut usize,
+    freeing: &'a mut usize,
+}
+
+impl RunningSlot<'_> {
+    /// Collects `effect` for the client, to be applied in order.
+    pub fn defer(&mut self, effect: Effect) {
+        let d = self.deferred.get_or_insert_with(Default::default);
+        if let (Effect::Reply(msg), Some(mb)) = (&effect, &d.mailbox) {
+            let mut v = mb.take();
+            v.extend_from_slice(msg);
+            mb.set(v);
+            return;
+        }
+        d.effects.push(effect);
+        *self.pending += 1;
+    }
+
+    /// Asks for the client to be freed when it is handed back.
+    pub fn free_on_return(&mut self) {
+        let d = self.deferred.get_or_insert_with(Default::default);
+        if !d.free {
+            d.free = true;
+            *self.freeing += 1;
+        }
+    }
+}
+
+/// C's `server.clients`. See the module doc. (no C twin)
+// Divergence from C: the running client is lent out, not in the list, so
+// what is aimed at it waits in its slot until it can take it.
+#[derive(Default)]
+pub struct ClientTable {
+    slots: BTreeMap<ClientId, Slot>,
+    /// Effects waiting in running slots, and running slots asked to free
+    /// their client, so that the checks made around every command cost
+    /// one comparison when there are none.
+    pending: usize,
+    freeing: usize,
+}
+
+impl ClientTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of clients, the running ones included: C's
+    /// `listLength(server.clients)`.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Puts a new client in its slot: the list part of linkClient().
+    /// (no C twin)
+    pub fn insert(&mut self, c: Box<Client>) {
+        self.slots.insert(c.id, Slot::Here(c));
+    }
+
+    /// Takes client `id` out for good, as freeClient() unlinks it. A
+    /// running client is not here to take: it is freed when handed back.
+    pub fn remove(&mut self, id: &ClientId) -> Option<Box<Client>> {
+        match self.slots.get(id) {
+            Some(Slot::Here(_)) => match self.slots.remove(id) {
+                Some(Slot::Here(c)) => Some(c),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The client, if it is in the table (not running, not gone).
+    pub fn get(&self, id: &ClientId) -> Option<&Client> {
+        match self.slots.get(id) {
+            Some(Slot::Here(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Where client `id` is: here, running, or gone.
+    pub fn get_mut(&mut self, id: &ClientId) -> Lookup<'_> {
+        match self.slots.get_mut(id) {
+            Some(Slot::Here(c)) => Lookup::Here(c),
+            Some(Slot::Running(d)) => Lookup::Running(RunningSlot {
+                deferred: d,
+                pending: &mut self.pending,
+                freeing: &mut self.freeing,
+            }),
+            None => Lookup::Gone,
+        }
+    }
+
+    /// The client, if it is in the table, for code that has nothing to do
+    /// for a running one (its own caller holds it).
+    pub fn here_mut(&mut self, id: &ClientId) -> Option<&mut Client> {
+        match self.slots.get_mut(id) {
+            Some(Slot::Here(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Shares `mailbox` between running client `id` and its slot (see
+    /// `networking::open_mailbox`); nothing if `id` is not running.
+    pub fn open_mailbox(&mut self, id: &ClientId, mailbox: Rc<Cell<Vec<u8>>>) {
+        if let Some(Slot::Running(d)) = self.slots.get_mut(id) {
+            d.get_or_insert_with(Default::default).mailbox = Some(mailbox);
+        }
+    }
+
+    /// Whether running client `id` was freed while it runs (it is freed
+    /// when handed back).
+    pub fn is_freeing(&self, id: &ClientId) -> bool {
+        self.freeing != 0
+            && matches!(
+                self.slots.get(id),
+                Some(Slot::Running(Some(d))) if d.free
+            )
+    }
+
+    /// Lends client `id` out; its slot says "running" until `give_back`.
+    /// Replaces the slot's content in place: nothing moves, and nothing
+    /// is allocated unless the client has a mailbox.
+    pub fn lend(&mut self, id: &ClientId) -> Option<Box<Client>> {
+        let slot = self.slots.get_mut(id)?;
+        if let Slot::Running(_) = slot {
+            return None;
+        }
+        match std::mem::replace(slot, Slot::Running(None)) {
+            Slot::Here(c) => {
+                // A receiver's slot shares its mailbox (Client::mailbox).
+                if let (Some(mb), Slot::Running(d)) = (&c.mailbox, slot) {
+                    *d = Some(Box::new(Deferred {
+                        mailbox: Some(mb.clone()),
+                        ..Default::default()
+                    }));
+                }
+                Some(c)
+            }
+            Slot::Running(_) => None,
+        }
+    }
+
+    /// Takes what was collected for running client `id` (effects and a
+    /// pending free), leaving its slot running and empty.
+    pub fn take_deferred(&mut self, id: &ClientId) -> Deferred {
+        if self.pending == 0 && self.freeing == 0 {
+            return Deferred::default();
+        }
+        match self.slots.get_mut(id) {
+            Some(Slot::Running(Some(d))) => {
+                self.pending -= d.effects.len();
+                self.freeing -= usize::from(d.free);
+                Deferred {
+                    effects: std::mem::take(&mut d.effects),
+                    mailbox: None,
+                    free: std::mem::take(&mut d.free),
+                }
+            }
+            _ => Deferred::default(),
+        }
+    }
+
+    /// Puts a lent client back in its slot. Whatever its slot collected
+    /// and was not taken is applied by the caller before, see
+    /// `networking::give_back_client`, the only caller.
+    pub fn give_back(&mut self, c: Box<Client>) {
+        let id = c.id;
+        if let Some(Slot::Running(Some(d))) =
+            self.slots.insert(id, Slot::Here(c))
+        {
+            // Nothing should be left; drop it from the counts if it is.
+            self.pending -= d.effects.len();
+            self.freeing -= usize::from(d.free);
+        }
+    }
+
+    /// Takes the effects collected so far for running client `id`,
+    /// leaving its slot running. Costs one comparison when none wait.
+    pub fn take_effects(&mut self, id: &ClientId) -> Vec<Effect> {
+        if self.pending == 0 {
+            return Vec::new();
+        }
+        match self.slots.get_mut(id) {
+            Some(Slot::Running(Some(d))) => {
+                self.pending -= d.effects.len();
+                std::mem::take(&mut d.effects)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every id, running clients included, in id order.
+    pub fn ids(&self) -> impl Iterator<Item = ClientId> + '_ {
+        self.slots.keys().copied()
+    }
+
+    /// The ids from `from` on, in id order, running clients included.
+    pub fn ids_from(
+        &self,
+        from: ClientId,
+    ) -> impl Iterator<Item = ClientId> + '_ {
+        self.slots.range(from..).map(|(id, _)| *id)
+    }
+
+    /// The clients in the table, in id order, without the running ones.
+    pub fn values(&self) -> impl Iterator<Item = &Client> + '_ {
+        self.slots.values().filter_map(|s| match s {
+            Slot::Here(c) => Some(&**c),
+            Slot::Running(_) => None,
+        })
+    }
+
+    /// Every client in id order as C's list walk sees it, with `cur`, the
+    /// caller's own (running) client, in its place. Other running clients
+    /// (outer frames up the stack hold them) cannot be looked at.
+    pub fn values_with<'a>(
+        &'a self,
+        cur: &'a Client,
+    ) -> impl Iterator<Item = &'a Client> + 'a {
+        self.slots.iter().filter_map(move |(id, s)| match s {
+            Slot::Here(c) => Some(&**c),
+            Slot::Running(_) if *id == cur.id => Some(cur),
+            Slot::Running(_) => None,
+        })
+    }
+}
