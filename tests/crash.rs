@@ -71,7 +71,7 @@ fn debug_segfault_writes_the_bug_report() {
         "Failed assertion: (null) ((null):0)",
         // The frame of the command, with its C twin and source line.
         "oxredis::debug::debug_command (C: debugCommand) src/debug.rs:",
-        "oxredis::server::call (C: call) src/server.rs:",
+        "oxredis::server::call::call (C: call) src/server/call.rs:",
         "cmd=debug",
         "argv[0]: 'DEBUG'",
         "argv[1]: 'SEGFAULT'",
