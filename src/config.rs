@@ -45,7 +45,10 @@ use crate::notify::{
 };
 use crate::server::*;
 use crate::server_log;
-use crate::util::{sdscatrepr, sdssplitargs, strerror, stringmatch};
+use crate::shared;
+use crate::util::{
+    atoi, sdscatrepr, sdssplitargs, strerror, stringmatch, strtol, strtoll,
+};
 
 // ------------------- server.h: configuration defaults and enums -------------------
 //
@@ -276,7 +279,7 @@ pub fn evict_policy_to_string(server: &RedisServer) -> &'static str {
 /// The error text of a directive C's else-if chain does not match.
 const ERR_BAD_DIRECTIVE: &str = "Bad directive or wrong number of arguments";
 
-/// How the file parser reads a number: config.c calls atoi(), strtoll(),
+/// How the file parser reads a number: config.c calls atoi(), strtoll(, 10).value,
 /// memtoll() or strtol(..., 8) depending on the directive. (no C twin)
 #[derive(Clone, Copy)]
 enum Parse {
@@ -1343,7 +1346,8 @@ fn set_save(
         return Err(BadFmt);
     }
     for (j, tok) in v.iter().enumerate() {
-        let (val, end, _) = strtol_prefix(tok, 10);
+        let r = strtol(tok, 10);
+        let (val, end) = (r.value, r.consumed);
         if end != tok.len()
             || (j & 1 == 0 && val < 1)
             || (j & 1 == 1 && val < 0)
@@ -1354,8 +1358,8 @@ fn set_save(
     // Finally set the new config
     reset_server_save_params(server);
     for pair in v.chunks(2) {
-        let seconds = strtoll(pair[0]);
-        let changes = strtoll(pair[1]) as i32;
+        let seconds = strtoll(pair[0], 10).value;
+        let changes = strtoll(pair[1], 10).value as i32;
         append_server_save_params(server, seconds, changes);
     }
     Ok(true)
@@ -1417,7 +1421,7 @@ fn set_client_output_buffer_limit(
         let hard = memtoll(l[1]).0 as u64;
         let soft = memtoll(l[2]).0 as u64;
         // C stores strtoll's result in an int: it truncates.
-        let soft_seconds = strtoll(l[3]) as i32 as i64;
+        let soft_seconds = strtoll(l[3], 10).value as i32 as i64;
         server.client_obuf_limits[class].hard_limit_bytes = hard;
         server.client_obuf_limits[class].soft_limit_bytes = soft;
         server.client_obuf_limits[class].soft_limit_seconds = soft_seconds;
@@ -1693,11 +1697,11 @@ fn load_server_config_directive(
         Kind::Num { put, parse, check, .. } => {
             let ll = match parse {
                 Parse::Atoi => Some(atoi(v) as i64),
-                Parse::Strtoll => Some(strtoll(v)),
+                Parse::Strtoll => Some(strtoll(v, 10).value),
                 Parse::Memtoll => Some(memtoll(v).0),
-                Parse::Octal => match strtol_prefix(v, 8) {
-                    (_, _, true) => None,
-                    (ll, _, false) => Some(ll),
+                Parse::Octal => match strtol(v, 8) {
+                    r if r.erange => None,
+                    r => Some(r.value),
                 },
             };
             match (ll, check) {
@@ -1842,7 +1846,7 @@ pub fn config_set_command(server: &mut RedisServer, c: &mut Client) {
     let name = String::from_utf8_lossy(&param).to_ascii_lowercase();
     match config_set(server, c, &name, &o) {
         // On success we just return a generic OK for all the options.
-        Ok(true) => add_reply(c, crate::t_string::OK),
+        Ok(true) => add_reply(c, shared::OK),
         // A specific error was already sent.
         Ok(false) => {}
         // Bad format errors
@@ -2635,7 +2639,7 @@ pub fn config_command(server: &mut RedisServer, c: &mut Client) {
     } else if sub == b"resetstat" && argc == 2 {
         reset_server_stats(server);
         reset_command_table_stats(server);
-        add_reply(c, crate::t_string::OK);
+        add_reply(c, shared::OK);
     } else if sub == b"rewrite" && argc == 2 {
         let Some(configfile) = server.configfile.clone() else {
             add_reply_error(c, "The server is running without a config file");
@@ -2660,7 +2664,7 @@ pub fn config_command(server: &mut RedisServer, c: &mut Client) {
                     LL_WARNING,
                     "CONFIG REWRITE executed with success."
                 );
-                add_reply(c, crate::t_string::OK);
+                add_reply(c, shared::OK);
             }
         }
     } else {
@@ -2727,69 +2731,18 @@ pub fn memtoll(p: &[u8]) -> (i64, bool) {
         _ => return (0, true),
     };
 
-    // Copy the digits into a buffer, we'll use strtoll() to convert the
+    // Copy the digits into a buffer, we'll use strtoll(, 10).value to convert the
     // digit (without the unit) into a number.
     let digits = &p[..u];
     if digits.len() >= 128 {
         return (0, true);
     }
-    let (val, end, _) = strtol_prefix(digits, 10);
+    let r = strtol(digits, 10);
+    let (val, end) = (r.value, r.consumed);
     if end != digits.len() {
         return (0, true);
     }
     (val.wrapping_mul(mul), false)
-}
-
-/// libc strtol()/strtoll(): skips leading white space, reads an optional
-/// sign and then digits in `radix` as far as they go, saturating on
-/// overflow. Returns the value, the index where parsing stopped (0 if no
-/// digits were read, as C's endptr == nptr) and whether it overflowed
-/// (C's errno == ERANGE). (no C twin: libc)
-fn strtol_prefix(s: &[u8], radix: u32) -> (i64, usize, bool) {
-    let mut i = 0;
-    while i < s.len()
-        && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-    {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
-    }
-    let digits_start = i;
-    let mut acc: i128 = 0;
-    let mut overflow = false;
-    while i < s.len() {
-        let Some(d) = (s[i] as char).to_digit(radix) else {
-            break;
-        };
-        acc = acc * radix as i128 + d as i128;
-        if acc > i64::MAX as i128 + 1 {
-            overflow = true;
-            acc = i64::MAX as i128 + 1;
-        }
-        i += 1;
-    }
-    if i == digits_start {
-        return (0, 0, false);
-    }
-    let v = if neg { -acc } else { acc };
-    if v > i64::MAX as i128 {
-        return (i64::MAX, i, true);
-    }
-    (v as i64, i, overflow)
-}
-
-/// libc strtoll(s, NULL, 10). (no C twin: libc)
-fn strtoll(s: &[u8]) -> i64 {
-    strtol_prefix(s, 10).0
-}
-
-/// libc atoi(): glibc's `(int) strtol(s, NULL, 10)`, truncation included.
-/// (no C twin: libc)
-fn atoi(s: &[u8]) -> i32 {
-    strtoll(s) as i32
 }
 
 // ------------------------- server.c: start-up helpers -------------------------
@@ -3446,17 +3399,6 @@ mod tests {
         assert_eq!(memtoll(b""), (0, false));
         assert_eq!(memtoll(b"1.5mb"), (0, true));
         assert_eq!(memtoll(b"12x"), (0, true));
-    }
-
-    #[test]
-    fn strtol_prefix_is_libc_like() {
-        assert_eq!(strtol_prefix(b"  42abc", 10), (42, 4, false));
-        assert_eq!(strtol_prefix(b"abc", 10), (0, 0, false));
-        assert_eq!(strtol_prefix(b"-0", 10), (0, 2, false));
-        assert_eq!(strtol_prefix(b"777", 8), (0o777, 3, false));
-        assert!(strtol_prefix(b"99999999999999999999", 10).2);
-        assert_eq!(atoi(b"12 34"), 12);
-        assert_eq!(atoi(b"x"), 0);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! and `process_command`, the path every command takes, in C's order.
 
 use super::*;
+use crate::shared;
 
 // --------------------------------- command table ---------------------------------
 
@@ -475,7 +476,7 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
     // FORCE_REPLICATION is enabled and would be implemented in a regular
     // command proc.
     if c.argv[0].eq_ignore_ascii_case(b"quit") {
-        add_reply(c, b"+OK\r\n");
+        add_reply(c, shared::OK);
         c.flags |= CLIENT_CLOSE_AFTER_REPLY;
         return Err(CErr);
     }
@@ -524,7 +525,7 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
     // Check if the user is authenticated
     if server.requirepass.is_some() && !c.authenticated && name != "auth" {
         crate::multi::flag_transaction(c);
-        add_reply(c, b"-NOAUTH Authentication required.\r\n");
+        add_reply(c, shared::NOAUTHERR);
         return Ok(());
     }
 
@@ -535,10 +536,7 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
         && (cflags & CMD_WRITE != 0 || name == "ping")
     {
         crate::multi::flag_transaction(c);
-        add_reply(
-            c,
-            b"-MISCONF Redis is configured to save RDB snapshots, but it is currently not able to persist on disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.\r\n",
-        );
+        add_reply(c, shared::BGSAVEERR);
         return Ok(());
     }
 
@@ -551,7 +549,7 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
         && server.repl_good_slaves_count < server.repl_min_slaves_to_write
     {
         crate::multi::flag_transaction(c);
-        add_reply(c, b"-NOREPLICAS Not enough good replicas to write.\r\n");
+        add_reply(c, shared::NOREPLICASERR);
         return Ok(());
     }
 
@@ -562,10 +560,7 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
         && c.flags & CLIENT_MASTER == 0
         && cflags & CMD_WRITE != 0
     {
-        add_reply(
-            c,
-            b"-READONLY You can't write against a read only replica.\r\n",
-        );
+        add_reply(c, shared::ROSLAVEERR);
         return Ok(());
     }
 
@@ -593,14 +588,14 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
         && cflags & CMD_STALE == 0
     {
         crate::multi::flag_transaction(c);
-        add_reply(c, b"-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n");
+        add_reply(c, shared::MASTERDOWNERR);
         return Ok(());
     }
 
     // Loading DB? Return an error if the command has not the CMD_LOADING
     // flag.
     if server.loading && cflags & CMD_LOADING == 0 {
-        add_reply(c, b"-LOADING Redis is loading the dataset in memory\r\n");
+        add_reply(c, shared::LOADINGERR);
         return Ok(());
     }
 
@@ -609,7 +604,7 @@ pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
         && !matches!(name, "exec" | "discard" | "multi" | "watch")
     {
         crate::multi::queue_multi_command(server, c);
-        add_reply(c, b"+QUEUED\r\n");
+        add_reply(c, shared::QUEUED);
     } else {
         call(server, c, CMD_CALL_FULL);
         c.woff = server.master_repl_offset;

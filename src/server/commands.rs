@@ -2,6 +2,7 @@
 //! SHUTDOWN and the INFO string, in C's order.
 
 use super::*;
+use crate::shared;
 
 // ------------------------------- commands -------------------------------
 
@@ -53,7 +54,7 @@ pub fn auth_command(server: &mut RedisServer, c: &mut Client) {
         None => add_reply_error(c, "Client sent AUTH, but no password is set"),
         Some(pass) if time_independent_strcmp(&c.argv[1], pass) == 0 => {
             c.authenticated = true;
-            add_reply(c, crate::t_string::OK);
+            add_reply(c, shared::OK);
         }
         Some(_) => {
             c.authenticated = false;
@@ -75,14 +76,14 @@ pub fn ping_command(_server: &mut RedisServer, c: &mut Client) {
     if c.flags & CLIENT_PUBSUB != 0 {
         add_reply(c, b"*2\r\n$4\r\npong\r\n");
         if c.argv.len() == 1 {
-            add_reply(c, b"$0\r\n\r\n");
+            add_reply(c, shared::EMPTYBULK);
         } else {
             let a = std::mem::take(&mut c.argv[1]);
             net::add_reply_bulk(c, &a);
             c.argv[1] = a;
         }
     } else if c.argv.len() == 1 {
-        add_reply(c, b"+PONG\r\n");
+        add_reply(c, shared::PONG);
     } else {
         let a = std::mem::take(&mut c.argv[1]);
         net::add_reply_bulk(c, &a);
@@ -131,7 +132,7 @@ fn add_reply_command_flag(
 /// C: server.c addReplyCommand()
 pub fn add_reply_command(c: &mut Client, cmd: Option<&RedisCommand>) {
     let Some(cmd) = cmd else {
-        add_reply(c, crate::t_string::NULLBULK);
+        add_reply(c, shared::NULLBULK);
         return;
     };
     // We are adding: command name, arg count, flags, first, last, offset
@@ -1008,7 +1009,7 @@ pub fn gen_redis_info_string(
 /// C: server.c infoCommand()
 pub fn info_command(server: &mut RedisServer, c: &mut Client) {
     if c.argv.len() > 2 {
-        add_reply(c, crate::t_string::SYNTAXERR);
+        add_reply(c, shared::SYNTAXERR);
         return;
     }
     let section =
@@ -1031,14 +1032,14 @@ pub fn monitor_command(server: &mut RedisServer, c: &mut Client) {
     // `Client::mailbox`.
     net::open_mailbox(server, c);
     server.monitors.push(c.id);
-    add_reply(c, crate::t_string::OK);
+    add_reply(c, shared::OK);
 }
 
 /// C: db.c shutdownCommand() (kept here beside prepareForShutdown)
 pub fn shutdown_command(server: &mut RedisServer, c: &mut Client) {
     let mut flags = 0;
     if c.argv.len() > 2 {
-        add_reply(c, b"-ERR syntax error\r\n");
+        add_reply(c, shared::SYNTAXERR);
         return;
     } else if c.argv.len() == 2 {
         if c.argv[1].eq_ignore_ascii_case(b"nosave") {
@@ -1046,7 +1047,7 @@ pub fn shutdown_command(server: &mut RedisServer, c: &mut Client) {
         } else if c.argv[1].eq_ignore_ascii_case(b"save") {
             flags |= SHUTDOWN_SAVE;
         } else {
-            add_reply(c, b"-ERR syntax error\r\n");
+            add_reply(c, shared::SYNTAXERR);
             return;
         }
     }
