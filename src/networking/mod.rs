@@ -22,7 +22,7 @@ use crate::ae::{self, ae_not_ready, AE_READABLE, AE_WRITABLE};
 use crate::server::*;
 use crate::server_log;
 use crate::util::{sdscatrepr, sdssplitargs, strerror};
-pub use client_table::{ClientTable, Effect, Lookup};
+pub use client_table::{with_running_in_table, ClientTable, Effect, Lookup};
 
 /// C: networking.c PROTO_DUMP_LEN (in setProtocolError)
 const PROTO_DUMP_LEN: usize = 128;
@@ -124,7 +124,6 @@ fn apply_effects(c: &mut Client, effects: Vec<Effect>) {
         match e {
             Effect::Reply(msg) => add_reply(c, &msg),
             Effect::Flags(flags) => c.flags |= flags,
-            Effect::ReplAck => crate::replication::add_reply_repl_ack(c),
         }
     }
 }
@@ -171,36 +170,15 @@ pub fn get_client_output_buffer_memory_usage(c: &Client) -> u64 {
         + (std::mem::size_of::<ClientReplyBlock>() * c.reply.len()) as u64
 }
 
-/// C: networking.c createClient()
-pub fn create_client(
-    server: &mut RedisServer,
+/// A fresh client with id `id`, made at unix time `now`: the struct part
+/// of createClient(). (no C twin)
+pub(crate) fn new_client_struct(
+    id: ClientId,
+    fd: std::os::fd::RawFd,
     sock: Option<Socket>,
-) -> Option<ClientId> {
-    let fd = sock.as_ref().map(|s| s.as_raw_fd()).unwrap_or(-1);
-    let id = ClientId(server.next_client_id);
-    if let Some(s) = &sock {
-        // passing -1 as fd it is possible to create a non connected client.
-        // This is useful since all the commands needs to be executed in the
-        // context of a client.
-        let _ = anet::anet_non_block(s);
-        let _ = anet::anet_enable_tcp_no_delay(s);
-        if server.tcpkeepalive != 0 {
-            let _ = anet::anet_keep_alive(s, server.tcpkeepalive);
-        }
-        if ae::ae_create_file_event(
-            &mut server.el,
-            fd,
-            AE_READABLE,
-            read_query_from_client,
-            ClientData::Client(id),
-        )
-        .is_err()
-        {
-            return None;
-        }
-    }
-    server.next_client_id += 1;
-    let c = Box::new(Client {
+    now: i64,
+) -> Client {
+    Client {
         id,
         fd,
         sock,
@@ -219,8 +197,8 @@ pub fn create_client(
         reply: std::collections::VecDeque::new(),
         reply_bytes: 0,
         sentlen: 0,
-        ctime: server.unixtime,
-        lastinteraction: server.unixtime,
+        ctime: now,
+        lastinteraction: now,
         obuf_soft_limit_reached_time: 0,
         flags: 0,
         authenticated: false,
@@ -257,7 +235,39 @@ pub fn create_client(
         pubsub_patterns: Vec::new(),
         critical_error_log: None,
         mailbox: None,
-    });
+    }
+}
+
+/// C: networking.c createClient()
+pub fn create_client(
+    server: &mut RedisServer,
+    sock: Option<Socket>,
+) -> Option<ClientId> {
+    let fd = sock.as_ref().map(|s| s.as_raw_fd()).unwrap_or(-1);
+    let id = ClientId(server.next_client_id);
+    if let Some(s) = &sock {
+        // passing -1 as fd it is possible to create a non connected client.
+        // This is useful since all the commands needs to be executed in the
+        // context of a client.
+        let _ = anet::anet_non_block(s);
+        let _ = anet::anet_enable_tcp_no_delay(s);
+        if server.tcpkeepalive != 0 {
+            let _ = anet::anet_keep_alive(s, server.tcpkeepalive);
+        }
+        if ae::ae_create_file_event(
+            &mut server.el,
+            fd,
+            AE_READABLE,
+            read_query_from_client,
+            ClientData::Client(id),
+        )
+        .is_err()
+        {
+            return None;
+        }
+    }
+    server.next_client_id += 1;
+    let c = Box::new(new_client_struct(id, fd, sock, server.unixtime));
     // C: linkClient()
     server.clients.insert(c);
     Some(id)
@@ -1054,13 +1064,11 @@ pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: networking.c freeClient()
 pub fn free_client(server: &mut RedisServer, id: ClientId) {
-    let flags = match server.clients.get_mut(&id) {
-        Lookup::Here(c) => c.flags,
-        Lookup::Running(mut slot) => {
-            slot.free_on_return();
-            return;
-        }
-        Lookup::Gone => return,
+    if server.clients.free_on_return(&id) {
+        return;
+    }
+    let Some(flags) = server.clients.get(&id).map(|c| c.flags) else {
+        return;
     };
 
     // If a client is protected, yet we need to free it right now, make
