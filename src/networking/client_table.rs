@@ -224,16 +224,6 @@ impl ClientTable {
         self.visits.iter().rposition(|(v, _)| v == id)
     }
 
-    /// Whether running client `id` was freed while it runs (it is freed
-    /// when handed back).
-    pub fn is_freeing(&self, id: &ClientId) -> bool {
-        self.freeing != 0
-            && matches!(
-                self.slots.get(id),
-                Some(Slot::Running(Some(d))) if d.free
-            )
-    }
-
     /// Lends client `id` out; its slot says "running" until `give_back`.
     /// Replaces the slot's content in place: nothing moves, and nothing
     /// is allocated unless the client has a mailbox.
@@ -326,20 +316,6 @@ impl ClientTable {
             Slot::Running(_) => None,
         })
     }
-
-    /// Every client in id order as C's list walk sees it, with `cur`, the
-    /// caller's own (running) client, in its place. Other running clients
-    /// (outer frames up the stack hold them) cannot be looked at.
-    pub fn values_with<'a>(
-        &'a self,
-        cur: &'a Client,
-    ) -> impl Iterator<Item = &'a Client> + 'a {
-        self.slots.iter().filter_map(move |(id, s)| match s {
-            Slot::Here(c) => Some(&**c),
-            Slot::Running(_) if *id == cur.id => Some(cur),
-            Slot::Running(_) => None,
-        })
-    }
 }
 
 /// Runs `f` with the running client `c` back in its slot, where `f` finds
@@ -362,14 +338,18 @@ pub fn with_running_in_table<R>(
     c: &mut Client,
     f: impl FnOnce(&mut RedisServer) -> R,
 ) -> R {
-    super::apply_deferred(server, c);
     let id = c.id;
+    if !matches!(server.clients.slots.get(&id), Some(Slot::Running(_))) {
+        // Already in the table (the crash report's INFO may find it put
+        // back by an outer call): nothing to do.
+        return f(server);
+    }
+    super::apply_deferred(server, c);
     let blank = super::new_client_struct(id, -1, None, 0);
     let boxed = Box::new(std::mem::replace(c, blank));
     let t = &mut server.clients;
-    let slot = t.slots.get_mut(&id).expect("with_running_in_table: gone");
-    let Slot::Running(d) = std::mem::replace(slot, Slot::Here(boxed)) else {
-        unreachable!("with_running_in_table: client {} not running", id.0)
+    let Some(Slot::Running(d)) = t.slots.insert(id, Slot::Here(boxed)) else {
+        unreachable!()
     };
     t.visits.push((id, d));
     let r = f(server);

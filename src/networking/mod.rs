@@ -1065,6 +1065,16 @@ pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
 /// C: networking.c freeClient()
 pub fn free_client(server: &mut RedisServer, id: ClientId) {
     if server.clients.free_on_return(&id) {
+        // Running: it is freed when handed back. C frees it now, and
+        // unlinkClient() unsets current_client, which tells
+        // processInputBuffer() to stop; so do we.
+        if server.current_client == Some(id) {
+            server.current_client = None;
+            crate::debug::CURRENT_CLIENT_FOR_HANDLER.store(
+                std::ptr::null_mut(),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
         return;
     }
     let Some(flags) = server.clients.get(&id).map(|c| c.flags) else {
@@ -1778,11 +1788,10 @@ pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
                     reset_client(c);
                 }
             }
-            // The client may have been freed while running the command
-            // (e.g. a replica dropped for its output buffer).
-            if server.current_client.is_none()
-                || server.clients.is_freeing(&c.id)
-            {
+            // freeMemoryIfNeeded may flush slave output buffers. This may
+            // result into a slave, that may be the active client, to be
+            // freed.
+            if server.current_client.is_none() {
                 break;
             }
         }
@@ -2089,33 +2098,26 @@ pub fn cat_client_info_string(
     )
 }
 
+/// CLIENT LIST runs it with its client put back in the table
+/// (`with_running_in_table`), so that client is listed in its place.
+///
 /// C: networking.c getAllClientsInfoString()
+// Divergence from C: a client lent out by an outer with_client (not the
+// running one) is not listed: its frame holds it.
 pub fn get_all_clients_info_string(
     server: &mut RedisServer,
-    current: &mut Client,
     type_: Option<usize>,
 ) -> String {
     let mut o = String::new();
     let ids: Vec<ClientId> = server.clients.ids().collect();
-    let emit = |server: &mut RedisServer, c: &mut Client, o: &mut String| {
-        if let Some(t) = type_ {
-            if get_client_type(c) != t {
-                return;
-            }
-        }
-        let s = cat_client_info_string(server, c);
-        o.push_str(&s);
-        o.push('\n');
-    };
     for id in ids {
-        if id == current.id {
-            // Its slot says "running": the caller holds it.
-            emit(server, current, &mut o);
-        } else if let Some(mut c) = server.clients.lend(&id) {
-            // Lent for a moment: its peer id is cached as it is listed.
-            emit(server, &mut c, &mut o);
-            server.clients.give_back(c);
+        // Lent for a moment: its peer id is cached as it is listed.
+        let Some(mut c) = server.clients.lend(&id) else { continue };
+        if type_.is_none_or(|t| get_client_type(&c) == t) {
+            o.push_str(&cat_client_info_string(server, &mut c));
+            o.push('\n');
         }
+        server.clients.give_back(c);
     }
     o
 }
@@ -2169,7 +2171,9 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
             add_reply(c, SYNTAXERR);
             return;
         }
-        let o = get_all_clients_info_string(server, c, type_);
+        let o = with_running_in_table(server, c, |s| {
+            get_all_clients_info_string(s, type_)
+        });
         add_reply_bulk_c_buffer(c, o.as_bytes());
     } else if sub.eq_ignore_ascii_case(b"reply") && argc == 3 {
         // CLIENT REPLY ON|OFF|SKIP
