@@ -362,3 +362,37 @@ pub fn with_running_in_table<R>(
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::networking::{create_client, free_client, free_client_async};
+    use crate::server::{init_server_config, CLIENT_CLOSE_ASAP};
+
+    #[test]
+    fn with_running_in_table_shows_the_running_client_here_and_lends_it_again()
+    {
+        let mut server = init_server_config();
+        let id = create_client(&mut server, None).expect("fake client");
+        let mut c = server.clients.lend(&id).expect("client in table");
+        c.db = 7;
+        assert!(server.clients.get(&id).is_none()); // running
+        let db = with_running_in_table(&mut server, &mut c, |s| {
+            // General code finds it Here and may change it, as in C.
+            free_client_async(s, id);
+            s.clients.get(&id).map(|c| c.db)
+        });
+        assert_eq!(db, Some(7));
+        assert!(server.clients.get(&id).is_none()); // running again
+        assert_ne!(c.flags & CLIENT_CLOSE_ASAP, 0);
+        assert_eq!(server.clients_to_close, [id]);
+        assert_eq!(c.db, 7);
+
+        // A free asked while it is back waits until it is handed back.
+        with_running_in_table(&mut server, &mut c, |s| free_client(s, id));
+        assert_eq!(server.clients.len(), 1);
+        let d = server.clients.take_deferred(&id);
+        assert!(d.free);
+        server.clients.give_back(c);
+    }
+}

@@ -2422,10 +2422,8 @@ pub fn security_warning_command(server: &mut RedisServer, c: &mut Client) {
         );
         server.security_warning_logged_time = now;
     }
-    free_client_async(server, c.id);
-    // freeClientAsync sets CLIENT_CLOSE_ASAP, which stops the processing of
-    // the rest of the query buffer; `c` is running, so set it here too.
-    c.flags |= CLIENT_CLOSE_ASAP;
+    let id = c.id;
+    with_running_in_table(server, c, |s| free_client_async(s, id));
 }
 
 /// Return the class of a client, used in order to enforce limits to
