@@ -3445,7 +3445,6 @@ fn gen_replication_info_string(server: &RedisServer) -> String {
 /// memory corruption problems. `section` is "default" (every section but
 /// commandstats), "all", or one section's name.
 ///
-///
 /// INFO runs it with its client put back in the table
 /// (`with_running_in_table`), so that client is counted as in C.
 ///
