@@ -331,8 +331,9 @@ impl ClientTable {
 ///
 /// Cost: `c`'s contents move into a fresh box and back, and a blank
 /// client (its 16 KiB `buf` included) stands in for it meanwhile; this is
-/// for rare paths (SYNC/PSYNC, REPLCONF ACK/GETACK, SAVE, a FLUSHALL
-/// that saves), never per command.
+/// for rare paths (SYNC/PSYNC, REPLCONF ACK/GETACK, SAVE/BGSAVE, a
+/// FLUSHALL that saves, INFO, CLIENT LIST, ROLE, POST/Host:), never for
+/// every command.
 pub fn with_running_in_table<R>(
     server: &mut RedisServer,
     c: &mut Client,
@@ -340,8 +341,9 @@ pub fn with_running_in_table<R>(
 ) -> R {
     let id = c.id;
     if !matches!(server.clients.slots.get(&id), Some(Slot::Running(_))) {
-        // Already in the table (the crash report's INFO may find it put
-        // back by an outer call): nothing to do.
+        // Not lent out: already put back by an outer call (the crash
+        // report may find it so), or not in the table at all.
+        // Nothing to put back.
         return f(server);
     }
     super::apply_deferred(server, c);
