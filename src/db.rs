@@ -500,7 +500,9 @@ pub fn flushall_command(server: &mut RedisServer, c: &mut Client) {
         // as otherwise FLUSHALL will not be replicated nor put into the AOF.
         // C keeps the saved value in an int, hence the truncation.
         let saved_dirty = server.dirty as i32;
-        let rsi = crate::rdb::rdb_populate_save_info_with(server, Some(c));
+        let rsi = crate::networking::with_running_in_table(server, c, |s| {
+            crate::rdb::rdb_populate_save_info(s)
+        });
         let filename = server.rdb_filename.clone();
         let _ = crate::rdb::rdb_save(server, &filename, rsi.as_ref());
         server.dirty = saved_dirty as i64;

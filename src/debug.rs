@@ -1201,21 +1201,12 @@ fn current_client_for_handler<'a>(
 
 /// CLIENT LIST for the bug report. (no C twin: getAllClientsInfoString(-1))
 fn all_clients_info_for_report(server: &mut RedisServer) -> String {
-    if let Some(cc) = current_client_for_handler(server) {
-        return get_all_clients_info_string(server, cc, None);
+    match current_client_for_handler(server) {
+        Some(cc) => crate::networking::with_running_in_table(server, cc, |s| {
+            get_all_clients_info_string(s, None)
+        }),
+        None => get_all_clients_info_string(server, None),
     }
-    // Divergence from C: a client lent out by an outer with_client (other
-    // than the running one) is not listed: its frame holds it.
-    let mut o = String::new();
-    let ids: Vec<ClientId> = server.clients.ids().collect();
-    for id in ids {
-        if let Some(mut c) = server.clients.lend(&id) {
-            o.push_str(&cat_client_info_string(server, &mut c));
-            o.push('\n');
-            server.clients.give_back(c);
-        }
-    }
-    o
 }
 
 /// Handles SIGSEGV, SIGBUS, SIGFPE, SIGILL (and SIGABRT): writes the bug
@@ -1319,8 +1310,12 @@ fn sigsegv_report(
         LL_WARNING | LL_RAW,
         "\n------ INFO OUTPUT ------\n",
     );
-    let cc = current_client_for_handler(server);
-    let infostring = gen_redis_info_string(server, cc.as_deref(), b"all");
+    let infostring = match current_client_for_handler(server) {
+        Some(cc) => crate::networking::with_running_in_table(server, cc, |s| {
+            gen_redis_info_string(s, b"all")
+        }),
+        None => gen_redis_info_string(server, b"all"),
+    };
     server_log_raw(server, LL_WARNING | LL_RAW, &infostring);
     server_log_raw(
         server,

@@ -13,13 +13,22 @@
 //! Code that reaches a client by id asks `get_mut` and gets one of
 //! `Lookup::Here`, `Lookup::Running` or `Lookup::Gone`.
 //!
+//! The one exception runs the other way: general code that must see and
+//! change the running client itself, as C's list walks do (counting the
+//! good replicas, starting a BGSAVE for the replica that runs SYNC,
+//! reading the running master's db for an RDB, sending the running
+//! master an ACK), is run through `with_running_in_table`, which puts the
+//! running client back in its slot for the duration. That code then finds
+//! it `Here` like any other client, so it needs no `cur` parameter and no
+//! "is it the caller?" branch; there is one function per C function.
+//!
 //! Ports no C file: it is the shape C's pointer list takes here.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::server::{Client, ClientId};
+use crate::server::{Client, ClientId, RedisServer};
 
 /// Something aimed at a running client, kept in its slot until the client
 /// is handed back or flushes its slot. (no C twin: C writes through the
@@ -31,8 +40,6 @@ pub enum Effect {
     /// Flags to set: CLIENT_DIRTY_CAS, when a key it WATCHes is touched;
     /// CLIENT_CLOSE_ASAP, when it is freed asynchronously.
     Flags(u64),
-    /// A REPLCONF ACK to our master (REPLCONF GETACK runs on it).
-    ReplAck,
 }
 
 /// What a running slot has collected. (no C twin)
@@ -107,6 +114,9 @@ pub struct ClientTable {
     /// one comparison when there are none.
     pending: usize,
     freeing: usize,
+    /// Running clients put back in their slots by `with_running_in_table`,
+    /// innermost last, with what their running slot held meanwhile.
+    visits: Vec<(ClientId, Option<Box<Deferred>>)>,
 }
 
 impl ClientTable {
@@ -131,8 +141,12 @@ impl ClientTable {
     }
 
     /// Takes client `id` out for good, as freeClient() unlinks it. A
-    /// running client is not here to take: it is freed when handed back.
+    /// running client is not here to take: it is freed when handed back
+    /// (see `free_on_return`).
     pub fn remove(&mut self, id: &ClientId) -> Option<Box<Client>> {
+        if self.visited(id).is_some() {
+            return None;
+        }
         match self.slots.get(id) {
             Some(Slot::Here(_)) => match self.slots.remove(id) {
                 Some(Slot::Here(c)) => Some(c),
@@ -180,14 +194,34 @@ impl ClientTable {
         }
     }
 
-    /// Whether running client `id` was freed while it runs (it is freed
-    /// when handed back).
-    pub fn is_freeing(&self, id: &ClientId) -> bool {
-        self.freeing != 0
-            && matches!(
-                self.slots.get(id),
-                Some(Slot::Running(Some(d))) if d.free
-            )
+    /// If client `id` is running (or put back for the duration by
+    /// `with_running_in_table`), asks for it to be freed when it is handed
+    /// back and returns true; otherwise false: it can be freed now.
+    pub fn free_on_return(&mut self, id: &ClientId) -> bool {
+        if let Some(i) = self.visited(id) {
+            let d = self.visits[i].1.get_or_insert_with(Default::default);
+            if !d.free {
+                d.free = true;
+                self.freeing += 1;
+            }
+            return true;
+        }
+        match self.get_mut(id) {
+            Lookup::Running(mut slot) => {
+                slot.free_on_return();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Where `id` is in `visits`, if it is there. One comparison when
+    /// there are none, which is almost always.
+    fn visited(&self, id: &ClientId) -> Option<usize> {
+        if self.visits.is_empty() {
+            return None;
+        }
+        self.visits.iter().rposition(|(v, _)| v == id)
     }
 
     /// Lends client `id` out; its slot says "running" until `give_back`.
@@ -282,18 +316,85 @@ impl ClientTable {
             Slot::Running(_) => None,
         })
     }
+}
 
-    /// Every client in id order as C's list walk sees it, with `cur`, the
-    /// caller's own (running) client, in its place. Other running clients
-    /// (outer frames up the stack hold them) cannot be looked at.
-    pub fn values_with<'a>(
-        &'a self,
-        cur: &'a Client,
-    ) -> impl Iterator<Item = &'a Client> + 'a {
-        self.slots.iter().filter_map(move |(id, s)| match s {
-            Slot::Here(c) => Some(&**c),
-            Slot::Running(_) if *id == cur.id => Some(cur),
-            Slot::Running(_) => None,
-        })
+/// Runs `f` with the running client `c` back in its slot, where `f` finds
+/// it `Here` as it finds every other client, and lends it out again
+/// afterwards. This is C's view, where the running client is simply in
+/// the list: general code reached from a command (refreshGoodSlavesCount,
+/// startBgsaveForReplication, rdbPopulateSaveInfo, replicationSendAck)
+/// then needs no `cur` parameter. What its slot collected so far is
+/// applied to `c` first, as C would already have written it; while it is
+/// back, messages aimed at it reach its output at once, as in C. A free
+/// asked meanwhile waits until it is handed back, as for any running
+/// client. (no C twin)
+///
+/// Cost: `c`'s contents move into a fresh box and back, and a blank
+/// client (its 16 KiB `buf` included) stands in for it meanwhile; this is
+/// for rare paths (SYNC/PSYNC, REPLCONF ACK/GETACK, SAVE/BGSAVE, a
+/// FLUSHALL that saves, INFO, CLIENT LIST, ROLE, POST/Host:), never for
+/// every command.
+pub fn with_running_in_table<R>(
+    server: &mut RedisServer,
+    c: &mut Client,
+    f: impl FnOnce(&mut RedisServer) -> R,
+) -> R {
+    let id = c.id;
+    if !matches!(server.clients.slots.get(&id), Some(Slot::Running(_))) {
+        // Not lent out: already put back by an outer call (the crash
+        // report may find it so), or not in the table at all.
+        // Nothing to put back.
+        return f(server);
+    }
+    super::apply_deferred(server, c);
+    let blank = super::new_client_struct(id, -1, None, 0);
+    let boxed = Box::new(std::mem::replace(c, blank));
+    let t = &mut server.clients;
+    let Some(Slot::Running(d)) = t.slots.insert(id, Slot::Here(boxed)) else {
+        unreachable!()
+    };
+    t.visits.push((id, d));
+    let r = f(server);
+    let t = &mut server.clients;
+    let (vid, d) = t.visits.pop().expect("with_running_in_table: visit");
+    debug_assert_eq!(vid, id);
+    match t.slots.insert(id, Slot::Running(d)) {
+        Some(Slot::Here(boxed)) => *c = *boxed,
+        _ => unreachable!("with_running_in_table: client {} left", id.0),
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::networking::{create_client, free_client, free_client_async};
+    use crate::server::{init_server_config, CLIENT_CLOSE_ASAP};
+
+    #[test]
+    fn with_running_in_table_shows_the_running_client_here_and_lends_it_again()
+    {
+        let mut server = init_server_config();
+        let id = create_client(&mut server, None).expect("fake client");
+        let mut c = server.clients.lend(&id).expect("client in table");
+        c.db = 7;
+        assert!(server.clients.get(&id).is_none()); // running
+        let db = with_running_in_table(&mut server, &mut c, |s| {
+            // General code finds it Here and may change it, as in C.
+            free_client_async(s, id);
+            s.clients.get(&id).map(|c| c.db)
+        });
+        assert_eq!(db, Some(7));
+        assert!(server.clients.get(&id).is_none()); // running again
+        assert_ne!(c.flags & CLIENT_CLOSE_ASAP, 0);
+        assert_eq!(server.clients_to_close, [id]);
+        assert_eq!(c.db, 7);
+
+        // A free asked while it is back waits until it is handed back.
+        with_running_in_table(&mut server, &mut c, |s| free_client(s, id));
+        assert_eq!(server.clients.len(), 1);
+        let d = server.clients.take_deferred(&id);
+        assert!(d.free);
+        server.clients.give_back(c);
     }
 }

@@ -22,7 +22,7 @@ use crate::ae::{self, ae_not_ready, AE_READABLE, AE_WRITABLE};
 use crate::server::*;
 use crate::server_log;
 use crate::util::{sdscatrepr, sdssplitargs, strerror};
-pub use client_table::{ClientTable, Effect, Lookup};
+pub use client_table::{with_running_in_table, ClientTable, Effect, Lookup};
 
 /// C: networking.c PROTO_DUMP_LEN (in setProtocolError)
 const PROTO_DUMP_LEN: usize = 128;
@@ -124,7 +124,6 @@ fn apply_effects(c: &mut Client, effects: Vec<Effect>) {
         match e {
             Effect::Reply(msg) => add_reply(c, &msg),
             Effect::Flags(flags) => c.flags |= flags,
-            Effect::ReplAck => crate::replication::add_reply_repl_ack(c),
         }
     }
 }
@@ -171,36 +170,15 @@ pub fn get_client_output_buffer_memory_usage(c: &Client) -> u64 {
         + (std::mem::size_of::<ClientReplyBlock>() * c.reply.len()) as u64
 }
 
-/// C: networking.c createClient()
-pub fn create_client(
-    server: &mut RedisServer,
+/// A fresh client with id `id`, made at unix time `now`: the struct part
+/// of createClient(). (no C twin)
+pub(crate) fn new_client_struct(
+    id: ClientId,
+    fd: std::os::fd::RawFd,
     sock: Option<Socket>,
-) -> Option<ClientId> {
-    let fd = sock.as_ref().map(|s| s.as_raw_fd()).unwrap_or(-1);
-    let id = ClientId(server.next_client_id);
-    if let Some(s) = &sock {
-        // passing -1 as fd it is possible to create a non connected client.
-        // This is useful since all the commands needs to be executed in the
-        // context of a client.
-        let _ = anet::anet_non_block(s);
-        let _ = anet::anet_enable_tcp_no_delay(s);
-        if server.tcpkeepalive != 0 {
-            let _ = anet::anet_keep_alive(s, server.tcpkeepalive);
-        }
-        if ae::ae_create_file_event(
-            &mut server.el,
-            fd,
-            AE_READABLE,
-            read_query_from_client,
-            ClientData::Client(id),
-        )
-        .is_err()
-        {
-            return None;
-        }
-    }
-    server.next_client_id += 1;
-    let c = Box::new(Client {
+    now: i64,
+) -> Client {
+    Client {
         id,
         fd,
         sock,
@@ -219,8 +197,8 @@ pub fn create_client(
         reply: std::collections::VecDeque::new(),
         reply_bytes: 0,
         sentlen: 0,
-        ctime: server.unixtime,
-        lastinteraction: server.unixtime,
+        ctime: now,
+        lastinteraction: now,
         obuf_soft_limit_reached_time: 0,
         flags: 0,
         authenticated: false,
@@ -257,7 +235,39 @@ pub fn create_client(
         pubsub_patterns: Vec::new(),
         critical_error_log: None,
         mailbox: None,
-    });
+    }
+}
+
+/// C: networking.c createClient()
+pub fn create_client(
+    server: &mut RedisServer,
+    sock: Option<Socket>,
+) -> Option<ClientId> {
+    let fd = sock.as_ref().map(|s| s.as_raw_fd()).unwrap_or(-1);
+    let id = ClientId(server.next_client_id);
+    if let Some(s) = &sock {
+        // passing -1 as fd it is possible to create a non connected client.
+        // This is useful since all the commands needs to be executed in the
+        // context of a client.
+        let _ = anet::anet_non_block(s);
+        let _ = anet::anet_enable_tcp_no_delay(s);
+        if server.tcpkeepalive != 0 {
+            let _ = anet::anet_keep_alive(s, server.tcpkeepalive);
+        }
+        if ae::ae_create_file_event(
+            &mut server.el,
+            fd,
+            AE_READABLE,
+            read_query_from_client,
+            ClientData::Client(id),
+        )
+        .is_err()
+        {
+            return None;
+        }
+    }
+    server.next_client_id += 1;
+    let c = Box::new(new_client_struct(id, fd, sock, server.unixtime));
     // C: linkClient()
     server.clients.insert(c);
     Some(id)
@@ -1054,13 +1064,21 @@ pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: networking.c freeClient()
 pub fn free_client(server: &mut RedisServer, id: ClientId) {
-    let flags = match server.clients.get_mut(&id) {
-        Lookup::Here(c) => c.flags,
-        Lookup::Running(mut slot) => {
-            slot.free_on_return();
-            return;
+    if server.clients.free_on_return(&id) {
+        // Running: it is freed when handed back. C frees it now, and
+        // unlinkClient() unsets current_client, which tells
+        // processInputBuffer() to stop; so do we.
+        if server.current_client == Some(id) {
+            server.current_client = None;
+            crate::debug::CURRENT_CLIENT_FOR_HANDLER.store(
+                std::ptr::null_mut(),
+                std::sync::atomic::Ordering::Relaxed,
+            );
         }
-        Lookup::Gone => return,
+        return;
+    }
+    let Some(flags) = server.clients.get(&id).map(|c| c.flags) else {
+        return;
     };
 
     // If a client is protected, yet we need to free it right now, make
@@ -1770,11 +1788,10 @@ pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
                     reset_client(c);
                 }
             }
-            // The client may have been freed while running the command
-            // (e.g. a replica dropped for its output buffer).
-            if server.current_client.is_none()
-                || server.clients.is_freeing(&c.id)
-            {
+            // freeMemoryIfNeeded may flush slave output buffers. This may
+            // result into a slave, that may be the active client, to be
+            // freed.
+            if server.current_client.is_none() {
                 break;
             }
         }
@@ -2081,33 +2098,26 @@ pub fn cat_client_info_string(
     )
 }
 
+/// CLIENT LIST runs it with its client put back in the table
+/// (`with_running_in_table`), so that client is listed in its place.
+///
 /// C: networking.c getAllClientsInfoString()
+// Divergence from C: a client lent out by an outer with_client (not the
+// running one) is not listed: its frame holds it.
 pub fn get_all_clients_info_string(
     server: &mut RedisServer,
-    current: &mut Client,
     type_: Option<usize>,
 ) -> String {
     let mut o = String::new();
     let ids: Vec<ClientId> = server.clients.ids().collect();
-    let emit = |server: &mut RedisServer, c: &mut Client, o: &mut String| {
-        if let Some(t) = type_ {
-            if get_client_type(c) != t {
-                return;
-            }
-        }
-        let s = cat_client_info_string(server, c);
-        o.push_str(&s);
-        o.push('\n');
-    };
     for id in ids {
-        if id == current.id {
-            // Its slot says "running": the caller holds it.
-            emit(server, current, &mut o);
-        } else if let Some(mut c) = server.clients.lend(&id) {
-            // Lent for a moment: its peer id is cached as it is listed.
-            emit(server, &mut c, &mut o);
-            server.clients.give_back(c);
+        // Lent for a moment: its peer id is cached as it is listed.
+        let Some(mut c) = server.clients.lend(&id) else { continue };
+        if type_.is_none_or(|t| get_client_type(&c) == t) {
+            o.push_str(&cat_client_info_string(server, &mut c));
+            o.push('\n');
         }
+        server.clients.give_back(c);
     }
     o
 }
@@ -2161,7 +2171,9 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
             add_reply(c, SYNTAXERR);
             return;
         }
-        let o = get_all_clients_info_string(server, c, type_);
+        let o = with_running_in_table(server, c, |s| {
+            get_all_clients_info_string(s, type_)
+        });
         add_reply_bulk_c_buffer(c, o.as_bytes());
     } else if sub.eq_ignore_ascii_case(b"reply") && argc == 3 {
         // CLIENT REPLY ON|OFF|SKIP
@@ -2410,10 +2422,8 @@ pub fn security_warning_command(server: &mut RedisServer, c: &mut Client) {
         );
         server.security_warning_logged_time = now;
     }
-    free_client_async(server, c.id);
-    // freeClientAsync sets CLIENT_CLOSE_ASAP, which stops the processing of
-    // the rest of the query buffer; `c` is running, so set it here too.
-    c.flags |= CLIENT_CLOSE_ASAP;
+    let id = c.id;
+    with_running_in_table(server, c, |s| free_client_async(s, id));
 }
 
 /// Return the class of a client, used in order to enforce limits to

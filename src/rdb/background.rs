@@ -129,7 +129,7 @@ pub fn background_save_done_handler_socket(
 
     // We can continue the replication process with all the slaves that
     // correctly received the full payload. Others are terminated.
-    crate::replication::for_each_slave(server, None, |server, slave| {
+    crate::replication::for_each_slave(server, |server, slave| {
         if slave.replstate != SLAVE_STATE_WAIT_BGSAVE_END {
             return;
         }
@@ -269,7 +269,7 @@ pub fn rdb_save_to_slaves_sockets(
     let mut fds: Vec<i32> = Vec::new();
     let mut clientids: Vec<u64> = Vec::new();
     let offset = crate::replication::get_psync_initial_offset(server);
-    crate::replication::for_each_slave(server, None, |server, slave| {
+    crate::replication::for_each_slave(server, |server, slave| {
         if slave.replstate == SLAVE_STATE_WAIT_BGSAVE_START {
             clientids.push(slave.id.0);
             fds.push(slave.fd);
@@ -386,15 +386,11 @@ pub fn rdb_save_to_slaves_sockets(
             // the slaves in BGSAVE_START state, but an early call to
             // replicationSetupSlaveForFullResync() turned it into
             // BGSAVE_END.
-            crate::replication::for_each_slave(
-                server,
-                None,
-                |_server, slave| {
-                    if clientids.contains(&slave.id.0) {
-                        slave.replstate = SLAVE_STATE_WAIT_BGSAVE_START;
-                    }
-                },
-            );
+            crate::replication::for_each_slave(server, |_server, slave| {
+                if clientids.contains(&slave.id.0) {
+                    slave.replstate = SLAVE_STATE_WAIT_BGSAVE_START;
+                }
+            });
             close_fd(pipefds[0]);
             close_fd(pipefds[1]);
             server.rdb_pipe_read_result_from_child = -1;
@@ -434,7 +430,7 @@ pub fn save_command(server: &mut RedisServer, c: &mut Client) {
         add_reply_error(c, "Background save already in progress");
         return;
     }
-    let rsi = rdb_populate_save_info_with(server, Some(c));
+    let rsi = with_running_in_table(server, c, |s| rdb_populate_save_info(s));
     let filename = server.rdb_filename.clone();
     if rdb_save(server, &filename, rsi.as_ref()).is_ok() {
         add_reply(c, OK);
@@ -460,7 +456,7 @@ pub fn bgsave_command(server: &mut RedisServer, c: &mut Client) {
         }
     }
 
-    let rsi = rdb_populate_save_info_with(server, Some(c));
+    let rsi = with_running_in_table(server, c, |s| rdb_populate_save_info(s));
     let filename = server.rdb_filename.clone();
 
     if server.rdb_child_pid != -1 {
@@ -481,19 +477,11 @@ pub fn bgsave_command(server: &mut RedisServer, c: &mut Client) {
 /// saving will not persist any replication related information.
 ///
 /// C: rdb.c rdbPopulateSaveInfo()
+///
+/// Code running a command that may come from the master (a FLUSHALL from
+/// the master saves) calls it with the running client put back in the
+/// table (`with_running_in_table`), so the master's DB is read as in C.
 pub fn rdb_populate_save_info(server: &RedisServer) -> Option<RdbSaveInfo> {
-    rdb_populate_save_info_with(server, None)
-}
-
-/// rdbPopulateSaveInfo() for code running a client's command: `current`
-/// is that client, which is lent out of `server.clients` while it runs
-/// and may be the master (a FLUSHALL from the master saves). Without it,
-/// a running master's DB cannot be read and the cached master (if any) is
-/// used, as when the master is not connected. (no C twin)
-pub fn rdb_populate_save_info_with(
-    server: &RedisServer,
-    current: Option<&Client>,
-) -> Option<RdbSaveInfo> {
     let mut rsi = RDB_SAVE_INFO_INIT;
 
     // If the instance is a master, we can populate the replication info
@@ -517,11 +505,7 @@ pub fn rdb_populate_save_info_with(
     // If the instance is a slave we need a connected master in order to
     // fetch the currently selected DB.
     if let Some(mid) = server.master {
-        let db = match current {
-            Some(c) if c.id == mid => Some(c.db),
-            _ => server.clients.get(&mid).map(|m| m.db),
-        };
-        if let Some(db) = db {
+        if let Some(db) = server.clients.get(&mid).map(|m| m.db) {
             rsi.repl_stream_db = db as i32;
             return Some(rsi);
         }

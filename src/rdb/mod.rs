@@ -42,7 +42,9 @@ use std::io;
 
 use crate::db::{empty_db, get_expire, EMPTYDB_NO_FLAGS};
 use crate::lzf::{lzf_compress, LzfState};
-use crate::networking::{add_reply, add_reply_error, add_reply_status};
+use crate::networking::{
+    add_reply, add_reply_error, add_reply_status, with_running_in_table,
+};
 use crate::object::{
     create_intset_object, create_set_object, estimate_object_idle_time,
     fmt_g17, lfu_decr_and_return, ll2string, object_set_lru_or_lfu, string2ll,

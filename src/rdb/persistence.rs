@@ -257,7 +257,7 @@ pub fn load_data_from_disk(server: &mut RedisServer) {
 ///
 /// C: debug.c debugCommand() (the "reload" branch)
 pub fn debug_reload(server: &mut RedisServer, c: &mut Client) {
-    let rsi = rdb_populate_save_info_with(server, Some(c));
+    let rsi = with_running_in_table(server, c, |s| rdb_populate_save_info(s));
     let filename = server.rdb_filename.clone();
     if rdb_save(server, &filename, rsi.as_ref()).is_err() {
         add_reply(c, ERR);

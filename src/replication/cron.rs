@@ -257,7 +257,7 @@ pub fn replication_cron(server: &mut RedisServer) {
             // Start the BGSAVE. The called function may start a BGSAVE with
             // socket target or disk target depending on the configuration
             // and slaves capabilities.
-            let _ = start_bgsave_for_replication(server, mincapa, None);
+            let _ = start_bgsave_for_replication(server, mincapa);
         }
     }
 

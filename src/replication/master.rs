@@ -29,7 +29,8 @@ use crate::ae::{
 use crate::networking::{
     add_reply, add_reply_error, add_reply_error_format,
     client_has_pending_replies, copy_client_output_buffer, free_client,
-    send_reply_to_client, with_client,
+    free_client_async, send_reply_to_client, with_client,
+    with_running_in_table,
 };
 use crate::server::*;
 use crate::server_log;
@@ -343,7 +344,8 @@ pub fn replication_setup_slave_for_full_resync(
             offset
         );
         if !write_all_now(slave, buf.as_bytes()) {
-            free_client_async_c(server, slave);
+            let id = slave.id;
+            with_running_in_table(server, slave, |s| free_client_async(s, id));
             return Err(CErr);
         }
     }
@@ -358,17 +360,6 @@ fn write_all_now(c: &Client, buf: &[u8]) -> bool {
         Some(s) => matches!((&*s).write(buf), Ok(n) if n == buf.len()),
         None => false,
     }
-}
-
-/// C's freeClientAsync() for a client the caller holds (it may be the
-/// running one, lent out of `server.clients`): flag it CLOSE_ASAP and queue it for
-/// `free_clients_in_async_free_queue`. (no C twin)
-pub(crate) fn free_client_async_c(server: &mut RedisServer, c: &mut Client) {
-    if c.flags & CLIENT_CLOSE_ASAP != 0 || c.flags & CLIENT_LUA != 0 {
-        return;
-    }
-    c.flags |= CLIENT_CLOSE_ASAP;
-    server.clients_to_close.push(c.id);
 }
 
 /// This function handles the PSYNC command from the point of view of a
@@ -476,7 +467,8 @@ pub fn master_try_partial_resynchronization(
         "+CONTINUE\r\n".to_string()
     };
     if !write_all_now(c, buf.as_bytes()) {
-        free_client_async_c(server, c);
+        let id = c.id;
+        with_running_in_table(server, c, |s| free_client_async(s, id));
         return Ok(());
     }
     let psync_len = add_reply_replication_backlog(server, c, psync_offset);
@@ -492,7 +484,7 @@ pub fn master_try_partial_resynchronization(
     // to -1 to force the master to emit SELECT, since the slave already
     // has this state from the previous connection with the master.
 
-    refresh_good_slaves_count_with_current(server, Some(&*c));
+    with_running_in_table(server, c, refresh_good_slaves_count);
     Ok(()) // The caller can return, no full resync needed.
 }
 
@@ -514,10 +506,9 @@ pub fn master_try_partial_resynchronization(
 /// 2) Flush the Lua scripting script cache if the BGSAVE was actually
 ///    started.
 ///
-/// `cur` is the client running the current command when that client is
-/// one of the replicas (SYNC/PSYNC calls this with the new replica
-/// lent out); the socket target is never chosen then, since SYNC leaves
-/// diskless transfers to the cron.
+/// SYNC/PSYNC calls this for the replica running it, put back in the
+/// table for the call (`with_running_in_table`); the socket target is
+/// never chosen then, since SYNC leaves diskless transfers to the cron.
 ///
 /// Returns Ok on success or Err otherwise.
 ///
@@ -525,7 +516,6 @@ pub fn master_try_partial_resynchronization(
 pub fn start_bgsave_for_replication(
     server: &mut RedisServer,
     mincapa: i32,
-    mut cur: Option<&mut Client>,
 ) -> CResult {
     let socket_target =
         server.repl_diskless_sync && (mincapa & SLAVE_CAPA_EOF) != 0;
@@ -538,7 +528,7 @@ pub fn start_bgsave_for_replication(
     );
 
     let retval;
-    let rsi = crate::rdb::rdb_populate_save_info_with(server, cur.as_deref());
+    let rsi = crate::rdb::rdb_populate_save_info(server);
     // Only do rdbSave* when rsiptr is not NULL, otherwise slave will miss
     // repl-stream-db.
     if let Some(rsi) = rsi {
@@ -563,7 +553,7 @@ pub fn start_bgsave_for_replication(
     // error about what happened, close the connection ASAP.
     if retval.is_err() {
         server_log!(server, LL_WARNING, "BGSAVE for replication failed");
-        for_each_slave(server, cur.as_deref_mut(), |server, slave| {
+        for_each_slave(server, |server, slave| {
             if slave.replstate == SLAVE_STATE_WAIT_BGSAVE_START {
                 slave.replstate = REPL_STATE_NONE;
                 slave.flags &= !CLIENT_SLAVE;
@@ -582,7 +572,7 @@ pub fn start_bgsave_for_replication(
     // salves for a full resync. Otherwise for disk target do it now.
     if !socket_target {
         let offset = get_psync_initial_offset(server);
-        for_each_slave(server, cur, |server, slave| {
+        for_each_slave(server, |server, slave| {
             if slave.replstate == SLAVE_STATE_WAIT_BGSAVE_START {
                 let _ = replication_setup_slave_for_full_resync(
                     server, slave, offset,
@@ -765,7 +755,9 @@ pub fn sync_command(server: &mut RedisServer, c: &mut Client) {
         // Divergence from C: there is no AOF, so no AOF rewrite child to
         // wait for ("BGSAVE for replication delayed").
         let capa = c.slave_capa;
-        let _ = start_bgsave_for_replication(server, capa, Some(c));
+        with_running_in_table(server, c, |s| {
+            let _ = start_bgsave_for_replication(s, capa);
+        });
     }
 }
 
@@ -844,7 +836,7 @@ pub fn replconf_command(server: &mut RedisServer, c: &mut Client) {
             // REPLCONF GETACK is used in order to request an ACK ASAP to
             // the slave.
             if server.masterhost.is_some() && server.master.is_some() {
-                replication_send_ack(server);
+                with_running_in_table(server, c, replication_send_ack);
             }
             return;
         } else {
@@ -898,7 +890,7 @@ pub fn put_slave_online(server: &mut RedisServer, slave: &mut Client) {
         free_client(server, slave.id);
         return;
     }
-    refresh_good_slaves_count_with_current(server, Some(&*slave));
+    with_running_in_table(server, slave, refresh_good_slaves_count);
     server_log!(
         server,
         LL_NOTICE,
@@ -1061,7 +1053,7 @@ pub fn update_slaves_waiting_bgsave(
     let mut startbgsave = false;
     let mut mincapa = -1;
 
-    for_each_slave(server, None, |server, slave| {
+    for_each_slave(server, |server, slave| {
         if slave.replstate == SLAVE_STATE_WAIT_BGSAVE_START {
             startbgsave = true;
             mincapa = if mincapa == -1 {
@@ -1158,7 +1150,7 @@ pub fn update_slaves_waiting_bgsave(
         }
     });
     if startbgsave {
-        let _ = start_bgsave_for_replication(server, mincapa, None);
+        let _ = start_bgsave_for_replication(server, mincapa);
     }
 }
 

@@ -17,17 +17,11 @@ use super::SLAVE_STATE_ONLINE;
 /// (or less).
 ///
 /// C: replication.c refreshGoodSlavesCount()
+///
+/// A replica that runs the current command (REPLCONF ACK, PSYNC) is
+/// counted when its caller puts it back in the table for the call
+/// (`with_running_in_table`).
 pub fn refresh_good_slaves_count(server: &mut RedisServer) {
-    refresh_good_slaves_count_with_current(server, None);
-}
-
-/// `refresh_good_slaves_count` when one of the replicas may be the client
-/// running the current command (REPLCONF ACK, PSYNC), lent out of
-/// `server.clients`: `cur` is counted in its place. (no C twin)
-pub fn refresh_good_slaves_count_with_current(
-    server: &mut RedisServer,
-    cur: Option<&Client>,
-) {
     if server.repl_min_slaves_to_write == 0
         || server.repl_min_slaves_max_lag == 0
     {
@@ -36,13 +30,7 @@ pub fn refresh_good_slaves_count_with_current(
 
     let mut good = 0;
     for id in &server.slaves {
-        let slave = match cur {
-            Some(c) if c.id == *id => c,
-            _ => match server.clients.get(id) {
-                Some(c) => c,
-                None => continue,
-            },
-        };
+        let Some(slave) = server.clients.get(id) else { continue };
         let lag = server.unixtime - slave.repl_ack_time;
         if slave.replstate == SLAVE_STATE_ONLINE
             && lag <= server.repl_min_slaves_max_lag as i64

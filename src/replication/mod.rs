@@ -213,13 +213,12 @@ pub fn feed_replication_backlog_with_object(
 /// Runs `f` on every client in `server.slaves`, in list order, with the
 /// client lent out of the table as `with_client` does (so `f` may free
 /// it, and output it gets is queued for writing when it is handed back).
-/// `cur` is the client running the current command, lent out of the
-/// table: when its id comes up, `f` gets it instead. The list is copied
+/// A replica running the current command is seen when its caller has put
+/// it back in the table (`with_running_in_table`). The list is copied
 /// first, so `f` may add to it or remove from it, as C's listNext allows
 /// for the current node. (no C twin: C walks the list of pointers)
 pub fn for_each_slave(
     server: &mut RedisServer,
-    mut cur: Option<&mut Client>,
     mut f: impl FnMut(&mut RedisServer, &mut Client),
 ) {
     for id in server.slaves.clone() {
@@ -227,12 +226,7 @@ pub fn for_each_slave(
         if !server.slaves.contains(&id) {
             continue;
         }
-        match cur.as_deref_mut() {
-            Some(c) if c.id == id => f(server, c),
-            _ => {
-                with_client(server, id, |server, c| f(server, c));
-            }
-        }
+        with_client(server, id, |server, c| f(server, c));
     }
 }
 

@@ -41,7 +41,7 @@ use crate::networking::{
     add_reply, add_reply_bulk_c_buffer, add_reply_bulk_c_string,
     add_reply_bulk_long_long, add_reply_error, add_reply_long_long,
     add_reply_multi_bulk_len, cat_client_info_string, create_client,
-    disconnect_slaves, free_client, with_client, Effect, Lookup,
+    disconnect_slaves, free_client, with_client,
 };
 use crate::server::*;
 use crate::server_log;
@@ -1727,11 +1727,13 @@ pub fn role_command(server: &mut RedisServer, c: &mut Client) {
             }
         };
         add_reply_bulk_c_string(c, Some(slavestate));
-        let reploff = match server.master {
-            Some(id) if id == c.id => c.reploff,
-            Some(id) => server.clients.get(&id).map_or(-1, |m| m.reploff),
-            None => -1,
-        };
+        // The master itself may be asking: it is read in the table.
+        let reploff =
+            crate::networking::with_running_in_table(server, c, |s| {
+                s.master
+                    .and_then(|id| s.clients.get(&id))
+                    .map_or(-1, |m| m.reploff)
+            });
         add_reply_long_long(c, reploff);
     }
 }
@@ -1740,33 +1742,22 @@ pub fn role_command(server: &mut RedisServer, c: &mut Client) {
 /// current processed offset. If we are not connected with a master, the
 /// command has no effects.
 ///
-/// While the master's own command runs (REPLCONF GETACK) its slot says
-/// "running": the ACK is collected there and written when the command
-/// returns, before the master's offset moves past it, so it carries the
-/// offset C's would.
+/// When the master's own command asks for it (REPLCONF GETACK), its
+/// caller puts it back in the table for the call
+/// (`with_running_in_table`); its offset has not moved past the command
+/// yet, as in C.
 ///
 /// C: replication.c replicationSendAck()
 pub fn replication_send_ack(server: &mut RedisServer) {
     let Some(id) = server.master else { return };
-    match server.clients.get_mut(&id) {
-        Lookup::Here(_) => {
-            with_client(server, id, |_, c| add_reply_repl_ack(c));
-        }
-        Lookup::Running(mut slot) => slot.defer(Effect::ReplAck),
-        Lookup::Gone => {}
-    }
-}
-
-/// Writes `REPLCONF ACK <reploff>` to master client `c`, forcing the
-/// reply through (a master gets no replies otherwise): the body of
-/// replicationSendAck(). (no C twin)
-pub fn add_reply_repl_ack(c: &mut Client) {
-    c.flags |= CLIENT_MASTER_FORCE_REPLY;
-    add_reply_multi_bulk_len(c, 3);
-    add_reply_bulk_c_string(c, Some("REPLCONF"));
-    add_reply_bulk_c_string(c, Some("ACK"));
-    add_reply_bulk_long_long(c, c.reploff);
-    c.flags &= !CLIENT_MASTER_FORCE_REPLY;
+    with_client(server, id, |_, c| {
+        c.flags |= CLIENT_MASTER_FORCE_REPLY;
+        add_reply_multi_bulk_len(c, 3);
+        add_reply_bulk_c_string(c, Some("REPLCONF"));
+        add_reply_bulk_c_string(c, Some("ACK"));
+        add_reply_bulk_long_long(c, c.reploff);
+        c.flags &= !CLIENT_MASTER_FORCE_REPLY;
+    });
 }
 
 #[cfg(test)]

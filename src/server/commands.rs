@@ -282,7 +282,6 @@ struct InfoMemOverhead {
 /// C: object.c getMemoryOverheadData()
 fn get_memory_overhead_data(
     server: &RedisServer,
-    caller: Option<&Client>,
     zmalloc_used: usize,
 ) -> InfoMemOverhead {
     use std::mem::size_of;
@@ -309,10 +308,8 @@ fn get_memory_overhead_data(
     }
     mem_total += clients_slaves;
 
-    // The client running INFO is lent out of the table; `caller` stands in
-    // its slot, so it is counted as C counts it.
     let mut clients_normal = 0;
-    for c in clients_with(server, caller) {
+    for c in server.clients.values() {
         if c.flags & CLIENT_SLAVE != 0 && c.flags & CLIENT_MONITOR == 0 {
             continue;
         }
@@ -507,29 +504,17 @@ fn gen_replication_info_string(server: &RedisServer) -> String {
     info
 }
 
-/// Every client in id order, with `caller` (the client running the
-/// command, lent out) in its slot. (no C twin: C walks server.clients)
-fn clients_with<'a>(
-    server: &'a RedisServer,
-    caller: Option<&'a Client>,
-) -> Box<dyn Iterator<Item = &'a Client> + 'a> {
-    match caller {
-        Some(c) => Box::new(server.clients.values_with(c)),
-        None => Box::new(server.clients.values()),
-    }
-}
-
 /// Create the string returned by the INFO command. This is decoupled by
 /// the INFO command itself as we need to report the same information on
 /// memory corruption problems. `section` is "default" (every section but
 /// commandstats), "all", or one section's name.
 ///
+/// INFO runs it with its client put back in the table
+/// (`with_running_in_table`), so that client is counted as in C.
+///
 /// C: server.c genRedisInfoString()
-// Divergence from C: takes the client running INFO (if any), which is
-// lent out of `server.clients` while it runs, to count it with the rest.
 pub fn gen_redis_info_string(
     server: &mut RedisServer,
-    caller: Option<&Client>,
     section: &[u8],
 ) -> String {
     use std::fmt::Write;
@@ -625,7 +610,7 @@ pub fn gen_redis_info_string(
         // largest query buffer and output buffer.
         let mut maxin = 0usize;
         let mut maxout = 0u64;
-        for c in clients_with(server, caller) {
+        for c in server.clients.values() {
             maxin = maxin.max(c.querybuf.capacity());
             maxout = maxout.max(net::get_client_output_buffer_memory_usage(c));
         }
@@ -676,7 +661,7 @@ pub fn gen_redis_info_string(
         if zmalloc_used > server.stat_peak_memory {
             server.stat_peak_memory = zmalloc_used;
         }
-        let mh = get_memory_overhead_data(server, caller, zmalloc_used);
+        let mh = get_memory_overhead_data(server, zmalloc_used);
         let ratio = |a: usize, b: usize| a as f32 / b as f32;
         let diff = |a: usize, b: usize| a as i64 - b as i64;
 
@@ -1014,7 +999,9 @@ pub fn info_command(server: &mut RedisServer, c: &mut Client) {
     }
     let section =
         if c.argv.len() == 2 { c.argv[1].clone() } else { b"default".to_vec() };
-    let info = gen_redis_info_string(server, Some(c), &section);
+    let info = net::with_running_in_table(server, c, |s| {
+        gen_redis_info_string(s, &section)
+    });
     net::add_reply_bulk_sds(c, info.into_bytes());
 }
 
