@@ -42,7 +42,7 @@ fn strcasecmp_eq(a: &[u8], lit: &[u8]) -> bool {
 /// `count_ones` (one POPCNT where the CPU has it). Same result.
 ///
 /// C: bitops.c redisPopcount()
-pub fn redis_popcount(s: &[u8]) -> i64 {
+pub(crate) fn redis_popcount(s: &[u8]) -> i64 {
     let mut bits: i64 = 0;
     let mut words = s.chunks_exact(8);
     for w in &mut words {
@@ -66,7 +66,7 @@ pub fn redis_popcount(s: &[u8]) -> i64 {
 /// then -1 is returned.
 ///
 /// C: bitops.c redisBitpos()
-pub fn redis_bitpos(s: &[u8], bit: i32) -> i64 {
+pub(crate) fn redis_bitpos(s: &[u8], bit: i32) -> i64 {
     let mut pos: i64 = 0; // Position of bit, to return to the caller.
     let mut c = 0usize;
     let mut count = s.len();
@@ -142,7 +142,7 @@ pub fn redis_bitpos(s: &[u8], bit: i32) -> i64 {
 /// must be long enough.
 ///
 /// C: bitops.c setUnsignedBitfield()
-pub fn set_unsigned_bitfield(
+pub(crate) fn set_unsigned_bitfield(
     p: &mut [u8],
     mut offset: u64,
     bits: u64,
@@ -163,7 +163,12 @@ pub fn set_unsigned_bitfield(
 /// Writes `value` as a two's complement integer of `bits` bits.
 ///
 /// C: bitops.c setSignedBitfield()
-pub fn set_signed_bitfield(p: &mut [u8], offset: u64, bits: u64, value: i64) {
+pub(crate) fn set_signed_bitfield(
+    p: &mut [u8],
+    offset: u64,
+    bits: u64,
+    value: i64,
+) {
     let uv = value as u64; // Casting adds UINT64_MAX + 1 if v is negative.
     set_unsigned_bitfield(p, offset, bits, uv);
 }
@@ -172,7 +177,11 @@ pub fn set_signed_bitfield(p: &mut [u8], offset: u64, bits: u64, value: i64) {
 /// must be long enough.
 ///
 /// C: bitops.c getUnsignedBitfield()
-pub fn get_unsigned_bitfield(p: &[u8], mut offset: u64, bits: u64) -> u64 {
+pub(crate) fn get_unsigned_bitfield(
+    p: &[u8],
+    mut offset: u64,
+    bits: u64,
+) -> u64 {
     let mut value: u64 = 0;
     for _ in 0..bits {
         let byte = (offset >> 3) as usize;
@@ -188,7 +197,7 @@ pub fn get_unsigned_bitfield(p: &[u8], mut offset: u64, bits: u64) -> u64 {
 /// Reads a two's complement integer of `bits` bits.
 ///
 /// C: bitops.c getSignedBitfield()
-pub fn get_signed_bitfield(p: &[u8], offset: u64, bits: u64) -> i64 {
+pub(crate) fn get_signed_bitfield(p: &[u8], offset: u64, bits: u64) -> i64 {
     // The unsigned value came from a signed -> unsigned conversion, so if
     // the original was negative its most significant bit is set.
     let mut value = get_unsigned_bitfield(p, offset, bits) as i64;
@@ -218,15 +227,15 @@ pub fn get_signed_bitfield(p: &[u8], offset: u64, bits: u64) -> i64 {
 // For BFOVERFLOW_WRAP, the operation "wraps" around: towards zero for
 // unsigned integers, towards the most negative value for signed ones.
 
-pub const BFOVERFLOW_WRAP: i32 = 0;
-pub const BFOVERFLOW_SAT: i32 = 1;
+pub(crate) const BFOVERFLOW_WRAP: i32 = 0;
+pub(crate) const BFOVERFLOW_SAT: i32 = 1;
 /// Used by the BITFIELD command implementation.
-pub const BFOVERFLOW_FAIL: i32 = 2;
+pub(crate) const BFOVERFLOW_FAIL: i32 = 2;
 
 /// See the comment above.
 ///
 /// C: bitops.c checkUnsignedBitfieldOverflow()
-pub fn check_unsigned_bitfield_overflow(
+pub(crate) fn check_unsigned_bitfield_overflow(
     value: u64,
     incr: i64,
     bits: u64,
@@ -273,7 +282,7 @@ pub fn check_unsigned_bitfield_overflow(
 /// See the comment above check_unsigned_bitfield_overflow().
 ///
 /// C: bitops.c checkSignedBitfieldOverflow()
-pub fn check_signed_bitfield_overflow(
+pub(crate) fn check_signed_bitfield_overflow(
     value: i64,
     incr: i64,
     bits: u64,
@@ -349,14 +358,14 @@ pub fn check_signed_bitfield_overflow(
 // Bits related string commands: GETBIT, SETBIT, BITCOUNT, BITOP.
 // -----------------------------------------------------------------------------
 
-pub const BITOP_AND: i32 = 0;
-pub const BITOP_OR: i32 = 1;
-pub const BITOP_XOR: i32 = 2;
-pub const BITOP_NOT: i32 = 3;
+pub(crate) const BITOP_AND: i32 = 0;
+pub(crate) const BITOP_OR: i32 = 1;
+pub(crate) const BITOP_XOR: i32 = 2;
+pub(crate) const BITOP_NOT: i32 = 3;
 
-pub const BITFIELDOP_GET: i32 = 0;
-pub const BITFIELDOP_SET: i32 = 1;
-pub const BITFIELDOP_INCRBY: i32 = 2;
+pub(crate) const BITFIELDOP_GET: i32 = 0;
+pub(crate) const BITFIELDOP_SET: i32 = 1;
+pub(crate) const BITFIELDOP_INCRBY: i32 = 2;
 
 /// Parses the bit offset argument of GETBIT / SETBIT / BITFIELD, replying
 /// an error if it is negative or beyond the 512 MB limit of a string.
@@ -485,7 +494,7 @@ fn get_object_read_only_string(o: &RObj) -> std::borrow::Cow<'_, [u8]> {
 /// SETBIT key offset bitvalue
 ///
 /// C: bitops.c setbitCommand()
-pub fn setbit_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn setbit_command(server: &mut RedisServer, c: &mut Client) {
     let err = "bit is not an integer or out of range";
 
     let arg = std::mem::take(&mut c.argv[2]);
@@ -532,7 +541,7 @@ pub fn setbit_command(server: &mut RedisServer, c: &mut Client) {
 /// GETBIT key offset
 ///
 /// C: bitops.c getbitCommand()
-pub fn getbit_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn getbit_command(server: &mut RedisServer, c: &mut Client) {
     let arg = std::mem::take(&mut c.argv[2]);
     let bitoffset = get_bit_offset_from_argument(c, &arg, false, 0);
     c.argv[2] = arg;
@@ -558,7 +567,7 @@ pub fn getbit_command(server: &mut RedisServer, c: &mut Client) {
 /// BITOP op_name target_key src_key1 src_key2 src_key3 ... src_keyN
 ///
 /// C: bitops.c bitopCommand()
-pub fn bitop_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn bitop_command(server: &mut RedisServer, c: &mut Client) {
     let opname = &c.argv[1];
 
     // Parse the operation name.
@@ -685,7 +694,7 @@ pub fn bitop_command(server: &mut RedisServer, c: &mut Client) {
 /// BITCOUNT key [start end]
 ///
 /// C: bitops.c bitcountCommand()
-pub fn bitcount_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn bitcount_command(server: &mut RedisServer, c: &mut Client) {
     // Lookup, check for type, and return 0 for non existing keys.
     let key = std::mem::take(&mut c.argv[1]);
     let o = lookup_key_read_or_reply(server, c, &key, CZERO);
@@ -753,7 +762,7 @@ pub fn bitcount_command(server: &mut RedisServer, c: &mut Client) {
 /// BITPOS key bit [start [end]]
 ///
 /// C: bitops.c bitposCommand()
-pub fn bitpos_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn bitpos_command(server: &mut RedisServer, c: &mut Client) {
     let mut end_given = false;
 
     // Parse the bit argument to understand what we are looking for, set or
@@ -885,7 +894,7 @@ struct BitfieldOp {
 /// subcommand is parsed first, then they run in order with one reply each.
 ///
 /// C: bitops.c bitfieldCommand()
-pub fn bitfield_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn bitfield_command(server: &mut RedisServer, c: &mut Client) {
     let mut ops: Vec<BitfieldOp> = Vec::new(); // Ops to execute at the end.
     let mut owtype = BFOVERFLOW_WRAP; // Overflow type.
     let mut readonly = true;

@@ -38,8 +38,8 @@ use crate::t_zset::{serve_client_blocked_on_sorted_set, ZSET_MAX, ZSET_MIN};
 /// C: server.h readyList
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadyList {
-    pub db: usize,
-    pub key: Vec<u8>,
+    pub(crate) db: usize,
+    pub(crate) key: Vec<u8>,
 }
 
 /// Get a timeout value from an argument and store it into `*timeout`. The
@@ -52,7 +52,7 @@ pub struct ReadyList {
 /// zero.
 ///
 /// C: blocked.c getTimeoutFromObjectOrReply()
-pub fn get_timeout_from_object_or_reply(
+pub(crate) fn get_timeout_from_object_or_reply(
     c: &mut Client,
     object: &[u8],
     unit: i32,
@@ -85,7 +85,11 @@ pub fn get_timeout_from_object_or_reply(
 /// accumulated, and will be processed when the client is unblocked.
 ///
 /// C: blocked.c blockClient()
-pub fn block_client(server: &mut RedisServer, c: &mut Client, btype: i32) {
+pub(crate) fn block_client(
+    server: &mut RedisServer,
+    c: &mut Client,
+    btype: i32,
+) {
     c.flags |= CLIENT_BLOCKED;
     c.btype = btype;
     server.blocked_clients += 1;
@@ -97,7 +101,7 @@ pub fn block_client(server: &mut RedisServer, c: &mut Client, btype: i32) {
 /// unblocked after a blocking operation.
 ///
 /// C: blocked.c processUnblockedClients()
-pub fn process_unblocked_clients(server: &mut RedisServer) {
+pub(crate) fn process_unblocked_clients(server: &mut RedisServer) {
     while let Some(id) = server.unblocked_clients.pop_front() {
         crate::networking::with_client(server, id, |server, c| {
             c.flags &= !CLIENT_UNBLOCKED;
@@ -124,7 +128,10 @@ pub fn process_unblocked_clients(server: &mut RedisServer) {
 /// what was already read.
 ///
 /// C: blocked.c queueClientForReprocessing()
-pub fn queue_client_for_reprocessing(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn queue_client_for_reprocessing(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
     // The client may already be into the unblocked list because of a
     // previous blocking operation, don't add back it into the list
     // multiple times.
@@ -138,7 +145,7 @@ pub fn queue_client_for_reprocessing(server: &mut RedisServer, c: &mut Client) {
 /// operation the client is blocking for.
 ///
 /// C: blocked.c unblockClient()
-pub fn unblock_client(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn unblock_client(server: &mut RedisServer, c: &mut Client) {
     if c.btype == BLOCKED_LIST
         || c.btype == BLOCKED_ZSET
         || c.btype == BLOCKED_STREAM
@@ -167,7 +174,7 @@ pub fn unblock_client(server: &mut RedisServer, c: &mut Client) {
 /// unblockClient() will be called with the same client as argument.
 ///
 /// C: blocked.c replyToBlockedClientTimedOut()
-pub fn reply_to_blocked_client_timed_out(
+pub(crate) fn reply_to_blocked_client_timed_out(
     server: &mut RedisServer,
     c: &mut Client,
 ) {
@@ -201,7 +208,7 @@ pub fn reply_to_blocked_client_timed_out(
 /// disconnecting it at the same time.
 ///
 /// C: blocked.c disconnectAllBlockedClients()
-pub fn disconnect_all_blocked_clients(server: &mut RedisServer) {
+pub(crate) fn disconnect_all_blocked_clients(server: &mut RedisServer) {
     // The running client is executing a command, so it is not blocked:
     // walking the table's clients is walking C's server.clients here.
     let blocked: Vec<ClientId> = server
@@ -246,7 +253,7 @@ pub fn disconnect_all_blocked_clients(server: &mut RedisServer) {
 /// the function is already fair.
 ///
 /// C: blocked.c handleClientsBlockedOnKeys()
-pub fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
+pub(crate) fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
     while !server.ready_keys.is_empty() {
         // Point server.ready_keys to a fresh list and save the current one
         // locally. This way as we run the old list we are free to call
@@ -487,7 +494,7 @@ fn blocking_keys_rotate(server: &mut RedisServer, dbid: usize, key: &[u8]) {
 /// Divergence from C: no stream IDs (streams are not ported yet).
 ///
 /// C: blocked.c blockForKeys()
-pub fn block_for_keys(
+pub(crate) fn block_for_keys(
     server: &mut RedisServer,
     c: &mut Client,
     btype: i32,
@@ -522,7 +529,10 @@ pub fn block_for_keys(
 /// instead.
 ///
 /// C: blocked.c unblockClientWaitingData()
-pub fn unblock_client_waiting_data(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn unblock_client_waiting_data(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
     // The client may wait for multiple keys, so unblock it for every key.
     for key in std::mem::take(&mut c.bpop_keys) {
         // Remove this client from the list of clients waiting for this key.
@@ -553,7 +563,11 @@ pub fn unblock_client_waiting_data(server: &mut RedisServer, c: &mut Client) {
 /// The list will be finally processed by handleClientsBlockedOnKeys()
 ///
 /// C: blocked.c signalKeyAsReady()
-pub fn signal_key_as_ready(server: &mut RedisServer, dbid: usize, key: &[u8]) {
+pub(crate) fn signal_key_as_ready(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) {
     let db = &mut server.db[dbid];
     // No clients blocking for this key? No need to queue it.
     if !db.blocking_keys.contains_key(key) {

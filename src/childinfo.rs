@@ -15,19 +15,19 @@ use crate::server::RedisServer;
 
 // ------------------------------ server.h ------------------------------
 
-pub const CHILD_INFO_MAGIC: u64 = 0xC17DDA7A12345678;
-pub const CHILD_INFO_TYPE_RDB: i32 = 0;
-pub const CHILD_INFO_TYPE_AOF: i32 = 1;
+pub(crate) const CHILD_INFO_MAGIC: u64 = 0xC17DDA7A12345678;
+pub(crate) const CHILD_INFO_TYPE_RDB: i32 = 0;
+pub(crate) const CHILD_INFO_TYPE_AOF: i32 = 1;
 
 /// What the child sends. C: the child_info_data struct in redisServer
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ChildInfoData {
+pub(crate) struct ChildInfoData {
     /// AOF or RDB child?
-    pub process_type: i32,
+    pub(crate) process_type: i32,
     /// Copy on write size.
-    pub cow_size: usize,
+    pub(crate) cow_size: usize,
     /// Magic value to make sure data is valid.
-    pub magic: u64,
+    pub(crate) magic: u64,
 }
 
 /// The size of one record on the pipe: process_type, cow_size, magic.
@@ -66,7 +66,7 @@ impl ChildInfoData {
 /// amount of copy on write memory used)
 ///
 /// C: childinfo.c openChildInfoPipe()
-pub fn open_child_info_pipe(server: &mut RedisServer) {
+pub(crate) fn open_child_info_pipe(server: &mut RedisServer) {
     let mut fds: [libc::c_int; 2] = [-1, -1];
     // SAFETY: pipe(2) writes two descriptors into the array we own; no
     // other thread exists.
@@ -95,7 +95,7 @@ pub fn open_child_info_pipe(server: &mut RedisServer) {
 /// Close the pipes opened with openChildInfoPipe().
 ///
 /// C: childinfo.c closeChildInfoPipe()
-pub fn close_child_info_pipe(server: &mut RedisServer) {
+pub(crate) fn close_child_info_pipe(server: &mut RedisServer) {
     if server.child_info_pipe[0] != -1 || server.child_info_pipe[1] != -1 {
         close_fd(server.child_info_pipe[0]);
         close_fd(server.child_info_pipe[1]);
@@ -117,7 +117,7 @@ fn close_fd(fd: RawFd) {
 /// process type).
 ///
 /// C: childinfo.c sendChildInfo()
-pub fn send_child_info(server: &mut RedisServer, ptype: i32) {
+pub(crate) fn send_child_info(server: &mut RedisServer, ptype: i32) {
     if server.child_info_pipe[1] == -1 {
         return;
     }
@@ -141,7 +141,7 @@ pub fn send_child_info(server: &mut RedisServer, ptype: i32) {
 /// Receive COW data from the child.
 ///
 /// C: childinfo.c receiveChildInfo()
-pub fn receive_child_info(server: &mut RedisServer) {
+pub(crate) fn receive_child_info(server: &mut RedisServer) {
     if server.child_info_pipe[0] == -1 {
         return;
     }
@@ -179,7 +179,7 @@ pub fn receive_child_info(server: &mut RedisServer) {
 /// the kernel has it; the sum is the same.
 ///
 /// C: zmalloc.c zmalloc_get_smap_bytes_by_field()
-pub fn zmalloc_get_smap_bytes_by_field(field: &str) -> usize {
+pub(crate) fn zmalloc_get_smap_bytes_by_field(field: &str) -> usize {
     let text = std::fs::read_to_string("/proc/self/smaps_rollup")
         .or_else(|_| std::fs::read_to_string("/proc/self/smaps"))
         .unwrap_or_default();
@@ -198,7 +198,7 @@ pub fn zmalloc_get_smap_bytes_by_field(field: &str) -> usize {
 /// child, what copy-on-write has duplicated so far.
 ///
 /// C: zmalloc.c zmalloc_get_private_dirty()
-pub fn zmalloc_get_private_dirty() -> usize {
+pub(crate) fn zmalloc_get_private_dirty() -> usize {
     zmalloc_get_smap_bytes_by_field("Private_Dirty:")
 }
 

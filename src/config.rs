@@ -56,120 +56,118 @@ use crate::util::{
 // (The ones server.rs already had, such as CONFIG_DEFAULT_SERVER_PORT, stay
 // there.)
 
-pub const CONFIG_DEFAULT_DYNAMIC_HZ: bool = true;
-pub const AOF_REWRITE_PERC: i32 = 100;
-pub const AOF_REWRITE_MIN_SIZE: i64 = 64 * 1024 * 1024;
-pub const CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN: i64 = 10000;
-pub const CONFIG_DEFAULT_SLOWLOG_MAX_LEN: u64 = 128;
-pub const CONFIG_DEFAULT_SLAVE_PRIORITY: i32 = 100;
-pub const CONFIG_DEFAULT_REPL_TIMEOUT: i32 = 60;
-pub const CONFIG_DEFAULT_REPL_PING_SLAVE_PERIOD: i32 = 10;
-pub const CONFIG_DEFAULT_REPL_BACKLOG_SIZE: i64 = 1024 * 1024; // 1mb
-pub const CONFIG_DEFAULT_REPL_BACKLOG_TIME_LIMIT: i64 = 60 * 60; // 1 hour
-pub const CONFIG_REPL_BACKLOG_MIN_SIZE: i64 = 1024 * 16; // 16k
-pub const CONFIG_DEFAULT_SYSLOG_IDENT: &str = "redis";
-pub const CONFIG_DEFAULT_IGNORE_WARNINGS: &str = "ARM64-COW-BUG";
-pub const CONFIG_DEFAULT_CLUSTER_CONFIG_FILE: &str = "nodes.conf";
-pub const CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT: i32 = 0; // Use server.port
-pub const CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT: i32 = 0; // +10000 offset
-pub const CONFIG_DEFAULT_DAEMONIZE: bool = false;
-pub const CONFIG_DEFAULT_UNIX_SOCKET_PERM: u32 = 0;
-pub const CONFIG_DEFAULT_LOGFILE: &str = "";
-pub const CONFIG_DEFAULT_SYSLOG_ENABLED: bool = false;
-pub const CONFIG_DEFAULT_STOP_WRITES_ON_BGSAVE_ERROR: bool = true;
-pub const CONFIG_DEFAULT_RDB_COMPRESSION: bool = true;
-pub const CONFIG_DEFAULT_RDB_CHECKSUM: bool = true;
-pub const CONFIG_DEFAULT_REPL_DISKLESS_SYNC: bool = false;
-pub const CONFIG_DEFAULT_REPL_DISKLESS_SYNC_DELAY: i32 = 5;
-pub const CONFIG_DEFAULT_SLAVE_SERVE_STALE_DATA: bool = true;
-pub const CONFIG_DEFAULT_SLAVE_READ_ONLY: bool = true;
-pub const CONFIG_DEFAULT_SLAVE_IGNORE_MAXMEMORY: bool = true;
-pub const CONFIG_DEFAULT_SLAVE_ANNOUNCE_PORT: i32 = 0;
-pub const CONFIG_DEFAULT_REPL_DISABLE_TCP_NODELAY: bool = false;
-pub const CONFIG_DEFAULT_MAXMEMORY: u64 = 0;
-pub const CONFIG_DEFAULT_MAXMEMORY_SAMPLES: i32 = 5;
-pub const CONFIG_DEFAULT_LFU_LOG_FACTOR: i32 = 10;
-pub const CONFIG_DEFAULT_AOF_FILENAME: &str = "appendonly.aof";
-pub const CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE: bool = false;
-pub const CONFIG_DEFAULT_AOF_LOAD_TRUNCATED: bool = true;
-pub const CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE: bool = true;
-pub const CONFIG_DEFAULT_ACTIVE_REHASHING: bool = true;
-pub const CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC: bool = true;
-pub const CONFIG_DEFAULT_RDB_SAVE_INCREMENTAL_FSYNC: bool = true;
-pub const CONFIG_DEFAULT_MIN_SLAVES_TO_WRITE: i32 = 0;
-pub const CONFIG_DEFAULT_MIN_SLAVES_MAX_LAG: i32 = 10;
-pub const CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD: i64 = 0;
-pub const CONFIG_DEFAULT_SLAVE_LAZY_FLUSH: bool = false;
-pub const CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION: bool = false;
-pub const CONFIG_DEFAULT_LAZYFREE_LAZY_EXPIRE: bool = false;
-pub const CONFIG_DEFAULT_LAZYFREE_LAZY_SERVER_DEL: bool = false;
-pub const CONFIG_DEFAULT_ALWAYS_SHOW_LOGO: bool = false;
-pub const CONFIG_DEFAULT_ACTIVE_DEFRAG: bool = false;
+pub(crate) const CONFIG_DEFAULT_DYNAMIC_HZ: bool = true;
+pub(crate) const AOF_REWRITE_PERC: i32 = 100;
+pub(crate) const AOF_REWRITE_MIN_SIZE: i64 = 64 * 1024 * 1024;
+pub(crate) const CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN: i64 = 10000;
+pub(crate) const CONFIG_DEFAULT_SLOWLOG_MAX_LEN: u64 = 128;
+pub(crate) const CONFIG_DEFAULT_SLAVE_PRIORITY: i32 = 100;
+pub(crate) const CONFIG_DEFAULT_REPL_TIMEOUT: i32 = 60;
+pub(crate) const CONFIG_DEFAULT_REPL_PING_SLAVE_PERIOD: i32 = 10;
+pub(crate) const CONFIG_DEFAULT_REPL_BACKLOG_SIZE: i64 = 1024 * 1024; // 1mb
+pub(crate) const CONFIG_DEFAULT_REPL_BACKLOG_TIME_LIMIT: i64 = 60 * 60; // 1 hour
+pub(crate) const CONFIG_REPL_BACKLOG_MIN_SIZE: i64 = 1024 * 16; // 16k
+pub(crate) const CONFIG_DEFAULT_SYSLOG_IDENT: &str = "redis";
+pub(crate) const CONFIG_DEFAULT_IGNORE_WARNINGS: &str = "ARM64-COW-BUG";
+pub(crate) const CONFIG_DEFAULT_CLUSTER_CONFIG_FILE: &str = "nodes.conf";
+pub(crate) const CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT: i32 = 0; // Use server.port
+pub(crate) const CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT: i32 = 0; // +10000 offset
+pub(crate) const CONFIG_DEFAULT_UNIX_SOCKET_PERM: u32 = 0;
+pub(crate) const CONFIG_DEFAULT_LOGFILE: &str = "";
+pub(crate) const CONFIG_DEFAULT_SYSLOG_ENABLED: bool = false;
+pub(crate) const CONFIG_DEFAULT_STOP_WRITES_ON_BGSAVE_ERROR: bool = true;
+pub(crate) const CONFIG_DEFAULT_RDB_COMPRESSION: bool = true;
+pub(crate) const CONFIG_DEFAULT_RDB_CHECKSUM: bool = true;
+pub(crate) const CONFIG_DEFAULT_REPL_DISKLESS_SYNC: bool = false;
+pub(crate) const CONFIG_DEFAULT_REPL_DISKLESS_SYNC_DELAY: i32 = 5;
+pub(crate) const CONFIG_DEFAULT_SLAVE_SERVE_STALE_DATA: bool = true;
+pub(crate) const CONFIG_DEFAULT_SLAVE_READ_ONLY: bool = true;
+pub(crate) const CONFIG_DEFAULT_SLAVE_IGNORE_MAXMEMORY: bool = true;
+pub(crate) const CONFIG_DEFAULT_SLAVE_ANNOUNCE_PORT: i32 = 0;
+pub(crate) const CONFIG_DEFAULT_REPL_DISABLE_TCP_NODELAY: bool = false;
+pub(crate) const CONFIG_DEFAULT_MAXMEMORY: u64 = 0;
+pub(crate) const CONFIG_DEFAULT_MAXMEMORY_SAMPLES: i32 = 5;
+pub(crate) const CONFIG_DEFAULT_LFU_LOG_FACTOR: i32 = 10;
+pub(crate) const CONFIG_DEFAULT_AOF_FILENAME: &str = "appendonly.aof";
+pub(crate) const CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE: bool = false;
+pub(crate) const CONFIG_DEFAULT_AOF_LOAD_TRUNCATED: bool = true;
+pub(crate) const CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE: bool = true;
+pub(crate) const CONFIG_DEFAULT_ACTIVE_REHASHING: bool = true;
+pub(crate) const CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC: bool = true;
+pub(crate) const CONFIG_DEFAULT_RDB_SAVE_INCREMENTAL_FSYNC: bool = true;
+pub(crate) const CONFIG_DEFAULT_MIN_SLAVES_TO_WRITE: i32 = 0;
+pub(crate) const CONFIG_DEFAULT_MIN_SLAVES_MAX_LAG: i32 = 10;
+pub(crate) const CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD: i64 = 0;
+pub(crate) const CONFIG_DEFAULT_SLAVE_LAZY_FLUSH: bool = false;
+pub(crate) const CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION: bool = false;
+pub(crate) const CONFIG_DEFAULT_LAZYFREE_LAZY_EXPIRE: bool = false;
+pub(crate) const CONFIG_DEFAULT_LAZYFREE_LAZY_SERVER_DEL: bool = false;
+pub(crate) const CONFIG_DEFAULT_ALWAYS_SHOW_LOGO: bool = false;
+pub(crate) const CONFIG_DEFAULT_ACTIVE_DEFRAG: bool = false;
 /// Don't defrag when fragmentation is below 10%.
-pub const CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER: i32 = 10;
+pub(crate) const CONFIG_DEFAULT_DEFRAG_THRESHOLD_LOWER: i32 = 10;
 /// Maximum defrag force at 100% fragmentation.
-pub const CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER: i32 = 100;
+pub(crate) const CONFIG_DEFAULT_DEFRAG_THRESHOLD_UPPER: i32 = 100;
 /// Don't defrag if frag overhead is below 100mb.
-pub const CONFIG_DEFAULT_DEFRAG_IGNORE_BYTES: usize = 100 << 20;
+pub(crate) const CONFIG_DEFAULT_DEFRAG_IGNORE_BYTES: usize = 100 << 20;
 /// 5% CPU min (at lower threshold).
-pub const CONFIG_DEFAULT_DEFRAG_CYCLE_MIN: i32 = 5;
+pub(crate) const CONFIG_DEFAULT_DEFRAG_CYCLE_MIN: i32 = 5;
 /// 75% CPU max (at upper threshold).
-pub const CONFIG_DEFAULT_DEFRAG_CYCLE_MAX: i32 = 75;
+pub(crate) const CONFIG_DEFAULT_DEFRAG_CYCLE_MAX: i32 = 75;
 /// Keys with more than 1000 fields will be processed separately.
-pub const CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS: u64 = 1000;
+pub(crate) const CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS: u64 = 1000;
 
 /// AOF states.
-pub const AOF_OFF: i32 = 0; // AOF is off
-pub const AOF_ON: i32 = 1; // AOF is on
-pub const AOF_WAIT_REWRITE: i32 = 2; // AOF waits rewrite to start appending
+pub(crate) const AOF_OFF: i32 = 0; // AOF is off
+pub(crate) const AOF_ON: i32 = 1; // AOF is on
 
 /// Supervision options.
-pub const SUPERVISED_NONE: i32 = 0;
-pub const SUPERVISED_AUTODETECT: i32 = 1;
-pub const SUPERVISED_SYSTEMD: i32 = 2;
-pub const SUPERVISED_UPSTART: i32 = 3;
+pub(crate) const SUPERVISED_NONE: i32 = 0;
+pub(crate) const SUPERVISED_AUTODETECT: i32 = 1;
+pub(crate) const SUPERVISED_SYSTEMD: i32 = 2;
+pub(crate) const SUPERVISED_UPSTART: i32 = 3;
 
 /// Append only defines.
-pub const AOF_FSYNC_NO: i32 = 0;
-pub const AOF_FSYNC_ALWAYS: i32 = 1;
-pub const AOF_FSYNC_EVERYSEC: i32 = 2;
-pub const CONFIG_DEFAULT_AOF_FSYNC: i32 = AOF_FSYNC_EVERYSEC;
+pub(crate) const AOF_FSYNC_NO: i32 = 0;
+pub(crate) const AOF_FSYNC_ALWAYS: i32 = 1;
+pub(crate) const AOF_FSYNC_EVERYSEC: i32 = 2;
+pub(crate) const CONFIG_DEFAULT_AOF_FSYNC: i32 = AOF_FSYNC_EVERYSEC;
 
 /// Zipped structures related defaults.
-pub const OBJ_HASH_MAX_ZIPLIST_ENTRIES: usize = 512;
-pub const OBJ_HASH_MAX_ZIPLIST_VALUE: usize = 64;
-pub const OBJ_SET_MAX_INTSET_ENTRIES: usize = 512;
-pub const OBJ_ZSET_MAX_ZIPLIST_ENTRIES: usize = 128;
-pub const OBJ_ZSET_MAX_ZIPLIST_VALUE: usize = 64;
-pub const OBJ_STREAM_NODE_MAX_BYTES: usize = 4096;
-pub const OBJ_STREAM_NODE_MAX_ENTRIES: i64 = 100;
+pub(crate) const OBJ_HASH_MAX_ZIPLIST_ENTRIES: usize = 512;
+pub(crate) const OBJ_HASH_MAX_ZIPLIST_VALUE: usize = 64;
+pub(crate) const OBJ_SET_MAX_INTSET_ENTRIES: usize = 512;
+pub(crate) const OBJ_ZSET_MAX_ZIPLIST_ENTRIES: usize = 128;
+pub(crate) const OBJ_ZSET_MAX_ZIPLIST_VALUE: usize = 64;
+pub(crate) const OBJ_STREAM_NODE_MAX_BYTES: usize = 4096;
+pub(crate) const OBJ_STREAM_NODE_MAX_ENTRIES: i64 = 100;
 
 /// List defaults.
-pub const OBJ_LIST_MAX_ZIPLIST_SIZE: i32 = -2;
-pub const OBJ_LIST_COMPRESS_DEPTH: i32 = 0;
+pub(crate) const OBJ_LIST_MAX_ZIPLIST_SIZE: i32 = -2;
+pub(crate) const OBJ_LIST_COMPRESS_DEPTH: i32 = 0;
 
 /// HyperLogLog defines.
-pub const CONFIG_DEFAULT_HLL_SPARSE_MAX_BYTES: usize = 3000;
+pub(crate) const CONFIG_DEFAULT_HLL_SPARSE_MAX_BYTES: usize = 3000;
 
 // The maxmemory policies (MAXMEMORY_*) and CONFIG_DEFAULT_MAXMEMORY_POLICY
 // live in server.rs, beside their readers in object.rs.
 
 /// Scripting: milliseconds.
-pub const LUA_SCRIPT_TIME_LIMIT: i64 = 5000;
+pub(crate) const LUA_SCRIPT_TIME_LIMIT: i64 = 5000;
 
 /// cluster.h defaults.
-pub const CLUSTER_DEFAULT_NODE_TIMEOUT: i64 = 15000;
-pub const CLUSTER_DEFAULT_SLAVE_VALIDITY: i32 = 10; // Slave max data age factor.
-pub const CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE: bool = true;
-pub const CLUSTER_DEFAULT_SLAVE_NO_FAILOVER: bool = false; // Failover by default.
-pub const CLUSTER_DEFAULT_MIGRATION_BARRIER: i32 = 1;
+pub(crate) const CLUSTER_DEFAULT_NODE_TIMEOUT: i64 = 15000;
+pub(crate) const CLUSTER_DEFAULT_SLAVE_VALIDITY: i32 = 10; // Slave max data age factor.
+pub(crate) const CLUSTER_DEFAULT_REQUIRE_FULL_COVERAGE: bool = true;
+pub(crate) const CLUSTER_DEFAULT_SLAVE_NO_FAILOVER: bool = false; // Failover by default.
+pub(crate) const CLUSTER_DEFAULT_MIGRATION_BARRIER: i32 = 1;
 
 // ----------------------- Config file name-value maps -----------------------
 
 /// One name of an enumerated option and its value. C: struct configEnum
-pub struct ConfigEnum {
-    pub name: &'static str,
-    pub val: i32,
+pub(crate) struct ConfigEnum {
+    pub(crate) name: &'static str,
+    pub(crate) val: i32,
 }
 
 macro_rules! config_enum {
@@ -178,7 +176,7 @@ macro_rules! config_enum {
     };
 }
 
-pub static MAXMEMORY_POLICY_ENUM: &[ConfigEnum] = config_enum![
+pub(crate) static MAXMEMORY_POLICY_ENUM: &[ConfigEnum] = config_enum![
     "volatile-lru" => MAXMEMORY_VOLATILE_LRU,
     "volatile-lfu" => MAXMEMORY_VOLATILE_LFU,
     "volatile-random" => MAXMEMORY_VOLATILE_RANDOM,
@@ -189,7 +187,7 @@ pub static MAXMEMORY_POLICY_ENUM: &[ConfigEnum] = config_enum![
     "noeviction" => MAXMEMORY_NO_EVICTION,
 ];
 
-pub static SYSLOG_FACILITY_ENUM: &[ConfigEnum] = config_enum![
+pub(crate) static SYSLOG_FACILITY_ENUM: &[ConfigEnum] = config_enum![
     "user" => libc::LOG_USER,
     "local0" => libc::LOG_LOCAL0,
     "local1" => libc::LOG_LOCAL1,
@@ -201,21 +199,21 @@ pub static SYSLOG_FACILITY_ENUM: &[ConfigEnum] = config_enum![
     "local7" => libc::LOG_LOCAL7,
 ];
 
-pub static LOGLEVEL_ENUM: &[ConfigEnum] = config_enum![
+pub(crate) static LOGLEVEL_ENUM: &[ConfigEnum] = config_enum![
     "debug" => LL_DEBUG,
     "verbose" => LL_VERBOSE,
     "notice" => LL_NOTICE,
     "warning" => LL_WARNING,
 ];
 
-pub static SUPERVISED_MODE_ENUM: &[ConfigEnum] = config_enum![
+pub(crate) static SUPERVISED_MODE_ENUM: &[ConfigEnum] = config_enum![
     "upstart" => SUPERVISED_UPSTART,
     "systemd" => SUPERVISED_SYSTEMD,
     "auto" => SUPERVISED_AUTODETECT,
     "no" => SUPERVISED_NONE,
 ];
 
-pub static AOF_FSYNC_ENUM: &[ConfigEnum] = config_enum![
+pub(crate) static AOF_FSYNC_ENUM: &[ConfigEnum] = config_enum![
     "everysec" => AOF_FSYNC_EVERYSEC,
     "always" => AOF_FSYNC_ALWAYS,
     "no" => AOF_FSYNC_NO,
@@ -230,7 +228,10 @@ pub static AOF_FSYNC_ENUM: &[ConfigEnum] = config_enum![
 /// returns INT_MIN).
 ///
 /// C: config.c configEnumGetValue()
-pub fn config_enum_get_value(ce: &[ConfigEnum], name: &[u8]) -> Option<i32> {
+pub(crate) fn config_enum_get_value(
+    ce: &[ConfigEnum],
+    name: &[u8],
+) -> Option<i32> {
     ce.iter()
         .find(|e| e.name.as_bytes().eq_ignore_ascii_case(name))
         .map(|e| e.val)
@@ -239,7 +240,7 @@ pub fn config_enum_get_value(ce: &[ConfigEnum], name: &[u8]) -> Option<i32> {
 /// Get enum name from value. If no match is found `None` is returned.
 ///
 /// C: config.c configEnumGetName()
-pub fn config_enum_get_name(
+pub(crate) fn config_enum_get_name(
     ce: &[ConfigEnum],
     val: i32,
 ) -> Option<&'static str> {
@@ -250,7 +251,7 @@ pub fn config_enum_get_name(
 /// `None` if there is no match.
 ///
 /// C: config.c configEnumGetNameOrUnknown()
-pub fn config_enum_get_name_or_unknown(
+pub(crate) fn config_enum_get_name_or_unknown(
     ce: &[ConfigEnum],
     val: i32,
 ) -> &'static str {
@@ -260,7 +261,7 @@ pub fn config_enum_get_name_or_unknown(
 /// Used for INFO generation.
 ///
 /// C: config.c evictPolicyToString()
-pub fn evict_policy_to_string(server: &RedisServer) -> &'static str {
+pub(crate) fn evict_policy_to_string(server: &RedisServer) -> &'static str {
     config_enum_get_name_or_unknown(
         MAXMEMORY_POLICY_ENUM,
         server.maxmemory_policy,
@@ -1574,7 +1575,7 @@ fn get_bind(s: &RedisServer) -> Vec<u8> {
 /// Case-insensitive.
 ///
 /// C: config.c yesnotoi()
-pub fn yesnotoi(s: &[u8]) -> Option<bool> {
+pub(crate) fn yesnotoi(s: &[u8]) -> Option<bool> {
     if s.eq_ignore_ascii_case(b"yes") {
         Some(true)
     } else if s.eq_ignore_ascii_case(b"no") {
@@ -1585,7 +1586,7 @@ pub fn yesnotoi(s: &[u8]) -> Option<bool> {
 }
 
 /// C: config.c appendServerSaveParams()
-pub fn append_server_save_params(
+pub(crate) fn append_server_save_params(
     server: &mut RedisServer,
     seconds: i64,
     changes: i32,
@@ -1594,7 +1595,7 @@ pub fn append_server_save_params(
 }
 
 /// C: config.c resetServerSaveParams()
-pub fn reset_server_save_params(server: &mut RedisServer) {
+pub(crate) fn reset_server_save_params(server: &mut RedisServer) {
     server.saveparams.clear();
 }
 
@@ -1602,7 +1603,7 @@ pub fn reset_server_save_params(server: &mut RedisServer) {
 /// is initialized.
 ///
 /// C: config.c queueLoadModule()
-pub fn queue_load_module(
+pub(crate) fn queue_load_module(
     server: &mut RedisServer,
     path: &[u8],
     _argv: &[Vec<u8>],
@@ -1619,7 +1620,10 @@ const ERR_YES_NO: &str = "argument must be 'yes' or 'no'";
 /// and exits with status 1.
 ///
 /// C: config.c loadServerConfigFromString()
-pub fn load_server_config_from_string(server: &mut RedisServer, config: &[u8]) {
+pub(crate) fn load_server_config_from_string(
+    server: &mut RedisServer,
+    config: &[u8],
+) {
     let mut slaveof_linenum = 0;
     let lines: Vec<&[u8]> = config.split(|&b| b == b'\n').collect();
 
@@ -1762,7 +1766,7 @@ fn config_loaderr(linenum: usize, line: &[u8], err: &str) -> ! {
 /// just load a string. A filename of "-" reads standard input.
 ///
 /// C: config.c loadServerConfig()
-pub fn load_server_config(
+pub(crate) fn load_server_config(
     server: &mut RedisServer,
     filename: Option<&str>,
     options: Option<&[u8]>,
@@ -1840,7 +1844,7 @@ fn config_set_enum(o: &[u8], ce: &[ConfigEnum]) -> Result<i32, BadFmt> {
 /// is refused, or "Unsupported CONFIG parameter: <parameter>".
 ///
 /// C: config.c configSetCommand()
-pub fn config_set_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn config_set_command(server: &mut RedisServer, c: &mut Client) {
     let param = c.argv[2].clone();
     let o = c.argv[3].clone();
     let name = String::from_utf8_lossy(&param).to_ascii_lowercase();
@@ -1941,7 +1945,7 @@ fn config_set(
 /// slave-* and the replica-* names of a parameter included.
 ///
 /// C: config.c configGetCommand()
-pub fn config_get_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     let pattern = c.argv[2].clone();
     let replylen = add_deferred_multi_bulk_length(c);
     let mut matches = 0;
@@ -1989,7 +1993,7 @@ fn config_get_value(s: &RedisServer, spec: &ConfigSpec) -> Vec<u8> {
 
 // ----------------------- CONFIG REWRITE implementation -----------------------
 
-pub const REDIS_CONFIG_REWRITE_SIGNATURE: &str =
+pub(crate) const REDIS_CONFIG_REWRITE_SIGNATURE: &str =
     "# Generated by CONFIG REWRITE";
 
 /// The config rewrite state.
@@ -2548,7 +2552,10 @@ fn rewrite_config_overwrite_file(
 /// rewritten.
 ///
 /// C: config.c rewriteConfig()
-pub fn rewrite_config(server: &RedisServer, path: &str) -> io::Result<()> {
+pub(crate) fn rewrite_config(
+    server: &RedisServer,
+    path: &str,
+) -> io::Result<()> {
     // Step 1: read the old config into our rewrite state.
     let mut state = rewrite_config_read_old_file(path)?;
 
@@ -2614,7 +2621,7 @@ fn rewrite_config_option(
 /// CONFIG GET|SET|RESETSTAT|REWRITE|HELP.
 ///
 /// C: config.c configCommand()
-pub fn config_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn config_command(server: &mut RedisServer, c: &mut Client) {
     // Only allow CONFIG GET while loading.
     if server.loading && !c.argv[1].eq_ignore_ascii_case(b"get") {
         add_reply_error(c, "Only CONFIG GET is allowed during loading");
@@ -2710,7 +2717,7 @@ fn sdssplitlen(s: &[u8], sep: u8) -> Vec<&[u8]> {
 /// (which passes no error pointer) uses that 0.
 ///
 /// C: util.c memtoll()
-pub fn memtoll(p: &[u8]) -> (i64, bool) {
+pub(crate) fn memtoll(p: &[u8]) -> (i64, bool) {
     // Search the first non digit character.
     let mut u = 0;
     if p.first() == Some(&b'-') {
@@ -2756,7 +2763,7 @@ pub fn memtoll(p: &[u8]) -> (i64, bool) {
 /// `dir` directive changes the cwd.
 ///
 /// C: util.c getAbsolutePath()
-pub fn get_absolute_path(filename: &str) -> Option<String> {
+pub(crate) fn get_absolute_path(filename: &str) -> Option<String> {
     let relpath = filename
         .trim_matches(|c| c == ' ' || c == '\r' || c == '\n' || c == '\t');
     if relpath.starts_with('/') {
@@ -2795,7 +2802,7 @@ pub fn get_absolute_path(filename: &str) -> Option<String> {
 /// config text: `--name` starts a new line and every other argument is
 /// appended quoted, so `--save ""` becomes `save ""` and `--bind a b`
 /// becomes `bind "a" "b"`. (no C twin: the options loop of main())
-pub fn options_from_args(args: &[String]) -> Vec<u8> {
+pub(crate) fn options_from_args(args: &[String]) -> Vec<u8> {
     let mut options: Vec<u8> = Vec::new();
     for a in args {
         if let Some(name) = a.strip_prefix("--") {
@@ -2831,7 +2838,7 @@ fn redis_build_id() -> u64 {
 }
 
 /// C: server.c version()
-pub fn version() -> ! {
+pub(crate) fn version() -> ! {
     // Divergence from C: ZMALLOC_LIB names the jemalloc that
     // tikv-jemallocator 0.6 bundles (5.3.0); Redis 5.0.14 ships 5.1.0.
     println!(
@@ -2843,7 +2850,7 @@ pub fn version() -> ! {
 }
 
 /// C: server.c usage()
-pub fn usage() -> ! {
+pub(crate) fn usage() -> ! {
     eprint!(
         "Usage: ./redis-server [/path/to/redis.conf] [options]\n       \
          ./redis-server - (read config from stdin)\n       \
@@ -2865,7 +2872,7 @@ pub fn usage() -> ! {
 /// Readiness under upstart: stop ourselves so upstart sees we are up.
 ///
 /// C: server.c redisSupervisedUpstart()
-pub fn redis_supervised_upstart(server: &RedisServer) -> bool {
+pub(crate) fn redis_supervised_upstart(server: &RedisServer) -> bool {
     if std::env::var_os("UPSTART_JOB").is_none() {
         server_log!(
             server,
@@ -2893,7 +2900,7 @@ pub fn redis_supervised_upstart(server: &RedisServer) -> bool {
 /// socket (a path, or an abstract name when it starts with '@').
 ///
 /// C: server.c redisSupervisedSystemd()
-pub fn redis_supervised_systemd(server: &RedisServer) -> bool {
+pub(crate) fn redis_supervised_systemd(server: &RedisServer) -> bool {
     use std::os::unix::net::{SocketAddr, UnixDatagram};
 
     let Some(notify_socket) = std::env::var("NOTIFY_SOCKET").ok() else {
@@ -2946,7 +2953,7 @@ pub fn redis_supervised_systemd(server: &RedisServer) -> bool {
 /// environment shows, for "auto"). True if the process is supervised.
 ///
 /// C: server.c redisIsSupervised()
-pub fn redis_is_supervised(server: &RedisServer, mode: i32) -> bool {
+pub(crate) fn redis_is_supervised(server: &RedisServer, mode: i32) -> bool {
     if mode == SUPERVISED_AUTODETECT {
         if std::env::var_os("UPSTART_JOB").is_some() {
             redis_supervised_upstart(server);
@@ -2964,7 +2971,7 @@ pub fn redis_is_supervised(server: &RedisServer, mode: i32) -> bool {
 /// Writes our pid to the pid file, the default path if none is configured.
 ///
 /// C: server.c createPidFile()
-pub fn create_pid_file(server: &mut RedisServer) {
+pub(crate) fn create_pid_file(server: &mut RedisServer) {
     // If pidfile requested, but no pidfile defined, use default pidfile
     // path
     let pidfile = server
@@ -2979,7 +2986,7 @@ pub fn create_pid_file(server: &mut RedisServer) {
 /// session with standard input and output on /dev/null.
 ///
 /// C: server.c daemonize()
-pub fn daemonize() {
+pub(crate) fn daemonize() {
     // SAFETY: fork() runs before initServer, when the only thread is the
     // main one and no socket or event registration exists yet (the epoll
     // instance is empty). The parent leaves through exit() at once without
@@ -3042,7 +3049,7 @@ const ASCII_LOGO: [&str; 18] = [
 /// set; otherwise logs the one-line "Running mode=..." notice.
 ///
 /// C: server.c redisAsciiArt()
-pub fn redis_as_ascii_art(server: &RedisServer) {
+pub(crate) fn redis_as_ascii_art(server: &RedisServer) {
     use std::io::IsTerminal;
     let mode = if server.cluster_enabled {
         "cluster"
@@ -3087,7 +3094,7 @@ pub fn redis_as_ascii_art(server: &RedisServer) {
 /// it.
 ///
 /// C: server.c checkTcpBacklogSettings()
-pub fn check_tcp_backlog_settings(server: &RedisServer) {
+pub(crate) fn check_tcp_backlog_settings(server: &RedisServer) {
     let Ok(buf) = std::fs::read("/proc/sys/net/core/somaxconn") else {
         return;
     };
@@ -3106,7 +3113,7 @@ pub fn check_tcp_backlog_settings(server: &RedisServer) {
 /// The value of vm.overcommit_memory, or -1 if it cannot be read.
 ///
 /// C: server.c linuxOvercommitMemoryValue()
-pub fn linux_overcommit_memory_value() -> i32 {
+pub(crate) fn linux_overcommit_memory_value() -> i32 {
     match std::fs::read("/proc/sys/vm/overcommit_memory") {
         Ok(buf) => atoi(&buf),
         Err(_) => -1,
@@ -3116,7 +3123,7 @@ pub fn linux_overcommit_memory_value() -> i32 {
 /// True unless transparent huge pages are set to "never".
 ///
 /// C: latency.c THPIsEnabled()
-pub fn thp_is_enabled() -> bool {
+pub(crate) fn thp_is_enabled() -> bool {
     let Ok(buf) = std::fs::read("/sys/kernel/mm/transparent_hugepage/enabled")
     else {
         return false;
@@ -3128,7 +3135,7 @@ pub fn thp_is_enabled() -> bool {
 /// latency.
 ///
 /// C: server.c linuxMemoryWarnings()
-pub fn linux_memory_warnings(server: &RedisServer) {
+pub(crate) fn linux_memory_warnings(server: &RedisServer) {
     if linux_overcommit_memory_value() == 0 {
         server_log!(
             server,
@@ -3155,7 +3162,7 @@ pub fn linux_memory_warnings(server: &RedisServer) {
 /// setting server.maxclients to the value that we can actually handle.
 ///
 /// C: server.c adjustOpenFilesLimit()
-pub fn adjust_open_files_limit(server: &mut RedisServer) {
+pub(crate) fn adjust_open_files_limit(server: &mut RedisServer) {
     let maxfiles = server.maxclients as libc::rlim_t
         + CONFIG_MIN_RESERVED_FDS as libc::rlim_t;
     let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
@@ -3261,7 +3268,7 @@ pub fn adjust_open_files_limit(server: &mut RedisServer) {
 /// Loads the modules queued by `loadmodule` lines.
 ///
 /// C: module.c moduleLoadFromQueue()
-pub fn module_load_from_queue(server: &RedisServer) {
+pub(crate) fn module_load_from_queue(server: &RedisServer) {
     // Divergence from C: modules (module.c) are not part of the port, so
     // the first queued module fails to load, and as in C the server then
     // refuses to start.

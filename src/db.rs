@@ -32,7 +32,7 @@ use crate::util::{stringmatchlen, strtoul};
 
 /// Keys are byte strings; short ones sit inside their dict entry (see
 /// sds.rs).
-pub type Key = crate::sds::Sds;
+pub(crate) type Key = crate::sds::Sds;
 
 /// Redis database representation. There are multiple databases identified
 /// by integers from 0 (the default database) up to the max configured
@@ -41,24 +41,24 @@ pub type Key = crate::sds::Sds;
 /// C: struct redisDb
 pub struct RedisDb {
     /// The keyspace for this DB
-    pub dict: Dict<Key, RObj>,
+    pub(crate) dict: Dict<Key, RObj>,
     /// Timeout of keys with a timeout set
-    pub expires: Dict<Key, i64>,
+    pub(crate) expires: Dict<Key, i64>,
     /// WATCHED keys for MULTI/EXEC CAS: key -> ids of the clients
     /// watching it (C: dict of lists of client pointers).
-    pub watched_keys: std::collections::HashMap<Key, Vec<ClientId>>,
+    pub(crate) watched_keys: std::collections::HashMap<Key, Vec<ClientId>>,
     /// Database ID
-    pub id: i32,
+    pub(crate) id: i32,
     /// Average TTL, just for stats
-    pub avg_ttl: i64,
+    pub(crate) avg_ttl: i64,
     /// Keys with clients waiting for data (BLPOP), each with the ids of
     /// those clients in the order they blocked.
-    pub blocking_keys: std::collections::HashMap<
+    pub(crate) blocking_keys: std::collections::HashMap<
         Vec<u8>,
         std::collections::VecDeque<ClientId>,
     >,
     /// Blocked keys that received a PUSH
-    pub ready_keys: std::collections::HashSet<Vec<u8>>,
+    pub(crate) ready_keys: std::collections::HashSet<Vec<u8>>,
 }
 
 impl RedisDb {
@@ -76,12 +76,12 @@ impl RedisDb {
 }
 
 /// Lookup flags.
-pub const LOOKUP_NONE: i32 = 0;
-pub const LOOKUP_NOTOUCH: i32 = 1 << 0;
+pub(crate) const LOOKUP_NONE: i32 = 0;
+pub(crate) const LOOKUP_NOTOUCH: i32 = 1 << 0;
 
 /// emptyDb() flags (server.h).
-pub const EMPTYDB_NO_FLAGS: i32 = 0; // No flags.
-pub const EMPTYDB_ASYNC: i32 = 1 << 0; // Reclaim memory in another thread.
+pub(crate) const EMPTYDB_NO_FLAGS: i32 = 0; // No flags.
+pub(crate) const EMPTYDB_ASYNC: i32 = 1 << 0; // Reclaim memory in another thread.
 
 // -----------------------------------------------------------------------------
 // C-level DB API
@@ -92,7 +92,7 @@ pub const EMPTYDB_ASYNC: i32 = 1 << 0; // Reclaim memory in another thread.
 /// lookupKeyWrite() and lookupKeyReadWithFlags().
 ///
 /// C: db.c lookupKey()
-pub fn lookup_key<'a>(
+pub(crate) fn lookup_key<'a>(
     server: &'a mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -115,7 +115,7 @@ pub fn lookup_key<'a>(
 /// keys hits/misses stats are updated.
 ///
 /// C: db.c lookupKeyReadWithFlags()
-pub fn lookup_key_read_with_flags<'a>(
+pub(crate) fn lookup_key_read_with_flags<'a>(
     server: &'a mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -174,7 +174,7 @@ pub fn lookup_key_read_with_flags<'a>(
 /// common case.
 ///
 /// C: db.c lookupKeyRead()
-pub fn lookup_key_read<'a>(
+pub(crate) fn lookup_key_read<'a>(
     server: &'a mut RedisServer,
     c: &Client,
     key: &[u8],
@@ -186,7 +186,7 @@ pub fn lookup_key_read<'a>(
 /// expires the key if its TTL is reached.
 ///
 /// C: db.c lookupKeyWrite()
-pub fn lookup_key_write<'a>(
+pub(crate) fn lookup_key_write<'a>(
     server: &'a mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -196,7 +196,7 @@ pub fn lookup_key_write<'a>(
 }
 
 /// C: db.c lookupKeyReadOrReply()
-pub fn lookup_key_read_or_reply<'a>(
+pub(crate) fn lookup_key_read_or_reply<'a>(
     server: &'a mut RedisServer,
     c: &mut Client,
     key: &[u8],
@@ -211,7 +211,7 @@ pub fn lookup_key_read_or_reply<'a>(
 }
 
 /// C: db.c lookupKeyWriteOrReply()
-pub fn lookup_key_write_or_reply<'a>(
+pub(crate) fn lookup_key_write_or_reply<'a>(
     server: &'a mut RedisServer,
     c: &mut Client,
     key: &[u8],
@@ -230,7 +230,12 @@ pub fn lookup_key_write_or_reply<'a>(
 /// already exists.
 ///
 /// C: db.c dbAdd()
-pub fn db_add(server: &mut RedisServer, dbid: usize, key: &[u8], val: RObj) {
+pub(crate) fn db_add(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+    val: RObj,
+) {
     let t = val.obj_type();
     let r = server.db[dbid].dict.dict_add(key.into(), val);
     if r.is_err() {
@@ -247,7 +252,7 @@ pub fn db_add(server: &mut RedisServer, dbid: usize, key: &[u8], val: RObj) {
 /// the key was not already present.
 ///
 /// C: db.c dbOverwrite()
-pub fn db_overwrite(
+pub(crate) fn db_overwrite(
     server: &mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -269,7 +274,12 @@ pub fn db_overwrite(
 /// All the new keys in the database should be created via this interface.
 ///
 /// C: db.c setKey()
-pub fn set_key(server: &mut RedisServer, dbid: usize, key: &[u8], val: RObj) {
+pub(crate) fn set_key(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+    val: RObj,
+) {
     if lookup_key_write(server, dbid, key).is_none() {
         db_add(server, dbid, key, val);
     } else {
@@ -280,7 +290,8 @@ pub fn set_key(server: &mut RedisServer, dbid: usize, key: &[u8], val: RObj) {
 }
 
 /// C: db.c dbExists()
-pub fn db_exists(server: &RedisServer, dbid: usize, key: &[u8]) -> bool {
+#[cfg(test)] // only the unit tests call it
+pub(crate) fn db_exists(server: &RedisServer, dbid: usize, key: &[u8]) -> bool {
     server.db[dbid].dict.find(key).is_some()
 }
 
@@ -289,7 +300,10 @@ pub fn db_exists(server: &RedisServer, dbid: usize, key: &[u8]) -> bool {
 /// expired.
 ///
 /// C: db.c dbRandomKey()
-pub fn db_random_key(server: &mut RedisServer, dbid: usize) -> Option<Vec<u8>> {
+pub(crate) fn db_random_key(
+    server: &mut RedisServer,
+    dbid: usize,
+) -> Option<Vec<u8>> {
     let mut maxtries = 100;
     let allvolatile =
         server.db[dbid].dict.dict_size() == server.db[dbid].expires.dict_size();
@@ -323,7 +337,7 @@ pub fn db_random_key(server: &mut RedisServer, dbid: usize) -> Option<Vec<u8>> {
 /// DB
 ///
 /// C: db.c dbSyncDelete()
-pub fn db_sync_delete(
+pub(crate) fn db_sync_delete(
     server: &mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -341,7 +355,11 @@ pub fn db_sync_delete(
 /// configuration. Deletes the key synchronously or asynchronously.
 ///
 /// C: db.c dbDelete()
-pub fn db_delete(server: &mut RedisServer, dbid: usize, key: &[u8]) -> bool {
+pub(crate) fn db_delete(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) -> bool {
     // Divergence from C: no lazyfree thread; an async delete is a sync one.
     db_sync_delete(server, dbid, key)
 }
@@ -350,7 +368,7 @@ pub fn db_delete(server: &mut RedisServer, dbid: usize, key: &[u8]) -> bool {
 /// `dbnum`, when not -1). Returns the number of keys removed.
 ///
 /// C: db.c emptyDb()
-pub fn empty_db(
+pub(crate) fn empty_db(
     server: &mut RedisServer,
     dbnum: i32,
     _flags: i32,
@@ -384,7 +402,11 @@ pub fn empty_db(
 }
 
 /// C: db.c selectDb()
-pub fn select_db(server: &RedisServer, c: &mut Client, id: i64) -> CResult {
+pub(crate) fn select_db(
+    server: &RedisServer,
+    c: &mut Client,
+    id: i64,
+) -> CResult {
     if id < 0 || id >= server.dbnum as i64 {
         return Err(CErr);
     }
@@ -402,12 +424,16 @@ pub fn select_db(server: &RedisServer, c: &mut Client, id: i64) -> CResult {
 // -----------------------------------------------------------------------------
 
 /// C: db.c signalModifiedKey()
-pub fn signal_modified_key(server: &mut RedisServer, dbid: usize, key: &[u8]) {
+pub(crate) fn signal_modified_key(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) {
     crate::multi::touch_watched_key(server, dbid, key);
 }
 
 /// C: db.c signalFlushedDb()
-pub fn signal_flushed_db(server: &mut RedisServer, dbid: i32) {
+pub(crate) fn signal_flushed_db(server: &mut RedisServer, dbid: i32) {
     crate::multi::touch_watched_keys_on_flush(server, dbid);
 }
 
@@ -455,7 +481,7 @@ fn db_take_value(server: &mut RedisServer, dbid: usize, key: &[u8]) -> RObj {
 /// error to the client and returns `Err`.
 ///
 /// C: db.c getFlushCommandFlags()
-pub fn get_flush_command_flags(c: &mut Client) -> CResult<i32> {
+pub(crate) fn get_flush_command_flags(c: &mut Client) -> CResult<i32> {
     // Parse the optional ASYNC option.
     if c.argv.len() > 1 {
         if c.argv.len() > 2 || !c.argv[1].eq_ignore_ascii_case(b"async") {
@@ -473,7 +499,7 @@ pub fn get_flush_command_flags(c: &mut Client) -> CResult<i32> {
 /// Flushes the currently SELECTed Redis DB.
 ///
 /// C: db.c flushdbCommand()
-pub fn flushdb_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn flushdb_command(server: &mut RedisServer, c: &mut Client) {
     let Ok(flags) = get_flush_command_flags(c) else { return };
     signal_flushed_db(server, c.db as i32);
     server.dirty += empty_db(server, c.db as i32, flags, None);
@@ -485,7 +511,7 @@ pub fn flushdb_command(server: &mut RedisServer, c: &mut Client) {
 /// Flushes the whole server data set.
 ///
 /// C: db.c flushallCommand()
-pub fn flushall_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn flushall_command(server: &mut RedisServer, c: &mut Client) {
     let Ok(flags) = get_flush_command_flags(c) else { return };
     signal_flushed_db(server, -1);
     server.dirty += empty_db(server, -1, flags, None);
@@ -513,7 +539,7 @@ pub fn flushall_command(server: &mut RedisServer, c: &mut Client) {
 /// This command implements DEL and LAZYDEL (UNLINK).
 ///
 /// C: db.c delGenericCommand()
-pub fn del_generic_command(
+pub(crate) fn del_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     lazy: bool,
@@ -544,12 +570,12 @@ pub fn del_generic_command(
 }
 
 /// C: db.c delCommand()
-pub fn del_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn del_command(server: &mut RedisServer, c: &mut Client) {
     del_generic_command(server, c, false);
 }
 
 /// C: db.c unlinkCommand()
-pub fn unlink_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn unlink_command(server: &mut RedisServer, c: &mut Client) {
     del_generic_command(server, c, true);
 }
 
@@ -558,7 +584,7 @@ pub fn unlink_command(server: &mut RedisServer, c: &mut Client) {
 /// twice).
 ///
 /// C: db.c existsCommand()
-pub fn exists_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn exists_command(server: &mut RedisServer, c: &mut Client) {
     let mut count: i64 = 0;
     for j in 1..c.argv.len() {
         if lookup_key_read(server, c, &c.argv[j]).is_some() {
@@ -571,7 +597,7 @@ pub fn exists_command(server: &mut RedisServer, c: &mut Client) {
 /// SELECT index
 ///
 /// C: db.c selectCommand()
-pub fn select_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn select_command(server: &mut RedisServer, c: &mut Client) {
     let Some(id) = arg_long_long_or_reply(c, 1, Some("invalid DB index"))
     else {
         return;
@@ -592,7 +618,7 @@ pub fn select_command(server: &mut RedisServer, c: &mut Client) {
 /// RANDOMKEY
 ///
 /// C: db.c randomkeyCommand()
-pub fn randomkey_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn randomkey_command(server: &mut RedisServer, c: &mut Client) {
     match db_random_key(server, c.db) {
         None => add_reply(c, NULLBULK),
         Some(key) => add_reply_bulk(c, &key),
@@ -604,7 +630,7 @@ pub fn randomkey_command(server: &mut RedisServer, c: &mut Client) {
 /// expireIfNeeded: the walk must not change the dict under it).
 ///
 /// C: db.c keysCommand()
-pub fn keys_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn keys_command(server: &mut RedisServer, c: &mut Client) {
     let pattern = std::mem::take(&mut c.argv[1]);
     let dbid = c.db;
     let mut numkeys: i64 = 0;
@@ -637,7 +663,7 @@ pub fn keys_command(server: &mut RedisServer, c: &mut Client) {
 /// its type, and the keyspace case below.
 ///
 /// C: db.c scanCallback()
-pub enum ScanObj<'a> {
+pub(crate) enum ScanObj<'a> {
     /// `o == NULL`: the key names of the client's database. The server
     /// comes along because keys found expired are deleted on the way.
     Keyspace(&'a mut RedisServer),
@@ -662,7 +688,10 @@ pub enum ScanObj<'a> {
 /// argument ends at its first NUL byte.
 ///
 /// C: db.c parseScanCursorOrReply()
-pub fn parse_scan_cursor_or_reply(c: &mut Client, o: &[u8]) -> CResult<u64> {
+pub(crate) fn parse_scan_cursor_or_reply(
+    c: &mut Client,
+    o: &[u8],
+) -> CResult<u64> {
     // The C string: everything before the first NUL.
     let s = &o[..o.iter().position(|&b| b == 0).unwrap_or(o.len())];
     let r = strtoul(s, 10);
@@ -683,7 +712,11 @@ pub fn parse_scan_cursor_or_reply(c: &mut Client, o: &[u8]) -> CResult<u64> {
 /// the value of every element.
 ///
 /// C: db.c scanGenericCommand()
-pub fn scan_generic_command(c: &mut Client, o: ScanObj<'_>, mut cursor: u64) {
+pub(crate) fn scan_generic_command(
+    c: &mut Client,
+    o: ScanObj<'_>,
+    mut cursor: u64,
+) {
     let mut keys: Vec<Vec<u8>> = Vec::new();
     let mut count: i64 = 10;
     let mut pat_idx: Option<usize> = None;
@@ -819,7 +852,7 @@ pub fn scan_generic_command(c: &mut Client, o: ScanObj<'_>, mut cursor: u64) {
 /// The SCAN command completely relies on scanGenericCommand.
 ///
 /// C: db.c scanCommand()
-pub fn scan_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn scan_command(server: &mut RedisServer, c: &mut Client) {
     let arg = std::mem::take(&mut c.argv[1]);
     let cursor = parse_scan_cursor_or_reply(c, &arg);
     c.argv[1] = arg;
@@ -830,21 +863,21 @@ pub fn scan_command(server: &mut RedisServer, c: &mut Client) {
 /// DBSIZE: the number of keys of the selected DB, expired ones included.
 ///
 /// C: db.c dbsizeCommand()
-pub fn dbsize_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn dbsize_command(server: &mut RedisServer, c: &mut Client) {
     add_reply_long_long(c, server.db[c.db].dict.dict_size() as i64);
 }
 
 /// LASTSAVE: the unix time of the last successful save.
 ///
 /// C: db.c lastsaveCommand()
-pub fn lastsave_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn lastsave_command(server: &mut RedisServer, c: &mut Client) {
     add_reply_long_long(c, server.lastsave);
 }
 
 /// TYPE key
 ///
 /// C: db.c typeCommand()
-pub fn type_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn type_command(server: &mut RedisServer, c: &mut Client) {
     let t = lookup_key_read_with_flags(
         server,
         c.db,
@@ -871,7 +904,7 @@ pub fn type_command(server: &mut RedisServer, c: &mut Client) {
 /// error is still returned for a missing key.
 ///
 /// C: db.c renameGenericCommand()
-pub fn rename_generic_command(
+pub(crate) fn rename_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     nx: bool,
@@ -934,12 +967,12 @@ pub fn rename_generic_command(
 }
 
 /// C: db.c renameCommand()
-pub fn rename_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn rename_command(server: &mut RedisServer, c: &mut Client) {
     rename_generic_command(server, c, false);
 }
 
 /// C: db.c renamenxCommand()
-pub fn renamenx_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn renamenx_command(server: &mut RedisServer, c: &mut Client) {
     rename_generic_command(server, c, true);
 }
 
@@ -948,7 +981,7 @@ pub fn renamenx_command(server: &mut RedisServer, c: &mut Client) {
 /// WATCH invalidation are triggered.
 ///
 /// C: db.c moveCommand()
-pub fn move_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn move_command(server: &mut RedisServer, c: &mut Client) {
     // Divergence from C: there is no cluster mode, so no "MOVE is not
     // allowed in cluster mode" error.
 
@@ -1011,7 +1044,10 @@ pub fn move_command(server: &mut RedisServer, c: &mut Client) {
 /// where the function is used for more info.
 ///
 /// C: db.c scanDatabaseForReadyLists()
-pub fn scan_database_for_ready_lists(server: &mut RedisServer, dbid: usize) {
+pub(crate) fn scan_database_for_ready_lists(
+    server: &mut RedisServer,
+    dbid: usize,
+) {
     let keys: Vec<Vec<u8>> =
         server.db[dbid].blocking_keys.keys().cloned().collect();
     for key in keys {
@@ -1032,7 +1068,7 @@ pub fn scan_database_for_ready_lists(server: &mut RedisServer, dbid: usize) {
 /// Returns `Err` if at least one of the DB ids are out of range.
 ///
 /// C: db.c dbSwapDatabases()
-pub fn db_swap_databases(
+pub(crate) fn db_swap_databases(
     server: &mut RedisServer,
     id1: i32,
     id2: i32,
@@ -1070,7 +1106,7 @@ pub fn db_swap_databases(
 /// SWAPDB db1 db2
 ///
 /// C: db.c swapdbCommand()
-pub fn swapdb_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn swapdb_command(server: &mut RedisServer, c: &mut Client) {
     // Divergence from C: there is no cluster mode, so no "SWAPDB is not
     // allowed in cluster mode" error.
 
@@ -1101,7 +1137,7 @@ pub fn swapdb_command(server: &mut RedisServer, c: &mut Client) {
 // -----------------------------------------------------------------------------
 
 /// C: db.c removeExpire()
-pub fn remove_expire(
+pub(crate) fn remove_expire(
     server: &mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -1119,7 +1155,7 @@ pub fn remove_expire(
 /// which the key will no longer be considered valid.
 ///
 /// C: db.c setExpire()
-pub fn set_expire(
+pub(crate) fn set_expire(
     server: &mut RedisServer,
     c: Option<&Client>,
     dbid: usize,
@@ -1143,7 +1179,7 @@ pub fn set_expire(
 /// associated with this key (i.e. the key is non volatile)
 ///
 /// C: db.c getExpire()
-pub fn get_expire(server: &RedisServer, dbid: usize, key: &[u8]) -> i64 {
+pub(crate) fn get_expire(server: &RedisServer, dbid: usize, key: &[u8]) -> i64 {
     let db = &server.db[dbid];
     // No expire? return ASAP
     if db.expires.dict_size() == 0 {
@@ -1164,7 +1200,7 @@ pub fn get_expire(server: &RedisServer, dbid: usize, key: &[u8]) -> i64 {
 /// be consistent even if we allow write operations against expiring keys.
 ///
 /// C: db.c propagateExpire()
-pub fn propagate_expire(
+pub(crate) fn propagate_expire(
     server: &mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -1180,7 +1216,11 @@ pub fn propagate_expire(
 /// Check if the key is expired.
 ///
 /// C: db.c keyIsExpired()
-pub fn key_is_expired(server: &RedisServer, dbid: usize, key: &[u8]) -> bool {
+pub(crate) fn key_is_expired(
+    server: &RedisServer,
+    dbid: usize,
+    key: &[u8],
+) -> bool {
     let when = get_expire(server, dbid, key);
     if when < 0 {
         return false; // No expire for this key
@@ -1222,7 +1262,7 @@ pub fn key_is_expired(server: &RedisServer, dbid: usize, key: &[u8]) -> bool {
 /// otherwise the function returns true if the key is expired.
 ///
 /// C: db.c expireIfNeeded()
-pub fn expire_if_needed(
+pub(crate) fn expire_if_needed(
     server: &mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -1270,7 +1310,7 @@ pub fn expire_if_needed(
 /// (firstkey, lastkey, step).
 ///
 /// C: db.c getKeysUsingCommandTable()
-pub fn get_keys_using_command_table(
+pub(crate) fn get_keys_using_command_table(
     server: &RedisServer,
     cmd: &RedisCommand,
     argv: &[Vec<u8>],
@@ -1321,7 +1361,7 @@ pub fn get_keys_using_command_table(
 /// function.
 ///
 /// C: db.c getKeysFromCommand()
-pub fn get_keys_from_command(
+pub(crate) fn get_keys_from_command(
     server: &RedisServer,
     cmd: &RedisCommand,
     argv: &[Vec<u8>],
@@ -1340,7 +1380,7 @@ pub fn get_keys_from_command(
 /// ZINTERSTORE <destkey> <num-keys> <key> <key> ... <key> <options>
 ///
 /// C: db.c zunionInterGetKeys()
-pub fn zunion_inter_get_keys(
+pub(crate) fn zunion_inter_get_keys(
     _cmd: &RedisCommand,
     argv: &[Vec<u8>],
 ) -> Option<Vec<i32>> {
@@ -1376,7 +1416,7 @@ pub fn zunion_inter_get_keys(
 /// correctly identify keys in the "STORE" option.
 ///
 /// C: db.c sortGetKeys()
-pub fn sort_get_keys(
+pub(crate) fn sort_get_keys(
     _cmd: &RedisCommand,
     argv: &[Vec<u8>],
 ) -> Option<Vec<i32>> {
@@ -1436,7 +1476,7 @@ fn strcasecmp_eq(a: &[u8], lit: &[u8]) -> bool {
 /// (possibly in the past) and wait for an explicit DEL from the master.
 ///
 /// C: expire.c checkAlreadyExpired()
-pub fn check_already_expired(server: &RedisServer, when: i64) -> bool {
+pub(crate) fn check_already_expired(server: &RedisServer, when: i64) -> bool {
     when <= mstime() && !server.loading && server.masterhost.is_none()
 }
 
@@ -1451,7 +1491,7 @@ pub fn check_already_expired(server: &RedisServer, when: i64) -> bool {
 /// milliseconds.
 ///
 /// C: expire.c expireGenericCommand()
-pub fn expire_generic_command(
+pub(crate) fn expire_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     basetime: i64,
@@ -1524,28 +1564,28 @@ pub fn expire_generic_command(
 /// EXPIRE key seconds
 ///
 /// C: expire.c expireCommand()
-pub fn expire_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn expire_command(server: &mut RedisServer, c: &mut Client) {
     expire_generic_command(server, c, mstime(), UNIT_SECONDS);
 }
 
 /// EXPIREAT key time
 ///
 /// C: expire.c expireatCommand()
-pub fn expireat_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn expireat_command(server: &mut RedisServer, c: &mut Client) {
     expire_generic_command(server, c, 0, UNIT_SECONDS);
 }
 
 /// PEXPIRE key milliseconds
 ///
 /// C: expire.c pexpireCommand()
-pub fn pexpire_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn pexpire_command(server: &mut RedisServer, c: &mut Client) {
     expire_generic_command(server, c, mstime(), UNIT_MILLISECONDS);
 }
 
 /// PEXPIREAT key ms_time
 ///
 /// C: expire.c pexpireatCommand()
-pub fn pexpireat_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn pexpireat_command(server: &mut RedisServer, c: &mut Client) {
     expire_generic_command(server, c, 0, UNIT_MILLISECONDS);
 }
 
@@ -1553,7 +1593,7 @@ pub fn pexpireat_command(server: &mut RedisServer, c: &mut Client) {
 /// expire, else the time left (rounded to the nearest second for TTL).
 ///
 /// C: expire.c ttlGenericCommand()
-pub fn ttl_generic_command(
+pub(crate) fn ttl_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     output_ms: bool,
@@ -1599,21 +1639,21 @@ pub fn ttl_generic_command(
 /// TTL key
 ///
 /// C: expire.c ttlCommand()
-pub fn ttl_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn ttl_command(server: &mut RedisServer, c: &mut Client) {
     ttl_generic_command(server, c, false);
 }
 
 /// PTTL key
 ///
 /// C: expire.c pttlCommand()
-pub fn pttl_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn pttl_command(server: &mut RedisServer, c: &mut Client) {
     ttl_generic_command(server, c, true);
 }
 
 /// PERSIST key
 ///
 /// C: expire.c persistCommand()
-pub fn persist_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn persist_command(server: &mut RedisServer, c: &mut Client) {
     let dbid = c.db;
     if lookup_key_write(server, dbid, &c.argv[1]).is_some() {
         if remove_expire(server, dbid, &c.argv[1]) {
@@ -1631,7 +1671,7 @@ pub fn persist_command(server: &mut RedisServer, c: &mut Client) {
 /// access time, and returns how many exist.
 ///
 /// C: expire.c touchCommand()
-pub fn touch_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn touch_command(server: &mut RedisServer, c: &mut Client) {
     let mut touched: i64 = 0;
     for j in 1..c.argv.len() {
         if lookup_key_read(server, c, &c.argv[j]).is_some() {

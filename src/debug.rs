@@ -42,19 +42,10 @@ fn sha1(data: &[u8]) -> [u8; 20] {
 /// to unordered elements: digest(a,b,c,d) is the same as digest(b,a,c,d).
 ///
 /// C: debug.c xorDigest()
-pub fn xor_digest(digest: &mut [u8; 20], ptr: &[u8]) {
+pub(crate) fn xor_digest(digest: &mut [u8; 20], ptr: &[u8]) {
     let hash = sha1(ptr);
     for j in 0..20 {
         digest[j] ^= hash[j];
-    }
-}
-
-/// xor_digest() of a string value, integers rendered as decimal text.
-///
-/// C: debug.c xorStringObjectDigest()
-pub fn xor_string_object_digest(digest: &mut [u8; 20], o: &RObj) {
-    if let Some(s) = o.string_bytes() {
-        xor_digest(digest, &s);
     }
 }
 
@@ -70,7 +61,7 @@ pub fn xor_string_object_digest(digest: &mut [u8; 20], o: &RObj) {
 /// digest compared to "fo", "obar".
 ///
 /// C: debug.c mixDigest()
-pub fn mix_digest(digest: &mut [u8; 20], ptr: &[u8]) {
+pub(crate) fn mix_digest(digest: &mut [u8; 20], ptr: &[u8]) {
     xor_digest(digest, ptr);
     *digest = sha1(&digest[..]);
 }
@@ -78,7 +69,7 @@ pub fn mix_digest(digest: &mut [u8; 20], ptr: &[u8]) {
 /// mix_digest() of a string value, integers rendered as decimal text.
 ///
 /// C: debug.c mixStringObjectDigest()
-pub fn mix_string_object_digest(digest: &mut [u8; 20], o: &RObj) {
+pub(crate) fn mix_string_object_digest(digest: &mut [u8; 20], o: &RObj) {
     if let Some(s) = o.string_bytes() {
         mix_digest(digest, &s);
     }
@@ -94,7 +85,7 @@ pub fn mix_string_object_digest(digest: &mut [u8; 20], o: &RObj) {
 /// present.
 ///
 /// C: debug.c xorObjectDigest()
-pub fn xor_object_digest(
+pub(crate) fn xor_object_digest(
     server: &RedisServer,
     dbid: usize,
     key: &[u8],
@@ -397,7 +388,7 @@ impl ItoaBuf {
 /// DEBUG <subcommand> [args]: see the HELP text below.
 ///
 /// C: debug.c debugCommand()
-pub fn debug_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn debug_command(server: &mut RedisServer, c: &mut Client) {
     let argc = c.argv.len();
     let sub = c.argv[1].clone();
     let is = |name: &str| sub.eq_ignore_ascii_case(name.as_bytes());
@@ -691,7 +682,7 @@ pub static SERVER_FOR_HANDLER: AtomicPtr<RedisServer> =
 /// The client `server.current_client` names, while it runs a command lent
 /// out of `server.clients` (see networking::with_client): set and cleared with
 /// `server.current_client`. (no C twin: C's current_client is a pointer)
-pub static CURRENT_CLIENT_FOR_HANDLER: AtomicPtr<Client> =
+pub(crate) static CURRENT_CLIENT_FOR_HANDLER: AtomicPtr<Client> =
     AtomicPtr::new(std::ptr::null_mut());
 
 /// C: server.bug_report_start. A static rather than a field, because
@@ -724,7 +715,7 @@ fn force_sigsegv() -> ! {
 /// `server_assert!(server, cond)` calls it.
 ///
 /// C: debug.c _serverAssert()
-pub fn _server_assert(
+pub(crate) fn _server_assert(
     server: &RedisServer,
     estr: &str,
     file: &str,
@@ -754,7 +745,10 @@ pub fn _server_assert(
 /// Logs the client an assertion was about: its flags, fd and arguments.
 ///
 /// C: debug.c _serverAssertPrintClientInfo()
-pub fn _server_assert_print_client_info(server: &RedisServer, c: &Client) {
+pub(crate) fn _server_assert_print_client_info(
+    server: &RedisServer,
+    c: &Client,
+) {
     bug_report_start(server);
     server_log!(server, LL_WARNING, "=== ASSERTION FAILED CLIENT CONTEXT ===");
     server_log!(server, LL_WARNING, "client->flags = {}", c.flags as i32);
@@ -778,7 +772,7 @@ pub fn _server_assert_print_client_info(server: &RedisServer, c: &Client) {
 /// Logs type, encoding and size of a value, for a crash report.
 ///
 /// C: debug.c serverLogObjectDebugInfo()
-pub fn server_log_object_debug_info(server: &RedisServer, o: &RObj) {
+pub(crate) fn server_log_object_debug_info(server: &RedisServer, o: &RObj) {
     server_log!(server, LL_WARNING, "Object type: {}", o.obj_type());
     server_log!(server, LL_WARNING, "Object encoding: {}", o.encoding);
     server_log!(
@@ -828,7 +822,7 @@ pub fn server_log_object_debug_info(server: &RedisServer, o: &RObj) {
 }
 
 /// C: debug.c _serverAssertPrintObject()
-pub fn _server_assert_print_object(server: &RedisServer, o: &RObj) {
+pub(crate) fn _server_assert_print_object(server: &RedisServer, o: &RObj) {
     bug_report_start(server);
     server_log!(server, LL_WARNING, "=== ASSERTION FAILED OBJECT CONTEXT ===");
     server_log_object_debug_info(server, o);
@@ -837,7 +831,7 @@ pub fn _server_assert_print_object(server: &RedisServer, o: &RObj) {
 /// serverAssertWithInfo(): an assertion about a client and a value.
 ///
 /// C: debug.c _serverAssertWithInfo()
-pub fn _server_assert_with_info(
+pub(crate) fn _server_assert_with_info(
     server: &RedisServer,
     c: Option<&Client>,
     o: Option<&RObj>,
@@ -858,7 +852,7 @@ pub fn _server_assert_with_info(
 /// forces the crash report. `server_panic!` calls it.
 ///
 /// C: debug.c _serverPanic()
-pub fn _server_panic(
+pub(crate) fn _server_panic(
     server: &RedisServer,
     file: &str,
     line: u32,
@@ -905,7 +899,7 @@ pub fn _server_panic(
 /// Writes the banner that starts a bug report, once per process.
 ///
 /// C: debug.c bugReportStart()
-pub fn bug_report_start(server: &RedisServer) {
+pub(crate) fn bug_report_start(server: &RedisServer) {
     if !BUG_REPORT_START.swap(true, Relaxed) {
         server_log_raw(
             server,
@@ -1018,7 +1012,7 @@ fn write_fd(fd: i32, b: &[u8]) {
 /// `debugCommand`), from the `/// C:` markers that build.rs collected.
 /// Methods and closures are looked up by their module and function name.
 /// (no C twin)
-pub fn c_twin_of(path: &str) -> Option<&'static str> {
+pub(crate) fn c_twin_of(path: &str) -> Option<&'static str> {
     let mut p = path.strip_prefix("oxredis::")?;
     while let Some(q) = p.strip_suffix("::{{closure}}") {
         p = q;
@@ -1353,7 +1347,7 @@ fn sigsegv_report(
 /// serverPanic() of ours, so it goes to the Redis log (stderr may be
 /// /dev/null when daemonized) with its message and place, followed by
 /// the bug report, and the process dies. (no C twin)
-pub fn panic_hook(info: &std::panic::PanicHookInfo<'_>) {
+pub(crate) fn panic_hook(info: &std::panic::PanicHookInfo<'_>) {
     let msg = if let Some(s) = info.payload().downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = info.payload().downcast_ref::<String>() {
@@ -1380,7 +1374,7 @@ pub fn panic_hook(info: &std::panic::PanicHookInfo<'_>) {
 /// Installs the crash handlers for the signals C's setupSignalHandlers()
 /// handles with sigsegvHandler, and the panic hook. (no C twin: the
 /// HAVE_BACKTRACE part of setupSignalHandlers)
-pub fn setup_sigsegv_handlers() {
+pub(crate) fn setup_sigsegv_handlers() {
     setup_handler_stack();
     // SAFETY: installing handlers with sigaction; no other thread exists.
     // The handler writes its report and ends the process (see
@@ -1453,29 +1447,6 @@ fn setup_handler_stack() {
 
 // ==================== Logging functions for debugging =====================
 
-/// Logs `value` as hex, 32 bytes a line.
-///
-/// C: debug.c serverLogHexDump()
-pub fn server_log_hex_dump(
-    server: &RedisServer,
-    level: i32,
-    descr: &str,
-    value: &[u8],
-) {
-    const CHARSET: &[u8; 16] = b"0123456789abcdef";
-    server_log!(server, level, "{} (hexdump of {} bytes):", descr, value.len());
-    let mut buf = String::with_capacity(64);
-    for (i, v) in value.iter().enumerate() {
-        buf.push(CHARSET[(v >> 4) as usize] as char);
-        buf.push(CHARSET[(v & 0xf) as usize] as char);
-        if buf.len() == 64 || i == value.len() - 1 {
-            server_log_raw(server, level | LL_RAW, &buf);
-            buf.clear();
-        }
-    }
-    server_log_raw(server, level | LL_RAW, "\n");
-}
-
 // =========================== Software Watchdog ============================
 
 /// SIGALRM: the event loop did not come back to server_cron within the
@@ -1512,7 +1483,7 @@ extern "C" fn watchdog_signal_handler(
 /// is disabled.
 ///
 /// C: debug.c watchdogScheduleSignal()
-pub fn watchdog_schedule_signal(period: i32) {
+pub(crate) fn watchdog_schedule_signal(period: i32) {
     let it = libc::itimerval {
         // Will stop the timer if period is 0.
         it_value: libc::timeval {
@@ -1531,7 +1502,7 @@ pub fn watchdog_schedule_signal(period: i32) {
 /// milliseconds.
 ///
 /// C: debug.c enableWatchdog()
-pub fn enable_watchdog(server: &mut RedisServer, period: i32) {
+pub(crate) fn enable_watchdog(server: &mut RedisServer, period: i32) {
     let mut period = period;
     if server.watchdog_period == 0 {
         // Let the symbolizer list the loaded libraries now, outside any
@@ -1572,7 +1543,7 @@ pub fn enable_watchdog(server: &mut RedisServer, period: i32) {
 /// Disable the software watchdog.
 ///
 /// C: debug.c disableWatchdog()
-pub fn disable_watchdog(server: &mut RedisServer) {
+pub(crate) fn disable_watchdog(server: &mut RedisServer) {
     if server.watchdog_period == 0 {
         return; // Already disabled.
     }

@@ -29,16 +29,16 @@ use siphasher::sip::SipHasher13;
 /// that cannot hold the elements, a resize while resizing is disabled).
 /// `Ok(())` plays `DICT_OK`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DictErr;
+pub(crate) struct DictErr;
 
 /// What C's `DICT_OK`/`DICT_ERR` functions return.
-pub type DictResult = Result<(), DictErr>;
+pub(crate) type DictResult = Result<(), DictErr>;
 
 /// One key, its value and the next entry of the same bucket. C's `v` union
 /// (pointer, u64, s64, double) is the type parameter `V`.
 ///
 /// C: dict.h dictEntry
-pub struct DictEntry<K, V> {
+pub(crate) struct DictEntry<K, V> {
     key: K,
     v: V,
     next: Option<Box<DictEntry<K, V>>>,
@@ -49,14 +49,14 @@ impl<K, V> DictEntry<K, V> {
     /// would leave it in the wrong bucket.
     ///
     /// C: dict.h dictGetKey()
-    pub fn key(&self) -> &K {
+    pub(crate) fn key(&self) -> &K {
         &self.key
     }
 
     /// The entry's value.
     ///
     /// C: dict.h dictGetVal()
-    pub fn val(&self) -> &V {
+    pub(crate) fn val(&self) -> &V {
         &self.v
     }
 }
@@ -72,7 +72,7 @@ type DictBucket<K, V> = Option<Box<DictEntry<K, V>>>;
 /// targets we build for, and they index `table`.
 ///
 /// C: dict.h dictht
-pub struct DictHt<K, V> {
+pub(crate) struct DictHt<K, V> {
     // C's `dictEntry **table`. A boxed slice rather than a Vec: the table
     // never grows in place (a resize builds a new one), and the 8 bytes of
     // capacity would be paid twice by every small set and hash.
@@ -87,7 +87,7 @@ pub struct DictHt<K, V> {
 /// `ht[1]`; lookups search both tables.
 ///
 /// C: dict.h dict
-pub struct Dict<K, V> {
+pub(crate) struct Dict<K, V> {
     ht: [DictHt<K, V>; 2],
     /// Rehashing is not in progress if `rehashidx == -1`.
     rehashidx: i64,
@@ -100,7 +100,7 @@ pub struct Dict<K, V> {
 /// The initial size of every hash table.
 ///
 /// C: dict.h DICT_HT_INITIAL_SIZE
-pub const DICT_HT_INITIAL_SIZE: usize = 4;
+pub(crate) const DICT_HT_INITIAL_SIZE: usize = 4;
 
 // ------------------------------------------------------------------------
 // dict.c starts here.
@@ -134,7 +134,7 @@ static DICT_HASH_FUNCTION_SEED: [AtomicU64; 2] =
 /// puts existing keys in the wrong buckets.
 ///
 /// C: dict.c dictSetHashFunctionSeed()
-pub fn dict_set_hash_function_seed(seed: &[u8; 16]) {
+pub(crate) fn dict_set_hash_function_seed(seed: &[u8; 16]) {
     let (k0, k1) = seed.split_at(8);
     let k0 = u64::from_le_bytes(k0.try_into().expect("split at 8 of 16"));
     let k1 = u64::from_le_bytes(k1.try_into().expect("split at 8 of 16"));
@@ -145,7 +145,8 @@ pub fn dict_set_hash_function_seed(seed: &[u8; 16]) {
 /// Returns the hash seed, as `dict_set_hash_function_seed` took it.
 ///
 /// C: dict.c dictGetHashFunctionSeed()
-pub fn dict_get_hash_function_seed() -> [u8; 16] {
+#[cfg(test)] // only the unit tests call it
+pub(crate) fn dict_get_hash_function_seed() -> [u8; 16] {
     let mut seed = [0u8; 16];
     let k0 = DICT_HASH_FUNCTION_SEED[0].load(Ordering::Relaxed);
     let k1 = DICT_HASH_FUNCTION_SEED[1].load(Ordering::Relaxed);
@@ -166,7 +167,7 @@ fn seeded_siphasher() -> SipHasher13 {
 ///
 /// C: dict.c dictGenHashFunction()
 #[inline]
-pub fn dict_gen_hash_function(key: &[u8]) -> u64 {
+pub(crate) fn dict_gen_hash_function(key: &[u8]) -> u64 {
     // Divergence from C: Redis 5.0's siphash.c runs SipHash-1-2; the
     // siphasher crate offers 1-3 as its cheapest variant. Hash values differ
     // from C's, which nothing observable depends on (SCAN cursors are only
@@ -179,7 +180,8 @@ pub fn dict_gen_hash_function(key: &[u8]) -> u64 {
 /// `dict_gen_hash_function` of the lower-cased bytes.
 ///
 /// C: dict.c dictGenCaseHashFunction()
-pub fn dict_gen_case_hash_function(buf: &[u8]) -> u64 {
+#[cfg(test)] // only the unit tests call it
+pub(crate) fn dict_gen_case_hash_function(buf: &[u8]) -> u64 {
     use std::hash::Hasher;
 
     // siphash_nocase lower-cases each byte as it reads it. SipHash is a
@@ -229,31 +231,33 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// Number of elements in both tables.
     ///
     /// C: dict.h dictSize()
-    pub fn dict_size(&self) -> usize {
+    pub(crate) fn dict_size(&self) -> usize {
         self.ht[0].used + self.ht[1].used
     }
 
     /// Number of buckets in both tables.
     ///
     /// C: dict.h dictSlots()
-    pub fn dict_slots(&self) -> usize {
+    pub(crate) fn dict_slots(&self) -> usize {
         self.ht[0].size + self.ht[1].size
     }
 
     /// Whether a rehash from `ht[0]` to `ht[1]` is in progress.
     ///
     /// C: dict.h dictIsRehashing()
-    pub fn dict_is_rehashing(&self) -> bool {
+    pub(crate) fn dict_is_rehashing(&self) -> bool {
         self.rehashidx != -1
     }
 
     /// Same as `dict_size` (no C twin; the name Rust code and clippy expect).
-    pub fn len(&self) -> usize {
+    #[cfg(test)] // only the unit tests call it
+    pub(crate) fn len(&self) -> usize {
         self.dict_size()
     }
 
     /// Whether the dict holds no element (no C twin).
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)] // only the unit tests call it
+    pub(crate) fn is_empty(&self) -> bool {
         self.dict_size() == 0
     }
 
@@ -263,7 +267,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// while resizing is disabled or a rehash is running.
     ///
     /// C: dict.c dictResize()
-    pub fn dict_resize(&mut self) -> DictResult {
+    pub(crate) fn dict_resize(&mut self) -> DictResult {
         if !DICT_CAN_RESIZE.load(Ordering::Relaxed) || self.dict_is_rehashing()
         {
             return Err(DictErr);
@@ -283,7 +287,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// or if the new table would be the same size as the old.
     ///
     /// C: dict.c dictExpand()
-    pub fn dict_expand(&mut self, size: usize) -> DictResult {
+    pub(crate) fn dict_expand(&mut self, size: usize) -> DictResult {
         // A size smaller than the number of elements already inside is
         // invalid.
         if self.dict_is_rehashing() || self.ht[0].used > size {
@@ -328,7 +332,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// bounded even if it moves no bucket at all.
     ///
     /// C: dict.c dictRehash()
-    pub fn dict_rehash(&mut self, mut n: i32) -> bool {
+    pub(crate) fn dict_rehash(&mut self, mut n: i32) -> bool {
         // Max number of empty buckets to visit.
         let mut empty_visits = n * 10;
         if !self.dict_is_rehashing() {
@@ -383,7 +387,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// steps asked for, a multiple of 100.
     ///
     /// C: dict.c dictRehashMilliseconds()
-    pub fn dict_rehash_milliseconds(&mut self, ms: i32) -> i32 {
+    pub(crate) fn dict_rehash_milliseconds(&mut self, ms: i32) -> i32 {
         let start = time_in_milliseconds();
         let mut rehashes = 0;
 
@@ -412,7 +416,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// the pair back.
     ///
     /// C: dict.c dictAdd()
-    pub fn dict_add(&mut self, key: K, val: V) -> Result<(), (K, V)> {
+    pub(crate) fn dict_add(&mut self, key: K, val: V) -> Result<(), (K, V)> {
         self.dict_add_raw(key, val).map(|_| ())
     }
 
@@ -424,7 +428,11 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// recently added keys are the ones accessed most.
     ///
     /// C: dict.c dictAddRaw()
-    pub fn dict_add_raw(&mut self, key: K, val: V) -> Result<&mut V, (K, V)> {
+    pub(crate) fn dict_add_raw(
+        &mut self,
+        key: K,
+        val: V,
+    ) -> Result<&mut V, (K, V)> {
         if self.dict_is_rehashing() {
             self._dict_rehash_step();
         }
@@ -461,7 +469,8 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// stored key kept.
     ///
     /// C: dict.c dictReplace()
-    pub fn dict_replace(&mut self, key: K, val: V) -> bool {
+    #[cfg(test)] // only the unit tests call it
+    pub(crate) fn dict_replace(&mut self, key: K, val: V) -> bool {
         if self.dict_is_rehashing() {
             self._dict_rehash_step();
         }
@@ -490,7 +499,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// if it is not there (the `key` passed in is dropped in that case).
     ///
     /// C: dict.c dictAddOrFind()
-    pub fn dict_add_or_find(
+    pub(crate) fn dict_add_or_find(
         &mut self,
         key: K,
         val: impl FnOnce() -> V,
@@ -554,7 +563,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// there (C: `DICT_OK` / `DICT_ERR`).
     ///
     /// C: dict.c dictDelete()
-    pub fn dict_delete(&mut self, key: &[u8]) -> bool {
+    pub(crate) fn dict_delete(&mut self, key: &[u8]) -> bool {
         self.dict_generic_delete(key).is_some()
     }
 
@@ -564,7 +573,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// `dictFreeUnlinkedEntry` is dropping the returned pair.
     ///
     /// C: dict.c dictUnlink()
-    pub fn dict_unlink(&mut self, key: &[u8]) -> Option<(K, V)> {
+    pub(crate) fn dict_unlink(&mut self, key: &[u8]) -> Option<(K, V)> {
         self.dict_generic_delete(key).map(|he| {
             let DictEntry { key, v, .. } = *he;
             (key, v)
@@ -673,7 +682,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// Returns the entry of `key`, doing a rehash step first as C does.
     ///
     /// C: dict.c dictFind()
-    pub fn dict_find(&mut self, key: &[u8]) -> Option<&DictEntry<K, V>> {
+    pub(crate) fn dict_find(&mut self, key: &[u8]) -> Option<&DictEntry<K, V>> {
         if self.ht[0].used + self.ht[1].used == 0 {
             return None; // dict is empty
         }
@@ -688,7 +697,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// only read (a saving child, INFO, tests).
     ///
     /// C: dict.c dictFind()
-    pub fn find(&self, key: &[u8]) -> Option<&DictEntry<K, V>> {
+    pub(crate) fn find(&self, key: &[u8]) -> Option<&DictEntry<K, V>> {
         // Divergence from C: a shared borrow cannot move buckets, so this
         // lookup does no rehash step; `dict_find` and `find_mut` do.
         if self.ht[0].used + self.ht[1].used == 0 {
@@ -701,7 +710,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// first as dictFind does.
     ///
     /// C: dict.c dictFind()
-    pub fn find_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+    pub(crate) fn find_mut(&mut self, key: &[u8]) -> Option<&mut V> {
         if self.ht[0].used + self.ht[1].used == 0 {
             return None; // dict is empty
         }
@@ -715,7 +724,8 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// Returns the value of `key`, with dictFind's rehash step.
     ///
     /// C: dict.c dictFetchValue()
-    pub fn dict_fetch_value(&mut self, key: &[u8]) -> Option<&V> {
+    #[cfg(test)] // only the unit tests call it
+    pub(crate) fn dict_fetch_value(&mut self, key: &[u8]) -> Option<&V> {
         self.dict_find(key).map(|he| &he.v)
     }
 
@@ -735,7 +745,8 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
 
     /// Iterates over every key with its value open for changing (no C
     /// twin: C changes values through the entry a `dictNext` returns).
-    pub fn iter_mut(&mut self) -> DictIterMut<'_, K, V> {
+    #[cfg(test)] // only the unit tests call it
+    pub(crate) fn iter_mut(&mut self) -> DictIterMut<'_, K, V> {
         let remaining = self.dict_size();
         let [t0, t1] = &mut self.ht;
         DictIterMut {
@@ -753,6 +764,7 @@ type Buckets<'a, K, V> = std::iter::Chain<
 >;
 
 /// The buckets of both tables, mutably.
+#[cfg(test)] // only the unit tests call it
 type BucketsMut<'a, K, V> = std::iter::Chain<
     std::slice::IterMut<'a, DictBucket<K, V>>,
     std::slice::IterMut<'a, DictBucket<K, V>>,
@@ -761,7 +773,7 @@ type BucketsMut<'a, K, V> = std::iter::Chain<
 /// A walk over every entry of a dict, from `Dict::iter`.
 ///
 /// C: dict.h dictIterator
-pub struct DictIter<'a, K, V> {
+pub(crate) struct DictIter<'a, K, V> {
     buckets: Buckets<'a, K, V>,
     /// The next entry of the current chain (C: `nextEntry`).
     entry: Option<&'a DictEntry<K, V>>,
@@ -804,12 +816,14 @@ impl<'a, K: AsRef<[u8]>, V> IntoIterator for &'a Dict<K, V> {
 
 /// A walk over every key and mutable value, from `Dict::iter_mut` (no C
 /// twin).
-pub struct DictIterMut<'a, K, V> {
+#[cfg(test)] // only the unit tests call it
+pub(crate) struct DictIterMut<'a, K, V> {
     buckets: BucketsMut<'a, K, V>,
     entry: Option<&'a mut DictEntry<K, V>>,
     remaining: usize,
 }
 
+#[cfg(test)]
 impl<'a, K, V> Iterator for DictIterMut<'a, K, V> {
     type Item = (&'a K, &'a mut V);
 
@@ -830,6 +844,7 @@ impl<'a, K, V> Iterator for DictIterMut<'a, K, V> {
     }
 }
 
+#[cfg(test)]
 impl<K, V> ExactSizeIterator for DictIterMut<'_, K, V> {}
 
 /// The process-wide state of `random` (no C twin: glibc keeps random()'s
@@ -839,7 +854,7 @@ static RANDOM_STATE: AtomicU64 = AtomicU64::new(0x853c_49e6_748f_ea9b);
 /// Seeds the generator behind `dict_get_random_key` and
 /// `dict_get_some_keys`; `main` calls it where C calls `srand()` (no C
 /// twin).
-pub fn dict_seed_random(seed: u64) {
+pub(crate) fn dict_seed_random(seed: u64) {
     RANDOM_STATE.store(seed, Ordering::Relaxed);
 }
 
@@ -865,7 +880,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// less likely to be picked than keys alone in their bucket.
     ///
     /// C: dict.c dictGetRandomKey()
-    pub fn dict_get_random_key(&mut self) -> Option<&DictEntry<K, V>> {
+    pub(crate) fn dict_get_random_key(&mut self) -> Option<&DictEntry<K, V>> {
         if self.dict_size() == 0 {
             return None;
         }
@@ -926,7 +941,11 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// the same entry twice, though it tries not to.
     ///
     /// C: dict.c dictGetSomeKeys()
-    pub fn dict_get_some_keys(&mut self, count: u32) -> Vec<&DictEntry<K, V>> {
+    #[cfg(test)] // only the unit tests call it
+    pub(crate) fn dict_get_some_keys(
+        &mut self,
+        count: u32,
+    ) -> Vec<&DictEntry<K, V>> {
         let mut count = count as usize;
         if self.dict_size() < count {
             count = self.dict_size();
@@ -1041,7 +1060,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// a cursor that is hard to read at first.
     ///
     /// C: dict.c dictScan()
-    pub fn dict_scan(&self, v: u64, mut f: impl FnMut(&K, &V)) -> u64 {
+    pub(crate) fn dict_scan(&self, v: u64, mut f: impl FnMut(&K, &V)) -> u64 {
         /// Passes every entry of one chain to `f` (no C twin: the three
         /// "emit entries at cursor" loops of dictScan).
         fn emit<K, V>(
@@ -1195,7 +1214,10 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// `callback`, if any, runs every 65536 buckets (see `_dict_clear`).
     ///
     /// C: dict.c dictEmpty()
-    pub fn dict_empty(&mut self, mut callback: Option<&mut dyn FnMut()>) {
+    pub(crate) fn dict_empty(
+        &mut self,
+        mut callback: Option<&mut dyn FnMut()>,
+    ) {
         self.ht[0]._dict_clear(callback.as_deref_mut());
         self.ht[1]._dict_clear(callback);
         self.rehashidx = -1;
@@ -1206,7 +1228,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
 /// Allows tables to resize again; the server calls it when its child exits.
 ///
 /// C: dict.c dictEnableResize()
-pub fn dict_enable_resize() {
+pub(crate) fn dict_enable_resize() {
     DICT_CAN_RESIZE.store(true, Ordering::Relaxed);
 }
 
@@ -1214,23 +1236,16 @@ pub fn dict_enable_resize() {
 /// the parent's memory copy-on-write.
 ///
 /// C: dict.c dictDisableResize()
-pub fn dict_disable_resize() {
+pub(crate) fn dict_disable_resize() {
     DICT_CAN_RESIZE.store(false, Ordering::Relaxed);
 }
 
 impl<K: AsRef<[u8]>, V> Dict<K, V> {
-    /// The hash of `key` as this dict computes it.
-    ///
-    /// C: dict.c dictGetHash()
-    pub fn dict_get_hash(&self, key: &[u8]) -> u64 {
-        dict_gen_hash_function(key)
-    }
-
     /// Whether the table is worth shrinking: more than the initial size and
     /// under `HASHTABLE_MIN_FILL` percent full, after which `dict_resize`
     /// shrinks it (no C twin: the same test as server.c htNeedsResize(),
     /// whose port is `server::ht_needs_resize`, taken as a method).
-    pub fn ht_needs_resize(&self) -> bool {
+    pub(crate) fn ht_needs_resize(&self) -> bool {
         // C: server.h HASHTABLE_MIN_FILL, the minimal fill in percent.
         const HASHTABLE_MIN_FILL: i64 = 10;
         let size = self.dict_slots() as i64;
@@ -1324,7 +1339,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// rehashing, cut to `bufsize - 1` bytes as C's buffer would cut it.
     ///
     /// C: dict.c dictGetStats()
-    pub fn dict_get_stats(&self, bufsize: usize) -> String {
+    pub(crate) fn dict_get_stats(&self, bufsize: usize) -> String {
         let mut buf = self.ht[0]._dict_get_stats_ht(0);
         if self.dict_is_rehashing() {
             buf.push_str(&self.ht[1]._dict_get_stats_ht(1));

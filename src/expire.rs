@@ -19,7 +19,7 @@ use crate::server::*;
 /// returned.
 ///
 /// C: expire.c activeExpireCycleTryExpire()
-pub fn active_expire_cycle_try_expire(
+pub(crate) fn active_expire_cycle_try_expire(
     server: &mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -60,7 +60,7 @@ pub fn active_expire_cycle_try_expire(
 /// specified by the ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC define.
 ///
 /// C: expire.c activeExpireCycle()
-pub fn active_expire_cycle(server: &mut RedisServer, type_: i32) {
+pub(crate) fn active_expire_cycle(server: &mut RedisServer, type_: i32) {
     // C keeps current_db, timelimit_exit and last_fast_cycle as function
     // statics; here they are server fields (expire_*).
     let mut iteration = 0u32;
@@ -248,7 +248,7 @@ pub fn active_expire_cycle(server: &mut RedisServer, type_: i32) {
 /// millisecond.
 ///
 /// C: expire.c expireSlaveKeys()
-pub fn expire_slave_keys(server: &mut RedisServer) {
+pub(crate) fn expire_slave_keys(server: &mut RedisServer) {
     match &server.slave_keys_with_expire {
         Some(d) if d.dict_size() != 0 => {}
         _ => return,
@@ -323,7 +323,7 @@ pub fn expire_slave_keys(server: &mut RedisServer) {
 /// of a writable replica.
 ///
 /// C: expire.c rememberSlaveKeyWithExpire()
-pub fn remember_slave_key_with_expire(
+pub(crate) fn remember_slave_key_with_expire(
     server: &mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -344,7 +344,7 @@ pub fn remember_slave_key_with_expire(
 /// slave_expires_tracked_keys).
 ///
 /// C: expire.c getSlaveKeyWithExpireCount()
-pub fn get_slave_key_with_expire_count(server: &RedisServer) -> usize {
+pub(crate) fn get_slave_key_with_expire_count(server: &RedisServer) -> usize {
     server.slave_keys_with_expire.as_ref().map_or(0, |d| d.dict_size())
 }
 
@@ -355,6 +355,6 @@ pub fn get_slave_key_with_expire_count(server: &RedisServer) -> usize {
 /// this is a best-effort mechanism.
 ///
 /// C: expire.c flushSlaveKeysWithExpireList()
-pub fn flush_slave_keys_with_expire_list(server: &mut RedisServer) {
+pub(crate) fn flush_slave_keys_with_expire_list(server: &mut RedisServer) {
     server.slave_keys_with_expire = None;
 }

@@ -41,9 +41,9 @@ impl std::fmt::Debug for Intset {
 
 // Note that these encodings are ordered, so:
 // INTSET_ENC_INT16 < INTSET_ENC_INT32 < INTSET_ENC_INT64.
-pub const INTSET_ENC_INT16: u8 = 2;
-pub const INTSET_ENC_INT32: u8 = 4;
-pub const INTSET_ENC_INT64: u8 = 8;
+pub(crate) const INTSET_ENC_INT16: u8 = 2;
+pub(crate) const INTSET_ENC_INT32: u8 = 4;
+pub(crate) const INTSET_ENC_INT64: u8 = 8;
 
 /// Return the required encoding for the provided value.
 ///
@@ -284,7 +284,7 @@ impl Intset {
     /// `*success`).
     ///
     /// C: intset.c intsetRemove()
-    pub fn intset_remove(&mut self, value: i64) -> bool {
+    pub(crate) fn intset_remove(&mut self, value: i64) -> bool {
         let valenc = _intset_value_encoding(value);
         if valenc <= self.encoding() {
             if let Ok(pos) = self.intset_search(value) {
@@ -305,7 +305,7 @@ impl Intset {
     /// Determine whether a value belongs to this set.
     ///
     /// C: intset.c intsetFind()
-    pub fn intset_find(&self, value: i64) -> bool {
+    pub(crate) fn intset_find(&self, value: i64) -> bool {
         let valenc = _intset_value_encoding(value);
         valenc <= self.encoding() && self.intset_search(value).is_ok()
     }
@@ -313,7 +313,7 @@ impl Intset {
     /// Return random member. The set must not be empty.
     ///
     /// C: intset.c intsetRandom()
-    pub fn intset_random(&self) -> i64 {
+    pub(crate) fn intset_random(&self) -> i64 {
         let len = self.intset_len() as u64;
         self._intset_get((rand() % len) as usize)
     }
@@ -322,7 +322,7 @@ impl Intset {
     /// is out of range.
     ///
     /// C: intset.c intsetGet()
-    pub fn intset_get(&self, pos: u32) -> Option<i64> {
+    pub(crate) fn intset_get(&self, pos: u32) -> Option<i64> {
         if pos < self.intset_len() {
             Some(self._intset_get(pos as usize))
         } else {
@@ -333,14 +333,15 @@ impl Intset {
     /// Return intset length.
     ///
     /// C: intset.c intsetLen()
-    pub fn intset_len(&self) -> u32 {
+    pub(crate) fn intset_len(&self) -> u32 {
         u32::from_le_bytes(self.blob[4..8].try_into().expect("4 bytes"))
     }
 
     /// Return intset blob size in bytes.
     ///
     /// C: intset.c intsetBlobLen()
-    pub fn intset_blob_len(&self) -> usize {
+    #[cfg(test)] // only the unit tests call it
+    pub(crate) fn intset_blob_len(&self) -> usize {
         INTSET_HEADER + self.intset_len() as usize * self.encoding() as usize
     }
 

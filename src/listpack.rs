@@ -45,21 +45,18 @@ use crate::object::ll2string;
 
 // --------------------------------- listpack.h ---------------------------------
 
-/// 20 digits of -2^63 + 1 null term = 21.
-pub const LP_INTBUF_SIZE: usize = 21;
-
 /// lpInsert() where: insert before the element.
 pub const LP_BEFORE: i32 = 0;
 /// lpInsert() where: insert after the element.
-pub const LP_AFTER: i32 = 1;
+pub(crate) const LP_AFTER: i32 = 1;
 /// lpInsert() where: replace the element.
-pub const LP_REPLACE: i32 = 2;
+pub(crate) const LP_REPLACE: i32 = 2;
 
 // --------------------------------- listpack.c ---------------------------------
 
 /// 32 bit total len + 16 bit number of elements.
-pub const LP_HDR_SIZE: usize = 6;
-pub const LP_HDR_NUMELE_UNKNOWN: u32 = u16::MAX as u32;
+pub(crate) const LP_HDR_SIZE: usize = 6;
+pub(crate) const LP_HDR_NUMELE_UNKNOWN: u32 = u16::MAX as u32;
 const LP_MAX_INT_ENCODING_LEN: usize = 9;
 const LP_MAX_BACKLEN_SIZE: usize = 5;
 const LP_ENCODING_INT: i32 = 0;
@@ -134,13 +131,15 @@ fn lp_set_num_elements(p: &mut [u8], v: u32) {
 
 /// Don't let listpacks grow over 1GB in any case, don't risk overflow in
 /// the total bytes header field.
-pub const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
+#[cfg(test)] // only the unit tests call it
+pub(crate) const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
 
 /// Whether `add` more bytes keep the listpack `lp` (or a new one, for
 /// `None`) under LISTPACK_MAX_SAFETY_SIZE.
 ///
 /// C: listpack.c lpSafeToAdd() (Redis 7.0)
-pub fn lp_safe_to_add(lp: Option<&[u8]>, add: usize) -> bool {
+#[cfg(test)] // only the unit tests call it
+pub(crate) fn lp_safe_to_add(lp: Option<&[u8]>, add: usize) -> bool {
     let len = lp.map_or(0, |lp| lp_get_total_bytes(lp) as usize);
     len + add <= LISTPACK_MAX_SAFETY_SIZE
 }
@@ -174,7 +173,7 @@ impl LpValue<'_> {
 /// (Adapted in C from util.c string2ll().)
 ///
 /// C: listpack.c lpStringToInt64()
-pub fn lp_string_to_int64(s: &[u8]) -> Option<i64> {
+pub(crate) fn lp_string_to_int64(s: &[u8]) -> Option<i64> {
     let slen = s.len();
     let mut plen = 0;
     let mut negative = false;
@@ -841,18 +840,6 @@ pub fn lp_seek(lp: &[u8], mut index: i64) -> Option<usize> {
     }
 }
 
-/// Same as lp_first but without validation, to be used right before
-/// lp_validate_next.
-///
-/// C: listpack.c lpValidateFirst() (Redis 7.0)
-pub fn lp_validate_first(lp: &[u8]) -> Option<usize> {
-    let p = LP_HDR_SIZE; // Skip the header.
-    if *lp.get(p)? == LP_EOF {
-        return None;
-    }
-    Some(p)
-}
-
 /// Validate the element at `*pp` of a listpack of `lpbytes` bytes that may
 /// be corrupt, and move `*pp` to the next element (`None` after the EOF
 /// byte). Returns false when the element's encoding is wrong, when it
@@ -860,7 +847,7 @@ pub fn lp_validate_first(lp: &[u8]) -> Option<usize> {
 /// size.
 ///
 /// C: listpack.c lpValidateNext() (Redis 7.0)
-pub fn lp_validate_next(
+pub(crate) fn lp_validate_next(
     lp: &[u8],
     pp: &mut Option<usize>,
     lpbytes: usize,
@@ -936,7 +923,7 @@ pub fn lp_validate_next(
 /// offset inside the blob, and the callback receives the decoded value.
 ///
 /// C: listpack.c lpValidateIntegrity() (Redis 7.0; new in 6.2)
-pub fn lp_validate_integrity<'a>(
+pub(crate) fn lp_validate_integrity<'a>(
     lp: &'a [u8],
     deep: bool,
     mut entry_cb: Option<&mut dyn FnMut(LpValue<'a>, u32) -> bool>,
@@ -1070,7 +1057,8 @@ pub fn lp_pairs(lp: &[u8]) -> Result<Vec<(LpValue<'_>, LpValue<'_>)>, String> {
 /// A listpack holding `items` in order, appended as Redis does, so the
 /// bytes are the ones Redis writes. Returns `None` past
 /// LISTPACK_MAX_SAFETY_SIZE (no C twin).
-pub fn lp_from_items<'a, I>(items: I) -> Option<Vec<u8>>
+#[cfg(test)] // only the unit tests call it
+pub(crate) fn lp_from_items<'a, I>(items: I) -> Option<Vec<u8>>
 where
     I: IntoIterator<Item = &'a [u8]>,
 {

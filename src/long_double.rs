@@ -247,7 +247,7 @@ enum Kind {
 /// a finite `mant * 2^exp` where `mant` has its top bit set (a normal) or
 /// `exp == EXP_MIN` (a subnormal). (no C twin: C's `long double`)
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LongDouble {
+pub(crate) struct LongDouble {
     neg: bool,
     kind: Kind,
     mant: u64,
@@ -259,14 +259,14 @@ pub struct LongDouble {
 /// ERANGE (overflow to infinity, or a nonzero number that underflowed to
 /// zero or to a subnormal). (no C twin)
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Strtold {
-    pub value: LongDouble,
-    pub consumed: usize,
-    pub erange: bool,
+pub(crate) struct Strtold {
+    pub(crate) value: LongDouble,
+    pub(crate) consumed: usize,
+    pub(crate) erange: bool,
 }
 
 impl LongDouble {
-    pub const ZERO: LongDouble =
+    pub(crate) const ZERO: LongDouble =
         LongDouble { neg: false, kind: Kind::Zero, mant: 0, exp: 0 };
 
     fn special(neg: bool, kind: Kind) -> LongDouble {
@@ -322,13 +322,8 @@ impl LongDouble {
         )
     }
 
-    /// `(long double)v`: exact, since every long long fits in 64 bits.
-    pub fn from_i64(v: i64) -> LongDouble {
-        LongDouble::round_pack(v < 0, v.unsigned_abs() as u128, 0, false)
-    }
-
     /// `(long double)v` for a double: exact.
-    pub fn from_f64(v: f64) -> LongDouble {
+    pub(crate) fn from_f64(v: f64) -> LongDouble {
         let neg = v.is_sign_negative();
         if v.is_nan() {
             return LongDouble::special(neg, Kind::Nan);
@@ -347,20 +342,20 @@ impl LongDouble {
         LongDouble::round_pack(neg, m as u128, e, false)
     }
 
-    pub fn is_nan(&self) -> bool {
+    pub(crate) fn is_nan(&self) -> bool {
         self.kind == Kind::Nan
     }
 
-    pub fn is_infinite(&self) -> bool {
+    pub(crate) fn is_infinite(&self) -> bool {
         self.kind == Kind::Inf
     }
 
     /// `v == 0` in C: true for both zeros.
-    pub fn is_zero(&self) -> bool {
+    pub(crate) fn is_zero(&self) -> bool {
         self.kind == Kind::Zero
     }
 
-    pub fn is_sign_negative(&self) -> bool {
+    pub(crate) fn is_sign_negative(&self) -> bool {
         self.neg
     }
 }
@@ -428,7 +423,7 @@ impl std::ops::Add for LongDouble {
 /// float ("0x1.8p3") or a decimal number; it stops at the first byte that
 /// does not fit, so callers compare `consumed` with the length as C
 /// compares `eptr`. Correctly rounded, as glibc is. (no C twin: libc)
-pub fn strtold(s: &[u8]) -> Strtold {
+pub(crate) fn strtold(s: &[u8]) -> Strtold {
     let mut p = 0;
     while p < s.len()
         && matches!(s[p], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
@@ -683,7 +678,7 @@ fn scaled_round_small(v: &LongDouble, k: i64) -> u128 {
 
 /// `snprintf("%.<prec>Lf", v)` as glibc prints it: the exact value rounded
 /// to `prec` decimals, ties to even. (no C twin: libc)
-pub fn format_fixed(v: LongDouble, prec: usize) -> String {
+pub(crate) fn format_fixed(v: LongDouble, prec: usize) -> String {
     let sign = if v.neg { "-" } else { "" };
     let digits = match v.kind {
         Kind::Nan => return format!("{sign}nan"),
@@ -721,7 +716,7 @@ pub fn format_fixed(v: LongDouble, prec: usize) -> String {
 /// digits, the %e style when the exponent X is below -4 or at least
 /// `prec`, the %f style otherwise, trailing zeros removed. (no C twin:
 /// libc)
-pub fn format_general(v: LongDouble, prec: usize) -> String {
+pub(crate) fn format_general(v: LongDouble, prec: usize) -> String {
     let p = prec.max(1) as i64;
     let sign = if v.neg { "-" } else { "" };
     let x = match v.kind {

@@ -23,7 +23,7 @@ const LZF_MAX_REF: usize = (1 << 8) + (1 << 3);
 /// a new call starts with an (in effect) empty table without clearing
 /// 64K slots. (no C twin: liblzf keeps the table on the C stack and,
 /// with INIT_HTAB 0, does not clear it either)
-pub struct LzfState {
+pub(crate) struct LzfState {
     htab: Vec<u64>,
     gen: u64,
 }
@@ -85,7 +85,7 @@ fn lzf_idx(h: u32) -> usize {
 /// (`LzfState`).
 ///
 /// C: lzf_c.c lzf_compress()
-pub fn lzf_compress(
+pub(crate) fn lzf_compress(
     state: &mut LzfState,
     in_data: &[u8],
     out_len: usize,

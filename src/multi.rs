@@ -17,20 +17,14 @@ use crate::networking::{
     add_reply, add_reply_error, add_reply_multi_bulk_len, Effect, Lookup,
 };
 use crate::server::*;
-use crate::t_string::OK;
-
-/// shared.nullmultibulk
-pub const NULLMULTIBULK: &[u8] = b"*-1\r\n";
-/// shared.execaborterr
-pub const EXECABORTERR: &[u8] =
-    b"-EXECABORT Transaction discarded because of previous errors.\r\n";
+use crate::shared::{EXECABORTERR, NULLMULTIBULK, OK};
 
 // ================================ MULTI/EXEC ================================
 
 /// Client state initialization for MULTI/EXEC
 ///
 /// C: multi.c initClientMultiState()
-pub fn init_client_multi_state(c: &mut Client) {
+pub(crate) fn init_client_multi_state(c: &mut Client) {
     c.mstate.commands = Vec::new();
     c.mstate.cmd_flags = 0;
 }
@@ -38,7 +32,7 @@ pub fn init_client_multi_state(c: &mut Client) {
 /// Release all the resources associated with MULTI/EXEC state
 ///
 /// C: multi.c freeClientMultiState()
-pub fn free_client_multi_state(c: &mut Client) {
+pub(crate) fn free_client_multi_state(c: &mut Client) {
     // The queued argv vectors are owned by the queue and drop with it.
     c.mstate.commands.clear();
 }
@@ -46,7 +40,7 @@ pub fn free_client_multi_state(c: &mut Client) {
 /// Add a new command into the MULTI commands queue
 ///
 /// C: multi.c queueMultiCommand()
-pub fn queue_multi_command(server: &RedisServer, c: &mut Client) {
+pub(crate) fn queue_multi_command(server: &RedisServer, c: &mut Client) {
     let cmd = c.cmd.unwrap_or(0);
     // Divergence from C: C copies the argv pointers and takes a reference
     // on each argument; here the queue takes the argv vector itself. Nobody
@@ -61,7 +55,7 @@ pub fn queue_multi_command(server: &RedisServer, c: &mut Client) {
 /// dirty flags and unwatches every key.
 ///
 /// C: multi.c discardTransaction()
-pub fn discard_transaction(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn discard_transaction(server: &mut RedisServer, c: &mut Client) {
     free_client_multi_state(c);
     init_client_multi_state(c);
     c.flags &= !(CLIENT_MULTI | CLIENT_DIRTY_CAS | CLIENT_DIRTY_EXEC);
@@ -72,7 +66,7 @@ pub fn discard_transaction(server: &mut RedisServer, c: &mut Client) {
 /// called every time there is an error while queueing a command.
 ///
 /// C: multi.c flagTransaction()
-pub fn flag_transaction(c: &mut Client) {
+pub(crate) fn flag_transaction(c: &mut Client) {
     if c.flags & CLIENT_MULTI != 0 {
         c.flags |= CLIENT_DIRTY_EXEC;
     }
@@ -81,7 +75,7 @@ pub fn flag_transaction(c: &mut Client) {
 /// MULTI: enters the transaction state; later commands are queued.
 ///
 /// C: multi.c multiCommand()
-pub fn multi_command(_server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn multi_command(_server: &mut RedisServer, c: &mut Client) {
     if c.flags & CLIENT_MULTI != 0 {
         add_reply_error(c, "MULTI calls can not be nested");
         return;
@@ -93,7 +87,7 @@ pub fn multi_command(_server: &mut RedisServer, c: &mut Client) {
 /// DISCARD: drops the queued commands and leaves the MULTI state.
 ///
 /// C: multi.c discardCommand()
-pub fn discard_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn discard_command(server: &mut RedisServer, c: &mut Client) {
     if c.flags & CLIENT_MULTI == 0 {
         add_reply_error(c, "DISCARD without MULTI");
         return;
@@ -106,7 +100,10 @@ pub fn discard_command(server: &mut RedisServer, c: &mut Client) {
 /// execCommand implementation for more information.
 ///
 /// C: multi.c execCommandPropagateMulti()
-pub fn exec_command_propagate_multi(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn exec_command_propagate_multi(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
     let multistring = [b"MULTI".to_vec()];
     let multi_cmd = lookup_command(server, b"multi").unwrap_or(0);
     propagate(
@@ -129,7 +126,7 @@ pub fn exec_command_propagate_multi(server: &mut RedisServer, c: &mut Client) {
 /// this function returns, because it bumps `server.dirty`.
 ///
 /// C: multi.c execCommand()
-pub fn exec_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn exec_command(server: &mut RedisServer, c: &mut Client) {
     let mut must_propagate = false; // Need to propagate MULTI/EXEC to AOF / slaves?
     let was_master = server.masterhost.is_none();
 
@@ -269,7 +266,11 @@ fn exec_handle_monitor(server: &mut RedisServer, c: &mut Client) {
 /// Watch for the specified key
 ///
 /// C: multi.c watchForKey()
-pub fn watch_for_key(server: &mut RedisServer, c: &mut Client, key: &[u8]) {
+pub(crate) fn watch_for_key(
+    server: &mut RedisServer,
+    c: &mut Client,
+    key: &[u8],
+) {
     // Check if we are already watching for this key
     if c.watched_keys.iter().any(|(db, k)| *db == c.db && k.as_slice() == key) {
         return; // Key already watched
@@ -285,7 +286,7 @@ pub fn watch_for_key(server: &mut RedisServer, c: &mut Client, key: &[u8]) {
 /// flag is up to the caller.
 ///
 /// C: multi.c unwatchAllKeys()
-pub fn unwatch_all_keys(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn unwatch_all_keys(server: &mut RedisServer, c: &mut Client) {
     if c.watched_keys.is_empty() {
         return;
     }
@@ -326,7 +327,11 @@ fn mark_dirty_cas(server: &mut RedisServer, id: ClientId) {
 /// next EXEC will fail.
 ///
 /// C: multi.c touchWatchedKey()
-pub fn touch_watched_key(server: &mut RedisServer, dbid: usize, key: &[u8]) {
+pub(crate) fn touch_watched_key(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) {
     if server.db[dbid].watched_keys.is_empty() {
         return;
     }
@@ -346,7 +351,7 @@ pub fn touch_watched_key(server: &mut RedisServer, dbid: usize, key: &[u8]) {
 /// FLUSHALL operation (all the DBs flushed).
 ///
 /// C: multi.c touchWatchedKeysOnFlush()
-pub fn touch_watched_keys_on_flush(server: &mut RedisServer, dbid: i32) {
+pub(crate) fn touch_watched_keys_on_flush(server: &mut RedisServer, dbid: i32) {
     // Divergence from C: C walks every client's list of watched keys; the
     // client running FLUSHDB is lent out of server.clients, so this walks
     // the per-DB watched_keys maps instead, which hold the same (key,
@@ -372,7 +377,7 @@ pub fn touch_watched_keys_on_flush(server: &mut RedisServer, dbid: i32) {
 /// WATCH key [key ...]
 ///
 /// C: multi.c watchCommand()
-pub fn watch_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn watch_command(server: &mut RedisServer, c: &mut Client) {
     if c.flags & CLIENT_MULTI != 0 {
         add_reply_error(c, "WATCH inside MULTI is not allowed");
         return;
@@ -388,7 +393,7 @@ pub fn watch_command(server: &mut RedisServer, c: &mut Client) {
 /// UNWATCH
 ///
 /// C: multi.c unwatchCommand()
-pub fn unwatch_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn unwatch_command(server: &mut RedisServer, c: &mut Client) {
     unwatch_all_keys(server, c);
     c.flags &= !CLIENT_DIRTY_CAS;
     add_reply(c, OK);

@@ -15,7 +15,7 @@ use crate::server::*;
 /// any class.
 ///
 /// C: notify.c keyspaceEventsStringToFlags()
-pub fn keyspace_events_string_to_flags(classes: &[u8]) -> i32 {
+pub(crate) fn keyspace_events_string_to_flags(classes: &[u8]) -> i32 {
     let mut flags = 0;
     for &c in classes {
         // C stops at the first NUL of its C string.
@@ -46,7 +46,7 @@ pub fn keyspace_events_string_to_flags(classes: &[u8]) -> i32 {
 /// representing the selected classes.
 ///
 /// C: notify.c keyspaceEventsFlagsToString()
-pub fn keyspace_events_flags_to_string(flags: i32) -> String {
+pub(crate) fn keyspace_events_flags_to_string(flags: i32) -> String {
     let mut res = String::new();
     if flags & NOTIFY_ALL == NOTIFY_ALL {
         res.push('A');
@@ -82,7 +82,7 @@ pub fn keyspace_events_flags_to_string(flags: i32) -> String {
 /// lives.
 ///
 /// C: notify.c notifyKeyspaceEvent()
-pub fn notify_keyspace_event(
+pub(crate) fn notify_keyspace_event(
     server: &mut RedisServer,
     type_: i32,
     event: &str,

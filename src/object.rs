@@ -24,31 +24,31 @@ use crate::shared::NULLBULK;
 
 // ------------------------------ server.h: robj ------------------------------
 
-pub const OBJ_STRING: u8 = 0;
-pub const OBJ_LIST: u8 = 1;
-pub const OBJ_SET: u8 = 2;
-pub const OBJ_ZSET: u8 = 3;
-pub const OBJ_HASH: u8 = 4;
+pub(crate) const OBJ_STRING: u8 = 0;
+pub(crate) const OBJ_LIST: u8 = 1;
+pub(crate) const OBJ_SET: u8 = 2;
+pub(crate) const OBJ_ZSET: u8 = 3;
+pub(crate) const OBJ_HASH: u8 = 4;
 
-pub const OBJ_ENCODING_RAW: u8 = 0;
-pub const OBJ_ENCODING_INT: u8 = 1;
-pub const OBJ_ENCODING_HT: u8 = 2;
-pub const OBJ_ENCODING_ZIPMAP: u8 = 3;
-pub const OBJ_ENCODING_LINKEDLIST: u8 = 4;
-pub const OBJ_ENCODING_ZIPLIST: u8 = 5;
-pub const OBJ_ENCODING_INTSET: u8 = 6;
-pub const OBJ_ENCODING_SKIPLIST: u8 = 7;
-pub const OBJ_ENCODING_EMBSTR: u8 = 8;
-pub const OBJ_ENCODING_QUICKLIST: u8 = 9;
-pub const OBJ_ENCODING_STREAM: u8 = 10;
+pub(crate) const OBJ_ENCODING_RAW: u8 = 0;
+pub(crate) const OBJ_ENCODING_INT: u8 = 1;
+pub(crate) const OBJ_ENCODING_HT: u8 = 2;
+pub(crate) const OBJ_ENCODING_ZIPMAP: u8 = 3;
+pub(crate) const OBJ_ENCODING_LINKEDLIST: u8 = 4;
+pub(crate) const OBJ_ENCODING_ZIPLIST: u8 = 5;
+pub(crate) const OBJ_ENCODING_INTSET: u8 = 6;
+pub(crate) const OBJ_ENCODING_SKIPLIST: u8 = 7;
+pub(crate) const OBJ_ENCODING_EMBSTR: u8 = 8;
+pub(crate) const OBJ_ENCODING_QUICKLIST: u8 = 9;
+pub(crate) const OBJ_ENCODING_STREAM: u8 = 10;
 
-pub const OBJ_SHARED_INTEGERS: i64 = 10000;
-pub const OBJ_ENCODING_EMBSTR_SIZE_LIMIT: usize = 44;
+pub(crate) const OBJ_SHARED_INTEGERS: i64 = 10000;
+pub(crate) const OBJ_ENCODING_EMBSTR_SIZE_LIMIT: usize = 44;
 
 /// What a value holds. The data types of t_list.c … t_zset.c add their
 /// variants here.
 #[derive(Debug, Clone)]
-pub enum Value {
+pub(crate) enum Value {
     /// OBJ_STRING with encoding RAW or EMBSTR (short ones inline, sds.rs).
     Str(crate::sds::Sds),
     /// OBJ_STRING with encoding INT.
@@ -69,15 +69,15 @@ pub enum Value {
 /// C: struct redisObject (`robj`). `lru` is the 24-bit LRU clock (or LFU
 /// data), `encoding` one of OBJ_ENCODING_*.
 #[derive(Debug, Clone)]
-pub struct RObj {
-    pub lru: u32,
-    pub encoding: u8,
-    pub ptr: Value,
+pub(crate) struct RObj {
+    pub(crate) lru: u32,
+    pub(crate) encoding: u8,
+    pub(crate) ptr: Value,
 }
 
 impl RObj {
     /// C: the `type` field of robj.
-    pub fn obj_type(&self) -> u8 {
+    pub(crate) fn obj_type(&self) -> u8 {
         match self.ptr {
             Value::Str(_) | Value::Int(_) => OBJ_STRING,
             Value::List(_) => OBJ_LIST,
@@ -89,7 +89,7 @@ impl RObj {
 
     /// The string value's bytes, rendering INT-encoded values as C's
     /// getDecodedObject would. `None` for other types.
-    pub fn string_bytes(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
+    pub(crate) fn string_bytes(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
         match &self.ptr {
             Value::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
             Value::Int(i) => Some(std::borrow::Cow::Owned(ll2string(*i))),
@@ -98,7 +98,7 @@ impl RObj {
     }
 
     /// Length of a string value. C: object.c stringObjectLen()
-    pub fn string_len(&self) -> usize {
+    pub(crate) fn string_len(&self) -> usize {
         match &self.ptr {
             Value::Str(s) => s.len(),
             Value::Int(i) => digits10(*i),
@@ -110,7 +110,7 @@ impl RObj {
 // ---------------------------------- object.c ----------------------------------
 
 /// C: object.c createObject()
-pub fn create_object(lru: u32, encoding: u8, ptr: Value) -> RObj {
+pub(crate) fn create_object(lru: u32, encoding: u8, ptr: Value) -> RObj {
     RObj { lru, encoding, ptr }
 }
 
@@ -122,7 +122,7 @@ pub fn create_object(lru: u32, encoding: u8, ptr: Value) -> RObj {
 /// ENCODING answers as Redis does.
 ///
 /// C: object.c createStringObject()
-pub fn create_string_object(lru: u32, s: Vec<u8>) -> RObj {
+pub(crate) fn create_string_object(lru: u32, s: Vec<u8>) -> RObj {
     let encoding = if s.len() <= OBJ_ENCODING_EMBSTR_SIZE_LIMIT {
         OBJ_ENCODING_EMBSTR
     } else {
@@ -132,26 +132,26 @@ pub fn create_string_object(lru: u32, s: Vec<u8>) -> RObj {
 }
 
 /// C: object.c createRawStringObject()
-pub fn create_raw_string_object(lru: u32, s: Vec<u8>) -> RObj {
+pub(crate) fn create_raw_string_object(lru: u32, s: Vec<u8>) -> RObj {
     RObj { lru, encoding: OBJ_ENCODING_RAW, ptr: Value::Str(s.into()) }
 }
 
 /// C: object.c createStringObjectFromLongLong()
-pub fn create_string_object_from_long_long(lru: u32, v: i64) -> RObj {
+pub(crate) fn create_string_object_from_long_long(lru: u32, v: i64) -> RObj {
     RObj { lru, encoding: OBJ_ENCODING_INT, ptr: Value::Int(v) }
 }
 
 /// An empty set encoded as a hash table.
 ///
 /// C: object.c createSetObject()
-pub fn create_set_object(lru: u32) -> RObj {
+pub(crate) fn create_set_object(lru: u32) -> RObj {
     create_object(lru, OBJ_ENCODING_HT, Value::Set(crate::t_set::Set::new_ht()))
 }
 
 /// An empty set encoded as an intset.
 ///
 /// C: object.c createIntsetObject()
-pub fn create_intset_object(lru: u32) -> RObj {
+pub(crate) fn create_intset_object(lru: u32) -> RObj {
     create_object(
         lru,
         OBJ_ENCODING_INTSET,
@@ -163,14 +163,14 @@ pub fn create_intset_object(lru: u32) -> RObj {
 /// for the ziplist).
 ///
 /// C: object.c createHashObject()
-pub fn create_hash_object(lru: u32) -> RObj {
+pub(crate) fn create_hash_object(lru: u32) -> RObj {
     create_object(lru, OBJ_ENCODING_ZIPLIST, Value::Hash(Default::default()))
 }
 
 /// Try to encode a string object in order to save space: an integer that
 /// fits in a long (and whose text is canonical) becomes INT, a short
 /// string EMBSTR. C: object.c tryObjectEncoding()
-pub fn try_object_encoding(lru: u32, s: Vec<u8>) -> RObj {
+pub(crate) fn try_object_encoding(lru: u32, s: Vec<u8>) -> RObj {
     let len = s.len();
     if len <= 20 {
         if let Some(v) = string2l(&s) {
@@ -185,7 +185,7 @@ pub fn try_object_encoding(lru: u32, s: Vec<u8>) -> RObj {
 }
 
 /// C: object.c strEncoding()
-pub fn str_encoding(encoding: u8) -> &'static str {
+pub(crate) fn str_encoding(encoding: u8) -> &'static str {
     match encoding {
         OBJ_ENCODING_RAW => "raw",
         OBJ_ENCODING_INT => "int",
@@ -204,7 +204,7 @@ pub fn str_encoding(encoding: u8) -> &'static str {
 
 /// Reads a long long from an argument, replying the standard error (or
 /// `msg`) when it is not one. C: object.c getLongLongFromObjectOrReply()
-pub fn get_long_long_from_object_or_reply(
+pub(crate) fn get_long_long_from_object_or_reply(
     c: &mut Client,
     o: &[u8],
     msg: Option<&str>,
@@ -222,7 +222,7 @@ pub fn get_long_long_from_object_or_reply(
 }
 
 /// C: object.c getLongFromObjectOrReply()
-pub fn get_long_from_object_or_reply(
+pub(crate) fn get_long_from_object_or_reply(
     c: &mut Client,
     o: &[u8],
     msg: Option<&str>,
@@ -237,7 +237,7 @@ pub fn get_long_from_object_or_reply(
 /// C's `(long)o->ptr` cast does.
 ///
 /// C: object.c getLongDoubleFromObject()
-pub fn get_long_double_from_object(o: &[u8]) -> Option<LongDouble> {
+pub(crate) fn get_long_double_from_object(o: &[u8]) -> Option<LongDouble> {
     if o.is_empty() || is_c_space(o[0]) {
         return None;
     }
@@ -252,7 +252,7 @@ pub fn get_long_double_from_object(o: &[u8]) -> Option<LongDouble> {
 }
 
 /// C: object.c getLongDoubleFromObjectOrReply()
-pub fn get_long_double_from_object_or_reply(
+pub(crate) fn get_long_double_from_object_or_reply(
     c: &mut Client,
     o: &[u8],
     msg: Option<&str>,
@@ -272,7 +272,7 @@ pub fn get_long_double_from_object_or_reply(
 /// zero or infinity) is an error. Hex floats and "inf" are accepted.
 ///
 /// C: object.c getDoubleFromObject()
-pub fn get_double_from_object(o: &[u8]) -> Option<f64> {
+pub(crate) fn get_double_from_object(o: &[u8]) -> Option<f64> {
     if o.is_empty() || is_c_space(o[0]) {
         return None;
     }
@@ -287,7 +287,7 @@ pub fn get_double_from_object(o: &[u8]) -> Option<f64> {
 }
 
 /// C: object.c getDoubleFromObjectOrReply()
-pub fn get_double_from_object_or_reply(
+pub(crate) fn get_double_from_object_or_reply(
     c: &mut Client,
     o: &[u8],
     msg: Option<&str>,
@@ -301,40 +301,19 @@ pub fn get_double_from_object_or_reply(
     }
 }
 
-/// strtod-like parsing: accepts what C's strtod accepts in full (decimal,
-/// exponent, "inf"/"infinity", hex floats are not needed by any test).
-/// (no C twin)
-pub fn parse_c_double(s: &str) -> Option<f64> {
-    let lower = s.to_ascii_lowercase();
-    let body = lower.trim_start_matches(['+', '-']);
-    if body == "inf" || body == "infinity" {
-        return Some(if lower.starts_with('-') {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        });
-    }
-    if body.starts_with("nan") {
-        return Some(f64::NAN);
-    }
-    // Rust accepts "1." and ".5" and "1e5" like strtod; it also accepts
-    // "infinity"/"nan", handled above.
-    s.parse::<f64>().ok()
-}
-
 /// What `strtod` found: the value, how many bytes it consumed (C's `eptr -
 /// nptr`; 0 when there is no number) and whether C would set errno to
 /// ERANGE (overflow to infinity, or underflow to zero or a subnormal).
 /// (no C twin)
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Strtod {
-    pub value: f64,
-    pub consumed: usize,
-    pub erange: bool,
+pub(crate) struct Strtod {
+    pub(crate) value: f64,
+    pub(crate) consumed: usize,
+    pub(crate) erange: bool,
 }
 
 /// C's isspace() in the "C" locale. (no C twin)
-pub fn is_c_space(b: u8) -> bool {
+pub(crate) fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
 
@@ -344,7 +323,7 @@ pub fn is_c_space(b: u8) -> bool {
 /// fit, so callers compare `consumed` with the length as C compares eptr.
 /// Decimal values are correctly rounded (Rust's parser, like glibc's).
 /// (no C twin: C calls libc)
-pub fn strtod(s: &[u8]) -> Strtod {
+pub(crate) fn strtod(s: &[u8]) -> Strtod {
     let none = Strtod { value: 0.0, consumed: 0, erange: false };
     let mut p = 0;
     while p < s.len() && is_c_space(s[p]) {
@@ -508,18 +487,12 @@ pub fn strtod(s: &[u8]) -> Strtod {
     Strtod { value: sign * v, consumed: q, erange }
 }
 
-/// The LRU clock value stored in new objects. C: evict.c LRU_CLOCK() (the
-/// cached form)
-pub fn lru_clock_from_ms(mstime: i64) -> u32 {
-    ((mstime / 1000) as u64 & LRU_CLOCK_MAX as u64) as u32
-}
-
 // ------------------------------- util.c helpers -------------------------------
 
 /// Convert a string into a long long. Returns `None` on overflow, on a
 /// leading '+', leading zeros, spaces, or an empty string: only the
 /// canonical form is accepted, as in C. C: util.c string2ll()
-pub fn string2ll(s: &[u8]) -> Option<i64> {
+pub(crate) fn string2ll(s: &[u8]) -> Option<i64> {
     let slen = s.len();
     if slen == 0 || slen > 20 {
         return None;
@@ -564,12 +537,12 @@ pub fn string2ll(s: &[u8]) -> Option<i64> {
 }
 
 /// C: util.c string2l()
-pub fn string2l(s: &[u8]) -> Option<i64> {
+pub(crate) fn string2l(s: &[u8]) -> Option<i64> {
     string2ll(s)
 }
 
 /// C: util.c digits10() for signed values (sdigits10)
-pub fn digits10(v: i64) -> usize {
+pub(crate) fn digits10(v: i64) -> usize {
     let mut n = if v < 0 { 2 } else { 1 };
     let mut u = v.unsigned_abs();
     while u >= 10 {
@@ -584,7 +557,7 @@ pub fn digits10(v: i64) -> usize {
 /// formats every length prefix through here.
 ///
 /// C: util.c ll2string()
-pub fn ll2string_buf(buf: &mut [u8; 20], v: i64) -> &[u8] {
+pub(crate) fn ll2string_buf(buf: &mut [u8; 20], v: i64) -> &[u8] {
     let mut u = v.unsigned_abs();
     let mut i = buf.len();
     loop {
@@ -603,17 +576,17 @@ pub fn ll2string_buf(buf: &mut [u8; 20], v: i64) -> &[u8] {
 }
 
 /// `ll2string_buf` into a new Vec, for callers that keep the string.
-pub fn ll2string(v: i64) -> Vec<u8> {
+pub(crate) fn ll2string(v: i64) -> Vec<u8> {
     ll2string_buf(&mut [0; 20], v).to_vec()
 }
 
 /// Formats a double as C's "%.17g" does. (no C twin; C calls snprintf)
-pub fn fmt_g17(v: f64) -> String {
+pub(crate) fn fmt_g17(v: f64) -> String {
     fmt_g(v, 17)
 }
 
 /// C's `%.<prec>g` for finite and infinite doubles. (no C twin)
-pub fn fmt_g(v: f64, prec: usize) -> String {
+pub(crate) fn fmt_g(v: f64, prec: usize) -> String {
     if v.is_nan() {
         return "nan".into();
     }
@@ -652,14 +625,14 @@ fn strip_zeros(s: &str) -> &str {
 /// The refcount C gives objects that are never freed (the shared ones).
 ///
 /// C: server.h OBJ_SHARED_REFCOUNT
-pub const OBJ_SHARED_REFCOUNT: i32 = i32::MAX;
+pub(crate) const OBJ_SHARED_REFCOUNT: i32 = i32::MAX;
 
 /// What C's `o->refcount` would be for a value of the keyspace. Here the
 /// keyspace owns its values alone, so that is 1, except for the integers
 /// 0..9999 that C takes from `shared.integers` (OBJ_SHARED_REFCOUNT), which
 /// it does unless maxmemory is set with an LRU or LFU policy (those need a
 /// per-key LRU field). (no C twin)
-pub fn object_refcount(server: &RedisServer, o: &RObj) -> i64 {
+pub(crate) fn object_refcount(server: &RedisServer, o: &RObj) -> i64 {
     // Divergence from C: C decides whether to share an integer when the
     // value is created; we decide when asked, from the current maxmemory
     // settings. The two differ only if they changed in between.
@@ -677,7 +650,7 @@ pub fn object_refcount(server: &RedisServer, o: &RObj) -> i64 {
 /// never requested, using an approximated LRU algorithm.
 ///
 /// C: evict.c estimateObjectIdleTime()
-pub fn estimate_object_idle_time(server: &RedisServer, o: &RObj) -> u64 {
+pub(crate) fn estimate_object_idle_time(server: &RedisServer, o: &RObj) -> u64 {
     // C's LRU_CLOCK(): the clock the cron caches, if it refreshes it at
     // least as often as the clock resolution, else a fresh reading.
     let lruclock = if 1000 / server.hz.max(1) as i64 <= LRU_CLOCK_RESOLUTION {
@@ -698,7 +671,7 @@ pub fn estimate_object_idle_time(server: &RedisServer, o: &RObj) -> u64 {
 /// decrement time) for the LFU implementation.
 ///
 /// C: evict.c LFUGetTimeInMinutes()
-pub fn lfu_get_time_in_minutes(server: &RedisServer) -> u64 {
+pub(crate) fn lfu_get_time_in_minutes(server: &RedisServer) -> u64 {
     ((server.unixtime / 60) & 65535) as u64
 }
 
@@ -708,7 +681,7 @@ pub fn lfu_get_time_in_minutes(server: &RedisServer) -> u64 {
 /// wrapping exactly once.
 ///
 /// C: evict.c LFUTimeElapsed()
-pub fn lfu_time_elapsed(server: &RedisServer, ldt: u64) -> u64 {
+pub(crate) fn lfu_time_elapsed(server: &RedisServer, ldt: u64) -> u64 {
     let now = lfu_get_time_in_minutes(server);
     if now >= ldt {
         return now - ldt;
@@ -723,7 +696,7 @@ pub fn lfu_time_elapsed(server: &RedisServer, ldt: u64) -> u64 {
 /// than server.lfu_decay_time. Return the object frequency counter.
 ///
 /// C: evict.c LFUDecrAndReturn()
-pub fn lfu_decr_and_return(server: &RedisServer, o: &RObj) -> u64 {
+pub(crate) fn lfu_decr_and_return(server: &RedisServer, o: &RObj) -> u64 {
     let ldt = (o.lru >> 8) as u64;
     let mut counter = (o.lru & 255) as u64;
     let num_periods = if server.lfu_decay_time != 0 {
@@ -748,7 +721,7 @@ pub fn lfu_decr_and_return(server: &RedisServer, o: &RObj) -> u64 {
 /// nothing is set. Used by the RDB loader.
 ///
 /// C: object.c objectSetLRUOrLFU()
-pub fn object_set_lru_or_lfu(
+pub(crate) fn object_set_lru_or_lfu(
     server: &RedisServer,
     val: &mut RObj,
     lfu_freq: i64,
@@ -785,7 +758,7 @@ pub fn object_set_lru_or_lfu(
 /// lookup: no lazy expire, no access time update, no hit/miss stats.
 ///
 /// C: object.c objectCommandLookup()
-pub fn object_command_lookup<'a>(
+pub(crate) fn object_command_lookup<'a>(
     server: &'a RedisServer,
     c: &Client,
     key: &[u8],
@@ -794,7 +767,7 @@ pub fn object_command_lookup<'a>(
 }
 
 /// C: object.c objectCommandLookupOrReply()
-pub fn object_command_lookup_or_reply<'a>(
+pub(crate) fn object_command_lookup_or_reply<'a>(
     server: &'a RedisServer,
     c: &mut Client,
     key: &[u8],
@@ -811,7 +784,7 @@ pub fn object_command_lookup_or_reply<'a>(
 /// Usage: OBJECT <refcount|encoding|idletime|freq> <key>
 ///
 /// C: object.c objectCommand()
-pub fn object_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn object_command(server: &mut RedisServer, c: &mut Client) {
     let argc = c.argv.len();
     let sub = |name: &[u8]| c.argv[1].eq_ignore_ascii_case(name);
 

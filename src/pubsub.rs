@@ -21,34 +21,24 @@ use crate::networking::{
     set_deferred_multi_bulk_length,
 };
 use crate::server::*;
+use crate::shared::{
+    MESSAGEBULK, NULLBULK, PMESSAGEBULK, PSUBSCRIBEBULK, PUNSUBSCRIBEBULK,
+    SUBSCRIBEBULK, UNSUBSCRIBEBULK,
+};
 use crate::util::stringmatchlen;
 
 /// shared.mbulkhdr[3]
 const MBULKHDR3: &[u8] = b"*3\r\n";
 /// shared.mbulkhdr[4]
 const MBULKHDR4: &[u8] = b"*4\r\n";
-/// shared.messagebulk
-const MESSAGEBULK: &[u8] = b"$7\r\nmessage\r\n";
-/// shared.pmessagebulk
-const PMESSAGEBULK: &[u8] = b"$8\r\npmessage\r\n";
-/// shared.subscribebulk
-const SUBSCRIBEBULK: &[u8] = b"$9\r\nsubscribe\r\n";
-/// shared.unsubscribebulk
-const UNSUBSCRIBEBULK: &[u8] = b"$11\r\nunsubscribe\r\n";
-/// shared.psubscribebulk
-const PSUBSCRIBEBULK: &[u8] = b"$10\r\npsubscribe\r\n";
-/// shared.punsubscribebulk
-const PUNSUBSCRIBEBULK: &[u8] = b"$12\r\npunsubscribe\r\n";
-/// shared.nullbulk
-const NULLBULK: &[u8] = b"$-1\r\n";
 
 /// One pattern subscription: which client, which pattern.
 ///
 /// C: server.h struct pubsubPattern
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PubsubPattern {
-    pub client: ClientId,
-    pub pattern: Vec<u8>,
+pub(crate) struct PubsubPattern {
+    pub(crate) client: ClientId,
+    pub(crate) pattern: Vec<u8>,
 }
 
 // -----------------------------------------------------------------------------
@@ -73,7 +63,7 @@ fn list_match_pubsub_pattern(
 /// Return the number of channels + patterns a client is subscribed to.
 ///
 /// C: pubsub.c clientSubscriptionsCount()
-pub fn client_subscriptions_count(c: &Client) -> usize {
+pub(crate) fn client_subscriptions_count(c: &Client) -> usize {
     c.pubsub_channels.len() + c.pubsub_patterns.len()
 }
 
@@ -92,7 +82,7 @@ fn add_reply_pubsub(server: &mut RedisServer, id: ClientId, msg: &[u8]) {
 /// channel.
 ///
 /// C: pubsub.c pubsubSubscribeChannel()
-pub fn pubsub_subscribe_channel(
+pub(crate) fn pubsub_subscribe_channel(
     server: &mut RedisServer,
     c: &mut Client,
     channel: &[u8],
@@ -122,7 +112,7 @@ pub fn pubsub_subscribe_channel(
 /// channel.
 ///
 /// C: pubsub.c pubsubUnsubscribeChannel()
-pub fn pubsub_unsubscribe_channel(
+pub(crate) fn pubsub_unsubscribe_channel(
     server: &mut RedisServer,
     c: &mut Client,
     channel: &[u8],
@@ -174,7 +164,7 @@ pub fn pubsub_unsubscribe_channel(
 /// pattern.
 ///
 /// C: pubsub.c pubsubSubscribePattern()
-pub fn pubsub_subscribe_pattern(
+pub(crate) fn pubsub_subscribe_pattern(
     server: &mut RedisServer,
     c: &mut Client,
     pattern: &[u8],
@@ -203,7 +193,7 @@ pub fn pubsub_subscribe_pattern(
 /// pattern.
 ///
 /// C: pubsub.c pubsubUnsubscribePattern()
-pub fn pubsub_unsubscribe_pattern(
+pub(crate) fn pubsub_unsubscribe_pattern(
     server: &mut RedisServer,
     c: &mut Client,
     pattern: &[u8],
@@ -241,7 +231,7 @@ pub fn pubsub_unsubscribe_pattern(
 /// client was subscribed to.
 ///
 /// C: pubsub.c pubsubUnsubscribeAllChannels()
-pub fn pubsub_unsubscribe_all_channels(
+pub(crate) fn pubsub_unsubscribe_all_channels(
     server: &mut RedisServer,
     c: &mut Client,
     notify: bool,
@@ -272,7 +262,7 @@ pub fn pubsub_unsubscribe_all_channels(
 /// client was subscribed from.
 ///
 /// C: pubsub.c pubsubUnsubscribeAllPatterns()
-pub fn pubsub_unsubscribe_all_patterns(
+pub(crate) fn pubsub_unsubscribe_all_patterns(
     server: &mut RedisServer,
     c: &mut Client,
     notify: bool,
@@ -301,7 +291,7 @@ pub fn pubsub_unsubscribe_all_patterns(
 /// client subscribed both ways counts twice, as in C).
 ///
 /// C: pubsub.c pubsubPublishMessage()
-pub fn pubsub_publish_message(
+pub(crate) fn pubsub_publish_message(
     server: &mut RedisServer,
     channel: &[u8],
     message: &[u8],
@@ -357,7 +347,7 @@ pub fn pubsub_publish_message(
 /// SUBSCRIBE channel [channel ...]
 ///
 /// C: pubsub.c subscribeCommand()
-pub fn subscribe_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn subscribe_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     for channel in &argv[1..] {
         pubsub_subscribe_channel(server, c, channel);
@@ -369,7 +359,7 @@ pub fn subscribe_command(server: &mut RedisServer, c: &mut Client) {
 /// UNSUBSCRIBE [channel ...]
 ///
 /// C: pubsub.c unsubscribeCommand()
-pub fn unsubscribe_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn unsubscribe_command(server: &mut RedisServer, c: &mut Client) {
     if c.argv.len() == 1 {
         pubsub_unsubscribe_all_channels(server, c, true);
     } else {
@@ -387,7 +377,7 @@ pub fn unsubscribe_command(server: &mut RedisServer, c: &mut Client) {
 /// PSUBSCRIBE pattern [pattern ...]
 ///
 /// C: pubsub.c psubscribeCommand()
-pub fn psubscribe_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn psubscribe_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     for pattern in &argv[1..] {
         pubsub_subscribe_pattern(server, c, pattern);
@@ -399,7 +389,7 @@ pub fn psubscribe_command(server: &mut RedisServer, c: &mut Client) {
 /// PUNSUBSCRIBE [pattern ...]
 ///
 /// C: pubsub.c punsubscribeCommand()
-pub fn punsubscribe_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn punsubscribe_command(server: &mut RedisServer, c: &mut Client) {
     if c.argv.len() == 1 {
         pubsub_unsubscribe_all_patterns(server, c, true);
     } else {
@@ -419,7 +409,7 @@ pub fn punsubscribe_command(server: &mut RedisServer, c: &mut Client) {
 /// though it changes no key.
 ///
 /// C: pubsub.c publishCommand()
-pub fn publish_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn publish_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     let receivers = pubsub_publish_message(server, &argv[1], &argv[2]);
     c.argv = argv;
@@ -435,7 +425,7 @@ pub fn publish_command(server: &mut RedisServer, c: &mut Client) {
 /// [channel ...], NUMPAT, HELP.
 ///
 /// C: pubsub.c pubsubCommand()
-pub fn pubsub_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn pubsub_command(server: &mut RedisServer, c: &mut Client) {
     let argc = c.argv.len();
     let sub = &c.argv[1];
     if argc == 2 && sub.eq_ignore_ascii_case(b"help") {

@@ -15,6 +15,10 @@
 //! C's 1/0, so the caller gets the reason where C reads `errno`. C's file
 //! target sits on stdio (`FILE *`); `RioFile` is the small buffered file
 //! that stands in for it (fwrite/fread/fflush/ftello).
+//!
+//! rio.c is ported whole: the null target and the bulk writers are what
+//! aof.c (not ported yet) and DUMP use in C.
+#![allow(dead_code)]
 
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
@@ -28,7 +32,7 @@ use crate::server::PROTO_IOBUF_LEN;
 /// (rdb-save-incremental-fsync), see `rio_set_auto_sync`.
 ///
 /// C: server.h REDIS_AUTOSYNC_BYTES
-pub const REDIS_AUTOSYNC_BYTES: i64 = 1024 * 1024 * 32;
+pub(crate) const REDIS_AUTOSYNC_BYTES: i64 = 1024 * 1024 * 32;
 
 /// The CRC64 of Redis: Jones polynomial, reflected, initial value 0, no
 /// final xor (crc64.c). The 16-table variant of the crate is the fast one.
@@ -44,14 +48,14 @@ static CRC64: crc::Crc<u64, crc::Table<16>> =
 /// checksums chain like C's: crc64(crc64(0, a), b) == crc64(0, a ++ b).
 ///
 /// C: crc64.c crc64()
-pub fn crc64(crc: u64, buf: &[u8]) -> u64 {
+pub(crate) fn crc64(crc: u64, buf: &[u8]) -> u64 {
     let mut d = CRC64.digest_with_initial(crc.reverse_bits());
     d.update(buf);
     d.finalize()
 }
 
 /// Where the bytes of a rio go or come from: C's `io` union.
-pub enum RioIo {
+pub(crate) enum RioIo {
     /// In-memory buffer target: writes append to `ptr`, reads consume it
     /// from `pos`.
     Buffer { ptr: Vec<u8>, pos: usize },
@@ -78,38 +82,38 @@ pub enum RioIo {
 /// stream as a whole fails only when every fd has failed. The fds are
 /// expected to be blocking (the diskless-sync child sets them so, with
 /// a send timeout).
-pub struct RioFdset {
+pub(crate) struct RioFdset {
     /// File descriptors. Not owned: the rio never closes them.
-    pub fds: Vec<RawFd>,
+    pub(crate) fds: Vec<RawFd>,
     /// Error state of each fd. 0 (if ok) or errno.
-    pub state: Vec<i32>,
+    pub(crate) state: Vec<i32>,
     /// Number of fds (C keeps it beside the arrays).
-    pub numfds: usize,
+    pub(crate) numfds: usize,
     /// Bytes sent so far (what tell returns).
-    pub pos: i64,
+    pub(crate) pos: i64,
     /// Bytes written to the rio but not sent yet.
-    pub buf: Vec<u8>,
+    pub(crate) buf: Vec<u8>,
 }
 
 /// C: struct _rio
 pub struct Rio {
     /// The target, standing in for C's read/write/tell/flush pointers and
     /// the `io` union.
-    pub io: RioIo,
+    pub(crate) io: RioIo,
     /// The update_cksum method if not `None` is used to compute the
     /// checksum of all the data that was read or written so far. It is
     /// called with the new block of data to add to `cksum`.
-    pub update_cksum: Option<fn(&mut Rio, &[u8])>,
+    pub(crate) update_cksum: Option<fn(&mut Rio, &[u8])>,
     /// The current checksum
-    pub cksum: u64,
+    pub(crate) cksum: u64,
     /// number of bytes read or written
-    pub processed_bytes: usize,
+    pub(crate) processed_bytes: usize,
     /// maximum single read or write chunk size (0: no limit)
-    pub max_processing_chunk: usize,
+    pub(crate) max_processing_chunk: usize,
     /// The LZF compressor's table, made at the first compressed string of
     /// a save and kept for the next ones. (no C twin, see
     /// lzf::LzfState)
-    pub lzf: Option<Box<crate::lzf::LzfState>>,
+    pub(crate) lzf: Option<Box<crate::lzf::LzfState>>,
 }
 
 /// Write `buf` to the stream, cut into chunks of at most
@@ -117,7 +121,7 @@ pub struct Rio {
 /// is handed to the target. Short writes are errors.
 ///
 /// C: rio.h rioWrite()
-pub fn rio_write(r: &mut Rio, mut buf: &[u8]) -> io::Result<()> {
+pub(crate) fn rio_write(r: &mut Rio, mut buf: &[u8]) -> io::Result<()> {
     while !buf.is_empty() {
         let bytes_to_write = if r.max_processing_chunk != 0
             && r.max_processing_chunk < buf.len()
@@ -149,7 +153,7 @@ pub fn rio_write(r: &mut Rio, mut buf: &[u8]) -> io::Result<()> {
 /// is an error (UnexpectedEof).
 ///
 /// C: rio.h rioRead()
-pub fn rio_read(r: &mut Rio, buf: &mut [u8]) -> io::Result<()> {
+pub(crate) fn rio_read(r: &mut Rio, buf: &mut [u8]) -> io::Result<()> {
     let mut off = 0;
     while off < buf.len() {
         let len = buf.len() - off;
@@ -182,7 +186,7 @@ pub fn rio_read(r: &mut Rio, buf: &mut [u8]) -> io::Result<()> {
 /// vector grows as the bytes actually arrive, a bounded step at a time,
 /// and the read fails at the end of the stream. (no C twin: C allocates
 /// `len` bytes and then calls rioRead)
-pub fn rio_read_vec(r: &mut Rio, len: usize) -> io::Result<Vec<u8>> {
+pub(crate) fn rio_read_vec(r: &mut Rio, len: usize) -> io::Result<Vec<u8>> {
     const STEP: usize = 16 * 1024 * 1024;
     if let Some(left) = rio_remaining(r) {
         if len as u64 > left {
@@ -206,7 +210,7 @@ pub fn rio_read_vec(r: &mut Rio, len: usize) -> io::Result<Vec<u8>> {
 /// in-memory buffer, or of a file as large as it was when the rio was
 /// created. Loaders use it to refuse lengths that cannot be true before
 /// allocating for them. (no C twin)
-pub fn rio_remaining(r: &Rio) -> Option<u64> {
+pub(crate) fn rio_remaining(r: &Rio) -> Option<u64> {
     match &r.io {
         RioIo::Buffer { ptr, pos } => Some((ptr.len() - *pos) as u64),
         RioIo::File { fp, .. } => {
@@ -219,7 +223,7 @@ pub fn rio_remaining(r: &Rio) -> Option<u64> {
 /// The current read/write position of the stream.
 ///
 /// C: rio.h rioTell()
-pub fn rio_tell(r: &Rio) -> i64 {
+pub(crate) fn rio_tell(r: &Rio) -> i64 {
     match &r.io {
         RioIo::Buffer { pos, .. } => rio_buffer_tell(*pos),
         RioIo::File { fp, .. } => rio_file_tell(fp),
@@ -231,7 +235,7 @@ pub fn rio_tell(r: &Rio) -> i64 {
 /// Flushes any buffer to the target device if applicable.
 ///
 /// C: rio.h rioFlush()
-pub fn rio_flush(r: &mut Rio) -> io::Result<()> {
+pub(crate) fn rio_flush(r: &mut Rio) -> io::Result<()> {
     match &mut r.io {
         RioIo::Buffer { .. } => rio_buffer_flush(),
         RioIo::File { fp, .. } => rio_file_flush(fp),
@@ -256,7 +260,7 @@ fn rio_new(io: RioIo) -> Rio {
 
 /// A rio that only counts what is written to it. (no C twin: C passes a
 /// NULL rio to the save functions to measure an object)
-pub fn rio_init_with_null() -> Rio {
+pub(crate) fn rio_init_with_null() -> Rio {
     rio_new(RioIo::Null { pos: 0 })
 }
 
@@ -326,7 +330,7 @@ pub fn rio_into_buffer(r: Rio) -> Vec<u8> {
 /// or on `fflush`; reads are served from `rbuf`, refilled a block at a
 /// time. A rio file is used in one direction only, as C's RDB code opens
 /// its files "r" or "w". (no C twin)
-pub struct RioFile {
+pub(crate) struct RioFile {
     file: File,
     wbuf: Vec<u8>,
     rbuf: Box<[u8]>,
@@ -363,7 +367,7 @@ impl RioFile {
     /// Writes what `wbuf` holds to the file.
     ///
     /// C: stdio fflush()
-    pub fn fflush(&mut self) -> io::Result<()> {
+    pub(crate) fn fflush(&mut self) -> io::Result<()> {
         if !self.wbuf.is_empty() {
             let r = self.file.write_all(&self.wbuf);
             self.wbuf.clear();
@@ -373,14 +377,14 @@ impl RioFile {
     }
 
     /// The underlying file (for fsync and fstat). (no C twin: fileno())
-    pub fn file(&self) -> &File {
+    pub(crate) fn file(&self) -> &File {
         &self.file
     }
 
     /// Flushes and gives the file back, as fclose() would close it.
     ///
     /// C: stdio fclose()
-    pub fn fclose(mut self) -> io::Result<File> {
+    pub(crate) fn fclose(mut self) -> io::Result<File> {
         self.fflush()?;
         Ok(self.file)
     }
@@ -490,13 +494,13 @@ fn rio_file_flush(fp: &mut RioFile) -> io::Result<()> {
 /// writing if it was opened for writing.
 ///
 /// C: rio.c rioInitWithFile()
-pub fn rio_init_with_file(fp: File) -> Rio {
+pub(crate) fn rio_init_with_file(fp: File) -> Rio {
     rio_new(RioIo::File { fp: RioFile::new(fp), buffered: 0, autosync: 0 })
 }
 
 /// The file of a file rio, flushed, as the caller would fclose() it
 /// (`None` for other targets). (no C twin)
-pub fn rio_into_file(r: Rio) -> Option<RioFile> {
+pub(crate) fn rio_into_file(r: Rio) -> Option<RioFile> {
     match r.io {
         RioIo::File { fp, .. } => Some(fp),
         _ => None,
@@ -641,7 +645,7 @@ fn rio_fdset_flush(fdset: &mut RioFdset) -> io::Result<()> {
 /// byte (0) or the errno of its failure.
 ///
 /// C: rio.c rioInitWithFdset()
-pub fn rio_init_with_fdset(fds: &[RawFd]) -> Rio {
+pub(crate) fn rio_init_with_fdset(fds: &[RawFd]) -> Rio {
     rio_new(RioIo::Fdset(RioFdset {
         fds: fds.to_vec(),
         state: vec![0; fds.len()],
@@ -655,7 +659,7 @@ pub fn rio_init_with_fdset(fds: &[RawFd]) -> Rio {
 /// buffer; the fds are not closed (they never were the rio's).
 ///
 /// C: rio.c rioFreeFdset()
-pub fn rio_free_fdset(r: Rio) {
+pub(crate) fn rio_free_fdset(r: Rio) {
     drop(r);
 }
 
@@ -665,7 +669,7 @@ pub fn rio_free_fdset(r: Rio) {
 /// checksum computation is needed.
 ///
 /// C: rio.c rioGenericUpdateChecksum()
-pub fn rio_generic_update_checksum(r: &mut Rio, buf: &[u8]) {
+pub(crate) fn rio_generic_update_checksum(r: &mut Rio, buf: &[u8]) {
     r.cksum = crc64(r.cksum, buf);
 }
 
@@ -679,7 +683,7 @@ pub fn rio_generic_update_checksum(r: &mut Rio, buf: &[u8]) {
 /// way instead the I/O pressure is more distributed across time.
 ///
 /// C: rio.c rioSetAutoSync()
-pub fn rio_set_auto_sync(r: &mut Rio, bytes: i64) {
+pub(crate) fn rio_set_auto_sync(r: &mut Rio, bytes: i64) {
     match &mut r.io {
         RioIo::File { autosync, .. } => *autosync = bytes,
         _ => panic!("rioSetAutoSync on a rio that is not a file"),
@@ -695,7 +699,11 @@ pub fn rio_set_auto_sync(r: &mut Rio, bytes: i64) {
 /// written, 0 on error.
 ///
 /// C: rio.c rioWriteBulkCount()
-pub fn rio_write_bulk_count(r: &mut Rio, prefix: u8, count: i64) -> usize {
+pub(crate) fn rio_write_bulk_count(
+    r: &mut Rio,
+    prefix: u8,
+    count: i64,
+) -> usize {
     let mut cbuf = Vec::with_capacity(24);
     cbuf.push(prefix);
     cbuf.extend_from_slice(count.to_string().as_bytes());
@@ -709,7 +717,7 @@ pub fn rio_write_bulk_count(r: &mut Rio, prefix: u8, count: i64) -> usize {
 /// Write binary-safe string in the format: "$<count>\r\n<payload>\r\n".
 ///
 /// C: rio.c rioWriteBulkString()
-pub fn rio_write_bulk_string(r: &mut Rio, buf: &[u8]) -> usize {
+pub(crate) fn rio_write_bulk_string(r: &mut Rio, buf: &[u8]) -> usize {
     let nwritten = rio_write_bulk_count(r, b'$', buf.len() as i64);
     if nwritten == 0 {
         return 0;
@@ -726,14 +734,14 @@ pub fn rio_write_bulk_string(r: &mut Rio, buf: &[u8]) -> usize {
 /// Write a long long value in format: "$<count>\r\n<payload>\r\n".
 ///
 /// C: rio.c rioWriteBulkLongLong()
-pub fn rio_write_bulk_long_long(r: &mut Rio, l: i64) -> usize {
+pub(crate) fn rio_write_bulk_long_long(r: &mut Rio, l: i64) -> usize {
     rio_write_bulk_string(r, l.to_string().as_bytes())
 }
 
 /// Write a double value in the format: "$<count>\r\n<payload>\r\n"
 ///
 /// C: rio.c rioWriteBulkDouble()
-pub fn rio_write_bulk_double(r: &mut Rio, d: f64) -> usize {
+pub(crate) fn rio_write_bulk_double(r: &mut Rio, d: f64) -> usize {
     rio_write_bulk_string(r, crate::object::fmt_g17(d).as_bytes())
 }
 

@@ -24,29 +24,30 @@ use std::ops::Deref;
 
 /// Strings up to this many bytes are kept inline (24 bytes in all, with
 /// the form's tag and the length).
-pub const SDS_INLINE_LEN: usize = 22;
+pub(crate) const SDS_INLINE_LEN: usize = 22;
 
 /// A byte string; see the module comment for its three forms.
 #[derive(Clone)]
-pub enum Sds {
+pub(crate) enum Sds {
     /// Up to SDS_INLINE_LEN bytes, in place.
     Inline { len: u8, buf: [u8; SDS_INLINE_LEN] },
     /// Longer, exact-size heap copy.
     Heap(Box<[u8]>),
     /// Grown in place: a buffer with spare capacity. Boxed so that the
     /// form stays 24 bytes.
+    #[allow(clippy::box_collection)] // the box is the point: see above
     Raw(Box<Vec<u8>>),
 }
 
 impl Sds {
     /// An empty string.
-    pub const fn new() -> Sds {
+    pub(crate) const fn new() -> Sds {
         Sds::Inline { len: 0, buf: [0; SDS_INLINE_LEN] }
     }
 
     /// The bytes.
     #[inline]
-    pub fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         match self {
             Sds::Inline { len, buf } => &buf[..*len as usize],
             Sds::Heap(b) => b,
@@ -56,7 +57,7 @@ impl Sds {
 
     /// The string as a growable buffer, for the commands that change a
     /// string in place. The first call moves the bytes to the Raw form.
-    pub fn make_mut(&mut self) -> &mut Vec<u8> {
+    pub(crate) fn make_mut(&mut self) -> &mut Vec<u8> {
         if !matches!(self, Sds::Raw(_)) {
             *self = Sds::Raw(Box::new(self.as_bytes().to_vec()));
         }
@@ -69,7 +70,7 @@ impl Sds {
 
     /// The bytes the string may hold before it must grow (C: sdsalloc()).
     /// Only a string grown in place has spare room.
-    pub fn capacity(&self) -> usize {
+    pub(crate) fn capacity(&self) -> usize {
         match self {
             Sds::Inline { len, .. } => *len as usize,
             Sds::Heap(b) => b.len(),

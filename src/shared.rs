@@ -14,101 +14,109 @@
 //! places that propagate them.
 //!
 //! C: server.c createSharedObjects()
+//!
+//! Every object of createSharedObjects() is here, also those only Lua,
+//! maxmemory and AOF use (not ported yet), so the list reads whole.
+#![allow(dead_code)]
 
 /// shared.crlf
-pub const CRLF: &[u8] = b"\r\n";
+pub(crate) const CRLF: &[u8] = b"\r\n";
 /// shared.ok
-pub const OK: &[u8] = b"+OK\r\n";
+pub(crate) const OK: &[u8] = b"+OK\r\n";
 /// shared.err: what C replies when a command fails with nothing to add.
-pub const ERR: &[u8] = b"-ERR\r\n";
+pub(crate) const ERR: &[u8] = b"-ERR\r\n";
 /// shared.emptybulk
-pub const EMPTYBULK: &[u8] = b"$0\r\n\r\n";
+pub(crate) const EMPTYBULK: &[u8] = b"$0\r\n\r\n";
 /// shared.czero
-pub const CZERO: &[u8] = b":0\r\n";
+pub(crate) const CZERO: &[u8] = b":0\r\n";
 /// shared.cone
-pub const CONE: &[u8] = b":1\r\n";
+pub(crate) const CONE: &[u8] = b":1\r\n";
 /// shared.cnegone
-pub const CNEGONE: &[u8] = b":-1\r\n";
+pub(crate) const CNEGONE: &[u8] = b":-1\r\n";
 /// shared.nullbulk
-pub const NULLBULK: &[u8] = b"$-1\r\n";
+pub(crate) const NULLBULK: &[u8] = b"$-1\r\n";
 /// shared.nullmultibulk
-pub const NULLMULTIBULK: &[u8] = b"*-1\r\n";
+pub(crate) const NULLMULTIBULK: &[u8] = b"*-1\r\n";
 /// shared.emptymultibulk
-pub const EMPTYMULTIBULK: &[u8] = b"*0\r\n";
+pub(crate) const EMPTYMULTIBULK: &[u8] = b"*0\r\n";
 /// shared.pong
-pub const PONG: &[u8] = b"+PONG\r\n";
+pub(crate) const PONG: &[u8] = b"+PONG\r\n";
 /// shared.queued
-pub const QUEUED: &[u8] = b"+QUEUED\r\n";
+pub(crate) const QUEUED: &[u8] = b"+QUEUED\r\n";
 /// shared.emptyscan: cursor 0 and no elements.
-pub const EMPTYSCAN: &[u8] = b"*2\r\n$1\r\n0\r\n*0\r\n";
+pub(crate) const EMPTYSCAN: &[u8] = b"*2\r\n$1\r\n0\r\n*0\r\n";
 /// shared.wrongtypeerr
-pub const WRONGTYPEERR: &[u8] =
+pub(crate) const WRONGTYPEERR: &[u8] =
     b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 /// shared.nokeyerr
-pub const NOKEYERR: &[u8] = b"-ERR no such key\r\n";
+pub(crate) const NOKEYERR: &[u8] = b"-ERR no such key\r\n";
 /// shared.syntaxerr
-pub const SYNTAXERR: &[u8] = b"-ERR syntax error\r\n";
+pub(crate) const SYNTAXERR: &[u8] = b"-ERR syntax error\r\n";
 /// shared.sameobjecterr
-pub const SAMEOBJECTERR: &[u8] =
+pub(crate) const SAMEOBJECTERR: &[u8] =
     b"-ERR source and destination objects are the same\r\n";
 /// shared.outofrangeerr
-pub const OUTOFRANGEERR: &[u8] = b"-ERR index out of range\r\n";
+pub(crate) const OUTOFRANGEERR: &[u8] = b"-ERR index out of range\r\n";
 /// shared.noscripterr
-pub const NOSCRIPTERR: &[u8] =
+pub(crate) const NOSCRIPTERR: &[u8] =
     b"-NOSCRIPT No matching script. Please use EVAL.\r\n";
 /// shared.loadingerr
-pub const LOADINGERR: &[u8] =
+pub(crate) const LOADINGERR: &[u8] =
     b"-LOADING Redis is loading the dataset in memory\r\n";
 /// shared.slowscripterr
-pub const SLOWSCRIPTERR: &[u8] = b"-BUSY Redis is busy running a script. \
+pub(crate) const SLOWSCRIPTERR: &[u8] =
+    b"-BUSY Redis is busy running a script. \
 You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";
 /// shared.masterdownerr
-pub const MASTERDOWNERR: &[u8] = b"-MASTERDOWN Link with MASTER is down \
+pub(crate) const MASTERDOWNERR: &[u8] =
+    b"-MASTERDOWN Link with MASTER is down \
 and replica-serve-stale-data is set to 'no'.\r\n";
 /// shared.bgsaveerr
-pub const BGSAVEERR: &[u8] = b"-MISCONF Redis is configured to save RDB \
+pub(crate) const BGSAVEERR: &[u8] =
+    b"-MISCONF Redis is configured to save RDB \
 snapshots, but it is currently not able to persist on disk. Commands that \
 may modify the data set are disabled, because this instance is configured \
 to report errors during writes if RDB snapshotting fails \
 (stop-writes-on-bgsave-error option). Please check the Redis logs for \
 details about the RDB error.\r\n";
 /// shared.roslaveerr
-pub const ROSLAVEERR: &[u8] =
+pub(crate) const ROSLAVEERR: &[u8] =
     b"-READONLY You can't write against a read only replica.\r\n";
 /// shared.noautherr
-pub const NOAUTHERR: &[u8] = b"-NOAUTH Authentication required.\r\n";
+pub(crate) const NOAUTHERR: &[u8] = b"-NOAUTH Authentication required.\r\n";
 /// shared.oomerr
-pub const OOMERR: &[u8] =
+pub(crate) const OOMERR: &[u8] =
     b"-OOM command not allowed when used memory > 'maxmemory'.\r\n";
 /// shared.execaborterr
-pub const EXECABORTERR: &[u8] =
+pub(crate) const EXECABORTERR: &[u8] =
     b"-EXECABORT Transaction discarded because of previous errors.\r\n";
 /// shared.noreplicaserr
-pub const NOREPLICASERR: &[u8] =
+pub(crate) const NOREPLICASERR: &[u8] =
     b"-NOREPLICAS Not enough good replicas to write.\r\n";
 /// shared.busykeyerr
-pub const BUSYKEYERR: &[u8] = b"-BUSYKEY Target key name already exists.\r\n";
+pub(crate) const BUSYKEYERR: &[u8] =
+    b"-BUSYKEY Target key name already exists.\r\n";
 /// shared.space
-pub const SPACE: &[u8] = b" ";
+pub(crate) const SPACE: &[u8] = b" ";
 /// shared.colon
-pub const COLON: &[u8] = b":";
+pub(crate) const COLON: &[u8] = b":";
 /// shared.plus
-pub const PLUS: &[u8] = b"+";
+pub(crate) const PLUS: &[u8] = b"+";
 
 // shared.select[] is built in replication_feed_slaves (replication/master.rs).
 
 /// shared.messagebulk
-pub const MESSAGEBULK: &[u8] = b"$7\r\nmessage\r\n";
+pub(crate) const MESSAGEBULK: &[u8] = b"$7\r\nmessage\r\n";
 /// shared.pmessagebulk
-pub const PMESSAGEBULK: &[u8] = b"$8\r\npmessage\r\n";
+pub(crate) const PMESSAGEBULK: &[u8] = b"$8\r\npmessage\r\n";
 /// shared.subscribebulk
-pub const SUBSCRIBEBULK: &[u8] = b"$9\r\nsubscribe\r\n";
+pub(crate) const SUBSCRIBEBULK: &[u8] = b"$9\r\nsubscribe\r\n";
 /// shared.unsubscribebulk
-pub const UNSUBSCRIBEBULK: &[u8] = b"$11\r\nunsubscribe\r\n";
+pub(crate) const UNSUBSCRIBEBULK: &[u8] = b"$11\r\nunsubscribe\r\n";
 /// shared.psubscribebulk
-pub const PSUBSCRIBEBULK: &[u8] = b"$10\r\npsubscribe\r\n";
+pub(crate) const PSUBSCRIBEBULK: &[u8] = b"$10\r\npsubscribe\r\n";
 /// shared.punsubscribebulk
-pub const PUNSUBSCRIBEBULK: &[u8] = b"$12\r\npunsubscribe\r\n";
+pub(crate) const PUNSUBSCRIBEBULK: &[u8] = b"$12\r\npunsubscribe\r\n";
 
 #[cfg(test)]
 mod tests {

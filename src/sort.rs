@@ -32,14 +32,14 @@ use crate::t_zset::{zset_convert, zsl_get_element_by_rank, ZSet, ZSL_NULL};
 
 /// The only sort operation: GET. (C also reserves DEL, INCR, DECR that
 /// were never implemented.)
-pub const SORT_OP_GET: i32 = 0;
+pub(crate) const SORT_OP_GET: i32 = 0;
 
 /// One GET of SORT: its type and its pattern.
 ///
 /// C: server.h redisSortOperation
-pub struct RedisSortOperation {
-    pub type_: i32,
-    pub pattern: Vec<u8>,
+pub(crate) struct RedisSortOperation {
+    pub(crate) type_: i32,
+    pub(crate) pattern: Vec<u8>,
 }
 
 /// One element being sorted: the element itself, its numeric weight (no
@@ -422,7 +422,7 @@ fn pqsort<T>(
 /// more than for readability, and this port keeps its shape.
 ///
 /// C: sort.c sortCommand()
-pub fn sort_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn sort_command(server: &mut RedisServer, c: &mut Client) {
     let mut desc = false;
     let mut alpha = false;
     let mut limit_start: i64 = 0;

@@ -37,7 +37,7 @@ fn etimedout() -> io::Error {
 /// part of `buf` may have been written.
 ///
 /// C: syncio.c syncWrite()
-pub fn sync_write(
+pub(crate) fn sync_write(
     s: &Socket,
     mut buf: &[u8],
     timeout: i64,
@@ -81,7 +81,7 @@ pub fn sync_write(
 /// have been consumed from the socket.
 ///
 /// C: syncio.c syncRead()
-pub fn sync_read(
+pub(crate) fn sync_read(
     s: &Socket,
     buf: &mut [u8],
     timeout: i64,
@@ -141,7 +141,7 @@ pub fn sync_read(
 /// RDB payload, or the replication stream after `+CONTINUE`).
 ///
 /// C: syncio.c syncReadLine()
-pub fn sync_read_line(
+pub(crate) fn sync_read_line(
     s: &Socket,
     size: usize,
     timeout: i64,

@@ -31,8 +31,8 @@ use crate::t_string::check_type;
 /// What hashTypeCurrentObject() returns: the field or the value.
 ///
 /// C: server.h OBJ_HASH_KEY, OBJ_HASH_VALUE
-pub const OBJ_HASH_KEY: i32 = 1;
-pub const OBJ_HASH_VALUE: i32 = 2;
+pub(crate) const OBJ_HASH_KEY: i32 = 1;
+pub(crate) const OBJ_HASH_VALUE: i32 = 2;
 
 // -----------------------------------------------------------------------------
 // The small encoding (stands in for ziplist.c)
@@ -53,7 +53,7 @@ const PAIRLIST_HEADER: usize = 4;
 /// integer-looking one as a number (which prints back identically).
 /// (no C twin)
 #[derive(Clone, PartialEq, Eq)]
-pub struct PairList {
+pub(crate) struct PairList {
     buf: Box<[u8]>,
 }
 
@@ -100,14 +100,10 @@ impl PairList {
     }
 
     /// The number of pairs; a ziplist's length is twice this.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         u32::from_le_bytes(
             self.buf[..PAIRLIST_HEADER].try_into().expect("4 bytes"),
         ) as usize
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     fn set_len(&mut self, n: usize) {
@@ -115,7 +111,7 @@ impl PairList {
     }
 
     /// The size of the allocation, ziplistBlobLen()'s counterpart.
-    pub fn blob_len(&self) -> usize {
+    pub(crate) fn blob_len(&self) -> usize {
         self.buf.len()
     }
 
@@ -152,14 +148,14 @@ impl PairList {
     }
 
     /// The value of `field`.
-    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+    pub(crate) fn get(&self, field: &[u8]) -> Option<&[u8]> {
         self.find(field).map(|(_, v)| &self.buf[v.start..v.end])
     }
 
     /// Sets `field` to `value`: in place if the field exists (ziplistDelete
     /// then ziplistInsert of the value), else appended at the tail
     /// (two ziplistPush). Returns true on update.
-    pub fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
+    pub(crate) fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
         if let Some((_, v)) = self.find(field) {
             let newsize = pairlist_len_size(value.len()) + value.len();
             if newsize == v.end - v.hdr {
@@ -193,7 +189,7 @@ impl PairList {
     }
 
     /// Removes `field` and its value. Returns whether it was there.
-    pub fn delete(&mut self, field: &[u8]) -> bool {
+    pub(crate) fn delete(&mut self, field: &[u8]) -> bool {
         let Some((f, v)) = self.find(field) else {
             return false;
         };
@@ -223,7 +219,7 @@ impl std::fmt::Debug for PairList {
 
 /// The pairs of a `PairList`, from `PairList::iter`. (no C twin)
 #[derive(Clone)]
-pub struct PairListIter<'a> {
+pub(crate) struct PairListIter<'a> {
     zl: &'a PairList,
     p: usize,
 }
@@ -248,14 +244,14 @@ impl<'a> Iterator for PairListIter<'a> {
 
 /// A field or value of a hash-table encoded hash (C: an sds). Short ones
 /// sit inside their dict entry (sds.rs), as keys do.
-pub type HashSds = crate::sds::Sds;
+pub(crate) type HashSds = crate::sds::Sds;
 
 /// The dict of a hash-table encoded hash (C: `dict` with `hashDictType`).
-pub type HashDict = Dict<HashSds, HashSds>;
+pub(crate) type HashDict = Dict<HashSds, HashSds>;
 
 /// The value of a key of type hash (C: the `ptr` of an OBJ_HASH robj).
 /// The variant is the encoding; the `RObj` says the same in `encoding`.
-pub enum Hash {
+pub(crate) enum Hash {
     /// OBJ_ENCODING_ZIPLIST.
     Ziplist(PairList),
     /// OBJ_ENCODING_HT. Boxed so that small hashes do not pay for the
@@ -270,7 +266,8 @@ impl Hash {
     }
 
     /// The OBJ_ENCODING_* this value has.
-    pub fn encoding(&self) -> u8 {
+    #[cfg(test)] // only the unit tests call it
+    pub(crate) fn encoding(&self) -> u8 {
         match self {
             Hash::Ziplist(_) => OBJ_ENCODING_ZIPLIST,
             Hash::Ht(_) => OBJ_ENCODING_HT,
@@ -279,20 +276,17 @@ impl Hash {
 
     /// Return the number of elements in a hash (what `hash_type_length`
     /// returns).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Hash::Ziplist(zl) => zl.len(),
             Hash::Ht(d) => d.dict_size(),
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The value of `field`, read without the rehash step a dictFind()
     /// makes (for callers holding a shared reference, e.g. a saving child).
     /// (no C twin)
+    #[cfg(test)] // only the unit tests call it
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match self {
             Hash::Ziplist(zl) => zl.get(field),
@@ -373,7 +367,7 @@ fn hash_mut(o: &mut RObj) -> &mut Hash {
 /// are.) The server's limit is passed in, because `o` borrows the server.
 ///
 /// C: t_hash.c hashTypeTryConversion()
-pub fn hash_type_try_conversion(
+pub(crate) fn hash_type_try_conversion(
     o: &mut RObj,
     argv: &[Vec<u8>],
     start: usize,
@@ -405,7 +399,7 @@ pub fn hash_type_try_conversion(
 /// Returns `None` when the field cannot be found.
 ///
 /// C: t_hash.c hashTypeGetFromZiplist()
-pub fn hash_type_get_from_ziplist<'a>(
+pub(crate) fn hash_type_get_from_ziplist<'a>(
     o: &'a RObj,
     field: &[u8],
 ) -> Option<&'a [u8]> {
@@ -420,7 +414,7 @@ pub fn hash_type_get_from_ziplist<'a>(
 /// rehash step, as dictFind() does.
 ///
 /// C: t_hash.c hashTypeGetFromHashTable()
-pub fn hash_type_get_from_hash_table<'a>(
+pub(crate) fn hash_type_get_from_hash_table<'a>(
     o: &'a mut RObj,
     field: &[u8],
 ) -> Option<&'a [u8]> {
@@ -438,7 +432,7 @@ pub fn hash_type_get_from_hash_table<'a>(
 /// stored bytes are its decimal form.)
 ///
 /// C: t_hash.c hashTypeGetValue()
-pub fn hash_type_get_value<'a>(
+pub(crate) fn hash_type_get_value<'a>(
     o: &'a mut RObj,
     field: &[u8],
 ) -> Option<&'a [u8]> {
@@ -454,7 +448,7 @@ pub fn hash_type_get_value<'a>(
 /// `->field`). `None` if the field is not found in the hash.
 ///
 /// C: t_hash.c hashTypeGetValueObject()
-pub fn hash_type_get_value_object(
+pub(crate) fn hash_type_get_value_object(
     o: &mut RObj,
     field: &[u8],
 ) -> Option<Vec<u8>> {
@@ -466,14 +460,14 @@ pub fn hash_type_get_value_object(
 /// exist.
 ///
 /// C: t_hash.c hashTypeGetValueLength()
-pub fn hash_type_get_value_length(o: &mut RObj, field: &[u8]) -> usize {
+pub(crate) fn hash_type_get_value_length(o: &mut RObj, field: &[u8]) -> usize {
     hash_type_get_value(o, field).map_or(0, |v| v.len())
 }
 
 /// Test if the specified field exists in the given hash.
 ///
 /// C: t_hash.c hashTypeExists()
-pub fn hash_type_exists(o: &mut RObj, field: &[u8]) -> bool {
+pub(crate) fn hash_type_exists(o: &mut RObj, field: &[u8]) -> bool {
     hash_type_get_value(o, field).is_some()
 }
 
@@ -487,7 +481,7 @@ pub fn hash_type_exists(o: &mut RObj, field: &[u8]) -> bool {
 /// allocation; here both are always copied, as HASH_SET_COPY does.
 ///
 /// C: t_hash.c hashTypeSet()
-pub fn hash_type_set(
+pub(crate) fn hash_type_set(
     o: &mut RObj,
     field: &[u8],
     value: &[u8],
@@ -521,7 +515,7 @@ pub fn hash_type_set(
 /// found.
 ///
 /// C: t_hash.c hashTypeDelete()
-pub fn hash_type_delete(o: &mut RObj, field: &[u8]) -> bool {
+pub(crate) fn hash_type_delete(o: &mut RObj, field: &[u8]) -> bool {
     match hash_mut(o) {
         Hash::Ziplist(zl) => zl.delete(field),
         Hash::Ht(d) => {
@@ -542,7 +536,7 @@ pub fn hash_type_delete(o: &mut RObj, field: &[u8]) -> bool {
 /// Return the number of elements in a hash.
 ///
 /// C: t_hash.c hashTypeLength()
-pub fn hash_type_length(o: &RObj) -> usize {
+pub(crate) fn hash_type_length(o: &RObj) -> usize {
     hash_ref(o).len()
 }
 
@@ -551,7 +545,7 @@ pub fn hash_type_length(o: &RObj) -> usize {
 /// while it is walked; dropping the iterator is hashTypeReleaseIterator().
 ///
 /// C: server.h hashTypeIterator; t_hash.c hashTypeReleaseIterator()
-pub enum HashIter<'a> {
+pub(crate) enum HashIter<'a> {
     Ziplist(PairListIter<'a>),
     Ht(DictIter<'a, HashSds, HashSds>),
 }
@@ -576,27 +570,12 @@ impl<'a> Iterator for HashIter<'a> {
     }
 }
 
-/// Return the key or value at the current iterator position as a new
-/// string: with `Hash::iter` yielding byte slices, `to_vec()` of either.
-///
-/// C: t_hash.c hashTypeCurrentObjectNewSds()
-pub fn hash_type_current_object_new_sds(
-    cur: (&[u8], &[u8]),
-    what: i32,
-) -> Vec<u8> {
-    if what & OBJ_HASH_KEY != 0 {
-        cur.0.to_vec()
-    } else {
-        cur.1.to_vec()
-    }
-}
-
 /// The hash at `key`, created empty (ziplist encoded) if the key does not
 /// exist. Replies WRONGTYPE and returns `None` if the key holds another
 /// type.
 ///
 /// C: t_hash.c hashTypeLookupWriteOrCreate()
-pub fn hash_type_lookup_write_or_create<'a>(
+pub(crate) fn hash_type_lookup_write_or_create<'a>(
     server: &'a mut RedisServer,
     c: &mut Client,
     key: &[u8],
@@ -621,7 +600,7 @@ pub fn hash_type_lookup_write_or_create<'a>(
 /// anything).
 ///
 /// C: t_hash.c hashTypeConvertZiplist()
-pub fn hash_type_convert_ziplist(o: &mut RObj, enc: u8) {
+pub(crate) fn hash_type_convert_ziplist(o: &mut RObj, enc: u8) {
     assert_eq!(
         o.encoding, OBJ_ENCODING_ZIPLIST,
         "hashTypeConvertZiplist on a non-ziplist"
@@ -650,7 +629,7 @@ pub fn hash_type_convert_ziplist(o: &mut RObj, enc: u8) {
 /// 5.0 never converts back.
 ///
 /// C: t_hash.c hashTypeConvert()
-pub fn hash_type_convert(o: &mut RObj, enc: u8) {
+pub(crate) fn hash_type_convert(o: &mut RObj, enc: u8) {
     if o.encoding == OBJ_ENCODING_ZIPLIST {
         hash_type_convert_ziplist(o, enc);
     } else if o.encoding == OBJ_ENCODING_HT {
@@ -681,7 +660,7 @@ fn with_argv<R>(
 /// HSETNX key field value
 ///
 /// C: t_hash.c hsetnxCommand()
-pub fn hsetnx_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hsetnx_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let (max_value, max_entries) =
             (server.hash_max_ziplist_value, server.hash_max_ziplist_entries);
@@ -713,7 +692,7 @@ pub fn hsetnx_command(server: &mut RedisServer, c: &mut Client) {
 /// the reply (the number of new fields, or +OK).
 ///
 /// C: t_hash.c hsetCommand()
-pub fn hset_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hset_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         if argv.len() % 2 == 1 {
             add_reply_error(c, "wrong number of arguments for HMSET");
@@ -760,7 +739,7 @@ pub fn hset_command(server: &mut RedisServer, c: &mut Client) {
 /// HINCRBY key field increment
 ///
 /// C: t_hash.c hincrbyCommand()
-pub fn hincrby_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hincrby_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let Some(incr) = get_long_long_from_object_or_reply(c, &argv[3], None)
         else {
@@ -807,7 +786,7 @@ pub fn hincrby_command(server: &mut RedisServer, c: &mut Client) {
 /// <result>, so replicas and the AOF do not depend on float formatting.
 ///
 /// C: t_hash.c hincrbyfloatCommand()
-pub fn hincrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hincrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let Some(incr) =
             get_long_double_from_object_or_reply(c, &argv[3], None)
@@ -876,7 +855,7 @@ fn add_hash_field_to_reply(c: &mut Client, o: Option<&mut RObj>, field: &[u8]) {
 /// HGET key field
 ///
 /// C: t_hash.c hgetCommand()
-pub fn hget_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hget_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], NULLBULK)
         else {
@@ -892,7 +871,7 @@ pub fn hget_command(server: &mut RedisServer, c: &mut Client) {
 /// HMGET key field [field ...]
 ///
 /// C: t_hash.c hmgetCommand()
-pub fn hmget_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hmget_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         // Don't abort when the key cannot be found. Non-existing keys are
         // empty hashes, where HMGET should respond with a series of null
@@ -913,7 +892,7 @@ pub fn hmget_command(server: &mut RedisServer, c: &mut Client) {
 /// HDEL key field [field ...]
 ///
 /// C: t_hash.c hdelCommand()
-pub fn hdel_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hdel_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let Some(o) = lookup_key_write_or_reply(server, c, &argv[1], CZERO)
         else {
@@ -964,7 +943,7 @@ pub fn hdel_command(server: &mut RedisServer, c: &mut Client) {
 /// HLEN key
 ///
 /// C: t_hash.c hlenCommand()
-pub fn hlen_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hlen_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO)
         else {
@@ -981,7 +960,7 @@ pub fn hlen_command(server: &mut RedisServer, c: &mut Client) {
 /// HSTRLEN key field
 ///
 /// C: t_hash.c hstrlenCommand()
-pub fn hstrlen_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hstrlen_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO)
         else {
@@ -1057,28 +1036,28 @@ fn generic_hgetall_command(
 /// HKEYS key
 ///
 /// C: t_hash.c hkeysCommand()
-pub fn hkeys_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hkeys_command(server: &mut RedisServer, c: &mut Client) {
     generic_hgetall_command(server, c, OBJ_HASH_KEY);
 }
 
 /// HVALS key
 ///
 /// C: t_hash.c hvalsCommand()
-pub fn hvals_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hvals_command(server: &mut RedisServer, c: &mut Client) {
     generic_hgetall_command(server, c, OBJ_HASH_VALUE);
 }
 
 /// HGETALL key
 ///
 /// C: t_hash.c hgetallCommand()
-pub fn hgetall_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hgetall_command(server: &mut RedisServer, c: &mut Client) {
     generic_hgetall_command(server, c, OBJ_HASH_KEY | OBJ_HASH_VALUE);
 }
 
 /// HEXISTS key field
 ///
 /// C: t_hash.c hexistsCommand()
-pub fn hexists_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hexists_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO)
         else {
@@ -1095,7 +1074,7 @@ pub fn hexists_command(server: &mut RedisServer, c: &mut Client) {
 /// HSCAN key cursor [MATCH pattern] [COUNT count]
 ///
 /// C: t_hash.c hscanCommand()
-pub fn hscan_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn hscan_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let Ok(cursor) = parse_scan_cursor_or_reply(c, &argv[2]) else {
             return;

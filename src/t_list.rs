@@ -43,13 +43,13 @@ use crate::t_string::{check_type, UNIT_SECONDS};
 // -------------------------- server.h: list constants --------------------------
 
 /// List related stuff: the two ends of a list.
-pub const LIST_HEAD: i32 = 0;
-pub const LIST_TAIL: i32 = 1;
+pub(crate) const LIST_HEAD: i32 = 0;
+pub(crate) const LIST_TAIL: i32 = 1;
 
 /// The biggest element a list accepts ("Element too large" above it).
 ///
 /// C: t_list.c LIST_MAX_ITEM_SIZE
-pub const LIST_MAX_ITEM_SIZE: usize = (1usize << 32) - 1024;
+pub(crate) const LIST_MAX_ITEM_SIZE: usize = (1usize << 32) - 1024;
 
 // ------------------------- quicklist.c: the list value -------------------------
 
@@ -65,18 +65,12 @@ const SIZE_SAFETY_LIMIT: usize = 8192;
 /// As quicklist.c's optimization_level[].
 const OPTIMIZATION_LEVEL: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 
-/// `list-max-ziplist-size` default, used by `List::push` for callers that
-/// have no server at hand (RDB loading, tests).
-///
-/// C: server.h OBJ_LIST_MAX_ZIPLIST_SIZE
-pub const OBJ_LIST_MAX_ZIPLIST_SIZE: i32 = -2;
-
 /// The value of a list key. See the note at the top of the file for the
 /// two shapes. Index 0 is the head (the LPUSH side).
 ///
 /// Stands in for quicklist.h's quicklist.
 #[derive(Debug, Clone, Default)]
-pub struct List(Repr);
+pub(crate) struct List(Repr);
 
 #[derive(Debug, Clone)]
 enum Repr {
@@ -195,7 +189,7 @@ impl List {
     /// Number of elements.
     ///
     /// Stands in for quicklistCount() in quicklist.c. (no C twin)
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match &self.0 {
             Repr::Packed { count, .. } => *count as usize,
             Repr::Deque(d) => d.len(),
@@ -203,14 +197,8 @@ impl List {
     }
 
     /// True when the list holds no element.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    /// Pushes at the head (LIST_HEAD) or the tail (LIST_TAIL), with the
-    /// default `list-max-ziplist-size`.
-    pub fn push(&mut self, v: &[u8], where_: i32) {
-        self.push_with_fill(v, where_, OBJ_LIST_MAX_ZIPLIST_SIZE);
     }
 
     /// Pushes at the head (LIST_HEAD) or the tail (LIST_TAIL); `fill` is
@@ -218,7 +206,7 @@ impl List {
     /// left.
     ///
     /// Stands in for quicklistPush() in quicklist.c. (no C twin)
-    pub fn push_with_fill(&mut self, v: &[u8], where_: i32, fill: i32) {
+    pub(crate) fn push_with_fill(&mut self, v: &[u8], where_: i32, fill: i32) {
         let size = packed_entry_size(v.len());
         if let Repr::Packed { count, buf } = &self.0 {
             if !packed_fits(*count as usize + 1, buf.len() + size, fill) {
@@ -278,7 +266,7 @@ impl List {
     /// tail (LIST_TAIL), or `None` if the list is empty.
     ///
     /// Stands in for quicklistPopCustom() in quicklist.c. (no C twin)
-    pub fn pop(&mut self, where_: i32) -> Option<Vec<u8>> {
+    pub(crate) fn pop(&mut self, where_: i32) -> Option<Vec<u8>> {
         match &mut self.0 {
             Repr::Packed { count, buf } => {
                 if *count == 0 {
@@ -347,7 +335,7 @@ impl List {
     /// The element at `index`, negative indexes counting from the tail.
     ///
     /// Stands in for quicklistIndex() in quicklist.c. (no C twin)
-    pub fn index(&self, index: i64) -> Option<&[u8]> {
+    pub(crate) fn index(&self, index: i64) -> Option<&[u8]> {
         let i = self.resolve_index(index)?;
         match &self.0 {
             Repr::Packed { count, buf } => {
@@ -363,7 +351,7 @@ impl List {
     /// the index is out of range.
     ///
     /// Stands in for quicklistReplaceAtIndex() in quicklist.c. (no C twin)
-    pub fn replace_at_index(
+    pub(crate) fn replace_at_index(
         &mut self,
         index: i64,
         v: &[u8],
@@ -408,7 +396,7 @@ impl List {
     /// Iterates from the element at `start` (from the head) to the tail.
     ///
     /// Stands in for quicklistGetIteratorAtIdx() in quicklist.c. (no C twin)
-    pub fn iter_from(&self, start: usize) -> Iter<'_> {
+    pub(crate) fn iter_from(&self, start: usize) -> Iter<'_> {
         match &self.0 {
             Repr::Packed { .. } => {
                 let mut it = self.iter();
@@ -429,7 +417,7 @@ impl List {
     /// (at most all of them).
     ///
     /// Stands in for quicklistDelRange() in quicklist.c. (no C twin)
-    pub fn trim(&mut self, ltrim: usize, rtrim: usize) {
+    pub(crate) fn trim(&mut self, ltrim: usize, rtrim: usize) {
         let len = self.len();
         let ltrim = ltrim.min(len);
         let rtrim = rtrim.min(len - ltrim);
@@ -457,7 +445,7 @@ impl List {
     /// from the head, equal to `pivot`. Returns false if there is none.
     ///
     /// C: t_list.c listTypeInsert() (with the seek of linsertCommand)
-    pub fn insert(
+    pub(crate) fn insert(
         &mut self,
         pivot: &[u8],
         v: &[u8],
@@ -491,7 +479,7 @@ impl List {
     ///
     /// C: t_list.c listTypeEqual() (with the loop of lremCommand)
     /// C: t_list.c listTypeDelete()
-    pub fn remove(&mut self, v: &[u8], toremove: i64) -> usize {
+    pub(crate) fn remove(&mut self, v: &[u8], toremove: i64) -> usize {
         // Which matches go: those at positions in `lo..=hi`.
         let len = self.len();
         let (lo, hi) = if toremove == 0 {
@@ -551,7 +539,7 @@ impl List {
 /// Iterator over a list's elements, from either end.
 ///
 /// C: t_list.c listTypeIterator
-pub struct Iter<'a>(IterRepr<'a>);
+pub(crate) struct Iter<'a>(IterRepr<'a>);
 
 enum IterRepr<'a> {
     Packed { buf: &'a [u8], front: usize, back: usize, left: usize },
@@ -607,7 +595,7 @@ impl ExactSizeIterator for Iter<'_> {}
 /// A new empty list value, with the list options of the server.
 ///
 /// C: object.c createQuicklistObject()
-pub fn create_quicklist_object(server: &RedisServer) -> RObj {
+pub(crate) fn create_quicklist_object(server: &RedisServer) -> RObj {
     create_object(
         server.lruclock,
         OBJ_ENCODING_QUICKLIST,
@@ -645,7 +633,7 @@ fn as_list(o: &mut RObj) -> Option<&mut List> {
 /// at head or tail position as specified by 'where'.
 ///
 /// C: t_list.c listTypePush()
-pub fn list_type_push(
+pub(crate) fn list_type_push(
     server: &mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -663,7 +651,7 @@ pub fn list_type_push(
 ///
 /// C: t_list.c listTypePop()
 /// C: t_list.c listPopSaver()
-pub fn list_type_pop(
+pub(crate) fn list_type_pop(
     server: &mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -673,7 +661,7 @@ pub fn list_type_pop(
 }
 
 /// C: t_list.c listTypeLength()
-pub fn list_type_length(
+pub(crate) fn list_type_length(
     server: &mut RedisServer,
     dbid: usize,
     key: &[u8],
@@ -693,7 +681,7 @@ pub fn list_type_length(
 /// LPUSH/RPUSH key element [element ...]
 ///
 /// C: t_list.c pushGenericCommand()
-pub fn push_generic_command(
+pub(crate) fn push_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     where_: i32,
@@ -756,19 +744,19 @@ fn push_generic(
 }
 
 /// C: t_list.c lpushCommand()
-pub fn lpush_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn lpush_command(server: &mut RedisServer, c: &mut Client) {
     push_generic_command(server, c, LIST_HEAD);
 }
 
 /// C: t_list.c rpushCommand()
-pub fn rpush_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn rpush_command(server: &mut RedisServer, c: &mut Client) {
     push_generic_command(server, c, LIST_TAIL);
 }
 
 /// LPUSHX/RPUSHX key element [element ...]: push only if the list exists.
 ///
 /// C: t_list.c pushxGenericCommand()
-pub fn pushx_generic_command(
+pub(crate) fn pushx_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     where_: i32,
@@ -810,19 +798,19 @@ fn pushx_generic(
 }
 
 /// C: t_list.c lpushxCommand()
-pub fn lpushx_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn lpushx_command(server: &mut RedisServer, c: &mut Client) {
     pushx_generic_command(server, c, LIST_HEAD);
 }
 
 /// C: t_list.c rpushxCommand()
-pub fn rpushx_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn rpushx_command(server: &mut RedisServer, c: &mut Client) {
     pushx_generic_command(server, c, LIST_TAIL);
 }
 
 /// LINSERT key BEFORE|AFTER pivot element
 ///
 /// C: t_list.c linsertCommand()
-pub fn linsert_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn linsert_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     linsert(server, c, &argv);
     c.argv = argv;
@@ -872,7 +860,7 @@ fn linsert(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
 /// LLEN key
 ///
 /// C: t_list.c llenCommand()
-pub fn llen_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn llen_command(server: &mut RedisServer, c: &mut Client) {
     let key = std::mem::take(&mut c.argv[1]);
     if let Some(o) = lookup_key_read_or_reply(server, c, &key, CZERO) {
         if !check_type(c, o, OBJ_LIST) {
@@ -886,7 +874,7 @@ pub fn llen_command(server: &mut RedisServer, c: &mut Client) {
 /// LINDEX key index
 ///
 /// C: t_list.c lindexCommand()
-pub fn lindex_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn lindex_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     if let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], NULLBULK) {
         if !check_type(c, o, OBJ_LIST) {
@@ -906,7 +894,7 @@ pub fn lindex_command(server: &mut RedisServer, c: &mut Client) {
 /// LSET key index element
 ///
 /// C: t_list.c lsetCommand()
-pub fn lset_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn lset_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     lset(server, c, &argv);
     c.argv = argv;
@@ -946,7 +934,7 @@ fn lset(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
 /// LPOP/RPOP key
 ///
 /// C: t_list.c popGenericCommand()
-pub fn pop_generic_command(
+pub(crate) fn pop_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     where_: i32,
@@ -995,19 +983,19 @@ fn pop_generic(
 }
 
 /// C: t_list.c lpopCommand()
-pub fn lpop_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn lpop_command(server: &mut RedisServer, c: &mut Client) {
     pop_generic_command(server, c, LIST_HEAD);
 }
 
 /// C: t_list.c rpopCommand()
-pub fn rpop_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn rpop_command(server: &mut RedisServer, c: &mut Client) {
     pop_generic_command(server, c, LIST_TAIL);
 }
 
 /// LRANGE key start stop
 ///
 /// C: t_list.c lrangeCommand()
-pub fn lrange_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn lrange_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     lrange(server, c, &argv);
     c.argv = argv;
@@ -1065,7 +1053,7 @@ fn lrange(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
 /// LTRIM key start stop
 ///
 /// C: t_list.c ltrimCommand()
-pub fn ltrim_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn ltrim_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     ltrim(server, c, &argv);
     c.argv = argv;
@@ -1132,7 +1120,7 @@ fn ltrim(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
 /// LREM key count element
 ///
 /// C: t_list.c lremCommand()
-pub fn lrem_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn lrem_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     lrem(server, c, &argv);
     c.argv = argv;
@@ -1195,7 +1183,7 @@ fn lrem(server: &mut RedisServer, c: &mut Client, argv: &[Vec<u8>]) {
 /// if `dst_exists` is false, and replies the value to `c`.
 ///
 /// C: t_list.c rpoplpushHandlePush()
-pub fn rpoplpush_handle_push(
+pub(crate) fn rpoplpush_handle_push(
     server: &mut RedisServer,
     c: &mut Client,
     dstkey: &[u8],
@@ -1218,7 +1206,7 @@ pub fn rpoplpush_handle_push(
 /// RPOPLPUSH source destination
 ///
 /// C: t_list.c rpoplpushCommand()
-pub fn rpoplpush_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn rpoplpush_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     let rewritten = rpoplpush(server, c, &argv);
     c.argv = argv;
@@ -1309,7 +1297,7 @@ fn rpoplpush(
 /// holds another type (the receiver got the WRONGTYPE error).
 ///
 /// C: t_list.c serveClientBlockedOnList()
-pub fn serve_client_blocked_on_list(
+pub(crate) fn serve_client_blocked_on_list(
     server: &mut RedisServer,
     receiver: &mut Client,
     key: &[u8],
@@ -1402,7 +1390,7 @@ pub fn serve_client_blocked_on_list(
 /// Blocking RPOP/LPOP: BLPOP/BRPOP key [key ...] timeout
 ///
 /// C: t_list.c blockingPopGenericCommand()
-pub fn blocking_pop_generic_command(
+pub(crate) fn blocking_pop_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     where_: i32,
@@ -1487,19 +1475,19 @@ fn blocking_pop_generic(
 }
 
 /// C: t_list.c blpopCommand()
-pub fn blpop_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn blpop_command(server: &mut RedisServer, c: &mut Client) {
     blocking_pop_generic_command(server, c, LIST_HEAD);
 }
 
 /// C: t_list.c brpopCommand()
-pub fn brpop_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn brpop_command(server: &mut RedisServer, c: &mut Client) {
     blocking_pop_generic_command(server, c, LIST_TAIL);
 }
 
 /// BRPOPLPUSH source destination timeout
 ///
 /// C: t_list.c brpoplpushCommand()
-pub fn brpoplpush_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn brpoplpush_command(server: &mut RedisServer, c: &mut Client) {
     let argv = std::mem::take(&mut c.argv);
     let Ok(timeout) =
         get_timeout_from_object_or_reply(c, &argv[3], UNIT_SECONDS)

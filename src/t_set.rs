@@ -37,14 +37,14 @@ use crate::t_string::check_type;
 // -----------------------------------------------------------------------------
 
 /// A member of a hash-table encoded set (C: an sds key with a NULL value).
-pub type SetSds = crate::sds::Sds;
+pub(crate) type SetSds = crate::sds::Sds;
 
 /// The dict of a hash-table encoded set (C: `dict` with `setDictType`).
-pub type SetDict = Dict<SetSds, ()>;
+pub(crate) type SetDict = Dict<SetSds, ()>;
 
 /// The value of a key of type set (C: the `ptr` of an OBJ_SET robj). The
 /// variant is the encoding; the `RObj` says the same in `encoding`.
-pub enum Set {
+pub(crate) enum Set {
     /// OBJ_ENCODING_INTSET.
     Intset(Intset),
     /// OBJ_ENCODING_HT. Boxed so that small sets do not pay for the
@@ -55,14 +55,14 @@ pub enum Set {
 /// One member as setTypeNext() returns it: an integer from an intset, or
 /// the bytes of a dict key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SetEle<'a> {
+pub(crate) enum SetEle<'a> {
     Int(i64),
     Str(&'a [u8]),
 }
 
 impl SetEle<'_> {
     /// The member as bytes (an integer in decimal).
-    pub fn as_bytes(&self) -> Cow<'_, [u8]> {
+    pub(crate) fn as_bytes(&self) -> Cow<'_, [u8]> {
         match *self {
             SetEle::Int(v) => Cow::Owned(ll2string(v)),
             SetEle::Str(s) => Cow::Borrowed(s),
@@ -72,6 +72,7 @@ impl SetEle<'_> {
     /// The member as a new string.
     ///
     /// C: t_set.c setTypeNextObject()
+    #[allow(clippy::wrong_self_convention)] // `SetEle` is Copy; C's name
     pub fn to_vec(&self) -> Vec<u8> {
         match *self {
             SetEle::Int(v) => ll2string(v),
@@ -82,38 +83,26 @@ impl SetEle<'_> {
 
 impl Set {
     /// An empty hash-table set (the `ptr` of createSetObject()).
-    pub fn new_ht() -> Set {
+    pub(crate) fn new_ht() -> Set {
         Set::Ht(Box::default())
     }
 
     /// An empty intset (the `ptr` of createIntsetObject()).
-    pub fn new_intset() -> Set {
+    pub(crate) fn new_intset() -> Set {
         Set::Intset(Intset::intset_new())
     }
 
-    /// The OBJ_ENCODING_* this value has.
-    pub fn encoding(&self) -> u8 {
-        match self {
-            Set::Intset(_) => OBJ_ENCODING_INTSET,
-            Set::Ht(_) => OBJ_ENCODING_HT,
-        }
-    }
-
     /// The number of members (what `set_type_size` returns).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Set::Intset(is) => is.intset_len() as usize,
             Set::Ht(d) => d.dict_size(),
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Whether `value` is a member, without the rehash step of dictFind()
     /// (a shared borrow cannot move buckets); see `set_type_is_member`.
-    pub fn is_member(&self, value: &[u8]) -> bool {
+    pub(crate) fn is_member(&self, value: &[u8]) -> bool {
         match self {
             Set::Ht(d) => d.find(value).is_some(),
             Set::Intset(is) => {
@@ -126,7 +115,7 @@ impl Set {
     /// dict's bucket order otherwise), integers kept as integers.
     ///
     /// C: t_set.c setTypeInitIterator()
-    pub fn elements(&self) -> SetIter<'_> {
+    pub(crate) fn elements(&self) -> SetIter<'_> {
         match self {
             Set::Intset(is) => SetIter::Intset(is.iter()),
             Set::Ht(d) => SetIter::Ht(d.iter()),
@@ -175,7 +164,7 @@ impl std::fmt::Debug for Set {
 /// is walked; dropping the iterator is setTypeReleaseIterator().
 ///
 /// C: server.h setTypeIterator; t_set.c setTypeReleaseIterator()
-pub enum SetIter<'a> {
+pub(crate) enum SetIter<'a> {
     Intset(IntsetIter<'a>),
     Ht(DictIter<'a, SetSds, ()>),
 }
@@ -204,7 +193,7 @@ impl<'a> Iterator for SetIter<'a> {
 
 /// The set inside `o`. A non-set here is a bug: every caller checked the
 /// type first. (no C twin: C casts `o->ptr`)
-pub fn set_ref(o: &RObj) -> &Set {
+pub(crate) fn set_ref(o: &RObj) -> &Set {
     match &o.ptr {
         Value::Set(s) => s,
         _ => unreachable!("not a set: the caller checks the type first"),
@@ -228,7 +217,7 @@ fn set_mut(o: &mut RObj) -> &mut Set {
 /// regular hash table.
 ///
 /// C: t_set.c setTypeCreate()
-pub fn set_type_create(lru: u32, value: &[u8]) -> RObj {
+pub(crate) fn set_type_create(lru: u32, value: &[u8]) -> RObj {
     if string2ll(value).is_some() {
         return create_intset_object(lru);
     }
@@ -242,7 +231,7 @@ pub fn set_type_create(lru: u32, value: &[u8]) -> RObj {
 /// server.
 ///
 /// C: t_set.c setTypeAdd()
-pub fn set_type_add(
+pub(crate) fn set_type_add(
     subject: &mut RObj,
     value: &[u8],
     set_max_intset_entries: usize,
@@ -282,7 +271,7 @@ pub fn set_type_add(
 /// Removes `value` from the set. Returns whether it was a member.
 ///
 /// C: t_set.c setTypeRemove()
-pub fn set_type_remove(setobj: &mut RObj, value: &[u8]) -> bool {
+pub(crate) fn set_type_remove(setobj: &mut RObj, value: &[u8]) -> bool {
     match set_mut(setobj) {
         Set::Ht(d) => {
             if d.dict_delete(value) {
@@ -304,7 +293,7 @@ pub fn set_type_remove(setobj: &mut RObj, value: &[u8]) -> bool {
 /// dictFind() does.
 ///
 /// C: t_set.c setTypeIsMember()
-pub fn set_type_is_member(subject: &mut RObj, value: &[u8]) -> bool {
+pub(crate) fn set_type_is_member(subject: &mut RObj, value: &[u8]) -> bool {
     match set_mut(subject) {
         Set::Ht(d) => d.dict_find(value).is_some(),
         Set::Intset(is) => string2ll(value).is_some_and(|v| is.intset_find(v)),
@@ -315,7 +304,7 @@ pub fn set_type_is_member(subject: &mut RObj, value: &[u8]) -> bool {
 /// an intset, a borrowed member otherwise.
 ///
 /// C: t_set.c setTypeRandomElement()
-pub fn set_type_random_element(setobj: &mut RObj) -> SetEle<'_> {
+pub(crate) fn set_type_random_element(setobj: &mut RObj) -> SetEle<'_> {
     match set_mut(setobj) {
         Set::Ht(d) => {
             let de = d
@@ -328,7 +317,7 @@ pub fn set_type_random_element(setobj: &mut RObj) -> SetEle<'_> {
 }
 
 /// C: t_set.c setTypeSize()
-pub fn set_type_size(subject: &RObj) -> usize {
+pub(crate) fn set_type_size(subject: &RObj) -> usize {
     set_ref(subject).len()
 }
 
@@ -337,7 +326,7 @@ pub fn set_type_size(subject: &RObj) -> usize {
 /// in the original set.
 ///
 /// C: t_set.c setTypeConvert()
-pub fn set_type_convert(setobj: &mut RObj, enc: u8) {
+pub(crate) fn set_type_convert(setobj: &mut RObj, enc: u8) {
     assert!(
         setobj.obj_type() == OBJ_SET && setobj.encoding == OBJ_ENCODING_INTSET,
         "setTypeConvert: not an intset"
@@ -396,7 +385,7 @@ fn set_at<'a>(
 /// SADD key member [member ...]
 ///
 /// C: t_set.c saddCommand()
-pub fn sadd_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn sadd_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let dbid = c.db;
         let (lru, max) = (server.lruclock, server.set_max_intset_entries);
@@ -439,7 +428,7 @@ pub fn sadd_command(server: &mut RedisServer, c: &mut Client) {
 /// SREM key member [member ...]
 ///
 /// C: t_set.c sremCommand()
-pub fn srem_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn srem_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let dbid = c.db;
         let Some(set) = lookup_key_write_or_reply(server, c, &argv[1], CZERO)
@@ -491,7 +480,7 @@ pub fn srem_command(server: &mut RedisServer, c: &mut Client) {
 /// SMOVE source destination member
 ///
 /// C: t_set.c smoveCommand()
-pub fn smove_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn smove_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let dbid = c.db;
         let (lru, max) = (server.lruclock, server.set_max_intset_entries);
@@ -563,7 +552,7 @@ pub fn smove_command(server: &mut RedisServer, c: &mut Client) {
 /// SISMEMBER key member
 ///
 /// C: t_set.c sismemberCommand()
-pub fn sismember_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn sismember_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let Some(set) = lookup_key_read_or_reply(server, c, &argv[1], CZERO)
         else {
@@ -583,7 +572,7 @@ pub fn sismember_command(server: &mut RedisServer, c: &mut Client) {
 /// SCARD key
 ///
 /// C: t_set.c scardCommand()
-pub fn scard_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn scard_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let Some(o) = lookup_key_read_or_reply(server, c, &argv[1], CZERO)
         else {
@@ -780,7 +769,7 @@ fn spop_with_count_command(
 /// SPOP key [count]
 ///
 /// C: t_set.c spopCommand()
-pub fn spop_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn spop_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         if argv.len() == 3 {
             spop_with_count_command(server, c, argv);
@@ -972,7 +961,7 @@ fn srandmember_with_count_command(
 /// SRANDMEMBER key [count]
 ///
 /// C: t_set.c srandmemberCommand()
-pub fn srandmember_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn srandmember_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         if argv.len() == 3 {
             srandmember_with_count_command(server, c, argv);
@@ -1230,22 +1219,23 @@ fn sinter_generic_command(
 /// SINTER key [key ...], and SMEMBERS key.
 ///
 /// C: t_set.c sinterCommand()
-pub fn sinter_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn sinter_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| sinter_generic_command(server, c, &argv[1..], None))
 }
 
 /// SINTERSTORE destination key [key ...]
 ///
 /// C: t_set.c sinterstoreCommand()
-pub fn sinterstore_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn sinterstore_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         sinter_generic_command(server, c, &argv[2..], Some(&argv[1]))
     })
 }
 
-pub const SET_OP_UNION: i32 = 0;
-pub const SET_OP_DIFF: i32 = 1;
-pub const SET_OP_INTER: i32 = 2;
+pub(crate) const SET_OP_UNION: i32 = 0;
+pub(crate) const SET_OP_DIFF: i32 = 1;
+#[allow(dead_code)] // kept so the set reads whole beside C
+pub(crate) const SET_OP_INTER: i32 = 2;
 
 /// SUNION, SDIFF and their STORE forms: build the result in a temporary
 /// set, then reply it or store it.
@@ -1425,7 +1415,7 @@ fn sunion_diff_generic_command(
 /// SUNION key [key ...]
 ///
 /// C: t_set.c sunionCommand()
-pub fn sunion_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn sunion_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         sunion_diff_generic_command(server, c, &argv[1..], None, SET_OP_UNION)
     })
@@ -1434,7 +1424,7 @@ pub fn sunion_command(server: &mut RedisServer, c: &mut Client) {
 /// SUNIONSTORE destination key [key ...]
 ///
 /// C: t_set.c sunionstoreCommand()
-pub fn sunionstore_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn sunionstore_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         sunion_diff_generic_command(
             server,
@@ -1449,7 +1439,7 @@ pub fn sunionstore_command(server: &mut RedisServer, c: &mut Client) {
 /// SDIFF key [key ...]
 ///
 /// C: t_set.c sdiffCommand()
-pub fn sdiff_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn sdiff_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         sunion_diff_generic_command(server, c, &argv[1..], None, SET_OP_DIFF)
     })
@@ -1458,7 +1448,7 @@ pub fn sdiff_command(server: &mut RedisServer, c: &mut Client) {
 /// SDIFFSTORE destination key [key ...]
 ///
 /// C: t_set.c sdiffstoreCommand()
-pub fn sdiffstore_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn sdiffstore_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         sunion_diff_generic_command(
             server,
@@ -1473,7 +1463,7 @@ pub fn sdiffstore_command(server: &mut RedisServer, c: &mut Client) {
 /// SSCAN key cursor [MATCH pattern] [COUNT count]
 ///
 /// C: t_set.c sscanCommand()
-pub fn sscan_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn sscan_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let Ok(cursor) = parse_scan_cursor_or_reply(c, &argv[2]) else {
             return;

@@ -9,11 +9,9 @@ use crate::networking::*;
 use crate::notify::notify_keyspace_event;
 use crate::object::*;
 use crate::server::*;
-use crate::shared::{EMPTYBULK, WRONGTYPEERR};
-// Transitional: server.rs, config.rs, multi.rs and networking/mod.rs still
-// name these `crate::t_string::X`. Once they say `crate::shared::X`, make
-// this a plain `use`.
-pub use crate::shared::{CONE, CZERO, NULLBULK, OK, SYNTAXERR};
+use crate::shared::{
+    CONE, CZERO, EMPTYBULK, NULLBULK, OK, SYNTAXERR, WRONGTYPEERR,
+};
 
 // -----------------------------------------------------------------------------
 // String Commands
@@ -31,7 +29,11 @@ fn check_string_length(c: &mut Client, size: i64) -> CResult {
 /// The argument `i` as an owned value for storing: moved out when nothing
 /// will propagate the command afterwards, copied otherwise (C shares the
 /// object between argv and the keyspace). (no C twin)
-pub fn take_arg(server: &RedisServer, c: &mut Client, i: usize) -> Vec<u8> {
+pub(crate) fn take_arg(
+    server: &RedisServer,
+    c: &mut Client,
+    i: usize,
+) -> Vec<u8> {
     if server.repl_backlog.is_none()
         && server.slaves.is_empty()
         && c.flags & CLIENT_MULTI == 0
@@ -43,7 +45,7 @@ pub fn take_arg(server: &RedisServer, c: &mut Client, i: usize) -> Vec<u8> {
 }
 
 /// The wrong type error, and its check. C: object.c checkType()
-pub fn check_type(c: &mut Client, o: &RObj, type_: u8) -> bool {
+pub(crate) fn check_type(c: &mut Client, o: &RObj, type_: u8) -> bool {
     if o.obj_type() != type_ {
         add_reply(c, WRONGTYPEERR);
         return true;
@@ -51,15 +53,15 @@ pub fn check_type(c: &mut Client, o: &RObj, type_: u8) -> bool {
     false
 }
 
-pub const OBJ_SET_NO_FLAGS: i32 = 0;
+pub(crate) const OBJ_SET_NO_FLAGS: i32 = 0;
 /// Set if key not exists.
-pub const OBJ_SET_NX: i32 = 1 << 0;
+pub(crate) const OBJ_SET_NX: i32 = 1 << 0;
 /// Set if key exists.
-pub const OBJ_SET_XX: i32 = 1 << 1;
+pub(crate) const OBJ_SET_XX: i32 = 1 << 1;
 /// Set if time in seconds is given
-pub const OBJ_SET_EX: i32 = 1 << 2;
+pub(crate) const OBJ_SET_EX: i32 = 1 << 2;
 /// Set if time in ms in given
-pub const OBJ_SET_PX: i32 = 1 << 3;
+pub(crate) const OBJ_SET_PX: i32 = 1 << 3;
 // Divergence from C: the four options below are not 5.0 syntax. They are
 // what a Redis 7.0 master propagates to its replicas (SET ... EX becomes
 // SET ... PXAT <unix ms>, INCRBYFLOAT becomes SET ... KEEPTTL, SET ... GET
@@ -67,16 +69,16 @@ pub const OBJ_SET_PX: i32 = 1 << 3;
 // (CLIENT_MASTER); every other client still gets 5.0's syntax error. The
 // values are 7.0's.
 /// Keep the key's time to live (7.0 KEEPTTL).
-pub const OBJ_KEEPTTL: i32 = 1 << 4;
+pub(crate) const OBJ_KEEPTTL: i32 = 1 << 4;
 /// Return the old value (7.0 GET); the master gets no reply anyway.
-pub const OBJ_SET_GET: i32 = 1 << 5;
+pub(crate) const OBJ_SET_GET: i32 = 1 << 5;
 /// The expire is a unix time in seconds (7.0 EXAT).
-pub const OBJ_EXAT: i32 = 1 << 6;
+pub(crate) const OBJ_EXAT: i32 = 1 << 6;
 /// The expire is a unix time in milliseconds (7.0 PXAT).
-pub const OBJ_PXAT: i32 = 1 << 7;
+pub(crate) const OBJ_PXAT: i32 = 1 << 7;
 
-pub const UNIT_SECONDS: i32 = 0;
-pub const UNIT_MILLISECONDS: i32 = 1;
+pub(crate) const UNIT_SECONDS: i32 = 0;
+pub(crate) const UNIT_MILLISECONDS: i32 = 1;
 
 /// The setGenericCommand() function implements the SET operation with
 /// different options and variants. This function is called in order to
@@ -92,7 +94,7 @@ pub const UNIT_MILLISECONDS: i32 = 1;
 /// XX flags.
 ///
 /// C: t_string.c setGenericCommand()
-pub fn set_generic_command(
+pub(crate) fn set_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     flags: i32,
@@ -175,7 +177,7 @@ pub fn set_generic_command(
 /// SET key value [NX] [XX] [EX <seconds>] [PX <milliseconds>]
 ///
 /// C: t_string.c setCommand()
-pub fn set_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn set_command(server: &mut RedisServer, c: &mut Client) {
     let mut expire = None;
     let mut unit = UNIT_SECONDS;
     let mut flags = OBJ_SET_NO_FLAGS;
@@ -242,7 +244,7 @@ pub fn set_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: t_string.c setnxCommand()
-pub fn setnx_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn setnx_command(server: &mut RedisServer, c: &mut Client) {
     let v = take_arg(server, c, 2);
     let val = try_object_encoding(server.lruclock, v);
     set_generic_command(
@@ -259,7 +261,7 @@ pub fn setnx_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: t_string.c setexCommand()
-pub fn setex_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn setex_command(server: &mut RedisServer, c: &mut Client) {
     let v = take_arg(server, c, 3);
     let val = try_object_encoding(server.lruclock, v);
     set_generic_command(
@@ -276,7 +278,7 @@ pub fn setex_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: t_string.c psetexCommand()
-pub fn psetex_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn psetex_command(server: &mut RedisServer, c: &mut Client) {
     let v = take_arg(server, c, 3);
     let val = try_object_encoding(server.lruclock, v);
     set_generic_command(
@@ -296,7 +298,7 @@ pub fn psetex_command(server: &mut RedisServer, c: &mut Client) {
 /// Err on a wrong type (already replied).
 ///
 /// C: t_string.c getGenericCommand()
-pub fn get_generic_command(
+pub(crate) fn get_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
 ) -> CResult {
@@ -334,12 +336,12 @@ fn get_generic_command_key(
 }
 
 /// C: t_string.c getCommand()
-pub fn get_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn get_command(server: &mut RedisServer, c: &mut Client) {
     let _ = get_generic_command(server, c);
 }
 
 /// C: t_string.c getsetCommand()
-pub fn getset_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn getset_command(server: &mut RedisServer, c: &mut Client) {
     if get_generic_command(server, c).is_err() {
         return;
     }
@@ -353,7 +355,7 @@ pub fn getset_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: t_string.c setrangeCommand()
-pub fn setrange_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn setrange_command(server: &mut RedisServer, c: &mut Client) {
     let offarg = std::mem::take(&mut c.argv[2]);
     let offset = get_long_from_object_or_reply(c, &offarg, None);
     c.argv[2] = offarg;
@@ -440,7 +442,7 @@ fn setrange_key(
 
 /// Turns an INT or EMBSTR string value into a RAW one we may modify in
 /// place. C: db.c dbUnshareStringValue()
-pub fn db_unshare_string_value(o: &mut RObj) {
+pub(crate) fn db_unshare_string_value(o: &mut RObj) {
     if let Value::Int(i) = o.ptr {
         o.ptr = Value::Str(ll2string(i).into());
     }
@@ -448,7 +450,7 @@ pub fn db_unshare_string_value(o: &mut RObj) {
 }
 
 /// C: t_string.c getrangeCommand()
-pub fn getrange_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn getrange_command(server: &mut RedisServer, c: &mut Client) {
     let a2 = std::mem::take(&mut c.argv[2]);
     let a3 = std::mem::take(&mut c.argv[3]);
     let start = get_long_long_from_object_or_reply(c, &a2, None);
@@ -503,7 +505,7 @@ pub fn getrange_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: t_string.c mgetCommand()
-pub fn mget_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn mget_command(server: &mut RedisServer, c: &mut Client) {
     add_reply_multi_bulk_len(c, c.argv.len() as i64 - 1);
     for j in 1..c.argv.len() {
         let key = std::mem::take(&mut c.argv[j]);
@@ -560,12 +562,12 @@ fn mset_generic_command(server: &mut RedisServer, c: &mut Client, nx: bool) {
 }
 
 /// C: t_string.c msetCommand()
-pub fn mset_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn mset_command(server: &mut RedisServer, c: &mut Client) {
     mset_generic_command(server, c, false);
 }
 
 /// C: t_string.c msetnxCommand()
-pub fn msetnx_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn msetnx_command(server: &mut RedisServer, c: &mut Client) {
     mset_generic_command(server, c, true);
 }
 
@@ -622,17 +624,17 @@ fn incr_decr_command(server: &mut RedisServer, c: &mut Client, incr: i64) {
 }
 
 /// C: t_string.c incrCommand()
-pub fn incr_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn incr_command(server: &mut RedisServer, c: &mut Client) {
     incr_decr_command(server, c, 1);
 }
 
 /// C: t_string.c decrCommand()
-pub fn decr_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn decr_command(server: &mut RedisServer, c: &mut Client) {
     incr_decr_command(server, c, -1);
 }
 
 /// C: t_string.c incrbyCommand()
-pub fn incrby_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn incrby_command(server: &mut RedisServer, c: &mut Client) {
     let a = std::mem::take(&mut c.argv[2]);
     let incr = get_long_long_from_object_or_reply(c, &a, None);
     c.argv[2] = a;
@@ -642,7 +644,7 @@ pub fn incrby_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: t_string.c decrbyCommand()
-pub fn decrby_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn decrby_command(server: &mut RedisServer, c: &mut Client) {
     let a = std::mem::take(&mut c.argv[2]);
     let incr = get_long_long_from_object_or_reply(c, &a, None);
     c.argv[2] = a;
@@ -655,7 +657,7 @@ pub fn decrby_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: t_string.c incrbyfloatCommand()
-pub fn incrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn incrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[1]);
     let lru = server.lruclock;
@@ -716,7 +718,7 @@ pub fn incrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: t_string.c appendCommand()
-pub fn append_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn append_command(server: &mut RedisServer, c: &mut Client) {
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[1]);
     let append = std::mem::take(&mut c.argv[2]);
@@ -762,7 +764,7 @@ pub fn append_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: t_string.c strlenCommand()
-pub fn strlen_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn strlen_command(server: &mut RedisServer, c: &mut Client) {
     let key = std::mem::take(&mut c.argv[1]);
     let r = lookup_key_read(server, c, &key)
         .map(|o| (o.obj_type(), o.string_len()));

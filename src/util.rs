@@ -13,7 +13,11 @@ use crate::long_double::{format_fixed, format_general, strtold, LongDouble};
 /// Glob-style pattern matching.
 ///
 /// C: util.c stringmatchlen()
-pub fn stringmatchlen(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
+pub(crate) fn stringmatchlen(
+    pattern: &[u8],
+    string: &[u8],
+    nocase: bool,
+) -> bool {
     let (mut p, mut s) = (0usize, 0usize);
     let eq =
         |a: u8, b: u8| if nocase { a.eq_ignore_ascii_case(&b) } else { a == b };
@@ -112,13 +116,13 @@ pub fn stringmatchlen(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
 }
 
 /// C: util.c stringmatch()
-pub fn stringmatch(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
+pub(crate) fn stringmatch(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
     stringmatchlen(pattern, string, nocase)
 }
 
 /// The buffer size C uses for long double strings; string2ld() refuses
 /// longer input. C: util.h MAX_LONG_DOUBLE_CHARS
-pub const MAX_LONG_DOUBLE_CHARS: usize = 5 * 1024;
+pub(crate) const MAX_LONG_DOUBLE_CHARS: usize = 5 * 1024;
 
 /// Convert a string into a long double. Returns `None` unless the whole
 /// string is a number that strtold() reads without overflow (nor
@@ -126,7 +130,7 @@ pub const MAX_LONG_DOUBLE_CHARS: usize = 5 * 1024;
 /// are accepted, nor NaN.
 ///
 /// C: util.c string2ld()
-pub fn string2ld(s: &[u8]) -> Option<LongDouble> {
+pub(crate) fn string2ld(s: &[u8]) -> Option<LongDouble> {
     if s.len() >= MAX_LONG_DOUBLE_CHARS {
         return None;
     }
@@ -154,7 +158,7 @@ pub fn string2ld(s: &[u8]) -> Option<LongDouble> {
 /// libc says.
 ///
 /// C: util.c ld2string()
-pub fn ld2string(value: LongDouble, humanfriendly: bool) -> Vec<u8> {
+pub(crate) fn ld2string(value: LongDouble, humanfriendly: bool) -> Vec<u8> {
     if value.is_infinite() {
         // Libc in odd systems (Hi Solaris!) format infinite their own way,
         // so it is spelled out here.
@@ -196,7 +200,7 @@ fn hex_digit_to_int(c: u8) -> u8 {
 /// line, as in C.
 ///
 /// C: sds.c sdssplitargs()
-pub fn sdssplitargs(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+pub(crate) fn sdssplitargs(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let at = |i: usize| -> u8 { line.get(i).copied().unwrap_or(0) };
     let isspace =
         |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
@@ -290,7 +294,7 @@ pub fn sdssplitargs(line: &[u8]) -> Option<Vec<Vec<u8>>> {
 /// escapes in the form "\n\r\a...." or "\x<hex-number>".
 ///
 /// C: sds.c sdscatrepr()
-pub fn sdscatrepr(p: &[u8]) -> String {
+pub(crate) fn sdscatrepr(p: &[u8]) -> String {
     let mut s = String::from("\"");
     for &c in p {
         match c {
@@ -322,10 +326,10 @@ pub fn sdscatrepr(p: &[u8]) -> String {
 /// `endptr - nptr`, 0 when there was no number) and whether it saturated
 /// (C's `errno == ERANGE`). (no C twin)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Strtol<T> {
-    pub value: T,
-    pub consumed: usize,
-    pub erange: bool,
+pub(crate) struct Strtol<T> {
+    pub(crate) value: T,
+    pub(crate) consumed: usize,
+    pub(crate) erange: bool,
 }
 
 /// The part of strtol() and strtoul() they share: white space, a sign, the
@@ -385,7 +389,7 @@ fn strto_scan(s: &[u8], mut base: u32) -> (bool, u64, bool, usize) {
 /// ("0x" for base 16 or 0, "0" for base 0), then digits in `base` up to the
 /// first other byte. Out of range, it saturates at `i64::MIN`/`i64::MAX`
 /// and sets `erange`. (no C twin: libc)
-pub fn strtoll(s: &[u8], base: u32) -> Strtol<i64> {
+pub(crate) fn strtoll(s: &[u8], base: u32) -> Strtol<i64> {
     let (neg, mag, overflow, consumed) = strto_scan(s, base);
     let (value, erange) = match (neg, overflow) {
         (false, false) if mag <= i64::MAX as u64 => (mag as i64, false),
@@ -399,14 +403,14 @@ pub fn strtoll(s: &[u8], base: u32) -> Strtol<i64> {
 }
 
 /// libc strtol(): strtoll(), since `long` is 64 bits. (no C twin: libc)
-pub fn strtol(s: &[u8], base: u32) -> Strtol<i64> {
+pub(crate) fn strtol(s: &[u8], base: u32) -> Strtol<i64> {
     strtoll(s, base)
 }
 
 /// libc strtoull(): as strtoll(), but a minus sign negates in unsigned
 /// arithmetic ("-1" is `u64::MAX`), and out of range it saturates at
 /// `u64::MAX`. (no C twin: libc)
-pub fn strtoull(s: &[u8], base: u32) -> Strtol<u64> {
+pub(crate) fn strtoull(s: &[u8], base: u32) -> Strtol<u64> {
     let (neg, mag, overflow, consumed) = strto_scan(s, base);
     let value = match (neg, overflow) {
         (_, true) => u64::MAX,
@@ -418,7 +422,7 @@ pub fn strtoull(s: &[u8], base: u32) -> Strtol<u64> {
 
 /// libc strtoul(): strtoull(), since `unsigned long` is 64 bits.
 /// (no C twin: libc)
-pub fn strtoul(s: &[u8], base: u32) -> Strtol<u64> {
+pub(crate) fn strtoul(s: &[u8], base: u32) -> Strtol<u64> {
     strtoull(s, base)
 }
 
@@ -426,7 +430,7 @@ pub fn strtoul(s: &[u8], base: u32) -> Strtol<u64> {
 /// is no number, and out of range the saturated long is cut to its low 32
 /// bits, so "4294967297" is 1 and "99999999999999999999" is -1.
 /// (no C twin: libc)
-pub fn atoi(s: &[u8]) -> i32 {
+pub(crate) fn atoi(s: &[u8]) -> i32 {
     strtol(s, 10).value as i32
 }
 
@@ -434,7 +438,7 @@ pub fn atoi(s: &[u8]) -> i32 {
 
 /// C's strerror(errno) for an io::Error: std appends " (os error N)", and
 /// Redis's logs and replies carry only the text.
-pub fn strerror(e: &io::Error) -> String {
+pub(crate) fn strerror(e: &io::Error) -> String {
     let s = e.to_string();
     match s.rfind(" (os error ") {
         Some(i) => s[..i].to_string(),
@@ -446,7 +450,7 @@ pub fn strerror(e: &io::Error) -> String {
 
 /// The seconds east of UTC of the local time zone, read once like C's
 /// tzset() and cached by the caller. (no C twin)
-pub fn timezone_offset() -> i64 {
+pub(crate) fn timezone_offset() -> i64 {
     // SAFETY: localtime_r writes into the tm we own; tzset reads the TZ
     // environment. No other thread exists.
     unsafe {
@@ -465,7 +469,7 @@ fn is_leap_year(year: i64) -> bool {
 /// time, without calling localtime (which is not fork/signal safe).
 ///
 /// C: localtime.c nolocks_localtime() plus serverLogRaw's strftime
-pub fn format_log_time(t: i64, ms: u32, tz: i64) -> String {
+pub(crate) fn format_log_time(t: i64, ms: u32, tz: i64) -> String {
     const MON: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
         "Nov", "Dec",
@@ -516,14 +520,14 @@ pub fn format_log_time(t: i64, ms: u32, tz: i64) -> String {
 /// RSS minus nothing cheaper, so INFO's used_memory tracks RSS.
 ///
 /// C: zmalloc.c zmalloc_used_memory()
-pub fn zmalloc_used_memory() -> usize {
+pub(crate) fn zmalloc_used_memory() -> usize {
     zmalloc_get_rss()
 }
 
 /// Get the RSS information in an OS-specific way.
 ///
 /// C: zmalloc.c zmalloc_get_rss()
-pub fn zmalloc_get_rss() -> usize {
+pub(crate) fn zmalloc_get_rss() -> usize {
     // /proc/self/stat field 24 is the RSS in pages.
     let Ok(s) = std::fs::read_to_string("/proc/self/statm") else { return 0 };
     let pages: usize =
@@ -536,7 +540,7 @@ pub fn zmalloc_get_rss() -> usize {
 /// kernel's MemTotal is the same figure and needs no unsafe call.
 ///
 /// C: zmalloc.c zmalloc_get_memory_size()
-pub fn zmalloc_get_memory_size() -> usize {
+pub(crate) fn zmalloc_get_memory_size() -> usize {
     let Ok(s) = std::fs::read_to_string("/proc/meminfo") else { return 0 };
     s.lines()
         .find_map(|l| l.strip_prefix("MemTotal:"))

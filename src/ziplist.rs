@@ -112,10 +112,10 @@ fn zip_is_str(enc: u8) -> bool {
 /// The size of a ziplist header: two 32 bit integers for the total bytes
 /// count and last item offset, one 16 bit integer for the number of
 /// items field.
-pub const ZIPLIST_HEADER_SIZE: usize = 4 * 2 + 2;
+pub(crate) const ZIPLIST_HEADER_SIZE: usize = 4 * 2 + 2;
 
 /// Size of the "end of ziplist" entry. Just one byte.
-pub const ZIPLIST_END_SIZE: usize = 1;
+pub(crate) const ZIPLIST_END_SIZE: usize = 1;
 
 /// Total bytes a ziplist is composed of.
 ///
@@ -185,13 +185,13 @@ fn ziplist_incr_length(zl: &mut [u8], incr: i32) {
 
 /// Don't let ziplists grow over 1GB in any case, don't risk overflow in
 /// zlbytes.
-pub const ZIPLIST_MAX_SAFETY_SIZE: usize = 1 << 30;
+pub(crate) const ZIPLIST_MAX_SAFETY_SIZE: usize = 1 << 30;
 
 /// Whether `add` more bytes keep the ziplist `zl` (or a new one, for
 /// `None`) under `ZIPLIST_MAX_SAFETY_SIZE`.
 ///
 /// C: ziplist.c ziplistSafeToAdd()
-pub fn ziplist_safe_to_add(zl: Option<&[u8]>, add: usize) -> bool {
+pub(crate) fn ziplist_safe_to_add(zl: Option<&[u8]>, add: usize) -> bool {
     let len = zl.map_or(0, ziplist_blob_len);
     len + add <= ZIPLIST_MAX_SAFETY_SIZE
 }
@@ -202,24 +202,24 @@ pub fn ziplist_safe_to_add(zl: Option<&[u8]>, add: usize) -> bool {
 ///
 /// C: ziplist.c zlentry
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ZlEntry {
+pub(crate) struct ZlEntry {
     /// Bytes used to encode the previous entry len.
-    pub prevrawlensize: u32,
+    pub(crate) prevrawlensize: u32,
     /// Previous entry len.
-    pub prevrawlen: u32,
+    pub(crate) prevrawlen: u32,
     /// Bytes used to encode this entry type/len: strings have a 1, 2 or 5
     /// bytes header, integers always a single byte.
-    pub lensize: u32,
+    pub(crate) lensize: u32,
     /// Bytes used to represent the actual entry: the string length for
     /// strings, 1, 2, 3, 4, 8 or 0 (for the 4 bit immediate) for integers.
-    pub len: u32,
+    pub(crate) len: u32,
     /// prevrawlensize + lensize.
-    pub headersize: u32,
+    pub(crate) headersize: u32,
     /// ZIP_STR_* or ZIP_INT_*; for 4 bits immediate integers this can
     /// take a range of values and must be range-checked.
-    pub encoding: u8,
+    pub(crate) encoding: u8,
     /// Offset of the very start of the entry, its prev-entry-len field.
-    pub p: usize,
+    pub(crate) p: usize,
 }
 
 /// The value of an entry: a string (borrowed from the ziplist) or an

@@ -285,7 +285,7 @@ pub fn zipmap_del(zm: &mut Vec<u8>, key: &[u8]) -> bool {
 /// Where iteration with zipmap_next() starts.
 ///
 /// C: zipmap.c zipmapRewind()
-pub fn zipmap_rewind(_zm: &[u8]) -> usize {
+pub(crate) fn zipmap_rewind(_zm: &[u8]) -> usize {
     1
 }
 
@@ -294,7 +294,10 @@ pub fn zipmap_rewind(_zm: &[u8]) -> usize {
 /// or `None` at the end.
 ///
 /// C: zipmap.c zipmapNext()
-pub fn zipmap_next(zm: &[u8], p: usize) -> Option<(usize, &[u8], &[u8])> {
+pub(crate) fn zipmap_next(
+    zm: &[u8],
+    p: usize,
+) -> Option<(usize, &[u8], &[u8])> {
     if zm[p] == ZIPMAP_END {
         return None;
     }
@@ -324,7 +327,8 @@ pub fn zipmap_get<'a>(zm: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
 /// Whether the zipmap has `key`.
 ///
 /// C: zipmap.c zipmapExists()
-pub fn zipmap_exists(zm: &[u8], key: &[u8]) -> bool {
+#[cfg(test)] // only the unit tests call it
+pub(crate) fn zipmap_exists(zm: &[u8], key: &[u8]) -> bool {
     zipmap_lookup_raw(zm, Some(key)).0.is_some()
 }
 
@@ -470,7 +474,7 @@ pub fn zipmap_validate_integrity(zm: &[u8], deep: bool) -> Result<(), String> {
 // ------------------------------ for rdb.rs (no C twin) -----------------------------
 
 /// A key and its value, borrowed from a zipmap (no C twin).
-pub type ZipmapPair<'a> = (&'a [u8], &'a [u8]);
+pub(crate) type ZipmapPair<'a> = (&'a [u8], &'a [u8]);
 
 /// The pairs of an untrusted zipmap, in order, after the deep validation
 /// of `zipmap_validate_integrity`, refusing a key that appears twice as

@@ -26,7 +26,7 @@ use super::{
 
 /// C: struct aeApiState. `ready` and `ready_list` have no C twin: they are
 /// the level-triggered state that epoll kept in the kernel for C.
-pub struct AeApiState {
+pub(crate) struct AeApiState {
     pub(crate) poll: Poll,
     pub(crate) events: Events,
     /// Per fd: the AE_READABLE/AE_WRITABLE bits believed still ready.
@@ -132,7 +132,7 @@ pub(crate) fn ae_api_del_event<C: AeContext>(
 /// closed its side, the fd stays readable until the handler reads the end
 /// of file (a FIN that came with the last data sends no second edge).
 /// (no C twin: the kernel keeps this state for level-triggered epoll)
-pub fn ae_not_ready<C: AeContext>(
+pub(crate) fn ae_not_ready<C: AeContext>(
     el: &mut AeEventLoop<C>,
     fd: RawFd,
     mut mask: i32,
@@ -209,6 +209,7 @@ pub(crate) fn ae_api_poll<C: AeContext>(
 }
 
 /// C: ae_epoll.c aeApiName()
+#[allow(dead_code)] // ae.c is ported whole; the server does not call this one
 pub(crate) fn ae_api_name() -> &'static str {
     "epoll"
 }

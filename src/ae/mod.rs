@@ -12,13 +12,13 @@
 //! the client data (C's `void *clientData`). Everything is generic over the
 //! context, so the server's loop is monomorphised and costs nothing extra.
 
-pub mod epoll;
+pub(crate) mod epoll;
 
 use std::io;
 use std::os::unix::io::RawFd;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use epoll::ae_not_ready;
+pub(crate) use epoll::ae_not_ready;
 use epoll::{
     ae_api_add_event, ae_api_create, ae_api_del_event, ae_api_name,
     ae_api_poll, ae_api_resize, AeApiState,
@@ -26,43 +26,43 @@ use epoll::{
 
 // ----------------------------------- ae.h -----------------------------------
 
-pub const AE_OK: i32 = 0;
-pub const AE_ERR: i32 = -1;
+pub(crate) const AE_OK: i32 = 0;
+pub(crate) const AE_ERR: i32 = -1;
 
 /// No events registered.
-pub const AE_NONE: i32 = 0;
+pub(crate) const AE_NONE: i32 = 0;
 /// Fire when descriptor is readable.
-pub const AE_READABLE: i32 = 1;
+pub(crate) const AE_READABLE: i32 = 1;
 /// Fire when descriptor is writable.
-pub const AE_WRITABLE: i32 = 2;
+pub(crate) const AE_WRITABLE: i32 = 2;
 /// With WRITABLE, never fire the event if the READABLE event already fired
 /// in the same event loop iteration.
-pub const AE_BARRIER: i32 = 4;
+pub(crate) const AE_BARRIER: i32 = 4;
 
-pub const AE_FILE_EVENTS: i32 = 1;
-pub const AE_TIME_EVENTS: i32 = 2;
-pub const AE_ALL_EVENTS: i32 = AE_FILE_EVENTS | AE_TIME_EVENTS;
-pub const AE_DONT_WAIT: i32 = 4;
-pub const AE_CALL_AFTER_SLEEP: i32 = 8;
+pub(crate) const AE_FILE_EVENTS: i32 = 1;
+pub(crate) const AE_TIME_EVENTS: i32 = 2;
+pub(crate) const AE_ALL_EVENTS: i32 = AE_FILE_EVENTS | AE_TIME_EVENTS;
+pub(crate) const AE_DONT_WAIT: i32 = 4;
+pub(crate) const AE_CALL_AFTER_SLEEP: i32 = 8;
 
-pub const AE_NOMORE: i64 = -1;
-pub const AE_DELETED_EVENT_ID: i64 = -1;
+pub(crate) const AE_NOMORE: i64 = -1;
+pub(crate) const AE_DELETED_EVENT_ID: i64 = -1;
 
 /// C: typedef aeFileProc
-pub type AeFileProc<C> =
+pub(crate) type AeFileProc<C> =
     fn(ctx: &mut C, fd: RawFd, data: <C as AeContext>::ClientData, mask: i32);
 /// Returns the next period in ms, or `AE_NOMORE`. C: typedef aeTimeProc
-pub type AeTimeProc<C> =
+pub(crate) type AeTimeProc<C> =
     fn(ctx: &mut C, id: i64, data: <C as AeContext>::ClientData) -> i64;
 /// C: typedef aeEventFinalizerProc
-pub type AeEventFinalizerProc<C> =
+pub(crate) type AeEventFinalizerProc<C> =
     fn(ctx: &mut C, data: <C as AeContext>::ClientData);
 /// C: typedef aeBeforeSleepProc
-pub type AeBeforeSleepProc<C> = fn(ctx: &mut C);
+pub(crate) type AeBeforeSleepProc<C> = fn(ctx: &mut C);
 
 /// What the loop needs to know about its context: where the loop is kept,
 /// and what a handler's client data is.
-pub trait AeContext: Sized {
+pub(crate) trait AeContext: Sized {
     /// Stands in for C's `void *clientData`: the loop stores it with each
     /// event and hands it back to the handler untouched. The server makes
     /// it an id, never a pointer, so a handler looks its client up again
@@ -74,12 +74,12 @@ pub trait AeContext: Sized {
 }
 
 /// C: struct aeFileEvent
-pub struct AeFileEvent<C: AeContext> {
+pub(crate) struct AeFileEvent<C: AeContext> {
     /// One of AE_(READABLE|WRITABLE|BARRIER).
-    pub mask: i32,
-    pub rfile_proc: Option<AeFileProc<C>>,
-    pub wfile_proc: Option<AeFileProc<C>>,
-    pub client_data: C::ClientData,
+    pub(crate) mask: i32,
+    pub(crate) rfile_proc: Option<AeFileProc<C>>,
+    pub(crate) wfile_proc: Option<AeFileProc<C>>,
+    pub(crate) client_data: C::ClientData,
 }
 
 impl<C: AeContext> Clone for AeFileEvent<C> {
@@ -96,40 +96,40 @@ impl<C: AeContext> Clone for AeFileEvent<C> {
 /// C: struct aeTimeEvent. C keeps a doubly linked list with new events at
 /// the head; a Vec with new events at the tail keeps the same O(N) search
 /// and the same "never run an event created in this round" rule.
-pub struct AeTimeEvent<C: AeContext> {
-    pub id: i64,
-    pub when_sec: i64,
-    pub when_ms: i64,
-    pub time_proc: AeTimeProc<C>,
-    pub finalizer_proc: Option<AeEventFinalizerProc<C>>,
-    pub client_data: C::ClientData,
+pub(crate) struct AeTimeEvent<C: AeContext> {
+    pub(crate) id: i64,
+    pub(crate) when_sec: i64,
+    pub(crate) when_ms: i64,
+    pub(crate) time_proc: AeTimeProc<C>,
+    pub(crate) finalizer_proc: Option<AeEventFinalizerProc<C>>,
+    pub(crate) client_data: C::ClientData,
 }
 
 /// C: struct aeFiredEvent
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AeFiredEvent {
-    pub fd: RawFd,
-    pub mask: i32,
+pub(crate) struct AeFiredEvent {
+    pub(crate) fd: RawFd,
+    pub(crate) mask: i32,
 }
 
 /// C: struct aeEventLoop
-pub struct AeEventLoop<C: AeContext> {
+pub(crate) struct AeEventLoop<C: AeContext> {
     /// Highest file descriptor currently registered.
-    pub maxfd: RawFd,
+    pub(crate) maxfd: RawFd,
     /// Max number of file descriptors tracked.
-    pub setsize: usize,
-    pub time_event_next_id: i64,
+    pub(crate) setsize: usize,
+    pub(crate) time_event_next_id: i64,
     /// Used to detect system clock skew.
-    pub last_time: i64,
+    pub(crate) last_time: i64,
     /// Registered events, indexed by fd.
-    pub events: Vec<AeFileEvent<C>>,
+    pub(crate) events: Vec<AeFileEvent<C>>,
     /// Fired events.
-    pub fired: Vec<AeFiredEvent>,
-    pub time_events: Vec<AeTimeEvent<C>>,
-    pub stop: bool,
-    pub apidata: AeApiState,
-    pub beforesleep: Option<AeBeforeSleepProc<C>>,
-    pub aftersleep: Option<AeBeforeSleepProc<C>>,
+    pub(crate) fired: Vec<AeFiredEvent>,
+    pub(crate) time_events: Vec<AeTimeEvent<C>>,
+    pub(crate) stop: bool,
+    pub(crate) apidata: AeApiState,
+    pub(crate) beforesleep: Option<AeBeforeSleepProc<C>>,
+    pub(crate) aftersleep: Option<AeBeforeSleepProc<C>>,
 }
 
 fn empty_file_event<C: AeContext>() -> AeFileEvent<C> {
@@ -144,7 +144,7 @@ fn empty_file_event<C: AeContext>() -> AeFileEvent<C> {
 // ----------------------------------- ae.c -----------------------------------
 
 /// C: ae.c aeCreateEventLoop()
-pub fn ae_create_event_loop<C: AeContext>(
+pub(crate) fn ae_create_event_loop<C: AeContext>(
     setsize: usize,
 ) -> io::Result<AeEventLoop<C>> {
     let apidata = ae_api_create(setsize)?;
@@ -166,7 +166,7 @@ pub fn ae_create_event_loop<C: AeContext>(
 /// Return the current set size.
 ///
 /// C: ae.c aeGetSetSize()
-pub fn ae_get_set_size<C: AeContext>(el: &AeEventLoop<C>) -> usize {
+pub(crate) fn ae_get_set_size<C: AeContext>(el: &AeEventLoop<C>) -> usize {
     el.setsize
 }
 
@@ -176,7 +176,7 @@ pub fn ae_get_set_size<C: AeContext>(el: &AeEventLoop<C>) -> usize {
 /// returned and the operation is not performed at all.
 ///
 /// C: ae.c aeResizeSetSize()
-pub fn ae_resize_set_size<C: AeContext>(
+pub(crate) fn ae_resize_set_size<C: AeContext>(
     el: &mut AeEventLoop<C>,
     setsize: usize,
 ) -> i32 {
@@ -195,7 +195,8 @@ pub fn ae_resize_set_size<C: AeContext>(
 // C: ae.c aeDeleteEventLoop() is Drop.
 
 /// C: ae.c aeStop()
-pub fn ae_stop<C: AeContext>(el: &mut AeEventLoop<C>) {
+#[allow(dead_code)] // ae.c is ported whole; the server does not call this one
+pub(crate) fn ae_stop<C: AeContext>(el: &mut AeEventLoop<C>) {
     el.stop = true;
 }
 
@@ -203,7 +204,7 @@ pub fn ae_stop<C: AeContext>(el: &mut AeEventLoop<C>) {
 /// beyond the set size, as C does.
 ///
 /// C: ae.c aeCreateFileEvent()
-pub fn ae_create_file_event<C: AeContext>(
+pub(crate) fn ae_create_file_event<C: AeContext>(
     el: &mut AeEventLoop<C>,
     fd: RawFd,
     mask: i32,
@@ -230,7 +231,7 @@ pub fn ae_create_file_event<C: AeContext>(
 }
 
 /// C: ae.c aeDeleteFileEvent()
-pub fn ae_delete_file_event<C: AeContext>(
+pub(crate) fn ae_delete_file_event<C: AeContext>(
     el: &mut AeEventLoop<C>,
     fd: RawFd,
     mut mask: i32,
@@ -263,7 +264,10 @@ pub fn ae_delete_file_event<C: AeContext>(
 }
 
 /// C: ae.c aeGetFileEvents()
-pub fn ae_get_file_events<C: AeContext>(el: &AeEventLoop<C>, fd: RawFd) -> i32 {
+pub(crate) fn ae_get_file_events<C: AeContext>(
+    el: &AeEventLoop<C>,
+    fd: RawFd,
+) -> i32 {
     if fd < 0 || fd as usize >= el.setsize {
         return 0;
     }
@@ -298,7 +302,7 @@ fn ae_add_milliseconds_to_now(milliseconds: i64) -> (i64, i64) {
 /// Schedules `proc_` to run in `milliseconds`; returns its id.
 ///
 /// C: ae.c aeCreateTimeEvent()
-pub fn ae_create_time_event<C: AeContext>(
+pub(crate) fn ae_create_time_event<C: AeContext>(
     el: &mut AeEventLoop<C>,
     milliseconds: i64,
     proc_: AeTimeProc<C>,
@@ -323,7 +327,8 @@ pub fn ae_create_time_event<C: AeContext>(
 /// the next `process_time_events`, so deleting inside a handler is safe.
 ///
 /// C: ae.c aeDeleteTimeEvent()
-pub fn ae_delete_time_event<C: AeContext>(
+#[allow(dead_code)] // ae.c is ported whole; the server does not call this one
+pub(crate) fn ae_delete_time_event<C: AeContext>(
     el: &mut AeEventLoop<C>,
     id: i64,
 ) -> i32 {
@@ -433,7 +438,10 @@ fn process_time_events<C: AeContext>(ctx: &mut C) -> usize {
 /// Returns the number of events processed.
 ///
 /// C: ae.c aeProcessEvents()
-pub fn ae_process_events<C: AeContext>(ctx: &mut C, flags: i32) -> usize {
+pub(crate) fn ae_process_events<C: AeContext>(
+    ctx: &mut C,
+    flags: i32,
+) -> usize {
     let mut processed = 0;
 
     // Nothing to do? return ASAP
@@ -561,7 +569,7 @@ fn same_proc<C: AeContext>(a: Option<AeFileProc<C>>, b: AeFileProc<C>) -> bool {
 /// -1 on error.
 ///
 /// C: ae.c aeWait()
-pub fn ae_wait(fd: RawFd, mask: i32, milliseconds: i64) -> i32 {
+pub(crate) fn ae_wait(fd: RawFd, mask: i32, milliseconds: i64) -> i32 {
     let mut pfd = libc::pollfd { fd, events: 0, revents: 0 };
     if mask & AE_READABLE != 0 {
         pfd.events |= libc::POLLIN;
@@ -588,7 +596,7 @@ pub fn ae_wait(fd: RawFd, mask: i32, milliseconds: i64) -> i32 {
 }
 
 /// C: ae.c aeMain()
-pub fn ae_main<C: AeContext>(ctx: &mut C) {
+pub(crate) fn ae_main<C: AeContext>(ctx: &mut C) {
     ctx.el().stop = false;
     while !ctx.el().stop {
         if let Some(before) = ctx.el().beforesleep {
@@ -599,12 +607,13 @@ pub fn ae_main<C: AeContext>(ctx: &mut C) {
 }
 
 /// C: ae.c aeGetApiName()
-pub fn ae_get_api_name() -> &'static str {
+#[allow(dead_code)] // ae.c is ported whole; the server does not call this one
+pub(crate) fn ae_get_api_name() -> &'static str {
     ae_api_name()
 }
 
 /// C: ae.c aeSetBeforeSleepProc()
-pub fn ae_set_before_sleep_proc<C: AeContext>(
+pub(crate) fn ae_set_before_sleep_proc<C: AeContext>(
     el: &mut AeEventLoop<C>,
     beforesleep: Option<AeBeforeSleepProc<C>>,
 ) {
@@ -612,7 +621,7 @@ pub fn ae_set_before_sleep_proc<C: AeContext>(
 }
 
 /// C: ae.c aeSetAfterSleepProc()
-pub fn ae_set_after_sleep_proc<C: AeContext>(
+pub(crate) fn ae_set_after_sleep_proc<C: AeContext>(
     el: &mut AeEventLoop<C>,
     aftersleep: Option<AeBeforeSleepProc<C>>,
 ) {

@@ -6,6 +6,11 @@
 //! `socket2`. Where C writes a message into a `char *err` buffer and
 //! returns ANET_ERR, these functions return `Err(AnetErr)` holding the text
 //! C would have written.
+//!
+//! anet.c is ported whole (the c-map test checks it), although the server
+//! calls only part of it, as redis-server does; the rest is what redis-cli
+//! and Sentinel use in C.
+#![allow(dead_code)]
 
 use std::io::{self, Read, Write};
 use std::net::{
@@ -20,18 +25,18 @@ use crate::util::strerror;
 
 // ---------------------------------- anet.h ----------------------------------
 
-pub const ANET_OK: i32 = 0;
-pub const ANET_ERR: i32 = -1;
-pub const ANET_ERR_LEN: usize = 256;
+pub(crate) const ANET_OK: i32 = 0;
+pub(crate) const ANET_ERR: i32 = -1;
+pub(crate) const ANET_ERR_LEN: usize = 256;
 
 /// Flags used with certain functions.
-pub const ANET_NONE: i32 = 0;
-pub const ANET_IP_ONLY: i32 = 1 << 0;
+pub(crate) const ANET_NONE: i32 = 0;
+pub(crate) const ANET_IP_ONLY: i32 = 1 << 0;
 
 /// The message C's anet functions write into their `err` buffer, and the
 /// errno behind it (0 when none).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AnetErr(pub String, pub i32);
+pub(crate) struct AnetErr(pub(crate) String, pub i32);
 
 impl AnetErr {
     fn io(prefix: &str, e: &io::Error) -> AnetErr {
@@ -40,31 +45,31 @@ impl AnetErr {
             e.raw_os_error().unwrap_or(0),
         )
     }
-    pub fn is_eaddrinuse(&self) -> bool {
+    pub(crate) fn is_eaddrinuse(&self) -> bool {
         self.1 == libc::EADDRINUSE
     }
-    pub fn is_eafnosupport(&self) -> bool {
+    pub(crate) fn is_eafnosupport(&self) -> bool {
         self.1 == libc::EAFNOSUPPORT || self.1 == libc::EPROTONOSUPPORT
     }
 }
 
-pub type AnetResult<T> = Result<T, AnetErr>;
+pub(crate) type AnetResult<T> = Result<T, AnetErr>;
 
 // ---------------------------------- anet.c ----------------------------------
 
 /// C: anet.c anetSetBlock()
-pub fn anet_set_block(s: &Socket, non_block: bool) -> AnetResult<()> {
+pub(crate) fn anet_set_block(s: &Socket, non_block: bool) -> AnetResult<()> {
     s.set_nonblocking(non_block)
         .map_err(|e| AnetErr::io("fcntl(F_SETFL,O_NONBLOCK): ", &e))
 }
 
 /// C: anet.c anetNonBlock()
-pub fn anet_non_block(s: &Socket) -> AnetResult<()> {
+pub(crate) fn anet_non_block(s: &Socket) -> AnetResult<()> {
     anet_set_block(s, true)
 }
 
 /// C: anet.c anetBlock()
-pub fn anet_block(s: &Socket) -> AnetResult<()> {
+pub(crate) fn anet_block(s: &Socket) -> AnetResult<()> {
     anet_set_block(s, false)
 }
 
@@ -73,7 +78,7 @@ pub fn anet_block(s: &Socket) -> AnetResult<()> {
 /// send time, interval, and count.
 ///
 /// C: anet.c anetKeepAlive()
-pub fn anet_keep_alive(s: &Socket, interval: i32) -> AnetResult<()> {
+pub(crate) fn anet_keep_alive(s: &Socket, interval: i32) -> AnetResult<()> {
     let interval = interval.max(1) as u64;
     // Send first probe after interval; send next probes after interval/3
     // (at least 1 second); consider the peer dead after 3 failed probes.
@@ -91,23 +96,26 @@ fn anet_set_tcp_no_delay(s: &Socket, val: bool) -> AnetResult<()> {
 }
 
 /// C: anet.c anetEnableTcpNoDelay()
-pub fn anet_enable_tcp_no_delay(s: &Socket) -> AnetResult<()> {
+pub(crate) fn anet_enable_tcp_no_delay(s: &Socket) -> AnetResult<()> {
     anet_set_tcp_no_delay(s, true)
 }
 
 /// C: anet.c anetDisableTcpNoDelay()
-pub fn anet_disable_tcp_no_delay(s: &Socket) -> AnetResult<()> {
+pub(crate) fn anet_disable_tcp_no_delay(s: &Socket) -> AnetResult<()> {
     anet_set_tcp_no_delay(s, false)
 }
 
 /// C: anet.c anetSetSendBuffer()
-pub fn anet_set_send_buffer(s: &Socket, buffsize: usize) -> AnetResult<()> {
+pub(crate) fn anet_set_send_buffer(
+    s: &Socket,
+    buffsize: usize,
+) -> AnetResult<()> {
     s.set_send_buffer_size(buffsize)
         .map_err(|e| AnetErr::io("setsockopt SO_SNDBUF: ", &e))
 }
 
 /// C: anet.c anetTcpKeepAlive()
-pub fn anet_tcp_keep_alive(s: &Socket) -> AnetResult<()> {
+pub(crate) fn anet_tcp_keep_alive(s: &Socket) -> AnetResult<()> {
     s.set_keepalive(true)
         .map_err(|e| AnetErr::io("setsockopt SO_KEEPALIVE: ", &e))
 }
@@ -116,7 +124,7 @@ pub fn anet_tcp_keep_alive(s: &Socket) -> AnetResult<()> {
 /// number of milliseconds, or disable it if the 'ms' argument is zero.
 ///
 /// C: anet.c anetSendTimeout()
-pub fn anet_send_timeout(s: &Socket, ms: i64) -> AnetResult<()> {
+pub(crate) fn anet_send_timeout(s: &Socket, ms: i64) -> AnetResult<()> {
     let t = if ms > 0 { Some(Duration::from_millis(ms as u64)) } else { None };
     s.set_write_timeout(t)
         .map_err(|e| AnetErr::io("setsockopt SO_SNDTIMEO: ", &e))
@@ -128,7 +136,10 @@ pub fn anet_send_timeout(s: &Socket, ms: i64) -> AnetResult<()> {
 /// resolves hostnames that are actually already IPv4 or IPv6 addresses.
 ///
 /// C: anet.c anetGenericResolve()
-pub fn anet_generic_resolve(host: &str, flags: i32) -> AnetResult<String> {
+pub(crate) fn anet_generic_resolve(
+    host: &str,
+    flags: i32,
+) -> AnetResult<String> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(ip.to_string());
     }
@@ -145,12 +156,12 @@ pub fn anet_generic_resolve(host: &str, flags: i32) -> AnetResult<String> {
 }
 
 /// C: anet.c anetResolve()
-pub fn anet_resolve(host: &str) -> AnetResult<String> {
+pub(crate) fn anet_resolve(host: &str) -> AnetResult<String> {
     anet_generic_resolve(host, ANET_NONE)
 }
 
 /// C: anet.c anetResolveIP()
-pub fn anet_resolve_ip(host: &str) -> AnetResult<String> {
+pub(crate) fn anet_resolve_ip(host: &str) -> AnetResult<String> {
     anet_generic_resolve(host, ANET_IP_ONLY)
 }
 
@@ -172,10 +183,10 @@ fn anet_create_socket(domain: Domain) -> AnetResult<Socket> {
     Ok(s)
 }
 
-pub const ANET_CONNECT_NONE: i32 = 0;
-pub const ANET_CONNECT_NONBLOCK: i32 = 1;
+pub(crate) const ANET_CONNECT_NONE: i32 = 0;
+pub(crate) const ANET_CONNECT_NONBLOCK: i32 = 1;
 /// Best effort binding.
-pub const ANET_CONNECT_BE_BINDING: i32 = 2;
+pub(crate) const ANET_CONNECT_BE_BINDING: i32 = 2;
 
 /// Connects to `addr:port`, trying every address it resolves to, from
 /// `source_addr` when given. With ANET_CONNECT_BE_BINDING the binding is
@@ -288,17 +299,20 @@ fn anet_tcp_generic_connect(
 }
 
 /// C: anet.c anetTcpConnect()
-pub fn anet_tcp_connect(addr: &str, port: i32) -> AnetResult<Socket> {
+pub(crate) fn anet_tcp_connect(addr: &str, port: i32) -> AnetResult<Socket> {
     anet_tcp_generic_connect(addr, port, None, ANET_CONNECT_NONE)
 }
 
 /// C: anet.c anetTcpNonBlockConnect()
-pub fn anet_tcp_non_block_connect(addr: &str, port: i32) -> AnetResult<Socket> {
+pub(crate) fn anet_tcp_non_block_connect(
+    addr: &str,
+    port: i32,
+) -> AnetResult<Socket> {
     anet_tcp_generic_connect(addr, port, None, ANET_CONNECT_NONBLOCK)
 }
 
 /// C: anet.c anetTcpNonBlockBindConnect()
-pub fn anet_tcp_non_block_bind_connect(
+pub(crate) fn anet_tcp_non_block_bind_connect(
     addr: &str,
     port: i32,
     source_addr: &str,
@@ -312,7 +326,7 @@ pub fn anet_tcp_non_block_bind_connect(
 }
 
 /// C: anet.c anetTcpNonBlockBestEffortBindConnect()
-pub fn anet_tcp_non_block_best_effort_bind_connect(
+pub(crate) fn anet_tcp_non_block_best_effort_bind_connect(
     addr: &str,
     port: i32,
     source_addr: &str,
@@ -326,7 +340,10 @@ pub fn anet_tcp_non_block_best_effort_bind_connect(
 }
 
 /// C: anet.c anetUnixGenericConnect()
-pub fn anet_unix_generic_connect(path: &str, flags: i32) -> AnetResult<Socket> {
+pub(crate) fn anet_unix_generic_connect(
+    path: &str,
+    flags: i32,
+) -> AnetResult<Socket> {
     let s = Socket::new(Domain::UNIX, Type::STREAM, None)
         .map_err(|e| AnetErr::io("creating socket: ", &e))?;
     if flags & ANET_CONNECT_NONBLOCK != 0 {
@@ -346,12 +363,12 @@ pub fn anet_unix_generic_connect(path: &str, flags: i32) -> AnetResult<Socket> {
 }
 
 /// C: anet.c anetUnixConnect()
-pub fn anet_unix_connect(path: &str) -> AnetResult<Socket> {
+pub(crate) fn anet_unix_connect(path: &str) -> AnetResult<Socket> {
     anet_unix_generic_connect(path, ANET_CONNECT_NONE)
 }
 
 /// C: anet.c anetUnixNonBlockConnect()
-pub fn anet_unix_non_block_connect(path: &str) -> AnetResult<Socket> {
+pub(crate) fn anet_unix_non_block_connect(path: &str) -> AnetResult<Socket> {
     anet_unix_generic_connect(path, ANET_CONNECT_NONBLOCK)
 }
 
@@ -359,7 +376,7 @@ pub fn anet_unix_non_block_connect(path: &str) -> AnetResult<Socket> {
 /// error or EOF condition is encountered).
 ///
 /// C: anet.c anetRead()
-pub fn anet_read(mut s: &Socket, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn anet_read(mut s: &Socket, buf: &mut [u8]) -> io::Result<usize> {
     let mut totlen = 0;
     while totlen != buf.len() {
         let nread = s.read(&mut buf[totlen..])?;
@@ -375,7 +392,7 @@ pub fn anet_read(mut s: &Socket, buf: &mut [u8]) -> io::Result<usize> {
 /// error is encountered).
 ///
 /// C: anet.c anetWrite()
-pub fn anet_write(mut s: &Socket, buf: &[u8]) -> io::Result<usize> {
+pub(crate) fn anet_write(mut s: &Socket, buf: &[u8]) -> io::Result<usize> {
     let mut totlen = 0;
     while totlen != buf.len() {
         let nwritten = s.write(&buf[totlen..])?;
@@ -431,7 +448,7 @@ fn _anet_tcp_server(
 }
 
 /// C: anet.c anetTcpServer()
-pub fn anet_tcp_server(
+pub(crate) fn anet_tcp_server(
     port: i32,
     bindaddr: Option<&str>,
     backlog: i32,
@@ -440,7 +457,7 @@ pub fn anet_tcp_server(
 }
 
 /// C: anet.c anetTcp6Server()
-pub fn anet_tcp6_server(
+pub(crate) fn anet_tcp6_server(
     port: i32,
     bindaddr: Option<&str>,
     backlog: i32,
@@ -449,7 +466,7 @@ pub fn anet_tcp6_server(
 }
 
 /// C: anet.c anetUnixServer()
-pub fn anet_unix_server(
+pub(crate) fn anet_unix_server(
     path: &str,
     perm: u32,
     backlog: i32,
@@ -487,7 +504,9 @@ fn anet_generic_accept(listener: RawFd) -> io::Result<(Socket, SockAddr)> {
 /// An `Err` of kind WouldBlock means there is nothing more to accept.
 ///
 /// C: anet.c anetTcpAccept()
-pub fn anet_tcp_accept(listener: RawFd) -> io::Result<(Socket, String, i32)> {
+pub(crate) fn anet_tcp_accept(
+    listener: RawFd,
+) -> io::Result<(Socket, String, i32)> {
     let (s, sa) = anet_generic_accept(listener)?;
     let (ip, port) = match sa.as_socket() {
         Some(a) => (a.ip().to_string(), a.port() as i32),
@@ -497,12 +516,12 @@ pub fn anet_tcp_accept(listener: RawFd) -> io::Result<(Socket, String, i32)> {
 }
 
 /// C: anet.c anetUnixAccept()
-pub fn anet_unix_accept(listener: RawFd) -> io::Result<Socket> {
+pub(crate) fn anet_unix_accept(listener: RawFd) -> io::Result<Socket> {
     anet_generic_accept(listener).map(|(s, _)| s)
 }
 
 /// C: anet.c anetPeerToString()
-pub fn anet_peer_to_string(s: &Socket) -> Option<(String, i32)> {
+pub(crate) fn anet_peer_to_string(s: &Socket) -> Option<(String, i32)> {
     match s.peer_addr() {
         Ok(sa) => match sa.as_socket() {
             Some(a) => Some((a.ip().to_string(), a.port() as i32)),
@@ -518,7 +537,7 @@ pub fn anet_peer_to_string(s: &Socket) -> Option<(String, i32)> {
 /// separated by colons. This the standard to display addresses within Redis.
 ///
 /// C: anet.c anetFormatAddr()
-pub fn anet_format_addr(ip: &str, port: i32) -> String {
+pub(crate) fn anet_format_addr(ip: &str, port: i32) -> String {
     if ip.contains(':') {
         format!("[{}]:{}", ip, port)
     } else {
@@ -529,7 +548,7 @@ pub fn anet_format_addr(ip: &str, port: i32) -> String {
 /// Like anetFormatAddr() but extract ip and port from the socket's peer.
 ///
 /// C: anet.c anetFormatPeer()
-pub fn anet_format_peer(s: &Socket) -> String {
+pub(crate) fn anet_format_peer(s: &Socket) -> String {
     match anet_peer_to_string(s) {
         Some((ip, port)) => anet_format_addr(&ip, port),
         None => "?:0".to_string(),
@@ -537,7 +556,7 @@ pub fn anet_format_peer(s: &Socket) -> String {
 }
 
 /// C: anet.c anetSockName()
-pub fn anet_sock_name(s: &Socket) -> Option<(String, i32)> {
+pub(crate) fn anet_sock_name(s: &Socket) -> Option<(String, i32)> {
     match s.local_addr() {
         Ok(sa) => match sa.as_socket() {
             Some(a) => Some((a.ip().to_string(), a.port() as i32)),
@@ -550,7 +569,7 @@ pub fn anet_sock_name(s: &Socket) -> Option<(String, i32)> {
 /// Like anetFormatPeer() but for the local side of the socket.
 ///
 /// C: anet.c anetFormatSock()
-pub fn anet_format_sock(s: &Socket) -> String {
+pub(crate) fn anet_format_sock(s: &Socket) -> String {
     match anet_sock_name(s) {
         Some((ip, port)) => anet_format_addr(&ip, port),
         None => "?:0".to_string(),
@@ -558,7 +577,7 @@ pub fn anet_format_sock(s: &Socket) -> String {
 }
 
 /// The raw fd of a socket, for the event loop. (no C twin: C passes ints)
-pub fn anet_fd(s: &Socket) -> RawFd {
+pub(crate) fn anet_fd(s: &Socket) -> RawFd {
     s.as_raw_fd()
 }
 

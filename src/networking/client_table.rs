@@ -34,7 +34,7 @@ use crate::server::{Client, ClientId, RedisServer};
 /// is handed back or flushes its slot. (no C twin: C writes through the
 /// client pointer at once)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// Bytes to append to its output: a Pub/Sub message, a MONITOR line.
     Reply(Vec<u8>),
     /// Flags to set: CLIENT_DIRTY_CAS, when a key it WATCHes is touched;
@@ -44,18 +44,18 @@ pub enum Effect {
 
 /// What a running slot has collected. (no C twin)
 #[derive(Default)]
-pub struct Deferred {
+pub(crate) struct Deferred {
     /// The effects, in the order they happened.
-    pub effects: Vec<Effect>,
+    pub(crate) effects: Vec<Effect>,
     /// The client's mailbox, shared with it while it runs (see
     /// `Client::mailbox`): replies go there instead of to `effects`.
-    pub mailbox: Option<Rc<Cell<Vec<u8>>>>,
+    pub(crate) mailbox: Option<Rc<Cell<Vec<u8>>>>,
     /// freeClient() was called on it: free it when it is handed back.
-    pub free: bool,
+    pub(crate) free: bool,
 }
 
 /// A slot of the table. (no C twin)
-pub enum Slot {
+pub(crate) enum Slot {
     /// The client is in the table.
     Here(Box<Client>),
     /// The client is lent out: it is running a command. What is aimed at
@@ -65,7 +65,7 @@ pub enum Slot {
 }
 
 /// The answer to "where is client `id`?". (no C twin)
-pub enum Lookup<'a> {
+pub(crate) enum Lookup<'a> {
     Here(&'a mut Client),
     Running(RunningSlot<'a>),
     Gone,
@@ -73,7 +73,7 @@ pub enum Lookup<'a> {
 
 /// The slot of a running client, as `Lookup::Running` gives it. (no C
 /// twin)
-pub struct RunningSlot<'a> {
+pub(crate) struct RunningSlot<'a> {
     deferred: &'a mut Option<Box<Deferred>>,
     pending: &'a mut usize,
     freeing: &'a mut usize,
@@ -81,7 +81,7 @@ pub struct RunningSlot<'a> {
 
 impl RunningSlot<'_> {
     /// Collects `effect` for the client, to be applied in order.
-    pub fn defer(&mut self, effect: Effect) {
+    pub(crate) fn defer(&mut self, effect: Effect) {
         let d = self.deferred.get_or_insert_with(Default::default);
         if let (Effect::Reply(msg), Some(mb)) = (&effect, &d.mailbox) {
             let mut v = mb.take();
@@ -94,7 +94,7 @@ impl RunningSlot<'_> {
     }
 
     /// Asks for the client to be freed when it is handed back.
-    pub fn free_on_return(&mut self) {
+    pub(crate) fn free_on_return(&mut self) {
         let d = self.deferred.get_or_insert_with(Default::default);
         if !d.free {
             d.free = true;
@@ -126,24 +126,20 @@ impl ClientTable {
 
     /// Number of clients, the running ones included: C's
     /// `listLength(server.clients)`.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.slots.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
     }
 
     /// Puts a new client in its slot: the list part of linkClient().
     /// (no C twin)
-    pub fn insert(&mut self, c: Box<Client>) {
+    pub(crate) fn insert(&mut self, c: Box<Client>) {
         self.slots.insert(c.id, Slot::Here(c));
     }
 
     /// Takes client `id` out for good, as freeClient() unlinks it. A
     /// running client is not here to take: it is freed when handed back
     /// (see `free_on_return`).
-    pub fn remove(&mut self, id: &ClientId) -> Option<Box<Client>> {
+    pub(crate) fn remove(&mut self, id: &ClientId) -> Option<Box<Client>> {
         if self.visited(id).is_some() {
             return None;
         }
@@ -165,7 +161,7 @@ impl ClientTable {
     }
 
     /// Where client `id` is: here, running, or gone.
-    pub fn get_mut(&mut self, id: &ClientId) -> Lookup<'_> {
+    pub(crate) fn get_mut(&mut self, id: &ClientId) -> Lookup<'_> {
         match self.slots.get_mut(id) {
             Some(Slot::Here(c)) => Lookup::Here(c),
             Some(Slot::Running(d)) => Lookup::Running(RunningSlot {
@@ -188,7 +184,11 @@ impl ClientTable {
 
     /// Shares `mailbox` between running client `id` and its slot (see
     /// `networking::open_mailbox`); nothing if `id` is not running.
-    pub fn open_mailbox(&mut self, id: &ClientId, mailbox: Rc<Cell<Vec<u8>>>) {
+    pub(crate) fn open_mailbox(
+        &mut self,
+        id: &ClientId,
+        mailbox: Rc<Cell<Vec<u8>>>,
+    ) {
         if let Some(Slot::Running(d)) = self.slots.get_mut(id) {
             d.get_or_insert_with(Default::default).mailbox = Some(mailbox);
         }
@@ -197,7 +197,7 @@ impl ClientTable {
     /// If client `id` is running (or put back for the duration by
     /// `with_running_in_table`), asks for it to be freed when it is handed
     /// back and returns true; otherwise false: it can be freed now.
-    pub fn free_on_return(&mut self, id: &ClientId) -> bool {
+    pub(crate) fn free_on_return(&mut self, id: &ClientId) -> bool {
         if let Some(i) = self.visited(id) {
             let d = self.visits[i].1.get_or_insert_with(Default::default);
             if !d.free {
@@ -227,7 +227,7 @@ impl ClientTable {
     /// Lends client `id` out; its slot says "running" until `give_back`.
     /// Replaces the slot's content in place: nothing moves, and nothing
     /// is allocated unless the client has a mailbox.
-    pub fn lend(&mut self, id: &ClientId) -> Option<Box<Client>> {
+    pub(crate) fn lend(&mut self, id: &ClientId) -> Option<Box<Client>> {
         let slot = self.slots.get_mut(id)?;
         if let Slot::Running(_) = slot {
             return None;
@@ -249,7 +249,7 @@ impl ClientTable {
 
     /// Takes what was collected for running client `id` (effects and a
     /// pending free), leaving its slot running and empty.
-    pub fn take_deferred(&mut self, id: &ClientId) -> Deferred {
+    pub(crate) fn take_deferred(&mut self, id: &ClientId) -> Deferred {
         if self.pending == 0 && self.freeing == 0 {
             return Deferred::default();
         }
@@ -270,7 +270,7 @@ impl ClientTable {
     /// Puts a lent client back in its slot. Whatever its slot collected
     /// and was not taken is applied by the caller before, see
     /// `networking::give_back_client`, the only caller.
-    pub fn give_back(&mut self, c: Box<Client>) {
+    pub(crate) fn give_back(&mut self, c: Box<Client>) {
         let id = c.id;
         if let Some(Slot::Running(Some(d))) =
             self.slots.insert(id, Slot::Here(c))
@@ -283,7 +283,7 @@ impl ClientTable {
 
     /// Takes the effects collected so far for running client `id`,
     /// leaving its slot running. Costs one comparison when none wait.
-    pub fn take_effects(&mut self, id: &ClientId) -> Vec<Effect> {
+    pub(crate) fn take_effects(&mut self, id: &ClientId) -> Vec<Effect> {
         if self.pending == 0 {
             return Vec::new();
         }
@@ -302,7 +302,7 @@ impl ClientTable {
     }
 
     /// The ids from `from` on, in id order, running clients included.
-    pub fn ids_from(
+    pub(crate) fn ids_from(
         &self,
         from: ClientId,
     ) -> impl Iterator<Item = ClientId> + '_ {
@@ -310,7 +310,7 @@ impl ClientTable {
     }
 
     /// The clients in the table, in id order, without the running ones.
-    pub fn values(&self) -> impl Iterator<Item = &Client> + '_ {
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Client> + '_ {
         self.slots.values().filter_map(|s| match s {
             Slot::Here(c) => Some(&**c),
             Slot::Running(_) => None,
@@ -334,7 +334,7 @@ impl ClientTable {
 /// for rare paths (SYNC/PSYNC, REPLCONF ACK/GETACK, SAVE/BGSAVE, a
 /// FLUSHALL that saves, INFO, CLIENT LIST, ROLE, POST/Host:), never for
 /// every command.
-pub fn with_running_in_table<R>(
+pub(crate) fn with_running_in_table<R>(
     server: &mut RedisServer,
     c: &mut Client,
     f: impl FnOnce(&mut RedisServer) -> R,

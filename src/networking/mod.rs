@@ -10,8 +10,8 @@
 //! the client; they set CLIENT_PENDING_WRITE, and whoever hands the client
 //! back to the table queues it for `handle_clients_with_pending_writes`.
 
-pub mod anet;
-pub mod client_table;
+pub(crate) mod anet;
+pub(crate) mod client_table;
 
 use std::io::{self, Write};
 use std::os::unix::io::{AsRawFd, RawFd};
@@ -22,7 +22,9 @@ use crate::ae::{self, ae_not_ready, AE_READABLE, AE_WRITABLE};
 use crate::server::*;
 use crate::server_log;
 use crate::util::{sdscatrepr, sdssplitargs, strerror};
-pub use client_table::{with_running_in_table, ClientTable, Effect, Lookup};
+pub(crate) use client_table::{
+    with_running_in_table, ClientTable, Effect, Lookup,
+};
 
 /// C: networking.c PROTO_DUMP_LEN (in setProtocolError)
 const PROTO_DUMP_LEN: usize = 128;
@@ -31,7 +33,7 @@ const PROTO_DUMP_LEN: usize = 128;
 
 /// Number of connected clients, the running ones included: C's
 /// `listLength(server.clients)`. (no C twin)
-pub fn num_clients(server: &RedisServer) -> usize {
+pub(crate) fn num_clients(server: &RedisServer) -> usize {
     server.clients.len()
 }
 
@@ -54,7 +56,7 @@ pub fn with_client<R>(
 /// while it ran. What was aimed at it meanwhile (`client_table::Effect`)
 /// is applied first, so that it is written out and counted against the
 /// output limits with the rest of its replies. (no C twin)
-pub fn give_back_client(server: &mut RedisServer, mut c: Box<Client>) {
+pub(crate) fn give_back_client(server: &mut RedisServer, mut c: Box<Client>) {
     let id = c.id;
     // Whatever `apply_deferred` has not taken yet.
     let deferred = server.clients.take_deferred(&id);
@@ -95,7 +97,7 @@ pub fn give_back_client(server: &mut RedisServer, mut c: Box<Client>) {
 /// Applies to `c`, in order, the effects collected in its running slot.
 /// Costs one comparison when there are none, which is almost always.
 /// (no C twin)
-pub fn apply_deferred(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn apply_deferred(server: &mut RedisServer, c: &mut Client) {
     if c.mailbox.is_some() {
         flush_mailbox(c);
     }
@@ -109,7 +111,7 @@ pub fn apply_deferred(server: &mut RedisServer, c: &mut Client) {
 /// receiver (SUBSCRIBE, PSUBSCRIBE, MONITOR), a mailbox, shared with its
 /// slot whenever it runs, so that what is published to it while it runs
 /// reaches its output in C's order (see `Client::mailbox`). (no C twin)
-pub fn open_mailbox(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn open_mailbox(server: &mut RedisServer, c: &mut Client) {
     if c.mailbox.is_some() {
         return;
     }
@@ -133,7 +135,11 @@ fn apply_effects(c: &mut Client, effects: Vec<Effect>) {
 /// buffer limits checked, as C's addReply does for any client; running, it
 /// gets `msg` through its slot; gone, nothing. (no C twin: C reaches the
 /// client through a pointer)
-pub fn add_reply_to_id(server: &mut RedisServer, id: ClientId, msg: &[u8]) {
+pub(crate) fn add_reply_to_id(
+    server: &mut RedisServer,
+    id: ClientId,
+    msg: &[u8],
+) {
     match server.clients.get_mut(&id) {
         Lookup::Here(c) => {
             add_reply(c, msg);
@@ -156,7 +162,7 @@ pub fn add_reply_to_id(server: &mut RedisServer, id: ClientId, msg: &[u8]) {
 
 /// The second half of C's clientInstallWriteHandler(): put the client in
 /// the list of clients that have something to write. (no C twin)
-pub fn queue_pending_write(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn queue_pending_write(server: &mut RedisServer, c: &mut Client) {
     if c.flags & CLIENT_PENDING_WRITE != 0 && !c.pending_write_queued {
         c.pending_write_queued = true;
         server.clients_pending_write.push(c.id);
@@ -165,7 +171,7 @@ pub fn queue_pending_write(server: &mut RedisServer, c: &mut Client) {
 
 /// Return the size of the reply buffers of the client, used for the
 /// output buffer limits. C: networking.c getClientOutputBufferMemoryUsage()
-pub fn get_client_output_buffer_memory_usage(c: &Client) -> u64 {
+pub(crate) fn get_client_output_buffer_memory_usage(c: &Client) -> u64 {
     c.reply_bytes
         + (std::mem::size_of::<ClientReplyBlock>() * c.reply.len()) as u64
 }
@@ -282,7 +288,7 @@ pub fn create_client(
 /// hold, then we'll really install the handler.
 ///
 /// C: networking.c clientInstallWriteHandler()
-pub fn client_install_write_handler(c: &mut Client) {
+pub(crate) fn client_install_write_handler(c: &mut Client) {
     // Schedule the client to write the output buffers to the socket only if
     // not already done and, for slaves, if the slave can actually receive
     // writes at this stage.
@@ -300,7 +306,7 @@ pub fn client_install_write_handler(c: &mut Client) {
 /// fake client, a master, or replies switched off).
 ///
 /// C: networking.c prepareClientToWrite()
-pub fn prepare_client_to_write(c: &mut Client) -> CResult {
+pub(crate) fn prepare_client_to_write(c: &mut Client) -> CResult {
     // If it's the Lua client we always return ok without installing any
     // handler since there is no socket at all.
     if c.flags & (CLIENT_LUA | CLIENT_MODULE) != 0 {
@@ -388,7 +394,7 @@ fn _add_reply_string_to_list(c: &mut Client, mut s: &[u8]) {
 /// Here the "object" is always its protocol bytes.
 ///
 /// C: networking.c addReply()
-pub fn add_reply(c: &mut Client, s: &[u8]) {
+pub(crate) fn add_reply(c: &mut Client, s: &[u8]) {
     if c.mailbox.is_some() {
         flush_mailbox(c);
     }
@@ -403,7 +409,7 @@ pub fn add_reply(c: &mut Client, s: &[u8]) {
 /// Writes out the messages waiting in the client's mailbox (see
 /// `Client::mailbox`), as C's addReply would have when they were
 /// published. (no C twin)
-pub fn flush_mailbox(c: &mut Client) {
+pub(crate) fn flush_mailbox(c: &mut Client) {
     let Some(mb) = &c.mailbox else { return };
     let msgs = mb.take();
     if msgs.is_empty() {
@@ -416,14 +422,8 @@ pub fn flush_mailbox(c: &mut Client) {
     }
 }
 
-/// Adds raw protocol to the client's output. (no C twin: 5.0 spells this
-/// addReplyString; kept because later Redis versions call it addReplyProto)
-pub fn add_reply_proto(c: &mut Client, s: &[u8]) {
-    add_reply(c, s)
-}
-
 /// C: networking.c addReplyString()
-pub fn add_reply_string(c: &mut Client, s: &[u8]) {
+pub(crate) fn add_reply_string(c: &mut Client, s: &[u8]) {
     add_reply(c, s)
 }
 
@@ -434,7 +434,7 @@ pub fn add_reply_string(c: &mut Client, s: &[u8]) {
 /// code is automatically added.
 ///
 /// C: networking.c addReplyErrorLength()
-pub fn add_reply_error_length(c: &mut Client, s: &[u8]) {
+pub(crate) fn add_reply_error_length(c: &mut Client, s: &[u8]) {
     if s.is_empty() || s[0] != b'-' {
         add_reply_string(c, b"-ERR ");
     }
@@ -479,12 +479,15 @@ pub fn add_reply_error_length(c: &mut Client, s: &[u8]) {
 }
 
 /// C: networking.c addReplyError()
-pub fn add_reply_error(c: &mut Client, err: &str) {
+pub(crate) fn add_reply_error(c: &mut Client, err: &str) {
     add_reply_error_length(c, err.as_bytes())
 }
 
 /// C: networking.c addReplyErrorFormat()
-pub fn add_reply_error_format(c: &mut Client, args: std::fmt::Arguments) {
+pub(crate) fn add_reply_error_format(
+    c: &mut Client,
+    args: std::fmt::Arguments,
+) {
     let s = std::fmt::format(args);
     // sdscatvprintf measures what vsnprintf wrote with strlen, so in C a
     // NUL byte from a %s or %c argument ends the message there.
@@ -495,7 +498,7 @@ pub fn add_reply_error_format(c: &mut Client, args: std::fmt::Arguments) {
 
 /// The bytes C's `%s` prints of `s`: everything before the first NUL.
 /// (no C twin)
-pub fn c_str(s: &[u8]) -> &[u8] {
+pub(crate) fn c_str(s: &[u8]) -> &[u8] {
     memchr::memchr(0, s).map_or(s, |n| &s[..n])
 }
 
@@ -504,24 +507,27 @@ pub fn c_str(s: &[u8]) -> &[u8] {
 /// `c_str` where C formats an argument with "%s"); add_reply_error_length
 /// turns CR/LF into spaces. A `String` would re-encode bytes that are not
 /// UTF-8. (no C twin)
-pub fn add_reply_error_format_bytes(c: &mut Client, parts: &[&[u8]]) {
+pub(crate) fn add_reply_error_format_bytes(c: &mut Client, parts: &[&[u8]]) {
     add_reply_error_length(c, &parts.concat())
 }
 
 /// C: networking.c addReplyStatusLength()
-pub fn add_reply_status_length(c: &mut Client, s: &[u8]) {
+pub(crate) fn add_reply_status_length(c: &mut Client, s: &[u8]) {
     add_reply_string(c, b"+");
     add_reply_string(c, s);
     add_reply_string(c, b"\r\n");
 }
 
 /// C: networking.c addReplyStatus()
-pub fn add_reply_status(c: &mut Client, status: &str) {
+pub(crate) fn add_reply_status(c: &mut Client, status: &str) {
     add_reply_status_length(c, status.as_bytes())
 }
 
 /// C: networking.c addReplyStatusFormat()
-pub fn add_reply_status_format(c: &mut Client, args: std::fmt::Arguments) {
+pub(crate) fn add_reply_status_format(
+    c: &mut Client,
+    args: std::fmt::Arguments,
+) {
     let mut s = std::fmt::format(args).into_bytes();
     for b in s.iter_mut() {
         if *b == b'\r' || *b == b'\n' {
@@ -536,7 +542,7 @@ pub fn add_reply_status_format(c: &mut Client, args: std::fmt::Arguments) {
 /// position of that node, for set_deferred_multi_bulk_length.
 ///
 /// C: networking.c addDeferredMultiBulkLength()
-pub fn add_deferred_multi_bulk_length(c: &mut Client) -> Option<usize> {
+pub(crate) fn add_deferred_multi_bulk_length(c: &mut Client) -> Option<usize> {
     if c.mailbox.is_some() {
         flush_mailbox(c);
     }
@@ -553,7 +559,7 @@ pub fn add_deferred_multi_bulk_length(c: &mut Client) -> Option<usize> {
 /// Populate the length object and try gluing it to the next chunk.
 ///
 /// C: networking.c setDeferredMultiBulkLength()
-pub fn set_deferred_multi_bulk_length(
+pub(crate) fn set_deferred_multi_bulk_length(
     c: &mut Client,
     node: Option<usize>,
     length: i64,
@@ -572,7 +578,7 @@ pub fn set_deferred_multi_bulk_length(
 /// Add a double as a bulk reply.
 ///
 /// C: networking.c addReplyDouble()
-pub fn add_reply_double(c: &mut Client, d: f64) {
+pub(crate) fn add_reply_double(c: &mut Client, d: f64) {
     if d.is_infinite() {
         // Libc in odd systems (Hi Solaris!) will format infinite in a
         // different way, so better to handle it in an explicit way.
@@ -583,21 +589,8 @@ pub fn add_reply_double(c: &mut Client, d: f64) {
     }
 }
 
-/// Add a long double as a bulk reply, but uses a human readable formatting
-/// of the double instead of exposing the crude behavior of doubles to the
-/// dear user.
-///
-/// C: networking.c addReplyHumanLongDouble()
-pub fn add_reply_human_long_double(
-    c: &mut Client,
-    d: crate::long_double::LongDouble,
-) {
-    let s = crate::util::ld2string(d, true);
-    add_reply_bulk(c, &s);
-}
-
 /// C: server.h OBJ_SHARED_BULKHDR_LEN
-pub const OBJ_SHARED_BULKHDR_LEN: usize = 32;
+pub(crate) const OBJ_SHARED_BULKHDR_LEN: usize = 32;
 
 /// "<prefix><n>\r\n" for every n < OBJ_SHARED_BULKHDR_LEN, laid out at
 /// compile time (C builds them in createSharedObjects()); the header of
@@ -626,7 +619,7 @@ static SHARED_BULKHDR: [[u8; 5]; OBJ_SHARED_BULKHDR_LEN] =
 
 /// The shared "*<n>\r\n" or "$<n>\r\n" (prefix `*` or `$`), if `n` is
 /// small enough to have one. (no C twin: C indexes shared.mbulkhdr[n])
-pub fn shared_hdr(prefix: u8, n: i64) -> Option<&'static [u8]> {
+pub(crate) fn shared_hdr(prefix: u8, n: i64) -> Option<&'static [u8]> {
     let hdrs = match prefix {
         b'*' => &SHARED_MBULKHDR,
         b'$' => &SHARED_BULKHDR,
@@ -639,7 +632,11 @@ pub fn shared_hdr(prefix: u8, n: i64) -> Option<&'static [u8]> {
 /// Appends "<prefix><n>\r\n" to a protocol buffer being built outside
 /// a client (the replication stream, a Pub/Sub message), as
 /// addReplyLongLongWithPrefix() would to a client. (no C twin)
-pub fn push_long_long_with_prefix(out: &mut Vec<u8>, n: i64, prefix: u8) {
+pub(crate) fn push_long_long_with_prefix(
+    out: &mut Vec<u8>,
+    n: i64,
+    prefix: u8,
+) {
     if let Some(hdr) = shared_hdr(prefix, n) {
         out.extend_from_slice(hdr);
         return;
@@ -651,7 +648,7 @@ pub fn push_long_long_with_prefix(out: &mut Vec<u8>, n: i64, prefix: u8) {
 
 /// Appends a bulk string to such a buffer, as addReplyBulk() would to a
 /// client. (no C twin)
-pub fn push_bulk(out: &mut Vec<u8>, s: &[u8]) {
+pub(crate) fn push_bulk(out: &mut Vec<u8>, s: &[u8]) {
     push_long_long_with_prefix(out, s.len() as i64, b'$');
     out.extend_from_slice(s);
     out.extend_from_slice(b"\r\n");
@@ -661,7 +658,11 @@ pub fn push_bulk(out: &mut Vec<u8>, s: &[u8]) {
 /// Basically this is used to output <prefix><long long><crlf>.
 ///
 /// C: networking.c addReplyLongLongWithPrefix()
-pub fn add_reply_long_long_with_prefix(c: &mut Client, ll: i64, prefix: u8) {
+pub(crate) fn add_reply_long_long_with_prefix(
+    c: &mut Client,
+    ll: i64,
+    prefix: u8,
+) {
     // Things like $3\r\n or *2\r\n are emitted very often by the protocol
     // so we have a few shared objects to use if the integer is small like
     // it is most of the times.
@@ -679,32 +680,32 @@ pub fn add_reply_long_long_with_prefix(c: &mut Client, ll: i64, prefix: u8) {
 }
 
 /// C: networking.c addReplyLongLong()
-pub fn add_reply_long_long(c: &mut Client, ll: i64) {
+pub(crate) fn add_reply_long_long(c: &mut Client, ll: i64) {
     if ll == 0 {
-        add_reply(c, b":0\r\n");
+        add_reply(c, crate::shared::CZERO);
     } else if ll == 1 {
-        add_reply(c, b":1\r\n");
+        add_reply(c, crate::shared::CONE);
     } else {
         add_reply_long_long_with_prefix(c, ll, b':');
     }
 }
 
 /// C: networking.c addReplyMultiBulkLen()
-pub fn add_reply_multi_bulk_len(c: &mut Client, length: i64) {
+pub(crate) fn add_reply_multi_bulk_len(c: &mut Client, length: i64) {
     add_reply_long_long_with_prefix(c, length, b'*');
 }
 
 /// Create the length prefix of a bulk reply, example: $2234
 ///
 /// C: networking.c addReplyBulkLen()
-pub fn add_reply_bulk_len(c: &mut Client, len: usize) {
+pub(crate) fn add_reply_bulk_len(c: &mut Client, len: usize) {
     add_reply_long_long_with_prefix(c, len as i64, b'$');
 }
 
 /// Add a Redis Object as a bulk reply. Here: any byte string.
 ///
 /// C: networking.c addReplyBulk()
-pub fn add_reply_bulk(c: &mut Client, s: &[u8]) {
+pub(crate) fn add_reply_bulk(c: &mut Client, s: &[u8]) {
     add_reply_bulk_len(c, s.len());
     add_reply(c, s);
     add_reply(c, b"\r\n");
@@ -713,23 +714,23 @@ pub fn add_reply_bulk(c: &mut Client, s: &[u8]) {
 /// Add a C buffer as bulk reply
 ///
 /// C: networking.c addReplyBulkCBuffer()
-pub fn add_reply_bulk_c_buffer(c: &mut Client, p: &[u8]) {
+pub(crate) fn add_reply_bulk_c_buffer(c: &mut Client, p: &[u8]) {
     add_reply_bulk(c, p)
 }
 
 /// Add sds to reply (takes ownership of sds and frees it)
 ///
 /// C: networking.c addReplyBulkSds()
-pub fn add_reply_bulk_sds(c: &mut Client, s: Vec<u8>) {
+pub(crate) fn add_reply_bulk_sds(c: &mut Client, s: Vec<u8>) {
     add_reply_bulk(c, &s)
 }
 
 /// Add a C null term string as bulk reply; `None` is the null bulk.
 ///
 /// C: networking.c addReplyBulkCString()
-pub fn add_reply_bulk_c_string(c: &mut Client, s: Option<&str>) {
+pub(crate) fn add_reply_bulk_c_string(c: &mut Client, s: Option<&str>) {
     match s {
-        None => add_reply(c, b"$-1\r\n"),
+        None => add_reply(c, crate::shared::NULLBULK),
         Some(s) => add_reply_bulk(c, s.as_bytes()),
     }
 }
@@ -737,7 +738,7 @@ pub fn add_reply_bulk_c_string(c: &mut Client, s: Option<&str>) {
 /// Add a long long as a bulk reply
 ///
 /// C: networking.c addReplyBulkLongLong()
-pub fn add_reply_bulk_long_long(c: &mut Client, ll: i64) {
+pub(crate) fn add_reply_bulk_long_long(c: &mut Client, ll: i64) {
     add_reply_bulk(c, crate::object::ll2string_buf(&mut [0; 20], ll));
 }
 
@@ -747,7 +748,7 @@ pub fn add_reply_bulk_long_long(c: &mut Client, ll: i64) {
 /// NULL sentinel.
 ///
 /// C: networking.c addReplyHelp()
-pub fn add_reply_help(c: &mut Client, subcmd: &str, help: &[&str]) {
+pub(crate) fn add_reply_help(c: &mut Client, subcmd: &str, help: &[&str]) {
     let mut s = subcmd.as_bytes().to_vec();
     s.make_ascii_uppercase();
     add_reply_multi_bulk_len(c, help.len() as i64 + 1);
@@ -768,7 +769,7 @@ pub fn add_reply_help(c: &mut Client, subcmd: &str, help: &[&str]) {
 /// subcommand or argument error.
 ///
 /// C: networking.c addReplySubcommandSyntaxError()
-pub fn add_reply_subcommand_syntax_error(c: &mut Client) {
+pub(crate) fn add_reply_subcommand_syntax_error(c: &mut Client) {
     // As C's "%s" of argv->ptr: the bytes up to a NUL, untruncated and not
     // re-encoded (a lossy UTF-8 conversion and a 128-char cut, as Redis 7
     // has, changed the reply; found by tests/proto_fuzz.rs against 5.0.14).
@@ -792,7 +793,7 @@ pub fn add_reply_subcommand_syntax_error(c: &mut Client) {
 /// client.
 ///
 /// C: networking.c copyClientOutputBuffer()
-pub fn copy_client_output_buffer(dst: &mut Client, src: &Client) {
+pub(crate) fn copy_client_output_buffer(dst: &mut Client, src: &Client) {
     dst.reply.clear();
     for b in &src.reply {
         dst.reply.push_back(ClientReplyBlock { buf: b.buf.clone() });
@@ -806,7 +807,7 @@ pub fn copy_client_output_buffer(dst: &mut Client, src: &Client) {
 /// to the socket.
 ///
 /// C: networking.c clientHasPendingReplies()
-pub fn client_has_pending_replies(c: &Client) -> bool {
+pub(crate) fn client_has_pending_replies(c: &Client) -> bool {
     c.bufpos != 0 || !c.reply.is_empty()
 }
 
@@ -900,7 +901,7 @@ the server to start accepting connections from the outside.\r\n";
 const MAX_ACCEPTS_PER_CALL: usize = 1000;
 
 /// C: networking.c acceptTcpHandler()
-pub fn accept_tcp_handler(
+pub(crate) fn accept_tcp_handler(
     server: &mut RedisServer,
     fd: RawFd,
     _data: ClientData,
@@ -940,7 +941,7 @@ pub fn accept_tcp_handler(
 }
 
 /// C: networking.c acceptUnixHandler()
-pub fn accept_unix_handler(
+pub(crate) fn accept_unix_handler(
     server: &mut RedisServer,
     fd: RawFd,
     _data: ClientData,
@@ -995,7 +996,7 @@ fn free_client_argv(c: &mut Client) {
 /// resync with us as well.
 ///
 /// C: networking.c disconnectSlaves()
-pub fn disconnect_slaves(server: &mut RedisServer) {
+pub(crate) fn disconnect_slaves(server: &mut RedisServer) {
     for id in server.slaves.clone() {
         free_client(server, id);
     }
@@ -1006,7 +1007,7 @@ pub fn disconnect_slaves(server: &mut RedisServer) {
 /// freeClient() and replicationCacheMaster().
 ///
 /// C: networking.c unlinkClient()
-pub fn unlink_client(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn unlink_client(server: &mut RedisServer, c: &mut Client) {
     // If this is marked as current client unset it.
     if server.current_client == Some(c.id) {
         server.current_client = None;
@@ -1185,7 +1186,7 @@ pub fn free_client(server: &mut RedisServer, id: ClientId) {
 /// the program.
 ///
 /// C: networking.c freeClientAsync()
-pub fn free_client_async(server: &mut RedisServer, id: ClientId) {
+pub(crate) fn free_client_async(server: &mut RedisServer, id: ClientId) {
     let flags = match server.clients.get_mut(&id) {
         Lookup::Here(c) => {
             let f = c.flags;
@@ -1220,23 +1221,11 @@ pub fn free_clients_in_async_free_queue(server: &mut RedisServer) {
     }
 }
 
-/// Return a client by ID, or `None` if the client ID is not in the set of
-/// registered clients. Note that "fake clients", created with -1 as FD,
-/// are not registered clients.
-///
-/// C: networking.c lookupClientByID()
-pub fn lookup_client_by_id(
-    server: &RedisServer,
-    id: ClientId,
-) -> Option<&Client> {
-    server.clients.get(&id)
-}
-
 /// Write data in output buffers to client. Return Ok if the client is
 /// still valid after the call, Err if it was freed.
 ///
 /// C: networking.c writeToClient()
-pub fn write_to_client(
+pub(crate) fn write_to_client(
     server: &mut RedisServer,
     id: ClientId,
     handler_installed: bool,
@@ -1371,7 +1360,7 @@ pub fn write_to_client(
 /// Write event handler. Just send data to the client.
 ///
 /// C: networking.c sendReplyToClient()
-pub fn send_reply_to_client(
+pub(crate) fn send_reply_to_client(
     server: &mut RedisServer,
     _fd: RawFd,
     data: ClientData,
@@ -1388,7 +1377,9 @@ pub fn send_reply_to_client(
 /// handler, get it called, and so forth.
 ///
 /// C: networking.c handleClientsWithPendingWrites()
-pub fn handle_clients_with_pending_writes(server: &mut RedisServer) -> usize {
+pub(crate) fn handle_clients_with_pending_writes(
+    server: &mut RedisServer,
+) -> usize {
     let list = std::mem::take(&mut server.clients_pending_write);
     let processed = list.len();
     for id in list.iter().copied() {
@@ -1433,7 +1424,7 @@ pub fn handle_clients_with_pending_writes(server: &mut RedisServer) -> usize {
 /// resetClient prepare the client to process the next command
 ///
 /// C: networking.c resetClient()
-pub fn reset_client(c: &mut Client) {
+pub(crate) fn reset_client(c: &mut Client) {
     let prevcmd_asking = false;
     free_client_argv(c);
     c.reqtype = 0;
@@ -1469,7 +1460,7 @@ fn strchr(s: &[u8], ch: u8) -> Option<usize> {
 /// to read to have a well formed command.
 ///
 /// C: networking.c processInlineBuffer()
-pub fn process_inline_buffer(
+pub(crate) fn process_inline_buffer(
     server: &mut RedisServer,
     c: &mut Client,
 ) -> CResult {
@@ -1563,7 +1554,7 @@ fn set_protocol_error(server: &mut RedisServer, errstr: &str, c: &mut Client) {
 /// be '*'. Otherwise for inline commands processInlineBuffer() is called.
 ///
 /// C: networking.c processMultibulkBuffer()
-pub fn process_multibulk_buffer(
+pub(crate) fn process_multibulk_buffer(
     server: &mut RedisServer,
     c: &mut Client,
 ) -> CResult {
@@ -1730,7 +1721,7 @@ pub fn process_multibulk_buffer(
 /// process.
 ///
 /// C: networking.c processInputBuffer()
-pub fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
     server.current_client = Some(c.id);
     // For the crash report (logCurrentClient): C's current_client is a
     // pointer; ours is an id of a client that is out of the table now.
@@ -1844,7 +1835,7 @@ enum ReadOutcome {
 /// and runs the commands it completes.
 ///
 /// C: networking.c readQueryFromClient()
-pub fn read_query_from_client(
+pub(crate) fn read_query_from_client(
     server: &mut RedisServer,
     fd: RawFd,
     data: ClientData,
@@ -1970,24 +1961,13 @@ fn recv_into(
     Ok(n)
 }
 
-/// C: networking.c getClientsMaxBuffers()
-pub fn get_clients_max_buffers(server: &RedisServer) -> (u64, u64) {
-    let mut lol = 0u64;
-    let mut bib = 0u64;
-    for c in server.clients.values() {
-        lol = lol.max(c.reply.len() as u64);
-        bib = bib.max(c.querybuf.len() as u64);
-    }
-    (lol, bib)
-}
-
 /// A Redis "Peer ID" is a colon separated ip:port pair. For IPv4 it's in
 /// the form x.y.z.k:port, example: "127.0.0.1:1234". For IPv6 addresses we
 /// use [] around the IP part, like in "[::1]:1234". For Unix sockets we use
 /// path:0, like in "/tmp/redis:0".
 ///
 /// C: networking.c genClientPeerId()
-pub fn gen_client_peer_id(server: &RedisServer, c: &Client) -> String {
+pub(crate) fn gen_client_peer_id(server: &RedisServer, c: &Client) -> String {
     if c.flags & CLIENT_UNIX_SOCKET != 0 {
         // Unix socket client.
         format!("{}:0", server.unixsocket.as_deref().unwrap_or(""))
@@ -2006,7 +1986,10 @@ pub fn gen_client_peer_id(server: &RedisServer, c: &Client) -> String {
 /// to compute.
 ///
 /// C: networking.c getClientPeerId()
-pub fn get_client_peer_id(server: &RedisServer, c: &mut Client) -> String {
+pub(crate) fn get_client_peer_id(
+    server: &RedisServer,
+    c: &mut Client,
+) -> String {
     if c.peerid.is_none() {
         c.peerid = Some(gen_client_peer_id(server, c));
     }
@@ -2017,7 +2000,7 @@ pub fn get_client_peer_id(server: &RedisServer, c: &mut Client) -> String {
 /// readable format, into the sds string 's'.
 ///
 /// C: networking.c catClientInfoString()
-pub fn cat_client_info_string(
+pub(crate) fn cat_client_info_string(
     server: &RedisServer,
     client: &mut Client,
 ) -> String {
@@ -2104,7 +2087,7 @@ pub fn cat_client_info_string(
 /// C: networking.c getAllClientsInfoString()
 // Divergence from C: a client lent out by an outer with_client (not the
 // running one) is not listed: its frame holds it.
-pub fn get_all_clients_info_string(
+pub(crate) fn get_all_clients_info_string(
     server: &mut RedisServer,
     type_: Option<usize>,
 ) -> String {
@@ -2129,8 +2112,8 @@ pub fn get_all_clients_info_string(
 /// "running"), so the loops over "all clients" below look at `c` apart.
 ///
 /// C: networking.c clientCommand()
-pub fn client_command(server: &mut RedisServer, c: &mut Client) {
-    use crate::t_string::{CONE, CZERO, NULLBULK, OK, SYNTAXERR};
+pub(crate) fn client_command(server: &mut RedisServer, c: &mut Client) {
+    use crate::shared::{CONE, CZERO, NULLBULK, OK, SYNTAXERR};
     let argc = c.argv.len();
     let sub = c.argv[1].clone();
     if argc == 2 && sub.eq_ignore_ascii_case(b"help") {
@@ -2409,7 +2392,10 @@ pub fn client_command(server: &mut RedisServer, c: &mut Client) {
 /// many logs).
 ///
 /// C: networking.c securityWarningCommand()
-pub fn security_warning_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn security_warning_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -2430,7 +2416,7 @@ pub fn security_warning_command(server: &mut RedisServer, c: &mut Client) {
 /// different classes of clients.
 ///
 /// C: networking.c getClientType()
-pub fn get_client_type(c: &Client) -> usize {
+pub(crate) fn get_client_type(c: &Client) -> usize {
     if c.flags & CLIENT_MASTER != 0 {
         return CLIENT_TYPE_MASTER;
     }
@@ -2444,7 +2430,7 @@ pub fn get_client_type(c: &Client) -> usize {
 }
 
 /// C: networking.c getClientTypeByName()
-pub fn get_client_type_by_name(name: &[u8]) -> Option<usize> {
+pub(crate) fn get_client_type_by_name(name: &[u8]) -> Option<usize> {
     let n = name.to_ascii_lowercase();
     match &n[..] {
         b"normal" => Some(CLIENT_TYPE_NORMAL),
@@ -2456,7 +2442,7 @@ pub fn get_client_type_by_name(name: &[u8]) -> Option<usize> {
 }
 
 /// C: networking.c getClientTypeName()
-pub fn get_client_type_name(class: usize) -> Option<&'static str> {
+pub(crate) fn get_client_type_name(class: usize) -> Option<&'static str> {
     match class {
         CLIENT_TYPE_NORMAL => Some("normal"),
         CLIENT_TYPE_SLAVE => Some("slave"),
@@ -2472,7 +2458,7 @@ pub fn get_client_type_name(class: usize) -> Option<&'static str> {
 /// limit, otherwise false is returned.
 ///
 /// C: networking.c checkClientOutputBufferLimits()
-pub fn check_client_output_buffer_limits(
+pub(crate) fn check_client_output_buffer_limits(
     server: &RedisServer,
     c: &mut Client,
 ) -> bool {
@@ -2512,7 +2498,7 @@ pub fn check_client_output_buffer_limits(
 /// checking if the client CLIENT_CLOSE_ASAP flag is set.
 ///
 /// C: networking.c asyncCloseClientOnOutputBufferLimitReached()
-pub fn async_close_client_on_output_buffer_limit_reached(
+pub(crate) fn async_close_client_on_output_buffer_limit_reached(
     server: &mut RedisServer,
     c: &mut Client,
 ) {
@@ -2541,7 +2527,7 @@ pub fn async_close_client_on_output_buffer_limit_reached(
 /// writes.
 ///
 /// C: networking.c flushSlavesOutputBuffers()
-pub fn flush_slaves_output_buffers(server: &mut RedisServer) {
+pub(crate) fn flush_slaves_output_buffers(server: &mut RedisServer) {
     for id in server.slaves.clone() {
         let Some(c) = server.clients.get(&id) else { continue };
         let events = if c.fd == -1 {
@@ -2569,7 +2555,7 @@ pub fn flush_slaves_output_buffers(server: &mut RedisServer) {
 /// change during that time.
 ///
 /// C: networking.c pauseClients()
-pub fn pause_clients(server: &mut RedisServer, end: i64) {
+pub(crate) fn pause_clients(server: &mut RedisServer, end: i64) {
     if !server.clients_paused || end > server.clients_pause_end_time {
         server.clients_pause_end_time = end;
     }
@@ -2580,7 +2566,7 @@ pub fn pause_clients(server: &mut RedisServer, end: i64) {
 /// function checks if the pause time was reached and clear it.
 ///
 /// C: networking.c clientsArePaused()
-pub fn clients_are_paused(server: &mut RedisServer) -> bool {
+pub(crate) fn clients_are_paused(server: &mut RedisServer) -> bool {
     if server.clients_paused && server.clients_pause_end_time < server.mstime {
         server.clients_paused = false;
         // Put all the clients in the unblocked clients queue in order to
@@ -2607,7 +2593,7 @@ pub fn clients_are_paused(server: &mut RedisServer) -> bool {
 /// and so forth.
 ///
 /// C: networking.c processEventsWhileBlocked()
-pub fn process_events_while_blocked(server: &mut RedisServer) -> usize {
+pub(crate) fn process_events_while_blocked(server: &mut RedisServer) -> usize {
     let mut iterations = 4; // See the function top-comment.
     let mut count = 0;
     while iterations > 0 {
@@ -2629,7 +2615,7 @@ pub fn process_events_while_blocked(server: &mut RedisServer) -> usize {
 /// Returns true if the client was freed.
 ///
 /// C: server.c clientsCronHandleTimeout()
-pub fn clients_cron_handle_timeout(
+pub(crate) fn clients_cron_handle_timeout(
     server: &mut RedisServer,
     id: ClientId,
     now_ms: i64,

@@ -10,7 +10,7 @@ use super::*;
 /// This function covers the case of actual BGSAVEs.
 ///
 /// C: rdb.c backgroundSaveDoneHandlerDisk()
-pub fn background_save_done_handler_disk(
+pub(crate) fn background_save_done_handler_disk(
     server: &mut RedisServer,
     exitcode: i32,
     bysignal: i32,
@@ -62,7 +62,7 @@ pub fn background_save_done_handler_disk(
 /// replicas got the whole payload; the others are closed.
 ///
 /// C: rdb.c backgroundSaveDoneHandlerSocket()
-pub fn background_save_done_handler_socket(
+pub(crate) fn background_save_done_handler_socket(
     server: &mut RedisServer,
     exitcode: i32,
     bysignal: i32,
@@ -220,7 +220,7 @@ fn close_fd(fd: i32) {
 /// handler.
 ///
 /// C: rdb.c backgroundSaveDoneHandler()
-pub fn background_save_done_handler(
+pub(crate) fn background_save_done_handler(
     server: &mut RedisServer,
     exitcode: i32,
     bysignal: i32,
@@ -241,7 +241,7 @@ pub fn background_save_done_handler(
 /// replication), through the fd-set rio target.
 ///
 /// C: rdb.c rdbSaveToSlavesSockets()
-pub fn rdb_save_to_slaves_sockets(
+pub(crate) fn rdb_save_to_slaves_sockets(
     server: &mut RedisServer,
     rsi: &RdbSaveInfo,
 ) -> CResult {
@@ -425,7 +425,7 @@ pub fn rdb_save_to_slaves_sockets(
 /// SAVE: writes the dataset to disk in the foreground.
 ///
 /// C: rdb.c saveCommand()
-pub fn save_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn save_command(server: &mut RedisServer, c: &mut Client) {
     if server.rdb_child_pid != -1 {
         add_reply_error(c, "Background save already in progress");
         return;
@@ -442,7 +442,7 @@ pub fn save_command(server: &mut RedisServer, c: &mut Client) {
 /// BGSAVE [SCHEDULE]
 ///
 /// C: rdb.c bgsaveCommand()
-pub fn bgsave_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn bgsave_command(server: &mut RedisServer, c: &mut Client) {
     // The SCHEDULE option changes the behavior of BGSAVE when an AOF
     // rewrite is in progress. Instead of returning an error a BGSAVE gets
     // scheduled.
@@ -481,7 +481,9 @@ pub fn bgsave_command(server: &mut RedisServer, c: &mut Client) {
 /// Code running a command that may come from the master (a FLUSHALL from
 /// the master saves) calls it with the running client put back in the
 /// table (`with_running_in_table`), so the master's DB is read as in C.
-pub fn rdb_populate_save_info(server: &RedisServer) -> Option<RdbSaveInfo> {
+pub(crate) fn rdb_populate_save_info(
+    server: &RedisServer,
+) -> Option<RdbSaveInfo> {
     let mut rsi = RDB_SAVE_INFO_INIT;
 
     // If the instance is a master, we can populate the replication info

@@ -40,7 +40,7 @@ pub(super) const QUICKLIST_NODE_CONTAINER_PACKED: u64 = 2;
 /// 5.0 would create an empty key, which no command expects.
 ///
 /// C: rdb.c rdbLoadObject()
-pub fn rdb_load_object(
+pub(crate) fn rdb_load_object(
     server: &RedisServer,
     rdbtype: u8,
     rdb: &mut Rio,
@@ -615,7 +615,7 @@ fn rdb_load_hash(
 /// fstat()s the FILE it is given; 0 if unknown).
 ///
 /// C: rdb.c startLoading()
-pub fn start_loading(server: &mut RedisServer, total_bytes: i64) {
+pub(crate) fn start_loading(server: &mut RedisServer, total_bytes: i64) {
     // Load the DB
     server.loading = true;
     LOADING_FOR_HANDLER.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -627,7 +627,7 @@ pub fn start_loading(server: &mut RedisServer, total_bytes: i64) {
 /// Refresh the loading progress info
 ///
 /// C: rdb.c loadingProgress()
-pub fn loading_progress(server: &mut RedisServer, pos: i64) {
+pub(crate) fn loading_progress(server: &mut RedisServer, pos: i64) {
     server.loading_loaded_bytes = pos;
     let used = crate::util::zmalloc_used_memory();
     if server.stat_peak_memory < used {
@@ -638,7 +638,7 @@ pub fn loading_progress(server: &mut RedisServer, pos: i64) {
 /// Loading finished
 ///
 /// C: rdb.c stopLoading()
-pub fn stop_loading(server: &mut RedisServer) {
+pub(crate) fn stop_loading(server: &mut RedisServer) {
     server.loading = false;
     LOADING_FOR_HANDLER.store(false, std::sync::atomic::Ordering::Relaxed);
 }
@@ -655,7 +655,7 @@ pub fn stop_loading(server: &mut RedisServer) {
 /// therefore read without serving clients.
 ///
 /// C: rdb.c rdbLoadProgressCallback()
-pub fn rdb_load_progress_callback(
+pub(crate) fn rdb_load_progress_callback(
     server: &mut RedisServer,
     rdb: &Rio,
     last_step: &mut usize,
@@ -672,7 +672,7 @@ pub fn rdb_load_progress_callback(
 /// damaged file is reported in the log and the process exits, as in C.
 ///
 /// C: rdb.c rdbLoadRio()
-pub fn rdb_load_rio(
+pub(crate) fn rdb_load_rio(
     server: &mut RedisServer,
     rdb: &mut Rio,
     rsi: Option<&mut RdbSaveInfo>,
@@ -706,14 +706,17 @@ pub fn rdb_load_rio_checked(
 /// flushed (see readSyncBulkPayload() in replication/slave.rs). No event
 /// is processed meanwhile; the master gets its keep-alive newlines as
 /// during a load. (no C twin)
-pub fn rdb_check_rio(server: &mut RedisServer, rdb: &mut Rio) -> RdbResult<()> {
+pub(crate) fn rdb_check_rio(
+    server: &mut RedisServer,
+    rdb: &mut Rio,
+) -> RdbResult<()> {
     rdb_load_rio_mode(server, rdb, None, false, true)
 }
 
 /// The reason a load or check failed, as one line for the log: the
 /// corruption report's reason and where it was found, or the error.
 /// (no C twin)
-pub fn rdb_load_error_reason(err: &RdbLoadError) -> String {
+pub(crate) fn rdb_load_error_reason(err: &RdbLoadError) -> String {
     match err {
         RdbLoadError::Err(e) => crate::util::strerror(e),
         RdbLoadError::Corrupt(c) => {
@@ -725,7 +728,7 @@ pub fn rdb_load_error_reason(err: &RdbLoadError) -> String {
 }
 
 /// `rdb_check_rio` on the file `filename`. (no C twin)
-pub fn rdb_check_file(
+pub(crate) fn rdb_check_file(
     server: &mut RedisServer,
     filename: &str,
 ) -> RdbResult<()> {
@@ -1125,7 +1128,7 @@ fn rdb_check_progress_callback(
 /// loading code will fill the information fields in the structure.
 ///
 /// C: rdb.c rdbLoad()
-pub fn rdb_load(
+pub(crate) fn rdb_load(
     server: &mut RedisServer,
     filename: &str,
     rsi: Option<&mut RdbSaveInfo>,

@@ -21,7 +21,10 @@ use super::*;
 /// ("rdb/load.rs:123"), since the port of rdb.c spans several files.
 ///
 /// C: rdb.c rdbCheckThenExit()
-pub fn rdb_check_then_exit(server: &RedisServer, err: &RdbLoadError) -> ! {
+pub(crate) fn rdb_check_then_exit(
+    server: &RedisServer,
+    err: &RdbLoadError,
+) -> ! {
     match err {
         RdbLoadError::Corrupt(c) => {
             if c.short_read {
@@ -65,7 +68,7 @@ pub(super) fn rdb_write_raw(rdb: &mut Rio, p: &[u8]) -> io::Result<usize> {
 /// a short read into a corruption report.
 ///
 /// C: rdb.c rdbLoadRaw()
-pub fn rdb_load_raw(rdb: &mut Rio, buf: &mut [u8]) -> RdbResult<()> {
+pub(crate) fn rdb_load_raw(rdb: &mut Rio, buf: &mut [u8]) -> RdbResult<()> {
     if rio_read(rdb, buf).is_err() {
         return Err(rdb_corrupt!(
             rdb,
@@ -77,7 +80,7 @@ pub fn rdb_load_raw(rdb: &mut Rio, buf: &mut [u8]) -> RdbResult<()> {
 }
 
 /// C: rdb.c rdbSaveType()
-pub fn rdb_save_type(rdb: &mut Rio, t: u8) -> io::Result<usize> {
+pub(crate) fn rdb_save_type(rdb: &mut Rio, t: u8) -> io::Result<usize> {
     rdb_write_raw(rdb, &[t])
 }
 
@@ -86,7 +89,7 @@ pub fn rdb_save_type(rdb: &mut Rio, t: u8) -> io::Result<usize> {
 /// "types" like the end-of-file type, the EXPIRE type, and so forth.
 ///
 /// C: rdb.c rdbLoadType()
-pub fn rdb_load_type(rdb: &mut Rio) -> RdbResult<u8> {
+pub(crate) fn rdb_load_type(rdb: &mut Rio) -> RdbResult<u8> {
     let mut t = [0u8; 1];
     if rio_read(rdb, &mut t).is_err() {
         return Err(rdb_eof(rdb));
@@ -99,7 +102,7 @@ pub fn rdb_load_type(rdb: &mut Rio) -> RdbResult<u8> {
 /// RDB_OPCODE_EXPIRETIME_MS opcode.
 ///
 /// C: rdb.c rdbLoadTime()
-pub fn rdb_load_time(rdb: &mut Rio) -> RdbResult<i64> {
+pub(crate) fn rdb_load_time(rdb: &mut Rio) -> RdbResult<i64> {
     let mut t32 = [0u8; 4];
     rdb_load_raw(rdb, &mut t32)?;
     // Divergence from C: C reads the int32 in the machine's byte order;
@@ -110,7 +113,10 @@ pub fn rdb_load_time(rdb: &mut Rio) -> RdbResult<i64> {
 /// Saves a millisecond unix time as 8 bytes, little endian.
 ///
 /// C: rdb.c rdbSaveMillisecondTime()
-pub fn rdb_save_millisecond_time(rdb: &mut Rio, t: i64) -> io::Result<usize> {
+pub(crate) fn rdb_save_millisecond_time(
+    rdb: &mut Rio,
+    t: i64,
+) -> io::Result<usize> {
     rdb_write_raw(rdb, &t.to_le_bytes()) // Store in little endian.
 }
 
@@ -119,7 +125,7 @@ pub fn rdb_save_millisecond_time(rdb: &mut Rio, t: i64) -> io::Result<usize> {
 /// runs on); from version 9 it is little endian by definition.
 ///
 /// C: rdb.c rdbLoadMillisecondTime()
-pub fn rdb_load_millisecond_time(
+pub(crate) fn rdb_load_millisecond_time(
     rdb: &mut Rio,
     _rdbver: i32,
 ) -> RdbResult<i64> {
@@ -133,7 +139,7 @@ pub fn rdb_load_millisecond_time(
 /// information on the types of encoding.
 ///
 /// C: rdb.c rdbSaveLen()
-pub fn rdb_save_len(rdb: &mut Rio, len: u64) -> io::Result<usize> {
+pub(crate) fn rdb_save_len(rdb: &mut Rio, len: u64) -> io::Result<usize> {
     if len < (1 << 6) {
         // Save a 6 bit len
         rdb_write_raw(rdb, &[(len as u8) | (RDB_6BITLEN << 6)])
@@ -160,7 +166,8 @@ pub fn rdb_save_len(rdb: &mut Rio, len: u64) -> io::Result<usize> {
 
 /// How many bytes rdb_save_len() takes for `len`. (no C twin: C runs
 /// rdbSaveLen with a NULL rio)
-pub fn rdb_save_len_size(len: u64) -> usize {
+#[cfg(test)] // only the unit tests call it
+pub(crate) fn rdb_save_len_size(len: u64) -> usize {
     if len < (1 << 6) {
         1
     } else if len < (1 << 14) {
@@ -177,7 +184,7 @@ pub fn rdb_save_len_size(len: u64) -> usize {
 /// value is true and the first is the encoding format (see RDB_ENC_*).
 ///
 /// C: rdb.c rdbLoadLenByRef()
-pub fn rdb_load_len_by_ref(rdb: &mut Rio) -> RdbResult<(u64, bool)> {
+pub(crate) fn rdb_load_len_by_ref(rdb: &mut Rio) -> RdbResult<(u64, bool)> {
     let mut buf = [0u8; 8];
     if rio_read(rdb, &mut buf[..1]).is_err() {
         return Err(rdb_eof(rdb));
@@ -217,7 +224,7 @@ pub fn rdb_load_len_by_ref(rdb: &mut Rio) -> RdbResult<(u64, bool)> {
 /// `isencoded` is given it is set as rdbLoadLenByRef() sets it.
 ///
 /// C: rdb.c rdbLoadLen()
-pub fn rdb_load_len(
+pub(crate) fn rdb_load_len(
     rdb: &mut Rio,
     isencoded: Option<&mut bool>,
 ) -> RdbResult<u64> {
@@ -243,7 +250,7 @@ pub(super) fn rdb_len_hint(rdb: &Rio, len: u64) -> usize {
 /// "enc" and the string length is returned. Otherwise 0 is returned.
 ///
 /// C: rdb.c rdbEncodeInteger()
-pub fn rdb_encode_integer(value: i64, enc: &mut [u8; 5]) -> usize {
+pub(crate) fn rdb_encode_integer(value: i64, enc: &mut [u8; 5]) -> usize {
     if (-(1 << 7)..(1 << 7)).contains(&value) {
         enc[0] = (RDB_ENCVAL << 6) | RDB_ENC_INT8;
         enc[1] = value as u8;
@@ -266,7 +273,10 @@ pub fn rdb_encode_integer(value: i64, enc: &mut [u8; 5]) -> usize {
 /// object they need.
 ///
 /// C: rdb.c rdbLoadIntegerObject()
-pub fn rdb_load_integer_object(rdb: &mut Rio, enctype: u8) -> RdbResult<i64> {
+pub(crate) fn rdb_load_integer_object(
+    rdb: &mut Rio,
+    enctype: u8,
+) -> RdbResult<i64> {
     let mut enc = [0u8; 4];
     let val = if enctype == RDB_ENC_INT8 {
         if rio_read(rdb, &mut enc[..1]).is_err() {
@@ -298,7 +308,7 @@ pub fn rdb_load_integer_object(rdb: &mut Rio, enctype: u8) -> RdbResult<i64> {
 /// encoded as integers to save space.
 ///
 /// C: rdb.c rdbTryIntegerEncoding()
-pub fn rdb_try_integer_encoding(s: &[u8], enc: &mut [u8; 5]) -> usize {
+pub(crate) fn rdb_try_integer_encoding(s: &[u8], enc: &mut [u8; 5]) -> usize {
     // Check if it's possible to encode this value as a number; if the
     // number converted back into a string is not identical then it's not
     // possible to encode the string as integer.
@@ -312,7 +322,7 @@ pub fn rdb_try_integer_encoding(s: &[u8], enc: &mut [u8; 5]) -> usize {
 /// the original lengths, the data.
 ///
 /// C: rdb.c rdbSaveLzfBlob()
-pub fn rdb_save_lzf_blob(
+pub(crate) fn rdb_save_lzf_blob(
     rdb: &mut Rio,
     data: &[u8],
     original_len: usize,
@@ -329,7 +339,7 @@ pub fn rdb_save_lzf_blob(
 /// (and writes nothing) if it does not.
 ///
 /// C: rdb.c rdbSaveLzfStringObject()
-pub fn rdb_save_lzf_string_object(
+pub(crate) fn rdb_save_lzf_string_object(
     rdb: &mut Rio,
     s: &[u8],
 ) -> io::Result<usize> {
@@ -349,7 +359,7 @@ pub fn rdb_save_lzf_string_object(
 /// Load an LZF compressed string in RDB format.
 ///
 /// C: rdb.c rdbLoadLzfStringObject()
-pub fn rdb_load_lzf_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
+pub(crate) fn rdb_load_lzf_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
     let clen = rdb_load_len(rdb, None)?;
     let len = rdb_load_len(rdb, None)?;
     // An LZF back reference of 3 bytes stands for at most 264 bytes, so a
@@ -383,7 +393,7 @@ pub fn rdb_load_lzf_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
 /// representation of an integer value we try to save it in a special form.
 ///
 /// C: rdb.c rdbSaveRawString()
-pub fn rdb_save_raw_string(
+pub(crate) fn rdb_save_raw_string(
     server: &RedisServer,
     rdb: &mut Rio,
     s: &[u8],
@@ -419,7 +429,7 @@ pub fn rdb_save_raw_string(
 /// Save a long long value as either an encoded string or a string.
 ///
 /// C: rdb.c rdbSaveLongLongAsStringObject()
-pub fn rdb_save_long_long_as_string_object(
+pub(crate) fn rdb_save_long_long_as_string_object(
     rdb: &mut Rio,
     value: i64,
 ) -> io::Result<usize> {
@@ -439,7 +449,7 @@ pub fn rdb_save_long_long_as_string_object(
 /// Like rdbSaveRawString() gets a Redis object instead.
 ///
 /// C: rdb.c rdbSaveStringObject()
-pub fn rdb_save_string_object(
+pub(crate) fn rdb_save_string_object(
     server: &RedisServer,
     rdb: &mut Rio,
     obj: &RObj,
@@ -458,7 +468,9 @@ pub fn rdb_save_string_object(
 /// or a damaged string an error is returned.
 ///
 /// C: rdb.c rdbGenericLoadStringObject()
-pub fn rdb_generic_load_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
+pub(crate) fn rdb_generic_load_string_object(
+    rdb: &mut Rio,
+) -> RdbResult<Vec<u8>> {
     let mut isencoded = false;
     let len = rdb_load_len(rdb, Some(&mut isencoded))?;
     if isencoded {
@@ -484,7 +496,7 @@ pub fn rdb_generic_load_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
 }
 
 /// C: rdb.c rdbLoadStringObject()
-pub fn rdb_load_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
+pub(crate) fn rdb_load_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
     rdb_generic_load_string_object(rdb)
 }
 
@@ -492,7 +504,7 @@ pub fn rdb_load_string_object(rdb: &mut Rio) -> RdbResult<Vec<u8>> {
 /// tryObjectEncoding() would.
 ///
 /// C: rdb.c rdbLoadEncodedStringObject()
-pub fn rdb_load_encoded_string_object(
+pub(crate) fn rdb_load_encoded_string_object(
     server: &RedisServer,
     rdb: &mut Rio,
 ) -> RdbResult<RObj> {
@@ -511,7 +523,11 @@ pub fn rdb_load_encoded_string_object(
 /// 255: - inf
 ///
 /// C: rdb.c rdbSaveDoubleValue()
-pub fn rdb_save_double_value(rdb: &mut Rio, val: f64) -> io::Result<usize> {
+#[cfg(test)] // only the unit tests call it
+pub(crate) fn rdb_save_double_value(
+    rdb: &mut Rio,
+    val: f64,
+) -> io::Result<usize> {
     let mut buf = Vec::with_capacity(32);
     if val.is_nan() {
         buf.push(253);
@@ -527,7 +543,7 @@ pub fn rdb_save_double_value(rdb: &mut Rio, val: f64) -> io::Result<usize> {
         let s = if val > min && val < max && val == (val as i64) as f64 {
             ll2string(val as i64)
         } else {
-            fmt_g17(val).into_bytes()
+            crate::object::fmt_g17(val).into_bytes()
         };
         buf.push(s.len() as u8);
         buf.extend_from_slice(&s);
@@ -538,7 +554,7 @@ pub fn rdb_save_double_value(rdb: &mut Rio, val: f64) -> io::Result<usize> {
 /// For information about double serialization check rdbSaveDoubleValue()
 ///
 /// C: rdb.c rdbLoadDoubleValue()
-pub fn rdb_load_double_value(rdb: &mut Rio) -> RdbResult<f64> {
+pub(crate) fn rdb_load_double_value(rdb: &mut Rio) -> RdbResult<f64> {
     let mut len = [0u8; 1];
     if rio_read(rdb, &mut len).is_err() {
         return Err(rdb_eof(rdb));
@@ -571,7 +587,7 @@ pub fn rdb_load_double_value(rdb: &mut Rio) -> RdbResult<f64> {
 /// endian, otherwise the value is copied verbatim from memory to disk.
 ///
 /// C: rdb.c rdbSaveBinaryDoubleValue()
-pub fn rdb_save_binary_double_value(
+pub(crate) fn rdb_save_binary_double_value(
     rdb: &mut Rio,
     val: f64,
 ) -> io::Result<usize> {
@@ -582,33 +598,12 @@ pub fn rdb_save_binary_double_value(
 /// for more info.
 ///
 /// C: rdb.c rdbLoadBinaryDoubleValue()
-pub fn rdb_load_binary_double_value(rdb: &mut Rio) -> RdbResult<f64> {
+pub(crate) fn rdb_load_binary_double_value(rdb: &mut Rio) -> RdbResult<f64> {
     let mut b = [0u8; 8];
     if rio_read(rdb, &mut b).is_err() {
         return Err(rdb_eof(rdb));
     }
     Ok(f64::from_le_bytes(b))
-}
-
-/// Like rdbSaveBinaryDoubleValue() but single precision.
-///
-/// C: rdb.c rdbSaveBinaryFloatValue()
-pub fn rdb_save_binary_float_value(
-    rdb: &mut Rio,
-    val: f32,
-) -> io::Result<usize> {
-    rdb_write_raw(rdb, &val.to_le_bytes())
-}
-
-/// Like rdbLoadBinaryDoubleValue() but single precision.
-///
-/// C: rdb.c rdbLoadBinaryFloatValue()
-pub fn rdb_load_binary_float_value(rdb: &mut Rio) -> RdbResult<f32> {
-    let mut b = [0u8; 4];
-    if rio_read(rdb, &mut b).is_err() {
-        return Err(rdb_eof(rdb));
-    }
-    Ok(f32::from_le_bytes(b))
 }
 
 /// The RDB type `o` is saved as by rdb_save_object(). (no C twin: the
@@ -633,18 +628,9 @@ fn rdb_object_type(o: &RObj) -> u8 {
 /// Save the object type of object "o".
 ///
 /// C: rdb.c rdbSaveObjectType()
-pub fn rdb_save_object_type(rdb: &mut Rio, o: &RObj) -> io::Result<usize> {
+pub(crate) fn rdb_save_object_type(
+    rdb: &mut Rio,
+    o: &RObj,
+) -> io::Result<usize> {
     rdb_save_type(rdb, rdb_object_type(o))
-}
-
-/// Use rdbLoadType() to load a TYPE in RDB format, but returns -1 if the
-/// type is not specifically a valid Object Type.
-///
-/// C: rdb.c rdbLoadObjectType()
-pub fn rdb_load_object_type(rdb: &mut Rio) -> RdbResult<i32> {
-    let t = rdb_load_type(rdb)? as i32;
-    if !rdb_is_object_type(t) {
-        return Ok(-1);
-    }
-    Ok(t)
 }

@@ -47,7 +47,7 @@ use crate::networking::{
 };
 use crate::object::{
     create_intset_object, create_set_object, estimate_object_idle_time,
-    fmt_g17, lfu_decr_and_return, ll2string, object_set_lru_or_lfu, string2ll,
+    lfu_decr_and_return, ll2string, object_set_lru_or_lfu, string2ll,
     try_object_encoding, RObj, Value, OBJ_ENCODING_HT, OBJ_ENCODING_INTSET,
     OBJ_LIST, OBJ_ZSET,
 };
@@ -61,11 +61,11 @@ use crate::util::{atoi, strtoll};
 
 /// The current RDB version. When the format changes in a way that is no
 /// longer backward compatible this number gets incremented.
-pub const RDB_VERSION: i32 = 9;
+pub(crate) const RDB_VERSION: i32 = 9;
 
 /// The newest version the loader accepts. (no C twin: 5.0 loads up to
 /// RDB_VERSION; 10 is Redis 7.0's, whose new types are listed below)
-pub const RDB_LOAD_MAX_VERSION: i32 = 10;
+pub(crate) const RDB_LOAD_MAX_VERSION: i32 = 10;
 
 // Defines related to the dump file format. To store 32 bits lengths for
 // short keys requires a lot of space, so we check the most significant 2
@@ -81,119 +81,105 @@ pub const RDB_LOAD_MAX_VERSION: i32 = 10;
 //
 // Lengths up to 63 are stored using a single byte, most DB keys, and may
 // values, will fit inside.
-pub const RDB_6BITLEN: u8 = 0;
-pub const RDB_14BITLEN: u8 = 1;
-pub const RDB_32BITLEN: u8 = 0x80;
-pub const RDB_64BITLEN: u8 = 0x81;
-pub const RDB_ENCVAL: u8 = 3;
-pub const RDB_LENERR: u64 = u64::MAX;
+pub(crate) const RDB_6BITLEN: u8 = 0;
+pub(crate) const RDB_14BITLEN: u8 = 1;
+pub(crate) const RDB_32BITLEN: u8 = 0x80;
+pub(crate) const RDB_64BITLEN: u8 = 0x81;
+pub(crate) const RDB_ENCVAL: u8 = 3;
 
 // When a length of a string object stored on disk has the first two bits
 // set, the remaining six bits specify a special encoding for the object
 // accordingly to the following defines:
 /// 8 bit signed integer
-pub const RDB_ENC_INT8: u8 = 0;
+pub(crate) const RDB_ENC_INT8: u8 = 0;
 /// 16 bit signed integer
-pub const RDB_ENC_INT16: u8 = 1;
+pub(crate) const RDB_ENC_INT16: u8 = 1;
 /// 32 bit signed integer
-pub const RDB_ENC_INT32: u8 = 2;
+pub(crate) const RDB_ENC_INT32: u8 = 2;
 /// string compressed with FASTLZ
-pub const RDB_ENC_LZF: u8 = 3;
+pub(crate) const RDB_ENC_LZF: u8 = 3;
 
 // Map object types to RDB object types. Macros starting with OBJ_ are for
 // memory storage and may change. Instead RDB types must be fixed because
 // we store them on disk.
-pub const RDB_TYPE_STRING: u8 = 0;
-pub const RDB_TYPE_LIST: u8 = 1;
-pub const RDB_TYPE_SET: u8 = 2;
-pub const RDB_TYPE_ZSET: u8 = 3;
-pub const RDB_TYPE_HASH: u8 = 4;
+pub(crate) const RDB_TYPE_STRING: u8 = 0;
+pub(crate) const RDB_TYPE_LIST: u8 = 1;
+pub(crate) const RDB_TYPE_SET: u8 = 2;
+pub(crate) const RDB_TYPE_ZSET: u8 = 3;
+pub(crate) const RDB_TYPE_HASH: u8 = 4;
 /// ZSET version 2 with doubles stored in binary.
-pub const RDB_TYPE_ZSET_2: u8 = 5;
-pub const RDB_TYPE_MODULE: u8 = 6;
+pub(crate) const RDB_TYPE_ZSET_2: u8 = 5;
+pub(crate) const RDB_TYPE_MODULE: u8 = 6;
 /// Module value with annotations for parsing without the generating
 /// module being loaded.
-pub const RDB_TYPE_MODULE_2: u8 = 7;
+pub(crate) const RDB_TYPE_MODULE_2: u8 = 7;
 
 // Object types for encoded objects.
-pub const RDB_TYPE_HASH_ZIPMAP: u8 = 9;
-pub const RDB_TYPE_LIST_ZIPLIST: u8 = 10;
-pub const RDB_TYPE_SET_INTSET: u8 = 11;
-pub const RDB_TYPE_ZSET_ZIPLIST: u8 = 12;
-pub const RDB_TYPE_HASH_ZIPLIST: u8 = 13;
-pub const RDB_TYPE_LIST_QUICKLIST: u8 = 14;
-pub const RDB_TYPE_STREAM_LISTPACKS: u8 = 15;
+pub(crate) const RDB_TYPE_HASH_ZIPMAP: u8 = 9;
+pub(crate) const RDB_TYPE_LIST_ZIPLIST: u8 = 10;
+pub(crate) const RDB_TYPE_SET_INTSET: u8 = 11;
+pub(crate) const RDB_TYPE_ZSET_ZIPLIST: u8 = 12;
+pub(crate) const RDB_TYPE_HASH_ZIPLIST: u8 = 13;
+pub(crate) const RDB_TYPE_LIST_QUICKLIST: u8 = 14;
+pub(crate) const RDB_TYPE_STREAM_LISTPACKS: u8 = 15;
 
 // The types Redis 7.0 (RDB version 10) added. (no C twin: rdb.h of 7.0)
-pub const RDB_TYPE_HASH_LISTPACK: u8 = 16;
-pub const RDB_TYPE_ZSET_LISTPACK: u8 = 17;
-pub const RDB_TYPE_LIST_QUICKLIST_2: u8 = 18;
-pub const RDB_TYPE_STREAM_LISTPACKS_2: u8 = 19;
-
-/// Test if a type is an object type.
-///
-/// C: rdb.h rdbIsObjectType()
-pub fn rdb_is_object_type(t: i32) -> bool {
-    (0..=7).contains(&t) || (9..=15).contains(&t)
-}
+pub(crate) const RDB_TYPE_HASH_LISTPACK: u8 = 16;
+pub(crate) const RDB_TYPE_ZSET_LISTPACK: u8 = 17;
+pub(crate) const RDB_TYPE_LIST_QUICKLIST_2: u8 = 18;
+pub(crate) const RDB_TYPE_STREAM_LISTPACKS_2: u8 = 19;
 
 // Special RDB opcodes (saved/loaded with rdbSaveType/rdbLoadType).
 /// Redis 7.0's function library. (no C twin: 7.0)
-pub const RDB_OPCODE_FUNCTION2: u8 = 245;
+pub(crate) const RDB_OPCODE_FUNCTION2: u8 = 245;
 /// Redis 7.0 release candidates' function library. (no C twin: 7.0)
-pub const RDB_OPCODE_FUNCTION: u8 = 246;
+pub(crate) const RDB_OPCODE_FUNCTION: u8 = 246;
 /// Module auxiliary data.
-pub const RDB_OPCODE_MODULE_AUX: u8 = 247;
+pub(crate) const RDB_OPCODE_MODULE_AUX: u8 = 247;
 /// LRU idle time.
-pub const RDB_OPCODE_IDLE: u8 = 248;
+pub(crate) const RDB_OPCODE_IDLE: u8 = 248;
 /// LFU frequency.
-pub const RDB_OPCODE_FREQ: u8 = 249;
+pub(crate) const RDB_OPCODE_FREQ: u8 = 249;
 /// RDB aux field.
-pub const RDB_OPCODE_AUX: u8 = 250;
+pub(crate) const RDB_OPCODE_AUX: u8 = 250;
 /// Hash table resize hint.
-pub const RDB_OPCODE_RESIZEDB: u8 = 251;
+pub(crate) const RDB_OPCODE_RESIZEDB: u8 = 251;
 /// Expire time in milliseconds.
-pub const RDB_OPCODE_EXPIRETIME_MS: u8 = 252;
+pub(crate) const RDB_OPCODE_EXPIRETIME_MS: u8 = 252;
 /// Old expire time in seconds.
-pub const RDB_OPCODE_EXPIRETIME: u8 = 253;
+pub(crate) const RDB_OPCODE_EXPIRETIME: u8 = 253;
 /// DB number of the following keys.
-pub const RDB_OPCODE_SELECTDB: u8 = 254;
+pub(crate) const RDB_OPCODE_SELECTDB: u8 = 254;
 /// End of the RDB file.
-pub const RDB_OPCODE_EOF: u8 = 255;
+pub(crate) const RDB_OPCODE_EOF: u8 = 255;
 
 // Module serialized values sub opcodes
-pub const RDB_MODULE_OPCODE_EOF: u64 = 0;
-pub const RDB_MODULE_OPCODE_SINT: u64 = 1;
-pub const RDB_MODULE_OPCODE_UINT: u64 = 2;
-pub const RDB_MODULE_OPCODE_FLOAT: u64 = 3;
-pub const RDB_MODULE_OPCODE_DOUBLE: u64 = 4;
-pub const RDB_MODULE_OPCODE_STRING: u64 = 5;
+#[allow(dead_code)] // kept so the set reads whole beside C
+pub(crate) const RDB_MODULE_OPCODE_EOF: u64 = 0;
+#[allow(dead_code)] // kept so the set reads whole beside C
+pub(crate) const RDB_MODULE_OPCODE_SINT: u64 = 1;
+pub(crate) const RDB_MODULE_OPCODE_UINT: u64 = 2;
+#[allow(dead_code)] // kept so the set reads whole beside C
+pub(crate) const RDB_MODULE_OPCODE_FLOAT: u64 = 3;
+#[allow(dead_code)] // kept so the set reads whole beside C
+pub(crate) const RDB_MODULE_OPCODE_DOUBLE: u64 = 4;
+#[allow(dead_code)] // kept so the set reads whole beside C
+pub(crate) const RDB_MODULE_OPCODE_STRING: u64 = 5;
 
-// rdbLoad...() functions flags. Divergence from C: the string loaders
-// return bytes (`Vec<u8>`) for PLAIN and SDS alike and an `RObj` for ENC,
-// so the flags only survive as names.
-pub const RDB_LOAD_NONE: i32 = 0;
-pub const RDB_LOAD_ENC: i32 = 1 << 0;
-pub const RDB_LOAD_PLAIN: i32 = 1 << 1;
-pub const RDB_LOAD_SDS: i32 = 1 << 2;
-
-pub const RDB_SAVE_NONE: i32 = 0;
-pub const RDB_SAVE_AOF_PREAMBLE: i32 = 1 << 0;
+pub(crate) const RDB_SAVE_NONE: i32 = 0;
+pub(crate) const RDB_SAVE_AOF_PREAMBLE: i32 = 1 << 0;
 
 // ------------------------- server.h: RDB related state -------------------------
 
 /// The kind of child in `server.rdb_child_type`.
-pub const RDB_CHILD_TYPE_NONE: i32 = 0;
+pub(crate) const RDB_CHILD_TYPE_NONE: i32 = 0;
 /// RDB is written to disk.
-pub const RDB_CHILD_TYPE_DISK: i32 = 1;
+pub(crate) const RDB_CHILD_TYPE_DISK: i32 = 1;
 /// RDB is written to slave socket.
-pub const RDB_CHILD_TYPE_SOCKET: i32 = 2;
+pub(crate) const RDB_CHILD_TYPE_SOCKET: i32 = 2;
 
 /// Wait a few secs before trying again after a failed BGSAVE.
-pub const CONFIG_BGSAVE_RETRY_DELAY: i64 = 5;
-
-/// The length of the random mark around a diskless payload.
-pub const RDB_EOF_MARK_SIZE: usize = 40;
+pub(crate) const CONFIG_BGSAVE_RETRY_DELAY: i64 = 5;
 
 /// This structure can be optionally passed to RDB save/load functions in
 /// order to implement additional functionalities, by storing and loading
@@ -206,17 +192,17 @@ pub const RDB_EOF_MARK_SIZE: usize = 40;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RdbSaveInfo {
     /// DB to select in server.master client. (Used saving and loading.)
-    pub repl_stream_db: i32,
+    pub(crate) repl_stream_db: i32,
     /// True if repl_id field is set. (Used only loading.)
-    pub repl_id_is_set: bool,
+    pub(crate) repl_id_is_set: bool,
     /// Replication ID.
-    pub repl_id: [u8; 40],
+    pub(crate) repl_id: [u8; 40],
     /// Replication offset.
-    pub repl_offset: i64,
+    pub(crate) repl_offset: i64,
 }
 
 /// C: server.h RDB_SAVE_INFO_INIT
-pub const RDB_SAVE_INFO_INIT: RdbSaveInfo = RdbSaveInfo {
+pub(crate) const RDB_SAVE_INFO_INIT: RdbSaveInfo = RdbSaveInfo {
     repl_stream_db: -1,
     repl_id_is_set: false,
     repl_id: [b'0'; 40],
@@ -248,19 +234,19 @@ pub enum RdbLoadError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RdbCorruption {
     /// The reason, as C's rdbExitReportCorruptRDB() formats it.
-    pub reason: String,
+    pub(crate) reason: String,
     /// Bytes of the file read before the problem was found.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// The source file and line that found it (C reports its rdb.c
     /// line; the port is split over several files).
-    pub file: &'static str,
-    pub line: u32,
+    pub(crate) file: &'static str,
+    pub(crate) line: u32,
     /// C's `eoferr` label: logs "Short read or OOM loading DB..." first.
-    pub short_read: bool,
+    pub(crate) short_read: bool,
 }
 
 /// The result of the load functions.
-pub type RdbResult<T> = Result<T, RdbLoadError>;
+pub(crate) type RdbResult<T> = Result<T, RdbLoadError>;
 
 /// A corruption report at the current position of `rdb`.
 macro_rules! rdb_corrupt {
@@ -293,10 +279,10 @@ mod low_level;
 mod persistence;
 mod save;
 
-pub use background::*;
+pub(crate) use background::*;
 pub use load::*;
-pub use low_level::*;
-pub use persistence::*;
+pub(crate) use low_level::*;
+pub(crate) use persistence::*;
 pub use save::*;
 
 #[cfg(test)]

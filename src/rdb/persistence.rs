@@ -13,7 +13,7 @@ use super::*;
 /// count as an error) and removes its temp file, as FLUSHALL and
 /// prepareForShutdown() do. The child is reaped later by server_cron.
 /// (no C twin: C repeats the two calls inline)
-pub fn kill_rdb_child(server: &mut RedisServer) {
+pub(crate) fn kill_rdb_child(server: &mut RedisServer) {
     if server.rdb_child_pid != -1 {
         // SAFETY: kill(2) on the pid of our own unreaped child (it cannot
         // have been reused: we have not waited for it yet).
@@ -27,7 +27,7 @@ pub fn kill_rdb_child(server: &mut RedisServer) {
 /// otherwise start a BGSAVE when a save point is reached (and the last
 /// attempt succeeded, or failed more than CONFIG_BGSAVE_RETRY_DELAY
 /// seconds ago). (no C twin: inline in serverCron)
-pub fn server_cron_persistence(server: &mut RedisServer) {
+pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
     // Check if a background saving in progress terminated.
     if server.rdb_child_pid != -1 {
         let mut statloc: libc::c_int = 0;
@@ -114,7 +114,7 @@ pub fn server_cron_persistence(server: &mut RedisServer) {
 /// The end of serverCron(), after replicationCron(): start a BGSAVE that
 /// BGSAVE SCHEDULE postponed, when possible. (no C twin: inline in
 /// serverCron)
-pub fn server_cron_scheduled_bgsave(server: &mut RedisServer) {
+pub(crate) fn server_cron_scheduled_bgsave(server: &mut RedisServer) {
     if server.rdb_child_pid == -1
         && server.rdb_bgsave_scheduled
         && (server.unixtime - server.lastbgsave_try > CONFIG_BGSAVE_RETRY_DELAY
@@ -132,7 +132,9 @@ pub fn server_cron_scheduled_bgsave(server: &mut RedisServer) {
 /// (stop-writes-on-bgsave-error with save points configured).
 ///
 /// C: server.c writeCommandsDeniedByDiskError()
-pub fn write_commands_denied_by_disk_error(server: &RedisServer) -> bool {
+pub(crate) fn write_commands_denied_by_disk_error(
+    server: &RedisServer,
+) -> bool {
     server.stop_writes_on_bgsave_err
         && !server.saveparams.is_empty()
         && server.lastbgsave_status.is_err()
@@ -143,7 +145,10 @@ pub fn write_commands_denied_by_disk_error(server: &RedisServer) -> bool {
 /// if save points are configured (unless NOSAVE) or SAVE was given, save
 /// the final RDB; a failed save cancels the shutdown. (no C twin: inline
 /// in prepareForShutdown)
-pub fn shutdown_persistence(server: &mut RedisServer, flags: i32) -> CResult {
+pub(crate) fn shutdown_persistence(
+    server: &mut RedisServer,
+    flags: i32,
+) -> CResult {
     let save = flags & SHUTDOWN_SAVE != 0;
     let nosave = flags & SHUTDOWN_NOSAVE != 0;
 
@@ -193,7 +198,7 @@ pub fn shutdown_persistence(server: &mut RedisServer, flags: i32) -> CResult {
 /// process.
 ///
 /// C: server.c loadDataFromDisk()
-pub fn load_data_from_disk(server: &mut RedisServer) {
+pub(crate) fn load_data_from_disk(server: &mut RedisServer) {
     let start = ustime();
     // Divergence from C: no AOF loading (see main); the RDB is loaded
     // even with appendonly yes.
@@ -256,7 +261,7 @@ pub fn load_data_from_disk(server: &mut RedisServer) {
 /// during the load cannot free it (a free waits in its "running" slot).
 ///
 /// C: debug.c debugCommand() (the "reload" branch)
-pub fn debug_reload(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn debug_reload(server: &mut RedisServer, c: &mut Client) {
     let rsi = with_running_in_table(server, c, |s| rdb_populate_save_info(s));
     let filename = server.rdb_filename.clone();
     if rdb_save(server, &filename, rsi.as_ref()).is_err() {

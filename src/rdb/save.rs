@@ -10,7 +10,7 @@ use super::*;
 /// Save a Redis object. Returns the number of bytes written.
 ///
 /// C: rdb.c rdbSaveObject()
-pub fn rdb_save_object(
+pub(crate) fn rdb_save_object(
     server: &RedisServer,
     rdb: &mut Rio,
     o: &RObj,
@@ -66,22 +66,11 @@ pub fn rdb_save_object(
     Ok(nwritten)
 }
 
-/// Return the length the object will have on disk if saved with the
-/// rdbSaveObject() function (DEBUG OBJECT's serializedlength). As in C,
-/// the object is serialized to learn its size, here into a rio that only
-/// counts.
-///
-/// C: rdb.c rdbSavedObjectLen()
-pub fn rdb_saved_object_len(server: &RedisServer, o: &RObj) -> usize {
-    let mut rdb = rio_init_with_null();
-    rdb_save_object(server, &mut rdb, o).expect("a counting rio cannot fail")
-}
-
 /// Save a key-value pair, with expire time, type, key, value. On success
 /// if the key was actually saved 1 is returned.
 ///
 /// C: rdb.c rdbSaveKeyValuePair()
-pub fn rdb_save_key_value_pair(
+pub(crate) fn rdb_save_key_value_pair(
     server: &RedisServer,
     rdb: &mut Rio,
     key: &[u8],
@@ -126,7 +115,7 @@ pub fn rdb_save_key_value_pair(
 /// Save an AUX field.
 ///
 /// C: rdb.c rdbSaveAuxField()
-pub fn rdb_save_aux_field(
+pub(crate) fn rdb_save_aux_field(
     server: &RedisServer,
     rdb: &mut Rio,
     key: &[u8],
@@ -141,7 +130,7 @@ pub fn rdb_save_aux_field(
 /// Wrapper for rdbSaveAuxField() used when key/val are strings.
 ///
 /// C: rdb.c rdbSaveAuxFieldStrStr()
-pub fn rdb_save_aux_field_str_str(
+pub(crate) fn rdb_save_aux_field_str_str(
     server: &RedisServer,
     rdb: &mut Rio,
     key: &str,
@@ -153,7 +142,7 @@ pub fn rdb_save_aux_field_str_str(
 /// Wrapper for strlen(key) + integer type (up to long long range).
 ///
 /// C: rdb.c rdbSaveAuxFieldStrInt()
-pub fn rdb_save_aux_field_str_int(
+pub(crate) fn rdb_save_aux_field_str_int(
     server: &RedisServer,
     rdb: &mut Rio,
     key: &str,
@@ -165,7 +154,7 @@ pub fn rdb_save_aux_field_str_int(
 /// Save a few default AUX fields with information about the RDB generated.
 ///
 /// C: rdb.c rdbSaveInfoAuxFields()
-pub fn rdb_save_info_aux_fields(
+pub(crate) fn rdb_save_info_aux_fields(
     server: &RedisServer,
     rdb: &mut Rio,
     flags: i32,
@@ -287,7 +276,7 @@ pub fn rdb_save_rio(
 /// without doing any processing of the content.
 ///
 /// C: rdb.c rdbSaveRioWithEOFMark()
-pub fn rdb_save_rio_with_eof_mark(
+pub(crate) fn rdb_save_rio_with_eof_mark(
     server: &RedisServer,
     rdb: &mut Rio,
     rsi: Option<&RdbSaveInfo>,
@@ -312,7 +301,7 @@ fn cwd_for_log() -> String {
 /// `filename` so the file is replaced atomically and only once complete.
 ///
 /// C: rdb.c rdbSave()
-pub fn rdb_save(
+pub(crate) fn rdb_save(
     server: &mut RedisServer,
     filename: &str,
     rsi: Option<&RdbSaveInfo>,
@@ -393,7 +382,7 @@ pub(super) fn close_clild_unused_resource_after_fork(server: &mut RedisServer) {
 /// while the parent goes on serving clients; server_cron reaps the child.
 ///
 /// C: rdb.c rdbSaveBackground()
-pub fn rdb_save_background(
+pub(crate) fn rdb_save_background(
     server: &mut RedisServer,
     filename: &str,
     rsi: Option<&RdbSaveInfo>,
@@ -475,7 +464,7 @@ pub fn rdb_save_background(
 /// Removes the temp file a (killed) saving child was writing.
 ///
 /// C: rdb.c rdbRemoveTempFile()
-pub fn rdb_remove_temp_file(childpid: i32) {
+pub(crate) fn rdb_remove_temp_file(childpid: i32) {
     // Builds the name on the stack and calls unlink(2) directly, so that
     // sigShutdownHandler can call it: no allocation, which would not be
     // safe in a signal handler that interrupted the allocator.

@@ -50,7 +50,7 @@ use crate::util::strerror;
 /// handshake in order to reactivate the cached master.
 ///
 /// C: replication.c replicationCacheMaster()
-pub fn replication_cache_master(server: &mut RedisServer, id: ClientId) {
+pub(crate) fn replication_cache_master(server: &mut RedisServer, id: ClientId) {
     if server.master.is_none() || server.cached_master.is_some() {
         crate::server_panic!(
             server,
@@ -106,7 +106,7 @@ pub fn replication_cache_master(server: &mut RedisServer, id: ClientId) {
 /// cached master.
 ///
 /// C: replication.c replicationCacheMasterUsingMyself()
-pub fn replication_cache_master_using_myself(server: &mut RedisServer) {
+pub(crate) fn replication_cache_master_using_myself(server: &mut RedisServer) {
     // The master client we create can be set to any DBID, because the new
     // master will start its replication stream with SELECT.
     server.master_initial_offset = server.master_repl_offset;
@@ -132,7 +132,7 @@ pub fn replication_cache_master_using_myself(server: &mut RedisServer) {
 /// for a partial resync on reconnection.
 ///
 /// C: replication.c replicationDiscardCachedMaster()
-pub fn replication_discard_cached_master(server: &mut RedisServer) {
+pub(crate) fn replication_discard_cached_master(server: &mut RedisServer) {
     let Some(mut c) = server.cached_master.take() else { return };
 
     server_log!(
@@ -155,7 +155,7 @@ pub fn replication_discard_cached_master(server: &mut RedisServer) {
 /// left.
 ///
 /// C: replication.c replicationResurrectCachedMaster()
-pub fn replication_resurrect_cached_master(
+pub(crate) fn replication_resurrect_cached_master(
     server: &mut RedisServer,
     newsock: Socket,
 ) {

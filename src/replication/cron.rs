@@ -22,7 +22,7 @@ use super::*;
 /// Replication cron function, called 1 time per second.
 ///
 /// C: replication.c replicationCron()
-pub fn replication_cron(server: &mut RedisServer) {
+pub(crate) fn replication_cron(server: &mut RedisServer) {
     // ===================== replica half (slave.rs side) =====================
     // `time(NULL)` in C: the wall clock, not the cached unixtime.
     let now = mstime() / 1000;

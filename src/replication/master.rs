@@ -50,7 +50,7 @@ use super::*;
 /// is not passed.
 ///
 /// C: replication.c replicationFeedSlaves()
-pub fn replication_feed_slaves(
+pub(crate) fn replication_feed_slaves(
     server: &mut RedisServer,
     dictid: i32,
     argv: &[Vec<u8>],
@@ -154,7 +154,7 @@ fn slave_replstate(server: &RedisServer, id: ClientId) -> i32 {
 /// to our sub-slaves.
 ///
 /// C: replication.c replicationFeedSlavesFromMasterStream()
-pub fn replication_feed_slaves_from_master_stream(
+pub(crate) fn replication_feed_slaves_from_master_stream(
     server: &mut RedisServer,
     buf: &[u8],
 ) {
@@ -178,7 +178,7 @@ pub fn replication_feed_slaves_from_master_stream(
 /// caller can lend it while `c` is borrowed mutably.
 ///
 /// C: replication.c replicationFeedMonitors()
-pub fn replication_feed_monitors(
+pub(crate) fn replication_feed_monitors(
     server: &mut RedisServer,
     c: &mut Client,
     dictid: usize,
@@ -226,7 +226,7 @@ pub fn replication_feed_monitors(
 /// were queued.
 ///
 /// C: replication.c addReplyReplicationBacklog()
-pub fn add_reply_replication_backlog(
+pub(crate) fn add_reply_replication_backlog(
     server: &RedisServer,
     c: &mut Client,
     offset: i64,
@@ -300,7 +300,7 @@ pub fn add_reply_replication_backlog(
 /// clients.
 ///
 /// C: replication.c getPsyncInitialOffset()
-pub fn get_psync_initial_offset(server: &RedisServer) -> i64 {
+pub(crate) fn get_psync_initial_offset(server: &RedisServer) -> i64 {
     server.master_repl_offset
 }
 
@@ -323,7 +323,7 @@ pub fn get_psync_initial_offset(server: &RedisServer) -> i64 {
 /// progress that we attached our slave to.
 ///
 /// C: replication.c replicationSetupSlaveForFullResync()
-pub fn replication_setup_slave_for_full_resync(
+pub(crate) fn replication_setup_slave_for_full_resync(
     server: &mut RedisServer,
     slave: &mut Client,
     offset: i64,
@@ -369,7 +369,7 @@ fn write_all_now(c: &Client, buf: &[u8]) -> bool {
 /// usual full resync.
 ///
 /// C: replication.c masterTryPartialResynchronization()
-pub fn master_try_partial_resynchronization(
+pub(crate) fn master_try_partial_resynchronization(
     server: &mut RedisServer,
     c: &mut Client,
 ) -> CResult {
@@ -513,7 +513,7 @@ pub fn master_try_partial_resynchronization(
 /// Returns Ok on success or Err otherwise.
 ///
 /// C: replication.c startBgsaveForReplication()
-pub fn start_bgsave_for_replication(
+pub(crate) fn start_bgsave_for_replication(
     server: &mut RedisServer,
     mincapa: i32,
 ) -> CResult {
@@ -592,7 +592,7 @@ pub fn start_bgsave_for_replication(
 /// SYNC and PSYNC command implemenation.
 ///
 /// C: replication.c syncCommand()
-pub fn sync_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn sync_command(server: &mut RedisServer, c: &mut Client) {
     // ignore SYNC if already slave or in monitor mode
     if c.flags & CLIENT_SLAVE != 0 {
         return;
@@ -767,7 +767,7 @@ pub fn sync_command(server: &mut RedisServer, c: &mut Client) {
 /// report its processed offset (ACK) or to be asked for it (GETACK).
 ///
 /// C: replication.c replconfCommand()
-pub fn replconf_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn replconf_command(server: &mut RedisServer, c: &mut Client) {
     if c.argv.len().is_multiple_of(2) {
         // Number of arguments must be odd to make sure that every option
         // has a corresponding value.
@@ -870,7 +870,7 @@ pub fn replconf_command(server: &mut RedisServer, c: &mut Client) {
 /// 3) Update the count of "good replicas".
 ///
 /// C: replication.c putSlaveOnline()
-pub fn put_slave_online(server: &mut RedisServer, slave: &mut Client) {
+pub(crate) fn put_slave_online(server: &mut RedisServer, slave: &mut Client) {
     slave.replstate = SLAVE_STATE_ONLINE;
     slave.repl_put_online_on_ack = false;
     slave.repl_ack_time = server.unixtime; // Prevent false timeout.
@@ -915,7 +915,7 @@ enum BulkStep {
 /// last byte is out, the replica goes online.
 ///
 /// C: replication.c sendBulkToSlave()
-pub fn send_bulk_to_slave(
+pub(crate) fn send_bulk_to_slave(
     server: &mut RedisServer,
     fd: RawFd,
     data: ClientData,
@@ -1045,7 +1045,7 @@ fn send_bulk_step(
 /// type of the child that terminated (if it had a disk or socket target).
 ///
 /// C: replication.c updateSlavesWaitingBgsave()
-pub fn update_slaves_waiting_bgsave(
+pub(crate) fn update_slaves_waiting_bgsave(
     server: &mut RedisServer,
     bgsaveerr: CResult,
     type_: i32,
@@ -1160,7 +1160,7 @@ pub fn update_slaves_waiting_bgsave(
 /// alters the current story of the dataset.
 ///
 /// C: replication.c changeReplicationId()
-pub fn change_replication_id(server: &mut RedisServer) {
+pub(crate) fn change_replication_id(server: &mut RedisServer) {
     server.replid = get_random_hex_chars();
 }
 
@@ -1169,7 +1169,7 @@ pub fn change_replication_id(server: &mut RedisServer) {
 /// replication history.
 ///
 /// C: replication.c clearReplicationId2()
-pub fn clear_replication_id2(server: &mut RedisServer) {
+pub(crate) fn clear_replication_id2(server: &mut RedisServer) {
     server.replid2 = [b'0'; 40];
     server.second_replid_offset = -1;
 }
@@ -1181,7 +1181,7 @@ pub fn clear_replication_id2(server: &mut RedisServer) {
 /// ID.
 ///
 /// C: replication.c shiftReplicationId()
-pub fn shift_replication_id(server: &mut RedisServer) {
+pub(crate) fn shift_replication_id(server: &mut RedisServer) {
     server.replid2 = server.replid;
     // We set the second replid offset to the master offset + 1, since the
     // slave will ask for the first byte it has not yet received, so we

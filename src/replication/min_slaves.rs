@@ -21,7 +21,7 @@ use super::SLAVE_STATE_ONLINE;
 /// A replica that runs the current command (REPLCONF ACK, PSYNC) is
 /// counted when its caller puts it back in the table for the call
 /// (`with_running_in_table`).
-pub fn refresh_good_slaves_count(server: &mut RedisServer) {
+pub(crate) fn refresh_good_slaves_count(server: &mut RedisServer) {
     if server.repl_min_slaves_to_write == 0
         || server.repl_min_slaves_max_lag == 0
     {

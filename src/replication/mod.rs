@@ -37,19 +37,19 @@ use crate::networking::{
 };
 use crate::server::*;
 
-pub mod cache;
-pub mod cron;
-pub mod master;
-pub mod min_slaves;
-pub mod slave;
-pub mod wait;
+pub(crate) mod cache;
+pub(crate) mod cron;
+pub(crate) mod master;
+pub(crate) mod min_slaves;
+pub(crate) mod slave;
+pub(crate) mod wait;
 
-pub use cache::*;
-pub use cron::*;
-pub use master::*;
-pub use min_slaves::*;
+pub(crate) use cache::*;
+pub(crate) use cron::*;
+pub(crate) use master::*;
+pub(crate) use min_slaves::*;
 pub use slave::*;
-pub use wait::*;
+pub(crate) use wait::*;
 
 // ------------------------------- server.h -------------------------------
 
@@ -57,22 +57,16 @@ pub use wait::*;
 /// In SEND_BULK and ONLINE state the slave receives new updates in its
 /// output queue. In the WAIT_BGSAVE states instead the server waits to
 /// start the next background saving in order to send updates to it.
-pub const SLAVE_STATE_WAIT_BGSAVE_START: i32 = 6;
-pub const SLAVE_STATE_WAIT_BGSAVE_END: i32 = 7;
-pub const SLAVE_STATE_SEND_BULK: i32 = 8;
-pub const SLAVE_STATE_ONLINE: i32 = 9;
+pub(crate) const SLAVE_STATE_WAIT_BGSAVE_START: i32 = 6;
+pub(crate) const SLAVE_STATE_WAIT_BGSAVE_END: i32 = 7;
+pub(crate) const SLAVE_STATE_SEND_BULK: i32 = 8;
+pub(crate) const SLAVE_STATE_ONLINE: i32 = 9;
 
 /// Slave capabilities.
-pub const SLAVE_CAPA_NONE: i32 = 0;
-pub const SLAVE_CAPA_EOF: i32 = 1 << 0;
-pub const SLAVE_CAPA_PSYNC2: i32 = 1 << 1;
-
-/// Number of pre-computed SELECT commands in C's shared objects. We build
-/// every SELECT on the fly (the bytes are the same), but keep the name so
-/// the comparison with C reads the same.
-///
-/// C: server.h PROTO_SHARED_SELECT_CMDS
-pub const PROTO_SHARED_SELECT_CMDS: i32 = 10;
+#[allow(dead_code)] // kept so the set reads whole beside C
+pub(crate) const SLAVE_CAPA_NONE: i32 = 0;
+pub(crate) const SLAVE_CAPA_EOF: i32 = 1 << 0;
+pub(crate) const SLAVE_CAPA_PSYNC2: i32 = 1 << 1;
 
 // --------------------------- Utility functions ----------------------------
 
@@ -82,7 +76,7 @@ pub const PROTO_SHARED_SELECT_CMDS: i32 = 10;
 /// "Closing connection with replica 10.1.2.3:6380".
 ///
 /// C: replication.c replicationGetSlaveName()
-pub fn replication_get_slave_name(c: &Client) -> String {
+pub(crate) fn replication_get_slave_name(c: &Client) -> String {
     let ip = c.slave_ip.clone().filter(|ip| !ip.is_empty()).or_else(|| {
         c.sock
             .as_ref()
@@ -129,7 +123,10 @@ pub fn create_replication_backlog(server: &mut RedisServer) {
 /// and reallocated empty, so it holds less history until it refills.
 ///
 /// C: replication.c resizeReplicationBacklog()
-pub fn resize_replication_backlog(server: &mut RedisServer, mut newsize: i64) {
+pub(crate) fn resize_replication_backlog(
+    server: &mut RedisServer,
+    mut newsize: i64,
+) {
     if newsize < crate::config::CONFIG_REPL_BACKLOG_MIN_SIZE {
         newsize = crate::config::CONFIG_REPL_BACKLOG_MIN_SIZE;
     }
@@ -157,7 +154,7 @@ pub fn resize_replication_backlog(server: &mut RedisServer, mut newsize: i64) {
 /// Frees the backlog. Only done when there are no replicas left.
 ///
 /// C: replication.c freeReplicationBacklog()
-pub fn free_replication_backlog(server: &mut RedisServer) {
+pub(crate) fn free_replication_backlog(server: &mut RedisServer) {
     if !server.slaves.is_empty() {
         crate::server_panic!(server, "listLength(server.slaves) == 0");
     }
@@ -170,7 +167,7 @@ pub fn free_replication_backlog(server: &mut RedisServer) {
 /// the offset. Callers make sure the backlog exists.
 ///
 /// C: replication.c feedReplicationBacklog()
-pub fn feed_replication_backlog(server: &mut RedisServer, mut p: &[u8]) {
+pub(crate) fn feed_replication_backlog(server: &mut RedisServer, mut p: &[u8]) {
     server.master_repl_offset += p.len() as i64;
     let Some(backlog) = server.repl_backlog.as_mut() else { return };
     let size = backlog.len();
@@ -201,7 +198,7 @@ pub fn feed_replication_backlog(server: &mut RedisServer, mut p: &[u8]) {
 /// prints the same digits), so this only forwards.
 ///
 /// C: replication.c feedReplicationBacklogWithObject()
-pub fn feed_replication_backlog_with_object(
+pub(crate) fn feed_replication_backlog_with_object(
     server: &mut RedisServer,
     o: &[u8],
 ) {
@@ -217,7 +214,7 @@ pub fn feed_replication_backlog_with_object(
 /// it back in the table (`with_running_in_table`). The list is copied
 /// first, so `f` may add to it or remove from it, as C's listNext allows
 /// for the current node. (no C twin: C walks the list of pointers)
-pub fn for_each_slave(
+pub(crate) fn for_each_slave(
     server: &mut RedisServer,
     mut f: impl FnMut(&mut RedisServer, &mut Client),
 ) {
@@ -244,7 +241,11 @@ pub fn for_each_slave(
 // command (see `networking::apply_deferred_at`), where the stream must
 // follow it. Replicas only send REPLCONF, which propagates nothing, so
 // this is not expected to happen.
-pub fn add_reply_to_slave(server: &mut RedisServer, id: ClientId, s: &[u8]) {
+pub(crate) fn add_reply_to_slave(
+    server: &mut RedisServer,
+    id: ClientId,
+    s: &[u8],
+) {
     let c = match server.clients.get_mut(&id) {
         Lookup::Here(c) => c,
         Lookup::Running(_) => {
@@ -288,18 +289,18 @@ pub fn add_reply_to_slave(server: &mut RedisServer, id: ClientId, s: &[u8]) {
 // per replica. The entry points other code calls are empty.
 
 /// C: replication.c replicationScriptCacheInit()
-pub fn replication_script_cache_init(_server: &mut RedisServer) {}
+pub(crate) fn replication_script_cache_init(_server: &mut RedisServer) {}
 
 /// Empty the script cache. Should be called every time we are no longer
 /// sure that every slave knows about all the scripts in our set, or when
 /// the current AOF "context" is no longer aware of the script.
 ///
 /// C: replication.c replicationScriptCacheFlush()
-pub fn replication_script_cache_flush(_server: &mut RedisServer) {}
+pub(crate) fn replication_script_cache_flush(_server: &mut RedisServer) {}
 
 /// Closes the RDB file a replica was being sent. (no C twin: part of
 /// freeClient in C)
-pub fn close_repldbfd(c: &mut Client) {
+pub(crate) fn close_repldbfd(c: &mut Client) {
     c.repldbfile = None;
     c.repldbfd = -1;
 }

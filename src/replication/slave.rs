@@ -86,7 +86,7 @@ fn sync_fd_has_input(server: &mut RedisServer, fd: RawFd) -> bool {
 /// false otherwise.
 ///
 /// C: replication.c slaveIsInHandshakeState()
-pub fn slave_is_in_handshake_state(server: &RedisServer) -> bool {
+pub(crate) fn slave_is_in_handshake_state(server: &RedisServer) -> bool {
     server.repl_state >= REPL_STATE_RECEIVE_PONG
         && server.repl_state <= REPL_STATE_RECEIVE_PSYNC
 }
@@ -114,7 +114,7 @@ fn send_newline_to_master(sock: Option<&Socket>, newline_sent: &mut i64) {
 /// loads the RDB file received from the master.
 ///
 /// C: replication.c replicationSendNewlineToMaster()
-pub fn replication_send_newline_to_master(server: &mut RedisServer) {
+pub(crate) fn replication_send_newline_to_master(server: &mut RedisServer) {
     send_newline_to_master(
         server.repl_transfer_sock.as_ref(),
         &mut server.repl_newline_sent,
@@ -126,7 +126,7 @@ pub fn replication_send_newline_to_master(server: &mut RedisServer) {
 /// time instead of the server, which emptyDb() holds meanwhile.
 ///
 /// C: replication.c replicationEmptyDbCallback()
-pub fn replication_empty_db_callback(
+pub(crate) fn replication_empty_db_callback(
     sock: Option<&Socket>,
     newline_sent: &mut i64,
 ) {
@@ -194,7 +194,7 @@ const REPL_MAX_WRITTEN_BEFORE_FSYNC: i64 = 1024 * 1024 * 8; // 8 MB
 /// data flushed and the new loaded, and the master becomes our client.
 ///
 /// C: replication.c readSyncBulkPayload()
-pub fn read_sync_bulk_payload(
+pub(crate) fn read_sync_bulk_payload(
     server: &mut RedisServer,
     fd: RawFd,
     _data: ClientData,
@@ -618,10 +618,11 @@ fn rdb_fsync_range(f: &File, off: i64, size: i64) {
 }
 
 /// Flag of send_synchronous_command(): read the one-line reply.
-pub const SYNC_CMD_READ: i32 = 1 << 0;
+pub(crate) const SYNC_CMD_READ: i32 = 1 << 0;
 /// Flag of send_synchronous_command(): write the command.
-pub const SYNC_CMD_WRITE: i32 = 1 << 1;
-pub const SYNC_CMD_FULL: i32 = SYNC_CMD_READ | SYNC_CMD_WRITE;
+pub(crate) const SYNC_CMD_WRITE: i32 = 1 << 1;
+#[allow(dead_code)] // kept so the set reads whole beside C
+pub(crate) const SYNC_CMD_FULL: i32 = SYNC_CMD_READ | SYNC_CMD_WRITE;
 
 /// Send a synchronous command to the master on `server.repl_transfer_s`
 /// (C passes that fd), and/or read its reply. Used to send AUTH, REPLCONF
@@ -633,7 +634,7 @@ pub const SYNC_CMD_FULL: i32 = SYNC_CMD_READ | SYNC_CMD_WRITE;
 /// success, or an error text starting with "-".
 ///
 /// C: replication.c sendSynchronousCommand()
-pub fn send_synchronous_command(
+pub(crate) fn send_synchronous_command(
     server: &mut RedisServer,
     flags: i32,
     args: &[&[u8]],
@@ -691,17 +692,17 @@ pub fn send_synchronous_command(
 }
 
 /// There was an error writing the PSYNC command to the socket.
-pub const PSYNC_WRITE_ERROR: i32 = 0;
+pub(crate) const PSYNC_WRITE_ERROR: i32 = 0;
 /// Call slave_try_partial_resynchronization() again, reading the reply.
-pub const PSYNC_WAIT_REPLY: i32 = 1;
+pub(crate) const PSYNC_WAIT_REPLY: i32 = 1;
 /// The PSYNC command succeeded and we can continue.
-pub const PSYNC_CONTINUE: i32 = 2;
+pub(crate) const PSYNC_CONTINUE: i32 = 2;
 /// PSYNC is supported but a full resync is needed.
-pub const PSYNC_FULLRESYNC: i32 = 3;
+pub(crate) const PSYNC_FULLRESYNC: i32 = 3;
 /// The master does not understand PSYNC: fall back to SYNC.
-pub const PSYNC_NOT_SUPPORTED: i32 = 4;
+pub(crate) const PSYNC_NOT_SUPPORTED: i32 = 4;
 /// Master is currently in a transient error condition.
-pub const PSYNC_TRY_LATER: i32 = 5;
+pub(crate) const PSYNC_TRY_LATER: i32 = 5;
 
 /// Try a partial resynchronization with the master if we are about to
 /// reconnect. If there is no cached master structure, at least try to
@@ -742,7 +743,7 @@ pub const PSYNC_TRY_LATER: i32 = 5;
 ///    structure replication offset.
 ///
 /// C: replication.c slaveTryPartialResynchronization()
-pub fn slave_try_partial_resynchronization(
+pub(crate) fn slave_try_partial_resynchronization(
     server: &mut RedisServer,
     read_reply: bool,
 ) -> i32 {
@@ -983,7 +984,7 @@ enum SyncErr {
 /// REPL_STATE_CONNECTING to REPL_STATE_TRANSFER.
 ///
 /// C: replication.c syncWithMaster()
-pub fn sync_with_master(
+pub(crate) fn sync_with_master(
     server: &mut RedisServer,
     fd: RawFd,
     _data: ClientData,
@@ -1402,7 +1403,7 @@ fn sync_with_master_steps(
 /// one fires when the connection is established (or failed).
 ///
 /// C: replication.c connectWithMaster()
-pub fn connect_with_master(server: &mut RedisServer) -> CResult {
+pub(crate) fn connect_with_master(server: &mut RedisServer) -> CResult {
     let host = server.masterhost.clone().unwrap_or_default();
     // C binds to NET_FIRST_BIND_ADDR (the first `bind` address, or none),
     // best effort.
@@ -1461,7 +1462,7 @@ pub fn connect_with_master(server: &mut RedisServer) -> CResult {
 /// cancel_replication_handshake() instead.
 ///
 /// C: replication.c undoConnectWithMaster()
-pub fn undo_connect_with_master(server: &mut RedisServer) {
+pub(crate) fn undo_connect_with_master(server: &mut RedisServer) {
     let fd = server.repl_transfer_s;
 
     ae_delete_file_event(&mut server.el, fd, AE_READABLE | AE_WRITABLE);
@@ -1474,7 +1475,7 @@ pub fn undo_connect_with_master(server: &mut RedisServer) {
 /// cancel_replication_handshake() instead.
 ///
 /// C: replication.c replicationAbortSyncTransfer()
-pub fn replication_abort_sync_transfer(server: &mut RedisServer) {
+pub(crate) fn replication_abort_sync_transfer(server: &mut RedisServer) {
     if server.repl_state != REPL_STATE_TRANSFER {
         crate::server_panic!(
             server,
@@ -1499,7 +1500,7 @@ pub fn replication_abort_sync_transfer(server: &mut RedisServer) {
 /// Otherwise false is returned and no operation is performed at all.
 ///
 /// C: replication.c cancelReplicationHandshake()
-pub fn cancel_replication_handshake(server: &mut RedisServer) -> bool {
+pub(crate) fn cancel_replication_handshake(server: &mut RedisServer) -> bool {
     if server.repl_state == REPL_STATE_TRANSFER {
         replication_abort_sync_transfer(server);
         server.repl_state = REPL_STATE_CONNECT;
@@ -1517,7 +1518,11 @@ pub fn cancel_replication_handshake(server: &mut RedisServer) -> bool {
 /// Set replication to the specified master address and port.
 ///
 /// C: replication.c replicationSetMaster()
-pub fn replication_set_master(server: &mut RedisServer, ip: &str, port: i32) {
+pub(crate) fn replication_set_master(
+    server: &mut RedisServer,
+    ip: &str,
+    port: i32,
+) {
     let was_master = server.masterhost.is_none();
 
     server.masterhost = Some(ip.to_string());
@@ -1545,7 +1550,7 @@ pub fn replication_set_master(server: &mut RedisServer, ip: &str, port: i32) {
 /// Cancel replication, setting the instance as a master itself.
 ///
 /// C: replication.c replicationUnsetMaster()
-pub fn replication_unset_master(server: &mut RedisServer) {
+pub(crate) fn replication_unset_master(server: &mut RedisServer) {
     if server.masterhost.is_none() {
         return; // Nothing to do.
     }
@@ -1584,7 +1589,9 @@ pub fn replication_unset_master(server: &mut RedisServer) {
 /// master into an unexpected way.
 ///
 /// C: replication.c replicationHandleMasterDisconnection()
-pub fn replication_handle_master_disconnection(server: &mut RedisServer) {
+pub(crate) fn replication_handle_master_disconnection(
+    server: &mut RedisServer,
+) {
     server.master = None;
     server.repl_state = REPL_STATE_CONNECT;
     server.repl_down_since = server.unixtime;
@@ -1596,7 +1603,7 @@ pub fn replication_handle_master_disconnection(server: &mut RedisServer) {
 /// REPLICAOF host port, REPLICAOF NO ONE (and the same as SLAVEOF).
 ///
 /// C: replication.c replicaofCommand()
-pub fn replicaof_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn replicaof_command(server: &mut RedisServer, c: &mut Client) {
     // SLAVEOF is not allowed in cluster mode as replication is
     // automatically configured using the current address of the master
     // node.
@@ -1676,7 +1683,7 @@ pub fn replicaof_command(server: &mut RedisServer, c: &mut Client) {
 /// an easy to process format.
 ///
 /// C: replication.c roleCommand()
-pub fn role_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn role_command(server: &mut RedisServer, c: &mut Client) {
     if server.masterhost.is_none() {
         let mut slaves = 0;
 
@@ -1748,7 +1755,7 @@ pub fn role_command(server: &mut RedisServer, c: &mut Client) {
 /// yet, as in C.
 ///
 /// C: replication.c replicationSendAck()
-pub fn replication_send_ack(server: &mut RedisServer) {
+pub(crate) fn replication_send_ack(server: &mut RedisServer) {
     let Some(id) = server.master else { return };
     with_client(server, id, |_, c| {
         c.flags |= CLIENT_MASTER_FORCE_REPLY;

@@ -45,7 +45,7 @@ use super::{replication_feed_slaves, SLAVE_STATE_ONLINE};
 /// in a given event loop iteration, and send a single GETACK for them all.
 ///
 /// C: replication.c replicationRequestAckFromSlaves()
-pub fn replication_request_ack_from_slaves(server: &mut RedisServer) {
+pub(crate) fn replication_request_ack_from_slaves(server: &mut RedisServer) {
     server.get_ack_from_slaves = true;
 }
 
@@ -53,7 +53,7 @@ pub fn replication_request_ack_from_slaves(server: &mut RedisServer) {
 /// replication offset.
 ///
 /// C: replication.c replicationCountAcksByOffset()
-pub fn replication_count_acks_by_offset(
+pub(crate) fn replication_count_acks_by_offset(
     server: &RedisServer,
     offset: i64,
 ) -> i32 {
@@ -76,7 +76,7 @@ pub fn replication_count_acks_by_offset(
 /// command (and all the previous commands).
 ///
 /// C: replication.c waitCommand()
-pub fn wait_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn wait_command(server: &mut RedisServer, c: &mut Client) {
     let offset = c.woff;
 
     if server.masterhost.is_some() {
@@ -130,7 +130,7 @@ pub fn wait_command(server: &mut RedisServer, c: &mut Client) {
 /// instead.
 ///
 /// C: replication.c unblockClientWaitingReplicas()
-pub fn unblock_client_waiting_replicas(
+pub(crate) fn unblock_client_waiting_replicas(
     server: &mut RedisServer,
     c: &mut Client,
 ) {
@@ -148,7 +148,7 @@ pub fn unblock_client_waiting_replicas(
 /// we received enough ACKs from slaves.
 ///
 /// C: replication.c processClientsWaitingReplicas()
-pub fn process_clients_waiting_replicas(server: &mut RedisServer) {
+pub(crate) fn process_clients_waiting_replicas(server: &mut RedisServer) {
     let mut last_offset: i64 = 0;
     let mut last_numreplicas: i32 = 0;
 
@@ -180,35 +180,11 @@ pub fn process_clients_waiting_replicas(server: &mut RedisServer) {
     }
 }
 
-/// Return the slave replication offset for this instance, that is the
-/// offset for which we already processed the master replication stream.
-///
-/// C: replication.c replicationGetSlaveOffset()
-pub fn replication_get_slave_offset(server: &RedisServer) -> i64 {
-    let mut offset = 0;
-
-    if server.masterhost.is_some() {
-        if let Some(m) = server.master.and_then(|id| server.clients.get(&id)) {
-            offset = m.reploff;
-        } else if let Some(cm) = &server.cached_master {
-            offset = cm.reploff;
-        }
-    }
-    // offset may be -1 when the master does not support it at all, however
-    // this function is designed to return an offset that can express the
-    // amount of data processed by the master, so we return a positive
-    // integer.
-    if offset < 0 {
-        offset = 0;
-    }
-    offset
-}
-
 /// The replication work of beforeSleep(): send all the slaves an ACK
 /// request if at least one client blocked in WAIT during the previous
 /// event loop iteration, then unblock the WAIT clients whose replicas have
 /// acknowledged. (no C twin: inline in server.c beforeSleep)
-pub fn before_sleep_replication(server: &mut RedisServer) {
+pub(crate) fn before_sleep_replication(server: &mut RedisServer) {
     // Send all the slaves an ACK request if at least one client blocked
     // during the previous event loop iteration.
     if server.get_ack_from_slaves {

@@ -219,7 +219,7 @@ fn redis_command_table() -> Vec<RedisCommand> {
 /// have in this file, turning each sflags string into flags.
 ///
 /// C: server.c populateCommandTable()
-pub fn populate_command_table(server: &mut RedisServer) {
+pub(crate) fn populate_command_table(server: &mut RedisServer) {
     server.commands = redis_command_table();
     server.commands.extend(extra_commands());
     for (j, c) in server.commands.iter_mut().enumerate() {
@@ -253,7 +253,7 @@ fn extra_commands() -> Vec<RedisCommand> {
 }
 
 /// C: server.c resetCommandTableStats()
-pub fn reset_command_table_stats(server: &mut RedisServer) {
+pub(crate) fn reset_command_table_stats(server: &mut RedisServer) {
     for c in server.commands.iter_mut() {
         c.microseconds = 0;
         c.calls = 0;
@@ -263,7 +263,10 @@ pub fn reset_command_table_stats(server: &mut RedisServer) {
 /// Looks a command up by name, case-insensitively, without allocating.
 ///
 /// C: server.c lookupCommand()
-pub fn lookup_command(server: &RedisServer, name: &[u8]) -> Option<usize> {
+pub(crate) fn lookup_command(
+    server: &RedisServer,
+    name: &[u8],
+) -> Option<usize> {
     let mut buf = [0u8; 32];
     if name.len() > buf.len() {
         // A name given by rename-command may be longer than any in the
@@ -282,7 +285,7 @@ pub fn lookup_command(server: &RedisServer, name: &[u8]) -> Option<usize> {
 /// database id) to AOF and Slaves.
 ///
 /// C: server.c propagate()
-pub fn propagate(
+pub(crate) fn propagate(
     server: &mut RedisServer,
     _cmd: usize,
     dbid: usize,
@@ -298,7 +301,7 @@ pub fn propagate(
 /// after the current command is propagated to AOF / Replication.
 ///
 /// C: server.c alsoPropagate()
-pub fn also_propagate(
+pub(crate) fn also_propagate(
     server: &mut RedisServer,
     cmd: usize,
     dbid: usize,
@@ -313,7 +316,7 @@ pub fn also_propagate(
 /// specific command execution into AOF / Replication.
 ///
 /// C: server.c forceCommandPropagation()
-pub fn force_command_propagation(c: &mut Client, flags: i32) {
+pub(crate) fn force_command_propagation(c: &mut Client, flags: i32) {
     if flags & PROPAGATE_REPL != 0 {
         c.flags |= CLIENT_FORCE_REPL;
     }
@@ -326,7 +329,7 @@ pub fn force_command_propagation(c: &mut Client, flags: i32) {
 /// free to just propagate what we want using the alsoPropagate() API.
 ///
 /// C: server.c preventCommandPropagation()
-pub fn prevent_command_propagation(c: &mut Client) {
+pub(crate) fn prevent_command_propagation(c: &mut Client) {
     c.flags |= CLIENT_PREVENT_PROP;
 }
 
@@ -335,7 +338,7 @@ pub fn prevent_command_propagation(c: &mut Client) {
 /// (server.dirty moved) or asked for it.
 ///
 /// C: server.c call()
-pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
+pub(crate) fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
     let client_old_flags = c.flags;
     let Some(cmd_idx) = c.cmd else { return };
     let real_cmd = cmd_idx;
@@ -463,7 +466,10 @@ pub fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
 /// the client was destroyed (i.e. after QUIT).
 ///
 /// C: server.c processCommand()
-pub fn process_command(server: &mut RedisServer, c: &mut Client) -> CResult {
+pub(crate) fn process_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+) -> CResult {
     // Not in C, which writes through client pointers at once: what was
     // aimed at this client since its previous command, while it stayed
     // running (a pipeline runs in one stretch), is applied before the new

@@ -7,7 +7,7 @@ use crate::shared;
 // ------------------------------- commands -------------------------------
 
 /// Longest password AUTH compares: time_independent_strcmp's buffers.
-pub const CONFIG_AUTHPASS_MAX_LEN: usize = 512;
+pub(crate) const CONFIG_AUTHPASS_MAX_LEN: usize = 512;
 
 /// Return zero if strings are the same, non-zero if they are not. The
 /// comparison is performed in a way that prevents an attacker to obtain
@@ -19,7 +19,7 @@ pub const CONFIG_AUTHPASS_MAX_LEN: usize = 512;
 /// possible branch misprediction related leak.
 ///
 /// C: server.c time_independent_strcmp()
-pub fn time_independent_strcmp(a: &[u8], b: &[u8]) -> i32 {
+pub(crate) fn time_independent_strcmp(a: &[u8], b: &[u8]) -> i32 {
     // C compares NUL-terminated strings: stop at the first NUL like strlen.
     let a = &a[..memchr::memchr(0, a).unwrap_or(a.len())];
     let b = &b[..memchr::memchr(0, b).unwrap_or(b.len())];
@@ -49,7 +49,7 @@ pub fn time_independent_strcmp(a: &[u8], b: &[u8]) -> i32 {
 /// AUTH password: authenticates the connection against `requirepass`.
 ///
 /// C: server.c authCommand()
-pub fn auth_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn auth_command(server: &mut RedisServer, c: &mut Client) {
     match &server.requirepass {
         None => add_reply_error(c, "Client sent AUTH, but no password is set"),
         Some(pass) if time_independent_strcmp(&c.argv[1], pass) == 0 => {
@@ -64,7 +64,7 @@ pub fn auth_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: server.c pingCommand()
-pub fn ping_command(_server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn ping_command(_server: &mut RedisServer, c: &mut Client) {
     // The command takes zero or one arguments.
     if c.argv.len() > 2 {
         add_reply_error_format(
@@ -92,14 +92,14 @@ pub fn ping_command(_server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: server.c echoCommand()
-pub fn echo_command(_server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn echo_command(_server: &mut RedisServer, c: &mut Client) {
     let a = std::mem::take(&mut c.argv[1]);
     net::add_reply_bulk(c, &a);
     c.argv[1] = a;
 }
 
 /// C: server.c timeCommand()
-pub fn time_command(_server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn time_command(_server: &mut RedisServer, c: &mut Client) {
     // gettimeofday() can only fail if &tv is a bad address so we don't
     // check for errors.
     let t = ustime();
@@ -130,7 +130,7 @@ fn add_reply_command_flag(
 /// for an unknown command.
 ///
 /// C: server.c addReplyCommand()
-pub fn add_reply_command(c: &mut Client, cmd: Option<&RedisCommand>) {
+pub(crate) fn add_reply_command(c: &mut Client, cmd: Option<&RedisCommand>) {
     let Some(cmd) = cmd else {
         add_reply(c, shared::NULLBULK);
         return;
@@ -173,7 +173,7 @@ pub fn add_reply_command(c: &mut Client, cmd: Option<&RedisCommand>) {
 /// COMMAND [COUNT | INFO name ... | GETKEYS cmd arg ... | HELP]
 ///
 /// C: server.c commandCommand()
-pub fn command_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn command_command(server: &mut RedisServer, c: &mut Client) {
     let argc = c.argv.len();
     if argc == 2 && c.argv[1].eq_ignore_ascii_case(b"help") {
         const HELP: &[&str] = &[
@@ -238,7 +238,7 @@ pub fn command_command(server: &mut RedisServer, c: &mut Client) {
 /// 100B, 2G, 100M, 4K, and so forth.
 ///
 /// C: server.c bytesToHuman()
-pub fn bytes_to_human(n: u64) -> String {
+pub(crate) fn bytes_to_human(n: u64) -> String {
     const K: u64 = 1024;
     if n < K {
         // Bytes
@@ -513,7 +513,7 @@ fn gen_replication_info_string(server: &RedisServer) -> String {
 /// (`with_running_in_table`), so that client is counted as in C.
 ///
 /// C: server.c genRedisInfoString()
-pub fn gen_redis_info_string(
+pub(crate) fn gen_redis_info_string(
     server: &mut RedisServer,
     section: &[u8],
 ) -> String {
@@ -992,7 +992,7 @@ pub fn gen_redis_info_string(
 /// INFO [section]
 ///
 /// C: server.c infoCommand()
-pub fn info_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn info_command(server: &mut RedisServer, c: &mut Client) {
     if c.argv.len() > 2 {
         add_reply(c, shared::SYNTAXERR);
         return;
@@ -1009,7 +1009,7 @@ pub fn info_command(server: &mut RedisServer, c: &mut Client) {
 /// (see replication_feed_monitors), and is flagged like a replica.
 ///
 /// C: server.c monitorCommand()
-pub fn monitor_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn monitor_command(server: &mut RedisServer, c: &mut Client) {
     // ignore MONITOR if already slave or in monitor mode
     if c.flags & CLIENT_SLAVE != 0 {
         return;
@@ -1023,7 +1023,7 @@ pub fn monitor_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// C: db.c shutdownCommand() (kept here beside prepareForShutdown)
-pub fn shutdown_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn shutdown_command(server: &mut RedisServer, c: &mut Client) {
     let mut flags = 0;
     if c.argv.len() > 2 {
         add_reply(c, shared::SYNTAXERR);

@@ -10,7 +10,7 @@ use super::*;
 /// saving (then copy-on-write would make it cost memory).
 ///
 /// C: server.c htNeedsResize()
-pub fn ht_needs_resize(size: u64, used: u64) -> bool {
+pub(crate) fn ht_needs_resize(size: u64, used: u64) -> bool {
     size > crate::dict::DICT_HT_INITIAL_SIZE as u64 && used * 100 / size < 10
 }
 
@@ -18,7 +18,7 @@ pub fn ht_needs_resize(size: u64, used: u64) -> bool {
 /// resize the hash table to save memory.
 ///
 /// C: server.c tryResizeHashTables()
-pub fn try_resize_hash_tables(server: &mut RedisServer, dbid: usize) {
+pub(crate) fn try_resize_hash_tables(server: &mut RedisServer, dbid: usize) {
     let db = &mut server.db[dbid];
     if ht_needs_resize(db.dict.dict_slots() as u64, db.dict.dict_size() as u64)
     {
@@ -39,7 +39,10 @@ pub fn try_resize_hash_tables(server: &mut RedisServer, dbid: usize) {
 /// rehashing. Returns true if some rehashing was performed.
 ///
 /// C: server.c incrementallyRehash()
-pub fn incrementally_rehash(server: &mut RedisServer, dbid: usize) -> bool {
+pub(crate) fn incrementally_rehash(
+    server: &mut RedisServer,
+    dbid: usize,
+) -> bool {
     let db = &mut server.db[dbid];
     // Keys dictionary
     if db.dict.dict_is_rehashing() {
@@ -60,7 +63,7 @@ pub fn incrementally_rehash(server: &mut RedisServer, dbid: usize) -> bool {
 /// happens lots of memory pages are copied).
 ///
 /// C: server.c updateDictResizePolicy()
-pub fn update_dict_resize_policy(server: &RedisServer) {
+pub(crate) fn update_dict_resize_policy(server: &RedisServer) {
     if server.rdb_child_pid == -1 {
         crate::dict::dict_enable_resize();
     } else {
@@ -73,7 +76,7 @@ pub fn update_dict_resize_policy(server: &RedisServer) {
 /// Add a sample to the operations per second array of samples.
 ///
 /// C: server.c trackInstantaneousMetric()
-pub fn track_instantaneous_metric(
+pub(crate) fn track_instantaneous_metric(
     server: &mut RedisServer,
     metric: usize,
     current_reading: i64,
@@ -91,7 +94,10 @@ pub fn track_instantaneous_metric(
 /// Return the mean of all the samples.
 ///
 /// C: server.c getInstantaneousMetric()
-pub fn get_instantaneous_metric(server: &RedisServer, metric: usize) -> i64 {
+pub(crate) fn get_instantaneous_metric(
+    server: &RedisServer,
+    metric: usize,
+) -> i64 {
     server.inst_metric[metric].samples.iter().sum::<i64>()
         / STATS_METRIC_SAMPLES as i64
 }
@@ -100,7 +106,10 @@ pub fn get_instantaneous_metric(server: &RedisServer, metric: usize) -> i64 {
 /// client has been idle for a while.
 ///
 /// C: server.c clientsCronResizeQueryBuffer()
-pub fn clients_cron_resize_query_buffer(c: &mut Client, unixtime: i64) -> bool {
+pub(crate) fn clients_cron_resize_query_buffer(
+    c: &mut Client,
+    unixtime: i64,
+) -> bool {
     let querybuf_size = c.querybuf.capacity();
     let idletime = unixtime - c.lastinteraction;
     // Only resize the query buffer if it is actually wasting at least a
@@ -126,7 +135,7 @@ pub fn clients_cron_resize_query_buffer(c: &mut Client, unixtime: i64) -> bool {
 /// every call so that every client is seen about once a second.
 ///
 /// C: server.c clientsCron()
-pub fn clients_cron(server: &mut RedisServer) {
+pub(crate) fn clients_cron(server: &mut RedisServer) {
     let numclients = server.clients.len();
     let mut iterations = numclients / server.hz.max(1) as usize;
     let now = mstime();
@@ -169,7 +178,7 @@ pub fn clients_cron(server: &mut RedisServer) {
 /// rehashing.
 ///
 /// C: server.c databasesCron()
-pub fn databases_cron(server: &mut RedisServer) {
+pub(crate) fn databases_cron(server: &mut RedisServer) {
     // Expire keys by random sampling. Not required for slaves as master
     // will synthesize DELs for us.
     if server.active_expire_enabled {
@@ -218,7 +227,7 @@ pub fn databases_cron(server: &mut RedisServer) {
 /// at every object access, and accuracy is not needed.
 ///
 /// C: server.c updateCachedTime()
-pub fn update_cached_time(server: &mut RedisServer) {
+pub(crate) fn update_cached_time(server: &mut RedisServer) {
     server.ustime = ustime();
     server.mstime = server.ustime / 1000;
     server.unixtime = server.mstime / 1000;
@@ -227,14 +236,14 @@ pub fn update_cached_time(server: &mut RedisServer) {
 /// Return the LRU clock, based on the clock resolution.
 ///
 /// C: evict.c getLRUClock()
-pub fn get_lru_clock() -> u32 {
+pub(crate) fn get_lru_clock() -> u32 {
     ((mstime() / LRU_CLOCK_RESOLUTION) as u64 & LRU_CLOCK_MAX as u64) as u32
 }
 
 /// True when the cron should run a `ms`-period job now.
 ///
 /// C: server.h run_with_period()
-pub fn run_with_period(server: &RedisServer, ms: i64) -> bool {
+pub(crate) fn run_with_period(server: &RedisServer, ms: i64) -> bool {
     let every = 1000 / server.hz.max(1) as i64;
     ms <= every || server.cronloops % (ms / every) == 0
 }
@@ -245,7 +254,7 @@ pub fn run_with_period(server: &RedisServer, ms: i64) -> bool {
 /// child, triggering BGSAVE on save points, replication reconnection.
 ///
 /// C: server.c serverCron()
-pub fn server_cron(
+pub(crate) fn server_cron(
     server: &mut RedisServer,
     _id: i64,
     _data: ClientData,
@@ -379,14 +388,14 @@ pub fn server_cron(
 }
 
 /// C: server.h MAX_CLIENTS_PER_CLOCK_TICK
-pub const MAX_CLIENTS_PER_CLOCK_TICK: i32 = 200;
+pub(crate) const MAX_CLIENTS_PER_CLOCK_TICK: i32 = 200;
 
 /// This function gets called every time Redis is entering the main loop of
 /// the event driven library, that is, before to sleep for ready file
 /// descriptors.
 ///
 /// C: server.c beforeSleep()
-pub fn before_sleep(server: &mut RedisServer) {
+pub(crate) fn before_sleep(server: &mut RedisServer) {
     // Run a fast expire cycle (the called function will return ASAP if a
     // fast cycle is not needed).
     if server.active_expire_enabled && server.masterhost.is_none() {
@@ -410,4 +419,4 @@ pub fn before_sleep(server: &mut RedisServer) {
 /// invoking the different events callbacks.
 ///
 /// C: server.c afterSleep()
-pub fn after_sleep(_server: &mut RedisServer) {}
+pub(crate) fn after_sleep(_server: &mut RedisServer) {}

@@ -8,13 +8,13 @@ use super::*;
 
 /// Set by the SIGTERM/SIGINT handler; server_cron acts on it. An atomic,
 /// because a signal handler may touch nothing else.
-pub static SHUTDOWN_ASAP: std::sync::atomic::AtomicBool =
+pub(crate) static SHUTDOWN_ASAP: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
 /// The 40 hex chars of a new random run id / replication id.
 ///
 /// C: util.c getRandomHexChars()
-pub fn get_random_hex_chars() -> [u8; 40] {
+pub(crate) fn get_random_hex_chars() -> [u8; 40] {
     let mut out = [b'0'; 40];
     let mut bytes = [0u8; 20];
     if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
@@ -248,10 +248,7 @@ pub fn init_server_config() -> RedisServer {
         resize_db: 0,
         rehash_db: 0,
         clients_cron_next: 0,
-        stat_cron_last: 0,
         resident_set_size: 0,
-        config_rewrite_pending: false,
-        config_lines: Vec::new(),
         supervised_mode: crate::config::SUPERVISED_NONE,
         ignore_warnings: Some(
             crate::config::CONFIG_DEFAULT_IGNORE_WARNINGS.to_string(),
@@ -350,7 +347,7 @@ pub fn init_server_config() -> RedisServer {
 /// into a different process. On error `Err(CErr)` is returned.
 ///
 /// C: server.c restartServer()
-pub fn restart_server(
+pub(crate) fn restart_server(
     server: &mut RedisServer,
     flags: i32,
     delay: i64,
@@ -451,7 +448,7 @@ pub fn restart_server(
 }
 
 /// C: server.c resetServerStats()
-pub fn reset_server_stats(server: &mut RedisServer) {
+pub(crate) fn reset_server_stats(server: &mut RedisServer) {
     server.stat_numcommands = 0;
     server.stat_numconnections = 0;
     server.stat_expiredkeys = 0;
@@ -481,7 +478,7 @@ pub fn reset_server_stats(server: &mut RedisServer) {
 /// With no bind address, Redis tries IPv6 and IPv4 wildcards.
 ///
 /// C: server.c listenToPort()
-pub fn listen_to_port(server: &mut RedisServer) -> CResult {
+pub(crate) fn listen_to_port(server: &mut RedisServer) -> CResult {
     let port = server.port;
     let backlog = server.tcp_backlog;
     let mut binds: Vec<Option<String>> =

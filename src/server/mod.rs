@@ -27,173 +27,173 @@ use crate::networking::{
 /// C's C_ERR. Carries no detail: as in C, the reason was already logged or
 /// sent to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CErr;
-pub type CResult<T = ()> = Result<T, CErr>;
+pub(crate) struct CErr;
+pub(crate) type CResult<T = ()> = Result<T, CErr>;
 
 // ---------------------------- server.h: constants ----------------------------
 
-pub const CONFIG_DEFAULT_HZ: i32 = 10;
-pub const CONFIG_MIN_HZ: i32 = 1;
-pub const CONFIG_MAX_HZ: i32 = 500;
-pub const CONFIG_DEFAULT_SERVER_PORT: i32 = 6379;
-pub const CONFIG_DEFAULT_TCP_BACKLOG: i32 = 511;
-pub const CONFIG_DEFAULT_CLIENT_TIMEOUT: i64 = 0;
-pub const CONFIG_DEFAULT_DBNUM: i32 = 16;
-pub const CONFIG_MAX_LINE: usize = 1024;
-pub const CRON_DBS_PER_CALL: i32 = 16;
-pub const NET_MAX_WRITES_PER_EVENT: usize = 1024 * 64;
-pub const CONFIG_DEFAULT_MAX_CLIENTS: u32 = 10000;
-pub const CONFIG_DEFAULT_TCP_KEEPALIVE: i32 = 300;
-pub const CONFIG_DEFAULT_PROTECTED_MODE: bool = true;
-pub const CONFIG_DEFAULT_PROTO_MAX_BULK_LEN: i64 = 512 * 1024 * 1024;
-pub const CONFIG_DEFAULT_PID_FILE: &str = "/var/run/redis.pid";
-pub const CONFIG_DEFAULT_RDB_FILENAME: &str = "dump.rdb";
-pub const CONFIG_MIN_RESERVED_FDS: u32 = 32;
-pub const CONFIG_FDSET_INCR: u32 = CONFIG_MIN_RESERVED_FDS + 96;
-pub const ACTIVE_EXPIRE_CYCLE_LOOKUPS_PER_LOOP: u64 = 20;
-pub const ACTIVE_EXPIRE_CYCLE_FAST_DURATION: i64 = 1000;
-pub const ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC: i64 = 25;
-pub const ACTIVE_EXPIRE_CYCLE_SLOW: i32 = 0;
-pub const ACTIVE_EXPIRE_CYCLE_FAST: i32 = 1;
-pub const CLIENTS_CRON_MIN_ITERATIONS: usize = 5;
-pub const CONFIG_BINDADDR_MAX: usize = 16;
-pub const CONFIG_RUN_ID_SIZE: usize = 40;
+pub(crate) const CONFIG_DEFAULT_HZ: i32 = 10;
+pub(crate) const CONFIG_MIN_HZ: i32 = 1;
+pub(crate) const CONFIG_MAX_HZ: i32 = 500;
+pub(crate) const CONFIG_DEFAULT_SERVER_PORT: i32 = 6379;
+pub(crate) const CONFIG_DEFAULT_TCP_BACKLOG: i32 = 511;
+pub(crate) const CONFIG_DEFAULT_CLIENT_TIMEOUT: i64 = 0;
+pub(crate) const CONFIG_DEFAULT_DBNUM: i32 = 16;
+pub(crate) const CONFIG_MAX_LINE: usize = 1024;
+pub(crate) const CRON_DBS_PER_CALL: i32 = 16;
+pub(crate) const NET_MAX_WRITES_PER_EVENT: usize = 1024 * 64;
+pub(crate) const CONFIG_DEFAULT_MAX_CLIENTS: u32 = 10000;
+pub(crate) const CONFIG_DEFAULT_TCP_KEEPALIVE: i32 = 300;
+pub(crate) const CONFIG_DEFAULT_PROTECTED_MODE: bool = true;
+pub(crate) const CONFIG_DEFAULT_PROTO_MAX_BULK_LEN: i64 = 512 * 1024 * 1024;
+pub(crate) const CONFIG_DEFAULT_PID_FILE: &str = "/var/run/redis.pid";
+pub(crate) const CONFIG_DEFAULT_RDB_FILENAME: &str = "dump.rdb";
+pub(crate) const CONFIG_MIN_RESERVED_FDS: u32 = 32;
+pub(crate) const CONFIG_FDSET_INCR: u32 = CONFIG_MIN_RESERVED_FDS + 96;
+pub(crate) const ACTIVE_EXPIRE_CYCLE_LOOKUPS_PER_LOOP: u64 = 20;
+pub(crate) const ACTIVE_EXPIRE_CYCLE_FAST_DURATION: i64 = 1000;
+pub(crate) const ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC: i64 = 25;
+pub(crate) const ACTIVE_EXPIRE_CYCLE_SLOW: i32 = 0;
+pub(crate) const ACTIVE_EXPIRE_CYCLE_FAST: i32 = 1;
+pub(crate) const CLIENTS_CRON_MIN_ITERATIONS: usize = 5;
+pub(crate) const CONFIG_BINDADDR_MAX: usize = 16;
+pub(crate) const CONFIG_RUN_ID_SIZE: usize = 40;
 
-pub const PROTO_MAX_QUERYBUF_LEN: usize = 1024 * 1024 * 1024;
-pub const PROTO_IOBUF_LEN: usize = 1024 * 16;
-pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
+pub(crate) const PROTO_MAX_QUERYBUF_LEN: usize = 1024 * 1024 * 1024;
+pub(crate) const PROTO_IOBUF_LEN: usize = 1024 * 16;
+pub(crate) const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
 pub const PROTO_INLINE_MAX_SIZE: usize = 1024 * 64;
-pub const PROTO_MBULK_BIG_ARG: i64 = 1024 * 32;
-pub const LONG_STR_SIZE: usize = 21;
+pub(crate) const PROTO_MBULK_BIG_ARG: i64 = 1024 * 32;
 
 /// Command flags ("w", "r", "m", ... in the table's sflags).
-pub const CMD_WRITE: i32 = 1 << 0;
-pub const CMD_READONLY: i32 = 1 << 1;
-pub const CMD_DENYOOM: i32 = 1 << 2;
-pub const CMD_MODULE: i32 = 1 << 3;
-pub const CMD_ADMIN: i32 = 1 << 4;
-pub const CMD_PUBSUB: i32 = 1 << 5;
-pub const CMD_NOSCRIPT: i32 = 1 << 6;
-pub const CMD_RANDOM: i32 = 1 << 7;
-pub const CMD_SORT_FOR_SCRIPT: i32 = 1 << 8;
-pub const CMD_LOADING: i32 = 1 << 9;
-pub const CMD_STALE: i32 = 1 << 10;
-pub const CMD_SKIP_MONITOR: i32 = 1 << 11;
-pub const CMD_ASKING: i32 = 1 << 12;
-pub const CMD_FAST: i32 = 1 << 13;
+pub(crate) const CMD_WRITE: i32 = 1 << 0;
+pub(crate) const CMD_READONLY: i32 = 1 << 1;
+pub(crate) const CMD_DENYOOM: i32 = 1 << 2;
+pub(crate) const CMD_MODULE: i32 = 1 << 3;
+pub(crate) const CMD_ADMIN: i32 = 1 << 4;
+pub(crate) const CMD_PUBSUB: i32 = 1 << 5;
+pub(crate) const CMD_NOSCRIPT: i32 = 1 << 6;
+pub(crate) const CMD_RANDOM: i32 = 1 << 7;
+pub(crate) const CMD_SORT_FOR_SCRIPT: i32 = 1 << 8;
+pub(crate) const CMD_LOADING: i32 = 1 << 9;
+pub(crate) const CMD_STALE: i32 = 1 << 10;
+pub(crate) const CMD_SKIP_MONITOR: i32 = 1 << 11;
+pub(crate) const CMD_ASKING: i32 = 1 << 12;
+pub(crate) const CMD_FAST: i32 = 1 << 13;
 /// Use the modules getkeys interface. Never set: there are no modules.
-pub const CMD_MODULE_GETKEYS: i32 = 1 << 14;
+pub(crate) const CMD_MODULE_GETKEYS: i32 = 1 << 14;
 
 /// Client flags.
-pub const CLIENT_SLAVE: u64 = 1 << 0;
+pub(crate) const CLIENT_SLAVE: u64 = 1 << 0;
 pub const CLIENT_MASTER: u64 = 1 << 1;
-pub const CLIENT_MONITOR: u64 = 1 << 2;
-pub const CLIENT_MULTI: u64 = 1 << 3;
+pub(crate) const CLIENT_MONITOR: u64 = 1 << 2;
+pub(crate) const CLIENT_MULTI: u64 = 1 << 3;
 pub const CLIENT_BLOCKED: u64 = 1 << 4;
-pub const CLIENT_DIRTY_CAS: u64 = 1 << 5;
+pub(crate) const CLIENT_DIRTY_CAS: u64 = 1 << 5;
 pub const CLIENT_CLOSE_AFTER_REPLY: u64 = 1 << 6;
-pub const CLIENT_UNBLOCKED: u64 = 1 << 7;
-pub const CLIENT_LUA: u64 = 1 << 8;
-pub const CLIENT_ASKING: u64 = 1 << 9;
+pub(crate) const CLIENT_UNBLOCKED: u64 = 1 << 7;
+pub(crate) const CLIENT_LUA: u64 = 1 << 8;
+pub(crate) const CLIENT_ASKING: u64 = 1 << 9;
 pub const CLIENT_CLOSE_ASAP: u64 = 1 << 10;
-pub const CLIENT_UNIX_SOCKET: u64 = 1 << 11;
-pub const CLIENT_DIRTY_EXEC: u64 = 1 << 12;
-pub const CLIENT_MASTER_FORCE_REPLY: u64 = 1 << 13;
-pub const CLIENT_FORCE_AOF: u64 = 1 << 14;
-pub const CLIENT_FORCE_REPL: u64 = 1 << 15;
-pub const CLIENT_PRE_PSYNC: u64 = 1 << 16;
-pub const CLIENT_READONLY: u64 = 1 << 17;
-pub const CLIENT_PUBSUB: u64 = 1 << 18;
-pub const CLIENT_PREVENT_AOF_PROP: u64 = 1 << 19;
-pub const CLIENT_PREVENT_REPL_PROP: u64 = 1 << 20;
-pub const CLIENT_PREVENT_PROP: u64 =
+pub(crate) const CLIENT_UNIX_SOCKET: u64 = 1 << 11;
+pub(crate) const CLIENT_DIRTY_EXEC: u64 = 1 << 12;
+pub(crate) const CLIENT_MASTER_FORCE_REPLY: u64 = 1 << 13;
+pub(crate) const CLIENT_FORCE_AOF: u64 = 1 << 14;
+pub(crate) const CLIENT_FORCE_REPL: u64 = 1 << 15;
+pub(crate) const CLIENT_PRE_PSYNC: u64 = 1 << 16;
+pub(crate) const CLIENT_READONLY: u64 = 1 << 17;
+pub(crate) const CLIENT_PUBSUB: u64 = 1 << 18;
+pub(crate) const CLIENT_PREVENT_AOF_PROP: u64 = 1 << 19;
+pub(crate) const CLIENT_PREVENT_REPL_PROP: u64 = 1 << 20;
+pub(crate) const CLIENT_PREVENT_PROP: u64 =
     CLIENT_PREVENT_AOF_PROP | CLIENT_PREVENT_REPL_PROP;
 pub const CLIENT_PENDING_WRITE: u64 = 1 << 21;
-pub const CLIENT_REPLY_OFF: u64 = 1 << 22;
-pub const CLIENT_REPLY_SKIP_NEXT: u64 = 1 << 23;
-pub const CLIENT_REPLY_SKIP: u64 = 1 << 24;
-pub const CLIENT_LUA_DEBUG: u64 = 1 << 25;
-pub const CLIENT_LUA_DEBUG_SYNC: u64 = 1 << 26;
-pub const CLIENT_MODULE: u64 = 1 << 27;
-pub const CLIENT_PROTECTED: u64 = 1 << 28;
+pub(crate) const CLIENT_REPLY_OFF: u64 = 1 << 22;
+pub(crate) const CLIENT_REPLY_SKIP_NEXT: u64 = 1 << 23;
+pub(crate) const CLIENT_REPLY_SKIP: u64 = 1 << 24;
+#[allow(dead_code)] // kept so the set reads whole beside C
+pub(crate) const CLIENT_LUA_DEBUG: u64 = 1 << 25;
+#[allow(dead_code)] // kept so the set reads whole beside C
+pub(crate) const CLIENT_LUA_DEBUG_SYNC: u64 = 1 << 26;
+pub(crate) const CLIENT_MODULE: u64 = 1 << 27;
+pub(crate) const CLIENT_PROTECTED: u64 = 1 << 28;
 
 /// Client block type (btype field in client structure), if CLIENT_BLOCKED.
-pub const BLOCKED_NONE: i32 = 0;
-pub const BLOCKED_LIST: i32 = 1;
-pub const BLOCKED_WAIT: i32 = 2;
-pub const BLOCKED_MODULE: i32 = 3;
-pub const BLOCKED_STREAM: i32 = 4;
-pub const BLOCKED_ZSET: i32 = 5;
+pub(crate) const BLOCKED_NONE: i32 = 0;
+pub(crate) const BLOCKED_LIST: i32 = 1;
+pub(crate) const BLOCKED_WAIT: i32 = 2;
+pub(crate) const BLOCKED_MODULE: i32 = 3;
+pub(crate) const BLOCKED_STREAM: i32 = 4;
+pub(crate) const BLOCKED_ZSET: i32 = 5;
 
 /// Client request types.
-pub const PROTO_REQ_INLINE: i32 = 1;
+pub(crate) const PROTO_REQ_INLINE: i32 = 1;
 pub const PROTO_REQ_MULTIBULK: i32 = 2;
 
 /// Client classes for client limits.
-pub const CLIENT_TYPE_NORMAL: usize = 0;
-pub const CLIENT_TYPE_SLAVE: usize = 1;
-pub const CLIENT_TYPE_PUBSUB: usize = 2;
-pub const CLIENT_TYPE_MASTER: usize = 3;
-pub const CLIENT_TYPE_OBUF_COUNT: usize = 3;
+pub(crate) const CLIENT_TYPE_NORMAL: usize = 0;
+pub(crate) const CLIENT_TYPE_SLAVE: usize = 1;
+pub(crate) const CLIENT_TYPE_PUBSUB: usize = 2;
+pub(crate) const CLIENT_TYPE_MASTER: usize = 3;
+pub(crate) const CLIENT_TYPE_OBUF_COUNT: usize = 3;
 
 /// Slave replication state. Used in server.repl_state for slaves to
 /// remember what to do next.
 pub const REPL_STATE_NONE: i32 = 0;
-pub const REPL_STATE_CONNECT: i32 = 1;
-pub const REPL_STATE_CONNECTING: i32 = 2;
-pub const REPL_STATE_RECEIVE_PONG: i32 = 3;
-pub const REPL_STATE_SEND_AUTH: i32 = 4;
-pub const REPL_STATE_RECEIVE_AUTH: i32 = 5;
-pub const REPL_STATE_SEND_PORT: i32 = 6;
-pub const REPL_STATE_RECEIVE_PORT: i32 = 7;
-pub const REPL_STATE_SEND_IP: i32 = 8;
-pub const REPL_STATE_RECEIVE_IP: i32 = 9;
-pub const REPL_STATE_SEND_CAPA: i32 = 10;
-pub const REPL_STATE_RECEIVE_CAPA: i32 = 11;
-pub const REPL_STATE_SEND_PSYNC: i32 = 12;
-pub const REPL_STATE_RECEIVE_PSYNC: i32 = 13;
-pub const REPL_STATE_TRANSFER: i32 = 14;
+pub(crate) const REPL_STATE_CONNECT: i32 = 1;
+pub(crate) const REPL_STATE_CONNECTING: i32 = 2;
+pub(crate) const REPL_STATE_RECEIVE_PONG: i32 = 3;
+pub(crate) const REPL_STATE_SEND_AUTH: i32 = 4;
+pub(crate) const REPL_STATE_RECEIVE_AUTH: i32 = 5;
+pub(crate) const REPL_STATE_SEND_PORT: i32 = 6;
+pub(crate) const REPL_STATE_RECEIVE_PORT: i32 = 7;
+pub(crate) const REPL_STATE_SEND_IP: i32 = 8;
+pub(crate) const REPL_STATE_RECEIVE_IP: i32 = 9;
+pub(crate) const REPL_STATE_SEND_CAPA: i32 = 10;
+pub(crate) const REPL_STATE_RECEIVE_CAPA: i32 = 11;
+pub(crate) const REPL_STATE_SEND_PSYNC: i32 = 12;
+pub(crate) const REPL_STATE_RECEIVE_PSYNC: i32 = 13;
+pub(crate) const REPL_STATE_TRANSFER: i32 = 14;
 pub const REPL_STATE_CONNECTED: i32 = 15;
 
 /// Log levels.
-pub const LL_DEBUG: i32 = 0;
-pub const LL_VERBOSE: i32 = 1;
-pub const LL_NOTICE: i32 = 2;
+pub(crate) const LL_DEBUG: i32 = 0;
+pub(crate) const LL_VERBOSE: i32 = 1;
+pub(crate) const LL_NOTICE: i32 = 2;
 pub const LL_WARNING: i32 = 3;
 /// Modifier to log without timestamp.
-pub const LL_RAW: i32 = 1 << 10;
-pub const CONFIG_DEFAULT_VERBOSITY: i32 = LL_NOTICE;
-pub const LOG_MAX_LEN: usize = 1024;
+pub(crate) const LL_RAW: i32 = 1 << 10;
+pub(crate) const CONFIG_DEFAULT_VERBOSITY: i32 = LL_NOTICE;
 
 /// Command call flags, see call() function.
-pub const CMD_CALL_NONE: i32 = 0;
-pub const CMD_CALL_SLOWLOG: i32 = 1 << 0;
-pub const CMD_CALL_STATS: i32 = 1 << 1;
-pub const CMD_CALL_PROPAGATE_AOF: i32 = 1 << 2;
-pub const CMD_CALL_PROPAGATE_REPL: i32 = 1 << 3;
-pub const CMD_CALL_PROPAGATE: i32 =
+pub(crate) const CMD_CALL_NONE: i32 = 0;
+pub(crate) const CMD_CALL_SLOWLOG: i32 = 1 << 0;
+pub(crate) const CMD_CALL_STATS: i32 = 1 << 1;
+pub(crate) const CMD_CALL_PROPAGATE_AOF: i32 = 1 << 2;
+pub(crate) const CMD_CALL_PROPAGATE_REPL: i32 = 1 << 3;
+pub(crate) const CMD_CALL_PROPAGATE: i32 =
     CMD_CALL_PROPAGATE_AOF | CMD_CALL_PROPAGATE_REPL;
-pub const CMD_CALL_FULL: i32 =
+pub(crate) const CMD_CALL_FULL: i32 =
     CMD_CALL_SLOWLOG | CMD_CALL_STATS | CMD_CALL_PROPAGATE;
 
 /// Command propagation flags, see propagate() function.
-pub const PROPAGATE_NONE: i32 = 0;
-pub const PROPAGATE_AOF: i32 = 1;
-pub const PROPAGATE_REPL: i32 = 2;
+pub(crate) const PROPAGATE_NONE: i32 = 0;
+pub(crate) const PROPAGATE_AOF: i32 = 1;
+pub(crate) const PROPAGATE_REPL: i32 = 2;
 
 /// Keyspace changes notification classes.
-pub const NOTIFY_KEYSPACE: i32 = 1 << 0;
-pub const NOTIFY_KEYEVENT: i32 = 1 << 1;
-pub const NOTIFY_GENERIC: i32 = 1 << 2;
-pub const NOTIFY_STRING: i32 = 1 << 3;
-pub const NOTIFY_LIST: i32 = 1 << 4;
-pub const NOTIFY_SET: i32 = 1 << 5;
-pub const NOTIFY_HASH: i32 = 1 << 6;
-pub const NOTIFY_ZSET: i32 = 1 << 7;
-pub const NOTIFY_EXPIRED: i32 = 1 << 8;
-pub const NOTIFY_EVICTED: i32 = 1 << 9;
-pub const NOTIFY_STREAM: i32 = 1 << 10;
-pub const NOTIFY_ALL: i32 = NOTIFY_GENERIC
+pub(crate) const NOTIFY_KEYSPACE: i32 = 1 << 0;
+pub(crate) const NOTIFY_KEYEVENT: i32 = 1 << 1;
+pub(crate) const NOTIFY_GENERIC: i32 = 1 << 2;
+pub(crate) const NOTIFY_STRING: i32 = 1 << 3;
+pub(crate) const NOTIFY_LIST: i32 = 1 << 4;
+pub(crate) const NOTIFY_SET: i32 = 1 << 5;
+pub(crate) const NOTIFY_HASH: i32 = 1 << 6;
+pub(crate) const NOTIFY_ZSET: i32 = 1 << 7;
+pub(crate) const NOTIFY_EXPIRED: i32 = 1 << 8;
+pub(crate) const NOTIFY_EVICTED: i32 = 1 << 9;
+pub(crate) const NOTIFY_STREAM: i32 = 1 << 10;
+pub(crate) const NOTIFY_ALL: i32 = NOTIFY_GENERIC
     | NOTIFY_STRING
     | NOTIFY_LIST
     | NOTIFY_SET
@@ -206,52 +206,52 @@ pub const NOTIFY_ALL: i32 = NOTIFY_GENERIC
 /// Redis maxmemory strategies. Instead of using just incremental number
 /// for this defines, we use a set of flags so that testing for certain
 /// properties common to multiple policies is faster.
-pub const MAXMEMORY_FLAG_LRU: i32 = 1 << 0;
-pub const MAXMEMORY_FLAG_LFU: i32 = 1 << 1;
-pub const MAXMEMORY_FLAG_ALLKEYS: i32 = 1 << 2;
-pub const MAXMEMORY_FLAG_NO_SHARED_INTEGERS: i32 =
+pub(crate) const MAXMEMORY_FLAG_LRU: i32 = 1 << 0;
+pub(crate) const MAXMEMORY_FLAG_LFU: i32 = 1 << 1;
+pub(crate) const MAXMEMORY_FLAG_ALLKEYS: i32 = 1 << 2;
+pub(crate) const MAXMEMORY_FLAG_NO_SHARED_INTEGERS: i32 =
     MAXMEMORY_FLAG_LRU | MAXMEMORY_FLAG_LFU;
 #[allow(clippy::identity_op)] // C spells it (0<<8)|MAXMEMORY_FLAG_LRU
-pub const MAXMEMORY_VOLATILE_LRU: i32 = (0 << 8) | MAXMEMORY_FLAG_LRU;
-pub const MAXMEMORY_VOLATILE_LFU: i32 = (1 << 8) | MAXMEMORY_FLAG_LFU;
-pub const MAXMEMORY_VOLATILE_TTL: i32 = 2 << 8;
-pub const MAXMEMORY_VOLATILE_RANDOM: i32 = 3 << 8;
-pub const MAXMEMORY_ALLKEYS_LRU: i32 =
+pub(crate) const MAXMEMORY_VOLATILE_LRU: i32 = (0 << 8) | MAXMEMORY_FLAG_LRU;
+pub(crate) const MAXMEMORY_VOLATILE_LFU: i32 = (1 << 8) | MAXMEMORY_FLAG_LFU;
+pub(crate) const MAXMEMORY_VOLATILE_TTL: i32 = 2 << 8;
+pub(crate) const MAXMEMORY_VOLATILE_RANDOM: i32 = 3 << 8;
+pub(crate) const MAXMEMORY_ALLKEYS_LRU: i32 =
     (4 << 8) | MAXMEMORY_FLAG_LRU | MAXMEMORY_FLAG_ALLKEYS;
-pub const MAXMEMORY_ALLKEYS_LFU: i32 =
+pub(crate) const MAXMEMORY_ALLKEYS_LFU: i32 =
     (5 << 8) | MAXMEMORY_FLAG_LFU | MAXMEMORY_FLAG_ALLKEYS;
-pub const MAXMEMORY_ALLKEYS_RANDOM: i32 = (6 << 8) | MAXMEMORY_FLAG_ALLKEYS;
-pub const MAXMEMORY_NO_EVICTION: i32 = 7 << 8;
-pub const CONFIG_DEFAULT_MAXMEMORY_POLICY: i32 = MAXMEMORY_NO_EVICTION;
-pub const CONFIG_DEFAULT_LFU_DECAY_TIME: i32 = 1;
+pub(crate) const MAXMEMORY_ALLKEYS_RANDOM: i32 =
+    (6 << 8) | MAXMEMORY_FLAG_ALLKEYS;
+pub(crate) const MAXMEMORY_NO_EVICTION: i32 = 7 << 8;
+pub(crate) const CONFIG_DEFAULT_MAXMEMORY_POLICY: i32 = MAXMEMORY_NO_EVICTION;
+pub(crate) const CONFIG_DEFAULT_LFU_DECAY_TIME: i32 = 1;
 
 /// Max value of obj->lru
-pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+pub(crate) const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 /// LRU clock resolution in ms
-pub const LRU_CLOCK_RESOLUTION: i64 = 1000;
+pub(crate) const LRU_CLOCK_RESOLUTION: i64 = 1000;
 
 /// Shutdown flags.
-pub const SHUTDOWN_NOFLAGS: i32 = 0;
-pub const SHUTDOWN_SAVE: i32 = 1;
-pub const SHUTDOWN_NOSAVE: i32 = 2;
+pub(crate) const SHUTDOWN_NOFLAGS: i32 = 0;
+pub(crate) const SHUTDOWN_SAVE: i32 = 1;
+pub(crate) const SHUTDOWN_NOSAVE: i32 = 2;
 
 /// Flags for restart_server().
-pub const RESTART_SERVER_NONE: i32 = 0;
+pub(crate) const RESTART_SERVER_NONE: i32 = 0;
 /// Do a proper shutdown.
-pub const RESTART_SERVER_GRACEFULLY: i32 = 1 << 0;
+pub(crate) const RESTART_SERVER_GRACEFULLY: i32 = 1 << 0;
 /// CONFIG REWRITE before restart.
-pub const RESTART_SERVER_CONFIG_REWRITE: i32 = 1 << 1;
+pub(crate) const RESTART_SERVER_CONFIG_REWRITE: i32 = 1 << 1;
 
 /// Get the first bind addr or `None`.
-pub const NET_IP_STR_LEN: usize = 46;
-pub const NET_PEER_ID_LEN: usize = NET_IP_STR_LEN + 32;
+pub(crate) const NET_IP_STR_LEN: usize = 46;
 
 // ------------------------------- server.h: client -------------------------------
 
 /// A client id: C's `c->id`, and the key of `server.clients`. Ids only
 /// grow, so id order is creation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct ClientId(pub u64);
+pub struct ClientId(pub(crate) u64);
 
 /// One block of the reply list. C: struct clientReplyBlock
 #[derive(Debug)]
@@ -266,15 +266,15 @@ pub struct ClientReplyBlock {
 /// C: typedef struct client
 pub struct Client {
     /// Client incremental unique ID.
-    pub id: ClientId,
+    pub(crate) id: ClientId,
     /// Client socket, or -1 for a fake client.
-    pub fd: RawFd,
+    pub(crate) fd: RawFd,
     /// The socket itself, owned here so that dropping the client closes it.
-    pub sock: Option<socket2::Socket>,
+    pub(crate) sock: Option<socket2::Socket>,
     /// Index in `server.db` of the currently SELECTed DB.
     pub db: usize,
     /// As set by CLIENT SETNAME.
-    pub name: Option<Vec<u8>>,
+    pub(crate) name: Option<Vec<u8>>,
     /// Buffer we use to accumulate client queries.
     pub querybuf: Vec<u8>,
     /// The position we have read in querybuf.
@@ -282,12 +282,12 @@ pub struct Client {
     /// Pending replication stream received from the master, not yet applied.
     pub pending_querybuf: Vec<u8>,
     /// Recent (100ms or more) peak of querybuf size.
-    pub querybuf_peak: usize,
+    pub(crate) querybuf_peak: usize,
     /// Arguments of current command.
     pub argv: Vec<Vec<u8>>,
     /// Index in `server.commands` of the current command, and of the last.
-    pub cmd: Option<usize>,
-    pub lastcmd: Option<usize>,
+    pub(crate) cmd: Option<usize>,
+    pub(crate) lastcmd: Option<usize>,
     /// Request protocol type: PROTO_REQ_*
     pub reqtype: i32,
     /// Number of multi bulk arguments left to read.
@@ -302,83 +302,83 @@ pub struct Client {
     /// sent.
     pub sentlen: usize,
     /// Client creation time.
-    pub ctime: i64,
+    pub(crate) ctime: i64,
     /// Time of the last interaction, used for timeout.
-    pub lastinteraction: i64,
-    pub obuf_soft_limit_reached_time: i64,
+    pub(crate) lastinteraction: i64,
+    pub(crate) obuf_soft_limit_reached_time: i64,
     /// Client flags: CLIENT_* macros.
     pub flags: u64,
     /// When requirepass is non-NULL.
-    pub authenticated: bool,
+    pub(crate) authenticated: bool,
     /// Replication state if this is a slave.
-    pub replstate: i32,
+    pub(crate) replstate: i32,
     /// Install slave write handler on first ACK.
-    pub repl_put_online_on_ack: bool,
+    pub(crate) repl_put_online_on_ack: bool,
     /// Replication DB file descriptor.
-    pub repldbfd: RawFd,
+    pub(crate) repldbfd: RawFd,
     /// The open RDB file being sent (SEND_BULK); `repldbfd` is its fd.
     /// Dropping it closes the file. (no C twin: C keeps only the fd)
-    pub repldbfile: Option<std::fs::File>,
+    pub(crate) repldbfile: Option<std::fs::File>,
     /// Replication DB file offset.
-    pub repldboff: i64,
+    pub(crate) repldboff: i64,
     /// Replication DB file size.
-    pub repldbsize: i64,
+    pub(crate) repldbsize: i64,
     /// Replication DB preamble.
-    pub replpreamble: Vec<u8>,
+    pub(crate) replpreamble: Vec<u8>,
     /// FULLRESYNC reply offset other slaves copying this slave output
     /// buffer should use.
-    pub psync_initial_offset: i64,
+    pub(crate) psync_initial_offset: i64,
     /// Replication offset read from the master (if this is a master).
     pub read_reploff: i64,
     /// Applied replication offset if this is a master.
     pub reploff: i64,
     /// Replication ack offset, if this is a slave.
-    pub repl_ack_off: i64,
+    pub(crate) repl_ack_off: i64,
     /// Replication ack time, if this is a slave.
-    pub repl_ack_time: i64,
+    pub(crate) repl_ack_time: i64,
     /// Master offset to wait for, for WAIT.
-    pub woff: i64,
+    pub(crate) woff: i64,
     /// Master replication ID (if master).
-    pub replid: [u8; 40],
+    pub(crate) replid: [u8; 40],
     /// As configured with: SLAVECONF listening-port
-    pub slave_listening_port: i32,
+    pub(crate) slave_listening_port: i32,
     /// As configured with: REPLCONF ip-address
-    pub slave_ip: Option<String>,
+    pub(crate) slave_ip: Option<String>,
     /// Slave capabilities: SLAVE_CAPA_* bitwise OR.
-    pub slave_capa: i32,
+    pub(crate) slave_capa: i32,
     /// Blocking operation type: BLOCKED_*
-    pub btype: i32,
+    pub(crate) btype: i32,
     /// Blocking operation timeout, unix ms; 0 means none.
-    pub bpop_timeout: i64,
+    pub(crate) bpop_timeout: i64,
     /// Keys a client is blocked on, with the target of BRPOPLPUSH.
-    pub bpop_keys: Vec<Vec<u8>>,
-    pub bpop_target: Option<Vec<u8>>,
+    pub(crate) bpop_keys: Vec<Vec<u8>>,
+    pub(crate) bpop_target: Option<Vec<u8>>,
     /// WAIT: number of replicas to wait for, and the offset.
-    pub bpop_numreplicas: i32,
-    pub bpop_reploffset: i64,
+    pub(crate) bpop_numreplicas: i32,
+    pub(crate) bpop_reploffset: i64,
     /// Response buffer: C's char buf[PROTO_REPLY_CHUNK_BYTES].
     pub bufpos: usize,
     pub buf: Box<[u8; PROTO_REPLY_CHUNK_BYTES]>,
     /// Cached peer ID ("ip:port").
-    pub peerid: Option<String>,
+    pub(crate) peerid: Option<String>,
     /// Divergence from C: true while the id sits in
     /// `server.clients_pending_write`; C's CLIENT_PENDING_WRITE flag is set
     /// by add_reply without the server at hand, so the queueing is done by
     /// whoever hands the client back (see `networking::queue_pending_write`).
     pub pending_write_queued: bool,
     /// MULTI/EXEC state
-    pub mstate: MultiState,
+    pub(crate) mstate: MultiState,
     /// Keys WATCHED for MULTI/EXEC CAS, as (db, key).
-    pub watched_keys: Vec<(usize, Vec<u8>)>,
+    pub(crate) watched_keys: Vec<(usize, Vec<u8>)>,
     /// channels a client is interested in (SUBSCRIBE)
-    pub pubsub_channels: std::collections::HashSet<Vec<u8>>,
+    pub(crate) pubsub_channels: std::collections::HashSet<Vec<u8>>,
     /// patterns a client is interested in (PSUBSCRIBE)
-    pub pubsub_patterns: Vec<Vec<u8>>,
+    pub(crate) pubsub_patterns: Vec<Vec<u8>>,
     /// The "== CRITICAL ==" line addReplyErrorLength logs for a master or
     /// replica link, up to the command name, and `lastcmd` when the error
     /// was added: logged when the client is handed back (the reply
     /// functions have no server at hand to name the command). (no C twin)
-    pub critical_error_log: Option<(String, Option<usize>)>,
+    pub(crate) critical_error_log: Option<(String, Option<usize>)>,
     /// For a client that receives what others publish (a subscriber, a
     /// monitor): what is aimed at it while it runs waits here, shared
     /// with its "running" slot, and `add_reply` writes it before the next
@@ -386,36 +386,36 @@ pub struct Client {
     /// (a MONITOR line before the reply of the monitor's own command, a
     /// keyspace event inside EXEC). `None` for other clients. (no C twin;
     /// see `networking::client_table`)
-    pub mailbox: Option<std::rc::Rc<std::cell::Cell<Vec<u8>>>>,
+    pub(crate) mailbox: Option<std::rc::Rc<std::cell::Cell<Vec<u8>>>>,
 }
 
 /// One queued command of a MULTI. C: struct multiCmd
 #[derive(Debug, Default)]
-pub struct MultiCmd {
-    pub argv: Vec<Vec<u8>>,
-    pub cmd: usize,
+pub(crate) struct MultiCmd {
+    pub(crate) argv: Vec<Vec<u8>>,
+    pub(crate) cmd: usize,
 }
 
 /// C: struct multiState
 #[derive(Debug, Default)]
-pub struct MultiState {
+pub(crate) struct MultiState {
     /// Array of MULTI commands
-    pub commands: Vec<MultiCmd>,
+    pub(crate) commands: Vec<MultiCmd>,
     /// The accumulated command flags OR-ed together. So if at least a
     /// command has a given flag, it will be set in this field.
-    pub cmd_flags: i32,
+    pub(crate) cmd_flags: i32,
 }
 
 // ------------------------------ server.h: command ------------------------------
 
-pub type RedisCommandProc = fn(server: &mut RedisServer, c: &mut Client);
+pub(crate) type RedisCommandProc = fn(server: &mut RedisServer, c: &mut Client);
 /// A command-specific key extractor (see db.rs, "API to get key arguments
 /// from commands"): the positions in `argv` of the key arguments, or
 /// `None` for none. C also takes `argc` and returns the count through
 /// `int *numkeys`; the slice and the Vec carry their lengths.
 ///
 /// C: redisGetKeysProc
-pub type RedisGetKeysProc =
+pub(crate) type RedisGetKeysProc =
     fn(cmd: &RedisCommand, argv: &[Vec<u8>]) -> Option<Vec<i32>>;
 
 /// The hasher of the command lookup table: FNV-1a. Divergence from C: C
@@ -438,35 +438,36 @@ impl std::hash::Hasher for CommandNameHasher {
     }
 }
 
-pub type CommandNameHash = std::hash::BuildHasherDefault<CommandNameHasher>;
+pub(crate) type CommandNameHash =
+    std::hash::BuildHasherDefault<CommandNameHasher>;
 
 /// C: struct redisCommand
-pub struct RedisCommand {
-    pub name: &'static str,
-    pub proc_: RedisCommandProc,
-    pub arity: i32,
-    pub sflags: &'static str,
+pub(crate) struct RedisCommand {
+    pub(crate) name: &'static str,
+    pub(crate) proc_: RedisCommandProc,
+    pub(crate) arity: i32,
+    pub(crate) sflags: &'static str,
     /// The actual flags, obtained from the 'sflags' field.
-    pub flags: i32,
+    pub(crate) flags: i32,
     /// Use a function to determine keys arguments in a command line, for
     /// commands whose keys the three fields below cannot describe (C uses
     /// it for Redis Cluster redirection and COMMAND GETKEYS).
-    pub getkeys_proc: Option<RedisGetKeysProc>,
+    pub(crate) getkeys_proc: Option<RedisGetKeysProc>,
     /// What keys should be loaded in background when calling this command?
-    pub firstkey: i32,
-    pub lastkey: i32,
-    pub keystep: i32,
-    pub microseconds: i64,
-    pub calls: i64,
+    pub(crate) firstkey: i32,
+    pub(crate) lastkey: i32,
+    pub(crate) keystep: i32,
+    pub(crate) microseconds: i64,
+    pub(crate) calls: i64,
 }
 
 /// One command scheduled for propagation by `also_propagate`.
 /// C: struct redisOp
-pub struct RedisOp {
-    pub argv: Vec<Vec<u8>>,
-    pub dbid: usize,
-    pub target: i32,
-    pub cmd: usize,
+pub(crate) struct RedisOp {
+    pub(crate) argv: Vec<Vec<u8>>,
+    pub(crate) dbid: usize,
+    pub(crate) target: i32,
+    pub(crate) cmd: usize,
 }
 
 // ------------------------------- server.h: server -------------------------------
@@ -474,19 +475,19 @@ pub struct RedisOp {
 /// One `save <seconds> <changes>` point. C: struct saveparam
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SaveParam {
-    pub seconds: i64,
-    pub changes: i32,
+    pub(crate) seconds: i64,
+    pub(crate) changes: i32,
 }
 
 /// One `client-output-buffer-limit` class. C: struct clientBufferLimitsConfig
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientBufferLimitsConfig {
-    pub hard_limit_bytes: u64,
-    pub soft_limit_bytes: u64,
-    pub soft_limit_seconds: i64,
+pub(crate) struct ClientBufferLimitsConfig {
+    pub(crate) hard_limit_bytes: u64,
+    pub(crate) soft_limit_bytes: u64,
+    pub(crate) soft_limit_seconds: i64,
 }
 
-pub const CLIENT_BUFFER_LIMITS_DEFAULTS: [ClientBufferLimitsConfig;
+pub(crate) const CLIENT_BUFFER_LIMITS_DEFAULTS: [ClientBufferLimitsConfig;
     CLIENT_TYPE_OBUF_COUNT] = [
     ClientBufferLimitsConfig {
         hard_limit_bytes: 0,
@@ -513,290 +514,291 @@ pub const CLIENT_BUFFER_LIMITS_DEFAULTS: [ClientBufferLimitsConfig;
 /// acts on it yet. The fields keep their names in C's `struct
 /// redisServer`; when a subsystem is ported, its fields move back into
 /// `RedisServer`.
-pub struct UnportedConfig {
+pub(crate) struct UnportedConfig {
     // AOF (aof.c)
     /// Kind of fsync() policy
-    pub aof_fsync: i32,
+    pub(crate) aof_fsync: i32,
     /// Name of the AOF file
-    pub aof_filename: String,
+    pub(crate) aof_filename: String,
     /// Don't fsync if a rewrite is in prog.
-    pub aof_no_fsync_on_rewrite: bool,
+    pub(crate) aof_no_fsync_on_rewrite: bool,
     /// Rewrite AOF if % growth is > M and...
-    pub aof_rewrite_perc: i32,
+    pub(crate) aof_rewrite_perc: i32,
     /// the AOF file is at least N bytes.
-    pub aof_rewrite_min_size: i64,
+    pub(crate) aof_rewrite_min_size: i64,
     /// fsync incrementally while aof rewriting?
-    pub aof_rewrite_incremental_fsync: bool,
+    pub(crate) aof_rewrite_incremental_fsync: bool,
     /// Don't stop on unexpected AOF EOF.
-    pub aof_load_truncated: bool,
+    pub(crate) aof_load_truncated: bool,
     /// Use RDB preamble on AOF rewrites.
-    pub aof_use_rdb_preamble: bool,
+    pub(crate) aof_use_rdb_preamble: bool,
     // Eviction (evict.c)
     /// Precision of random sampling
-    pub maxmemory_samples: i32,
+    pub(crate) maxmemory_samples: i32,
     /// LFU logarithmic counter factor.
-    pub lfu_log_factor: i32,
+    pub(crate) lfu_log_factor: i32,
     // Lazy free (lazyfree.c)
-    pub lazyfree_lazy_eviction: bool,
-    pub lazyfree_lazy_server_del: bool,
+    pub(crate) lazyfree_lazy_eviction: bool,
+    pub(crate) lazyfree_lazy_server_del: bool,
     // Active defragmentation (defrag.c)
-    pub active_defrag_enabled: bool,
+    pub(crate) active_defrag_enabled: bool,
     /// Minimum amount of fragmentation waste to start active defrag
-    pub active_defrag_ignore_bytes: usize,
+    pub(crate) active_defrag_ignore_bytes: usize,
     /// Minimum percentage of fragmentation to start active defrag
-    pub active_defrag_threshold_lower: i32,
+    pub(crate) active_defrag_threshold_lower: i32,
     /// Maximum percentage of fragmentation at which we use maximum effort
-    pub active_defrag_threshold_upper: i32,
+    pub(crate) active_defrag_threshold_upper: i32,
     /// Minimal effort for defrag in CPU percentage
-    pub active_defrag_cycle_min: i32,
+    pub(crate) active_defrag_cycle_min: i32,
     /// Maximal effort for defrag in CPU percentage
-    pub active_defrag_cycle_max: i32,
+    pub(crate) active_defrag_cycle_max: i32,
     /// Maximum number of fields of set/hash/zset/list to process from
     /// within the main dict scan
-    pub active_defrag_max_scan_fields: u64,
+    pub(crate) active_defrag_max_scan_fields: u64,
     // Cluster (cluster.c)
     /// Cluster node timeout.
-    pub cluster_node_timeout: i64,
+    pub(crate) cluster_node_timeout: i64,
     /// Cluster auto-generated config file name.
-    pub cluster_configfile: String,
+    pub(crate) cluster_configfile: String,
     /// Minimum slaves for migration.
-    pub cluster_migration_barrier: i32,
+    pub(crate) cluster_migration_barrier: i32,
     /// Slave max data age for failover.
-    pub cluster_slave_validity_factor: i32,
+    pub(crate) cluster_slave_validity_factor: i32,
     /// If true, put the cluster down if there is at least an uncovered slot.
-    pub cluster_require_full_coverage: bool,
+    pub(crate) cluster_require_full_coverage: bool,
     /// Prevent slave from starting a failover if the master is in failure
     /// state.
-    pub cluster_slave_no_failover: bool,
+    pub(crate) cluster_slave_no_failover: bool,
     /// IP address to announce on cluster bus.
-    pub cluster_announce_ip: Option<String>,
+    pub(crate) cluster_announce_ip: Option<String>,
     /// base port to announce on cluster bus.
-    pub cluster_announce_port: i32,
+    pub(crate) cluster_announce_port: i32,
     /// bus port to announce on cluster bus.
-    pub cluster_announce_bus_port: i32,
+    pub(crate) cluster_announce_bus_port: i32,
     // Scripting (scripting.c)
     /// Script timeout in milliseconds
-    pub lua_time_limit: i64,
+    pub(crate) lua_time_limit: i64,
     /// Default replication type.
-    pub lua_always_replicate_commands: bool,
+    pub(crate) lua_always_replicate_commands: bool,
     // Slow log (slowlog.c) and latency monitor (latency.c)
     /// SLOWLOG time limit (to get logged)
-    pub slowlog_log_slower_than: i64,
+    pub(crate) slowlog_log_slower_than: i64,
     /// SLOWLOG max number of items logged
-    pub slowlog_max_len: u64,
+    pub(crate) slowlog_max_len: u64,
     /// Latency monitor threshold in milliseconds.
-    pub latency_monitor_threshold: i64,
+    pub(crate) latency_monitor_threshold: i64,
     // Syslog (serverLogRaw's syslog() call)
     /// Is syslog enabled?
-    pub syslog_enabled: bool,
-    pub syslog_ident: String,
+    pub(crate) syslog_enabled: bool,
+    pub(crate) syslog_ident: String,
     /// Syslog facility
-    pub syslog_facility: i32,
+    pub(crate) syslog_facility: i32,
     // HyperLogLog (hyperloglog.c) and streams (t_stream.c)
-    pub hll_sparse_max_bytes: usize,
-    pub stream_node_max_bytes: usize,
-    pub stream_node_max_entries: i64,
+    pub(crate) hll_sparse_max_bytes: usize,
+    pub(crate) stream_node_max_bytes: usize,
+    pub(crate) stream_node_max_entries: i64,
 }
 
 /// C: struct redisServer. Grouped as in server.h.
 pub struct RedisServer {
     // General
-    pub pid: i32,
+    pub(crate) pid: i32,
     /// Absolute config file path, or `None`.
-    pub configfile: Option<String>,
+    pub(crate) configfile: Option<String>,
     /// Absolute executable file path.
-    pub executable: String,
+    pub(crate) executable: String,
     /// Executable argv vector (copy).
-    pub exec_argv: Vec<String>,
-    pub dynamic_hz: bool,
+    pub(crate) exec_argv: Vec<String>,
+    pub(crate) dynamic_hz: bool,
     /// Configured HZ value. May be different than the actual 'hz' field
     /// value if dynamic-hz is enabled.
-    pub config_hz: i32,
+    pub(crate) config_hz: i32,
     /// serverCron() calls frequency in hertz
-    pub hz: i32,
+    pub(crate) hz: i32,
     pub db: Vec<RedisDb>,
     /// Command table, and the lookup by lower-case name.
-    pub commands: Vec<RedisCommand>,
+    pub(crate) commands: Vec<RedisCommand>,
     pub command_index: HashMap<&'static str, usize, CommandNameHash>,
-    pub el: AeEventLoop<RedisServer>,
+    pub(crate) el: AeEventLoop<RedisServer>,
     /// Clock for LRU eviction
-    pub lruclock: u32,
+    pub(crate) lruclock: u32,
     /// Shutdown ASAP (SIGTERM/SIGINT seen).
-    pub shutdown_asap: bool,
+    pub(crate) shutdown_asap: bool,
     /// Number of times the cron function run
-    pub cronloops: i64,
+    pub(crate) cronloops: i64,
     /// ID always different at every exec.
-    pub runid: String,
+    pub(crate) runid: String,
     /// True if this is a sentinel (never, here).
-    pub sentinel_mode: bool,
+    pub(crate) sentinel_mode: bool,
     /// Used memory of the initial dataset-less server.
-    pub initial_memory_usage: usize,
-    pub always_show_logo: bool,
+    pub(crate) initial_memory_usage: usize,
+    pub(crate) always_show_logo: bool,
     // Networking
     /// TCP listening port
     pub port: i32,
     /// TCP listen() backlog
-    pub tcp_backlog: i32,
+    pub(crate) tcp_backlog: i32,
     /// Addresses we should bind to
-    pub bindaddr: Vec<String>,
+    pub(crate) bindaddr: Vec<String>,
     /// UNIX socket path
-    pub unixsocket: Option<String>,
-    pub unixsocketperm: u32,
+    pub(crate) unixsocket: Option<String>,
+    pub(crate) unixsocketperm: u32,
     /// TCP socket file descriptors, owned by the listeners.
-    pub ipfd: Vec<RawFd>,
-    pub listeners: Vec<std::net::TcpListener>,
+    pub(crate) ipfd: Vec<RawFd>,
+    pub(crate) listeners: Vec<std::net::TcpListener>,
     /// Unix socket file descriptor
-    pub sofd: RawFd,
-    pub unix_listener: Option<std::os::unix::net::UnixListener>,
+    pub(crate) sofd: RawFd,
+    pub(crate) unix_listener: Option<std::os::unix::net::UnixListener>,
     /// List of active clients, keyed by id (C also has clients_index). A
     /// client running a command keeps its slot, marked "running" (see
     /// `networking::client_table`).
     pub clients: crate::networking::ClientTable,
     /// Clients to close asynchronously
-    pub clients_to_close: Vec<ClientId>,
+    pub(crate) clients_to_close: Vec<ClientId>,
     /// There is to write or install handler.
     pub clients_pending_write: Vec<ClientId>,
     /// List of slaves and MONITORs
-    pub slaves: Vec<ClientId>,
-    pub monitors: Vec<ClientId>,
+    pub(crate) slaves: Vec<ClientId>,
+    pub(crate) monitors: Vec<ClientId>,
     /// Current client, only used on crash report.
-    pub current_client: Option<ClientId>,
+    pub(crate) current_client: Option<ClientId>,
     /// True if clients are currently paused
-    pub clients_paused: bool,
+    pub(crate) clients_paused: bool,
     /// Time when we undo clients_paused
-    pub clients_pause_end_time: i64,
+    pub(crate) clients_pause_end_time: i64,
     /// Next client unique ID. Incremental.
-    pub next_client_id: u64,
+    pub(crate) next_client_id: u64,
     /// Don't accept external connections.
-    pub protected_mode: bool,
+    pub(crate) protected_mode: bool,
     // RDB / AOF loading information
     /// We are loading data from disk if true
-    pub loading: bool,
-    pub loading_total_bytes: i64,
-    pub loading_loaded_bytes: i64,
-    pub loading_start_time: i64,
-    pub loading_process_events_interval_bytes: i64,
+    pub(crate) loading: bool,
+    pub(crate) loading_total_bytes: i64,
+    pub(crate) loading_loaded_bytes: i64,
+    pub(crate) loading_start_time: i64,
+    pub(crate) loading_process_events_interval_bytes: i64,
     // Fields used only for stats
     /// Server start time
-    pub stat_starttime: i64,
+    pub(crate) stat_starttime: i64,
     /// Number of processed commands
-    pub stat_numcommands: i64,
+    pub(crate) stat_numcommands: i64,
     /// Number of connections received
-    pub stat_numconnections: i64,
+    pub(crate) stat_numconnections: i64,
     /// Number of expired keys
-    pub stat_expiredkeys: i64,
-    pub stat_expired_stale_perc: f64,
-    pub stat_expired_time_cap_reached_count: i64,
-    pub stat_evictedkeys: i64,
-    pub stat_keyspace_hits: i64,
-    pub stat_keyspace_misses: i64,
-    pub stat_active_defrag_hits: i64,
-    pub stat_active_defrag_misses: i64,
-    pub stat_active_defrag_key_hits: i64,
-    pub stat_active_defrag_key_misses: i64,
-    pub stat_active_defrag_scanned: i64,
+    pub(crate) stat_expiredkeys: i64,
+    pub(crate) stat_expired_stale_perc: f64,
+    pub(crate) stat_expired_time_cap_reached_count: i64,
+    pub(crate) stat_evictedkeys: i64,
+    pub(crate) stat_keyspace_hits: i64,
+    pub(crate) stat_keyspace_misses: i64,
+    pub(crate) stat_active_defrag_hits: i64,
+    pub(crate) stat_active_defrag_misses: i64,
+    pub(crate) stat_active_defrag_key_hits: i64,
+    pub(crate) stat_active_defrag_key_misses: i64,
+    pub(crate) stat_active_defrag_scanned: i64,
     /// Max used memory record
-    pub stat_peak_memory: usize,
+    pub(crate) stat_peak_memory: usize,
     /// Time needed to perform latest fork()
-    pub stat_fork_time: i64,
-    pub stat_fork_rate: f64,
+    pub(crate) stat_fork_time: i64,
+    pub(crate) stat_fork_rate: f64,
     /// Clients rejected because of maxclients
-    pub stat_rejected_conn: i64,
+    pub(crate) stat_rejected_conn: i64,
     /// Number of full resyncs with slaves.
-    pub stat_sync_full: i64,
+    pub(crate) stat_sync_full: i64,
     /// Number of accepted PSYNC requests.
-    pub stat_sync_partial_ok: i64,
+    pub(crate) stat_sync_partial_ok: i64,
     /// Number of unaccepted PSYNC requests.
-    pub stat_sync_partial_err: i64,
+    pub(crate) stat_sync_partial_err: i64,
     /// Bytes read from network.
-    pub stat_net_input_bytes: i64,
+    pub(crate) stat_net_input_bytes: i64,
     /// Bytes written to network.
-    pub stat_net_output_bytes: i64,
+    pub(crate) stat_net_output_bytes: i64,
     /// Child process copy-on-write bytes of the last RDB save.
-    pub stat_rdb_cow_bytes: usize,
+    pub(crate) stat_rdb_cow_bytes: usize,
     /// Instantaneous metrics: samples taken in server_cron.
-    pub inst_metric: [InstMetric; STATS_METRIC_COUNT],
+    pub(crate) inst_metric: [InstMetric; STATS_METRIC_COUNT],
     // Configuration
     /// Loglevel in redis.conf
     pub verbosity: i32,
     /// Client timeout in seconds
-    pub maxidletime: i64,
+    pub(crate) maxidletime: i64,
     /// Set SO_KEEPALIVE if non-zero.
-    pub tcpkeepalive: i32,
+    pub(crate) tcpkeepalive: i32,
     /// Can be disabled for testing purposes.
-    pub active_expire_enabled: bool,
+    pub(crate) active_expire_enabled: bool,
     /// Limit for client query buffer length
-    pub client_max_querybuf_len: usize,
+    pub(crate) client_max_querybuf_len: usize,
     /// Total number of configured DBs
     pub dbnum: i32,
     /// Supervised mode (never here; kept for INFO/CONFIG).
-    pub supervised: bool,
+    pub(crate) supervised: bool,
     /// True if running as a daemon
-    pub daemonize: bool,
-    pub client_obuf_limits: [ClientBufferLimitsConfig; CLIENT_TYPE_OBUF_COUNT],
+    pub(crate) daemonize: bool,
+    pub(crate) client_obuf_limits:
+        [ClientBufferLimitsConfig; CLIENT_TYPE_OBUF_COUNT],
     // RDB persistence
     /// Changes to DB from the last save
     pub dirty: i64,
     /// Used to restore dirty on failed BGSAVE
-    pub dirty_before_bgsave: i64,
+    pub(crate) dirty_before_bgsave: i64,
     /// PID of RDB saving child
-    pub rdb_child_pid: i32,
+    pub(crate) rdb_child_pid: i32,
     /// Save points array for RDB
     pub saveparams: Vec<SaveParam>,
     /// Name of RDB file
-    pub rdb_filename: String,
+    pub(crate) rdb_filename: String,
     /// Use compression in RDB?
     pub rdb_compression: bool,
     /// Use RDB checksum?
     pub rdb_checksum: bool,
     /// Unix time of last successful save
-    pub lastsave: i64,
+    pub(crate) lastsave: i64,
     /// Unix time of last attempted bgsave
-    pub lastbgsave_try: i64,
+    pub(crate) lastbgsave_try: i64,
     /// Time used by last RDB save run.
-    pub rdb_save_time_last: i64,
+    pub(crate) rdb_save_time_last: i64,
     /// Current RDB save start time.
-    pub rdb_save_time_start: i64,
+    pub(crate) rdb_save_time_start: i64,
     /// BGSAVE scheduled to be started when possible.
-    pub rdb_bgsave_scheduled: bool,
+    pub(crate) rdb_bgsave_scheduled: bool,
     /// Type of save in progress.
-    pub rdb_child_type: i32,
+    pub(crate) rdb_child_type: i32,
     /// C_OK or C_ERR
-    pub lastbgsave_status: CResult,
+    pub(crate) lastbgsave_status: CResult,
     /// Don't allow writes if can't BGSAVE
-    pub stop_writes_on_bgsave_err: bool,
+    pub(crate) stop_writes_on_bgsave_err: bool,
     /// fsync incrementally while rdb saving?
-    pub rdb_save_incremental_fsync: bool,
+    pub(crate) rdb_save_incremental_fsync: bool,
     /// RDB pipes used to return the state of each slave in diskless SYNC
     /// (child writes, parent reads; -1 when not open).
-    pub rdb_pipe_write_result_to_parent: RawFd,
-    pub rdb_pipe_read_result_from_child: RawFd,
+    pub(crate) rdb_pipe_write_result_to_parent: RawFd,
+    pub(crate) rdb_pipe_read_result_from_child: RawFd,
     /// Pipe used to write the child_info_data (see childinfo.rs).
-    pub child_info_pipe: [RawFd; 2],
+    pub(crate) child_info_pipe: [RawFd; 2],
     /// What the saving child reports: copy-on-write size.
-    pub child_info_data: crate::childinfo::ChildInfoData,
+    pub(crate) child_info_data: crate::childinfo::ChildInfoData,
     // Propagation of commands in AOF / replication
     /// Additional command to propagate.
-    pub also_propagate: Vec<RedisOp>,
+    pub(crate) also_propagate: Vec<RedisOp>,
     // Logging
     /// Path of log file
     pub logfile: String,
-    pub pidfile: Option<String>,
+    pub(crate) pidfile: Option<String>,
     /// Working directory, as configured (we chdir into it).
-    pub dir: String,
+    pub(crate) dir: String,
     // Replication (master)
     /// My current replication ID.
-    pub replid: [u8; 40],
+    pub(crate) replid: [u8; 40],
     /// replid inherited from master
-    pub replid2: [u8; 40],
+    pub(crate) replid2: [u8; 40],
     /// My current replication offset
     pub master_repl_offset: i64,
     /// Accept offsets up to this for replid2.
-    pub second_replid_offset: i64,
+    pub(crate) second_replid_offset: i64,
     /// Last SELECTed DB in replication output
-    pub slaveseldb: i32,
+    pub(crate) slaveseldb: i32,
     /// Master pings the slave every N seconds
-    pub repl_ping_slave_period: i32,
+    pub(crate) repl_ping_slave_period: i32,
     /// Replication backlog for partial syncs
     pub repl_backlog: Option<Vec<u8>>,
     /// Backlog circular buffer size
@@ -810,212 +812,204 @@ pub struct RedisServer {
     /// buffer.
     pub repl_backlog_off: i64,
     /// Time without slaves after the backlog gets released.
-    pub repl_backlog_time_limit: i64,
+    pub(crate) repl_backlog_time_limit: i64,
     /// We have no slaves since that time. Only valid if
     /// server.slaves len is 0.
-    pub repl_no_slaves_since: i64,
+    pub(crate) repl_no_slaves_since: i64,
     /// Min number of slaves to write.
-    pub repl_min_slaves_to_write: i32,
+    pub(crate) repl_min_slaves_to_write: i32,
     /// Max lag of <count> slaves to write.
-    pub repl_min_slaves_max_lag: i32,
+    pub(crate) repl_min_slaves_max_lag: i32,
     /// Number of slaves with lag <= max_lag.
-    pub repl_good_slaves_count: i32,
+    pub(crate) repl_good_slaves_count: i32,
     /// Send RDB to slaves sockets directly.
-    pub repl_diskless_sync: bool,
+    pub(crate) repl_diskless_sync: bool,
     /// Delay to start a diskless repl BGSAVE.
-    pub repl_diskless_sync_delay: i32,
+    pub(crate) repl_diskless_sync_delay: i32,
     /// How many times replicationCron() ran (C: its static
     /// replication_cron_loops; the PING period counts these).
-    pub repl_cron_loops: i64,
+    pub(crate) repl_cron_loops: i64,
     // Replication (slave)
     /// AUTH with this password with master
-    pub masterauth: Option<Vec<u8>>,
+    pub(crate) masterauth: Option<Vec<u8>>,
     /// Hostname of master
     pub masterhost: Option<String>,
     /// Port of master
     pub masterport: i32,
     /// Timeout after N seconds of master idle
-    pub repl_timeout: i32,
+    pub(crate) repl_timeout: i32,
     /// Client that is master for this slave
     pub master: Option<ClientId>,
     /// Cached master to be reused for PSYNC.
     pub cached_master: Option<Box<Client>>,
     /// Timeout for synchronous I/O calls
-    pub repl_syncio_timeout: i32,
+    pub(crate) repl_syncio_timeout: i32,
     /// Replication state if this is a slave
     pub repl_state: i32,
     /// Size of RDB to read from master during sync.
-    pub repl_transfer_size: i64,
+    pub(crate) repl_transfer_size: i64,
     /// Amount of RDB read from master during sync.
-    pub repl_transfer_read: i64,
+    pub(crate) repl_transfer_read: i64,
     /// Offset when we fsync-ed last time.
-    pub repl_transfer_last_fsync_off: i64,
+    pub(crate) repl_transfer_last_fsync_off: i64,
     /// Slave -> Master SYNC socket
-    pub repl_transfer_s: RawFd,
+    pub(crate) repl_transfer_s: RawFd,
     /// Slave-> master SYNC temp file descriptor
-    pub repl_transfer_fd: RawFd,
+    pub(crate) repl_transfer_fd: RawFd,
     /// The socket `repl_transfer_s` names, owned here so that dropping it
     /// closes it. (no C twin: C keeps only the fd)
-    pub repl_transfer_sock: Option<socket2::Socket>,
+    pub(crate) repl_transfer_sock: Option<socket2::Socket>,
     /// The temp file `repl_transfer_fd` names. (no C twin)
-    pub repl_transfer_file: Option<std::fs::File>,
+    pub(crate) repl_transfer_file: Option<std::fs::File>,
     /// readSyncBulkPayload()'s statics: whether the payload ends with an
     /// EOF mark (diskless `$EOF:<40 chars>` form), the mark, and the last
     /// 40 bytes received. (no C twin: C keeps them in function statics)
-    pub repl_transfer_usemark: bool,
-    pub repl_transfer_eofmark: [u8; 40],
-    pub repl_transfer_lastbytes: [u8; 40],
+    pub(crate) repl_transfer_usemark: bool,
+    pub(crate) repl_transfer_eofmark: [u8; 40],
+    pub(crate) repl_transfer_lastbytes: [u8; 40],
     /// replicationSendNewlineToMaster()'s static: the unix time of the
     /// last newline sent. (no C twin)
-    pub repl_newline_sent: i64,
+    pub(crate) repl_newline_sent: i64,
     /// Slave-> master SYNC temp file name
-    pub repl_transfer_tmpfile: Option<String>,
+    pub(crate) repl_transfer_tmpfile: Option<String>,
     /// Slave-> master SYNC last IO time
-    pub repl_transfer_lastio: i64,
+    pub(crate) repl_transfer_lastio: i64,
     /// Serve stale data when link is down?
-    pub repl_serve_stale_data: bool,
+    pub(crate) repl_serve_stale_data: bool,
     /// Slave is read only?
-    pub repl_slave_ro: bool,
+    pub(crate) repl_slave_ro: bool,
     /// Slave ignores maxmemory?
-    pub repl_slave_ignore_maxmemory: bool,
+    pub(crate) repl_slave_ignore_maxmemory: bool,
     /// Unix time at which link with master went down
-    pub repl_down_since: i64,
+    pub(crate) repl_down_since: i64,
     /// Disable TCP_NODELAY after SYNC?
-    pub repl_disable_tcp_nodelay: bool,
+    pub(crate) repl_disable_tcp_nodelay: bool,
     /// Reported in INFO and used by Sentinel.
-    pub slave_priority: i32,
+    pub(crate) slave_priority: i32,
     /// Give the master this listening port.
-    pub slave_announce_port: i32,
+    pub(crate) slave_announce_port: i32,
     /// Give the master this ip address.
-    pub slave_announce_ip: Option<String>,
+    pub(crate) slave_announce_ip: Option<String>,
     /// Master PSYNC runid.
-    pub master_replid: [u8; 40],
+    pub(crate) master_replid: [u8; 40],
     /// Master PSYNC offset.
     pub master_initial_offset: i64,
     /// Lazy flush of the old dataset on full resync?
-    pub repl_slave_lazy_flush: bool,
+    pub(crate) repl_slave_lazy_flush: bool,
     // Blocking
     /// Number of clients blocked by lists, and per type.
-    pub blocked_clients: u32,
-    pub blocked_clients_by_type: [u32; 6],
+    pub(crate) blocked_clients: u32,
+    pub(crate) blocked_clients_by_type: [u32; 6],
     /// List of clients to unblock before next loop
-    pub unblocked_clients: VecDeque<ClientId>,
+    pub(crate) unblocked_clients: VecDeque<ClientId>,
     /// Clients waiting in WAIT command.
-    pub clients_waiting_acks: Vec<ClientId>,
+    pub(crate) clients_waiting_acks: Vec<ClientId>,
     /// If true we send REPLCONF GETACK.
-    pub get_ack_from_slaves: bool,
+    pub(crate) get_ack_from_slaves: bool,
     /// List of readyList structures for BLPOP & co
     pub ready_keys: Vec<crate::blocked::ReadyList>,
     // Limits
     /// Max number of simultaneous clients
-    pub maxclients: u32,
+    pub(crate) maxclients: u32,
     /// Max number of memory bytes to use
-    pub maxmemory: u64,
+    pub(crate) maxmemory: u64,
     /// Total memory in system as reported by OS, read once at start-up
     /// (INFO must not need a free fd to report it).
-    pub system_memory_size: usize,
+    pub(crate) system_memory_size: usize,
     /// Policy for key eviction: one of MAXMEMORY_*.
-    pub maxmemory_policy: i32,
+    pub(crate) maxmemory_policy: i32,
     /// LFU counter decay factor (minutes per decrement).
-    pub lfu_decay_time: i32,
+    pub(crate) lfu_decay_time: i32,
     /// Protocol bulk length maximum size.
-    pub proto_max_bulk_len: i64,
+    pub(crate) proto_max_bulk_len: i64,
     // Zip structure config, see redis.conf for more information
-    pub hash_max_ziplist_entries: usize,
-    pub hash_max_ziplist_value: usize,
-    pub set_max_intset_entries: usize,
-    pub zset_max_ziplist_entries: usize,
-    pub zset_max_ziplist_value: usize,
+    pub(crate) hash_max_ziplist_entries: usize,
+    pub(crate) hash_max_ziplist_value: usize,
+    pub(crate) set_max_intset_entries: usize,
+    pub(crate) zset_max_ziplist_entries: usize,
+    pub(crate) zset_max_ziplist_value: usize,
     // List parameters
-    pub list_max_ziplist_size: i32,
-    pub list_compress_depth: i32,
+    pub(crate) list_max_ziplist_size: i32,
+    pub(crate) list_compress_depth: i32,
     // Misc
-    pub requirepass: Option<Vec<u8>>,
+    pub(crate) requirepass: Option<Vec<u8>>,
     /// Do we spend 1 ms every 100 ms rehashing the main dicts?
-    pub activerehashing: bool,
-    pub lazyfree_lazy_expire: bool,
+    pub(crate) activerehashing: bool,
+    pub(crate) lazyfree_lazy_expire: bool,
     // Pubsub
     /// Map channels to list of subscribed clients
-    pub pubsub_channels: HashMap<Vec<u8>, Vec<ClientId>>,
+    pub(crate) pubsub_channels: HashMap<Vec<u8>, Vec<ClientId>>,
     /// A list of pubsub_patterns
-    pub pubsub_patterns: Vec<crate::pubsub::PubsubPattern>,
+    pub(crate) pubsub_patterns: Vec<crate::pubsub::PubsubPattern>,
     /// Events to propagate via Pub/Sub: NOTIFY_* flags.
-    pub notify_keyspace_events: i32,
+    pub(crate) notify_keyspace_events: i32,
     // Time cache
     /// Unix time sampled every cron cycle.
-    pub unixtime: i64,
+    pub(crate) unixtime: i64,
     /// 'unixtime' in milliseconds.
-    pub mstime: i64,
+    pub(crate) mstime: i64,
     /// 'unixtime' in microseconds.
-    pub ustime: i64,
+    pub(crate) ustime: i64,
     /// If > 0, expire keys against server.mstime.
-    pub fixed_time_expire: i64,
+    pub(crate) fixed_time_expire: i64,
     // Cron helpers with state kept between calls
     /// activeExpireCycle's resume point, and the fast cycle's bookkeeping.
-    pub expire_current_db: u32,
-    pub expire_timelimit_exit: bool,
-    pub expire_last_fast_cycle: i64,
+    pub(crate) expire_current_db: u32,
+    pub(crate) expire_timelimit_exit: bool,
+    pub(crate) expire_last_fast_cycle: i64,
     /// Keys written with an expire by clients of a writable replica: key
     /// name -> bitmap of the DB ids holding it (C: expire.c's global
     /// slaveKeysWithExpire, NULL until first used).
-    pub slave_keys_with_expire: Option<crate::dict::Dict<Vec<u8>, u64>>,
+    pub(crate) slave_keys_with_expire: Option<crate::dict::Dict<Vec<u8>, u64>>,
     /// databasesCron's resume points.
-    pub resize_db: u32,
-    pub rehash_db: u32,
+    pub(crate) resize_db: u32,
+    pub(crate) rehash_db: u32,
     /// clientsCron's resume point (the next client id to look at).
-    pub clients_cron_next: u64,
-    /// Last time serverCron sampled stats (INFO's instantaneous_*).
-    pub stat_cron_last: i64,
+    pub(crate) clients_cron_next: u64,
     /// resident set size and memory accounting, sampled in the cron.
-    pub resident_set_size: usize,
-    /// SIGTERM/SIGINT seen by the handler (the handler can only set an
-    /// atomic; server_cron reads it into shutdown_asap).
-    pub config_rewrite_pending: bool,
-    /// Dictionary of config values last read from the file, for CONFIG
-    /// REWRITE to keep its layout. (filled by config.rs)
-    pub config_lines: Vec<String>,
+    pub(crate) resident_set_size: usize,
     // Configuration read and written back by config.rs (CONFIG GET/SET/
     // REWRITE). That of subsystems not ported yet is in `unported`.
     /// See SUPERVISED_*
-    pub supervised_mode: i32,
+    pub(crate) supervised_mode: i32,
     /// Config: warnings that should be ignored.
-    pub ignore_warnings: Option<String>,
+    pub(crate) ignore_warnings: Option<String>,
     /// AOF_(ON|OFF|WAIT_REWRITE)
-    pub aof_state: i32,
+    pub(crate) aof_state: i32,
     /// Is cluster enabled? (never: cluster.c is not ported)
-    pub cluster_enabled: bool,
+    pub(crate) cluster_enabled: bool,
     /// Software watchdog period in ms. 0 = off
-    pub watchdog_period: i32,
+    pub(crate) watchdog_period: i32,
     /// List of modules to load at startup (their paths).
-    pub loadmodule_queue: Vec<String>,
+    pub(crate) loadmodule_queue: Vec<String>,
     /// When securityWarningCommand last logged its warning (unix seconds),
     /// so that it logs at most once a minute. (C: the function's static
     /// `logged_time`)
-    pub security_warning_logged_time: i64,
+    pub(crate) security_warning_logged_time: i64,
     /// Accepted, reported, not acted on: see `UnportedConfig`.
-    pub unported: UnportedConfig,
+    pub(crate) unported: UnportedConfig,
 }
 
 /// Instantaneous metric samples. C: the inst_metric array in redisServer.
-pub const STATS_METRIC_SAMPLES: usize = 16;
-pub const STATS_METRIC_COMMAND: usize = 0;
-pub const STATS_METRIC_NET_INPUT: usize = 1;
-pub const STATS_METRIC_NET_OUTPUT: usize = 2;
-pub const STATS_METRIC_COUNT: usize = 3;
+pub(crate) const STATS_METRIC_SAMPLES: usize = 16;
+pub(crate) const STATS_METRIC_COMMAND: usize = 0;
+pub(crate) const STATS_METRIC_NET_INPUT: usize = 1;
+pub(crate) const STATS_METRIC_NET_OUTPUT: usize = 2;
+pub(crate) const STATS_METRIC_COUNT: usize = 3;
 
 #[derive(Debug, Clone, Copy, Default)]
-pub struct InstMetric {
-    pub last_sample_time: i64,
-    pub last_sample_count: i64,
-    pub samples: [i64; STATS_METRIC_SAMPLES],
-    pub idx: usize,
+pub(crate) struct InstMetric {
+    pub(crate) last_sample_time: i64,
+    pub(crate) last_sample_count: i64,
+    pub(crate) samples: [i64; STATS_METRIC_SAMPLES],
+    pub(crate) idx: usize,
 }
 
 /// The server's client data for `ae` (C's `void *clientData`): a client's
 /// id, never a pointer, so a handler looks the client up again (it may be
 /// gone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ClientData {
+pub(crate) enum ClientData {
     #[default]
     None,
     Client(ClientId),
@@ -1074,7 +1068,7 @@ macro_rules! server_assert {
 /// server_log! is to prefer.
 ///
 /// C: server.c serverLogRaw()
-pub fn server_log_raw(server: &RedisServer, level: i32, msg: &str) {
+pub(crate) fn server_log_raw(server: &RedisServer, level: i32, msg: &str) {
     const C: [u8; 4] = [b'.', b'-', b'*', b'#'];
     let rawmode = level & LL_RAW != 0;
     let level = level & 0xff; // clear flags
@@ -1130,13 +1124,13 @@ pub fn server_log_raw(server: &RedisServer, level: i32, msg: &str) {
 // ------------------------------- time helpers -------------------------------
 
 /// Return the UNIX time in microseconds. C: server.c ustime()
-pub fn ustime() -> i64 {
+pub(crate) fn ustime() -> i64 {
     let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     d.as_secs() as i64 * 1_000_000 + d.subsec_micros() as i64
 }
 
 /// Return the UNIX time in milliseconds. C: server.c mstime()
-pub fn mstime() -> i64 {
+pub(crate) fn mstime() -> i64 {
     ustime() / 1000
 }
 
@@ -1145,7 +1139,7 @@ pub fn mstime() -> i64 {
 /// objects used by the parent process.
 ///
 /// C: server.c exitFromChild()
-pub fn exit_from_child(retcode: i32) -> ! {
+pub(crate) fn exit_from_child(retcode: i32) -> ! {
     // SAFETY: _exit only ends the process; it runs no destructors and
     // flushes no stdio buffers shared with the parent.
     unsafe { libc::_exit(retcode) }
@@ -1162,9 +1156,9 @@ mod init;
 mod shutdown;
 mod startup;
 
-pub use call::*;
-pub use commands::*;
-pub use cron::*;
+pub(crate) use call::*;
+pub(crate) use commands::*;
+pub(crate) use cron::*;
 pub use init::*;
-pub use shutdown::*;
+pub(crate) use shutdown::*;
 pub use startup::*;

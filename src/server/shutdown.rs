@@ -8,7 +8,7 @@ use super::*;
 /// unlink_unix_socket is non-zero.
 ///
 /// C: server.c closeListeningSockets()
-pub fn close_listening_sockets(
+pub(crate) fn close_listening_sockets(
     server: &mut RedisServer,
     unlink_unix_socket: bool,
 ) {
@@ -24,7 +24,10 @@ pub fn close_listening_sockets(
 }
 
 /// C: server.c prepareForShutdown()
-pub fn prepare_for_shutdown(server: &mut RedisServer, flags: i32) -> CResult {
+pub(crate) fn prepare_for_shutdown(
+    server: &mut RedisServer,
+    flags: i32,
+) -> CResult {
     server_log!(server, LL_WARNING, "User requested shutdown...");
     crate::rdb::shutdown_persistence(server, flags)?;
     if server.daemonize || server.pidfile.is_some() {

@@ -11,7 +11,7 @@ use super::*;
 pub(crate) static LOG_FD_FOR_HANDLER: std::sync::atomic::AtomicI32 =
     std::sync::atomic::AtomicI32::new(1);
 /// Mirrors server.loading for the signal handler.
-pub static LOADING_FOR_HANDLER: std::sync::atomic::AtomicBool =
+pub(crate) static LOADING_FOR_HANDLER: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
 /// Writes "pid:signal-handler (unixtime) msg" with write(2) only.
@@ -87,7 +87,7 @@ extern "C" fn sig_shutdown_handler(sig: libc::c_int) {
 }
 
 /// C: server.c setupSignalHandlers()
-pub fn setup_signal_handlers(server: &RedisServer) {
+pub(crate) fn setup_signal_handlers(server: &RedisServer) {
     if !server.logfile.is_empty() {
         use std::os::unix::io::IntoRawFd;
         if let Ok(f) = std::fs::OpenOptions::new()

@@ -17,14 +17,14 @@ use super::*;
 /// keyspace at that moment, so callers read the limits first and pass them
 /// in. (no C twin)
 #[derive(Debug, Clone, Copy)]
-pub struct ZsetLimits {
-    pub entries: usize,
-    pub value: usize,
+pub(crate) struct ZsetLimits {
+    pub(crate) entries: usize,
+    pub(crate) value: usize,
 }
 
 impl ZsetLimits {
     /// The limits currently configured.
-    pub fn of(server: &RedisServer) -> ZsetLimits {
+    pub(crate) fn of(server: &RedisServer) -> ZsetLimits {
         ZsetLimits {
             entries: server.zset_max_ziplist_entries,
             value: server.zset_max_ziplist_value,
@@ -35,7 +35,7 @@ impl ZsetLimits {
 /// The number of elements of a sorted set value.
 ///
 /// C: t_zset.c zsetLength()
-pub fn zset_length(zobj: &RObj) -> usize {
+pub(crate) fn zset_length(zobj: &RObj) -> usize {
     zset_ref(zobj).len()
 }
 
@@ -43,7 +43,7 @@ pub fn zset_length(zobj: &RObj) -> usize {
 /// OBJ_ENCODING_ZIPLIST), if it is not encoded so already.
 ///
 /// C: t_zset.c zsetConvert()
-pub fn zset_convert(zobj: &mut RObj, encoding: u8) {
+pub(crate) fn zset_convert(zobj: &mut RObj, encoding: u8) {
     if zobj.encoding == encoding {
         return;
     }
@@ -94,7 +94,7 @@ pub fn zset_convert(zobj: &mut RObj, encoding: u8) {
 /// total elements size are within the expected ranges.
 ///
 /// C: t_zset.c zsetConvertToZiplistIfNeeded()
-pub fn zset_convert_to_ziplist_if_needed(
+pub(crate) fn zset_convert_to_ziplist_if_needed(
     zobj: &mut RObj,
     maxelelen: usize,
     totelelen: usize,
@@ -115,7 +115,7 @@ pub fn zset_convert_to_ziplist_if_needed(
 /// if the element does not exist (C's C_ERR).
 ///
 /// C: t_zset.c zsetScore()
-pub fn zset_score(zobj: &RObj, member: &[u8]) -> Option<f64> {
+pub(crate) fn zset_score(zobj: &RObj, member: &[u8]) -> Option<f64> {
     match zset_ref(zobj) {
         ZSet::Ziplist(zl) => zzl_find(zl, member).map(|(_, score)| score),
         ZSet::Skiplist(zs) => zs.dict.find(member).map(|de| *de.val()),
@@ -158,7 +158,7 @@ pub fn zset_score(zobj: &RObj, member: &[u8]) -> Option<f64> {
 /// function does not take ownership of `ele`, but copies it if needed.
 ///
 /// C: t_zset.c zsetAdd()
-pub fn zset_add(
+pub(crate) fn zset_add(
     zobj: &mut RObj,
     mut score: f64,
     ele: &[u8],
@@ -276,7 +276,7 @@ pub fn zset_add(
 /// there).
 ///
 /// C: t_zset.c zsetDel()
-pub fn zset_del(zobj: &mut RObj, ele: &[u8]) -> bool {
+pub(crate) fn zset_del(zobj: &mut RObj, ele: &[u8]) -> bool {
     match zset_mut(zobj) {
         ZSet::Ziplist(zl) => {
             if let Some((eptr, _)) = zzl_find(zl, ele) {
@@ -317,7 +317,7 @@ pub fn zset_del(zobj: &mut RObj, ele: &[u8]) -> bool {
 /// the highest score.
 ///
 /// C: t_zset.c zsetRank()
-pub fn zset_rank(zobj: &RObj, ele: &[u8], reverse: bool) -> i64 {
+pub(crate) fn zset_rank(zobj: &RObj, ele: &[u8], reverse: bool) -> i64 {
     let llen = zset_length(zobj) as i64;
     match zset_ref(zobj) {
         ZSet::Ziplist(zl) => {

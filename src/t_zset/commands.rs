@@ -53,7 +53,7 @@ fn zobj_mut<'a>(
 /// This generic command implements both ZADD and ZINCRBY.
 ///
 /// C: t_zset.c zaddGenericCommand()
-pub fn zadd_generic_command(
+pub(crate) fn zadd_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     mut flags: i32,
@@ -221,21 +221,21 @@ pub fn zadd_generic_command(
 /// ZADD key [NX|XX] [CH] [INCR] score member [score member ...]
 ///
 /// C: t_zset.c zaddCommand()
-pub fn zadd_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zadd_command(server: &mut RedisServer, c: &mut Client) {
     zadd_generic_command(server, c, ZADD_NONE);
 }
 
 /// ZINCRBY key increment member
 ///
 /// C: t_zset.c zincrbyCommand()
-pub fn zincrby_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zincrby_command(server: &mut RedisServer, c: &mut Client) {
     zadd_generic_command(server, c, ZADD_INCR);
 }
 
 /// ZREM key member [member ...]
 ///
 /// C: t_zset.c zremCommand()
-pub fn zrem_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zrem_command(server: &mut RedisServer, c: &mut Client) {
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[1]);
     'done: {
@@ -287,9 +287,9 @@ pub fn zrem_command(server: &mut RedisServer, c: &mut Client) {
 }
 
 /// The kinds of range of zremrangeGenericCommand().
-pub const ZRANGE_RANK: i32 = 0;
-pub const ZRANGE_SCORE: i32 = 1;
-pub const ZRANGE_LEX: i32 = 2;
+pub(crate) const ZRANGE_RANK: i32 = 0;
+pub(crate) const ZRANGE_SCORE: i32 = 1;
+pub(crate) const ZRANGE_LEX: i32 = 2;
 
 /// A parsed range of one of the three kinds. (no C twin: C keeps three
 /// variables of which one is set)
@@ -302,7 +302,7 @@ enum ZRemRange {
 /// Implements ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX commands.
 ///
 /// C: t_zset.c zremrangeGenericCommand()
-pub fn zremrange_generic_command(
+pub(crate) fn zremrange_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     rangetype: i32,
@@ -443,21 +443,27 @@ pub fn zremrange_generic_command(
 /// ZREMRANGEBYRANK key start stop
 ///
 /// C: t_zset.c zremrangebyrankCommand()
-pub fn zremrangebyrank_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zremrangebyrank_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
     zremrange_generic_command(server, c, ZRANGE_RANK);
 }
 
 /// ZREMRANGEBYSCORE key min max
 ///
 /// C: t_zset.c zremrangebyscoreCommand()
-pub fn zremrangebyscore_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zremrangebyscore_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
     zremrange_generic_command(server, c, ZRANGE_SCORE);
 }
 
 /// ZREMRANGEBYLEX key min max
 ///
 /// C: t_zset.c zremrangebylexCommand()
-pub fn zremrangebylex_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zremrangebylex_command(server: &mut RedisServer, c: &mut Client) {
     zremrange_generic_command(server, c, ZRANGE_LEX);
 }
 
@@ -575,13 +581,13 @@ fn zui_set_contains(o: &RObj, ele: &[u8]) -> bool {
     crate::t_set::set_ref(o).is_member(ele)
 }
 
-pub const REDIS_AGGR_SUM: i32 = 1;
-pub const REDIS_AGGR_MIN: i32 = 2;
-pub const REDIS_AGGR_MAX: i32 = 3;
+pub(crate) const REDIS_AGGR_SUM: i32 = 1;
+pub(crate) const REDIS_AGGR_MIN: i32 = 2;
+pub(crate) const REDIS_AGGR_MAX: i32 = 3;
 
 /// SET_OP_UNION / SET_OP_INTER of server.h, as t_set.c uses them too.
-pub const SET_OP_UNION: i32 = 0;
-pub const SET_OP_INTER: i32 = 2;
+pub(crate) const SET_OP_UNION: i32 = 0;
+pub(crate) const SET_OP_INTER: i32 = 2;
 
 /// Folds `val` into `target` as AGGREGATE says.
 ///
@@ -610,7 +616,7 @@ fn zunion_inter_aggregate(target: &mut f64, val: f64, aggregate: i32) {
 /// [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]
 ///
 /// C: t_zset.c zunionInterGenericCommand()
-pub fn zunion_inter_generic_command(
+pub(crate) fn zunion_inter_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     op: i32,
@@ -863,21 +869,21 @@ pub fn zunion_inter_generic_command(
 /// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]
 ///
 /// C: t_zset.c zunionstoreCommand()
-pub fn zunionstore_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zunionstore_command(server: &mut RedisServer, c: &mut Client) {
     zunion_inter_generic_command(server, c, SET_OP_UNION);
 }
 
 /// ZINTERSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]
 ///
 /// C: t_zset.c zinterstoreCommand()
-pub fn zinterstore_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zinterstore_command(server: &mut RedisServer, c: &mut Client) {
     zunion_inter_generic_command(server, c, SET_OP_INTER);
 }
 
 /// ZRANGE/ZREVRANGE key start stop [WITHSCORES]
 ///
 /// C: t_zset.c zrangeGenericCommand()
-pub fn zrange_generic_command(
+pub(crate) fn zrange_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     reverse: bool,
@@ -993,14 +999,14 @@ pub fn zrange_generic_command(
 /// ZRANGE key start stop [WITHSCORES]
 ///
 /// C: t_zset.c zrangeCommand()
-pub fn zrange_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zrange_command(server: &mut RedisServer, c: &mut Client) {
     zrange_generic_command(server, c, false);
 }
 
 /// ZREVRANGE key start stop [WITHSCORES]
 ///
 /// C: t_zset.c zrevrangeCommand()
-pub fn zrevrange_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zrevrange_command(server: &mut RedisServer, c: &mut Client) {
     zrange_generic_command(server, c, true);
 }
 
@@ -1016,7 +1022,7 @@ fn zset_post_decrement(n: &mut i64) -> bool {
 /// This command implements ZRANGEBYSCORE, ZREVRANGEBYSCORE.
 ///
 /// C: t_zset.c genericZrangebyscoreCommand()
-pub fn generic_zrangebyscore_command(
+pub(crate) fn generic_zrangebyscore_command(
     server: &mut RedisServer,
     c: &mut Client,
     reverse: bool,
@@ -1198,21 +1204,24 @@ pub fn generic_zrangebyscore_command(
 /// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
 ///
 /// C: t_zset.c zrangebyscoreCommand()
-pub fn zrangebyscore_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zrangebyscore_command(server: &mut RedisServer, c: &mut Client) {
     generic_zrangebyscore_command(server, c, false);
 }
 
 /// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
 ///
 /// C: t_zset.c zrevrangebyscoreCommand()
-pub fn zrevrangebyscore_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zrevrangebyscore_command(
+    server: &mut RedisServer,
+    c: &mut Client,
+) {
     generic_zrangebyscore_command(server, c, true);
 }
 
 /// ZCOUNT key min max
 ///
 /// C: t_zset.c zcountCommand()
-pub fn zcount_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zcount_command(server: &mut RedisServer, c: &mut Client) {
     let mut count: u64 = 0;
 
     // Parse the range arguments
@@ -1289,7 +1298,7 @@ pub fn zcount_command(server: &mut RedisServer, c: &mut Client) {
 /// ZLEXCOUNT key min max
 ///
 /// C: t_zset.c zlexcountCommand()
-pub fn zlexcount_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zlexcount_command(server: &mut RedisServer, c: &mut Client) {
     let mut count: u64 = 0;
 
     // Parse the range arguments
@@ -1366,7 +1375,7 @@ pub fn zlexcount_command(server: &mut RedisServer, c: &mut Client) {
 /// This command implements ZRANGEBYLEX, ZREVRANGEBYLEX.
 ///
 /// C: t_zset.c genericZrangebylexCommand()
-pub fn generic_zrangebylex_command(
+pub(crate) fn generic_zrangebylex_command(
     server: &mut RedisServer,
     c: &mut Client,
     reverse: bool,
@@ -1530,21 +1539,21 @@ pub fn generic_zrangebylex_command(
 /// ZRANGEBYLEX key min max [LIMIT offset count]
 ///
 /// C: t_zset.c zrangebylexCommand()
-pub fn zrangebylex_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zrangebylex_command(server: &mut RedisServer, c: &mut Client) {
     generic_zrangebylex_command(server, c, false);
 }
 
 /// ZREVRANGEBYLEX key max min [LIMIT offset count]
 ///
 /// C: t_zset.c zrevrangebylexCommand()
-pub fn zrevrangebylex_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zrevrangebylex_command(server: &mut RedisServer, c: &mut Client) {
     generic_zrangebylex_command(server, c, true);
 }
 
 /// ZCARD key
 ///
 /// C: t_zset.c zcardCommand()
-pub fn zcard_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zcard_command(server: &mut RedisServer, c: &mut Client) {
     let key = std::mem::take(&mut c.argv[1]);
     if let Some(zobj) = lookup_key_read_or_reply(server, c, &key, CZERO) {
         if !check_type(c, zobj, OBJ_ZSET) {
@@ -1557,7 +1566,7 @@ pub fn zcard_command(server: &mut RedisServer, c: &mut Client) {
 /// ZSCORE key member
 ///
 /// C: t_zset.c zscoreCommand()
-pub fn zscore_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zscore_command(server: &mut RedisServer, c: &mut Client) {
     let key = std::mem::take(&mut c.argv[1]);
     if let Some(zobj) = lookup_key_read_or_reply(server, c, &key, NULLBULK) {
         if !check_type(c, zobj, OBJ_ZSET) {
@@ -1573,7 +1582,7 @@ pub fn zscore_command(server: &mut RedisServer, c: &mut Client) {
 /// ZRANK/ZREVRANK key member
 ///
 /// C: t_zset.c zrankGenericCommand()
-pub fn zrank_generic_command(
+pub(crate) fn zrank_generic_command(
     server: &mut RedisServer,
     c: &mut Client,
     reverse: bool,
@@ -1595,14 +1604,14 @@ pub fn zrank_generic_command(
 /// ZRANK key member
 ///
 /// C: t_zset.c zrankCommand()
-pub fn zrank_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zrank_command(server: &mut RedisServer, c: &mut Client) {
     zrank_generic_command(server, c, false);
 }
 
 /// ZREVRANK key member
 ///
 /// C: t_zset.c zrevrankCommand()
-pub fn zrevrank_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zrevrank_command(server: &mut RedisServer, c: &mut Client) {
     zrank_generic_command(server, c, true);
 }
 
@@ -1612,7 +1621,7 @@ pub fn zrevrank_command(server: &mut RedisServer, c: &mut Client) {
 /// for a double is "%.17g").
 ///
 /// C: t_zset.c zscanCommand()
-pub fn zscan_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zscan_command(server: &mut RedisServer, c: &mut Client) {
     let arg = std::mem::take(&mut c.argv[2]);
     let cursor = parse_scan_cursor_or_reply(c, &arg);
     c.argv[2] = arg;
@@ -1670,7 +1679,7 @@ pub fn zscan_command(server: &mut RedisServer, c: &mut Client) {
 /// use the 'count' argument to return multiple items if available.
 ///
 /// C: t_zset.c genericZpopCommand()
-pub fn generic_zpop_command(
+pub(crate) fn generic_zpop_command(
     server: &mut RedisServer,
     c: &mut Client,
     keyv: &[&[u8]],
@@ -1795,14 +1804,14 @@ pub fn generic_zpop_command(
 /// ZPOPMIN key [<count>]
 ///
 /// C: t_zset.c zpopminCommand()
-pub fn zpopmin_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zpopmin_command(server: &mut RedisServer, c: &mut Client) {
     zpop_command(server, c, ZSET_MIN);
 }
 
 /// ZPOPMAX key [<count>]
 ///
 /// C: t_zset.c zpopmaxCommand()
-pub fn zpopmax_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn zpopmax_command(server: &mut RedisServer, c: &mut Client) {
     zpop_command(server, c, ZSET_MAX);
 }
 
@@ -1827,7 +1836,7 @@ fn zpop_command(server: &mut RedisServer, c: &mut Client, where_: i32) {
 /// BZPOPMIN / BZPOPMAX actual implementation.
 ///
 /// C: t_zset.c blockingGenericZpopCommand()
-pub fn blocking_generic_zpop_command(
+pub(crate) fn blocking_generic_zpop_command(
     server: &mut RedisServer,
     c: &mut Client,
     where_: i32,
@@ -1889,14 +1898,14 @@ pub fn blocking_generic_zpop_command(
 /// BZPOPMIN key [key ...] timeout
 ///
 /// C: t_zset.c bzpopminCommand()
-pub fn bzpopmin_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn bzpopmin_command(server: &mut RedisServer, c: &mut Client) {
     blocking_generic_zpop_command(server, c, ZSET_MIN);
 }
 
 /// BZPOPMAX key [key ...] timeout
 ///
 /// C: t_zset.c bzpopmaxCommand()
-pub fn bzpopmax_command(server: &mut RedisServer, c: &mut Client) {
+pub(crate) fn bzpopmax_command(server: &mut RedisServer, c: &mut Client) {
     blocking_generic_zpop_command(server, c, ZSET_MAX);
 }
 
@@ -1911,7 +1920,7 @@ pub fn bzpopmax_command(server: &mut RedisServer, c: &mut Client) {
 ///
 /// (no C twin: the sorted set branch of blocked.c
 /// handleClientsBlockedOnKeys() in 5.0)
-pub fn serve_client_blocked_on_sorted_set(
+pub(crate) fn serve_client_blocked_on_sorted_set(
     server: &mut RedisServer,
     c: &mut Client,
     dbid: usize,

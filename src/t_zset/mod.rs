@@ -56,55 +56,55 @@ mod commands;
 mod skiplist;
 mod ziplist;
 
-pub use api::*;
-pub use commands::*;
-pub use skiplist::*;
-pub use ziplist::*;
+pub(crate) use api::*;
+pub(crate) use commands::*;
+pub(crate) use skiplist::*;
+pub(crate) use ziplist::*;
 
 // ----------------------------- server.h: zsets ------------------------------
 
 /// Should be enough for 2^64 elements. (usize: it sizes arrays.)
-pub const ZSKIPLIST_MAXLEVEL: usize = 64;
+pub(crate) const ZSKIPLIST_MAXLEVEL: usize = 64;
 /// Skiplist P = 1/4
-pub const ZSKIPLIST_P: f64 = 0.25;
+pub(crate) const ZSKIPLIST_P: f64 = 0.25;
 
 /// Which end ZPOPMIN/ZPOPMAX and their blocking variants pop from.
-pub const ZSET_MIN: i32 = 0;
-pub const ZSET_MAX: i32 = 1;
+pub(crate) const ZSET_MIN: i32 = 0;
+pub(crate) const ZSET_MAX: i32 = 1;
 
 // Input flags of zsetAdd().
-pub const ZADD_NONE: i32 = 0;
+pub(crate) const ZADD_NONE: i32 = 0;
 /// Increment the score instead of setting it.
-pub const ZADD_INCR: i32 = 1 << 0;
+pub(crate) const ZADD_INCR: i32 = 1 << 0;
 /// Don't touch elements not already existing.
-pub const ZADD_NX: i32 = 1 << 1;
+pub(crate) const ZADD_NX: i32 = 1 << 1;
 /// Only touch elements already existing.
-pub const ZADD_XX: i32 = 1 << 2;
+pub(crate) const ZADD_XX: i32 = 1 << 2;
 
 // Output flags of zsetAdd().
 /// Operation not performed because of conditionals.
-pub const ZADD_NOP: i32 = 1 << 3;
+pub(crate) const ZADD_NOP: i32 = 1 << 3;
 /// The resulting score is not a number.
-pub const ZADD_NAN: i32 = 1 << 4;
+pub(crate) const ZADD_NAN: i32 = 1 << 4;
 /// The element was new and was added.
-pub const ZADD_ADDED: i32 = 1 << 5;
+pub(crate) const ZADD_ADDED: i32 = 1 << 5;
 /// The element already existed, score updated.
-pub const ZADD_UPDATED: i32 = 1 << 6;
+pub(crate) const ZADD_UPDATED: i32 = 1 << 6;
 
 /// Flags only used by the ZADD command but not by zsetAdd() API: return
 /// the number of elements added or updated.
-pub const ZADD_CH: i32 = 1 << 16;
+pub(crate) const ZADD_CH: i32 = 1 << 16;
 
 /// Struct to hold a inclusive/exclusive range spec by score comparison.
 ///
 /// C: server.h zrangespec
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ZRangeSpec {
-    pub min: f64,
-    pub max: f64,
+pub(crate) struct ZRangeSpec {
+    pub(crate) min: f64,
+    pub(crate) max: f64,
     /// Are min or max exclusive?
-    pub minex: bool,
-    pub maxex: bool,
+    pub(crate) minex: bool,
+    pub(crate) maxex: bool,
 }
 
 /// One end of a lex range: C's `sds` that may also be one of the two
@@ -112,7 +112,7 @@ pub struct ZRangeSpec {
 /// which C tells apart by pointer and which sort before and after every
 /// string. (no C twin as a type)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LexItem {
+pub(crate) enum LexItem {
     /// shared.minstring: "-"
     Min,
     /// shared.maxstring: "+"
@@ -124,7 +124,7 @@ pub enum LexItem {
 /// A borrowed lex value: an item of a range, or a member being compared
 /// with one. (no C twin)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lex<'a> {
+pub(crate) enum Lex<'a> {
     Min,
     Max,
     Str(&'a [u8]),
@@ -145,13 +145,13 @@ impl LexItem {
 ///
 /// C: server.h zlexrangespec
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ZLexRangeSpec {
+pub(crate) struct ZLexRangeSpec {
     /// May be set to shared.(minstring|maxstring)
-    pub min: LexItem,
-    pub max: LexItem,
+    pub(crate) min: LexItem,
+    pub(crate) max: LexItem,
     /// Are min or max exclusive?
-    pub minex: bool,
-    pub maxex: bool,
+    pub(crate) minex: bool,
+    pub(crate) maxex: bool,
 }
 
 /// A node's link at one level: the next node at that level and how many
@@ -168,12 +168,12 @@ struct ZskiplistLevel {
 }
 
 /// Index of a node in `Zskiplist::nodes`. (no C twin: C uses pointers)
-pub type NodeId = u32;
+pub(crate) type NodeId = u32;
 
 /// The header's index, and C's NULL: no link points to the header, so a
 /// link equal to 0 means "no node".
-pub const ZSL_HEADER: NodeId = 0;
-pub const ZSL_NULL: NodeId = 0;
+pub(crate) const ZSL_HEADER: NodeId = 0;
+pub(crate) const ZSL_NULL: NodeId = 0;
 
 /// How many of a node's levels live in the node itself. (no C twin)
 const ZSL_INLINE_LEVELS: usize = 4;
@@ -194,12 +194,12 @@ const ZSL_INLINE_LEVELS: usize = 4;
 /// An element of a skiplist-encoded sorted set, in its node and as its
 /// dict's key (C shares one sds between the two; here each holds its own,
 /// and a short one sits inline, see sds.rs).
-pub type ZsetSds = crate::sds::Sds;
+pub(crate) type ZsetSds = crate::sds::Sds;
 
 /// C: server.h zskiplistNode
-pub struct ZskiplistNode {
-    pub ele: ZsetSds,
-    pub score: f64,
+pub(crate) struct ZskiplistNode {
+    pub(crate) ele: ZsetSds,
+    pub(crate) score: f64,
     backward: NodeId,
     /// The number of levels (C: the length of the level[] array).
     height: u32,
@@ -243,7 +243,7 @@ impl ZskiplistNode {
 /// node, which is C's zslFree() (C: t_zset.c zslFree() is `Drop`).
 ///
 /// C: server.h zskiplist
-pub struct Zskiplist {
+pub(crate) struct Zskiplist {
     nodes: Vec<ZskiplistNode>,
     /// Vacant slots of `nodes`, freed by zsl_free_node and reused first by
     /// zsl_insert. (no C twin: C's allocator keeps that list)
@@ -257,9 +257,9 @@ pub struct Zskiplist {
 /// scores (O(1) ZSCORE, membership), the skiplist orders them.
 ///
 /// C: server.h zset
-pub struct ZsetSkiplist {
-    pub dict: Dict<ZsetSds, f64>,
-    pub zsl: Zskiplist,
+pub(crate) struct ZsetSkiplist {
+    pub(crate) dict: Dict<ZsetSds, f64>,
+    pub(crate) zsl: Zskiplist,
 }
 
 /// The compact ("ziplist") encoding of a sorted set: every (member, score)
@@ -285,14 +285,14 @@ pub struct ZsetSkiplist {
 /// million small sorted sets then pay 16 bytes less each for their boxed
 /// value, as jemalloc rounds 24 up to 32.
 #[derive(Clone, Default)]
-pub struct ZsetZiplist {
+pub(crate) struct ZsetZiplist {
     zl: Box<[u8]>,
 }
 
 /// The value of a sorted set key, in one of its two encodings. The
 /// `RObj::encoding` of the key says the same (OBJ_ENCODING_ZIPLIST or
 /// OBJ_ENCODING_SKIPLIST); `zset_convert` keeps them in step.
-pub enum ZSet {
+pub(crate) enum ZSet {
     Ziplist(ZsetZiplist),
     Skiplist(Box<ZsetSkiplist>),
 }
@@ -337,15 +337,11 @@ impl std::fmt::Debug for ZSet {
 
 impl ZSet {
     /// The number of elements. (C: zsetLength() on the value)
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             ZSet::Ziplist(zl) => zzl_length(zl),
             ZSet::Skiplist(zs) => zs.zsl.length,
         }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Every (member, score) in order, lowest score first; `.rev()` walks
@@ -371,7 +367,7 @@ impl ZSet {
 }
 
 /// See `ZSet::iter`. (no C twin)
-pub enum ZSetIter<'a> {
+pub(crate) enum ZSetIter<'a> {
     Ziplist {
         zl: &'a ZsetZiplist,
         front: usize,
@@ -454,7 +450,7 @@ impl ExactSizeIterator for ZSetIter<'_> {}
 /// A new, empty sorted set in the skiplist encoding.
 ///
 /// C: object.c createZsetObject()
-pub fn create_zset_object(lru: u32) -> RObj {
+pub(crate) fn create_zset_object(lru: u32) -> RObj {
     let zs = ZsetSkiplist::new();
     create_object(
         lru,
@@ -466,7 +462,7 @@ pub fn create_zset_object(lru: u32) -> RObj {
 /// A new, empty sorted set in the ziplist encoding.
 ///
 /// C: object.c createZsetZiplistObject()
-pub fn create_zset_ziplist_object(lru: u32) -> RObj {
+pub(crate) fn create_zset_ziplist_object(lru: u32) -> RObj {
     create_object(
         lru,
         OBJ_ENCODING_ZIPLIST,

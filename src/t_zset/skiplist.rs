@@ -29,33 +29,28 @@ impl Zskiplist {
 
     /// The node `x`. Panics on an index that is not a node, which would be
     /// a bug in this file.
-    pub fn node(&self, x: NodeId) -> &ZskiplistNode {
+    pub(crate) fn node(&self, x: NodeId) -> &ZskiplistNode {
         &self.nodes[x as usize]
     }
 
     /// The first node (`zsl->header->level[0].forward`), or ZSL_NULL.
-    pub fn first(&self) -> NodeId {
+    pub(crate) fn first(&self) -> NodeId {
         self.fwd(ZSL_HEADER, 0)
     }
 
     /// The last node, or ZSL_NULL.
-    pub fn tail(&self) -> NodeId {
+    pub(crate) fn tail(&self) -> NodeId {
         self.tail
     }
 
     /// The node after `x` at level 0, or ZSL_NULL.
-    pub fn next(&self, x: NodeId) -> NodeId {
+    pub(crate) fn next(&self, x: NodeId) -> NodeId {
         self.fwd(x, 0)
     }
 
     /// The node before `x`, or ZSL_NULL.
-    pub fn prev(&self, x: NodeId) -> NodeId {
+    pub(crate) fn prev(&self, x: NodeId) -> NodeId {
         self.nodes[x as usize].backward
-    }
-
-    /// The number of elements.
-    pub fn length(&self) -> usize {
-        self.length
     }
 }
 
@@ -87,7 +82,7 @@ fn zsl_create_node(level: usize, score: f64, ele: ZsetSds) -> ZskiplistNode {
 /// Create a new skiplist: just the header, with all its levels empty.
 ///
 /// C: t_zset.c zslCreate()
-pub fn zsl_create() -> Zskiplist {
+pub(crate) fn zsl_create() -> Zskiplist {
     let header = zsl_create_node(ZSKIPLIST_MAXLEVEL, 0.0, ZsetSds::new());
     Zskiplist {
         nodes: vec![header],
@@ -185,7 +180,7 @@ fn zsl_random() -> u64 {
 /// where higher levels are less likely to be returned.
 ///
 /// C: t_zset.c zslRandomLevel()
-pub fn zsl_random_level() -> usize {
+pub(crate) fn zsl_random_level() -> usize {
     let mut level = 1;
     while ((zsl_random() & 0xFFFF) as f64) < ZSKIPLIST_P * 0xFFFF as f64 {
         level += 1;
@@ -199,7 +194,11 @@ pub fn zsl_random_level() -> usize {
 ///
 /// C: t_zset.c zslInsert()
 #[allow(clippy::needless_range_loop)] // C's loops over update[i]/rank[i], kept
-pub fn zsl_insert(zsl: &mut Zskiplist, score: f64, ele: ZsetSds) -> NodeId {
+pub(crate) fn zsl_insert(
+    zsl: &mut Zskiplist,
+    score: f64,
+    ele: ZsetSds,
+) -> NodeId {
     let mut update = [ZSL_HEADER; ZSKIPLIST_MAXLEVEL];
     let mut rank = [0u32; ZSKIPLIST_MAXLEVEL];
 
@@ -316,7 +315,7 @@ fn zsl_delete_node(
 /// zslFreeNode()), or `None` if it was not found.
 ///
 /// C: t_zset.c zslDelete()
-pub fn zsl_delete(
+pub(crate) fn zsl_delete(
     zsl: &mut Zskiplist,
     score: f64,
     ele: &[u8],
@@ -362,7 +361,7 @@ pub fn zsl_delete(
 /// The function returns the updated element skiplist node.
 ///
 /// C: t_zset.c zslUpdateScore()
-pub fn zsl_update_score(
+pub(crate) fn zsl_update_score(
     zsl: &mut Zskiplist,
     curscore: f64,
     ele: &[u8],
@@ -415,7 +414,7 @@ pub fn zsl_update_score(
 }
 
 /// C: t_zset.c zslValueGteMin()
-pub fn zsl_value_gte_min(value: f64, spec: &ZRangeSpec) -> bool {
+pub(crate) fn zsl_value_gte_min(value: f64, spec: &ZRangeSpec) -> bool {
     if spec.minex {
         value > spec.min
     } else {
@@ -424,7 +423,7 @@ pub fn zsl_value_gte_min(value: f64, spec: &ZRangeSpec) -> bool {
 }
 
 /// C: t_zset.c zslValueLteMax()
-pub fn zsl_value_lte_max(value: f64, spec: &ZRangeSpec) -> bool {
+pub(crate) fn zsl_value_lte_max(value: f64, spec: &ZRangeSpec) -> bool {
     if spec.maxex {
         value < spec.max
     } else {
@@ -435,7 +434,7 @@ pub fn zsl_value_lte_max(value: f64, spec: &ZRangeSpec) -> bool {
 /// Returns if there is a part of the zset is in range.
 ///
 /// C: t_zset.c zslIsInRange()
-pub fn zsl_is_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> bool {
+pub(crate) fn zsl_is_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> bool {
     // Test for ranges that will always be empty.
     if range.min > range.max
         || (range.min == range.max && (range.minex || range.maxex))
@@ -457,7 +456,10 @@ pub fn zsl_is_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> bool {
 /// ZSL_NULL when no element is contained in the range.
 ///
 /// C: t_zset.c zslFirstInRange()
-pub fn zsl_first_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> NodeId {
+pub(crate) fn zsl_first_in_range(
+    zsl: &Zskiplist,
+    range: &ZRangeSpec,
+) -> NodeId {
     // If everything is out of range, return early.
     if !zsl_is_in_range(zsl, range) {
         return ZSL_NULL;
@@ -490,7 +492,7 @@ pub fn zsl_first_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> NodeId {
 /// ZSL_NULL when no element is contained in the range.
 ///
 /// C: t_zset.c zslLastInRange()
-pub fn zsl_last_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> NodeId {
+pub(crate) fn zsl_last_in_range(zsl: &Zskiplist, range: &ZRangeSpec) -> NodeId {
     // If everything is out of range, return early.
     if !zsl_is_in_range(zsl, range) {
         return ZSL_NULL;
@@ -549,7 +551,7 @@ fn zsl_delete_run(
 /// hash table too.
 ///
 /// C: t_zset.c zslDeleteRangeByScore()
-pub fn zsl_delete_range_by_score(
+pub(crate) fn zsl_delete_range_by_score(
     zsl: &mut Zskiplist,
     range: &ZRangeSpec,
     dict: &mut Dict<ZsetSds, f64>,
@@ -590,7 +592,7 @@ pub fn zsl_delete_range_by_score(
 /// The lex twin of zslDeleteRangeByScore().
 ///
 /// C: t_zset.c zslDeleteRangeByLex()
-pub fn zsl_delete_range_by_lex(
+pub(crate) fn zsl_delete_range_by_lex(
     zsl: &mut Zskiplist,
     range: &ZLexRangeSpec,
     dict: &mut Dict<ZsetSds, f64>,
@@ -621,7 +623,7 @@ pub fn zsl_delete_range_by_lex(
 /// be 1-based
 ///
 /// C: t_zset.c zslDeleteRangeByRank()
-pub fn zsl_delete_range_by_rank(
+pub(crate) fn zsl_delete_range_by_rank(
     zsl: &mut Zskiplist,
     start: u32,
     end: u32,
@@ -658,7 +660,7 @@ pub fn zsl_delete_range_by_rank(
 /// due to the span of zsl->header to the first element.
 ///
 /// C: t_zset.c zslGetRank()
-pub fn zsl_get_rank(zsl: &Zskiplist, score: f64, ele: &[u8]) -> u64 {
+pub(crate) fn zsl_get_rank(zsl: &Zskiplist, score: f64, ele: &[u8]) -> u64 {
     let mut rank: u64 = 0;
     let mut x = ZSL_HEADER;
     for i in (0..zsl.level).rev() {
@@ -687,7 +689,7 @@ pub fn zsl_get_rank(zsl: &Zskiplist, score: f64, ele: &[u8]) -> u64 {
 /// Returns ZSL_NULL if there is no such rank.
 ///
 /// C: t_zset.c zslGetElementByRank()
-pub fn zsl_get_element_by_rank(zsl: &Zskiplist, rank: u64) -> NodeId {
+pub(crate) fn zsl_get_element_by_rank(zsl: &Zskiplist, rank: u64) -> NodeId {
     let mut traversed: u64 = 0;
     let mut x = ZSL_HEADER;
     for i in (0..zsl.level).rev() {
@@ -729,7 +731,7 @@ fn zsl_parse_range_bound(s: &[u8]) -> Option<f64> {
 /// when commands read them.
 ///
 /// C: t_zset.c zslParseRange()
-pub fn zsl_parse_range(min: &[u8], max: &[u8]) -> CResult<ZRangeSpec> {
+pub(crate) fn zsl_parse_range(min: &[u8], max: &[u8]) -> CResult<ZRangeSpec> {
     let mut spec =
         ZRangeSpec { min: 0.0, max: 0.0, minex: false, maxex: false };
     if min.first() == Some(&b'(') {
@@ -759,7 +761,9 @@ pub fn zsl_parse_range(min: &[u8], max: &[u8]) -> CResult<ZRangeSpec> {
 /// otherwise `Err`.
 ///
 /// C: t_zset.c zslParseLexRangeItem()
-pub fn zsl_parse_lex_range_item(item: &[u8]) -> CResult<(LexItem, bool)> {
+pub(crate) fn zsl_parse_lex_range_item(
+    item: &[u8],
+) -> CResult<(LexItem, bool)> {
     // C tests c[1] != '\0' on a NUL-terminated sds: a lone '+' (or one
     // followed by a NUL byte) is the max.
     let alone = item.get(1).is_none_or(|&b| b == 0);
@@ -778,7 +782,10 @@ pub fn zsl_parse_lex_range_item(item: &[u8]) -> CResult<(LexItem, bool)> {
 /// (C's INT-encoded check does not apply: see zsl_parse_range.)
 ///
 /// C: t_zset.c zslParseLexRange()
-pub fn zsl_parse_lex_range(min: &[u8], max: &[u8]) -> CResult<ZLexRangeSpec> {
+pub(crate) fn zsl_parse_lex_range(
+    min: &[u8],
+    max: &[u8],
+) -> CResult<ZLexRangeSpec> {
     let (min, minex) = zsl_parse_lex_range_item(min)?;
     let (max, maxex) = zsl_parse_lex_range_item(max)?;
     Ok(ZLexRangeSpec { min, max, minex, maxex })
@@ -789,7 +796,7 @@ pub fn zsl_parse_lex_range(min: &[u8], max: &[u8]) -> CResult<ZLexRangeSpec> {
 /// +inf for strings.
 ///
 /// C: t_zset.c sdscmplex()
-pub fn sdscmplex(a: Lex<'_>, b: Lex<'_>) -> i32 {
+pub(crate) fn sdscmplex(a: Lex<'_>, b: Lex<'_>) -> i32 {
     // C compares pointers first: the same shared string is equal to itself.
     if matches!((a, b), (Lex::Min, Lex::Min) | (Lex::Max, Lex::Max)) {
         return 0;
@@ -811,7 +818,10 @@ pub fn sdscmplex(a: Lex<'_>, b: Lex<'_>) -> i32 {
 }
 
 /// C: t_zset.c zslLexValueGteMin()
-pub fn zsl_lex_value_gte_min(value: &[u8], spec: &ZLexRangeSpec) -> bool {
+pub(crate) fn zsl_lex_value_gte_min(
+    value: &[u8],
+    spec: &ZLexRangeSpec,
+) -> bool {
     let cmp = sdscmplex(Lex::Str(value), spec.min.lex());
     if spec.minex {
         cmp > 0
@@ -821,7 +831,10 @@ pub fn zsl_lex_value_gte_min(value: &[u8], spec: &ZLexRangeSpec) -> bool {
 }
 
 /// C: t_zset.c zslLexValueLteMax()
-pub fn zsl_lex_value_lte_max(value: &[u8], spec: &ZLexRangeSpec) -> bool {
+pub(crate) fn zsl_lex_value_lte_max(
+    value: &[u8],
+    spec: &ZLexRangeSpec,
+) -> bool {
     let cmp = sdscmplex(Lex::Str(value), spec.max.lex());
     if spec.maxex {
         cmp < 0
@@ -841,7 +854,10 @@ pub(super) fn zsl_lex_range_is_empty(range: &ZLexRangeSpec) -> bool {
 /// Returns if there is a part of the zset is in the lex range.
 ///
 /// C: t_zset.c zslIsInLexRange()
-pub fn zsl_is_in_lex_range(zsl: &Zskiplist, range: &ZLexRangeSpec) -> bool {
+pub(crate) fn zsl_is_in_lex_range(
+    zsl: &Zskiplist,
+    range: &ZLexRangeSpec,
+) -> bool {
     // Test for ranges that will always be empty.
     if zsl_lex_range_is_empty(range) {
         return false;
@@ -865,7 +881,7 @@ pub fn zsl_is_in_lex_range(zsl: &Zskiplist, range: &ZLexRangeSpec) -> bool {
 /// Returns ZSL_NULL when no element is contained in the range.
 ///
 /// C: t_zset.c zslFirstInLexRange()
-pub fn zsl_first_in_lex_range(
+pub(crate) fn zsl_first_in_lex_range(
     zsl: &Zskiplist,
     range: &ZLexRangeSpec,
 ) -> NodeId {
@@ -901,7 +917,10 @@ pub fn zsl_first_in_lex_range(
 /// ZSL_NULL when no element is contained in the range.
 ///
 /// C: t_zset.c zslLastInLexRange()
-pub fn zsl_last_in_lex_range(zsl: &Zskiplist, range: &ZLexRangeSpec) -> NodeId {
+pub(crate) fn zsl_last_in_lex_range(
+    zsl: &Zskiplist,
+    range: &ZLexRangeSpec,
+) -> NodeId {
     // If everything is out of range, return early.
     if !zsl_is_in_lex_range(zsl, range) {
         return ZSL_NULL;

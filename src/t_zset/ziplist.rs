@@ -196,7 +196,7 @@ pub(super) fn zzl_index(zl: &ZsetZiplist, index: i64) -> Option<usize> {
 
 /// Whether `add` more bytes keep the buffer under the 1GB safety limit.
 /// (no C twin here: the zset form of ziplist.c's ziplistSafeToAdd())
-pub fn zzl_safe_to_add(zl: Option<&ZsetZiplist>, add: usize) -> bool {
+pub(crate) fn zzl_safe_to_add(zl: Option<&ZsetZiplist>, add: usize) -> bool {
     // C: ziplist.h SIZE_SAFETY_LIMIT
     const SIZE_SAFETY_LIMIT: usize = 1 << 30;
     let len = zl.map_or(0, |zl| zl.zl.len());
@@ -207,38 +207,19 @@ pub fn zzl_safe_to_add(zl: Option<&ZsetZiplist>, add: usize) -> bool {
 /// sit in the same entry).
 ///
 /// C: t_zset.c zzlGetScore()
-pub fn zzl_get_score(zl: &ZsetZiplist, eptr: usize) -> f64 {
+pub(crate) fn zzl_get_score(zl: &ZsetZiplist, eptr: usize) -> f64 {
     zzl_decode(&zl.zl, eptr).score
 }
 
-/// Return a ziplist element as an owned string.
-///
-/// C: t_zset.c ziplistGetObject()
-pub fn ziplist_get_object(zl: &ZsetZiplist, eptr: usize) -> Vec<u8> {
-    zzl_decode(&zl.zl, eptr).ele.to_vec()
-}
-
-/// Compare element in sorted set with given element: <0, 0 or >0 as the
-/// stored one sorts before, equal to or after `cstr`.
-///
-/// C: t_zset.c zzlCompareElements()
-pub fn zzl_compare_elements(zl: &ZsetZiplist, eptr: usize, cstr: &[u8]) -> i32 {
-    match zzl_decode(&zl.zl, eptr).ele.cmp(cstr) {
-        std::cmp::Ordering::Less => -1,
-        std::cmp::Ordering::Equal => 0,
-        std::cmp::Ordering::Greater => 1,
-    }
-}
-
 /// C: t_zset.c zzlLength()
-pub fn zzl_length(zl: &ZsetZiplist) -> usize {
+pub(crate) fn zzl_length(zl: &ZsetZiplist) -> usize {
     zzl_header(&zl.zl).0
 }
 
 /// Move to next entry: `None` when there is no next entry.
 ///
 /// C: t_zset.c zzlNext()
-pub fn zzl_next(zl: &ZsetZiplist, eptr: usize) -> Option<usize> {
+pub(crate) fn zzl_next(zl: &ZsetZiplist, eptr: usize) -> Option<usize> {
     let end = zzl_decode(&zl.zl, eptr).end;
     (end < zl.zl.len()).then_some(end)
 }
@@ -246,7 +227,7 @@ pub fn zzl_next(zl: &ZsetZiplist, eptr: usize) -> Option<usize> {
 /// Move to the previous entry: `None` when there is no previous entry.
 ///
 /// C: t_zset.c zzlPrev()
-pub fn zzl_prev(zl: &ZsetZiplist, eptr: usize) -> Option<usize> {
+pub(crate) fn zzl_prev(zl: &ZsetZiplist, eptr: usize) -> Option<usize> {
     (eptr > zzl_header(&zl.zl).1).then(|| zzl_prev_offset(&zl.zl, eptr))
 }
 
@@ -254,7 +235,7 @@ pub fn zzl_prev(zl: &ZsetZiplist, eptr: usize) -> Option<usize> {
 /// internally by zzlFirstInRange and zzlLastInRange.
 ///
 /// C: t_zset.c zzlIsInRange()
-pub fn zzl_is_in_range(zl: &ZsetZiplist, range: &ZRangeSpec) -> bool {
+pub(crate) fn zzl_is_in_range(zl: &ZsetZiplist, range: &ZRangeSpec) -> bool {
     // Test for ranges that will always be empty.
     if range.min > range.max
         || (range.min == range.max && (range.minex || range.maxex))
@@ -278,7 +259,7 @@ pub fn zzl_is_in_range(zl: &ZsetZiplist, range: &ZRangeSpec) -> bool {
 /// Returns `None` when no element is contained in the range.
 ///
 /// C: t_zset.c zzlFirstInRange()
-pub fn zzl_first_in_range(
+pub(crate) fn zzl_first_in_range(
     zl: &ZsetZiplist,
     range: &ZRangeSpec,
 ) -> Option<usize> {
@@ -306,7 +287,7 @@ pub fn zzl_first_in_range(
 /// Returns `None` when no element is contained in the range.
 ///
 /// C: t_zset.c zzlLastInRange()
-pub fn zzl_last_in_range(
+pub(crate) fn zzl_last_in_range(
     zl: &ZsetZiplist,
     range: &ZRangeSpec,
 ) -> Option<usize> {
@@ -332,7 +313,7 @@ pub fn zzl_last_in_range(
 }
 
 /// C: t_zset.c zzlLexValueGteMin()
-pub fn zzl_lex_value_gte_min(
+pub(crate) fn zzl_lex_value_gte_min(
     zl: &ZsetZiplist,
     p: usize,
     spec: &ZLexRangeSpec,
@@ -342,7 +323,7 @@ pub fn zzl_lex_value_gte_min(
 }
 
 /// C: t_zset.c zzlLexValueLteMax()
-pub fn zzl_lex_value_lte_max(
+pub(crate) fn zzl_lex_value_lte_max(
     zl: &ZsetZiplist,
     p: usize,
     spec: &ZLexRangeSpec,
@@ -354,7 +335,10 @@ pub fn zzl_lex_value_lte_max(
 /// internally by zzlFirstInLexRange and zzlLastInLexRange.
 ///
 /// C: t_zset.c zzlIsInLexRange()
-pub fn zzl_is_in_lex_range(zl: &ZsetZiplist, range: &ZLexRangeSpec) -> bool {
+pub(crate) fn zzl_is_in_lex_range(
+    zl: &ZsetZiplist,
+    range: &ZLexRangeSpec,
+) -> bool {
     // Test for ranges that will always be empty.
     if zsl_lex_range_is_empty(range) {
         return false;
@@ -376,7 +360,7 @@ pub fn zzl_is_in_lex_range(zl: &ZsetZiplist, range: &ZLexRangeSpec) -> bool {
 /// range. Returns `None` when no element is contained in the range.
 ///
 /// C: t_zset.c zzlFirstInLexRange()
-pub fn zzl_first_in_lex_range(
+pub(crate) fn zzl_first_in_lex_range(
     zl: &ZsetZiplist,
     range: &ZLexRangeSpec,
 ) -> Option<usize> {
@@ -403,7 +387,7 @@ pub fn zzl_first_in_lex_range(
 /// Returns `None` when no element is contained in the range.
 ///
 /// C: t_zset.c zzlLastInLexRange()
-pub fn zzl_last_in_lex_range(
+pub(crate) fn zzl_last_in_lex_range(
     zl: &ZsetZiplist,
     range: &ZLexRangeSpec,
 ) -> Option<usize> {
@@ -430,7 +414,7 @@ pub fn zzl_last_in_lex_range(
 /// Finds `ele`: its position and score.
 ///
 /// C: t_zset.c zzlFind()
-pub fn zzl_find(zl: &ZsetZiplist, ele: &[u8]) -> Option<(usize, f64)> {
+pub(crate) fn zzl_find(zl: &ZsetZiplist, ele: &[u8]) -> Option<(usize, f64)> {
     let buf = &zl.zl;
     let mut p = zzl_header(buf).1;
     while p < buf.len() {
@@ -473,7 +457,7 @@ fn zzl_splice(
 /// Delete (element,score) pair from ziplist.
 ///
 /// C: t_zset.c zzlDelete()
-pub fn zzl_delete(zl: &mut ZsetZiplist, eptr: usize) {
+pub(crate) fn zzl_delete(zl: &mut ZsetZiplist, eptr: usize) {
     let end = zzl_decode(&zl.zl, eptr).end;
     zzl_splice(zl, eptr, end, &[], -1);
 }
@@ -482,7 +466,7 @@ pub fn zzl_delete(zl: &mut ZsetZiplist, eptr: usize) {
 /// when `eptr` is `None`.
 ///
 /// C: t_zset.c zzlInsertAt()
-pub fn zzl_insert_at(
+pub(crate) fn zzl_insert_at(
     zl: &mut ZsetZiplist,
     eptr: Option<usize>,
     ele: &[u8],
@@ -498,7 +482,7 @@ pub fn zzl_insert_at(
 /// element is not yet present in the list.
 ///
 /// C: t_zset.c zzlInsert()
-pub fn zzl_insert(zl: &mut ZsetZiplist, ele: &[u8], score: f64) {
+pub(crate) fn zzl_insert(zl: &mut ZsetZiplist, ele: &[u8], score: f64) {
     let mut eptr = zzl_index(zl, 0);
     while let Some(p) = eptr {
         let e = zzl_decode(&zl.zl, p);
@@ -523,7 +507,7 @@ pub fn zzl_insert(zl: &mut ZsetZiplist, ele: &[u8], score: f64) {
 /// Deletes the elements with a score in `range`; returns how many.
 ///
 /// C: t_zset.c zzlDeleteRangeByScore()
-pub fn zzl_delete_range_by_score(
+pub(crate) fn zzl_delete_range_by_score(
     zl: &mut ZsetZiplist,
     range: &ZRangeSpec,
 ) -> u64 {
@@ -548,7 +532,7 @@ pub fn zzl_delete_range_by_score(
 /// Deletes the elements in the lex `range`; returns how many.
 ///
 /// C: t_zset.c zzlDeleteRangeByLex()
-pub fn zzl_delete_range_by_lex(
+pub(crate) fn zzl_delete_range_by_lex(
     zl: &mut ZsetZiplist,
     range: &ZLexRangeSpec,
 ) -> u64 {
@@ -574,7 +558,7 @@ pub fn zzl_delete_range_by_lex(
 /// be 1-based
 ///
 /// C: t_zset.c zzlDeleteRangeByRank()
-pub fn zzl_delete_range_by_rank(
+pub(crate) fn zzl_delete_range_by_rank(
     zl: &mut ZsetZiplist,
     start: u32,
     end: u32,
