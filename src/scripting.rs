@@ -222,7 +222,7 @@ fn lua_reply_to_redis_reply(c: &mut Client, v: &Value) {
         Value::Boolean(b) => {
             add_reply(c, if *b { shared::CONE } else { shared::NULLBULK })
         }
-        Value::Integer(i) => add_reply_long_long(c, *i as i64),
+        Value::Integer(i) => add_reply_long_long(c, *i),
         Value::Number(n) => add_reply_long_long(c, *n as i64),
         Value::Table(t) => {
             // An error is a table whose 'err' field is a string, a status
@@ -659,7 +659,8 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
 /// source and line of the function that raised it, or of its caller when
 /// that is a C function (what the user debugging a script wants).
 ///
-/// C: scripting.c scriptingInit() (the `__redis__err__handler` chunk)
+/// (no C twin: the `__redis__err__handler` Lua chunk of scriptingInit(),
+/// in Rust)
 fn lua_err_handler(lua: &Lua, err: Value) -> mlua::Result<Value> {
     // Levels are one less than in C's Lua handler: a Rust handler is at 0.
     let mut level = 1;
