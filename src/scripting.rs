@@ -1051,7 +1051,9 @@ pub(crate) fn script_command(server: &mut RedisServer, c: &mut Client) {
     } else if argc >= 2 && sub("exists") {
         add_reply_multi_bulk_len(c, argc as i64 - 2);
         for j in 2..argc {
-            if server.lua_scripts.contains_key(&c.argv[j]) {
+            // C's dict of scripts compares SHAs case-insensitively.
+            let sha = c.argv[j].to_ascii_lowercase();
+            if server.lua_scripts.contains_key(&sha) {
                 add_reply(c, shared::CONE);
             } else {
                 add_reply(c, shared::CZERO);
@@ -1073,5 +1075,40 @@ pub(crate) fn script_command(server: &mut RedisServer, c: &mut Client) {
         add_reply_error(c, "SCRIPT DEBUG is not supported by this server");
     } else {
         add_reply_subcommand_syntax_error(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha1hex_of_the_empty_string() {
+        assert_eq!(&sha1hex(b""), b"da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    }
+
+    #[test]
+    fn redis_protocol_to_lua_type_nested_multi_bulk() {
+        let lua = Lua::new();
+        let reply = b"*3\r\n:5\r\n$-1\r\n*2\r\n+OK\r\n-ERR x\r\nrest";
+        let (v, rest) = redis_protocol_to_lua_type(&lua, reply).expect("lua");
+        assert_eq!(rest, b"rest");
+        let Value::Table(t) = v else { panic!("not a table") };
+        assert_eq!(t.raw_len(), 3);
+        assert_eq!(t.get::<f64>(1).expect("int"), 5.0);
+        assert!(!t.get::<bool>(2).expect("nil bulk"));
+        let inner: Table = t.get(3).expect("inner");
+        let ok: Table = inner.get(1).expect("status");
+        assert_eq!(ok.get::<String>("ok").expect("ok"), "OK");
+        let err: Table = inner.get(2).expect("error");
+        assert_eq!(err.get::<String>("err").expect("err"), "ERR x");
+    }
+
+    #[test]
+    fn redis_protocol_to_lua_type_truncated_reply_does_not_panic() {
+        let lua = Lua::new();
+        for r in [&b"$10\r\nab"[..], b"*5\r\n:1\r\n", b":", b"", b"?"] {
+            assert!(redis_protocol_to_lua_type(&lua, r).is_ok());
+        }
     }
 }

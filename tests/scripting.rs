@@ -167,6 +167,7 @@ const STEPS: &[(&[&str], &str)] = &[
         &["script", "exists", "b534286061d4b9e4026607613b95c06c06015ae8", "ffffffffffffffffffffffffffffffffffffffff"],
         "*2\r\n:1\r\n:0\r\n",
     ),
+    (&["script", "exists", "B534286061D4B9E4026607613B95C06C06015AE8"], "*1\r\n:1\r\n"),
     (&["evalsha", "b534286061d4b9e4026607613b95c06c06015ae8", "0"], "$6\r\nloaded\r\n"),
     (&["script", "flush"], "+OK\r\n"),
     (&["script", "exists", "b534286061d4b9e4026607613b95c06c06015ae8"], "*1\r\n:0\r\n"),

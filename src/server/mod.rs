@@ -994,7 +994,8 @@ pub struct RedisServer {
     pub(crate) lua_client: Option<Box<Client>>,
     /// The client running EVAL right now, or None.
     pub(crate) lua_caller: Option<ClientId>,
-    /// A dictionary of SHA1 -> Lua scripts
+    /// A dictionary of SHA1 -> Lua scripts. Keys are stored lower-case: C
+    /// compares them case-insensitively (shaScriptObjectDictType).
     pub(crate) lua_scripts: std::collections::HashMap<Vec<u8>, Vec<u8>>,
     /// Cached scripts' memory + oh
     pub(crate) lua_scripts_mem: usize,
