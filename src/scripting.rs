@@ -20,7 +20,7 @@
 //! raise a plain string as C's `lua_error` does: mlua raises its own error
 //! value, which the script's error handler turns back into C's string. A
 //! script that catches a `redis.call` error with Lua's own `pcall` gets
-//! that value instead of a string (`tostring()` of it gives the message).
+//! that value back as C's string too: `pcall` is wrapped to convert it.
 
 use std::cell::RefCell;
 
@@ -644,6 +644,28 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
     )
     .set_name("@cmp_func_def")
     .exec()?;
+
+    // Divergence from C: Lua's pcall is wrapped so that an error raised by
+    // a Rust function (mlua's error value) reaches the script as the
+    // string C's lua_error() would have raised (see the file doc).
+    let conv = lua.create_function(|lua, e: Value| match e {
+        Value::Error(e) => {
+            Ok(Value::String(lua.create_string(lua_error_message(&e))?))
+        }
+        other => Ok(other),
+    })?;
+    lua.load(
+        "local pcall, type, conv = pcall, type, ...\n\
+         local function fix(ok, ...)\n\
+         \x20 if ok then return ok, ... end\n\
+         \x20 local e = ...\n\
+         \x20 if type(e) == 'userdata' then e = conv(e) end\n\
+         \x20 return ok, e\n\
+         end\n\
+         _G.pcall = function(...) return fix(pcall(...)) end\n",
+    )
+    .set_name("@pcall_def")
+    .call::<()>(conv)?;
 
     // The runner of scripts, under the error handler (C calls
     // lua_pcall with the handler on the stack). (no C twin)

@@ -106,6 +106,15 @@ const STEPS: &[(&[&str], &str)] = &[
         &["eval", "return redis.call('eval','return 1','0')", "0"],
         "-ERR Error running script (call to f_3a5e3e4b1cf4e86b1a7b5c6ac4b8e64c6ca4b6e7): @user_script:1: @user_script: 1: This Redis command is not allowed from scripts \r\n",
     ),
+    // Lua's pcall catching a redis.call error gets C's string.
+    (
+        &["eval", "local ok, e = pcall(redis.call, 'nosuch'); return {type(e), e}", "0"],
+        "*2\r\n$6\r\nstring\r\n$54\r\n=[C]: -1: Unknown Redis command called from Lua script\r\n",
+    ),
+    (
+        &["eval", "return {pcall(function() return 1, 2 end)}", "0"],
+        "*3\r\n:1\r\n:1\r\n:2\r\n",
+    ),
     // An error reply of a command called with redis.call.
     (&["set", "mykey", "myval"], "+OK\r\n"),
     (
