@@ -37,7 +37,13 @@ pub(crate) struct LuaState {
     pub(crate) lua: Lua,
     /// `xpcall(f, __redis__err__handler)`, C's `lua_pcall(lua,0,1,-2)`.
     run: Function,
+    /// Scripts run since the last GC step (C: evalGenericCommand()'s
+    /// static `gc_count`).
+    gc_count: i64,
 }
+
+/// C: scripting.c LUA_GC_CYCLE_PERIOD (in evalGenericCommand)
+const LUA_GC_CYCLE_PERIOD: i64 = 50;
 
 /// An error raised from Rust with C's `lua_error()` of a string: the
 /// error handler and `lua_error_message` give back these exact bytes.
@@ -674,7 +680,7 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
         .set_name("@run_def")
         .call(())?;
 
-    Ok(LuaState { lua, run })
+    Ok(LuaState { lua, run, gc_count: 0 })
 }
 
 /// The error handler scripts run under: it prefixes the error with the
@@ -959,6 +965,17 @@ pub(crate) fn eval_generic_command(
         run.call::<(bool, Value)>((f, handler))
     });
     server.lua_caller = None;
+
+    // Call the Lua garbage collector from time to time to avoid a full
+    // cycle performed by Lua, which adds too latency: every
+    // LUA_GC_CYCLE_PERIOD scripts, for as many collection steps.
+    if let Some(ls) = server.lua.as_mut() {
+        ls.gc_count += 1;
+        if ls.gc_count == LUA_GC_CYCLE_PERIOD {
+            let _ = ls.lua.gc_step_kbytes(LUA_GC_CYCLE_PERIOD as i32);
+            ls.gc_count = 0;
+        }
+    }
 
     match result {
         Ok((true, v)) => lua_reply_to_redis_reply(c, &v),
