@@ -1227,8 +1227,7 @@ fn load_lua_replicate_commands(
     _: &mut usize,
 ) -> Result<(), String> {
     // C stores yesnotoi()'s -1 unchecked, which reads as true.
-    server.unported.lua_always_replicate_commands =
-        yesnotoi(&argv[1]) != Some(false);
+    server.lua_always_replicate_commands = yesnotoi(&argv[1]) != Some(false);
     Ok(())
 }
 

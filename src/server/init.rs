@@ -258,6 +258,17 @@ pub fn init_server_config() -> RedisServer {
         watchdog_period: 0,
         loadmodule_queue: Vec::new(),
         security_warning_logged_time: 0,
+        lua_always_replicate_commands: true,
+        lua: None,
+        lua_client: None,
+        lua_caller: None,
+        lua_scripts: Default::default(),
+        lua_scripts_mem: 0,
+        lua_random_dirty: false,
+        lua_write_dirty: false,
+        lua_replicate_commands: false,
+        lua_multi_emitted: false,
+        lua_repl: 0,
         unported: UnportedConfig {
             // AOF (aof.c)
             aof_fsync: crate::config::CONFIG_DEFAULT_AOF_FSYNC,
@@ -312,7 +323,6 @@ pub fn init_server_config() -> RedisServer {
                 crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
             // Scripting (scripting.c)
             lua_time_limit: crate::config::LUA_SCRIPT_TIME_LIMIT,
-            lua_always_replicate_commands: true,
             // Slow log (slowlog.c) and latency monitor (latency.c)
             slowlog_log_slower_than:
                 crate::config::CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN,
@@ -712,6 +722,7 @@ pub fn init_server(server: &mut RedisServer) {
         );
     }
     crate::replication::replication_script_cache_init(server);
+    crate::scripting::scripting_init(server, true);
     // C: InitServerLast() records the memory of the dataset-less server
     // (INFO's used_memory_startup).
     server.initial_memory_usage = crate::util::zmalloc_used_memory();

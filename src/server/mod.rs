@@ -578,8 +578,6 @@ pub(crate) struct UnportedConfig {
     // Scripting (scripting.c)
     /// Script timeout in milliseconds
     pub(crate) lua_time_limit: i64,
-    /// Default replication type.
-    pub(crate) lua_always_replicate_commands: bool,
     // Slow log (slowlog.c) and latency monitor (latency.c)
     /// SLOWLOG time limit (to get logged)
     pub(crate) slowlog_log_slower_than: i64,
@@ -986,6 +984,32 @@ pub struct RedisServer {
     /// so that it logs at most once a minute. (C: the function's static
     /// `logged_time`)
     pub(crate) security_warning_logged_time: i64,
+    // Scripting (scripting.c)
+    /// Default replication type.
+    pub(crate) lua_always_replicate_commands: bool,
+    /// The Lua interpreter. We use just one for all clients.
+    pub(crate) lua: Option<crate::scripting::LuaState>,
+    /// The "fake client" to query Redis from Lua. Divergence from C: never
+    /// in the client table; taken out while `redis.call` runs a command.
+    pub(crate) lua_client: Option<Box<Client>>,
+    /// The client running EVAL right now, or None.
+    pub(crate) lua_caller: Option<ClientId>,
+    /// A dictionary of SHA1 -> Lua scripts. Keys are stored lower-case: C
+    /// compares them case-insensitively (shaScriptObjectDictType).
+    pub(crate) lua_scripts: std::collections::HashMap<Vec<u8>, Vec<u8>>,
+    /// Cached scripts' memory + oh
+    pub(crate) lua_scripts_mem: usize,
+    /// True if random commands were called during the execution of the
+    /// current script.
+    pub(crate) lua_random_dirty: bool,
+    /// True if the script executed write commands.
+    pub(crate) lua_write_dirty: bool,
+    /// True if we are doing single commands repl.
+    pub(crate) lua_replicate_commands: bool,
+    /// True if we already propagated MULTI.
+    pub(crate) lua_multi_emitted: bool,
+    /// Script replication flags for redis.set_repl().
+    pub(crate) lua_repl: i32,
     /// Accepted, reported, not acted on: see `UnportedConfig`.
     pub(crate) unported: UnportedConfig,
 }
