@@ -216,13 +216,27 @@ fn lua_sort_array(lua: &Lua, array: &Table) -> mlua::Result<()> {
 // Lua reply to Redis reply conversion functions.
 // ----------------------------------------------------------------------------
 
+/// How deep `lua_reply_to_redis_reply` nests arrays before it answers
+/// "reached lua stack limit", as 5.0.14 does when its Lua stack is full.
+const LUA_REPLY_MAX_DEPTH: usize = 7995;
+
 /// Converts the value a script returned into the reply of `c`: a string is
 /// a bulk, true is :1 and false a nil bulk, a number is truncated to an
 /// integer, a table with an `err` or `ok` string field is an error or a
 /// status, any other table is an array that stops at its first nil.
 ///
 /// C: scripting.c luaReplyToRedisReply()
-fn lua_reply_to_redis_reply(c: &mut Client, v: &Value) {
+fn lua_reply_to_redis_reply(c: &mut Client, v: &Value, depth: usize) {
+    // Divergence from C: C asks lua_checkstack() for room at each level
+    // and, when the Lua stack is full (a table nested ~8000 deep, or one
+    // holding itself), replies this error at that level. Here each level
+    // holds a Lua reference, which mlua keeps on the same 8000-slot stack
+    // and panics without, so the depth is counted instead; the limit is
+    // the depth at which 5.0.14 stops for `local t={} t[1]=t return t`.
+    if depth >= LUA_REPLY_MAX_DEPTH {
+        add_reply_error(c, "reached lua stack limit");
+        return;
+    }
     match v {
         Value::String(s) => add_reply_bulk_c_buffer(c, &s.as_bytes()),
         Value::Boolean(b) => {
@@ -267,7 +281,7 @@ fn lua_reply_to_redis_reply(c: &mut Client, v: &Value) {
                     if e.is_nil() {
                         break;
                     }
-                    lua_reply_to_redis_reply(c, &e);
+                    lua_reply_to_redis_reply(c, &e, depth + 1);
                     mbulklen += 1;
                 }
                 set_deferred_multi_bulk_length(c, replylen, mbulklen);
@@ -978,7 +992,7 @@ pub(crate) fn eval_generic_command(
     }
 
     match result {
-        Ok((true, v)) => lua_reply_to_redis_reply(c, &v),
+        Ok((true, v)) => lua_reply_to_redis_reply(c, &v, 0),
         Ok((false, err)) => {
             // lua_tostring(): a string, or a number shown as one.
             let msg = match &err {

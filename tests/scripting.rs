@@ -312,3 +312,31 @@ fn same_replies_as_redis_5() {
         assert_eq!(a.raw(args), b.raw(args), "{:?}", args);
     }
 }
+
+/// A script returning a table that holds itself, or one nested deeper than
+/// Lua's stack, gets 5.0.14's answer: arrays nested 7,995 deep, then
+/// "reached lua stack limit" (bytes taken from 5.0.14). It used to crash
+/// the server (mlua out of reference slots). Checked against 5.0.14 too
+/// when `REDIS_SRC` is set.
+#[test]
+fn a_circular_or_too_deep_table_reaches_the_lua_stack_limit() {
+    let scripts = [
+        "local t={} t[1]=t return t",
+        "local t={} local x=t for i=1,20000 do x[1]={} x=x[1] end return t",
+    ];
+    let expected =
+        format!("{}-ERR reached lua stack limit\r\n", "*1\r\n".repeat(7995));
+    let ours = Server::start(&[]);
+    let mut a = Conn::db9(&ours);
+    for script in scripts {
+        assert_eq!(a.raw(&["eval", script, "0"]), expected, "{script}");
+        assert_eq!(a.raw(&["ping"]), "+PONG\r\n");
+    }
+    if let Some(bin) = c_server() {
+        let theirs = Server::start_binary(&bin, &[]);
+        let mut b = Conn::db9(&theirs);
+        for script in scripts {
+            assert_eq!(b.raw(&["eval", script, "0"]), expected, "{script}");
+        }
+    }
+}
