@@ -216,6 +216,17 @@ fn lua_sort_array(lua: &Lua, array: &Table) -> mlua::Result<()> {
 // Lua reply to Redis reply conversion functions.
 // ----------------------------------------------------------------------------
 
+/// C's `(long long)` cast of a double as x86-64 does it (cvttsd2si): out
+/// of range, infinite or NaN gives LLONG_MIN, where Rust's `as` saturates.
+fn c_double_to_long_long(n: f64) -> i64 {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if (-TWO_63..TWO_63).contains(&n) {
+        n as i64
+    } else {
+        i64::MIN
+    }
+}
+
 /// How deep `lua_reply_to_redis_reply` nests arrays before it answers
 /// "reached lua stack limit", as 5.0.14 does when its Lua stack is full.
 const LUA_REPLY_MAX_DEPTH: usize = 7995;
@@ -243,7 +254,7 @@ fn lua_reply_to_redis_reply(c: &mut Client, v: &Value, depth: usize) {
             add_reply(c, if *b { shared::CONE } else { shared::NULLBULK })
         }
         Value::Integer(i) => add_reply_long_long(c, *i),
-        Value::Number(n) => add_reply_long_long(c, *n as i64),
+        Value::Number(n) => add_reply_long_long(c, c_double_to_long_long(*n)),
         Value::Table(t) => {
             // An error is a table whose 'err' field is a string, a status
             // one whose 'ok' field is.

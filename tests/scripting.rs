@@ -340,3 +340,23 @@ fn a_circular_or_too_deep_table_reaches_the_lua_stack_limit() {
         }
     }
 }
+
+/// A Lua number out of long long's range (1/0, 0/0, 2^63) is C's
+/// `(long long)` cast on x86-64: LLONG_MIN, as 5.0.14 replies.
+#[test]
+fn numbers_out_of_range_convert_as_cs_cast_does() {
+    let server = Server::start(&[]);
+    let mut r = Conn::db9(&server);
+    for script in ["return 1/0", "return 0/0", "return -1/0", "return 2^63"] {
+        assert_eq!(
+            r.raw(&["eval", script, "0"]),
+            ":-9223372036854775808\r\n",
+            "{script}"
+        );
+    }
+    assert_eq!(
+        r.raw(&["eval", "return 2^62", "0"]),
+        ":4611686018427387904\r\n"
+    );
+    assert_eq!(r.raw(&["eval", "return -3.9", "0"]), ":-3\r\n");
+}
