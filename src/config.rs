@@ -733,7 +733,7 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
     ConfigSpec::new(&["hll-sparse-max-bytes"], num!(
         unported.hll_sparse_max_bytes as usize, Memtoll, Numerical(0, LONG_MAX),
         Num, CONFIG_DEFAULT_HLL_SPARSE_MAX_BYTES)),
-    ConfigSpec::new(&["lua-time-limit"], num!(unported.lua_time_limit as i64,
+    ConfigSpec::new(&["lua-time-limit"], num!(lua_time_limit as i64,
         Strtoll, Numerical(0, LONG_MAX), Num, LUA_SCRIPT_TIME_LIMIT)),
     // (C's LLONG_MIN sentinel means "no bound"; -1 is a real one.)
     ConfigSpec::new(&["slowlog-log-slower-than"], num!(

@@ -1236,8 +1236,18 @@ pub(crate) fn key_is_expired(
     // re-open the same key multiple times, can invalidate an already open
     // object in a next call, if the next call will see the key expired,
     // while the first did not.
-    let now =
-        if server.fixed_time_expire > 0 { server.mstime } else { mstime() };
+    // If we are in the context of a Lua script, we pretend that time is
+    // blocked to when the Lua script started. This way a key can expire
+    // only the first time it is accessed and not in the middle of the
+    // script execution, making propagation to slaves / AOF consistent.
+    // See issue #1525 on Github for more information.
+    let now = if server.lua_caller.is_some() {
+        server.lua_time_start
+    } else if server.fixed_time_expire > 0 {
+        server.mstime
+    } else {
+        mstime()
+    };
     now > when
 }
 

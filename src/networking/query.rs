@@ -325,6 +325,13 @@ pub(crate) fn process_input_buffer(server: &mut RedisServer, c: &mut Client) {
         if c.flags & CLIENT_BLOCKED != 0 {
             break;
         }
+        // Don't process input from the master while there is a busy script
+        // condition on the slave. We want just to accumulate the
+        // replication stream (instead of replying -BUSY like we do with
+        // other clients) and later resume the processing.
+        if server.lua_timedout && c.flags & CLIENT_MASTER != 0 {
+            break;
+        }
         // CLIENT_CLOSE_AFTER_REPLY closes the connection once the reply is
         // written to the client. Make sure to not let the reply grow after
         // this flag has been set (i.e. don't process more commands). The

@@ -203,3 +203,41 @@ pub(crate) fn handle_clients_with_pending_writes(
     server.clients_pending_write.append(&mut rest);
     processed
 }
+
+/// This function is called just before entering the event loop, in the
+/// context of a client that is about to stay out of it for a while (the
+/// caller of a script that timed out, while the loop runs nested). So the
+/// function protects the client by doing two things:
+///
+/// 1) It removes the file events. This way it is not possible that an
+///    error is signaled on the socket, freeing the client.
+/// 2) Moreover it makes sure that if the client is freed in a different
+///    code path, it is not really released, but only marked for later
+///    release.
+///
+/// C: networking.c protectClient()
+pub(crate) fn protect_client(server: &mut RedisServer, c: &mut Client) {
+    c.flags |= CLIENT_PROTECTED;
+    ae::ae_delete_file_event(&mut server.el, c.fd, AE_READABLE);
+    ae::ae_delete_file_event(&mut server.el, c.fd, AE_WRITABLE);
+}
+
+/// This will undo the client protection done by protect_client().
+///
+/// C: networking.c unprotectClient()
+pub(crate) fn unprotect_client(server: &mut RedisServer, c: &mut Client) {
+    if c.flags & CLIENT_PROTECTED != 0 {
+        c.flags &= !CLIENT_PROTECTED;
+        // It cannot fail: the fd had this event before protect_client().
+        let _ = ae::ae_create_file_event(
+            &mut server.el,
+            c.fd,
+            AE_READABLE,
+            super::query::read_query_from_client,
+            ClientData::Client(c.id),
+        );
+        if client_has_pending_replies(c) {
+            client_install_write_handler(c);
+        }
+    }
+}

@@ -28,8 +28,8 @@ use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
 use crate::networking::*;
 use crate::server::*;
-use crate::server_panic;
 use crate::shared;
+use crate::{server_log, server_panic};
 
 /// The interpreter and the Lua-side handles `eval_generic_command` uses.
 /// C keeps only `lua_State *lua` in `server.lua`. (no C twin)
@@ -227,72 +227,129 @@ fn c_double_to_long_long(n: f64) -> i64 {
     }
 }
 
-/// How deep `lua_reply_to_redis_reply` nests arrays before it answers
-/// "reached lua stack limit", as 5.0.14 does when its Lua stack is full.
-const LUA_REPLY_MAX_DEPTH: usize = 7995;
-
 /// Converts the value a script returned into the reply of `c`: a string is
 /// a bulk, true is :1 and false a nil bulk, a number is truncated to an
 /// integer, a table with an `err` or `ok` string field is an error or a
 /// status, any other table is an array that stops at its first nil.
 ///
+/// Divergence from C: C walks the value on the Lua stack; so does this,
+/// through mlua's raw access (`lua_reply_to_redis_reply_raw`). Holding a
+/// table per level as mlua values would take a slot per level of mlua's
+/// own 8000-slot reference stack, which mlua panics without. (no C twin:
+/// the entry of luaReplyToRedisReply())
+fn lua_reply_to_redis_reply(lua: &Lua, c: &mut Client, v: Value) {
+    // The stack of the raw function is [nil, v], as C's is [the error
+    // handler, the result] when evalGenericCommand() calls
+    // luaReplyToRedisReply(): so lua_checkstack() fails at C's depth.
+    // SAFETY: the closure only uses the Lua C API on the stack mlua gives
+    // it, within the room lua_checkstack() grants. Nothing in it raises a
+    // Lua error but lua_pushstring() of "err"/"ok" running out of memory,
+    // which unwinds to mlua's protected call through frames that own
+    // nothing (the reply bytes already added stay, as in C).
+    let r = unsafe {
+        lua.exec_raw::<()>((Value::Nil, v), |state| {
+            lua_reply_to_redis_reply_raw(c, state);
+            mlua::ffi::lua_settop(state, 0);
+        })
+    };
+    if let Err(e) = r {
+        add_reply_error_format(c, format_args!("{}", e));
+    }
+}
+
+/// The bytes of the string at `idx` (a number is converted in place, as
+/// lua_tolstring does).
+///
+/// SAFETY: `state` is a valid Lua state and `idx` a valid index.
+unsafe fn lua_to_bytes<'a>(
+    state: *mut mlua::ffi::lua_State,
+    idx: i32,
+) -> &'a [u8] {
+    let mut len = 0usize;
+    let p = mlua::ffi::lua_tolstring(state, idx, &mut len);
+    if p.is_null() {
+        &[]
+    } else {
+        std::slice::from_raw_parts(p as *const u8, len)
+    }
+}
+
+/// `-<s>\r\n` or `+<s>\r\n` with CR and LF mapped to spaces, for an
+/// error or status table; C's sdsnew() keeps the bytes before a NUL.
+fn lua_reply_line(prefix: u8, s: &[u8]) -> Vec<u8> {
+    let s = c_str(s);
+    let mut line = Vec::with_capacity(s.len() + 3);
+    line.push(prefix);
+    line.extend(
+        s.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+    );
+    line.extend_from_slice(b"\r\n");
+    line
+}
+
 /// C: scripting.c luaReplyToRedisReply()
-fn lua_reply_to_redis_reply(c: &mut Client, v: &Value, depth: usize) {
-    // Divergence from C: C asks lua_checkstack() for room at each level
-    // and, when the Lua stack is full (a table nested ~8000 deep, or one
-    // holding itself), replies this error at that level. Here each level
-    // holds a Lua reference, which mlua keeps on the same 8000-slot stack
-    // and panics without, so the depth is counted instead; the limit is
-    // the depth at which 5.0.14 stops for `local t={} t[1]=t return t`.
-    if depth >= LUA_REPLY_MAX_DEPTH {
+///
+/// SAFETY: `state` is a valid Lua state with the value on top.
+unsafe fn lua_reply_to_redis_reply_raw(
+    c: &mut Client,
+    state: *mut mlua::ffi::lua_State,
+) {
+    use mlua::ffi;
+    let t = ffi::lua_type(state, -1);
+    // Increase the Lua stack if needed to make sure there is enough room
+    // to push 4 elements to the stack. On failure, return error.
+    if ffi::lua_checkstack(state, 4) == 0 {
         add_reply_error(c, "reached lua stack limit");
+        ffi::lua_pop(state, 1); // pop the element from the stack
         return;
     }
-    match v {
-        Value::String(s) => add_reply_bulk_c_buffer(c, &s.as_bytes()),
-        Value::Boolean(b) => {
-            add_reply(c, if *b { shared::CONE } else { shared::NULLBULK })
-        }
-        Value::Integer(i) => add_reply_long_long(c, *i),
-        Value::Number(n) => add_reply_long_long(c, c_double_to_long_long(*n)),
-        Value::Table(t) => {
-            // An error is a table whose 'err' field is a string, a status
-            // one whose 'ok' field is.
-            if let Ok(Value::String(err)) = t.get::<Value>("err") {
-                let mut e = b"-".to_vec();
-                e.extend(err.as_bytes().iter().map(|&b| {
-                    if b == b'\r' || b == b'\n' {
-                        b' '
-                    } else {
-                        b
-                    }
-                }));
-                e.extend_from_slice(b"\r\n");
-                add_reply(c, &e);
+    match t {
+        ffi::LUA_TSTRING => add_reply_bulk_c_buffer(c, lua_to_bytes(state, -1)),
+        ffi::LUA_TBOOLEAN => add_reply(
+            c,
+            if ffi::lua_toboolean(state, -1) != 0 {
+                shared::CONE
+            } else {
+                shared::NULLBULK
+            },
+        ),
+        ffi::LUA_TNUMBER => add_reply_long_long(
+            c,
+            c_double_to_long_long(ffi::lua_tonumber(state, -1)),
+        ),
+        ffi::LUA_TTABLE => {
+            // We need to check if it is an array, an error, or a status
+            // reply. Error are returned as a single element table with
+            // 'err' field. Status replies are returned as single element
+            // table with 'ok' field.
+            // Divergence from C: raw gets, so no metamethod runs here
+            // (C's lua_gettable would run one outside any protected call).
+            ffi::lua_pushstring(state, c"err".as_ptr());
+            ffi::lua_rawget(state, -2);
+            if ffi::lua_type(state, -1) == ffi::LUA_TSTRING {
+                add_reply(c, &lua_reply_line(b'-', lua_to_bytes(state, -1)));
+                ffi::lua_pop(state, 2);
                 return;
             }
-            if let Ok(Value::String(ok)) = t.get::<Value>("ok") {
-                let mut s = b"+".to_vec();
-                s.extend(ok.as_bytes().iter().map(|&b| {
-                    if b == b'\r' || b == b'\n' {
-                        b' '
-                    } else {
-                        b
-                    }
-                }));
-                s.extend_from_slice(b"\r\n");
-                add_reply(c, &s);
+            ffi::lua_pop(state, 1);
+            ffi::lua_pushstring(state, c"ok".as_ptr());
+            ffi::lua_rawget(state, -2);
+            if ffi::lua_type(state, -1) == ffi::LUA_TSTRING {
+                add_reply(c, &lua_reply_line(b'+', lua_to_bytes(state, -1)));
+                ffi::lua_pop(state, 1);
             } else {
                 let replylen = add_deferred_multi_bulk_length(c);
                 let mut j = 1;
                 let mut mbulklen = 0;
+                ffi::lua_pop(state, 1); // Discard the 'ok' field value we popped
                 loop {
-                    let e = t.get::<Value>(j).unwrap_or(Value::Nil);
+                    ffi::lua_rawgeti(state, -1, j);
                     j += 1;
-                    if e.is_nil() {
+                    if ffi::lua_type(state, -1) == ffi::LUA_TNIL {
+                        ffi::lua_pop(state, 1);
                         break;
                     }
-                    lua_reply_to_redis_reply(c, &e, depth + 1);
+                    lua_reply_to_redis_reply_raw(c, state);
                     mbulklen += 1;
                 }
                 set_deferred_multi_bulk_length(c, replylen, mbulklen);
@@ -300,6 +357,7 @@ fn lua_reply_to_redis_reply(c: &mut Client, v: &Value, depth: usize) {
         }
         _ => add_reply(c, shared::NULLBULK),
     }
+    ffi::lua_pop(state, 1);
 }
 
 // ----------------------------------------------------------------------------
@@ -851,6 +909,67 @@ pub(crate) fn lua_create_function(
     Some(sha)
 }
 
+/// The registry name of the count hook's body while a script runs. (no C
+/// twin)
+const LUA_BUSY_HOOK: &str = "__redis__busy_hook";
+
+/// The count hook as mlua sets it: it must live as long as the
+/// interpreter, so it only calls the function `eval_generic_command`
+/// leaves in the registry for the length of one script, which holds the
+/// server. (no C twin)
+// Divergence from C: C's hook reaches the server through its global.
+fn lua_busy_hook_trampoline(
+    lua: &Lua,
+    _ar: mlua::Debug,
+) -> mlua::Result<mlua::VmState> {
+    if let Ok(hook) = lua.named_registry_value::<Function>(LUA_BUSY_HOOK) {
+        hook.call::<()>(())?;
+    }
+    Ok(mlua::VmState::Continue)
+}
+
+/// This is the Lua script "count" hook that we use to detect scripts
+/// timeout. `caller` is the client running the script (C's
+/// `server.lua_caller`).
+///
+/// C: scripting.c luaMaskCountHook()
+fn lua_mask_count_hook(
+    server: &mut RedisServer,
+    caller: &mut Client,
+) -> mlua::Result<()> {
+    let elapsed = mstime() - server.lua_time_start;
+
+    // Set the timeout condition if not already set and the maximum
+    // execution time was reached.
+    if elapsed >= server.lua_time_limit && !server.lua_timedout {
+        server_log!(
+            server,
+            LL_WARNING,
+            "Lua slow script detected: still in execution after {} milliseconds. You can try killing the script using the SCRIPT KILL command.",
+            elapsed
+        );
+        server.lua_timedout = true;
+        // Once the script timeouts we reenter the event loop to permit
+        // others to call SCRIPT KILL or SHUTDOWN NOSAVE if needed. For this
+        // reason we need to mask the client executing the script from the
+        // event loop. If we don't do that the client may disconnect and
+        // could no longer be here when the EVAL command will return.
+        protect_client(server, caller);
+    }
+    if server.lua_timedout {
+        process_events_while_blocked(server);
+    }
+    if server.lua_kill {
+        server_log!(
+            server,
+            LL_WARNING,
+            "Lua script killed by user with SCRIPT KILL."
+        );
+        return Err(lua_raise(b"Script killed by user with SCRIPT KILL..."));
+    }
+    Ok(())
+}
+
 /// EVAL and EVALSHA: runs the script (defining it first for EVAL) with
 /// KEYS and ARGV set, and replies its return value. With effects
 /// replication (5.0's default, `lua-replicate-commands yes`) the script's
@@ -953,18 +1072,32 @@ pub(crate) fn eval_generic_command(
         lc.db = c.db;
     }
 
-    // Divergence from C: no count hook yet (lua-time-limit, SCRIPT KILL),
-    // and math.random is Lua's own, not reseeded per script.
+    // Divergence from C: math.random is Lua's own, not reseeded per script.
+
+    // Set a hook in order to be able to stop the script execution if it is
+    // running for too much time. We set the hook only if the time limit is
+    // enabled as the hook will make the Lua script execution slower.
     server.lua_caller = Some(c.id);
+    server.lua_time_start = mstime();
+    server.lua_kill = false;
+    let delhook = server.lua_time_limit > 0;
+    if delhook {
+        lua.set_hook(
+            mlua::HookTriggers::new().every_nth_instruction(100_000),
+            lua_busy_hook_trampoline,
+        );
+    }
 
     // At this point whether this script was never seen before or if it was
     // already defined, we can call it, under the error handler.
     let caller_flags = c.flags;
     // The server is lent to redis.call for the length of the script; the
-    // RefCell is the one borrow checker that sees both the Lua callback and
-    // this frame. redis.call cannot run while another runs (EVAL is
-    // noscript), so the borrow never fails.
+    // RefCell is the one borrow checker that sees both the Lua callbacks
+    // and this frame. redis.call cannot run while another runs (EVAL is
+    // noscript), nor while the count hook runs (no Lua runs then), so the
+    // borrow never fails.
     let srv = RefCell::new(&mut *server);
+    let caller = RefCell::new(&mut *c);
     let generic = |lua: &Lua, raise: bool, args: MultiValue| {
         let Ok(mut server) = srv.try_borrow_mut() else {
             let e = lua_push_error(
@@ -986,9 +1119,48 @@ pub(crate) fn eval_generic_command(
             "pcall",
             scope.create_function(|lua, args| generic(lua, false, args))?,
         )?;
+        if delhook {
+            let hook = scope.create_function(|_, ()| {
+                let (Ok(mut server), Ok(mut caller)) =
+                    (srv.try_borrow_mut(), caller.try_borrow_mut())
+                else {
+                    return Ok(());
+                };
+                lua_mask_count_hook(&mut server, &mut caller)
+            })?;
+            lua.set_named_registry_value(LUA_BUSY_HOOK, hook)?;
+        }
         let handler = lua.create_function(lua_err_handler)?;
-        run.call::<(bool, Value)>((f, handler))
+        let r = run.call::<(bool, Value)>((f, handler));
+        // Out of the registry before the scope invalidates it.
+        if delhook {
+            lua.unset_named_registry_value(LUA_BUSY_HOOK)?;
+        }
+        r
     });
+
+    // Perform some cleanup that we need to do both on error and success.
+    if delhook {
+        lua.remove_hook(); // Disable hook
+    }
+    if server.lua_timedout {
+        server.lua_timedout = false;
+        // Restore the client that was protected when the script timeout
+        // was detected.
+        unprotect_client(server, c);
+        queue_pending_write(server, c);
+        if server.masterhost.is_some() {
+            if let Some(master) = server.master {
+                if master == c.id {
+                    crate::blocked::queue_client_for_reprocessing(server, c);
+                } else {
+                    with_client(server, master, |server, m| {
+                        crate::blocked::queue_client_for_reprocessing(server, m)
+                    });
+                }
+            }
+        }
+    }
     server.lua_caller = None;
 
     // Call the Lua garbage collector from time to time to avoid a full
@@ -1003,7 +1175,7 @@ pub(crate) fn eval_generic_command(
     }
 
     match result {
-        Ok((true, v)) => lua_reply_to_redis_reply(c, &v, 0),
+        Ok((true, v)) => lua_reply_to_redis_reply(&lua, c, v),
         Ok((false, err)) => {
             // lua_tostring(): a string, or a number shown as one.
             let msg = match &err {
@@ -1131,9 +1303,19 @@ pub(crate) fn script_command(server: &mut RedisServer, c: &mut Client) {
         add_reply_bulk_c_buffer(c, &sha);
         force_command_propagation(c, PROPAGATE_REPL | PROPAGATE_AOF);
     } else if argc == 2 && sub("kill") {
-        // Divergence from C: no script ever runs while a command is
-        // served (no busy-script path yet), so there is nothing to kill.
-        add_reply(c, b"-NOTBUSY No scripts in execution right now.\r\n");
+        if server.lua_caller.is_none() {
+            add_reply(c, b"-NOTBUSY No scripts in execution right now.\r\n");
+        } else if server.master.is_some() && server.master == server.lua_caller
+        {
+            // (C tests the caller's CLIENT_MASTER flag: the one client
+            // that has it is server.master.)
+            add_reply(c, b"-UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.\r\n");
+        } else if server.lua_write_dirty {
+            add_reply(c, b"-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.\r\n");
+        } else {
+            server.lua_kill = true;
+            add_reply(c, shared::OK);
+        }
     } else if argc == 3 && sub("debug") {
         // Divergence from C: the Lua debugger is not ported.
         add_reply_error(c, "SCRIPT DEBUG is not supported by this server");

@@ -608,6 +608,21 @@ pub(crate) fn process_command(
         return Ok(());
     }
 
+    // Lua script too slow? Only allow a limited number of commands.
+    if server.lua_timedout
+        && !matches!(name, "auth" | "replconf")
+        && !(name == "shutdown"
+            && c.argv.len() == 2
+            && c.argv[1].first().map(u8::to_ascii_lowercase) == Some(b'n'))
+        && !(name == "script"
+            && c.argv.len() == 2
+            && c.argv[1].first().map(u8::to_ascii_lowercase) == Some(b'k'))
+    {
+        crate::multi::flag_transaction(c);
+        add_reply(c, shared::SLOWSCRIPTERR);
+        return Ok(());
+    }
+
     // Exec the command
     if c.flags & CLIENT_MULTI != 0
         && !matches!(name, "exec" | "discard" | "multi" | "watch")

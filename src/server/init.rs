@@ -269,6 +269,10 @@ pub fn init_server_config() -> RedisServer {
         lua_replicate_commands: false,
         lua_multi_emitted: false,
         lua_repl: 0,
+        lua_time_limit: crate::config::LUA_SCRIPT_TIME_LIMIT,
+        lua_time_start: 0,
+        lua_timedout: false,
+        lua_kill: false,
         unported: UnportedConfig {
             // AOF (aof.c)
             aof_fsync: crate::config::CONFIG_DEFAULT_AOF_FSYNC,
@@ -321,8 +325,6 @@ pub fn init_server_config() -> RedisServer {
                 crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT,
             cluster_announce_bus_port:
                 crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
-            // Scripting (scripting.c)
-            lua_time_limit: crate::config::LUA_SCRIPT_TIME_LIMIT,
             // Slow log (slowlog.c) and latency monitor (latency.c)
             slowlog_log_slower_than:
                 crate::config::CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN,

@@ -575,9 +575,6 @@ pub(crate) struct UnportedConfig {
     pub(crate) cluster_announce_port: i32,
     /// bus port to announce on cluster bus.
     pub(crate) cluster_announce_bus_port: i32,
-    // Scripting (scripting.c)
-    /// Script timeout in milliseconds
-    pub(crate) lua_time_limit: i64,
     // Slow log (slowlog.c) and latency monitor (latency.c)
     /// SLOWLOG time limit (to get logged)
     pub(crate) slowlog_log_slower_than: i64,
@@ -1010,6 +1007,14 @@ pub struct RedisServer {
     pub(crate) lua_multi_emitted: bool,
     /// Script replication flags for redis.set_repl().
     pub(crate) lua_repl: i32,
+    /// Script timeout in milliseconds
+    pub(crate) lua_time_limit: i64,
+    /// Start time of script, milliseconds time
+    pub(crate) lua_time_start: i64,
+    /// True if we reached the time limit for script execution.
+    pub(crate) lua_timedout: bool,
+    /// Kill the script if true.
+    pub(crate) lua_kill: bool,
     /// Accepted, reported, not acted on: see `UnportedConfig`.
     pub(crate) unported: UnportedConfig,
 }
