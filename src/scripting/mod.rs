@@ -5,24 +5,17 @@
 //! and turns its RESP reply into Lua values (and the script's return
 //! value back into RESP).
 //!
-//! Ports scripting.c from Redis 5.0.14, in the same order. This is the
-//! first slice of issue 11; not ported yet: the busy-script path (the
-//! count hook, `lua-time-limit`, -BUSY, SCRIPT KILL of a running script),
-//! math.random seeding, cjson/cmsgpack/struct/bit, redis.log,
-//! redis.replicate_commands/set_repl, the globals protection, the
-//! replication script cache (EVALSHA is always propagated as EVAL), the
+//! Ports scripting.c from Redis 5.0.14, in the same order. Not ported: the
 //! debugger (SCRIPT DEBUG, LDB).
 //!
 //! Divergence from C (whole file): C's Lua C functions reach the server
-//! through the `server` global. Here `redis.call` and `redis.pcall` are
-//! Rust functions that `eval_generic_command` creates for the length of
-//! one script (`mlua`'s scope), holding the server. A Rust function cannot
-//! raise a plain string as C's `lua_error` does: mlua raises its own error
-//! value, which the script's error handler turns back into C's string. A
+//! through the `server` global. Here `redis.call`, `redis.pcall` and the
+//! count hook reach it through `SCRIPT_CONTEXT`, which
+//! `eval_generic_command` fills for the length of one script. A Rust
+//! function cannot raise a plain string as C's `lua_error` does: mlua
+//! raises its own error value, which the script's error handler turns back into C's string. A
 //! script that catches a `redis.call` error with Lua's own `pcall` gets
 //! that value back as C's string too: `pcall` is wrapped to convert it.
-
-use std::cell::RefCell;
 
 use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
@@ -35,8 +28,8 @@ use crate::{server_log, server_panic};
 /// C keeps only `lua_State *lua` in `server.lua`. (no C twin)
 pub(crate) struct LuaState {
     pub(crate) lua: Lua,
-    /// `xpcall(f, __redis__err__handler)`, C's `lua_pcall(lua,0,1,-2)`.
-    run: Function,
+    /// `__redis__err__handler`.
+    err_handler: Function,
     /// Scripts run since the last GC step (C: evalGenericCommand()'s
     /// static `gc_count`).
     gc_count: i64,
@@ -62,6 +55,41 @@ impl std::error::Error for LuaRaise {}
 /// C's `lua_pushstring(lua, msg); lua_error(lua)`. (no C twin)
 fn lua_raise(msg: &[u8]) -> mlua::Error {
     mlua::Error::external(LuaRaise(msg.to_vec()))
+}
+
+/// What the Lua C functions reach while a script runs: C's `server`
+/// global and `server.lua_caller`. (no C twin)
+// Divergence from C: C's redis.call and count hook read globals. Here
+// eval_generic_command() leaves pointers to the server and the caller in
+// SCRIPT_CONTEXT for the length of one script; redis.call, redis.pcall
+// and the hook take them out while they run (`with_script`), which also
+// is C's `inuse` guard against a recursive redis.call.
+#[derive(Clone, Copy)]
+struct ScriptContext {
+    server: *mut RedisServer,
+    caller: *mut Client,
+}
+
+thread_local! {
+    static SCRIPT_CONTEXT: std::cell::Cell<Option<ScriptContext>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` on the server and the caller of the running script, or gives
+/// `None` when no script runs or a Lua C function already holds them.
+/// (no C twin)
+fn with_script<R>(
+    f: impl FnOnce(&mut RedisServer, &mut Client) -> R,
+) -> Option<R> {
+    let ctx = SCRIPT_CONTEXT.with(|cell| cell.take())?;
+    // SAFETY: eval_generic_command() stores these pointers, made from its
+    // `&mut` server and client, only while it is inside the script call
+    // and uses neither reference until it clears them; and this is the
+    // only holder of the references while `f` runs, since the context is
+    // out of the cell until it returns.
+    let r = unsafe { f(&mut *ctx.server, &mut *ctx.caller) };
+    SCRIPT_CONTEXT.with(|cell| cell.set(Some(ctx)));
+    Some(r)
 }
 
 /// C: scripting.c sha1hex()
@@ -227,36 +255,6 @@ fn c_double_to_long_long(n: f64) -> i64 {
     }
 }
 
-/// Converts the value a script returned into the reply of `c`: a string is
-/// a bulk, true is :1 and false a nil bulk, a number is truncated to an
-/// integer, a table with an `err` or `ok` string field is an error or a
-/// status, any other table is an array that stops at its first nil.
-///
-/// Divergence from C: C walks the value on the Lua stack; so does this,
-/// through mlua's raw access (`lua_reply_to_redis_reply_raw`). Holding a
-/// table per level as mlua values would take a slot per level of mlua's
-/// own 8000-slot reference stack, which mlua panics without. (no C twin:
-/// the entry of luaReplyToRedisReply())
-fn lua_reply_to_redis_reply(lua: &Lua, c: &mut Client, v: Value) {
-    // The stack of the raw function is [nil, v], as C's is [the error
-    // handler, the result] when evalGenericCommand() calls
-    // luaReplyToRedisReply(): so lua_checkstack() fails at C's depth.
-    // SAFETY: the closure only uses the Lua C API on the stack mlua gives
-    // it, within the room lua_checkstack() grants. Nothing in it raises a
-    // Lua error but lua_pushstring() of "err"/"ok" running out of memory,
-    // which unwinds to mlua's protected call through frames that own
-    // nothing (the reply bytes already added stay, as in C).
-    let r = unsafe {
-        lua.exec_raw::<()>((Value::Nil, v), |state| {
-            lua_reply_to_redis_reply_raw(c, state);
-            mlua::ffi::lua_settop(state, 0);
-        })
-    };
-    if let Err(e) = r {
-        add_reply_error_format(c, format_args!("{}", e));
-    }
-}
-
 /// The bytes of the string at `idx` (a number is converted in place, as
 /// lua_tolstring does).
 ///
@@ -287,10 +285,16 @@ fn lua_reply_line(prefix: u8, s: &[u8]) -> Vec<u8> {
     line
 }
 
+/// Converts the value a script returned, on top of the Lua stack, into the
+/// reply of `c`, and pops it: a string is a bulk, true is :1 and false a
+/// nil bulk, a number is truncated to an integer, a table with an `err` or
+/// `ok` string field is an error or a status, any other table is an array
+/// that stops at its first nil.
+///
 /// C: scripting.c luaReplyToRedisReply()
 ///
 /// SAFETY: `state` is a valid Lua state with the value on top.
-unsafe fn lua_reply_to_redis_reply_raw(
+unsafe fn lua_reply_to_redis_reply(
     c: &mut Client,
     state: *mut mlua::ffi::lua_State,
 ) {
@@ -349,7 +353,7 @@ unsafe fn lua_reply_to_redis_reply_raw(
                         ffi::lua_pop(state, 1);
                         break;
                     }
-                    lua_reply_to_redis_reply_raw(c, state);
+                    lua_reply_to_redis_reply(c, state);
                     mbulklen += 1;
                 }
                 set_deferred_multi_bulk_length(c, replylen, mbulklen);
@@ -593,6 +597,36 @@ fn lua_redis_generic_command_on(
     Ok(v)
 }
 
+/// redis.call()
+///
+/// C: scripting.c luaRedisCallCommand()
+fn lua_redis_call_command(lua: &Lua, args: MultiValue) -> mlua::Result<Value> {
+    lua_redis_command(lua, true, args)
+}
+
+/// redis.pcall()
+///
+/// C: scripting.c luaRedisPCallCommand()
+fn lua_redis_pcall_command(lua: &Lua, args: MultiValue) -> mlua::Result<Value> {
+    lua_redis_command(lua, false, args)
+}
+
+/// `lua_redis_generic_command` on the running script's server. (no C
+/// twin: C's luaRedisGenericCommand() reads the globals itself)
+fn lua_redis_command(
+    lua: &Lua,
+    raise_error: bool,
+    args: MultiValue,
+) -> mlua::Result<Value> {
+    with_script(|server, caller| {
+        lua_redis_generic_command(server, lua, caller.flags, raise_error, args)
+    })
+    .unwrap_or_else(|| {
+        let e = lua_push_error(lua, b"luaRedisGenericCommand() recursive call detected. Are you doing funny stuff with Lua debug hooks?")?;
+        Ok(Value::Table(e))
+    })
+}
+
 /// `redis.sha1hex(string)`: the same hashing used for scripts.
 ///
 /// C: scripting.c luaRedisSha1hexCommand()
@@ -709,7 +743,8 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
 
     // Register the redis commands table and fields
     let redis = lua.create_table()?;
-    // redis.call and redis.pcall: the Lua wrappers below.
+    redis.set("call", lua.create_function(lua_redis_call_command)?)?;
+    redis.set("pcall", lua.create_function(lua_redis_pcall_command)?)?;
     redis.set("sha1hex", lua.create_function(lua_redis_sha1hex_command)?)?;
     redis.set(
         "error_reply",
@@ -756,14 +791,9 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
     .set_name("@pcall_def")
     .call::<()>(conv)?;
 
-    // The runner of scripts, under the error handler (C calls
-    // lua_pcall with the handler on the stack). (no C twin)
-    let run: Function = lua
-        .load("return function(f, h) return xpcall(f, h) end")
-        .set_name("@run_def")
-        .call(())?;
+    let err_handler = lua.create_function(lua_err_handler)?;
 
-    Ok(LuaState { lua, run, gc_count: 0 })
+    Ok(LuaState { lua, err_handler, gc_count: 0 })
 }
 
 /// The error handler scripts run under: it prefixes the error with the
@@ -816,16 +846,23 @@ pub(crate) fn scripting_reset(server: &mut RedisServer) {
 /// (KEYS and ARGV).
 ///
 /// C: scripting.c luaSetGlobalArray()
-fn lua_set_global_array(
-    lua: &Lua,
-    var: &str,
+///
+/// SAFETY: `state` is a valid Lua state with room for three more values.
+unsafe fn lua_set_global_array(
+    state: *mut mlua::ffi::lua_State,
+    var: &std::ffi::CStr,
     elev: &[Vec<u8>],
-) -> mlua::Result<()> {
-    let t = lua.create_table_with_capacity(elev.len(), 0)?;
+) {
+    use mlua::ffi;
+    ffi::lua_pushstring(state, var.as_ptr());
+    ffi::lua_createtable(state, elev.len().min(i32::MAX as usize) as i32, 0);
     for (j, e) in elev.iter().enumerate() {
-        t.raw_set(j + 1, lua.create_string(e)?)?;
+        ffi::lua_pushlstring(state, e.as_ptr().cast(), e.len());
+        ffi::lua_rawseti(state, -2, (j + 1) as i64);
     }
-    lua.globals().set(var, t)
+    // Divergence from C: a raw set, which is what the globals protection's
+    // __newindex does for a set from C.
+    ffi::lua_rawset(state, ffi::LUA_GLOBALSINDEX);
 }
 
 // ----------------------------------------------------------------------------
@@ -909,22 +946,13 @@ pub(crate) fn lua_create_function(
     Some(sha)
 }
 
-/// The registry name of the count hook's body while a script runs. (no C
-/// twin)
-const LUA_BUSY_HOOK: &str = "__redis__busy_hook";
-
-/// The count hook as mlua sets it: it must live as long as the
-/// interpreter, so it only calls the function `eval_generic_command`
-/// leaves in the registry for the length of one script, which holds the
-/// server. (no C twin)
-// Divergence from C: C's hook reaches the server through its global.
+/// The count hook as mlua sets it, on the running script's server.
+/// (no C twin: C's hook reads the globals itself)
 fn lua_busy_hook_trampoline(
-    lua: &Lua,
+    _lua: &Lua,
     _ar: mlua::Debug,
 ) -> mlua::Result<mlua::VmState> {
-    if let Ok(hook) = lua.named_registry_value::<Function>(LUA_BUSY_HOOK) {
-        hook.call::<()>(())?;
-    }
+    with_script(lua_mask_count_hook).unwrap_or(Ok(()))?;
     Ok(mlua::VmState::Continue)
 }
 
@@ -1024,9 +1052,7 @@ pub(crate) fn eval_generic_command(
             .extend(c.argv[1].iter().take(40).map(|b| b.to_ascii_lowercase()));
     }
 
-    let Some((lua, run)) =
-        server.lua.as_ref().map(|l| (l.lua.clone(), l.run.clone()))
-    else {
+    let Some(lua) = server.lua.as_ref().map(|l| l.lua.clone()) else {
         add_reply(c, shared::NOSCRIPTERR);
         return;
     };
@@ -1055,18 +1081,6 @@ pub(crate) fn eval_generic_command(
         return;
     };
 
-    // Populate the argv and keys table accordingly to the arguments that
-    // EVAL received.
-    let numkeys = numkeys as usize;
-    let set = lua_set_global_array(&lua, "KEYS", &c.argv[3..3 + numkeys])
-        .and_then(|_| {
-            lua_set_global_array(&lua, "ARGV", &c.argv[3 + numkeys..])
-        });
-    if let Err(e) = set {
-        add_reply_error_format(c, format_args!("{}", e));
-        return;
-    }
-
     // Select the right DB in the context of the Lua client
     if let Some(lc) = server.lua_client.as_mut() {
         lc.db = c.db;
@@ -1090,54 +1104,40 @@ pub(crate) fn eval_generic_command(
 
     // At this point whether this script was never seen before or if it was
     // already defined, we can call it, under the error handler.
-    let caller_flags = c.flags;
-    // The server is lent to redis.call for the length of the script; the
-    // RefCell is the one borrow checker that sees both the Lua callbacks
-    // and this frame. redis.call cannot run while another runs (EVAL is
-    // noscript), nor while the count hook runs (no Lua runs then), so the
-    // borrow never fails.
-    let srv = RefCell::new(&mut *server);
-    let caller = RefCell::new(&mut *c);
-    let generic = |lua: &Lua, raise: bool, args: MultiValue| {
-        let Ok(mut server) = srv.try_borrow_mut() else {
-            let e = lua_push_error(
-                lua,
-                b"luaRedisGenericCommand() recursive call detected. Are you doing funny stuff with Lua debug hooks?",
-            )?;
-            return Ok(Value::Table(e));
-        };
-        lua_redis_generic_command(&mut server, lua, caller_flags, raise, args)
+    //
+    // Divergence from C: the Lua stack is reached through mlua's raw
+    // access, in one protected call that does what C does on it: KEYS and
+    // ARGV, lua_pcall(lua,0,1,-2), and the reply of a script that returned.
+    // An error is left on the stack, for the reply below.
+    let handler = server.lua.as_ref().map(|l| l.err_handler.clone());
+    let numkeys = numkeys as usize;
+    let server_ptr: *mut RedisServer = server;
+    // SAFETY: the closure uses the Lua C API on the stack mlua gives it,
+    // [handler, f], within the room lua_checkstack() grants. A Lua error
+    // outside lua_pcall (out of memory) unwinds to mlua's protected call
+    // through frames that own nothing. The pointers in SCRIPT_CONTEXT are
+    // made from `server`, not used until exec_raw returns, and from `c`,
+    // not used by the closure until they are cleared.
+    let result = unsafe {
+        lua.exec_raw::<MultiValue>((handler, f), |state| {
+            use mlua::ffi;
+            // Populate the argv and keys table accordingly to the
+            // arguments that EVAL received.
+            lua_set_global_array(state, c"KEYS", &c.argv[3..3 + numkeys]);
+            lua_set_global_array(state, c"ARGV", &c.argv[3 + numkeys..]);
+            SCRIPT_CONTEXT.with(|cell| {
+                cell.set(Some(ScriptContext { server: server_ptr, caller: c }))
+            });
+            let err = ffi::lua_pcall(state, 0, 1, 1);
+            SCRIPT_CONTEXT.with(|cell| cell.set(None));
+            if err == 0 {
+                lua_reply_to_redis_reply(c, state);
+                ffi::lua_settop(state, 0);
+            } else {
+                ffi::lua_remove(state, 1); // the error handler
+            }
+        })
     };
-    let result = lua.scope(|scope| {
-        let redis: Table = lua.globals().get("redis")?;
-        // C: luaRedisCallCommand() and luaRedisPCallCommand()
-        redis.set(
-            "call",
-            scope.create_function(|lua, args| generic(lua, true, args))?,
-        )?;
-        redis.set(
-            "pcall",
-            scope.create_function(|lua, args| generic(lua, false, args))?,
-        )?;
-        if delhook {
-            let hook = scope.create_function(|_, ()| {
-                let (Ok(mut server), Ok(mut caller)) =
-                    (srv.try_borrow_mut(), caller.try_borrow_mut())
-                else {
-                    return Ok(());
-                };
-                lua_mask_count_hook(&mut server, &mut caller)
-            })?;
-            lua.set_named_registry_value(LUA_BUSY_HOOK, hook)?;
-        }
-        let handler = lua.create_function(lua_err_handler)?;
-        let r = run.call::<(bool, Value)>((f, handler));
-        // Out of the registry before the scope invalidates it.
-        if delhook {
-            lua.unset_named_registry_value(LUA_BUSY_HOOK)?;
-        }
-        r
-    });
 
     // Perform some cleanup that we need to do both on error and success.
     if delhook {
@@ -1174,37 +1174,30 @@ pub(crate) fn eval_generic_command(
         }
     }
 
-    match result {
-        Ok((true, v)) => lua_reply_to_redis_reply(&lua, c, v),
-        Ok((false, err)) => {
-            // lua_tostring(): a string, or a number shown as one.
-            let msg = match &err {
-                Value::String(s) => s.as_bytes().to_vec(),
-                Value::Integer(n) => n.to_string().into_bytes(),
-                Value::Number(n) => crate::object::fmt_g(*n, 14).into_bytes(),
-                _ => b"(null)".to_vec(),
-            };
-            add_reply_error_format_bytes(
-                c,
-                &[
-                    b"Error running script (call to ",
-                    &funcname,
-                    b"): ",
-                    c_str(&msg),
-                    b"\n",
-                ],
-            );
-        }
-        Err(e) => add_reply_error_format_bytes(
+    let msg = match result {
+        // The reply is in `c` already.
+        Ok(v) if v.is_empty() => None,
+        // lua_tostring(): a string, or a number shown as one.
+        Ok(v) => Some(match v.into_iter().next() {
+            Some(Value::String(s)) => s.as_bytes().to_vec(),
+            Some(Value::Integer(n)) => n.to_string().into_bytes(),
+            Some(Value::Number(n)) => crate::object::fmt_g(n, 14).into_bytes(),
+            Some(Value::Error(e)) => lua_error_message(&e),
+            _ => b"(null)".to_vec(),
+        }),
+        Err(e) => Some(lua_error_message(&e)),
+    };
+    if let Some(msg) = msg {
+        add_reply_error_format_bytes(
             c,
             &[
                 b"Error running script (call to ",
                 &funcname,
                 b"): ",
-                c_str(&lua_error_message(&e)),
+                c_str(&msg),
                 b"\n",
             ],
-        ),
+        );
     }
 
     // If we are using single commands replication, emit EXEC if there was
