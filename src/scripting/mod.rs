@@ -68,6 +68,8 @@ fn lua_raise(msg: &[u8]) -> mlua::Error {
 struct ScriptContext {
     server: *mut RedisServer,
     caller: *mut Client,
+    /// The count hook is on for this script (lua-time-limit > 0).
+    hooked: bool,
 }
 
 thread_local! {
@@ -793,6 +795,12 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
 
     let err_handler = lua.create_function(lua_err_handler)?;
 
+    // The count hook (see eval_script_prologue).
+    lua.set_hook(
+        mlua::HookTriggers::new().every_nth_instruction(100_000),
+        lua_busy_hook_trampoline,
+    );
+
     Ok(LuaState { lua, err_handler, gc_count: 0 })
 }
 
@@ -952,7 +960,11 @@ fn lua_busy_hook_trampoline(
     _lua: &Lua,
     _ar: mlua::Debug,
 ) -> mlua::Result<mlua::VmState> {
-    with_script(lua_mask_count_hook).unwrap_or(Ok(()))?;
+    let hooked =
+        SCRIPT_CONTEXT.with(|cell| cell.get().is_some_and(|c| c.hooked));
+    if hooked {
+        with_script(lua_mask_count_hook).unwrap_or(Ok(()))?;
+    }
     Ok(mlua::VmState::Continue)
 }
 
@@ -996,6 +1008,30 @@ fn lua_mask_count_hook(
         return Err(lua_raise(b"Script killed by user with SCRIPT KILL..."));
     }
     Ok(())
+}
+
+/// The part of evalGenericCommand() between defining the function and
+/// calling it that is about the server: the Lua client's db, and the
+/// state the count hook reads. Returns whether the hook is on for this
+/// script. (no C twin)
+fn eval_script_prologue(server: &mut RedisServer, c: &mut Client) -> bool {
+    // Select the right DB in the context of the Lua client
+    if let Some(lc) = server.lua_client.as_mut() {
+        lc.db = c.db;
+    }
+
+    // Divergence from C: math.random is Lua's own, not reseeded per script.
+
+    // Set a hook in order to be able to stop the script execution if it is
+    // running for too much time. We set the hook only if the time limit is
+    // enabled as the hook will make the Lua script execution slower.
+    // Divergence from C: the hook is set once for all (scriptingInit) and
+    // does nothing unless this says so: setting and removing it per
+    // script cost an allocation each.
+    server.lua_caller = Some(c.id);
+    server.lua_time_start = mstime();
+    server.lua_kill = false;
+    server.lua_time_limit > 0
 }
 
 /// EVAL and EVALSHA: runs the script (defining it first for EVAL) with
@@ -1052,19 +1088,76 @@ pub(crate) fn eval_generic_command(
             .extend(c.argv[1].iter().take(40).map(|b| b.to_ascii_lowercase()));
     }
 
-    let Some(lua) = server.lua.as_ref().map(|l| l.lua.clone()) else {
+    let Some((lua, handler)) =
+        server.lua.as_ref().map(|l| (l.lua.clone(), l.err_handler.clone()))
+    else {
         add_reply(c, shared::NOSCRIPTERR);
         return;
     };
 
-    // Try to lookup the Lua function
-    let mut f =
-        lua.globals().raw_get::<Value>(lua.create_string(&funcname).ok());
-    if !matches!(f, Ok(Value::Function(_))) {
+    // Divergence from C: the Lua stack is reached through mlua's raw
+    // access, in one protected call that does what C does on it: look the
+    // function up, KEYS and ARGV, lua_pcall(lua,0,1,-2), and the reply of
+    // a script that returned. An error is left on the stack, for the reply
+    // below. A function not defined yet is defined in between two calls.
+    let numkeys = numkeys as usize;
+    let mut defined = false;
+    let result = loop {
+        let mut missing = false;
+        let server_ptr: *mut RedisServer = server;
+        // SAFETY: the closure uses the Lua C API on the stack mlua gives
+        // it, [handler], within the room lua_checkstack() grants. A Lua
+        // error outside lua_pcall (out of memory) unwinds to mlua's
+        // protected call through frames that own nothing. `server` is not
+        // used until exec_raw returns: the closure reaches it through
+        // `server_ptr`, and SCRIPT_CONTEXT holds it and `c` only while the
+        // closure does not use `c`.
+        let r = unsafe {
+            lua.exec_raw::<MultiValue>(handler.clone(), |state| {
+                use mlua::ffi;
+                // Try to lookup the Lua function
+                ffi::lua_pushlstring(
+                    state,
+                    funcname.as_ptr().cast(),
+                    funcname.len(),
+                );
+                ffi::lua_rawget(state, ffi::LUA_GLOBALSINDEX);
+                if ffi::lua_type(state, -1) != ffi::LUA_TFUNCTION {
+                    missing = true;
+                    ffi::lua_settop(state, 0);
+                    return;
+                }
+                // Populate the argv and keys table accordingly to the
+                // arguments that EVAL received.
+                lua_set_global_array(state, c"KEYS", &c.argv[3..3 + numkeys]);
+                lua_set_global_array(state, c"ARGV", &c.argv[3 + numkeys..]);
+                let hooked = eval_script_prologue(&mut *server_ptr, c);
+                // At this point whether this script was never seen before
+                // or if it was already defined, we can call it.
+                SCRIPT_CONTEXT.with(|cell| {
+                    cell.set(Some(ScriptContext {
+                        server: server_ptr,
+                        caller: c,
+                        hooked,
+                    }))
+                });
+                let err = ffi::lua_pcall(state, 0, 1, 1);
+                SCRIPT_CONTEXT.with(|cell| cell.set(None));
+                if err == 0 {
+                    lua_reply_to_redis_reply(c, state);
+                    ffi::lua_settop(state, 0);
+                } else {
+                    ffi::lua_remove(state, 1); // the error handler
+                }
+            })
+        };
+        if !missing {
+            break r;
+        }
         // Function not defined... let's define it if we have the body of
         // the function. If this is an EVALSHA call we can just return an
         // error.
-        if evalsha {
+        if evalsha || defined {
             add_reply(c, shared::NOSCRIPTERR);
             return;
         }
@@ -1074,75 +1167,10 @@ pub(crate) fn eval_generic_command(
             // when it returns NULL.
             return;
         }
-        f = lua.globals().raw_get::<Value>(lua.create_string(&funcname).ok());
-    }
-    let Ok(Value::Function(f)) = f else {
-        add_reply(c, shared::NOSCRIPTERR);
-        return;
-    };
-
-    // Select the right DB in the context of the Lua client
-    if let Some(lc) = server.lua_client.as_mut() {
-        lc.db = c.db;
-    }
-
-    // Divergence from C: math.random is Lua's own, not reseeded per script.
-
-    // Set a hook in order to be able to stop the script execution if it is
-    // running for too much time. We set the hook only if the time limit is
-    // enabled as the hook will make the Lua script execution slower.
-    server.lua_caller = Some(c.id);
-    server.lua_time_start = mstime();
-    server.lua_kill = false;
-    let delhook = server.lua_time_limit > 0;
-    if delhook {
-        lua.set_hook(
-            mlua::HookTriggers::new().every_nth_instruction(100_000),
-            lua_busy_hook_trampoline,
-        );
-    }
-
-    // At this point whether this script was never seen before or if it was
-    // already defined, we can call it, under the error handler.
-    //
-    // Divergence from C: the Lua stack is reached through mlua's raw
-    // access, in one protected call that does what C does on it: KEYS and
-    // ARGV, lua_pcall(lua,0,1,-2), and the reply of a script that returned.
-    // An error is left on the stack, for the reply below.
-    let handler = server.lua.as_ref().map(|l| l.err_handler.clone());
-    let numkeys = numkeys as usize;
-    let server_ptr: *mut RedisServer = server;
-    // SAFETY: the closure uses the Lua C API on the stack mlua gives it,
-    // [handler, f], within the room lua_checkstack() grants. A Lua error
-    // outside lua_pcall (out of memory) unwinds to mlua's protected call
-    // through frames that own nothing. The pointers in SCRIPT_CONTEXT are
-    // made from `server`, not used until exec_raw returns, and from `c`,
-    // not used by the closure until they are cleared.
-    let result = unsafe {
-        lua.exec_raw::<MultiValue>((handler, f), |state| {
-            use mlua::ffi;
-            // Populate the argv and keys table accordingly to the
-            // arguments that EVAL received.
-            lua_set_global_array(state, c"KEYS", &c.argv[3..3 + numkeys]);
-            lua_set_global_array(state, c"ARGV", &c.argv[3 + numkeys..]);
-            SCRIPT_CONTEXT.with(|cell| {
-                cell.set(Some(ScriptContext { server: server_ptr, caller: c }))
-            });
-            let err = ffi::lua_pcall(state, 0, 1, 1);
-            SCRIPT_CONTEXT.with(|cell| cell.set(None));
-            if err == 0 {
-                lua_reply_to_redis_reply(c, state);
-                ffi::lua_settop(state, 0);
-            } else {
-                ffi::lua_remove(state, 1); // the error handler
-            }
-        })
+        defined = true;
     };
 
     // Perform some cleanup that we need to do both on error and success.
-    if delhook {
-        lua.remove_hook(); // Disable hook
-    }
     if server.lua_timedout {
         server.lua_timedout = false;
         // Restore the client that was protected when the script timeout
