@@ -43,6 +43,9 @@ Environment (all optional):
                            oxredis connect and start diskless transfers
                            from the 1 Hz replicationCron, Debian's 7.0 does
                            not
+                 scripts   EVAL and EVALSHA of `return redis.call('incr',
+                           KEYS[1])` (redis-benchmark's custom command
+                           form), per PIPELINES, median over ROUNDS
                  replload  SET at -P 16 (-c CLIENTS, -n N_PIPELINED) with
                            one replica of the same kind attached, and the
                            replica lag (master_repl_offset - the replica's
@@ -260,12 +263,14 @@ def bench_name(row_name):
     return row_name.split()[0].lower()
 
 
-def run_benchmark(cfg, server, test, pipeline):
-    """Requests/s of one redis-benchmark run, or None if it failed."""
+def run_benchmark(cfg, server, test, pipeline, command=None):
+    """Requests/s of one redis-benchmark run, or None if it failed. With
+    `command` (a list of arguments), that command is benchmarked instead
+    of `-t test`."""
     n = cfg["n"] if pipeline == 1 else cfg["n_pipelined"]
     cmd = [cfg["benchmark"], "-h", "127.0.0.1", "-p", str(server.port),
            "-c", str(cfg["clients"]), "-n", str(n), "-P", str(pipeline),
-           "-t", test, "-q", "--csv"]
+           "-q", "--csv"] + (command if command else ["-t", test])
     if cfg["bench_cpus"]:
         cmd = ["taskset", "-c", ",".join(map(str, cfg["bench_cpus"]))] + cmd
     try:
@@ -278,7 +283,7 @@ def run_benchmark(cfg, server, test, pipeline):
     for row in csv.reader(io.StringIO(res.stdout)):
         if len(row) < 2 or row[0] == "test":
             continue
-        if bench_name(row[0]) == test:
+        if command or bench_name(row[0]) == test:
             try:
                 return float(row[1])
             except ValueError:
@@ -920,9 +925,62 @@ def section_replload(servers, cfg):
         results, servers, notes)
 
 
+# The script of issue 11's target: one INCR through redis.call.
+INCR_SCRIPT = "return redis.call('incr',KEYS[1])"
+
+
+def section_scripts(servers, cfg):
+    """EVAL and EVALSHA of INCR_SCRIPT through redis-benchmark, median
+    over ROUNDS interleaved rounds (the same table as rps)."""
+    import hashlib
+    sha = hashlib.sha1(INCR_SCRIPT.encode()).hexdigest()
+    commands = {
+        "eval": ["eval", INCR_SCRIPT, "1", "counter"],
+        "evalsha": ["evalsha", sha, "1", "counter"],
+    }
+    results = {}
+    for rnd in range(cfg["rounds"]):
+        log("scripts: round %d/%d" % (rnd + 1, cfg["rounds"]))
+        for pipeline in cfg["pipelines"]:
+            for test, command in commands.items():
+                for s in servers:
+                    try:
+                        resp_command(s.port, "FLUSHALL")
+                        resp_command(s.port, "SCRIPT", "LOAD", INCR_SCRIPT)
+                    except (OSError, RuntimeError) as e:
+                        log("  %s: set-up failed: %s" % (s.label, e))
+                    rps = run_benchmark(cfg, s, test, pipeline, command)
+                    results.setdefault((test, pipeline, s.label),
+                                       []).append(rps)
+    ox, ref = servers[0].label, servers[1].label
+    header = ["script", "P", ox + " rps", "±%", ref + " rps", "±%",
+              "%s/%s" % (ox, ref)]
+    extra = servers[2].label if len(servers) > 2 else None
+    if extra:
+        header += [extra + " rps", "±%", "%s/%s" % (ox, extra)]
+    rows = []
+    for pipeline in cfg["pipelines"]:
+        for test in commands:
+            get = lambda label: results[(test, pipeline, label)]
+            sp = lambda label: ("n/a" if spread(get(label)) is None
+                                else "%.0f" % spread(get(label)))
+            a, b = median(get(ox)), median(get(ref))
+            row = [test, pipeline, fmt_rps(a), sp(ox), fmt_rps(b), sp(ref),
+                   fmt_ratio(a, b)]
+            if extra:
+                c = median(get(extra))
+                row += [fmt_rps(c), sp(extra), fmt_ratio(a, c)]
+            rows.append(row)
+    print("\n== scripts: %s, requests/s, median of %d rounds, -c %d, -n %d "
+          "(P=1) / %d (P>1) ==" % (INCR_SCRIPT, cfg["rounds"],
+                                   cfg["clients"], cfg["n"],
+                                   cfg["n_pipelined"]))
+    print_table(header, rows)
+
+
 SECTIONS = {"rps": section_rps, "rss": section_rss, "types": section_types,
             "rdb": section_rdb, "sync": section_sync,
-            "replload": section_replload}
+            "replload": section_replload, "scripts": section_scripts}
 
 
 # ------------------------------------------------------------------- main

@@ -271,6 +271,7 @@ struct InfoMemOverhead {
     repl_backlog: usize,
     clients_slaves: usize,
     clients_normal: usize,
+    lua_caches: usize,
 }
 
 /// The memory overhead figures INFO prints: what the server spends on
@@ -317,6 +318,13 @@ fn get_memory_overhead_data(
     }
     mem_total += clients_normal;
 
+    // Divergence from C: the scripts are in a HashMap; a dictEntry and a
+    // bucket pointer per entry and slot, as C counts its dict.
+    let lua_caches = server.lua_scripts_mem
+        + server.lua_scripts.len() * 3 * size_of::<usize>()
+        + server.lua_scripts.capacity() * size_of::<usize>();
+    mem_total += lua_caches;
+
     let entry = size_of::<
         crate::dict::DictEntry<crate::db::Key, crate::object::RObj>,
     >();
@@ -352,6 +360,7 @@ fn get_memory_overhead_data(
         repl_backlog,
         clients_slaves,
         clients_normal,
+        lua_caches,
     }
 }
 
@@ -632,8 +641,12 @@ pub(crate) fn gen_redis_info_string(
     if wants("memory") {
         let zmalloc_used = crate::util::zmalloc_used_memory();
         let total_system_mem = server.system_memory_size;
-        // Divergence from C: there is no Lua interpreter, so no Lua memory.
-        let memory_lua: i64 = 0;
+        // C: lua_gc(server.lua,LUA_GCCOUNT,0)*1024, whole KiB.
+        let memory_lua = server
+            .lua
+            .as_ref()
+            .map(|l| (l.lua.used_memory() / 1024 * 1024) as i64)
+            .unwrap_or(0);
         let evict_policy = crate::config::evict_policy_to_string(server);
         // Divergence from C: 5.0.14 bundles jemalloc 5.1.0; we link the
         // jemalloc of tikv-jemallocator.
@@ -730,9 +743,9 @@ pub(crate) fn gen_redis_info_string(
             bytes_to_human(total_system_mem as u64),
             memory_lua,
             bytes_to_human(memory_lua as u64),
-            0, // no scripts cache: mh->lua_caches
-            bytes_to_human(0),
-            0, // dictSize(server.lua_scripts)
+            mh.lua_caches,
+            bytes_to_human(mh.lua_caches as u64),
+            server.lua_scripts.len(),
             server.maxmemory,
             bytes_to_human(server.maxmemory),
             evict_policy,
