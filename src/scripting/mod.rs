@@ -8,7 +8,7 @@
 //! Ports scripting.c from Redis 5.0.14, in the same order. This is the
 //! first slice of issue 11; not ported yet: the busy-script path (the
 //! count hook, `lua-time-limit`, -BUSY, SCRIPT KILL of a running script),
-//! math.random seeding, cjson/cmsgpack/struct/bit, redis.log,
+//! math.random seeding, cmsgpack/struct/bit, redis.log,
 //! redis.replicate_commands/set_repl, the globals protection, the
 //! replication script cache (EVALSHA is always propagated as EVAL), the
 //! debugger (SCRIPT DEBUG, LDB).
@@ -21,6 +21,8 @@
 //! value, which the script's error handler turns back into C's string. A
 //! script that catches a `redis.call` error with Lua's own `pcall` gets
 //! that value back as C's string too: `pcall` is wrapped to convert it.
+
+mod lua_cjson;
 
 use std::cell::RefCell;
 
@@ -642,11 +644,12 @@ pub(crate) fn scripting_init(server: &mut RedisServer, setup: bool) {
 fn scripting_init_lua() -> mlua::Result<LuaState> {
     // C: luaLoadLibraries(). Divergence from C: the debug library is not
     // loaded (mlua only opens it through an unsafe constructor), nor yet
-    // cjson, struct, cmsgpack and bit.
+    // struct, cmsgpack and bit.
     let lua = Lua::new_with(
         StdLib::TABLE | StdLib::STRING | StdLib::MATH,
         LuaOptions::default(),
     )?;
+    lua_cjson::luaopen_cjson(&lua)?;
     lua_remove_unsupported_functions(&lua)?;
 
     // Register the redis commands table and fields
