@@ -217,6 +217,11 @@ fn lua_err(msg: impl Into<Vec<u8>>) -> Raise {
 /// #N to 'name' (msg)"). Never returns. The calling frames must own
 /// nothing that needs dropping. (no C twin)
 unsafe fn lua_throw(l: *mut lua_State, e: Raise) -> ! {
+    // The error unwinds this call's stack anyway: emptying it first leaves
+    // room for the message. C pushes it onto a stack that may be full (a
+    // nesting error), into Lua's EXTRA_STACK reserve, which Lua's API
+    // checks reject.
+    ffi::lua_settop(l, 0);
     match e {
         Raise::Error(msg) => {
             ffi::luaL_where(l, 1);
@@ -595,6 +600,22 @@ fn char2escape(c: u8) -> Option<&'static [u8]> {
     }
 }
 
+/// The longest encode output. C's strbuf keeps its size in an int that
+/// doubles from 1023: past 1023 * 2^21 bytes it overflows, and C loops
+/// forever or aborts. (no C twin)
+const ENCODE_MAX_LEN: usize = 1023 << 21;
+
+/// Errors once the output is past `ENCODE_MAX_LEN`. (no C twin)
+fn json_check_encode_len(json: &[u8]) -> JResult<()> {
+    // Divergence from C: where C's buffer size overflows (see above), an
+    // error here; a script could otherwise make the server build a 10 GB
+    // string (a sparse array of 2^31 nulls) and die of it.
+    if json.len() > ENCODE_MAX_LEN {
+        return Err(lua_err("Cannot serialise, output too large"));
+    }
+    Ok(())
+}
+
 /// Appends the string at `lindex` (left on the stack), quoted and
 /// escaped.
 ///
@@ -603,24 +624,28 @@ unsafe fn json_append_string(
     l: *mut lua_State,
     json: &mut Vec<u8>,
     lindex: c_int,
-) {
+) -> JResult<()> {
     let mut len = 0usize;
     let s = ffi::lua_tolstring(l, lindex, &mut len);
     let s = std::slice::from_raw_parts(s.cast::<u8>(), len);
 
     // Divergence from C: C reserves the worst case, len * 6 + 2 (and its
     // int arithmetic overflows past 357 MB); the buffer grows as needed
-    // here instead.
+    // here instead, and the length is checked every 64 KB.
     json.reserve(len + 2);
 
     json.push(b'"');
-    for &c in s {
-        match char2escape(c) {
-            Some(escstr) => json.extend_from_slice(escstr),
-            None => json.push(c),
+    for chunk in s.chunks(1 << 16) {
+        for &c in chunk {
+            match char2escape(c) {
+                Some(escstr) => json.extend_from_slice(escstr),
+                None => json.push(c),
+            }
         }
+        json_check_encode_len(json)?;
     }
     json.push(b'"');
+    Ok(())
 }
 
 /// C's `(int)` cast of a double as gcc compiles it on x86-64
@@ -802,7 +827,7 @@ unsafe fn json_append_object(
             json_append_number(l, cfg, json, -2)?;
             json.extend_from_slice(b"\":");
         } else if keytype == ffi::LUA_TSTRING {
-            json_append_string(l, json, -2);
+            json_append_string(l, json, -2)?;
             json.push(b':');
         } else {
             return Err(json_encode_exception(
@@ -832,7 +857,7 @@ unsafe fn json_append_data(
     json: &mut Vec<u8>,
 ) -> JResult<()> {
     match ffi::lua_type(l, -1) {
-        ffi::LUA_TSTRING => json_append_string(l, json, -1),
+        ffi::LUA_TSTRING => json_append_string(l, json, -1)?,
         ffi::LUA_TNUMBER => json_append_number(l, cfg, json, -1)?,
         ffi::LUA_TBOOLEAN => {
             if ffi::lua_toboolean(l, -1) != 0 {
@@ -860,7 +885,7 @@ unsafe fn json_append_data(
         // and LUA_TLIGHTUSERDATA) cannot be serialised
         _ => return Err(json_encode_exception(l, -1, "type not supported")),
     }
-    Ok(())
+    json_check_encode_len(json)
 }
 
 /// `cjson.encode(value)`: the JSON text of a Lua value.
@@ -884,8 +909,9 @@ unsafe fn json_encode(l: *mut lua_State) -> JResult<c_int> {
         ffi::lua_pushlstring_(l, encode_buf.as_ptr().cast(), encode_buf.len());
     }
 
-    // Keep the buffer, or free it, as the setting is now.
-    if (*cfg).settings.encode_keep_buffer != 0 {
+    // Keep the buffer, or free it, as the setting is now. Divergence from
+    // C: not after an error (C keeps it), which may have left it huge.
+    if r.is_ok() && (*cfg).settings.encode_keep_buffer != 0 {
         (*cfg).encode_buf = encode_buf;
     } else {
         drop(encode_buf);
