@@ -354,6 +354,7 @@ pub(crate) fn strtod(s: &[u8]) -> Strtod {
     }
     if starts(b"nan") {
         let mut q = p + 3;
+        let mut value = f64::NAN;
         // "nan(n-char-sequence)" is consumed whole when the ')' is there.
         if s.get(q) == Some(&b'(') {
             let mut r = q + 1;
@@ -362,10 +363,21 @@ pub(crate) fn strtod(s: &[u8]) -> Strtod {
                 r += 1;
             }
             if s.get(r) == Some(&b')') {
+                // glibc (__strtod_nan): a sequence that reads whole as a
+                // number (strtoull, base 0) is the NaN's payload, the
+                // mantissa bits below the quiet bit.
+                let seq = &s[q + 1..r];
+                let m = crate::util::strtoull(seq, 0);
+                if m.consumed == seq.len() {
+                    let payload = m.value & ((1 << 51) - 1);
+                    value = f64::from_bits(f64::NAN.to_bits() | payload);
+                }
                 q = r + 1;
             }
         }
-        return Strtod { value: f64::NAN, consumed: q, erange: false };
+        // "-nan" is the NaN with the sign bit set, as glibc returns it.
+        let value = if neg { -value } else { value };
+        return Strtod { value, consumed: q, erange: false };
     }
     if starts(b"0x") {
         let mut q = p + 2;
@@ -419,28 +431,16 @@ pub(crate) fn strtod(s: &[u8]) -> Strtod {
             if s.get(r).is_some_and(u8::is_ascii_digit) {
                 let mut e: i64 = 0;
                 while r < s.len() && s[r].is_ascii_digit() {
-                    e = (e * 10 + (s[r] - b'0') as i64).min(1 << 20);
+                    // Saturated well past any exponent the digits can
+                    // make up for (4 bits a digit).
+                    e = (e * 10 + (s[r] - b'0') as i64).min(1 << 50);
                     r += 1;
                 }
                 exp += if eneg { -e } else { e };
                 q = r;
             }
         }
-        // Divergence from C: the 64-bit mantissa is rounded to 53 bits
-        // before the scaling, so a subnormal result may be off by one ulp
-        // (double rounding); glibc rounds once.
-        let mut v = mant as f64;
-        let mut e = exp;
-        while e > 0 && v.is_finite() {
-            let k = e.min(1000);
-            v *= 2f64.powi(k as i32);
-            e -= k;
-        }
-        while e < 0 && v != 0.0 {
-            let k = (-e).min(1000);
-            v /= 2f64.powi(k as i32);
-            e += k;
-        }
+        let v = hex_to_f64(mant, exp);
         let erange = v.is_infinite()
             || (nonzero && (v == 0.0 || v.abs() < f64::MIN_POSITIVE));
         return Strtod { value: sign * v, consumed: q, erange };
@@ -485,6 +485,48 @@ pub(crate) fn strtod(s: &[u8]) -> Strtod {
     let erange = v.is_infinite()
         || (nonzero && (v == 0.0 || v.abs() < f64::MIN_POSITIVE));
     Strtod { value: sign * v, consumed: q, erange }
+}
+
+/// `mant * 2^exp` (the lowest bit of `mant` may be a sticky bit standing
+/// for nonzero digits past its 64 bits) rounded once to the nearest
+/// double, ties to even, subnormals included, as glibc rounds a hex
+/// float; infinity past the range. (no C twin: glibc's strtod)
+fn hex_to_f64(mant: u64, exp: i64) -> f64 {
+    if mant == 0 {
+        return 0.0;
+    }
+    let lz = mant.leading_zeros() as i64;
+    let m = mant << lz; // the top bit set
+    let e = exp + 63 - lz; // the value is 1.xxx * 2^e
+    if e > 1023 {
+        return f64::INFINITY;
+    }
+    // How many significant bits the double has at this exponent: 53 for
+    // a normal number, fewer for a subnormal one.
+    let keep = if e >= -1022 { 53 } else { e + 1075 };
+    if keep <= 0 {
+        // Below the smallest subnormal: at keep == 0 the top bit is its
+        // half, so more than half rounds up to it; exactly half is a tie
+        // that rounds to the even 0.
+        return if keep == 0 && m > 1 << 63 { f64::from_bits(1) } else { 0.0 };
+    }
+    let shift = 64 - keep; // 11..=63
+    let mut q = m >> shift;
+    let rem = m & ((1u64 << shift) - 1);
+    let half = 1u64 << (shift - 1);
+    if rem > half || (rem == half && q & 1 == 1) {
+        q += 1;
+    }
+    if keep < 53 {
+        // A subnormal (q < 2^52), or the smallest normal if the rounding
+        // carried into 2^52: either way these are the bits.
+        return f64::from_bits(q);
+    }
+    let (q, e) = if q == 1 << 53 { (q >> 1, e + 1) } else { (q, e) };
+    if e > 1023 {
+        return f64::INFINITY;
+    }
+    f64::from_bits(((e + 1023) as u64) << 52 | (q & ((1 << 52) - 1)))
 }
 
 // ------------------------------- util.c helpers -------------------------------
@@ -877,6 +919,165 @@ mod tests {
         assert_eq!(fmt_g17(1.0e-5), "1.0000000000000001e-05");
         assert_eq!(fmt_g17(f64::INFINITY), "inf");
         assert_eq!(fmt_g(3.0, 17), "3");
+    }
+
+    /// A small deterministic generator for the comparisons with libc.
+    fn lcg(state: &mut u64) -> u64 {
+        *state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *state >> 11
+    }
+
+    /// glibc's strtod() of `s`: the value's bits and the bytes consumed.
+    fn libc_strtod(s: &[u8]) -> (u64, usize) {
+        let c = std::ffi::CString::new(s).unwrap();
+        let mut end = std::ptr::null_mut();
+        // SAFETY: `c` is NUL-terminated and outlives the call.
+        let v = unsafe { libc::strtod(c.as_ptr(), &mut end) };
+        (v.to_bits(), end as usize - c.as_ptr() as usize)
+    }
+
+    #[test]
+    fn strtod_matches_glibc_bit_for_bit() {
+        let mut cases: Vec<Vec<u8>> = [
+            "nan",
+            "-nan",
+            "+nan",
+            "NaN(123)",
+            "-nan(0x1f)",
+            "nan(012)",
+            "nan(abc)",
+            "nan()",
+            "nan(",
+            "nan(1",
+            "nan(99999999999999999999)",
+            "inf",
+            "-Infinity",
+            "infinit",
+            "0x",
+            "-0x",
+            "0x.p1",
+            "0x1p",
+            "0x1.8p1",
+            "0X1P-1074",
+            "0x1p-1075",
+            "0x1.0000000000001p-1075",
+            "0x3p-1076",
+            "0x1.fffffffffffff8p-1023",
+            "0x1.fffffffffffffp1023",
+            "0x1.fffffffffffff8p1023",
+            "0x1p1024",
+            "0x123456789abcdef123p0",
+            "0x10000000000000080000000000000000001p-20",
+            "0x.00001p-1050",
+            "1e5000",
+            "1e-5000",
+            "4.9406564584124654e-324",
+            "2.5e-324",
+            "2.4703282292062328e-324",
+            "1.",
+            "-.5",
+            "1e",
+            "1e+",
+            "0e99999",
+        ]
+        .iter()
+        .map(|c| c.as_bytes().to_vec())
+        .collect();
+        // Long inputs whose digits and exponent make up for each other.
+        for (digits, exp) in [(b"1", "e-100000"), (b"f", "p-400000")] {
+            let mut s = if digits == b"f" { b"0x".to_vec() } else { vec![] };
+            s.extend(std::iter::repeat_n(digits[0], 100000));
+            s.extend_from_slice(exp.as_bytes());
+            cases.push(s);
+        }
+        let mut s = b"0.".to_vec();
+        s.extend(std::iter::repeat_n(b'0', 100000));
+        s.extend_from_slice(b"1e100001");
+        cases.push(s);
+        let mut s = b"0.".to_vec();
+        s.extend(std::iter::repeat_n(b'0', 70000));
+        s.extend_from_slice(b"25e-70000");
+        cases.push(s);
+        let mut st = 42u64;
+        let hex = b"0123456789abcdef";
+        for _ in 0..20000 {
+            let mut s = Vec::new();
+            if lcg(&mut st).is_multiple_of(2) {
+                s.extend_from_slice(b"-");
+            }
+            let hexadecimal = lcg(&mut st).is_multiple_of(2);
+            let digits = if hexadecimal { &hex[..] } else { &hex[..10] };
+            if hexadecimal {
+                s.extend_from_slice(b"0x");
+            }
+            for _ in 0..1 + lcg(&mut st) % 24 {
+                s.push(digits[(lcg(&mut st) % digits.len() as u64) as usize]);
+            }
+            if lcg(&mut st).is_multiple_of(2) {
+                s.push(b'.');
+                for _ in 0..lcg(&mut st) % 24 {
+                    let d = (lcg(&mut st) % digits.len() as u64) as usize;
+                    s.push(digits[d]);
+                }
+            }
+            let e = (lcg(&mut st) % 2300) as i64 - 1150;
+            if hexadecimal {
+                s.extend_from_slice(format!("p{e}").as_bytes());
+            } else {
+                s.extend_from_slice(format!("e{}", e / 3).as_bytes());
+            }
+            cases.push(s);
+        }
+        for s in cases {
+            let r = strtod(&s);
+            assert_eq!(
+                (r.value.to_bits(), r.consumed),
+                libc_strtod(&s),
+                "{}",
+                String::from_utf8_lossy(&s)
+            );
+        }
+    }
+
+    #[test]
+    fn fmt_g_matches_printf_at_every_precision() {
+        let mut st = 7u64;
+        let mut values = vec![0.5, 1.5, 2.5, 0.25, 0.125, 1e15, 123456.5, 5e-5];
+        for _ in 0..20000 {
+            let v = f64::from_bits(lcg(&mut st) << 11 | lcg(&mut st) & 0x7ff);
+            if v.is_finite() {
+                values.push(v);
+            }
+            // And some short decimals, where ties happen.
+            let d = (lcg(&mut st) % 100000) as f64 / 8.0;
+            values.push(d);
+        }
+        for v in values {
+            for prec in 1..=17 {
+                let mut buf = [0 as libc::c_char; 64];
+                // SAFETY: the format takes an int and a double, and
+                // snprintf writes at most buf.len() bytes, NUL included.
+                let n = unsafe {
+                    libc::snprintf(
+                        buf.as_mut_ptr(),
+                        buf.len(),
+                        c"%.*g".as_ptr(),
+                        prec as libc::c_int,
+                        v,
+                    )
+                };
+                // SAFETY: snprintf NUL-terminated the buffer.
+                let want = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+                assert_eq!(n as usize, want.to_bytes().len());
+                assert_eq!(
+                    fmt_g(v, prec),
+                    want.to_str().unwrap(),
+                    "{v:e} {prec}"
+                );
+            }
+        }
     }
 
     #[test]

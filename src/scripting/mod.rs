@@ -13,9 +13,12 @@
 //! count hook reach it through `SCRIPT_CONTEXT`, which
 //! `eval_generic_command` fills for the length of one script. A Rust
 //! function cannot raise a plain string as C's `lua_error` does: mlua
-//! raises its own error value, which the script's error handler turns back into C's string. A
-//! script that catches a `redis.call` error with Lua's own `pcall` gets
-//! that value back as C's string too: `pcall` is wrapped to convert it.
+//! raises its own error value, which the script's error handler turns
+//! back into C's string. A script that catches a `redis.call` error with
+//! Lua's own `pcall` gets that value back as C's string too: `pcall` is
+//! wrapped to convert it.
+
+mod lua_cjson;
 
 use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
@@ -736,11 +739,12 @@ pub(crate) fn scripting_init(server: &mut RedisServer, setup: bool) {
 fn scripting_init_lua() -> mlua::Result<LuaState> {
     // C: luaLoadLibraries(). Divergence from C: the debug library is not
     // loaded (mlua only opens it through an unsafe constructor), nor yet
-    // cjson, struct, cmsgpack and bit.
+    // struct, cmsgpack and bit.
     let lua = Lua::new_with(
         StdLib::TABLE | StdLib::STRING | StdLib::MATH,
         LuaOptions::default(),
     )?;
+    lua_cjson::luaopen_cjson(&lua)?;
     lua_remove_unsupported_functions(&lua)?;
 
     // Register the redis commands table and fields
