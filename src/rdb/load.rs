@@ -901,7 +901,19 @@ fn rdb_load_rio_mode(
             let auxval = rdb_load_string_object(rdb)?;
 
             if check_only {
-                // Read and dropped: the load logs and uses them.
+                // Read and dropped: the load logs and uses them. A script
+                // the load would fail to create is reported here already.
+                if auxkey.eq_ignore_ascii_case(b"lua")
+                    && !crate::scripting::lua_function_compiles(server, &auxval)
+                {
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Can't load Lua script from RDB file! BODY: {}",
+                        String::from_utf8_lossy(crate::networking::c_str(
+                            &auxval
+                        ))
+                    ));
+                }
             } else if auxkey.first() == Some(&b'%') {
                 // All the fields with a name staring with '%' are
                 // considered information fields and are logged at startup
@@ -929,15 +941,18 @@ fn rdb_load_rio_mode(
                     rsi.repl_offset = strtoll(&auxval, 10).value;
                 }
             } else if auxkey.eq_ignore_ascii_case(b"lua") {
-                // Divergence from C: no scripting, so the script is not
-                // loaded back in memory; it is ignored like an unknown
-                // field.
-                server_log!(
-                    server,
-                    LL_DEBUG,
-                    "Unrecognized RDB AUX field: '{}'",
-                    String::from_utf8_lossy(&auxkey)
-                );
+                // Load the script back in memory.
+                if crate::scripting::lua_create_function(server, None, &auxval)
+                    .is_none()
+                {
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Can't load Lua script from RDB file! BODY: {}",
+                        String::from_utf8_lossy(crate::networking::c_str(
+                            &auxval
+                        ))
+                    ));
+                }
             } else {
                 // We ignore fields we don't understand, as by AUX field
                 // contract.

@@ -16,7 +16,10 @@ use super::*;
 /// ended early), and the plain log-and-exit(1) paths.
 ///
 /// Divergence from C: C then runs redis-check-rdb on the file to print a
-/// report; here the report is the byte offset, given in the same line.
+/// report, and exits with its status (0 when the check finds nothing
+/// wrong, as for a `lua` aux field whose script does not compile: the
+/// check does not compile scripts); here the report is the byte offset,
+/// given in the same line, and the status is always 1.
 /// Where C names its rdb.c line, we name our file and line
 /// ("rdb/load.rs:123"), since the port of rdb.c spans several files.
 ///

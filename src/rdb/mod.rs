@@ -866,4 +866,71 @@ mod tests {
         assert!(rdb_load_rio_checked(&mut s, &mut buf_rio(bytes), None, false)
             .is_err());
     }
+
+    /// A server with its databases and the Lua interpreter.
+    fn server_with_lua() -> RedisServer {
+        let mut server = new_server();
+        crate::scripting::scripting_init(&mut server, true);
+        server
+    }
+
+    #[test]
+    fn rdb_save_rio_writes_the_scripts_only_with_replication_info() {
+        let mut server = server_with_lua();
+        let bodies: [&[u8]; 2] = [b"return 1", b"return 'a\0b'"];
+        for body in bodies {
+            crate::scripting::lua_create_function(&mut server, None, body)
+                .unwrap();
+        }
+        let count =
+            |bytes: &[u8]| bytes.windows(4).filter(|w| w == b"\x03lua").count();
+        assert_eq!(count(&dump(&server)), 0);
+
+        let mut w = buf_rio(Vec::new());
+        let rsi = RDB_SAVE_INFO_INIT;
+        rdb_save_rio(&server, &mut w, RDB_SAVE_NONE, Some(&rsi)).unwrap();
+        let bytes = rio_into_buffer(w);
+        assert_eq!(count(&bytes), 2);
+
+        // The check accepts them; the load creates them.
+        let mut loaded = server_with_lua();
+        rdb_check_rio(&mut loaded, &mut buf_rio(bytes.clone())).unwrap();
+        assert!(loaded.lua_scripts.is_empty());
+        let mut rsi = RDB_SAVE_INFO_INIT;
+        rdb_load_rio_checked(
+            &mut loaded,
+            &mut buf_rio(bytes),
+            Some(&mut rsi),
+            false,
+        )
+        .unwrap();
+        for body in bodies {
+            let sha = crate::scripting::sha1hex(body);
+            assert_eq!(
+                loaded.lua_scripts.get(&sha[..]).map(|b| &b[..]),
+                Some(body)
+            );
+        }
+    }
+
+    #[test]
+    fn a_script_that_does_not_compile_is_a_corrupt_rdb() {
+        let mut w = buf_rio(b"REDIS0009".to_vec());
+        rdb_save_aux_field(&new_server(), &mut w, b"lua", b"return (").unwrap();
+        rdb_save_type(&mut w, RDB_OPCODE_EOF).unwrap();
+        let mut bytes = rio_into_buffer(w);
+        bytes.extend_from_slice(&[0; 8]); // checksum disabled
+        let want = "Can't load Lua script from RDB file! BODY: return (";
+        // The check (of a file from our master) refuses it as the load.
+        match rdb_check_rio(&mut server_with_lua(), &mut buf_rio(bytes.clone()))
+        {
+            Err(RdbLoadError::Corrupt(c)) => assert_eq!(c.reason, want),
+            other => panic!("{other:?}"),
+        }
+        let mut s = server_with_lua();
+        match rdb_load_rio_checked(&mut s, &mut buf_rio(bytes), None, false) {
+            Err(RdbLoadError::Corrupt(c)) => assert_eq!(c.reason, want),
+            other => panic!("{other:?}"),
+        }
+    }
 }

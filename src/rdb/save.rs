@@ -253,8 +253,15 @@ pub fn rdb_save_rio(
         }
     }
 
-    // Divergence from C: with `rsi` C persists the Lua script cache as
-    // "lua" AUX fields; this port has no scripting.
+    // If we are storing the replication information on disk, persist the
+    // script cache as well: on successful PSYNC after a restart, we need to
+    // be able to process any EVALSHA inside the replication backlog the
+    // master will send us.
+    if rsi.is_some() && !server.lua_scripts.is_empty() {
+        for body in server.lua_scripts.values() {
+            rdb_save_aux_field(server, rdb, b"lua", body)?;
+        }
+    }
 
     // EOF opcode
     rdb_save_type(rdb, RDB_OPCODE_EOF)?;

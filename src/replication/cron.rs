@@ -218,8 +218,12 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
     // If AOF is disabled and we no longer have attached slaves, we can
     // free our Replication Script Cache as there is no need to propagate
     // EVALSHA at all.
-    // Divergence from C: there is no scripting, so no script cache to
-    // free (see replication_script_cache_flush).
+    // Divergence from C: there is no AOF (aof.c is not ported; appendonly
+    // yes writes nothing), so no AOF can know the scripts: aof_state is
+    // taken as AOF_OFF.
+    if server.slaves.is_empty() && !server.repl_scriptcache_fifo.is_empty() {
+        replication_script_cache_flush(server);
+    }
 
     // Start a BGSAVE good for replication if we have slaves in
     // WAIT_BGSAVE_START state.

@@ -16,8 +16,7 @@
 //!   transfer of the RDB from our master, ROLE.
 //! - `cache.rs`: "MASTER CACHING FOR PSYNC".
 //! - `min_slaves.rs`: "MIN-SLAVES-TO-WRITE".
-//! - "REPLICATION SCRIPT CACHE" is not ported (there is no scripting):
-//!   its two entry points are empty stubs at the bottom of this file.
+//! - `script_cache.rs`: "REPLICATION SCRIPT CACHE".
 //! - `wait.rs`: "SYNCHRONOUS REPLICATION" (WAIT).
 //! - `cron.rs`: "REPLICATION CRON".
 //!
@@ -41,6 +40,7 @@ pub(crate) mod cache;
 pub(crate) mod cron;
 pub(crate) mod master;
 pub(crate) mod min_slaves;
+pub(crate) mod script_cache;
 pub(crate) mod slave;
 pub(crate) mod wait;
 
@@ -48,6 +48,7 @@ pub(crate) use cache::*;
 pub(crate) use cron::*;
 pub(crate) use master::*;
 pub(crate) use min_slaves::*;
+pub(crate) use script_cache::*;
 pub use slave::*;
 pub(crate) use wait::*;
 
@@ -282,21 +283,6 @@ pub(crate) fn add_reply_to_slave(
         }
     }
 }
-
-// ----------------------- REPLICATION SCRIPT CACHE -----------------------
-//
-// Not ported: there is no scripting, so there are no scripts to remember
-// per replica. The entry points other code calls are empty.
-
-/// C: replication.c replicationScriptCacheInit()
-pub(crate) fn replication_script_cache_init(_server: &mut RedisServer) {}
-
-/// Empty the script cache. Should be called every time we are no longer
-/// sure that every slave knows about all the scripts in our set, or when
-/// the current AOF "context" is no longer aware of the script.
-///
-/// C: replication.c replicationScriptCacheFlush()
-pub(crate) fn replication_script_cache_flush(_server: &mut RedisServer) {}
 
 /// Closes the RDB file a replica was being sent. (no C twin: part of
 /// freeClient in C)

@@ -958,6 +958,24 @@ pub(crate) fn lua_create_function(
     Some(sha)
 }
 
+/// Whether `lua_create_function` would create the function of `body`
+/// (or has it already), without creating it: the RDB check of a file
+/// from our master (see `rdb::rdb_check_rio`) reports a script the load
+/// would fail on before anything is flushed. (no C twin)
+pub(crate) fn lua_function_compiles(server: &RedisServer, body: &[u8]) -> bool {
+    let sha = sha1hex(body);
+    if server.lua_scripts.contains_key(&sha[..]) {
+        return true;
+    }
+    let Some(ls) = server.lua.as_ref() else { return false };
+    let mut funcdef = b"function f_".to_vec();
+    funcdef.extend_from_slice(&sha);
+    funcdef.extend_from_slice(b"() ");
+    funcdef.extend_from_slice(body);
+    funcdef.extend_from_slice(b"\nend");
+    ls.lua.load(&funcdef[..]).set_name("@user_script").into_function().is_ok()
+}
+
 /// The count hook as mlua sets it, on the running script's server.
 /// (no C twin: C's hook reads the globals itself)
 fn lua_busy_hook_trampoline(
@@ -1042,7 +1060,9 @@ fn eval_script_prologue(server: &mut RedisServer, c: &mut Client) -> bool {
 /// KEYS and ARGV set, and replies its return value. With effects
 /// replication (5.0's default, `lua-replicate-commands yes`) the script's
 /// write commands were propagated by `call()`, wrapped in MULTI/EXEC, and
-/// EVAL itself is not.
+/// EVAL itself is not. Otherwise the command itself is, an EVALSHA as EVAL
+/// (or SCRIPT LOAD, if it wrote nothing) until the replicas are known to
+/// have the script (the replication script cache, replication.c).
 ///
 /// C: scripting.c evalGenericCommand()
 pub(crate) fn eval_generic_command(
@@ -1248,23 +1268,54 @@ pub(crate) fn eval_generic_command(
         }
     }
 
-    // EVALSHA should be propagated to Slave and AOF file as full EVAL.
-    // Divergence from C: there is no replication script cache yet, so
-    // every EVALSHA counts as unknown to the replicas (more bytes, same
-    // effect).
+    // EVALSHA should be propagated to Slave and AOF file as full EVAL,
+    // unless we are sure that the script was already in the context of all
+    // the attached slaves *and* the current AOF file if enabled.
+    //
+    // To do so we use a cache of SHA1s of scripts that we already
+    // propagated as full EVAL, that's called the Replication Script Cache.
+    //
+    // For repliation, everytime a new slave attaches to the master, we need
+    // to flush our cache of scripts that can be replicated as EVALSHA,
+    // while for AOF we need to do so every time we rewrite the AOF file.
+    #[allow(clippy::collapsible_if)] // C's shape
     if evalsha && !server.lua_replicate_commands {
-        let sha = c.argv[1].to_ascii_lowercase();
-        if let Some(script) = server.lua_scripts.get(&sha).cloned() {
+        if !crate::replication::replication_script_cache_exists(
+            server, &c.argv[1],
+        ) {
+            // This script is not in our script cache, replicate it as EVAL,
+            // then add it into the script cache, as from now on slaves and
+            // AOF know about it.
+            let script = server
+                .lua_scripts
+                .get(&c.argv[1].to_ascii_lowercase())
+                .cloned();
+
+            let sha = c.argv[1].clone();
+            crate::replication::replication_script_cache_add(server, &sha);
+            let Some(script) = script else {
+                crate::debug::_server_assert_with_info(
+                    server,
+                    Some(c),
+                    None,
+                    "script != NULL",
+                    file!(),
+                    line!(),
+                );
+            };
+
             // If the script did not produce any changes in the dataset we
             // want just to replicate it as SCRIPT LOAD, otherwise we risk
-            // running an aborted script on slaves.
+            // running an aborted script on slaves (that may then produce
+            // results there) or just running a CPU costly read-only script
+            // on the slaves.
             if server.dirty == initial_server_dirty {
                 c.argv = vec![b"SCRIPT".to_vec(), b"LOAD".to_vec(), script];
                 c.cmd = lookup_command(server, b"script");
             } else {
                 c.argv[0] = b"EVAL".to_vec();
-                c.argv[1] = script;
                 c.cmd = lookup_command(server, b"eval");
+                c.argv[1] = script;
             }
             force_command_propagation(c, PROPAGATE_REPL | PROPAGATE_AOF);
         }

@@ -824,6 +824,14 @@ pub struct RedisServer {
     /// How many times replicationCron() ran (C: its static
     /// replication_cron_loops; the PING period counts these).
     pub(crate) repl_cron_loops: i64,
+    // Replication script cache.
+    /// SHA1 all slaves are aware of. Keys are stored lower-case: C
+    /// compares them case-insensitively (replScriptCacheDictType).
+    pub(crate) repl_scriptcache_dict: std::collections::HashSet<Vec<u8>>,
+    /// First in, first out LRU eviction (the newest at the front).
+    pub(crate) repl_scriptcache_fifo: std::collections::VecDeque<Vec<u8>>,
+    /// Max number of elements.
+    pub(crate) repl_scriptcache_size: u32,
     // Replication (slave)
     /// AUTH with this password with master
     pub(crate) masterauth: Option<Vec<u8>>,
