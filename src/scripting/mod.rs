@@ -8,7 +8,7 @@
 //! Ports scripting.c from Redis 5.0.14, in the same order. This is the
 //! first slice of issue 11; not ported yet: the busy-script path (the
 //! count hook, `lua-time-limit`, -BUSY, SCRIPT KILL of a running script),
-//! math.random seeding, cjson/cmsgpack/struct/bit, redis.log,
+//! math.random seeding, cjson, redis.log,
 //! redis.replicate_commands/set_repl, the globals protection, the
 //! replication script cache (EVALSHA is always propagated as EVAL), the
 //! debugger (SCRIPT DEBUG, LDB).
@@ -30,6 +30,11 @@ use crate::networking::*;
 use crate::server::*;
 use crate::server_panic;
 use crate::shared;
+
+mod lauxlib;
+mod lua_bit;
+mod lua_cmsgpack;
+mod lua_struct;
 
 /// The interpreter and the Lua-side handles `eval_generic_command` uses.
 /// C keeps only `lua_State *lua` in `server.lua`. (no C twin)
@@ -642,11 +647,14 @@ pub(crate) fn scripting_init(server: &mut RedisServer, setup: bool) {
 fn scripting_init_lua() -> mlua::Result<LuaState> {
     // C: luaLoadLibraries(). Divergence from C: the debug library is not
     // loaded (mlua only opens it through an unsafe constructor), nor yet
-    // cjson, struct, cmsgpack and bit.
+    // cjson.
     let lua = Lua::new_with(
         StdLib::TABLE | StdLib::STRING | StdLib::MATH,
         LuaOptions::default(),
     )?;
+    lua_struct::luaopen_struct(&lua)?;
+    lua_cmsgpack::luaopen_cmsgpack(&lua)?;
+    lua_bit::luaopen_bit(&lua)?;
     lua_remove_unsupported_functions(&lua)?;
 
     // Register the redis commands table and fields
