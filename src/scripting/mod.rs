@@ -18,7 +18,11 @@
 //! Lua's own `pcall` gets that value back as C's string too: `pcall` is
 //! wrapped to convert it.
 
+mod lauxlib;
+mod lua_bit;
 mod lua_cjson;
+mod lua_cmsgpack;
+mod lua_struct;
 
 use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
@@ -738,13 +742,15 @@ pub(crate) fn scripting_init(server: &mut RedisServer, setup: bool) {
 /// The Lua part of `scripting_init`. (no C twin)
 fn scripting_init_lua() -> mlua::Result<LuaState> {
     // C: luaLoadLibraries(). Divergence from C: the debug library is not
-    // loaded (mlua only opens it through an unsafe constructor), nor yet
-    // struct, cmsgpack and bit.
+    // loaded (mlua only opens it through an unsafe constructor).
     let lua = Lua::new_with(
         StdLib::TABLE | StdLib::STRING | StdLib::MATH,
         LuaOptions::default(),
     )?;
     lua_cjson::luaopen_cjson(&lua)?;
+    lua_struct::luaopen_struct(&lua)?;
+    lua_cmsgpack::luaopen_cmsgpack(&lua)?;
+    lua_bit::luaopen_bit(&lua)?;
     lua_remove_unsupported_functions(&lua)?;
 
     // Register the redis commands table and fields
