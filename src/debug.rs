@@ -582,8 +582,7 @@ pub(crate) fn debug_command(server: &mut RedisServer, c: &mut Client) {
         server.active_expire_enabled = atoi(&c.argv[2]) != 0;
         add_reply(c, OK);
     } else if is("lua-always-replicate-commands") && argc == 3 {
-        // Divergence from C: there is no Lua; the setting is accepted and
-        // has nothing to act on.
+        server.lua_always_replicate_commands = atoi(&c.argv[2]) != 0;
         add_reply(c, OK);
     } else if is("error") && argc == 3 {
         let mut errstr = Vec::with_capacity(c.argv[2].len() + 3);
