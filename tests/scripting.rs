@@ -471,6 +471,14 @@ const ENV_STEPS: &[(&[&str], &str)] = &[
         "$61\r\n@user_script: 1: Unknown Redis command called from Lua script\r\n",
     ),
     (
+        &["eval", "return {xpcall(function() error('x') end, 5)}", "0"],
+        "*2\r\n$-1\r\n$23\r\nerror in error handling\r\n",
+    ),
+    (
+        &["eval", "return {xpcall(function() return 1, 2 end, print)}", "0"],
+        "*3\r\n:1\r\n:1\r\n:2\r\n",
+    ),
+    (
         &["eval", "local ok, e = pcall(error, {err='x'}) return e", "0"],
         "-x\r\n",
     ),
