@@ -1417,6 +1417,29 @@ pub(crate) fn zunion_inter_get_keys(
     Some(keys)
 }
 
+/// Helper function to extract keys from the following commands:
+/// EVAL <script> <num-keys> <key> <key> ... <key> [more stuff]
+/// EVALSHA <script> <num-keys> <key> <key> ... <key> [more stuff]
+///
+/// C: db.c evalGetKeys()
+pub(crate) fn eval_get_keys(
+    _cmd: &RedisCommand,
+    argv: &[Vec<u8>],
+) -> Option<Vec<i32>> {
+    let argc = argv.len() as i32;
+    // The arity (-3) is checked before this is called; `get` keeps a short
+    // argv from panicking all the same.
+    let num = crate::util::atoi(argv.get(2)?);
+    // Sanity check. Don't return any key if the command is going to reply
+    // with syntax error.
+    if num <= 0 || num > argc - 3 {
+        return None;
+    }
+
+    // Add all key positions for argv[3...n] to keys[]
+    Some((0..num).map(|i| 3 + i).collect())
+}
+
 /// Helper function to extract keys from the SORT command.
 ///
 /// SORT <sort-key> ... STORE <store-key> ...
@@ -1721,6 +1744,21 @@ mod tests {
         c.bufpos = 0;
         c.reply.clear();
         String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[test]
+    fn eval_get_keys_takes_numkeys_keys_after_it() {
+        let server = init_server_config();
+        let cmd = &server.commands[lookup_command(&server, b"eval").unwrap()];
+        let keys = |a: &[&str]| eval_get_keys(cmd, &argv(a));
+        assert_eq!(keys(&["eval", "s", "2", "a", "b", "c"]), Some(vec![3, 4]));
+        assert_eq!(keys(&["evalsha", "s", "1", "a"]), Some(vec![3]));
+        // No keys, too many, negative, or not a number (atoi gives 0).
+        assert_eq!(keys(&["eval", "s", "0", "a"]), None);
+        assert_eq!(keys(&["eval", "s", "2", "a"]), None);
+        assert_eq!(keys(&["eval", "s", "-1", "a"]), None);
+        assert_eq!(keys(&["eval", "s", "x", "a"]), None);
+        assert_eq!(keys(&["eval", "s", "1x", "a"]), Some(vec![3]));
     }
 
     #[test]

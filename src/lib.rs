@@ -27,6 +27,7 @@ pub mod networking;
 pub mod notify;
 pub mod object;
 pub mod pubsub;
+pub mod rand;
 pub mod rdb;
 pub mod replication;
 pub mod rio;

@@ -681,10 +681,12 @@ fn command_movablekeys_and_getkeys_of_zunionstore_and_sort() {
             ),
         ],
     );
-    // In the full listing too, exactly these three are movable.
+    // In the full listing too, exactly these five are movable (with EVAL
+    // and EVALSHA, whose evalGetKeys tests/scripting.rs checks); 5.0.14
+    // has more (MIGRATE, GEORADIUS*, XREAD*), none of them ported.
     send_raw(&mut s, b"COMMAND\r\n");
     let all = String::from_utf8_lossy(&read_reply(&mut s)).into_owned();
-    assert_eq!(all.matches("+movablekeys\r\n").count(), 3);
+    assert_eq!(all.matches("+movablekeys\r\n").count(), 5);
 }
 
 // ----------------------------------- DEBUG ----------------------------------

@@ -311,6 +311,14 @@ fn same_replies_as_redis_5() {
     for (args, _) in STEPS {
         assert_eq!(a.raw(args), b.raw(args), "{:?}", args);
     }
+    // ENV_STEPS on a fresh pair: they expect a new interpreter.
+    let ours = Server::start(&[]);
+    let theirs = Server::start_binary(&bin, &[]);
+    let mut a = Conn::db9(&ours);
+    let mut b = Conn::db9(&theirs);
+    for (args, _) in ENV_STEPS {
+        assert_eq!(a.raw(args), b.raw(args), "{:?}", args);
+    }
 }
 
 /// A script returning a table that holds itself, or one nested deeper than
@@ -359,4 +367,541 @@ fn numbers_out_of_range_convert_as_cs_cast_does() {
         ":4611686018427387904\r\n"
     );
     assert_eq!(r.raw(&["eval", "return -3.9", "0"]), ":-3\r\n");
+}
+
+/// The Lua environment (scripting.c's scriptingInit(): the globals
+/// protection, the error handler, math.random on rand.c, redis.log,
+/// redis.replicate_commands / set_repl and the constants), the sorting of
+/// the replies of S-flagged commands, DEBUG lua-always-replicate-commands
+/// and eval's key spec. Each reply was taken from Redis 5.0.14; run in
+/// order on one client of a fresh server (`env_replies_as_redis_5`), and
+/// against 5.0.14 too when `REDIS_SRC` is set (`same_replies_as_redis_5`).
+const ENV_STEPS: &[(&[&str], &str)] = &[
+    // Globals protection reading an undeclared global variable
+    (
+        &["eval", "return a", "0"],
+        "-ERR Error running script (call to f_bbfcd1ececc90deec823f7fb730e4bfb2a4ba625): @enable_strict_lua:15: user_script:1: Script attempted to access nonexistent global variable 'a' \r\n",
+    ),
+    // Globals protection setting an undeclared global*
+    (
+        &["eval", "a = 5", "0"],
+        "-ERR Error running script (call to f_18caf8c012aa13c49942060b9653c687e0dcabec): @enable_strict_lua:8: user_script:1: Script attempted to create global variable 'a' \r\n",
+    ),
+    (
+        &["eval", "local f = function() newglob = 1 end f()", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @enable_strict_lua:8: user_script:1: Script attempted to create global variable 'newglob' \r\n",
+    ),
+    (
+        &["eval", "local ok, e = pcall(function() return nope end) return e", "0"],
+        "$76\r\nuser_script:1: Script attempted to access nonexistent global variable 'nope'\r\n",
+    ),
+    // _G is the table protected; rawset and rawget go around the check.
+    (
+        &["eval", "_G.zz = 1 return 1", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @enable_strict_lua:8: user_script:1: Script attempted to create global variable 'zz' \r\n",
+    ),
+    (&["eval", "rawset(_G, 'ww', 2) return ww", "0"], ":2\r\n"),
+    (&["eval", "return rawget(_G, 'nope')", "0"], "$-1\r\n"),
+    // debug is gone once the protection is on; loadfile and dofile too.
+    (
+        &["eval", "return type(debug)", "0"],
+        "-ERR Error running script (call to f_21bcbd6f0f3639ee18732cb6907e65a4859b9625): @enable_strict_lua:15: user_script:1: Script attempted to access nonexistent global variable 'debug' \r\n",
+    ),
+    (&["eval", "return tostring(rawget(_G,'debug'))", "0"], "$3\r\nnil\r\n"),
+    (&["eval", "return tostring(rawget(_G,'dofile'))", "0"], "$3\r\nnil\r\n"),
+    (&["eval", "return type(__redis__err__handler)", "0"], "$8\r\nfunction\r\n"),
+    (&["eval", "return type(coroutine)", "0"], "$5\r\ntable\r\n"),
+    // Errors that are not strings fail in C's error handler, whose own
+    // error is what the client gets.
+    (
+        &["eval", "error({})", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @err_handler_def:8: err_handler_def:8: attempt to concatenate local 'err' (a table value) \r\n",
+    ),
+    (
+        &["eval", "error(nil)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @err_handler_def:8: err_handler_def:8: attempt to concatenate local 'err' (a nil value) \r\n",
+    ),
+    (
+        &["eval", "error()", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @err_handler_def:8: err_handler_def:8: attempt to concatenate local 'err' (a nil value) \r\n",
+    ),
+    (
+        &["eval", "error({err='My Error'})", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @err_handler_def:8: err_handler_def:8: attempt to concatenate local 'err' (a table value) \r\n",
+    ),
+    (
+        &["eval", "error(true)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @err_handler_def:8: err_handler_def:8: attempt to concatenate local 'err' (a boolean value) \r\n",
+    ),
+    (
+        &["eval", "error('x', 0)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: x \r\n",
+    ),
+    (
+        &["eval", "error(42)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: user_script:1: 42 \r\n",
+    ),
+    (
+        &["eval", "error('x', 2)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: x \r\n",
+    ),
+    // Errors caught by pcall and xpcall, nested or raised again.
+    (
+        &["eval", "local ok, e = pcall(function() error({err='y'}) end) return e", "0"],
+        "-y\r\n",
+    ),
+    (
+        &["eval", "local ok, e = pcall(function() pcall(function() error('in') end) error('out') end) return e", "0"],
+        "$18\r\nuser_script:1: out\r\n",
+    ),
+    (
+        &["eval", "local ok, e = pcall(function() local ok2, e2 = pcall(function() redis.call('nosuch') end) error(e2) end) return e", "0"],
+        "$76\r\nuser_script:1: @user_script: 1: Unknown Redis command called from Lua script\r\n",
+    ),
+    (
+        &["eval", "local ok, e = pcall(function() redis.call('incr','a','b') end) error(e)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: user_script:1: @user_script: 1: Wrong number of args calling Redis command From Lua script \r\n",
+    ),
+    (
+        &["eval", "local ok, e = pcall(redis.call, 'nosuch') error(e)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: user_script:1: =[C]: -1: Unknown Redis command called from Lua script \r\n",
+    ),
+    (
+        &["eval", "local ok, e = xpcall(function() redis.call('nosuch') end, function(e) return e end) return e", "0"],
+        "$61\r\n@user_script: 1: Unknown Redis command called from Lua script\r\n",
+    ),
+    (
+        &["eval", "return {xpcall(function() error('x') end, 5)}", "0"],
+        "*2\r\n$-1\r\n$23\r\nerror in error handling\r\n",
+    ),
+    (
+        &["eval", "return {xpcall(function() return 1, 2 end, print)}", "0"],
+        "*3\r\n:1\r\n:1\r\n:2\r\n",
+    ),
+    (
+        &["eval", "local ok, e = pcall(error, {err='x'}) return e", "0"],
+        "-x\r\n",
+    ),
+    (
+        &["eval", "return {pcall(redis.sha1hex)}", "0"],
+        "*2\r\n$-1\r\n$25\r\nwrong number of arguments\r\n",
+    ),
+    // Scripting engine resets PRNG at every script execution: the same
+    // values as 5.0.14, whose math.random is rand.c's.
+    (&["eval", "return tostring(math.random())", "0"], "$16\r\n0.17082803611217\r\n"),
+    (&["eval", "return tostring(math.random())", "0"], "$16\r\n0.17082803611217\r\n"),
+    (
+        &["eval", "return {math.random(10), math.random(5,100), tostring(math.random())}", "0"],
+        "*3\r\n:2\r\n:76\r\n$16\r\n0.09637165539729\r\n",
+    ),
+    (
+        &["eval", "local t = {} for i=1,10 do t[i] = math.random(1000000) end return t", "0"],
+        "*10\r\n:170829\r\n:749902\r\n:96372\r\n:870466\r\n:577304\r\n:785800\r\n:692195\r\n:368767\r\n:873905\r\n:745096\r\n",
+    ),
+    // Scripting engine PRNG can be seeded correctly
+    (
+        &["eval", "math.randomseed(ARGV[1]) return tostring(math.random())", "0", "42"],
+        "$16\r\n0.74452500033403\r\n",
+    ),
+    (
+        &["eval", "math.randomseed(-5) return tostring(math.random())", "0"],
+        "$15\r\n0.8168164928522\r\n",
+    ),
+    // (int) of the seed: 2^40 and 1e20 both seed 0.
+    (
+        &["eval", "math.randomseed(2^40) return tostring(math.random())", "0"],
+        "$16\r\n0.17082803611217\r\n",
+    ),
+    (
+        &["eval", "math.randomseed(1e20) return tostring(math.random())", "0"],
+        "$16\r\n0.17082803611217\r\n",
+    ),
+    (&["eval", "return math.random(3.9)", "0"], ":1\r\n"),
+    (&["eval", "return math.random('7')", "0"], ":2\r\n"),
+    (&["eval", "return math.random(-2147483648, 2147483647)", "0"], ":-2147483648\r\n"),
+    (
+        &["eval", "return math.random(0)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: user_script:1: bad argument #1 to 'random' (interval is empty) \r\n",
+    ),
+    (
+        &["eval", "return math.random(5, 1)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: user_script:1: bad argument #2 to 'random' (interval is empty) \r\n",
+    ),
+    (
+        &["eval", "return math.random(1, 2, 3)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: user_script:1: wrong number of arguments \r\n",
+    ),
+    (
+        &["eval", "return math.random('x')", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: user_script:1: bad argument #1 to 'random' (number expected, got string) \r\n",
+    ),
+    (
+        &["eval", "local r = math.random return r({})", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: user_script:1: bad argument #1 to 'r' (number expected, got table) \r\n",
+    ),
+    (
+        &["eval", "local t = {r = math.random} return t:r()", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: user_script:1: calling 'r' on bad self (number expected, got table) \r\n",
+    ),
+    (
+        &["eval", "return math.randomseed()", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: user_script:1: bad argument #1 to 'randomseed' (number expected, got no value) \r\n",
+    ),
+    (
+        &["eval", "return {pcall(math.random, 'x')}", "0"],
+        "*2\r\n$-1\r\n$52\r\nbad argument #1 to '?' (number expected, got string)\r\n",
+    ),
+    // The redis table: constants, and functions that are no-ops without
+    // the debugger.
+    (
+        &["eval", "local t = {} for k,v in pairs(redis) do t[#t+1] = k end table.sort(t) return t", "0"],
+        "*19\r\n$9\r\nLOG_DEBUG\r\n$10\r\nLOG_NOTICE\r\n$11\r\nLOG_VERBOSE\r\n$11\r\nLOG_WARNING\r\n$8\r\nREPL_ALL\r\n$8\r\nREPL_AOF\r\n$9\r\nREPL_NONE\r\n$12\r\nREPL_REPLICA\r\n$10\r\nREPL_SLAVE\r\n$10\r\nbreakpoint\r\n$4\r\ncall\r\n$5\r\ndebug\r\n$11\r\nerror_reply\r\n$3\r\nlog\r\n$5\r\npcall\r\n$18\r\nreplicate_commands\r\n$8\r\nset_repl\r\n$7\r\nsha1hex\r\n$12\r\nstatus_reply\r\n",
+    ),
+    (
+        &["eval", "return redis.LOG_DEBUG .. redis.LOG_VERBOSE .. redis.LOG_NOTICE .. redis.LOG_WARNING", "0"],
+        "$4\r\n0123\r\n",
+    ),
+    (
+        &["eval", "return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL}", "0"],
+        "*5\r\n:0\r\n:1\r\n:2\r\n:2\r\n:3\r\n",
+    ),
+    (&["eval", "return redis.breakpoint()", "0"], "$-1\r\n"),
+    (&["eval", "return select('#', redis.debug('x'))", "0"], ":0\r\n"),
+    // redis.log
+    (
+        &["eval", "redis.log()", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: redis.log() requires two arguments or more. \r\n",
+    ),
+    (
+        &["eval", "redis.log(redis.LOG_WARNING)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: redis.log() requires two arguments or more. \r\n",
+    ),
+    (
+        &["eval", "redis.log('x', 'y')", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: First argument must be a number (log level). \r\n",
+    ),
+    (
+        &["eval", "redis.log(4, 'y')", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: Invalid debug level. \r\n",
+    ),
+    (
+        &["eval", "redis.log(-1, 'y')", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: Invalid debug level. \r\n",
+    ),
+    (
+        &["eval", "redis.log(1e10, 'y')", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: Invalid debug level. \r\n",
+    ),
+    (&["eval", "redis.log(3.7, 'y')", "0"], "$-1\r\n"),
+    (&["eval", "redis.log(' 2 ', 'y')", "0"], "$-1\r\n"),
+    (
+        &["eval", "return redis.log(redis.LOG_WARNING, 'hello', 'world', 3, 4.5, {}, nil, true, 'end')", "0"],
+        "$-1\r\n",
+    ),
+    // redis.replicate_commands / redis.set_repl (5.0's default is
+    // lua-replicate-commands yes: on from the start).
+    (&["eval", "return redis.replicate_commands()", "0"], ":1\r\n"),
+    (
+        &["eval", "redis.call('set','foo','bar') return redis.replicate_commands()", "0"],
+        "$-1\r\n",
+    ),
+    (
+        &["eval", "redis.call('get','foo') return redis.replicate_commands()", "0"],
+        ":1\r\n",
+    ),
+    (&["eval", "return redis.set_repl(redis.REPL_NONE)", "0"], "$-1\r\n"),
+    (
+        &["eval", "redis.set_repl(12345)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. \r\n",
+    ),
+    (
+        &["eval", "redis.set_repl(-1)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. \r\n",
+    ),
+    (
+        &["eval", "redis.set_repl()", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: redis.set_repl() requires two arguments. \r\n",
+    ),
+    (
+        &["eval", "redis.set_repl(1, 2)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: redis.set_repl() requires two arguments. \r\n",
+    ),
+    (&["eval", "redis.set_repl('x')", "0"], "$-1\r\n"),
+    (&["eval", "redis.set_repl(3.9)", "0"], "$-1\r\n"),
+    // Whole-script replication: DEBUG lua-always-replicate-commands 0.
+    (&["debug", "lua-always-replicate-commands", "0"], "+OK\r\n"),
+    (
+        &["eval", "redis.set_repl(redis.REPL_ALL)", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @user_script:1: You can set the replication behavior only after turning on single commands replication with redis.replicate_commands(). \r\n",
+    ),
+    // EVAL - Scripts can't run certain commands
+    (
+        &["eval", "redis.pcall('randomkey'); return redis.pcall('set','x','ciao')", "0"],
+        "-@user_script: 1: Write commands not allowed after non deterministic commands. Call redis.replicate_commands() at the start of your script in order to switch to single commands replication mode.\r\n",
+    ),
+    (
+        &["eval", "redis.replicate_commands() redis.call('randomkey'); return redis.pcall('set','x','ciao')", "0"],
+        "+OK\r\n",
+    ),
+    // In the context of Lua the output of random commands gets ordered
+    (&["del", "myset"], ":0\r\n"),
+    (
+        &["sadd", "myset", "a", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "z", "aa", "aaa", "azz"],
+        ":24\r\n",
+    ),
+    (
+        &["eval", "local t = redis.call('smembers',KEYS[1]) return table.concat(t, ' ')", "1", "myset"],
+        "$52\r\na aa aaa azz b c d e f g h i l m n o p q r s t u v z\r\n",
+    ),
+    (
+        &["eval", "local t = redis.call('sunion',KEYS[1]) return table.concat(t, ' ')", "1", "myset"],
+        "$52\r\na aa aaa azz b c d e f g h i l m n o p q r s t u v z\r\n",
+    ),
+    (&["hset", "h", "z", "1", "a", "2", "m", "3"], ":3\r\n"),
+    (
+        &["eval", "return redis.call('hkeys','h')", "0"],
+        "*3\r\n$1\r\na\r\n$1\r\nm\r\n$1\r\nz\r\n",
+    ),
+    (&["eval", "return redis.call('smembers','nokey')", "0"], "*0\r\n"),
+    (&["debug", "lua-always-replicate-commands", "1"], "+OK\r\n"),
+    (
+        &["eval", "redis.pcall('randomkey'); return redis.pcall('set','x','ciao')", "0"],
+        "+OK\r\n",
+    ),
+    // SORT is normally not alpha re-ordered for the scripting engine
+    (&["del", "myset"], ":1\r\n"),
+    (&["sadd", "myset", "1", "2", "3", "4", "10"], ":5\r\n"),
+    (
+        &["eval", "return redis.call('sort',KEYS[1],'desc')", "1", "myset"],
+        "*5\r\n$2\r\n10\r\n$1\r\n4\r\n$1\r\n3\r\n$1\r\n2\r\n$1\r\n1\r\n",
+    ),
+    // SORT BY <constant> output gets ordered for scripting
+    (&["del", "myset"], ":1\r\n"),
+    (
+        &["sadd", "myset", "a", "b", "c", "d", "e", "f", "g", "h", "i", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "z", "aa", "aaa", "azz"],
+        ":24\r\n",
+    ),
+    (
+        &["eval", "return table.concat(redis.call('sort',KEYS[1],'by','_'), ' ')", "1", "myset"],
+        "$52\r\na aa aaa azz b c d e f g h i l m n o p q r s t u v z\r\n",
+    ),
+    // SORT BY <constant> with GET gets ordered for scripting
+    (&["del", "myset"], ":1\r\n"),
+    (&["sadd", "myset", "a", "b", "c"], ":3\r\n"),
+    (
+        &["eval", "return redis.call('sort',KEYS[1],'by','_','get','#','get','_:*')", "1", "myset"],
+        "*6\r\n$1\r\na\r\n$-1\r\n$1\r\nb\r\n$-1\r\n$1\r\nc\r\n$-1\r\n",
+    ),
+    // EVAL - Scripts can't run certain commands
+    (
+        &["eval", "return redis.pcall('blpop','x',0)", "0"],
+        "-@user_script: 1: This Redis command is not allowed from scripts\r\n",
+    ),
+    // COMMAND GETKEYS and COMMAND INFO: evalGetKeys.
+    (
+        &["command", "getkeys", "eval", "return 1", "2", "a", "b", "c"],
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+    ),
+    (&["command", "getkeys", "evalsha", "abc", "1", "a", "b"], "*1\r\n$1\r\na\r\n"),
+    (
+        &["command", "getkeys", "eval", "return 1", "0"],
+        "-ERR Invalid arguments specified for command\r\n",
+    ),
+    (
+        &["command", "getkeys", "eval", "return 1", "3", "a"],
+        "-ERR Invalid arguments specified for command\r\n",
+    ),
+    (
+        &["command", "getkeys", "eval", "return 1", "x", "a"],
+        "-ERR Invalid arguments specified for command\r\n",
+    ),
+    (
+        &["command", "info", "eval", "evalsha", "script"],
+        "*3\r\n*6\r\n$4\r\neval\r\n:-3\r\n*2\r\n+noscript\r\n+movablekeys\r\n:0\r\n:0\r\n:0\r\n*6\r\n$7\r\nevalsha\r\n:-3\r\n*2\r\n+noscript\r\n+movablekeys\r\n:0\r\n:0\r\n:0\r\n*6\r\n$6\r\nscript\r\n:-2\r\n*1\r\n+noscript\r\n:0\r\n:0\r\n:0\r\n",
+    ),
+    // SCRIPT FLUSH makes a new interpreter, set up the same way.
+    (&["script", "flush"], "+OK\r\n"),
+    (&["eval", "return tostring(math.random())", "0"], "$16\r\n0.17082803611217\r\n"),
+    (
+        &["eval", "return b", "0"],
+        "-ERR Error running script (call to f_0000000000000000000000000000000000000000): @enable_strict_lua:15: user_script:1: Script attempted to access nonexistent global variable 'b' \r\n",
+    ),
+];
+
+#[test]
+fn env_replies_as_redis_5() {
+    let server = Server::start(&[]);
+    let mut r = Conn::db9(&server);
+    for (args, expected) in ENV_STEPS {
+        let expected = fix_sha(args, expected);
+        assert_eq!(r.raw(args), expected, "{:?}", args);
+    }
+}
+
+/// redis.log writes the arguments, joined by spaces, at the level given;
+/// a level under the server's verbosity is not written.
+#[test]
+fn redis_log_writes_the_server_log() {
+    let server = Server::start(&["--loglevel", "notice"]);
+    let mut r = Conn::db9(&server);
+    let script = "redis.log(redis.LOG_WARNING, 'hello', 'world', 3, 4.5, {}, nil, true, 'end') \
+                  redis.log(redis.LOG_NOTICE, 'notice line') \
+                  redis.log(redis.LOG_DEBUG, 'debug line')";
+    assert_eq!(r.raw(&["eval", script, "0"]), "$-1\r\n");
+    let log = server.log();
+    assert!(log.contains(" # hello world 3 4.5 end\n"), "{log}");
+    assert!(log.contains(" * notice line\n"), "{log}");
+    assert!(!log.contains("debug line"), "{log}");
+}
+
+/// redis.replicate_commands() reseeds the PRNG at random: two scripts get
+/// different values ("PRNG is seeded randomly for command replication").
+#[test]
+fn prng_is_seeded_randomly_for_command_replication() {
+    let server = Server::start(&[]);
+    let mut r = Conn::db9(&server);
+    let script = "redis.replicate_commands(); return tostring(math.random())";
+    let a = r.raw(&["eval", script, "0"]);
+    let b = r.raw(&["eval", script, "0"]);
+    assert_ne!(a, b);
+}
+
+/// Commands run by MONITOR-visible scripts, as a monitor sees them: the
+/// time and the client's address taken out. (no Tcl twin: introspection.tcl
+/// only checks one `[0 lua]` line.)
+const MONITOR_STEPS: &[&[&str]] = &[
+    &["set", "foo", "bar"],
+    &["eval", "redis.call('set',KEYS[1],ARGV[1]) return redis.call('get', KEYS[1])", "1", "k", "v\r\nx"],
+    &["eval", "redis.pcall('nosuch') redis.pcall('incr','a','b') redis.call('select', '5') redis.call('set','x','1') return redis.pcall('incr','foo')", "0"],
+    &["evalsha", "0000000000000000000000000000000000000000", "0"],
+    &["script", "load", "return redis.call('ping')"],
+    &["eval", "return redis.call('debug','sleep','0')", "0"],
+    &["eval", "return redis.pcall('config','get','maxmemory')", "0"],
+    &["eval", "return redis.call('info','server') ~= nil", "0"],
+    &["eval", "return redis.pcall('blpop','x',0)", "0"],
+    &["eval", "return redis.pcall('lpush','foo','x')", "0"],
+    &["eval", "return x x", "0"],
+    &["eval", "return 1", "x"],
+    &["multi"],
+    &["eval", "return redis.call('incr','n')", "0"],
+    &["exec"],
+];
+
+/// What 5.0.14's MONITOR shows for MONITOR_STEPS (from a client on db 0).
+const MONITOR_LINES: &[&str] = &[
+    "[0 C] \"set\" \"foo\" \"bar\"",
+    "[0 C] \"eval\" \"redis.call('set',KEYS[1],ARGV[1]) return redis.call('get', KEYS[1])\" \"1\" \"k\" \"v\\r\\nx\"",
+    "[0 lua] \"set\" \"k\" \"v\\r\\nx\"",
+    "[0 lua] \"get\" \"k\"",
+    "[0 C] \"eval\" \"redis.pcall('nosuch') redis.pcall('incr','a','b') redis.call('select', '5') redis.call('set','x','1') return redis.pcall('incr','foo')\" \"0\"",
+    "[0 lua] \"select\" \"5\"",
+    "[5 lua] \"set\" \"x\" \"1\"",
+    "[5 lua] \"incr\" \"foo\"",
+    "[0 C] \"evalsha\" \"0000000000000000000000000000000000000000\" \"0\"",
+    "[0 C] \"script\" \"load\" \"return redis.call('ping')\"",
+    "[0 C] \"eval\" \"return redis.call('debug','sleep','0')\" \"0\"",
+    "[0 C] \"eval\" \"return redis.pcall('config','get','maxmemory')\" \"0\"",
+    "[0 C] \"eval\" \"return redis.call('info','server') ~= nil\" \"0\"",
+    "[0 lua] \"info\" \"server\"",
+    "[0 C] \"eval\" \"return redis.pcall('blpop','x',0)\" \"0\"",
+    "[0 C] \"eval\" \"return redis.pcall('lpush','foo','x')\" \"0\"",
+    "[0 lua] \"lpush\" \"foo\" \"x\"",
+    "[0 C] \"eval\" \"return x x\" \"0\"",
+    "[0 C] \"eval\" \"return 1\" \"x\"",
+    "[0 C] \"multi\"",
+    "[0 C] \"eval\" \"return redis.call('incr','n')\" \"0\"",
+    "[0 lua] \"incr\" \"n\"",
+    "[0 C] \"exec\"",
+    "[0 C] \"ping\" \"end\"",
+];
+
+/// Runs MONITOR_STEPS on `server` and returns the monitor's lines, each
+/// without its time stamp, the client's address shown as `C`.
+fn monitor_lines(server: &Server) -> Vec<String> {
+    let mut m = Conn::new(server);
+    assert_eq!(m.raw(&["monitor"]), "+OK\r\n");
+    let mut r = Conn::new(server);
+    for args in MONITOR_STEPS {
+        r.raw(args);
+    }
+    r.raw(&["ping", "end"]);
+    let mut lines = Vec::new();
+    loop {
+        let line = m.read();
+        let body = line
+            .strip_prefix('+')
+            .and_then(|l| l.split_once(' '))
+            .map(|(_, rest)| rest.trim_end_matches("\r\n").to_string())
+            .unwrap_or_else(|| panic!("not a MONITOR line: {line:?}"));
+        // "[0 127.0.0.1:port]" -> "[0 C]"
+        let body = match (body.find(" 127.0.0.1:"), body.find(']')) {
+            (Some(a), Some(b)) if a < b => {
+                format!("{} C{}", &body[..a], &body[b..])
+            }
+            _ => body,
+        };
+        let end = body.contains("\"ping\" \"end\"");
+        lines.push(body);
+        if end {
+            return lines;
+        }
+    }
+}
+
+/// MONITOR shows the EVAL, then each command the script ran, from
+/// `[<db> lua]` (the script's SELECT shows on the lines after it); a
+/// command refused before it runs (unknown, wrong arity, noscript) is not
+/// shown. Checked against 5.0.14 too when `REDIS_SRC` is set.
+#[test]
+fn monitor_shows_the_scripts_commands_as_lua() {
+    let ours = Server::start(&[]);
+    assert_eq!(monitor_lines(&ours), MONITOR_LINES);
+    if let Some(bin) = c_server() {
+        let theirs = Server::start_binary(&bin, &[]);
+        assert_eq!(monitor_lines(&theirs), MONITOR_LINES);
+    }
+}
+
+/// INFO commandstats counts EVAL once per script and each command the
+/// script ran (redis.call runs it through call() with CMD_CALL_STATS); a
+/// command refused before it runs is not counted. The `calls=` fields,
+/// against 5.0.14 too when `REDIS_SRC` is set.
+#[test]
+fn commandstats_count_eval_and_the_scripts_commands() {
+    fn calls(server: &Server) -> Vec<String> {
+        let mut r = Conn::db9(server);
+        r.raw(&["config", "resetstat"]);
+        r.raw(&[
+            "eval",
+            "redis.call('set','a','1') redis.call('get','a') redis.call('get','a') redis.pcall('nosuch') redis.pcall('incr','a','b') return redis.pcall('lpush','a','b')",
+            "0",
+        ]);
+        r.raw(&["eval", "return redis.call('incr','n')", "0"]);
+        r.raw(&["eval", "return x x", "0"]);
+        let info = server.info_text(Some("commandstats"));
+        let mut v: Vec<String> = info
+            .lines()
+            .filter_map(|l| {
+                let (name, rest) = l.split_once(':')?;
+                let calls = rest.split(',').next()?;
+                Some(format!("{name}:{calls}"))
+            })
+            .collect();
+        v.sort();
+        v
+    }
+    let expected = [
+        "cmdstat_config:calls=1",
+        "cmdstat_eval:calls=3",
+        "cmdstat_get:calls=2",
+        "cmdstat_incr:calls=1",
+        "cmdstat_lpush:calls=1",
+        "cmdstat_set:calls=1",
+    ];
+    let ours = Server::start(&[]);
+    assert_eq!(calls(&ours), expected);
+    if let Some(bin) = c_server() {
+        let theirs = Server::start_binary(&bin, &[]);
+        assert_eq!(calls(&theirs), expected);
+    }
 }

@@ -295,7 +295,7 @@ fn scripts_that_fail_or_misbehave_get_redis_errors_and_others_are_served() {
             "Lua redis() command arguments must be strings or integers",
         ),
         ("local t = {} t[1] = t return t", "reached lua stack limit"),
-        ("return nosuch()", "attempt to call global 'nosuch'"),
+        ("return nosuch()", "@enable_strict_lua:15: user_script:1: Script attempted to access nonexistent global variable 'nosuch'"),
         ("error('boom')", "boom"),
         ("return string.rep('x', 2^31)", ""),
     ];

@@ -5,18 +5,19 @@
 //! and turns its RESP reply into Lua values (and the script's return
 //! value back into RESP).
 //!
-//! Ports scripting.c from Redis 5.0.14, in the same order. Not ported: the
-//! debugger (SCRIPT DEBUG, LDB).
+//! Ports scripting.c from Redis 5.0.14, in the same order. Not ported:
+//! the debugger (SCRIPT DEBUG, LDB: redis.breakpoint and redis.debug do
+//! nothing).
 //!
 //! Divergence from C (whole file): C's Lua C functions reach the server
-//! through the `server` global. Here `redis.call`, `redis.pcall` and the
-//! count hook reach it through `SCRIPT_CONTEXT`, which
-//! `eval_generic_command` fills for the length of one script. A Rust
-//! function cannot raise a plain string as C's `lua_error` does: mlua
-//! raises its own error value, which the script's error handler turns
-//! back into C's string. A script that catches a `redis.call` error with
-//! Lua's own `pcall` gets that value back as C's string too: `pcall` is
-//! wrapped to convert it.
+//! through the `server` global. Here `redis.call`, `redis.pcall`,
+//! `redis.log`, `redis.replicate_commands`, `redis.set_repl` and the count
+//! hook reach it through `SCRIPT_CONTEXT`, which `eval_generic_command`
+//! fills for the length of one script. A Rust function cannot raise a
+//! plain string as C's `lua_error` does: mlua raises its own error value.
+//! The error handler scripts run under (C's Lua chunk) turns it back into
+//! C's string first, and so do wrappers of Lua's `pcall` and `xpcall`, so
+//! a script that catches a `redis.call` error gets C's string too.
 
 mod lauxlib;
 mod lua_bit;
@@ -35,7 +36,7 @@ use crate::{server_log, server_panic};
 /// C keeps only `lua_State *lua` in `server.lua`. (no C twin)
 pub(crate) struct LuaState {
     pub(crate) lua: Lua,
-    /// `__redis__err__handler`.
+    /// `__redis__err__handler`, the handler scripts run under.
     err_handler: Function,
     /// Scripts run since the last GC step (C: evalGenericCommand()'s
     /// static `gc_count`).
@@ -692,6 +693,148 @@ fn lua_redis_status_reply_command(
     lua_redis_return_single_field_table(lua, args, "ok")
 }
 
+/// `redis.replicate_commands()`: turns on single commands (effects)
+/// replication if the script did not write yet, and returns true;
+/// otherwise returns false and the script stays replicated as a whole.
+///
+/// C: scripting.c luaRedisReplicateCommandsCommand()
+fn lua_redis_replicate_commands_command(server: &mut RedisServer) -> bool {
+    if server.lua_write_dirty {
+        false
+    } else {
+        server.lua_replicate_commands = true;
+        // When we switch to single commands replication, we can provide
+        // different math.random() sequences at every call, which is what
+        // the user normally expects.
+        crate::rand::redis_srand48(c_rand());
+        true
+    }
+}
+
+/// A number in 0..=RAND_MAX, where C calls libc's `rand()`. (no C twin)
+fn c_rand() -> i32 {
+    // Divergence from C: not glibc's rand() sequence (seeded at startup by
+    // srand(time^pid)); the standard library's randomly keyed hasher gives
+    // a new number at every call, and only its being random matters.
+    use std::hash::{BuildHasher, Hasher};
+    let h = std::collections::hash_map::RandomState::new().build_hasher();
+    (h.finish() & 0x7fff_ffff) as i32
+}
+
+/// `redis.breakpoint()`: stops a debugging session as a breakpoint would.
+/// Returns false: there is never a debugging session.
+///
+/// C: scripting.c luaRedisBreakpointCommand()
+fn lua_redis_breakpoint_command(_: &Lua, _: MultiValue) -> mlua::Result<bool> {
+    // Divergence from C: the Lua debugger (ldb) is not ported, so
+    // `ldb.active` is always false.
+    Ok(false)
+}
+
+/// `redis.debug(...)`: logs its arguments to a debugging session's
+/// console. Does nothing: there is never a debugging session.
+///
+/// C: scripting.c luaRedisDebugCommand()
+fn lua_redis_debug_command(_: &Lua, _: MultiValue) -> mlua::Result<()> {
+    // Divergence from C: no ldb (see lua_redis_breakpoint_command).
+    Ok(())
+}
+
+/// `redis.set_repl(flags)`: which of AOF and replicas the script's write
+/// commands are propagated to, once redis.replicate_commands() is on.
+///
+/// C: scripting.c luaRedisSetReplCommand()
+fn lua_redis_set_repl_command(
+    server: &mut RedisServer,
+    lua: &Lua,
+    args: MultiValue,
+) -> mlua::Result<()> {
+    if !server.lua_replicate_commands {
+        return Err(lua_raise(b"You can set the replication behavior only after turning on single commands replication with redis.replicate_commands()."));
+    } else if args.len() != 1 {
+        return Err(lua_raise(b"redis.set_repl() requires two arguments."));
+    }
+
+    // lua_tonumber(): 0 for what is not a number.
+    let flags = args.back().and_then(|v| lua_tonumber(lua, v)).unwrap_or(0.0);
+    let flags = c_double_to_int(flags);
+    if flags & !(PROPAGATE_AOF | PROPAGATE_REPL) != 0 {
+        return Err(lua_raise(b"Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."));
+    }
+    server.lua_repl = flags;
+    Ok(())
+}
+
+/// `redis.log(level, ...)`: writes the other arguments, strings and
+/// numbers joined by spaces, to the server log at `level` (one of
+/// redis.LOG_DEBUG, LOG_VERBOSE, LOG_NOTICE, LOG_WARNING).
+///
+/// C: scripting.c luaLogCommand()
+fn lua_log_command(
+    server: &RedisServer,
+    lua: &Lua,
+    args: MultiValue,
+) -> mlua::Result<()> {
+    let argc = args.len();
+    if argc < 2 {
+        return Err(lua_raise(b"redis.log() requires two arguments or more."));
+    }
+    let Some(level) = lua_tonumber(lua, &args[0]) else {
+        return Err(lua_raise(b"First argument must be a number (log level)."));
+    };
+    let level = c_double_to_int(level);
+    if !(LL_DEBUG..=LL_WARNING).contains(&level) {
+        return Err(lua_raise(b"Invalid debug level."));
+    }
+
+    // Glue together all the arguments: strings and numbers (lua_tolstring
+    // gives NULL for the other types, which are left out).
+    let mut log = Vec::new();
+    for (j, a) in args.iter().enumerate().skip(1) {
+        let s = match a {
+            Value::String(s) => s.as_bytes().to_vec(),
+            Value::Integer(i) => {
+                crate::object::fmt_g(*i as f64, 14).into_bytes()
+            }
+            Value::Number(n) => crate::object::fmt_g(*n, 14).into_bytes(),
+            _ => continue,
+        };
+        if j != 1 {
+            log.push(b' ');
+        }
+        log.extend_from_slice(&s);
+    }
+    // C hands the sds to serverLogRaw(), which prints it with %s: the line
+    // ends at the first NUL byte.
+    let log = c_str(&log);
+    // Divergence from C: server_log_raw takes text, so bytes that are not
+    // UTF-8 are written as U+FFFD.
+    server_log_raw(server, level, &String::from_utf8_lossy(log));
+    Ok(())
+}
+
+/// `lua_isnumber()` and `lua_tonumber()` together: the number, or `None`
+/// when the value is not a number nor a string Lua reads as one.
+/// (no C twin)
+fn lua_tonumber(lua: &Lua, v: &Value) -> Option<f64> {
+    match v {
+        Value::Integer(i) => Some(*i as f64),
+        Value::Number(n) => Some(*n),
+        Value::String(_) => lua.coerce_number(v.clone()).ok().flatten(),
+        _ => None,
+    }
+}
+
+/// C's conversion of a double to `int` on x86-64 (cvttsd2si): out of
+/// range or NaN gives INT_MIN. (no C twin)
+fn c_double_to_int(n: f64) -> i32 {
+    if n > i32::MIN as f64 - 1.0 && n < i32::MAX as f64 + 1.0 {
+        n as i32
+    } else {
+        i32::MIN
+    }
+}
+
 // ----------------------------------------------------------------------------
 // Lua engine initialization and reset.
 // ----------------------------------------------------------------------------
@@ -703,6 +846,42 @@ fn lua_remove_unsupported_functions(lua: &Lua) -> mlua::Result<()> {
     lua.globals().set("loadfile", Value::Nil)?;
     lua.globals().set("dofile", Value::Nil)?;
     Ok(())
+}
+
+/// Installs metamethods on the global table `_G` so that a script can
+/// neither create a global (beginners forget `local`) nor read one that
+/// does not exist: both are errors. Code run from the main chunk (a
+/// script's function definition) or from C (Rust) may still create them.
+/// Also removes the `debug` global, so that only the two chunks that took
+/// a local copy of it (this one and the error handler) can use it.
+///
+/// Runs last in the interpreter's set-up, since it changes how every
+/// later global assignment behaves.
+///
+/// C: scripting.c scriptingEnableGlobalsProtection()
+fn scripting_enable_globals_protection(lua: &Lua) -> mlua::Result<()> {
+    // strict.lua from metalua, adapted to Redis. The text is C's, byte for
+    // byte: its line numbers show in the errors scripts get.
+    let code = "local dbg=debug\n\
+                local mt = {}\n\
+                setmetatable(_G, mt)\n\
+                mt.__newindex = function (t, n, v)\n\
+                \x20 if dbg.getinfo(2) then\n\
+                \x20   local w = dbg.getinfo(2, \"S\").what\n\
+                \x20   if w ~= \"main\" and w ~= \"C\" then\n\
+                \x20     error(\"Script attempted to create global variable '\"..tostring(n)..\"'\", 2)\n\
+                \x20   end\n\
+                \x20 end\n\
+                \x20 rawset(t, n, v)\n\
+                end\n\
+                mt.__index = function (t, n)\n\
+                \x20 if dbg.getinfo(2) and dbg.getinfo(2, \"S\").what ~= \"C\" then\n\
+                \x20   error(\"Script attempted to access nonexistent global variable '\"..tostring(n)..\"'\", 2)\n\
+                \x20 end\n\
+                \x20 return rawget(t, n)\n\
+                end\n\
+                debug = nil\n";
+    lua.load(code).set_name("@enable_strict_lua").exec()
 }
 
 /// Creates the Lua interpreter with the libraries and the `redis` table,
@@ -741,22 +920,71 @@ pub(crate) fn scripting_init(server: &mut RedisServer, setup: bool) {
 
 /// The Lua part of `scripting_init`. (no C twin)
 fn scripting_init_lua() -> mlua::Result<LuaState> {
-    // C: luaLoadLibraries(). Divergence from C: the debug library is not
-    // loaded (mlua only opens it through an unsafe constructor).
-    let lua = Lua::new_with(
-        StdLib::TABLE | StdLib::STRING | StdLib::MATH,
-        LuaOptions::default(),
-    )?;
+    // C: luaLoadLibraries(): base (mlua opens it with the state), table,
+    // string, math and debug, then cjson, struct, cmsgpack and bit.
+    // SAFETY: mlua calls the debug library unsafe because Lua code holding
+    // it (debug.getregistry, setmetatable, setupvalue, sethook) can break
+    // the invariants mlua's Rust side relies on. Scripts never hold it:
+    // before any script runs, scripting_enable_globals_protection() (last
+    // step below) sets the global `debug` to nil, and the library stays
+    // reachable only as the upvalue `dbg` of the globals-protection and
+    // error-handler chunks, which call dbg.getinfo and nothing else (Lua
+    // code cannot read another function's upvalues without the library;
+    // the package library, whose `loaded` table also holds it, is not
+    // opened). Otherwise this constructor differs from the safe one only
+    // in allowing C modules, which need the package library too.
+    let lua = unsafe {
+        Lua::unsafe_new_with(
+            StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG,
+            LuaOptions::default(),
+        )
+    };
     lua_cjson::luaopen_cjson(&lua)?;
     lua_struct::luaopen_struct(&lua)?;
     lua_cmsgpack::luaopen_cmsgpack(&lua)?;
     lua_bit::luaopen_bit(&lua)?;
     lua_remove_unsupported_functions(&lua)?;
 
-    // Register the redis commands table and fields
+    // Register the redis commands table and fields. redis.call, pcall,
+    // log, replicate_commands and set_repl reach the server: they are set
+    // by eval_generic_command for the length of each script.
     let redis = lua.create_table()?;
     redis.set("call", lua.create_function(lua_redis_call_command)?)?;
     redis.set("pcall", lua.create_function(lua_redis_pcall_command)?)?;
+    // The redis.* functions that reach the server do so through
+    // SCRIPT_CONTEXT (see the file doc); outside a script they do nothing.
+    redis.set(
+        "log",
+        lua.create_function(|lua, args| {
+            with_script(|server, _| lua_log_command(server, lua, args))
+                .unwrap_or(Ok(()))
+        })?,
+    )?;
+    redis.set(
+        "replicate_commands",
+        lua.create_function(|_, ()| {
+            Ok(with_script(|server, _| {
+                lua_redis_replicate_commands_command(server)
+            })
+            .unwrap_or(false))
+        })?,
+    )?;
+    redis.set(
+        "set_repl",
+        lua.create_function(|lua, args| {
+            with_script(|server, _| {
+                lua_redis_set_repl_command(server, lua, args)
+            })
+            .unwrap_or(Ok(()))
+        })?,
+    )?;
+
+    // redis.log levels.
+    redis.set("LOG_DEBUG", LL_DEBUG)?;
+    redis.set("LOG_VERBOSE", LL_VERBOSE)?;
+    redis.set("LOG_NOTICE", LL_NOTICE)?;
+    redis.set("LOG_WARNING", LL_WARNING)?;
+
     redis.set("sha1hex", lua.create_function(lua_redis_sha1hex_command)?)?;
     redis.set(
         "error_reply",
@@ -766,8 +994,27 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
         "status_reply",
         lua.create_function(lua_redis_status_reply_command)?,
     )?;
+
+    // redis.set_repl flags.
+    redis.set("REPL_NONE", PROPAGATE_NONE)?;
+    redis.set("REPL_AOF", PROPAGATE_AOF)?;
+    redis.set("REPL_SLAVE", PROPAGATE_REPL)?;
+    redis.set("REPL_REPLICA", PROPAGATE_REPL)?;
+    redis.set("REPL_ALL", PROPAGATE_AOF | PROPAGATE_REPL)?;
+
+    redis.set(
+        "breakpoint",
+        lua.create_function(lua_redis_breakpoint_command)?,
+    )?;
+    redis.set("debug", lua.create_function(lua_redis_debug_command)?)?;
+
     // Finally set the table as 'redis' global var.
     lua.globals().set("redis", redis.clone())?;
+
+    // Replace math.random and math.randomseed with our implementations.
+    let math: Table = lua.globals().get("math")?;
+    math.set("random", lua.create_function(redis_math_random)?)?;
+    math.set("randomseed", lua.create_function(redis_math_randomseed)?)?;
 
     // Add a helper function that we use to sort the multi bulk output of
     // non deterministic commands, when containing 'false' elements.
@@ -781,29 +1028,62 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
     .set_name("@cmp_func_def")
     .exec()?;
 
-    // Divergence from C: Lua's pcall is wrapped so that an error raised by
-    // a Rust function (mlua's error value) reaches the script as the
-    // string C's lua_error() would have raised (see the file doc).
+    // An error raised by a Rust function is mlua's error value, not C's
+    // string: `conv` turns it back into the string (see the file doc).
     let conv = lua.create_function(|lua, e: Value| match e {
         Value::Error(e) => {
             Ok(Value::String(lua.create_string(lua_error_message(&e))?))
         }
         other => Ok(other),
     })?;
+
+    // Add a helper function we use for pcall error reporting. When the
+    // error is in a C function, it reports the caller, which is what makes
+    // sense to the user debugging a script.
+    // Divergence from C: the `err = conv(err)` at the end of line 2; the
+    // other lines are C's, so that the errors an error in the handler
+    // gives ("@err_handler_def:8: ...", for `error({})`) are C's too.
     lua.load(
-        "local pcall, type, conv = pcall, type, ...\n\
+        "local dbg = debug local conv = ...\n\
+         function __redis__err__handler(err) err = conv(err)\n\
+         \x20 local i = dbg.getinfo(2,'nSl')\n\
+         \x20 if i and i.what == 'C' then\n\
+         \x20   i = dbg.getinfo(3,'nSl')\n\
+         \x20 end\n\
+         \x20 if i then\n\
+         \x20   return i.source .. ':' .. i.currentline .. ': ' .. err\n\
+         \x20 else\n\
+         \x20   return err\n\
+         \x20 end\n\
+         end\n",
+    )
+    .set_name("@err_handler_def")
+    .call::<()>(conv.clone())?;
+
+    // Divergence from C: Lua's pcall and xpcall are wrapped so that an
+    // error raised by a Rust function reaches the script as the string
+    // C's lua_error() would have raised (see the file doc).
+    lua.load(
+        "local pcall, xpcall, conv = pcall, xpcall, ...\n\
          local function fix(ok, ...)\n\
          \x20 if ok then return ok, ... end\n\
-         \x20 local e = ...\n\
-         \x20 if type(e) == 'userdata' then e = conv(e) end\n\
-         \x20 return ok, e\n\
+         \x20 return ok, conv((...))\n\
          end\n\
-         _G.pcall = function(...) return fix(pcall(...)) end\n",
+         _G.pcall = function(...) return fix(pcall(...)) end\n\
+         _G.xpcall = function(f, h)\n\
+         \x20 return xpcall(f, function(e) return h(conv(e)) end)\n\
+         end\n",
     )
     .set_name("@pcall_def")
     .call::<()>(conv)?;
 
-    let err_handler = lua.create_function(lua_err_handler)?;
+    // Lua beginners often don't use "local", this is likely to introduce
+    // subtle bugs in their code. To prevent problems we protect accesses
+    // to global variables.
+    scripting_enable_globals_protection(&lua)?;
+
+    let err_handler: Function =
+        lua.globals().raw_get("__redis__err__handler")?;
 
     // The count hook (see eval_script_prologue).
     lua.set_hook(
@@ -812,37 +1092,6 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
     );
 
     Ok(LuaState { lua, err_handler, gc_count: 0 })
-}
-
-/// The error handler scripts run under: it prefixes the error with the
-/// source and line of the function that raised it, or of its caller when
-/// that is a C function (what the user debugging a script wants).
-///
-/// (no C twin: the `__redis__err__handler` Lua chunk of scriptingInit(),
-/// in Rust)
-fn lua_err_handler(lua: &Lua, err: Value) -> mlua::Result<Value> {
-    // Levels are one less than in C's Lua handler: a Rust handler is at 0.
-    let mut level = 1;
-    let mut info = lua.inspect_stack(level);
-    if info.as_ref().is_some_and(|i| i.source().what == "C") {
-        level += 1;
-        info = lua.inspect_stack(level);
-    }
-    let Some(i) = info else { return Ok(err) };
-    let errb = match &err {
-        // What a Rust function raised (see the file doc).
-        Value::Error(e) => lua_error_message(e),
-        Value::String(s) => s.as_bytes().to_vec(),
-        Value::Integer(n) => n.to_string().into_bytes(),
-        Value::Number(n) => crate::object::fmt_g(*n, 14).into_bytes(),
-        _ => return Ok(err),
-    };
-    let src = i.source();
-    let mut msg =
-        format!("{}:{}: ", src.source.as_deref().unwrap_or(""), i.curr_line())
-            .into_bytes();
-    msg.extend_from_slice(&errb);
-    Ok(Value::String(lua.create_string(&msg)?))
 }
 
 /// Releases the interpreter and the scripts.
@@ -881,6 +1130,138 @@ unsafe fn lua_set_global_array(
     // Divergence from C: a raw set, which is what the globals protection's
     // __newindex does for a set from C.
     ffi::lua_rawset(state, ffi::LUA_GLOBALSINDEX);
+}
+
+// ----------------------------------------------------------------------------
+// Redis provided math.random
+// ----------------------------------------------------------------------------
+
+// We replace math.random() with our implementation that is not affected by
+// specific libc random() implementations and will output the same sequence
+// (for the same seed) in every arch.
+
+/// `math.random([m [, n]])` as Lua 5.1's own, with rand() replaced by
+/// `redis_lrand48`: a number in [0,1), or an integer in [1,m] or [m,n].
+///
+/// C: scripting.c redis_math_random()
+fn redis_math_random(lua: &Lua, args: MultiValue) -> mlua::Result<f64> {
+    // The `%' avoids the (rare) case of r==1.
+    let r = (crate::rand::redis_lrand48() % crate::rand::REDIS_LRAND48_MAX)
+        as f64
+        / crate::rand::REDIS_LRAND48_MAX as f64;
+    match args.len() {
+        // No arguments: a number between 0 and 1.
+        0 => Ok(r),
+        // Only upper limit: an integer between 1 and `u'.
+        1 => {
+            let u = lual_checkint(lua, &args, 1)?;
+            if 1 > u {
+                return Err(lual_argerror(lua, 1, b"interval is empty"));
+            }
+            Ok((r * u as f64).floor() + 1.0)
+        }
+        // Lower and upper limits: an integer between `l' and `u'.
+        2 => {
+            let l = lual_checkint(lua, &args, 1)?;
+            let u = lual_checkint(lua, &args, 2)?;
+            if l > u {
+                return Err(lual_argerror(lua, 2, b"interval is empty"));
+            }
+            // C computes u-l+1 in int, which wraps for the widest range.
+            let span = u.wrapping_sub(l).wrapping_add(1);
+            Ok((r * span as f64).floor() + l as f64)
+        }
+        _ => Err(lual_error(lua, b"wrong number of arguments")),
+    }
+}
+
+/// `math.randomseed(n)`: seeds `redis_lrand48`.
+///
+/// C: scripting.c redis_math_randomseed()
+fn redis_math_randomseed(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
+    crate::rand::redis_srand48(lual_checkint(lua, &args, 1)?);
+    Ok(())
+}
+
+/// Lua 5.1's `luaL_checkint` for the Rust function running: argument
+/// `narg` (from 1) as a C `int`, or the "bad argument" error.
+/// (no C twin: lauxlib.c luaL_checkint())
+fn lual_checkint(
+    lua: &Lua,
+    args: &MultiValue,
+    narg: usize,
+) -> mlua::Result<i32> {
+    let v = args.get(narg - 1);
+    match v.and_then(|v| lua_tonumber(lua, v)) {
+        // lua_tointeger() casts to ptrdiff_t as x86-64 does, then C casts
+        // that to int (the low 32 bits).
+        Some(n) => Ok(c_double_to_long_long(n) as i32),
+        None => {
+            let tname = v.map_or("no value", lua_typename);
+            let msg = format!("number expected, got {tname}");
+            Err(lual_argerror(lua, narg, msg.as_bytes()))
+        }
+    }
+}
+
+/// The name Lua gives the type of a value (C's lua_typename()).
+/// (no C twin)
+fn lua_typename(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "nil",
+        Value::Boolean(_) => "boolean",
+        Value::Integer(_) | Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Table(_) => "table",
+        Value::Function(_) => "function",
+        Value::Thread(_) => "thread",
+        _ => "userdata",
+    }
+}
+
+/// The error for a bad argument `narg` of the Rust function running:
+/// "bad argument #n to 'name' (extramsg)", where the name is how the
+/// caller called it, prefixed as `lual_error` does.
+/// (no C twin: lauxlib.c luaL_argerror())
+fn lual_argerror(lua: &Lua, mut narg: usize, extramsg: &[u8]) -> mlua::Error {
+    let Some(ar) = lua.inspect_stack(0) else {
+        let mut m = format!("bad argument #{narg} (").into_bytes();
+        m.extend_from_slice(extramsg);
+        m.push(b')');
+        return lual_error(lua, &m);
+    };
+    let names = ar.names();
+    let name = names.name.as_deref().unwrap_or("?").to_string();
+    if names.name_what == Some("method") {
+        narg -= 1; // do not count `self'
+        if narg == 0 {
+            // error is in the self argument itself
+            let mut m = format!("calling '{name}' on bad self (").into_bytes();
+            m.extend_from_slice(extramsg);
+            m.push(b')');
+            return lual_error(lua, &m);
+        }
+    }
+    let mut m = format!("bad argument #{narg} to '{name}' (").into_bytes();
+    m.extend_from_slice(extramsg);
+    m.push(b')');
+    lual_error(lua, &m)
+}
+
+/// The error `msg` raised by the Rust function running, prefixed with the
+/// "chunk:line: " of the Lua code that called it.
+/// (no C twin: lauxlib.c luaL_error() with luaL_where(L, 1))
+fn lual_error(lua: &Lua, msg: &[u8]) -> mlua::Error {
+    let mut m = Vec::new();
+    if let Some(ar) = lua.inspect_stack(1) {
+        let line = ar.curr_line();
+        if line > 0 {
+            let short_src = ar.source().short_src.unwrap_or_default();
+            m = format!("{short_src}:{line}: ").into_bytes();
+        }
+    }
+    m.extend_from_slice(msg);
+    lua_raise(&m)
 }
 
 // ----------------------------------------------------------------------------
@@ -1077,6 +1458,10 @@ pub(crate) fn eval_generic_command(
     evalsha: bool,
 ) {
     let initial_server_dirty = server.dirty;
+
+    // When we replicate whole scripts, we want the same PRNG sequence at
+    // every call so that our PRNG is not affected by external state.
+    crate::rand::redis_srand48(0);
 
     // We set this flag to zero to remember that so far no random command
     // was called. This way we can allow the user to call commands like
