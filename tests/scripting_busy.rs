@@ -328,3 +328,77 @@ fn scripts_that_fail_or_misbehave_get_redis_errors_and_others_are_served() {
         "nothing more for the caller"
     );
 }
+
+#[test]
+fn a_busy_script_from_the_master_is_unkillable_on_the_replica() {
+    let master = Server::start(&[]);
+    let mport = master.port_str();
+    let replica = Server::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        mport.as_str(),
+        "--lua-time-limit",
+        "100",
+    ]);
+    wait_for(T, || replica.info("master_link_status") == "up");
+    let mut m = Conn::new(&master);
+    // Script replication: the replica runs the script itself.
+    assert_eq!(
+        m.raw(&["debug", "lua-always-replicate-commands", "0"]),
+        "+OK\r\n"
+    );
+    // Writes, then spins for 1.5 s of TIME (on the master, then on the
+    // replica).
+    m.send(&[
+        "eval",
+        "redis.call('incr', KEYS[1]) \
+         local t = redis.call('time') \
+         local start = t[1]*1000 + math.floor(t[2]/1000) \
+         while true do \
+           t = redis.call('time') \
+           if t[1]*1000 + math.floor(t[2]/1000) - start > 1500 then break end \
+         end \
+         return 1",
+        "1",
+        "x",
+    ]);
+    assert_eq!(m.read(), ":1\r\n");
+    wait_for(T, || Conn::new(&replica).raw(&["ping"]) == BUSY);
+    let mut r = Conn::new(&replica);
+    assert_eq!(
+        r.raw(&["script", "kill"]),
+        "-UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.\r\n"
+    );
+    wait_for(T, || Conn::new(&replica).raw(&["ping"]) == "+PONG\r\n");
+    wait_for(T, || {
+        replica.info("slave_repl_offset") == master.info("master_repl_offset")
+    });
+    assert_eq!(r.raw(&["get", "x"]), "$1\r\n1\r\n");
+    assert_eq!(
+        replica.cmd_str(&["DEBUG", "DIGEST"]),
+        master.cmd_str(&["DEBUG", "DIGEST"])
+    );
+    assert!(replica.log().contains("Lua slow script detected"));
+}
+
+#[test]
+fn info_memory_counts_the_interpreter_and_the_script_cache() {
+    let s = Server::start(&[]);
+    assert_eq!(s.info("number_of_cached_scripts"), "0");
+    let lua0 = s.info_i64("used_memory_lua");
+    assert!(lua0 > 0 && lua0 % 1024 == 0, "{lua0}");
+    let scripts0 = s.info_i64("used_memory_scripts");
+    let mut c = Conn::new(&s);
+    for i in 0..100 {
+        c.r(&[
+            "script",
+            "load",
+            &format!("return {i} .. string.rep('x', 100)"),
+        ]);
+    }
+    assert_eq!(s.info("number_of_cached_scripts"), "100");
+    assert!(s.info_i64("used_memory_scripts") > scripts0 + 100 * 100);
+    assert!(s.info_i64("used_memory_lua") > lua0);
+    assert_eq!(c.raw(&["script", "flush"]), "+OK\r\n");
+    assert_eq!(s.info("number_of_cached_scripts"), "0");
+}
