@@ -402,3 +402,34 @@ fn info_memory_counts_the_interpreter_and_the_script_cache() {
     assert_eq!(c.raw(&["script", "flush"]), "+OK\r\n");
     assert_eq!(s.info("number_of_cached_scripts"), "0");
 }
+
+#[test]
+fn precompiled_bytecode_is_refused_as_5_0_14_refuses_it() {
+    // Crafted Lua 5.1 bytecode escapes the sandbox; 5.0.14's Lua parses
+    // every chunk as text. These are its replies, byte for byte.
+    let s = Server::start(&[]);
+    let mut c = Conn::new(&s);
+    let cases: &[(&str, &[u8])] = &[
+        (
+            "local f, e = loadstring(string.dump(function() return 1 end)) return {tostring(f), e}",
+            b"*2\r\n$3\r\nnil\r\n$53\r\n[string \"\x1bLuaQ\"]:1: unexpected symbol near 'char(27)'\r\n",
+        ),
+        (
+            "local s = string.dump(function() return 1 end) local i = 0 local f, e = load(function() i = i + 1 if i == 1 then return s end end) return {tostring(f), e}",
+            b"*2\r\n$3\r\nnil\r\n$43\r\n(load):1: unexpected symbol near 'char(27)'\r\n",
+        ),
+        (
+            "return {loadstring(nil)}",
+            b"-ERR Error running script (call to f_13d27dfac24d54e533e4a3bc7d77bee71f31ebef): @user_script:1: user_script:1: bad argument #1 to 'loadstring' (string expected, got nil) \r\n",
+        ),
+        ("return loadstring('return 7')()", b":7\r\n"),
+    ];
+    for (script, want) in cases {
+        let got = c.raw_bin(&[b"eval", script.as_bytes(), b"0"]);
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(want),
+            "{script}"
+        );
+    }
+}

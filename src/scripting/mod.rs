@@ -845,7 +845,150 @@ fn c_double_to_int(n: f64) -> i32 {
 fn lua_remove_unsupported_functions(lua: &Lua) -> mlua::Result<()> {
     lua.globals().set("loadfile", Value::Nil)?;
     lua.globals().set("dofile", Value::Nil)?;
+    lua_refuse_binary_chunks(lua)
+}
+
+/// Makes `loadstring` and `load` parse every chunk as text, as the Lua
+/// Redis bundles does: precompiled bytecode (what `string.dump` gives) is
+/// a known way out of the Lua 5.1 sandbox, so 5.0.14's Lua reads a chunk
+/// starting with ESC as source and fails on its first byte. (no C twin)
+// Divergence from C: Redis patches Lua's loader (ldo.c); the vendored Lua
+// 5.1.5 loads bytecode, so both functions are wrapped: a chunk whose first
+// byte is ESC is handed to the real function with that byte made \1, and
+// the error it gives (the same, bar the byte) is given back with ESC. The
+// wrappers are Rust functions, so argument errors name the script's line
+// as the C functions' do.
+fn lua_refuse_binary_chunks(lua: &Lua) -> mlua::Result<()> {
+    let g = lua.globals();
+    let loadstring: Function = g.get("loadstring")?;
+    let load: Function = g.get("load")?;
+    // `make_reader(reader)`: a reader that turns a first piece starting
+    // with ESC into \1, and a function telling whether it did.
+    let make_reader: Function = lua
+        .load(
+            "local sub, type = string.sub, type\n\
+             return function(reader)\n\
+             \x20 local first, binary = true, false\n\
+             \x20 return function()\n\
+             \x20   local piece = reader()\n\
+             \x20   if first and type(piece) == 'string' and piece ~= '' then\n\
+             \x20     first = false\n\
+             \x20     if sub(piece, 1, 1) == '\\27' then\n\
+             \x20       binary = true\n\
+             \x20       return '\\1' .. sub(piece, 2)\n\
+             \x20     end\n\
+             \x20   end\n\
+             \x20   return piece\n\
+             \x20 end, function() return binary end\n\
+             end\n",
+        )
+        .set_name("@loader_def")
+        .call(())?;
+    g.set(
+        "loadstring",
+        lua.create_function(move |lua, args: MultiValue| {
+            lua_loadstring_text_only(lua, &loadstring, args)
+        })?,
+    )?;
+    g.set(
+        "load",
+        lua.create_function(move |lua, args: MultiValue| {
+            lua_load_text_only(lua, &load, &make_reader, args)
+        })?,
+    )?;
     Ok(())
+}
+
+/// The type name luaL_typerror() shows for argument `n` (1-based).
+/// (no C twin)
+fn lua_arg_typename(args: &MultiValue, n: usize) -> &'static str {
+    args.get(n - 1).map(lua_typename).unwrap_or("no value")
+}
+
+/// The error of a binary chunk parsed as text: `e` with \1 made ESC again
+/// (in the chunk's name too when the name is the chunk). (no C twin)
+fn lua_text_only_error(
+    lua: &Lua,
+    e: Value,
+    named: bool,
+) -> mlua::Result<Value> {
+    let Value::String(e) = e else { return Ok(e) };
+    let mut m = e.as_bytes().to_vec();
+    if !named {
+        if let Some(i) = m.iter().position(|&b| b == 1) {
+            m[i] = 27;
+        }
+    }
+    let m = String::from_utf8_lossy(&m).replace("char(1)", "char(27)");
+    Ok(Value::String(lua.create_string(m.as_bytes())?))
+}
+
+/// `loadstring(s [, chunkname])`, text only (see
+/// lua_refuse_binary_chunks). (no C twin)
+fn lua_loadstring_text_only(
+    lua: &Lua,
+    loadstring: &Function,
+    args: MultiValue,
+) -> mlua::Result<MultiValue> {
+    let is_str = |v: Option<&Value>| {
+        matches!(
+            v,
+            Some(Value::String(_) | Value::Integer(_) | Value::Number(_))
+        )
+    };
+    if !is_str(args.front()) {
+        let m = format!("string expected, got {}", lua_arg_typename(&args, 1));
+        return Err(lual_argerror(lua, 1, m.as_bytes()));
+    }
+    let named = !matches!(args.get(1), None | Some(Value::Nil));
+    if named && !is_str(args.get(1)) {
+        let m = format!("string expected, got {}", lua_arg_typename(&args, 2));
+        return Err(lual_argerror(lua, 2, m.as_bytes()));
+    }
+    if let Some(Value::String(s)) = args.front() {
+        let b = s.as_bytes();
+        if b.first() == Some(&27) {
+            let mut text = b.to_vec();
+            text[0] = 1;
+            let name = args.get(1).cloned().unwrap_or(Value::Nil);
+            let (_, e): (Value, Value) =
+                loadstring.call((lua.create_string(&text)?, name))?;
+            let e = lua_text_only_error(lua, e, named)?;
+            return Ok(MultiValue::from_vec(vec![Value::Nil, e]));
+        }
+    }
+    loadstring.call(args)
+}
+
+/// `load(reader [, chunkname])`, text only (see
+/// lua_refuse_binary_chunks). (no C twin)
+fn lua_load_text_only(
+    lua: &Lua,
+    load: &Function,
+    make_reader: &Function,
+    args: MultiValue,
+) -> mlua::Result<MultiValue> {
+    let Some(Value::Function(reader)) = args.front() else {
+        let m =
+            format!("function expected, got {}", lua_arg_typename(&args, 1));
+        return Err(lual_argerror(lua, 1, m.as_bytes()));
+    };
+    let name = args.get(1).cloned().unwrap_or(Value::Nil);
+    if !matches!(
+        name,
+        Value::Nil | Value::String(_) | Value::Integer(_) | Value::Number(_)
+    ) {
+        let m = format!("string expected, got {}", lua_arg_typename(&args, 2));
+        return Err(lual_argerror(lua, 2, m.as_bytes()));
+    }
+    let (read, binary): (Function, Function) = make_reader.call(reader)?;
+    let r: MultiValue = load.call((read, name))?;
+    if binary.call::<bool>(())? {
+        let e = r.into_iter().nth(1).unwrap_or(Value::Nil);
+        let e = lua_text_only_error(lua, e, true)?;
+        return Ok(MultiValue::from_vec(vec![Value::Nil, e]));
+    }
+    Ok(r)
 }
 
 /// Installs metamethods on the global table `_G` so that a script can
