@@ -38,6 +38,8 @@ pub(crate) struct LuaState {
     pub(crate) lua: Lua,
     /// `__redis__err__handler`, the handler scripts run under.
     err_handler: Function,
+    /// `eval_run_raw` as a Lua C function.
+    eval_entry: Function,
     /// Scripts run since the last GC step (C: evalGenericCommand()'s
     /// static `gc_count`).
     gc_count: i64,
@@ -1234,7 +1236,11 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
         lua_busy_hook_trampoline,
     );
 
-    Ok(LuaState { lua, err_handler, gc_count: 0 })
+    // SAFETY: eval_run_raw is only called by eval_generic_command, with
+    // the arguments it documents.
+    let eval_entry = unsafe { lua.create_c_function(eval_run_raw)? };
+
+    Ok(LuaState { lua, err_handler, eval_entry, gc_count: 0 })
 }
 
 /// Releases the interpreter and the scripts.
@@ -1562,6 +1568,80 @@ fn lua_mask_count_hook(
     Ok(())
 }
 
+/// What `eval_run_raw` works on, handed to it as a light userdata: the
+/// server and the client running EVAL, the function's name and the number
+/// of keys; it says whether the function was missing. (no C twin)
+struct EvalRun {
+    server: *mut RedisServer,
+    caller: *mut Client,
+    funcname: *const [u8],
+    numkeys: usize,
+    missing: bool,
+}
+
+/// The part of evalGenericCommand() that works on the Lua stack: look the
+/// function up, KEYS and ARGV, lua_pcall(lua,0,1,-2) under the error
+/// handler, and the reply of a script that returned. Called as a Lua C
+/// function with [handler, run]; returns nothing, or the error value of a
+/// script that failed, or sets `run.missing`. (no C twin)
+// Divergence from C: C does this on its global Lua state inline; here it
+// is a Lua C function made once (LuaState::eval_entry), so that entering
+// it allocates nothing (mlua's exec_raw allocated two closures per call).
+//
+// SAFETY: called only through `LuaState::eval_entry` by
+// eval_generic_command, with a live EvalRun whose pointers are the only
+// way to their targets until the call returns. It uses the Lua C API on
+// its own stack within the room lua_checkstack() grants; a Lua error
+// outside lua_pcall (out of memory) unwinds to mlua's protected call
+// through frames that own nothing. No reference made from `run.caller`
+// lives across lua_pcall, during which the hook and redis.call make their
+// own from SCRIPT_CONTEXT.
+unsafe extern "C-unwind" fn eval_run_raw(
+    state: *mut mlua::ffi::lua_State,
+) -> i32 {
+    use mlua::ffi;
+    let run = &mut *(ffi::lua_touserdata(state, 2) as *mut EvalRun);
+    ffi::lua_settop(state, 1); // [handler]
+    let funcname = &*run.funcname;
+
+    // Try to lookup the Lua function
+    ffi::lua_pushlstring(state, funcname.as_ptr().cast(), funcname.len());
+    ffi::lua_rawget(state, ffi::LUA_GLOBALSINDEX);
+    if ffi::lua_type(state, -1) != ffi::LUA_TFUNCTION {
+        run.missing = true;
+        ffi::lua_settop(state, 0);
+        return 0;
+    }
+    let hooked = {
+        let c = &mut *run.caller;
+        // Populate the argv and keys table accordingly to the arguments
+        // that EVAL received.
+        lua_set_global_array(state, c"KEYS", &c.argv[3..3 + run.numkeys]);
+        lua_set_global_array(state, c"ARGV", &c.argv[3 + run.numkeys..]);
+        eval_script_prologue(&mut *run.server, c)
+    };
+
+    // At this point whether this script was never seen before or if it was
+    // already defined, we can call it.
+    SCRIPT_CONTEXT.with(|cell| {
+        cell.set(Some(ScriptContext {
+            server: run.server,
+            caller: run.caller,
+            hooked,
+        }))
+    });
+    let err = ffi::lua_pcall(state, 0, 1, 1);
+    SCRIPT_CONTEXT.with(|cell| cell.set(None));
+    if err == 0 {
+        lua_reply_to_redis_reply(&mut *run.caller, state);
+        ffi::lua_settop(state, 0);
+        0
+    } else {
+        ffi::lua_remove(state, 1); // the error handler
+        1
+    }
+}
+
 /// The part of evalGenericCommand() between defining the function and
 /// calling it that is about the server: the Lua client's db, and the
 /// state the count hook reads. Returns whether the hook is on for this
@@ -1646,69 +1726,38 @@ pub(crate) fn eval_generic_command(
             .extend(c.argv[1].iter().take(40).map(|b| b.to_ascii_lowercase()));
     }
 
-    let Some((lua, handler)) =
-        server.lua.as_ref().map(|l| (l.lua.clone(), l.err_handler.clone()))
+    let Some((handler, eval_entry)) = server
+        .lua
+        .as_ref()
+        .map(|l| (l.err_handler.clone(), l.eval_entry.clone()))
     else {
         add_reply(c, shared::NOSCRIPTERR);
         return;
     };
 
-    // Divergence from C: the Lua stack is reached through mlua's raw
-    // access, in one protected call that does what C does on it: look the
-    // function up, KEYS and ARGV, lua_pcall(lua,0,1,-2), and the reply of
-    // a script that returned. An error is left on the stack, for the reply
-    // below. A function not defined yet is defined in between two calls.
+    // Divergence from C: what C does on the Lua stack (look the function
+    // up, KEYS and ARGV, lua_pcall(lua,0,1,-2), the reply of a script that
+    // returned) is eval_run_raw, one protected call; an error comes back
+    // for the reply below. A function not defined yet is defined in
+    // between two calls.
     let numkeys = numkeys as usize;
     let mut defined = false;
     let result = loop {
-        let mut missing = false;
-        let server_ptr: *mut RedisServer = server;
-        // SAFETY: the closure uses the Lua C API on the stack mlua gives
-        // it, [handler], within the room lua_checkstack() grants. A Lua
-        // error outside lua_pcall (out of memory) unwinds to mlua's
-        // protected call through frames that own nothing. `server` is not
-        // used until exec_raw returns: the closure reaches it through
-        // `server_ptr`, and SCRIPT_CONTEXT holds it and `c` only while the
-        // closure does not use `c`.
-        let r = unsafe {
-            lua.exec_raw::<MultiValue>(handler.clone(), |state| {
-                use mlua::ffi;
-                // Try to lookup the Lua function
-                ffi::lua_pushlstring(
-                    state,
-                    funcname.as_ptr().cast(),
-                    funcname.len(),
-                );
-                ffi::lua_rawget(state, ffi::LUA_GLOBALSINDEX);
-                if ffi::lua_type(state, -1) != ffi::LUA_TFUNCTION {
-                    missing = true;
-                    ffi::lua_settop(state, 0);
-                    return;
-                }
-                // Populate the argv and keys table accordingly to the
-                // arguments that EVAL received.
-                lua_set_global_array(state, c"KEYS", &c.argv[3..3 + numkeys]);
-                lua_set_global_array(state, c"ARGV", &c.argv[3 + numkeys..]);
-                let hooked = eval_script_prologue(&mut *server_ptr, c);
-                // At this point whether this script was never seen before
-                // or if it was already defined, we can call it.
-                SCRIPT_CONTEXT.with(|cell| {
-                    cell.set(Some(ScriptContext {
-                        server: server_ptr,
-                        caller: c,
-                        hooked,
-                    }))
-                });
-                let err = ffi::lua_pcall(state, 0, 1, 1);
-                SCRIPT_CONTEXT.with(|cell| cell.set(None));
-                if err == 0 {
-                    lua_reply_to_redis_reply(c, state);
-                    ffi::lua_settop(state, 0);
-                } else {
-                    ffi::lua_remove(state, 1); // the error handler
-                }
-            })
+        // SAFETY (of what eval_run_raw does with these): `server` and `c`
+        // are not used until the call returns; eval_run_raw reaches them
+        // only through `run`.
+        let mut run = EvalRun {
+            server,
+            caller: c,
+            funcname: &funcname[..],
+            numkeys,
+            missing: false,
         };
+        let r = eval_entry.call::<MultiValue>((
+            handler.clone(),
+            mlua::LightUserData((&mut run as *mut EvalRun).cast()),
+        ));
+        let missing = run.missing;
         if !missing {
             break r;
         }
