@@ -615,15 +615,30 @@ unsafe fn lua_cstr(p: *const std::ffi::c_char) -> Vec<u8> {
 
 /// C's `lua_tostring(lua, idx)` as `%s` prints it. (no C twin)
 unsafe fn lua_tostring_bytes(lua: *mut ffi::lua_State, idx: i32) -> Vec<u8> {
+    // Divergence from C: an error raised by a Rust function (redis.call)
+    // is mlua's error value, not C's string: `conv` (scriptingInit) turns
+    // it back into the string first.
     let mut len = 0usize;
-    let p = ffi::lua_tolstring(lua, idx, &mut len);
-    if p.is_null() {
-        // Divergence from C: an error value raised by a Rust function
-        // (redis.call) is not a string; C would print "(null)" for a
-        // non-string too.
-        return b"(null)".to_vec();
+    let mut p = ffi::lua_tolstring(lua, idx, &mut len);
+    let mut pushed = false;
+    if p.is_null() && ffi::lua_checkstack(lua, 2) != 0 {
+        let idx = if idx < 0 { ffi::lua_gettop(lua) + 1 + idx } else { idx };
+        ffi::lua_getfield(lua, ffi::LUA_REGISTRYINDEX, c"__redis__conv".as_ptr());
+        ffi::lua_pushvalue(lua, idx);
+        if ffi::lua_pcall(lua, 1, 1, 0) == 0 {
+            p = ffi::lua_tolstring(lua, -1, &mut len);
+        }
+        pushed = true;
     }
-    c_str(std::slice::from_raw_parts(p.cast::<u8>(), len)).to_vec()
+    let r = if p.is_null() {
+        b"(null)".to_vec()
+    } else {
+        c_str(std::slice::from_raw_parts(p.cast::<u8>(), len)).to_vec()
+    };
+    if pushed {
+        ffi::lua_pop(lua, 1);
+    }
+    r
 }
 
 /// Append an human readable representation of the Lua value at position

@@ -1053,6 +1053,8 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
         }
         other => Ok(other),
     })?;
+    // The debugger's `<error>` lines use it too (see ldb::lua_tostring_bytes).
+    lua.set_named_registry_value("__redis__conv", conv.clone())?;
 
     // Add a helper function we use for pcall error reporting. When the
     // error is in a C function, it reports the caller, which is what makes
