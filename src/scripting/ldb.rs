@@ -227,6 +227,14 @@ fn ldb_start_session(server: &mut RedisServer, c: &mut Client) -> bool {
             ldb(|l| l.children.push(cp));
             // Close the client in the parent side.
             free_client_async(server, c.id);
+            // Divergence from C: the parent stops reading the socket at
+            // once, so that it cannot take the child's debugger commands
+            // into its query buffer before the client is freed.
+            crate::ae::ae_delete_file_event(
+                &mut server.el,
+                c.fd,
+                crate::ae::AE_READABLE,
+            );
             return false;
         }
     } else {
