@@ -10,7 +10,9 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use util::{encode_command, read_until_close_or_timeout, send_raw, Conn, Server};
+use util::{
+    encode_command, read_until_close_or_timeout, send_raw, Conn, Server,
+};
 
 /// `$REDIS_SRC/src/redis-server` (a built 5.0.14 tree).
 fn c_server() -> Option<PathBuf> {
@@ -19,7 +21,11 @@ fn c_server() -> Option<PathBuf> {
     }
     let src = std::env::var_os("REDIS_SRC")?;
     let bin = Path::new(&src).join("src/redis-server");
-    assert!(bin.exists(), "REDIS_SRC is set but {} is not built", bin.display());
+    assert!(
+        bin.exists(),
+        "REDIS_SRC is set but {} is not built",
+        bin.display()
+    );
     Some(bin)
 }
 
@@ -34,7 +40,12 @@ enum Step {
 /// one reply after each), then "c" and reads until the server closes the
 /// connection (a session ends with the client closed). Returns the
 /// transcript of everything the server sent.
-fn session(port: u16, script: &[u8], args: &[&[u8]], steps: &[Step]) -> Vec<u8> {
+fn session(
+    port: u16,
+    script: &[u8],
+    args: &[&[u8]],
+    steps: &[Step],
+) -> Vec<u8> {
     let mut c = Conn::connect(port);
     assert_eq!(c.raw(&["SCRIPT", "DEBUG", "SYNC"]), "+OK\r\n");
     let mut eval: Vec<&[u8]> = vec![b"EVAL", script];
@@ -50,7 +61,8 @@ fn session(port: u16, script: &[u8], args: &[&[u8]], steps: &[Step]) -> Vec<u8> 
         out.extend_from_slice(&c.read_bytes());
     }
     c.send_bin(&[b"c"]);
-    let rest = read_until_close_or_timeout(&mut c.stream, Duration::from_secs(30));
+    let rest =
+        read_until_close_or_timeout(&mut c.stream, Duration::from_secs(30));
     assert!(rest.closed, "session did not end: {}", rest.text());
     out.extend_from_slice(b"|");
     out.extend_from_slice(&rest.bytes);
@@ -112,8 +124,12 @@ fn sync_session_is_byte_exact() {
     assert!(log.contains("Redis synchronous debugging eval session ended"));
     if let Some(bin) = c_server() {
         let theirs = Server::start_binary(&bin, &[]);
-        let want = session(theirs.port(), SCRIPT, &[b"1", b"k", b"argv1"], STEPS);
-        assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+        let want =
+            session(theirs.port(), SCRIPT, &[b"1", b"k", b"argv1"], STEPS);
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&want)
+        );
     }
 }
 
@@ -128,7 +144,9 @@ fn protocol_parsing_as_the_tcl_test() {
         c.read(),
         "*2\r\n+* Stopped at 1, stop reason = step over\r\n+-> 1   return 'hello'\r\n"
     );
-    for arg in [&b"'hello\0world'"[..], b"'hello\0'", b"'\0hello'", b"'\0hello\0'"] {
+    for arg in
+        [&b"'hello\0world'"[..], b"'hello\0'", b"'\0hello'", b"'\0hello\0'"]
+    {
         c.send_bin(&[arg]);
         assert_eq!(
             c.read(),
@@ -141,13 +159,19 @@ fn protocol_parsing_as_the_tcl_test() {
 fn script_debug_errors() {
     let ours = Server::start(&[]);
     let mut c = Conn::new(&ours);
-    assert_eq!(c.raw(&["script", "debug", "maybe"]), "-ERR Use SCRIPT DEBUG yes/sync/no\r\n");
+    assert_eq!(
+        c.raw(&["script", "debug", "maybe"]),
+        "-ERR Use SCRIPT DEBUG yes/sync/no\r\n"
+    );
     // Pipelined after another command.
     let mut p = encode_command(&[b"ping"]);
     p.extend_from_slice(&encode_command(&[b"script", b"debug", b"sync"]));
     send_raw(&mut c.stream, &p);
     assert_eq!(c.read(), "+PONG\r\n");
-    assert_eq!(c.read(), "-ERR SCRIPT DEBUG must be called outside a pipeline\r\n");
+    assert_eq!(
+        c.read(),
+        "-ERR SCRIPT DEBUG must be called outside a pipeline\r\n"
+    );
     assert_eq!(c.raw(&["script", "debug", "yes"]), "+OK\r\n");
     assert_eq!(
         c.raw(&["evalsha", "0123456789012345678901234567890123456789", "0"]),
@@ -173,7 +197,10 @@ fn hostile_input_during_a_session() {
         ("zero bulk", vec![Step::Raw(b"*1\r\n$0\r\n\r\n")]),
         ("bad terminator", vec![Step::Raw(b"*1\r\n$1\r\nsXY")]),
         // What follows a command in the same read is dropped, as in C.
-        ("two in one read", vec![Step::Raw(b"*1\r\n$1\r\nc\r\n*1\r\n$1\r\ns\r\n")]),
+        (
+            "two in one read",
+            vec![Step::Raw(b"*1\r\n$1\r\nc\r\n*1\r\n$1\r\ns\r\n")],
+        ),
         ("one mega byte", vec![Step::Raw(big)]),
         ("abort", vec![Step::Cmd(&[b"abort"])]),
     ];
@@ -198,7 +225,10 @@ fn hostile_input_during_a_session() {
                 Step::Raw(b) => send_raw(&mut c.stream, b),
                 Step::Cmd(a) => c.send_bin(a),
             }
-            let rest = read_until_close_or_timeout(&mut c.stream, Duration::from_secs(30));
+            let rest = read_until_close_or_timeout(
+                &mut c.stream,
+                Duration::from_secs(30),
+            );
             out.extend_from_slice(&rest.bytes);
             assert!(rest.closed, "{name}: session did not end");
             String::from_utf8_lossy(&out).into_owned()
@@ -219,13 +249,19 @@ fn client_disconnecting_mid_session() {
     for _ in 0..3 {
         let mut c = Conn::new(&ours);
         assert_eq!(c.raw(&["script", "debug", "sync"]), "+OK\r\n");
-        c.send(&["eval", "redis.call('incr','n')\nreturn redis.call('incr','n')", "0"]);
+        c.send(&[
+            "eval",
+            "redis.call('incr','n')\nreturn redis.call('incr','n')",
+            "0",
+        ]);
         assert!(c.read().contains("Stopped at 1"));
         drop(c);
         // The script runs to its end without the client, which the
         // server then drops.
         let mut o = Conn::new(&ours);
-        util::wait_for(Duration::from_secs(10), || o.raw(&["get", "n"]) != "$-1\r\n");
+        util::wait_for(Duration::from_secs(10), || {
+            o.raw(&["get", "n"]) != "$-1\r\n"
+        });
     }
     assert_eq!(Conn::new(&ours).raw(&["get", "n"]), "$1\r\n6\r\n");
     util::wait_for(Duration::from_secs(10), || ours.fd_count() <= baseline);
@@ -238,10 +274,15 @@ fn forked_session() {
     let ours = Server::start(&[]);
     let mut c = Conn::new(&ours);
     assert_eq!(c.raw(&["script", "debug", "yes"]), "+OK\r\n");
-    c.send(&["eval", "redis.call('set','f','1')\nreturn redis.call('get','f')", "0"]);
+    c.send(&[
+        "eval",
+        "redis.call('set','f','1')\nreturn redis.call('get','f')",
+        "0",
+    ]);
     assert!(c.read().contains("Stopped at 1"));
     c.send(&["c"]);
-    let rest = read_until_close_or_timeout(&mut c.stream, Duration::from_secs(30));
+    let rest =
+        read_until_close_or_timeout(&mut c.stream, Duration::from_secs(30));
     assert!(rest.closed);
     assert_eq!(rest.text(), "*1\r\n+<endsession>\r\n$1\r\n1\r\n");
     assert_eq!(Conn::new(&ours).raw(&["get", "f"]), "$-1\r\n");
@@ -251,8 +292,9 @@ fn forked_session() {
     // The child is reaped by serverCron (no "unmatched pid" warning).
     let pid = ours.pid();
     util::wait_for(Duration::from_secs(10), || {
-        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-            .unwrap_or_default();
+        let children =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+                .unwrap_or_default();
         children.trim().is_empty()
     });
     assert!(!ours.log().contains("unmatched pid"));
@@ -264,7 +306,8 @@ fn redis_cli_ldb_sync_mode() {
     let ours = Server::start(&[]);
     let dir = util::make_temp_dir();
     let file = dir.join("s.lua");
-    std::fs::write(&file, "local a = 5\nredis.call('set','cli',a)\nreturn a\n").expect("write");
+    std::fs::write(&file, "local a = 5\nredis.call('set','cli',a)\nreturn a\n")
+        .expect("write");
     let mut child = std::process::Command::new(util::find_binary("redis-cli"))
         .args(["-p", &ours.port_str(), "--ldb-sync-mode", "--eval"])
         .arg(&file)

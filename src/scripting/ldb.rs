@@ -450,7 +450,8 @@ fn ldb_del_breakpoint(l: &mut LdbState, line: i32) -> bool {
 /// C's `atoi()` (strtol clamped to long, then cut to int). (no C twin)
 fn atoi(s: &[u8]) -> i32 {
     let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+    while i < s.len()
+        && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
     {
         i += 1;
     }
@@ -462,7 +463,9 @@ fn atoi(s: &[u8]) -> i32 {
     let mut v: i64 = 0;
     let mut overflow = false;
     while i < s.len() && s[i].is_ascii_digit() {
-        match v.checked_mul(10).and_then(|x| x.checked_add((s[i] - b'0') as i64))
+        match v
+            .checked_mul(10)
+            .and_then(|x| x.checked_add((s[i] - b'0') as i64))
         {
             Some(x) => v = x,
             None => overflow = true,
@@ -631,7 +634,11 @@ unsafe fn lua_tostring_bytes(lua: *mut ffi::lua_State, idx: i32) -> Vec<u8> {
     let mut pushed = false;
     if p.is_null() && ffi::lua_checkstack(lua, 2) != 0 {
         let idx = if idx < 0 { ffi::lua_gettop(lua) + 1 + idx } else { idx };
-        ffi::lua_getfield(lua, ffi::LUA_REGISTRYINDEX, c"__redis__conv".as_ptr());
+        ffi::lua_getfield(
+            lua,
+            ffi::LUA_REGISTRYINDEX,
+            c"__redis__conv".as_ptr(),
+        );
         ffi::lua_pushvalue(lua, idx);
         if ffi::lua_pcall(lua, 1, 1, 0) == 0 {
             p = ffi::lua_tolstring(lua, -1, &mut len);
@@ -697,9 +704,9 @@ unsafe fn ldb_cat_stack_value_rec(
         ffi::LUA_TTABLE => {
             let mut expected_index = 1; // First index we expect in an array.
             let mut is_array = true; // Will be set to null if check fails.
-            // Note: we create two representations at the same time, one
-            // assuming the table is an array, one assuming it is not. At
-            // the end we know what is true and select the right one.
+                                     // Note: we create two representations at the same time, one
+                                     // assuming the table is an array, one assuming it is not. At
+                                     // the end we know what is true and select the right one.
             let mut repr1 = Vec::new();
             let mut repr2 = Vec::new();
             if ffi::lua_checkstack(lua, 3) == 0 {
@@ -792,7 +799,11 @@ fn cr_at(reply: &[u8], from: usize) -> usize {
 /// to the passed string 'o'. Returns the offset past what was read.
 ///
 /// C: scripting.c ldbRedisProtocolToHuman()
-fn ldb_redis_protocol_to_human(o: &mut Vec<u8>, reply: &[u8], p: usize) -> usize {
+fn ldb_redis_protocol_to_human(
+    o: &mut Vec<u8>,
+    reply: &[u8],
+    p: usize,
+) -> usize {
     match reply.get(p) {
         Some(b':') => ldb_redis_protocol_to_human_int(o, reply, p),
         Some(b'$') => ldb_redis_protocol_to_human_bulk(o, reply, p),
@@ -804,14 +815,22 @@ fn ldb_redis_protocol_to_human(o: &mut Vec<u8>, reply: &[u8], p: usize) -> usize
 }
 
 /// C: scripting.c ldbRedisProtocolToHuman_Int()
-fn ldb_redis_protocol_to_human_int(o: &mut Vec<u8>, reply: &[u8], r: usize) -> usize {
+fn ldb_redis_protocol_to_human_int(
+    o: &mut Vec<u8>,
+    reply: &[u8],
+    r: usize,
+) -> usize {
     let p = cr_at(reply, r + 1);
     o.extend_from_slice(&reply[(r + 1).min(p)..p]);
     p + 2
 }
 
 /// C: scripting.c ldbRedisProtocolToHuman_Bulk()
-fn ldb_redis_protocol_to_human_bulk(o: &mut Vec<u8>, reply: &[u8], r: usize) -> usize {
+fn ldb_redis_protocol_to_human_bulk(
+    o: &mut Vec<u8>,
+    reply: &[u8],
+    r: usize,
+) -> usize {
     let p = cr_at(reply, r + 1);
     let bulklen =
         crate::object::string2ll(&reply[(r + 1).min(p)..p]).unwrap_or(0);
@@ -821,13 +840,19 @@ fn ldb_redis_protocol_to_human_bulk(o: &mut Vec<u8>, reply: &[u8], r: usize) -> 
     } else {
         let start = (p + 2).min(reply.len());
         let end = (start + bulklen.max(0) as usize).min(reply.len());
-        o.extend_from_slice(crate::util::sdscatrepr(&reply[start..end]).as_bytes());
+        o.extend_from_slice(
+            crate::util::sdscatrepr(&reply[start..end]).as_bytes(),
+        );
         p + 2 + bulklen.max(0) as usize + 2
     }
 }
 
 /// C: scripting.c ldbRedisProtocolToHuman_Status()
-fn ldb_redis_protocol_to_human_status(o: &mut Vec<u8>, reply: &[u8], r: usize) -> usize {
+fn ldb_redis_protocol_to_human_status(
+    o: &mut Vec<u8>,
+    reply: &[u8],
+    r: usize,
+) -> usize {
     let p = cr_at(reply, r + 1);
     o.extend_from_slice(crate::util::sdscatrepr(&reply[r..p]).as_bytes());
     p + 2
@@ -1049,7 +1074,8 @@ unsafe fn ldb_eval(lua: *mut ffi::lua_State, argv: &[Vec<u8>]) {
 /// C: scripting.c ldbRedis()
 unsafe fn ldb_redis(lua: *mut ffi::lua_State, argv: &[Vec<u8>]) {
     let argc = argv.len() as i32;
-    let saved_rc = with_script(|s, _| s.lua_replicate_commands).unwrap_or(false);
+    let saved_rc =
+        with_script(|s, _| s.lua_replicate_commands).unwrap_or(false);
 
     if ffi::lua_checkstack(lua, argc + 1) == 0 {
         // Increase the Lua stack if needed to make sure there is enough
@@ -1084,7 +1110,8 @@ unsafe fn ldb_trace(lua: *mut ffi::lua_State) {
 
     while ffi::lua_getstack(lua, level, &mut ar) != 0 {
         ffi::lua_getinfo(lua, c"Snl".as_ptr(), &mut ar);
-        let short_src = std::ffi::CStr::from_ptr(ar.short_src.as_ptr()).to_bytes();
+        let short_src =
+            std::ffi::CStr::from_ptr(ar.short_src.as_ptr()).to_bytes();
         if short_src.windows(11).any(|w| w == b"user_script") {
             let mut m =
                 if level == 0 { b"In ".to_vec() } else { b"From ".to_vec() };
@@ -1121,8 +1148,11 @@ fn ldb_maxlen(argv: &[Vec<u8>]) {
     let maxlen = ldb(|l| l.maxlen);
     if maxlen != 0 {
         ldb_log(
-            format!("<value> replies are truncated at {} bytes.", maxlen as i32)
-                .into_bytes(),
+            format!(
+                "<value> replies are truncated at {} bytes.",
+                maxlen as i32
+            )
+            .into_bytes(),
         );
     } else {
         ldb_log(b"<value> replies are unlimited.".to_vec());
@@ -1162,8 +1192,7 @@ unsafe fn ldb_repl(lua: *mut ffi::lua_State) -> Result<(), ReplEnd> {
             let mut buf = [0u8; 1024];
             let fd = ldb(|l| l.fd);
             // SAFETY: read(2) into our own buffer.
-            let nread =
-                libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+            let nread = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
             if nread <= 0 {
                 // Make sure the script runs without user input since the
                 // client is no longer connected.
@@ -1185,7 +1214,9 @@ unsafe fn ldb_repl(lua: *mut ffi::lua_State) -> Result<(), ReplEnd> {
                 }
             });
             if full {
-                return Err(ReplEnd::Raise(b"max client buffer reached".to_vec()));
+                return Err(ReplEnd::Raise(
+                    b"max client buffer reached".to_vec(),
+                ));
             }
         };
 
@@ -1326,7 +1357,8 @@ unsafe fn lua_ldb_line_hook_body(
     let mut timeout = false;
 
     // Events outside our script are not interesting.
-    let short_src = std::ffi::CStr::from_ptr((*ar).short_src.as_ptr()).to_bytes();
+    let short_src =
+        std::ffi::CStr::from_ptr((*ar).short_src.as_ptr()).to_bytes();
     if !short_src.windows(11).any(|w| w == b"user_script") {
         return None;
     }
@@ -1443,4 +1475,3 @@ pub(super) fn ldb_active() -> bool {
 pub(super) fn ldb_logging() -> bool {
     ldb(|l| l.active && l.step)
 }
-

@@ -27,13 +27,13 @@ mod lua_struct;
 
 use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
-pub(crate) use ldb::{
-    ldb_kill_forked_sessions, ldb_pending_children, ldb_remove_child,
-};
 use crate::networking::*;
 use crate::server::*;
 use crate::shared;
 use crate::{server_log, server_panic};
+pub(crate) use ldb::{
+    ldb_kill_forked_sessions, ldb_pending_children, ldb_remove_child,
+};
 
 /// The interpreter and the Lua-side handles `eval_generic_command` uses.
 /// C keeps only `lua_State *lua` in `server.lua`. (no C twin)
@@ -1016,14 +1016,16 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
     redis.set("REPL_REPLICA", PROPAGATE_REPL)?;
     redis.set("REPL_ALL", PROPAGATE_AOF | PROPAGATE_REPL)?;
 
-    // SAFETY: both are Lua C functions that use the stack as C's do and
-    // raise no error.
-    redis.set("breakpoint", unsafe {
-        lua.create_c_function(ldb::lua_redis_breakpoint_command)?
-    })?;
-    redis.set("debug", unsafe {
-        lua.create_c_function(ldb::lua_redis_debug_command)?
-    })?;
+    // SAFETY: a Lua C function that pushes one boolean and raises no
+    // error.
+    let breakpoint =
+        unsafe { lua.create_c_function(ldb::lua_redis_breakpoint_command)? };
+    redis.set("breakpoint", breakpoint)?;
+    // SAFETY: a Lua C function that reads its arguments within the stack
+    // Lua gives it (lua_next needs two more slots, below LUA_MINSTACK)
+    // and raises no error.
+    let debug = unsafe { lua.create_c_function(ldb::lua_redis_debug_command)? };
+    redis.set("debug", debug)?;
 
     // Finally set the table as 'redis' global var.
     lua.globals().set("redis", redis.clone())?;
@@ -1596,7 +1598,12 @@ pub(crate) fn eval_generic_command(
                 let err = ffi::lua_pcall(state, 0, 1, 1);
                 SCRIPT_CONTEXT.with(|cell| cell.set(None));
                 if ldb_active {
-                    ffi::lua_sethook(state, saved_hook, saved_mask, saved_count);
+                    ffi::lua_sethook(
+                        state,
+                        saved_hook,
+                        saved_mask,
+                        saved_count,
+                    );
                 }
                 if err == 0 {
                     lua_reply_to_redis_reply(c, state);
@@ -1832,7 +1839,10 @@ pub(crate) fn script_command(server: &mut RedisServer, c: &mut Client) {
         }
     } else if argc == 3 && sub("debug") {
         if client_has_pending_replies(c) {
-            add_reply_error(c, "SCRIPT DEBUG must be called outside a pipeline");
+            add_reply_error(
+                c,
+                "SCRIPT DEBUG must be called outside a pipeline",
+            );
             return;
         }
         if c.argv[2].eq_ignore_ascii_case(b"no") {
@@ -1847,7 +1857,6 @@ pub(crate) fn script_command(server: &mut RedisServer, c: &mut Client) {
             c.flags |= CLIENT_LUA_DEBUG_SYNC;
         } else {
             add_reply_error(c, "Use SCRIPT DEBUG yes/sync/no");
-            return;
         }
     } else {
         add_reply_subcommand_syntax_error(c);
