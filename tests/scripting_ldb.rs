@@ -327,3 +327,34 @@ fn redis_cli_ldb_sync_mode() {
     assert!(text.contains("(integer) 5"), "{text}");
     assert_eq!(Conn::new(&ours).raw(&["get", "cli"]), "$1\r\n5\r\n");
 }
+
+/// redis-cli --ldb --eval (SCRIPT DEBUG YES, a forked session), driven
+/// from stdin: the script's write is the child's only.
+#[test]
+fn redis_cli_ldb_forked() {
+    let ours = Server::start(&[]);
+    let dir = util::make_temp_dir();
+    let file = dir.join("s.lua");
+    std::fs::write(&file, "local a = 7\nredis.call('set','cli',a)\nreturn a\n")
+        .expect("write");
+    let mut child = std::process::Command::new(util::find_binary("redis-cli"))
+        .args(["-p", &ours.port_str(), "--ldb", "--eval"])
+        .arg(&file)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("redis-cli");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"n\nn\nc\n").expect("stdin");
+    }
+    let out = child.wait_with_output().expect("wait");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("<redis> set cli 7"), "{text}");
+    assert!(text.contains("(integer) 7"), "{text}");
+    assert_eq!(Conn::new(&ours).raw(&["get", "cli"]), "$-1\r\n");
+    util::wait_for(Duration::from_secs(10), || {
+        ours.log().contains("Lua debugging session child exiting")
+    });
+}
