@@ -358,3 +358,39 @@ fn redis_cli_ldb_forked() {
         ours.log().contains("Lua debugging session child exiting")
     });
 }
+
+/// An endless loop under "continue" stops with "timeout reached" once
+/// lua-time-limit passes; the client then leaving kills the script
+/// ("timeout during Lua debugging with client closing connection").
+#[test]
+fn endless_loop_stops_and_dies_with_its_client() {
+    let run = |srv: &Server| {
+        let mut c = Conn::new(srv);
+        assert_eq!(
+            c.raw(&["config", "set", "lua-time-limit", "100"]),
+            "+OK\r\n"
+        );
+        assert_eq!(c.raw(&["script", "debug", "sync"]), "+OK\r\n");
+        c.send(&["eval", "local i = 0\nwhile true do i = i + 1 end", "0"]);
+        let mut out = c.read();
+        c.send(&["c"]);
+        out.push_str(&c.read());
+        drop(c);
+        let mut o = Conn::new(srv);
+        assert_eq!(o.raw(&["ping"]), "+PONG\r\n");
+        out
+    };
+    let ours = Server::start(&[]);
+    let got = run(&ours);
+    assert!(
+        got.contains("stop reason = timeout reached, infinite loop?"),
+        "{got}"
+    );
+    util::wait_for(Duration::from_secs(10), || {
+        ours.log().contains("Redis synchronous debugging eval session ended")
+    });
+    if let Some(bin) = c_server() {
+        let theirs = Server::start_binary(&bin, &[]);
+        assert_eq!(got, run(&theirs));
+    }
+}
