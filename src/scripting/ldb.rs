@@ -709,6 +709,9 @@ unsafe fn ldb_cat_stack_value_rec(
                                      // the end we know what is true and select the right one.
             let mut repr1 = Vec::new();
             let mut repr2 = Vec::new();
+            // Divergence from C: the room for key and value is checked
+            // (C relies on LUA_MINSTACK, as LDB_MAX_VALUES_DEPTH keeps
+            // the recursion within it).
             if ffi::lua_checkstack(lua, 3) == 0 {
                 s.extend_from_slice(b"{}");
                 return;
