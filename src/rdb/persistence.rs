@@ -29,7 +29,9 @@ pub(crate) fn kill_rdb_child(server: &mut RedisServer) {
 /// seconds ago). (no C twin: inline in serverCron)
 pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
     // Check if a background saving in progress terminated.
-    if server.rdb_child_pid != -1 {
+    if server.rdb_child_pid != -1
+        || crate::scripting::ldb_pending_children() > 0
+    {
         let mut statloc: libc::c_int = 0;
         // SAFETY: waitpid(2) with WNOHANG writes the status into our own
         // int; it only reaps children of this process.
@@ -66,7 +68,7 @@ pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
                 }
                 crate::childinfo::close_child_info_pipe(server);
                 background_save_done_handler(server, exitcode, bysignal);
-            } else {
+            } else if !crate::scripting::ldb_remove_child(pid) {
                 server_log!(
                     server,
                     LL_WARNING,

@@ -381,7 +381,7 @@ pub(crate) fn rdb_save(
 /// sockets (a restarted server could not bind while a long save runs).
 ///
 /// C: server.c closeClildUnusedResourceAfterFork()
-pub(super) fn close_clild_unused_resource_after_fork(server: &mut RedisServer) {
+pub(crate) fn close_clild_unused_resource_after_fork(server: &mut RedisServer) {
     close_listening_sockets(server, false);
 }
 

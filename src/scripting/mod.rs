@@ -5,9 +5,8 @@
 //! and turns its RESP reply into Lua values (and the script's return
 //! value back into RESP).
 //!
-//! Ports scripting.c from Redis 5.0.14, in the same order. Not ported:
-//! the debugger (SCRIPT DEBUG, LDB: redis.breakpoint and redis.debug do
-//! nothing).
+//! Ports scripting.c from Redis 5.0.14, in the same order; the debugger
+//! (LDB, SCRIPT DEBUG) is in `ldb`.
 //!
 //! Divergence from C (whole file): C's Lua C functions reach the server
 //! through the `server` global. Here `redis.call`, `redis.pcall`,
@@ -20,6 +19,7 @@
 //! a script that catches a `redis.call` error gets C's string too.
 
 mod lauxlib;
+mod ldb;
 mod lua_bit;
 mod lua_cjson;
 mod lua_cmsgpack;
@@ -31,6 +31,9 @@ use crate::networking::*;
 use crate::server::*;
 use crate::shared;
 use crate::{server_log, server_panic};
+pub(crate) use ldb::{
+    ldb_kill_forked_sessions, ldb_pending_children, ldb_remove_child,
+};
 
 /// The interpreter and the Lua-side handles `eval_generic_command` uses.
 /// C keeps only `lua_State *lua` in `server.lua`. (no C twin)
@@ -224,6 +227,14 @@ fn redis_protocol_to_lua_type_multi_bulk<'a>(
 ///
 /// C: scripting.c luaPushError()
 fn lua_push_error(lua: &Lua, error: &[u8]) -> mlua::Result<Table> {
+    // If debugging is active and in step mode, log errors resulting from
+    // Redis commands.
+    if ldb::ldb_logging() {
+        let mut log = b"<error> ".to_vec();
+        log.extend_from_slice(c_str(error));
+        ldb::ldb_log(log);
+    }
+
     let t = lua.create_table()?;
     // Attempt to figure out where this function was called, if possible
     let mut msg = error.to_vec();
@@ -487,6 +498,23 @@ fn lua_redis_generic_command_on(
     let argc = argv.len() as i32;
     c.argv = argv;
 
+    // Log the command if debugging is active.
+    if ldb::ldb_logging() {
+        let mut cmdlog = b"<redis>".to_vec();
+        for (j, a) in c.argv.iter().enumerate() {
+            if j == 10 {
+                cmdlog.extend_from_slice(
+                    format!(" ... ({} more)", c.argv.len() - j - 1).as_bytes(),
+                );
+                break;
+            } else {
+                cmdlog.push(b' ');
+                cmdlog.extend_from_slice(c_str(a));
+            }
+        }
+        ldb::ldb_log(cmdlog);
+    }
+
     // Command lookup
     let cmd = lookup_command(server, &c.argv[0]);
     let Some(cmd) = cmd.filter(|&i| {
@@ -594,6 +622,11 @@ fn lua_redis_generic_command_on(
         *raise_error = false;
     }
     let (v, _) = redis_protocol_to_lua_type(lua, &reply)?;
+
+    // If the debugger is active, log the reply from Redis.
+    if ldb::ldb_logging() {
+        ldb::ldb_log_redis_reply(&reply);
+    }
 
     // Sort the output array if needed, assuming it is a non-null multi
     // bulk reply as expected.
@@ -721,25 +754,6 @@ fn c_rand() -> i32 {
     use std::hash::{BuildHasher, Hasher};
     let h = std::collections::hash_map::RandomState::new().build_hasher();
     (h.finish() & 0x7fff_ffff) as i32
-}
-
-/// `redis.breakpoint()`: stops a debugging session as a breakpoint would.
-/// Returns false: there is never a debugging session.
-///
-/// C: scripting.c luaRedisBreakpointCommand()
-fn lua_redis_breakpoint_command(_: &Lua, _: MultiValue) -> mlua::Result<bool> {
-    // Divergence from C: the Lua debugger (ldb) is not ported, so
-    // `ldb.active` is always false.
-    Ok(false)
-}
-
-/// `redis.debug(...)`: logs its arguments to a debugging session's
-/// console. Does nothing: there is never a debugging session.
-///
-/// C: scripting.c luaRedisDebugCommand()
-fn lua_redis_debug_command(_: &Lua, _: MultiValue) -> mlua::Result<()> {
-    // Divergence from C: no ldb (see lua_redis_breakpoint_command).
-    Ok(())
 }
 
 /// `redis.set_repl(flags)`: which of AOF and replicas the script's write
@@ -1147,11 +1161,16 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
     redis.set("REPL_REPLICA", PROPAGATE_REPL)?;
     redis.set("REPL_ALL", PROPAGATE_AOF | PROPAGATE_REPL)?;
 
-    redis.set(
-        "breakpoint",
-        lua.create_function(lua_redis_breakpoint_command)?,
-    )?;
-    redis.set("debug", lua.create_function(lua_redis_debug_command)?)?;
+    // SAFETY: a Lua C function that pushes one boolean and raises no
+    // error.
+    let breakpoint =
+        unsafe { lua.create_c_function(ldb::lua_redis_breakpoint_command)? };
+    redis.set("breakpoint", breakpoint)?;
+    // SAFETY: a Lua C function that reads its arguments within the stack
+    // Lua gives it (lua_next needs two more slots, below LUA_MINSTACK)
+    // and raises no error.
+    let debug = unsafe { lua.create_c_function(ldb::lua_redis_debug_command)? };
+    redis.set("debug", debug)?;
 
     // Finally set the table as 'redis' global var.
     lua.globals().set("redis", redis.clone())?;
@@ -1181,6 +1200,8 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
         }
         other => Ok(other),
     })?;
+    // The debugger's `<error>` lines use it too (see ldb::lua_tostring_bytes).
+    lua.set_named_registry_value("__redis__conv", conv.clone())?;
 
     // Add a helper function we use for pcall error reporting. When the
     // error is in a C function, it reports the caller, which is what makes
@@ -1620,6 +1641,23 @@ unsafe extern "C-unwind" fn eval_run_raw(
         lua_set_global_array(state, c"ARGV", &c.argv[3 + run.numkeys..]);
         eval_script_prologue(&mut *run.server, c)
     };
+    // If we are debugging, we set instead a "line" hook so that the
+    // debugger is call-back at every line executed by the script.
+    // Divergence from C: the count hook stays set and is put back after
+    // the script (see eval_script_prologue).
+    let ldb_active = ldb::ldb_active();
+    let hooked = hooked && !ldb_active;
+    let saved_hook = ffi::lua_gethook(state);
+    let saved_mask = ffi::lua_gethookmask(state);
+    let saved_count = ffi::lua_gethookcount(state);
+    if ldb_active {
+        ffi::lua_sethook(
+            state,
+            Some(ldb::lua_ldb_line_hook),
+            ffi::LUA_MASKLINE | ffi::LUA_MASKCOUNT,
+            100000,
+        );
+    }
 
     // At this point whether this script was never seen before or if it was
     // already defined, we can call it.
@@ -1632,6 +1670,9 @@ unsafe extern "C-unwind" fn eval_run_raw(
     });
     let err = ffi::lua_pcall(state, 0, 1, 1);
     SCRIPT_CONTEXT.with(|cell| cell.set(None));
+    if ldb_active {
+        ffi::lua_sethook(state, saved_hook, saved_mask, saved_count);
+    }
     if err == 0 {
         lua_reply_to_redis_reply(&mut *run.caller, state);
         ffi::lua_settop(state, 0);
@@ -1907,8 +1948,11 @@ pub(crate) fn eval_generic_command(
 
 /// C: scripting.c evalCommand()
 pub(crate) fn eval_command(server: &mut RedisServer, c: &mut Client) {
-    // Divergence from C: no debugger (CLIENT_LUA_DEBUG is never set).
-    eval_generic_command(server, c, false);
+    if c.flags & CLIENT_LUA_DEBUG == 0 {
+        eval_generic_command(server, c, false);
+    } else {
+        ldb::eval_generic_command_with_debugging(server, c, false);
+    }
 }
 
 /// C: scripting.c evalShaCommand()
@@ -1919,10 +1963,14 @@ pub(crate) fn eval_sha_command(server: &mut RedisServer, c: &mut Client) {
         add_reply(c, shared::NOSCRIPTERR);
         return;
     }
-    eval_generic_command(server, c, true);
+    if c.flags & CLIENT_LUA_DEBUG == 0 {
+        eval_generic_command(server, c, true);
+    } else {
+        add_reply_error(c, "Please use EVAL instead of EVALSHA for debugging");
+    }
 }
 
-/// SCRIPT HELP / FLUSH / EXISTS / LOAD / KILL.
+/// SCRIPT HELP / FLUSH / EXISTS / LOAD / KILL / DEBUG.
 ///
 /// C: scripting.c scriptCommand()
 pub(crate) fn script_command(server: &mut RedisServer, c: &mut Client) {
@@ -1976,8 +2024,26 @@ pub(crate) fn script_command(server: &mut RedisServer, c: &mut Client) {
             add_reply(c, shared::OK);
         }
     } else if argc == 3 && sub("debug") {
-        // Divergence from C: the Lua debugger is not ported.
-        add_reply_error(c, "SCRIPT DEBUG is not supported by this server");
+        if client_has_pending_replies(c) {
+            add_reply_error(
+                c,
+                "SCRIPT DEBUG must be called outside a pipeline",
+            );
+            return;
+        }
+        if c.argv[2].eq_ignore_ascii_case(b"no") {
+            ldb::ldb_disable(c);
+            add_reply(c, shared::OK);
+        } else if c.argv[2].eq_ignore_ascii_case(b"yes") {
+            ldb::ldb_enable(c);
+            add_reply(c, shared::OK);
+        } else if c.argv[2].eq_ignore_ascii_case(b"sync") {
+            ldb::ldb_enable(c);
+            add_reply(c, shared::OK);
+            c.flags |= CLIENT_LUA_DEBUG_SYNC;
+        } else {
+            add_reply_error(c, "Use SCRIPT DEBUG yes/sync/no");
+        }
     } else {
         add_reply_subcommand_syntax_error(c);
     }

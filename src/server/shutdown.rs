@@ -29,6 +29,9 @@ pub(crate) fn prepare_for_shutdown(
     flags: i32,
 ) -> CResult {
     server_log!(server, LL_WARNING, "User requested shutdown...");
+
+    // Kill all the Lua debugger forked sessions.
+    crate::scripting::ldb_kill_forked_sessions(server);
     crate::rdb::shutdown_persistence(server, flags)?;
     if server.daemonize || server.pidfile.is_some() {
         if let Some(pidfile) = &server.pidfile {
