@@ -20,7 +20,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use redis::Value;
-use util::{raw, read_reply, send_raw, Conn, Server, OXREDIS_BIN};
+use util::{c_server, raw, read_reply, send_raw, Conn, Server, OXREDIS_BIN};
 
 // --------------------------------- helpers ---------------------------------
 
@@ -147,22 +147,6 @@ fn mask_log(log: &str, pid: u32) -> String {
         out.push('\n');
     }
     out
-}
-
-/// A real Redis 5.0.14 `redis-server`: `REDIS_C_SERVER`, or
-/// `$REDIS_SRC/src/redis-server` (a built 5.0.14 tree).
-fn c_server() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("REDIS_C_SERVER") {
-        return Some(PathBuf::from(bin));
-    }
-    let src = std::env::var_os("REDIS_SRC")?;
-    let bin = Path::new(&src).join("src/redis-server");
-    assert!(
-        bin.exists(),
-        "REDIS_SRC is set but {} is not built",
-        bin.display()
-    );
-    Some(bin)
 }
 
 // ------------------------------ config file ------------------------------

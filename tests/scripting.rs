@@ -9,9 +9,7 @@
 
 mod util;
 
-use std::path::{Path, PathBuf};
-
-use util::{Conn, Server};
+use util::{c_server, Conn, Server};
 
 /// (command, the reply Redis 5.0.14 gives) — run in order on one client.
 const STEPS: &[(&[&str], &str)] = &[
@@ -280,22 +278,6 @@ fn eval_write_reaches_the_replica_as_multi_exec() {
         replica.cmd_str(&["get", "n"]) == "1"
     });
     assert_eq!(replica.cmd_str(&["get", "a"]), "v");
-}
-
-/// A real Redis 5.0.14 `redis-server`: `REDIS_C_SERVER`, or
-/// `$REDIS_SRC/src/redis-server` (a built 5.0.14 tree).
-fn c_server() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("REDIS_C_SERVER") {
-        return Some(PathBuf::from(bin));
-    }
-    let src = std::env::var_os("REDIS_SRC")?;
-    let bin = Path::new(&src).join("src/redis-server");
-    assert!(
-        bin.exists(),
-        "REDIS_SRC is set but {} is not built",
-        bin.display()
-    );
-    Some(bin)
 }
 
 #[test]

@@ -13,9 +13,7 @@
 
 mod util;
 
-use std::path::{Path, PathBuf};
-
-use util::{Conn, Server};
+use util::{c_server, Conn, Server};
 
 /// (command, the reply Redis 5.0.14 gives) — run in order on one client
 /// (settings such as encode_number_precision last from one script to the
@@ -410,22 +408,6 @@ fn cjson_replies_as_redis_5() {
             String::from_utf8_lossy(&expected)
         );
     }
-}
-
-/// A real Redis 5.0.14 `redis-server`: `REDIS_C_SERVER`, or
-/// `$REDIS_SRC/src/redis-server` (a built 5.0.14 tree).
-fn c_server() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("REDIS_C_SERVER") {
-        return Some(PathBuf::from(bin));
-    }
-    let src = std::env::var_os("REDIS_SRC")?;
-    let bin = Path::new(&src).join("src/redis-server");
-    assert!(
-        bin.exists(),
-        "REDIS_SRC is set but {} is not built",
-        bin.display()
-    );
-    Some(bin)
 }
 
 #[test]

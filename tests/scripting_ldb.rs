@@ -7,27 +7,12 @@
 
 mod util;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use util::{
-    encode_command, read_until_close_or_timeout, send_raw, Conn, Server,
+    c_server, encode_command, read_until_close_or_timeout, send_raw, Conn,
+    Server,
 };
-
-/// `$REDIS_SRC/src/redis-server` (a built 5.0.14 tree).
-fn c_server() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("REDIS_C_SERVER") {
-        return Some(PathBuf::from(bin));
-    }
-    let src = std::env::var_os("REDIS_SRC")?;
-    let bin = Path::new(&src).join("src/redis-server");
-    assert!(
-        bin.exists(),
-        "REDIS_SRC is set but {} is not built",
-        bin.display()
-    );
-    Some(bin)
-}
 
 /// One debugger input: a command (one reply read back), or raw bytes.
 enum Step {

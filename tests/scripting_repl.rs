@@ -20,34 +20,18 @@ mod util;
 
 use std::io::Read;
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use util::{
-    encode_command, find_binary, raw, read_reply, send_raw, wait_for, Conn,
-    Reply, Rng, Server,
+    c_server, encode_command, find_binary, raw, read_reply, send_raw, wait_for,
+    Conn, Reply, Rng, Server,
 };
 
 const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A real Redis 5.0.14 `redis-server`: `REDIS_C_SERVER`, or
-/// `$REDIS_SRC/src/redis-server` (a built 5.0.14 tree).
-fn c_server() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("REDIS_C_SERVER") {
-        return Some(PathBuf::from(bin));
-    }
-    let src = std::env::var_os("REDIS_SRC")?;
-    let bin = Path::new(&src).join("src/redis-server");
-    assert!(
-        bin.exists(),
-        "REDIS_SRC is set but {} is not built",
-        bin.display()
-    );
-    Some(bin)
-}
 
 fn sha1hex(body: &str) -> String {
     use sha1_smol::Sha1;

@@ -1267,3 +1267,20 @@ impl Rng {
         }
     }
 }
+
+/// A real Redis 5.0.14 `redis-server` to compare replies with:
+/// `REDIS_C_SERVER`, or `$REDIS_SRC/src/redis-server` (a built 5.0.14
+/// tree); `None` when neither is set.
+pub fn c_server() -> Option<PathBuf> {
+    if let Some(bin) = std::env::var_os("REDIS_C_SERVER") {
+        return Some(PathBuf::from(bin));
+    }
+    let src = std::env::var_os("REDIS_SRC")?;
+    let bin = Path::new(&src).join("src/redis-server");
+    assert!(
+        bin.exists(),
+        "REDIS_SRC is set but {} is not built",
+        bin.display()
+    );
+    Some(bin)
+}
