@@ -37,6 +37,35 @@ fn start_busy(s: &Server, script: &str) -> Conn {
     caller
 }
 
+/// Lua that spins until `ms` milliseconds of TIME have passed since it
+/// started (TIME is not frozen inside a script, as the clock of keys is).
+fn spin_for_ms(ms: u32) -> String {
+    format!(
+        "local t = redis.call('time') \
+         local start = t[1]*1000 + math.floor(t[2]/1000) \
+         while true do \
+           t = redis.call('time') \
+           if t[1]*1000 + math.floor(t[2]/1000) - start > {ms} then break end \
+         end "
+    )
+}
+
+/// A master and an oxredis replica of it with a 100 ms script time limit,
+/// once the link is up.
+fn master_and_busy_replica() -> (Server, Server) {
+    let master = Server::start(&[]);
+    let mport = master.port_str();
+    let replica = Server::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        mport.as_str(),
+        "--lua-time-limit",
+        "100",
+    ]);
+    wait_for(T, || replica.info("master_link_status") == "up");
+    (master, replica)
+}
+
 #[test]
 fn a_busy_script_answers_busy_to_others_under_load_and_script_kill_stops_it() {
     let s = busy_server();
@@ -197,17 +226,7 @@ fn a_script_that_ends_by_itself_after_the_limit_replies_and_serves_again() {
     let s = busy_server();
     let mut caller = Conn::new(&s);
     // Spins until 600 ms of TIME have passed, then answers.
-    caller.send(&[
-        "eval",
-        "local t = redis.call('time') \
-         local start = t[1]*1000 + math.floor(t[2]/1000) \
-         while true do \
-           t = redis.call('time') \
-           if t[1]*1000 + math.floor(t[2]/1000) - start > 600 then break end \
-         end \
-         return 'done'",
-        "0",
-    ]);
+    caller.send(&["eval", &(spin_for_ms(600) + "return 'done'"), "0"]);
     wait_for(T, || Conn::new(&s).raw(&["ping"]) == BUSY);
     assert_eq!(caller.read(), "$4\r\ndone\r\n");
     assert_eq!(Conn::new(&s).raw(&["ping"]), "+PONG\r\n");
@@ -217,28 +236,13 @@ fn a_script_that_ends_by_itself_after_the_limit_replies_and_serves_again() {
 
 #[test]
 fn a_replica_keeps_the_master_stream_while_busy_and_applies_it_after() {
-    let master = Server::start(&[]);
-    let mport = master.port_str();
-    let replica = Server::start(&[
-        "--replicaof",
-        "127.0.0.1",
-        mport.as_str(),
-        "--lua-time-limit",
-        "100",
-    ]);
-    wait_for(T, || replica.info("master_link_status") == "up");
+    let (master, replica) = master_and_busy_replica();
 
     // A read-only script on the replica spins for 1.5 s of TIME.
     let mut caller = Conn::new(&replica);
     caller.send(&[
         "eval",
-        "local t = redis.call('time') \
-         local start = t[1]*1000 + math.floor(t[2]/1000) \
-         while true do \
-           t = redis.call('time') \
-           if t[1]*1000 + math.floor(t[2]/1000) - start > 1500 then break end \
-         end \
-         return redis.call('dbsize')",
+        &(spin_for_ms(1500) + "return redis.call('dbsize')"),
         "0",
     ]);
     wait_for(T, || Conn::new(&replica).raw(&["ping"]) == BUSY);
@@ -331,16 +335,7 @@ fn scripts_that_fail_or_misbehave_get_redis_errors_and_others_are_served() {
 
 #[test]
 fn a_busy_script_from_the_master_is_unkillable_on_the_replica() {
-    let master = Server::start(&[]);
-    let mport = master.port_str();
-    let replica = Server::start(&[
-        "--replicaof",
-        "127.0.0.1",
-        mport.as_str(),
-        "--lua-time-limit",
-        "100",
-    ]);
-    wait_for(T, || replica.info("master_link_status") == "up");
+    let (master, replica) = master_and_busy_replica();
     let mut m = Conn::new(&master);
     // Script replication: the replica runs the script itself.
     assert_eq!(
@@ -351,14 +346,9 @@ fn a_busy_script_from_the_master_is_unkillable_on_the_replica() {
     // replica).
     m.send(&[
         "eval",
-        "redis.call('incr', KEYS[1]) \
-         local t = redis.call('time') \
-         local start = t[1]*1000 + math.floor(t[2]/1000) \
-         while true do \
-           t = redis.call('time') \
-           if t[1]*1000 + math.floor(t[2]/1000) - start > 1500 then break end \
-         end \
-         return 1",
+        &("redis.call('incr', KEYS[1]) ".to_string()
+            + &spin_for_ms(1500)
+            + "return 1"),
         "1",
         "x",
     ]);
