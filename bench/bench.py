@@ -335,6 +335,33 @@ PREFILL = {"lpop": "lpush", "rpop": "lpush", "spop": "sadd",
            "zpopmin": "zadd"}
 
 
+def rps_rows(servers, cfg, tests, results, first):
+    """The header and rows of a requests/s table: per pipeline and test,
+    each server's median and spread, and the ratios of the first server
+    to the others. `results` maps (test, pipeline, label) to the rps of
+    every round."""
+    ox, ref = servers[0].label, servers[1].label
+    header = [first, "P", ox + " rps", "±%", ref + " rps", "±%",
+              "%s/%s" % (ox, ref)]
+    extra = servers[2].label if len(servers) > 2 else None
+    if extra:
+        header += [extra + " rps", "±%", "%s/%s" % (ox, extra)]
+    rows = []
+    for pipeline in cfg["pipelines"]:
+        for test in tests:
+            get = lambda label: results[(test, pipeline, label)]
+            a, b = median(get(ox)), median(get(ref))
+            sp = lambda label: ("n/a" if spread(get(label)) is None
+                                else "%.0f" % spread(get(label)))
+            row = [test, pipeline, fmt_rps(a), sp(ox), fmt_rps(b), sp(ref),
+                   fmt_ratio(a, b)]
+            if extra:
+                c = median(get(extra))
+                row += [fmt_rps(c), sp(extra), fmt_ratio(a, c)]
+            rows.append(row)
+    return header, rows
+
+
 def section_rps(servers, cfg):
     """redis-benchmark requests/s, median over ROUNDS interleaved rounds."""
     results = {}  # (test, pipeline, label) -> [rps per round]
@@ -354,25 +381,7 @@ def section_rps(servers, cfg):
                     rps = run_benchmark(cfg, s, test, pipeline)
                     results.setdefault((test, pipeline, s.label), []).append(rps)
 
-    ox, ref = servers[0].label, servers[1].label
-    header = ["test", "P", ox + " rps", "±%", ref + " rps", "±%",
-              "%s/%s" % (ox, ref)]
-    extra = servers[2].label if len(servers) > 2 else None
-    if extra:
-        header += [extra + " rps", "±%", "%s/%s" % (ox, extra)]
-    rows = []
-    for pipeline in cfg["pipelines"]:
-        for test in tests:
-            get = lambda label: results[(test, pipeline, label)]
-            a, b = median(get(ox)), median(get(ref))
-            sp = lambda label: ("n/a" if spread(get(label)) is None
-                                else "%.0f" % spread(get(label)))
-            row = [test, pipeline, fmt_rps(a), sp(ox), fmt_rps(b), sp(ref),
-                   fmt_ratio(a, b)]
-            if extra:
-                c = median(get(extra))
-                row += [fmt_rps(c), sp(extra), fmt_ratio(a, c)]
-            rows.append(row)
+    header, rows = rps_rows(servers, cfg, tests, results, "test")
     print("\n== requests/s: median of %d rounds, -c %d, -n %d (P=1) / %d "
           "(P>1); ±%% = (max-min)/median ==" % (
               cfg["rounds"], cfg["clients"], cfg["n"], cfg["n_pipelined"]))
@@ -952,25 +961,8 @@ def section_scripts(servers, cfg):
                     rps = run_benchmark(cfg, s, test, pipeline, command)
                     results.setdefault((test, pipeline, s.label),
                                        []).append(rps)
-    ox, ref = servers[0].label, servers[1].label
-    header = ["script", "P", ox + " rps", "±%", ref + " rps", "±%",
-              "%s/%s" % (ox, ref)]
-    extra = servers[2].label if len(servers) > 2 else None
-    if extra:
-        header += [extra + " rps", "±%", "%s/%s" % (ox, extra)]
-    rows = []
-    for pipeline in cfg["pipelines"]:
-        for test in commands:
-            get = lambda label: results[(test, pipeline, label)]
-            sp = lambda label: ("n/a" if spread(get(label)) is None
-                                else "%.0f" % spread(get(label)))
-            a, b = median(get(ox)), median(get(ref))
-            row = [test, pipeline, fmt_rps(a), sp(ox), fmt_rps(b), sp(ref),
-                   fmt_ratio(a, b)]
-            if extra:
-                c = median(get(extra))
-                row += [fmt_rps(c), sp(extra), fmt_ratio(a, c)]
-            rows.append(row)
+    header, rows = rps_rows(servers, cfg, list(commands), results,
+                            "script")
     print("\n== scripts: %s, requests/s, median of %d rounds, -c %d, -n %d "
           "(P=1) / %d (P>1) ==" % (INCR_SCRIPT, cfg["rounds"],
                                    cfg["clients"], cfg["n"],
