@@ -1183,7 +1183,7 @@ fn load_slaveof(
     *slaveof_linenum = linenum;
     server.masterhost = Some(String::from_utf8_lossy(&argv[1]).into_owned());
     server.masterport = atoi(&argv[2]);
-    server.repl_state = REPL_STATE_CONNECT;
+    crate::replication::set_repl_state(server, REPL_STATE_CONNECT);
     Ok(())
 }
 

@@ -19,7 +19,7 @@ use std::os::unix::io::AsRawFd;
 
 use socket2::Socket;
 
-use super::replication_handle_master_disconnection;
+use super::{replication_handle_master_disconnection, set_repl_state};
 use crate::ae::{ae_create_file_event, AE_READABLE, AE_WRITABLE};
 use crate::networking::{
     client_has_pending_replies, free_client, free_client_async,
@@ -168,7 +168,7 @@ pub(crate) fn replication_resurrect_cached_master(
     c.authenticated = true;
     c.lastinteraction = server.unixtime;
     server.master = Some(id);
-    server.repl_state = REPL_STATE_CONNECTED;
+    set_repl_state(server, REPL_STATE_CONNECTED);
     server.repl_down_since = 0;
 
     // Re-add to the list of clients.

@@ -71,6 +71,14 @@ pub(crate) const SLAVE_CAPA_PSYNC2: i32 = 1 << 1;
 
 // --------------------------- Utility functions ----------------------------
 
+/// Every change of the replica's handshake state (`server.repl_state`) goes
+/// through here, so that what watches the replica (the replication history,
+/// the event trace) sees each transition. Divergence from C: C assigns
+/// `server.repl_state` directly at each place.
+pub(crate) fn set_repl_state(server: &mut RedisServer, state: i32) {
+    server.repl_state = state;
+}
+
 /// Return a string representing the slave ip:listening_port pair. Mostly
 /// useful for logging, since we want to log a slave using its IP address
 /// and its listening port which is more clear for the user, for example:

@@ -30,7 +30,7 @@ use socket2::Socket;
 use super::{
     clear_replication_id2, create_replication_backlog,
     free_replication_backlog, replication_discard_cached_master,
-    replication_resurrect_cached_master, shift_replication_id,
+    replication_resurrect_cached_master, set_repl_state, shift_replication_id,
 };
 use crate::ae::{
     ae_create_file_event, ae_delete_file_event, ae_not_ready, ae_wait,
@@ -571,11 +571,11 @@ pub(crate) fn read_sync_bulk_payload(
         let Some(master) = server.master.and_then(|id| server.clients.get(&id))
         else {
             // Divergence from C: see replication_create_master_client.
-            server.repl_state = REPL_STATE_CONNECT;
+            set_repl_state(server, REPL_STATE_CONNECT);
             return;
         };
         let (replid, reploff) = (master.replid, master.reploff);
-        server.repl_state = REPL_STATE_CONNECTED;
+        set_repl_state(server, REPL_STATE_CONNECTED);
         server.repl_down_since = 0;
         // After a full resynchronization we use the replication ID and
         // offset of the master. The secondary ID / offset are cleared
@@ -1017,7 +1017,7 @@ pub(crate) fn sync_with_master(
         drop(dfd); // close(dfd)
         server.repl_transfer_sock = None; // close(fd)
         server.repl_transfer_s = -1;
-        server.repl_state = REPL_STATE_CONNECT;
+        set_repl_state(server, REPL_STATE_CONNECT);
     }
 }
 
@@ -1068,7 +1068,7 @@ fn sync_with_master_steps(
         // Delete the writable event so that the readable event remains
         // registered and we can wait for the PONG reply.
         ae_delete_file_event(&mut server.el, fd, AE_WRITABLE);
-        server.repl_state = REPL_STATE_RECEIVE_PONG;
+        set_repl_state(server, REPL_STATE_RECEIVE_PONG);
         // Send the PING, don't check for errors at all, we have the
         // timeout that will take care about this.
         if let Some(err) =
@@ -1106,7 +1106,7 @@ fn sync_with_master_steps(
                 "Master replied to PING, replication can continue..."
             );
         }
-        server.repl_state = REPL_STATE_SEND_AUTH;
+        set_repl_state(server, REPL_STATE_SEND_AUTH);
     }
 
     // AUTH with the master if required.
@@ -1119,10 +1119,10 @@ fn sync_with_master_steps(
             ) {
                 return Err(SyncErr::WriteError(err));
             }
-            server.repl_state = REPL_STATE_RECEIVE_AUTH;
+            set_repl_state(server, REPL_STATE_RECEIVE_AUTH);
             return Ok(());
         } else {
-            server.repl_state = REPL_STATE_SEND_PORT;
+            set_repl_state(server, REPL_STATE_SEND_PORT);
         }
     }
 
@@ -1139,7 +1139,7 @@ fn sync_with_master_steps(
             );
             return Err(SyncErr::Error);
         }
-        server.repl_state = REPL_STATE_SEND_PORT;
+        set_repl_state(server, REPL_STATE_SEND_PORT);
     }
 
     // Set the slave port, so that Master's INFO command can list the slave
@@ -1159,7 +1159,7 @@ fn sync_with_master_steps(
         if let Some(err) = err {
             return Err(SyncErr::WriteError(err));
         }
-        server.repl_state = REPL_STATE_RECEIVE_PORT;
+        set_repl_state(server, REPL_STATE_RECEIVE_PORT);
         return Ok(());
     }
 
@@ -1177,14 +1177,14 @@ fn sync_with_master_steps(
                 cstr(&err)
             );
         }
-        server.repl_state = REPL_STATE_SEND_IP;
+        set_repl_state(server, REPL_STATE_SEND_IP);
     }
 
     // Skip REPLCONF ip-address if there is no slave-announce-ip option set.
     if server.repl_state == REPL_STATE_SEND_IP
         && server.slave_announce_ip.is_none()
     {
-        server.repl_state = REPL_STATE_SEND_CAPA;
+        set_repl_state(server, REPL_STATE_SEND_CAPA);
     }
 
     // Set the slave ip, so that Master's INFO command can list the slave IP
@@ -1199,7 +1199,7 @@ fn sync_with_master_steps(
         if let Some(err) = err {
             return Err(SyncErr::WriteError(err));
         }
-        server.repl_state = REPL_STATE_RECEIVE_IP;
+        set_repl_state(server, REPL_STATE_RECEIVE_IP);
         return Ok(());
     }
 
@@ -1217,7 +1217,7 @@ fn sync_with_master_steps(
                 cstr(&err)
             );
         }
-        server.repl_state = REPL_STATE_SEND_CAPA;
+        set_repl_state(server, REPL_STATE_SEND_CAPA);
     }
 
     // Inform the master of our (slave) capabilities.
@@ -1235,7 +1235,7 @@ fn sync_with_master_steps(
         if let Some(err) = err {
             return Err(SyncErr::WriteError(err));
         }
-        server.repl_state = REPL_STATE_RECEIVE_CAPA;
+        set_repl_state(server, REPL_STATE_RECEIVE_CAPA);
         return Ok(());
     }
 
@@ -1253,7 +1253,7 @@ fn sync_with_master_steps(
                 cstr(&err)
             );
         }
-        server.repl_state = REPL_STATE_SEND_PSYNC;
+        set_repl_state(server, REPL_STATE_SEND_PSYNC);
     }
 
     // Try a partial resynchronization. If we don't have a cached master
@@ -1268,7 +1268,7 @@ fn sync_with_master_steps(
             let err = b"Write error sending the PSYNC command.".to_vec();
             return Err(SyncErr::WriteError(err));
         }
-        server.repl_state = REPL_STATE_RECEIVE_PSYNC;
+        set_repl_state(server, REPL_STATE_RECEIVE_PSYNC);
         return Ok(());
     }
 
@@ -1386,7 +1386,7 @@ fn sync_with_master_steps(
         return Err(SyncErr::Error);
     }
 
-    server.repl_state = REPL_STATE_TRANSFER;
+    set_repl_state(server, REPL_STATE_TRANSFER);
     server.repl_transfer_size = -1;
     server.repl_transfer_read = 0;
     server.repl_transfer_last_fsync_off = 0;
@@ -1453,7 +1453,7 @@ pub(crate) fn connect_with_master(server: &mut RedisServer) -> CResult {
     server.repl_transfer_lastio = server.unixtime;
     server.repl_transfer_s = fd;
     server.repl_transfer_sock = Some(sock);
-    server.repl_state = REPL_STATE_CONNECTING;
+    set_repl_state(server, REPL_STATE_CONNECTING);
     Ok(())
 }
 
@@ -1503,12 +1503,12 @@ pub(crate) fn replication_abort_sync_transfer(server: &mut RedisServer) {
 pub(crate) fn cancel_replication_handshake(server: &mut RedisServer) -> bool {
     if server.repl_state == REPL_STATE_TRANSFER {
         replication_abort_sync_transfer(server);
-        server.repl_state = REPL_STATE_CONNECT;
+        set_repl_state(server, REPL_STATE_CONNECT);
     } else if server.repl_state == REPL_STATE_CONNECTING
         || slave_is_in_handshake_state(server)
     {
         undo_connect_with_master(server);
-        server.repl_state = REPL_STATE_CONNECT;
+        set_repl_state(server, REPL_STATE_CONNECT);
     } else {
         return false;
     }
@@ -1544,7 +1544,7 @@ pub(crate) fn replication_set_master(
         replication_discard_cached_master(server);
         super::replication_cache_master_using_myself(server);
     }
-    server.repl_state = REPL_STATE_CONNECT;
+    set_repl_state(server, REPL_STATE_CONNECT);
 }
 
 /// Cancel replication, setting the instance as a master itself.
@@ -1570,7 +1570,7 @@ pub(crate) fn replication_unset_master(server: &mut RedisServer) {
     // the slaves will be able to partially resync with us, so it will be a
     // very fast reconnection.
     disconnect_slaves(server);
-    server.repl_state = REPL_STATE_NONE;
+    set_repl_state(server, REPL_STATE_NONE);
 
     // We need to make sure the new master will start the replication
     // stream with a SELECT statement. This is forced after a full resync,
@@ -1593,7 +1593,7 @@ pub(crate) fn replication_handle_master_disconnection(
     server: &mut RedisServer,
 ) {
     server.master = None;
-    server.repl_state = REPL_STATE_CONNECT;
+    set_repl_state(server, REPL_STATE_CONNECT);
     server.repl_down_since = server.unixtime;
     // We lost connection with our master, don't disconnect slaves yet,
     // maybe we'll be able to PSYNC with our master later. We'll disconnect
