@@ -332,6 +332,19 @@ fn browser_check_fails_on_console_errors_and_passes_a_clean_page() {
         "window.addEventListener('load', function () { null.x; });",
     );
     let logs = page("logs.html", "console.error('injected console error');");
+    let worker = page(
+        "worker.html",
+        "new Worker(URL.createObjectURL(new Blob(\
+         [\"throw new Error('injected in a worker')\"])));",
+    );
+    let dialog = page("dialog.html", "alert('injected alert');");
+    // Nothing listens there: the request is refused, and it is reported
+    // as a request to the network, which self-contained pages never make.
+    let network = page(
+        "network.html",
+        "var i = new Image(); i.src = 'http://127.0.0.1:9/x.png'; \
+         document.body.appendChild(i);",
+    );
 
     // The clean page passes, with a selector its script added, and writes
     // its screenshot.
@@ -353,6 +366,13 @@ fn browser_check_fails_on_console_errors_and_passes_a_clean_page() {
         (&throws, "Error: injected failure"),
         (&late, "TypeError"),
         (&logs, "console.error: injected console error"),
+        (&worker, "Uncaught Error: injected in a worker"),
+        (&dialog, "dialog alert() opened: injected alert"),
+        (
+            &network,
+            "network request (pages must be self-contained): \
+             http://127.0.0.1:9/x.png",
+        ),
     ] {
         let out = browser_check(&[
             path.to_str().expect("utf-8"),
