@@ -734,6 +734,23 @@ mod tests {
     }
 
     #[test]
+    fn backlog_size_hint_takes_the_larger_need_rounded_up() {
+        let mut h = ReplHistory::default();
+        assert_eq!(h.backlog_size_hint(), 0);
+        // 1000 bytes/s for 5 s: 5000 bytes, the 16 KiB minimum.
+        h.peak_rate = 1000;
+        h.longest_gap_ms = 5000;
+        assert_eq!(h.backlog_size_hint(), 16 * 1024);
+        // An exact need of 40000 bytes wins: 48 KiB.
+        h.exact_need = 40_000;
+        assert_eq!(h.backlog_size_hint(), 48 * 1024);
+        // 1 MB/s for 3 s: 3 MB, in MiB steps.
+        h.peak_rate = 1_000_000;
+        h.longest_gap_ms = 3000;
+        assert_eq!(h.backlog_size_hint(), 3 * 1024 * 1024);
+    }
+
+    #[test]
     fn record_values_never_hold_separators() {
         let d = SyncDecision {
             reason: "a,b=c\r\nd".into(),
