@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use util::fake_master::{rdb_and_digest, FakeMaster};
 use util::proxy::{At, Dir, Proxy, Step};
 use util::{
     find_binary, free_port, raw, read_reply, send_raw, sync_stream, wait_child,
@@ -730,4 +731,56 @@ fn info_and_info_all_never_show_replhistory() {
     }
     assert_eq!(keys(&m.info_text(None)), keys(&m.info_text(Some("default"))));
     assert!(m.info_text(Some("all")).contains("slave0:"));
+}
+
+// ------------------------- a scripted master -------------------------
+
+/// The replica's records for a master that cannot PSYNC now (-LOADING: a
+/// failed attempt) and one that does not know PSYNC (-ERR: the fall back
+/// to SYNC, a full sync), played by the fake master of tests/util.
+#[test]
+fn replica_records_psync_refusals() {
+    let (rdb, want) =
+        rdb_and_digest(&[&["SET", "a", "1"], &["RPUSH", "l", "x", "y"]]);
+    let fm = FakeMaster::start();
+    let r = Server::start(&["--replicaof", "127.0.0.1", &fm.port_str()]);
+
+    let (mut link, psync) = fm.accept_handshake();
+    assert_eq!(psync, ["PSYNC", "?", "-1"]);
+    link.send(b"-LOADING Redis is loading the dataset in memory\r\n");
+    let a = wait_attempt(&r, |a| a["result"] == "failed");
+    assert_eq!(a["sent"], "psync ? -1");
+    assert_eq!(a["reply"], "-LOADING Redis is loading the dataset in memory");
+    assert_eq!(
+        a["reason"],
+        "master cannot PSYNC now (will retry): -LOADING Redis is loading the dataset in memory"
+    );
+    assert!(a["states"].ends_with(|c: char| c.is_ascii_digit()));
+    assert!(a["states"].contains("/RECEIVE_PSYNC:"), "{a:?}");
+    assert!(r.log().contains(&format!(
+        "Sync attempt with master 127.0.0.1:{}: failed, master cannot PSYNC now",
+        fm.port()
+    )));
+    drop(link);
+
+    let (mut link, psync) = fm.accept_handshake();
+    assert_eq!(psync, ["PSYNC", "?", "-1"]);
+    link.send(b"-ERR unknown command 'PSYNC'\r\n");
+    link.expect("SYNC");
+    link.send_rdb(&rdb);
+    wait_link_up(&r);
+    let a = wait_attempt(&r, |a| a["result"] == "full");
+    assert_eq!(a["sent"], "psync ? -1 then sync");
+    assert_eq!(a["reply"], "-ERR unknown command 'PSYNC'");
+    assert_eq!(
+        a["reason"],
+        "master does not support PSYNC or is in error state: fell back to SYNC"
+    );
+    assert_eq!(num(&a, "transfer_bytes"), rdb.len() as i64);
+    assert_eq!(digest(&r), want);
+    let h = hist(&r);
+    assert_eq!(h.fields["sync_attempts"], "2");
+    assert_eq!(h.fields["sync_decisions"], "0");
+    assert_eq!(h.attempts.len(), 2);
+    drop(link);
 }

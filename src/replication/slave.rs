@@ -1006,7 +1006,7 @@ pub(crate) fn slave_try_partial_resynchronization(
         );
         history::attempt_reply(server, &reply, None);
         let why =
-            format!("master cannot PSYNC now, retrying: {}", cstr(&reply));
+            format!("master cannot PSYNC now (will retry): {}", cstr(&reply));
         history::attempt_failing(server, why);
         return PSYNC_TRY_LATER;
     }
