@@ -113,7 +113,7 @@ pub(crate) struct ReplHistory {
 
 // ------------------------------- formatting -------------------------------
 
-/// A value for a `k=v` list: no `,` or `=`, no line breaks.
+/// A value for a `k=v` list: no `,` or `=`, no line breaks. (no C twin)
 fn clean(s: &str) -> String {
     s.chars()
         .map(|ch| match ch {
@@ -125,7 +125,7 @@ fn clean(s: &str) -> String {
         .collect()
 }
 
-/// A JSON string literal.
+/// A JSON string literal. (no C twin)
 #[allow(dead_code)] // for the event trace (issue 12), not wired yet
 fn json_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -147,7 +147,7 @@ fn json_str(s: &str) -> String {
     out
 }
 
-/// A REPL_STATE_* value's name without the prefix.
+/// A REPL_STATE_* value's name without the prefix. (no C twin)
 pub(crate) fn repl_state_name(state: i32) -> &'static str {
     match state {
         REPL_STATE_NONE => "NONE",
@@ -172,6 +172,7 @@ pub(crate) fn repl_state_name(state: i32) -> &'static str {
 
 impl SyncDecision {
     /// The record as one INFO value: `k=v` pairs, the reason last.
+    /// (no C twin)
     pub(crate) fn record_info(&self) -> String {
         format!(
             "time={},replica={},id={},cmd={},asked_replid={},asked_offset={},replid={},replid2={},replid2_until={},backlog_start={},backlog_end={},decision={},reason={}",
@@ -192,7 +193,7 @@ impl SyncDecision {
     }
 
     /// The record as a JSON object, the same keys as `record_info` (for
-    /// the event trace's `sync_decision`).
+    /// the event trace's `sync_decision`). (no C twin)
     #[allow(dead_code)] // for the event trace (issue 12), not wired yet
     pub(crate) fn record_json(&self) -> String {
         format!(
@@ -215,7 +216,7 @@ impl SyncDecision {
 }
 
 impl SyncAttempt {
-    /// The handshake as `STATE:ms` joined by `/`.
+    /// The handshake as `STATE:ms` joined by `/`. (no C twin)
     fn states_str(&self) -> String {
         let mut s = String::new();
         for (i, (state, ms)) in self.states.iter().enumerate() {
@@ -228,6 +229,7 @@ impl SyncAttempt {
     }
 
     /// The record as one INFO value: `k=v` pairs, the reason last.
+    /// (no C twin)
     pub(crate) fn record_info(&self) -> String {
         format!(
             "time={},master={},states={},sent={},reply={},result={},transfer_bytes={},transfer_ms={},load_ms={},reason={}",
@@ -245,7 +247,7 @@ impl SyncAttempt {
     }
 
     /// The record as a JSON object, the same keys as `record_info` (for
-    /// the event trace's `sync_attempt`).
+    /// the event trace's `sync_attempt`). (no C twin)
     #[allow(dead_code)] // for the event trace (issue 12), not wired yet
     pub(crate) fn record_json(&self) -> String {
         format!(
@@ -266,13 +268,13 @@ impl SyncAttempt {
 
 impl ReplHistory {
     /// The master's records, oldest first (the last is the newest: the
-    /// trace writes it after `record_sync_decision`).
+    /// trace writes it after `record_sync_decision`). (no C twin)
     #[allow(dead_code)] // for the event trace (issue 12), not wired yet
     pub(crate) fn decisions(&self) -> impl Iterator<Item = &SyncDecision> {
         self.decisions.iter()
     }
 
-    /// The replica's finished attempts, oldest first.
+    /// The replica's finished attempts, oldest first. (no C twin)
     #[allow(dead_code)] // for the event trace (issue 12), not wired yet
     pub(crate) fn attempts(&self) -> impl Iterator<Item = &SyncAttempt> {
         self.attempts.iter()
@@ -282,7 +284,7 @@ impl ReplHistory {
     /// partial, see docs/observing.md: the larger of the exact need of the
     /// "before the backlog's start" cases and peak rate × longest gap,
     /// rounded up (16 KiB steps up to 1 MiB, then 1 MiB steps); 0 when
-    /// nothing was seen.
+    /// nothing was seen. (no C twin)
     pub(crate) fn backlog_size_hint(&self) -> i64 {
         let from_gap =
             self.peak_rate.saturating_mul(self.longest_gap_ms) / 1000;
@@ -562,6 +564,7 @@ pub(crate) fn repl_state_changed(server: &mut RedisServer, from: i32, to: i32) {
 }
 
 /// Ends the current attempt: result, reason, the record and its log line.
+/// (no C twin)
 fn finish_attempt(
     server: &mut RedisServer,
     result: &'static str,
