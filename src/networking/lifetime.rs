@@ -311,6 +311,7 @@ pub fn free_client(server: &mut RedisServer, id: ClientId) {
             "Connection with replica {} lost.",
             name
         );
+        crate::replication::history::replica_link_lost(server, name);
     }
 
     let Some(mut c) = server.clients.remove(&id) else { return };

@@ -34,6 +34,14 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
         && (now - server.repl_transfer_lastio) > server.repl_timeout as i64
     {
         server_log!(server, LL_WARNING, "Timeout connecting to the MASTER...");
+        history::attempt_failing(
+            server,
+            format!(
+                "timeout in {} after repl-timeout {} s",
+                history::repl_state_name(server.repl_state),
+                server.repl_timeout
+            ),
+        );
         cancel_replication_handshake(server);
     }
 
@@ -46,6 +54,13 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
             server,
             LL_WARNING,
             "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value."
+        );
+        history::attempt_failing(
+            server,
+            format!(
+                "timeout receiving the RDB after repl-timeout {} s",
+                server.repl_timeout
+            ),
         );
         cancel_replication_handshake(server);
     }
@@ -203,6 +218,7 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
             //    master that will accept our PSYNC request by second
             //    replication ID, but there will be data inconsistency
             //    because we received writes.
+            let old_replid = server.replid;
             change_replication_id(server);
             clear_replication_id2(server);
             free_replication_backlog(server);
@@ -212,6 +228,11 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
                 "Replication backlog freed after {} seconds without connected replicas.",
                 server.repl_backlog_time_limit as i32
             );
+            let why = format!(
+                "freed after repl-backlog-ttl ({} s without replicas)",
+                server.repl_backlog_time_limit
+            );
+            history::backlog_freed(server, why, Some(old_replid));
         }
     }
 
@@ -267,6 +288,8 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
 
     // Refresh the number of slaves with lag <= min-slaves-max-lag.
     refresh_good_slaves_count(server);
+    // The write rate behind INFO replhistory's backlog hint (no C twin).
+    history::sample_write_rate(server);
     server.repl_cron_loops += 1; // Incremented with frequency 1 HZ.
                                  // ========================== end of master half ==========================
 }

@@ -382,6 +382,16 @@ pub(crate) fn master_try_partial_resynchronization(
     let Some(psync_offset) =
         crate::object::get_long_long_from_object_or_reply(c, &offset_arg, None)
     else {
+        history::record_sync_decision(
+            server,
+            c,
+            true,
+            false,
+            format!(
+                "offset {} is not an integer",
+                String::from_utf8_lossy(&offset_arg)
+            ),
+        );
         return Err(CErr); // C: goto need_full_resync
     };
 
@@ -423,6 +433,14 @@ pub(crate) fn master_try_partial_resynchronization(
                 replication_get_slave_name(c)
             );
         }
+        let why = history::replid_miss_reason(
+            server,
+            &master_replid,
+            psync_offset,
+            is_id1,
+            is_id2,
+        );
+        history::record_sync_decision(server, c, true, false, why);
         return Err(CErr); // C: goto need_full_resync
     }
 
@@ -446,6 +464,9 @@ pub(crate) fn master_try_partial_resynchronization(
                 replication_get_slave_name(c)
             );
         }
+        let why = history::backlog_miss_reason(server, psync_offset)
+            .unwrap_or_default();
+        history::record_sync_decision(server, c, true, false, why);
         return Err(CErr); // C: goto need_full_resync
     }
 
@@ -453,6 +474,14 @@ pub(crate) fn master_try_partial_resynchronization(
     // 1) Set client state to make it a slave.
     // 2) Inform the client we can continue with +CONTINUE
     // 3) Send the backlog data (from the offset to the end) to the slave.
+    let why = format!(
+        "offset {} is inside the backlog ({}..{}): {} bytes to send",
+        psync_offset,
+        server.repl_backlog_off,
+        server.repl_backlog_off + server.repl_backlog_histlen,
+        server.master_repl_offset - psync_offset + 1
+    );
+    history::record_sync_decision(server, c, true, true, why);
     c.flags |= CLIENT_SLAVE;
     c.replstate = SLAVE_STATE_ONLINE;
     c.repl_ack_time = server.unixtime;
@@ -651,6 +680,13 @@ pub(crate) fn sync_command(server: &mut RedisServer, c: &mut Client) {
         // of the replication protocol (like redis-cli --slave). Flag the
         // client so that we don't expect to receive REPLCONF ACK feedbacks.
         c.flags |= CLIENT_PRE_PSYNC;
+        history::record_sync_decision(
+            server,
+            c,
+            false,
+            false,
+            "replica sent SYNC".to_string(),
+        );
     }
 
     // Full resynchronization.

@@ -29,7 +29,7 @@ use socket2::Socket;
 
 use super::{
     clear_replication_id2, create_replication_backlog,
-    free_replication_backlog, replication_discard_cached_master,
+    free_replication_backlog, history, replication_discard_cached_master,
     replication_resurrect_cached_master, set_repl_state, shift_replication_id,
 };
 use crate::ae::{
@@ -238,6 +238,9 @@ pub(crate) fn read_sync_bulk_payload(
                 "MASTER aborted replication with an error: {}",
                 cstr(&line[1..])
             );
+            let why =
+                format!("master aborted the transfer: {}", cstr(&line[1..]));
+            history::attempt_failing(server, why);
             cancel_replication_handshake(server); // goto error
             return;
         } else if line.first().copied().unwrap_or(0) == 0 {
@@ -285,6 +288,7 @@ pub(crate) fn read_sync_bulk_payload(
                 LL_NOTICE,
                 "MASTER <-> REPLICA sync: receiving streamed RDB from master"
             );
+            history::attempt_transfer_started(server);
         } else {
             server.repl_transfer_usemark = false;
             server.repl_transfer_size = strtol(&line[1..], 10).value;
@@ -308,6 +312,7 @@ pub(crate) fn read_sync_bulk_payload(
                 "MASTER <-> REPLICA sync: receiving {} bytes from master",
                 server.repl_transfer_size
             );
+            history::attempt_transfer_started(server);
         }
         return;
     }
@@ -350,6 +355,11 @@ pub(crate) fn read_sync_bulk_payload(
                 "I/O error trying to sync with MASTER: {}",
                 why
             );
+            let why = format!(
+                "I/O error after {} bytes of the RDB: {}",
+                server.repl_transfer_read, why
+            );
+            history::attempt_failing(server, why);
             cancel_replication_handshake(server);
             return;
         }
@@ -441,6 +451,9 @@ pub(crate) fn read_sync_bulk_payload(
     }
 
     if eof_reached {
+        let rdb_bytes = server.repl_transfer_read
+            - if usemark { CONFIG_RUN_ID_SIZE as i64 } else { 0 };
+        history::attempt_transfer_done(server, rdb_bytes);
         // Divergence from C: 5.0.14 flushes its data set, renames the
         // received file over dump.rdb and loads it without looking at it
         // first, so a payload that is damaged (cut short under a matching
@@ -461,6 +474,11 @@ pub(crate) fn read_sync_bulk_payload(
                 "Failed trying to load the MASTER synchronization DB from disk: {}. Keeping the old data set and dump.rdb, the synchronization will be retried",
                 crate::rdb::rdb_load_error_reason(&err)
             );
+            let why = format!(
+                "the RDB received is damaged: {}",
+                crate::rdb::rdb_load_error_reason(&err)
+            );
+            history::attempt_failing(server, why);
             cancel_replication_handshake(server);
             return;
         }
@@ -781,6 +799,13 @@ pub(crate) fn slave_try_partial_resynchronization(
             }
         };
 
+        let cached = server
+            .cached_master
+            .as_ref()
+            .map(|_| (cstr(&psync_replid).into_owned(), psync_offset.clone()));
+        let sent = format!("psync {} {}", cstr(&psync_replid), psync_offset);
+        history::attempt_sent(server, sent, cached);
+
         // Issue the PSYNC command
         let reply = send_synchronous_command(
             server,
@@ -811,7 +836,21 @@ pub(crate) fn slave_try_partial_resynchronization(
 
     ae_delete_file_event(&mut server.el, fd, AE_READABLE);
 
+    // What we asked, for the history's reasons: the cached master's
+    // replid and the offset after its last byte.
+    let asked = server
+        .cached_master
+        .as_ref()
+        .map(|cm| (cstr(&cm.replid).into_owned(), cm.reploff + 1));
+
     if reply.starts_with(b"+FULLRESYNC") {
+        let why = asked.as_ref().map(|(id, off)| {
+            format!(
+                "master answered FULLRESYNC: it did not accept replid {} at offset {}",
+                id, off
+            )
+        });
+        history::attempt_reply(server, &reply, why);
         // FULL RESYNC, parse the reply in order to extract the run id and
         // the replication offset.
         let sp = |from: usize| {
@@ -838,6 +877,11 @@ pub(crate) fn slave_try_partial_resynchronization(
                     server,
                     LL_WARNING,
                     "Master replied with wrong +FULLRESYNC syntax."
+                );
+                history::attempt_reply(
+                    server,
+                    &reply,
+                    Some("master replied with wrong +FULLRESYNC syntax".into()),
                 );
                 // This is an unexpected condition, actually the
                 // +FULLRESYNC reply means that the master supports PSYNC,
@@ -869,8 +913,18 @@ pub(crate) fn slave_try_partial_resynchronization(
                 "Unexpected reply to PSYNC from master: {}",
                 cstr(&reply)
             );
+            history::attempt_reply(server, &reply, None);
+            history::attempt_failing(
+                server,
+                "master answered CONTINUE to a PSYNC without a cached master"
+                    .into(),
+            );
             return PSYNC_TRY_LATER;
         };
+        let why = asked.as_ref().map(|(id, off)| {
+            format!("master accepted replid {} at offset {}", id, off)
+        });
+        history::attempt_reply(server, &reply, why);
 
         // Partial resync was accepted.
         server_log!(
@@ -901,6 +955,8 @@ pub(crate) fn slave_try_partial_resynchronization(
                     "Master replication ID changed to {}",
                     cstr(&new)
                 );
+                let more = format!(" (its replid is now {})", cstr(&new));
+                history::attempt_reason_append(server, &more);
 
                 // Set the old ID as our ID2, up to the current offset+1.
                 server.replid2 = cached_replid;
@@ -948,9 +1004,19 @@ pub(crate) fn slave_try_partial_resynchronization(
             "Master is currently unable to PSYNC but should be in the future: {}",
             cstr(&reply)
         );
+        history::attempt_reply(server, &reply, None);
+        let why =
+            format!("master cannot PSYNC now (will retry): {}", cstr(&reply));
+        history::attempt_failing(server, why);
         return PSYNC_TRY_LATER;
     }
 
+    let why = if reply.starts_with(b"-ERR") {
+        "master does not support PSYNC or is in error state: fell back to SYNC"
+    } else {
+        "unexpected reply to PSYNC: fell back to SYNC"
+    };
+    history::attempt_reply(server, &reply, Some(why.to_string()));
     if !reply.starts_with(b"-ERR") {
         // If it's not an error, log the unexpected event.
         server_log!(
@@ -1011,6 +1077,12 @@ pub(crate) fn sync_with_master(
                 "Sending command to master in replication handshake: {}",
                 cstr(&err)
             );
+            let why = format!(
+                "error sending to master in {}: {}",
+                history::repl_state_name(server.repl_state),
+                cstr(&err)
+            );
+            history::attempt_failing(server, why);
         }
         // C: the error: label
         ae_delete_file_event(&mut server.el, fd, AE_READABLE | AE_WRITABLE);
@@ -1098,6 +1170,8 @@ fn sync_with_master_steps(
                 "Error reply to PING from master: '{}'",
                 cstr(&err)
             );
+            let why = format!("master answered PING with {}", cstr(&err));
+            history::attempt_failing(server, why);
             return Err(SyncErr::Error);
         } else {
             server_log!(
@@ -1137,6 +1211,8 @@ fn sync_with_master_steps(
                 "Unable to AUTH to MASTER: {}",
                 cstr(&err)
             );
+            let why = format!("master refused AUTH: {}", cstr(&err));
+            history::attempt_failing(server, why);
             return Err(SyncErr::Error);
         }
         set_repl_state(server, REPL_STATE_SEND_PORT);
@@ -1314,6 +1390,11 @@ fn sync_with_master_steps(
     // our slaves after that.
     disconnect_slaves(server); // Force our slaves to resync with us as well.
     free_replication_backlog(server); // Don't allow our chained slaves to PSYNC.
+    history::backlog_freed(
+        server,
+        "freed when this server started a full sync with its master".into(),
+        None,
+    );
 
     // Fall back to SYNC if needed. Otherwise psync_result ==
     // PSYNC_FULLRESYNC and the server.master_replid and
@@ -1334,6 +1415,7 @@ fn sync_with_master_steps(
             );
             return Err(SyncErr::Error);
         }
+        history::attempt_sent(server, "sync".into(), None);
     }
 
     // Prepare a suitable temp file for bulk transfer

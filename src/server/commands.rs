@@ -999,6 +999,13 @@ pub(crate) fn gen_redis_info_string(
             }
         }
     }
+
+    // Divergence from C: `INFO replhistory` (no C twin, see
+    // replication/history.rs), only when named: never part of "default"
+    // or "all", so what 5.0.14 returns for those stays as it is.
+    if section.eq_ignore_ascii_case(b"replhistory") {
+        info.push_str(&crate::replication::history::info_section(server));
+    }
     info
 }
 

@@ -180,6 +180,7 @@ pub fn init_server_config() -> RedisServer {
         repl_diskless_sync: false,
         repl_diskless_sync_delay: 5,
         repl_cron_loops: 0,
+        repl_history: Default::default(),
         repl_scriptcache_dict: Default::default(),
         repl_scriptcache_fifo: Default::default(),
         repl_scriptcache_size: 0,

@@ -821,6 +821,8 @@ pub struct RedisServer {
     pub(crate) repl_diskless_sync: bool,
     /// Delay to start a diskless repl BGSAVE.
     pub(crate) repl_diskless_sync_delay: i32,
+    /// The replication history behind INFO replhistory (no C twin).
+    pub(crate) repl_history: crate::replication::history::ReplHistory,
     /// How many times replicationCron() ran (C: its static
     /// replication_cron_loops; the PING period counts these).
     pub(crate) repl_cron_loops: i64,
