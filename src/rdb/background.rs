@@ -292,8 +292,11 @@ pub(crate) fn rdb_save_to_slaves_sockets(
     // Create the child process.
     crate::childinfo::open_child_info_pipe(server);
     let start = ustime();
-    // SAFETY: no thread other than this one exists, so the child gets a
-    // consistent copy of the address space. The child only reads the
+    // SAFETY: the child gets a consistent copy of the address space: only
+    // this thread is copied, and the bio threads (bio.rs) hold nothing it
+    // uses — their queue locks are never taken in the child, and jemalloc's
+    // pthread_atfork handlers take every allocator lock across the fork, so
+    // a bio thread freeing memory cannot leave one locked. The child only reads the
     // dataset and writes to the replica sockets (blocking, with a send
     // timeout) and to the two pipes, never touches the event loop (shared
     // epoll instance), and leaves through exit_from_child (libc::_exit),

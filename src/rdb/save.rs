@@ -403,9 +403,12 @@ pub(crate) fn rdb_save_background(
     crate::childinfo::open_child_info_pipe(server);
 
     let start = ustime();
-    // SAFETY: no thread other than this one exists (the server never
-    // starts one), so the child gets a consistent copy of the whole
-    // address space. The child only reads the dataset, writes the RDB file
+    // SAFETY: the child gets a consistent copy of the whole address space:
+    // only this thread is copied, and the bio threads (bio.rs) hold nothing
+    // it uses — their queue locks are never taken in the child, and
+    // jemalloc's pthread_atfork handlers take every allocator lock across
+    // the fork, so a bio thread freeing memory cannot leave one locked. The
+    // child only reads the dataset, writes the RDB file
     // and the child-info pipe, and leaves through exit_from_child
     // (libc::_exit): no destructor runs and no buffer shared with the
     // parent is flushed twice. It never touches the event loop (the epoll

@@ -728,8 +728,9 @@ pub fn init_server(server: &mut RedisServer) {
     }
     crate::replication::replication_script_cache_init(server);
     crate::scripting::scripting_init(server, true);
-    // C: InitServerLast() records the memory of the dataset-less server
-    // (INFO's used_memory_startup).
+    // C: InitServerLast() starts the bio threads and records the memory of
+    // the dataset-less server (INFO's used_memory_startup).
+    crate::bio::bio_init(server);
     server.initial_memory_usage = crate::util::zmalloc_used_memory();
 }
 
