@@ -225,6 +225,7 @@ pub fn rdb_save_rio(
     // Divergence from C: no modules, so no module AUX data before (or
     // after) the keys.
 
+    let mut processed = 0;
     for j in 0..server.dbnum as usize {
         let db = &server.db[j];
         if db.dict.dict_size() == 0 {
@@ -248,8 +249,16 @@ pub fn rdb_save_rio(
             let key: &[u8] = de.key();
             let expire = get_expire(server, j, key);
             rdb_save_key_value_pair(server, rdb, key, de.val(), expire)?;
-            // Divergence from C: no AOF rewrite, so no
-            // RDB_SAVE_AOF_PREAMBLE diff reading (aofReadDiffFromParent).
+            // When this RDB is produced as part of an AOF rewrite, move
+            // accumulated diff from parent to child while rewriting in
+            // order to have a smaller final write.
+            if flags & RDB_SAVE_AOF_PREAMBLE != 0
+                && rdb.processed_bytes
+                    > processed + crate::aof::AOF_READ_DIFF_INTERVAL_BYTES
+            {
+                processed = rdb.processed_bytes;
+                crate::aof::aof_read_diff_from_parent(server);
+            }
         }
     }
 
@@ -394,7 +403,7 @@ pub(crate) fn rdb_save_background(
     filename: &str,
     rsi: Option<&RdbSaveInfo>,
 ) -> CResult {
-    if server.rdb_child_pid != -1 {
+    if server.aof_child_pid != -1 || server.rdb_child_pid != -1 {
         return Err(CErr);
     }
 
