@@ -1305,8 +1305,11 @@ pub(crate) fn aof_read_diff_from_parent(server: &RedisServer) -> usize {
 }
 
 /// Write every key of every database as the commands that rebuild it.
+/// String values are written as C's rioWriteBulkObject writes them: an
+/// INT-encoded one as a bulk long long, the others as their bytes.
 ///
 /// C: aof.c rewriteAppendOnlyFileRio()
+/// C: aof.c rioWriteBulkObject()
 pub(crate) fn rewrite_append_only_file_rio(
     server: &RedisServer,
     aof: &mut Rio,
