@@ -120,6 +120,7 @@ pub(crate) const CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS: u64 = 1000;
 /// AOF states.
 pub(crate) const AOF_OFF: i32 = 0; // AOF is off
 pub(crate) const AOF_ON: i32 = 1; // AOF is on
+pub(crate) const AOF_WAIT_REWRITE: i32 = 2; // AOF waits rewrite to start appending
 
 /// Supervision options.
 pub(crate) const SUPERVISED_NONE: i32 = 0;
@@ -637,7 +638,7 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         Some(CONFIG_DEFAULT_IGNORE_WARNINGS)))
         .immutable()
         .get(Get::No),
-    ConfigSpec::new(&["appendfilename"], string!(unported.aof_filename,
+    ConfigSpec::new(&["appendfilename"], string!(aof_filename,
         Some(CONFIG_DEFAULT_AOF_FILENAME),
         (path_is_base_name,
             "appendfilename can't be a path, just a filename", true)))
@@ -698,11 +699,11 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         Numerical(1, LONG_MAX), Num, CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS,
         |v| v != 0, "active-defrag-max-scan-fields must be positive")),
     ConfigSpec::new(&["auto-aof-rewrite-percentage"], num!(
-        unported.aof_rewrite_perc as i32, Atoi, Numerical(0, INT_MAX), Num,
+        aof_rewrite_perc as i32, Atoi, Numerical(0, INT_MAX), Num,
         AOF_REWRITE_PERC, |v| v >= 0,
         "Invalid negative percentage for AOF auto rewrite")),
     ConfigSpec::new(&["auto-aof-rewrite-min-size"], num!(
-        unported.aof_rewrite_min_size as i64, Memtoll, Memory(0, LONG_MAX),
+        aof_rewrite_min_size as i64, Memtoll, Memory(0, LONG_MAX),
         Bytes, AOF_REWRITE_MIN_SIZE)),
     ConfigSpec::new(&["hash-max-ziplist-entries"], num!(
         hash_max_ziplist_entries as usize, Memtoll, Numerical(0, LONG_MAX), Num,
@@ -862,7 +863,7 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
             unported.cluster_slave_no_failover,
             CLUSTER_DEFAULT_SLAVE_NO_FAILOVER)),
     ConfigSpec::new(&["no-appendfsync-on-rewrite"], yes_no!(
-        unported.aof_no_fsync_on_rewrite,
+        aof_no_fsync_on_rewrite,
         CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE)),
     ConfigSpec::new(
         &["slave-serve-stale-data", "replica-serve-stale-data"], yes_no!(
@@ -895,14 +896,14 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
     ConfigSpec::new(&["repl-diskless-sync"], yes_no!(repl_diskless_sync,
         CONFIG_DEFAULT_REPL_DISKLESS_SYNC)),
     ConfigSpec::new(&["aof-rewrite-incremental-fsync"], yes_no!(
-        unported.aof_rewrite_incremental_fsync,
+        aof_rewrite_incremental_fsync,
         CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC)),
     ConfigSpec::new(&["rdb-save-incremental-fsync"], yes_no!(
         rdb_save_incremental_fsync, CONFIG_DEFAULT_RDB_SAVE_INCREMENTAL_FSYNC)),
     ConfigSpec::new(&["aof-load-truncated"], yes_no!(
-        unported.aof_load_truncated, CONFIG_DEFAULT_AOF_LOAD_TRUNCATED)),
+        aof_load_truncated, CONFIG_DEFAULT_AOF_LOAD_TRUNCATED)),
     ConfigSpec::new(&["aof-use-rdb-preamble"], yes_no!(
-        unported.aof_use_rdb_preamble, CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE)),
+        aof_use_rdb_preamble, CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE)),
     ConfigSpec::new(&["lazyfree-lazy-eviction"], yes_no!(
         unported.lazyfree_lazy_eviction,
         CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION)),
@@ -943,7 +944,7 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         "Invalid option for 'supervised'. Allowed values: 'upstart', 'systemd', 'auto', or 'no'",
         SUPERVISED_NONE))
         .immutable(),
-    ConfigSpec::new(&["appendfsync"], enumeration!(unported.aof_fsync,
+    ConfigSpec::new(&["appendfsync"], enumeration!(aof_fsync,
         AOF_FSYNC_ENUM, "argument must be 'no', 'always' or 'everysec'",
         CONFIG_DEFAULT_AOF_FSYNC)),
     ConfigSpec::new(&["syslog-facility"], enumeration!(unported.syslog_facility,
@@ -953,9 +954,6 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         .immutable(),
 
     // Everything we can't handle with macros follows.
-    // Divergence from C: aof.c is not ported yet, so "appendonly yes" is
-    // stored (CONFIG GET/REWRITE show it) but nothing is appended and
-    // nothing is loaded from the AOF at start-up; main() logs it.
     ConfigSpec::new(&["appendonly"], Kind::Bool {
         get: |s| s.aof_state != AOF_OFF,
         put: |s, v| s.aof_state = if v { AOF_ON } else { AOF_OFF },
@@ -1313,17 +1311,11 @@ fn set_appendonly(
 ) -> Result<bool, BadFmt> {
     let enable = config_set_bool(o)?;
     if !enable && server.aof_state != AOF_OFF {
-        // TODO(aof.c): stopAppendOnly().
-        server.aof_state = AOF_OFF;
-    } else if enable && server.aof_state == AOF_OFF {
-        // Divergence from C: aof.c is not ported yet, so AOF cannot be
-        // started; we fail the way C does when startAppendOnly() fails.
-        // TODO(aof.c): startAppendOnly().
-        server_log!(
-            server,
-            LL_WARNING,
-            "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error."
-        );
+        crate::aof::stop_append_only(server);
+    } else if enable
+        && server.aof_state == AOF_OFF
+        && crate::aof::start_append_only(server).is_err()
+    {
         add_reply_error(c, "Unable to turn on AOF. Check server logs.");
         return Ok(false);
     }

@@ -100,7 +100,9 @@ pub(crate) fn lookup_key<'a>(
 ) -> Option<&'a mut RObj> {
     // Update the access time for the ageing algorithm. Don't do it if we
     // have a saving child, as this will trigger a copy on write madness.
-    let touch = server.rdb_child_pid == -1 && flags & LOOKUP_NOTOUCH == 0;
+    let touch = server.rdb_child_pid == -1
+        && server.aof_child_pid == -1
+        && flags & LOOKUP_NOTOUCH == 0;
     let lruclock = server.lruclock;
     let val = server.db[dbid].dict.find_mut(key)?;
     if touch {
@@ -153,7 +155,9 @@ pub(crate) fn lookup_key_read_with_flags<'a>(
     }
     // lookupKey() inlined, so the key is hashed once: the stats and the
     // dict are disjoint fields of the server.
-    let touch = server.rdb_child_pid == -1 && flags & LOOKUP_NOTOUCH == 0;
+    let touch = server.rdb_child_pid == -1
+        && server.aof_child_pid == -1
+        && flags & LOOKUP_NOTOUCH == 0;
     let lruclock = server.lruclock;
     match server.db[dbid].dict.find_mut(key) {
         None => {
@@ -1210,6 +1214,9 @@ pub(crate) fn propagate_expire(
         if lazy { b"UNLINK".to_vec() } else { b"DEL".to_vec() },
         key.to_vec(),
     ];
+    if server.aof_state != crate::config::AOF_OFF {
+        crate::aof::feed_append_only_file(server, "del", dbid as i32, &argv);
+    }
     crate::replication::replication_feed_slaves(server, dbid as i32, &argv);
 }
 

@@ -10,6 +10,8 @@
 pub const REDIS_VERSION: &str = "5.0.14";
 
 pub mod ae;
+pub mod aof;
+pub mod bio;
 pub mod bitops;
 pub mod blocked;
 pub mod childinfo;

@@ -239,10 +239,10 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
     // If AOF is disabled and we no longer have attached slaves, we can
     // free our Replication Script Cache as there is no need to propagate
     // EVALSHA at all.
-    // Divergence from C: there is no AOF (aof.c is not ported; appendonly
-    // yes writes nothing), so no AOF can know the scripts: aof_state is
-    // taken as AOF_OFF.
-    if server.slaves.is_empty() && !server.repl_scriptcache_fifo.is_empty() {
+    if server.slaves.is_empty()
+        && server.aof_state == crate::config::AOF_OFF
+        && !server.repl_scriptcache_fifo.is_empty()
+    {
         replication_script_cache_flush(server);
     }
 
@@ -252,9 +252,7 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
     // In case of diskless replication, we make sure to wait the specified
     // number of seconds (according to configuration) so that other slaves
     // have the time to arrive before we start streaming.
-    // Divergence from C: there is no AOF, so no AOF rewrite child to wait
-    // for (C also checks server.aof_child_pid == -1).
-    if server.rdb_child_pid == -1 {
+    if server.rdb_child_pid == -1 && server.aof_child_pid == -1 {
         let mut max_idle = 0;
         let mut slaves_waiting = 0;
         let mut mincapa = -1;

@@ -788,12 +788,18 @@ pub(crate) fn sync_command(server: &mut RedisServer, c: &mut Client) {
         // Target is disk (or the slave is not capable of supporting
         // diskless replication) and we don't have a BGSAVE in progress,
         // let's start one.
-        // Divergence from C: there is no AOF, so no AOF rewrite child to
-        // wait for ("BGSAVE for replication delayed").
-        let capa = c.slave_capa;
-        with_running_in_table(server, c, |s| {
-            let _ = start_bgsave_for_replication(s, capa);
-        });
+        if server.aof_child_pid == -1 {
+            let capa = c.slave_capa;
+            with_running_in_table(server, c, |s| {
+                let _ = start_bgsave_for_replication(s, capa);
+            });
+        } else {
+            server_log!(
+                server,
+                LL_NOTICE,
+                "No BGSAVE in progress, but an AOF rewrite is active. BGSAVE for replication delayed"
+            );
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! CLIENT_MASTER whose commands are applied like anybody's.
 //!
 //! Ports the "SLAVE" section of replication.c from Redis 5.0.14, in the
-//! same order (restartAOFAfterSYNC is left out: there is no AOF).
+//! same order.
 //!
 //! Read this first: C names the socket to the master by its fd,
 //! `server.repl_transfer_s`; here the `socket2::Socket` itself lives in
@@ -178,8 +178,35 @@ pub fn replication_create_master_client(
     });
 }
 
-// restartAOFAfterSYNC() is not ported: there is no AOF
-// (see docs/c-map-omissions.md).
+/// This function will try to re-enable the AOF file after the
+/// master-replica synchronization: if it fails after multiple attempts the
+/// replica cannot be considered reliable and exists with an error.
+///
+/// C: replication.c restartAOFAfterSYNC()
+fn restart_aof_after_sync(server: &mut RedisServer) {
+    let max_tries = 10;
+    let mut tries = 0;
+    while tries < max_tries {
+        if crate::aof::start_append_only(server).is_ok() {
+            break;
+        }
+        server_log!(
+            server,
+            LL_WARNING,
+            "Failed enabling the AOF after successful master synchronization! Trying it again in one second."
+        );
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        tries += 1;
+    }
+    if tries == max_tries {
+        server_log!(
+            server,
+            LL_WARNING,
+            "FATAL: this replica instance finished the synchronization with its master, but the AOF can't be turned on. Exiting now."
+        );
+        std::process::exit(1);
+    }
+}
 
 /// Sync data on disk every this many bytes of a transfer from the master.
 ///
@@ -483,7 +510,7 @@ pub(crate) fn read_sync_bulk_payload(
             return;
         }
 
-        // There is no AOF to stop and restart around the load.
+        let aof_is_enabled = server.aof_state != crate::config::AOF_OFF;
 
         // Ensure background save doesn't overwrite synced data
         if server.rdb_child_pid != -1 {
@@ -534,6 +561,11 @@ pub(crate) fn read_sync_bulk_payload(
             LL_NOTICE,
             "MASTER <-> REPLICA sync: Flushing old data"
         );
+        // We need to stop any AOFRW fork before flusing and parsing RDB,
+        // otherwise we'll create a copy-on-write disaster.
+        if aof_is_enabled {
+            crate::aof::stop_append_only(server);
+        }
         crate::db::signal_flushed_db(server, -1);
         let flags = if server.repl_slave_lazy_flush {
             crate::db::EMPTYDB_ASYNC
@@ -576,6 +608,11 @@ pub(crate) fn read_sync_bulk_payload(
                 "Failed trying to load the MASTER synchronization DB from disk"
             );
             cancel_replication_handshake(server);
+            // Re-enable the AOF if we disabled it earlier, in order to
+            // restore the original configuration.
+            if aof_is_enabled {
+                restart_aof_after_sync(server);
+            }
             return;
         }
         // Final setup of the connected slave <- master link
@@ -614,6 +651,12 @@ pub(crate) fn read_sync_bulk_payload(
             LL_NOTICE,
             "MASTER <-> REPLICA sync: Finished with success"
         );
+        // Restart the AOF subsystem now that we finished the sync. This
+        // will trigger an AOF rewrite, and when done will start appending
+        // to the new file.
+        if aof_is_enabled {
+            restart_aof_after_sync(server);
+        }
     }
 }
 

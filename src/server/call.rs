@@ -173,6 +173,7 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("flushall", flushall_command, -1, "w", 0, 0, 0),
         cmd!("save", crate::rdb::save_command, 1, "as", 0, 0, 0),
         cmd!("bgsave", crate::rdb::bgsave_command, -1, "as", 0, 0, 0),
+        cmd!("bgrewriteaof", crate::aof::bgrewriteaof_command, 1, "as", 0, 0, 0),
         cmd!("sync", crate::replication::sync_command, 1, "ars", 0, 0, 0),
         cmd!("psync", crate::replication::sync_command, 3, "ars", 0, 0, 0),
         cmd!("replconf", crate::replication::replconf_command, -1, "aslt", 0, 0, 0),
@@ -290,11 +291,16 @@ pub(crate) fn lookup_command(
 /// C: server.c propagate()
 pub(crate) fn propagate(
     server: &mut RedisServer,
-    _cmd: usize,
+    cmd: usize,
     dbid: usize,
     argv: &[Vec<u8>],
     flags: i32,
 ) {
+    if server.aof_state != crate::config::AOF_OFF && flags & PROPAGATE_AOF != 0
+    {
+        let name = server.commands[cmd].name;
+        crate::aof::feed_append_only_file(server, name, dbid as i32, argv);
+    }
     if flags & PROPAGATE_REPL != 0 {
         crate::replication::replication_feed_slaves(server, dbid as i32, argv);
     }
@@ -540,12 +546,14 @@ pub(crate) fn process_command(
 
     // Don't accept write commands if there are problems persisting on disk
     // and if this is a master instance.
-    if crate::rdb::write_commands_denied_by_disk_error(server)
+    let deny_write_type =
+        crate::rdb::write_commands_denied_by_disk_error(server);
+    if deny_write_type != crate::rdb::DISK_ERROR_TYPE_NONE
         && server.masterhost.is_none()
         && (cflags & CMD_WRITE != 0 || name == "ping")
     {
         crate::multi::flag_transaction(c);
-        add_reply(c, shared::BGSAVEERR);
+        add_reply(c, &crate::rdb::disk_error_reply(server, deny_write_type));
         return Ok(());
     }
 
