@@ -55,6 +55,17 @@ pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
                     -1
                 );
             } else if reaped_rdb_child {
+                crate::trace::child_exit(
+                    server,
+                    pid,
+                    if server.rdb_child_type == RDB_CHILD_TYPE_SOCKET {
+                        "rdb_socket"
+                    } else {
+                        "rdb"
+                    },
+                    exitcode,
+                    bysignal,
+                );
                 // Divergence from C: the child's info is read and its pipe
                 // closed before the done handler runs, not after. The
                 // handler may start the next BGSAVE at once for replicas

@@ -76,7 +76,24 @@ pub(crate) const SLAVE_CAPA_PSYNC2: i32 = 1 << 1;
 /// the event trace) sees each transition. Divergence from C: C assigns
 /// `server.repl_state` directly at each place.
 pub(crate) fn set_repl_state(server: &mut RedisServer, state: i32) {
+    if server.repl_state != state {
+        crate::trace::repl_state(server, server.repl_state, state);
+    }
     server.repl_state = state;
+}
+
+/// Every change of a replica client's state on the master (`replstate`)
+/// goes through here, for the same watchers as `set_repl_state`.
+/// Divergence from C: C assigns `slave->replstate` directly at each place.
+pub(crate) fn set_slave_state(
+    server: &RedisServer,
+    slave: &mut Client,
+    state: i32,
+) {
+    if slave.replstate != state {
+        crate::trace::slave_state(server, slave, slave.replstate, state);
+    }
+    slave.replstate = state;
 }
 
 /// Return a string representing the slave ip:listening_port pair. Mostly
