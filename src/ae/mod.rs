@@ -489,10 +489,8 @@ fn process_time_events<C: AeContext, const TRACE: bool>(
 /// Returns the number of events processed.
 ///
 /// Divergence from C: the event trace. This entry tests the trace flag
-/// once and runs `process_events` built with or without it, so the
-/// untraced build has no trace code at all.
-///
-/// C: ae.c aeProcessEvents()
+/// once and runs `process_events` (C's aeProcessEvents, below) built with
+/// or without it, so the untraced build has no trace code at all.
 pub(crate) fn ae_process_events<C: AeContext>(
     ctx: &mut C,
     flags: i32,
