@@ -17,6 +17,11 @@ Environment (all optional):
     OXREDIS_BIN  server under test (default target/release/oxredis-server,
                  built with `cargo build --release` if missing)
     REDIS_BIN    the reference (default /usr/bin/redis-server)
+    OXREDIS_ARGS extra arguments for the server under test only (and its
+                 replicas), split as a shell would, e.g.
+                 OXREDIS_ARGS="--trace-events yes" to measure the event
+                 trace's cost against the same binary (or the previous
+                 one) as REDIS_BIN
     REDIS5       a third binary, e.g. Redis 5.0.14 built elsewhere
     BENCHMARK    redis-benchmark binary (default: from PATH)
     REDIS_CLI    redis-cli binary, for the types section (default: from PATH)
@@ -180,7 +185,8 @@ class Server:
         major = major_version(binary)
         if major is not None and major >= 7:
             args += ["--enable-debug-command", "yes"]
-        self.args = args + list(extra_args)
+        self.extra_args = list(extra_args)
+        self.args = args + self.extra_args
         self.logfile = open(self.logpath, "wb")
         self.spawn()
         self.wait_ready()
@@ -485,7 +491,8 @@ def section_types(servers, cfg):
         if kind != "hash":
             for s in servers:
                 s.stop()
-            servers[:] = [Server(s.label, s.binary, cfg["server_cpus"])
+            servers[:] = [Server(s.label, s.binary, cfg["server_cpus"],
+                                 s.extra_args)
                           for s in servers]
         result = []
         for s in servers:
@@ -765,7 +772,7 @@ def section_sync(servers, cfg):
                     master.cmd("CONFIG", "SET", "repl-diskless-sync-delay",
                                "0")
                     replica = Server(s.label + "-replica", s.binary,
-                                     cfg["server_cpus"])
+                                     cfg["server_cpus"], s.extra_args)
                     rconn = Conn(replica.port)
                     since = log_size(replica)
                     t0 = time.monotonic()
@@ -862,7 +869,8 @@ def section_replload(servers, cfg):
     results = {}
     try:
         for s in servers:
-            r = Server(s.label + "-replica", s.binary, cfg["server_cpus"])
+            r = Server(s.label + "-replica", s.binary, cfg["server_cpus"],
+                       s.extra_args)
             replicas.append(r)
             c = Conn(r.port)
             try:
@@ -1110,8 +1118,8 @@ def reproduce_command(binaries, cfg, sections, pin):
     settings, every one spelled out (defaults may change)."""
     env = os.environ.get
     sets = []
-    for name in ("OXREDIS_BIN", "REDIS_BIN", "REDIS5", "BENCHMARK",
-                 "REDIS_CLI"):
+    for name in ("OXREDIS_BIN", "OXREDIS_ARGS", "REDIS_BIN", "REDIS5",
+                 "BENCHMARK", "REDIS_CLI"):
         if env(name):
             sets.append((name, env(name)))
     sets += [("SECTIONS", " ".join(sections)),
@@ -1160,6 +1168,7 @@ def main():
                 ("redis", env("REDIS_BIN", "/usr/bin/redis-server"))]
     if env("REDIS5"):
         binaries.append(("redis5", env("REDIS5")))
+    extra_args = {"oxredis": shlex.split(env("OXREDIS_ARGS", ""))}
     for label, b in binaries:
         if not os.access(b, os.X_OK):
             raise SystemExit("bench: %s binary %s is not executable"
@@ -1202,7 +1211,9 @@ def main():
         raise SystemExit("bench: redis-cli not found (apt-get install "
                          "redis-tools)")
 
-    print("bench: " + ", ".join("%s=%s" % lb for lb in binaries))
+    print("bench: " + ", ".join("%s=%s" % lb for lb in binaries)
+          + ("; oxredis args: %s" % " ".join(extra_args["oxredis"])
+             if extra_args["oxredis"] else ""))
     print("bench: redis-benchmark=%s, pinning=%s, cpus=%d"
           % (benchmark, "server cpu1 / benchmark cpu0" if pin == "1"
              else "off", ncpu))
@@ -1217,7 +1228,8 @@ def main():
         servers = []
         try:
             for label, b in binaries:
-                servers.append(Server(label, b, cfg["server_cpus"]))
+                servers.append(Server(label, b, cfg["server_cpus"],
+                                      extra_args.get(label, ())))
             SECTIONS[name](servers, cfg)
         finally:
             for s in servers:

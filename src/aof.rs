@@ -268,16 +268,36 @@ fn kill_append_only_child(server: &mut RedisServer) {
         "Killing running AOF rewrite child: {}",
         server.aof_child_pid
     );
+    let pid = server.aof_child_pid;
     // SAFETY: kill(2) and waitpid(2) on our own unreaped child.
     unsafe {
-        if libc::kill(server.aof_child_pid, libc::SIGUSR1) != -1 {
+        if libc::kill(pid, libc::SIGUSR1) != -1 {
             let mut statloc = 0;
             // Divergence from C: waitpid on this pid, not wait3 on any
             // child: wait3 could reap (and lose) an RDB or debugger child.
-            while libc::waitpid(server.aof_child_pid, &mut statloc, 0) == -1
-                && io::Error::last_os_error().raw_os_error()
-                    == Some(libc::EINTR)
-            {}
+            let mut r;
+            loop {
+                r = libc::waitpid(pid, &mut statloc, 0);
+                if r != -1
+                    || io::Error::last_os_error().raw_os_error()
+                        != Some(libc::EINTR)
+                {
+                    break;
+                }
+            }
+            if r == pid {
+                crate::trace::child_exit(
+                    server,
+                    pid,
+                    "aof_rewrite",
+                    libc::WEXITSTATUS(statloc),
+                    if libc::WIFSIGNALED(statloc) {
+                        libc::WTERMSIG(statloc)
+                    } else {
+                        0
+                    },
+                );
+            }
         }
     }
     // Reset the buffer accumulating changes while the child saves.
@@ -1796,6 +1816,12 @@ pub(crate) fn rewrite_append_only_file_background(
             LL_NOTICE,
             "Background append only file rewriting started by pid {}",
             childpid
+        );
+        crate::trace::fork(
+            server,
+            childpid,
+            "aof_rewrite",
+            server.stat_fork_time,
         );
         server.aof_rewrite_scheduled = false;
         server.aof_rewrite_time_start = crate::server::mstime() / 1000;

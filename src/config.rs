@@ -408,6 +408,10 @@ enum Get {
     Each,
     /// The first matching name only (slaveof / replicaof).
     First,
+    /// Only when the pattern is the name itself, never through a glob, so
+    /// `CONFIG GET *` stays 5.0.14's (the options of oxredis's own, such
+    /// as trace-events).
+    Named,
 }
 
 /// One configuration option. (no C twin: see the section comment)
@@ -1012,6 +1016,15 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
     ConfigSpec::new(&["sentinel"], special!(1, ANY, load: Some(load_sentinel),
         set: None, get: None, rewrite: None))
         .get(Get::No),
+    // oxredis's own options (no C twin): the event trace, docs/observing.md.
+    // CONFIG GET names them only when asked by name.
+    ConfigSpec::new(&["trace-events"], yes_no!(trace.on, false))
+        .get(Get::Named)
+        .set_with(set_trace_events),
+    ConfigSpec::new(&["trace-events-file"], string!(trace.file,
+        Some(crate::trace::TRACE_DEFAULT_FILE)))
+        .get(Get::Named)
+        .set_with(set_trace_events_file),
 ];
 
 /// rewriteConfig()'s order: the names CONFIG REWRITE writes, one per
@@ -1052,6 +1065,8 @@ const REWRITE_ORDER: &[&str] = &[
     "aof-load-truncated", "aof-use-rdb-preamble", "supervised",
     "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
     "lazyfree-lazy-server-del", "replica-lazy-flush", "dynamic-hz",
+    // oxredis's own, after 5.0.14's (written only when not at the default).
+    "trace-events", "trace-events-file",
 ];
 
 // --------------------- The hand-written special options ---------------------
@@ -1438,6 +1453,45 @@ fn set_notify_keyspace_events(
 
 /// After CONFIG SET maxclients: try to check if the OS is capable of
 /// supporting so many FDs. (no C twin: a special field of configSetCommand)
+/// CONFIG SET trace-events yes|no: opens (appends to) or closes
+/// trace-events-file. A file that cannot be opened is an error reply (and
+/// a log line); the trace stays off. (no C twin)
+fn set_trace_events(
+    server: &mut RedisServer,
+    c: &mut Client,
+    o: &[u8],
+) -> Result<bool, BadFmt> {
+    let on = config_set_bool(o)?;
+    if !on {
+        crate::trace::disable(server);
+    } else if let Err(msg) = crate::trace::enable(server) {
+        add_reply_error(c, &msg);
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// CONFIG SET trace-events-file <path>: with the trace on, the new file is
+/// opened first and replaces the old one only if that worked. (no C twin)
+fn set_trace_events_file(
+    server: &mut RedisServer,
+    c: &mut Client,
+    o: &[u8],
+) -> Result<bool, BadFmt> {
+    if o.is_empty() {
+        return Err(BadFmt);
+    }
+    let old = std::mem::replace(&mut server.trace.file, lossy(o));
+    if server.trace.on {
+        if let Err(msg) = crate::trace::enable(server) {
+            server.trace.file = old;
+            add_reply_error(c, &msg);
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 fn apply_maxclients(
     server: &mut RedisServer,
     c: &mut Client,
@@ -1941,8 +1995,10 @@ pub(crate) fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     let replylen = add_deferred_multi_bulk_length(c);
     let mut matches = 0;
     for spec in CONFIG_TABLE {
-        let mut names = spec.names.iter().filter(|n| {
-            spec.get != Get::No && stringmatch(&pattern, n.as_bytes(), true)
+        let mut names = spec.names.iter().filter(|n| match spec.get {
+            Get::No => false,
+            Get::Named => pattern.eq_ignore_ascii_case(n.as_bytes()),
+            Get::Each | Get::First => stringmatch(&pattern, n.as_bytes(), true),
         });
         let first = names.next();
         let names =

@@ -44,6 +44,7 @@ pub mod t_list;
 pub mod t_set;
 pub mod t_string;
 pub mod t_zset;
+pub mod trace;
 pub mod util;
 pub mod ziplist;
 pub mod zipmap;

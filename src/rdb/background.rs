@@ -389,9 +389,13 @@ pub(crate) fn rdb_save_to_slaves_sockets(
             // the slaves in BGSAVE_START state, but an early call to
             // replicationSetupSlaveForFullResync() turned it into
             // BGSAVE_END.
-            crate::replication::for_each_slave(server, |_server, slave| {
+            crate::replication::for_each_slave(server, |server, slave| {
                 if clientids.contains(&slave.id.0) {
-                    slave.replstate = SLAVE_STATE_WAIT_BGSAVE_START;
+                    crate::replication::set_slave_state(
+                        server,
+                        slave,
+                        SLAVE_STATE_WAIT_BGSAVE_START,
+                    );
                 }
             });
             close_fd(pipefds[0]);
@@ -415,6 +419,12 @@ pub(crate) fn rdb_save_to_slaves_sockets(
             server.rdb_save_time_start = now_secs();
             server.rdb_child_pid = childpid;
             server.rdb_child_type = RDB_CHILD_TYPE_SOCKET;
+            crate::trace::fork(
+                server,
+                childpid,
+                "rdb_socket",
+                server.stat_fork_time,
+            );
             update_dict_resize_policy(server);
         }
         if childpid == -1 {

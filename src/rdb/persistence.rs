@@ -66,6 +66,17 @@ pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
                     server.aof_child_pid
                 );
             } else if reaped_rdb_child {
+                crate::trace::child_exit(
+                    server,
+                    pid,
+                    if server.rdb_child_type == RDB_CHILD_TYPE_SOCKET {
+                        "rdb_socket"
+                    } else {
+                        "rdb"
+                    },
+                    exitcode,
+                    bysignal,
+                );
                 // Divergence from C: the child's info is read and its pipe
                 // closed before the done handler runs, not after. The
                 // handler may start the next BGSAVE at once for replicas
@@ -80,6 +91,13 @@ pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
                 crate::childinfo::close_child_info_pipe(server);
                 background_save_done_handler(server, exitcode, bysignal);
             } else if reaped_aof_child {
+                crate::trace::child_exit(
+                    server,
+                    pid,
+                    "aof_rewrite",
+                    exitcode,
+                    bysignal,
+                );
                 // Divergence from C: the child's info is read first, as for
                 // the RDB child above.
                 if bysignal == 0 && exitcode == 0 {

@@ -392,6 +392,9 @@ pub(crate) fn rdb_save(
 /// C: server.c closeClildUnusedResourceAfterFork()
 pub(crate) fn close_clild_unused_resource_after_fork(server: &mut RedisServer) {
     close_listening_sockets(server, false);
+    // The event trace is the parent's: the child neither writes to it nor
+    // flushes the lines it inherited.
+    crate::trace::forget_in_child(server);
 }
 
 /// Save the DB in the background: fork, and let the child write the file
@@ -475,6 +478,7 @@ pub(crate) fn rdb_save_background(
         server.rdb_save_time_start = now_secs();
         server.rdb_child_pid = childpid;
         server.rdb_child_type = RDB_CHILD_TYPE_DISK;
+        crate::trace::fork(server, childpid, "rdb", server.stat_fork_time);
         update_dict_resize_policy(server);
         Ok(())
     }

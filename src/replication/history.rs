@@ -126,7 +126,6 @@ fn clean(s: &str) -> String {
 }
 
 /// A JSON string literal. (no C twin)
-#[allow(dead_code)] // for the event trace (issue 12), not wired yet
 fn json_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -194,7 +193,6 @@ impl SyncDecision {
 
     /// The record as a JSON object, the same keys as `record_info` (for
     /// the event trace's `sync_decision`). (no C twin)
-    #[allow(dead_code)] // for the event trace (issue 12), not wired yet
     pub(crate) fn record_json(&self) -> String {
         format!(
             "{{\"time\":{},\"replica\":{},\"id\":{},\"cmd\":{},\"asked_replid\":{},\"asked_offset\":{},\"replid\":{},\"replid2\":{},\"replid2_until\":{},\"backlog_start\":{},\"backlog_end\":{},\"decision\":{},\"reason\":{}}}",
@@ -248,7 +246,6 @@ impl SyncAttempt {
 
     /// The record as a JSON object, the same keys as `record_info` (for
     /// the event trace's `sync_attempt`). (no C twin)
-    #[allow(dead_code)] // for the event trace (issue 12), not wired yet
     pub(crate) fn record_json(&self) -> String {
         format!(
             "{{\"time\":{},\"master\":{},\"states\":{},\"sent\":{},\"reply\":{},\"result\":{},\"transfer_bytes\":{},\"transfer_ms\":{},\"load_ms\":{},\"reason\":{}}}",
@@ -267,19 +264,6 @@ impl SyncAttempt {
 }
 
 impl ReplHistory {
-    /// The master's records, oldest first (the last is the newest: the
-    /// trace writes it after `record_sync_decision`). (no C twin)
-    #[allow(dead_code)] // for the event trace (issue 12), not wired yet
-    pub(crate) fn decisions(&self) -> impl Iterator<Item = &SyncDecision> {
-        self.decisions.iter()
-    }
-
-    /// The replica's finished attempts, oldest first. (no C twin)
-    #[allow(dead_code)] // for the event trace (issue 12), not wired yet
-    pub(crate) fn attempts(&self) -> impl Iterator<Item = &SyncAttempt> {
-        self.attempts.iter()
-    }
-
     /// The `repl-backlog-size` that would have kept every full sync seen
     /// partial, see docs/observing.md: the larger of the exact need of the
     /// "before the backlog's start" cases and peak rate × longest gap,
@@ -369,6 +353,9 @@ pub(crate) fn record_sync_decision(
         if continued { "partial resync" } else { "full resync" },
         d.reason
     );
+    crate::trace::event(server, "sync_decision", |j| {
+        j.fields_of(&d.record_json());
+    });
     let h = &mut server.repl_history;
     // The disconnection this request ends, if we saw the link go.
     if let Some(pos) = h.lost.iter().position(|l| l.name == replica) {
@@ -599,6 +586,9 @@ fn finish_attempt(
         a.reason,
         detail
     );
+    crate::trace::event(server, "sync_attempt", |j| {
+        j.fields_of(&a.record_json());
+    });
     let h = &mut server.repl_history;
     if result != "failed" {
         h.syncs_done += 1;

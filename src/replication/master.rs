@@ -329,7 +329,7 @@ pub(crate) fn replication_setup_slave_for_full_resync(
     offset: i64,
 ) -> CResult {
     slave.psync_initial_offset = offset;
-    slave.replstate = SLAVE_STATE_WAIT_BGSAVE_END;
+    set_slave_state(server, slave, SLAVE_STATE_WAIT_BGSAVE_END);
     // We are going to accumulate the incremental changes for this slave as
     // well. Set slaveseldb to -1 in order to force to re-emit a SELECT
     // statement in the replication stream.
@@ -483,7 +483,7 @@ pub(crate) fn master_try_partial_resynchronization(
     );
     history::record_sync_decision(server, c, true, true, why);
     c.flags |= CLIENT_SLAVE;
-    c.replstate = SLAVE_STATE_ONLINE;
+    set_slave_state(server, c, SLAVE_STATE_ONLINE);
     c.repl_ack_time = server.unixtime;
     c.repl_put_online_on_ack = false;
     server.slaves.push(c.id);
@@ -584,7 +584,7 @@ pub(crate) fn start_bgsave_for_replication(
         server_log!(server, LL_WARNING, "BGSAVE for replication failed");
         for_each_slave(server, |server, slave| {
             if slave.replstate == SLAVE_STATE_WAIT_BGSAVE_START {
-                slave.replstate = REPL_STATE_NONE;
+                set_slave_state(server, slave, REPL_STATE_NONE);
                 slave.flags &= !CLIENT_SLAVE;
                 server.slaves.retain(|id| *id != slave.id);
                 add_reply_error(
@@ -694,7 +694,7 @@ pub(crate) fn sync_command(server: &mut RedisServer, c: &mut Client) {
 
     // Setup the slave as one waiting for BGSAVE to start. The following
     // code paths will change the state if we handle the slave differently.
-    c.replstate = SLAVE_STATE_WAIT_BGSAVE_START;
+    set_slave_state(server, c, SLAVE_STATE_WAIT_BGSAVE_START);
     if server.repl_disable_tcp_nodelay {
         if let Some(s) = c.sock.as_ref() {
             // Non critical if it fails.
@@ -913,7 +913,7 @@ pub(crate) fn replconf_command(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: replication.c putSlaveOnline()
 pub(crate) fn put_slave_online(server: &mut RedisServer, slave: &mut Client) {
-    slave.replstate = SLAVE_STATE_ONLINE;
+    set_slave_state(server, slave, SLAVE_STATE_ONLINE);
     slave.repl_put_online_on_ack = false;
     slave.repl_ack_time = server.unixtime; // Prevent false timeout.
     if let Err(e) = ae_create_file_event(
@@ -1140,7 +1140,7 @@ pub(crate) fn update_slaves_waiting_bgsave(
                 // and less CPU intensive if no more data is sent after such
                 // final EOF. So we don't want to glue the end of the RDB
                 // trasfer with the start of the other replication data.
-                slave.replstate = SLAVE_STATE_ONLINE;
+                set_slave_state(server, slave, SLAVE_STATE_ONLINE);
                 slave.repl_put_online_on_ack = true;
                 slave.repl_ack_time = server.unixtime; // Timeout otherwise.
             } else {
@@ -1172,7 +1172,7 @@ pub(crate) fn update_slaves_waiting_bgsave(
                 slave.repldbfile = Some(file);
                 slave.repldboff = 0;
                 slave.repldbsize = size as i64;
-                slave.replstate = SLAVE_STATE_SEND_BULK;
+                set_slave_state(server, slave, SLAVE_STATE_SEND_BULK);
                 slave.replpreamble =
                     format!("${}\r\n", slave.repldbsize).into_bytes();
 

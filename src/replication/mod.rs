@@ -82,8 +82,23 @@ pub(crate) fn set_repl_state(server: &mut RedisServer, state: i32) {
     let from = server.repl_state;
     server.repl_state = state;
     if from != state {
+        crate::trace::repl_state(server, from, state);
         history::repl_state_changed(server, from, state);
     }
+}
+
+/// Every change of a replica client's state on the master (`replstate`)
+/// goes through here, for the same watchers as `set_repl_state`.
+/// Divergence from C: C assigns `slave->replstate` directly at each place.
+pub(crate) fn set_slave_state(
+    server: &RedisServer,
+    slave: &mut Client,
+    state: i32,
+) {
+    if slave.replstate != state {
+        crate::trace::slave_state(server, slave, slave.replstate, state);
+    }
+    slave.replstate = state;
 }
 
 /// Return a string representing the slave ip:listening_port pair. Mostly

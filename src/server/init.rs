@@ -368,6 +368,7 @@ pub fn init_server_config() -> RedisServer {
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
         },
+        trace: crate::trace::Trace::default(),
     };
     populate_command_table(&mut server);
     server

@@ -1079,6 +1079,8 @@ pub struct RedisServer {
     pub(crate) lua_kill: bool,
     /// Accepted, reported, not acted on: see `UnportedConfig`.
     pub(crate) unported: UnportedConfig,
+    /// The event trace (`trace-events`, `trace-events-file`). (no C twin)
+    pub(crate) trace: crate::trace::Trace,
 }
 
 /// Instantaneous metric samples. C: the inst_metric array in redisServer.
@@ -1110,6 +1112,16 @@ impl AeContext for RedisServer {
     type ClientData = ClientData;
     fn el(&mut self) -> &mut AeEventLoop<Self> {
         &mut self.el
+    }
+    #[inline(always)]
+    fn trace_on(&self) -> bool {
+        self.trace.on
+    }
+    fn trace_loop(&mut self, rec: &ae::AeLoopTrace<Self>) {
+        crate::trace::loop_iteration(self, rec);
+    }
+    fn trace_flush(&mut self) {
+        crate::trace::flush(self);
     }
 }
 

@@ -227,6 +227,8 @@ pub fn main() {
     }
 
     init_server(&mut server);
+    // `trace-events yes` in the config: open the trace in `dir`.
+    crate::trace::start(&mut server);
     if background || server.pidfile.is_some() {
         crate::config::create_pid_file(&mut server);
     }
