@@ -687,6 +687,33 @@ fn bad_aof_formats_are_refused_with_5_0_messages() {
     assert_eq!(read(&dir.aof()), good);
 }
 
+/// An RDB preamble this version cannot read (a newer RDB version) is an
+/// error that stops the start, as in 5.0 ("Unrecoverable error reading the
+/// append only file"), whatever aof-load-truncated says: it must not be
+/// taken for a short read that truncates the whole file away.
+#[test]
+fn unreadable_rdb_preamble_is_refused_and_the_file_kept() {
+    let dir = TmpDir::new();
+    let mut file = b"REDIS0011\xfa\x09redis-ver\x057.2.0".to_vec();
+    file.extend(aof_of(&[&["SET", "a", "1"]]));
+    fs::write(dir.aof(), &file).unwrap();
+    for truncated in ["yes", "no"] {
+        let (code, log) = expect_exit(
+            &dir,
+            &["--appendonly", "yes", "--aof-load-truncated", truncated],
+        );
+        assert_eq!(code, 1, "{log}");
+        assert!(log.contains("Can't handle RDB format version 11"), "{log}");
+        assert!(
+            log.contains(
+                "Unrecoverable error reading the append only file: Invalid argument"
+            ),
+            "{log}"
+        );
+        assert_eq!(read(&dir.aof()), file, "the AOF must not be truncated");
+    }
+}
+
 /// The messages a damaged AOF may stop 5.0 with (exit code 1).
 const LOAD_ERRORS: &[&str] = &[
     "Bad file format reading the append only file",
