@@ -1047,16 +1047,17 @@ fn load_append_only_file_commands(
         // RDB preamble. Pass loading the RDB functions.
         server_log!(server, LL_NOTICE, "Reading RDB preamble from AOF file...");
         let mut rdb = crate::rio::rio_from_file(fp);
-        if crate::rdb::rdb_load_rio(server, &mut rdb, None, true).is_err() {
+        if let Err(err) = crate::rdb::rdb_load_rio(server, &mut rdb, None, true)
+        {
             server_log!(
                 server,
                 LL_WARNING,
                 "Error reading the RDB preamble of the AOF file, AOF loading aborted"
             );
-            return Err(LoadErr::Read {
-                eof: true,
-                err: io::Error::from(io::ErrorKind::UnexpectedEof),
-            });
+            // C: goto readerr with feof(fp) false (rdbLoadRio returns
+            // C_ERR only for a bad version or signature; short reads exit
+            // inside it), so this is never taken for a truncated file.
+            return Err(LoadErr::Read { eof: false, err });
         } else {
             server_log!(server, LL_NOTICE, "Reading the remaining AOF tail...");
         }
