@@ -45,9 +45,8 @@ struct GeoPoint {
     member: Vec<u8>,
 }
 
-/// The points of a search, in the order found. C grows its array by
-/// doubling from 8 buckets; a Vec does the same kind of thing. Dropping it
-/// frees the members (C: geo.c geoArrayFree() is `Drop`).
+/// The points of a search, in the order found. Dropping it frees the
+/// members (C: geo.c geoArrayFree() is `Drop`).
 ///
 /// C: geo.h geoArray
 #[derive(Debug, Default)]
@@ -82,6 +81,7 @@ fn geo_array_create() -> GeoArray {
 ///
 /// C: geo.c geoArrayAppend()
 fn geo_array_append(ga: &mut GeoArray) -> &mut GeoPoint {
+    // C starts with 8 buckets and doubles them when full.
     if ga.array.len() == ga.array.capacity() {
         let buckets = if ga.array.capacity() == 0 { 8 } else { ga.array.len() };
         ga.array.reserve_exact(buckets);

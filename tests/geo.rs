@@ -709,3 +709,28 @@ fn oxredis_replica_digest_matches_after_concurrent_geo_writes() {
         .sum();
     assert!(stored > 0, "no STORE search found points");
 }
+
+/// GEORADIUS STORE creates its target through setKey(), so a client
+/// blocked in BZPOPMIN on it is served, with the point's geohash score.
+#[test]
+fn georadius_store_serves_a_client_blocked_on_the_target() {
+    let mut servers = vec![Server::start(&[])];
+    servers.extend(util::c_server().map(|bin| Server::start_binary(&bin, &[])));
+    for s in &servers {
+        let mut c = Conn::new(s);
+        c.raw(&["GEOADD", "k", "13.361389", "38.115556", "Palermo"]);
+        let mut blocked = Conn::new(s);
+        blocked.send(&["BZPOPMIN", "dst", "10"]);
+        util::wait_for(Duration::from_secs(10), || {
+            s.info("blocked_clients") == "1"
+        });
+        assert_eq!(
+            c.raw(&["GEORADIUS", "k", "15", "37", "200", "km", "STORE", "dst"]),
+            ":1\r\n"
+        );
+        assert_eq!(
+            blocked.read(),
+            "*3\r\n$3\r\ndst\r\n$7\r\nPalermo\r\n$16\r\n3479099956230698\r\n"
+        );
+    }
+}
