@@ -1495,6 +1495,45 @@ pub(crate) fn sort_get_keys(
     Some(keys)
 }
 
+/// Helper function to extract keys from the GEORADIUS family:
+///
+/// GEORADIUS key x y radius unit [... STORE|STOREDIST key ...]
+/// GEORADIUSBYMEMBER key member radius unit [... STORE|STOREDIST key ...]
+///
+/// The source key is argv[1]; a STORE or STOREDIST option names a second
+/// key (the last one wins, as in georadiusGeneric()).
+///
+/// C: db.c georadiusGetKeys()
+pub(crate) fn georadius_get_keys(
+    _cmd: &RedisCommand,
+    argv: &[Vec<u8>],
+) -> Option<Vec<i32>> {
+    let argc = argv.len();
+    // Check for the presence of the stored key in the command
+    let mut stored_key = None;
+    let mut i = 5;
+    while i < argc {
+        // For the case when user specifies both "store" and "storedist"
+        // options, the second key specified would override the first key.
+        // This behavior is kept the same as in georadiusCommand method.
+        let arg = &argv[i];
+        if (strcasecmp_eq(arg, b"store") || strcasecmp_eq(arg, b"storedist"))
+            && i + 1 < argc
+        {
+            stored_key = Some(i as i32 + 1);
+            i += 1;
+        }
+        i += 1;
+    }
+
+    // Keys in the command come from two places:
+    // argv[1] = key,
+    // argv[5...n] = stored key if present
+    let mut keys = vec![1];
+    keys.extend(stored_key);
+    Some(keys)
+}
+
 /// C's strcasecmp(a, lit) == 0 on a NUL-terminated argument: `a` counts
 /// only up to its first NUL byte. (no C twin)
 fn strcasecmp_eq(a: &[u8], lit: &[u8]) -> bool {

@@ -209,6 +209,14 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("bitcount", crate::bitops::bitcount_command, -2, "r", 1, 1, 1),
         cmd!("bitpos", crate::bitops::bitpos_command, -3, "r", 1, 1, 1),
         cmd!("command", command_command, 0, "ltR", 0, 0, 0),
+        cmd!("geoadd", crate::geo::geoadd_command, -5, "wm", 1, 1, 1),
+        cmd!("georadius", crate::geo::georadius_command, -6, "w", georadius_get_keys, 1, 1, 1),
+        cmd!("georadius_ro", crate::geo::georadiusro_command, -6, "r", georadius_get_keys, 1, 1, 1),
+        cmd!("georadiusbymember", crate::geo::georadiusbymember_command, -5, "w", georadius_get_keys, 1, 1, 1),
+        cmd!("georadiusbymember_ro", crate::geo::georadiusbymemberro_command, -5, "r", georadius_get_keys, 1, 1, 1),
+        cmd!("geohash", crate::geo::geohash_command, -2, "r", 1, 1, 1),
+        cmd!("geopos", crate::geo::geopos_command, -2, "r", 1, 1, 1),
+        cmd!("geodist", crate::geo::geodist_command, -4, "r", 1, 1, 1),
         cmd!("post", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
         cmd!("host:", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
         cmd!("object", crate::object::object_command, -2, "rR", 2, 2, 1),
@@ -283,6 +291,29 @@ pub(crate) fn lookup_command(
     }
     let lower = std::str::from_utf8(&buf[..name.len()]).ok()?;
     server.command_index.get(lower).copied()
+}
+
+/// Lookup the command in the current table, if not found also check in
+/// the original table containing the original command names unaffected by
+/// redis.conf rename-command statement.
+///
+/// This is used by functions rewriting the argument vector such as
+/// rewriteClientCommandVector() in order to set client->cmd pointer
+/// correctly even if the command was renamed.
+///
+/// C: server.c lookupCommandOrOriginal()
+pub(crate) fn lookup_command_or_original(
+    server: &RedisServer,
+    name: &[u8],
+) -> Option<usize> {
+    // C keeps a second dict, server.orig_commands; the table entries keep
+    // their original names, so it is a search of the table here.
+    lookup_command(server, name).or_else(|| {
+        server
+            .commands
+            .iter()
+            .position(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    })
 }
 
 /// Propagate the specified command (in the context of the specified
