@@ -809,29 +809,6 @@ fn create_fake_client(server: &mut RedisServer) -> Client {
     c
 }
 
-/// One line as stdio's fgets(buf, size, fp) reads it: up to size-1 bytes,
-/// through the newline if one comes first. `None` at end of file with
-/// nothing read. (no C twin: stdio)
-fn fgets(
-    fp: &mut crate::rio::RioFile,
-    size: usize,
-) -> io::Result<Option<Vec<u8>>> {
-    let mut line = Vec::new();
-    let mut b = [0u8; 1];
-    while line.len() < size - 1 {
-        match fp.fread_some(&mut b)? {
-            0 => break,
-            _ => {
-                line.push(b[0]);
-                if b[0] == b'\n' {
-                    break;
-                }
-            }
-        }
-    }
-    Ok(if line.is_empty() { None } else { Some(line) })
-}
-
 /// How loading stopped short of the end. (no C twin: C's labels)
 enum LoadErr {
     /// `readerr:` — with `eof` true it falls through to `uxeof:`.
@@ -1065,6 +1042,7 @@ fn load_append_only_file_commands(
     }
 
     // Read the actual AOF file, in REPL format, command by command.
+    let mut buf = Vec::with_capacity(128);
     loop {
         // Serve the clients from time to time
         if loops.is_multiple_of(1000) {
@@ -1073,9 +1051,9 @@ fn load_append_only_file_commands(
         }
         loops += 1;
 
-        let Some(buf) = fgets(&mut fp, 128).map_err(rd)? else {
+        if !fp.fgets(&mut buf, 128).map_err(rd)? {
             break; // feof(fp)
-        };
+        }
         if buf[0] != b'*' {
             return Err(LoadErr::Format);
         }
@@ -1092,9 +1070,9 @@ fn load_append_only_file_commands(
             Vec::with_capacity((argc as usize).min(1024));
         for _ in 0..argc {
             // Parse the argument len.
-            let Some(buf) = fgets(&mut fp, 128).map_err(rd)? else {
+            if !fp.fgets(&mut buf, 128).map_err(rd)? {
                 return Err(rd(io::Error::from(io::ErrorKind::UnexpectedEof)));
-            };
+            }
             if buf[0] != b'$' {
                 return Err(LoadErr::Format);
             }

@@ -389,9 +389,9 @@ impl RioFile {
         Ok(self.file)
     }
 
-    /// Reads what is there, up to `buf.len()` bytes; 0 at end of file.
-    /// (no C twin: fgets's getc loop)
-    pub(crate) fn fread_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    /// Refills the read buffer when it is drained; returns how many bytes
+    /// it holds unread (0 at end of file). (no C twin: stdio's refill)
+    fn fill(&mut self) -> io::Result<usize> {
         if self.rpos == self.rlen {
             if self.rbuf.is_empty() {
                 self.rbuf = vec![0u8; RIO_FILE_BUFSIZ].into_boxed_slice();
@@ -404,17 +404,41 @@ impl RioFile {
                     r => break r?,
                 }
             };
-            if n == 0 {
-                return Ok(0);
-            }
             self.rpos = 0;
             self.rlen = n;
         }
-        let n = (self.rlen - self.rpos).min(buf.len());
-        buf[..n].copy_from_slice(&self.rbuf[self.rpos..self.rpos + n]);
-        self.rpos += n;
-        self.offset += n as u64;
-        Ok(n)
+        Ok(self.rlen - self.rpos)
+    }
+
+    /// One line as fgets(buf, size, fp) reads it, into `line`: up to
+    /// size-1 bytes, through the newline if one comes first. False at end
+    /// of file with nothing read. (no C twin: stdio)
+    pub(crate) fn fgets(
+        &mut self,
+        line: &mut Vec<u8>,
+        size: usize,
+    ) -> io::Result<bool> {
+        line.clear();
+        let max = size.saturating_sub(1);
+        while line.len() < max {
+            let avail = self.fill()?;
+            if avail == 0 {
+                break;
+            }
+            let want = (max - line.len()).min(avail);
+            let chunk = &self.rbuf[self.rpos..self.rpos + want];
+            let (take, done) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i + 1, true),
+                None => (want, false),
+            };
+            line.extend_from_slice(&chunk[..take]);
+            self.rpos += take;
+            self.offset += take as u64;
+            if done {
+                break;
+            }
+        }
+        Ok(!line.is_empty())
     }
 
     /// fread(buf, len, 1, fp): all of it or an error (UnexpectedEof at the
@@ -772,14 +796,19 @@ pub(crate) fn rio_write_bulk_count(
     prefix: u8,
     count: i64,
 ) -> usize {
-    let mut cbuf = Vec::with_capacity(24);
-    cbuf.push(prefix);
-    cbuf.extend_from_slice(count.to_string().as_bytes());
-    cbuf.extend_from_slice(b"\r\n");
-    if rio_write(r, &cbuf).is_err() {
+    let mut cbuf = [0u8; 24];
+    cbuf[0] = prefix;
+    let mut digits = [0u8; 20];
+    let d = crate::object::ll2string_buf(&mut digits, count);
+    let mut clen = 1 + d.len();
+    cbuf[1..clen].copy_from_slice(d);
+    cbuf[clen] = b'\r';
+    cbuf[clen + 1] = b'\n';
+    clen += 2;
+    if rio_write(r, &cbuf[..clen]).is_err() {
         return 0;
     }
-    cbuf.len()
+    clen
 }
 
 /// Write binary-safe string in the format: "$<count>\r\n<payload>\r\n".
@@ -803,7 +832,8 @@ pub(crate) fn rio_write_bulk_string(r: &mut Rio, buf: &[u8]) -> usize {
 ///
 /// C: rio.c rioWriteBulkLongLong()
 pub(crate) fn rio_write_bulk_long_long(r: &mut Rio, l: i64) -> usize {
-    rio_write_bulk_string(r, l.to_string().as_bytes())
+    let mut lbuf = [0u8; 20];
+    rio_write_bulk_string(r, crate::object::ll2string_buf(&mut lbuf, l))
 }
 
 /// Write a double value in the format: "$<count>\r\n<payload>\r\n"
