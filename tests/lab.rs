@@ -95,7 +95,9 @@ fn lab_page_has_every_scene_lane_and_decision() {
     for ((name, section), (_, kind)) in sections.iter().zip(SCENES) {
         for lane in LANES {
             assert!(
-                section.contains(&format!("<div class=\"lane\" data-node=\"{lane}\">")),
+                section.contains(&format!(
+                    "<div class=\"lane\" data-node=\"{lane}\">"
+                )),
                 "scene {name}: no lane for {lane}"
             );
         }
@@ -112,13 +114,20 @@ fn lab_page_has_every_scene_lane_and_decision() {
             "scene {name}: a master decision {other} where only {kind} is expected"
         );
         // Each scene links at least one Rust function into src/.
-        assert!(section.contains("class=\"fn\" href=\""), "scene {name}: no code links");
-        assert!(section.contains("<svg class=\"offsets\""), "scene {name}: no chart");
+        assert!(
+            section.contains("class=\"fn\" href=\""),
+            "scene {name}: no code links"
+        );
+        assert!(
+            section.contains("<svg class=\"offsets\""),
+            "scene {name}: no chart"
+        );
     }
     // Why each full sync happened, in words: the first syncs because the
     // replica's replid is unknown, the overflow because its offset is not in
     // the backlog.
-    let reasons = |i: usize| master_reasons(&sections[i].1, SCENES[i].1).join(" | ");
+    let reasons =
+        |i: usize| master_reasons(&sections[i].1, SCENES[i].1).join(" | ");
     assert!(reasons(0).contains("replid"), "scene 1 reason: {}", reasons(0));
     assert!(reasons(3).contains("backlog"), "scene 4 reason: {}", reasons(3));
 
