@@ -4,7 +4,8 @@
 //! scene a master's decision of the kind the scene causes, with its reason
 //! (a full resync in scenes 1, 2 and 4, a partial one in 3, 5 and 6); then
 //! loads the page in headless Chromium, which must run its script without
-//! a console error and find the same elements.
+//! a console error and find the same elements. The same run draws the
+//! walkthroughs' diagrams (`--docs`) into the temp dir, checked too.
 
 mod util;
 
@@ -37,6 +38,9 @@ fn run_lab(dir: &Path) -> String {
         .arg("--quiet")
         .arg("--out")
         .arg(&page)
+        .arg("--docs")
+        .arg("--docs-dir")
+        .arg(dir.join("img"))
         .env("OXREDIS_BIN", OXREDIS_BIN)
         .output()
         .expect("run python3 scripts/lab");
@@ -134,6 +138,40 @@ fn lab_page_has_every_scene_lane_and_decision() {
     // Self-contained: nothing fetched from the network.
     for bad in ["src=\"http", "href=\"http", "url(http", "@import"] {
         assert!(!page.contains(bad), "the page refers to the network: {bad}");
+    }
+
+    // The walkthroughs' diagrams, drawn from the same run: every sequence
+    // diagram has the replica's PSYNC and the master's decision in it.
+    for name in [
+        "handshake",
+        "full-sync-disk",
+        "full-sync-diskless",
+        "partial-resync",
+        "backlog-overflow",
+        "psync2-promotion",
+        "restart-from-rdb",
+    ] {
+        let svg =
+            fs::read_to_string(dir.join("img").join(format!("{name}.svg")))
+                .unwrap_or_else(|e| panic!("{name}.svg: {e}"));
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}.svg"
+        );
+        assert!(svg.contains("PSYNC"), "{name}.svg has no PSYNC");
+        assert!(
+            svg.contains("decides for"),
+            "{name}.svg has no master decision"
+        );
+    }
+    for name in ["cron", "event-loop"] {
+        let svg =
+            fs::read_to_string(dir.join("img").join(format!("{name}.svg")))
+                .unwrap_or_else(|e| panic!("{name}.svg: {e}"));
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}.svg"
+        );
     }
 
     browser_check(&dir, &dir.join("index.html"));
