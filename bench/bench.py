@@ -17,6 +17,11 @@ Environment (all optional):
     OXREDIS_BIN  server under test (default target/release/oxredis-server,
                  built with `cargo build --release` if missing)
     REDIS_BIN    the reference (default /usr/bin/redis-server)
+    OXREDIS_ARGS extra arguments for the server under test only (and its
+                 replicas), split as a shell would, e.g.
+                 OXREDIS_ARGS="--trace-events yes" to measure the event
+                 trace's cost against the same binary (or the previous
+                 one) as REDIS_BIN
     REDIS5       a third binary, e.g. Redis 5.0.14 built elsewhere
     BENCHMARK    redis-benchmark binary (default: from PATH)
     REDIS_CLI    redis-cli binary, for the types section (default: from PATH)
@@ -50,6 +55,10 @@ Environment (all optional):
                            one replica of the same kind attached, and the
                            replica lag (master_repl_offset - the replica's
                            slave_repl_offset, sampled every 20 ms)
+                 aof       SET with appendonly yes, appendfsync everysec,
+                           per PIPELINES; BGREWRITEAOF of POPULATE keys and
+                           the AOF load at start-up, with and without the
+                           RDB preamble
     TESTS        redis-benchmark -t names, comma separated
                  (default set,get,incr,mset; e.g. add lpush,rpush,lpop,rpop,
                  sadd,hset,spop,zadd,zpopmin,lrange_100)
@@ -176,7 +185,8 @@ class Server:
         major = major_version(binary)
         if major is not None and major >= 7:
             args += ["--enable-debug-command", "yes"]
-        self.args = args + list(extra_args)
+        self.extra_args = list(extra_args)
+        self.args = args + self.extra_args
         self.logfile = open(self.logpath, "wb")
         self.spawn()
         self.wait_ready()
@@ -481,7 +491,8 @@ def section_types(servers, cfg):
         if kind != "hash":
             for s in servers:
                 s.stop()
-            servers[:] = [Server(s.label, s.binary, cfg["server_cpus"])
+            servers[:] = [Server(s.label, s.binary, cfg["server_cpus"],
+                                 s.extra_args)
                           for s in servers]
         result = []
         for s in servers:
@@ -761,7 +772,7 @@ def section_sync(servers, cfg):
                     master.cmd("CONFIG", "SET", "repl-diskless-sync-delay",
                                "0")
                     replica = Server(s.label + "-replica", s.binary,
-                                     cfg["server_cpus"])
+                                     cfg["server_cpus"], s.extra_args)
                     rconn = Conn(replica.port)
                     since = log_size(replica)
                     t0 = time.monotonic()
@@ -858,7 +869,8 @@ def section_replload(servers, cfg):
     results = {}
     try:
         for s in servers:
-            r = Server(s.label + "-replica", s.binary, cfg["server_cpus"])
+            r = Server(s.label + "-replica", s.binary, cfg["server_cpus"],
+                       s.extra_args)
             replicas.append(r)
             c = Conn(r.port)
             try:
@@ -970,9 +982,132 @@ def section_scripts(servers, cfg):
     print_table(header, rows)
 
 
+def wait_no_rewrite(conn, what):
+    """Waits until no AOF rewrite runs or is scheduled; returns
+    time.monotonic() when seen."""
+    deadline = time.monotonic() + LOAD_TIMEOUT
+    while time.monotonic() < deadline:
+        p = conn.info("persistence")
+        if (p.get("aof_rewrite_in_progress") == "0"
+                and p.get("aof_rewrite_scheduled") == "0"):
+            return time.monotonic()
+        time.sleep(POLL)
+    raise SystemExit("%s: AOF rewrite still running after %d s"
+                     % (what, LOAD_TIMEOUT))
+
+
+def aof_size(d):
+    """Bytes of the AOF in dir `d`: appendonly.aof, or the files of 7.0's
+    multi-part appendonlydir."""
+    single = os.path.join(d, "appendonly.aof")
+    if os.path.exists(single):
+        return os.path.getsize(single)
+    multi = os.path.join(d, "appendonlydir")
+    return sum(os.path.getsize(os.path.join(multi, f))
+               for f in os.listdir(multi)) if os.path.isdir(multi) else 0
+
+
+def section_aof(servers, cfg):
+    """The AOF (issue 13): SET requests/s with appendonly yes and
+    appendfsync everysec (the same table as rps), then with POPULATE keys
+    the BGREWRITEAOF time (polled until done) and the AOF load time at
+    start-up (log line), with and without the RDB preamble; ROUNDS
+    interleaved rounds."""
+    for s in servers:
+        c = Conn(s.port)
+        try:
+            c.cmd("CONFIG", "SET", "appendfsync", "everysec")
+            c.cmd("CONFIG", "SET", "appendonly", "yes")
+            wait_no_rewrite(c, "aof: " + s.label)
+        finally:
+            c.close()
+        s.args += ["--appendonly", "yes"]
+    results = {}
+    for rnd in range(cfg["rounds"]):
+        log("aof: SET round %d/%d" % (rnd + 1, cfg["rounds"]))
+        for pipeline in cfg["pipelines"]:
+            for s in servers:
+                resp_command(s.port, "FLUSHALL")
+                rps = run_benchmark(cfg, s, "set", pipeline)
+                results.setdefault(("set", pipeline, s.label), []).append(rps)
+    header, rows = rps_rows(servers, cfg, ["set"], results, "test")
+    print("\n== AOF on, appendfsync everysec: requests/s, median of %d "
+          "rounds, -c %d, -n %d (P=1) / %d (P>1) ==" % (
+              cfg["rounds"], cfg["clients"], cfg["n"], cfg["n_pipelined"]))
+    print_table(header, rows)
+
+    n = cfg["populate"]
+    for s in servers:
+        resp_command(s.port, "FLUSHALL")
+    populate(servers, n, "aof")
+    for preamble in ("yes", "no"):
+        results = {}
+
+        def add(key, s, v):
+            results.setdefault((key, s.label), []).append(v)
+
+        for s in servers:
+            resp_command(s.port, "CONFIG", "SET", "aof-use-rdb-preamble",
+                         preamble)
+        for rnd in range(cfg["rounds"]):
+            log("aof: preamble %s, round %d/%d"
+                % (preamble, rnd + 1, cfg["rounds"]))
+            for s in servers:
+                c = Conn(s.port)
+                try:
+                    wait_no_rewrite(c, "aof: " + s.label)
+                    t0 = time.monotonic()
+                    c.cmd("BGREWRITEAOF")
+                    add("rewrite", s,
+                        wait_no_rewrite(c, "aof: " + s.label) - t0)
+                    st = c.info("persistence").get(
+                        "aof_last_bgrewrite_status")
+                    if st != "ok":
+                        log("aof: %s: aof_last_bgrewrite_status:%s"
+                            % (s.label, st))
+                finally:
+                    c.close()
+                add("size", s, aof_size(s.dir) / 1048576.0)
+            for s in servers:
+                since = log_size(s)
+                s.args += ["--aof-use-rdb-preamble", preamble]
+                s.restart(LOAD_TIMEOUT)
+                loaded = None
+                for _, msg in log_lines(s, since)[0]:
+                    m = re.match(r"DB loaded from append only file: "
+                                 r"([\d.]+) seconds", msg)
+                    if m:
+                        loaded = float(m.group(1))
+                if loaded is None:
+                    log("aof: %s: no \"DB loaded from append only file\" "
+                        "line in its log" % s.label)
+                add("load", s, loaded)
+                keys = resp_command(s.port, "DBSIZE")
+                if keys != n:
+                    log("aof: %s: %s keys after the restart, not %d"
+                        % (s.label, keys, n))
+        digests = [resp_command(s.port, "DEBUG", "DIGEST",
+                                timeout=LOAD_TIMEOUT) for s in servers]
+        same = all(d == digests[0] for d in digests)
+        metric_table(
+            "AOF, %d keys (DEBUG POPULATE), aof-use-rdb-preamble %s: median "
+            "of %d rounds; ±%% = (max-min)/median"
+            % (n, preamble, cfg["rounds"]),
+            [("rewrite", "BGREWRITEAOF until done s (polled)", "%.3f"),
+             ("load", "AOF load at start-up s (log line)", "%.3f"),
+             ("size", "appendonly.aof MB", "%.1f")],
+            results, servers,
+            ["target: oxredis/redis <= 1.0 for the rewrite and the load",
+             "DEBUG DIGEST after the last restart: %s"
+             % ("same on every server" if same else "DIFFERENT: " +
+                ", ".join("%s=%s" % (s.label, d)
+                          for s, d in zip(servers, digests)))])
+
+
 SECTIONS = {"rps": section_rps, "rss": section_rss, "types": section_types,
             "rdb": section_rdb, "sync": section_sync,
-            "replload": section_replload, "scripts": section_scripts}
+            "replload": section_replload, "scripts": section_scripts,
+            "aof": section_aof}
 
 
 # ------------------------------------------------------------------- main
@@ -983,8 +1118,8 @@ def reproduce_command(binaries, cfg, sections, pin):
     settings, every one spelled out (defaults may change)."""
     env = os.environ.get
     sets = []
-    for name in ("OXREDIS_BIN", "REDIS_BIN", "REDIS5", "BENCHMARK",
-                 "REDIS_CLI"):
+    for name in ("OXREDIS_BIN", "OXREDIS_ARGS", "REDIS_BIN", "REDIS5",
+                 "BENCHMARK", "REDIS_CLI"):
         if env(name):
             sets.append((name, env(name)))
     sets += [("SECTIONS", " ".join(sections)),
@@ -1033,6 +1168,7 @@ def main():
                 ("redis", env("REDIS_BIN", "/usr/bin/redis-server"))]
     if env("REDIS5"):
         binaries.append(("redis5", env("REDIS5")))
+    extra_args = {"oxredis": shlex.split(env("OXREDIS_ARGS", ""))}
     for label, b in binaries:
         if not os.access(b, os.X_OK):
             raise SystemExit("bench: %s binary %s is not executable"
@@ -1075,7 +1211,9 @@ def main():
         raise SystemExit("bench: redis-cli not found (apt-get install "
                          "redis-tools)")
 
-    print("bench: " + ", ".join("%s=%s" % lb for lb in binaries))
+    print("bench: " + ", ".join("%s=%s" % lb for lb in binaries)
+          + ("; oxredis args: %s" % " ".join(extra_args["oxredis"])
+             if extra_args["oxredis"] else ""))
     print("bench: redis-benchmark=%s, pinning=%s, cpus=%d"
           % (benchmark, "server cpu1 / benchmark cpu0" if pin == "1"
              else "off", ncpu))
@@ -1090,7 +1228,8 @@ def main():
         servers = []
         try:
             for label, b in binaries:
-                servers.append(Server(label, b, cfg["server_cpus"]))
+                servers.append(Server(label, b, cfg["server_cpus"],
+                                      extra_args.get(label, ())))
             SECTIONS[name](servers, cfg)
         finally:
             for s in servers:

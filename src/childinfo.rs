@@ -162,8 +162,7 @@ pub(crate) fn receive_child_info(server: &mut RedisServer) {
             if data.process_type == CHILD_INFO_TYPE_RDB {
                 server.stat_rdb_cow_bytes = data.cow_size;
             } else if data.process_type == CHILD_INFO_TYPE_AOF {
-                // Divergence from C: there is no AOF child, hence no
-                // stat_aof_cow_bytes to fill.
+                server.stat_aof_cow_bytes = data.cow_size;
             }
         }
     }

@@ -120,6 +120,7 @@ pub(crate) const CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS: u64 = 1000;
 /// AOF states.
 pub(crate) const AOF_OFF: i32 = 0; // AOF is off
 pub(crate) const AOF_ON: i32 = 1; // AOF is on
+pub(crate) const AOF_WAIT_REWRITE: i32 = 2; // AOF waits rewrite to start appending
 
 /// Supervision options.
 pub(crate) const SUPERVISED_NONE: i32 = 0;
@@ -407,6 +408,10 @@ enum Get {
     Each,
     /// The first matching name only (slaveof / replicaof).
     First,
+    /// Only when the pattern is the name itself, never through a glob, so
+    /// `CONFIG GET *` stays 5.0.14's (the options of oxredis's own, such
+    /// as trace-events).
+    Named,
 }
 
 /// One configuration option. (no C twin: see the section comment)
@@ -637,7 +642,7 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         Some(CONFIG_DEFAULT_IGNORE_WARNINGS)))
         .immutable()
         .get(Get::No),
-    ConfigSpec::new(&["appendfilename"], string!(unported.aof_filename,
+    ConfigSpec::new(&["appendfilename"], string!(aof_filename,
         Some(CONFIG_DEFAULT_AOF_FILENAME),
         (path_is_base_name,
             "appendfilename can't be a path, just a filename", true)))
@@ -698,11 +703,11 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         Numerical(1, LONG_MAX), Num, CONFIG_DEFAULT_DEFRAG_MAX_SCAN_FIELDS,
         |v| v != 0, "active-defrag-max-scan-fields must be positive")),
     ConfigSpec::new(&["auto-aof-rewrite-percentage"], num!(
-        unported.aof_rewrite_perc as i32, Atoi, Numerical(0, INT_MAX), Num,
+        aof_rewrite_perc as i32, Atoi, Numerical(0, INT_MAX), Num,
         AOF_REWRITE_PERC, |v| v >= 0,
         "Invalid negative percentage for AOF auto rewrite")),
     ConfigSpec::new(&["auto-aof-rewrite-min-size"], num!(
-        unported.aof_rewrite_min_size as i64, Memtoll, Memory(0, LONG_MAX),
+        aof_rewrite_min_size as i64, Memtoll, Memory(0, LONG_MAX),
         Bytes, AOF_REWRITE_MIN_SIZE)),
     ConfigSpec::new(&["hash-max-ziplist-entries"], num!(
         hash_max_ziplist_entries as usize, Memtoll, Numerical(0, LONG_MAX), Num,
@@ -862,7 +867,7 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
             unported.cluster_slave_no_failover,
             CLUSTER_DEFAULT_SLAVE_NO_FAILOVER)),
     ConfigSpec::new(&["no-appendfsync-on-rewrite"], yes_no!(
-        unported.aof_no_fsync_on_rewrite,
+        aof_no_fsync_on_rewrite,
         CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE)),
     ConfigSpec::new(
         &["slave-serve-stale-data", "replica-serve-stale-data"], yes_no!(
@@ -895,14 +900,14 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
     ConfigSpec::new(&["repl-diskless-sync"], yes_no!(repl_diskless_sync,
         CONFIG_DEFAULT_REPL_DISKLESS_SYNC)),
     ConfigSpec::new(&["aof-rewrite-incremental-fsync"], yes_no!(
-        unported.aof_rewrite_incremental_fsync,
+        aof_rewrite_incremental_fsync,
         CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC)),
     ConfigSpec::new(&["rdb-save-incremental-fsync"], yes_no!(
         rdb_save_incremental_fsync, CONFIG_DEFAULT_RDB_SAVE_INCREMENTAL_FSYNC)),
     ConfigSpec::new(&["aof-load-truncated"], yes_no!(
-        unported.aof_load_truncated, CONFIG_DEFAULT_AOF_LOAD_TRUNCATED)),
+        aof_load_truncated, CONFIG_DEFAULT_AOF_LOAD_TRUNCATED)),
     ConfigSpec::new(&["aof-use-rdb-preamble"], yes_no!(
-        unported.aof_use_rdb_preamble, CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE)),
+        aof_use_rdb_preamble, CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE)),
     ConfigSpec::new(&["lazyfree-lazy-eviction"], yes_no!(
         unported.lazyfree_lazy_eviction,
         CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION)),
@@ -943,7 +948,7 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         "Invalid option for 'supervised'. Allowed values: 'upstart', 'systemd', 'auto', or 'no'",
         SUPERVISED_NONE))
         .immutable(),
-    ConfigSpec::new(&["appendfsync"], enumeration!(unported.aof_fsync,
+    ConfigSpec::new(&["appendfsync"], enumeration!(aof_fsync,
         AOF_FSYNC_ENUM, "argument must be 'no', 'always' or 'everysec'",
         CONFIG_DEFAULT_AOF_FSYNC)),
     ConfigSpec::new(&["syslog-facility"], enumeration!(unported.syslog_facility,
@@ -953,9 +958,6 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         .immutable(),
 
     // Everything we can't handle with macros follows.
-    // Divergence from C: aof.c is not ported yet, so "appendonly yes" is
-    // stored (CONFIG GET/REWRITE show it) but nothing is appended and
-    // nothing is loaded from the AOF at start-up; main() logs it.
     ConfigSpec::new(&["appendonly"], Kind::Bool {
         get: |s| s.aof_state != AOF_OFF,
         put: |s, v| s.aof_state = if v { AOF_ON } else { AOF_OFF },
@@ -1014,6 +1016,15 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
     ConfigSpec::new(&["sentinel"], special!(1, ANY, load: Some(load_sentinel),
         set: None, get: None, rewrite: None))
         .get(Get::No),
+    // oxredis's own options (no C twin): the event trace, docs/observing.md.
+    // CONFIG GET names them only when asked by name.
+    ConfigSpec::new(&["trace-events"], yes_no!(trace.on, false))
+        .get(Get::Named)
+        .set_with(set_trace_events),
+    ConfigSpec::new(&["trace-events-file"], string!(trace.file,
+        Some(crate::trace::TRACE_DEFAULT_FILE)))
+        .get(Get::Named)
+        .set_with(set_trace_events_file),
 ];
 
 /// rewriteConfig()'s order: the names CONFIG REWRITE writes, one per
@@ -1054,6 +1065,8 @@ const REWRITE_ORDER: &[&str] = &[
     "aof-load-truncated", "aof-use-rdb-preamble", "supervised",
     "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
     "lazyfree-lazy-server-del", "replica-lazy-flush", "dynamic-hz",
+    // oxredis's own, after 5.0.14's (written only when not at the default).
+    "trace-events", "trace-events-file",
 ];
 
 // --------------------- The hand-written special options ---------------------
@@ -1313,17 +1326,11 @@ fn set_appendonly(
 ) -> Result<bool, BadFmt> {
     let enable = config_set_bool(o)?;
     if !enable && server.aof_state != AOF_OFF {
-        // TODO(aof.c): stopAppendOnly().
-        server.aof_state = AOF_OFF;
-    } else if enable && server.aof_state == AOF_OFF {
-        // Divergence from C: aof.c is not ported yet, so AOF cannot be
-        // started; we fail the way C does when startAppendOnly() fails.
-        // TODO(aof.c): startAppendOnly().
-        server_log!(
-            server,
-            LL_WARNING,
-            "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error."
-        );
+        crate::aof::stop_append_only(server);
+    } else if enable
+        && server.aof_state == AOF_OFF
+        && crate::aof::start_append_only(server).is_err()
+    {
         add_reply_error(c, "Unable to turn on AOF. Check server logs.");
         return Ok(false);
     }
@@ -1446,6 +1453,45 @@ fn set_notify_keyspace_events(
 
 /// After CONFIG SET maxclients: try to check if the OS is capable of
 /// supporting so many FDs. (no C twin: a special field of configSetCommand)
+/// CONFIG SET trace-events yes|no: opens (appends to) or closes
+/// trace-events-file. A file that cannot be opened is an error reply (and
+/// a log line); the trace stays off. (no C twin)
+fn set_trace_events(
+    server: &mut RedisServer,
+    c: &mut Client,
+    o: &[u8],
+) -> Result<bool, BadFmt> {
+    let on = config_set_bool(o)?;
+    if !on {
+        crate::trace::disable(server);
+    } else if let Err(msg) = crate::trace::enable(server) {
+        add_reply_error(c, &msg);
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// CONFIG SET trace-events-file <path>: with the trace on, the new file is
+/// opened first and replaces the old one only if that worked. (no C twin)
+fn set_trace_events_file(
+    server: &mut RedisServer,
+    c: &mut Client,
+    o: &[u8],
+) -> Result<bool, BadFmt> {
+    if o.is_empty() {
+        return Err(BadFmt);
+    }
+    let old = std::mem::replace(&mut server.trace.file, lossy(o));
+    if server.trace.on {
+        if let Err(msg) = crate::trace::enable(server) {
+            server.trace.file = old;
+            add_reply_error(c, &msg);
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 fn apply_maxclients(
     server: &mut RedisServer,
     c: &mut Client,
@@ -1949,8 +1995,10 @@ pub(crate) fn config_get_command(server: &mut RedisServer, c: &mut Client) {
     let replylen = add_deferred_multi_bulk_length(c);
     let mut matches = 0;
     for spec in CONFIG_TABLE {
-        let mut names = spec.names.iter().filter(|n| {
-            spec.get != Get::No && stringmatch(&pattern, n.as_bytes(), true)
+        let mut names = spec.names.iter().filter(|n| match spec.get {
+            Get::No => false,
+            Get::Named => pattern.eq_ignore_ascii_case(n.as_bytes()),
+            Get::Each | Get::First => stringmatch(&pattern, n.as_bytes(), true),
         });
         let first = names.next();
         let names =

@@ -100,7 +100,9 @@ pub(crate) fn lookup_key<'a>(
 ) -> Option<&'a mut RObj> {
     // Update the access time for the ageing algorithm. Don't do it if we
     // have a saving child, as this will trigger a copy on write madness.
-    let touch = server.rdb_child_pid == -1 && flags & LOOKUP_NOTOUCH == 0;
+    let touch = server.rdb_child_pid == -1
+        && server.aof_child_pid == -1
+        && flags & LOOKUP_NOTOUCH == 0;
     let lruclock = server.lruclock;
     let val = server.db[dbid].dict.find_mut(key)?;
     if touch {
@@ -153,7 +155,9 @@ pub(crate) fn lookup_key_read_with_flags<'a>(
     }
     // lookupKey() inlined, so the key is hashed once: the stats and the
     // dict are disjoint fields of the server.
-    let touch = server.rdb_child_pid == -1 && flags & LOOKUP_NOTOUCH == 0;
+    let touch = server.rdb_child_pid == -1
+        && server.aof_child_pid == -1
+        && flags & LOOKUP_NOTOUCH == 0;
     let lruclock = server.lruclock;
     match server.db[dbid].dict.find_mut(key) {
         None => {
@@ -1210,6 +1214,9 @@ pub(crate) fn propagate_expire(
         if lazy { b"UNLINK".to_vec() } else { b"DEL".to_vec() },
         key.to_vec(),
     ];
+    if server.aof_state != crate::config::AOF_OFF {
+        crate::aof::feed_append_only_file(server, "del", dbid as i32, &argv);
+    }
     crate::replication::replication_feed_slaves(server, dbid as i32, &argv);
 }
 
@@ -1485,6 +1492,45 @@ pub(crate) fn sort_get_keys(
         i += 1;
     }
     keys.extend(store_key);
+    Some(keys)
+}
+
+/// Helper function to extract keys from the GEORADIUS family:
+///
+/// GEORADIUS key x y radius unit [... STORE|STOREDIST key ...]
+/// GEORADIUSBYMEMBER key member radius unit [... STORE|STOREDIST key ...]
+///
+/// The source key is argv[1]; a STORE or STOREDIST option names a second
+/// key (the last one wins, as in georadiusGeneric()).
+///
+/// C: db.c georadiusGetKeys()
+pub(crate) fn georadius_get_keys(
+    _cmd: &RedisCommand,
+    argv: &[Vec<u8>],
+) -> Option<Vec<i32>> {
+    let argc = argv.len();
+    // Check for the presence of the stored key in the command
+    let mut stored_key = None;
+    let mut i = 5;
+    while i < argc {
+        // For the case when user specifies both "store" and "storedist"
+        // options, the second key specified would override the first key.
+        // This behavior is kept the same as in georadiusCommand method.
+        let arg = &argv[i];
+        if (strcasecmp_eq(arg, b"store") || strcasecmp_eq(arg, b"storedist"))
+            && i + 1 < argc
+        {
+            stored_key = Some(i as i32 + 1);
+            i += 1;
+        }
+        i += 1;
+    }
+
+    // Keys in the command come from two places:
+    // argv[1] = key,
+    // argv[5...n] = stored key if present
+    let mut keys = vec![1];
+    keys.extend(stored_key);
     Some(keys)
 }
 

@@ -471,8 +471,25 @@ pub(crate) fn debug_command(server: &mut RedisServer, c: &mut Client) {
         // rdbSave(), emptyDb(), rdbLoad(): ported beside them in rdb.rs.
         crate::rdb::debug_reload(server, c);
     } else if is("loadaof") {
-        // Divergence from C: there is no AOF to load.
-        add_reply(c, ERR); // what C replies on failure
+        if server.aof_state != crate::config::AOF_OFF {
+            crate::aof::flush_append_only_file(server, true);
+        }
+        crate::db::empty_db(server, -1, crate::db::EMPTYDB_NO_FLAGS, None);
+        crate::networking::protect_client(server, c);
+        let filename = server.aof_filename.clone();
+        let ret = crate::aof::load_append_only_file(server, &filename);
+        crate::networking::unprotect_client(server, c);
+        if ret.is_err() {
+            add_reply(c, ERR);
+            return;
+        }
+        server.dirty = 0; // Prevent AOF / replication
+        server_log!(
+            server,
+            LL_WARNING,
+            "Append Only File loaded by DEBUG LOADAOF"
+        );
+        add_reply(c, OK);
     } else if is("object") && argc == 3 {
         let key = c.argv[2].clone();
         let Some(de) = server.db[c.db].dict.find(&key) else {

@@ -10,6 +10,8 @@
 pub const REDIS_VERSION: &str = "5.0.14";
 
 pub mod ae;
+pub mod aof;
+pub mod bio;
 pub mod bitops;
 pub mod blocked;
 pub mod childinfo;
@@ -18,6 +20,9 @@ pub mod db;
 pub mod debug;
 pub mod dict;
 pub mod expire;
+pub mod geo;
+pub mod geohash;
+pub mod geohash_helper;
 pub mod intset;
 pub mod listpack;
 pub mod long_double;
@@ -42,6 +47,7 @@ pub mod t_list;
 pub mod t_set;
 pub mod t_string;
 pub mod t_zset;
+pub mod trace;
 pub mod util;
 pub mod ziplist;
 pub mod zipmap;

@@ -389,6 +389,68 @@ impl RioFile {
         Ok(self.file)
     }
 
+    /// Reads what is there, up to `buf.len()` bytes; 0 at end of file.
+    /// (no C twin: fgets's getc loop)
+    pub(crate) fn fread_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.rpos == self.rlen {
+            if self.rbuf.is_empty() {
+                self.rbuf = vec![0u8; RIO_FILE_BUFSIZ].into_boxed_slice();
+            }
+            let n = loop {
+                match self.file.read(&mut self.rbuf) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                        continue
+                    }
+                    r => break r?,
+                }
+            };
+            if n == 0 {
+                return Ok(0);
+            }
+            self.rpos = 0;
+            self.rlen = n;
+        }
+        let n = (self.rlen - self.rpos).min(buf.len());
+        buf[..n].copy_from_slice(&self.rbuf[self.rpos..self.rpos + n]);
+        self.rpos += n;
+        self.offset += n as u64;
+        Ok(n)
+    }
+
+    /// fread(buf, len, 1, fp): all of it or an error (UnexpectedEof at the
+    /// end of the file). (no C twin: stdio)
+    pub(crate) fn fread_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        self.fread(buf)
+    }
+
+    /// Reads `len` bytes into a new buffer. A length past the end of the
+    /// file is an UnexpectedEof before anything is allocated, so a lying
+    /// length cannot ask for more memory than the file holds. (no C twin)
+    pub(crate) fn fread_vec(&mut self, len: i64) -> io::Result<Vec<u8>> {
+        let left = self.size.map(|s| s.saturating_sub(self.offset));
+        if len < 0 || left.is_some_and(|l| len as u64 > l) {
+            return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
+        }
+        let mut v = vec![0u8; len as usize];
+        self.fread(&mut v)?;
+        Ok(v)
+    }
+
+    /// fseek(fp, 0, SEEK_SET): back to the start, dropping what was read
+    /// ahead. (no C twin: stdio)
+    pub(crate) fn seek_start(&mut self) -> io::Result<()> {
+        self.file.seek(io::SeekFrom::Start(0))?;
+        self.rpos = 0;
+        self.rlen = 0;
+        self.offset = 0;
+        Ok(())
+    }
+
+    /// ftello(fp). (no C twin: stdio)
+    pub(crate) fn tell(&self) -> u64 {
+        self.offset
+    }
+
     /// C: stdio fwrite()
     fn fwrite(&mut self, buf: &[u8]) -> io::Result<()> {
         if self.wbuf.len() + buf.len() > RIO_FILE_BUFSIZ {
@@ -488,6 +550,12 @@ fn rio_file_tell(fp: &RioFile) -> i64 {
 /// C: rio.c rioFileFlush()
 fn rio_file_flush(fp: &mut RioFile) -> io::Result<()> {
     fp.fflush()
+}
+
+/// A rio on a stream already open, as C hands the same `FILE *` to a rio
+/// after reading from it (the AOF's RDB preamble). (no C twin)
+pub(crate) fn rio_from_file(fp: RioFile) -> Rio {
+    rio_new(RioIo::File { fp, buffered: 0, autosync: 0 })
 }
 
 /// A rio on an open file: for reading if it was opened for reading, for

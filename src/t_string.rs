@@ -27,7 +27,7 @@ fn check_string_length(c: &mut Client, size: i64) -> CResult {
 }
 
 /// The argument `i` as an owned value for storing: moved out when nothing
-/// will propagate the command afterwards, copied otherwise (C shares the
+/// (replicas, the backlog, the AOF) will propagate the command afterwards, copied otherwise (C shares the
 /// object between argv and the keyspace). (no C twin)
 pub(crate) fn take_arg(
     server: &RedisServer,
@@ -36,6 +36,7 @@ pub(crate) fn take_arg(
 ) -> Vec<u8> {
     if server.repl_backlog.is_none()
         && server.slaves.is_empty()
+        && server.aof_state == crate::config::AOF_OFF
         && c.flags & CLIENT_MULTI == 0
     {
         std::mem::take(&mut c.argv[i])

@@ -16,7 +16,7 @@ pub(crate) mod epoll;
 
 use std::io;
 use std::os::unix::io::RawFd;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub(crate) use epoll::ae_not_ready;
 use epoll::{
@@ -71,6 +71,19 @@ pub(crate) trait AeContext: Sized {
 
     /// Lets `ae_process_events` reach the loop stored inside its context.
     fn el(&mut self) -> &mut AeEventLoop<Self>;
+
+    /// Whether the event trace is on: tested once per iteration to pick
+    /// the build of the iteration that records it. (no C twin)
+    fn trace_on(&self) -> bool {
+        false
+    }
+
+    /// Receives a traced iteration's record at its end. (no C twin)
+    fn trace_loop(&mut self, _rec: &AeLoopTrace<Self>) {}
+
+    /// Called in a traced iteration just before the loop may sleep, so
+    /// buffered trace lines reach their reader. (no C twin)
+    fn trace_flush(&mut self) {}
 }
 
 /// C: struct aeFileEvent
@@ -112,6 +125,34 @@ pub(crate) struct AeFiredEvent {
     pub(crate) mask: i32,
 }
 
+/// What one event loop iteration did, for the event trace: filled only by
+/// the traced build of the iteration (see `ae_process_events`), handed to
+/// `AeContext::trace_loop`. (no C twin)
+pub(crate) struct AeLoopTrace<C: AeContext> {
+    /// Time blocked in the poll.
+    pub(crate) wait_us: u64,
+    /// The poll's timeout; -1 waits forever.
+    pub(crate) timeout_ms: i64,
+    /// (fd, fired mask, handler) per handler called, in call order.
+    pub(crate) fired: Vec<(RawFd, i32, AeFileProc<C>)>,
+    /// (id, handler) per time event run, in run order.
+    pub(crate) timers: Vec<(i64, AeTimeProc<C>)>,
+    /// Time spent in the beforesleep callback before the poll.
+    pub(crate) before_sleep_us: u64,
+}
+
+impl<C: AeContext> Default for AeLoopTrace<C> {
+    fn default() -> Self {
+        AeLoopTrace {
+            wait_us: 0,
+            timeout_ms: 0,
+            fired: Vec::new(),
+            timers: Vec::new(),
+            before_sleep_us: 0,
+        }
+    }
+}
+
 /// C: struct aeEventLoop
 pub(crate) struct AeEventLoop<C: AeContext> {
     /// Highest file descriptor currently registered.
@@ -130,6 +171,9 @@ pub(crate) struct AeEventLoop<C: AeContext> {
     pub(crate) apidata: AeApiState,
     pub(crate) beforesleep: Option<AeBeforeSleepProc<C>>,
     pub(crate) aftersleep: Option<AeBeforeSleepProc<C>>,
+    /// The trace record's lists, kept between traced iterations so they
+    /// allocate once. (no C twin)
+    pub(crate) trace_rec: AeLoopTrace<C>,
 }
 
 fn empty_file_event<C: AeContext>() -> AeFileEvent<C> {
@@ -160,6 +204,7 @@ pub(crate) fn ae_create_event_loop<C: AeContext>(
         apidata,
         beforesleep: None,
         aftersleep: None,
+        trace_rec: AeLoopTrace::default(),
     })
 }
 
@@ -362,10 +407,13 @@ fn ae_search_nearest_timer<C: AeContext>(
     nearest
 }
 
-/// Process time events.
+/// Process time events. `TRACE`: note each event run in `rec`.
 ///
 /// C: ae.c processTimeEvents()
-fn process_time_events<C: AeContext>(ctx: &mut C) -> usize {
+fn process_time_events<C: AeContext, const TRACE: bool>(
+    ctx: &mut C,
+    rec: &mut AeLoopTrace<C>,
+) -> usize {
     let mut processed = 0;
     let now = unix_time();
     let el = ctx.el();
@@ -407,6 +455,9 @@ fn process_time_events<C: AeContext>(ctx: &mut C) -> usize {
         {
             let id = te.id;
             let (proc_, data) = (te.time_proc, te.client_data);
+            if TRACE {
+                rec.timers.push((id, proc_));
+            }
             let retval = proc_(ctx, id, data);
             processed += 1;
             // Handlers only append events (past index i) or mark them
@@ -437,12 +488,39 @@ fn process_time_events<C: AeContext>(ctx: &mut C) -> usize {
 ///
 /// Returns the number of events processed.
 ///
-/// C: ae.c aeProcessEvents()
+/// Divergence from C: the event trace. This entry tests the trace flag
+/// once and runs `process_events` (C's aeProcessEvents, below) built with
+/// or without it, so the untraced build has no trace code at all.
 pub(crate) fn ae_process_events<C: AeContext>(
     ctx: &mut C,
     flags: i32,
 ) -> usize {
+    if ctx.trace_on() {
+        process_events::<C, true>(ctx, flags, 0)
+    } else {
+        process_events::<C, false>(ctx, flags, 0)
+    }
+}
+
+/// The body of `ae_process_events`. With `TRACE` it also times the poll,
+/// notes each handler called and each time event run, flushes the trace
+/// before the poll and hands the record to `AeContext::trace_loop`;
+/// `before_sleep_us` is the beforesleep time that `ae_main` measured.
+///
+/// C: ae.c aeProcessEvents()
+fn process_events<C: AeContext, const TRACE: bool>(
+    ctx: &mut C,
+    flags: i32,
+    before_sleep_us: u64,
+) -> usize {
     let mut processed = 0;
+    // The record is taken out of the loop for this round, as the fired
+    // list is below: a nested round fills a record of its own.
+    let mut rec = if TRACE {
+        std::mem::take(&mut ctx.el().trace_rec)
+    } else {
+        AeLoopTrace::default()
+    };
 
     // Nothing to do? return ASAP
     if flags & AE_TIME_EVENTS == 0 && flags & AE_FILE_EVENTS == 0 {
@@ -477,7 +555,16 @@ pub(crate) fn ae_process_events<C: AeContext>(
 
         // Call the multiplexing API, will return only on timeout or when
         // some event fires.
-        let numevents = ae_api_poll(el, tvp);
+        let numevents = if TRACE {
+            ctx.trace_flush();
+            rec.timeout_ms = tvp.map_or(-1, |d| d.as_millis() as i64);
+            let start = Instant::now();
+            let n = ae_api_poll(ctx.el(), tvp);
+            rec.wait_us = start.elapsed().as_micros() as u64;
+            n
+        } else {
+            ae_api_poll(el, tvp)
+        };
 
         // After sleep callback.
         if flags & AE_CALL_AFTER_SLEEP != 0 {
@@ -510,6 +597,9 @@ pub(crate) fn ae_process_events<C: AeContext>(
             let fe = fired_file_event(ctx.el(), fd);
             if !invert && fe.mask & mask & AE_READABLE != 0 {
                 if let Some(p) = fe.rfile_proc {
+                    if TRACE {
+                        rec.fired.push((fd, mask, p));
+                    }
                     p(ctx, fd, fe.client_data, mask);
                     fired += 1;
                 }
@@ -520,6 +610,9 @@ pub(crate) fn ae_process_events<C: AeContext>(
             if fe.mask & mask & AE_WRITABLE != 0 {
                 if let Some(w) = fe.wfile_proc {
                     if fired == 0 || !same_proc(fe.rfile_proc, w) {
+                        if TRACE {
+                            rec.fired.push((fd, mask, w));
+                        }
                         w(ctx, fd, fe.client_data, mask);
                         fired += 1;
                     }
@@ -532,6 +625,9 @@ pub(crate) fn ae_process_events<C: AeContext>(
             if invert && fe.mask & mask & AE_READABLE != 0 {
                 if let Some(r) = fe.rfile_proc {
                     if fired == 0 || !same_proc(fe.wfile_proc, r) {
+                        if TRACE {
+                            rec.fired.push((fd, mask, r));
+                        }
                         r(ctx, fd, fe.client_data, mask);
                     }
                 }
@@ -543,7 +639,21 @@ pub(crate) fn ae_process_events<C: AeContext>(
     }
     // Check time events
     if flags & AE_TIME_EVENTS != 0 {
-        processed += process_time_events(ctx);
+        processed += process_time_events::<C, TRACE>(ctx, &mut rec);
+    }
+    if TRACE {
+        // A nested AE_DONT_WAIT round that found nothing is not worth a
+        // line (processEventsWhileBlocked runs many while loading).
+        if flags & AE_DONT_WAIT == 0
+            || !rec.fired.is_empty()
+            || !rec.timers.is_empty()
+        {
+            rec.before_sleep_us = before_sleep_us;
+            ctx.trace_loop(&rec);
+        }
+        rec.fired.clear();
+        rec.timers.clear();
+        ctx.el().trace_rec = rec;
     }
     processed // the number of processed file/time events
 }
@@ -595,15 +705,35 @@ pub(crate) fn ae_wait(fd: RawFd, mask: i32, milliseconds: i64) -> i32 {
     }
 }
 
+/// Divergence from C: the trace flag is tested once per iteration, which
+/// then runs built with or without the trace (`ae_main_iteration`).
+///
 /// C: ae.c aeMain()
 pub(crate) fn ae_main<C: AeContext>(ctx: &mut C) {
     ctx.el().stop = false;
     while !ctx.el().stop {
-        if let Some(before) = ctx.el().beforesleep {
-            before(ctx);
+        if ctx.trace_on() {
+            ae_main_iteration::<C, true>(ctx);
+        } else {
+            ae_main_iteration::<C, false>(ctx);
         }
-        ae_process_events(ctx, AE_ALL_EVENTS | AE_CALL_AFTER_SLEEP);
     }
+}
+
+/// One turn of aeMain's loop: the beforesleep callback (timed with
+/// `TRACE`), then one round of events. (no C twin: aeMain's loop body)
+#[inline(always)]
+fn ae_main_iteration<C: AeContext, const TRACE: bool>(ctx: &mut C) {
+    let start = if TRACE { Some(Instant::now()) } else { None };
+    if let Some(before) = ctx.el().beforesleep {
+        before(ctx);
+    }
+    let before_sleep_us = start.map_or(0, |t| t.elapsed().as_micros() as u64);
+    process_events::<C, TRACE>(
+        ctx,
+        AE_ALL_EVENTS | AE_CALL_AFTER_SLEEP,
+        before_sleep_us,
+    );
 }
 
 /// C: ae.c aeGetApiName()

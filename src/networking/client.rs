@@ -38,6 +38,54 @@ pub(crate) fn get_client_peer_id(
     c.peerid.clone().unwrap_or_default()
 }
 
+/// The `flags=` letters of CLIENT LIST (`S` replica, `M` master, ...,
+/// `N` for none), as catClientInfoString() builds them; the event trace's
+/// `close` lines use them too. (no C twin: inline in catClientInfoString)
+pub(crate) fn client_flags_string(cflags: u64) -> String {
+    let mut flags = String::new();
+    if cflags & CLIENT_SLAVE != 0 {
+        if cflags & CLIENT_MONITOR != 0 {
+            flags.push('O');
+        } else {
+            flags.push('S');
+        }
+    }
+    if cflags & CLIENT_MASTER != 0 {
+        flags.push('M');
+    }
+    if cflags & CLIENT_PUBSUB != 0 {
+        flags.push('P');
+    }
+    if cflags & CLIENT_MULTI != 0 {
+        flags.push('x');
+    }
+    if cflags & CLIENT_BLOCKED != 0 {
+        flags.push('b');
+    }
+    if cflags & CLIENT_DIRTY_CAS != 0 {
+        flags.push('d');
+    }
+    if cflags & CLIENT_CLOSE_AFTER_REPLY != 0 {
+        flags.push('c');
+    }
+    if cflags & CLIENT_UNBLOCKED != 0 {
+        flags.push('u');
+    }
+    if cflags & CLIENT_CLOSE_ASAP != 0 {
+        flags.push('A');
+    }
+    if cflags & CLIENT_UNIX_SOCKET != 0 {
+        flags.push('U');
+    }
+    if cflags & CLIENT_READONLY != 0 {
+        flags.push('r');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    flags
+}
+
 /// Concatenate a string representing the state of a client in an human
 /// readable format, into the sds string 's'.
 ///
@@ -46,47 +94,7 @@ pub(crate) fn cat_client_info_string(
     server: &RedisServer,
     client: &mut Client,
 ) -> String {
-    let mut flags = String::new();
-    if client.flags & CLIENT_SLAVE != 0 {
-        if client.flags & CLIENT_MONITOR != 0 {
-            flags.push('O');
-        } else {
-            flags.push('S');
-        }
-    }
-    if client.flags & CLIENT_MASTER != 0 {
-        flags.push('M');
-    }
-    if client.flags & CLIENT_PUBSUB != 0 {
-        flags.push('P');
-    }
-    if client.flags & CLIENT_MULTI != 0 {
-        flags.push('x');
-    }
-    if client.flags & CLIENT_BLOCKED != 0 {
-        flags.push('b');
-    }
-    if client.flags & CLIENT_DIRTY_CAS != 0 {
-        flags.push('d');
-    }
-    if client.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
-        flags.push('c');
-    }
-    if client.flags & CLIENT_UNBLOCKED != 0 {
-        flags.push('u');
-    }
-    if client.flags & CLIENT_CLOSE_ASAP != 0 {
-        flags.push('A');
-    }
-    if client.flags & CLIENT_UNIX_SOCKET != 0 {
-        flags.push('U');
-    }
-    if client.flags & CLIENT_READONLY != 0 {
-        flags.push('r');
-    }
-    if flags.is_empty() {
-        flags.push('N');
-    }
+    let flags = client_flags_string(client.flags);
     let emask = if client.fd == -1 {
         0
     } else {

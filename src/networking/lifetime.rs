@@ -25,6 +25,7 @@ fn accept_common_handler(
         );
         return;
     };
+    crate::trace::accept(server, id);
     // If maxclient directive is set and this is one client more... close
     // the connection. Note that we create the client instead to check
     // before for this condition, since now the socket is already set in
@@ -311,9 +312,11 @@ pub fn free_client(server: &mut RedisServer, id: ClientId) {
             "Connection with replica {} lost.",
             name
         );
+        crate::replication::history::replica_link_lost(server, name);
     }
 
     let Some(mut c) = server.clients.remove(&id) else { return };
+    crate::trace::close(server, &c);
 
     // Deallocate structures used to block on blocking ops.
     if c.flags & CLIENT_BLOCKED != 0 {

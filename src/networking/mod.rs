@@ -173,6 +173,21 @@ pub(crate) fn queue_pending_write(server: &mut RedisServer, c: &mut Client) {
     }
 }
 
+/// Completely replace the client command vector with the provided one,
+/// and point `c.cmd` at the command the new argv[0] names (GEOADD turns
+/// itself into ZADD this way), so that call() propagates the new vector.
+///
+/// C: networking.c replaceClientCommandVector()
+pub(crate) fn replace_client_command_vector(
+    server: &RedisServer,
+    c: &mut Client,
+    argv: Vec<Vec<u8>>,
+) {
+    c.argv = argv;
+    c.cmd = lookup_command_or_original(server, &c.argv[0]);
+    crate::server_assert!(server, c.cmd.is_some());
+}
+
 /// Return the size of the reply buffers of the client, used for the
 /// output buffer limits. C: networking.c getClientOutputBufferMemoryUsage()
 pub(crate) fn get_client_output_buffer_memory_usage(c: &Client) -> u64 {

@@ -259,6 +259,22 @@ pub(crate) fn add_reply_double(c: &mut Client, d: f64) {
     }
 }
 
+/// Add a long double as a bulk reply, but uses a human readable formatting
+/// of the double instead of exposing the crude behavior of doubles to the
+/// dear user: "%.17Lf" with the trailing zeroes (and dot) removed. The GEO
+/// commands reply coordinates this way; C's callers pass doubles, which
+/// widen to long double exactly.
+///
+/// C: networking.c addReplyHumanLongDouble()
+pub(crate) fn add_reply_human_long_double(c: &mut Client, d: f64) {
+    // C: createStringObjectFromLongDouble(d,1), i.e. ld2string().
+    let s = crate::util::ld2string(
+        crate::long_double::LongDouble::from_f64(d),
+        true,
+    );
+    add_reply_bulk(c, &s);
+}
+
 /// C: server.h OBJ_SHARED_BULKHDR_LEN
 pub(crate) const OBJ_SHARED_BULKHDR_LEN: usize = 32;
 

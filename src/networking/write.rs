@@ -184,10 +184,21 @@ pub(crate) fn handle_clients_with_pending_writes(
         let Some(c) = server.clients.get(&id) else { continue };
         if client_has_pending_replies(c) {
             let fd = c.fd;
+            let mut ae_flags = AE_WRITABLE;
+            // For the fsync=always policy, we want that a given FD is never
+            // served for reading and writing in the same event loop
+            // iteration, so that in the middle of receiving the query, and
+            // serving it to the client, we'll call beforeSleep() that will
+            // do the actual fsync of AOF to disk. AE_BARRIER ensures that.
+            if server.aof_state == crate::config::AOF_ON
+                && server.aof_fsync == crate::config::AOF_FSYNC_ALWAYS
+            {
+                ae_flags |= ae::AE_BARRIER;
+            }
             if ae::ae_create_file_event(
                 &mut server.el,
                 fd,
-                AE_WRITABLE,
+                ae_flags,
                 send_reply_to_client,
                 ClientData::Client(id),
             )

@@ -246,7 +246,7 @@ pub(crate) fn rdb_save_to_slaves_sockets(
     rsi: &RdbSaveInfo,
 ) -> CResult {
     use crate::replication::SLAVE_STATE_WAIT_BGSAVE_START;
-    if server.rdb_child_pid != -1 {
+    if server.aof_child_pid != -1 || server.rdb_child_pid != -1 {
         return Err(CErr);
     }
 
@@ -292,8 +292,11 @@ pub(crate) fn rdb_save_to_slaves_sockets(
     // Create the child process.
     crate::childinfo::open_child_info_pipe(server);
     let start = ustime();
-    // SAFETY: no thread other than this one exists, so the child gets a
-    // consistent copy of the address space. The child only reads the
+    // SAFETY: the child gets a consistent copy of the address space: only
+    // this thread is copied, and the bio threads (bio.rs) hold nothing it
+    // uses — their queue locks are never taken in the child, and jemalloc's
+    // pthread_atfork handlers take every allocator lock across the fork, so
+    // a bio thread freeing memory cannot leave one locked. The child only reads the
     // dataset and writes to the replica sockets (blocking, with a send
     // timeout) and to the two pipes, never touches the event loop (shared
     // epoll instance), and leaves through exit_from_child (libc::_exit),
@@ -386,9 +389,13 @@ pub(crate) fn rdb_save_to_slaves_sockets(
             // the slaves in BGSAVE_START state, but an early call to
             // replicationSetupSlaveForFullResync() turned it into
             // BGSAVE_END.
-            crate::replication::for_each_slave(server, |_server, slave| {
+            crate::replication::for_each_slave(server, |server, slave| {
                 if clientids.contains(&slave.id.0) {
-                    slave.replstate = SLAVE_STATE_WAIT_BGSAVE_START;
+                    crate::replication::set_slave_state(
+                        server,
+                        slave,
+                        SLAVE_STATE_WAIT_BGSAVE_START,
+                    );
                 }
             });
             close_fd(pipefds[0]);
@@ -412,6 +419,12 @@ pub(crate) fn rdb_save_to_slaves_sockets(
             server.rdb_save_time_start = now_secs();
             server.rdb_child_pid = childpid;
             server.rdb_child_type = RDB_CHILD_TYPE_SOCKET;
+            crate::trace::fork(
+                server,
+                childpid,
+                "rdb_socket",
+                server.stat_fork_time,
+            );
             update_dict_resize_policy(server);
         }
         if childpid == -1 {
@@ -446,10 +459,10 @@ pub(crate) fn bgsave_command(server: &mut RedisServer, c: &mut Client) {
     // The SCHEDULE option changes the behavior of BGSAVE when an AOF
     // rewrite is in progress. Instead of returning an error a BGSAVE gets
     // scheduled.
+    let mut schedule = false;
     if c.argv.len() > 1 {
         if c.argv.len() == 2 && c.argv[1].eq_ignore_ascii_case(b"schedule") {
-            // Divergence from C: there is never an AOF rewrite in
-            // progress, so SCHEDULE never has to schedule.
+            schedule = true;
         } else {
             add_reply(c, SYNTAXERR);
             return;
@@ -461,6 +474,16 @@ pub(crate) fn bgsave_command(server: &mut RedisServer, c: &mut Client) {
 
     if server.rdb_child_pid != -1 {
         add_reply_error(c, "Background save already in progress");
+    } else if server.aof_child_pid != -1 {
+        if schedule {
+            server.rdb_bgsave_scheduled = true;
+            add_reply_status(c, "Background saving scheduled");
+        } else {
+            add_reply_error(
+                c,
+                "An AOF log rewriting in progress: can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+            );
+        }
     } else if rdb_save_background(server, &filename, rsi.as_ref()).is_ok() {
         add_reply_status(c, "Background saving started");
     } else {

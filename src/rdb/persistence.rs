@@ -28,8 +28,18 @@ pub(crate) fn kill_rdb_child(server: &mut RedisServer) {
 /// attempt succeeded, or failed more than CONFIG_BGSAVE_RETRY_DELAY
 /// seconds ago). (no C twin: inline in serverCron)
 pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
-    // Check if a background saving in progress terminated.
+    // Start a scheduled AOF rewrite if this was requested by the user while
+    // a BGSAVE was in progress.
+    if server.rdb_child_pid == -1
+        && server.aof_child_pid == -1
+        && server.aof_rewrite_scheduled
+    {
+        let _ = crate::aof::rewrite_append_only_file_background(server);
+    }
+
+    // Check if a background saving or AOF rewrite in progress terminated.
     if server.rdb_child_pid != -1
+        || server.aof_child_pid != -1
         || crate::scripting::ldb_pending_children() > 0
     {
         let mut statloc: libc::c_int = 0;
@@ -39,6 +49,7 @@ pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
         if pid != 0 {
             let exitcode = libc::WEXITSTATUS(statloc);
             let reaped_rdb_child = pid == server.rdb_child_pid;
+            let reaped_aof_child = pid == server.aof_child_pid;
             let mut bysignal = 0;
             if libc::WIFSIGNALED(statloc) {
                 bysignal = libc::WTERMSIG(statloc);
@@ -52,9 +63,20 @@ pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
                     "wait3() returned an error: {}. rdb_child_pid = {}, aof_child_pid = {}",
                     crate::util::strerror(&e),
                     server.rdb_child_pid,
-                    -1
+                    server.aof_child_pid
                 );
             } else if reaped_rdb_child {
+                crate::trace::child_exit(
+                    server,
+                    pid,
+                    if server.rdb_child_type == RDB_CHILD_TYPE_SOCKET {
+                        "rdb_socket"
+                    } else {
+                        "rdb"
+                    },
+                    exitcode,
+                    bysignal,
+                );
                 // Divergence from C: the child's info is read and its pipe
                 // closed before the done handler runs, not after. The
                 // handler may start the next BGSAVE at once for replicas
@@ -68,6 +90,23 @@ pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
                 }
                 crate::childinfo::close_child_info_pipe(server);
                 background_save_done_handler(server, exitcode, bysignal);
+            } else if reaped_aof_child {
+                crate::trace::child_exit(
+                    server,
+                    pid,
+                    "aof_rewrite",
+                    exitcode,
+                    bysignal,
+                );
+                // Divergence from C: the child's info is read first, as for
+                // the RDB child above.
+                if bysignal == 0 && exitcode == 0 {
+                    crate::childinfo::receive_child_info(server);
+                }
+                crate::childinfo::close_child_info_pipe(server);
+                crate::aof::background_rewrite_done_handler(
+                    server, exitcode, bysignal,
+                );
             } else if !crate::scripting::ldb_remove_child(pid) {
                 server_log!(
                     server,
@@ -77,7 +116,7 @@ pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
                 );
             }
             update_dict_resize_policy(server);
-            if !reaped_rdb_child {
+            if !reaped_rdb_child && !reaped_aof_child {
                 crate::childinfo::close_child_info_pipe(server);
             }
         }
@@ -109,7 +148,49 @@ pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
                 break;
             }
         }
-        // Divergence from C: no AOF, so no automatic AOF rewrite check.
+
+        // Trigger an AOF rewrite if needed.
+        if server.aof_state == crate::config::AOF_ON
+            && server.rdb_child_pid == -1
+            && server.aof_child_pid == -1
+            && server.aof_rewrite_perc != 0
+            && server.aof_current_size > server.aof_rewrite_min_size
+        {
+            let base = if server.aof_rewrite_base_size != 0 {
+                server.aof_rewrite_base_size
+            } else {
+                1
+            };
+            let growth = (server.aof_current_size * 100 / base) - 100;
+            if growth >= server.aof_rewrite_perc as i64 {
+                server_log!(
+                    server,
+                    LL_NOTICE,
+                    "Starting automatic rewriting of AOF on {}% growth",
+                    growth
+                );
+                let _ = crate::aof::rewrite_append_only_file_background(server);
+            }
+        }
+    }
+}
+
+/// The AOF part of serverCron(), after the persistence part: retry a
+/// flush postponed by a slow background fsync, and once a second one that
+/// failed. (no C twin: inline in serverCron)
+pub(crate) fn server_cron_aof(server: &mut RedisServer, every_second: bool) {
+    // AOF postponed flush: Try at every cron cycle if the slow fsync
+    // completed.
+    if server.aof_flush_postponed_start != 0 {
+        crate::aof::flush_append_only_file(server, false);
+    }
+
+    // AOF write errors: in this case we have a buffer to flush as well and
+    // clear the AOF error in case of success to make the DB writable again,
+    // however to try every second is enough in case of 'hz' is set to an
+    // higher frequency.
+    if every_second && server.aof_last_write_status.is_err() {
+        crate::aof::flush_append_only_file(server, false);
     }
 }
 
@@ -118,6 +199,7 @@ pub(crate) fn server_cron_persistence(server: &mut RedisServer) {
 /// serverCron)
 pub(crate) fn server_cron_scheduled_bgsave(server: &mut RedisServer) {
     if server.rdb_child_pid == -1
+        && server.aof_child_pid == -1
         && server.rdb_bgsave_scheduled
         && (server.unixtime - server.lastbgsave_try > CONFIG_BGSAVE_RETRY_DELAY
             || server.lastbgsave_status.is_ok())
@@ -134,13 +216,46 @@ pub(crate) fn server_cron_scheduled_bgsave(server: &mut RedisServer) {
 /// (stop-writes-on-bgsave-error with save points configured).
 ///
 /// C: server.c writeCommandsDeniedByDiskError()
-pub(crate) fn write_commands_denied_by_disk_error(
-    server: &RedisServer,
-) -> bool {
-    server.stop_writes_on_bgsave_err
+pub(crate) fn write_commands_denied_by_disk_error(server: &RedisServer) -> i32 {
+    if server.stop_writes_on_bgsave_err
         && !server.saveparams.is_empty()
         && server.lastbgsave_status.is_err()
-    // Divergence from C: no AOF, so no aof_last_write_status check.
+    {
+        DISK_ERROR_TYPE_RDB
+    } else if server.aof_state != crate::config::AOF_OFF
+        && server.aof_last_write_status.is_err()
+    {
+        DISK_ERROR_TYPE_AOF
+    } else {
+        DISK_ERROR_TYPE_NONE
+    }
+}
+
+/// No problems, we can accept writes.
+pub(crate) const DISK_ERROR_TYPE_NONE: i32 = 0;
+/// Don't accept writes: AOF errors.
+pub(crate) const DISK_ERROR_TYPE_AOF: i32 = 1;
+/// Don't accept writes: RDB errors.
+pub(crate) const DISK_ERROR_TYPE_RDB: i32 = 2;
+
+/// The error a write refused by write_commands_denied_by_disk_error gets:
+/// the shared MISCONF error for a failed BGSAVE, or the AOF's write errno.
+/// (no C twin: processCommand and luaRedisGenericCommand build it inline)
+pub(crate) fn disk_error_reply(
+    server: &RedisServer,
+    deny_write_type: i32,
+) -> Vec<u8> {
+    if deny_write_type == DISK_ERROR_TYPE_RDB {
+        crate::shared::BGSAVEERR.to_vec()
+    } else {
+        format!(
+            "-MISCONF Errors writing to the AOF file: {}\r\n",
+            crate::util::strerror(&io::Error::from_raw_os_error(
+                server.aof_last_write_errno
+            ))
+        )
+        .into_bytes()
+    }
 }
 
 /// The persistence part of prepareForShutdown(): kill a saving child and,
@@ -166,7 +281,34 @@ pub(crate) fn shutdown_persistence(
         kill_rdb_child(server);
     }
 
-    // Divergence from C: no AOF to flush and fsync.
+    if server.aof_state != crate::config::AOF_OFF {
+        // Kill the AOF saving child as the AOF we already have may be
+        // longer but contains the full dataset anyway.
+        if server.aof_child_pid != -1 {
+            // If we have AOF enabled but haven't written the AOF yet, don't
+            // shutdown or else the dataset will be lost.
+            if server.aof_state == crate::config::AOF_WAIT_REWRITE {
+                server_log!(
+                    server,
+                    LL_WARNING,
+                    "Writing initial AOF, can't exit."
+                );
+                return Err(CErr);
+            }
+            server_log!(
+                server,
+                LL_WARNING,
+                "There is a child rewriting the AOF. Killing it!"
+            );
+            // SAFETY: kill(2) on our own unreaped rewrite child.
+            unsafe { libc::kill(server.aof_child_pid, libc::SIGUSR1) };
+        }
+        // Append only file: flush buffers and fsync() the AOF at exit
+        server_log!(server, LL_NOTICE, "Calling fsync() on the AOF file.");
+        crate::aof::flush_append_only_file(server, true);
+        // SAFETY: fdatasync on the AOF fd we own.
+        unsafe { crate::bio::redis_fsync(server.aof_fd) };
+    }
 
     // Create a new RDB file before exiting.
     if (!server.saveparams.is_empty() && !nosave) || save {
@@ -202,8 +344,18 @@ pub(crate) fn shutdown_persistence(
 /// C: server.c loadDataFromDisk()
 pub(crate) fn load_data_from_disk(server: &mut RedisServer) {
     let start = ustime();
-    // Divergence from C: no AOF loading (see main); the RDB is loaded
-    // even with appendonly yes.
+    if server.aof_state == crate::config::AOF_ON {
+        let filename = server.aof_filename.clone();
+        if crate::aof::load_append_only_file(server, &filename).is_ok() {
+            server_log!(
+                server,
+                LL_NOTICE,
+                "DB loaded from append only file: {:.3} seconds",
+                (ustime() - start) as f32 / 1_000_000.0
+            );
+        }
+        return;
+    }
     let mut rsi = RDB_SAVE_INFO_INIT;
     let filename = server.rdb_filename.clone();
     match rdb_load(server, &filename, Some(&mut rsi)) {

@@ -225,6 +225,7 @@ pub fn rdb_save_rio(
     // Divergence from C: no modules, so no module AUX data before (or
     // after) the keys.
 
+    let mut processed = 0;
     for j in 0..server.dbnum as usize {
         let db = &server.db[j];
         if db.dict.dict_size() == 0 {
@@ -248,8 +249,16 @@ pub fn rdb_save_rio(
             let key: &[u8] = de.key();
             let expire = get_expire(server, j, key);
             rdb_save_key_value_pair(server, rdb, key, de.val(), expire)?;
-            // Divergence from C: no AOF rewrite, so no
-            // RDB_SAVE_AOF_PREAMBLE diff reading (aofReadDiffFromParent).
+            // When this RDB is produced as part of an AOF rewrite, move
+            // accumulated diff from parent to child while rewriting in
+            // order to have a smaller final write.
+            if flags & RDB_SAVE_AOF_PREAMBLE != 0
+                && rdb.processed_bytes
+                    > processed + crate::aof::AOF_READ_DIFF_INTERVAL_BYTES
+            {
+                processed = rdb.processed_bytes;
+                crate::aof::aof_read_diff_from_parent(server);
+            }
         }
     }
 
@@ -383,6 +392,9 @@ pub(crate) fn rdb_save(
 /// C: server.c closeClildUnusedResourceAfterFork()
 pub(crate) fn close_clild_unused_resource_after_fork(server: &mut RedisServer) {
     close_listening_sockets(server, false);
+    // The event trace is the parent's: the child neither writes to it nor
+    // flushes the lines it inherited.
+    crate::trace::forget_in_child(server);
 }
 
 /// Save the DB in the background: fork, and let the child write the file
@@ -394,7 +406,7 @@ pub(crate) fn rdb_save_background(
     filename: &str,
     rsi: Option<&RdbSaveInfo>,
 ) -> CResult {
-    if server.rdb_child_pid != -1 {
+    if server.aof_child_pid != -1 || server.rdb_child_pid != -1 {
         return Err(CErr);
     }
 
@@ -403,9 +415,12 @@ pub(crate) fn rdb_save_background(
     crate::childinfo::open_child_info_pipe(server);
 
     let start = ustime();
-    // SAFETY: no thread other than this one exists (the server never
-    // starts one), so the child gets a consistent copy of the whole
-    // address space. The child only reads the dataset, writes the RDB file
+    // SAFETY: the child gets a consistent copy of the whole address space:
+    // only this thread is copied, and the bio threads (bio.rs) hold nothing
+    // it uses — their queue locks are never taken in the child, and
+    // jemalloc's pthread_atfork handlers take every allocator lock across
+    // the fork, so a bio thread freeing memory cannot leave one locked. The
+    // child only reads the dataset, writes the RDB file
     // and the child-info pipe, and leaves through exit_from_child
     // (libc::_exit): no destructor runs and no buffer shared with the
     // parent is flushed twice. It never touches the event loop (the epoll
@@ -463,6 +478,7 @@ pub(crate) fn rdb_save_background(
         server.rdb_save_time_start = now_secs();
         server.rdb_child_pid = childpid;
         server.rdb_child_type = RDB_CHILD_TYPE_DISK;
+        crate::trace::fork(server, childpid, "rdb", server.stat_fork_time);
         update_dict_resize_policy(server);
         Ok(())
     }

@@ -34,6 +34,14 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
         && (now - server.repl_transfer_lastio) > server.repl_timeout as i64
     {
         server_log!(server, LL_WARNING, "Timeout connecting to the MASTER...");
+        history::attempt_failing(
+            server,
+            format!(
+                "timeout in {} after repl-timeout {} s",
+                history::repl_state_name(server.repl_state),
+                server.repl_timeout
+            ),
+        );
         cancel_replication_handshake(server);
     }
 
@@ -46,6 +54,13 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
             server,
             LL_WARNING,
             "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value."
+        );
+        history::attempt_failing(
+            server,
+            format!(
+                "timeout receiving the RDB after repl-timeout {} s",
+                server.repl_timeout
+            ),
         );
         cancel_replication_handshake(server);
     }
@@ -203,6 +218,7 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
             //    master that will accept our PSYNC request by second
             //    replication ID, but there will be data inconsistency
             //    because we received writes.
+            let old_replid = server.replid;
             change_replication_id(server);
             clear_replication_id2(server);
             free_replication_backlog(server);
@@ -212,16 +228,21 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
                 "Replication backlog freed after {} seconds without connected replicas.",
                 server.repl_backlog_time_limit as i32
             );
+            let why = format!(
+                "freed after repl-backlog-ttl ({} s without replicas)",
+                server.repl_backlog_time_limit
+            );
+            history::backlog_freed(server, why, Some(old_replid));
         }
     }
 
     // If AOF is disabled and we no longer have attached slaves, we can
     // free our Replication Script Cache as there is no need to propagate
     // EVALSHA at all.
-    // Divergence from C: there is no AOF (aof.c is not ported; appendonly
-    // yes writes nothing), so no AOF can know the scripts: aof_state is
-    // taken as AOF_OFF.
-    if server.slaves.is_empty() && !server.repl_scriptcache_fifo.is_empty() {
+    if server.slaves.is_empty()
+        && server.aof_state == crate::config::AOF_OFF
+        && !server.repl_scriptcache_fifo.is_empty()
+    {
         replication_script_cache_flush(server);
     }
 
@@ -231,9 +252,7 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
     // In case of diskless replication, we make sure to wait the specified
     // number of seconds (according to configuration) so that other slaves
     // have the time to arrive before we start streaming.
-    // Divergence from C: there is no AOF, so no AOF rewrite child to wait
-    // for (C also checks server.aof_child_pid == -1).
-    if server.rdb_child_pid == -1 {
+    if server.rdb_child_pid == -1 && server.aof_child_pid == -1 {
         let mut max_idle = 0;
         let mut slaves_waiting = 0;
         let mut mincapa = -1;
@@ -267,6 +286,8 @@ pub(crate) fn replication_cron(server: &mut RedisServer) {
 
     // Refresh the number of slaves with lag <= min-slaves-max-lag.
     refresh_good_slaves_count(server);
+    // The write rate behind INFO replhistory's backlog hint (no C twin).
+    history::sample_write_rate(server);
     server.repl_cron_loops += 1; // Incremented with frequency 1 HZ.
                                  // ========================== end of master half ==========================
 }

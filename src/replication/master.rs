@@ -329,7 +329,7 @@ pub(crate) fn replication_setup_slave_for_full_resync(
     offset: i64,
 ) -> CResult {
     slave.psync_initial_offset = offset;
-    slave.replstate = SLAVE_STATE_WAIT_BGSAVE_END;
+    set_slave_state(server, slave, SLAVE_STATE_WAIT_BGSAVE_END);
     // We are going to accumulate the incremental changes for this slave as
     // well. Set slaveseldb to -1 in order to force to re-emit a SELECT
     // statement in the replication stream.
@@ -382,6 +382,16 @@ pub(crate) fn master_try_partial_resynchronization(
     let Some(psync_offset) =
         crate::object::get_long_long_from_object_or_reply(c, &offset_arg, None)
     else {
+        history::record_sync_decision(
+            server,
+            c,
+            true,
+            false,
+            format!(
+                "offset {} is not an integer",
+                String::from_utf8_lossy(&offset_arg)
+            ),
+        );
         return Err(CErr); // C: goto need_full_resync
     };
 
@@ -423,6 +433,14 @@ pub(crate) fn master_try_partial_resynchronization(
                 replication_get_slave_name(c)
             );
         }
+        let why = history::replid_miss_reason(
+            server,
+            &master_replid,
+            psync_offset,
+            is_id1,
+            is_id2,
+        );
+        history::record_sync_decision(server, c, true, false, why);
         return Err(CErr); // C: goto need_full_resync
     }
 
@@ -446,6 +464,9 @@ pub(crate) fn master_try_partial_resynchronization(
                 replication_get_slave_name(c)
             );
         }
+        let why = history::backlog_miss_reason(server, psync_offset)
+            .unwrap_or_default();
+        history::record_sync_decision(server, c, true, false, why);
         return Err(CErr); // C: goto need_full_resync
     }
 
@@ -453,8 +474,16 @@ pub(crate) fn master_try_partial_resynchronization(
     // 1) Set client state to make it a slave.
     // 2) Inform the client we can continue with +CONTINUE
     // 3) Send the backlog data (from the offset to the end) to the slave.
+    let why = format!(
+        "offset {} is inside the backlog ({}..{}): {} bytes to send",
+        psync_offset,
+        server.repl_backlog_off,
+        server.repl_backlog_off + server.repl_backlog_histlen,
+        server.master_repl_offset - psync_offset + 1
+    );
+    history::record_sync_decision(server, c, true, true, why);
     c.flags |= CLIENT_SLAVE;
-    c.replstate = SLAVE_STATE_ONLINE;
+    set_slave_state(server, c, SLAVE_STATE_ONLINE);
     c.repl_ack_time = server.unixtime;
     c.repl_put_online_on_ack = false;
     server.slaves.push(c.id);
@@ -555,7 +584,7 @@ pub(crate) fn start_bgsave_for_replication(
         server_log!(server, LL_WARNING, "BGSAVE for replication failed");
         for_each_slave(server, |server, slave| {
             if slave.replstate == SLAVE_STATE_WAIT_BGSAVE_START {
-                slave.replstate = REPL_STATE_NONE;
+                set_slave_state(server, slave, REPL_STATE_NONE);
                 slave.flags &= !CLIENT_SLAVE;
                 server.slaves.retain(|id| *id != slave.id);
                 add_reply_error(
@@ -651,6 +680,13 @@ pub(crate) fn sync_command(server: &mut RedisServer, c: &mut Client) {
         // of the replication protocol (like redis-cli --slave). Flag the
         // client so that we don't expect to receive REPLCONF ACK feedbacks.
         c.flags |= CLIENT_PRE_PSYNC;
+        history::record_sync_decision(
+            server,
+            c,
+            false,
+            false,
+            "replica sent SYNC".to_string(),
+        );
     }
 
     // Full resynchronization.
@@ -658,7 +694,7 @@ pub(crate) fn sync_command(server: &mut RedisServer, c: &mut Client) {
 
     // Setup the slave as one waiting for BGSAVE to start. The following
     // code paths will change the state if we handle the slave differently.
-    c.replstate = SLAVE_STATE_WAIT_BGSAVE_START;
+    set_slave_state(server, c, SLAVE_STATE_WAIT_BGSAVE_START);
     if server.repl_disable_tcp_nodelay {
         if let Some(s) = c.sock.as_ref() {
             // Non critical if it fails.
@@ -752,12 +788,18 @@ pub(crate) fn sync_command(server: &mut RedisServer, c: &mut Client) {
         // Target is disk (or the slave is not capable of supporting
         // diskless replication) and we don't have a BGSAVE in progress,
         // let's start one.
-        // Divergence from C: there is no AOF, so no AOF rewrite child to
-        // wait for ("BGSAVE for replication delayed").
-        let capa = c.slave_capa;
-        with_running_in_table(server, c, |s| {
-            let _ = start_bgsave_for_replication(s, capa);
-        });
+        if server.aof_child_pid == -1 {
+            let capa = c.slave_capa;
+            with_running_in_table(server, c, |s| {
+                let _ = start_bgsave_for_replication(s, capa);
+            });
+        } else {
+            server_log!(
+                server,
+                LL_NOTICE,
+                "No BGSAVE in progress, but an AOF rewrite is active. BGSAVE for replication delayed"
+            );
+        }
     }
 }
 
@@ -871,7 +913,7 @@ pub(crate) fn replconf_command(server: &mut RedisServer, c: &mut Client) {
 ///
 /// C: replication.c putSlaveOnline()
 pub(crate) fn put_slave_online(server: &mut RedisServer, slave: &mut Client) {
-    slave.replstate = SLAVE_STATE_ONLINE;
+    set_slave_state(server, slave, SLAVE_STATE_ONLINE);
     slave.repl_put_online_on_ack = false;
     slave.repl_ack_time = server.unixtime; // Prevent false timeout.
     if let Err(e) = ae_create_file_event(
@@ -1098,7 +1140,7 @@ pub(crate) fn update_slaves_waiting_bgsave(
                 // and less CPU intensive if no more data is sent after such
                 // final EOF. So we don't want to glue the end of the RDB
                 // trasfer with the start of the other replication data.
-                slave.replstate = SLAVE_STATE_ONLINE;
+                set_slave_state(server, slave, SLAVE_STATE_ONLINE);
                 slave.repl_put_online_on_ack = true;
                 slave.repl_ack_time = server.unixtime; // Timeout otherwise.
             } else {
@@ -1130,7 +1172,7 @@ pub(crate) fn update_slaves_waiting_bgsave(
                 slave.repldbfile = Some(file);
                 slave.repldboff = 0;
                 slave.repldbsize = size as i64;
-                slave.replstate = SLAVE_STATE_SEND_BULK;
+                set_slave_state(server, slave, SLAVE_STATE_SEND_BULK);
                 slave.replpreamble =
                     format!("${}\r\n", slave.repldbsize).into_bytes();
 

@@ -19,6 +19,8 @@
 //! - `script_cache.rs`: "REPLICATION SCRIPT CACHE".
 //! - `wait.rs`: "SYNCHRONOUS REPLICATION" (WAIT).
 //! - `cron.rs`: "REPLICATION CRON".
+//! - `history.rs`: no C twin; the replication history behind `INFO
+//!   replhistory` (every sync decision and attempt, with its reason).
 //!
 //! Read this first: C links replicas by pointer from `server.slaves`; here
 //! the list holds client ids, and a replica is reached in `server.clients`.
@@ -38,6 +40,7 @@ use crate::server::*;
 
 pub(crate) mod cache;
 pub(crate) mod cron;
+pub(crate) mod history;
 pub(crate) mod master;
 pub(crate) mod min_slaves;
 pub(crate) mod script_cache;
@@ -76,7 +79,26 @@ pub(crate) const SLAVE_CAPA_PSYNC2: i32 = 1 << 1;
 /// the event trace) sees each transition. Divergence from C: C assigns
 /// `server.repl_state` directly at each place.
 pub(crate) fn set_repl_state(server: &mut RedisServer, state: i32) {
+    let from = server.repl_state;
     server.repl_state = state;
+    if from != state {
+        crate::trace::repl_state(server, from, state);
+        history::repl_state_changed(server, from, state);
+    }
+}
+
+/// Every change of a replica client's state on the master (`replstate`)
+/// goes through here, for the same watchers as `set_repl_state`.
+/// Divergence from C: C assigns `slave->replstate` directly at each place.
+pub(crate) fn set_slave_state(
+    server: &RedisServer,
+    slave: &mut Client,
+    state: i32,
+) {
+    if slave.replstate != state {
+        crate::trace::slave_state(server, slave, slave.replstate, state);
+    }
+    slave.replstate = state;
 }
 
 /// Return a string representing the slave ip:listening_port pair. Mostly
@@ -124,6 +146,7 @@ pub fn create_replication_backlog(server: &mut RedisServer) {
     // byte we have is the next byte that will be generated for the
     // replication stream.
     server.repl_backlog_off = server.master_repl_offset + 1;
+    history::backlog_created(server);
 }
 
 /// Called when the user modifies the replication backlog size at runtime

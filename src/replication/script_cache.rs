@@ -63,9 +63,6 @@ pub(crate) fn replication_script_cache_init(server: &mut RedisServer) {
 /// 3) Every time we are left without slaves at all, and AOF is off, in
 ///    order to reclaim otherwise unused memory.
 ///
-/// Divergence from C: there is no AOF (aof.c is not ported), so 2) never
-/// happens.
-///
 /// C: replication.c replicationScriptCacheFlush()
 pub(crate) fn replication_script_cache_flush(server: &mut RedisServer) {
     server.repl_scriptcache_dict.clear();

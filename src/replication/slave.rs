@@ -8,7 +8,7 @@
 //! CLIENT_MASTER whose commands are applied like anybody's.
 //!
 //! Ports the "SLAVE" section of replication.c from Redis 5.0.14, in the
-//! same order (restartAOFAfterSYNC is left out: there is no AOF).
+//! same order.
 //!
 //! Read this first: C names the socket to the master by its fd,
 //! `server.repl_transfer_s`; here the `socket2::Socket` itself lives in
@@ -29,7 +29,7 @@ use socket2::Socket;
 
 use super::{
     clear_replication_id2, create_replication_backlog,
-    free_replication_backlog, replication_discard_cached_master,
+    free_replication_backlog, history, replication_discard_cached_master,
     replication_resurrect_cached_master, set_repl_state, shift_replication_id,
 };
 use crate::ae::{
@@ -178,8 +178,35 @@ pub fn replication_create_master_client(
     });
 }
 
-// restartAOFAfterSYNC() is not ported: there is no AOF
-// (see docs/c-map-omissions.md).
+/// This function will try to re-enable the AOF file after the
+/// master-replica synchronization: if it fails after multiple attempts the
+/// replica cannot be considered reliable and exists with an error.
+///
+/// C: replication.c restartAOFAfterSYNC()
+fn restart_aof_after_sync(server: &mut RedisServer) {
+    let max_tries = 10;
+    let mut tries = 0;
+    while tries < max_tries {
+        if crate::aof::start_append_only(server).is_ok() {
+            break;
+        }
+        server_log!(
+            server,
+            LL_WARNING,
+            "Failed enabling the AOF after successful master synchronization! Trying it again in one second."
+        );
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        tries += 1;
+    }
+    if tries == max_tries {
+        server_log!(
+            server,
+            LL_WARNING,
+            "FATAL: this replica instance finished the synchronization with its master, but the AOF can't be turned on. Exiting now."
+        );
+        std::process::exit(1);
+    }
+}
 
 /// Sync data on disk every this many bytes of a transfer from the master.
 ///
@@ -238,6 +265,9 @@ pub(crate) fn read_sync_bulk_payload(
                 "MASTER aborted replication with an error: {}",
                 cstr(&line[1..])
             );
+            let why =
+                format!("master aborted the transfer: {}", cstr(&line[1..]));
+            history::attempt_failing(server, why);
             cancel_replication_handshake(server); // goto error
             return;
         } else if line.first().copied().unwrap_or(0) == 0 {
@@ -285,6 +315,7 @@ pub(crate) fn read_sync_bulk_payload(
                 LL_NOTICE,
                 "MASTER <-> REPLICA sync: receiving streamed RDB from master"
             );
+            history::attempt_transfer_started(server);
         } else {
             server.repl_transfer_usemark = false;
             server.repl_transfer_size = strtol(&line[1..], 10).value;
@@ -308,6 +339,7 @@ pub(crate) fn read_sync_bulk_payload(
                 "MASTER <-> REPLICA sync: receiving {} bytes from master",
                 server.repl_transfer_size
             );
+            history::attempt_transfer_started(server);
         }
         return;
     }
@@ -350,6 +382,11 @@ pub(crate) fn read_sync_bulk_payload(
                 "I/O error trying to sync with MASTER: {}",
                 why
             );
+            let why = format!(
+                "I/O error after {} bytes of the RDB: {}",
+                server.repl_transfer_read, why
+            );
+            history::attempt_failing(server, why);
             cancel_replication_handshake(server);
             return;
         }
@@ -441,6 +478,9 @@ pub(crate) fn read_sync_bulk_payload(
     }
 
     if eof_reached {
+        let rdb_bytes = server.repl_transfer_read
+            - if usemark { CONFIG_RUN_ID_SIZE as i64 } else { 0 };
+        history::attempt_transfer_done(server, rdb_bytes);
         // Divergence from C: 5.0.14 flushes its data set, renames the
         // received file over dump.rdb and loads it without looking at it
         // first, so a payload that is damaged (cut short under a matching
@@ -461,11 +501,16 @@ pub(crate) fn read_sync_bulk_payload(
                 "Failed trying to load the MASTER synchronization DB from disk: {}. Keeping the old data set and dump.rdb, the synchronization will be retried",
                 crate::rdb::rdb_load_error_reason(&err)
             );
+            let why = format!(
+                "the RDB received is damaged: {}",
+                crate::rdb::rdb_load_error_reason(&err)
+            );
+            history::attempt_failing(server, why);
             cancel_replication_handshake(server);
             return;
         }
 
-        // There is no AOF to stop and restart around the load.
+        let aof_is_enabled = server.aof_state != crate::config::AOF_OFF;
 
         // Ensure background save doesn't overwrite synced data
         if server.rdb_child_pid != -1 {
@@ -516,6 +561,11 @@ pub(crate) fn read_sync_bulk_payload(
             LL_NOTICE,
             "MASTER <-> REPLICA sync: Flushing old data"
         );
+        // We need to stop any AOFRW fork before flusing and parsing RDB,
+        // otherwise we'll create a copy-on-write disaster.
+        if aof_is_enabled {
+            crate::aof::stop_append_only(server);
+        }
         crate::db::signal_flushed_db(server, -1);
         let flags = if server.repl_slave_lazy_flush {
             crate::db::EMPTYDB_ASYNC
@@ -558,6 +608,11 @@ pub(crate) fn read_sync_bulk_payload(
                 "Failed trying to load the MASTER synchronization DB from disk"
             );
             cancel_replication_handshake(server);
+            // Re-enable the AOF if we disabled it earlier, in order to
+            // restore the original configuration.
+            if aof_is_enabled {
+                restart_aof_after_sync(server);
+            }
             return;
         }
         // Final setup of the connected slave <- master link
@@ -596,6 +651,12 @@ pub(crate) fn read_sync_bulk_payload(
             LL_NOTICE,
             "MASTER <-> REPLICA sync: Finished with success"
         );
+        // Restart the AOF subsystem now that we finished the sync. This
+        // will trigger an AOF rewrite, and when done will start appending
+        // to the new file.
+        if aof_is_enabled {
+            restart_aof_after_sync(server);
+        }
     }
 }
 
@@ -781,6 +842,13 @@ pub(crate) fn slave_try_partial_resynchronization(
             }
         };
 
+        let cached = server
+            .cached_master
+            .as_ref()
+            .map(|_| (cstr(&psync_replid).into_owned(), psync_offset.clone()));
+        let sent = format!("psync {} {}", cstr(&psync_replid), psync_offset);
+        history::attempt_sent(server, sent, cached);
+
         // Issue the PSYNC command
         let reply = send_synchronous_command(
             server,
@@ -811,7 +879,21 @@ pub(crate) fn slave_try_partial_resynchronization(
 
     ae_delete_file_event(&mut server.el, fd, AE_READABLE);
 
+    // What we asked, for the history's reasons: the cached master's
+    // replid and the offset after its last byte.
+    let asked = server
+        .cached_master
+        .as_ref()
+        .map(|cm| (cstr(&cm.replid).into_owned(), cm.reploff + 1));
+
     if reply.starts_with(b"+FULLRESYNC") {
+        let why = asked.as_ref().map(|(id, off)| {
+            format!(
+                "master answered FULLRESYNC: it did not accept replid {} at offset {}",
+                id, off
+            )
+        });
+        history::attempt_reply(server, &reply, why);
         // FULL RESYNC, parse the reply in order to extract the run id and
         // the replication offset.
         let sp = |from: usize| {
@@ -838,6 +920,11 @@ pub(crate) fn slave_try_partial_resynchronization(
                     server,
                     LL_WARNING,
                     "Master replied with wrong +FULLRESYNC syntax."
+                );
+                history::attempt_reply(
+                    server,
+                    &reply,
+                    Some("master replied with wrong +FULLRESYNC syntax".into()),
                 );
                 // This is an unexpected condition, actually the
                 // +FULLRESYNC reply means that the master supports PSYNC,
@@ -869,8 +956,18 @@ pub(crate) fn slave_try_partial_resynchronization(
                 "Unexpected reply to PSYNC from master: {}",
                 cstr(&reply)
             );
+            history::attempt_reply(server, &reply, None);
+            history::attempt_failing(
+                server,
+                "master answered CONTINUE to a PSYNC without a cached master"
+                    .into(),
+            );
             return PSYNC_TRY_LATER;
         };
+        let why = asked.as_ref().map(|(id, off)| {
+            format!("master accepted replid {} at offset {}", id, off)
+        });
+        history::attempt_reply(server, &reply, why);
 
         // Partial resync was accepted.
         server_log!(
@@ -901,6 +998,8 @@ pub(crate) fn slave_try_partial_resynchronization(
                     "Master replication ID changed to {}",
                     cstr(&new)
                 );
+                let more = format!(" (its replid is now {})", cstr(&new));
+                history::attempt_reason_append(server, &more);
 
                 // Set the old ID as our ID2, up to the current offset+1.
                 server.replid2 = cached_replid;
@@ -948,9 +1047,19 @@ pub(crate) fn slave_try_partial_resynchronization(
             "Master is currently unable to PSYNC but should be in the future: {}",
             cstr(&reply)
         );
+        history::attempt_reply(server, &reply, None);
+        let why =
+            format!("master cannot PSYNC now (will retry): {}", cstr(&reply));
+        history::attempt_failing(server, why);
         return PSYNC_TRY_LATER;
     }
 
+    let why = if reply.starts_with(b"-ERR") {
+        "master does not support PSYNC or is in error state: fell back to SYNC"
+    } else {
+        "unexpected reply to PSYNC: fell back to SYNC"
+    };
+    history::attempt_reply(server, &reply, Some(why.to_string()));
     if !reply.starts_with(b"-ERR") {
         // If it's not an error, log the unexpected event.
         server_log!(
@@ -1011,6 +1120,12 @@ pub(crate) fn sync_with_master(
                 "Sending command to master in replication handshake: {}",
                 cstr(&err)
             );
+            let why = format!(
+                "error sending to master in {}: {}",
+                history::repl_state_name(server.repl_state),
+                cstr(&err)
+            );
+            history::attempt_failing(server, why);
         }
         // C: the error: label
         ae_delete_file_event(&mut server.el, fd, AE_READABLE | AE_WRITABLE);
@@ -1098,6 +1213,8 @@ fn sync_with_master_steps(
                 "Error reply to PING from master: '{}'",
                 cstr(&err)
             );
+            let why = format!("master answered PING with {}", cstr(&err));
+            history::attempt_failing(server, why);
             return Err(SyncErr::Error);
         } else {
             server_log!(
@@ -1137,6 +1254,8 @@ fn sync_with_master_steps(
                 "Unable to AUTH to MASTER: {}",
                 cstr(&err)
             );
+            let why = format!("master refused AUTH: {}", cstr(&err));
+            history::attempt_failing(server, why);
             return Err(SyncErr::Error);
         }
         set_repl_state(server, REPL_STATE_SEND_PORT);
@@ -1314,6 +1433,11 @@ fn sync_with_master_steps(
     // our slaves after that.
     disconnect_slaves(server); // Force our slaves to resync with us as well.
     free_replication_backlog(server); // Don't allow our chained slaves to PSYNC.
+    history::backlog_freed(
+        server,
+        "freed when this server started a full sync with its master".into(),
+        None,
+    );
 
     // Fall back to SYNC if needed. Otherwise psync_result ==
     // PSYNC_FULLRESYNC and the server.master_replid and
@@ -1334,6 +1458,7 @@ fn sync_with_master_steps(
             );
             return Err(SyncErr::Error);
         }
+        history::attempt_sent(server, "sync".into(), None);
     }
 
     // Prepare a suitable temp file for bulk transfer

@@ -551,24 +551,29 @@ fn lua_redis_generic_command_on(
     // command marked as non-deterministic was already called in the
     // context of this script.
     if cmd_flags & CMD_WRITE != 0 {
-        let err: Option<&[u8]> = if server.lua_random_dirty
+        let deny_write_type =
+            crate::rdb::write_commands_denied_by_disk_error(server);
+        let err: Option<std::borrow::Cow<'_, [u8]>> = if server.lua_random_dirty
             && !server.lua_replicate_commands
         {
-            Some(b"Write commands not allowed after non deterministic commands. Call redis.replicate_commands() at the start of your script in order to switch to single commands replication mode.")
+            Some(std::borrow::Cow::Borrowed(b"Write commands not allowed after non deterministic commands. Call redis.replicate_commands() at the start of your script in order to switch to single commands replication mode."))
         } else if server.masterhost.is_some()
             && server.repl_slave_ro
             && !server.loading
             && caller_flags & CLIENT_MASTER == 0
         {
-            Some(shared::ROSLAVEERR)
-        } else if crate::rdb::write_commands_denied_by_disk_error(server) {
-            Some(shared::BGSAVEERR)
+            Some(std::borrow::Cow::Borrowed(shared::ROSLAVEERR))
+        } else if deny_write_type != crate::rdb::DISK_ERROR_TYPE_NONE {
+            Some(std::borrow::Cow::Owned(crate::rdb::disk_error_reply(
+                server,
+                deny_write_type,
+            )))
         } else {
             None
         };
         if let Some(err) = err {
             // C passes the shared error object's text, "-...\r\n" and all.
-            let e = lua_push_error(lua, err)?;
+            let e = lua_push_error(lua, &err)?;
             return Ok(Value::Table(e));
         }
     }

@@ -173,6 +173,7 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("flushall", flushall_command, -1, "w", 0, 0, 0),
         cmd!("save", crate::rdb::save_command, 1, "as", 0, 0, 0),
         cmd!("bgsave", crate::rdb::bgsave_command, -1, "as", 0, 0, 0),
+        cmd!("bgrewriteaof", crate::aof::bgrewriteaof_command, 1, "as", 0, 0, 0),
         cmd!("sync", crate::replication::sync_command, 1, "ars", 0, 0, 0),
         cmd!("psync", crate::replication::sync_command, 3, "ars", 0, 0, 0),
         cmd!("replconf", crate::replication::replconf_command, -1, "aslt", 0, 0, 0),
@@ -208,6 +209,14 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("bitcount", crate::bitops::bitcount_command, -2, "r", 1, 1, 1),
         cmd!("bitpos", crate::bitops::bitpos_command, -3, "r", 1, 1, 1),
         cmd!("command", command_command, 0, "ltR", 0, 0, 0),
+        cmd!("geoadd", crate::geo::geoadd_command, -5, "wm", 1, 1, 1),
+        cmd!("georadius", crate::geo::georadius_command, -6, "w", georadius_get_keys, 1, 1, 1),
+        cmd!("georadius_ro", crate::geo::georadiusro_command, -6, "r", georadius_get_keys, 1, 1, 1),
+        cmd!("georadiusbymember", crate::geo::georadiusbymember_command, -5, "w", georadius_get_keys, 1, 1, 1),
+        cmd!("georadiusbymember_ro", crate::geo::georadiusbymemberro_command, -5, "r", georadius_get_keys, 1, 1, 1),
+        cmd!("geohash", crate::geo::geohash_command, -2, "r", 1, 1, 1),
+        cmd!("geopos", crate::geo::geopos_command, -2, "r", 1, 1, 1),
+        cmd!("geodist", crate::geo::geodist_command, -4, "r", 1, 1, 1),
         cmd!("post", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
         cmd!("host:", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
         cmd!("object", crate::object::object_command, -2, "rR", 2, 2, 1),
@@ -284,17 +293,45 @@ pub(crate) fn lookup_command(
     server.command_index.get(lower).copied()
 }
 
+/// Lookup the command in the current table, if not found also check in
+/// the original table containing the original command names unaffected by
+/// redis.conf rename-command statement.
+///
+/// This is used by functions rewriting the argument vector such as
+/// rewriteClientCommandVector() in order to set client->cmd pointer
+/// correctly even if the command was renamed.
+///
+/// C: server.c lookupCommandOrOriginal()
+pub(crate) fn lookup_command_or_original(
+    server: &RedisServer,
+    name: &[u8],
+) -> Option<usize> {
+    // C keeps a second dict, server.orig_commands; the table entries keep
+    // their original names, so it is a search of the table here.
+    lookup_command(server, name).or_else(|| {
+        server
+            .commands
+            .iter()
+            .position(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    })
+}
+
 /// Propagate the specified command (in the context of the specified
 /// database id) to AOF and Slaves.
 ///
 /// C: server.c propagate()
 pub(crate) fn propagate(
     server: &mut RedisServer,
-    _cmd: usize,
+    cmd: usize,
     dbid: usize,
     argv: &[Vec<u8>],
     flags: i32,
 ) {
+    if server.aof_state != crate::config::AOF_OFF && flags & PROPAGATE_AOF != 0
+    {
+        let name = server.commands[cmd].name;
+        crate::aof::feed_append_only_file(server, name, dbid as i32, argv);
+    }
     if flags & PROPAGATE_REPL != 0 {
         crate::replication::replication_feed_slaves(server, dbid as i32, argv);
     }
@@ -540,12 +577,14 @@ pub(crate) fn process_command(
 
     // Don't accept write commands if there are problems persisting on disk
     // and if this is a master instance.
-    if crate::rdb::write_commands_denied_by_disk_error(server)
+    let deny_write_type =
+        crate::rdb::write_commands_denied_by_disk_error(server);
+    if deny_write_type != crate::rdb::DISK_ERROR_TYPE_NONE
         && server.masterhost.is_none()
         && (cflags & CMD_WRITE != 0 || name == "ping")
     {
         crate::multi::flag_transaction(c);
-        add_reply(c, shared::BGSAVEERR);
+        add_reply(c, &crate::rdb::disk_error_reply(server, deny_write_type));
         return Ok(());
     }
 

@@ -271,6 +271,7 @@ struct InfoMemOverhead {
     repl_backlog: usize,
     clients_slaves: usize,
     clients_normal: usize,
+    aof_buffer: usize,
     lua_caches: usize,
 }
 
@@ -318,6 +319,13 @@ fn get_memory_overhead_data(
     }
     mem_total += clients_normal;
 
+    let mut aof_buffer = 0;
+    if server.aof_state != crate::config::AOF_OFF {
+        aof_buffer += server.aof_buf.capacity();
+        aof_buffer += crate::aof::aof_rewrite_buffer_size(server);
+    }
+    mem_total += aof_buffer;
+
     // Divergence from C: the scripts are in a HashMap; a dictEntry and a
     // bucket pointer per entry and slot, as C counts its dict.
     let lua_caches = server.lua_scripts_mem
@@ -360,6 +368,7 @@ fn get_memory_overhead_data(
         repl_backlog,
         clients_slaves,
         clients_normal,
+        aof_buffer,
         lua_caches,
     }
 }
@@ -759,13 +768,13 @@ pub(crate) fn gen_redis_info_string(
             // named so for backwards compatibility.
             ratio(process_rss, cron_zmalloc_used),
             diff(process_rss, cron_zmalloc_used),
-            // freeMemoryGetNotCountedMemory(): replica output buffers (and
-            // the AOF buffers, which we have not).
-            mh.clients_slaves,
+            // freeMemoryGetNotCountedMemory(): replica output buffers and
+            // the AOF buffers.
+            mh.clients_slaves + mh.aof_buffer,
             mh.repl_backlog,
             mh.clients_slaves,
             mh.clients_normal,
-            0, // no AOF buffer
+            mh.aof_buffer,
             ZMALLOC_LIB,
             0,
             0
@@ -779,7 +788,6 @@ pub(crate) fn gen_redis_info_string(
         }
         sections += 1;
         let now = now_secs();
-        let aof_status = "ok"; // no AOF, so it never failed
         let _ = write!(
             info,
             "# Persistence\r\n\
@@ -811,17 +819,39 @@ pub(crate) fn gen_redis_info_string(
                 now - server.rdb_save_time_start
             },
             server.stat_rdb_cow_bytes,
-            // Divergence from C: there is no AOF; these are the figures of
-            // a server with appendonly off that never rewrote one.
-            0,
-            0,
-            0,
-            -1,
-            -1,
-            aof_status,
-            aof_status,
-            0
+            (server.aof_state != crate::config::AOF_OFF) as i32,
+            (server.aof_child_pid != -1) as i32,
+            server.aof_rewrite_scheduled as i32,
+            server.aof_rewrite_time_last,
+            if server.aof_child_pid == -1 {
+                -1
+            } else {
+                now - server.aof_rewrite_time_start
+            },
+            if server.aof_lastbgrewrite_status.is_ok() { "ok" } else { "err" },
+            if server.aof_last_write_status.is_ok() { "ok" } else { "err" },
+            server.stat_aof_cow_bytes
         );
+
+        if server.aof_state != crate::config::AOF_OFF {
+            let _ = write!(
+                info,
+                "aof_current_size:{}\r\n\
+                 aof_base_size:{}\r\n\
+                 aof_pending_rewrite:{}\r\n\
+                 aof_buffer_length:{}\r\n\
+                 aof_rewrite_buffer_length:{}\r\n\
+                 aof_pending_bio_fsync:{}\r\n\
+                 aof_delayed_fsync:{}\r\n",
+                server.aof_current_size,
+                server.aof_rewrite_base_size,
+                server.aof_rewrite_scheduled as i32,
+                server.aof_buf.len(),
+                crate::aof::aof_rewrite_buffer_size(server),
+                crate::bio::bio_pending_jobs_of_type(crate::bio::BIO_AOF_FSYNC),
+                server.aof_delayed_fsync
+            );
+        }
         if server.loading {
             let remaining_bytes =
                 server.loading_total_bytes - server.loading_loaded_bytes;
@@ -998,6 +1028,13 @@ pub(crate) fn gen_redis_info_string(
                 );
             }
         }
+    }
+
+    // Divergence from C: `INFO replhistory` (no C twin, see
+    // replication/history.rs), only when named: never part of "default"
+    // or "all", so what 5.0.14 returns for those stays as it is.
+    if section.eq_ignore_ascii_case(b"replhistory") {
+        info.push_str(&crate::replication::history::info_section(server));
     }
     info
 }

@@ -64,7 +64,7 @@ pub(crate) fn incrementally_rehash(
 ///
 /// C: server.c updateDictResizePolicy()
 pub(crate) fn update_dict_resize_policy(server: &RedisServer) {
-    if server.rdb_child_pid == -1 {
+    if server.rdb_child_pid == -1 && server.aof_child_pid == -1 {
         crate::dict::dict_enable_resize();
     } else {
         crate::dict::dict_disable_resize();
@@ -194,7 +194,7 @@ pub(crate) fn databases_cron(server: &mut RedisServer) {
     // Perform hash tables rehashing if needed, but only if there are no
     // other processes saving the DB on disk. Otherwise rehashing is bad as
     // will cause a lot of copy-on-write of memory pages.
-    if server.rdb_child_pid == -1 {
+    if server.rdb_child_pid == -1 && server.aof_child_pid == -1 {
         let dbnum = server.dbnum as u32;
         // Don't test more DBs than we have.
         let dbs_per_call = (CRON_DBS_PER_CALL as u32).min(dbnum);
@@ -365,6 +365,8 @@ pub(crate) fn server_cron(
     // Check if a background saving in progress terminated, or start a
     // BGSAVE because a save point was reached.
     crate::rdb::server_cron_persistence(server);
+    let every_second = run_with_period(server, 1000);
+    crate::rdb::server_cron_aof(server, every_second);
 
     // Close clients that need to be closed asynchronous
     net::free_clients_in_async_free_queue(server);
@@ -409,6 +411,12 @@ pub(crate) fn before_sleep(server: &mut RedisServer) {
 
     // Try to process pending commands for clients that were just unblocked.
     crate::blocked::process_unblocked_clients(server);
+
+    // Write the AOF buffer on disk. Divergence from C: only with AOF on (C
+    // calls it always; with AOF off the buffer is empty).
+    if server.aof_state != crate::config::AOF_OFF {
+        crate::aof::flush_append_only_file(server, false);
+    }
 
     // Handle writes with pending output buffers.
     net::handle_clients_with_pending_writes(server);

@@ -180,6 +180,7 @@ pub fn init_server_config() -> RedisServer {
         repl_diskless_sync: false,
         repl_diskless_sync_delay: 5,
         repl_cron_loops: 0,
+        repl_history: Default::default(),
         repl_scriptcache_dict: Default::default(),
         repl_scriptcache_fifo: Default::default(),
         repl_scriptcache_size: 0,
@@ -257,6 +258,44 @@ pub fn init_server_config() -> RedisServer {
             crate::config::CONFIG_DEFAULT_IGNORE_WARNINGS.to_string(),
         ),
         aof_state: crate::config::AOF_OFF,
+        aof_fsync: crate::config::CONFIG_DEFAULT_AOF_FSYNC,
+        aof_filename: crate::config::CONFIG_DEFAULT_AOF_FILENAME.to_string(),
+        aof_no_fsync_on_rewrite:
+            crate::config::CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE,
+        aof_rewrite_perc: crate::config::AOF_REWRITE_PERC,
+        aof_rewrite_min_size: crate::config::AOF_REWRITE_MIN_SIZE,
+        aof_rewrite_incremental_fsync:
+            crate::config::CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC,
+        aof_load_truncated: crate::config::CONFIG_DEFAULT_AOF_LOAD_TRUNCATED,
+        aof_use_rdb_preamble:
+            crate::config::CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE,
+        aof_rewrite_base_size: 0,
+        aof_current_size: 0,
+        aof_fsync_offset: 0,
+        aof_rewrite_scheduled: false,
+        aof_child_pid: -1,
+        aof_rewrite_buf_blocks: Default::default(),
+        aof_buf: Vec::new(),
+        aof_fd: -1,
+        aof_selected_db: -1, // Make sure the first time will not match
+        aof_flush_postponed_start: 0,
+        aof_last_fsync: now_secs(),
+        aof_rewrite_time_last: -1,
+        aof_rewrite_time_start: -1,
+        aof_lastbgrewrite_status: Ok(()),
+        aof_delayed_fsync: 0,
+        aof_last_write_status: Ok(()),
+        aof_last_write_errno: 0,
+        aof_pipe_write_data_to_child: -1,
+        aof_pipe_read_data_from_parent: -1,
+        aof_pipe_write_ack_to_parent: -1,
+        aof_pipe_read_ack_from_child: -1,
+        aof_pipe_write_ack_to_child: -1,
+        aof_pipe_read_ack_from_parent: -1,
+        aof_stop_sending_diff: false,
+        aof_child_diff: Default::default(),
+        aof_last_write_error_log: 0,
+        stat_aof_cow_bytes: 0,
         cluster_enabled: false,
         watchdog_period: 0,
         loadmodule_queue: Vec::new(),
@@ -277,20 +316,6 @@ pub fn init_server_config() -> RedisServer {
         lua_timedout: false,
         lua_kill: false,
         unported: UnportedConfig {
-            // AOF (aof.c)
-            aof_fsync: crate::config::CONFIG_DEFAULT_AOF_FSYNC,
-            aof_filename: crate::config::CONFIG_DEFAULT_AOF_FILENAME
-                .to_string(),
-            aof_no_fsync_on_rewrite:
-                crate::config::CONFIG_DEFAULT_AOF_NO_FSYNC_ON_REWRITE,
-            aof_rewrite_perc: crate::config::AOF_REWRITE_PERC,
-            aof_rewrite_min_size: crate::config::AOF_REWRITE_MIN_SIZE,
-            aof_rewrite_incremental_fsync:
-                crate::config::CONFIG_DEFAULT_AOF_REWRITE_INCREMENTAL_FSYNC,
-            aof_load_truncated:
-                crate::config::CONFIG_DEFAULT_AOF_LOAD_TRUNCATED,
-            aof_use_rdb_preamble:
-                crate::config::CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE,
             // Eviction (evict.c)
             maxmemory_samples: crate::config::CONFIG_DEFAULT_MAXMEMORY_SAMPLES,
             lfu_log_factor: crate::config::CONFIG_DEFAULT_LFU_LOG_FACTOR,
@@ -343,6 +368,7 @@ pub fn init_server_config() -> RedisServer {
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
         },
+        trace: crate::trace::Trace::default(),
     };
     populate_command_table(&mut server);
     server
@@ -726,10 +752,28 @@ pub fn init_server(server: &mut RedisServer) {
             "Unrecoverable error creating server.sofd file event."
         );
     }
+
+    // Open the AOF file if needed.
+    if server.aof_state == crate::config::AOF_ON {
+        match crate::aof::open_aof_for_append(&server.aof_filename) {
+            Ok(f) => server.aof_fd = std::os::fd::IntoRawFd::into_raw_fd(f),
+            Err(e) => {
+                server_log!(
+                    server,
+                    LL_WARNING,
+                    "Can't open the append-only file: {}",
+                    crate::util::strerror(&e)
+                );
+                std::process::exit(1);
+            }
+        }
+    }
+
     crate::replication::replication_script_cache_init(server);
     crate::scripting::scripting_init(server, true);
-    // C: InitServerLast() records the memory of the dataset-less server
-    // (INFO's used_memory_startup).
+    // C: InitServerLast() starts the bio threads and records the memory of
+    // the dataset-less server (INFO's used_memory_startup).
+    crate::bio::bio_init(server);
     server.initial_memory_usage = crate::util::zmalloc_used_memory();
 }
 

@@ -515,23 +515,6 @@ pub(crate) const CLIENT_BUFFER_LIMITS_DEFAULTS: [ClientBufferLimitsConfig;
 /// redisServer`; when a subsystem is ported, its fields move back into
 /// `RedisServer`.
 pub(crate) struct UnportedConfig {
-    // AOF (aof.c)
-    /// Kind of fsync() policy
-    pub(crate) aof_fsync: i32,
-    /// Name of the AOF file
-    pub(crate) aof_filename: String,
-    /// Don't fsync if a rewrite is in prog.
-    pub(crate) aof_no_fsync_on_rewrite: bool,
-    /// Rewrite AOF if % growth is > M and...
-    pub(crate) aof_rewrite_perc: i32,
-    /// the AOF file is at least N bytes.
-    pub(crate) aof_rewrite_min_size: i64,
-    /// fsync incrementally while aof rewriting?
-    pub(crate) aof_rewrite_incremental_fsync: bool,
-    /// Don't stop on unexpected AOF EOF.
-    pub(crate) aof_load_truncated: bool,
-    /// Use RDB preamble on AOF rewrites.
-    pub(crate) aof_use_rdb_preamble: bool,
     // Eviction (evict.c)
     /// Precision of random sampling
     pub(crate) maxmemory_samples: i32,
@@ -821,6 +804,8 @@ pub struct RedisServer {
     pub(crate) repl_diskless_sync: bool,
     /// Delay to start a diskless repl BGSAVE.
     pub(crate) repl_diskless_sync_delay: i32,
+    /// The replication history behind INFO replhistory (no C twin).
+    pub(crate) repl_history: crate::replication::history::ReplHistory,
     /// How many times replicationCron() ran (C: its static
     /// replication_cron_loops; the PING period counts these).
     pub(crate) repl_cron_loops: i64,
@@ -977,8 +962,77 @@ pub struct RedisServer {
     pub(crate) supervised_mode: i32,
     /// Config: warnings that should be ignored.
     pub(crate) ignore_warnings: Option<String>,
+    // AOF persistence (aof.c)
     /// AOF_(ON|OFF|WAIT_REWRITE)
     pub(crate) aof_state: i32,
+    /// Kind of fsync() policy
+    pub(crate) aof_fsync: i32,
+    /// Name of the AOF file
+    pub(crate) aof_filename: String,
+    /// Don't fsync if a rewrite is in prog.
+    pub(crate) aof_no_fsync_on_rewrite: bool,
+    /// Rewrite AOF if % growth is > M and...
+    pub(crate) aof_rewrite_perc: i32,
+    /// the AOF file is at least N bytes.
+    pub(crate) aof_rewrite_min_size: i64,
+    /// AOF size on latest startup or rewrite.
+    pub(crate) aof_rewrite_base_size: i64,
+    /// AOF current size.
+    pub(crate) aof_current_size: i64,
+    /// AOF offset which is already synced to disk.
+    pub(crate) aof_fsync_offset: i64,
+    /// Rewrite once BGSAVE terminates.
+    pub(crate) aof_rewrite_scheduled: bool,
+    /// PID if rewriting process
+    pub(crate) aof_child_pid: i32,
+    /// Hold changes during an AOF rewrite.
+    pub(crate) aof_rewrite_buf_blocks:
+        std::collections::VecDeque<crate::aof::AofRwBlock>,
+    /// AOF buffer, written before entering the event loop
+    pub(crate) aof_buf: Vec<u8>,
+    /// File descriptor of currently selected AOF file
+    pub(crate) aof_fd: std::os::fd::RawFd,
+    /// Currently selected DB in AOF
+    pub(crate) aof_selected_db: i32,
+    /// UNIX time of postponed AOF flush
+    pub(crate) aof_flush_postponed_start: i64,
+    /// UNIX time of last fsync()
+    pub(crate) aof_last_fsync: i64,
+    /// Time used by last AOF rewrite run.
+    pub(crate) aof_rewrite_time_last: i64,
+    /// Current AOF rewrite start time.
+    pub(crate) aof_rewrite_time_start: i64,
+    /// C_OK or C_ERR
+    pub(crate) aof_lastbgrewrite_status: CResult,
+    /// delayed AOF fsync() counter
+    pub(crate) aof_delayed_fsync: u64,
+    /// fsync incrementally while aof rewriting?
+    pub(crate) aof_rewrite_incremental_fsync: bool,
+    /// C_OK or C_ERR
+    pub(crate) aof_last_write_status: CResult,
+    /// Valid if aof_last_write_status is ERR
+    pub(crate) aof_last_write_errno: i32,
+    /// Don't stop on unexpected AOF EOF.
+    pub(crate) aof_load_truncated: bool,
+    /// Use RDB preamble on AOF rewrites.
+    pub(crate) aof_use_rdb_preamble: bool,
+    // AOF pipes used to communicate between parent and child during rewrite.
+    pub(crate) aof_pipe_write_data_to_child: std::os::fd::RawFd,
+    pub(crate) aof_pipe_read_data_from_parent: std::os::fd::RawFd,
+    pub(crate) aof_pipe_write_ack_to_parent: std::os::fd::RawFd,
+    pub(crate) aof_pipe_read_ack_from_child: std::os::fd::RawFd,
+    pub(crate) aof_pipe_write_ack_to_child: std::os::fd::RawFd,
+    pub(crate) aof_pipe_read_ack_from_parent: std::os::fd::RawFd,
+    /// If true stop sending accumulated diffs to child process.
+    pub(crate) aof_stop_sending_diff: bool,
+    /// AOF diff accumulator child side. Divergence from C: in a cell, since
+    /// the child reads the diff while the dataset is borrowed for writing.
+    pub(crate) aof_child_diff: std::cell::RefCell<Vec<u8>>,
+    /// When flushAppendOnlyFile last logged a write error (C: its static
+    /// `last_write_error_log`).
+    pub(crate) aof_last_write_error_log: i64,
+    /// Copy on write bytes during AOF rewrite.
+    pub(crate) stat_aof_cow_bytes: usize,
     /// Is cluster enabled? (never: cluster.c is not ported)
     pub(crate) cluster_enabled: bool,
     /// Software watchdog period in ms. 0 = off
@@ -1025,6 +1079,8 @@ pub struct RedisServer {
     pub(crate) lua_kill: bool,
     /// Accepted, reported, not acted on: see `UnportedConfig`.
     pub(crate) unported: UnportedConfig,
+    /// The event trace (`trace-events`, `trace-events-file`). (no C twin)
+    pub(crate) trace: crate::trace::Trace,
 }
 
 /// Instantaneous metric samples. C: the inst_metric array in redisServer.
@@ -1056,6 +1112,16 @@ impl AeContext for RedisServer {
     type ClientData = ClientData;
     fn el(&mut self) -> &mut AeEventLoop<Self> {
         &mut self.el
+    }
+    #[inline(always)]
+    fn trace_on(&self) -> bool {
+        self.trace.on
+    }
+    fn trace_loop(&mut self, rec: &ae::AeLoopTrace<Self>) {
+        crate::trace::loop_iteration(self, rec);
+    }
+    fn trace_flush(&mut self) {
+        crate::trace::flush(self);
     }
 }
 

@@ -44,6 +44,8 @@ pub(crate) fn prepare_for_shutdown(
     net::flush_slaves_output_buffers(server);
     // Close the listening sockets. Apparently this allows faster restarts.
     close_listening_sockets(server, true);
+    // The last lines of the event trace (no C twin).
+    crate::trace::flush(server);
     server_log!(
         server,
         LL_WARNING,

@@ -227,6 +227,8 @@ pub fn main() {
     }
 
     init_server(&mut server);
+    // `trace-events yes` in the config: open the trace in `dir`.
+    crate::trace::start(&mut server);
     if background || server.pidfile.is_some() {
         crate::config::create_pid_file(&mut server);
     }
@@ -239,15 +241,6 @@ pub fn main() {
     server_log!(server, LL_WARNING, "Server initialized");
     crate::config::linux_memory_warnings(&server);
     crate::config::module_load_from_queue(&server);
-    if server.aof_state == crate::config::AOF_ON {
-        // Divergence from C: aof.c is not ported, so "appendonly yes"
-        // cannot load or write an AOF; the data comes from the RDB file.
-        server_log!(
-            server,
-            LL_WARNING,
-            "WARNING: appendonly yes is not supported by this server: the AOF is neither loaded nor written."
-        );
-    }
     crate::rdb::load_data_from_disk(&mut server);
     if !server.ipfd.is_empty() {
         server_log!(server, LL_NOTICE, "Ready to accept connections");

@@ -211,6 +211,12 @@ pub(crate) fn zzl_get_score(zl: &ZsetZiplist, eptr: usize) -> f64 {
     zzl_decode(&zl.zl, eptr).score
 }
 
+/// The member of the entry at `eptr`, as C's ziplistGet() on it returns
+/// it (geo.c reads members this way). (no C twin)
+pub(crate) fn zzl_get_ele(zl: &ZsetZiplist, eptr: usize) -> &[u8] {
+    zzl_decode(&zl.zl, eptr).ele
+}
+
 /// C: t_zset.c zzlLength()
 pub(crate) fn zzl_length(zl: &ZsetZiplist) -> usize {
     zzl_header(&zl.zl).0
