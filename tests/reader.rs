@@ -174,7 +174,7 @@ fn reader_writes_side_by_side_pages_that_load_in_a_browser() {
     assert!(main[c_at..rust_at].contains("aeMain(aeEventLoop *eventLoop)"));
     assert!(main[rust_at..].contains("C: ae.c aeMain()"));
     assert!(main[rust_at..].contains("fn ae_main"));
-    assert!(main[rust_at..].contains("ae_process_events"));
+    assert!(main[rust_at..].contains("while !ctx.el().stop"));
 
     // Replaced by design: the reason from docs/c-map-omissions.md and the
     // C only.
