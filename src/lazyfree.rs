@@ -154,7 +154,7 @@ pub(crate) fn empty_db_async(db: &mut RedisDb) {
     );
 }
 
-// C: lazyfree.c slotToKeyFlushAsync() — not ported: Redis Cluster only.
+// Not ported: slotToKeyFlushAsync() (Redis Cluster only).
 
 /// Release objects from the lazyfree thread. It's just decrRefCount()
 /// updating the count of objects to release.
@@ -180,8 +180,7 @@ pub(crate) fn lazyfree_free_database_from_bio_thread(
     LAZYFREE_OBJECTS.fetch_sub(numkeys, Ordering::Relaxed);
 }
 
-// C: lazyfree.c lazyfreeFreeSlotsMapFromBioThread() — not ported: Redis
-// Cluster only.
+// Not ported: lazyfreeFreeSlotsMapFromBioThread() (Redis Cluster only).
 
 /// Runs one BIO_LAZY_FREE job: the part of bio.c's
 /// bioProcessBackgroundJobs() that picks which of the two functions above
