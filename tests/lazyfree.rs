@@ -340,3 +340,29 @@ fn unlink_and_lazy_expire_propagate_as_unlink() {
     assert_eq!(digest(&replica), digest(&master));
     wait_for(TIMEOUT, || pending(&master) == 0);
 }
+
+#[test]
+fn lazy_server_del_for_overwrites_and_implicit_deletes() {
+    let s = Server::start(&["--lazyfree-lazy-server-del", "yes"]);
+    // SET over a big set: dbOverwrite frees the old value with
+    // freeObjAsync.
+    fill_big(&s, "set", "k", 10_000);
+    s.cmd(&["SET", "k", "str"]);
+    assert_eq!(s.cmd_str(&["GET", "k"]), "str");
+    // RENAME over a big hash: the destination goes by dbDelete, which is
+    // dbAsyncDelete with the option.
+    fill_big(&s, "hash", "dst", 10_000);
+    fill_big(&s, "zset", "src", 10_000);
+    assert_eq!(s.cmd_str(&["RENAME", "src", "dst"]), "OK");
+    assert_eq!(s.cmd_str(&["TYPE", "dst"]), "zset");
+    assert_eq!(s.cmd_str(&["ZCARD", "dst"]), "10000");
+    // SPOP of a set's last members deletes the key (dbDelete).
+    fill_big(&s, "set", "popme", 100);
+    let _ = s.cmd(&["SPOP", "popme", "100"]);
+    assert_eq!(s.cmd_str(&["EXISTS", "popme"]), "0");
+    wait_for(TIMEOUT, || pending(&s) == 0);
+    let d = digest(&s);
+    s.cmd(&["DEBUG", "RELOAD"]);
+    assert_eq!(digest(&s), d);
+    assert_eq!(s.cmd_str(&["DBSIZE"]), "2");
+}
