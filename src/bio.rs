@@ -35,11 +35,8 @@ const REDIS_THREAD_STACK_SIZE: usize = 1024 * 1024 * 4;
 pub(crate) enum BioJobArg {
     /// BIO_CLOSE_FILE and BIO_AOF_FSYNC: the file descriptor.
     Fd(RawFd),
-    /// BIO_LAZY_FREE: whatever is to be freed (a value, a whole database).
-    /// Dropping it on the bio thread is C's lazyfreeFree*FromBioThread; the
-    /// counter it decrements is `lazyfree_objects`.
-    #[allow(dead_code)] // queued by lazyfree.c, not ported yet (issue 14)
-    Free(Box<dyn Send>),
+    /// BIO_LAZY_FREE: what is to be freed (a value, a whole database).
+    Free(crate::lazyfree::LazyFreeJob),
 }
 
 /// C: struct bio_job.
@@ -71,11 +68,6 @@ struct BioType {
 /// bioInit; here a OnceLock, so a job created before bio_init (never, in
 /// the server) cannot touch an uninitialised lock.
 static BIO: OnceLock<[BioType; BIO_NUM_OPS]> = OnceLock::new();
-
-/// Objects handed to the lazy-free thread and not yet freed (lazyfree.c's
-/// `lazyfree_objects`, kept here until lazyfree.c is ported).
-pub(crate) static LAZYFREE_OBJECTS: std::sync::atomic::AtomicU64 =
-    std::sync::atomic::AtomicU64::new(0);
 
 fn bio_types() -> &'static [BioType; BIO_NUM_OPS] {
     BIO.get_or_init(Default::default)
@@ -169,10 +161,10 @@ fn bio_process_background_jobs(job_type: usize) {
                 // gives EBADF, which C ignores as well.
                 unsafe { redis_fsync(fd) };
             }
-            (BIO_LAZY_FREE, BioJobArg::Free(obj)) => {
-                drop(obj);
-                LAZYFREE_OBJECTS
-                    .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            (BIO_LAZY_FREE, BioJobArg::Free(job)) => {
+                // C: lazyfreeFreeObjectFromBioThread() or
+                // lazyfreeFreeDatabaseFromBioThread(), by the arguments.
+                crate::lazyfree::lazyfree_run_job(job);
             }
             // C: serverPanic("Wrong job type in bioProcessBackgroundJobs().")
             // — unreachable: every caller pairs the type with its argument.
@@ -209,7 +201,7 @@ pub(crate) fn bio_pending_jobs_of_type(job_type: usize) -> u64 {
 /// (used by the lazy-free thread's callers to wait for it).
 ///
 /// C: bio.c bioWaitStepOfType()
-#[allow(dead_code)] // called by lazyfree.c's callers, not ported yet (issue 14)
+#[allow(dead_code)] // its C caller is evict.c's lazy eviction, not ported
 pub(crate) fn bio_wait_step_of_type(job_type: usize) -> u64 {
     let t = &bio_types()[job_type];
     let mut q = lock(t);
@@ -240,19 +232,18 @@ mod tests {
         let fd = f.into_raw_fd();
         bio_create_background_job(BIO_AOF_FSYNC, BioJobArg::Fd(fd));
         bio_create_background_job(BIO_CLOSE_FILE, BioJobArg::Fd(fd));
-        LAZYFREE_OBJECTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         bio_create_background_job(
             BIO_LAZY_FREE,
-            BioJobArg::Free(Box::new(vec![0u8; 1 << 20])),
+            BioJobArg::Free(crate::lazyfree::LazyFreeJob::Database(
+                crate::dict::Dict::new(),
+                crate::dict::Dict::new(),
+            )),
         );
         for t in [BIO_AOF_FSYNC, BIO_CLOSE_FILE, BIO_LAZY_FREE] {
             while bio_wait_step_of_type(t) != 0 {}
             assert_eq!(bio_pending_jobs_of_type(t), 0);
         }
-        assert_eq!(
-            LAZYFREE_OBJECTS.load(std::sync::atomic::Ordering::Relaxed),
-            0
-        );
+        assert_eq!(crate::lazyfree::lazyfree_get_pending_objects_count(), 0);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -909,12 +909,12 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
     ConfigSpec::new(&["aof-use-rdb-preamble"], yes_no!(
         aof_use_rdb_preamble, CONFIG_DEFAULT_AOF_USE_RDB_PREAMBLE)),
     ConfigSpec::new(&["lazyfree-lazy-eviction"], yes_no!(
-        unported.lazyfree_lazy_eviction,
+        lazyfree_lazy_eviction,
         CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION)),
     ConfigSpec::new(&["lazyfree-lazy-expire"], yes_no!(lazyfree_lazy_expire,
         CONFIG_DEFAULT_LAZYFREE_LAZY_EXPIRE)),
     ConfigSpec::new(&["lazyfree-lazy-server-del"], yes_no!(
-        unported.lazyfree_lazy_server_del,
+        lazyfree_lazy_server_del,
         CONFIG_DEFAULT_LAZYFREE_LAZY_SERVER_DEL)),
     ConfigSpec::new(&["slave-lazy-flush", "replica-lazy-flush"], yes_no!(
         repl_slave_lazy_flush, CONFIG_DEFAULT_SLAVE_LAZY_FLUSH)),

@@ -262,10 +262,14 @@ pub(crate) fn db_overwrite(
     key: &[u8],
     val: RObj,
 ) {
-    match server.db[dbid].dict.find_mut(key) {
-        Some(old) => *old = val,
+    let old = match server.db[dbid].dict.find_mut(key) {
+        Some(old) => std::mem::replace(old, val),
         None => crate::server_panic!(server, "dbOverwrite: key does not exist"),
+    };
+    if server.lazyfree_lazy_server_del {
+        crate::lazyfree::free_obj_async(old);
     }
+    // else: C's dictFreeVal(); `old` drops here.
 }
 
 /// High level Set operation. This function can be used in order to set a
@@ -364,8 +368,11 @@ pub(crate) fn db_delete(
     dbid: usize,
     key: &[u8],
 ) -> bool {
-    // Divergence from C: no lazyfree thread; an async delete is a sync one.
-    db_sync_delete(server, dbid, key)
+    if server.lazyfree_lazy_server_del {
+        crate::lazyfree::db_async_delete(&mut server.db[dbid], key)
+    } else {
+        db_sync_delete(server, dbid, key)
+    }
 }
 
 /// Remove all keys from all the databases in a Redis server (or just one,
@@ -375,7 +382,7 @@ pub(crate) fn db_delete(
 pub(crate) fn empty_db(
     server: &mut RedisServer,
     dbnum: i32,
-    _flags: i32,
+    flags: i32,
     mut callback: Option<&mut dyn FnMut()>,
 ) -> i64 {
     if dbnum < -1 || dbnum >= server.dbnum {
@@ -383,10 +390,16 @@ pub(crate) fn empty_db(
     }
     let (startdb, enddb) =
         if dbnum == -1 { (0, server.dbnum - 1) } else { (dbnum, dbnum) };
+    let is_async = flags & EMPTYDB_ASYNC != 0;
     let mut removed = 0i64;
     for j in startdb..=enddb {
         let db = &mut server.db[j as usize];
         removed += db.dict.dict_size() as i64;
+        if is_async {
+            crate::lazyfree::empty_db_async(db);
+            db.avg_ttl = 0;
+            continue;
+        }
         match callback.as_deref_mut() {
             Some(cb) => {
                 db.dict.dict_empty(Some(cb));
@@ -550,13 +563,13 @@ pub(crate) fn del_generic_command(
 ) {
     let dbid = c.db;
     let mut numdel: i64 = 0;
-    // Divergence from C: there is no lazyfree thread (see db_delete), so
-    // where C picks dbAsyncDelete() for UNLINK (lazy), the value is freed
-    // synchronously, like DEL.
-    let _ = lazy;
     for key in &c.argv[1..] {
         expire_if_needed(server, dbid, key);
-        let deleted = db_sync_delete(server, dbid, key);
+        let deleted = if lazy {
+            crate::lazyfree::db_async_delete(&mut server.db[dbid], key)
+        } else {
+            db_sync_delete(server, dbid, key)
+        };
         if deleted {
             signal_modified_key(server, dbid, key);
             notify_keyspace_event(
@@ -1309,7 +1322,11 @@ pub(crate) fn expire_if_needed(
         key,
         dbid as i32,
     );
-    db_delete(server, dbid, key)
+    if server.lazyfree_lazy_expire {
+        crate::lazyfree::db_async_delete(&mut server.db[dbid], key)
+    } else {
+        db_sync_delete(server, dbid, key)
+    }
 }
 
 // -----------------------------------------------------------------------------
@@ -1597,9 +1614,11 @@ pub(crate) fn expire_generic_command(
     }
 
     if check_already_expired(server, when) {
-        // Divergence from C: no lazyfree thread (see db_delete), so with
-        // lazyfree-lazy-expire the value is still freed synchronously.
-        let deleted = db_sync_delete(server, dbid, &key);
+        let deleted = if server.lazyfree_lazy_expire {
+            crate::lazyfree::db_async_delete(&mut server.db[dbid], &key)
+        } else {
+            db_sync_delete(server, dbid, &key)
+        };
         if !deleted {
             crate::server_panic!(
                 server,

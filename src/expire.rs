@@ -6,7 +6,7 @@
 //! the tracking of keys created in writable replicas; the expire commands
 //! live in db.rs beside the rest of the keyspace commands).
 
-use crate::db::{db_delete, propagate_expire};
+use crate::db::{db_sync_delete, propagate_expire};
 use crate::dict::DICT_HT_INITIAL_SIZE;
 use crate::server::*;
 
@@ -29,7 +29,11 @@ pub(crate) fn active_expire_cycle_try_expire(
     if now > t {
         let lazy = server.lazyfree_lazy_expire;
         propagate_expire(server, dbid, key, lazy);
-        db_delete(server, dbid, key);
+        if server.lazyfree_lazy_expire {
+            crate::lazyfree::db_async_delete(&mut server.db[dbid], key);
+        } else {
+            db_sync_delete(server, dbid, key);
+        }
         crate::notify::notify_keyspace_event(
             server,
             NOTIFY_EXPIRED,

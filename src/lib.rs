@@ -24,6 +24,7 @@ pub mod geo;
 pub mod geohash;
 pub mod geohash_helper;
 pub mod intset;
+pub mod lazyfree;
 pub mod listpack;
 pub mod long_double;
 pub mod lzf;

@@ -196,6 +196,16 @@ impl List {
         }
     }
 
+    /// How many allocations freeing the list takes: one for the packed
+    /// shape, one per element otherwise. Stands in for the quicklist's
+    /// node count that lazyfree.c reads (ql->len). (no C twin)
+    pub(crate) fn allocations(&self) -> usize {
+        match &self.0 {
+            Repr::Packed { .. } => 1,
+            Repr::Deque(d) => d.len(),
+        }
+    }
+
     /// True when the list holds no element.
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0

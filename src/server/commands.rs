@@ -777,7 +777,7 @@ pub(crate) fn gen_redis_info_string(
             mh.aof_buffer,
             ZMALLOC_LIB,
             0,
-            0
+            crate::lazyfree::lazyfree_get_pending_objects_count()
         );
     }
 

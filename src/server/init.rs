@@ -237,7 +237,12 @@ pub fn init_server_config() -> RedisServer {
         list_compress_depth: 0,
         requirepass: None,
         activerehashing: true,
-        lazyfree_lazy_expire: false,
+        lazyfree_lazy_eviction:
+            crate::config::CONFIG_DEFAULT_LAZYFREE_LAZY_EVICTION,
+        lazyfree_lazy_expire:
+            crate::config::CONFIG_DEFAULT_LAZYFREE_LAZY_EXPIRE,
+        lazyfree_lazy_server_del:
+            crate::config::CONFIG_DEFAULT_LAZYFREE_LAZY_SERVER_DEL,
         pubsub_channels: HashMap::new(),
         pubsub_patterns: Vec::new(),
         notify_keyspace_events: 0,
@@ -319,9 +324,6 @@ pub fn init_server_config() -> RedisServer {
             // Eviction (evict.c)
             maxmemory_samples: crate::config::CONFIG_DEFAULT_MAXMEMORY_SAMPLES,
             lfu_log_factor: crate::config::CONFIG_DEFAULT_LFU_LOG_FACTOR,
-            // Lazy free (lazyfree.c)
-            lazyfree_lazy_eviction: false,
-            lazyfree_lazy_server_del: false,
             // Active defragmentation (defrag.c)
             active_defrag_enabled: false,
             active_defrag_ignore_bytes:

@@ -507,7 +507,7 @@ pub(crate) const CLIENT_BUFFER_LIMITS_DEFAULTS: [ClientBufferLimitsConfig;
 ];
 
 /// The configuration of subsystems this port does not have yet: AOF,
-/// eviction, lazy free, active defragmentation, cluster, scripting, the
+/// eviction, active defragmentation, cluster, scripting, the
 /// slow log and latency monitor, syslog, HyperLogLog and streams. Each
 /// field is accepted by redis.conf and CONFIG SET with 5.0.14's checks
 /// and reported by CONFIG GET and CONFIG REWRITE like 5.0.14, but nothing
@@ -520,9 +520,6 @@ pub(crate) struct UnportedConfig {
     pub(crate) maxmemory_samples: i32,
     /// LFU logarithmic counter factor.
     pub(crate) lfu_log_factor: i32,
-    // Lazy free (lazyfree.c)
-    pub(crate) lazyfree_lazy_eviction: bool,
-    pub(crate) lazyfree_lazy_server_del: bool,
     // Active defragmentation (defrag.c)
     pub(crate) active_defrag_enabled: bool,
     /// Minimum amount of fragmentation waste to start active defrag
@@ -923,7 +920,12 @@ pub struct RedisServer {
     pub(crate) requirepass: Option<Vec<u8>>,
     /// Do we spend 1 ms every 100 ms rehashing the main dicts?
     pub(crate) activerehashing: bool,
+    // Lazy free (lazyfree.c)
+    /// lazyfree-lazy-eviction. Divergence from C: kept and reported, but
+    /// eviction (evict.c) is not ported, so nothing reads it yet.
+    pub(crate) lazyfree_lazy_eviction: bool,
     pub(crate) lazyfree_lazy_expire: bool,
+    pub(crate) lazyfree_lazy_server_del: bool,
     // Pubsub
     /// Map channels to list of subscribed clients
     pub(crate) pubsub_channels: HashMap<Vec<u8>, Vec<ClientId>>,
