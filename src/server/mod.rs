@@ -558,13 +558,6 @@ pub(crate) struct UnportedConfig {
     pub(crate) cluster_announce_port: i32,
     /// bus port to announce on cluster bus.
     pub(crate) cluster_announce_bus_port: i32,
-    // Slow log (slowlog.c) and latency monitor (latency.c)
-    /// SLOWLOG time limit (to get logged)
-    pub(crate) slowlog_log_slower_than: i64,
-    /// SLOWLOG max number of items logged
-    pub(crate) slowlog_max_len: u64,
-    /// Latency monitor threshold in milliseconds.
-    pub(crate) latency_monitor_threshold: i64,
     // Syslog (serverLogRaw's syslog() call)
     /// Is syslog enabled?
     pub(crate) syslog_enabled: bool,
@@ -1078,6 +1071,21 @@ pub struct RedisServer {
     /// Kill the script if true.
     pub(crate) lua_kill: bool,
     /// Accepted, reported, not acted on: see `UnportedConfig`.
+    // Slow log (slowlog.c)
+    /// SLOWLOG list of commands
+    pub(crate) slowlog:
+        std::collections::VecDeque<crate::slowlog::SlowlogEntry>,
+    /// SLOWLOG current entry ID
+    pub(crate) slowlog_entry_id: i64,
+    /// SLOWLOG time limit (to get logged)
+    pub(crate) slowlog_log_slower_than: i64,
+    /// SLOWLOG max number of items logged
+    pub(crate) slowlog_max_len: u64,
+    // Latency monitor (latency.c)
+    /// Latency monitor threshold in milliseconds.
+    pub(crate) latency_monitor_threshold: i64,
+    /// The latency time series of every event.
+    pub(crate) latency_events: crate::latency::LatencyEvents,
     pub(crate) unported: UnportedConfig,
     /// The event trace (`trace-events`, `trace-events-file`). (no C twin)
     pub(crate) trace: crate::trace::Trace,
