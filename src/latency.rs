@@ -142,8 +142,9 @@ pub(crate) fn latency_remove_nested_event(
 
 // ------------------------------- latency.c --------------------------------
 
-// C: latency.c dictStringKeyCompare(), dictStringHash(),
-// dictVanillaFree(), latencyTimeSeriesDictType: the dict is a vector here.
+// C: latency.c dictStringKeyCompare() and
+// C: latency.c dictStringHash(), with dictVanillaFree and
+// latencyTimeSeriesDictType: the dict is a vector here (`find`).
 
 // C: latency.c THPIsEnabled() is config.rs `thp_is_enabled` (its only
 // other caller, the startup warning, lives there).
