@@ -902,3 +902,125 @@ pub(crate) fn sparkline_render(
         j += columns;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sparklines of one sequence at 5 columns and 3 rows, with every
+    /// flag combination, as Redis 5.0.14's sparkline.o renders them (a
+    /// small C driver linked with its sparkline.o, sds.o and zmalloc.o).
+    #[test]
+    fn sparkline_render_matches_5_0_14() {
+        let v =
+            [1.0, 5.0, 3.0, 50.0, 20.0, 0.0, 7.0, 7.0, 100.0, 2.0, 64.0, 33.0];
+        let l = [
+            "12s", "11s", "", "9m", "8m", "7h", "6h", "5h", "4d", "3d", "2s",
+            "1s",
+        ];
+        let mut got = Vec::new();
+        for flags in 0..4 {
+            let mut seq = Sequence::default();
+            for (value, label) in v.iter().zip(l) {
+                sparkline_sequence_add_sample(&mut seq, *value, Some(label));
+            }
+            got.extend_from_slice(format!("FLAGS {flags}\n").as_bytes());
+            sparkline_render(&mut got, &seq, 5, 3, flags);
+            got.extend_from_slice(b"<END>\n");
+        }
+        let want = "FLAGS 0
+     
+   - 
+___ -
+     
+11 98
+21 mm
+ss   
+
+   ` 
+     
+___ _
+     
+76543
+hhhdd
+
+  
+` 
+ `
+  
+21
+ss
+<END>
+FLAGS 1
+     
+   o 
+___|o
+     
+11 98
+21 mm
+ss   
+
+   # 
+   | 
+___|_
+     
+76543
+hhhdd
+
+  
+# 
+|#
+  
+21
+ss
+<END>
+FLAGS 2
+   - 
+ _  `
+- `  
+     
+11 98
+21 mm
+ss   
+
+   ` 
+ __  
+_   -
+     
+76543
+hhhdd
+
+`_
+  
+  
+  
+21
+ss
+<END>
+FLAGS 3
+   o 
+ _ |#
+o|#||
+     
+11 98
+21 mm
+ss   
+
+   # 
+ __| 
+_|||o
+     
+76543
+hhhdd
+
+#_
+||
+||
+  
+21
+ss
+<END>
+";
+        assert_eq!(String::from_utf8_lossy(&got), want);
+    }
+}
