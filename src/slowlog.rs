@@ -27,6 +27,36 @@ pub(crate) const SLOWLOG_ENTRY_MAX_ARGC: usize = 32;
 /// C: slowlog.h SLOWLOG_ENTRY_MAX_STRING
 pub(crate) const SLOWLOG_ENTRY_MAX_STRING: usize = 128;
 
+/// An argument the running command moved out of argv (an empty `Vec` is
+/// left there): its length and the bytes a slowlog entry would keep.
+///
+/// Divergence from C: C's argv and the keyspace share the object, so the
+/// slow log still sees it after the command; here the argument is moved
+/// when nothing propagates it (`t_string::take_arg`), and this record,
+/// copied into a buffer the client reuses, stands in for it. (no C twin)
+#[derive(Debug, Clone)]
+pub(crate) struct MovedArg {
+    idx: usize,
+    len: usize,
+    prefix_len: usize,
+    prefix: [u8; SLOWLOG_ENTRY_MAX_STRING],
+}
+
+impl MovedArg {
+    /// Records that argument `idx`, `arg`, is moved out of `c.argv`.
+    pub(crate) fn record(c: &mut Client, idx: usize, arg: &[u8]) {
+        let n = arg.len().min(SLOWLOG_ENTRY_MAX_STRING);
+        let mut m = MovedArg {
+            idx,
+            len: arg.len(),
+            prefix_len: n,
+            prefix: [0; SLOWLOG_ENTRY_MAX_STRING],
+        };
+        m.prefix[..n].copy_from_slice(&arg[..n]);
+        c.moved_args.push(m);
+    }
+}
+
 /// This structure defines an entry inside the slow log list.
 ///
 /// C: slowlog.h slowlogEntry
@@ -55,6 +85,7 @@ fn slowlog_create_entry(
     argv: &[Vec<u8>],
     duration: i64,
 ) -> SlowlogEntry {
+    let moved = std::mem::take(&mut c.moved_args);
     let argc = argv.len();
     let slargc = argc.min(SLOWLOG_ENTRY_MAX_ARGC);
     let mut se_argv = Vec::with_capacity(slargc);
@@ -67,6 +98,21 @@ fn slowlog_create_entry(
                 format!("... ({} more arguments)", argc - slargc + 1)
                     .into_bytes(),
             );
+        } else if let Some(m) =
+            moved.iter().find(|m| m.idx == j && arg.is_empty())
+        {
+            // Moved into the keyspace by the command: its record.
+            let mut s = m.prefix[..m.prefix_len].to_vec();
+            if m.len > SLOWLOG_ENTRY_MAX_STRING {
+                s.extend_from_slice(
+                    format!(
+                        "... ({} more bytes)",
+                        m.len - SLOWLOG_ENTRY_MAX_STRING
+                    )
+                    .as_bytes(),
+                );
+            }
+            se_argv.push(s);
         } else if arg.len() > SLOWLOG_ENTRY_MAX_STRING {
             // Trim too long strings as well...
             let mut s = arg[..SLOWLOG_ENTRY_MAX_STRING].to_vec();
@@ -84,6 +130,7 @@ fn slowlog_create_entry(
             se_argv.push(arg.clone());
         }
     }
+    c.moved_args = moved;
     let id = server.slowlog_entry_id;
     server.slowlog_entry_id += 1;
     SlowlogEntry {

@@ -233,3 +233,41 @@ fn latency_after_debug_sleep() {
     assert_eq!(calls(&mut s, &["latency", "latest"]), "*0\r\n");
     assert_eq!(calls(&mut s, &["latency", "reset"]), ":0\r\n");
 }
+
+/// SET moves its value out of argv when nothing propagates it; the entry
+/// still shows it, trimmed as 5.0 trims (also for a SET from a script,
+/// whose entry has the Lua client's "?:0" peer).
+#[test]
+fn moved_values_still_logged() {
+    let server = Server::start(&["--slowlog-log-slower-than", "0"]);
+    let mut s = raw(server.port());
+    let big = "y".repeat(300);
+    for (cmd, value) in [
+        (vec!["set", "a", "b"], "b".to_string()),
+        (
+            vec!["set", "big", big.as_str()],
+            format!("{}... (172 more bytes)", "y".repeat(128)),
+        ),
+        (vec!["setex", "e", "100", "v"], "v".to_string()),
+    ] {
+        assert_eq!(calls(&mut s, &cmd), "+OK\r\n");
+        let reply = call(&mut s, &[b"slowlog", b"get", b"1"]);
+        let (_, args, _, _) = parse_single_entry(&reply);
+        assert_eq!(
+            args.last().map(|a| a.as_slice()),
+            Some(value.as_bytes()),
+            "{cmd:?}"
+        );
+    }
+    assert_eq!(
+        calls(&mut s, &["eval", "return redis.call('set','a','lua')", "0"]),
+        "+OK\r\n"
+    );
+    let r = calls(&mut s, &["slowlog", "get", "2"]);
+    assert!(
+        r.contains(
+            "$3\r\nset\r\n$1\r\na\r\n$3\r\nlua\r\n$3\r\n?:0\r\n$0\r\n\r\n"
+        ),
+        "{r}"
+    );
+}

@@ -405,6 +405,7 @@ pub(crate) fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
 
     // Call the command.
     let dirty_before = server.dirty;
+    c.moved_args.clear();
     update_cached_time(server);
     let start = server.ustime;
     (server.commands[cmd_idx].proc_)(server, c);

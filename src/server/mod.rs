@@ -361,6 +361,11 @@ pub struct Client {
     pub buf: Box<[u8; PROTO_REPLY_CHUNK_BYTES]>,
     /// Cached peer ID ("ip:port").
     pub(crate) peerid: Option<String>,
+    /// Divergence from C: what the slow log needs of the arguments the
+    /// running command moved out of argv into the keyspace
+    /// (`t_string::take_arg`; C shares the object instead). Cleared by
+    /// call() before each command.
+    pub(crate) moved_args: Vec<crate::slowlog::MovedArg>,
     /// Divergence from C: true while the id sits in
     /// `server.clients_pending_write`; C's CLIENT_PENDING_WRITE flag is set
     /// by add_reply without the server at hand, so the queueing is done by
