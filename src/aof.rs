@@ -27,6 +27,9 @@ use crate::bio::{BioJobArg, BIO_AOF_FSYNC, BIO_CLOSE_FILE};
 use crate::config::{
     AOF_FSYNC_ALWAYS, AOF_FSYNC_EVERYSEC, AOF_OFF, AOF_ON, AOF_WAIT_REWRITE,
 };
+use crate::latency::{
+    latency_add_sample_if_needed, latency_end_monitor, latency_start_monitor,
+};
 use crate::networking::{add_reply, add_reply_error, add_reply_status};
 use crate::object::ll2string_buf;
 use crate::rio::{
@@ -501,10 +504,27 @@ pub(crate) fn flush_append_only_file(server: &mut RedisServer, force: bool) {
     // While this will save us against the server being killed I don't
     // think there is much to do about the whole server stopping for power
     // problems or alike
+    let mut latency = latency_start_monitor(server);
     let mut nwritten = aof_write(server.aof_fd, &server.aof_buf);
     let write_errno = io::Error::last_os_error();
-    // Divergence from C: no latency monitor yet (latency.c is issue 14), so
-    // no aof-write-* samples.
+    latency_end_monitor(server, &mut latency);
+    // We want to capture different events for delayed writes: when the
+    // delay happens with a pending fsync, or with a saving child active,
+    // and when the above two conditions are missing. We also use an
+    // additional event name to save all samples which is useful for
+    // graphing / monitoring purposes.
+    if sync_in_progress {
+        latency_add_sample_if_needed(
+            server,
+            "aof-write-pending-fsync",
+            latency,
+        );
+    } else if server.aof_child_pid != -1 || server.rdb_child_pid != -1 {
+        latency_add_sample_if_needed(server, "aof-write-active-child", latency);
+    } else {
+        latency_add_sample_if_needed(server, "aof-write-alone", latency);
+    }
+    latency_add_sample_if_needed(server, "aof-write", latency);
 
     // We performed the write so reset the postponed flush sentinel to zero.
     server.aof_flush_postponed_start = 0;
@@ -629,8 +649,11 @@ fn aof_try_fsync(server: &mut RedisServer, sync_in_progress: bool) {
     if server.aof_fsync == AOF_FSYNC_ALWAYS {
         // redis_fsync is defined as fdatasync() for Linux in order to avoid
         // flushing metadata.
+        let mut latency = latency_start_monitor(server);
         // SAFETY: fdatasync on the AOF fd we own.
         unsafe { crate::bio::redis_fsync(server.aof_fd) }; // Let's try to get this data on the disk
+        latency_end_monitor(server, &mut latency);
+        latency_add_sample_if_needed(server, "aof-fsync-always", latency);
         server.aof_fsync_offset = server.aof_current_size;
         server.aof_last_fsync = server.unixtime;
     } else if server.aof_fsync == AOF_FSYNC_EVERYSEC
@@ -1778,7 +1801,11 @@ pub(crate) fn rewrite_append_only_file_background(
             * 1_000_000.0
             / server.stat_fork_time as f64
             / (1024.0 * 1024.0 * 1024.0);
-        // Divergence from C: no latency monitor yet, so no "fork" sample.
+        latency_add_sample_if_needed(
+            server,
+            "fork",
+            server.stat_fork_time / 1000,
+        );
         if childpid == -1 {
             crate::childinfo::close_child_info_pipe(server);
             server_log!(
@@ -1852,6 +1879,7 @@ pub(crate) fn aof_remove_temp_file(childpid: i32) {
 pub(crate) fn aof_update_current_size(server: &mut RedisServer) {
     // SAFETY: a zeroed stat is a valid value of this plain C struct.
     let mut sb: libc::stat = unsafe { std::mem::zeroed() };
+    let mut latency = latency_start_monitor(server);
     // SAFETY: fstat(2) writes into our local stat.
     if unsafe { libc::fstat(server.aof_fd, &mut sb) } == -1 {
         server_log!(
@@ -1863,7 +1891,8 @@ pub(crate) fn aof_update_current_size(server: &mut RedisServer) {
     } else {
         server.aof_current_size = sb.st_size;
     }
-    // Divergence from C: no latency monitor yet, so no aof-fstat sample.
+    latency_end_monitor(server, &mut latency);
+    latency_add_sample_if_needed(server, "aof-fstat", latency);
 }
 
 /// A background append only file rewriting (BGREWRITEAOF) terminated its
@@ -1929,6 +1958,7 @@ pub(crate) fn background_rewrite_done_handler(
 /// the fd; every failure jumps to the caller's cleanup. (no C twin)
 fn background_rewrite_switch_files(server: &mut RedisServer) {
     // Flush the differences accumulated by the parent to the rewritten AOF.
+    let mut latency = latency_start_monitor(server);
     let tmpfile = format!("temp-rewriteaof-bg-{}.aof", server.aof_child_pid);
     let newfd = match OpenOptions::new().append(true).open(&tmpfile) {
         Ok(f) => f.into_raw_fd(),
@@ -1954,7 +1984,8 @@ fn background_rewrite_switch_files(server: &mut RedisServer) {
         unsafe { libc::close(newfd) };
         return;
     }
-    // Divergence from C: no latency monitor yet (aof-rewrite-diff-write).
+    latency_end_monitor(server, &mut latency);
+    latency_add_sample_if_needed(server, "aof-rewrite-diff-write", latency);
 
     server_log!(
         server,
@@ -2007,6 +2038,7 @@ fn background_rewrite_switch_files(server: &mut RedisServer) {
 
     // Rename the temporary file. This will not unlink the target file if it
     // exists, because we reference it with "oldfd".
+    let mut latency = latency_start_monitor(server);
     if let Err(e) = std::fs::rename(&tmpfile, &server.aof_filename) {
         server_log!(
             server,
@@ -2025,7 +2057,8 @@ fn background_rewrite_switch_files(server: &mut RedisServer) {
         }
         return;
     }
-    // Divergence from C: no latency monitor yet (aof-rename).
+    latency_end_monitor(server, &mut latency);
+    latency_add_sample_if_needed(server, "aof-rename", latency);
 
     if server.aof_fd == -1 {
         // AOF disabled, we don't need to set the AOF file descriptor to this

@@ -742,13 +742,13 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         Strtoll, Numerical(0, LONG_MAX), Num, LUA_SCRIPT_TIME_LIMIT)),
     // (C's LLONG_MIN sentinel means "no bound"; -1 is a real one.)
     ConfigSpec::new(&["slowlog-log-slower-than"], num!(
-        unported.slowlog_log_slower_than as i64, Strtoll,
+        slowlog_log_slower_than as i64, Strtoll,
         Numerical(-1, LLONG_MAX), Num, CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN)),
     ConfigSpec::new(&["latency-monitor-threshold"], num!(
-        unported.latency_monitor_threshold as i64, Strtoll,
+        latency_monitor_threshold as i64, Strtoll,
         Numerical(0, LLONG_MAX), Num, CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
         |v| v >= 0, "The latency threshold can't be negative")),
-    ConfigSpec::new(&["slowlog-max-len"], num!(unported.slowlog_max_len as u64,
+    ConfigSpec::new(&["slowlog-max-len"], num!(slowlog_max_len as u64,
         Strtoll, Numerical(0, LONG_MAX), Num, CONFIG_DEFAULT_SLOWLOG_MAX_LEN)),
     ConfigSpec::new(&["port"], num!(port as i32, Atoi, Immutable, Num,
         CONFIG_DEFAULT_SERVER_PORT, |v| (0..=65535).contains(&v),

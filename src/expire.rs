@@ -220,6 +220,13 @@ pub(crate) fn active_expire_cycle(server: &mut RedisServer, type_: i32) {
         j += 1;
     }
 
+    let elapsed = ustime() - start;
+    crate::latency::latency_add_sample_if_needed(
+        server,
+        "expire-cycle",
+        elapsed / 1000,
+    );
+
     // Update our estimate of keys existing but yet to be expired. Running
     // average with this sample accounting for 5%.
     let current_perc = if total_sampled != 0 {

@@ -39,7 +39,11 @@ pub(crate) fn take_arg(
         && server.aof_state == crate::config::AOF_OFF
         && c.flags & CLIENT_MULTI == 0
     {
-        std::mem::take(&mut c.argv[i])
+        let arg = std::mem::take(&mut c.argv[i]);
+        if server.slowlog_log_slower_than >= 0 {
+            crate::slowlog::MovedArg::record(c, i, &arg);
+        }
+        arg
     } else {
         c.argv[i].clone()
     }

@@ -253,6 +253,7 @@ pub(crate) fn new_client_struct(
         bufpos: 0,
         buf: Box::new([0u8; PROTO_REPLY_CHUNK_BYTES]),
         peerid: None,
+        moved_args: Vec::new(),
         pending_write_queued: false,
         mstate: Default::default(),
         watched_keys: Vec::new(),

@@ -34,8 +34,14 @@ pub(crate) fn background_save_done_handler_disk(
             "Background saving terminated by signal {}",
             bysignal
         );
-        // Divergence from C: no latency monitor sample of the unlink.
+        let mut latency = crate::latency::latency_start_monitor(server);
         rdb_remove_temp_file(server.rdb_child_pid);
+        crate::latency::latency_end_monitor(server, &mut latency);
+        crate::latency::latency_add_sample_if_needed(
+            server,
+            "rdb-unlink-temp-file",
+            latency,
+        );
         // SIGUSR1 is whitelisted, so we have a way to kill a child without
         // triggering an error condition.
         if bysignal != libc::SIGUSR1 {
@@ -410,6 +416,11 @@ pub(crate) fn rdb_save_to_slaves_sockets(
                 * 1_000_000.0
                 / server.stat_fork_time as f64
                 / (1024.0 * 1024.0 * 1024.0);
+            crate::latency::latency_add_sample_if_needed(
+                server,
+                "fork",
+                server.stat_fork_time / 1000,
+            );
             server_log!(
                 server,
                 LL_NOTICE,

@@ -457,7 +457,11 @@ pub(crate) fn rdb_save_background(
             * 1_000_000.0
             / server.stat_fork_time as f64
             / (1024.0 * 1024.0 * 1024.0);
-        // Divergence from C: no latency monitor, so no "fork" sample.
+        crate::latency::latency_add_sample_if_needed(
+            server,
+            "fork",
+            server.stat_fork_time / 1000,
+        );
         if childpid == -1 {
             crate::childinfo::close_child_info_pipe(server);
             server.lastbgsave_status = Err(CErr);

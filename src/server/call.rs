@@ -219,10 +219,12 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("geodist", crate::geo::geodist_command, -4, "r", 1, 1, 1),
         cmd!("post", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
         cmd!("host:", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
+        cmd!("latency", crate::latency::latency_command, -2, "aslt", 0, 0, 0),
         cmd!("object", crate::object::object_command, -2, "rR", 2, 2, 1),
         cmd!("client", crate::networking::client_command, -2, "as", 0, 0, 0),
         cmd!("eval", crate::scripting::eval_command, -3, "s", eval_get_keys, 0, 0, 0),
         cmd!("evalsha", crate::scripting::eval_sha_command, -3, "s", eval_get_keys, 0, 0, 0),
+        cmd!("slowlog", crate::slowlog::slowlog_command, -2, "aR", 0, 0, 0),
         cmd!("script", crate::scripting::script_command, -2, "s", 0, 0, 0),
     ]
 }
@@ -403,6 +405,7 @@ pub(crate) fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
 
     // Call the command.
     let dirty_before = server.dirty;
+    c.moved_args.clear();
     update_cached_time(server);
     let start = server.ustime;
     (server.commands[cmd_idx].proc_)(server, c);
@@ -413,6 +416,28 @@ pub(crate) fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
         flags &= !(CMD_CALL_SLOWLOG | CMD_CALL_STATS);
     }
 
+    // Log the command into the Slow log if needed, and populate the
+    // per-command statistics that we show in INFO commandstats.
+    let ccmd = c.cmd.unwrap_or(cmd_idx);
+    if flags & CMD_CALL_SLOWLOG != 0 && server.commands[ccmd].name != "exec" {
+        let latency_event = if server.commands[ccmd].flags & CMD_FAST != 0 {
+            "fast-command"
+        } else {
+            "command"
+        };
+        crate::latency::latency_add_sample_if_needed(
+            server,
+            latency_event,
+            duration / 1000,
+        );
+        if server.slowlog_log_slower_than >= 0 {
+            let argv = std::mem::take(&mut c.argv);
+            crate::slowlog::slowlog_push_entry_if_needed(
+                server, c, &argv, duration,
+            );
+            c.argv = argv;
+        }
+    }
     if flags & CMD_CALL_STATS != 0 {
         // Use the real command that was executed (cmd and lastcmd may be
         // different, in case of MULTI-EXEC or re-written commands).

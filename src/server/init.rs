@@ -320,6 +320,14 @@ pub fn init_server_config() -> RedisServer {
         lua_time_start: 0,
         lua_timedout: false,
         lua_kill: false,
+        slowlog: Default::default(),
+        slowlog_entry_id: 0,
+        slowlog_log_slower_than:
+            crate::config::CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN,
+        slowlog_max_len: crate::config::CONFIG_DEFAULT_SLOWLOG_MAX_LEN,
+        latency_monitor_threshold:
+            crate::config::CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
+        latency_events: Default::default(),
         unported: UnportedConfig {
             // Eviction (evict.c)
             maxmemory_samples: crate::config::CONFIG_DEFAULT_MAXMEMORY_SAMPLES,
@@ -355,12 +363,6 @@ pub fn init_server_config() -> RedisServer {
                 crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_PORT,
             cluster_announce_bus_port:
                 crate::config::CONFIG_DEFAULT_CLUSTER_ANNOUNCE_BUS_PORT,
-            // Slow log (slowlog.c) and latency monitor (latency.c)
-            slowlog_log_slower_than:
-                crate::config::CONFIG_DEFAULT_SLOWLOG_LOG_SLOWER_THAN,
-            slowlog_max_len: crate::config::CONFIG_DEFAULT_SLOWLOG_MAX_LEN,
-            latency_monitor_threshold:
-                crate::config::CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
             // Syslog (serverLogRaw's syslog() call)
             syslog_enabled: false,
             syslog_ident: "redis".into(),
@@ -773,6 +775,8 @@ pub fn init_server(server: &mut RedisServer) {
 
     crate::replication::replication_script_cache_init(server);
     crate::scripting::scripting_init(server, true);
+    crate::slowlog::slowlog_init(server);
+    crate::latency::latency_monitor_init(server);
     // C: InitServerLast() starts the bio threads and records the memory of
     // the dataset-less server (INFO's used_memory_startup).
     crate::bio::bio_init(server);

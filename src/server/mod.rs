@@ -361,6 +361,11 @@ pub struct Client {
     pub buf: Box<[u8; PROTO_REPLY_CHUNK_BYTES]>,
     /// Cached peer ID ("ip:port").
     pub(crate) peerid: Option<String>,
+    /// Divergence from C: what the slow log needs of the arguments the
+    /// running command moved out of argv into the keyspace
+    /// (`t_string::take_arg`; C shares the object instead). Cleared by
+    /// call() before each command.
+    pub(crate) moved_args: Vec<crate::slowlog::MovedArg>,
     /// Divergence from C: true while the id sits in
     /// `server.clients_pending_write`; C's CLIENT_PENDING_WRITE flag is set
     /// by add_reply without the server at hand, so the queueing is done by
@@ -555,13 +560,6 @@ pub(crate) struct UnportedConfig {
     pub(crate) cluster_announce_port: i32,
     /// bus port to announce on cluster bus.
     pub(crate) cluster_announce_bus_port: i32,
-    // Slow log (slowlog.c) and latency monitor (latency.c)
-    /// SLOWLOG time limit (to get logged)
-    pub(crate) slowlog_log_slower_than: i64,
-    /// SLOWLOG max number of items logged
-    pub(crate) slowlog_max_len: u64,
-    /// Latency monitor threshold in milliseconds.
-    pub(crate) latency_monitor_threshold: i64,
     // Syslog (serverLogRaw's syslog() call)
     /// Is syslog enabled?
     pub(crate) syslog_enabled: bool,
@@ -1080,6 +1078,21 @@ pub struct RedisServer {
     /// Kill the script if true.
     pub(crate) lua_kill: bool,
     /// Accepted, reported, not acted on: see `UnportedConfig`.
+    // Slow log (slowlog.c)
+    /// SLOWLOG list of commands
+    pub(crate) slowlog:
+        std::collections::VecDeque<crate::slowlog::SlowlogEntry>,
+    /// SLOWLOG current entry ID
+    pub(crate) slowlog_entry_id: i64,
+    /// SLOWLOG time limit (to get logged)
+    pub(crate) slowlog_log_slower_than: i64,
+    /// SLOWLOG max number of items logged
+    pub(crate) slowlog_max_len: u64,
+    // Latency monitor (latency.c)
+    /// Latency monitor threshold in milliseconds.
+    pub(crate) latency_monitor_threshold: i64,
+    /// The latency time series of every event.
+    pub(crate) latency_events: crate::latency::LatencyEvents,
     pub(crate) unported: UnportedConfig,
     /// The event trace (`trace-events`, `trace-events-file`). (no C twin)
     pub(crate) trace: crate::trace::Trace,
