@@ -1196,6 +1196,35 @@ fn check(n: usize) -> io::Result<()> {
     }
 }
 
+/// Writes `items` as the batched commands every rewrite*Object emits:
+/// `cmd key item…` with at most AOF_REWRITE_ITEMS_PER_CMD items each,
+/// `per_item` bulk strings per item, written by `write`. (no C twin: the
+/// `count`/`items` loop each rewrite*Object repeats)
+fn rewrite_batched<I: IntoIterator>(
+    r: &mut Rio,
+    cmd: &[u8],
+    key: &[u8],
+    total: usize,
+    per_item: i64,
+    items: I,
+    mut write: impl FnMut(&mut Rio, I::Item) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut count = 0;
+    let mut left = total as i64;
+    for item in items {
+        if count == 0 {
+            rio_write_batch_head(r, cmd, key, left, per_item)?;
+        }
+        write(r, item)?;
+        count += 1;
+        if count == AOF_REWRITE_ITEMS_PER_CMD {
+            count = 0;
+        }
+        left -= 1;
+    }
+    Ok(())
+}
+
 /// Emit the commands needed to rebuild a list object.
 ///
 /// C: aof.c rewriteListObject()
@@ -1204,20 +1233,9 @@ fn rewrite_list_object(
     key: &[u8],
     l: &crate::t_list::List,
 ) -> io::Result<()> {
-    let mut count = 0;
-    let mut items = l.len() as i64;
-    for ele in l.iter() {
-        if count == 0 {
-            rio_write_batch_head(r, b"RPUSH", key, items, 1)?;
-        }
-        check(rio_write_bulk_string(r, ele))?;
-        count += 1;
-        if count == AOF_REWRITE_ITEMS_PER_CMD {
-            count = 0;
-        }
-        items -= 1;
-    }
-    Ok(())
+    rewrite_batched(r, b"RPUSH", key, l.len(), 1, l.iter(), |r, ele| {
+        check(rio_write_bulk_string(r, ele))
+    })
 }
 
 /// Emit the commands needed to rebuild a set object.
@@ -1228,20 +1246,9 @@ fn rewrite_set_object(
     key: &[u8],
     s: &crate::t_set::Set,
 ) -> io::Result<()> {
-    let mut count = 0;
-    let mut items = s.len() as i64;
-    for ele in s.iter() {
-        if count == 0 {
-            rio_write_batch_head(r, b"SADD", key, items, 1)?;
-        }
-        check(rio_write_bulk_string(r, &ele))?;
-        count += 1;
-        if count == AOF_REWRITE_ITEMS_PER_CMD {
-            count = 0;
-        }
-        items -= 1;
-    }
-    Ok(())
+    rewrite_batched(r, b"SADD", key, s.len(), 1, s.iter(), |r, ele| {
+        check(rio_write_bulk_string(r, &ele))
+    })
 }
 
 /// Emit the commands needed to rebuild a sorted set object.
@@ -1252,23 +1259,20 @@ fn rewrite_sorted_set_object(
     key: &[u8],
     zs: &crate::t_zset::ZSet,
 ) -> io::Result<()> {
-    let mut count = 0;
-    let mut items = zs.len() as i64;
     // Divergence from C: a skiplist-encoded set is walked in score order
     // (C walks its dict); the commands rebuild the same set.
-    for (ele, score) in zs.iter() {
-        if count == 0 {
-            rio_write_batch_head(r, b"ZADD", key, items, 2)?;
-        }
-        check(rio_write_bulk_double(r, score))?;
-        check(rio_write_bulk_string(r, ele))?;
-        count += 1;
-        if count == AOF_REWRITE_ITEMS_PER_CMD {
-            count = 0;
-        }
-        items -= 1;
-    }
-    Ok(())
+    rewrite_batched(
+        r,
+        b"ZADD",
+        key,
+        zs.len(),
+        2,
+        zs.iter(),
+        |r, (ele, score)| {
+            check(rio_write_bulk_double(r, score))?;
+            check(rio_write_bulk_string(r, ele))
+        },
+    )
 }
 
 /// Emit the commands needed to rebuild a hash object.
@@ -1281,21 +1285,18 @@ fn rewrite_hash_object(
     key: &[u8],
     h: &crate::t_hash::Hash,
 ) -> io::Result<()> {
-    let mut count = 0;
-    let mut items = h.len() as i64;
-    for (field, value) in h.iter() {
-        if count == 0 {
-            rio_write_batch_head(r, b"HMSET", key, items, 2)?;
-        }
-        check(rio_write_bulk_string(r, field))?;
-        check(rio_write_bulk_string(r, value))?;
-        count += 1;
-        if count == AOF_REWRITE_ITEMS_PER_CMD {
-            count = 0;
-        }
-        items -= 1;
-    }
-    Ok(())
+    rewrite_batched(
+        r,
+        b"HMSET",
+        key,
+        h.len(),
+        2,
+        h.iter(),
+        |r, (field, value)| {
+            check(rio_write_bulk_string(r, field))?;
+            check(rio_write_bulk_string(r, value))
+        },
+    )
 }
 
 /// This function is called by the child rewriting the AOF file to read the
