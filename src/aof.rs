@@ -1796,17 +1796,7 @@ pub(crate) fn rewrite_append_only_file_background(
     } else {
         // Parent
         let fork_errno = io::Error::last_os_error();
-        server.stat_fork_time = ustime() - start;
-        // GB per second.
-        server.stat_fork_rate = crate::util::zmalloc_used_memory() as f64
-            * 1_000_000.0
-            / server.stat_fork_time as f64
-            / (1024.0 * 1024.0 * 1024.0);
-        latency_add_sample_if_needed(
-            server,
-            "fork",
-            server.stat_fork_time / 1000,
-        );
+        crate::server::fork_stats(server, start);
         if childpid == -1 {
             crate::childinfo::close_child_info_pipe(server);
             server_log!(
@@ -1818,17 +1808,11 @@ pub(crate) fn rewrite_append_only_file_background(
             aof_close_pipes(server);
             return Err(CErr);
         }
-        server_log!(
-            server,
-            LL_NOTICE,
-            "Background append only file rewriting started by pid {}",
-            childpid
-        );
-        crate::trace::fork(
+        crate::server::fork_started(
             server,
             childpid,
+            "Background append only file rewriting",
             "aof_rewrite",
-            server.stat_fork_time,
         );
         server.aof_rewrite_scheduled = false;
         server.aof_rewrite_time_start = crate::server::mstime() / 1000;
