@@ -56,9 +56,11 @@ Environment (all optional):
                            replica lag (master_repl_offset - the replica's
                            slave_repl_offset, sampled every 20 ms)
                  aof       SET with appendonly yes, appendfsync everysec,
-                           per PIPELINES; BGREWRITEAOF of POPULATE keys and
-                           the AOF load at start-up, with and without the
-                           RDB preamble
+                           per PIPELINES, each run started from a settled
+                           disk (no AOF rewrite running on any server, then
+                           sync(2)), the servers' order rotated per round;
+                           BGREWRITEAOF of POPULATE keys and the AOF load
+                           at start-up, with and without the RDB preamble
     TESTS        redis-benchmark -t names, comma separated
                  (default set,get,incr,mset; e.g. add lpush,rpush,lpop,rpop,
                  sadd,hset,spop,zadd,zpopmin,lrange_100)
@@ -1023,6 +1025,19 @@ def wait_no_rewrite(conn, what):
                      % (what, LOAD_TIMEOUT))
 
 
+def settle_disk(servers):
+    """Before a timed AOF run: waits until no server rewrites its AOF,
+    then sync(2), so that the run does not pay for the previous run's
+    writeback."""
+    for s in servers:
+        c = Conn(s.port)
+        try:
+            wait_no_rewrite(c, "aof: " + s.label)
+        finally:
+            c.close()
+    os.sync()
+
+
 def aof_size(d):
     """Bytes of the AOF in dir `d`: appendonly.aof, or the files of 7.0's
     multi-part appendonlydir."""
@@ -1052,8 +1067,13 @@ def section_aof(servers, cfg):
     results = {}
     for rnd in range(cfg["rounds"]):
         log("aof: SET round %d/%d" % (rnd + 1, cfg["rounds"]))
+        # The order is rotated per round: without it the first server's
+        # run always followed the last one's -P 16 run (tens of MB of AOF
+        # being written back, often a rewrite child), the others a -P 1 run.
+        order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
         for pipeline in cfg["pipelines"]:
-            for s in servers:
+            for s in order:
+                settle_disk(servers)
                 resp_command(s.port, "FLUSHALL")
                 rps = run_benchmark(cfg, s, "set", pipeline)
                 results.setdefault(("set", pipeline, s.label), []).append(rps)

@@ -679,12 +679,17 @@ fn cat_len(dst: &mut Vec<u8>, prefix: u8, n: i64) {
 /// Appends one command in the protocol's multi bulk format.
 ///
 /// C: aof.c catAppendOnlyGenericCommand()
-pub(crate) fn cat_append_only_generic_command(
+pub(crate) fn cat_append_only_generic_command<A: AsRef<[u8]>>(
     dst: &mut Vec<u8>,
-    argv: &[&[u8]],
+    argv: &[A],
 ) {
+    // Divergence from C: the room for the whole command is made once (an
+    // upper bound: 20 digits per length), where C's sdscatlen grows the sds
+    // piece by piece.
+    dst.reserve(23 + argv.iter().map(|a| a.as_ref().len() + 25).sum::<usize>());
     cat_len(dst, b'*', argv.len() as i64);
     for a in argv {
+        let a = a.as_ref();
         cat_len(dst, b'$', a.len() as i64);
         dst.extend_from_slice(a);
         dst.extend_from_slice(b"\r\n");
@@ -785,12 +790,7 @@ pub(crate) fn feed_append_only_file(
         // All the other commands don't need translation or need the same
         // translation already operated in the command vector for the
         // replication itself.
-        cat_len(&mut buf, b'*', argv.len() as i64);
-        for a in argv {
-            cat_len(&mut buf, b'$', a.len() as i64);
-            buf.extend_from_slice(a);
-            buf.extend_from_slice(b"\r\n");
-        }
+        cat_append_only_generic_command(&mut buf, argv);
     }
 
     // If a background append only file rewriting is in progress we want to
@@ -1796,17 +1796,7 @@ pub(crate) fn rewrite_append_only_file_background(
     } else {
         // Parent
         let fork_errno = io::Error::last_os_error();
-        server.stat_fork_time = ustime() - start;
-        // GB per second.
-        server.stat_fork_rate = crate::util::zmalloc_used_memory() as f64
-            * 1_000_000.0
-            / server.stat_fork_time as f64
-            / (1024.0 * 1024.0 * 1024.0);
-        latency_add_sample_if_needed(
-            server,
-            "fork",
-            server.stat_fork_time / 1000,
-        );
+        crate::server::fork_stats(server, start);
         if childpid == -1 {
             crate::childinfo::close_child_info_pipe(server);
             server_log!(
@@ -1818,17 +1808,11 @@ pub(crate) fn rewrite_append_only_file_background(
             aof_close_pipes(server);
             return Err(CErr);
         }
-        server_log!(
-            server,
-            LL_NOTICE,
-            "Background append only file rewriting started by pid {}",
-            childpid
-        );
-        crate::trace::fork(
+        crate::server::fork_started(
             server,
             childpid,
+            "Background append only file rewriting",
             "aof_rewrite",
-            server.stat_fork_time,
         );
         server.aof_rewrite_scheduled = false;
         server.aof_rewrite_time_start = crate::server::mstime() / 1000;

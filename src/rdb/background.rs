@@ -410,32 +410,16 @@ pub(crate) fn rdb_save_to_slaves_sockets(
             server.rdb_pipe_write_result_to_parent = -1;
             crate::childinfo::close_child_info_pipe(server);
         } else {
-            server.stat_fork_time = ustime() - start;
-            // GB per second.
-            server.stat_fork_rate = crate::util::zmalloc_used_memory() as f64
-                * 1_000_000.0
-                / server.stat_fork_time as f64
-                / (1024.0 * 1024.0 * 1024.0);
-            crate::latency::latency_add_sample_if_needed(
+            crate::server::fork_stats(server, start);
+            crate::server::fork_started(
                 server,
-                "fork",
-                server.stat_fork_time / 1000,
-            );
-            server_log!(
-                server,
-                LL_NOTICE,
-                "Background RDB transfer started by pid {}",
-                childpid
+                childpid,
+                "Background RDB transfer",
+                "rdb_socket",
             );
             server.rdb_save_time_start = now_secs();
             server.rdb_child_pid = childpid;
             server.rdb_child_type = RDB_CHILD_TYPE_SOCKET;
-            crate::trace::fork(
-                server,
-                childpid,
-                "rdb_socket",
-                server.stat_fork_time,
-            );
             update_dict_resize_policy(server);
         }
         if childpid == -1 {

@@ -451,17 +451,7 @@ pub(crate) fn rdb_save_background(
     } else {
         // Parent
         let fork_errno = io::Error::last_os_error();
-        server.stat_fork_time = ustime() - start;
-        // GB per second.
-        server.stat_fork_rate = crate::util::zmalloc_used_memory() as f64
-            * 1_000_000.0
-            / server.stat_fork_time as f64
-            / (1024.0 * 1024.0 * 1024.0);
-        crate::latency::latency_add_sample_if_needed(
-            server,
-            "fork",
-            server.stat_fork_time / 1000,
-        );
+        crate::server::fork_stats(server, start);
         if childpid == -1 {
             crate::childinfo::close_child_info_pipe(server);
             server.lastbgsave_status = Err(CErr);
@@ -473,16 +463,15 @@ pub(crate) fn rdb_save_background(
             );
             return Err(CErr);
         }
-        server_log!(
+        crate::server::fork_started(
             server,
-            LL_NOTICE,
-            "Background saving started by pid {}",
-            childpid
+            childpid,
+            "Background saving",
+            "rdb",
         );
         server.rdb_save_time_start = now_secs();
         server.rdb_child_pid = childpid;
         server.rdb_child_type = RDB_CHILD_TYPE_DISK;
-        crate::trace::fork(server, childpid, "rdb", server.stat_fork_time);
         update_dict_resize_policy(server);
         Ok(())
     }

@@ -1276,6 +1276,44 @@ pub(crate) fn exit_from_child(retcode: i32) -> ! {
     unsafe { libc::_exit(retcode) }
 }
 
+/// The parent's bookkeeping once fork(2) returned: the fork time and rate
+/// INFO shows, and the "fork" latency sample. `start` is ustime() taken
+/// just before the fork. (no C twin: C repeats these lines in
+/// rdbSaveBackground, rdbSaveToSlavesSockets and
+/// rewriteAppendOnlyFileBackground)
+pub(crate) fn fork_stats(server: &mut RedisServer, start: i64) {
+    server.stat_fork_time = ustime() - start;
+    // GB per second.
+    server.stat_fork_rate = crate::util::zmalloc_used_memory() as f64
+        * 1_000_000.0
+        / server.stat_fork_time as f64
+        / (1024.0 * 1024.0 * 1024.0);
+    crate::latency::latency_add_sample_if_needed(
+        server,
+        "fork",
+        server.stat_fork_time / 1000,
+    );
+}
+
+/// The parent's log line `"<what> started by pid <childpid>"` for a child
+/// just forked, and the trace's `fork` event for `job`. (no C twin: C
+/// repeats the log line at each fork; the event is the trace's)
+pub(crate) fn fork_started(
+    server: &RedisServer,
+    childpid: i32,
+    what: &str,
+    job: &str,
+) {
+    crate::server_log!(
+        server,
+        LL_NOTICE,
+        "{} started by pid {}",
+        what,
+        childpid
+    );
+    crate::trace::fork(server, childpid, job, server.stat_fork_time);
+}
+
 // ===================================== server.c =====================================
 //
 // server.c in its own order, one file per section banner.
