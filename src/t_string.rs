@@ -27,15 +27,18 @@ fn check_string_length(c: &mut Client, size: i64) -> CResult {
 }
 
 /// The argument `i` as an owned value for storing: moved out when nothing
-/// (replicas, the backlog, the AOF) will propagate the command afterwards, copied otherwise (C shares the
-/// object between argv and the keyspace). (no C twin)
+/// (replicas, the backlog, the AOF) will propagate the command afterwards,
+/// copied otherwise (C shares the object between argv and the keyspace).
+/// A replica propagates what it applied from its master's stream, never
+/// argv (replicationFeedSlaves returns at once there), so there only the
+/// AOF needs it. (no C twin)
 pub(crate) fn take_arg(
     server: &RedisServer,
     c: &mut Client,
     i: usize,
 ) -> Vec<u8> {
-    if server.repl_backlog.is_none()
-        && server.slaves.is_empty()
+    if (server.masterhost.is_some()
+        || (server.repl_backlog.is_none() && server.slaves.is_empty()))
         && server.aof_state == crate::config::AOF_OFF
         && c.flags & CLIENT_MULTI == 0
     {
@@ -434,9 +437,7 @@ fn setrange_key(
     }
     let o = lookup_key(server, dbid, key, LOOKUP_NOTOUCH)?;
     let Value::Str(s) = &mut o.ptr else { return None };
-    if s.len() < offset + value.len() {
-        s.make_mut().resize(offset + value.len(), 0);
-    }
+    crate::sds::sdsgrowzero(s, offset + value.len());
     s.make_mut()[offset..offset + value.len()].copy_from_slice(value);
     let len = s.len();
     signal_modified_key(server, dbid, key);
@@ -756,7 +757,9 @@ pub(crate) fn append_command(server: &mut RedisServer, c: &mut Client) {
             let Value::Str(s) = &mut o.ptr else {
                 unreachable!("unshared string is raw")
             };
-            s.make_mut().extend_from_slice(&append);
+            let v = s.make_mut();
+            crate::sds::sds_make_room_for(v, append.len());
+            v.extend_from_slice(&append);
             totlen = s.len();
         }
     }

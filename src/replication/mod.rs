@@ -204,6 +204,17 @@ pub(crate) fn feed_replication_backlog(server: &mut RedisServer, mut p: &[u8]) {
     let Some(backlog) = server.repl_backlog.as_mut() else { return };
     let size = backlog.len();
 
+    // Only the last `size` bytes of a longer piece survive in the ring (a
+    // 100 MB value in a 1 MB backlog): skip the others, leaving the index
+    // and histlen where writing them all would have.
+    if size != 0 && p.len() > size {
+        let skip = p.len() - size;
+        server.repl_backlog_idx =
+            ((server.repl_backlog_idx as usize + skip) % size) as i64;
+        server.repl_backlog_histlen += skip as i64;
+        p = &p[skip..];
+    }
+
     // This is a circular buffer, so write as much data we can at every
     // iteration and rewind the "idx" index if we reach the limit.
     while !p.is_empty() {
@@ -278,6 +289,29 @@ pub(crate) fn add_reply_to_slave(
     id: ClientId,
     s: &[u8],
 ) {
+    add_reply_to_slave_with(server, id, |c| add_reply(c, s));
+}
+
+/// `add_reply_to_slave` of a buffer given away: a big one becomes a node
+/// of the replica's output list without a copy (`add_reply_owned`).
+/// (no C twin)
+pub(crate) fn add_reply_owned_to_slave(
+    server: &mut RedisServer,
+    id: ClientId,
+    v: Vec<u8>,
+) {
+    add_reply_to_slave_with(server, id, |c| {
+        crate::networking::add_reply_owned(c, v)
+    });
+}
+
+/// The body of `add_reply_to_slave`, with `add` doing the append.
+/// (no C twin)
+fn add_reply_to_slave_with(
+    server: &mut RedisServer,
+    id: ClientId,
+    add: impl FnOnce(&mut Client),
+) {
     let c = match server.clients.get_mut(&id) {
         Lookup::Here(c) => c,
         Lookup::Running(_) => {
@@ -286,7 +320,7 @@ pub(crate) fn add_reply_to_slave(
         }
         Lookup::Gone => return,
     };
-    add_reply(c, s);
+    add(c);
     // C: the second half of clientInstallWriteHandler().
     if c.flags & CLIENT_PENDING_WRITE != 0 && !c.pending_write_queued {
         c.pending_write_queued = true;
