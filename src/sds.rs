@@ -264,4 +264,39 @@ mod tests {
         assert_eq!(grown, Sds::from(&b"key:123"[..]));
         assert_eq!(grown.to_vec(), b"key:123".to_vec());
     }
+
+    #[test]
+    fn make_mut_keeps_a_heap_string_in_place() {
+        let mut s = Sds::from(vec![b'z'; 100]);
+        let p = s.as_bytes().as_ptr();
+        assert_eq!(s.make_mut().as_ptr(), p);
+        assert!(matches!(s, Sds::Raw(_)));
+        assert_eq!(&*s, &[b'z'; 100][..]);
+    }
+
+    #[test]
+    fn sdsgrowzero_grows_with_zeros_and_never_shrinks() {
+        for start in [&b""[..], b"ab", &[b'q'; 40]] {
+            let mut s = Sds::from(start);
+            sdsgrowzero(&mut s, start.len() + 3000);
+            assert_eq!(s.len(), start.len() + 3000);
+            assert_eq!(&s[..start.len()], start);
+            assert!(s[start.len()..].iter().all(|&b| b == 0));
+            sdsgrowzero(&mut s, 1);
+            assert_eq!(s.len(), start.len() + 3000);
+        }
+    }
+
+    #[test]
+    fn sds_make_room_for_is_greedy_as_in_c() {
+        let mut v = b"abc".to_vec();
+        sds_make_room_for(&mut v, 10);
+        // (3 + 10) * 2 below SDS_MAX_PREALLOC
+        assert!(v.capacity() >= 26);
+        let mut v = vec![0u8; SDS_MAX_PREALLOC];
+        sds_make_room_for(&mut v, 1);
+        // + 1 MB past it, not twice
+        assert!(v.capacity() >= 2 * SDS_MAX_PREALLOC + 1);
+        assert!(v.capacity() < 3 * SDS_MAX_PREALLOC);
+    }
 }

@@ -464,12 +464,19 @@ pub(crate) fn getrange_command(server: &mut RedisServer, c: &mut Client) {
         start.and_then(|_| get_long_long_from_object_or_reply(c, &a3, None));
     c.argv[2] = a2;
     c.argv[3] = a3;
-    let (Some(mut start), Some(mut end)) = (start, end) else { return };
+    let (Some(start), Some(end)) = (start, end) else { return };
     let key = std::mem::take(&mut c.argv[1]);
-    let found = lookup_key_read(server, c, &key)
-        .map(|o| (o.obj_type(), o.string_bytes().map(|s| s.into_owned())));
+    // Only the range is copied out of the value (a GETRANGE of 10 bytes of
+    // a 512 MB string must not copy 512 MB).
+    let found = lookup_key_read(server, c, &key).map(|o| {
+        let range = o.string_bytes().and_then(|s| {
+            getrange_bounds(start, end, s.len() as i64)
+                .map(|(a, b)| s[a..=b].to_vec())
+        });
+        (o.obj_type(), range)
+    });
     c.argv[1] = key;
-    let Some((t, bytes)) = found else {
+    let Some((t, range)) = found else {
         add_reply(c, EMPTYBULK);
         return;
     };
@@ -477,13 +484,23 @@ pub(crate) fn getrange_command(server: &mut RedisServer, c: &mut Client) {
         add_reply(c, WRONGTYPEERR);
         return;
     }
-    let s = bytes.unwrap_or_default();
-    let strlen = s.len() as i64;
+    match range {
+        Some(r) => add_reply_bulk(c, &r),
+        None => add_reply(c, EMPTYBULK),
+    }
+}
 
+/// getrangeCommand()'s index arithmetic: the first and last byte to reply
+/// of a string of `strlen` bytes, or `None` for the empty bulk.
+/// (no C twin)
+fn getrange_bounds(
+    mut start: i64,
+    mut end: i64,
+    strlen: i64,
+) -> Option<(usize, usize)> {
     // Convert negative indexes
     if start < 0 && end < 0 && start > end {
-        add_reply(c, EMPTYBULK);
-        return;
+        return None;
     }
     if start < 0 {
         start += strlen;
@@ -504,9 +521,9 @@ pub(crate) fn getrange_command(server: &mut RedisServer, c: &mut Client) {
     // Precondition: end >= 0 && end < strlen, so the only condition where
     // nothing can be returned is: start > end.
     if start > end || strlen == 0 {
-        add_reply(c, EMPTYBULK);
+        None
     } else {
-        add_reply_bulk(c, &s[start as usize..=end as usize]);
+        Some((start as usize, end as usize))
     }
 }
 

@@ -393,6 +393,29 @@ mod tests {
     }
 
     #[test]
+    fn feed_replication_backlog_longer_than_the_ring_ends_as_byte_by_byte() {
+        // A piece longer than the ring (several times, and not a multiple
+        // of it) leaves the same ring, index, histlen and offsets as the
+        // same bytes fed one at a time.
+        let data: Vec<u8> = (0..100u32).map(|i| (i * 7 % 251) as u8).collect();
+        for start in [0usize, 3, 7] {
+            let mut whole = server_with_backlog(8);
+            let mut bytes = server_with_backlog(8);
+            feed_replication_backlog(&mut whole, &data[..start]);
+            feed_replication_backlog(&mut bytes, &data[..start]);
+            feed_replication_backlog(&mut whole, &data[start..start + 37]);
+            for b in &data[start..start + 37] {
+                feed_replication_backlog(&mut bytes, std::slice::from_ref(b));
+            }
+            assert_eq!(whole.repl_backlog, bytes.repl_backlog);
+            assert_eq!(whole.repl_backlog_idx, bytes.repl_backlog_idx);
+            assert_eq!(whole.repl_backlog_histlen, bytes.repl_backlog_histlen);
+            assert_eq!(whole.repl_backlog_off, bytes.repl_backlog_off);
+            assert_eq!(whole.master_repl_offset, bytes.master_repl_offset);
+        }
+    }
+
+    #[test]
     fn resize_replication_backlog_empties_it_and_enforces_the_minimum() {
         let mut server = server_with_backlog(1024 * 1024);
         feed_replication_backlog(&mut server, b"hello");
