@@ -113,10 +113,11 @@ pub(crate) fn clients_cron_resize_query_buffer(
     let querybuf_size = c.querybuf.capacity();
     let idletime = unixtime - c.lastinteraction;
     // Divergence from C: a buffer sized for the big argument being read
-    // (processMultibulkBuffer made room for all of it) is left alone: 5.0
-    // shrinks it to what has arrived, and every read then grows it again,
-    // copying what it holds (a 512 MB SET peaked at 1 GB). Later Redis
-    // versions never shrink below the bulk length either.
+    // (processMultibulkBuffer made room for all of it) is left alone, and
+    // so is the master's pending buffer meanwhile: 5.0 shrinks them to what
+    // has arrived, and the next reads grow them again, each growth a
+    // realloc that may copy (a 512 MB SET peaked at 1 GB). Later Redis
+    // versions never shrink the query buffer below the bulk length either.
     let reading_big_arg = c.reqtype == PROTO_REQ_MULTIBULK
         && c.bulklen != -1
         && c.bulklen >= PROTO_MBULK_BIG_ARG
@@ -142,7 +143,7 @@ pub(crate) fn clients_cron_resize_query_buffer(
     // also needs resizing from time to time, otherwise after a very large
     // transfer (a huge value or a big MIGRATE operation) it will keep using
     // a lot of memory.
-    if c.flags & CLIENT_MASTER != 0 {
+    if c.flags & CLIENT_MASTER != 0 && !reading_big_arg {
         // There are two conditions to resize the pending query buffer:
         // 1) Pending Query buffer is > LIMIT_PENDING_QUERYBUF.
         // 2) Used length is smaller than pending_querybuf_size/2
