@@ -12,6 +12,8 @@ Usage:
         bench/bench.sh                   # issues 4 and 5
     SECTIONS="rdb sync replload" ROUNDS=1 POPULATE=20000 N=10000 \
         bench/bench.sh                   # smoke test of those sections
+    REDIS5=/work/redis-5.0.14/src/redis-server SECTIONS=bigval ROUNDS=3 \
+        bench/bench.sh                   # issue 14: big values
 
 Environment (all optional):
     OXREDIS_BIN  server under test (default target/release/oxredis-server,
@@ -26,7 +28,8 @@ Environment (all optional):
     BENCHMARK    redis-benchmark binary (default: from PATH)
     REDIS_CLI    redis-cli binary, for the types section (default: from PATH)
     SECTIONS     which sections to run, in order (default "rps rss";
-                 also "types", "rdb", "sync", "replload"):
+                 also "types", "rdb", "sync", "replload", "scripts",
+                 "aof", "bigval"):
                  rps       redis-benchmark requests/s per TESTS and PIPELINES
                            (lpop/rpop/spop/zpopmin after an untimed
                            lpush/sadd/zadd run, as in redis-benchmark's
@@ -61,6 +64,13 @@ Environment (all optional):
                            sync(2)), the servers' order rotated per round;
                            BGREWRITEAOF of POPULATE keys and the AOF load
                            at start-up, with and without the RDB preamble
+                 bigval    big values (issue 14), each measurement on
+                           fresh servers: peak RSS (VmHWM) of a 100 MB SET
+                           on a master with one replica of the same kind
+                           (master and replica), of a 512 MB SET with no
+                           replica, and the time and VmHWM of SETRANGE key
+                           536870911 x on an empty key; the fair peer is
+                           REDIS5 (a 5.0.14 build)
     TESTS        redis-benchmark -t names, comma separated
                  (default set,get,incr,mset; e.g. add lpush,rpush,lpop,rpop,
                  sadd,hset,spop,zadd,zpopmin,lrange_100)
@@ -75,6 +85,8 @@ Environment (all optional):
     POPULATE     keys for DEBUG POPULATE in the rss, rdb and sync sections
                  (default 1000000)
     TYPE_KEYS    keys per data type in the types section (default POPULATE)
+    PORTS        a port range for the servers, e.g. "23000-23999"
+                 (default: ports the kernel picks)
     PIN          "1": run servers on CPU 1 and redis-benchmark on CPU 0
                  (needs 2 CPUs and taskset); default "0", no pinning. On
                  the 2-vCPU VM this was written on, pinning halved the
@@ -124,10 +136,31 @@ def log(msg):
 # ---------------------------------------------------------------- servers
 
 
+_next_port = [None]
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nobody listens on: from PORTS ("23000-23999") when it is set,
+    in turn, else one the kernel picks."""
+    spec = os.environ.get("PORTS")
+    if not spec:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    lo, _, hi = spec.partition("-")
+    lo, hi = int(lo), int(hi or lo)
+    for _ in range(hi - lo + 1):
+        if _next_port[0] is None or _next_port[0] > hi:
+            _next_port[0] = lo
+        port = _next_port[0]
+        _next_port[0] += 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise SystemExit("bench: no free port in PORTS=%s" % spec)
 
 
 def major_version(binary):
@@ -1151,10 +1184,134 @@ def section_aof(servers, cfg):
                           for s, d in zip(servers, digests)))])
 
 
+# Issue 14's big values: a SET of BIGVAL_REPL_MB with one replica
+# attached, a SET of BIGVAL_SET_MB (proto-max-bulk-len's default) with none,
+# and a SETRANGE that grows an empty key to 512 MB.
+BIGVAL_REPL_MB = 100
+BIGVAL_SET_MB = 512
+BIGVAL_SETRANGE_OFFSET = 536870911
+
+
+def send_big_set(port, key, size):
+    """SET key to `size` bytes of "v", the value sent in 1 MB chunks (the
+    script never holds the whole command); returns the reply."""
+    chunk = memoryview(b"v" * (1 << 20))
+    with socket.create_connection(("127.0.0.1", port),
+                                  timeout=LOAD_TIMEOUT) as sock:
+        sock.sendall(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n"
+                     % (len(key), key, size))
+        left = size
+        while left:
+            n = min(left, len(chunk))
+            sock.sendall(chunk[:n])
+            left -= n
+        sock.sendall(b"\r\n")
+        with sock.makefile("rb") as f:
+            return read_reply(f)
+
+
+def section_bigval(servers, cfg):
+    """Peak RSS (VmHWM) of big values (issue 14), each on fresh servers of
+    every kind in turn, ROUNDS rounds: a BIGVAL_REPL_MB SET on a master
+    with one replica of its kind attached (the master's and the replica's
+    VmHWM once the replica has caught up), a BIGVAL_SET_MB SET with no
+    replica, and SETRANGE key BIGVAL_SETRANGE_OFFSET x on an empty key
+    (its time, round trip, and VmHWM)."""
+    results = {}
+
+    def add(key, s, v):
+        results.setdefault((key, s.label), []).append(v)
+
+    def fresh(s, suffix):
+        return Server(s.label + suffix, s.binary, cfg["server_cpus"],
+                      s.extra_args)
+
+    for rnd in range(cfg["rounds"]):
+        log("bigval: round %d/%d" % (rnd + 1, cfg["rounds"]))
+        for s in servers:
+            # (a) SET of BIGVAL_REPL_MB with a replica attached
+            started = []
+            try:
+                m = fresh(s, "-bvmaster")
+                started.append(m)
+                r = fresh(s, "-bvreplica")
+                started.append(r)
+                mc, rc = Conn(m.port), Conn(r.port)
+                try:
+                    rc.cmd("REPLICAOF", "127.0.0.1", m.port)
+                    if wait_link_up(rc, time.monotonic() + 60) is None:
+                        raise SystemExit("bigval: %s replica: link not up "
+                                         "after 60 s" % s.label)
+                    wait_caught_up(mc, rc, "bigval: " + s.label)
+                    add("repl-m0", s, m.proc_status()["VmHWM"] / 1024.0)
+                    add("repl-r0", s, r.proc_status()["VmHWM"] / 1024.0)
+                    reply = send_big_set(m.port, b"big",
+                                         BIGVAL_REPL_MB << 20)
+                    if reply != "OK":
+                        log("bigval: %s: SET replied %r" % (s.label, reply))
+                    if wait_caught_up(mc, rc, "bigval: " + s.label, 120):
+                        if rc.cmd("STRLEN", "big") != BIGVAL_REPL_MB << 20:
+                            log("bigval: %s: the replica's value has the "
+                                "wrong length" % s.label)
+                    add("repl-m", s, m.proc_status()["VmHWM"] / 1024.0)
+                    add("repl-r", s, r.proc_status()["VmHWM"] / 1024.0)
+                finally:
+                    mc.close()
+                    rc.close()
+            finally:
+                for x in started:
+                    x.stop()
+            # (b) SET of BIGVAL_SET_MB, no replica
+            x = fresh(s, "-bvset")
+            try:
+                add("set0", s, x.proc_status()["VmHWM"] / 1024.0)
+                reply = send_big_set(x.port, b"big", BIGVAL_SET_MB << 20)
+                if reply != "OK":
+                    log("bigval: %s: SET replied %r" % (s.label, reply))
+                add("set", s, x.proc_status()["VmHWM"] / 1024.0)
+            finally:
+                x.stop()
+            # (c) SETRANGE to BIGVAL_SETRANGE_OFFSET on an empty key
+            x = fresh(s, "-bvsetrange")
+            try:
+                c = Conn(x.port)
+                try:
+                    t0 = time.monotonic()
+                    n = c.cmd("SETRANGE", "big", BIGVAL_SETRANGE_OFFSET, "x")
+                    add("setrange-ms", s, (time.monotonic() - t0) * 1000)
+                    if n != BIGVAL_SETRANGE_OFFSET + 1:
+                        log("bigval: %s: SETRANGE replied %r"
+                            % (s.label, n))
+                finally:
+                    c.close()
+                add("setrange", s, x.proc_status()["VmHWM"] / 1024.0)
+            finally:
+                x.stop()
+    metric_table(
+        "big values on fresh servers: VmHWM (peak RSS) MB and time, "
+        "median of %d rounds; ±%% = (max-min)/median" % cfg["rounds"],
+        [("repl-m0", "master + replica, before: master HWM MB", "%.1f"),
+         ("repl-m", "SET %d MB with a replica: master HWM MB"
+          % BIGVAL_REPL_MB, "%.1f"),
+         ("repl-r0", "master + replica, before: replica HWM MB", "%.1f"),
+         ("repl-r", "SET %d MB with a replica: replica HWM MB"
+          % BIGVAL_REPL_MB, "%.1f"),
+         ("set0", "fresh server: HWM MB", "%.1f"),
+         ("set", "SET %d MB, no replica: HWM MB" % BIGVAL_SET_MB, "%.1f"),
+         ("setrange", "SETRANGE big %d x: HWM MB"
+          % BIGVAL_SETRANGE_OFFSET, "%.1f"),
+         ("setrange-ms", "SETRANGE big %d x: ms (round trip)"
+          % BIGVAL_SETRANGE_OFFSET, "%.2f")],
+        results, servers,
+        ["target (issue 14), against redis5 (a 5.0.14 build): master HWM "
+         "of the %d MB SET with a replica <= 1.1, SETRANGE time <= 2.0"
+         % BIGVAL_REPL_MB])
+
+
 SECTIONS = {"rps": section_rps, "rss": section_rss, "types": section_types,
             "rdb": section_rdb, "sync": section_sync,
             "replload": section_replload, "scripts": section_scripts,
-            "aof": section_aof}
+            "aof": section_aof, "bigval": section_bigval}
 
 
 # ------------------------------------------------------------------- main
@@ -1166,7 +1323,7 @@ def reproduce_command(binaries, cfg, sections, pin):
     env = os.environ.get
     sets = []
     for name in ("OXREDIS_BIN", "OXREDIS_ARGS", "REDIS_BIN", "REDIS5",
-                 "BENCHMARK", "REDIS_CLI"):
+                 "BENCHMARK", "REDIS_CLI", "PORTS"):
         if env(name):
             sets.append((name, env(name)))
     sets += [("SECTIONS", " ".join(sections)),

@@ -470,10 +470,7 @@ fn lookup_string_for_bit_command<'a>(
             }
             db_unshare_string_value(o);
             if let Value::Str(s) = &mut o.ptr {
-                // sdsgrowzero(): grow only, with zero bytes.
-                if s.len() < byte + 1 {
-                    s.make_mut().resize(byte + 1, 0);
-                }
+                crate::sds::sdsgrowzero(s, byte + 1);
             }
         }
     }

@@ -77,8 +77,15 @@ impl Sds {
     /// The string as a growable buffer, for the commands that change a
     /// string in place. The first call moves the bytes to the Raw form.
     pub(crate) fn make_mut(&mut self) -> &mut Vec<u8> {
-        if !matches!(self, Sds::Raw(_)) {
-            *self = Sds::Raw(Box::new(self.as_bytes().to_vec()));
+        match std::mem::take(self) {
+            // The boxed slice becomes the buffer as it is: copying a
+            // 512 MB string to change one byte of it (SETRANGE, SETBIT)
+            // is what C does not do either.
+            Sds::Heap(b) => *self = Sds::Raw(Box::new(b.into_vec())),
+            Sds::Inline { len, buf } => {
+                *self = Sds::Raw(Box::new(buf[..len as usize].to_vec()))
+            }
+            raw => *self = raw,
         }
         match self {
             Sds::Raw(v) => v,
@@ -96,6 +103,52 @@ impl Sds {
             Sds::Raw(v) => v.capacity(),
         }
     }
+}
+
+/// Like C's SDS_MAX_PREALLOC: past this size a growing string gets this
+/// much spare room, not as much again.
+pub(crate) const SDS_MAX_PREALLOC: usize = 1024 * 1024;
+
+/// Makes room for `addlen` more bytes at the end of `v`, with C's greedy
+/// rule: twice the needed length up to 1 MB, the needed length plus 1 MB
+/// past it (Vec's own rule doubles, so a string grown to 300 MB would
+/// reserve 600).
+///
+/// C: sds.c sdsMakeRoomFor()
+pub(crate) fn sds_make_room_for(v: &mut Vec<u8>, addlen: usize) {
+    // Return ASAP if there is enough space left.
+    if v.capacity() - v.len() >= addlen {
+        return;
+    }
+    let mut newlen = v.len() + addlen;
+    if newlen < SDS_MAX_PREALLOC {
+        newlen *= 2;
+    } else {
+        newlen += SDS_MAX_PREALLOC;
+    }
+    v.reserve_exact(newlen - v.len());
+}
+
+/// Grows the string to `len` bytes, the new ones zero; a string already
+/// that long is left alone. Only the added bytes are written: an empty
+/// string grown to 512 MB costs the pages its last bytes land on.
+///
+/// C: sds.c sdsgrowzero()
+pub(crate) fn sdsgrowzero(s: &mut Sds, len: usize) {
+    let curlen = s.len();
+    if len <= curlen {
+        return;
+    }
+    let v = s.make_mut();
+    if v.capacity() == 0 {
+        // A string with no room yet is allocated zeroed (calloc: fresh
+        // pages are zero already, so nothing is written).
+        *v = vec![0; len];
+        return;
+    }
+    sds_make_room_for(v, len - curlen);
+    // Make sure added region doesn't contain garbage
+    v.resize(len, 0);
 }
 
 impl Default for Sds {
@@ -229,5 +282,40 @@ mod tests {
         assert!(matches!(grown, Sds::Raw(_)));
         assert_eq!(grown, Sds::from(&b"key:123"[..]));
         assert_eq!(grown.to_vec(), b"key:123".to_vec());
+    }
+
+    #[test]
+    fn make_mut_keeps_a_heap_string_in_place() {
+        let mut s = Sds::from(vec![b'z'; 100]);
+        let p = s.as_bytes().as_ptr();
+        assert_eq!(s.make_mut().as_ptr(), p);
+        assert!(matches!(s, Sds::Raw(_)));
+        assert_eq!(&*s, &[b'z'; 100][..]);
+    }
+
+    #[test]
+    fn sdsgrowzero_grows_with_zeros_and_never_shrinks() {
+        for start in [&b""[..], b"ab", &[b'q'; 40]] {
+            let mut s = Sds::from(start);
+            sdsgrowzero(&mut s, start.len() + 3000);
+            assert_eq!(s.len(), start.len() + 3000);
+            assert_eq!(&s[..start.len()], start);
+            assert!(s[start.len()..].iter().all(|&b| b == 0));
+            sdsgrowzero(&mut s, 1);
+            assert_eq!(s.len(), start.len() + 3000);
+        }
+    }
+
+    #[test]
+    fn sds_make_room_for_is_greedy_as_in_c() {
+        let mut v = b"abc".to_vec();
+        sds_make_room_for(&mut v, 10);
+        // (3 + 10) * 2 below SDS_MAX_PREALLOC
+        assert!(v.capacity() >= 26);
+        let mut v = vec![0u8; SDS_MAX_PREALLOC];
+        sds_make_room_for(&mut v, 1);
+        // + 1 MB past it, not twice
+        assert!(v.capacity() > 2 * SDS_MAX_PREALLOC);
+        assert!(v.capacity() < 3 * SDS_MAX_PREALLOC);
     }
 }

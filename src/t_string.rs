@@ -27,15 +27,18 @@ fn check_string_length(c: &mut Client, size: i64) -> CResult {
 }
 
 /// The argument `i` as an owned value for storing: moved out when nothing
-/// (replicas, the backlog, the AOF) will propagate the command afterwards, copied otherwise (C shares the
-/// object between argv and the keyspace). (no C twin)
+/// (replicas, the backlog, the AOF) will propagate the command afterwards,
+/// copied otherwise (C shares the object between argv and the keyspace).
+/// A replica propagates what it applied from its master's stream, never
+/// argv (replicationFeedSlaves returns at once there), so there only the
+/// AOF needs it. (no C twin)
 pub(crate) fn take_arg(
     server: &RedisServer,
     c: &mut Client,
     i: usize,
 ) -> Vec<u8> {
-    if server.repl_backlog.is_none()
-        && server.slaves.is_empty()
+    if (server.masterhost.is_some()
+        || (server.repl_backlog.is_none() && server.slaves.is_empty()))
         && server.aof_state == crate::config::AOF_OFF
         && c.flags & CLIENT_MULTI == 0
     {
@@ -434,9 +437,7 @@ fn setrange_key(
     }
     let o = lookup_key(server, dbid, key, LOOKUP_NOTOUCH)?;
     let Value::Str(s) = &mut o.ptr else { return None };
-    if s.len() < offset + value.len() {
-        s.make_mut().resize(offset + value.len(), 0);
-    }
+    crate::sds::sdsgrowzero(s, offset + value.len());
     s.make_mut()[offset..offset + value.len()].copy_from_slice(value);
     let len = s.len();
     signal_modified_key(server, dbid, key);
@@ -463,12 +464,19 @@ pub(crate) fn getrange_command(server: &mut RedisServer, c: &mut Client) {
         start.and_then(|_| get_long_long_from_object_or_reply(c, &a3, None));
     c.argv[2] = a2;
     c.argv[3] = a3;
-    let (Some(mut start), Some(mut end)) = (start, end) else { return };
+    let (Some(start), Some(end)) = (start, end) else { return };
     let key = std::mem::take(&mut c.argv[1]);
-    let found = lookup_key_read(server, c, &key)
-        .map(|o| (o.obj_type(), o.string_bytes().map(|s| s.into_owned())));
+    // Only the range is copied out of the value (a GETRANGE of 10 bytes of
+    // a 512 MB string must not copy 512 MB).
+    let found = lookup_key_read(server, c, &key).map(|o| {
+        let range = o.string_bytes().and_then(|s| {
+            getrange_bounds(start, end, s.len() as i64)
+                .map(|(a, b)| s[a..=b].to_vec())
+        });
+        (o.obj_type(), range)
+    });
     c.argv[1] = key;
-    let Some((t, bytes)) = found else {
+    let Some((t, range)) = found else {
         add_reply(c, EMPTYBULK);
         return;
     };
@@ -476,13 +484,23 @@ pub(crate) fn getrange_command(server: &mut RedisServer, c: &mut Client) {
         add_reply(c, WRONGTYPEERR);
         return;
     }
-    let s = bytes.unwrap_or_default();
-    let strlen = s.len() as i64;
+    match range {
+        Some(r) => add_reply_bulk(c, &r),
+        None => add_reply(c, EMPTYBULK),
+    }
+}
 
+/// getrangeCommand()'s index arithmetic: the first and last byte to reply
+/// of a string of `strlen` bytes, or `None` for the empty bulk.
+/// (no C twin)
+fn getrange_bounds(
+    mut start: i64,
+    mut end: i64,
+    strlen: i64,
+) -> Option<(usize, usize)> {
     // Convert negative indexes
     if start < 0 && end < 0 && start > end {
-        add_reply(c, EMPTYBULK);
-        return;
+        return None;
     }
     if start < 0 {
         start += strlen;
@@ -503,9 +521,9 @@ pub(crate) fn getrange_command(server: &mut RedisServer, c: &mut Client) {
     // Precondition: end >= 0 && end < strlen, so the only condition where
     // nothing can be returned is: start > end.
     if start > end || strlen == 0 {
-        add_reply(c, EMPTYBULK);
+        None
     } else {
-        add_reply_bulk(c, &s[start as usize..=end as usize]);
+        Some((start as usize, end as usize))
     }
 }
 
@@ -756,7 +774,9 @@ pub(crate) fn append_command(server: &mut RedisServer, c: &mut Client) {
             let Value::Str(s) = &mut o.ptr else {
                 unreachable!("unshared string is raw")
             };
-            s.make_mut().extend_from_slice(&append);
+            let v = s.make_mut();
+            crate::sds::sds_make_room_for(v, append.len());
+            v.extend_from_slice(&append);
             totlen = s.len();
         }
     }

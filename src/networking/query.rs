@@ -438,6 +438,9 @@ pub(crate) fn read_query_from_client(
     let ClientData::Client(id) = data else { return };
     let outcome = with_client(server, id, |server, c| {
         let mut readlen = PROTO_IOBUF_LEN;
+        // What is left of a big argument being read. (Not in C: below, it
+        // sizes the master's pending buffer for it in one step.)
+        let mut big_arg_left = 0;
         // If this is a multi bulk request, and we are processing a bulk
         // reply that is large enough, try to maximize the probability that
         // the query buffer contains exactly the SDS string representing the
@@ -451,6 +454,7 @@ pub(crate) fn read_query_from_client(
         {
             let remaining =
                 (c.bulklen as usize + 2).saturating_sub(c.querybuf.len());
+            big_arg_left = remaining;
             // Note that the 'remaining' variable may be zero in some edge
             // case, for example once we resume a blocked client after CLIENT
             // PAUSE.
@@ -499,6 +503,10 @@ pub(crate) fn read_query_from_client(
             // the master. We'll use this buffer later in order to have a copy
             // of the string applied by the last command executed.
             let (pq, qb) = (&mut c.pending_querybuf, &c.querybuf);
+            // Divergence from C: while a big argument arrives, room for
+            // all of it is made at once, not 1 MB more at every read (each
+            // a realloc that may copy what the buffer holds).
+            crate::sds::sds_make_room_for(pq, nread.max(big_arg_left));
             pq.extend_from_slice(&qb[qblen..qblen + nread]);
         }
         c.lastinteraction = server.unixtime;

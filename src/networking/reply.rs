@@ -76,6 +76,29 @@ pub(crate) fn add_reply(c: &mut Client, s: &[u8]) {
     }
 }
 
+/// addReply() of a buffer the caller gives away: one of at least
+/// PROTO_REPLY_CHUNK_BYTES becomes a node of the reply list as it is
+/// (after whatever the buffer and the list hold), where addReply would copy
+/// it into one; a smaller one is added as by `add_reply`. The client sees
+/// the same bytes in the same order. (no C twin)
+pub(crate) fn add_reply_owned(c: &mut Client, v: Vec<u8>) {
+    if v.len() < PROTO_REPLY_CHUNK_BYTES {
+        add_reply(c, &v);
+        return;
+    }
+    if c.mailbox.is_some() {
+        flush_mailbox(c);
+    }
+    if prepare_client_to_write(c).is_err() {
+        return;
+    }
+    if c.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
+        return;
+    }
+    c.reply_bytes += v.capacity() as u64;
+    c.reply.push_back(ClientReplyBlock { buf: v });
+}
+
 /// Writes out the messages waiting in the client's mailbox (see
 /// `Client::mailbox`), as C's addReply would have when they were
 /// published. (no C twin)

@@ -55,6 +55,49 @@ pub(crate) fn replication_feed_slaves(
     dictid: i32,
     argv: &[Vec<u8>],
 ) {
+    feed_slaves(server, dictid, FeedArgv::Shared(argv));
+}
+
+/// `replication_feed_slaves` for a command whose argv its caller no longer
+/// needs (call() propagating the command it ran): an argument of
+/// PROTO_MBULK_BIG_ARG bytes or more moves into the last replica's output
+/// buffer, where C copies it (C copies it into every replica's output; the
+/// others get copies here too). Its entry in `argv` is left empty.
+/// (no C twin)
+pub(crate) fn replication_feed_slaves_moving_args(
+    server: &mut RedisServer,
+    dictid: i32,
+    argv: &mut [Vec<u8>],
+) {
+    feed_slaves(server, dictid, FeedArgv::Owned(argv));
+}
+
+/// The argv `feed_slaves` encodes: borrowed, or given away (its big
+/// arguments may then be moved out). (no C twin)
+enum FeedArgv<'a> {
+    Shared(&'a [Vec<u8>]),
+    Owned(&'a mut [Vec<u8>]),
+}
+
+impl FeedArgv<'_> {
+    fn args(&self) -> &[Vec<u8>] {
+        match self {
+            FeedArgv::Shared(a) => a,
+            FeedArgv::Owned(a) => a,
+        }
+    }
+
+    fn take(&mut self, j: usize) -> Option<Vec<u8>> {
+        match self {
+            FeedArgv::Shared(_) => None,
+            FeedArgv::Owned(a) => Some(std::mem::take(&mut a[j])),
+        }
+    }
+}
+
+/// The body of replicationFeedSlaves(), for both forms of argv.
+/// (no C twin)
+fn feed_slaves(server: &mut RedisServer, dictid: i32, mut argv: FeedArgv<'_>) {
     // If the instance is not a top level master, return ASAP: we'll just
     // proxy the stream of data we receive from our master instead, in
     // order to propagate *identical* replication stream. In this way this
@@ -103,42 +146,81 @@ pub(crate) fn replication_feed_slaves(
     }
     server.slaveseldb = dictid;
 
+    // Don't feed slaves that are still waiting for BGSAVE to start. Feed
+    // slaves that are waiting for the initial SYNC (so these commands are
+    // queued in the output buffer until the initial SYNC completes), or are
+    // already in sync with the master.
+    let slaves: Vec<ClientId> = server
+        .slaves
+        .iter()
+        .copied()
+        .filter(|&id| {
+            slave_replstate(server, id) != SLAVE_STATE_WAIT_BGSAVE_START
+        })
+        .collect();
+
     // Divergence from C: C encodes the command twice, piece by piece into
     // the backlog and then per replica with addReplyMultiBulkLen() and
-    // addReplyBulk(). We encode it once and append the same bytes to the
-    // backlog and to every replica.
+    // addReplyBulk(). We encode the small pieces once and append the same
+    // bytes to the backlog and to every replica; a big argument is
+    // appended as it is (moved, not copied, into the last replica when
+    // the argv is given away).
+    let args = argv.args();
     let mut proto = Vec::with_capacity(
-        16 + argv.iter().map(|a| a.len() + 16).sum::<usize>(),
+        16 + args
+            .iter()
+            .map(|a| a.len().min(PROTO_MBULK_BIG_ARG as usize) + 16)
+            .sum::<usize>(),
     );
     // Add the multi bulk reply length.
     crate::networking::push_long_long_with_prefix(
         &mut proto,
-        argv.len() as i64,
+        args.len() as i64,
         b'*',
     );
-    for a in argv {
-        // We need to feed the buffer with the object as a bulk reply not
-        // just as a plain string, so create the $..CRLF payload len and
-        // add the final CRLF.
-        crate::networking::push_bulk(&mut proto, a);
-    }
-
-    // Write the command to the replication backlog if any.
-    if server.repl_backlog.is_some() {
-        feed_replication_backlog(server, &proto);
-    }
-
-    // Write the command to every slave.
-    for j in 0..server.slaves.len() {
-        let id = server.slaves[j];
-        // Don't feed slaves that are still waiting for BGSAVE to start.
-        if slave_replstate(server, id) == SLAVE_STATE_WAIT_BGSAVE_START {
+    for j in 0..args.len() {
+        let len = argv.args()[j].len();
+        if len < PROTO_MBULK_BIG_ARG as usize {
+            // We need to feed the buffer with the object as a bulk reply
+            // not just as a plain string, so create the $..CRLF payload len
+            // and add the final CRLF.
+            crate::networking::push_bulk(&mut proto, &argv.args()[j]);
             continue;
         }
-        // Feed slaves that are waiting for the initial SYNC (so these
-        // commands are queued in the output buffer until the initial SYNC
-        // completes), or are already in sync with the master.
-        add_reply_to_slave(server, id, &proto);
+        crate::networking::push_long_long_with_prefix(
+            &mut proto, len as i64, b'$',
+        );
+        feed_stream_piece(server, &slaves, &proto);
+        proto.clear();
+        // Write the argument to the replication backlog if any.
+        if server.repl_backlog.is_some() {
+            feed_replication_backlog(server, &argv.args()[j]);
+        }
+        // Write the argument to every slave: copies for all but the last.
+        if let Some((&last, others)) = slaves.split_last() {
+            for &id in others {
+                add_reply_to_slave(server, id, &argv.args()[j]);
+            }
+            match argv.take(j) {
+                Some(v) => add_reply_owned_to_slave(server, last, v),
+                None => add_reply_to_slave(server, last, &argv.args()[j]),
+            }
+        }
+        proto.extend_from_slice(b"\r\n");
+    }
+    feed_stream_piece(server, &slaves, &proto);
+}
+
+/// Appends `p`, a piece of the replication stream, to the backlog (if any)
+/// and to every replica of `slaves`. (no C twin)
+fn feed_stream_piece(server: &mut RedisServer, slaves: &[ClientId], p: &[u8]) {
+    // Write the command to the replication backlog if any.
+    if server.repl_backlog.is_some() {
+        feed_replication_backlog(server, p);
+    }
+    // Write the command to every slave.
+    for &id in slaves {
+        add_reply_to_slave(server, id, p);
     }
 }
 

@@ -340,6 +340,31 @@ pub(crate) fn propagate(
     }
 }
 
+/// propagate() of an argv that its caller gives away (call()'s own command,
+/// read no more before resetClient, and the alsoPropagate() ops): a big
+/// argument moves into a replica's output buffer instead of being copied
+/// there (see `replication_feed_slaves_moving_args`). (no C twin)
+fn propagate_moving_args(
+    server: &mut RedisServer,
+    cmd: usize,
+    dbid: usize,
+    argv: &mut [Vec<u8>],
+    flags: i32,
+) {
+    if server.aof_state != crate::config::AOF_OFF && flags & PROPAGATE_AOF != 0
+    {
+        let name = server.commands[cmd].name;
+        crate::aof::feed_append_only_file(server, name, dbid as i32, argv);
+    }
+    if flags & PROPAGATE_REPL != 0 {
+        crate::replication::replication_feed_slaves_moving_args(
+            server,
+            dbid as i32,
+            argv,
+        );
+    }
+}
+
 /// Used inside commands to schedule the propagation of additional commands
 /// after the current command is propagated to AOF / Replication.
 ///
@@ -481,7 +506,13 @@ pub(crate) fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
         }
         if propagate_flags != PROPAGATE_NONE {
             let cmd = c.cmd.unwrap_or(cmd_idx);
-            propagate(server, cmd, c.db, &c.argv, propagate_flags);
+            propagate_moving_args(
+                server,
+                cmd,
+                c.db,
+                &mut c.argv,
+                propagate_flags,
+            );
         }
     }
 
@@ -497,7 +528,7 @@ pub(crate) fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
     if !server.also_propagate.is_empty() {
         let ops = std::mem::take(&mut server.also_propagate);
         if flags & CMD_CALL_PROPAGATE != 0 {
-            for rop in ops {
+            for mut rop in ops {
                 let mut target = rop.target;
                 // Whatever the command wish is, we honor the call() flags.
                 if flags & CMD_CALL_PROPAGATE_AOF == 0 {
@@ -507,7 +538,13 @@ pub(crate) fn call(server: &mut RedisServer, c: &mut Client, mut flags: i32) {
                     target &= !PROPAGATE_REPL;
                 }
                 if target != 0 {
-                    propagate(server, rop.cmd, rop.dbid, &rop.argv, target);
+                    propagate_moving_args(
+                        server,
+                        rop.cmd,
+                        rop.dbid,
+                        &mut rop.argv,
+                        target,
+                    );
                 }
             }
         }

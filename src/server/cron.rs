@@ -112,9 +112,20 @@ pub(crate) fn clients_cron_resize_query_buffer(
 ) -> bool {
     let querybuf_size = c.querybuf.capacity();
     let idletime = unixtime - c.lastinteraction;
+    // Divergence from C: a buffer sized for the big argument being read
+    // (processMultibulkBuffer made room for all of it) is left alone, and
+    // so is the master's pending buffer meanwhile: 5.0 shrinks them to what
+    // has arrived, and the next reads grow them again, each growth a
+    // realloc that may copy (a 512 MB SET peaked at 1 GB). Later Redis
+    // versions never shrink the query buffer below the bulk length either.
+    let reading_big_arg = c.reqtype == PROTO_REQ_MULTIBULK
+        && c.bulklen != -1
+        && c.bulklen >= PROTO_MBULK_BIG_ARG
+        && querybuf_size <= c.bulklen as usize + 2;
     // Only resize the query buffer if it is actually wasting at least a
     // few kbytes.
-    if querybuf_size > 1024 * 4
+    if !reading_big_arg
+        && querybuf_size > 1024 * 4
         && (querybuf_size / (c.querybuf_peak + 1) > 2
             || (querybuf_size > 1024 * 32 && idletime > 2))
         && c.querybuf.len() - c.qb_pos < querybuf_size / 2
@@ -126,6 +137,23 @@ pub(crate) fn clients_cron_resize_query_buffer(
     // Reset the peak again to capture the peak memory usage in the next
     // cycle.
     c.querybuf_peak = 0;
+
+    // Clients representing masters also use a "pending query buffer" that
+    // is the yet not applied part of the stream we are reading. Such buffer
+    // also needs resizing from time to time, otherwise after a very large
+    // transfer (a huge value or a big MIGRATE operation) it will keep using
+    // a lot of memory.
+    if c.flags & CLIENT_MASTER != 0 && !reading_big_arg {
+        // There are two conditions to resize the pending query buffer:
+        // 1) Pending Query buffer is > LIMIT_PENDING_QUERYBUF.
+        // 2) Used length is smaller than pending_querybuf_size/2
+        let pending_querybuf_size = c.pending_querybuf.capacity();
+        if pending_querybuf_size > LIMIT_PENDING_QUERYBUF
+            && c.pending_querybuf.len() < pending_querybuf_size / 2
+        {
+            c.pending_querybuf.shrink_to_fit();
+        }
+    }
     false
 }
 

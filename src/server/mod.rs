@@ -64,6 +64,8 @@ pub(crate) const PROTO_IOBUF_LEN: usize = 1024 * 16;
 pub(crate) const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
 pub const PROTO_INLINE_MAX_SIZE: usize = 1024 * 64;
 pub(crate) const PROTO_MBULK_BIG_ARG: i64 = 1024 * 32;
+/// 4mb
+pub(crate) const LIMIT_PENDING_QUERYBUF: usize = 4 * 1024 * 1024;
 
 /// Command flags ("w", "r", "m", ... in the table's sflags).
 pub(crate) const CMD_WRITE: i32 = 1 << 0;
