@@ -671,7 +671,24 @@ unsafe fn lua_redis_push(
     push: &LuaCallPush<'_>,
 ) -> std::ffi::c_int {
     // A C function has LUA_MINSTACK free slots above its arguments: room
-    // for these two.
+    // for these two (or for the one value pushed here).
+    if !push.error && !push.sort && !push.raise {
+        // An integer or nil reply: a push that allocates nothing, so
+        // raises nothing, needs no protected call.
+        match push.bytes.first() {
+            Some(b':') => {
+                let (line, _) = protocol_line(push.bytes);
+                let value = crate::object::string2ll(line).unwrap_or(0);
+                ffi::lua_pushnumber(lua, value as f64);
+                return 1;
+            }
+            Some(b'$' | b'*') if push.bytes[1..].starts_with(b"-1\r\n") => {
+                ffi::lua_pushboolean(lua, 0);
+                return 1;
+            }
+            _ => {}
+        }
+    }
     ffi::lua_pushvalue(lua, ffi::lua_upvalueindex(1));
     ffi::lua_pushlightuserdata(lua, push as *const LuaCallPush<'_> as *mut _);
     if ffi::lua_pcall(lua, 1, 1, 0) != 0 || push.raise {
