@@ -555,7 +555,8 @@ struct LuaCallPush<'a> {
 // Divergence from C: C pushes (which may raise a Lua error, out of
 // memory or from a __gc metamethod) from luaRedisGenericCommand() itself;
 // here they run under lua_pcall so that a raised error does not jump over
-// Rust frames that own buffers; it is raised again once they are gone.
+// Rust frames that own buffers; it is raised again once they are gone,
+// so such an error leaves redis.call usable (C's `inuse` stays set).
 //
 // SAFETY: called only by lua_redis_generic_command, through lua_pcall,
 // with a live LuaCallPush. This frame and the ones it calls own nothing,
