@@ -2154,10 +2154,11 @@ pub(crate) fn eval_generic_command(
     server.lua_repl = PROPAGATE_AOF | PROPAGATE_REPL;
 
     // Get the number of arguments that are keys
-    let argv2 = c.argv[2].clone();
-    let Some(numkeys) =
+    let Some(numkeys) = crate::object::string2ll(&c.argv[2]).or_else(|| {
+        // (Not a number: the call below replies the error.)
+        let argv2 = c.argv[2].clone();
         crate::object::get_long_long_from_object_or_reply(c, &argv2, None)
-    else {
+    }) else {
         return;
     };
     if numkeys > c.argv.len() as i64 - 3 {
