@@ -1237,19 +1237,19 @@ fn load_rename_command(
 
     // If the target command name is the empty string we just remove it
     // from the command table.
-    let old = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
-    server.command_index.remove(old.as_str());
+    let old = argv[1].to_ascii_lowercase();
+    server.command_index.remove(&old[..]);
 
     // Otherwise we re-add the command under a different name.
     if !argv[2].is_empty() {
-        let copy = String::from_utf8_lossy(&argv[2]).to_ascii_lowercase();
-        if server.command_index.contains_key(copy.as_str()) {
+        let copy = argv[2].to_ascii_lowercase();
+        if server.command_index.contains_key(&copy[..]) {
             return Err("Target command name already exists".into());
         }
-        // The table is keyed by `&'static str` (the names in the command
+        // The table is keyed by `&'static [u8]` (the names in the command
         // table); a renamed name lives as long as the process, like C's
         // sds key in server.commands, so leaking it is exact.
-        server.command_index.insert(Box::leak(copy.into_boxed_str()), cmd);
+        server.command_index.insert(Box::leak(copy.into_boxed_slice()), cmd);
     }
     Ok(())
 }

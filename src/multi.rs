@@ -105,10 +105,9 @@ pub(crate) fn exec_command_propagate_multi(
     c: &mut Client,
 ) {
     let multistring = [b"MULTI".to_vec()];
-    let multi_cmd = lookup_command(server, b"multi").unwrap_or(0);
     propagate(
         server,
-        multi_cmd,
+        server.multi_command,
         c.db,
         &multistring,
         PROPAGATE_AOF | PROPAGATE_REPL,

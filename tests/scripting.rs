@@ -887,3 +887,41 @@ fn commandstats_count_eval_and_the_scripts_commands() {
         assert_eq!(calls(&theirs), expected);
     }
 }
+
+/// A Lua error raised while redis.call pushes the reply (here by a `__gc`
+/// metamethod the collector runs during the pushes) reaches the script
+/// as the error of redis.call, and leaves redis.call usable: the same
+/// script, and the next one, run commands again.
+// Divergence from C: 5.0.14's luaRedisGenericCommand() is left by the
+// longjmp with its `inuse` set, and every later redis.call of the server
+// fails with "recursive call detected".
+#[test]
+fn an_error_raised_during_the_reply_pushes_leaves_redis_call_usable() {
+    let server = Server::start(&[]);
+    let mut r = Conn::db9(&server);
+    assert_eq!(r.raw(&["rpush", "l", "a", "b", "c"]), ":3\r\n");
+    let script = "local p = newproxy(true)\n\
+                  getmetatable(p).__gc = function() error('boom') end\n\
+                  p = nil\n\
+                  local ok, e = pcall(function()\n\
+                  \x20 for i = 1, 200000 do redis.call('lrange', KEYS[1], 0, -1) end\n\
+                  end)\n\
+                  return {tostring(ok), tostring(e), redis.call('incr', KEYS[2])}";
+    assert_eq!(
+        r.raw(&["eval", script, "2", "l", "n"]),
+        "*3\r\n$5\r\nfalse\r\n$19\r\nuser_script:2: boom\r\n:1\r\n"
+    );
+    assert_eq!(
+        r.raw(&["eval", "return redis.call('incr', KEYS[1])", "1", "n"]),
+        ":2\r\n"
+    );
+    assert_eq!(
+        r.raw(&[
+            "eval",
+            "return redis.call('lrange', KEYS[1], 0, -1)",
+            "1",
+            "l"
+        ]),
+        "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"
+    );
+}

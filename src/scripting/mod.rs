@@ -12,11 +12,19 @@
 //! through the `server` global. Here `redis.call`, `redis.pcall`,
 //! `redis.log`, `redis.replicate_commands`, `redis.set_repl` and the count
 //! hook reach it through `SCRIPT_CONTEXT`, which `eval_generic_command`
-//! fills for the length of one script. A Rust function cannot raise a
-//! plain string as C's `lua_error` does: mlua raises its own error value.
-//! The error handler scripts run under (C's Lua chunk) turns it back into
-//! C's string first, and so do wrappers of Lua's `pcall` and `xpcall`, so
-//! a script that catches a `redis.call` error gets C's string too.
+//! fills for the length of one script. `redis.call`, `redis.pcall` and
+//! the entry of EVAL are Lua C functions on the raw API (`mlua::ffi`),
+//! as in C; the other Rust functions are mlua's, and cannot raise a plain
+//! string as C's `lua_error` does: mlua raises its own error value. The
+//! error handler scripts run under (C's Lua chunk) turns it back into C's
+//! string first, and so do wrappers of Lua's `pcall` and `xpcall`, so a
+//! script that catches such an error gets C's string too.
+//!
+//! Lua 5.1 is built as C: `lua_error` is a longjmp. The raw functions
+//! never raise over a Rust frame that owns something to drop: what may
+//! raise (a push can run out of memory, or run a `__gc` metamethod) runs
+//! under `lua_pcall` in frames that own nothing, and an error to raise is
+//! raised from the outermost frame once the others have returned.
 
 mod lauxlib;
 mod ldb;
@@ -25,7 +33,7 @@ mod lua_cjson;
 mod lua_cmsgpack;
 mod lua_struct;
 
-use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
+use mlua::{ffi, Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
 use crate::networking::*;
 use crate::server::*;
@@ -39,10 +47,11 @@ pub(crate) use ldb::{
 /// C keeps only `lua_State *lua` in `server.lua`. (no C twin)
 pub(crate) struct LuaState {
     pub(crate) lua: Lua,
-    /// `__redis__err__handler`, the handler scripts run under.
-    err_handler: Function,
-    /// `eval_run_raw` as a Lua C function.
-    eval_entry: Function,
+    /// The main Lua state of `lua`, for the raw calls of EVAL.
+    state: *mut ffi::lua_State,
+    /// The registry reference of `eval_run_raw` as a Lua C closure, with
+    /// `__redis__err__handler`, the handler scripts run under, as upvalue.
+    eval_entry: std::ffi::c_int,
     /// Scripts run since the last GC step (C: evalGenericCommand()'s
     /// static `gc_count`).
     gc_count: i64,
@@ -75,8 +84,8 @@ fn lua_raise(msg: &[u8]) -> mlua::Error {
 // Divergence from C: C's redis.call and count hook read globals. Here
 // eval_generic_command() leaves pointers to the server and the caller in
 // SCRIPT_CONTEXT for the length of one script; redis.call, redis.pcall
-// and the hook take them out while they run (`with_script`), which also
-// is C's `inuse` guard against a recursive redis.call.
+// and the hook take them out while they run (`with_script`), so that
+// only one `&mut` to each exists at a time.
 #[derive(Clone, Copy)]
 struct ScriptContext {
     server: *mut RedisServer,
@@ -123,26 +132,46 @@ pub(crate) fn sha1hex(script: &[u8]) -> [u8; 40] {
 // Redis reply to Lua type conversion functions.
 // ----------------------------------------------------------------------------
 
-/// Takes a Redis reply in the Redis protocol and converts it into a Lua
-/// value: the fake client's output is parsed back, which lets `redis.call`
-/// run any command without an internal API. Errors become a table with a
-/// single `err` field, status replies one with an `ok` field, a nil bulk or
-/// nil multi bulk `false`. Returns the value and the rest of the input.
+/// Takes a Redis reply in the Redis protocol and pushes it on the Lua
+/// stack as a Lua value: the fake client's output is parsed back, which
+/// lets `redis.call` run any command without an internal API. Errors
+/// become a table with a single `err` field, status replies one with an
+/// `ok` field, a nil bulk or nil multi bulk `false`. Returns the rest of
+/// the input.
 ///
 /// C: scripting.c redisProtocolToLuaType()
-fn redis_protocol_to_lua_type<'a>(
-    lua: &Lua,
-    reply: &'a [u8],
-) -> mlua::Result<(Value, &'a [u8])> {
+///
+/// SAFETY: `lua` is a valid Lua state. This pushes, so it may raise a Lua
+/// error (out of memory): call it under lua_pcall, from frames that own
+/// nothing.
+unsafe fn redis_protocol_to_lua_type(
+    lua: *mut ffi::lua_State,
+    reply: &[u8],
+) -> &[u8] {
+    if ffi::lua_checkstack(lua, 5) == 0 {
+        // Increase the Lua stack if needed, to make sure there is enough
+        // room to push 5 elements to the stack. On failure, exit with
+        // panic.
+        with_script(|server, _| {
+            server_panic!(
+                server,
+                "lua stack limit reach when parsing redis.call reply"
+            )
+        });
+        std::process::abort();
+    }
     // Divergence from C: C trusts its own reply and does no checks; a
     // short or odd reply here becomes nil instead of a read past the end.
     match reply.first() {
-        Some(b':') => redis_protocol_to_lua_type_int(reply),
+        Some(b':') => redis_protocol_to_lua_type_int(lua, reply),
         Some(b'$') => redis_protocol_to_lua_type_bulk(lua, reply),
         Some(b'+') => redis_protocol_to_lua_type_status(lua, reply),
         Some(b'-') => redis_protocol_to_lua_type_error(lua, reply),
         Some(b'*') => redis_protocol_to_lua_type_multi_bulk(lua, reply),
-        _ => Ok((Value::Nil, &[])),
+        _ => {
+            ffi::lua_pushnil(lua);
+            &[]
+        }
     }
 }
 
@@ -157,76 +186,130 @@ fn protocol_line(reply: &[u8]) -> (&[u8], &[u8]) {
 }
 
 /// C: scripting.c redisProtocolToLuaType_Int()
-fn redis_protocol_to_lua_type_int(
+///
+/// SAFETY: as redis_protocol_to_lua_type.
+unsafe fn redis_protocol_to_lua_type_int(
+    lua: *mut ffi::lua_State,
     reply: &[u8],
-) -> mlua::Result<(Value, &[u8])> {
+) -> &[u8] {
     let (line, rest) = protocol_line(reply);
     let value = crate::object::string2ll(line).unwrap_or(0);
-    Ok((Value::Number(value as f64), rest))
+    ffi::lua_pushnumber(lua, value as f64);
+    rest
 }
 
 /// C: scripting.c redisProtocolToLuaType_Bulk()
-fn redis_protocol_to_lua_type_bulk<'a>(
-    lua: &Lua,
-    reply: &'a [u8],
-) -> mlua::Result<(Value, &'a [u8])> {
+///
+/// SAFETY: as redis_protocol_to_lua_type.
+unsafe fn redis_protocol_to_lua_type_bulk(
+    lua: *mut ffi::lua_State,
+    reply: &[u8],
+) -> &[u8] {
     let (line, rest) = protocol_line(reply);
     let bulklen = crate::object::string2ll(line).unwrap_or(-1);
     if bulklen < 0 {
-        return Ok((Value::Boolean(false), rest));
+        ffi::lua_pushboolean(lua, 0);
+        return rest;
     }
     let n = (bulklen as usize).min(rest.len());
-    let s = lua.create_string(&rest[..n])?;
-    Ok((Value::String(s), rest.get(n + 2..).unwrap_or(&[])))
+    ffi::lua_pushlstring(lua, rest.as_ptr().cast(), n);
+    rest.get(n + 2..).unwrap_or(&[])
 }
 
 /// C: scripting.c redisProtocolToLuaType_Status()
-fn redis_protocol_to_lua_type_status<'a>(
-    lua: &Lua,
-    reply: &'a [u8],
-) -> mlua::Result<(Value, &'a [u8])> {
+///
+/// SAFETY: as redis_protocol_to_lua_type.
+unsafe fn redis_protocol_to_lua_type_status(
+    lua: *mut ffi::lua_State,
+    reply: &[u8],
+) -> &[u8] {
     let (line, rest) = protocol_line(reply);
-    let t = lua.create_table()?;
-    t.set("ok", lua.create_string(line)?)?;
-    Ok((Value::Table(t), rest))
+    ffi::lua_newtable(lua);
+    ffi::lua_pushstring(lua, c"ok".as_ptr());
+    ffi::lua_pushlstring(lua, line.as_ptr().cast(), line.len());
+    ffi::lua_settable(lua, -3);
+    rest
 }
 
 /// C: scripting.c redisProtocolToLuaType_Error()
-fn redis_protocol_to_lua_type_error<'a>(
-    lua: &Lua,
-    reply: &'a [u8],
-) -> mlua::Result<(Value, &'a [u8])> {
+///
+/// SAFETY: as redis_protocol_to_lua_type.
+unsafe fn redis_protocol_to_lua_type_error(
+    lua: *mut ffi::lua_State,
+    reply: &[u8],
+) -> &[u8] {
     let (line, rest) = protocol_line(reply);
-    let t = lua.create_table()?;
-    t.set("err", lua.create_string(line)?)?;
-    Ok((Value::Table(t), rest))
+    ffi::lua_newtable(lua);
+    ffi::lua_pushstring(lua, c"err".as_ptr());
+    ffi::lua_pushlstring(lua, line.as_ptr().cast(), line.len());
+    ffi::lua_settable(lua, -3);
+    rest
 }
 
 /// C: scripting.c redisProtocolToLuaType_MultiBulk()
-fn redis_protocol_to_lua_type_multi_bulk<'a>(
-    lua: &Lua,
-    reply: &'a [u8],
-) -> mlua::Result<(Value, &'a [u8])> {
+///
+/// SAFETY: as redis_protocol_to_lua_type.
+unsafe fn redis_protocol_to_lua_type_multi_bulk(
+    lua: *mut ffi::lua_State,
+    reply: &[u8],
+) -> &[u8] {
     let (line, mut p) = protocol_line(reply);
     let mbulklen = crate::object::string2ll(line).unwrap_or(-1);
     if mbulklen == -1 {
-        return Ok((Value::Boolean(false), p));
+        ffi::lua_pushboolean(lua, 0);
+        return p;
     }
-    let t = lua.create_table()?;
+    ffi::lua_newtable(lua);
     for j in 0..mbulklen.max(0) {
-        let (v, rest) = redis_protocol_to_lua_type(lua, p)?;
-        t.raw_set(j + 1, v)?;
-        p = rest;
+        ffi::lua_pushnumber(lua, (j + 1) as f64);
+        p = redis_protocol_to_lua_type(lua, p);
+        ffi::lua_settable(lua, -3);
     }
-    Ok((Value::Table(t), p))
+    p
 }
 
-/// The error table `redis.pcall` returns: `{err = "<source>: <line>: msg"}`,
-/// where source and line are those of the script line that called (C asks
-/// for stack level 1, the caller of the C function).
+/// Pushes the error table `redis.pcall` returns:
+/// `{err = "<source>: <line>: msg"}`, where source and line are those of
+/// the function `level` levels up the stack (C asks for level 1, the
+/// caller of the C function).
 ///
 /// C: scripting.c luaPushError()
-fn lua_push_error(lua: &Lua, error: &[u8]) -> mlua::Result<Table> {
+///
+/// SAFETY: as redis_protocol_to_lua_type.
+// Divergence from C: the "<error>" line of the debugger is logged by the
+// callers, before the pushes (which may raise), and `level` is a
+// parameter since redis.call pushes from a function it calls.
+unsafe fn lua_push_error(
+    lua: *mut ffi::lua_State,
+    level: std::ffi::c_int,
+    error: &[u8],
+) {
+    ffi::lua_newtable(lua);
+    ffi::lua_pushstring(lua, c"err".as_ptr());
+
+    // Attempt to figure out where this function was called, if possible
+    let mut dbg: ffi::lua_Debug = std::mem::zeroed();
+    if ffi::lua_getstack(lua, level, &mut dbg) != 0
+        && ffi::lua_getinfo(lua, c"nSl".as_ptr(), &mut dbg) != 0
+    {
+        // "%s: %d: %s"
+        if dbg.source.is_null() {
+            ffi::lua_pushstring(lua, c"(null)".as_ptr());
+        } else {
+            ffi::lua_pushstring(lua, dbg.source);
+        }
+        ffi::lua_pushfstring(lua, c": %d: ".as_ptr(), dbg.currentline);
+        ffi::lua_pushlstring(lua, error.as_ptr().cast(), error.len());
+        ffi::lua_concat(lua, 3);
+    } else {
+        ffi::lua_pushlstring(lua, error.as_ptr().cast(), error.len());
+    }
+    ffi::lua_settable(lua, -3);
+}
+
+/// `lua_push_error` for the Rust functions mlua calls: the table to
+/// return. (no C twin: C's luaPushError())
+fn lua_push_error_table(lua: &Lua, error: &[u8]) -> mlua::Result<Table> {
     // If debugging is active and in step mode, log errors resulting from
     // Redis commands.
     if ldb::ldb_logging() {
@@ -248,19 +331,57 @@ fn lua_push_error(lua: &Lua, error: &[u8]) -> mlua::Result<Table> {
     Ok(t)
 }
 
-/// Sorts the array of a reply of a command flagged S (KEYS, SMEMBERS, ...)
-/// so the script sees a deterministic order. table.sort fails on `false`
-/// elements: then it sorts again with `__redis__compare_helper`.
+/// In case the error set into the Lua stack by lua_push_error() was
+/// generated by the non-error-trapping version of redis.pcall(), which is
+/// redis.call(), this function extracts the plain error string from the
+/// table on top (the caller raises it).
+///
+/// C: scripting.c luaRaiseError()
+///
+/// SAFETY: as redis_protocol_to_lua_type, with the table on top.
+// Divergence from C: C raises it here; the caller of the protected
+// conversion raises it once nothing it owns is alive. A raw get, the
+// table being ours.
+unsafe fn lua_raise_error(lua: *mut ffi::lua_State) {
+    ffi::lua_pushstring(lua, c"err".as_ptr());
+    ffi::lua_rawget(lua, -2);
+}
+
+/// Sorts the array on top of the stack, the reply of a command flagged S
+/// (KEYS, SMEMBERS, ...), so the script sees a deterministic order.
+/// table.sort fails on `false` elements: then it sorts again with
+/// `__redis__compare_helper`.
 ///
 /// C: scripting.c luaSortArray()
-fn lua_sort_array(lua: &Lua, array: &Table) -> mlua::Result<()> {
-    let table: Table = lua.globals().get("table")?;
-    let sort: Function = table.get("sort")?;
-    if sort.call::<()>(array.clone()).is_err() {
-        let helper: Function = lua.globals().get("__redis__compare_helper")?;
-        sort.call::<()>((array.clone(), helper))?;
+///
+/// SAFETY: as redis_protocol_to_lua_type, with the array on top.
+unsafe fn lua_sort_array(lua: *mut ffi::lua_State) {
+    // Initial Stack: array
+    ffi::lua_getfield(lua, ffi::LUA_GLOBALSINDEX, c"table".as_ptr());
+    ffi::lua_pushstring(lua, c"sort".as_ptr());
+    ffi::lua_gettable(lua, -2); // Stack: array, table, table.sort
+    ffi::lua_pushvalue(lua, -3); // Stack: array, table, table.sort, array
+    if ffi::lua_pcall(lua, 1, 0, 0) != 0 {
+        // Stack: array, table, error
+
+        // We are not interested in the error, we assume that the problem
+        // is that there are 'false' elements inside the array, so we try
+        // again with a slower function but able to handle this case, that
+        // is: table.sort(table, __redis__compare_helper)
+        ffi::lua_pop(lua, 1); // Stack: array, table
+        ffi::lua_pushstring(lua, c"sort".as_ptr()); // Stack: array, table, sort
+        ffi::lua_gettable(lua, -2); // Stack: array, table, table.sort
+        ffi::lua_pushvalue(lua, -3); // Stack: array, table, table.sort, array
+        ffi::lua_getfield(
+            lua,
+            ffi::LUA_GLOBALSINDEX,
+            c"__redis__compare_helper".as_ptr(),
+        );
+        // Stack: array, table, table.sort, array, __redis__compare_helper
+        ffi::lua_call(lua, 2, 0);
     }
-    Ok(())
+    // Stack: array (sorted), table
+    ffi::lua_pop(lua, 1); // Stack: array (sorted)
 }
 
 // ----------------------------------------------------------------------------
@@ -391,67 +512,289 @@ unsafe fn lua_reply_to_redis_reply(
 // Lua redis.* functions implementations.
 // ----------------------------------------------------------------------------
 
-/// `redis.call` (raise_error) and `redis.pcall`: runs the command given as
-/// arguments on the Lua client through `call()` and returns its reply as a
-/// Lua value. With `raise_error`, an error reply is raised as a Lua error
-/// instead (C's luaRaiseError).
-/// `caller_flags` are the flags of the client running EVAL (C's
-/// `server.lua_caller->flags`).
-///
-/// C: scripting.c luaRedisGenericCommand()
-fn lua_redis_generic_command(
-    server: &mut RedisServer,
-    lua: &Lua,
-    caller_flags: u64,
-    mut raise_error: bool,
-    args: MultiValue,
-) -> mlua::Result<Value> {
-    // Divergence from C: the fake client is taken out of the server while
-    // the command runs, and put back after; it is never in the client
-    // table. C's recursion guard (`inuse`) is this: a second call finds
-    // no client.
-    let Some(mut c) = server.lua_client.take() else {
-        let e = lua_push_error(lua, b"luaRedisGenericCommand() recursive call detected. Are you doing funny stuff with Lua debug hooks?")?;
-        return Ok(Value::Table(e));
-    };
-    let r = lua_redis_generic_command_on(
-        server,
-        lua,
-        &mut c,
-        caller_flags,
-        &mut raise_error,
-        args,
-    );
-    c.argv.clear();
-    server.lua_client = Some(c);
-    let v = r?;
-    if raise_error {
-        // If we are here we should have an error in the stack, in the
-        // form of a table with an "err" field: return the plain error.
-        let err = match &v {
-            Value::Table(t) => t.get::<Value>("err")?,
-            other => other.clone(),
-        };
-        let bytes = match err {
-            Value::String(s) => s.as_bytes().to_vec(),
-            _ => Vec::new(),
-        };
-        return Err(lua_raise(&bytes));
-    }
-    Ok(v)
+/// C: scripting.c LUA_CMD_OBJCACHE_SIZE
+const LUA_CMD_OBJCACHE_SIZE: usize = 32;
+/// C: scripting.c LUA_CMD_OBJCACHE_MAX_LEN
+const LUA_CMD_OBJCACHE_MAX_LEN: usize = 64;
+
+thread_local! {
+    /// luaRedisGenericCommand()'s static `inuse`: recursive calls
+    /// detection.
+    static LUA_CALL_INUSE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// luaRedisGenericCommand()'s static `cached_objects`: the buffers of
+    /// the last command's small arguments, reused for the next one's.
+    static LUA_CMD_OBJCACHE: std::cell::Cell<Vec<Vec<u8>>> =
+        const { std::cell::Cell::new(Vec::new()) };
+    /// The buffer the reply of the command is gathered in (C's `reply`
+    /// sds), kept across calls.
+    static LUA_CALL_REPLY: std::cell::Cell<Vec<u8>> =
+        const { std::cell::Cell::new(Vec::new()) };
 }
 
-/// The body of `lua_redis_generic_command` once the Lua client is at hand.
+/// The error of a redis.call that found another one running.
+const LUA_RECURSION_WARNING: &[u8] = b"luaRedisGenericCommand() recursive call detected. Are you doing funny stuff with Lua debug hooks?";
+
+/// What `lua_redis_push_reply` pushes, handed to it as a light userdata.
+/// (no C twin)
+struct LuaCallPush<'a> {
+    /// The reply in the Redis protocol, or the message of luaPushError().
+    bytes: &'a [u8],
+    /// `bytes` is luaPushError()'s message.
+    error: bool,
+    /// Sort the reply, an array (luaSortArray()).
+    sort: bool,
+    /// Leave the plain error string instead of the table (luaRaiseError()).
+    raise: bool,
+}
+
+/// The Lua side of `redis.call` and `redis.pcall` once the command ran:
+/// pushes the reply (or the error table) converted to a Lua value, sorted
+/// if asked, or the plain error to raise. Called under lua_pcall with
+/// one light userdata argument, a LuaCallPush. (no C twin: the pushes of
+/// luaRedisGenericCommand())
+// Divergence from C: C pushes (which may raise a Lua error, out of
+// memory or from a __gc metamethod) from luaRedisGenericCommand() itself;
+// here they run under lua_pcall so that a raised error does not jump over
+// Rust frames that own buffers; it is raised again once they are gone,
+// so such an error leaves redis.call usable (C's `inuse` stays set).
+//
+// SAFETY: called only by lua_redis_generic_command, through lua_pcall,
+// with a live LuaCallPush. This frame and the ones it calls own nothing,
+// so a Lua error raised by a push jumps over nothing that needs dropping.
+// The stack is the one lua_pcall gives: LUA_MINSTACK free slots, and
+// redis_protocol_to_lua_type checks for more.
+unsafe extern "C-unwind" fn lua_redis_push_reply(
+    lua: *mut ffi::lua_State,
+) -> std::ffi::c_int {
+    let p = &*(ffi::lua_touserdata(lua, 1) as *const LuaCallPush<'_>);
+    ffi::lua_settop(lua, 0);
+    if p.error {
+        // Level 2: 0 is this function, 1 redis.call, 2 the script.
+        lua_push_error(lua, 2, p.bytes);
+    } else {
+        redis_protocol_to_lua_type(lua, p.bytes);
+        // Sort the output array if needed, assuming it is a non-null
+        // multi bulk reply as expected.
+        if p.sort {
+            lua_sort_array(lua);
+        }
+    }
+    if p.raise {
+        lua_raise_error(lua);
+    }
+    1
+}
+
+/// `redis.call` (raise_error) and `redis.pcall`: runs the command given as
+/// arguments on the Lua client through `call()` and pushes its reply as a
+/// Lua value. With `raise_error`, an error reply is raised as a Lua error
+/// instead (C's luaRaiseError). Returns the number of values pushed, or
+/// -1 when the value on top is to be raised: the caller does so, once
+/// this frame and what it owns are gone.
+///
+/// C: scripting.c luaRedisGenericCommand()
+///
+/// SAFETY: `lua` is the state of a Lua C function call (redis.call),
+/// whose arguments are the whole stack, and the closure's upvalue 1 is
+/// `lua_redis_push_reply`. Nothing here raises a Lua error: the reads of
+/// the arguments (lua_type, lua_tonumber, lua_tolstring of a string)
+/// allocate nothing, and the pushes run under lua_pcall.
+unsafe fn lua_redis_generic_command(
+    lua: *mut ffi::lua_State,
+    raise_error: bool,
+) -> std::ffi::c_int {
+    let argc = ffi::lua_gettop(lua);
+
+    // By using Lua debug hooks it is possible to trigger a recursive call
+    // to luaRedisGenericCommand(), which normally should never happen.
+    // To make this function reentrant is futile and makes it slower, but
+    // we should at least detect such a misuse, and abort.
+    // Divergence from C: "Reflect MULTI state" is done after this check
+    // (it is about the client this one takes).
+    if LUA_CALL_INUSE.get() > 0 {
+        return lua_redis_recursive_call(lua);
+    }
+    LUA_CALL_INUSE.set(LUA_CALL_INUSE.get() + 1);
+
+    let mut reply = LUA_CALL_REPLY.take();
+    let outcome = with_script(|server, caller| {
+        lua_redis_run_command(server, caller.flags, lua, argc, &mut reply)
+    });
+    let r = match outcome {
+        None => {
+            // The server is held by a Lua C function that called Lua
+            // (a hook): as a recursive call.
+            LUA_CALL_INUSE.set(LUA_CALL_INUSE.get() - 1);
+            LUA_CALL_REPLY.set(reply);
+            return lua_redis_recursive_call(lua);
+        }
+        Some(Err(msg)) => {
+            lua_redis_log_error(&msg);
+            lua_redis_push(
+                lua,
+                &LuaCallPush {
+                    bytes: &msg,
+                    error: true,
+                    sort: false,
+                    raise: raise_error,
+                },
+            )
+        }
+        Some(Ok(sort)) => {
+            // If the debugger is active, log the reply from Redis.
+            if ldb::ldb_logging() {
+                ldb::ldb_log_redis_reply(&reply);
+            }
+            lua_redis_push(
+                lua,
+                &LuaCallPush {
+                    bytes: &reply,
+                    error: false,
+                    sort,
+                    raise: raise_error && reply.first() == Some(&b'-'),
+                },
+            )
+        }
+    };
+    reply.clear();
+    LUA_CALL_REPLY.set(reply);
+    LUA_CALL_INUSE.set(LUA_CALL_INUSE.get() - 1);
+    r
+}
+
+/// Pushes what `push` says through `lua_redis_push_reply` under lua_pcall.
+/// Returns 1, or -1 when the value on top is to be raised (the plain
+/// error of redis.call, or an error the pushes raised). (no C twin)
+///
+/// SAFETY: as lua_redis_generic_command.
+unsafe fn lua_redis_push(
+    lua: *mut ffi::lua_State,
+    push: &LuaCallPush<'_>,
+) -> std::ffi::c_int {
+    // A C function has LUA_MINSTACK free slots above its arguments: room
+    // for these two (or for the one value pushed here).
+    if !push.error && !push.sort && !push.raise {
+        // An integer or nil reply: a push that allocates nothing, so
+        // raises nothing, needs no protected call.
+        match push.bytes.first() {
+            Some(b':') => {
+                let (line, _) = protocol_line(push.bytes);
+                let value = crate::object::string2ll(line).unwrap_or(0);
+                ffi::lua_pushnumber(lua, value as f64);
+                return 1;
+            }
+            Some(b'$' | b'*') if push.bytes[1..].starts_with(b"-1\r\n") => {
+                ffi::lua_pushboolean(lua, 0);
+                return 1;
+            }
+            _ => {}
+        }
+    }
+    ffi::lua_pushvalue(lua, ffi::lua_upvalueindex(1));
+    ffi::lua_pushlightuserdata(lua, push as *const LuaCallPush<'_> as *mut _);
+    if ffi::lua_pcall(lua, 1, 1, 0) != 0 || push.raise {
+        -1
+    } else {
+        1
+    }
+}
+
+/// The "<error>" line luaPushError() logs in the debugger. (no C twin)
+fn lua_redis_log_error(error: &[u8]) {
+    // If debugging is active and in step mode, log errors resulting from
+    // Redis commands.
+    if ldb::ldb_logging() {
+        let mut log = b"<error> ".to_vec();
+        log.extend_from_slice(c_str(error));
+        ldb::ldb_log(log);
+    }
+}
+
+/// The recursive call branch of luaRedisGenericCommand(): logs and pushes
+/// the error table (never raised). (no C twin)
+///
+/// SAFETY: as lua_redis_generic_command.
+unsafe fn lua_redis_recursive_call(
+    lua: *mut ffi::lua_State,
+) -> std::ffi::c_int {
+    with_script(|server, _| {
+        server_log!(
+            server,
+            LL_WARNING,
+            "{}",
+            String::from_utf8_lossy(LUA_RECURSION_WARNING)
+        )
+    });
+    lua_redis_log_error(LUA_RECURSION_WARNING);
+    lua_redis_push(
+        lua,
+        &LuaCallPush {
+            bytes: LUA_RECURSION_WARNING,
+            error: true,
+            sort: false,
+            raise: false,
+        },
+    )
+}
+
+/// The part of luaRedisGenericCommand() that runs the command: builds its
+/// arguments from the Lua stack, runs it on the Lua client, and gathers
+/// its reply in `reply`. Gives whether the reply is to be sorted, or the
+/// message of the error to push (luaPushError()). (no C twin)
+///
+/// SAFETY: as lua_redis_generic_command; the arguments are 1..=argc.
+unsafe fn lua_redis_run_command(
+    server: &mut RedisServer,
+    caller_flags: u64,
+    lua: *mut ffi::lua_State,
+    argc: i32,
+    reply: &mut Vec<u8>,
+) -> Result<bool, std::borrow::Cow<'static, [u8]>> {
+    // Divergence from C: the fake client is taken out of the server while
+    // the command runs, and put back after; it is never in the client
+    // table.
+    let Some(mut c) = server.lua_client.take() else {
+        return Err(std::borrow::Cow::Borrowed(LUA_RECURSION_WARNING));
+    };
+    let r = lua_redis_run_command_on(
+        server,
+        &mut c,
+        caller_flags,
+        lua,
+        argc,
+        reply,
+    );
+    // Clean up. Command code may have changed argv/argc so we use the
+    // argv/argc of the client instead of the local variables: small
+    // arguments are kept for the next call.
+    let mut cache = LUA_CMD_OBJCACHE.take();
+    for (j, o) in c.argv.drain(..).enumerate() {
+        if j < LUA_CMD_OBJCACHE_SIZE && o.len() <= LUA_CMD_OBJCACHE_MAX_LEN {
+            if cache.len() <= j {
+                cache.resize_with(j + 1, Vec::new);
+            }
+            cache[j] = o;
+        }
+    }
+    LUA_CMD_OBJCACHE.set(cache);
+    server.lua_client = Some(c);
+    r
+}
+
+/// The body of `lua_redis_run_command` once the Lua client is at hand.
 /// (no C twin: the part of luaRedisGenericCommand() between taking and
 /// putting back the client)
-fn lua_redis_generic_command_on(
+///
+/// SAFETY: as lua_redis_run_command.
+unsafe fn lua_redis_run_command_on(
     server: &mut RedisServer,
-    lua: &Lua,
     c: &mut Client,
     caller_flags: u64,
-    raise_error: &mut bool,
-    args: MultiValue,
-) -> mlua::Result<Value> {
+    lua: *mut ffi::lua_State,
+    argc: i32,
+    reply: &mut Vec<u8>,
+) -> Result<bool, std::borrow::Cow<'static, [u8]>> {
+    use std::borrow::Cow;
     // Reflect MULTI state
     if server.lua_multi_emitted || caller_flags & CLIENT_MULTI != 0 {
         c.flags |= CLIENT_MULTI;
@@ -460,43 +803,47 @@ fn lua_redis_generic_command_on(
     }
 
     // Require at least one argument
-    if args.is_empty() {
-        let e = lua_push_error(
-            lua,
+    if argc == 0 {
+        return Err(Cow::Borrowed(
             b"Please specify at least one argument for redis.call()",
-        )?;
-        return Ok(Value::Table(e));
+        ));
     }
 
     // Build the arguments vector
-    let mut argv = Vec::with_capacity(args.len());
-    for a in args.iter() {
-        match a {
+    let mut cache = LUA_CMD_OBJCACHE.take();
+    c.argv.clear();
+    for j in 0..argc {
+        let dbuf;
+        let obj_s: &[u8] = if ffi::lua_type(lua, j + 1) == ffi::LUA_TNUMBER {
             // We can't use lua_tolstring() for number -> string conversion
             // since Lua uses a format specifier that loses precision.
-            Value::Integer(i) => {
-                argv.push(crate::object::fmt_g17(*i as f64).into_bytes())
+            dbuf = crate::object::fmt_g17(ffi::lua_tonumber(lua, j + 1));
+            dbuf.as_bytes()
+        } else {
+            let mut len = 0usize;
+            let p = ffi::lua_tolstring(lua, j + 1, &mut len);
+            if p.is_null() {
+                break; // Not a string.
             }
-            Value::Number(n) => {
-                argv.push(crate::object::fmt_g17(*n).into_bytes())
-            }
-            Value::String(s) => argv.push(s.as_bytes().to_vec()),
-            _ => break, // Not a string.
-        }
+            std::slice::from_raw_parts(p as *const u8, len)
+        };
+        // Try to use a cached object.
+        let mut o =
+            cache.get_mut(j as usize).map(std::mem::take).unwrap_or_default();
+        o.clear();
+        o.extend_from_slice(obj_s);
+        c.argv.push(o);
     }
-    // Check if one of the arguments passed by the Lua script is not a
-    // string or an integer.
-    if argv.len() != args.len() {
-        let e = lua_push_error(
-            lua,
-            b"Lua redis() command arguments must be strings or integers",
-        )?;
-        return Ok(Value::Table(e));
-    }
+    LUA_CMD_OBJCACHE.set(cache);
 
-    // Setup our fake client for command execution
-    let argc = argv.len() as i32;
-    c.argv = argv;
+    // Check if one of the arguments passed by the Lua script is not a
+    // string or an integer (lua_isstring() return true for integers as
+    // well).
+    if c.argv.len() != argc as usize {
+        return Err(Cow::Borrowed(
+            b"Lua redis() command arguments must be strings or integers",
+        ));
+    }
 
     // Log the command if debugging is active.
     if ldb::ldb_logging() {
@@ -521,18 +868,11 @@ fn lua_redis_generic_command_on(
         let arity = server.commands[i].arity;
         !((arity > 0 && arity != argc) || argc < -arity)
     }) else {
-        let e = if cmd.is_some() {
-            lua_push_error(
-                lua,
-                b"Wrong number of args calling Redis command From Lua script",
-            )?
+        return Err(Cow::Borrowed(if cmd.is_some() {
+            b"Wrong number of args calling Redis command From Lua script"
         } else {
-            lua_push_error(
-                lua,
-                b"Unknown Redis command called from Lua script",
-            )?
-        };
-        return Ok(Value::Table(e));
+            b"Unknown Redis command called from Lua script"
+        }));
     };
     c.cmd = Some(cmd);
     c.lastcmd = Some(cmd);
@@ -540,11 +880,9 @@ fn lua_redis_generic_command_on(
 
     // There are commands that are not allowed inside scripts.
     if cmd_flags & CMD_NOSCRIPT != 0 {
-        let e = lua_push_error(
-            lua,
+        return Err(Cow::Borrowed(
             b"This Redis command is not allowed from scripts",
-        )?;
-        return Ok(Value::Table(e));
+        ));
     }
 
     // Write commands are forbidden against read-only slaves, or if a
@@ -553,28 +891,20 @@ fn lua_redis_generic_command_on(
     if cmd_flags & CMD_WRITE != 0 {
         let deny_write_type =
             crate::rdb::write_commands_denied_by_disk_error(server);
-        let err: Option<std::borrow::Cow<'_, [u8]>> = if server.lua_random_dirty
-            && !server.lua_replicate_commands
-        {
-            Some(std::borrow::Cow::Borrowed(b"Write commands not allowed after non deterministic commands. Call redis.replicate_commands() at the start of your script in order to switch to single commands replication mode."))
+        if server.lua_random_dirty && !server.lua_replicate_commands {
+            return Err(Cow::Borrowed(b"Write commands not allowed after non deterministic commands. Call redis.replicate_commands() at the start of your script in order to switch to single commands replication mode."));
         } else if server.masterhost.is_some()
             && server.repl_slave_ro
             && !server.loading
             && caller_flags & CLIENT_MASTER == 0
         {
-            Some(std::borrow::Cow::Borrowed(shared::ROSLAVEERR))
+            // C passes the shared error object's text, "-...\r\n" and all.
+            return Err(Cow::Borrowed(shared::ROSLAVEERR));
         } else if deny_write_type != crate::rdb::DISK_ERROR_TYPE_NONE {
-            Some(std::borrow::Cow::Owned(crate::rdb::disk_error_reply(
+            return Err(Cow::Owned(crate::rdb::disk_error_reply(
                 server,
                 deny_write_type,
-            )))
-        } else {
-            None
-        };
-        if let Some(err) = err {
-            // C passes the shared error object's text, "-...\r\n" and all.
-            let e = lua_push_error(lua, &err)?;
-            return Ok(Value::Table(e));
+            )));
         }
     }
     // Divergence from C: no maxmemory yet, so no -OOM check here.
@@ -617,64 +947,54 @@ fn lua_redis_generic_command_on(
     // Convert the result of the Redis command into a suitable Lua type.
     // The first thing we need is to create a single string from the client
     // output buffers.
-    let mut reply = c.buf[..c.bufpos].to_vec();
+    reply.clear();
+    reply.extend_from_slice(&c.buf[..c.bufpos]);
     c.bufpos = 0;
     for o in c.reply.drain(..) {
         reply.extend_from_slice(&o.buf);
     }
     c.reply_bytes = 0;
-    if *raise_error && reply.first() != Some(&b'-') {
-        *raise_error = false;
-    }
-    let (v, _) = redis_protocol_to_lua_type(lua, &reply)?;
-
-    // If the debugger is active, log the reply from Redis.
-    if ldb::ldb_logging() {
-        ldb::ldb_log_redis_reply(&reply);
-    }
 
     // Sort the output array if needed, assuming it is a non-null multi
     // bulk reply as expected.
-    if cmd_flags & CMD_SORT_FOR_SCRIPT != 0
+    Ok(cmd_flags & CMD_SORT_FOR_SCRIPT != 0
         && !server.lua_replicate_commands
         && reply.first() == Some(&b'*')
-        && reply.get(1) != Some(&b'-')
-    {
-        if let Value::Table(t) = &v {
-            lua_sort_array(lua, t)?;
-        }
-    }
-    Ok(v)
+        && reply.get(1) != Some(&b'-'))
 }
 
 /// redis.call()
 ///
 /// C: scripting.c luaRedisCallCommand()
-fn lua_redis_call_command(lua: &Lua, args: MultiValue) -> mlua::Result<Value> {
-    lua_redis_command(lua, true, args)
+//
+// SAFETY: Lua calls it as the C closure scripting_init_lua() makes, with
+// lua_redis_push_reply as upvalue 1. lua_error() is called from this
+// frame, which owns nothing, once lua_redis_generic_command returned.
+unsafe extern "C-unwind" fn lua_redis_call_command(
+    lua: *mut ffi::lua_State,
+) -> std::ffi::c_int {
+    let n = lua_redis_generic_command(lua, true);
+    if n < 0 {
+        ffi::lua_error(lua)
+    } else {
+        n
+    }
 }
 
 /// redis.pcall()
 ///
 /// C: scripting.c luaRedisPCallCommand()
-fn lua_redis_pcall_command(lua: &Lua, args: MultiValue) -> mlua::Result<Value> {
-    lua_redis_command(lua, false, args)
-}
-
-/// `lua_redis_generic_command` on the running script's server. (no C
-/// twin: C's luaRedisGenericCommand() reads the globals itself)
-fn lua_redis_command(
-    lua: &Lua,
-    raise_error: bool,
-    args: MultiValue,
-) -> mlua::Result<Value> {
-    with_script(|server, caller| {
-        lua_redis_generic_command(server, lua, caller.flags, raise_error, args)
-    })
-    .unwrap_or_else(|| {
-        let e = lua_push_error(lua, b"luaRedisGenericCommand() recursive call detected. Are you doing funny stuff with Lua debug hooks?")?;
-        Ok(Value::Table(e))
-    })
+//
+// SAFETY: as lua_redis_call_command.
+unsafe extern "C-unwind" fn lua_redis_pcall_command(
+    lua: *mut ffi::lua_State,
+) -> std::ffi::c_int {
+    let n = lua_redis_generic_command(lua, false);
+    if n < 0 {
+        ffi::lua_error(lua)
+    } else {
+        n
+    }
 }
 
 /// `redis.sha1hex(string)`: the same hashing used for scripts.
@@ -713,7 +1033,7 @@ fn lua_redis_return_single_field_table(
             t.set(field, s.clone())?;
             Ok(t)
         }
-        _ => lua_push_error(lua, b"wrong number or type of arguments"),
+        _ => lua_push_error_table(lua, b"wrong number or type of arguments"),
     }
 }
 
@@ -1113,8 +1433,20 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
     // log, replicate_commands and set_repl reach the server: they are set
     // by eval_generic_command for the length of each script.
     let redis = lua.create_table()?;
-    redis.set("call", lua.create_function(lua_redis_call_command)?)?;
-    redis.set("pcall", lua.create_function(lua_redis_pcall_command)?)?;
+    // SAFETY: pushes two C closures, each with lua_redis_push_reply as
+    // upvalue 1, as lua_redis_call_command and lua_redis_pcall_command
+    // require; lua_pushcclosure raises only out of memory, under mlua's
+    // protected call.
+    let (call, pcall): (Function, Function) = unsafe {
+        lua.exec_raw((), |state| {
+            ffi::lua_pushcfunction(state, lua_redis_push_reply);
+            ffi::lua_pushcclosure(state, lua_redis_call_command, 1);
+            ffi::lua_pushcfunction(state, lua_redis_push_reply);
+            ffi::lua_pushcclosure(state, lua_redis_pcall_command, 1);
+        })?
+    };
+    redis.set("call", call)?;
+    redis.set("pcall", pcall)?;
     // The redis.* functions that reach the server do so through
     // SCRIPT_CONTEXT (see the file doc); outside a script they do nothing.
     redis.set(
@@ -1253,20 +1585,31 @@ fn scripting_init_lua() -> mlua::Result<LuaState> {
     // to global variables.
     scripting_enable_globals_protection(&lua)?;
 
-    let err_handler: Function =
-        lua.globals().raw_get("__redis__err__handler")?;
-
     // The count hook (see eval_script_prologue).
     lua.set_hook(
         mlua::HookTriggers::new().every_nth_instruction(100_000),
         lua_busy_hook_trampoline,
     );
 
-    // SAFETY: eval_run_raw is only called by eval_generic_command, with
-    // the arguments it documents.
-    let eval_entry = unsafe { lua.create_c_function(eval_run_raw)? };
+    let mut state = std::ptr::null_mut();
+    let mut eval_entry = 0;
+    // SAFETY: eval_run_raw, with the error handler as upvalue 1, is only
+    // called by eval_call_entry, with the arguments it documents. The
+    // closure is kept in the registry for the life of the state; the
+    // state pointer is mlua's main state, which lives as long as `lua`
+    // (the LuaState holds both). Pushes raise only out of memory, under
+    // mlua's protected call.
+    unsafe {
+        lua.exec_raw::<()>((), |l| {
+            state = l;
+            ffi::lua_pushstring(l, c"__redis__err__handler".as_ptr());
+            ffi::lua_rawget(l, ffi::LUA_GLOBALSINDEX);
+            ffi::lua_pushcclosure(l, eval_run_raw, 1);
+            eval_entry = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX);
+        })?
+    };
 
-    Ok(LuaState { lua, err_handler, eval_entry, gc_count: 0 })
+    Ok(LuaState { lua, state, eval_entry, gc_count: 0 })
 }
 
 /// Releases the interpreter and the scripts.
@@ -1608,14 +1951,15 @@ struct EvalRun {
 /// The part of evalGenericCommand() that works on the Lua stack: look the
 /// function up, KEYS and ARGV, lua_pcall(lua,0,1,-2) under the error
 /// handler, and the reply of a script that returned. Called as a Lua C
-/// function with [handler, run]; returns nothing, or the error value of a
-/// script that failed, or sets `run.missing`. (no C twin)
+/// closure with the handler as upvalue and `run` as only argument;
+/// returns nothing, or the error value of a script that failed, or sets
+/// `run.missing`. (no C twin)
 // Divergence from C: C does this on its global Lua state inline; here it
 // is a Lua C function made once (LuaState::eval_entry), so that entering
 // it allocates nothing (mlua's exec_raw allocated two closures per call).
 //
 // SAFETY: called only through `LuaState::eval_entry` by
-// eval_generic_command, with a live EvalRun whose pointers are the only
+// eval_call_entry, with a live EvalRun whose pointers are the only
 // way to their targets until the call returns. It uses the Lua C API on
 // its own stack within the room lua_checkstack() grants; a Lua error
 // outside lua_pcall (out of memory) unwinds to mlua's protected call
@@ -1626,8 +1970,9 @@ unsafe extern "C-unwind" fn eval_run_raw(
     state: *mut mlua::ffi::lua_State,
 ) -> i32 {
     use mlua::ffi;
-    let run = &mut *(ffi::lua_touserdata(state, 2) as *mut EvalRun);
-    ffi::lua_settop(state, 1); // [handler]
+    let run = &mut *(ffi::lua_touserdata(state, 1) as *mut EvalRun);
+    ffi::lua_settop(state, 0);
+    ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1)); // [handler]
     let funcname = &*run.funcname;
 
     // Try to lookup the Lua function
@@ -1688,6 +2033,72 @@ unsafe extern "C-unwind" fn eval_run_raw(
     }
 }
 
+/// Calls eval_run_raw (`eval_entry`) under lua_pcall on `run`. Gives the
+/// error message of a script that failed (C's `lua_tostring(lua,-1)` of
+/// the error), or None. (no C twin)
+///
+/// SAFETY: `state` is the main state of the live interpreter, no Lua call
+/// runs on it, `eval_entry` the registry reference of eval_run_raw made by
+/// scripting_init_lua, and `run` as eval_run_raw documents. Nothing here
+/// raises a Lua error: lua_rawgeti of an existing integer key, light
+/// userdata and lua_pcall allocate nothing outside the protected call
+/// (the main state's stack has LUA_MINSTACK free slots between calls),
+/// and the error becomes bytes without lua_tolstring converting a number.
+unsafe fn eval_call_entry(
+    state: *mut ffi::lua_State,
+    eval_entry: std::ffi::c_int,
+    run: &mut EvalRun,
+) -> Option<Vec<u8>> {
+    let top = ffi::lua_gettop(state);
+    ffi::lua_rawgeti(state, ffi::LUA_REGISTRYINDEX, eval_entry as _);
+    ffi::lua_pushlightuserdata(state, (run as *mut EvalRun).cast());
+    // The error value (of the script, or of the call itself) is left on
+    // top; a script that returned leaves nothing.
+    ffi::lua_pcall(state, 1, ffi::LUA_MULTRET, 0);
+    let msg = if ffi::lua_gettop(state) > top {
+        Some(lua_error_bytes(state))
+    } else {
+        None
+    };
+    ffi::lua_settop(state, top);
+    msg
+}
+
+/// The bytes of the error value on top of the stack as C's
+/// `lua_tostring()` gives them, "(null)" for what is not a string nor a
+/// number. An error raised by a Rust function (mlua's error value) is
+/// turned into its message by `__redis__conv` first. (no C twin)
+///
+/// SAFETY: `state` is a valid Lua state with the value on top and two
+/// free slots (the pcall of a conversion raises nothing out of it).
+unsafe fn lua_error_bytes(state: *mut ffi::lua_State) -> Vec<u8> {
+    match ffi::lua_type(state, -1) {
+        ffi::LUA_TSTRING => lua_to_bytes(state, -1).to_vec(),
+        // lua_tostring() of a number: LUA_NUMBER_FMT.
+        ffi::LUA_TNUMBER => {
+            crate::object::fmt_g(ffi::lua_tonumber(state, -1), 14).into_bytes()
+        }
+        ffi::LUA_TUSERDATA => {
+            ffi::lua_getfield(
+                state,
+                ffi::LUA_REGISTRYINDEX,
+                c"__redis__conv".as_ptr(),
+            );
+            ffi::lua_pushvalue(state, -2);
+            let msg = if ffi::lua_pcall(state, 1, 1, 0) == 0
+                && ffi::lua_type(state, -1) == ffi::LUA_TSTRING
+            {
+                lua_to_bytes(state, -1).to_vec()
+            } else {
+                b"(null)".to_vec()
+            };
+            ffi::lua_pop(state, 1);
+            msg
+        }
+        _ => b"(null)".to_vec(),
+    }
+}
+
 /// The part of evalGenericCommand() between defining the function and
 /// calling it that is about the server: the Lua client's db, and the
 /// state the count hook reads. Returns whether the hook is on for this
@@ -1743,10 +2154,11 @@ pub(crate) fn eval_generic_command(
     server.lua_repl = PROPAGATE_AOF | PROPAGATE_REPL;
 
     // Get the number of arguments that are keys
-    let argv2 = c.argv[2].clone();
-    let Some(numkeys) =
+    let Some(numkeys) = crate::object::string2ll(&c.argv[2]).or_else(|| {
+        // (Not a number: the call below replies the error.)
+        let argv2 = c.argv[2].clone();
         crate::object::get_long_long_from_object_or_reply(c, &argv2, None)
-    else {
+    }) else {
         return;
     };
     if numkeys > c.argv.len() as i64 - 3 {
@@ -1762,20 +2174,24 @@ pub(crate) fn eval_generic_command(
 
     // We obtain the script SHA1, then check if this function is already
     // defined into the Lua state
-    let mut funcname = b"f_".to_vec();
+    let mut funcname = [0u8; 42];
+    funcname[..2].copy_from_slice(b"f_");
+    let mut len = funcname.len();
     if !evalsha {
         // Hash the code if this is an EVAL call
-        funcname.extend_from_slice(&sha1hex(&c.argv[1]));
+        funcname[2..].copy_from_slice(&sha1hex(&c.argv[1]));
     } else {
         // We already have the SHA if it is a EVALSHA
-        funcname
-            .extend(c.argv[1].iter().take(40).map(|b| b.to_ascii_lowercase()));
+        for (d, s) in funcname[2..].iter_mut().zip(&c.argv[1]) {
+            *d = s.to_ascii_lowercase();
+        }
+        // (evalShaCommand() lets only 40-byte SHAs in.)
+        len = 2 + c.argv[1].len().min(40);
     }
+    let funcname = &funcname[..len];
 
-    let Some((handler, eval_entry)) = server
-        .lua
-        .as_ref()
-        .map(|l| (l.err_handler.clone(), l.eval_entry.clone()))
+    let Some((state, eval_entry)) =
+        server.lua.as_ref().map(|l| (l.state, l.eval_entry))
     else {
         add_reply(c, shared::NOSCRIPTERR);
         return;
@@ -1792,17 +2208,11 @@ pub(crate) fn eval_generic_command(
         // SAFETY (of what eval_run_raw does with these): `server` and `c`
         // are not used until the call returns; eval_run_raw reaches them
         // only through `run`.
-        let mut run = EvalRun {
-            server,
-            caller: c,
-            funcname: &funcname[..],
-            numkeys,
-            missing: false,
-        };
-        let r = eval_entry.call::<MultiValue>((
-            handler.clone(),
-            mlua::LightUserData((&mut run as *mut EvalRun).cast()),
-        ));
+        let mut run =
+            EvalRun { server, caller: c, funcname, numkeys, missing: false };
+        // SAFETY: `state` and `eval_entry` are those of the live
+        // server.lua, and `run` is what eval_run_raw expects.
+        let r = unsafe { eval_call_entry(state, eval_entry, &mut run) };
         let missing = run.missing;
         if !missing {
             break r;
@@ -1855,25 +2265,13 @@ pub(crate) fn eval_generic_command(
         }
     }
 
-    let msg = match result {
-        // The reply is in `c` already.
-        Ok(v) if v.is_empty() => None,
-        // lua_tostring(): a string, or a number shown as one.
-        Ok(v) => Some(match v.into_iter().next() {
-            Some(Value::String(s)) => s.as_bytes().to_vec(),
-            Some(Value::Integer(n)) => n.to_string().into_bytes(),
-            Some(Value::Number(n)) => crate::object::fmt_g(n, 14).into_bytes(),
-            Some(Value::Error(e)) => lua_error_message(&e),
-            _ => b"(null)".to_vec(),
-        }),
-        Err(e) => Some(lua_error_message(&e)),
-    };
-    if let Some(msg) = msg {
+    // The reply is in `c` already, unless the script failed.
+    if let Some(msg) = result {
         add_reply_error_format_bytes(
             c,
             &[
                 b"Error running script (call to ",
-                &funcname,
+                funcname,
                 b"): ",
                 c_str(&msg),
                 b"\n",
@@ -1886,10 +2284,9 @@ pub(crate) fn eval_generic_command(
     if server.lua_replicate_commands {
         prevent_command_propagation(c);
         if server.lua_multi_emitted {
-            let exec = lookup_command(server, b"exec").unwrap_or(0);
             also_propagate(
                 server,
-                exec,
+                server.exec_command,
                 c.db,
                 vec![b"EXEC".to_vec()],
                 PROPAGATE_AOF | PROPAGATE_REPL,
@@ -2063,12 +2460,26 @@ mod tests {
         assert_eq!(&sha1hex(b""), b"da39a3ee5e6b4b0d3255bfef95601890afd80709");
     }
 
+    /// `redis_protocol_to_lua_type` of `reply` under mlua's protected
+    /// call: the value and the length of the rest.
+    fn to_lua(lua: &Lua, reply: &[u8]) -> (Value, usize) {
+        let mut rest = usize::MAX;
+        // SAFETY: the conversion runs under exec_raw's protected call,
+        // with the reply borrowed from this frame.
+        let v = unsafe {
+            lua.exec_raw::<Value>((), |state| {
+                rest = redis_protocol_to_lua_type(state, reply).len();
+            })
+        };
+        (v.expect("lua"), rest)
+    }
+
     #[test]
     fn redis_protocol_to_lua_type_nested_multi_bulk() {
         let lua = Lua::new();
         let reply = b"*3\r\n:5\r\n$-1\r\n*2\r\n+OK\r\n-ERR x\r\nrest";
-        let (v, rest) = redis_protocol_to_lua_type(&lua, reply).expect("lua");
-        assert_eq!(rest, b"rest");
+        let (v, rest) = to_lua(&lua, reply);
+        assert_eq!(rest, 4);
         let Value::Table(t) = v else { panic!("not a table") };
         assert_eq!(t.raw_len(), 3);
         assert_eq!(t.get::<f64>(1).expect("int"), 5.0);
@@ -2084,7 +2495,8 @@ mod tests {
     fn redis_protocol_to_lua_type_truncated_reply_does_not_panic() {
         let lua = Lua::new();
         for r in [&b"$10\r\nab"[..], b"*5\r\n:1\r\n", b":", b"", b"?"] {
-            assert!(redis_protocol_to_lua_type(&lua, r).is_ok());
+            let (_, rest) = to_lua(&lua, r);
+            assert_eq!(rest, 0);
         }
     }
 }

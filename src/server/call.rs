@@ -256,8 +256,11 @@ pub(crate) fn populate_command_table(server: &mut RedisServer) {
                 _ => 0,
             };
         }
-        server.command_index.insert(c.name, j);
+        server.command_index.insert(c.name.as_bytes(), j);
     }
+    // C: initServerConfig() caches these right after populateCommandTable.
+    server.multi_command = lookup_command(server, b"multi").unwrap_or(0);
+    server.exec_command = lookup_command(server, b"exec").unwrap_or(0);
 }
 
 /// The commands of later modules (networking.c, config.c, debug.c, ...),
@@ -286,14 +289,13 @@ pub(crate) fn lookup_command(
     if name.len() > buf.len() {
         // A name given by rename-command may be longer than any in the
         // table.
-        let lower = String::from_utf8(name.to_ascii_lowercase()).ok()?;
-        return server.command_index.get(lower.as_str()).copied();
+        let lower = name.to_ascii_lowercase();
+        return server.command_index.get(&lower[..]).copied();
     }
     for (d, s) in buf.iter_mut().zip(name) {
         *d = s.to_ascii_lowercase();
     }
-    let lower = std::str::from_utf8(&buf[..name.len()]).ok()?;
-    server.command_index.get(lower).copied()
+    server.command_index.get(&buf[..name.len()]).copied()
 }
 
 /// Lookup the command in the current table, if not found also check in

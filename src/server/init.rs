@@ -67,6 +67,8 @@ pub fn init_server_config() -> RedisServer {
         db: Vec::new(),
         commands: Vec::new(),
         command_index: HashMap::default(),
+        multi_command: 0,
+        exec_command: 0,
         el,
         lruclock: get_lru_clock(),
         shutdown_asap: false,

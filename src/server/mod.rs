@@ -606,7 +606,11 @@ pub struct RedisServer {
     pub db: Vec<RedisDb>,
     /// Command table, and the lookup by lower-case name.
     pub(crate) commands: Vec<RedisCommand>,
-    pub command_index: HashMap<&'static str, usize, CommandNameHash>,
+    pub command_index: HashMap<&'static [u8], usize, CommandNameHash>,
+    /// The MULTI and EXEC entries of `commands`, looked up once (C:
+    /// server.multiCommand, server.execCommand).
+    pub(crate) multi_command: usize,
+    pub(crate) exec_command: usize,
     pub(crate) el: AeEventLoop<RedisServer>,
     /// Clock for LRU eviction
     pub(crate) lruclock: u32,
