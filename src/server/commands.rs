@@ -768,9 +768,7 @@ pub(crate) fn gen_redis_info_string(
             // named so for backwards compatibility.
             ratio(process_rss, cron_zmalloc_used),
             diff(process_rss, cron_zmalloc_used),
-            // freeMemoryGetNotCountedMemory(): replica output buffers and
-            // the AOF buffers.
-            mh.clients_slaves + mh.aof_buffer,
+            crate::evict::free_memory_get_not_counted_memory(server),
             mh.repl_backlog,
             mh.clients_slaves,
             mh.clients_normal,
