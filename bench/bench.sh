@@ -9,6 +9,8 @@
 #   ROUNDS=3 TESTS=set,get,lpush,lrange_100 SECTIONS=rps bench/bench.sh
 #   REDIS5=/work/redis-5.0.14/src/redis-server SECTIONS="rdb sync replload" \
 #     bench/bench.sh                 # issues 4 and 5: 1M keys, 5 rounds
+#   REDIS5=/work/redis-5.0.14/src/redis-server SECTIONS=evict \
+#     bench/bench.sh                 # SET with maxmemory 50mb, allkeys-lru
 #
 # The work is done by bench.py (Python 3 standard library only).
 set -euo pipefail
