@@ -681,3 +681,62 @@ pub(crate) fn free_memory_if_needed_and_safe(
     }
     free_memory_if_needed(server)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool() -> Vec<EvictionPoolEntry> {
+        let mut server = crate::server::init_server_config();
+        eviction_pool_alloc(&mut server);
+        server.eviction_pool_lru
+    }
+
+    fn keys(pool: &[EvictionPoolEntry]) -> Vec<(String, u64)> {
+        pool.iter()
+            .filter(|e| e.key)
+            .map(|e| (String::from_utf8_lossy(&e.cached).into_owned(), e.idle))
+            .collect()
+    }
+
+    #[test]
+    fn eviction_pool_populate_keeps_the_pool_in_ascending_idle_order() {
+        let mut p = pool();
+        for (k, idle) in [("c", 30), ("a", 10), ("d", 40), ("b", 20)] {
+            eviction_pool_insert(&mut p, &Key::from(k.as_bytes()), idle, 0);
+        }
+        let got = keys(&p);
+        let idles: Vec<u64> = got.iter().map(|x| x.1).collect();
+        assert_eq!(idles, [10, 20, 30, 40]);
+        assert_eq!(got[0].0, "a");
+        assert_eq!(got[3].0, "d");
+    }
+
+    #[test]
+    fn eviction_pool_populate_full_pool_drops_the_smallest_idle() {
+        let mut p = pool();
+        for i in 0..EVPOOL_SIZE as u64 {
+            let k = format!("k{i}");
+            eviction_pool_insert(&mut p, &Key::from(k.as_bytes()), 100 + i, 0);
+        }
+        // Worse than the worst: not inserted.
+        eviction_pool_insert(&mut p, &Key::from(&b"low"[..]), 1, 0);
+        assert!(keys(&p).iter().all(|(k, _)| k != "low"));
+        // Better than some: inserted, and k0 (idle 100) falls out.
+        eviction_pool_insert(&mut p, &Key::from(&b"mid"[..]), 105, 0);
+        let got = keys(&p);
+        assert_eq!(got.len(), EVPOOL_SIZE);
+        assert!(got.iter().all(|(k, _)| k != "k0"));
+        assert!(got.windows(2).all(|w| w[0].1 <= w[1].1));
+        assert!(got.iter().any(|(k, i)| k == "mid" && *i == 105));
+    }
+
+    #[test]
+    fn lfu_log_incr_saturates_at_255() {
+        let server = crate::server::init_server_config();
+        assert_eq!(lfu_log_incr(&server, 255), 255);
+        // At or below LFU_INIT_VAL the increment always happens (p = 1).
+        assert_eq!(lfu_log_incr(&server, 0), 1);
+        assert_eq!(lfu_log_incr(&server, LFU_INIT_VAL as u8), 6);
+    }
+}
