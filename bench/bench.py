@@ -405,23 +405,45 @@ def section_rps(servers, cfg):
     print_table(header, rows)
 
 
+def info_field(port, section, field):
+    """One numeric field of INFO <section>, or None."""
+    try:
+        text = resp_command(port, "INFO", section)
+    except (OSError, RuntimeError):
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    for line in str(text).split("\r\n"):
+        if line.startswith(field + ":"):
+            try:
+                return float(line.split(":", 1)[1])
+            except ValueError:
+                return None
+    return None
+
+
 def section_rss(servers, cfg):
-    """Memory after DEBUG POPULATE: VmRSS and VmHWM from /proc."""
+    """Memory after DEBUG POPULATE: VmRSS and VmHWM from /proc, and INFO's
+    used_memory per key (issue 14: what the server counts it holds)."""
     n = cfg["populate"]
     rows = []
     for s in servers:
         before = s.proc_status()
+        used0 = info_field(s.port, "memory", "used_memory")
         t0 = time.monotonic()
         try:
             resp_command(s.port, "DEBUG", "POPULATE", n)
         except (OSError, RuntimeError) as e:
             log("rss: %s: DEBUG POPULATE failed: %s" % (s.label, e))
-            rows.append((s, before, None, None, None))
+            rows.append((s, before, None, None, None, None))
             continue
         secs = time.monotonic() - t0
         after = s.proc_status()
         keys = resp_command(s.port, "DBSIZE")
-        rows.append((s, before, after, secs, keys))
+        used1 = info_field(s.port, "memory", "used_memory")
+        per_key = (None if used0 is None or used1 is None or not keys
+                   else (used1 - used0) / float(keys))
+        rows.append((s, before, after, secs, keys, per_key))
 
     def mb(kb):
         return "n/a" if kb is None else "%.1f" % (kb / 1024.0)
@@ -429,9 +451,10 @@ def section_rss(servers, cfg):
     ref = rows[1][2]
     header = ["server", "keys", "populate s", "RSS before MB", "VmRSS MB",
               "VmHWM MB", "RSS / " + servers[1].label,
-              "HWM / " + servers[1].label]
+              "HWM / " + servers[1].label, "used_memory/key"]
+    header += ["per key / " + o.label for o in servers[1:]]
     table = []
-    for s, before, after, secs, keys in rows:
+    for s, before, after, secs, keys, per_key in rows:
         rss = after and after["VmRSS"]
         hwm = after and after["VmHWM"]
         table.append([
@@ -439,9 +462,13 @@ def section_rss(servers, cfg):
             "n/a" if secs is None else "%.2f" % secs,
             mb(before["VmRSS"]), mb(rss), mb(hwm),
             fmt_ratio(rss, ref and ref["VmRSS"]),
-            fmt_ratio(hwm, ref and ref["VmHWM"])])
+            fmt_ratio(hwm, ref and ref["VmHWM"]),
+            "n/a" if per_key is None else "%.1f" % per_key]
+            + [fmt_ratio(per_key, r[5]) for r in rows[1:]])
     print("\n== memory: DEBUG POPULATE %d on a fresh server ==" % n)
     print_table(header, table)
+    print("   target (issue 14): used_memory per key <= 1.0 of 5.0.14's "
+          "(built with its own jemalloc: `make` in the tree)")
 
 
 # The data type tests of redis-benchmark that TESTS_TYPES=1 adds.

@@ -888,11 +888,13 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         .immutable(),
     ConfigSpec::new(&["activerehashing"], yes_no!(activerehashing,
         CONFIG_DEFAULT_ACTIVE_REHASHING)),
-    // Divergence from C: we behave like a build with HAVE_DEFRAG (the real
-    // 5.0.14 links its patched jemalloc), so "yes" is accepted and stored;
-    // but no active defragmentation ever runs.
+    // We answer as a 5.0.14 built without HAVE_DEFRAG: active defrag needs
+    // jemalloc's defrag hint (je_get_defrag_hint of Redis's patched copy),
+    // which no jemalloc crate exposes. "no" is accepted, "yes" refused.
     ConfigSpec::new(&["activedefrag"], yes_no!(unported.active_defrag_enabled,
-        CONFIG_DEFAULT_ACTIVE_DEFRAG)),
+        CONFIG_DEFAULT_ACTIVE_DEFRAG))
+        .load_with(load_activedefrag)
+        .set_with(set_activedefrag),
     ConfigSpec::new(&["protected-mode"], yes_no!(protected_mode,
         CONFIG_DEFAULT_PROTECTED_MODE)),
     ConfigSpec::new(&["repl-disable-tcp-nodelay"], yes_no!(
@@ -1106,6 +1108,27 @@ fn load_cluster_enabled(
         // Divergence from C: cluster.c is not ported, so cluster mode is
         // refused here rather than started.
         return Err("Cluster mode is not supported by this server".into());
+    }
+    Ok(())
+}
+
+/// `activedefrag yes|no` in the config file, as a build without
+/// HAVE_DEFRAG reads it. (no C twin: a branch of
+/// loadServerConfigFromString)
+fn load_activedefrag(
+    server: &mut RedisServer,
+    argv: &[Vec<u8>],
+    _: usize,
+    _: &mut usize,
+) -> Result<(), String> {
+    server.unported.active_defrag_enabled =
+        yesnotoi(&argv[1]).ok_or_else(|| ERR_YES_NO.to_string())?;
+    if server.unported.active_defrag_enabled {
+        server.unported.active_defrag_enabled = false;
+        return Err(
+            "active defrag can't be enabled without proper jemalloc support"
+                .into(),
+        );
     }
     Ok(())
 }
@@ -1332,6 +1355,28 @@ fn set_appendonly(
         && crate::aof::start_append_only(server).is_err()
     {
         add_reply_error(c, "Unable to turn on AOF. Check server logs.");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// CONFIG SET activedefrag, as a build without HAVE_DEFRAG answers it.
+/// (no C twin: the activedefrag field of configSetCommand)
+fn set_activedefrag(
+    server: &mut RedisServer,
+    c: &mut Client,
+    o: &[u8],
+) -> Result<bool, BadFmt> {
+    server.unported.active_defrag_enabled = config_set_bool(o)?;
+    if server.unported.active_defrag_enabled {
+        server.unported.active_defrag_enabled = false;
+        add_reply_error(
+            c,
+            "-DISABLED Active defragmentation cannot be enabled: it \
+             requires a Redis server compiled with a modified Jemalloc \
+             like the one shipped by default with the Redis source \
+             distribution",
+        );
         return Ok(false);
     }
     Ok(true)

@@ -1672,7 +1672,11 @@ unsafe impl GlobalAlloc for HandlerSafeAlloc {
             return handler_arena_alloc(layout);
         }
         // SAFETY: forwarded as received.
-        unsafe { tikv_jemallocator::Jemalloc.alloc(layout) }
+        let p = unsafe { tikv_jemallocator::Jemalloc.alloc(layout) };
+        if !p.is_null() {
+            count_alloc(layout.size(), layout.align());
+        }
+        p
     }
 
     #[inline]
@@ -1681,7 +1685,11 @@ unsafe impl GlobalAlloc for HandlerSafeAlloc {
             return handler_arena_alloc(layout); // fresh pages are zero
         }
         // SAFETY: forwarded as received.
-        unsafe { tikv_jemallocator::Jemalloc.alloc_zeroed(layout) }
+        let p = unsafe { tikv_jemallocator::Jemalloc.alloc_zeroed(layout) };
+        if !p.is_null() {
+            count_alloc(layout.size(), layout.align());
+        }
+        p
     }
 
     #[inline]
@@ -1691,6 +1699,7 @@ unsafe impl GlobalAlloc for HandlerSafeAlloc {
         {
             return; // arena memory is never reused; jemalloc's is leaked
         }
+        count_free(layout.size(), layout.align());
         // SAFETY: `ptr` came from jemalloc with this layout.
         unsafe { tikv_jemallocator::Jemalloc.dealloc(ptr, layout) }
     }
@@ -1728,8 +1737,33 @@ unsafe impl GlobalAlloc for HandlerSafeAlloc {
             return new;
         }
         // SAFETY: forwarded as received.
-        unsafe { tikv_jemallocator::Jemalloc.realloc(ptr, layout, new_size) }
+        let p = unsafe {
+            tikv_jemallocator::Jemalloc.realloc(ptr, layout, new_size)
+        };
+        if !p.is_null() {
+            count_free(layout.size(), layout.align());
+            count_alloc(new_size, layout.align());
+        }
+        p
     }
+}
+
+/// What zmalloc adds to `used_memory` for a block of this layout: its
+/// jemalloc size class. (C: update_zmalloc_stat_alloc(zmalloc_size(ptr)))
+#[inline(always)]
+fn count_alloc(size: usize, align: usize) {
+    crate::util::update_zmalloc_stat_alloc(crate::util::zmalloc_size_class(
+        size, align,
+    ));
+}
+
+/// The same class taken back when the block is freed: a layout's class
+/// is computed the same way both times, so the count never drifts.
+#[inline(always)]
+fn count_free(size: usize, align: usize) {
+    crate::util::update_zmalloc_stat_free(crate::util::zmalloc_size_class(
+        size, align,
+    ));
 }
 
 #[cfg(test)]

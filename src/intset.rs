@@ -340,7 +340,6 @@ impl Intset {
     /// Return intset blob size in bytes.
     ///
     /// C: intset.c intsetBlobLen()
-    #[cfg(test)] // only the unit tests call it
     pub(crate) fn intset_blob_len(&self) -> usize {
         INTSET_HEADER + self.intset_len() as usize * self.encoding() as usize
     }

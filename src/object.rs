@@ -708,6 +708,344 @@ pub(crate) fn object_refcount(server: &RedisServer, o: &RObj) -> i64 {
     }
 }
 
+// ----------------------- object.c: memory introspection -----------------------
+
+/// C: object.c OBJ_COMPUTE_SIZE_DEF_SAMPLES
+pub(crate) const OBJ_COMPUTE_SIZE_DEF_SAMPLES: usize = 5;
+
+/// The heap bytes of a dict: its bucket tables, and the entries of the
+/// first `sample_size` elements (each with what `ele` says it holds on
+/// the heap) averaged over all of them. (no C twin: objectComputeSize()
+/// repeats this loop for sets and hashes)
+fn dict_compute_size<K: AsRef<[u8]>, V>(
+    d: &crate::dict::Dict<K, V>,
+    sample_size: usize,
+    ele: impl Fn(&K, &V) -> usize,
+) -> usize {
+    use crate::util::zmalloc_size_class as class;
+    let entry = class(std::mem::size_of::<crate::dict::DictEntry<K, V>>(), 8);
+    let mut asize = d.dict_slots() * std::mem::size_of::<usize>();
+    let (mut elesize, mut samples) = (0usize, 0usize);
+    for de in d.iter().take(sample_size) {
+        elesize += entry + ele(de.key(), de.val());
+        samples += 1;
+    }
+    if samples > 0 {
+        asize +=
+            (elesize as f64 / samples as f64 * d.dict_size() as f64) as usize;
+    }
+    asize
+}
+
+/// Returns the size in bytes consumed by the key's value in RAM. Note that
+/// the returned value is just an approximation, especially in the case of
+/// aggregated data types where only `sample_size` elements are checked and
+/// averaged to estimate the total size. Divergence from C: the sizes are
+/// those of our own encodings (sds.rs, t_list.rs, …), in jemalloc size
+/// classes, so the figure is what the value really holds here.
+///
+/// C: object.c objectComputeSize()
+pub(crate) fn object_compute_size(o: &RObj, sample_size: usize) -> usize {
+    use crate::t_hash::Hash;
+    use crate::t_set::Set;
+    use crate::t_zset::ZSet;
+    use crate::util::zmalloc_size_class as class;
+    use std::mem::size_of;
+    let blob = |n: usize| if n == 0 { 0 } else { class(n, 1) };
+    let robj = size_of::<RObj>();
+    match &o.ptr {
+        Value::Int(_) => robj,
+        Value::Str(s) => robj + s.alloc_size(),
+        Value::List(l) => robj + l.mem_usage(sample_size),
+        Value::Set(Set::Intset(is)) => robj + blob(is.intset_blob_len()),
+        Value::Set(Set::Ht(d)) => {
+            robj + class(size_of::<crate::t_set::SetDict>(), 8)
+                + dict_compute_size(d, sample_size, |k, _| k.alloc_size())
+        }
+        Value::Hash(Hash::Ziplist(pl)) => robj + blob(pl.blob_len()),
+        Value::Hash(Hash::Ht(d)) => {
+            robj + class(size_of::<crate::t_hash::HashDict>(), 8)
+                + dict_compute_size(d, sample_size, |k, v| {
+                    k.alloc_size() + v.alloc_size()
+                })
+        }
+        Value::ZSet(ZSet::Ziplist(z)) => robj + blob(z.blob_len()),
+        Value::ZSet(ZSet::Skiplist(z)) => robj + z.mem_usage(sample_size),
+    }
+}
+
+/// C: server.h struct redisMemOverhead (the per-db part)
+#[derive(Debug, Default, Clone)]
+pub(crate) struct DbOverhead {
+    pub(crate) dbid: usize,
+    pub(crate) overhead_ht_main: usize,
+    pub(crate) overhead_ht_expires: usize,
+}
+
+/// What the server spends beyond the dataset, and the ratios INFO memory
+/// and MEMORY STATS print. (C's freeMemoryOverheadData() is `Drop`.)
+///
+/// C: server.h struct redisMemOverhead
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RedisMemOverhead {
+    pub(crate) peak_allocated: usize,
+    pub(crate) total_allocated: usize,
+    pub(crate) startup_allocated: usize,
+    pub(crate) repl_backlog: usize,
+    pub(crate) clients_slaves: usize,
+    pub(crate) clients_normal: usize,
+    pub(crate) aof_buffer: usize,
+    pub(crate) lua_caches: usize,
+    pub(crate) overhead_total: usize,
+    pub(crate) dataset: usize,
+    pub(crate) total_keys: usize,
+    pub(crate) bytes_per_key: usize,
+    pub(crate) dataset_perc: f32,
+    pub(crate) peak_perc: f32,
+    pub(crate) total_frag: f32,
+    pub(crate) total_frag_bytes: i64,
+    pub(crate) allocator_frag: f32,
+    pub(crate) allocator_frag_bytes: i64,
+    pub(crate) allocator_rss: f32,
+    pub(crate) allocator_rss_bytes: i64,
+    pub(crate) rss_extra: f32,
+    pub(crate) rss_extra_bytes: i64,
+    pub(crate) db: Vec<DbOverhead>,
+}
+
+/// Return a RedisMemOverhead filled with memory overhead information used
+/// for the MEMORY STATS and INFO commands.
+///
+/// C: object.c getMemoryOverheadData()
+pub(crate) fn get_memory_overhead_data(
+    server: &RedisServer,
+) -> RedisMemOverhead {
+    use crate::networking as net;
+    use crate::server::{CLIENT_MONITOR, CLIENT_SLAVE};
+    use crate::util::zmalloc_size_class as class;
+    use std::mem::size_of;
+    let zmalloc_used = crate::util::zmalloc_used_memory();
+    let ms = &server.cron_malloc_stats;
+    let ratio = |a: usize, b: usize| a as f32 / b as f32;
+    let diff = |a: usize, b: usize| a as i64 - b as i64;
+    let mut mh = RedisMemOverhead {
+        total_allocated: zmalloc_used,
+        startup_allocated: server.initial_memory_usage,
+        peak_allocated: server.stat_peak_memory,
+        total_frag: ratio(ms.process_rss, ms.zmalloc_used),
+        total_frag_bytes: diff(ms.process_rss, ms.zmalloc_used),
+        allocator_frag: ratio(ms.allocator_active, ms.allocator_allocated),
+        allocator_frag_bytes: diff(ms.allocator_active, ms.allocator_allocated),
+        allocator_rss: ratio(ms.allocator_resident, ms.allocator_active),
+        allocator_rss_bytes: diff(ms.allocator_resident, ms.allocator_active),
+        rss_extra: ratio(ms.process_rss, ms.allocator_resident),
+        rss_extra_bytes: diff(ms.process_rss, ms.allocator_resident),
+        ..Default::default()
+    };
+
+    let mut mem_total = server.initial_memory_usage;
+
+    mh.repl_backlog = server
+        .repl_backlog
+        .as_ref()
+        .map(|b| if b.capacity() == 0 { 0 } else { class(b.capacity(), 1) })
+        .unwrap_or(0);
+    mem_total += mh.repl_backlog;
+
+    // Divergence from C: sizeof(client) includes C's inline 16 KiB reply
+    // buffer; ours is boxed apart, so add it.
+    let client_size =
+        size_of::<Client>() + crate::server::PROTO_REPLY_CHUNK_BYTES;
+    let client_mem = |c: &Client| {
+        net::get_client_output_buffer_memory_usage(c) as usize
+            + c.querybuf.capacity()
+            + client_size
+    };
+    for id in &server.slaves {
+        if let Some(c) = server.clients.get(id) {
+            mh.clients_slaves += client_mem(c);
+        }
+    }
+    mem_total += mh.clients_slaves;
+
+    for c in server.clients.values() {
+        if c.flags & CLIENT_SLAVE != 0 && c.flags & CLIENT_MONITOR == 0 {
+            continue;
+        }
+        mh.clients_normal += client_mem(c);
+    }
+    mem_total += mh.clients_normal;
+
+    if server.aof_state != crate::config::AOF_OFF {
+        mh.aof_buffer += server.aof_buf.capacity();
+        mh.aof_buffer += crate::aof::aof_rewrite_buffer_size(server);
+    }
+    mem_total += mh.aof_buffer;
+
+    // Divergence from C: the scripts are in a HashMap; a dictEntry and a
+    // bucket pointer per entry and slot, as C counts its dict.
+    mh.lua_caches = server.lua_scripts_mem
+        + server.lua_scripts.len() * 3 * size_of::<usize>()
+        + server.lua_scripts.capacity() * size_of::<usize>();
+    mem_total += mh.lua_caches;
+
+    // Divergence from C: the key and the robj sit inside the dict entry,
+    // so C's `+ keys * sizeof(robj)` is part of the entry's size here.
+    let entry =
+        class(size_of::<crate::dict::DictEntry<crate::db::Key, RObj>>(), 8);
+    let expire_entry =
+        class(size_of::<crate::dict::DictEntry<crate::db::Key, i64>>(), 8);
+    let ptr = size_of::<usize>();
+    for (j, db) in server.db.iter().enumerate() {
+        let keyscount = db.dict.dict_size();
+        if keyscount == 0 {
+            continue;
+        }
+        mh.total_keys += keyscount;
+        let main = keyscount * entry + db.dict.dict_slots() * ptr;
+        let expires = db.expires.dict_size() * expire_entry
+            + db.expires.dict_slots() * ptr;
+        mem_total += main + expires;
+        mh.db.push(DbOverhead {
+            dbid: j,
+            overhead_ht_main: main,
+            overhead_ht_expires: expires,
+        });
+    }
+
+    mh.overhead_total = mem_total;
+    mh.dataset = zmalloc_used.wrapping_sub(mem_total);
+    mh.peak_perc = zmalloc_used as f32 * 100.0 / mh.peak_allocated as f32;
+
+    // Metrics computed after subtracting the startup memory from the total
+    // memory.
+    let mut net_usage = 1;
+    if zmalloc_used > mh.startup_allocated {
+        net_usage = zmalloc_used - mh.startup_allocated;
+    }
+    mh.dataset_perc = mh.dataset as f32 * 100.0 / net_usage as f32;
+    mh.bytes_per_key = net_usage.checked_div(mh.total_keys).unwrap_or(0);
+    mh
+}
+
+/// This implements MEMORY DOCTOR. A human readable analysis of the Redis
+/// memory condition.
+///
+/// C: object.c getMemoryDoctorReport()
+pub(crate) fn get_memory_doctor_report(server: &RedisServer) -> String {
+    let mut empty = false; // Instance is empty or almost empty.
+    let mut big_peak = false; // Memory peak is much larger than used mem.
+    let mut high_frag = false; // High fragmentation.
+    let mut high_alloc_frag = false; // High allocator fragmentation.
+    let mut high_proc_rss = false; // High process rss overhead.
+    let mut high_alloc_rss = false; // High rss overhead.
+    let mut big_slave_buf = false; // Slave buffers are too big.
+    let mut big_client_buf = false; // Client buffers are too big.
+    let mut many_scripts = false; // Script cache has too many scripts.
+    let mut num_reports = 0;
+    let mh = get_memory_overhead_data(server);
+
+    if mh.total_allocated < 1024 * 1024 * 5 {
+        empty = true;
+        num_reports += 1;
+    } else {
+        // Peak is > 150% of current used memory?
+        if mh.peak_allocated as f32 / mh.total_allocated as f32 > 1.5 {
+            big_peak = true;
+            num_reports += 1;
+        }
+        // Fragmentation is higher than 1.4 and 10MB?
+        if mh.total_frag > 1.4 && mh.total_frag_bytes > 10 << 20 {
+            high_frag = true;
+            num_reports += 1;
+        }
+        // External fragmentation is higher than 1.1 and 10MB?
+        if mh.allocator_frag > 1.1 && mh.allocator_frag_bytes > 10 << 20 {
+            high_alloc_frag = true;
+            num_reports += 1;
+        }
+        // Allocator rss is higher than 1.1 and 10MB?
+        if mh.allocator_rss > 1.1 && mh.allocator_rss_bytes > 10 << 20 {
+            high_alloc_rss = true;
+            num_reports += 1;
+        }
+        // Non-Allocator rss is higher than 1.1 and 10MB?
+        if mh.rss_extra > 1.1 && mh.rss_extra_bytes > 10 << 20 {
+            high_proc_rss = true;
+            num_reports += 1;
+        }
+        // Clients using more than 200k each average?
+        let numslaves = server.slaves.len();
+        let numclients =
+            crate::networking::num_clients(server).saturating_sub(numslaves);
+        // Divergence from C: C divides by numclients unguarded; with only
+        // replicas connected it would divide by zero.
+        if numclients > 0 && mh.clients_normal / numclients > 1024 * 200 {
+            big_client_buf = true;
+            num_reports += 1;
+        }
+        // Slaves using more than 10 MB each?
+        if numslaves > 0 && mh.clients_slaves / numslaves > 1024 * 1024 * 10 {
+            big_slave_buf = true;
+            num_reports += 1;
+        }
+        // Too many scripts are cached?
+        if server.lua_scripts.len() > 1000 {
+            many_scripts = true;
+            num_reports += 1;
+        }
+    }
+
+    if num_reports == 0 {
+        return "Hi Sam, I can't find any memory issue in your instance. \
+                I can only account for what occurs on this base.\n"
+            .to_string();
+    }
+    if empty {
+        return "Hi Sam, this instance is empty or is using very little memory, \
+                my issues detector can't be used in these conditions. \
+                Please, leave for your mission on Earth and fill it with some data. \
+                The new Sam and I will be back to our programming as soon as I \
+                finished rebooting.\n"
+            .to_string();
+    }
+    let mut s = String::from(
+        "Sam, I detected a few issues in this Redis instance memory implants:\n\n",
+    );
+    if big_peak {
+        s.push_str(" * Peak memory: In the past this instance used more than 150% the memory that is currently using. The allocator is normally not able to release memory after a peak, so you can expect to see a big fragmentation ratio, however this is actually harmless and is only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon as you fill the Redis instance with more data. If the memory peak was only occasional and you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown and restart the instance.\n\n");
+    }
+    if high_frag {
+        s.push_str(&format!(" * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations Redis performed). This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is \"{}\".\n\n", ZMALLOC_LIB));
+    }
+    if high_alloc_frag {
+        s.push_str(" * High allocator fragmentation: This instance has an allocator external fragmentation greater than 1.1. This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. You can try enabling 'activedefrag' config option.\n\n");
+    }
+    if high_alloc_rss {
+        s.push_str(" * High allocator RSS overhead: This instance has an RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the allocator is much larger than the sum what the allocator actually holds). This problem is usually due to a large peak memory (check if there is a peak memory entry above in the report), you can try the MEMORY PURGE command to reclaim it.\n\n");
+    }
+    if high_proc_rss {
+        s.push_str(" * High process RSS overhead: This instance has non-allocator RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the Redis process is much larger than the RSS the allocator holds). This problem may be due to Lua scripts or Modules.\n\n");
+    }
+    if big_slave_buf {
+        s.push_str(" * Big replica buffers: The replica output buffers in this instance are greater than 10MB for each replica (on average). This likely means that there is some replica instance that is struggling receiving data, either because it is too slow or because of networking issues. As a result, data piles on the master output buffers. Please try to identify what replica is not receiving data correctly and why. You can use the INFO output in order to check the replicas delays and the CLIENT LIST command to check the output buffers of each replica.\n\n");
+    }
+    if big_client_buf {
+        s.push_str(" * Big client buffers: The clients output buffers in this instance are greater than 200K per client (on average). This may result from different causes, like Pub/Sub clients subscribed to channels bot not receiving data fast enough, so that data piles on the Redis instance output buffer, or clients sending commands with large replies or very large sequences of commands in the same pipeline. Please use the CLIENT LIST command in order to investigate the issue if it causes problems in your instance, or to understand better why certain clients are using a big amount of memory.\n\n");
+    }
+    if many_scripts {
+        s.push_str(" * Many scripts: There seem to be many cached scripts in this instance (more than 1000). This may be because scripts are generated and `EVAL`ed, instead of being parameterized (with KEYS and ARGV), `SCRIPT LOAD`ed and `EVALSHA`ed. Unless `SCRIPT FLUSH` is called periodically, the scripts' caches may end up consuming most of your memory.\n\n");
+    }
+    s.push_str("I'm here to keep you safe, Sam. I want to help you.\n");
+    s
+}
+
+/// The allocator INFO and MEMORY DOCTOR name. Divergence from C: 5.0.14
+/// bundles jemalloc 5.1.0; we link the jemalloc of tikv-jemallocator.
+///
+/// C: zmalloc.h ZMALLOC_LIB
+pub(crate) const ZMALLOC_LIB: &str = "jemalloc-5.3.0";
+
 /// Set the object LRU/LFU depending on server.maxmemory_policy. The
 /// lfu_freq arg is only relevant if policy is MAXMEMORY_FLAG_LFU. The
 /// lru_idle (seconds) and lru_clock args are only relevant if policy is
@@ -840,6 +1178,135 @@ pub(crate) fn object_command(server: &mut RedisServer, c: &mut Client) {
         c.argv[2] = key;
     } else {
         add_reply_subcommand_syntax_error(c);
+    }
+}
+
+/// The memory command will eventually be a complete interface for the
+/// memory introspection capabilities of Redis.
+///
+/// Usage: MEMORY usage <key>
+///
+/// C: object.c memoryCommand()
+pub(crate) fn memory_command(server: &mut RedisServer, c: &mut Client) {
+    use crate::networking::{
+        add_reply_bulk_sds, add_reply_double, add_reply_multi_bulk_len,
+    };
+    let argc = c.argv.len();
+    let sub = |name: &[u8]| c.argv[1].eq_ignore_ascii_case(name);
+
+    if sub(b"help") && argc == 2 {
+        let help = [
+"DOCTOR - Return memory problems reports.",
+"MALLOC-STATS -- Return internal statistics report from the memory allocator.",
+"PURGE -- Attempt to purge dirty pages for reclamation by the allocator.",
+"STATS -- Return information about the memory usage of the server.",
+"USAGE <key> [SAMPLES <count>] -- Return memory in bytes used by <key> and its value. Nested values are sampled up to <count> times (default: 5).",
+        ];
+        let name = String::from_utf8_lossy(&c.argv[0]).into_owned();
+        add_reply_help(c, &name, &help);
+    } else if sub(b"usage") && argc >= 3 {
+        let mut samples = OBJ_COMPUTE_SIZE_DEF_SAMPLES as i64;
+        let mut j = 3;
+        while j < argc {
+            if c.argv[j].eq_ignore_ascii_case(b"samples") && j + 1 < argc {
+                let arg = c.argv[j + 1].clone();
+                let Some(v) = get_long_long_from_object_or_reply(c, &arg, None)
+                else {
+                    return;
+                };
+                if v < 0 {
+                    add_reply(c, crate::shared::SYNTAXERR);
+                    return;
+                }
+                samples = if v == 0 { i64::MAX } else { v };
+                j += 1; // skip option argument.
+            } else {
+                add_reply(c, crate::shared::SYNTAXERR);
+                return;
+            }
+            j += 1;
+        }
+        let Some(de) = server.db[c.db].dict.find(&c.argv[2]) else {
+            add_reply(c, NULLBULK);
+            return;
+        };
+        // Divergence from C: the key and the robj live inside the dict
+        // entry, so the entry's size stands for C's sizeof(dictEntry) +
+        // sizeof(robj) + the key's sds header.
+        let entry = crate::util::zmalloc_size_class(
+            std::mem::size_of::<crate::dict::DictEntry<crate::db::Key, RObj>>(),
+            8,
+        );
+        let usage = object_compute_size(de.val(), samples as usize)
+            - std::mem::size_of::<RObj>()
+            + de.key().alloc_size()
+            + entry;
+        add_reply_long_long(c, usage as i64);
+    } else if sub(b"stats") && argc == 2 {
+        let mh = get_memory_overhead_data(server);
+        let ms = server.cron_malloc_stats;
+        add_reply_multi_bulk_len(c, (25 + mh.db.len() as i64) * 2);
+        let num = |c: &mut Client, name: &str, v: i64| {
+            add_reply_bulk_c_string(c, Some(name));
+            add_reply_long_long(c, v);
+        };
+        num(c, "peak.allocated", mh.peak_allocated as i64);
+        num(c, "total.allocated", mh.total_allocated as i64);
+        num(c, "startup.allocated", mh.startup_allocated as i64);
+        num(c, "replication.backlog", mh.repl_backlog as i64);
+        num(c, "clients.slaves", mh.clients_slaves as i64);
+        num(c, "clients.normal", mh.clients_normal as i64);
+        num(c, "aof.buffer", mh.aof_buffer as i64);
+        num(c, "lua.caches", mh.lua_caches as i64);
+        for db in &mh.db {
+            add_reply_bulk_c_string(c, Some(&format!("db.{}", db.dbid)));
+            add_reply_multi_bulk_len(c, 4);
+            num(c, "overhead.hashtable.main", db.overhead_ht_main as i64);
+            num(c, "overhead.hashtable.expires", db.overhead_ht_expires as i64);
+        }
+        num(c, "overhead.total", mh.overhead_total as i64);
+        num(c, "keys.count", mh.total_keys as i64);
+        num(c, "keys.bytes-per-key", mh.bytes_per_key as i64);
+        num(c, "dataset.bytes", mh.dataset as i64);
+        let dbl = |c: &mut Client, name: &str, v: f32| {
+            add_reply_bulk_c_string(c, Some(name));
+            add_reply_double(c, v as f64);
+        };
+        dbl(c, "dataset.percentage", mh.dataset_perc);
+        dbl(c, "peak.percentage", mh.peak_perc);
+        num(c, "allocator.allocated", ms.allocator_allocated as i64);
+        num(c, "allocator.active", ms.allocator_active as i64);
+        num(c, "allocator.resident", ms.allocator_resident as i64);
+        dbl(c, "allocator-fragmentation.ratio", mh.allocator_frag);
+        num(c, "allocator-fragmentation.bytes", mh.allocator_frag_bytes);
+        dbl(c, "allocator-rss.ratio", mh.allocator_rss);
+        num(c, "allocator-rss.bytes", mh.allocator_rss_bytes);
+        dbl(c, "rss-overhead.ratio", mh.rss_extra);
+        num(c, "rss-overhead.bytes", mh.rss_extra_bytes);
+        // This is the total RSS overhead, including fragmentation; it is
+        // kept here for backwards compatibility.
+        dbl(c, "fragmentation", mh.total_frag);
+        num(c, "fragmentation.bytes", mh.total_frag_bytes);
+    } else if sub(b"malloc-stats") && argc == 2 {
+        add_reply_bulk_sds(c, crate::util::zmalloc_stats_print());
+    } else if sub(b"doctor") && argc == 2 {
+        let report = get_memory_doctor_report(server);
+        add_reply_bulk_sds(c, report.into_bytes());
+    } else if sub(b"purge") && argc == 2 {
+        if crate::util::jemalloc_purge() {
+            add_reply(c, crate::shared::OK);
+        } else {
+            add_reply_error(c, "Error purging dirty pages");
+        }
+    } else {
+        let sub = String::from_utf8_lossy(&c.argv[1]).into_owned();
+        add_reply_error(
+            c,
+            &format!(
+                "Unknown subcommand or wrong number of arguments for '{}'. Try MEMORY HELP",
+                sub
+            ),
+        );
     }
 }
 

@@ -45,6 +45,25 @@ impl Sds {
         Sds::Inline { len: 0, buf: [0; SDS_INLINE_LEN] }
     }
 
+    /// The heap bytes this string holds beyond its own 24 (none when
+    /// inline), in allocator size classes. Divergence from C: an sds is
+    /// one block with its header; ours sits in its owner, only the
+    /// buffer (and a Raw form's Vec) is apart.
+    ///
+    /// C: sds.c sdsAllocSize()
+    pub(crate) fn alloc_size(&self) -> usize {
+        use crate::util::zmalloc_size_class as class;
+        match self {
+            Sds::Inline { .. } => 0,
+            Sds::Heap(b) if b.is_empty() => 0,
+            Sds::Heap(b) => class(b.len(), 1),
+            Sds::Raw(v) => {
+                class(std::mem::size_of::<Vec<u8>>(), 8)
+                    + if v.capacity() == 0 { 0 } else { class(v.capacity(), 1) }
+            }
+        }
+    }
+
     /// The bytes.
     #[inline]
     pub(crate) fn as_bytes(&self) -> &[u8] {

@@ -206,6 +206,40 @@ impl List {
         }
     }
 
+    /// The heap bytes of the list (the box of the value included),
+    /// averaging the first `sample_size` elements of the one-block-each
+    /// shape as objectComputeSize() averages quicklist nodes.
+    ///
+    /// Stands in for the OBJ_LIST branch of object.c objectComputeSize().
+    /// (no C twin)
+    pub(crate) fn mem_usage(&self, sample_size: usize) -> usize {
+        use crate::util::zmalloc_size_class as class;
+        let boxed = class(std::mem::size_of::<List>(), 8);
+        match &self.0 {
+            Repr::Packed { buf, .. } if buf.is_empty() => boxed,
+            Repr::Packed { buf, .. } => boxed + class(buf.len(), 1),
+            Repr::Deque(d) => {
+                let slots = d.capacity() * std::mem::size_of::<Vec<u8>>();
+                let mut asize =
+                    boxed + if slots == 0 { 0 } else { class(slots, 8) };
+                let (mut elesize, mut samples) = (0usize, 0usize);
+                for e in d.iter().take(sample_size.max(1)) {
+                    elesize += if e.capacity() == 0 {
+                        0
+                    } else {
+                        class(e.capacity(), 1)
+                    };
+                    samples += 1;
+                }
+                if samples > 0 {
+                    asize += (elesize as f64 / samples as f64 * d.len() as f64)
+                        as usize;
+                }
+                asize
+            }
+        }
+    }
+
     /// True when the list holds no element.
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0

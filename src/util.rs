@@ -5,6 +5,7 @@
 //! the server needs) from Redis 5.0.14.
 
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::long_double::{format_fixed, format_general, strtold, LongDouble};
 
@@ -515,13 +516,60 @@ pub(crate) fn format_log_time(t: i64, ms: u32, tz: i64) -> String {
 
 // ------------------------------- zmalloc.c -------------------------------
 
-/// The number of bytes the allocator says are in use. Divergence from C:
-/// zmalloc counts every allocation; we ask the allocator via the process
-/// RSS minus nothing cheaper, so INFO's used_memory tracks RSS.
+/// The bytes the server holds, counted by the global allocator
+/// (`debug::HandlerSafeAlloc`) on every allocation and free, in jemalloc's
+/// size classes as C counts `zmalloc_size()` (malloc_usable_size).
+/// Divergence from C: the Lua heap goes through the same allocator
+/// (mlua allocates with Rust's), so it is counted too; C's Lua uses libc.
 ///
+/// C: zmalloc.c used_memory
+static USED_MEMORY: AtomicUsize = AtomicUsize::new(0);
+
+/// The size jemalloc (lg_quantum 4, 4 KiB pages) really hands out for a
+/// request: what `malloc_usable_size` would answer, computed without a
+/// call into the allocator. Classes are 8, 16, then multiples of 16 up to
+/// 128, then four per doubling (160, 192, 224, 256, 320, ...), small and
+/// large alike. An alignment above the size rounds the size up to it;
+/// alignments of a page or more are not modelled (nothing asks for them).
+///
+/// C: zmalloc.c zmalloc_size() (jemalloc's je_malloc_usable_size)
+#[inline]
+pub fn zmalloc_size_class(size: usize, align: usize) -> usize {
+    // Above 16, jemalloc rounds the size up to a multiple of the
+    // alignment first (sz_sa2u); every class of a multiple of it is one.
+    let size = if align > 16 {
+        (size + align - 1) & !(align - 1)
+    } else if align > size {
+        align
+    } else {
+        size
+    };
+    if size <= 8 {
+        return 8;
+    }
+    if size <= 16 {
+        return 16;
+    }
+    let lg = usize::BITS - 1 - (size - 1).leading_zeros();
+    let delta = (1usize << (lg - 2)).max(16);
+    (size + delta - 1) & !(delta - 1)
+}
+
+/// C: zmalloc.c update_zmalloc_stat_alloc()
+#[inline]
+pub fn update_zmalloc_stat_alloc(n: usize) {
+    USED_MEMORY.fetch_add(n, Ordering::Relaxed);
+}
+
+/// C: zmalloc.c update_zmalloc_stat_free()
+#[inline]
+pub fn update_zmalloc_stat_free(n: usize) {
+    USED_MEMORY.fetch_sub(n, Ordering::Relaxed);
+}
+
 /// C: zmalloc.c zmalloc_used_memory()
 pub(crate) fn zmalloc_used_memory() -> usize {
-    zmalloc_get_rss()
+    USED_MEMORY.load(Ordering::Relaxed)
 }
 
 /// Get the RSS information in an OS-specific way.
@@ -533,6 +581,126 @@ pub(crate) fn zmalloc_get_rss() -> usize {
     let pages: usize =
         s.split_whitespace().nth(1).and_then(|x| x.parse().ok()).unwrap_or(0);
     pages * 4096
+}
+
+/// Reads one `size_t` statistic of jemalloc by name (a NUL-terminated
+/// mallctl name). 0 when jemalloc does not know it. (no C twin: C calls
+/// je_mallctl inline)
+fn je_mallctl_size(name: &[u8]) -> usize {
+    let mut v: usize = 0;
+    let mut sz = std::mem::size_of::<usize>();
+    // SAFETY: `name` is NUL-terminated; `v`/`sz` are a valid out-buffer of
+    // `sz` bytes for a size_t statistic; no new value is written.
+    let rc = unsafe {
+        tikv_jemalloc_sys::mallctl(
+            name.as_ptr().cast(),
+            (&mut v as *mut usize).cast(),
+            &mut sz,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    if rc == 0 {
+        v
+    } else {
+        0
+    }
+}
+
+/// jemalloc's own view: (allocated, active, resident), refreshed by
+/// advancing the stats epoch first. Unlike RSS, resident leaves out shared
+/// libraries and other non-heap mappings; active leaves out the pages
+/// jemalloc keeps for reuse; allocated counts every allocation of the
+/// process, not only the server's.
+///
+/// C: zmalloc.c zmalloc_get_allocator_info()
+pub(crate) fn zmalloc_get_allocator_info() -> (usize, usize, usize) {
+    let mut epoch: u64 = 1;
+    let mut sz = std::mem::size_of::<u64>();
+    // SAFETY: "epoch" takes and returns a u64; both buffers are `epoch`,
+    // valid for 8 bytes.
+    unsafe {
+        tikv_jemalloc_sys::mallctl(
+            c"epoch".as_ptr(),
+            (&mut epoch as *mut u64).cast(),
+            &mut sz,
+            (&mut epoch as *mut u64).cast(),
+            std::mem::size_of::<u64>(),
+        )
+    };
+    let resident = je_mallctl_size(b"stats.resident\0");
+    let active = je_mallctl_size(b"stats.active\0");
+    let allocated = je_mallctl_size(b"stats.allocated\0");
+    (allocated, active, resident)
+}
+
+/// jemalloc's whole statistics report, as MEMORY MALLOC-STATS prints it.
+///
+/// C: object.c memoryCommand()'s je_malloc_stats_print(inputCatSds, ...)
+pub(crate) fn zmalloc_stats_print() -> Vec<u8> {
+    /// Appends one chunk of the report.
+    ///
+    /// C: object.c inputCatSds()
+    extern "C" fn input_cat_sds(
+        result: *mut std::ffi::c_void,
+        s: *const std::ffi::c_char,
+    ) {
+        // SAFETY: `result` is the `&mut Vec<u8>` passed below, alive for
+        // the whole call; `s` is a NUL-terminated string from jemalloc.
+        unsafe {
+            let out = &mut *(result as *mut Vec<u8>);
+            out.extend_from_slice(std::ffi::CStr::from_ptr(s).to_bytes());
+        }
+    }
+    let mut out: Vec<u8> = Vec::new();
+    // SAFETY: the callback only appends to `out`, which outlives the call;
+    // a null options string asks for the default report.
+    unsafe {
+        tikv_jemalloc_sys::malloc_stats_print(
+            Some(input_cat_sds),
+            (&mut out as *mut Vec<u8>).cast(),
+            std::ptr::null(),
+        )
+    };
+    out
+}
+
+/// Asks jemalloc to return the dirty pages of every arena to the kernel.
+/// True on success.
+///
+/// C: object.c memoryCommand()'s MEMORY PURGE branch
+pub(crate) fn jemalloc_purge() -> bool {
+    let mut narenas: u32 = 0;
+    let mut sz = std::mem::size_of::<u32>();
+    // SAFETY: "arenas.narenas" reads an unsigned into `narenas`.
+    let rc = unsafe {
+        tikv_jemalloc_sys::mallctl(
+            c"arenas.narenas".as_ptr(),
+            (&mut narenas as *mut u32).cast(),
+            &mut sz,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    if rc != 0 {
+        return false;
+    }
+    // arena.<narenas>.purge is MALLCTL_ARENAS_ALL: every arena.
+    let Ok(name) = std::ffi::CString::new(format!("arena.{}.purge", narenas))
+    else {
+        return false;
+    };
+    // SAFETY: a void control: no value read or written.
+    let rc = unsafe {
+        tikv_jemalloc_sys::mallctl(
+            name.as_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    rc == 0
 }
 
 /// Returns the size of physical memory (RAM) in bytes, or 0 if it cannot
@@ -552,6 +720,42 @@ pub(crate) fn zmalloc_get_memory_size() -> usize {
 
 #[cfg(test)]
 mod tests {
+    /// The size classes used_memory counts are the ones jemalloc really
+    /// hands out: nallocx() is malloc_usable_size() of a fresh block.
+    #[test]
+    fn zmalloc_size_class_is_jemallocs() {
+        let check = |n: usize, align: usize| {
+            // As tikv-jemallocator asks: an alignment flag only when the
+            // alignment is above 16 or above the size.
+            let flags = if align > 16 || align > n {
+                align.trailing_zeros() as i32
+            } else {
+                0
+            };
+            // SAFETY: nallocx only computes a size; n is non-zero.
+            let je = unsafe { tikv_jemalloc_sys::nallocx(n, flags) };
+            assert_eq!(
+                zmalloc_size_class(n, align),
+                je,
+                "size {n} align {align}"
+            );
+        };
+        for n in 1..=70_000 {
+            check(n, 1);
+            check(n, 8);
+            check(n, 16);
+        }
+        for n in
+            [100_000, 1 << 20, (1 << 20) + 1, 5_000_000, 1 << 29, (1 << 29) + 7]
+        {
+            check(n, 1);
+        }
+        for n in [1, 8, 33, 64, 65, 100, 4096] {
+            check(n, 32);
+            check(n, 64);
+        }
+    }
+
     use super::*;
 
     /// Tricky inputs for the strto* family: space, signs, prefixes, bases,

@@ -221,6 +221,7 @@ fn redis_command_table() -> Vec<RedisCommand> {
         cmd!("host:", crate::networking::security_warning_command, -1, "lt", 0, 0, 0),
         cmd!("latency", crate::latency::latency_command, -2, "aslt", 0, 0, 0),
         cmd!("object", crate::object::object_command, -2, "rR", 2, 2, 1),
+        cmd!("memory", crate::object::memory_command, -2, "rR", 0, 0, 0),
         cmd!("client", crate::networking::client_command, -2, "as", 0, 0, 0),
         cmd!("eval", crate::scripting::eval_command, -3, "s", eval_get_keys, 0, 0, 0),
         cmd!("evalsha", crate::scripting::eval_sha_command, -3, "s", eval_get_keys, 0, 0, 0),

@@ -259,120 +259,6 @@ pub(crate) fn bytes_to_human(n: u64) -> String {
     }
 }
 
-/// The figures of INFO's memory section that C takes from
-/// getMemoryOverheadData(). (no C twin: C's struct redisMemOverhead,
-/// reduced to what INFO prints)
-struct InfoMemOverhead {
-    startup_allocated: usize,
-    peak_perc: f32,
-    overhead_total: usize,
-    dataset: usize,
-    dataset_perc: f32,
-    repl_backlog: usize,
-    clients_slaves: usize,
-    clients_normal: usize,
-    aof_buffer: usize,
-    lua_caches: usize,
-}
-
-/// The memory overhead figures INFO prints: what the server spends on
-/// clients, the backlog and the keyspace's hash tables, and the rest
-/// counted as dataset.
-///
-/// Only the part INFO uses, kept here until object.rs ports MEMORY.
-///
-/// C: object.c getMemoryOverheadData()
-fn get_memory_overhead_data(
-    server: &RedisServer,
-    zmalloc_used: usize,
-) -> InfoMemOverhead {
-    use std::mem::size_of;
-    // Divergence from C: sizeof(client) includes C's inline 16 KiB reply
-    // buffer; ours is boxed apart, so add it; dictEntry and robj are our
-    // own types' sizes.
-    let client_size = size_of::<Client>() + PROTO_REPLY_CHUNK_BYTES;
-    let client_mem = |c: &Client| {
-        net::get_client_output_buffer_memory_usage(c) as usize
-            + c.querybuf.capacity()
-            + client_size
-    };
-    let mut mem_total = server.initial_memory_usage;
-
-    let repl_backlog =
-        server.repl_backlog.as_ref().map(|b| b.capacity()).unwrap_or(0);
-    mem_total += repl_backlog;
-
-    let mut clients_slaves = 0;
-    for id in &server.slaves {
-        if let Some(c) = server.clients.get(id) {
-            clients_slaves += client_mem(c);
-        }
-    }
-    mem_total += clients_slaves;
-
-    let mut clients_normal = 0;
-    for c in server.clients.values() {
-        if c.flags & CLIENT_SLAVE != 0 && c.flags & CLIENT_MONITOR == 0 {
-            continue;
-        }
-        clients_normal += client_mem(c);
-    }
-    mem_total += clients_normal;
-
-    let mut aof_buffer = 0;
-    if server.aof_state != crate::config::AOF_OFF {
-        aof_buffer += server.aof_buf.capacity();
-        aof_buffer += crate::aof::aof_rewrite_buffer_size(server);
-    }
-    mem_total += aof_buffer;
-
-    // Divergence from C: the scripts are in a HashMap; a dictEntry and a
-    // bucket pointer per entry and slot, as C counts its dict.
-    let lua_caches = server.lua_scripts_mem
-        + server.lua_scripts.len() * 3 * size_of::<usize>()
-        + server.lua_scripts.capacity() * size_of::<usize>();
-    mem_total += lua_caches;
-
-    let entry = size_of::<
-        crate::dict::DictEntry<crate::db::Key, crate::object::RObj>,
-    >();
-    let expire_entry = size_of::<crate::dict::DictEntry<crate::db::Key, i64>>();
-    let ptr = size_of::<usize>();
-    let robj = size_of::<crate::object::RObj>();
-    for db in &server.db {
-        let keyscount = db.dict.dict_size();
-        if keyscount == 0 {
-            continue;
-        }
-        mem_total +=
-            keyscount * entry + db.dict.dict_slots() * ptr + keyscount * robj;
-        mem_total += db.expires.dict_size() * expire_entry
-            + db.expires.dict_slots() * ptr;
-    }
-
-    let dataset = zmalloc_used.wrapping_sub(mem_total);
-    // Metrics computed after subtracting the startup memory from the total
-    // memory.
-    let net_usage = if zmalloc_used > server.initial_memory_usage {
-        zmalloc_used - server.initial_memory_usage
-    } else {
-        1
-    };
-    InfoMemOverhead {
-        startup_allocated: server.initial_memory_usage,
-        peak_perc: zmalloc_used as f32 * 100.0
-            / server.stat_peak_memory.max(1) as f32,
-        overhead_total: mem_total,
-        dataset,
-        dataset_perc: dataset as f32 * 100.0 / net_usage as f32,
-        repl_backlog,
-        clients_slaves,
-        clients_normal,
-        aof_buffer,
-        lua_caches,
-    }
-}
-
 /// C's getrusage(2), which std does not offer. (no C twin)
 fn rusage(who: libc::c_int) -> libc::rusage {
     // SAFETY: getrusage only writes into the zeroed struct we own; it has
@@ -657,24 +543,12 @@ pub(crate) fn gen_redis_info_string(
             .map(|l| (l.lua.used_memory() / 1024 * 1024) as i64)
             .unwrap_or(0);
         let evict_policy = crate::config::evict_policy_to_string(server);
-        // Divergence from C: 5.0.14 bundles jemalloc 5.1.0; we link the
-        // jemalloc of tikv-jemallocator.
-        const ZMALLOC_LIB: &str = "jemalloc-5.3.0";
-        // Divergence from C: no jemalloc statistics are read; the figures
-        // below are the ones C falls back to when its allocator gives
-        // none (see serverCron): resident = RSS, active = resident,
-        // allocated = used memory.
-        let process_rss = if server.resident_set_size != 0 {
-            server.resident_set_size
-        } else {
-            crate::util::zmalloc_get_rss()
-        };
-        // The cron samples used memory and RSS together; our used memory
-        // is the RSS, so the sample of one stands for both.
-        let cron_zmalloc_used = process_rss;
-        let allocator_resident = process_rss - memory_lua as usize;
-        let allocator_active = allocator_resident;
-        let allocator_allocated = cron_zmalloc_used;
+        use crate::object::ZMALLOC_LIB;
+        let ms = server.cron_malloc_stats;
+        let process_rss = ms.process_rss;
+        let allocator_resident = ms.allocator_resident;
+        let allocator_active = ms.allocator_active;
+        let allocator_allocated = ms.allocator_allocated;
 
         // Peak memory is updated from time to time by serverCron() so it
         // may happen that the instantaneous value is slightly bigger than
@@ -683,9 +557,7 @@ pub(crate) fn gen_redis_info_string(
         if zmalloc_used > server.stat_peak_memory {
             server.stat_peak_memory = zmalloc_used;
         }
-        let mh = get_memory_overhead_data(server, zmalloc_used);
-        let ratio = |a: usize, b: usize| a as f32 / b as f32;
-        let diff = |a: usize, b: usize| a as i64 - b as i64;
+        let mh = crate::object::get_memory_overhead_data(server);
 
         if sections > 0 {
             info.push_str("\r\n");
@@ -758,16 +630,16 @@ pub(crate) fn gen_redis_info_string(
             server.maxmemory,
             bytes_to_human(server.maxmemory),
             evict_policy,
-            ratio(allocator_active, allocator_allocated),
-            diff(allocator_active, allocator_allocated),
-            ratio(allocator_resident, allocator_active),
-            diff(allocator_resident, allocator_active),
-            ratio(process_rss, allocator_resident),
-            diff(process_rss, allocator_resident),
+            mh.allocator_frag,
+            mh.allocator_frag_bytes,
+            mh.allocator_rss,
+            mh.allocator_rss_bytes,
+            mh.rss_extra,
+            mh.rss_extra_bytes,
             // This is the total RSS overhead, including fragmentation,
             // named so for backwards compatibility.
-            ratio(process_rss, cron_zmalloc_used),
-            diff(process_rss, cron_zmalloc_used),
+            mh.total_frag,
+            mh.total_frag_bytes,
             crate::evict::free_memory_get_not_counted_memory(server),
             mh.repl_backlog,
             mh.clients_slaves,

@@ -296,7 +296,41 @@ pub(crate) fn server_cron(
         server.stat_peak_memory = used;
     }
     if run_with_period(server, 100) {
-        server.resident_set_size = crate::util::zmalloc_get_rss();
+        // Sample the RSS and other metrics here since this is a relatively
+        // slow call. We must sample the zmalloc_used at the same time we
+        // take the rss, otherwise the frag ratio calculate may be off
+        // (ratio of two samples at different times).
+        let ms = &mut server.cron_malloc_stats;
+        ms.process_rss = crate::util::zmalloc_get_rss();
+        ms.zmalloc_used = crate::util::zmalloc_used_memory();
+        // Sampling the allocator info can be slow too. The fragmentation
+        // ratio it'll show is potentially more accurate: it excludes
+        // other RSS pages such as shared libraries, Lua and other
+        // non-zmalloc allocations, and allocator reserved pages that can
+        // be purged (all not actual frag).
+        (ms.allocator_allocated, ms.allocator_active, ms.allocator_resident) =
+            crate::util::zmalloc_get_allocator_info();
+        // In case the allocator isn't providing these stats, fake them so
+        // that fragmentation info still shows some (inaccurate metrics).
+        if ms.allocator_resident == 0 {
+            // Lua memory isn't part of zmalloc_used, but it is part of the
+            // process RSS, so we must deduct it in order to be able to
+            // calculate a correct "allocator fragmentation" ratio.
+            let lua_memory = server
+                .lua
+                .as_ref()
+                .map(|l| l.lua.used_memory() / 1024 * 1024)
+                .unwrap_or(0);
+            let ms = &mut server.cron_malloc_stats;
+            ms.allocator_resident = ms.process_rss.saturating_sub(lua_memory);
+        }
+        let ms = &mut server.cron_malloc_stats;
+        if ms.allocator_active == 0 {
+            ms.allocator_active = ms.allocator_resident;
+        }
+        if ms.allocator_allocated == 0 {
+            ms.allocator_allocated = ms.zmalloc_used;
+        }
     }
 
     // We received a SIGTERM, shutting down here in a safe way, as it is not

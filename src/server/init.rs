@@ -261,7 +261,7 @@ pub fn init_server_config() -> RedisServer {
         resize_db: 0,
         rehash_db: 0,
         clients_cron_next: 0,
-        resident_set_size: 0,
+        cron_malloc_stats: MallocStats::default(),
         supervised_mode: crate::config::SUPERVISED_NONE,
         ignore_warnings: Some(
             crate::config::CONFIG_DEFAULT_IGNORE_WARNINGS.to_string(),

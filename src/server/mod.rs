@@ -567,6 +567,19 @@ pub(crate) struct UnportedConfig {
     pub(crate) stream_node_max_entries: i64,
 }
 
+/// The memory figures serverCron samples together every 100 ms, so that
+/// the ratios INFO and MEMORY STATS print compare figures of one moment.
+///
+/// C: server.h struct malloc_stats
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct MallocStats {
+    pub(crate) zmalloc_used: usize,
+    pub(crate) process_rss: usize,
+    pub(crate) allocator_allocated: usize,
+    pub(crate) allocator_active: usize,
+    pub(crate) allocator_resident: usize,
+}
+
 /// C: struct redisServer. Grouped as in server.h.
 pub struct RedisServer {
     // General
@@ -956,8 +969,8 @@ pub struct RedisServer {
     pub(crate) rehash_db: u32,
     /// clientsCron's resume point (the next client id to look at).
     pub(crate) clients_cron_next: u64,
-    /// resident set size and memory accounting, sampled in the cron.
-    pub(crate) resident_set_size: usize,
+    /// sampled in serverCron().
+    pub(crate) cron_malloc_stats: MallocStats,
     // Configuration read and written back by config.rs (CONFIG GET/SET/
     // REWRITE). That of subsystems not ported yet is in `unported`.
     /// See SUPERVISED_*

@@ -289,6 +289,45 @@ pub(crate) struct ZsetZiplist {
     zl: Box<[u8]>,
 }
 
+impl ZsetZiplist {
+    /// The size of the allocation, ziplistBlobLen()'s counterpart.
+    pub(crate) fn blob_len(&self) -> usize {
+        self.zl.len()
+    }
+}
+
+impl ZsetSkiplist {
+    /// The heap bytes of the skiplist encoding: the box, the dict's
+    /// buckets, the node arena, and the first `sample_size` elements'
+    /// dict entry, member and upper levels averaged over all of them.
+    ///
+    /// Stands in for the OBJ_ENCODING_SKIPLIST branch of object.c
+    /// objectComputeSize(). (no C twin)
+    pub(crate) fn mem_usage(&self, sample_size: usize) -> usize {
+        use crate::util::zmalloc_size_class as class;
+        use std::mem::size_of;
+        let nodes = self.zsl.nodes.capacity() * size_of::<ZskiplistNode>();
+        let mut asize = class(size_of::<ZsetSkiplist>(), 8)
+            + self.dict.dict_slots() * size_of::<usize>()
+            + if nodes == 0 { 0 } else { class(nodes, 8) };
+        let entry = class(size_of::<crate::dict::DictEntry<ZsetSds, f64>>(), 8);
+        let (mut elesize, mut samples) = (0usize, 0usize);
+        for node in self.zsl.nodes.iter().skip(1).take(sample_size.max(1)) {
+            let high = node.high.len() * size_of::<ZskiplistLevel>();
+            // The member is held twice: by the node and by the dict.
+            elesize += entry
+                + 2 * node.ele.alloc_size()
+                + if high == 0 { 0 } else { class(high, 4) };
+            samples += 1;
+        }
+        if samples > 0 {
+            asize += (elesize as f64 / samples as f64
+                * self.dict.dict_size() as f64) as usize;
+        }
+        asize
+    }
+}
+
 /// The value of a sorted set key, in one of its two encodings. The
 /// `RObj::encoding` of the key says the same (OBJ_ENCODING_ZIPLIST or
 /// OBJ_ENCODING_SKIPLIST); `zset_convert` keeps them in step.
