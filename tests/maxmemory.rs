@@ -239,6 +239,60 @@ fn allkeys_lfu_keeps_a_frequently_read_hot_set() {
     assert!(late >= 12, "{late}/20 hot keys among the last 20: {evicted:?}");
 }
 
+/// With used memory counted by the allocator, eviction frees what it
+/// must and no more: a limit 200 KiB above the empty server's usage,
+/// then three times as many keys as fit. used_memory stays close to the
+/// limit, some keys were evicted and many remain; the keys evicted under
+/// volatile-ttl have shorter TTLs than the ones kept (as
+/// maxmemory.tcl's "is the memory limit honoured?").
+#[test]
+fn the_memory_limit_is_honoured_and_eviction_is_partial() {
+    for policy in
+        ["allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-ttl"]
+    {
+        let s = start();
+        let limit = s.info_i64("used_memory") + 200 * 1024;
+        let mut c = Conn::new(&s);
+        assert_eq!(
+            c.s(&["CONFIG", "SET", "maxmemory", &limit.to_string()]),
+            "OK"
+        );
+        set_policy(&s, policy);
+        let mut n = 0;
+        while s.info_i64("used_memory") + 4096 <= limit {
+            put_keys(&s, &format!("a{n}"), 10, |i| Some(10000 + i as u64));
+            n += 1;
+            assert!(n < 10000, "{policy}: the limit is never reached");
+        }
+        let fitting = c.int(&["DBSIZE"]);
+        for j in 0..2 * n {
+            put_keys(&s, &format!("b{j}"), 10, |i| Some(20000 + i as u64));
+        }
+        let used = s.info_i64("used_memory");
+        assert!(
+            used < limit + 16 * 1024,
+            "{policy}: used {used}, limit {limit}"
+        );
+        let evicted = s.info_i64("evicted_keys");
+        let kept = c.int(&["DBSIZE"]);
+        assert!(evicted > 0, "{policy}");
+        assert!(kept > fitting / 2, "{policy}: {kept} keys of {fitting}");
+        if policy == "volatile-ttl" {
+            // The "a" keys (TTL about 10000 s) go before the "b" keys
+            // (about 20000 s).
+            let a_left = (0..n)
+                .flat_map(|g| (0..10).map(move |i| format!("a{g}:{i}")))
+                .filter(|k| c.int(&["EXISTS", k]) == 1)
+                .count() as i64;
+            assert!(
+                a_left * 4 < 10 * n,
+                "{policy}: {a_left} of {} short-TTL keys left",
+                10 * n
+            );
+        }
+    }
+}
+
 // ------------------------------ -OOM refusals ------------------------------
 
 /// 5.0 refuses a command queued while over maxmemory (any command but
