@@ -21,17 +21,8 @@ use util::{find_binary, wait_for, Conn, Reply, Server};
 const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Reads the replies `put_keys` left pending: one +OK per SET, one :1 per
-/// EXPIRE.
-fn drain(c: &mut Conn, replies: usize) {
-    for _ in 0..replies {
-        let r = c.read();
-        assert!(r == "+OK\r\n" || r == ":1\r\n", "unexpected reply {r:?}");
-    }
-}
-
 /// Writes `n` keys `<prefix>:<i>` (value "some value"), with a TTL of
-/// `ttl(i)` seconds where it is `Some`, pipelined.
+/// `ttl(i)` seconds (SETEX) where it is `Some`, pipelined.
 fn put_keys(
     s: &Server,
     prefix: &str,
@@ -39,17 +30,17 @@ fn put_keys(
     ttl: impl Fn(usize) -> Option<u64>,
 ) {
     let mut c = Conn::new(s);
-    let mut pending = 0;
     for i in 0..n {
         let k = format!("{prefix}:{i}");
-        c.send(&["SET", &k, "some value"]);
-        pending += 1;
-        if let Some(t) = ttl(i) {
-            c.send(&["EXPIRE", &k, &t.to_string()]);
-            pending += 1;
+        match ttl(i) {
+            Some(t) => c.send(&["SETEX", &k, &t.to_string(), "some value"]),
+            None => c.send(&["SET", &k, "some value"]),
         }
     }
-    drain(&mut c, pending);
+    for _ in 0..n {
+        let r = c.read();
+        assert_eq!(r, "+OK\r\n", "unexpected reply");
+    }
 }
 
 /// Subscribes to every DB's `evicted` key events (notify-keyspace-events
