@@ -121,6 +121,11 @@ impl RObj {
 /// their callers pass this. (no C twin: the `lru` lines of createObject())
 #[inline]
 pub(crate) fn new_object_lru(server: &RedisServer) -> u32 {
+    // Divergence from C: a value 0..9999 C takes from `shared.integers`
+    // (see `object_refcount`) carries the shared object's `lru`, set at
+    // start-up and touched by every key holding it; ours has its own, so
+    // OBJECT FREQ/IDLETIME of such a key differ (5.0.14 shows FREQ 0 for
+    // `SET n 5` under allkeys-lfu with maxmemory 0, we show 5).
     if server.maxmemory_policy & MAXMEMORY_FLAG_LFU != 0 {
         ((lfu_get_time_in_minutes(server) << 8) as u32)
             | crate::evict::LFU_INIT_VAL
