@@ -29,7 +29,7 @@ Environment (all optional):
     REDIS_CLI    redis-cli binary, for the types section (default: from PATH)
     SECTIONS     which sections to run, in order (default "rps rss";
                  also "types", "rdb", "sync", "replload", "scripts",
-                 "aof", "bigval"):
+                 "aof", "bigval", "evict"):
                  rps       redis-benchmark requests/s per TESTS and PIPELINES
                            (lpop/rpop/spop/zpopmin after an untimed
                            lpush/sadd/zadd run, as in redis-benchmark's
@@ -71,6 +71,10 @@ Environment (all optional):
                            replica, and the time and VmHWM of SETRANGE key
                            536870911 x on an empty key; the fair peer is
                            REDIS5 (a 5.0.14 build)
+                 evict     SET -r 10000000 -d 100 per PIPELINES with
+                           maxmemory EVICT_MAXMEMORY reached (filled by
+                           untimed SET -P 16 runs until keys are evicted)
+                           and allkeys-lru evicting as it writes
     TESTS        redis-benchmark -t names, comma separated
                  (default set,get,incr,mset; e.g. add lpush,rpush,lpop,rpop,
                  sadd,hset,spop,zadd,zpopmin,lrange_100)
@@ -84,6 +88,7 @@ Environment (all optional):
     N_PIPELINED  -n for pipelines > 1 (default 10 * N)
     POPULATE     keys for DEBUG POPULATE in the rss, rdb and sync sections
                  (default 1000000)
+    EVICT_MAXMEMORY  maxmemory of the evict section (default 50mb)
     TYPE_KEYS    keys per data type in the types section (default POPULATE)
     PORTS        a port range for the servers, e.g. "23000-23999"
                  (default: ports the kernel picks)
@@ -308,14 +313,15 @@ def bench_name(row_name):
     return row_name.split()[0].lower()
 
 
-def run_benchmark(cfg, server, test, pipeline, command=None):
+def run_benchmark(cfg, server, test, pipeline, command=None, extra=()):
     """Requests/s of one redis-benchmark run, or None if it failed. With
     `command` (a list of arguments), that command is benchmarked instead
-    of `-t test`."""
+    of `-t test`; `extra` are more redis-benchmark options (-r, -d)."""
     n = cfg["n"] if pipeline == 1 else cfg["n_pipelined"]
     cmd = [cfg["benchmark"], "-h", "127.0.0.1", "-p", str(server.port),
            "-c", str(cfg["clients"]), "-n", str(n), "-P", str(pipeline),
-           "-q", "--csv"] + (command if command else ["-t", test])
+           "-q", "--csv"] + list(extra) + (command if command
+                                           else ["-t", test])
     if cfg["bench_cpus"]:
         cmd = ["taskset", "-c", ",".join(map(str, cfg["bench_cpus"]))] + cmd
     try:
@@ -1306,12 +1312,62 @@ def section_bigval(servers, cfg):
         ["target (issue 14), against redis5 (a 5.0.14 build): master HWM "
          "of the %d MB SET with a replica <= 1.1, SETRANGE time <= 2.0"
          % BIGVAL_REPL_MB])
+EVICT_ARGS = ["-r", "10000000", "-d", "100"]
+
+
+def section_evict(servers, cfg):
+    """SET with maxmemory reached and allkeys-lru evicting (evict.c):
+    each server gets maxmemory EVICT_MAXMEMORY and is filled (untimed
+    SET -P 16 runs of random keys until it has evicted), then SET of
+    random keys (-r 10000000 -d 100) per PIPELINES, every run evicting as
+    it writes; median of ROUNDS interleaved rounds (the same table as
+    rps)."""
+    for s in servers:
+        c = Conn(s.port)
+        try:
+            c.cmd("FLUSHALL")
+            c.cmd("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+            c.cmd("CONFIG", "SET", "maxmemory", cfg["evict_maxmemory"])
+            for _ in range(50):
+                if int(c.info("stats").get("evicted_keys", "0")) > 0:
+                    break
+                run_benchmark(cfg, s, "set", 16, extra=EVICT_ARGS)
+            else:
+                log("evict: %s: nothing evicted after the fill" % s.label)
+        finally:
+            c.close()
+    results = {}
+    for rnd in range(cfg["rounds"]):
+        log("evict: round %d/%d" % (rnd + 1, cfg["rounds"]))
+        for pipeline in cfg["pipelines"]:
+            for s in servers:
+                rps = run_benchmark(cfg, s, "set", pipeline, extra=EVICT_ARGS)
+                results.setdefault(("set", pipeline, s.label), []).append(rps)
+    header, rows = rps_rows(servers, cfg, ["set"], results, "test")
+    print("\n== evict: maxmemory %s, allkeys-lru, SET %s: requests/s, "
+          "median of %d rounds, -c %d, -n %d (P=1) / %d (P>1) ==" % (
+              cfg["evict_maxmemory"], " ".join(EVICT_ARGS), cfg["rounds"],
+              cfg["clients"], cfg["n"], cfg["n_pipelined"]))
+    print_table(header, rows)
+    notes = []
+    for s in servers:
+        c = Conn(s.port)
+        try:
+            mem, st = c.info("memory"), c.info("stats")
+            notes.append("%s: %s keys, used_memory %s, evicted_keys %s"
+                         % (s.label, c.cmd("DBSIZE"), mem.get("used_memory"),
+                            st.get("evicted_keys")))
+        finally:
+            c.close()
+    for n in notes + ["target: oxredis/redis5 >= 1.0"]:
+        print("  " + n)
 
 
 SECTIONS = {"rps": section_rps, "rss": section_rss, "types": section_types,
             "rdb": section_rdb, "sync": section_sync,
             "replload": section_replload, "scripts": section_scripts,
-            "aof": section_aof, "bigval": section_bigval}
+            "aof": section_aof, "bigval": section_bigval,
+            "evict": section_evict}
 
 
 # ------------------------------------------------------------------- main
@@ -1333,6 +1389,8 @@ def reproduce_command(binaries, cfg, sections, pin):
              ("CLIENTS", cfg["clients"]), ("N", cfg["n"]),
              ("N_PIPELINED", cfg["n_pipelined"]),
              ("POPULATE", cfg["populate"])]
+    if "evict" in sections:
+        sets.append(("EVICT_MAXMEMORY", cfg["evict_maxmemory"]))
     if "types" in sections:
         sets.append(("TYPE_KEYS", cfg["type_keys"]))
     sets.append(("PIN", pin))
@@ -1402,6 +1460,7 @@ def main():
         "n": n,
         "n_pipelined": int(env("N_PIPELINED", str(10 * n))),
         "populate": int(env("POPULATE", "1000000")),
+        "evict_maxmemory": env("EVICT_MAXMEMORY", "50mb"),
         "type_keys": int(env("TYPE_KEYS", env("POPULATE", "1000000"))),
         "server_cpus": {1} if pin == "1" else None,
         "bench_cpus": [0] if pin == "1" else None,

@@ -12,6 +12,8 @@
 #   REDIS5=/work/redis-5.0.14/src/redis-server SECTIONS=bigval ROUNDS=3 \
 #     bench/bench.sh                 # issue 14: 100 MB SET with a replica,
 #                                    # 512 MB SET, SETRANGE to 512 MB
+#   REDIS5=/work/redis-5.0.14/src/redis-server SECTIONS=evict \
+#     bench/bench.sh                 # SET with maxmemory 50mb, allkeys-lru
 #
 # The work is done by bench.py (Python 3 standard library only).
 set -euo pipefail

@@ -454,7 +454,7 @@ fn lookup_string_for_bit_command<'a>(
 ) -> Option<&'a mut Vec<u8>> {
     let byte = (maxbit >> 3) as usize;
     let dbid = c.db;
-    let lru = server.lruclock;
+    let lru = crate::object::new_object_lru(server);
     match lookup_key_write(server, dbid, key) {
         None => {
             let o = create_object(
@@ -661,7 +661,7 @@ pub(crate) fn bitop_command(server: &mut RedisServer, c: &mut Client) {
     let targetkey = std::mem::take(&mut c.argv[2]);
     if maxlen > 0 {
         let o = create_object(
-            server.lruclock,
+            crate::object::new_object_lru(server),
             OBJ_ENCODING_RAW,
             Value::Str(res.into()),
         );

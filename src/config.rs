@@ -664,10 +664,10 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         client_max_querybuf_len as usize, Memtoll, Memory(0, LONG_MAX), Bytes,
         PROTO_MAX_QUERYBUF_LEN)),
     ConfigSpec::new(&["maxmemory-samples"], num!(
-        unported.maxmemory_samples as i32, Atoi, Numerical(1, INT_MAX), Num,
+        maxmemory_samples as i32, Atoi, Numerical(1, INT_MAX), Num,
         CONFIG_DEFAULT_MAXMEMORY_SAMPLES, |v| v > 0,
         "maxmemory-samples must be 1 or greater")),
-    ConfigSpec::new(&["lfu-log-factor"], num!(unported.lfu_log_factor as i32,
+    ConfigSpec::new(&["lfu-log-factor"], num!(lfu_log_factor as i32,
         Atoi, Numerical(0, INT_MAX), Num, CONFIG_DEFAULT_LFU_LOG_FACTOR,
         |v| v >= 0, "lfu-log-factor must be 0 or greater")),
     ConfigSpec::new(&["lfu-decay-time"], num!(lfu_decay_time as i32, Atoi,
@@ -1580,7 +1580,6 @@ fn apply_maxmemory(
     _: i64,
     _: i64,
 ) -> bool {
-    #[allow(clippy::collapsible_if)] // C's shape: eviction follows.
     if server.maxmemory != 0 {
         if server.maxmemory < crate::util::zmalloc_used_memory() as u64 {
             server_log!(
@@ -1589,7 +1588,7 @@ fn apply_maxmemory(
                 "WARNING: the new maxmemory value set via CONFIG SET is smaller than the current memory usage. This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
             );
         }
-        // TODO(evict.c): freeMemoryIfNeededAndSafe().
+        let _ = crate::evict::free_memory_if_needed_and_safe(server);
     }
     true
 }

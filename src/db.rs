@@ -87,6 +87,34 @@ pub(crate) const EMPTYDB_ASYNC: i32 = 1 << 0; // Reclaim memory in another threa
 // C-level DB API
 // -----------------------------------------------------------------------------
 
+/// Update LFU when an object is accessed. Firstly, decrement the counter
+/// if the decrement time is reached. Then logarithmically increment the
+/// counter, and update the access time. Returns the new `lru` field: C
+/// stores it in `val->lru`; here the caller does, as `val` is borrowed
+/// from the keyspace while the server is read.
+///
+/// C: db.c updateLFU()
+pub(crate) fn update_lfu(server: &RedisServer, val: &RObj) -> u32 {
+    let counter = crate::evict::lfu_decr_and_return(server, val);
+    let counter = crate::evict::lfu_log_incr(server, counter as u8);
+    ((crate::evict::lfu_get_time_in_minutes(server) << 8) as u32)
+        | counter as u32
+}
+
+/// The access time a lookup that touches the key gives its value: LFU
+/// counts it (a second hash lookup, see `update_lfu`), LRU stamps the
+/// clock. `None` when the key is missing. (no C twin: the touch branch of
+/// lookupKey())
+#[inline]
+fn touched_lru(server: &RedisServer, dbid: usize, key: &[u8]) -> Option<u32> {
+    if server.maxmemory_policy & MAXMEMORY_FLAG_LFU != 0 {
+        let val = server.db[dbid].dict.find(key)?.val();
+        Some(update_lfu(server, val))
+    } else {
+        Some(crate::evict::lru_clock(server))
+    }
+}
+
 /// Low level key lookup API, not actually called directly from commands
 /// implementations that should instead rely on lookupKeyRead(),
 /// lookupKeyWrite() and lookupKeyReadWithFlags().
@@ -103,10 +131,10 @@ pub(crate) fn lookup_key<'a>(
     let touch = server.rdb_child_pid == -1
         && server.aof_child_pid == -1
         && flags & LOOKUP_NOTOUCH == 0;
-    let lruclock = server.lruclock;
+    let lru = if touch { touched_lru(server, dbid, key) } else { None };
     let val = server.db[dbid].dict.find_mut(key)?;
-    if touch {
-        val.lru = lruclock;
+    if let Some(lru) = lru {
+        val.lru = lru;
     }
     Some(val)
 }
@@ -158,7 +186,7 @@ pub(crate) fn lookup_key_read_with_flags<'a>(
     let touch = server.rdb_child_pid == -1
         && server.aof_child_pid == -1
         && flags & LOOKUP_NOTOUCH == 0;
-    let lruclock = server.lruclock;
+    let lru = if touch { touched_lru(server, dbid, key) } else { None };
     match server.db[dbid].dict.find_mut(key) {
         None => {
             server.stat_keyspace_misses += 1;
@@ -166,8 +194,8 @@ pub(crate) fn lookup_key_read_with_flags<'a>(
         }
         Some(val) => {
             server.stat_keyspace_hits += 1;
-            if touch {
-                val.lru = lruclock;
+            if let Some(lru) = lru {
+                val.lru = lru;
             }
             Some(val)
         }

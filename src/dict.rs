@@ -860,7 +860,7 @@ pub(crate) fn dict_seed_random(seed: u64) {
 
 /// A pseudo-random number for the sampling functions below (no C twin:
 /// stands in for libc `random()`).
-fn random() -> u64 {
+pub(crate) fn random() -> u64 {
     // Divergence from C: splitmix64 rather than glibc's random(), so the
     // sequence differs and all 64 bits are random rather than 31; only the
     // sampling's randomness matters, not its sequence. The state advances
@@ -941,7 +941,6 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// the same entry twice, though it tries not to.
     ///
     /// C: dict.c dictGetSomeKeys()
-    #[cfg(test)] // only the unit tests call it
     pub(crate) fn dict_get_some_keys(
         &mut self,
         count: u32,

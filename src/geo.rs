@@ -861,7 +861,7 @@ fn georadius_generic_args(
 
             if returned_items != 0 {
                 let mut zobj = create_object(
-                    server.lruclock,
+                    crate::object::new_object_lru(server),
                     OBJ_ENCODING_SKIPLIST,
                     Value::ZSet(ZSet::Skiplist(Box::new(zs))),
                 );

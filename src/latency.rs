@@ -131,7 +131,6 @@ pub(crate) fn latency_add_sample_if_needed(
 /// Remove time from a nested event.
 ///
 /// C: latency.h latencyRemoveNestedEvent()
-#[allow(dead_code)] // its caller (evict.c's freeMemoryIfNeeded) is not ported
 #[inline]
 pub(crate) fn latency_remove_nested_event(
     event_var: &mut i64,

@@ -19,6 +19,7 @@ pub mod config;
 pub mod db;
 pub mod debug;
 pub mod dict;
+pub mod evict;
 pub mod expire;
 pub mod geo;
 pub mod geohash;

@@ -15,11 +15,17 @@ use crate::networking::{
     add_reply, add_reply_bulk_c_string, add_reply_help, add_reply_long_long,
     add_reply_subcommand_syntax_error,
 };
+use crate::server::Client;
+use crate::server::LRU_CLOCK_MAX;
 use crate::server::{
-    get_lru_clock, RedisServer, LRU_CLOCK_RESOLUTION, MAXMEMORY_FLAG_LFU,
+    RedisServer, LRU_CLOCK_RESOLUTION, MAXMEMORY_FLAG_LFU,
     MAXMEMORY_FLAG_NO_SHARED_INTEGERS,
 };
-use crate::server::{Client, LRU_CLOCK_MAX};
+// The evict.c helpers OBJECT reads; re-exported for the modules that take
+// object.rs whole (DEBUG OBJECT reads the idle time).
+pub(crate) use crate::evict::{
+    estimate_object_idle_time, lfu_decr_and_return, lfu_get_time_in_minutes,
+};
 use crate::shared::NULLBULK;
 
 // ------------------------------ server.h: robj ------------------------------
@@ -108,6 +114,25 @@ impl RObj {
 }
 
 // ---------------------------------- object.c ----------------------------------
+
+/// The `lru` field createObject() gives a new object: with an LFU policy
+/// the current time in minutes and the initial counter LFU_INIT_VAL,
+/// otherwise the LRU clock. The constructors below take it as an argument,
+/// their callers pass this. (no C twin: the `lru` lines of createObject())
+#[inline]
+pub(crate) fn new_object_lru(server: &RedisServer) -> u32 {
+    // Divergence from C: a value 0..9999 C takes from `shared.integers`
+    // (see `object_refcount`) carries the shared object's `lru`, set at
+    // start-up and touched by every key holding it; ours has its own, so
+    // OBJECT FREQ/IDLETIME of such a key differ (5.0.14 shows FREQ 0 for
+    // `SET n 5` under allkeys-lfu with maxmemory 0, we show 5).
+    if server.maxmemory_policy & MAXMEMORY_FLAG_LFU != 0 {
+        ((lfu_get_time_in_minutes(server) << 8) as u32)
+            | crate::evict::LFU_INIT_VAL
+    } else {
+        crate::evict::lru_clock(server)
+    }
+}
 
 /// C: object.c createObject()
 pub(crate) fn create_object(lru: u32, encoding: u8, ptr: Value) -> RObj {
@@ -662,7 +687,7 @@ fn strip_zeros(s: &str) -> &str {
 
 // ---------------------- object.c: the OBJECT command -----------------------
 //
-// With the evict.c helpers it reads (idle time, LFU counter).
+// With the evict.c helpers it reads (idle time, LFU counter): see evict.rs.
 
 /// The refcount C gives objects that are never freed (the shared ones).
 ///
@@ -686,74 +711,6 @@ pub(crate) fn object_refcount(server: &RedisServer, o: &RObj) -> i64 {
         }
         _ => 1,
     }
-}
-
-/// Given an object returns the min number of milliseconds the object was
-/// never requested, using an approximated LRU algorithm.
-///
-/// C: evict.c estimateObjectIdleTime()
-pub(crate) fn estimate_object_idle_time(server: &RedisServer, o: &RObj) -> u64 {
-    // C's LRU_CLOCK(): the clock the cron caches, if it refreshes it at
-    // least as often as the clock resolution, else a fresh reading.
-    let lruclock = if 1000 / server.hz.max(1) as i64 <= LRU_CLOCK_RESOLUTION {
-        server.lruclock
-    } else {
-        get_lru_clock()
-    } as u64;
-    let lru = o.lru as u64;
-    if lruclock >= lru {
-        (lruclock - lru) * LRU_CLOCK_RESOLUTION as u64
-    } else {
-        (lruclock + (LRU_CLOCK_MAX as u64 - lru)) * LRU_CLOCK_RESOLUTION as u64
-    }
-}
-
-/// Return the current time in minutes, just taking the least significant
-/// 16 bits. The returned time is suitable to be stored as LDT (last
-/// decrement time) for the LFU implementation.
-///
-/// C: evict.c LFUGetTimeInMinutes()
-pub(crate) fn lfu_get_time_in_minutes(server: &RedisServer) -> u64 {
-    ((server.unixtime / 60) & 65535) as u64
-}
-
-/// Given an object last access time, compute the minimum number of
-/// minutes that elapsed since the last access. Handle overflow (ldt
-/// greater than the current 16 bits minutes time) considering the time as
-/// wrapping exactly once.
-///
-/// C: evict.c LFUTimeElapsed()
-pub(crate) fn lfu_time_elapsed(server: &RedisServer, ldt: u64) -> u64 {
-    let now = lfu_get_time_in_minutes(server);
-    if now >= ldt {
-        return now - ldt;
-    }
-    65535 - ldt + now
-}
-
-/// If the object decrement time is reached decrement the LFU counter but
-/// do not update LFU fields of the object, we update the access time and
-/// counter in an explicit way when the object is really accessed. And we
-/// will times halve the counter according to the times of elapsed time
-/// than server.lfu_decay_time. Return the object frequency counter.
-///
-/// C: evict.c LFUDecrAndReturn()
-pub(crate) fn lfu_decr_and_return(server: &RedisServer, o: &RObj) -> u64 {
-    let ldt = (o.lru >> 8) as u64;
-    let mut counter = (o.lru & 255) as u64;
-    let num_periods = if server.lfu_decay_time != 0 {
-        lfu_time_elapsed(server, ldt) / server.lfu_decay_time as u64
-    } else {
-        0
-    };
-    if num_periods != 0 {
-        #[allow(clippy::implicit_saturating_sub)] // written as in C
-        {
-            counter =
-                if num_periods > counter { 0 } else { counter - num_periods };
-        }
-    }
-    counter
 }
 
 // ----------------------- object.c: memory introspection -----------------------

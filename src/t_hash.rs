@@ -581,7 +581,7 @@ pub(crate) fn hash_type_lookup_write_or_create<'a>(
     key: &[u8],
 ) -> Option<&'a mut RObj> {
     let dbid = c.db;
-    let lru = server.lruclock;
+    let lru = crate::object::new_object_lru(server);
     // Two lookups where C has one: the borrow checker cannot hand out the
     // reference lookupKeyWrite() found and still let the other branch add
     // the key.

@@ -641,7 +641,7 @@ impl ExactSizeIterator for Iter<'_> {}
 /// C: object.c createQuicklistObject()
 pub(crate) fn create_quicklist_object(server: &RedisServer) -> RObj {
     create_object(
-        server.lruclock,
+        crate::object::new_object_lru(server),
         OBJ_ENCODING_QUICKLIST,
         Value::List(Box::default()),
     )
@@ -770,7 +770,7 @@ fn push_generic(
             }
             let len = l.len();
             let o = create_object(
-                server.lruclock,
+                crate::object::new_object_lru(server),
                 OBJ_ENCODING_QUICKLIST,
                 Value::List(Box::new(l)),
             );

@@ -388,7 +388,10 @@ fn set_at<'a>(
 pub(crate) fn sadd_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let dbid = c.db;
-        let (lru, max) = (server.lruclock, server.set_max_intset_entries);
+        let (lru, max) = (
+            crate::object::new_object_lru(server),
+            server.set_max_intset_entries,
+        );
         // Two lookups where C has one when the key exists: the borrow
         // checker cannot hand out the found reference and let the other
         // branch add the key.
@@ -483,7 +486,10 @@ pub(crate) fn srem_command(server: &mut RedisServer, c: &mut Client) {
 pub(crate) fn smove_command(server: &mut RedisServer, c: &mut Client) {
     with_argv(c, |c, argv| {
         let dbid = c.db;
-        let (lru, max) = (server.lruclock, server.set_max_intset_entries);
+        let (lru, max) = (
+            crate::object::new_object_lru(server),
+            server.set_max_intset_entries,
+        );
         let (src, dst, ele) = (&argv[1], &argv[2], &argv[3]);
         let srctype = lookup_key_write(server, dbid, src).map(|o| o.obj_type());
         let dsttype = lookup_key_write(server, dbid, dst).map(|o| o.obj_type());
@@ -675,7 +681,7 @@ fn spop_with_count_command(
     let mut popped: Vec<Vec<u8>> = Vec::with_capacity(count as usize);
     let mut remaining = size - count; // Elements left after SPOP.
     let max = server.set_max_intset_entries;
-    let lru = server.lruclock;
+    let lru = crate::object::new_object_lru(server);
 
     // If we are here, the number of requested elements is less than the
     // number of elements inside the set. Also we are sure that count <
@@ -1080,7 +1086,8 @@ fn sinter_generic_command(
     dstkey: Option<&[u8]>,
 ) {
     let dbid = c.db;
-    let (lru, max) = (server.lruclock, server.set_max_intset_entries);
+    let (lru, max) =
+        (crate::object::new_object_lru(server), server.set_max_intset_entries);
     let Ok(found) = lookup_sets(server, c, setkeys, dstkey, true) else {
         return;
     };
@@ -1249,7 +1256,8 @@ fn sunion_diff_generic_command(
     op: i32,
 ) {
     let dbid = c.db;
-    let (lru, max) = (server.lruclock, server.set_max_intset_entries);
+    let (lru, max) =
+        (crate::object::new_object_lru(server), server.set_max_intset_entries);
     let Ok(found) = lookup_sets(server, c, setkeys, dstkey, false) else {
         return;
     };

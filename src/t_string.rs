@@ -247,14 +247,14 @@ pub(crate) fn set_command(server: &mut RedisServer, c: &mut Client) {
         j += 1;
     }
     let v = take_arg(server, c, 2);
-    let val = try_object_encoding(server.lruclock, v);
+    let val = try_object_encoding(crate::object::new_object_lru(server), v);
     set_generic_command(server, c, flags, 1, val, expire, unit, None, None);
 }
 
 /// C: t_string.c setnxCommand()
 pub(crate) fn setnx_command(server: &mut RedisServer, c: &mut Client) {
     let v = take_arg(server, c, 2);
-    let val = try_object_encoding(server.lruclock, v);
+    let val = try_object_encoding(crate::object::new_object_lru(server), v);
     set_generic_command(
         server,
         c,
@@ -271,7 +271,7 @@ pub(crate) fn setnx_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_string.c setexCommand()
 pub(crate) fn setex_command(server: &mut RedisServer, c: &mut Client) {
     let v = take_arg(server, c, 3);
-    let val = try_object_encoding(server.lruclock, v);
+    let val = try_object_encoding(crate::object::new_object_lru(server), v);
     set_generic_command(
         server,
         c,
@@ -288,7 +288,7 @@ pub(crate) fn setex_command(server: &mut RedisServer, c: &mut Client) {
 /// C: t_string.c psetexCommand()
 pub(crate) fn psetex_command(server: &mut RedisServer, c: &mut Client) {
     let v = take_arg(server, c, 3);
-    let val = try_object_encoding(server.lruclock, v);
+    let val = try_object_encoding(crate::object::new_object_lru(server), v);
     set_generic_command(
         server,
         c,
@@ -354,7 +354,7 @@ pub(crate) fn getset_command(server: &mut RedisServer, c: &mut Client) {
         return;
     }
     let v = take_arg(server, c, 2);
-    let val = try_object_encoding(server.lruclock, v);
+    let val = try_object_encoding(crate::object::new_object_lru(server), v);
     let key = std::mem::take(&mut c.argv[1]);
     set_key(server, c.db, &key, val);
     notify_keyspace_event(server, NOTIFY_STRING, "set", &key, c.db as i32);
@@ -391,7 +391,7 @@ fn setrange_key(
     offset: usize,
     value: &[u8],
 ) -> Option<usize> {
-    let lru = server.lruclock;
+    let lru = crate::object::new_object_lru(server);
     match lookup_key_write(server, dbid, key) {
         None => {
             // Return 0 when setting nothing on a non-existing string
@@ -573,7 +573,7 @@ fn mset_generic_command(server: &mut RedisServer, c: &mut Client, nx: bool) {
     let mut j = 1;
     while j < c.argv.len() {
         let v = take_arg(server, c, j + 1);
-        let val = try_object_encoding(server.lruclock, v);
+        let val = try_object_encoding(crate::object::new_object_lru(server), v);
         let key = std::mem::take(&mut c.argv[j]);
         set_key(server, dbid, &key, val);
         notify_keyspace_event(server, NOTIFY_STRING, "set", &key, dbid as i32);
@@ -598,7 +598,7 @@ pub(crate) fn msetnx_command(server: &mut RedisServer, c: &mut Client) {
 fn incr_decr_command(server: &mut RedisServer, c: &mut Client, incr: i64) {
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[1]);
-    let lru = server.lruclock;
+    let lru = crate::object::new_object_lru(server);
     let value: i64;
     match lookup_key_write(server, dbid, &key) {
         Some(o) => {
@@ -683,7 +683,7 @@ pub(crate) fn decrby_command(server: &mut RedisServer, c: &mut Client) {
 pub(crate) fn incrbyfloat_command(server: &mut RedisServer, c: &mut Client) {
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[1]);
-    let lru = server.lruclock;
+    let lru = crate::object::new_object_lru(server);
     let cur = match lookup_key_write(server, dbid, &key) {
         Some(o) => {
             if o.obj_type() != OBJ_STRING {
@@ -745,7 +745,7 @@ pub(crate) fn append_command(server: &mut RedisServer, c: &mut Client) {
     let dbid = c.db;
     let key = std::mem::take(&mut c.argv[1]);
     let append = std::mem::take(&mut c.argv[2]);
-    let lru = server.lruclock;
+    let lru = crate::object::new_object_lru(server);
     let totlen;
     match lookup_key_write(server, dbid, &key) {
         None => {

@@ -117,6 +117,11 @@ pub struct ClientTable {
     /// Running clients put back in their slots by `with_running_in_table`,
     /// innermost last, with what their running slot held meanwhile.
     visits: Vec<(ClientId, Option<Box<Deferred>>)>,
+    /// The boxed blank client `with_running_in_table` swaps with the
+    /// running one, kept between calls: allocated once, so that INFO's
+    /// used_memory (read inside such a call) does not count a transient
+    /// 16 KiB client that C does not have.
+    spare: Option<Box<Client>>,
 }
 
 impl ClientTable {
@@ -329,9 +334,9 @@ impl ClientTable {
 /// asked meanwhile waits until it is handed back, as for any running
 /// client. (no C twin)
 ///
-/// Cost: `c`'s contents move into a fresh box and back, and a blank
-/// client (its 16 KiB `buf` included) stands in for it meanwhile; this is
-/// for rare paths (SYNC/PSYNC, REPLCONF ACK/GETACK, SAVE/BGSAVE, a
+/// Cost: `c`'s contents are swapped with a boxed blank client (its 16 KiB
+/// `buf` included, allocated at the first call and kept as `spare`) and
+/// back; this is for rare paths (SYNC/PSYNC, REPLCONF ACK/GETACK, SAVE/BGSAVE, a
 /// FLUSHALL that saves, INFO, CLIENT LIST, ROLE, POST/Host:), never for
 /// every command.
 pub(crate) fn with_running_in_table<R>(
@@ -347,8 +352,10 @@ pub(crate) fn with_running_in_table<R>(
         return f(server);
     }
     super::apply_deferred(server, c);
-    let blank = super::new_client_struct(id, -1, None, 0);
-    let boxed = Box::new(std::mem::replace(c, blank));
+    let mut boxed = server.clients.spare.take().unwrap_or_else(|| {
+        Box::new(super::new_client_struct(ClientId(0), -1, None, 0))
+    });
+    std::mem::swap(c, &mut *boxed);
     let t = &mut server.clients;
     let Some(Slot::Running(d)) = t.slots.insert(id, Slot::Here(boxed)) else {
         unreachable!()
@@ -359,7 +366,10 @@ pub(crate) fn with_running_in_table<R>(
     let (vid, d) = t.visits.pop().expect("with_running_in_table: visit");
     debug_assert_eq!(vid, id);
     match t.slots.insert(id, Slot::Running(d)) {
-        Some(Slot::Here(boxed)) => *c = *boxed,
+        Some(Slot::Here(mut boxed)) => {
+            std::mem::swap(c, &mut *boxed);
+            t.spare = Some(boxed);
+        }
         _ => unreachable!("with_running_in_table: client {} left", id.0),
     }
     r

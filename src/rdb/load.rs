@@ -47,7 +47,7 @@ pub(crate) fn rdb_load_object(
     _key: &[u8],
 ) -> RdbResult<RObj> {
     use crate::ziplist::ZlValue;
-    let lru = server.lruclock;
+    let lru = crate::object::new_object_lru(server);
     let o;
     if rdbtype == RDB_TYPE_STRING {
         // Read string value
@@ -824,7 +824,7 @@ fn rdb_load_rio_mode(
     let mut lfu_freq: i64 = -1;
     let mut expiretime: i64 = -1;
     let now = mstime();
-    let lru_clock = server.lruclock as i64;
+    let lru_clock = crate::evict::lru_clock(server) as i64;
     let mut empty_keys_skipped = 0u64;
 
     loop {

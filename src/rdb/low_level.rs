@@ -512,7 +512,7 @@ pub(crate) fn rdb_load_encoded_string_object(
     rdb: &mut Rio,
 ) -> RdbResult<RObj> {
     Ok(try_object_encoding(
-        server.lruclock,
+        crate::object::new_object_lru(server),
         rdb_generic_load_string_object(rdb)?,
     ))
 }

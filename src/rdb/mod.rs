@@ -41,15 +41,15 @@
 use std::io;
 
 use crate::db::{empty_db, get_expire, EMPTYDB_NO_FLAGS};
+use crate::evict::{estimate_object_idle_time, lfu_decr_and_return};
 use crate::lzf::{lzf_compress, LzfState};
 use crate::networking::{
     add_reply, add_reply_error, add_reply_status, with_running_in_table,
 };
 use crate::object::{
-    create_intset_object, create_set_object, estimate_object_idle_time,
-    lfu_decr_and_return, ll2string, object_set_lru_or_lfu, string2ll,
-    try_object_encoding, RObj, Value, OBJ_ENCODING_HT, OBJ_ENCODING_INTSET,
-    OBJ_LIST, OBJ_ZSET,
+    create_intset_object, create_set_object, ll2string, object_set_lru_or_lfu,
+    string2ll, try_object_encoding, RObj, Value, OBJ_ENCODING_HT,
+    OBJ_ENCODING_INTSET, OBJ_LIST, OBJ_ZSET,
 };
 use crate::rio::*;
 use crate::server::*;

@@ -907,7 +907,20 @@ unsafe fn lua_redis_run_command_on(
             )));
         }
     }
-    // Divergence from C: no maxmemory yet, so no -OOM check here.
+    // If we reached the memory limit configured via maxmemory, commands
+    // that could enlarge the memory usage are not allowed, but only if this
+    // is the first write in the context of this script, otherwise we can't
+    // stop in the middle.
+    if server.maxmemory != 0 // Maxmemory is actually enabled.
+        && !server.loading // Don't care about mem if loading.
+        && server.masterhost.is_none() // Slave must execute the script.
+        && !server.lua_write_dirty // Script had no side effects so far.
+        && server.lua_oom // Detected OOM when script start.
+        && cmd_flags & CMD_DENYOOM != 0
+    {
+        // C passes the shared error object's text, "-...\r\n" and all.
+        return Err(Cow::Borrowed(shared::OOMERR));
+    }
 
     if cmd_flags & CMD_RANDOM != 0 {
         server.lua_random_dirty = true;

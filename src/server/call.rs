@@ -640,6 +640,41 @@ pub(crate) fn process_command(
         return Ok(());
     }
 
+    // Handle the maxmemory directive.
+    //
+    // Note that we do not want to reclaim memory if we are here re-entering
+    // the event loop since there is a busy Lua script running in timeout
+    // condition, to avoid mixing the propagation of scripts with the
+    // propagation of DELs due to eviction.
+    if server.maxmemory != 0 && !server.lua_timedout {
+        let out_of_memory =
+            crate::evict::free_memory_if_needed_and_safe(server).is_err();
+        // free_memory_if_needed may flush slave output buffers. This may
+        // result into a slave, that may be the active client, to be freed.
+        if server.current_client.is_none() {
+            return Err(CErr);
+        }
+
+        // It was impossible to free enough memory, and the command the
+        // client is trying to execute is denied during OOM conditions or
+        // the client is in MULTI/EXEC context? Error.
+        if out_of_memory
+            && (cflags & CMD_DENYOOM != 0
+                || (c.flags & CLIENT_MULTI != 0 && name != "exec"))
+        {
+            crate::multi::flag_transaction(c);
+            add_reply(c, shared::OOMERR);
+            return Ok(());
+        }
+
+        // Save out_of_memory result at script start, otherwise if we check
+        // OOM until first write within script, memory used by lua stack and
+        // arguments might interfere.
+        if name == "eval" || name == "evalsha" {
+            server.lua_oom = out_of_memory;
+        }
+    }
+
     // Don't accept write commands if there are problems persisting on disk
     // and if this is a master instance.
     let deny_write_type =

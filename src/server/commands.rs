@@ -640,9 +640,7 @@ pub(crate) fn gen_redis_info_string(
             // named so for backwards compatibility.
             mh.total_frag,
             mh.total_frag_bytes,
-            // freeMemoryGetNotCountedMemory(): replica output buffers and
-            // the AOF buffers.
-            mh.clients_slaves + mh.aof_buffer,
+            crate::evict::free_memory_get_not_counted_memory(server),
             mh.repl_backlog,
             mh.clients_slaves,
             mh.clients_normal,

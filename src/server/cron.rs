@@ -261,13 +261,6 @@ pub(crate) fn update_cached_time(server: &mut RedisServer) {
     server.unixtime = server.mstime / 1000;
 }
 
-/// Return the LRU clock, based on the clock resolution.
-///
-/// C: evict.c getLRUClock()
-pub(crate) fn get_lru_clock() -> u32 {
-    ((mstime() / LRU_CLOCK_RESOLUTION) as u64 & LRU_CLOCK_MAX as u64) as u32
-}
-
 /// True when the cron should run a `ms`-period job now.
 ///
 /// C: server.h run_with_period()
@@ -323,7 +316,7 @@ pub(crate) fn server_cron(
         track_instantaneous_metric(server, STATS_METRIC_NET_OUTPUT, outb);
     }
 
-    server.lruclock = get_lru_clock();
+    server.lruclock = crate::evict::get_lru_clock();
 
     // Record the max memory used since the server was started.
     let used = crate::util::zmalloc_used_memory();

@@ -70,7 +70,7 @@ pub fn init_server_config() -> RedisServer {
         multi_command: 0,
         exec_command: 0,
         el,
-        lruclock: get_lru_clock(),
+        lruclock: crate::evict::get_lru_clock(),
         shutdown_asap: false,
         cronloops: 0,
         runid,
@@ -228,7 +228,11 @@ pub fn init_server_config() -> RedisServer {
         maxmemory: 0,
         system_memory_size: 0,
         maxmemory_policy: CONFIG_DEFAULT_MAXMEMORY_POLICY,
+        maxmemory_samples: crate::config::CONFIG_DEFAULT_MAXMEMORY_SAMPLES,
+        lfu_log_factor: crate::config::CONFIG_DEFAULT_LFU_LOG_FACTOR,
         lfu_decay_time: CONFIG_DEFAULT_LFU_DECAY_TIME,
+        eviction_pool_lru: Vec::new(),
+        evict_next_db: 0,
         proto_max_bulk_len: CONFIG_DEFAULT_PROTO_MAX_BULK_LEN,
         hash_max_ziplist_entries: 512,
         hash_max_ziplist_value: 64,
@@ -315,6 +319,7 @@ pub fn init_server_config() -> RedisServer {
         lua_scripts_mem: 0,
         lua_random_dirty: false,
         lua_write_dirty: false,
+        lua_oom: false,
         lua_replicate_commands: false,
         lua_multi_emitted: false,
         lua_repl: 0,
@@ -331,9 +336,6 @@ pub fn init_server_config() -> RedisServer {
             crate::config::CONFIG_DEFAULT_LATENCY_MONITOR_THRESHOLD,
         latency_events: Default::default(),
         unported: UnportedConfig {
-            // Eviction (evict.c)
-            maxmemory_samples: crate::config::CONFIG_DEFAULT_MAXMEMORY_SAMPLES,
-            lfu_log_factor: crate::config::CONFIG_DEFAULT_LFU_LOG_FACTOR,
             // Active defragmentation (defrag.c)
             active_defrag_enabled: false,
             active_defrag_ignore_bytes:
@@ -657,6 +659,7 @@ pub fn init_server(server: &mut RedisServer) {
     server.current_client = None;
     server.clients_paused = false;
     server.db = (0..server.dbnum).map(RedisDb::new).collect();
+    crate::evict::eviction_pool_alloc(server); // Initialize the LRU keys pool.
     update_cached_time(server);
     server.system_memory_size = crate::util::zmalloc_get_memory_size();
 

@@ -514,7 +514,7 @@ pub(crate) const CLIENT_BUFFER_LIMITS_DEFAULTS: [ClientBufferLimitsConfig;
 ];
 
 /// The configuration of subsystems this port does not have yet: AOF,
-/// eviction, active defragmentation, cluster, scripting, the
+/// active defragmentation, cluster, scripting, the
 /// slow log and latency monitor, syslog, HyperLogLog and streams. Each
 /// field is accepted by redis.conf and CONFIG SET with 5.0.14's checks
 /// and reported by CONFIG GET and CONFIG REWRITE like 5.0.14, but nothing
@@ -522,11 +522,6 @@ pub(crate) const CLIENT_BUFFER_LIMITS_DEFAULTS: [ClientBufferLimitsConfig;
 /// redisServer`; when a subsystem is ported, its fields move back into
 /// `RedisServer`.
 pub(crate) struct UnportedConfig {
-    // Eviction (evict.c)
-    /// Precision of random sampling
-    pub(crate) maxmemory_samples: i32,
-    /// LFU logarithmic counter factor.
-    pub(crate) lfu_log_factor: i32,
     // Active defragmentation (defrag.c)
     pub(crate) active_defrag_enabled: bool,
     /// Minimum amount of fragmentation waste to start active defrag
@@ -920,8 +915,17 @@ pub struct RedisServer {
     pub(crate) system_memory_size: usize,
     /// Policy for key eviction: one of MAXMEMORY_*.
     pub(crate) maxmemory_policy: i32,
+    /// Precision of random sampling
+    pub(crate) maxmemory_samples: i32,
+    /// LFU logarithmic counter factor.
+    pub(crate) lfu_log_factor: i32,
     /// LFU counter decay factor (minutes per decrement).
     pub(crate) lfu_decay_time: i32,
+    /// C's static `EvictionPoolLRU` of evict.c: the candidates for eviction.
+    pub(crate) eviction_pool_lru: Vec<crate::evict::EvictionPoolEntry>,
+    /// C's static `next_db` of freeMemoryIfNeeded(): the DB the random
+    /// policies visit next.
+    pub(crate) evict_next_db: u32,
     /// Protocol bulk length maximum size.
     pub(crate) proto_max_bulk_len: i64,
     // Zip structure config, see redis.conf for more information
@@ -938,8 +942,6 @@ pub struct RedisServer {
     /// Do we spend 1 ms every 100 ms rehashing the main dicts?
     pub(crate) activerehashing: bool,
     // Lazy free (lazyfree.c)
-    /// lazyfree-lazy-eviction. Divergence from C: kept and reported, but
-    /// eviction (evict.c) is not ported, so nothing reads it yet.
     pub(crate) lazyfree_lazy_eviction: bool,
     pub(crate) lazyfree_lazy_expire: bool,
     pub(crate) lazyfree_lazy_server_del: bool,
@@ -1082,6 +1084,8 @@ pub struct RedisServer {
     pub(crate) lua_random_dirty: bool,
     /// True if the script executed write commands.
     pub(crate) lua_write_dirty: bool,
+    /// OOM detected when the script started.
+    pub(crate) lua_oom: bool,
     /// True if we are doing single commands repl.
     pub(crate) lua_replicate_commands: bool,
     /// True if we already propagated MULTI.

@@ -140,7 +140,7 @@ pub(crate) fn zadd_generic_command(
                     if xx {
                         break 'reply_to_client; // No key + XX option: nothing to do.
                     }
-                    let lru = server.lruclock;
+                    let lru = crate::object::new_object_lru(server);
                     let zobj = if limits.entries == 0
                         || limits.value < c.argv[scoreidx + 1].len()
                     {
@@ -831,7 +831,7 @@ pub(crate) fn zunion_inter_generic_command(
     let touched = db_delete(server, dbid, &dstkey);
     if dstzset.zsl.length != 0 {
         let mut dstobj = create_object(
-            server.lruclock,
+            crate::object::new_object_lru(server),
             OBJ_ENCODING_SKIPLIST,
             Value::ZSet(ZSet::Skiplist(Box::new(dstzset))),
         );
