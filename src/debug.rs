@@ -330,7 +330,7 @@ fn debug_populate(server: &mut RedisServer, c: &mut Client) {
     } else {
         c_str(&c.argv[3]).into_owned().into_bytes()
     };
-    let lru = server.lruclock;
+    let lru = crate::object::new_object_lru(server);
     let mut key: Vec<u8> = Vec::with_capacity(128);
     let mut val: Vec<u8> = Vec::with_capacity(32);
     let mut num = itoa_buf();
