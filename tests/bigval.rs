@@ -26,19 +26,6 @@ fn replica_of(master: &Server) -> Server {
     r
 }
 
-/// Waits until the replica applied everything the master produced.
-#[track_caller]
-fn wait_caught_up(master: &Server, replica: &Server) {
-    wait_for(T, || {
-        let m = master.info("master_repl_offset");
-        !m.is_empty() && replica.info("slave_repl_offset") == m
-    });
-}
-
-fn digest(s: &Server) -> String {
-    s.cmd_str(&["DEBUG", "DIGEST"])
-}
-
 /// A value of `len` bytes that is not one byte repeated, so a shifted or
 /// truncated copy changes the digest.
 fn big_value(len: usize, seed: u8) -> Vec<u8> {
@@ -112,9 +99,9 @@ fn a_100mb_set_with_a_replica_ends_with_equal_digests() {
         getrange(&replica, "big", n - 10, n - 1),
         value[value.len() - 10..].to_vec()
     );
-    let d = digest(&master);
+    let d = master.digest();
     assert_ne!(d, "0000000000000000000000000000000000000000");
-    assert_eq!(digest(&replica), d);
+    assert_eq!(replica.digest(), d);
     // The master's output buffer for the replica drains completely.
     wait_for(T, || client_list_field(&master, "S", "omem") == Some(0));
     assert_eq!(client_list_field(&master, "S", "oll"), Some(0));
@@ -152,7 +139,7 @@ fn big_arguments_reach_two_replicas_in_order_through_multi_and_eval() {
     let _: redis::Value = pipe.query(&mut con).expect("pipeline");
     for r in [&r1, &r2] {
         wait_caught_up(&master, r);
-        assert_eq!(digest(r), digest(&master));
+        assert_eq!(r.digest(), master.digest());
     }
     assert_eq!(
         master.cmd_str(&["STRLEN", "b"]),
@@ -189,7 +176,7 @@ fn a_32mb_value_on_a_replica_does_not_leave_its_query_buffer_counted() {
             && (replica.info_i64("used_memory") as u64)
                 < used_before as u64 + limit
     });
-    assert_eq!(digest(&replica), digest(&master));
+    assert_eq!(replica.digest(), master.digest());
 }
 
 #[test]

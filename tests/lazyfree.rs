@@ -49,10 +49,6 @@ fn pending(s: &Server) -> i64 {
     s.info_i64("lazyfree_pending_objects")
 }
 
-fn digest(s: &Server) -> String {
-    s.cmd_str(&["DEBUG", "DIGEST"])
-}
-
 /// 8 clients each SET/GET/INCR their own keys `rounds` times, checking
 /// every reply; returns their handles.
 fn start_workers(port: u16, rounds: usize) -> Vec<thread::JoinHandle<()>> {
@@ -119,9 +115,9 @@ fn unlink_big_values_under_concurrent_clients() {
     // 8 counters and 8 * 50 keys, nothing else.
     assert_eq!(s.cmd_str(&["DBSIZE"]), "408");
     // The data set survives a save and load unchanged.
-    let d = digest(&s);
+    let d = s.digest();
     s.cmd(&["DEBUG", "RELOAD"]);
-    assert_eq!(digest(&s), d);
+    assert_eq!(s.digest(), d);
     // No fd leaked (client sockets close asynchronously: wait for them).
     wait_for(TIMEOUT, || s.fd_count() <= fds_before);
 }
@@ -240,7 +236,7 @@ fn replica_lazy_flush_full_sync_while_clients_read() {
     wait_for(TIMEOUT, || pending(&replica) == 0);
     assert_eq!(replica.cmd_str(&["EXISTS", "oldz"]), "0");
     assert_eq!(replica.cmd_str(&["DBSIZE"]), "20001");
-    assert_eq!(digest(&replica), digest(&master));
+    assert_eq!(replica.digest(), master.digest());
     // At most the master link more than before (the readers' sockets
     // close asynchronously: wait for them).
     wait_for(TIMEOUT, || replica.fd_count() <= fds_before + 1);
@@ -337,7 +333,7 @@ fn unlink_and_lazy_expire_propagate_as_unlink() {
     let target = master.info_i64("master_repl_offset");
     wait_for(TIMEOUT, || replica.info_i64("slave_repl_offset") >= target);
     assert_eq!(replica.cmd_str(&["EXISTS", "s1", "z1", "plain"]), "0");
-    assert_eq!(digest(&replica), digest(&master));
+    assert_eq!(replica.digest(), master.digest());
     wait_for(TIMEOUT, || pending(&master) == 0);
 }
 
@@ -361,8 +357,8 @@ fn lazy_server_del_for_overwrites_and_implicit_deletes() {
     let _ = s.cmd(&["SPOP", "popme", "100"]);
     assert_eq!(s.cmd_str(&["EXISTS", "popme"]), "0");
     wait_for(TIMEOUT, || pending(&s) == 0);
-    let d = digest(&s);
+    let d = s.digest();
     s.cmd(&["DEBUG", "RELOAD"]);
-    assert_eq!(digest(&s), d);
+    assert_eq!(s.digest(), d);
     assert_eq!(s.cmd_str(&["DBSIZE"]), "2");
 }

@@ -16,7 +16,7 @@ mod util;
 use std::path::Path;
 use std::time::Duration;
 
-use util::{find_binary, wait_for, Conn, Reply, Server};
+use util::{find_binary, wait_for, wait_for_ofs_sync, Conn, Reply, Server};
 
 const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
@@ -351,19 +351,6 @@ fn a_script_write_is_refused_with_oom() {
 
 // ------------------------------ replication ------------------------------
 
-#[track_caller]
-fn wait_for_ofs_sync(master: &Server, replica: &Server) {
-    wait_for(SYNC_TIMEOUT, || replica.info("master_link_status") == "up");
-    let target: i64 = master.info_i64("master_repl_offset");
-    wait_for(SYNC_TIMEOUT, || {
-        replica.info("slave_repl_offset").parse::<i64>().unwrap_or(-1) >= target
-    });
-}
-
-fn digest(s: &Server) -> String {
-    s.cmd_str(&["DEBUG", "DIGEST"])
-}
-
 /// Each eviction reaches the replicas (and the AOF) as a DEL, or UNLINK
 /// with lazyfree-lazy-eviction: a Redis 7.0 replica ends with the
 /// master's data set.
@@ -384,7 +371,7 @@ fn evictions_are_propagated_to_a_redis_7_replica() {
     assert_eq!(evict_with_maxmemory_1(&master).len(), 100);
     wait_for_ofs_sync(&master, &r7);
     assert_eq!(Conn::new(&r7).int(&["DBSIZE"]), 100);
-    assert_eq!(digest(&r7), digest(&master));
+    assert_eq!(r7.digest(), master.digest());
 
     // Lazy eviction: propagated as UNLINK.
     assert_eq!(master.cmd_str(&["CONFIG", "SET", "maxmemory", "0"]), "OK");
@@ -396,17 +383,17 @@ fn evictions_are_propagated_to_a_redis_7_replica() {
     assert_eq!(evict_with_maxmemory_1(&master).len(), 50);
     wait_for_ofs_sync(&master, &r7);
     assert_eq!(Conn::new(&r7).int(&["DBSIZE"]), 100);
-    assert_ne!(digest(&master), "0000000000000000000000000000000000000000");
-    assert_eq!(digest(&r7), digest(&master));
+    assert_ne!(master.digest(), "0000000000000000000000000000000000000000");
+    assert_eq!(r7.digest(), master.digest());
     // The AOF holds them as well: the cron flushed it; a restart from it
     // gives the same data set.
     assert_eq!(master.cmd_str(&["CONFIG", "SET", "maxmemory", "0"]), "OK");
-    let want = digest(&master);
+    let want = master.digest();
     let mut master = master;
     master.kill();
     master.restart();
     wait_for(SYNC_TIMEOUT, || master.info("loading") == "0");
-    assert_eq!(digest(&master), want);
+    assert_eq!(master.digest(), want);
 }
 
 /// A replica ignores maxmemory by default (replica-ignore-maxmemory yes):
@@ -445,7 +432,7 @@ fn a_replica_ignores_maxmemory_unless_told_otherwise() {
     wait_for_ofs_sync(&master, &keeps);
     wait_for_ofs_sync(&master, &evicts);
     assert_eq!(Conn::new(&keeps).int(&["DBSIZE"]), 110);
-    assert_eq!(digest(&keeps), digest(&master));
+    assert_eq!(keeps.digest(), master.digest());
     assert_eq!(Conn::new(&evicts).int(&["DBSIZE"]), 0);
 }
 

@@ -164,10 +164,6 @@ fn write_bytes(s: &Server, n: usize, tag: &str) {
     }
 }
 
-fn digest(s: &Server) -> String {
-    s.cmd_str(&["DEBUG", "DIGEST"])
-}
-
 /// A writer thread on `s` until the flag drops; returns how many writes.
 fn writer(s: &Server, stop: Arc<AtomicBool>) -> thread::JoinHandle<u64> {
     let mut con = s.client();
@@ -243,8 +239,8 @@ fn first_sync_then_partial_under_load(kind: Kind) {
     stop.store(true, Ordering::SeqCst);
     assert!(w.join().unwrap() > 0);
     wait_ofs(&m, &r);
-    assert_eq!(digest(&m), digest(&r));
-    assert_ne!(digest(&m), "0000000000000000000000000000000000000000");
+    assert_eq!(m.digest(), r.digest());
+    assert_ne!(m.digest(), "0000000000000000000000000000000000000000");
 
     let asked = num(&d, "asked_offset");
     assert_eq!(d["asked_replid"], d["replid"]);
@@ -422,7 +418,7 @@ fn before_backlog_start(kind: Kind) {
     assert!(hint >= end - o, "hint {hint} < need {}", end - o);
     assert_eq!(hint % 16384, 0);
     wait_ofs(&m, &r);
-    assert_eq!(digest(&m), digest(&r));
+    assert_eq!(m.digest(), r.digest());
     if kind == Kind::Ours {
         let a = wait_attempt(&r, |a| {
             a["sent"] != "psync ? -1" && a["result"] == "full"
@@ -638,7 +634,7 @@ fn oxredis_replica_of_redis7_master() {
     stop.store(true, Ordering::SeqCst);
     w.join().unwrap();
     wait_ofs(&m, &r);
-    assert_eq!(digest(&m), digest(&r));
+    assert_eq!(m.digest(), r.digest());
     let asked = a["sent"].rsplit(' ').next().unwrap().to_string();
     assert_eq!(a["sent"], format!("psync {m_id} {asked}"));
     assert_eq!(
@@ -780,7 +776,7 @@ fn replica_records_psync_refusals() {
         "master does not support PSYNC or is in error state: fell back to SYNC"
     );
     assert_eq!(num(&a, "transfer_bytes"), rdb.len() as i64);
-    assert_eq!(digest(&r), want);
+    assert_eq!(r.digest(), want);
     let h = hist(&r);
     assert_eq!(h.fields["sync_attempts"], "2");
     assert_eq!(h.fields["sync_decisions"], "0");

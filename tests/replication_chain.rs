@@ -44,24 +44,12 @@ fn info_i64(s: &Server, field: &str) -> i64 {
     v.parse().unwrap_or_else(|_| panic!("INFO {field} is not a number: {v:?}"))
 }
 
-fn digest(s: &Server) -> String {
-    s.cmd_str(&["DEBUG", "DIGEST"])
-}
-
 #[track_caller]
 fn wait_link_up(replica: &Server) {
     wait_for(T, || replica.info("master_link_status") == "up");
 }
 
 /// Waits until `replica` applied everything `master` produced.
-#[track_caller]
-fn wait_caught_up(master: &Server, replica: &Server) {
-    wait_for(T, || {
-        let m = master.info("master_repl_offset");
-        !m.is_empty() && replica.info("slave_repl_offset") == m
-    });
-}
-
 /// Writes of several types and DBs (so the stream carries SELECTs), with
 /// expiries; `round` makes every call write different data.
 fn write_load(s: &Server, round: usize) {
@@ -115,9 +103,9 @@ fn chain_promote_the_middle_and_repoint_the_others_continue_by_partial_resync()
     write_load(&a, 1);
     wait_caught_up(&a, &b);
     wait_caught_up(&b, &c);
-    let d = digest(&a);
-    assert_eq!(digest(&b), d);
-    assert_eq!(digest(&c), d);
+    let d = a.digest();
+    assert_eq!(b.digest(), d);
+    assert_eq!(c.digest(), d);
     // Same replication history along the chain.
     assert_eq!(b.info("master_replid"), a.info("master_replid"));
     assert_eq!(c.info("master_replid"), a.info("master_replid"));
@@ -149,10 +137,10 @@ fn chain_promote_the_middle_and_repoint_the_others_continue_by_partial_resync()
     write_load(&b, 2);
     wait_caught_up(&b, &a);
     wait_caught_up(&b, &c);
-    let d = digest(&b);
+    let d = b.digest();
     assert_ne!(d, "0".repeat(40));
-    assert_eq!(digest(&a), d);
-    assert_eq!(digest(&c), d);
+    assert_eq!(a.digest(), d);
+    assert_eq!(c.digest(), d);
 
     // No full sync anywhere since the chain was built.
     assert_eq!(info_i64(&b, "sync_full"), b_full);
@@ -219,7 +207,7 @@ fn replica_restarted_with_its_rdb_continues_by_partial_resync() {
 
     write_load(&master, 3);
     wait_caught_up(&master, &restarted);
-    assert_eq!(digest(&restarted), digest(&master));
+    assert_eq!(restarted.digest(), master.digest());
     assert_eq!(restarted.info("master_replid"), replid);
     // Keeps the first server (and with it the temp dir) until the end.
     drop(replica);
@@ -267,5 +255,5 @@ fn debug_restart_keeps_the_pid_and_the_replica_continues_by_partial_resync() {
 
     write_load(&master, 2);
     wait_caught_up(&master, &replica);
-    assert_eq!(digest(&replica), digest(&master));
+    assert_eq!(replica.digest(), master.digest());
 }

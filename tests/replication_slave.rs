@@ -39,19 +39,6 @@ fn wait_link_up(replica: &Server) {
     wait_for(T, || replica.info("master_link_status") == "up");
 }
 
-/// Waits until the replica applied everything the master produced.
-#[track_caller]
-fn wait_caught_up(master: &Server, replica: &Server) {
-    wait_for(T, || {
-        let m = master.info("master_repl_offset");
-        !m.is_empty() && replica.info("slave_repl_offset") == m
-    });
-}
-
-fn digest(s: &Server) -> String {
-    s.cmd_str(&["DEBUG", "DIGEST"])
-}
-
 fn info_i64(s: &Server, field: &str) -> i64 {
     s.info(field)
         .parse()
@@ -245,7 +232,7 @@ fn read_sync_bulk_payload_full_sync_from_redis7_disk_then_write_load_digest_equa
     let replica = replica_of(&master, &[]);
     wait_link_up(&replica);
     wait_caught_up(&master, &replica);
-    assert_eq!(digest(&replica), digest(&master), "digest after the full sync");
+    assert_eq!(replica.digest(), master.digest(), "digest after the full sync");
     assert_eq!(replica.cmd_str(&["DBSIZE"]), master.cmd_str(&["DBSIZE"]));
     let ttl: i64 = replica.cmd_str(&["TTL", "ex:5"]).parse().unwrap();
     assert!(ttl > 900 && ttl <= 1005, "expiry carried over, got {ttl}");
@@ -255,8 +242,8 @@ fn read_sync_bulk_payload_full_sync_from_redis7_disk_then_write_load_digest_equa
     }
     wait_caught_up(&master, &replica);
     assert_eq!(
-        digest(&replica),
-        digest(&master),
+        replica.digest(),
+        master.digest(),
         "digest after the write load"
     );
     assert_eq!(replica.cmd_str(&["GET", "float:0"]), "62.5");
@@ -298,10 +285,10 @@ fn read_sync_bulk_payload_diskless_eof_mark_from_redis7() {
         ),
         "the $EOF: form was used"
     );
-    assert_eq!(digest(&replica), digest(&master));
+    assert_eq!(replica.digest(), master.digest());
     write_load(&master, 0);
     wait_caught_up(&master, &replica);
-    assert_eq!(digest(&replica), digest(&master));
+    assert_eq!(replica.digest(), master.digest());
     // The renamed dump holds what was streamed, without the EOF mark: a
     // restart loads it.
     let dump = std::fs::read(replica.dir().join("dump.rdb")).expect("dump.rdb");
@@ -342,7 +329,7 @@ fn partial_resync_after_client_kill_type_master_on_the_replica() {
     wait_link_up(&replica);
     wait_caught_up(&master, &replica);
     assert_eq!(info_i64(&master, "sync_full"), full, "no new full sync");
-    assert_eq!(digest(&replica), digest(&master));
+    assert_eq!(replica.digest(), master.digest());
     let log = replica.log();
     assert!(log.contains("Caching the disconnected master state."), "{log}");
     assert!(
@@ -374,7 +361,7 @@ fn partial_resync_after_client_kill_type_slave_on_the_master() {
     write_load(&master, 1);
     wait_caught_up(&master, &replica);
     assert_eq!(info_i64(&master, "sync_full"), full);
-    assert_eq!(digest(&replica), digest(&master));
+    assert_eq!(replica.digest(), master.digest());
 }
 
 #[test]
@@ -426,7 +413,7 @@ fn replica_restarted_with_its_rdb_continues_by_partial_resync() {
     wait_caught_up(&master, &restarted);
     assert_eq!(info_i64(&master, "sync_partial_ok"), partial + 1);
     assert_eq!(info_i64(&master, "sync_full"), full);
-    assert_eq!(digest(&restarted), digest(&master));
+    assert_eq!(restarted.digest(), master.digest());
     drop(replica);
 }
 
@@ -463,9 +450,9 @@ fn chained_replication_promote_the_middle_and_continue_by_partial_resync() {
         .unwrap();
     wait_caught_up(&a, &b);
     wait_caught_up(&b, &c);
-    let d = digest(&a);
-    assert_eq!(digest(&b), d);
-    assert_eq!(digest(&c), d);
+    let d = a.digest();
+    assert_eq!(b.digest(), d);
+    assert_eq!(c.digest(), d);
 
     // Promote the middle: C must continue from B by partial resync, B
     // accepting C's request by its secondary ID (replid2).
@@ -477,7 +464,7 @@ fn chained_replication_promote_the_middle_and_continue_by_partial_resync() {
     b.cmd(&["SET", "written-on-b", "1"]);
     wait_link_up(&c);
     wait_caught_up(&b, &c);
-    assert_eq!(digest(&c), digest(&b));
+    assert_eq!(c.digest(), b.digest());
     assert!(
         c.log().contains("Master replication ID changed to "),
         "{}",
@@ -492,7 +479,7 @@ fn chained_replication_promote_the_middle_and_continue_by_partial_resync() {
     wait_link_up(&a);
     b.cmd(&["SET", "after-repoint", "1"]);
     wait_caught_up(&b, &a);
-    assert_eq!(digest(&a), digest(&b));
+    assert_eq!(a.digest(), b.digest());
     assert!(
         a.log().contains("Before turning into a replica, using my master parameters to synthesize a cached master"),
         "{}",

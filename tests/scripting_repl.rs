@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use util::{
     c_server, encode_command, find_binary, raw, read_reply, send_raw, wait_for,
-    Conn, Reply, Rng, Server,
+    wait_for_ofs_sync, Conn, Reply, Rng, Server,
 };
 
 const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
@@ -36,10 +36,6 @@ const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
 fn sha1hex(body: &str) -> String {
     use sha1_smol::Sha1;
     Sha1::from(body.as_bytes()).digest().to_string()
-}
-
-fn digest(s: &Server) -> String {
-    s.cmd_str(&["DEBUG", "DIGEST"])
 }
 
 /// Sets the replication mode of scripts on `s` (DEBUG
@@ -53,20 +49,9 @@ fn set_script_mode(s: &Server, effects: bool) {
     );
 }
 
-/// Waits until `replica` reports its link up and has processed everything
-/// `master` produced so far.
-#[track_caller]
-fn wait_for_ofs_sync(master: &Server, replica: &Server) {
-    wait_for(SYNC_TIMEOUT, || replica.info("master_link_status") == "up");
-    let target: i64 = master.info_i64("master_repl_offset");
-    wait_for(SYNC_TIMEOUT, || {
-        replica.info("slave_repl_offset").parse::<i64>().unwrap_or(-1) >= target
-    });
-}
-
 #[track_caller]
 fn assert_same_digest(servers: &[&Server]) {
-    let want = digest(servers[0]);
+    let want = servers[0].digest();
     assert_ne!(
         want, "0000000000000000000000000000000000000000",
         "empty data set"
@@ -77,7 +62,7 @@ fn assert_same_digest(servers: &[&Server]) {
         let log = s.log();
         assert!(!log.contains("NOSCRIPT"), "port {}:\n{log}", s.port());
         assert_eq!(
-            digest(s),
+            s.digest(),
             want,
             "DEBUG DIGEST of {} (port {}) differs from the master's\n----- log -----\n{}",
             s.binary().display(),
@@ -783,7 +768,7 @@ fn rdb_with_lua_aux_fields_is_read_by_redis_check_rdb_and_redis_5() {
     let replica = start_replica(Path::new(util::OXREDIS_BIN), &master, &[]);
     wait_for_ofs_sync(&master, &replica);
     assert_eq!(m.raw(&["SAVE"]), "+OK\r\n");
-    let want_digest = digest(&master);
+    let want_digest = master.digest();
     let saved = util::make_temp_dir().join("lua.rdb");
     std::fs::copy(master.dir().join("dump.rdb"), &saved).unwrap();
     let bytes = std::fs::read(&saved).unwrap();
@@ -801,7 +786,7 @@ fn rdb_with_lua_aux_fields_is_read_by_redis_check_rdb_and_redis_5() {
     let mut ours = Server::start(&[]);
     restart_with_rdb(&mut ours, &saved);
     assert_eq!(Conn::new(&ours).r(&exists).flat(), ["1", "1", "1"]);
-    assert_eq!(digest(&ours), want_digest);
+    assert_eq!(ours.digest(), want_digest);
     let nul = Conn::new(&ours).r(&["EVALSHA", &shas[1], "0"]);
     assert_eq!(nul, Reply::Bulk(Some(b"nul:\0:high:\xc3\xa9".to_vec())));
 
@@ -811,7 +796,7 @@ fn rdb_with_lua_aux_fields_is_read_by_redis_check_rdb_and_redis_5() {
             let mut real = Server::start_binary(&bin, &[]);
             restart_with_rdb(&mut real, &saved);
             assert_eq!(Conn::new(&real).r(&exists).flat(), ["1", "1", "1"]);
-            assert_eq!(digest(&real), want_digest);
+            assert_eq!(real.digest(), want_digest);
         }
         None => eprintln!(
             "REDIS_C_SERVER / REDIS_SRC not set: loading by 5.0.14 skipped"

@@ -347,6 +347,12 @@ impl Server {
         value_to_string(&v).unwrap_or_default()
     }
 
+    /// DEBUG DIGEST of the whole data set.
+    #[track_caller]
+    pub fn digest(&self) -> String {
+        self.cmd_str(&["DEBUG", "DIGEST"])
+    }
+
     /// Everything the server wrote to stdout and stderr so far.
     pub fn log(&self) -> String {
         fs::read(&self.log_path)
@@ -611,6 +617,30 @@ pub fn info_field(info: &str, field: &str) -> Option<String> {
 }
 
 // ------------------------------ wait_for_condition --------------------------
+
+/// How long the replication helpers below wait.
+pub const REPL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Waits until the replica applied everything the master produced: its
+/// `slave_repl_offset` equals the master's `master_repl_offset`.
+#[track_caller]
+pub fn wait_caught_up(master: &Server, replica: &Server) {
+    wait_for(REPL_TIMEOUT, || {
+        let m = master.info("master_repl_offset");
+        !m.is_empty() && replica.info("slave_repl_offset") == m
+    });
+}
+
+/// Waits until `replica` reports its link up and has processed at least
+/// the master's offset as it is now.
+#[track_caller]
+pub fn wait_for_ofs_sync(master: &Server, replica: &Server) {
+    wait_for(REPL_TIMEOUT, || replica.info("master_link_status") == "up");
+    let target: i64 = master.info_i64("master_repl_offset");
+    wait_for(REPL_TIMEOUT, || {
+        replica.info("slave_repl_offset").parse::<i64>().unwrap_or(-1) >= target
+    });
+}
 
 /// Polls `cond` every 10 ms until it is true; panics (at the caller's line)
 /// if it is still false after `timeout`. Mirrors Tcl's
