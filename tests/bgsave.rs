@@ -146,7 +146,10 @@ fn bgsave_under_write_load_keeps_serving_and_saves_the_data_at_the_fork() {
 #[test]
 fn bgsave_while_a_child_runs_and_children_killed_by_signals() {
     let server = Server::start(&[]);
-    server.cmd(&["DEBUG", "POPULATE", "1000"]);
+    // Enough keys that the child is still saving when the test reads its
+    // pid from the log and stops it: with 1,000 it could finish first on
+    // a loaded machine (seen once in CI), and exit with success.
+    server.cmd(&["DEBUG", "POPULATE", "500000"]);
 
     // Killed with SIGKILL: an error.
     assert_eq!(server.cmd_str(&["BGSAVE"]), "Background saving started");
