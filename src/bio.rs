@@ -171,6 +171,10 @@ fn bio_process_background_jobs(job_type: usize) {
             _ => {}
         }
 
+        // What the job allocated and freed becomes visible to the main
+        // thread's used_memory (see util::USED_MEMORY).
+        crate::util::zmalloc_fold_thread_used_memory();
+
         // Lock again before reiterating the loop, if there are no longer
         // jobs to process we'll block again in the wait.
         q = lock(t);

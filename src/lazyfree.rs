@@ -162,6 +162,7 @@ pub(crate) fn empty_db_async(db: &mut RedisDb) {
 /// C: lazyfree.c lazyfreeFreeObjectFromBioThread()
 pub(crate) fn lazyfree_free_object_from_bio_thread(o: RObj) {
     drop(o);
+    crate::util::zmalloc_fold_thread_used_memory();
     LAZYFREE_OBJECTS.fetch_sub(1, Ordering::Relaxed);
 }
 
@@ -177,6 +178,7 @@ pub(crate) fn lazyfree_free_database_from_bio_thread(
     let numkeys = ht1.dict_size();
     drop(ht1);
     drop(ht2);
+    crate::util::zmalloc_fold_thread_used_memory();
     LAZYFREE_OBJECTS.fetch_sub(numkeys, Ordering::Relaxed);
 }
 

@@ -128,6 +128,11 @@ pub(super) fn set_protocol_error(
     c.flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
 
+/// The largest argv array a client keeps between commands (see
+/// process_multibulk_buffer); a bigger one is given back to the allocator
+/// when the next command arrives. (no C twin)
+const ARGV_KEEP_MAX: usize = 64;
+
 /// Process the query buffer for client 'c', setting up the client argument
 /// vector for command execution. Returns Ok if after running the function
 /// the client has a well-formed ready to be processed command, otherwise
@@ -190,7 +195,14 @@ pub(crate) fn process_multibulk_buffer(
         }
         c.multibulklen = ll;
         // Setup argv array on client structure
-        c.argv = Vec::with_capacity(ll.min(1024) as usize);
+        // Divergence from C: C allocates a new argv array for every
+        // command; the client keeps the one free_client_argv emptied when it
+        // is big enough and not oversized, saving a malloc and a free per
+        // command (a quarter of what a SET allocates).
+        let want = ll.min(1024) as usize;
+        if c.argv.capacity() < want || c.argv.capacity() > ARGV_KEEP_MAX {
+            c.argv = Vec::with_capacity(want);
+        }
     }
 
     while c.multibulklen > 0 {
