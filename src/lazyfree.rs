@@ -76,6 +76,24 @@ pub(crate) fn lazyfree_get_free_effort(obj: &RObj) -> usize {
         Value::Set(s) if obj.encoding == OBJ_ENCODING_HT => s.len(),
         Value::ZSet(z) if obj.encoding == OBJ_ENCODING_SKIPLIST => z.len(),
         Value::Hash(h) if obj.encoding == OBJ_ENCODING_HT => h.len(),
+        Value::Stream(s) => {
+            // Make a best effort estimate to maintain constant runtime.
+            // Every macro node in the Stream is one allocation.
+            // Divergence from C: rax nodes are counted as rax would have
+            // them (t_stream::rax_num_nodes) without walking... the keys
+            // are walked once, as cheap as C's sizes here.
+            let mut effort = crate::t_stream::rax_num_nodes(s.rax.keys());
+
+            // Every consumer group is an allocation and so are the entries
+            // in its PEL. We use size of the first group's PEL as an
+            // estimate for all others.
+            if let Some(cg) = &s.cgroups {
+                if let Some(first) = cg.values().next() {
+                    effort += cg.len() * (1 + first.pel.len());
+                }
+            }
+            effort
+        }
         _ => 1, // Everything else is a single allocation.
     }
 }
