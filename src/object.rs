@@ -226,7 +226,8 @@ pub(crate) fn str_encoding(encoding: u8) -> &'static str {
         OBJ_ENCODING_EMBSTR => "embstr",
         OBJ_ENCODING_ZIPMAP => "zipmap",
         OBJ_ENCODING_LINKEDLIST => "linkedlist",
-        OBJ_ENCODING_STREAM => "stream",
+        // No OBJ_ENCODING_STREAM case: 5.0.14's strEncoding() has none, so
+        // OBJECT ENCODING of a stream says "unknown" (6.0 added "stream").
         _ => "unknown",
     }
 }
