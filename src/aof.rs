@@ -1377,7 +1377,15 @@ fn rewrite_stream_object(
         check(rio_write_bulk_string(r, key))?;
         check(rio_write_bulk_string(r, b"MAXLEN"))?;
         check(rio_write_bulk_string(r, b"0"))?;
-        rio_write_bulk_stream_id(r, &s.last_id)?;
+        // Divergence from C: 5.0.14 writes the stream's last ID here, and
+        // an empty stream whose last ID is 0-0 (XGROUP CREATE ... MKSTREAM)
+        // makes that XADD fail, so the key and its groups are lost from
+        // the rewritten AOF; as Redis 6.0 does, 0-1 is written, and the
+        // XSETID below restores the last ID.
+        rio_write_bulk_stream_id(
+            r,
+            &crate::t_stream::StreamID { ms: 0, seq: 1 },
+        )?;
         check(rio_write_bulk_string(r, b"x"))?;
         check(rio_write_bulk_string(r, b"y"))?;
     }
