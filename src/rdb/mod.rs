@@ -35,8 +35,12 @@
 //!   port are not byte-compatible ziplists, and the plain types are valid
 //!   RDB for every Redis version. Intsets are the exception: they are C's
 //!   bytes and are saved as such.
-//! - Streams and modules do not exist in this port: a file holding one
-//!   stops the load with an error naming the type.
+//! - Streams are saved as 5.0 saves them (RDB_TYPE_STREAM_LISTPACKS, the
+//!   listpacks byte for byte); Redis 7.0's RDB_TYPE_STREAM_LISTPACKS_2 is
+//!   loaded too, its 7.0-only fields read and dropped. Every stream
+//!   listpack read from a file is validated as 7.0 does before use.
+//! - Modules do not exist in this port: a file holding a module value
+//!   stops the load with an error naming the module.
 
 use std::io;
 
