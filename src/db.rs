@@ -1614,8 +1614,8 @@ pub(crate) fn xread_get_keys(
     let num = streams_pos.map_or(0, |p| argc - p - 1);
 
     // Syntax error.
-    let Some(streams_pos) = streams_pos else { return None };
-    if num == 0 || num % 2 != 0 {
+    let streams_pos = streams_pos?;
+    if num == 0 || !num.is_multiple_of(2) {
         return None;
     }
     // We have half the keys as there are arguments because there are also

@@ -756,9 +756,9 @@ impl StreamIterator {
             // iterated. Go to the next node.
             let lp: &[u8];
             if self.lp.is_none() || self.lp_ele.is_none() {
-                if !self.rev && !self.ri.next(rax) {
-                    return None;
-                } else if self.rev && !self.ri.prev(rax) {
+                if (!self.rev && !self.ri.next(rax))
+                    || (self.rev && !self.ri.prev(rax))
+                {
                     return None;
                 }
                 let key = self.ri.key?;
@@ -1954,7 +1954,7 @@ fn xread_command_body(
         } else if strcasecmp_eq(o, b"STREAMS") && moreargs != 0 {
             streams_arg = i + 1;
             streams_count = argc - streams_arg;
-            if streams_count % 2 != 0 {
+            if !streams_count.is_multiple_of(2) {
                 add_reply_error(
                     c,
                     "Unbalanced XREAD list of streams: for each stream key an \
@@ -3540,8 +3540,8 @@ pub(crate) fn stream_compute_size(s: &Stream, sample_size: usize) -> usize {
     if numele <= samples {
         asize += lpsize;
     } else {
-        if samples != 0 {
-            lpsize /= samples; // Compute the average.
+        if let Some(avg) = lpsize.checked_div(samples) {
+            lpsize = avg; // Compute the average.
         }
         asize += lpsize * (numele - 1);
         if let Some(lp) = s.rax.values().next_back() {
