@@ -660,6 +660,111 @@ fn last_delivered(r: &mut Conn, key: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What the replicas and the AOF get, as 5.0.14 propagates it: XADD with
+/// the generated ID, MAXLEN ~ as MAXLEN = <length>, XREADGROUP as one
+/// XCLAIM per entry (with TIME, RETRYCOUNT, FORCE, JUSTID, LASTID), a
+/// NOACK read as XGROUP SETID, XCLAIM as XCLAIM, nothing for a read that
+/// changed nothing.
+#[test]
+fn propagation_is_5_0_14s() {
+    let server = Server::start(&[]);
+    let mut repl = util::sync_stream(&server);
+    let mut r = Conn::new(&server);
+    let id = r.bulk(&["xadd", "t", "*", "a", "1"]);
+    assert_eq!(
+        util::next_propagated(&mut repl),
+        ["xadd", "t", id.as_str(), "a", "1"]
+    );
+    r.raw(&["xadd", "s", "1-0", "a", "1"]);
+    util::next_propagated(&mut repl);
+    r.raw(&["config", "set", "stream-node-max-entries", "2"]);
+    for i in 2..=6 {
+        r.raw(&["xadd", "s", &format!("{i}-0"), "a", "1"]);
+        util::next_propagated(&mut repl);
+    }
+    r.raw(&["xadd", "s", "maxlen", "~", "2", "7-0", "a", "1"]);
+    assert_eq!(
+        util::next_propagated(&mut repl),
+        ["xadd", "s", "maxlen", "=", "3", "7-0", "a", "1"]
+    );
+    r.raw(&["xgroup", "create", "s", "g", "0"]);
+    assert_eq!(
+        util::next_propagated(&mut repl),
+        ["xgroup", "create", "s", "g", "0"]
+    );
+    r.raw(&[
+        "xreadgroup",
+        "group",
+        "g",
+        "alice",
+        "count",
+        "2",
+        "streams",
+        "s",
+        ">",
+    ]);
+    for (n, want) in [("5-0", "5-0"), ("6-0", "6-0")] {
+        let cmd = util::next_propagated(&mut repl);
+        assert_eq!(cmd.len(), 14, "{cmd:?}");
+        assert_eq!(&cmd[..6], ["XCLAIM", "s", "g", "alice", "0", n]);
+        assert_eq!(cmd[6], "TIME");
+        assert!(cmd[7].parse::<i64>().unwrap() > 1_500_000_000_000);
+        assert_eq!(
+            &cmd[8..],
+            ["RETRYCOUNT", "1", "FORCE", "JUSTID", "LASTID", want]
+        );
+    }
+    r.raw(&["xreadgroup", "group", "g", "bob", "noack", "streams", "s", ">"]);
+    assert_eq!(
+        util::next_propagated(&mut repl),
+        ["XGROUP", "SETID", "s", "g", "7-0"]
+    );
+    r.raw(&[
+        "xclaim",
+        "s",
+        "g",
+        "bob",
+        "0",
+        "5-0",
+        "time",
+        "1600000000000",
+        "retrycount",
+        "4",
+    ]);
+    assert_eq!(
+        util::next_propagated(&mut repl),
+        [
+            "XCLAIM",
+            "s",
+            "g",
+            "bob",
+            "0",
+            "5-0",
+            "TIME",
+            "1600000000000",
+            "RETRYCOUNT",
+            "4",
+            "FORCE",
+            "JUSTID",
+            "LASTID",
+            "7-0"
+        ]
+    );
+    r.raw(&["xclaim", "s", "g", "bob", "0", "99-0", "lastid", "8-0"]);
+    assert_eq!(
+        util::next_propagated(&mut repl),
+        ["XGROUP", "SETID", "s", "g", "8-0"]
+    );
+    // Nothing to propagate: a history read, a read with nothing new.
+    r.raw(&["xreadgroup", "group", "g", "bob", "streams", "s", "0"]);
+    r.raw(&["xreadgroup", "group", "g", "bob", "streams", "s", ">"]);
+    r.raw(&["xack", "s", "g", "5-0", "6-0"]);
+    assert_eq!(
+        util::next_propagated(&mut repl),
+        ["xack", "s", "g", "5-0", "6-0"]
+    );
+}
+
 /// A Redis 7.0 replica of oxredis: the streams it loads by full sync (our
 /// RDB type 15) and those it gets as commands end with the same digest,
 /// the same PELs and the same last delivered IDs; blocked XREADGROUP
