@@ -265,6 +265,12 @@ fn rdb_saved_object_len(server: &RedisServer, o: &RObj) -> usize {
             // Store verbatim
             rdb_save_len_bytes(len as u64) + len
         }
+        // A stream is saved as 5.0 saves it (its listpacks as they are),
+        // so its length is what rdbSaveObject() writes.
+        Value::Stream(_) => {
+            let mut rio = crate::rio::rio_init_with_buffer(Vec::new());
+            crate::rdb::rdb_save_object(server, &mut rio, o).unwrap_or(0)
+        }
         // TODO(rdb.rs): the aggregate types, with rdbSavedObjectLen().
         _ => 0,
     }
