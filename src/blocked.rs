@@ -1,5 +1,6 @@
-//! Blocking operations: clients blocked on lists and sorted sets (BLPOP,
-//! BRPOPLPUSH, BZPOPMIN, ...) and on replication offsets (WAIT), the keys
+//! Blocking operations: clients blocked on lists, sorted sets and streams
+//! (BLPOP, BRPOPLPUSH, BZPOPMIN, XREAD BLOCK, XREADGROUP BLOCK, ...) and on
+//! replication offsets (WAIT), the keys
 //! made ready by a push, and the queue of clients to look at again once
 //! they are unblocked.
 //!
