@@ -2363,7 +2363,12 @@ pub(crate) fn xgroup_command(server: &mut RedisServer, c: &mut Client) {
         "DELCONSUMER <key> <groupname> <consumer> -- Remove the specified consumer.",
         "HELP                                     -- Prints this help.",
     ];
-    let argv = c.argv.clone();
+    let mut argv = c.argv.clone();
+    if c.flags & CLIENT_MASTER != 0
+        && xgroup_from_redis_7_master(server, c, &mut argv)
+    {
+        return;
+    }
     let argc = argv.len();
     let opt = &argv[1]; // Subcommand name.
     let mut mkstream = false;
@@ -2536,6 +2541,64 @@ pub(crate) fn xgroup_command(server: &mut RedisServer, c: &mut Client) {
     } else {
         add_reply_subcommand_syntax_error(c);
     }
+}
+
+/// What a Redis 7.0 master propagates of XGROUP that 5.0 has no syntax
+/// for: SETID and CREATE with a trailing `ENTRIESREAD <n>` (the group's
+/// entries-read counter, a 7.0 field: dropped here, the rest applied), and
+/// CREATECONSUMER (done here; returns true). Only for commands from our
+/// master, so what clients see stays 5.0.14's.
+///
+/// Divergence from C: 5.0.14 as a replica of 7.0 refuses these, and its
+/// group's last delivered ID then differs from the master's after an
+/// XREADGROUP ... NOACK. (no C twin)
+fn xgroup_from_redis_7_master(
+    server: &mut RedisServer,
+    c: &mut Client,
+    argv: &mut Vec<Vec<u8>>,
+) -> bool {
+    let argc = argv.len();
+    if argc >= 7
+        && (strcasecmp_eq(&argv[1], b"SETID")
+            || strcasecmp_eq(&argv[1], b"CREATE"))
+        && strcasecmp_eq(&argv[argc - 2], b"ENTRIESREAD")
+    {
+        argv.truncate(argc - 2);
+        return false;
+    }
+    if argc == 5 && strcasecmp_eq(&argv[1], b"CREATECONSUMER") {
+        let dbid = c.db;
+        let created =
+            match server.db[dbid].dict.find_mut(&argv[2]).map(|o| &mut o.ptr) {
+                Some(Value::Stream(s)) => s
+                    .cgroups
+                    .as_mut()
+                    .and_then(|cg| cg.get_mut(&argv[3]))
+                    .map(|cg| {
+                        let existed = cg.consumers.contains_key(&argv[4][..]);
+                        stream_lookup_consumer(cg, &argv[4], SLC_NONE);
+                        !existed
+                    }),
+                _ => None,
+            };
+        match created {
+            Some(true) => {
+                add_reply(c, CONE);
+                server.dirty += 1;
+                notify_keyspace_event(
+                    server,
+                    NOTIFY_STREAM,
+                    "xgroup-createconsumer",
+                    &argv[2],
+                    dbid as i32,
+                );
+            }
+            Some(false) => add_reply(c, CZERO),
+            None => add_reply_error(c, "No such key or consumer group"),
+        }
+        return true;
+    }
+    false
 }
 
 /// XSETID <stream> <groupname> <id>

@@ -852,7 +852,21 @@ fn oxredis_replica_of_redis_7_with_streams() {
     m.raw(&["xtrim", "big", "maxlen", "~", "20"]);
     m.raw(&["xdel", "s1", "1-3"]);
     m.raw(&["xack", "s1", "g1", "1-2"]);
+    // 7.0 propagates a NOACK read as XGROUP SETID ... ENTRIESREAD n, and
+    // has XGROUP CREATECONSUMER: the replica follows both.
+    m.raw(&["xadd", "s1", "*", "more", "1"]);
+    m.raw(&["xreadgroup", "group", "g2", "nack", "noack", "streams", "s1", ">"]);
+    assert_eq!(m.raw(&["xgroup", "createconsumer", "s1", "g2", "made"]), ":1\r\n");
     wait_caught_up(&master, &replica);
+    let names = |r: &mut Conn| -> Vec<String> {
+        r.r(&["xinfo", "consumers", "s1", "g2"])
+            .arr()
+            .iter()
+            .map(|c| c.flat()[1].clone())
+            .collect()
+    };
+    assert_eq!(names(&mut m), ["made", "nack"]);
+    assert_eq!(names(&mut rr), ["made", "nack"]);
     assert_eq!(digest(&master), digest(&replica));
     assert_eq!(
         mask_idle(&m.raw(&["xpending", "s1", "g1", "-", "+", "100"])),
