@@ -855,8 +855,20 @@ fn oxredis_replica_of_redis_7_with_streams() {
     // 7.0 propagates a NOACK read as XGROUP SETID ... ENTRIESREAD n, and
     // has XGROUP CREATECONSUMER: the replica follows both.
     m.raw(&["xadd", "s1", "*", "more", "1"]);
-    m.raw(&["xreadgroup", "group", "g2", "nack", "noack", "streams", "s1", ">"]);
-    assert_eq!(m.raw(&["xgroup", "createconsumer", "s1", "g2", "made"]), ":1\r\n");
+    m.raw(&[
+        "xreadgroup",
+        "group",
+        "g2",
+        "nack",
+        "noack",
+        "streams",
+        "s1",
+        ">",
+    ]);
+    assert_eq!(
+        m.raw(&["xgroup", "createconsumer", "s1", "g2", "made"]),
+        ":1\r\n"
+    );
     wait_caught_up(&master, &replica);
     let names = |r: &mut Conn| -> Vec<String> {
         r.r(&["xinfo", "consumers", "s1", "g2"])

@@ -342,8 +342,8 @@ fn rdb_load_stream(
 
         // Load the listpack.
         let lp = rdb_generic_load_string_object(rdb)?;
-        if crate::listpack::lp_first(&lp).is_none()
-            && crate::listpack::lp_validate_integrity(&lp, false, None).is_ok()
+        if crate::listpack::lp_validate_integrity(&lp, false, None).is_ok()
+            && crate::listpack::lp_first(&lp).is_none()
         {
             // Serialized listpacks should never be empty, since on
             // deletion we should remove the radix tree key if the resulting
