@@ -1,5 +1,6 @@
-//! Blocking operations: clients blocked on lists and sorted sets (BLPOP,
-//! BRPOPLPUSH, BZPOPMIN, ...) and on replication offsets (WAIT), the keys
+//! Blocking operations: clients blocked on lists, sorted sets and streams
+//! (BLPOP, BRPOPLPUSH, BZPOPMIN, XREAD BLOCK, XREADGROUP BLOCK, ...) and on
+//! replication offsets (WAIT), the keys
 //! made ready by a push, and the queue of clients to look at again once
 //! they are unblocked.
 //!
@@ -26,7 +27,7 @@
 use crate::db::{db_delete, lookup_key_write};
 use crate::networking::{add_reply, with_client};
 use crate::notify::notify_keyspace_event;
-use crate::object::{Value, OBJ_LIST, OBJ_ZSET};
+use crate::object::{Value, OBJ_LIST, OBJ_STREAM, OBJ_ZSET};
 use crate::server::*;
 use crate::t_list::{serve_client_blocked_on_list, LIST_HEAD, LIST_TAIL};
 use crate::t_zset::{serve_client_blocked_on_sorted_set, ZSET_MAX, ZSET_MIN};
@@ -233,7 +234,8 @@ pub(crate) fn disconnect_all_blocked_clients(server: &mut RedisServer) {
 /// This function should be called by Redis every time a single command, a
 /// MULTI/EXEC block, or a Lua script, terminated its execution after being
 /// called by a client. It handles serving clients blocked in lists and
-/// sorted sets via a blocking command (streams are not ported yet).
+/// sorted sets via a blocking command, and clients blocked in XREAD or
+/// XREADGROUP.
 ///
 /// All the keys with at least one client blocked that received at least one
 /// new element via some write operation are accumulated into the
@@ -441,11 +443,131 @@ pub(crate) fn handle_clients_blocked_on_keys(server: &mut RedisServer) {
                         );
                     });
                 }
+            } else if otype == Some(OBJ_STREAM) {
+                serve_clients_blocked_on_stream(server, dbid, &key);
             }
-            // Divergence from C: streams are not ported yet, so no client
-            // blocks in XREAD and the OBJ_STREAM branch is absent.
             server.fixed_time_expire -= 1;
         }
+    }
+}
+
+/// The OBJ_STREAM branch of handleClientsBlockedOnKeys(): we need to
+/// provide the new data arrived on the stream to all the clients that are
+/// waiting for an offset smaller than the current top item.
+///
+/// C: blocked.c handleClientsBlockedOnKeys() (the OBJ_STREAM branch)
+fn serve_clients_blocked_on_stream(
+    server: &mut RedisServer,
+    dbid: usize,
+    key: &[u8],
+) {
+    use crate::t_stream::*;
+    let Some(clients) = server.db[dbid].blocking_keys.get(key).cloned() else {
+        return;
+    };
+    for id in clients {
+        let is_stream =
+            server.clients.get(&id).is_some_and(|r| r.btype == BLOCKED_STREAM);
+        if !is_stream {
+            continue;
+        }
+        with_client(server, id, |server, receiver| {
+            let Some(idx) = receiver.bpop_keys.iter().position(|k| k == key)
+            else {
+                return;
+            };
+            let Some(Value::Stream(s)) =
+                server.db[dbid].dict.find_mut(key).map(|o| &mut o.ptr)
+            else {
+                return;
+            };
+            let mut gt =
+                receiver.bpop_stream_ids.get(idx).copied().unwrap_or_default();
+
+            // If we blocked in the context of a consumer group, we need to
+            // resolve the group and update the last ID the client is
+            // blocked for: this is needed because serving other clients in
+            // the same consumer group will alter the "last ID" of the
+            // consumer group, and clients blocked in a consumer group are
+            // always blocked for the ">" ID: we need to deliver only new
+            // messages and avoid unblocking the client otherwise.
+            let group = receiver.bpop_xread_group.clone();
+            if let Some(g) = &group {
+                match stream_lookup_cg(s, g) {
+                    // If the group was not found, send an error to the
+                    // consumer.
+                    None => {
+                        crate::networking::add_reply_error(
+                            receiver,
+                            "-NOGROUP the consumer group this client was \
+                             blocked on no longer exists",
+                        );
+                        unblock_client(server, receiver);
+                        return;
+                    }
+                    Some(cg) => {
+                        gt = cg.last_id;
+                        if let Some(slot) =
+                            receiver.bpop_stream_ids.get_mut(idx)
+                        {
+                            *slot = gt;
+                        }
+                    }
+                }
+            }
+
+            if stream_compare_id(&s.last_id, &gt) > 0 {
+                let mut start = gt;
+                stream_incr_id(&mut start);
+
+                // Lookup the consumer for the group, if any.
+                let consumer = receiver.bpop_xread_consumer.clone();
+                let mut noack = 0;
+                if let (Some(g), Some(cn)) = (&group, &consumer) {
+                    if let Some(cg) =
+                        s.cgroups.as_mut().and_then(|cg| cg.get_mut(g))
+                    {
+                        stream_lookup_consumer(cg, cn, SLC_NONE);
+                    }
+                    if receiver.bpop_xread_group_noack {
+                        noack = STREAM_RWR_NOACK;
+                    }
+                }
+
+                // Emit the two elements sub-array consisting of the name of
+                // the stream and the data we extracted from it. Wrapped in
+                // a single-item array, since we have just one key.
+                crate::networking::add_reply_multi_bulk_len(receiver, 1);
+                crate::networking::add_reply_multi_bulk_len(receiver, 2);
+                crate::networking::add_reply_bulk(receiver, key);
+
+                let pi = StreamPropInfo {
+                    keyname: key,
+                    groupname: group.as_deref().unwrap_or_default(),
+                };
+                let mut props = Vec::new();
+                let count = receiver.bpop_xread_count;
+                stream_reply_with_range(
+                    receiver,
+                    s,
+                    &start,
+                    None,
+                    count,
+                    false,
+                    group.as_deref(),
+                    consumer.as_deref(),
+                    noack,
+                    Some(&pi),
+                    &mut props,
+                );
+                stream_propagate(server, receiver.db, props);
+
+                // Note that after we unblock the client, 'gt' and other
+                // receiver->bpop stuff are no longer valid, so we must do
+                // the setup above before this call.
+                unblock_client(server, receiver);
+            }
+        });
     }
 }
 
@@ -491,7 +613,7 @@ fn blocking_keys_rotate(server: &mut RedisServer, dbid: usize, key: &[u8]) {
 /// waiting for an empty key in order to awake the client. `target` is the
 /// destination key of BRPOPLPUSH.
 ///
-/// Divergence from C: no stream IDs (streams are not ported yet).
+/// `ids` are the stream IDs of a BLOCKED_STREAM block, one per key.
 ///
 /// C: blocked.c blockForKeys()
 pub(crate) fn block_for_keys(
@@ -501,18 +623,25 @@ pub(crate) fn block_for_keys(
     keys: &[Vec<u8>],
     timeout: i64,
     target: Option<Vec<u8>>,
+    ids: Option<&[crate::t_stream::StreamID]>,
 ) {
     c.bpop_timeout = timeout;
     c.bpop_target = target;
 
-    for key in keys {
+    for (j, key) in keys.iter().enumerate() {
         // If the key already exists in the client's set ignore it.
-        // Divergence from C: c->bpop.keys is a dict; here a short Vec,
-        // searched linearly (a command names few keys).
+        // Divergence from C: c->bpop.keys is a dict (key → bkinfo); here a
+        // short Vec, searched linearly (a command names few keys), with
+        // the stream IDs in `bpop_stream_ids` at the same index.
         if c.bpop_keys.contains(key) {
             continue;
         }
         c.bpop_keys.push(key.clone());
+        if btype == BLOCKED_STREAM {
+            let id =
+                ids.and_then(|ids| ids.get(j)).copied().unwrap_or_default();
+            c.bpop_stream_ids.push(id);
+        }
 
         // And in the other "side", to map keys -> clients
         server.db[c.db]
@@ -550,8 +679,13 @@ pub(crate) fn unblock_client_waiting_data(
             }
         }
     }
+    c.bpop_stream_ids.clear();
     // Cleanup the client structure
     c.bpop_target = None;
+    if c.bpop_xread_group.is_some() {
+        c.bpop_xread_group = None;
+        c.bpop_xread_consumer = None;
+    }
 }
 
 /// If the specified key has clients blocked waiting for list pushes, this

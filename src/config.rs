@@ -716,10 +716,10 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         hash_max_ziplist_value as usize, Memtoll, Numerical(0, LONG_MAX), Num,
         OBJ_HASH_MAX_ZIPLIST_VALUE)),
     ConfigSpec::new(&["stream-node-max-bytes"], num!(
-        unported.stream_node_max_bytes as usize, Memtoll,
+        stream_node_max_bytes as usize, Memtoll,
         Numerical(0, LONG_MAX), Num, OBJ_STREAM_NODE_MAX_BYTES)),
     ConfigSpec::new(&["stream-node-max-entries"], num!(
-        unported.stream_node_max_entries as i64, Atoi, Numerical(0, LLONG_MAX),
+        stream_node_max_entries as i64, Atoi, Numerical(0, LLONG_MAX),
         Num, OBJ_STREAM_NODE_MAX_ENTRIES)),
     ConfigSpec::new(&["list-max-ziplist-size"], num!(
         list_max_ziplist_size as i32, Atoi, Numerical(INT_MIN, INT_MAX), Num,

@@ -18,8 +18,8 @@ use crate::networking::{
 use crate::notify::notify_keyspace_event;
 use crate::object::{
     create_object, get_long_long_from_object_or_reply, is_c_space, string2ll,
-    RObj, Value, OBJ_ENCODING_RAW, OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING,
-    OBJ_ZSET,
+    RObj, Value, OBJ_ENCODING_RAW, OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STREAM,
+    OBJ_STRING, OBJ_ZSET,
 };
 use crate::sds::Sds;
 use crate::server::*;
@@ -938,7 +938,8 @@ pub(crate) fn type_command(server: &mut RedisServer, c: &mut Client) {
         Some(OBJ_SET) => "set",
         Some(OBJ_ZSET) => "zset",
         Some(OBJ_HASH) => "hash",
-        // Streams ("stream") and module types have no port yet.
+        Some(OBJ_STREAM) => "stream",
+        // Module types have no port yet.
         Some(_) => "unknown",
     };
     add_reply_status(c, type_);
@@ -1098,7 +1099,7 @@ pub(crate) fn scan_database_for_ready_lists(
     for key in keys {
         let t = lookup_key(server, dbid, &key, LOOKUP_NOTOUCH)
             .map(|o| o.obj_type());
-        if t == Some(OBJ_LIST) || t == Some(OBJ_ZSET) {
+        if t == Some(OBJ_LIST) || t == Some(OBJ_STREAM) || t == Some(OBJ_ZSET) {
             crate::blocked::signal_key_as_ready(server, dbid, &key);
         }
     }
@@ -1577,6 +1578,50 @@ pub(crate) fn georadius_get_keys(
     let mut keys = vec![1];
     keys.extend(stored_key);
     Some(keys)
+}
+
+/// XREAD [BLOCK <milliseconds>] [COUNT <count>] [GROUP <groupname>
+/// <ttl>] STREAMS key_1 key_2 ... key_N ID_1 ID_2 ... ID_N
+///
+/// C: db.c xreadGetKeys()
+pub(crate) fn xread_get_keys(
+    _cmd: &RedisCommand,
+    argv: &[Vec<u8>],
+) -> Option<Vec<i32>> {
+    let argc = argv.len();
+    // We need to parse the options of the command in order to seek the
+    // first "STREAMS" string which is actually the option. This is needed
+    // because "STREAMS" could also be the name of the consumer group and
+    // even the name of the stream key.
+    let mut streams_pos: Option<usize> = None;
+    let mut i = 1;
+    while i < argc {
+        let arg = &argv[i];
+        if strcasecmp_eq(arg, b"block") || strcasecmp_eq(arg, b"count") {
+            i += 1; // Skip option argument.
+        } else if strcasecmp_eq(arg, b"group") {
+            i += 2; // Skip option argument.
+        } else if strcasecmp_eq(arg, b"noack") {
+            // Nothing to do.
+        } else if strcasecmp_eq(arg, b"streams") {
+            streams_pos = Some(i);
+            break;
+        } else {
+            break; // Syntax error.
+        }
+        i += 1;
+    }
+    let num = streams_pos.map_or(0, |p| argc - p - 1);
+
+    // Syntax error.
+    let streams_pos = streams_pos?;
+    if num == 0 || !num.is_multiple_of(2) {
+        return None;
+    }
+    // We have half the keys as there are arguments because there are also
+    // the IDs, one per key.
+    let num = num / 2;
+    Some((streams_pos + 1..argc - num).map(|i| i as i32).collect())
 }
 
 /// C's strcasecmp(a, lit) == 0 on a NUL-terminated argument: `a` counts

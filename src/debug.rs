@@ -132,6 +132,22 @@ pub(crate) fn xor_object_digest(
                 xor_digest(digest, &eledigest);
             }
         }
+        Value::Stream(s) => {
+            let mut si = crate::t_stream::StreamIterator::start(
+                &s.rax, None, None, false,
+            );
+            while let Some((id, mut numfields)) = si.get_id(&s.rax) {
+                let itemid = format!("{}.{}", id.ms, id.seq);
+                mix_digest(digest, itemid.as_bytes());
+
+                while numfields > 0 {
+                    let (field, value) = si.get_field(&s.rax);
+                    mix_digest(digest, &field.to_vec());
+                    mix_digest(digest, &value.to_vec());
+                    numfields -= 1;
+                }
+            }
+        }
     }
     // If the key has an expire, add it to the mix
     if expiretime != -1 {
@@ -248,6 +264,12 @@ fn rdb_saved_object_len(server: &RedisServer, o: &RObj) -> usize {
             }
             // Store verbatim
             rdb_save_len_bytes(len as u64) + len
+        }
+        // A stream is saved as 5.0 saves it (its listpacks as they are),
+        // so its length is what rdbSaveObject() writes.
+        Value::Stream(_) => {
+            let mut rio = crate::rio::rio_init_with_buffer(Vec::new());
+            crate::rdb::rdb_save_object(server, &mut rio, o).unwrap_or(0)
         }
         // TODO(rdb.rs): the aggregate types, with rdbSavedObjectLen().
         _ => 0,

@@ -67,7 +67,6 @@ pub(crate) fn lazyfree_get_pending_objects_count() -> usize {
 /// For lists C returns the number of quicklist nodes. Divergence from C:
 /// our list is one packed buffer (one allocation) or one allocation per
 /// element (see t_list.rs), so this returns that number of allocations.
-/// No streams (not ported).
 ///
 /// C: lazyfree.c lazyfreeGetFreeEffort()
 pub(crate) fn lazyfree_get_free_effort(obj: &RObj) -> usize {
@@ -76,6 +75,24 @@ pub(crate) fn lazyfree_get_free_effort(obj: &RObj) -> usize {
         Value::Set(s) if obj.encoding == OBJ_ENCODING_HT => s.len(),
         Value::ZSet(z) if obj.encoding == OBJ_ENCODING_SKIPLIST => z.len(),
         Value::Hash(h) if obj.encoding == OBJ_ENCODING_HT => h.len(),
+        Value::Stream(s) => {
+            // Make a best effort estimate to maintain constant runtime.
+            // Every macro node in the Stream is one allocation.
+            // Divergence from C: C reads rax->numnodes; rax.c is not
+            // ported, so t_stream::rax_num_nodes() computes the number
+            // from the keys (a walk of the node keys, not a field read).
+            let mut effort = crate::t_stream::rax_num_nodes(s.rax.keys());
+
+            // Every consumer group is an allocation and so are the entries
+            // in its PEL. We use size of the first group's PEL as an
+            // estimate for all others.
+            if let Some(cg) = &s.cgroups {
+                if let Some(first) = cg.values().next() {
+                    effort += cg.len() * (1 + first.pel.len());
+                }
+            }
+            effort
+        }
         _ => 1, // Everything else is a single allocation.
     }
 }

@@ -35,6 +35,7 @@ pub(crate) const OBJ_LIST: u8 = 1;
 pub(crate) const OBJ_SET: u8 = 2;
 pub(crate) const OBJ_ZSET: u8 = 3;
 pub(crate) const OBJ_HASH: u8 = 4;
+pub(crate) const OBJ_STREAM: u8 = 6;
 
 pub(crate) const OBJ_ENCODING_RAW: u8 = 0;
 pub(crate) const OBJ_ENCODING_INT: u8 = 1;
@@ -70,6 +71,8 @@ pub(crate) enum Value {
     Set(crate::t_set::Set),
     /// OBJ_ZSET (ziplist or skiplist + dict).
     ZSet(crate::t_zset::ZSet),
+    /// OBJ_STREAM (a radix tree of listpacks, t_stream.rs).
+    Stream(Box<crate::t_stream::Stream>),
 }
 
 /// C: struct redisObject (`robj`). `lru` is the 24-bit LRU clock (or LFU
@@ -90,6 +93,7 @@ impl RObj {
             Value::Hash(_) => OBJ_HASH,
             Value::Set(_) => OBJ_SET,
             Value::ZSet(_) => OBJ_ZSET,
+            Value::Stream(_) => OBJ_STREAM,
         }
     }
 
@@ -222,7 +226,8 @@ pub(crate) fn str_encoding(encoding: u8) -> &'static str {
         OBJ_ENCODING_EMBSTR => "embstr",
         OBJ_ENCODING_ZIPMAP => "zipmap",
         OBJ_ENCODING_LINKEDLIST => "linkedlist",
-        OBJ_ENCODING_STREAM => "stream",
+        // No OBJ_ENCODING_STREAM case: 5.0.14's strEncoding() has none, so
+        // OBJECT ENCODING of a stream says "unknown" (6.0 added "stream").
         _ => "unknown",
     }
 }
@@ -776,6 +781,9 @@ pub(crate) fn object_compute_size(o: &RObj, sample_size: usize) -> usize {
         }
         Value::ZSet(ZSet::Ziplist(z)) => robj + blob(z.blob_len()),
         Value::ZSet(ZSet::Skiplist(z)) => robj + z.mem_usage(sample_size),
+        Value::Stream(s) => {
+            robj + crate::t_stream::stream_compute_size(s, sample_size)
+        }
     }
 }
 

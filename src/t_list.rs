@@ -1514,7 +1514,15 @@ fn blocking_pop_generic(
     }
 
     // If the list is empty or the key does not exists we must block
-    block_for_keys(server, c, BLOCKED_LIST, &argv[1..argc - 1], timeout, None);
+    block_for_keys(
+        server,
+        c,
+        BLOCKED_LIST,
+        &argv[1..argc - 1],
+        timeout,
+        None,
+        None,
+    );
     None
 }
 
@@ -1556,6 +1564,7 @@ pub(crate) fn brpoplpush_command(server: &mut RedisServer, c: &mut Client) {
                     &argv[1..2],
                     timeout,
                     Some(argv[2].clone()),
+                    None,
                 );
             }
             c.argv = argv;

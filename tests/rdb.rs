@@ -502,11 +502,21 @@ fn server_should_not_start_with_an_unknown_type_or_a_lying_length() {
         &["Unknown RDB encoding type 100", "at byte offset 14"],
     );
 
-    // A stream names the type.
+    // A stream holding an empty listpack (5.0: "Empty listpack inside
+    // stream"), and one whose listpack is not a stream's.
     let mut bytes = b"REDIS0009".to_vec();
-    bytes.extend([0x0f, 0x01, b'k', 0x00, 0xff]);
+    bytes.extend([0x0f, 0x01, b'k', 0x01, 0x10]);
+    bytes.extend([0u8; 16]);
+    bytes.extend([0x07, 0x07, 0, 0, 0, 0, 0, 0xff, 0xff]);
     bytes.extend([0u8; 8]);
-    assert_refused(&bytes, &["Unknown RDB encoding type 15 (a stream"]);
+    assert_refused(&bytes, &["Empty listpack inside stream"]);
+    let mut bytes = b"REDIS0009".to_vec();
+    bytes.extend([0x0f, 0x01, b'k', 0x01, 0x10]);
+    bytes.extend([0u8; 16]);
+    // One element, the string "a".
+    bytes.extend([0x0a, 0x0a, 0, 0, 0, 0x01, 0, 0x81, b'a', 0x02, 0xff, 0xff]);
+    bytes.extend([0u8; 8]);
+    assert_refused(&bytes, &["Stream listpack integrity check failed"]);
 
     // A string that claims 2^40 bytes.
     let mut bytes = b"REDIS0009".to_vec();

@@ -288,12 +288,7 @@ pub(crate) fn rdb_load_object(
     } else if rdbtype == RDB_TYPE_STREAM_LISTPACKS
         || rdbtype == RDB_TYPE_STREAM_LISTPACKS_2
     {
-        // Divergence from C: there is no stream type in this port.
-        return Err(rdb_corrupt!(
-            rdb,
-            "Unknown RDB encoding type {} (a stream: this server has no stream type)",
-            rdbtype
-        ));
+        o = rdb_load_stream(server, rdbtype, rdb)?;
     } else if rdbtype == RDB_TYPE_MODULE || rdbtype == RDB_TYPE_MODULE_2 {
         let moduleid = rdb_load_len(rdb, None)?;
         let name = module_type_name_by_id(moduleid);
@@ -304,6 +299,229 @@ pub(crate) fn rdb_load_object(
         )));
     } else {
         return Err(rdb_corrupt!(rdb, "Unknown RDB encoding type {}", rdbtype));
+    }
+    Ok(o)
+}
+
+/// The RDB_TYPE_STREAM_LISTPACKS branch of rdbLoadObject(), which also
+/// reads Redis 7.0's RDB_TYPE_STREAM_LISTPACKS_2: the same, plus the
+/// first entry ID, the max deleted entry ID and the entries added of the
+/// stream and the entries read of each group, read and dropped (5.0 has
+/// no such fields). Every listpack is validated as 7.0 does.
+///
+/// Divergence from C: 5.0 exits on a damaged stream
+/// (rdbExitReportCorruptRDB); here it is the same corruption error as
+/// any other damaged value, and each listpack is checked before use.
+///
+/// C: rdb.c rdbLoadObject() (the RDB_TYPE_STREAM_LISTPACKS branch)
+fn rdb_load_stream(
+    server: &RedisServer,
+    rdbtype: u8,
+    rdb: &mut Rio,
+) -> RdbResult<RObj> {
+    use crate::t_stream::*;
+    let mut o = create_stream_object(server);
+    let Value::Stream(s) = &mut o.ptr else { unreachable!("a stream") };
+    let listpacks = rdb_load_len(rdb, None)?;
+    let mut counted: u64 = 0;
+    let mut last_entry_key: Option<StreamKey> = None;
+
+    for _ in 0..listpacks {
+        // Get the master ID, the one we'll use as key of the radix tree
+        // node: the entries inside the listpack itself are delta-encoded
+        // relatively to this ID.
+        let nodekey = rdb_generic_load_string_object(rdb)?;
+        if nodekey.len() != 16 {
+            return Err(rdb_corrupt!(
+                rdb,
+                "Stream node key entry is not the size of a stream ID"
+            ));
+        }
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&nodekey);
+
+        // Load the listpack.
+        let lp = rdb_generic_load_string_object(rdb)?;
+        if crate::listpack::lp_validate_integrity(&lp, false, None).is_ok()
+            && crate::listpack::lp_first(&lp).is_none()
+        {
+            // Serialized listpacks should never be empty, since on
+            // deletion we should remove the radix tree key if the resulting
+            // listpack is empty.
+            return Err(rdb_corrupt!(rdb, "Empty listpack inside stream"));
+        }
+        let master_id = stream_decode_id(&key);
+        match stream_validate_listpack_integrity(&lp, &master_id) {
+            Ok(n) => counted += n,
+            Err(why) => {
+                return Err(rdb_corrupt!(
+                    rdb,
+                    "Stream listpack integrity check failed: {}",
+                    why
+                ))
+            }
+        }
+        if last_entry_key.is_some_and(|k| k >= key) {
+            return Err(rdb_corrupt!(
+                rdb,
+                "Listpack re-added with existing key"
+            ));
+        }
+        last_entry_key = Some(key);
+
+        // Insert the key in the radix tree.
+        if s.rax.insert(key, lp).is_some() {
+            return Err(rdb_corrupt!(
+                rdb,
+                "Listpack re-added with existing key"
+            ));
+        }
+    }
+    // Load total number of items inside the stream.
+    s.length = rdb_load_len(rdb, None)?;
+    if s.length != counted {
+        // Divergence from C: 5.0 trusts the count; a count that is not
+        // the listpacks' would break XLEN and trimming.
+        return Err(rdb_corrupt!(
+            rdb,
+            "Stream length {} does not match its {} entries",
+            s.length,
+            counted
+        ));
+    }
+    // Load the last entry ID.
+    s.last_id.ms = rdb_load_len(rdb, None)?;
+    s.last_id.seq = rdb_load_len(rdb, None)?;
+    if s.length != 0 && stream_last_valid_id(s) > s.last_id {
+        return Err(rdb_corrupt!(
+            rdb,
+            "Stream last ID is smaller than its top entry"
+        ));
+    }
+
+    if rdbtype == RDB_TYPE_STREAM_LISTPACKS_2 {
+        // Load the first entry ID, the max deleted entry ID and the
+        // entries added (Redis 7.0): read and dropped.
+        for _ in 0..4 {
+            rdb_load_len(rdb, None)?;
+        }
+        rdb_load_len(rdb, None)?;
+    }
+
+    // Consumer groups loading
+    let cgroups_count = rdb_load_len(rdb, None)?;
+    for _ in 0..cgroups_count {
+        // Get the consumer group name and ID. We can then create the
+        // consumer group ASAP and populate its structure as we read more
+        // data.
+        let cgname = rdb_generic_load_string_object(rdb)?;
+        let cg_id = StreamID {
+            ms: rdb_load_len(rdb, None)?,
+            seq: rdb_load_len(rdb, None)?,
+        };
+        if rdbtype == RDB_TYPE_STREAM_LISTPACKS_2 {
+            // The group's entries read (Redis 7.0): read and dropped.
+            rdb_load_len(rdb, None)?;
+        }
+        if stream_create_cg(s, &cgname, &cg_id).is_none() {
+            return Err(rdb_corrupt!(
+                rdb,
+                "Duplicated consumer group name {}",
+                String::from_utf8_lossy(&cgname)
+            ));
+        }
+        let Some(cgroup) = s.cgroups.as_mut().and_then(|g| g.get_mut(&cgname))
+        else {
+            unreachable!("just created");
+        };
+
+        // Load the global PEL for this consumer group, however we'll not
+        // yet populate the NACK structures with the message owner, since
+        // consumers for this group and their messages will be read as a
+        // next step. So for now leave them not resolved and later populate
+        // it.
+        let pel_size = rdb_load_len(rdb, None)?;
+        for _ in 0..pel_size {
+            let mut rawid = [0u8; 16];
+            rdb_load_raw(rdb, &mut rawid)?;
+            let mut nack = stream_create_nack(None);
+            nack.delivery_time =
+                rdb_load_millisecond_time(rdb, super::RDB_VERSION)?;
+            nack.delivery_count = rdb_load_len(rdb, None)?;
+            if cgroup.pel.insert(rawid, nack).is_some() {
+                return Err(rdb_corrupt!(
+                    rdb,
+                    "Duplicated gobal PEL entry loading stream consumer group"
+                ));
+            }
+        }
+
+        // Now that we loaded our global PEL, we need to load the consumers
+        // and their local PELs.
+        let consumers_num = rdb_load_len(rdb, None)?;
+        for _ in 0..consumers_num {
+            let cname = rdb_generic_load_string_object(rdb)?;
+            if cgroup.consumers.contains_key(&cname) {
+                // Divergence from C: 5.0 merges a repeated consumer; 7.0
+                // refuses it.
+                return Err(rdb_corrupt!(
+                    rdb,
+                    "Duplicate stream consumer detected."
+                ));
+            }
+            let seen_time = rdb_load_millisecond_time(rdb, super::RDB_VERSION)?;
+            let Some(consumer) =
+                stream_lookup_consumer(cgroup, &cname, SLC_NONE)
+            else {
+                unreachable!("created");
+            };
+            consumer.seen_time = seen_time;
+
+            // Load the PEL about entries owned by this specific consumer.
+            let pel_size = rdb_load_len(rdb, None)?;
+            for _ in 0..pel_size {
+                let mut rawid = [0u8; 16];
+                rdb_load_raw(rdb, &mut rawid)?;
+                let Some(nack) = cgroup.pel.get_mut(&rawid) else {
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Consumer entry not found in group global PEL"
+                    ));
+                };
+                if nack.consumer.is_some() {
+                    // Divergence from C: two consumers owning one entry
+                    // would leave a dangling ID when one acks it; 7.0
+                    // refuses it too.
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Duplicated consumer PEL entry  loading a stream consumer group"
+                    ));
+                }
+
+                // Set the NACK consumer, that was left to NULL when loading
+                // the global PEL. Then set the same shared NACK structure
+                // also in the consumer-specific PEL.
+                nack.consumer = Some(cname.clone());
+                let inserted = cgroup
+                    .consumers
+                    .get_mut(&cname)
+                    .is_some_and(|c| c.pel.insert(rawid));
+                if !inserted {
+                    return Err(rdb_corrupt!(
+                        rdb,
+                        "Duplicated consumer PEL entry  loading a stream consumer group"
+                    ));
+                }
+            }
+        }
+        // Divergence from C: a global PEL entry no consumer owns would be
+        // read with a NULL consumer (a crash in XPENDING); 7.0 refuses it.
+        if cgroup.pel.values().any(|n| n.consumer.is_none()) {
+            return Err(rdb_corrupt!(
+                rdb,
+                "Stream CG PEL entry without consumer"
+            ));
+        }
     }
     Ok(o)
 }

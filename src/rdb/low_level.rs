@@ -625,6 +625,7 @@ fn rdb_object_type(o: &RObj) -> u8 {
         },
         Value::ZSet(_) => RDB_TYPE_ZSET_2,
         Value::Hash(_) => RDB_TYPE_HASH,
+        Value::Stream(_) => RDB_TYPE_STREAM_LISTPACKS,
     }
 }
 

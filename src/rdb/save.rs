@@ -62,6 +62,129 @@ pub(crate) fn rdb_save_object(
                 nwritten += rdb_save_raw_string(server, rdb, value)?;
             }
         }
+        Value::Stream(s) => {
+            // Store how many listpacks we have inside the radix tree.
+            nwritten += rdb_save_len(rdb, s.rax.len() as u64)?;
+
+            // Serialize all the listpacks inside the radix tree as they
+            // are, when loading back, we'll use the first entry of each
+            // listpack to insert it back into the radix tree.
+            for (key, lp) in &s.rax {
+                nwritten += rdb_save_raw_string(server, rdb, key)?;
+                nwritten += rdb_save_raw_string(server, rdb, lp)?;
+            }
+
+            // Save the number of elements inside the stream. We cannot
+            // obtain this easily later, since our macro nodes should be
+            // checked for number of items: not a great CPU / space
+            // tradeoff.
+            nwritten += rdb_save_len(rdb, s.length)?;
+            // Save the last entry ID.
+            nwritten += rdb_save_len(rdb, s.last_id.ms)?;
+            nwritten += rdb_save_len(rdb, s.last_id.seq)?;
+
+            // The consumer groups and their clients are part of the stream
+            // type, so serialize every consumer group.
+
+            // Save the number of groups.
+            let num_cgroups = s.cgroups.as_ref().map_or(0, |g| g.len());
+            nwritten += rdb_save_len(rdb, num_cgroups as u64)?;
+
+            if let Some(cgroups) = &s.cgroups {
+                // Serialize each consumer group.
+                for (name, cg) in cgroups {
+                    // Save the group name.
+                    nwritten += rdb_save_raw_string(server, rdb, name)?;
+
+                    // Last ID.
+                    nwritten += rdb_save_len(rdb, cg.last_id.ms)?;
+                    nwritten += rdb_save_len(rdb, cg.last_id.seq)?;
+
+                    // Save the global PEL.
+                    nwritten += rdb_save_stream_pel(
+                        rdb,
+                        cg.pel.iter().map(|(k, n)| (k, Some(n))),
+                        cg.pel.len(),
+                    )?;
+
+                    // Save the consumers of this group.
+                    nwritten += rdb_save_stream_consumers(rdb, server, cg)?;
+                }
+            }
+        }
+    }
+    Ok(nwritten)
+}
+
+/// Serialize the stream PEL: the IDs as 128 bit big endian numbers, like
+/// they are inside the radix tree key, with the delivery time and count
+/// of each NACK when `nacks` come with them (the group's global PEL).
+///
+/// C: rdb.c rdbSaveStreamPEL()
+pub(crate) fn rdb_save_stream_pel<'a>(
+    rdb: &mut Rio,
+    pel: impl Iterator<
+        Item = (
+            &'a crate::t_stream::StreamKey,
+            Option<&'a crate::t_stream::StreamNACK>,
+        ),
+    >,
+    size: usize,
+) -> io::Result<usize> {
+    let mut nwritten = 0;
+
+    // Number of entries in the PEL.
+    nwritten += rdb_save_len(rdb, size as u64)?;
+
+    // Save each entry.
+    for (key, nack) in pel {
+        // We store IDs in raw form as 128 big big endian numbers, like
+        // they are inside the radix tree key.
+        nwritten += rdb_write_raw(rdb, key)?;
+
+        if let Some(nack) = nack {
+            nwritten += rdb_save_millisecond_time(rdb, nack.delivery_time)?;
+            nwritten += rdb_save_len(rdb, nack.delivery_count)?;
+            // We don't save the consumer name: we'll save the pending IDs
+            // for each consumer in the consumer PEL, and resolve the
+            // consumer at loading time.
+        }
+    }
+    Ok(nwritten)
+}
+
+/// Serialize the consumers of a stream consumer group into the RDB. Helper
+/// function for the stream data type serialization. What we do here is to
+/// persist the consumer metadata, and it's PEL, for each consumer.
+///
+/// C: rdb.c rdbSaveStreamConsumers()
+pub(crate) fn rdb_save_stream_consumers(
+    rdb: &mut Rio,
+    server: &RedisServer,
+    cg: &crate::t_stream::StreamCG,
+) -> io::Result<usize> {
+    let mut nwritten = 0;
+
+    // Number of consumers in this consumer group.
+    nwritten += rdb_save_len(rdb, cg.consumers.len() as u64)?;
+
+    // Save each consumer.
+    for (name, consumer) in &cg.consumers {
+        // Consumer name.
+        nwritten += rdb_save_raw_string(server, rdb, name)?;
+
+        // Last seen time.
+        nwritten += rdb_save_millisecond_time(rdb, consumer.seen_time)?;
+
+        // Consumer PEL, without the ACKs (see last parameter of the
+        // function passed with value of 0), at loading time we'll lookup
+        // the ID in the consumer group global PEL and will put a reference
+        // in the consumer local PEL.
+        nwritten += rdb_save_stream_pel(
+            rdb,
+            consumer.pel.iter().map(|k| (k, None)),
+            consumer.pel.len(),
+        )?;
     }
     Ok(nwritten)
 }

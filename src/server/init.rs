@@ -235,6 +235,8 @@ pub fn init_server_config() -> RedisServer {
         evict_next_db: 0,
         proto_max_bulk_len: CONFIG_DEFAULT_PROTO_MAX_BULK_LEN,
         hash_max_ziplist_entries: 512,
+        stream_node_max_bytes: crate::config::OBJ_STREAM_NODE_MAX_BYTES,
+        stream_node_max_entries: crate::config::OBJ_STREAM_NODE_MAX_ENTRIES,
         hash_max_ziplist_value: 64,
         set_max_intset_entries: 512,
         zset_max_ziplist_entries: 128,
@@ -371,10 +373,8 @@ pub fn init_server_config() -> RedisServer {
             syslog_enabled: false,
             syslog_ident: "redis".into(),
             syslog_facility: libc::LOG_LOCAL0,
-            // HyperLogLog (hyperloglog.c) and streams (t_stream.c)
+            // HyperLogLog (hyperloglog.c)
             hll_sparse_max_bytes: 3000,
-            stream_node_max_bytes: 4096,
-            stream_node_max_entries: 100,
         },
         trace: crate::trace::Trace::default(),
     };

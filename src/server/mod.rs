@@ -358,6 +358,15 @@ pub struct Client {
     /// WAIT: number of replicas to wait for, and the offset.
     pub(crate) bpop_numreplicas: i32,
     pub(crate) bpop_reploffset: i64,
+    /// The stream ID of each key of `bpop_keys` (C: bkinfo stream_id).
+    pub(crate) bpop_stream_ids: Vec<crate::t_stream::StreamID>,
+    /// XREAD COUNT option.
+    pub(crate) bpop_xread_count: usize,
+    /// XREADGROUP group name.
+    pub(crate) bpop_xread_group: Option<Vec<u8>>,
+    /// XREADGROUP consumer name.
+    pub(crate) bpop_xread_consumer: Option<Vec<u8>>,
+    pub(crate) bpop_xread_group_noack: bool,
     /// Response buffer: C's char buf[PROTO_REPLY_CHUNK_BYTES].
     pub bufpos: usize,
     pub buf: Box<[u8; PROTO_REPLY_CHUNK_BYTES]>,
@@ -563,10 +572,8 @@ pub(crate) struct UnportedConfig {
     pub(crate) syslog_ident: String,
     /// Syslog facility
     pub(crate) syslog_facility: i32,
-    // HyperLogLog (hyperloglog.c) and streams (t_stream.c)
+    // HyperLogLog (hyperloglog.c)
     pub(crate) hll_sparse_max_bytes: usize,
-    pub(crate) stream_node_max_bytes: usize,
-    pub(crate) stream_node_max_entries: i64,
 }
 
 /// The memory figures serverCron samples together every 100 ms, so that
@@ -934,6 +941,8 @@ pub struct RedisServer {
     pub(crate) set_max_intset_entries: usize,
     pub(crate) zset_max_ziplist_entries: usize,
     pub(crate) zset_max_ziplist_value: usize,
+    pub(crate) stream_node_max_bytes: usize,
+    pub(crate) stream_node_max_entries: i64,
     // List parameters
     pub(crate) list_max_ziplist_size: i32,
     pub(crate) list_compress_depth: i32,

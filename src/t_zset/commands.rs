@@ -1892,6 +1892,7 @@ pub(crate) fn blocking_generic_zpop_command(
         &keys,
         timeout,
         None,
+        None,
     );
 }
 
