@@ -111,6 +111,12 @@ fn hll_sparse_zero_len(b: u8) -> i64 {
 }
 /// The second byte of an XZERO opcode: C reads it even when the opcode is
 /// the last byte of the string (then it reads the NUL terminator, 0).
+// Divergence from C: on a hostile sparse HLL ending in a truncated XZERO,
+// hllSparseSet()'s split copies its new sequence one byte past the new
+// length (over the NUL terminator) and later reads of that truncated
+// opcode in C see that byte; here they see 0 (no byte lives past a Vec's
+// end). Only such corrupted values can tell, and no read goes out of
+// bounds.
 #[inline]
 fn hll_sparse_xzero_len(s: &[u8], p: usize) -> i64 {
     let b1 = s.get(p + 1).copied().unwrap_or(0);
