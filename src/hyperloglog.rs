@@ -377,7 +377,7 @@ pub(crate) fn hll_sparse_set(
                 oplen = 2;
             }
             // Break if this opcode covers the register as 'index'.
-            if index <= first + span - 1 {
+            if index < first + span {
                 break;
             }
             prev = Some(p);
