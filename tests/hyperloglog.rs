@@ -366,3 +366,22 @@ fn pfselftest() {
     let mut r = Conn::new(&s);
     assert_eq!(r.raw(&["pfselftest"]), "+OK\r\n");
 }
+
+/// An HLL is a plain string to RDB: DEBUG RELOAD keeps its bytes, the
+/// cached cardinality included, sparse and dense alike.
+#[test]
+fn debug_reload_keeps_bytes() {
+    let s = Server::start(&[]);
+    let mut r = Conn::new(&s);
+    r.raw(&["pfadd", "sp", "a", "b", "c"]);
+    r.raw(&["pfcount", "sp"]);
+    r.raw(&["pfadd", "de", "x", "y"]);
+    r.raw(&["pfdebug", "todense", "de"]);
+    let before = (r.raw(&["get", "sp"]), r.raw(&["get", "de"]), s.digest());
+    assert_eq!(r.raw(&["debug", "reload"]), "+OK\r\n");
+    let after = (r.raw(&["get", "sp"]), r.raw(&["get", "de"]), s.digest());
+    assert_eq!(before, after);
+    assert_eq!(r.int(&["pfcount", "sp"]), 3);
+    assert_eq!(r.int(&["pfcount", "de"]), 2);
+    assert_eq!(r.raw(&["pfdebug", "encoding", "de"]), "+dense\r\n");
+}
