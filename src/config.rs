@@ -736,7 +736,7 @@ static CONFIG_TABLE: &[ConfigSpec] = &[
         zset_max_ziplist_value as usize, Memtoll, Numerical(0, LONG_MAX), Num,
         OBJ_ZSET_MAX_ZIPLIST_VALUE)),
     ConfigSpec::new(&["hll-sparse-max-bytes"], num!(
-        unported.hll_sparse_max_bytes as usize, Memtoll, Numerical(0, LONG_MAX),
+        hll_sparse_max_bytes as usize, Memtoll, Numerical(0, LONG_MAX),
         Num, CONFIG_DEFAULT_HLL_SPARSE_MAX_BYTES)),
     ConfigSpec::new(&["lua-time-limit"], num!(lua_time_limit as i64,
         Strtoll, Numerical(0, LONG_MAX), Num, LUA_SCRIPT_TIME_LIMIT)),

@@ -24,6 +24,7 @@ pub mod expire;
 pub mod geo;
 pub mod geohash;
 pub mod geohash_helper;
+pub mod hyperloglog;
 pub mod intset;
 pub mod latency;
 pub mod lazyfree;

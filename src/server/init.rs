@@ -241,6 +241,8 @@ pub fn init_server_config() -> RedisServer {
         set_max_intset_entries: 512,
         zset_max_ziplist_entries: 128,
         zset_max_ziplist_value: 64,
+        hll_sparse_max_bytes:
+            crate::config::CONFIG_DEFAULT_HLL_SPARSE_MAX_BYTES,
         list_max_ziplist_size: -2,
         list_compress_depth: 0,
         requirepass: None,
@@ -373,8 +375,6 @@ pub fn init_server_config() -> RedisServer {
             syslog_enabled: false,
             syslog_ident: "redis".into(),
             syslog_facility: libc::LOG_LOCAL0,
-            // HyperLogLog (hyperloglog.c)
-            hll_sparse_max_bytes: 3000,
         },
         trace: crate::trace::Trace::default(),
     };

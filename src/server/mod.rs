@@ -572,8 +572,6 @@ pub(crate) struct UnportedConfig {
     pub(crate) syslog_ident: String,
     /// Syslog facility
     pub(crate) syslog_facility: i32,
-    // HyperLogLog (hyperloglog.c)
-    pub(crate) hll_sparse_max_bytes: usize,
 }
 
 /// The memory figures serverCron samples together every 100 ms, so that
@@ -941,6 +939,8 @@ pub struct RedisServer {
     pub(crate) set_max_intset_entries: usize,
     pub(crate) zset_max_ziplist_entries: usize,
     pub(crate) zset_max_ziplist_value: usize,
+    /// hyperloglog.c: a sparse HLL larger than this becomes dense.
+    pub(crate) hll_sparse_max_bytes: usize,
     pub(crate) stream_node_max_bytes: usize,
     pub(crate) stream_node_max_entries: i64,
     // List parameters

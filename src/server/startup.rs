@@ -121,7 +121,14 @@ pub fn main() {
     unsafe {
         libc::setlocale(libc::LC_COLLATE, c"".as_ptr());
     }
-    // C: srand(time(NULL)^getpid()) and the random dict hash seed.
+    // C: srand(time(NULL)^getpid()) and the random dict hash seed. libc's
+    // rand() is what PFSELFTEST draws from (hyperloglog.c).
+    // SAFETY: srand() has no preconditions.
+    unsafe {
+        libc::srand(
+            (libc::time(std::ptr::null_mut()) as u32) ^ std::process::id(),
+        );
+    }
     crate::dict::dict_seed_random(ustime() as u64 ^ std::process::id() as u64);
     let mut hashseed = [0u8; 16];
     hashseed.copy_from_slice(&get_random_hex_chars()[..16]);
