@@ -304,6 +304,21 @@ mod tests {
         rio_init_with_buffer(bytes)
     }
 
+    /// `bytes` with `n` bytes after the 9-byte header overwritten, the
+    /// places and values drawn from the xorshift state `x` (the value is
+    /// `x >> value_shift`): the damage of the random-damage tests below.
+    fn damaged(bytes: &[u8], x: &mut u64, n: u64, value_shift: u32) -> Vec<u8> {
+        let mut b = bytes.to_vec();
+        for _ in 0..n {
+            *x ^= *x << 13;
+            *x ^= *x >> 7;
+            *x ^= *x << 17;
+            let at = 9 + (*x as usize % (b.len() - 9));
+            b[at] = (*x >> value_shift) as u8;
+        }
+        b
+    }
+
     #[test]
     fn rdb_save_len_uses_the_four_encodings() {
         for (len, expect) in [
@@ -556,14 +571,7 @@ mod tests {
         let bytes = dump(&server);
         let mut x: u64 = 0x9e3779b97f4a7c15;
         for _ in 0..3000 {
-            let mut b = bytes.clone();
-            for _ in 0..3 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                let at = 9 + (x as usize % (b.len() - 9));
-                b[at] = (x >> 32) as u8;
-            }
+            let b = damaged(&bytes, &mut x, 3, 32);
             let mut s = new_server();
             s.rdb_checksum = false;
             let _ = rdb_load_rio_checked(&mut s, &mut buf_rio(b), None, false);
@@ -704,14 +712,8 @@ mod tests {
         let bytes = compact_dump(&server);
         let mut x: u64 = 0x2545f4914f6cdd1d;
         for _ in 0..5000 {
-            let mut b = bytes.clone();
-            for _ in 0..1 + (x % 3) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                let at = 9 + (x as usize % (b.len() - 9));
-                b[at] = (x >> 40) as u8;
-            }
+            let n = 1 + (x % 3);
+            let b = damaged(&bytes, &mut x, n, 40);
             let mut s = new_server();
             s.rdb_checksum = false;
             let _ = rdb_load_rio_checked(&mut s, &mut buf_rio(b), None, false);
@@ -769,14 +771,8 @@ mod tests {
         let mut x: u64 = 0x9e3779b97f4a7c15;
         let mut refused = 0;
         for _ in 0..20000 {
-            let mut b = bytes.clone();
-            for _ in 0..1 + (x % 3) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                let at = 9 + (x as usize % (b.len() - 9));
-                b[at] = (x >> 40) as u8;
-            }
+            let n = 1 + (x % 3);
+            let b = damaged(&bytes, &mut x, n, 40);
             let mut s = new_server();
             s.rdb_checksum = false;
             if rdb_load_rio_checked(&mut s, &mut buf_rio(b), None, false)
